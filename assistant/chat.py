@@ -1,0 +1,268 @@
+"""The assistant: a question (with its conversation) in, a cited Chinese answer out."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.answer import (
+    REFUSAL_HANT,
+    ExtractiveAnswerer,
+    QueryTerms,
+    SentenceRecord,
+    has_cjk_terms,
+    question_numbers,
+)
+from assistant.cite import Passage, Reply
+from ingest.errors import BadQuestionError
+from ingest.index import IndexStore, open_index
+from ingest.normalize import content_terms, detect_script, to_search_form
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, str]
+
+# A question that leans on what was said before: a pronoun or "that/its/among them",
+# or a bare "…呢？" ("and X?").
+_FOLLOW_UP = re.compile(
+    r"^(那|那麼|那么|其中|它|他們|他们|該|该|這|这|此|上述|前述|還有|还有|然後|然后|同樣|同样|那個|那个|and\b|what about)"
+    r"|(呢|咧)[？?。.!！]*$"
+    r"|(它|其中|該中心|该中心|這個|这个|那個|那个|這些|这些|那些|他們|他们|上述|前面|剛才|刚才|\bit\b|\bthey\b|\bthat\b)",
+    re.IGNORECASE,
+)
+_SPACE = re.compile(r"\s+")
+
+
+def _t2s_answer(text: str) -> str:
+    from ingest.normalize import _T2S
+
+    return _T2S.convert(text)
+
+
+def validate_question(question: Any, max_chars: int) -> str:
+    """The question stripped of surrounding space, or :class:`BadQuestionError`."""
+    if not isinstance(question, str):
+        raise BadQuestionError(f"問題必須是文字 (the question must be a string, got {type(question).__name__}).")
+    cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+    if not cleaned:
+        raise BadQuestionError("請輸入問題 (the question is empty).")
+    if len(cleaned) > max_chars:
+        raise BadQuestionError(
+            f"問題太長了：{len(cleaned)} 字，上限 {max_chars} 字 "
+            f"(the question has {len(cleaned)} characters; the limit is {max_chars})."
+        )
+    return cleaned
+
+
+def validate_history(history: Any) -> list[Message]:
+    """History as a list of ``{"role", "content"}`` messages, or :class:`BadQuestionError`."""
+    if history is None:
+        return []
+    if not isinstance(history, list | tuple):
+        raise BadQuestionError("history 必須是訊息清單 (history must be a list of {role, content} messages).")
+    out = []
+    for i, message in enumerate(history):
+        if not isinstance(message, dict):
+            raise BadQuestionError(f"history[{i}] must be an object with 'role' and 'content'.")
+        role, content = message.get("role"), message.get("content")
+        if role not in ("user", "assistant", "system"):
+            raise BadQuestionError(f"history[{i}].role must be 'user', 'assistant' or 'system', not {role!r}.")
+        if not isinstance(content, str):
+            raise BadQuestionError(f"history[{i}].content must be a string.")
+        out.append({"role": role, "content": content})
+    return out
+
+
+class Assistant:
+    """kezhuan's grounded question answering.
+
+    Build it with :meth:`load`. It is safe to share between threads.
+
+    Args:
+        settings: The settings it was loaded with.
+        store: The opened index.
+        embeddings: The embedding model (the one the index was built with).
+        retriever: Hybrid retrieval over the index.
+        answerer: The extractive answer writer.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: IndexStore,
+        embeddings: Embeddings,
+        retriever: Any,
+        answerer: ExtractiveAnswerer,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.embeddings = embeddings
+        self.retriever = retriever
+        self.answerer = answerer
+        self._sentences: OrderedDict[str, SentenceRecord] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    @classmethod
+    def load(
+        cls, settings: Settings | None = None, embeddings: Embeddings | None = None, client: Any = None
+    ) -> Assistant:
+        """Open the index and load the models.
+
+        Args:
+            settings: Settings (default: :meth:`Settings.from_env`).
+            embeddings: An already loaded embedding model to share.
+            client: An existing Chroma client.
+
+        Raises:
+            IndexMissingError: there is no index yet; run ``kezhuan ingest``.
+        """
+        from assistant.retrieve import Retriever
+        from ingest.embed import load_embeddings
+
+        settings = settings or Settings.from_env()
+        open_index(settings, client=client)  # fail fast, before loading a model, if there is no index
+        embeddings = embeddings or load_embeddings(settings)
+        store = IndexStore(settings, embeddings, client=client)
+        retriever = Retriever(store, embeddings, settings)
+        answerer = ExtractiveAnswerer(
+            max_sentences=settings.max_answer_sentences, refusal_threshold=settings.refusal_threshold
+        )
+        return cls(settings, store, embeddings, retriever, answerer)
+
+    # -- understanding the question ------------------------------------------------------
+    def is_follow_up(self, question: str, history: Sequence[Message]) -> bool:
+        """Whether ``question`` needs the conversation to be understood."""
+        if not any(m["role"] == "user" for m in history):
+            return False
+        if _FOLLOW_UP.search(question.strip()):
+            return True
+        # Few words the corpus knows: too little to search on alone.
+        known = [t for t in content_terms(question) if t in self.retriever.bm25.vocab]
+        return len(known) <= 1 and len(_SPACE.sub("", question)) <= 10
+
+    def search_query(self, question: str, history: Sequence[Message]) -> tuple[str, str]:
+        """The text to search with, and the context it borrowed from earlier turns ("" if none)."""
+        recent = list(history)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        if not self.is_follow_up(question, recent):
+            return question, ""
+        previous = [m["content"] for m in recent if m["role"] == "user"]
+        context = previous[-1] if previous else ""
+        return f"{context} {question}".strip(), context
+
+    def query_terms(self, question: str, context: str) -> QueryTerms:
+        """Weighted terms of the question (and, lighter, of the follow-up context)."""
+        bm25 = self.retriever.bm25
+        weighted: dict[str, float] = {}
+        for term in content_terms(question):
+            weighted[term] = bm25.idf_of(term)
+        for term in content_terms(context) if context else []:
+            weighted.setdefault(term, 0.5 * bm25.idf_of(term))
+        numbers = question_numbers(question)
+        return QueryTerms(tuple(weighted.items()), numbers, has_cjk_terms(question))
+
+    # -- evidence ------------------------------------------------------------------------
+    def _sentence_records(self, passage: Passage) -> list[SentenceRecord]:
+        ids = self.retriever.sentence_ids(passage.id)
+        with self._cache_lock:
+            missing = [i for i in ids if i not in self._sentences]
+        if missing:
+            got = self.store.sentences.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            fetched = {}
+            for sid, text, meta, vec in zip(
+                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=False
+            ):
+                meta = meta or {}
+                fetched[sid] = SentenceRecord(
+                    sid, text, int(meta.get("start", 0)), int(meta.get("end", 0)), np.asarray(vec, np.float32)
+                )
+            with self._cache_lock:
+                self._sentences.update(fetched)
+                while len(self._sentences) > 50_000:
+                    self._sentences.popitem(last=False)
+        with self._cache_lock:
+            return [self._sentences[i] for i in ids if i in self._sentences]
+
+    def retrieve(
+        self, question: str, history: Sequence[Message] | None = None, k: int | None = None, mode: str | None = None
+    ) -> list[Passage]:
+        """Passages for a question (with follow-up context), best first."""
+        query, _ = self.search_query(question, validate_history(history))
+        return self.retriever.search(query, k=k, mode=mode)
+
+    # -- answering -----------------------------------------------------------------------
+    def ask(self, question: str, history: list[Message] | None = None, mode: str | None = None) -> Reply:
+        """Answer a question from the documents, with citations, or refuse.
+
+        Args:
+            question: The question, in Traditional or Simplified Chinese (or English).
+            history: Earlier messages of the conversation, oldest first.
+            mode: Retrieval mode override (``hybrid``, ``dense``, ``bm25``).
+
+        Raises:
+            BadQuestionError: the question is empty, too long, or the history is malformed.
+        """
+        t0 = time.perf_counter()
+        question = validate_question(question, self.settings.max_question_chars)
+        messages = validate_history(history)
+        query, context = self.search_query(question, messages)
+        vector = self.embeddings.embed_query(query)
+        passages = self.retriever.search(query, mode=mode, vector=vector)
+        terms = self.query_terms(question, context)
+        evidence = self.answerer.score(terms, np.asarray(vector, np.float32), passages, self._sentence_records)
+        script = "hans" if detect_script(question) == "hans" else "hant"
+        convert = _t2s_answer if script == "hans" else (lambda s: s)
+        composed = self.answerer.compose(terms, evidence, convert=convert, refusal=convert(REFUSAL_HANT))
+        notes: dict[str, Any] = dict(composed.diagnostics)
+        notes["generator"] = "extractive"
+        if context:
+            notes["follow_up_context"] = context
+        return Reply(
+            question=question,
+            answer=composed.answer,
+            refused=composed.refused,
+            citations=composed.citations,
+            search_query=query,
+            retrieved=passages,
+            script=script,
+            latency_ms=round((time.perf_counter() - t0) * 1000, 2),
+            notes=notes,
+        )
+
+    def stream(self, question: str, history: list[Message] | None = None) -> Iterator[str | Reply]:
+        """Yield the answer in pieces (one per sentence), then the whole :class:`Reply`."""
+        reply = self.ask(question, history)
+        for piece in re.findall(r"[^。！？]*[。！？]|[^。！？]+$", reply.answer):
+            if piece:
+                yield piece
+        yield reply
+
+    def health(self) -> dict[str, Any]:
+        """Index and model status for health checks."""
+        from ingest.embed import embedding_model_label
+
+        return {
+            "ok": self.retriever.size > 0,
+            "passages": self.retriever.size,
+            "documents": len(self.store.committed()),
+            "embedding_model": embedding_model_label(self.settings),
+            "collection": self.settings.collection,
+            "chroma": f"{self.settings.chroma_host}:{self.settings.chroma_port}"
+            if self.settings.chroma_host
+            else str(self.settings.chroma_dir),
+            "retrieval_mode": self.settings.retrieval_mode,
+            "generator": self.settings.generator,
+        }
+
+
+def search_form(text: str) -> str:
+    """Re-exported for callers that match answers against facts."""
+    return to_search_form(text)

@@ -1,0 +1,249 @@
+"""Hybrid retrieval: dense vectors in Chroma plus Chinese BM25, fused by reciprocal rank.
+
+BM25 runs over tokens computed at ingest (jieba words and character bigrams of the text
+normalised to one script, see :mod:`ingest.normalize`), so a question in Simplified
+Chinese, or with 台/臺 and similar variants, matches the Traditional passages. The BM25
+side is rebuilt from the store's live passages whenever the index changes, so several
+workers sharing one Chroma server stay consistent.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from scipy import sparse
+
+from assistant.cite import Passage
+from ingest.index import IndexStore
+from ingest.normalize import index_tokens
+from ingest.settings import RETRIEVAL_MODES, Settings
+
+log = logging.getLogger(__name__)
+
+
+class BM25:
+    """Okapi BM25 over pre-tokenised documents (sparse matrix; fast for 100k passages).
+
+    Args:
+        documents: One token list per document.
+        k1: Term-frequency saturation.
+        b: Length normalisation.
+    """
+
+    def __init__(self, documents: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.vocab: dict[str, int] = {}
+        rows, cols, vals = [], [], []
+        lengths = np.zeros(len(documents), dtype=np.float32)
+        for i, tokens in enumerate(documents):
+            lengths[i] = len(tokens)
+            for token, tf in Counter(tokens).items():
+                j = self.vocab.setdefault(token, len(self.vocab))
+                rows.append(i)
+                cols.append(j)
+                vals.append(tf)
+        n = len(documents)
+        tf_matrix = sparse.csr_matrix(
+            (np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(n, len(self.vocab))
+        )
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(self.vocab)).astype(np.float32)
+        self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avg = float(lengths.mean()) if n else 1.0
+        norm = k1 * (1.0 - b + b * lengths / max(avg, 1e-6))
+        coo = tf_matrix.tocoo()
+        weights = coo.data * (k1 + 1.0) / (coo.data + norm[coo.row])
+        self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=tf_matrix.shape)
+        self.size = n
+
+    def idf_of(self, token: str) -> float:
+        """IDF of a token; tokens never seen get the largest possible IDF."""
+        j = self.vocab.get(token)
+        if j is None:
+            return math.log(1.0 + (self.size + 0.5) / 0.5)
+        return float(self.idf[j])
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every document for the query tokens."""
+        out = np.zeros(self.size, dtype=np.float32)
+        for token, count in Counter(tokens).items():
+            j = self.vocab.get(token)
+            if j is None:
+                continue
+            column = self.matrix.getcol(j)
+            out[column.indices] += self.idf[j] * column.data * count
+        return out
+
+
+@dataclass
+class _Snapshot:
+    """The live passages held in memory for BM25 and for building results."""
+
+    ids: list[str]
+    texts: list[str]
+    metas: list[dict]
+    position: dict[str, int]
+    bm25: BM25
+    live: dict[str, str]
+    fingerprint: str
+
+
+class Retriever:
+    """Finds the passages that best match a question.
+
+    Args:
+        store: The opened index.
+        embeddings: The same embedding model the index was built with.
+        settings: ``top_k``, ``retrieval_mode``, fusion weights.
+    """
+
+    def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings) -> None:
+        self.store = store
+        self.embeddings = embeddings
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._snapshot: _Snapshot | None = None
+        self._checked_at = 0.0
+        self.refresh()
+
+    # -- keeping in step with the store ---------------------------------------------------
+    def _fingerprint(self) -> tuple[str, dict[str, str]]:
+        committed = self.store.committed()
+        live = {s: r.sha256[:16] for s, r in committed.items()}
+        return "|".join(f"{s}@{h}" for s, h in sorted(live.items())), live
+
+    def refresh(self, force: bool = False) -> bool:
+        """Reload the live passages if the index changed since the last load.
+
+        Returns:
+            True when a reload happened.
+        """
+        fingerprint, live = self._fingerprint()
+        with self._lock:
+            if not force and self._snapshot and self._snapshot.fingerprint == fingerprint:
+                self._checked_at = time.monotonic()
+                return False
+            got = self.store.passages.get(include=["documents", "metadatas"])
+            ids, texts, metas = [], [], []
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=False):
+                meta = meta or {}
+                if live.get(str(meta.get("source"))) != meta.get("doc_sha"):
+                    continue  # not the committed version of its document
+                ids.append(pid)
+                texts.append(text)
+                metas.append(meta)
+            tokens = [str(m.get("tokens", "")).split() for m in metas]
+            self._snapshot = _Snapshot(
+                ids, texts, metas, {pid: i for i, pid in enumerate(ids)}, BM25(tokens), live, fingerprint
+            )
+            self._checked_at = time.monotonic()
+            log.info("Loaded %d live passages for retrieval", len(ids))
+            return True
+
+    def _current(self) -> _Snapshot:
+        if time.monotonic() - self._checked_at > 2.0:
+            self.refresh()
+        assert self._snapshot is not None
+        return self._snapshot
+
+    @property
+    def size(self) -> int:
+        """Number of live passages."""
+        return len(self._current().ids)
+
+    @property
+    def bm25(self) -> BM25:
+        """The BM25 index over live passages (also used for term weights)."""
+        return self._current().bm25
+
+    # -- search ------------------------------------------------------------------------
+    def dense(self, vector: list[float], k: int) -> list[tuple[str, float]]:
+        """Passage ids and cosine similarities, best first (live passages only)."""
+        snap = self._current()
+        n = min(max(k * 2, k + 4), max(1, snap.bm25.size))
+        # langchain-chroma returns the raw distance here; the collection is in cosine space.
+        hits = self.store.passages.similarity_search_by_vector_with_relevance_scores(vector, k=n)
+        out = []
+        for doc, distance in hits:
+            if doc.id in snap.position:
+                out.append((str(doc.id), 1.0 - float(distance)))
+        return out[:k]
+
+    def lexical(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Passage ids and BM25 scores, best first."""
+        snap = self._current()
+        scores = snap.bm25.scores(index_tokens(query))
+        if not len(scores):
+            return []
+        order = np.argsort(-scores)[:k]
+        return [(snap.ids[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        mode: str | None = None,
+        vector: list[float] | None = None,
+    ) -> list[Passage]:
+        """The best passages for ``query``.
+
+        Args:
+            query: The search text.
+            k: How many passages (default ``settings.top_k``).
+            mode: ``hybrid``, ``dense`` or ``bm25`` (default ``settings.retrieval_mode``).
+            vector: The query's embedding, if already computed.
+
+        Returns:
+            Passages, best first; ``score`` is the fused (or single-ranker) score.
+        """
+        if k is None:
+            k = self.settings.top_k
+        if mode is None:
+            mode = self.settings.retrieval_mode
+        if mode not in RETRIEVAL_MODES:
+            raise ValueError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
+        depth = max(k, 20)
+        rankings: list[tuple[float, list[tuple[str, float]]]] = []
+        if mode in ("hybrid", "dense"):
+            if vector is None:
+                vector = self.embeddings.embed_query(query)
+            rankings.append((self.settings.dense_weight, self.dense(vector, depth)))
+        if mode in ("hybrid", "bm25"):
+            rankings.append((self.settings.bm25_weight, self.lexical(query, depth)))
+        if mode == "hybrid":
+            fused: dict[str, float] = {}
+            for weight, ranking in rankings:
+                for rank, (pid, _) in enumerate(ranking):
+                    fused[pid] = fused.get(pid, 0.0) + weight / (self.settings.rrf_k + rank + 1)
+            ranked = sorted(fused.items(), key=lambda item: -item[1])
+        else:
+            ranked = rankings[0][1]
+        return [self.passage(pid, score) for pid, score in ranked[:k]]
+
+    def passage(self, pid: str, score: float = 0.0) -> Passage:
+        """The live passage with id ``pid``."""
+        snap = self._current()
+        i = snap.position[pid]
+        meta = snap.metas[i]
+        return Passage(
+            id=pid,
+            source=str(meta.get("source", "")),
+            section=str(meta.get("section", "")),
+            text=snap.texts[i],
+            start=int(meta.get("start", 0)),
+            end=int(meta.get("end", 0)),
+            score=float(score),
+            title=str(meta.get("title", "")),
+            kind=str(meta.get("kind", "text")),
+        )
+
+    def sentence_ids(self, pid: str) -> list[str]:
+        """Ids of the sentences of a live passage, in order."""
+        snap = self._current()
+        raw = str(snap.metas[snap.position[pid]].get("sentence_ids", ""))
+        return [s for s in raw.split(",") if s]

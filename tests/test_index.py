@@ -1,0 +1,128 @@
+"""Incremental, crash-safe ingest into a real (embedded) Chroma, with fake embeddings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.retrieve import Retriever
+from ingest.errors import IndexMissingError, KezhuanError
+from ingest.index import IndexStore, open_index, run_ingest
+from ingest.settings import Settings
+
+SEED_NAME = "moea-doit-tech-programs-overview.txt"
+
+
+def _live_texts(settings: Settings, embeddings) -> list[str]:
+    store = open_index(settings, embeddings)
+    retriever = Retriever(store, embeddings, settings)
+    return [retriever.passage(pid).text for pid in retriever._current().ids]
+
+
+def test_ingest_then_unchanged_reingest_changes_nothing(tmp_settings: Settings, fake_embeddings) -> None:
+    first = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert first.added == [SEED_NAME] and first.passages > 30
+    store = IndexStore(tmp_settings, fake_embeddings)
+    before = sorted(store.passages.get(include=[])["ids"])
+    again = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert not again.changed and again.unchanged == [SEED_NAME] and again.passages == 0
+    assert sorted(store.passages.get(include=[])["ids"]) == before
+
+
+def test_new_changed_and_deleted_documents(tmp_settings: Settings, fake_embeddings) -> None:
+    run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    extra = tmp_settings.corpus_dir / "notes.md"
+    extra.write_text("# 補充說明\n\n這是一份測試用的補充文件。內容提到水五金產業。\n", encoding="utf-8")
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert report.added == ["notes.md"] and report.unchanged == [SEED_NAME]
+    assert any("測試用的補充文件" in t for t in _live_texts(tmp_settings, fake_embeddings))
+
+    extra.write_text("# 補充說明\n\n內容已經更新為第二版。\n", encoding="utf-8")
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert report.updated == ["notes.md"]
+    texts = _live_texts(tmp_settings, fake_embeddings)
+    assert any("第二版" in t for t in texts) and not any("測試用的補充文件" in t for t in texts)
+
+    extra.unlink()
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert report.removed == ["notes.md"]
+    store = IndexStore(tmp_settings, fake_embeddings)
+    assert not store.passages.get(where={"source": "notes.md"}, include=[])["ids"]
+    assert not store.sentences.get(where={"source": "notes.md"}, include=[])["ids"]
+
+
+def test_interrupted_update_never_serves_a_mix_and_is_repaired(
+    tmp_settings: Settings, fake_embeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    seed = tmp_settings.corpus_dir / SEED_NAME
+    seed.write_text(seed.read_text(encoding="utf-8").replace("七大誘因", "八大誘因"), encoding="utf-8")
+
+    def crash(self, record):  # the process dies after writing passages, before committing
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(IndexStore, "commit", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    monkeypatch.undo()
+
+    store = IndexStore(tmp_settings, fake_embeddings)
+    assert store.count() > 40  # both versions are stored ...
+    texts = _live_texts(tmp_settings, fake_embeddings)
+    assert any("七大誘因" in t for t in texts)  # ... but only the committed one is live
+    assert not any("八大誘因" in t for t in texts)
+    assert len(texts) == len(set(texts))
+
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert report.updated == [SEED_NAME]
+    texts = _live_texts(tmp_settings, fake_embeddings)
+    assert any("八大誘因" in t for t in texts) and not any("七大誘因" in t for t in texts)
+    assert store.count() == len(texts)  # the old version was swept away
+
+
+def test_unreadable_document_is_reported_and_the_rest_ingested(tmp_settings: Settings, fake_embeddings) -> None:
+    (tmp_settings.corpus_dir / "broken.txt").write_bytes(b"\xff\xfe\x00bad \xc3\x28 bytes")
+    (tmp_settings.corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert set(report.failed) == {"broken.txt", "broken.pdf"}
+    assert "broken.txt" in report.failed["broken.txt"] and "UTF-8" in report.failed["broken.txt"]
+    assert report.added == [SEED_NAME]
+
+
+def test_pdf_documents_are_ingested(tmp_settings: Settings, fake_embeddings) -> None:
+    fpdf = pytest.importorskip("fpdf")
+    font = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    pdf = fpdf.FPDF()
+    pdf.add_page()
+    if font.exists():
+        pdf.add_font("dejavu", "", str(font))
+        pdf.set_font("dejavu", size=12)
+    else:
+        pdf.set_font("helvetica", size=12)
+    pdf.multi_cell(0, 8, "Technology programs report.\nThe Miaoli center works on composite materials.")
+    pdf.output(str(tmp_settings.corpus_dir / "report.pdf"))
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert "report.pdf" in report.added
+    assert any("composite materials" in t for t in _live_texts(tmp_settings, fake_embeddings))
+
+
+def test_missing_index_says_to_run_ingest(tmp_settings: Settings, fake_embeddings) -> None:
+    with pytest.raises(IndexMissingError, match="kezhuan ingest"):
+        open_index(tmp_settings, fake_embeddings)
+
+
+def test_missing_corpus_folder_is_a_clear_error(tmp_path: Path, fake_embeddings) -> None:
+    settings = Settings.from_env(environ={}, corpus_dir=tmp_path / "nope", data_dir=tmp_path / "data")
+    with pytest.raises(KezhuanError, match="does not exist"):
+        run_ingest(settings, embeddings=fake_embeddings, progress=False)
+
+
+def test_changed_pipeline_settings_rebuild(tmp_settings: Settings, fake_embeddings) -> None:
+    run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    smaller = tmp_settings.replace(chunk_chars=120)
+    with pytest.raises(IndexMissingError, match="kezhuan ingest"):
+        open_index(smaller, fake_embeddings)
+    report = run_ingest(smaller, embeddings=fake_embeddings, progress=False)
+    assert report.added == [SEED_NAME]
+    assert open_index(smaller, fake_embeddings).count() > 36

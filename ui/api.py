@@ -1,0 +1,657 @@
+"""The helpdesk HTTP API: OpenAI-compatible chat completions, ``/api/ask`` and health.
+
+Routes (all under the optional bearer-token check):
+
+* ``POST /v1/chat/completions``: OpenAI chat completions, plain or streamed (SSE). The
+  citations travel in the extension field ``references`` (same fields as
+  ``Reply.to_dict()["citations"]``), with ``refused``.
+* ``GET /v1/models``: the one model, ``kezhuan``.
+* ``POST /api/ask``: ``{question, history?}`` -> ``Reply.to_dict()``.
+* ``POST /api/feedback``: a thumbs up/down from the widget or another client.
+* ``GET /healthz``: ``assistant.health()`` (503 when not ok).
+
+Every error is JSON in OpenAI's shape, ``{"error": {"message", "type", "code"}}``, and
+never carries a stack trace.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from itertools import chain
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.cite import Reply
+from ingest.errors import BadQuestionError, IndexMissingError, KezhuanError
+from ingest.settings import Settings
+from ui.feedback import FeedbackStore
+from ui.protocol import ChatAssistant, HistoryMessage
+from ui.questions import check_question
+
+logger = logging.getLogger(__name__)
+
+#: The model id the OpenAI-compatible API reports (any requested model name is accepted).
+MODEL_ID = "kezhuan"
+#: Path prefixes of the API routes (auth, body-size limit).
+API_PREFIXES: tuple[str, ...] = ("/v1/", "/api/", "/healthz")
+#: Default largest request body accepted by the API routes.
+DEFAULT_MAX_BODY_BYTES = 1_000_000
+
+
+# --------------------------------------------------------------------------- errors
+
+
+class ApiError(Exception):
+    """An error the API answers with a JSON body and a 4xx/5xx status.
+
+    Args:
+        status: HTTP status code.
+        message: What was wrong and how to fix it.
+        code: A short machine-readable code.
+        error_type: OpenAI-style error type.
+    """
+
+    def __init__(
+        self, status: int, message: str, code: str, error_type: str = "invalid_request_error"
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.error_type = error_type
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong."""
+
+    message: str = Field(description="What was wrong with the request and how to fix it.")
+    type: str = Field(description="`invalid_request_error`, `authentication_error` or `server_error`.")
+    code: str = Field(description="Short machine-readable code, e.g. `empty_question`.")
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error response (OpenAI's shape)."""
+
+    error: ErrorDetail
+
+
+def error_response(
+    status: int, message: str, code: str, error_type: str = "invalid_request_error"
+) -> JSONResponse:
+    """A JSON error response in OpenAI's shape."""
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    body = {"error": {"message": message, "type": error_type, "code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _kezhuan_status(exc: KezhuanError) -> tuple[int, str, str]:
+    if isinstance(exc, BadQuestionError):
+        return 400, "bad_question", "invalid_request_error"
+    if isinstance(exc, IndexMissingError):
+        return 503, "index_missing", "server_error"
+    return 503, "unavailable", "server_error"
+
+
+def _kezhuan_message(exc: KezhuanError) -> str:
+    message = str(exc)
+    if isinstance(exc, IndexMissingError) and "kezhuan ingest" not in message:
+        message = f"{message} Run `kezhuan ingest` to build the index, then retry."
+    return message
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str]:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        detail = next(e for e in errors if e.get("type") == "json_invalid")
+        reason = (detail.get("ctx") or {}).get("error", "")
+        return 400, f"The request body is not valid JSON ({reason}). Send a JSON object.", "invalid_json"
+    parts = []
+    for e in errors[:5]:
+        loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
+        got = e.get("input")
+        shown = json.dumps(got, ensure_ascii=False, default=str)[:60] if "input" in e else ""
+        parts.append(f"{loc}: {e.get('msg')}" + (f" (got {shown})" if shown else ""))
+    more = f" (+{len(errors) - 5} more)" if len(errors) > 5 else ""
+    return 422, "Invalid request: " + "; ".join(parts) + more, "invalid_request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error with JSON in OpenAI's shape and never with a stack trace."""
+
+    async def on_api_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return error_response(exc.status, exc.message, exc.code, exc.error_type)
+
+    async def on_kezhuan_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, KezhuanError)
+        status, code, error_type = _kezhuan_status(exc)
+        if status >= 500:
+            logger.warning("%s %s: %s", request.method, request.url.path, exc)
+        return error_response(status, _kezhuan_message(exc), code, error_type)
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        status, message, code = _describe_validation(exc)
+        return error_response(status, message, code)
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return error_response(exc.status_code, str(exc.detail), f"http_{exc.status_code}")
+
+    async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("Unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return error_response(
+            500,
+            "Internal server error; the server log has the details.",
+            "internal_error",
+            "server_error",
+        )
+
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(KezhuanError, on_kezhuan_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected_error)
+
+
+class BodySizeLimit:
+    """ASGI middleware: API requests with a body over ``max_bytes`` get a JSON 413.
+
+    The body (at most ``max_bytes``) is read up front, so a chunked upload without a
+    ``Content-Length`` is limited too.
+
+    Args:
+        app: The wrapped ASGI app.
+        max_bytes: Largest accepted body.
+        prefixes: Path prefixes the limit applies to.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, prefixes: tuple[str, ...] = API_PREFIXES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.prefixes = prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        too_large = error_response(
+            413,
+            f"The request body is larger than {self.max_bytes} bytes. Send a shorter question "
+            "or less history.",
+            "body_too_large",
+        )
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                if int(declared) > self.max_bytes:
+                    await too_large(scope, receive, send)
+                    return
+            except ValueError:
+                await error_response(400, "Content-Length is not a number.", "bad_content_length")(
+                    scope, receive, send
+                )
+                return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body.extend(message.get("body", b""))
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await too_large(scope, receive, send)
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+# --------------------------------------------------------------------------- models
+
+
+class Reference(BaseModel):
+    """One numbered source of an answer (the fields of ``Reply.to_dict()["citations"]``)."""
+
+    n: int = Field(description="The marker number used in the answer text (`[n]`).")
+    passage_id: str = Field(description="Id of the cited passage.")
+    source: str = Field(description="Source document file name.")
+    section: str = Field(description="Section heading of the passage.")
+    text: str = Field(description="The whole cited passage.")
+    quote: str = Field(description="The exact supporting sentence(s), found inside `text`.")
+    start: int = Field(description="Offset of `quote` in the cleaned source document.")
+    end: int = Field(description="End offset (exclusive) of `quote` in the cleaned source document.")
+    score: float = Field(description="How strongly the quote supports the answer (0-1).")
+    title: str = Field("", description="Document title.")
+
+
+class PassageOut(BaseModel):
+    """A retrieved passage, ranked."""
+
+    id: str
+    source: str
+    section: str
+    text: str
+    start: int
+    end: int
+    score: float = Field(description="Retrieval score; higher is better (compare by rank).")
+    title: str = ""
+    kind: str = Field("text", description="`text` for body passages, `center` for a call-out.")
+
+
+class HistoryItem(BaseModel):
+    """One earlier message of the conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "assistant"] = Field(description="Who wrote the message.")
+    content: str = Field(description="The message text.", strict=True)
+
+
+class AskRequest(BaseModel):
+    """A question, optionally a follow-up of earlier messages."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question": "南臺灣創新園區在做什麼？"}]},
+    )
+
+    question: str = Field(
+        description="The question, in Chinese (at most `max_question_chars` characters, 2000 by default).",
+        strict=True,
+    )
+    history: list[HistoryItem] | None = Field(
+        None, description="Earlier messages, oldest first, for follow-up questions."
+    )
+
+
+class AskResponse(BaseModel):
+    """``Reply.to_dict()``: the answer, its citations and diagnostics."""
+
+    question: str = Field(description="The question as asked.")
+    answer: str = Field(description="The answer in Chinese with `[n]` markers, or the refusal message.")
+    refused: bool = Field(description="True when the documents do not hold the answer; then no citations.")
+    citations: list[Reference] = Field(description="Numbered sources, in marker order.")
+    search_query: str = Field("", description="What was actually searched.")
+    retrieved: list[PassageOut] = Field(default_factory=list, description="Retrieved passages, best first.")
+    script: str = Field("hant", description="`hant` or `hans`: the script of the answer.")
+    latency_ms: float = Field(0.0, description="Wall time of the answer in milliseconds.")
+    notes: dict[str, Any] = Field(default_factory=dict, description="Free-form diagnostics.")
+
+
+class ContentPart(BaseModel):
+    """A part of a message's content; only ``text`` parts are supported."""
+
+    type: str = Field(description="`text` (other part types are rejected).")
+    text: str | None = Field(None, description="The text of a `text` part.")
+
+
+class ChatMessageIn(BaseModel):
+    """A message of an OpenAI chat-completions request."""
+
+    role: Literal["system", "developer", "user", "assistant"] = Field(
+        description="`user` and `assistant` messages make the conversation; `system`/`developer` are ignored."
+    )
+    content: str | list[ContentPart] | None = Field(description="The message text (or text parts).")
+    name: str | None = Field(None, description="Ignored.")
+
+
+class ChatCompletionRequest(BaseModel):
+    """An OpenAI chat-completions request. The last user message is the question.
+
+    Sampling parameters (``temperature``, ``max_tokens``, ...) are accepted and ignored.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [{"model": MODEL_ID, "messages": [{"role": "user", "content": "南臺灣創新園區在做什麼？"}]}]
+        },
+    )
+
+    model: str = Field(MODEL_ID, description=f"Any name is accepted; responses report `{MODEL_ID}`.")
+    messages: list[ChatMessageIn] = Field(description="The conversation; it must contain a user message.")
+    stream: bool = Field(
+        False,
+        strict=True,
+        description="Stream the answer as server-sent events (`chat.completion.chunk`s, then `data: [DONE]`). "
+        "The final chunk carries `references` and `refused`.",
+    )
+
+
+class AssistantMessage(BaseModel):
+    """The answer message, with kezhuan's extension fields."""
+
+    role: Literal["assistant"] = "assistant"
+    content: str = Field(description="The answer with `[n]` markers, or the refusal message.")
+    references: list[Reference] = Field(description="Extension: the numbered sources of the answer.")
+    refused: bool = Field(description="Extension: true when the documents do not hold the answer.")
+
+
+class Choice(BaseModel):
+    """The single choice of a completion."""
+
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop"] = "stop"
+
+
+class ChatCompletion(BaseModel):
+    """An OpenAI ``chat.completion`` object."""
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int = Field(description="Unix time in seconds.")
+    model: str = MODEL_ID
+    choices: list[Choice]
+    references: list[Reference] = Field(description="Extension: the same sources as on the message.")
+    refused: bool = Field(description="Extension: the same flag as on the message.")
+
+
+class ModelCard(BaseModel):
+    """An OpenAI ``model`` object."""
+
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "kezhuan"
+
+
+class ModelList(BaseModel):
+    """The models served."""
+
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+class Health(BaseModel):
+    """``assistant.health()``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ok: bool
+    passages: int = Field(description="Passages in the index.")
+    embedding_model: str = ""
+    collection: str = ""
+    retrieval_mode: str = ""
+    generator: str = ""
+
+
+class FeedbackRequest(BaseModel):
+    """A thumbs up or down on an answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(description="The question that was asked.", strict=True)
+    answer: str = Field(description="The answer that was rated.", strict=True)
+    rating: Literal["up", "down"] = Field(description="`up` or `down`.")
+    citations: list[Reference] = Field(default_factory=list, description="The answer's citations.")
+    refused: bool = Field(False, description="Whether the rated answer was a refusal.")
+    surface: Literal["widget", "api"] = Field("widget", description="Where the vote came from.")
+
+
+class FeedbackSaved(BaseModel):
+    """Acknowledges a stored vote."""
+
+    ok: bool = True
+    timestamp: str = Field(description="When the vote was stored (UTC, ISO 8601).")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Bad question or malformed JSON."},
+    401: {"model": ErrorResponse, "description": "Missing or wrong API key (when one is configured)."},
+    413: {"model": ErrorResponse, "description": "Request body too large."},
+    422: {"model": ErrorResponse, "description": "The body does not match the schema."},
+    503: {"model": ErrorResponse, "description": "No index yet: run `kezhuan ingest`."},
+}
+
+
+# --------------------------------------------------------------------------- routes
+
+
+def bearer_guard(api_key: str | None) -> Callable[..., None]:
+    """A dependency that checks ``Authorization: Bearer <api_key>``; a no-op without a key."""
+    scheme = HTTPBearer(auto_error=False, description="`Authorization: Bearer <KEZHUAN_API_KEY>`")
+
+    def check(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> None:  # noqa: B008
+        if not api_key:
+            return
+        if credentials is None:
+            raise ApiError(
+                401,
+                "Missing API key: send the header `Authorization: Bearer <key>` with the key set "
+                "in KEZHUAN_API_KEY on the server.",
+                "missing_api_key",
+                "authentication_error",
+            )
+        if not hmac.compare_digest(credentials.credentials.encode(), api_key.encode()):
+            raise ApiError(
+                401, "Wrong API key: check the key against KEZHUAN_API_KEY.", "wrong_api_key",
+                "authentication_error",
+            )
+
+    return check
+
+
+def _content_text(message: ChatMessageIn, index: int) -> str:
+    if message.content is None:
+        return ""
+    if isinstance(message.content, str):
+        return message.content
+    texts = []
+    for part in message.content:
+        if part.type != "text" or part.text is None:
+            raise ApiError(
+                400,
+                f"messages.{index}.content: only text parts are supported, not {part.type!r}.",
+                "unsupported_content",
+            )
+        texts.append(part.text)
+    return "".join(texts)
+
+
+def split_conversation(messages: list[ChatMessageIn]) -> tuple[str, list[HistoryMessage]]:
+    """The question (the last user message) and the history before it.
+
+    System and developer messages are ignored, as are messages after the last user one.
+
+    Raises:
+        ApiError: there is no user message.
+    """
+    last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
+    if last_user is None:
+        raise ApiError(
+            400, "messages has no user message: the last user message is the question.", "no_user_message"
+        )
+    history: list[HistoryMessage] = []
+    for i, m in enumerate(messages[:last_user]):
+        if m.role in ("user", "assistant"):
+            history.append({"role": m.role, "content": _content_text(m, i)})
+    return _content_text(messages[last_user], last_user), history
+
+
+def _references(reply: Reply) -> list[dict[str, Any]]:
+    return reply.to_dict()["citations"]
+
+
+def _chunk(completion_id: str, created: int, delta: dict[str, Any], **extra: Any) -> str:
+    finish = extra.pop("finish_reason", None)
+    body = {
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": MODEL_ID,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        **extra,
+    }
+    return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
+
+
+def _sse(completion_id: str, created: int, events: Iterator[str | Reply]) -> Iterator[str]:
+    yield _chunk(completion_id, created, {"role": "assistant", "content": ""})
+    streamed = False
+    reply: Reply | None = None
+    try:
+        for event in events:
+            if isinstance(event, Reply):
+                reply = event
+                break
+            if event:
+                streamed = True
+                yield _chunk(completion_id, created, {"content": event})
+        if reply is None:
+            raise RuntimeError("assistant.stream ended without a final Reply")
+    except KezhuanError as e:
+        status, code, error_type = _kezhuan_status(e)
+        logger.warning("Stream %s failed: %s", completion_id, e)
+        error = {"message": _kezhuan_message(e), "type": error_type, "code": code}
+        yield f"data: {json.dumps({'error': error}, ensure_ascii=False)}\n\n"
+        return
+    except Exception:
+        logger.exception("Stream %s failed", completion_id)
+        error = {"message": "Internal server error while streaming.", "type": "server_error", "code": "internal_error"}
+        yield f"data: {json.dumps({'error': error})}\n\n"
+        return
+    if not streamed and reply.answer:
+        yield _chunk(completion_id, created, {"content": reply.answer})
+    references = _references(reply)
+    yield _chunk(
+        completion_id,
+        created,
+        {"references": references, "refused": reply.refused},
+        finish_reason="stop",
+        references=references,
+        refused=reply.refused,
+    )
+    yield "data: [DONE]\n\n"
+
+
+def build_api_router(
+    assistant: ChatAssistant,
+    settings: Settings,
+    feedback: FeedbackStore,
+    *,
+    api_key: str | None = None,
+) -> APIRouter:
+    """The API routes, bound to ``assistant``.
+
+    Args:
+        assistant: Answers the questions.
+        settings: Supplies ``max_question_chars``.
+        feedback: Where ``/api/feedback`` votes go.
+        api_key: When set, every route requires ``Authorization: Bearer <api_key>``.
+    """
+    router = APIRouter(dependencies=[Depends(bearer_guard(api_key))], responses=ERROR_RESPONSES)
+    started = int(time.time())
+
+    @router.post(
+        "/v1/chat/completions",
+        response_model=ChatCompletion,
+        tags=["OpenAI-compatible"],
+        summary="Chat completion (OpenAI-compatible)",
+        responses={200: {"content": {"text/event-stream": {}}, "description": "With `stream: true`: SSE."}},
+    )
+    def chat_completions(request: ChatCompletionRequest) -> Any:
+        """Answer the last user message; earlier user/assistant messages are the history.
+
+        With ``stream: true`` the answer arrives as ``chat.completion.chunk`` server-sent
+        events; the final chunk (``finish_reason: "stop"``) carries ``references`` and
+        ``refused`` (top level and in its ``delta``), then ``data: [DONE]``.
+        """
+        question, history = split_conversation(request.messages)
+        question = check_question(question, settings.max_question_chars)
+        completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+        created = int(time.time())
+        if request.stream:
+            events = iter(assistant.stream(question, history))
+            # Pull the first event now: a bad question or a missing index fails here, as a 4xx/503.
+            first = next(events, None)
+            if first is None:
+                raise RuntimeError("assistant.stream yielded nothing")
+            return StreamingResponse(
+                _sse(completion_id, created, chain([first], events)),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        reply = assistant.ask(question, history)
+        references = _references(reply)
+        return {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": reply.answer,
+                        "references": references,
+                        "refused": reply.refused,
+                    },
+                    "finish_reason": "stop",
+                }
+            ],
+            "references": references,
+            "refused": reply.refused,
+        }
+
+    @router.get("/v1/models", response_model=ModelList, tags=["OpenAI-compatible"], summary="List models")
+    def list_models() -> dict[str, Any]:
+        """The single model served, ``kezhuan``."""
+        return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": started, "owned_by": "kezhuan"}]}
+
+    @router.post("/api/ask", response_model=AskResponse, tags=["kezhuan"], summary="Ask a question")
+    def ask(request: AskRequest) -> dict[str, Any]:
+        """Answer a question; returns ``Reply.to_dict()`` (answer, citations, refusal flag)."""
+        question = check_question(request.question, settings.max_question_chars)
+        history: list[HistoryMessage] = [m.model_dump() for m in request.history or []]
+        return assistant.ask(question, history).to_dict()
+
+    @router.post("/api/feedback", response_model=FeedbackSaved, tags=["kezhuan"], summary="Rate an answer")
+    def rate(request: FeedbackRequest) -> dict[str, Any]:
+        """Store a thumbs up/down in ``data_dir/feedback.jsonl``."""
+        entry = feedback.record(
+            question=request.question,
+            answer=request.answer,
+            citations=[c.model_dump() for c in request.citations],
+            rating=request.rating,
+            surface=request.surface,
+            refused=request.refused,
+        )
+        return {"ok": True, "timestamp": entry["timestamp"]}
+
+    @router.get(
+        "/healthz",
+        response_model=Health,
+        tags=["kezhuan"],
+        summary="Health",
+        responses={503: {"model": Health, "description": "The assistant is not ready."}},
+    )
+    def healthz() -> JSONResponse:
+        """``assistant.health()``; status 503 when ``ok`` is false."""
+        health = assistant.health()
+        return JSONResponse(health, status_code=200 if health.get("ok") else 503)
+
+    return router

@@ -1,0 +1,193 @@
+"""The ``kezhuan`` command: ingest, ask, chat, serve, eval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import KezhuanError
+from ingest.settings import Settings
+
+log = logging.getLogger("kezhuan")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "mode", None):
+        overrides["retrieval_mode"] = args.mode
+    return Settings.from_env(**overrides)
+
+
+def _print_reply(reply: Any) -> None:
+    print(reply.answer)
+    if reply.refused:
+        return
+    print()
+    print("來源：")
+    for c in reply.citations:
+        print(f"[{c.n}] {c.title or c.source}｜{c.section}（第 {c.start}–{c.end} 字）")
+        print(f"    「{c.quote}」")
+
+
+def _load_history(path: str | None) -> list[dict[str, str]] | None:
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise KezhuanError(f"History file {path} does not exist.") from e
+    except json.JSONDecodeError as e:
+        raise KezhuanError(
+            f"History file {path} is not valid JSON (line {e.lineno}, column {e.colno}): {e.msg}. "
+            'It must be a list like [{"role": "user", "content": "..."}, ...].'
+        ) from e
+    if isinstance(data, dict) and "history" in data:
+        data = data["history"]
+    return data  # type: ignore[no-any-return]
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.index import run_ingest
+
+    settings = _settings(args)
+    corpus = Path(args.path) if args.path else None
+    if corpus is not None and corpus.is_file():
+        raise KezhuanError(
+            f"{corpus} is a file: put it into the corpus folder ({settings.corpus_dir}) and run "
+            "`kezhuan ingest`, or pass a folder."
+        )
+    report = run_ingest(settings, corpus_dir=corpus, progress=not args.no_progress, rebuild=args.rebuild)
+    print(report.summary())
+    for source, error in report.failed.items():
+        print(f"  could not read {source}: {error}", file=sys.stderr)
+    return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant import Assistant
+
+    bot = Assistant.load(_settings(args))
+    reply = bot.ask(args.question, history=_load_history(args.history))
+    if args.json:
+        print(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_reply(reply)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from assistant import Assistant
+    from ingest.errors import IndexMissingError
+    from ingest.index import run_ingest
+
+    settings = _settings(args)
+    try:
+        bot = Assistant.load(settings)
+    except IndexMissingError as e:
+        print(f"{e}\nBuilding the index now…", file=sys.stderr)
+        print(run_ingest(settings).summary(), file=sys.stderr)
+        bot = Assistant.load(settings)
+    print("科專助理：請輸入問題（空白行或 Ctrl-D 結束，/clear 清除對話）。")
+    history: list[dict[str, str]] = []
+    while True:
+        try:
+            question = input("\n您：").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not question:
+            return 0
+        if question == "/clear":
+            history.clear()
+            print("（對話已清除）")
+            continue
+        try:
+            reply = bot.ask(question, history=history)
+        except KezhuanError as e:
+            print(f"⚠ {e}")
+            continue
+        print("\n助理：", end="")
+        _print_reply(reply)
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": reply.answer}]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.server import serve
+
+    serve(_settings(args), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from evals.run import main as eval_main
+
+    return eval_main(args.eval_args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``kezhuan`` command."""
+    parser = argparse.ArgumentParser(
+        prog="kezhuan",
+        description="科專助理: cited answers about MOEA technology programs, from the documents in corpus/.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="build or update the index from the corpus folder")
+    p.add_argument("path", nargs="?", help="corpus folder (default: settings corpus_dir)")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and ingest everything")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer one question with citations")
+    p.add_argument("question")
+    p.add_argument("--history", help='JSON file: [{"role": "user", "content": "..."}, ...]')
+    p.add_argument("--json", action="store_true", help="print the whole reply as JSON")
+    p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), help="retrieval mode")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="chat in the terminal")
+    p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), help="retrieval mode")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("serve", help="web chat, helpdesk API and widget on one server")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("eval", help="score the assistant on the gold questions (see `kezhuan eval --help`)")
+    p.add_argument("eval_args", nargs=argparse.REMAINDER, help="arguments for the evaluation runner")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``kezhuan`` command."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["eval"]:  # the evaluation runner has its own options and --help
+        from evals.run import main as eval_main
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        return eval_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        return int(args.func(args))
+    except KezhuanError as e:
+        print(f"kezhuan: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Turn a :class:`~assistant.cite.Reply` into safe HTML for the chat page.
+
+Every piece of question, answer and document text goes through :func:`html.escape`
+before it is placed in markup we build ourselves, and the chat page renders these
+strings as HTML without a markdown pass, so a document holding ``<script>`` or
+``[link](javascript:...)`` is shown as plain text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+from typing import Any
+
+from assistant.cite import Citation, Reply
+
+#: Marker pattern in answers: ``[1]``, ``[12]``.
+MARKER = re.compile(r"\[(\d{1,3})\]")
+#: Sentence ends used to find a quote that is not one contiguous substring of its passage.
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+
+REFUSAL_ICON = "ℹ️"
+SOURCES_LABEL = "來源"
+
+
+def new_reply_id() -> str:
+    """A short random id that keeps anchors of different answers apart on one page."""
+    return secrets.token_hex(4)
+
+
+def escape_text(text: str) -> str:
+    """Escape text for HTML; line breaks are kept by the ``kz-text`` CSS (pre-wrap)."""
+    return html.escape(text, quote=True)
+
+
+def render_question(question: str) -> str:
+    """The user's message bubble: the question as escaped text."""
+    return f'<div class="kz-text">{escape_text(question)}</div>'
+
+
+def render_pending(partial_answer: str) -> str:
+    """An answer that is still streaming in: escaped text, no sources yet."""
+    return f'<div class="kz-answer kz-text kz-streaming">{escape_text(partial_answer)}</div>'
+
+
+def render_notice(message: str) -> str:
+    """A calm, non-error notice (used for refusals)."""
+    return (
+        f'<div class="kz-refusal" role="note"><span class="kz-refusal-icon" aria-hidden="true">'
+        f"{REFUSAL_ICON}</span> <span class=\"kz-text\">{escape_text(message)}</span></div>"
+    )
+
+
+def anchor_id(reply_id: str, n: int) -> str:
+    """The element id of source ``n`` of the answer ``reply_id``."""
+    return f"kz-src-{reply_id}-{n}"
+
+
+def highlight_quote(passage: str, quote: str) -> str:
+    """Escaped ``passage`` with the ``quote`` sentence(s) wrapped in ``<mark>``.
+
+    The quote is normally one substring of the passage. When it is not (the quote joins
+    sentences that the passage separates differently), each of its sentences found in
+    the passage is marked on its own; text that cannot be found is simply not marked.
+    """
+    quote = quote.strip()
+    if not quote:
+        return escape_text(passage)
+    spans: list[tuple[int, int]] = []
+    at = passage.find(quote)
+    if at >= 0:
+        spans.append((at, at + len(quote)))
+    else:
+        cursor = 0
+        for sentence in (s.strip() for s in _SENTENCE_END.split(quote)):
+            if not sentence:
+                continue
+            found = passage.find(sentence, cursor)
+            if found < 0:
+                found = passage.find(sentence)
+            if found >= 0:
+                spans.append((found, found + len(sentence)))
+                cursor = found + len(sentence)
+    spans = _merge(spans)
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        parts.append(escape_text(passage[last:start]))
+        parts.append(f"<mark>{escape_text(passage[start:end])}</mark>")
+        last = end
+    parts.append(escape_text(passage[last:]))
+    return "".join(parts)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def render_answer_text(answer: str, reply_id: str, numbers: set[int]) -> str:
+    """Escaped answer text; each known ``[n]`` marker becomes a link to source ``n``."""
+
+    def link(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        if n not in numbers:
+            return match.group(0)
+        return (
+            f'<a class="kz-cite" href="#{anchor_id(reply_id, n)}" data-kz-target="{anchor_id(reply_id, n)}"'
+            f' title="{SOURCES_LABEL} {n}">[{n}]</a>'
+        )
+
+    return MARKER.sub(link, escape_text(answer))
+
+
+def render_citation(citation: Citation, reply_id: str) -> str:
+    """One numbered source: a ``<details>`` whose summary names the document and section."""
+    title = citation.title or citation.source
+    section = f' <span class="kz-section">· {escape_text(citation.section)}</span>' if citation.section else ""
+    quote_preview = citation.quote.strip()
+    if len(quote_preview) > 60:
+        quote_preview = quote_preview[:60] + "…"
+    return (
+        f'<details class="kz-source" id="{anchor_id(reply_id, citation.n)}">'
+        f'<summary><span class="kz-n">[{citation.n}]</span> '
+        f'<span class="kz-title">{escape_text(title)}</span>{section}'
+        f'<span class="kz-preview">{escape_text(quote_preview)}</span></summary>'
+        f'<blockquote class="kz-passage kz-text">{highlight_quote(citation.text, citation.quote)}</blockquote>'
+        f'<div class="kz-file">{escape_text(citation.source)}</div>'
+        "</details>"
+    )
+
+
+def render_reply(reply: Reply, reply_id: str | None = None) -> str:
+    """The full HTML of a finished answer: the answer with linked markers, then its sources.
+
+    A refusal renders as a calm notice without sources.
+
+    Args:
+        reply: The assistant's reply.
+        reply_id: Prefix for the anchors of this answer; a fresh random one when ``None``.
+    """
+    if reply.refused:
+        return render_notice(reply.answer)
+    reply_id = reply_id or new_reply_id()
+    numbers = {c.n for c in reply.citations}
+    body = f'<div class="kz-answer kz-text">{render_answer_text(reply.answer, reply_id, numbers)}</div>'
+    if not reply.citations:
+        return body
+    sources = "".join(render_citation(c, reply_id) for c in reply.citations)
+    return f'{body}<div class="kz-sources"><div class="kz-sources-label">{SOURCES_LABEL}</div>{sources}</div>'
+
+
+def citations_as_dicts(reply: Reply) -> list[dict[str, Any]]:
+    """The reply's citations as JSON-able dicts (the ``references`` of the APIs)."""
+    return reply.to_dict()["citations"]

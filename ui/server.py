@@ -1,0 +1,190 @@
+"""One server for every web surface: chat page, helpdesk API and embeddable widget.
+
+:func:`create_app` assembles a FastAPI app around an assistant object (so tests pass a
+fake); :func:`serve` loads the real assistant, building the index first when there is
+none, and runs uvicorn.
+
+Environment, read when the app is created:
+
+* ``KEZHUAN_API_KEY``: when set, every API route needs ``Authorization: Bearer <key>``.
+* ``KEZHUAN_CORS_ORIGINS``: comma-separated origins allowed to call the API from a
+  browser (the widget's host pages); they may also frame ``/embed``.
+* ``KEZHUAN_PROTECT_PAGE``: ``1``/``true`` puts the chat page behind a login whose
+  password is the API key.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from collections.abc import Callable, Mapping
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from ingest.errors import IndexMissingError, SettingsError
+from ingest.settings import Settings
+from ui.api import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, build_api_router, install_error_handlers
+from ui.feedback import FeedbackStore
+from ui.protocol import ChatAssistant
+from ui.web import mount_chat
+from ui.widget import build_widget_router
+
+logger = logging.getLogger(__name__)
+
+API_KEY_ENV = "KEZHUAN_API_KEY"
+CORS_ENV = "KEZHUAN_CORS_ORIGINS"
+PROTECT_PAGE_ENV = "KEZHUAN_PROTECT_PAGE"
+_TRUE = {"1", "true", "yes", "on"}
+
+API_DESCRIPTION = """
+科專助理 (kezhuan) answers questions about Taiwan MOEA technology programs from its
+documents and cites the exact source passages.
+
+* `POST /v1/chat/completions` is OpenAI-compatible (the official `openai` client works
+  with `base_url="http://HOST:PORT/v1"`); citations travel in the extension field
+  `references`, with `refused`.
+* `POST /api/ask` returns the whole reply (`Reply.to_dict()`).
+
+When the server has `KEZHUAN_API_KEY` set, send `Authorization: Bearer <key>`.
+Errors are JSON: `{"error": {"message", "type", "code"}}`.
+"""
+
+
+def parse_origins(raw: str | None) -> list[str]:
+    """Origins from a comma-separated list, without blanks or trailing slashes."""
+    return [o.strip().rstrip("/") for o in (raw or "").split(",") if o.strip()]
+
+
+def _truthy(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in _TRUE
+    return bool(value)
+
+
+def create_app(
+    assistant: ChatAssistant,
+    settings: Settings,
+    *,
+    api_key: str | None = None,
+    cors_origins: list[str] | None = None,
+    protect_page: bool | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    environ: Mapping[str, str] | None = None,
+) -> FastAPI:
+    """The FastAPI app: API routes, ``/embed`` and ``/widget.js``, and the chat page at ``/``.
+
+    Args:
+        assistant: Answers questions (``assistant.Assistant`` or a test fake).
+        settings: kezhuan settings (``max_question_chars``, ``data_dir`` for feedback).
+        api_key: Bearer token every API route requires. ``None`` reads ``KEZHUAN_API_KEY``;
+            ``""`` turns auth off.
+        cors_origins: Origins allowed to call the API from browsers. ``None`` reads
+            ``KEZHUAN_CORS_ORIGINS``.
+        protect_page: Put the chat page behind a login (password = API key). ``None`` reads
+            ``settings.protect_page`` if that setting exists, else ``KEZHUAN_PROTECT_PAGE``.
+        max_body_bytes: Largest API request body accepted (larger ones get a 413).
+        environ: Where to read the variables above (default ``os.environ``).
+
+    Raises:
+        SettingsError: ``protect_page`` is on but no API key is set, or ``max_body_bytes`` < 1.
+    """
+    env = os.environ if environ is None else environ
+    key = env.get(API_KEY_ENV, "") if api_key is None else api_key
+    origins = parse_origins(env.get(CORS_ENV)) if cors_origins is None else list(cors_origins)
+    if protect_page is None:
+        protect_page = _truthy(getattr(settings, "protect_page", env.get(PROTECT_PAGE_ENV, "")))
+    if protect_page and not key:
+        raise SettingsError(
+            f"protect_page needs an API key (the page password): set {API_KEY_ENV}, "
+            f"or turn off {PROTECT_PAGE_ENV}."
+        )
+    if max_body_bytes < 1:
+        raise SettingsError(f"max_body_bytes must be greater than 0. Currently, it is {max_body_bytes}.")
+
+    app = FastAPI(
+        title="科專助理 kezhuan API",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        openapi_tags=[
+            {"name": "OpenAI-compatible", "description": "Chat completions for helpdesk tools."},
+            {"name": "kezhuan", "description": "Native question answering, feedback and health."},
+        ],
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    # Added after the size limit, so it wraps it: even a 413 carries the CORS headers.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
+    feedback = FeedbackStore.in_data_dir(settings.data_dir)
+    app.include_router(build_api_router(assistant, settings, feedback, api_key=key or None))
+    app.include_router(build_widget_router(origins))
+    page_auth = _page_login(key) if protect_page else None
+    logger.info(
+        "Web app ready: API auth %s, CORS origins %s, chat page %s",
+        "on" if key else "off",
+        origins or "none",
+        "behind login" if page_auth else "open",
+    )
+    # The chat page is mounted at "/" last: a mount there catches every path not routed above.
+    return mount_chat(app, assistant, settings, feedback, auth=page_auth)
+
+
+def _page_login(api_key: str) -> Callable[[str, str], bool]:
+    def check(username: str, password: str) -> bool:
+        return hmac.compare_digest(password.encode(), api_key.encode())
+
+    return check
+
+
+def load_assistant(settings: Settings) -> ChatAssistant:
+    """Load the real assistant; when there is no index yet, build it first.
+
+    Raises:
+        KezhuanError: the index cannot be built or loaded (the message says why).
+    """
+    from assistant import Assistant  # heavy: loads the embedding model
+
+    try:
+        return Assistant.load(settings)
+    except IndexMissingError as e:
+        logger.warning(
+            "No index yet (%s). Building it from %s now, as `kezhuan ingest` would; this runs once.",
+            e,
+            settings.corpus_dir,
+        )
+    from ingest.index import run_ingest
+
+    report = run_ingest(settings)
+    logger.info("Ingest finished: %s", report)
+    return Assistant.load(settings)
+
+
+def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Load the assistant (ingesting first if needed) and serve every surface with uvicorn.
+
+    Args:
+        settings: kezhuan settings; ``Settings.from_env()`` when ``None``.
+        host: Interface to listen on (``0.0.0.0`` for every interface).
+        port: TCP port.
+    """
+    import uvicorn
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = settings or Settings.from_env()
+    app = create_app(load_assistant(settings), settings)
+    logger.info("科專助理 at http://%s:%d/ (API docs at /docs)", host, port)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def app_from_env() -> FastAPI:
+    """App factory for ``uvicorn --factory ui.server:app_from_env`` (settings from the environment)."""
+    settings = Settings.from_env()
+    return create_app(load_assistant(settings), settings)

@@ -1,0 +1,209 @@
+// 科專助理 embeddable chat: calls api/ask and renders every text with textContent (never innerHTML),
+// so questions and documents holding markup are shown as plain text.
+(function () {
+  "use strict";
+
+  var log = document.getElementById("kz-log");
+  var form = document.getElementById("kz-form");
+  var input = document.getElementById("kz-question");
+  var send = document.getElementById("kz-send");
+  var welcome = document.getElementById("kz-welcome");
+  var history = [];
+  var replyCount = 0;
+  // An API key may be passed in the URL fragment (#key=...), which is never sent to the server.
+  var apiKey = new URLSearchParams(window.location.hash.slice(1)).get("key") || "";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    return node;
+  }
+
+  function headers() {
+    var h = {"Content-Type": "application/json"};
+    if (apiKey) { h.Authorization = "Bearer " + apiKey; }
+    return h;
+  }
+
+  function scrollDown() { log.scrollTop = log.scrollHeight; }
+
+  // Spans [start, end) of the quote inside the passage: the whole quote, else each of its sentences.
+  function quoteSpans(passage, quote) {
+    quote = (quote || "").trim();
+    if (!quote) { return []; }
+    var at = passage.indexOf(quote);
+    if (at >= 0) { return [[at, at + quote.length]]; }
+    var spans = [];
+    var cursor = 0;
+    quote.split(/(?<=[。！？!?；;])/).forEach(function (sentence) {
+      sentence = sentence.trim();
+      if (!sentence) { return; }
+      var found = passage.indexOf(sentence, cursor);
+      if (found < 0) { found = passage.indexOf(sentence); }
+      if (found >= 0) { spans.push([found, found + sentence.length]); cursor = found + sentence.length; }
+    });
+    spans.sort(function (a, b) { return a[0] - b[0]; });
+    var merged = [];
+    spans.forEach(function (s) {
+      var last = merged[merged.length - 1];
+      if (last && s[0] <= last[1]) { last[1] = Math.max(last[1], s[1]); } else { merged.push([s[0], s[1]]); }
+    });
+    return merged;
+  }
+
+  function highlighted(passage, quote) {
+    var block = el("blockquote", "kz-passage");
+    var last = 0;
+    quoteSpans(passage, quote).forEach(function (s) {
+      block.appendChild(document.createTextNode(passage.slice(last, s[0])));
+      block.appendChild(el("mark", null, passage.slice(s[0], s[1])));
+      last = s[1];
+    });
+    block.appendChild(document.createTextNode(passage.slice(last)));
+    return block;
+  }
+
+  function openSource(id) {
+    var target = document.getElementById(id);
+    if (!target) { return; }
+    target.open = true;
+    target.scrollIntoView({behavior: "smooth", block: "nearest"});
+    target.classList.add("kz-flash");
+    setTimeout(function () { target.classList.remove("kz-flash"); }, 1200);
+  }
+
+  function answerWithMarkers(answer, known, prefix) {
+    var box = el("div", "kz-answer");
+    var pattern = /\[(\d{1,3})\]/g;
+    var last = 0;
+    var match;
+    while ((match = pattern.exec(answer)) !== null) {
+      var n = parseInt(match[1], 10);
+      if (!known[n]) { continue; }
+      box.appendChild(document.createTextNode(answer.slice(last, match.index)));
+      var link = el("a", "kz-cite", "[" + n + "]");
+      link.href = "#" + prefix + n;
+      link.title = "來源 " + n;
+      link.addEventListener("click", (function (id) {
+        return function (event) { event.preventDefault(); openSource(id); };
+      })(prefix + n));
+      box.appendChild(link);
+      last = match.index + match[0].length;
+    }
+    box.appendChild(document.createTextNode(answer.slice(last)));
+    return box;
+  }
+
+  function sourceItem(citation, prefix) {
+    var details = el("details", "kz-source");
+    details.id = prefix + citation.n;
+    var summary = el("summary");
+    summary.appendChild(el("span", "kz-n", "[" + citation.n + "] "));
+    summary.appendChild(el("span", "kz-title", citation.title || citation.source));
+    if (citation.section) { summary.appendChild(el("span", "kz-section", " · " + citation.section)); }
+    details.appendChild(summary);
+    details.appendChild(highlighted(citation.text || "", citation.quote || ""));
+    details.appendChild(el("div", "kz-file", citation.source));
+    return details;
+  }
+
+  function rateButtons(question, reply) {
+    var bar = el("div", "kz-rate");
+    [["up", "👍", "有幫助"], ["down", "👎", "沒有幫助"]].forEach(function (spec) {
+      var button = el("button", null, spec[1]);
+      button.type = "button";
+      button.title = spec[2];
+      button.setAttribute("aria-label", spec[2]);
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", function () {
+        fetch("api/feedback", {
+          method: "POST",
+          headers: headers(),
+          body: JSON.stringify({
+            question: question, answer: reply.answer, rating: spec[0],
+            citations: reply.citations || [], refused: !!reply.refused, surface: "widget"
+          })
+        }).then(function (response) {
+          if (response.ok) {
+            bar.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
+            button.setAttribute("aria-pressed", "true");
+          }
+        });
+      });
+      bar.appendChild(button);
+    });
+    return bar;
+  }
+
+  function renderReply(bubble, question, reply) {
+    bubble.textContent = "";
+    bubble.classList.remove("kz-pending");
+    if (reply.refused) {
+      bubble.classList.add("kz-refusal");
+      bubble.setAttribute("role", "note");
+      bubble.appendChild(document.createTextNode("ℹ️ " + reply.answer));
+      bubble.appendChild(rateButtons(question, reply));
+      return;
+    }
+    replyCount += 1;
+    var prefix = "kz-src-" + replyCount + "-";
+    var known = {};
+    (reply.citations || []).forEach(function (c) { known[c.n] = true; });
+    bubble.appendChild(answerWithMarkers(reply.answer, known, prefix));
+    if (reply.citations && reply.citations.length) {
+      var sources = el("div", "kz-sources");
+      sources.appendChild(el("div", "kz-sources-label", "來源"));
+      reply.citations.forEach(function (c) { sources.appendChild(sourceItem(c, prefix)); });
+      bubble.appendChild(sources);
+    }
+    bubble.appendChild(rateButtons(question, reply));
+  }
+
+  function ask(question) {
+    question = question.trim();
+    if (!question) { input.focus(); return; }
+    if (welcome) { welcome.remove(); welcome = null; }
+    log.appendChild(el("div", "kz-msg kz-user", question));
+    var bubble = el("div", "kz-msg kz-bot kz-pending", "…");
+    log.appendChild(bubble);
+    scrollDown();
+    send.disabled = true;
+    input.value = "";
+    fetch("api/ask", {method: "POST", headers: headers(), body: JSON.stringify({question: question, history: history})})
+      .then(function (response) {
+        return response.json().then(function (body) { return {ok: response.ok, body: body}; });
+      })
+      .then(function (result) {
+        if (!result.ok) {
+          var message = result.body && result.body.error ? result.body.error.message : "發生錯誤，請稍後再試。";
+          bubble.textContent = message;
+          bubble.className = "kz-msg kz-error";
+          bubble.setAttribute("role", "alert");
+          return;
+        }
+        renderReply(bubble, question, result.body);
+        history.push({role: "user", content: question});
+        history.push({role: "assistant", content: result.body.answer});
+      })
+      .catch(function () {
+        bubble.textContent = "無法連線到伺服器，請稍後再試。";
+        bubble.className = "kz-msg kz-error";
+        bubble.setAttribute("role", "alert");
+      })
+      .then(function () { send.disabled = false; scrollDown(); input.focus(); });
+  }
+
+  form.addEventListener("submit", function (event) { event.preventDefault(); ask(input.value); });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); ask(input.value); }
+  });
+  document.querySelectorAll(".kz-example").forEach(function (button) {
+    button.addEventListener("click", function () { ask(button.textContent); });
+  });
+  document.getElementById("kz-clear").addEventListener("click", function () {
+    history = [];
+    log.textContent = "";
+    input.focus();
+  });
+})();

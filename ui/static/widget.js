@@ -1,0 +1,55 @@
+// 科專助理 chat bubble: <script src="https://HOST/widget.js" defer></script>
+// Options (attributes of the script tag): data-title, data-position="left", data-api-key (intranet only:
+// anyone who can read the host page can read the key).
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__kezhuanWidget) { return; }
+  window.__kezhuanWidget = true;
+  var title = script.getAttribute("data-title") || "科專助理";
+  var side = script.getAttribute("data-position") === "left" ? "left" : "right";
+  var embedUrl = new URL("embed", script.src);
+  var key = script.getAttribute("data-api-key");
+  if (key) { embedUrl.hash = "key=" + encodeURIComponent(key); }
+
+  var bubble = document.createElement("button");
+  bubble.type = "button";
+  bubble.id = "kezhuan-widget-bubble";
+  bubble.textContent = "💬";
+  bubble.title = title;
+  bubble.setAttribute("aria-label", "開啟" + title);
+  bubble.setAttribute("aria-expanded", "false");
+  var b = bubble.style;
+  b.position = "fixed"; b.bottom = "20px"; b[side] = "20px"; b.zIndex = "2147483000";
+  b.width = "56px"; b.height = "56px"; b.borderRadius = "50%"; b.border = "0"; b.cursor = "pointer";
+  b.background = "#f97316"; b.color = "#fff"; b.fontSize = "26px"; b.boxShadow = "0 4px 14px rgba(0,0,0,0.25)";
+
+  var frame = null;
+  function open() {
+    if (!frame) {
+      frame = document.createElement("iframe");
+      frame.id = "kezhuan-widget-frame";
+      frame.title = title;
+      frame.src = embedUrl.toString();
+      var f = frame.style;
+      f.position = "fixed"; f.bottom = "88px"; f[side] = "20px"; f.zIndex = "2147483000";
+      f.width = "380px"; f.maxWidth = "calc(100vw - 40px)"; f.height = "560px"; f.maxHeight = "calc(100vh - 110px)";
+      f.border = "0"; f.borderRadius = "12px"; f.background = "#fff"; f.boxShadow = "0 8px 30px rgba(0,0,0,0.25)";
+      document.body.appendChild(frame);
+    } else {
+      frame.style.display = "block";
+    }
+    bubble.setAttribute("aria-expanded", "true");
+    bubble.textContent = "✕";
+  }
+  function close() {
+    if (frame) { frame.style.display = "none"; }
+    bubble.setAttribute("aria-expanded", "false");
+    bubble.textContent = "💬";
+  }
+  bubble.addEventListener("click", function () {
+    if (bubble.getAttribute("aria-expanded") === "true") { close(); } else { open(); }
+  });
+  function mount() { document.body.appendChild(bubble); }
+  if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }
+})();
