@@ -3,15 +3,17 @@
 No language model is needed. Every sentence of the retrieved passages is scored by how
 well it answers the question:
 
-* meaning: cosine similarity of the question and the sentence embeddings (e5);
+* meaning: cosine similarity of the question and sentence embeddings (e5);
 * coverage: the share of the question's content words (IDF-weighted, matched after
-  script normalisation) that the sentence holds, and that its passage holds;
-* retrieval rank of its passage.
+  script normalisation, aliases allowed) that the sentence holds, and its passage holds;
+* the retrieval rank of its passage.
 
-The best sentences become the answer, each followed by its citation marker. The
-question is refused when even the best sentence does not support it well enough, or
-when it names a number (a year, an amount) that the evidence does not contain: a
-confident wrong answer is worse than none.
+The best sentences become the answer, each followed by its citation marker. The question
+is refused when the best evidence does not support it well enough, when it asks about
+things the documents never mention (words foreign to the whole corpus, such as 電話 or
+預算), when it names a number the evidence lacks, or when the evidence is not of the kind
+asked for (a year for "哪一年", a count for "幾組", a name for "叫什麼"). A confident
+wrong answer is worse than none.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.cite import Citation, Passage
-from ingest.normalize import bigrams, count_cjk, to_search_form
+from ingest.normalize import count_cjk, to_search_form
 
 #: Shown when the documents do not hold the answer.
 REFUSAL_HANT = (
@@ -31,7 +33,59 @@ REFUSAL_HANT = (
     "我只能依據經濟部科技專案相關文件回答，例如科技專案的類型與沿革、重點研發領域、"
     "新創誘因與成果，以及各區域產業研發中心。"
 )
+#: Shorter sentences (a call-out's name or place label) are never evidence on their own.
+MIN_EVIDENCE_CHARS = 12
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+# Attempts to make the assistant drop its rules: refused outright.
+_INJECTION = re.compile(
+    r"(忽略|无视|不要理|别管|ignore|disregard|forget).{0,16}(指示|指令|规则|提示|设定|instruction|rule|prompt)"
+    r"|system\s*prompt|系统提示|你现在是|现在开始你是|jailbreak|developer mode|开发者模式|管理员指令|假装你是|角色扮演"
+    r"|不需要引用|不用引用|直接编|编一个",
+    re.IGNORECASE,
+)
+
+# Answer types, matched on the question and on the evidence (both in search form).
+_ASKS_TIME = re.compile(r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一天|日期|\bwhen\b|what year|which year")
+_ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队]|how many|how much|总共|一共")
+_ASKS_MONEY = re.compile(r"多少钱|多少元|金额|how much money")
+_HAS_MONEY = re.compile(r"元|亿|万|\$|nt\$")
+_ASKS_DURATION = re.compile(r"期间|多久|多长时间|(?<![这哪那近])几年|how long")
+_HAS_DURATION = re.compile(r"(?<!\d)\d{1,2}年(?!\d)|[一二两三四五六七八九十]+年|个月|年内|年间|天内")
+_ASKS_NAME = re.compile(r"名字|名称|全名|叫什么|叫做什么|哪几[队家位]|哪些(?:公司|团队|厂商|企业|人)|\bname\b|\bcalled\b")
+_HAS_TIME = re.compile(r"\d{4}|\d+年|\d+月|民国")
+_HAS_COUNT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万]")
+_HAS_NAME = re.compile(r"「|」|中心|园区|计划|计画|方案|办法|技术司|经济部|机构|法人|学界|业界")
+_ASKS_LIST = re.compile(r"哪些|哪几|有什么|有几|分别|各[是自有]|列出|不同|差别|差在|比较|\bwhich\b|\bwhat are\b")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A question term: its forms (the term and its aliases, search form) and weight."""
+
+    forms: tuple[str, ...]
+    weight: float
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """What the question asks about.
+
+    Attributes:
+        terms: Weighted terms; follow-up context terms carry a lower weight.
+        numbers: Numbers written in the question (years, amounts), which evidence must hold.
+        cjk: True when the question is Chinese, so word coverage is meaningful.
+        foreign: Question terms that occur nowhere in the documents (under any alias).
+        foreign_share: Their share of the question's term weight.
+        question: The question in search form (for answer-type detection).
+    """
+
+    terms: tuple[Term, ...]
+    numbers: tuple[str, ...]
+    cjk: bool
+    foreign: tuple[str, ...] = ()
+    foreign_share: float = 0.0
+    question: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,21 +97,6 @@ class SentenceRecord:
     start: int
     end: int
     vector: np.ndarray
-
-
-@dataclass(frozen=True)
-class QueryTerms:
-    """What the question asks about, as weighted search-form terms.
-
-    Attributes:
-        terms: ``(term, weight)`` pairs; follow-up context terms carry a lower weight.
-        numbers: Numbers written in the question (years, amounts), which evidence must hold.
-        cjk: True when the question is (mostly) Chinese, so word coverage is meaningful.
-    """
-
-    terms: tuple[tuple[str, float], ...]
-    numbers: tuple[str, ...]
-    cjk: bool
 
 
 @dataclass
@@ -85,30 +124,43 @@ class Composition:
     diagnostics: dict[str, float | str] = field(default_factory=dict)
 
 
-def _term_match(term: str, text: str) -> float:
-    """1 when ``term`` occurs in ``text`` (both search form); else the share of its bigrams that do."""
-    if term in text:
+def _form_match(form: str, text: str) -> float:
+    """1 when ``form`` occurs in ``text`` (both search form); else the share of its bigrams that do."""
+    if form in text:
         return 1.0
-    if len(term) < 3 or not count_cjk(term):
+    if len(form) < 3 or not count_cjk(form):
         return 0.0
-    grams = [term[i : i + 2] for i in range(len(term) - 1)]
+    grams = [form[i : i + 2] for i in range(len(form) - 1)]
     hit = sum(1 for g in grams if g in text) / len(grams)
-    return hit if hit >= 0.5 else 0.0
+    return hit if hit >= 0.75 else 0.0
 
 
-def coverage(terms: Sequence[tuple[str, float]], text: str) -> float:
-    """Weighted share of ``terms`` found in ``text`` (search form), 0-1."""
-    total = sum(w for _, w in terms)
+def coverage(terms: Sequence[Term], text: str) -> float:
+    """Weighted share of ``terms`` found in ``text`` (any form), 0-1."""
+    total = sum(t.weight for t in terms)
     if total <= 0:
         return 0.0
     norm = to_search_form(text)
-    return sum(w * _term_match(t, norm) for t, w in terms) / total
+    return sum(t.weight * max(_form_match(f, norm) for f in t.forms) for t in terms) / total
 
 
 def _numbers_supported(numbers: Sequence[str], text: str) -> bool:
-    norm = to_search_form(text)
-    found = set(_NUMBER.findall(norm))
+    found = set(_NUMBER.findall(to_search_form(text)))
     return all(n in found for n in numbers)
+
+
+def answer_type_ok(question: str, evidence_text: str) -> bool:
+    """Whether the evidence holds the kind of thing the question asks for (search forms)."""
+    text = to_search_form(evidence_text)
+    if _ASKS_TIME.search(question) and not _HAS_TIME.search(text):
+        return False
+    if _ASKS_COUNT.search(question) and not _HAS_COUNT.search(text):
+        return False
+    if _ASKS_DURATION.search(question) and not _HAS_DURATION.search(text):
+        return False
+    if _ASKS_MONEY.search(question) and not _HAS_MONEY.search(text):
+        return False
+    return not (_ASKS_NAME.search(question) and not _HAS_NAME.search(text))
 
 
 def _with_marker(text: str, n: int) -> str:
@@ -120,30 +172,45 @@ def _with_marker(text: str, n: int) -> str:
     return f"{body}[{n}]。"
 
 
+def _labels(passage: Passage) -> set[str]:
+    """The name and place lines of a call-out passage: labels, not statements."""
+    if passage.kind != "center":
+        return set()
+    return set(passage.text.split("\n")[:2])
+
+
 class ExtractiveAnswerer:
     """Chooses evidence sentences and writes a cited answer, or refuses.
 
     Args:
         max_sentences: Most sentences in an answer.
         refusal_threshold: Minimum support (0-1) to answer.
+        foreign_limit: Largest share of question weight that may be foreign to the corpus.
         dense_floor: e5 cosine similarity that counts as no semantic match at all.
         dense_span: Similarity above the floor that counts as a full match.
+        cross_lingual_floor: The floor for questions not written in Chinese (e5's
+            cross-lingual similarities sit lower).
     """
 
     def __init__(
         self,
         max_sentences: int = 3,
         refusal_threshold: float = 0.5,
+        foreign_limit: float = 0.25,
         dense_floor: float = 0.78,
         dense_span: float = 0.12,
+        cross_lingual_floor: float = 0.70,
     ) -> None:
         self.max_sentences = max_sentences
         self.refusal_threshold = refusal_threshold
+        self.foreign_limit = foreign_limit
         self.dense_floor = dense_floor
         self.dense_span = dense_span
+        self.cross_lingual_floor = cross_lingual_floor
 
-    def _dense_norm(self, sim: float) -> float:
-        return float(np.clip((sim - self.dense_floor) / self.dense_span, 0.0, 1.0))
+    def _dense_norm(self, sim: float, cjk: bool) -> float:
+        floor = self.dense_floor if cjk else self.cross_lingual_floor
+        return float(np.clip((sim - floor) / self.dense_span, 0.0, 1.0))
 
     def score(
         self,
@@ -156,16 +223,16 @@ class ExtractiveAnswerer:
         seen: set[str] = set()
         out: list[Evidence] = []
         for rank, passage in enumerate(passages):
-            context = f"{passage.section}\n{passage.text}"
-            context_cov = coverage(query.terms, context)
+            context_cov = coverage(query.terms, f"{passage.section}\n{passage.text}")
+            labels = _labels(passage)
             for sent in sentences(passage):
-                if sent.id in seen:
-                    continue
+                if sent.id in seen or sent.text in labels or len(sent.text) < MIN_EVIDENCE_CHARS:
+                    continue  # a bare name or place label proves nothing on its own
                 seen.add(sent.id)
                 dense = float(np.dot(sent.vector, query_vector))
                 cov = coverage(query.terms, sent.text)
                 ev = Evidence(sent, passage, rank, dense, cov, context_cov)
-                dn = self._dense_norm(dense)
+                dn = self._dense_norm(dense, query.cjk)
                 prior = 1.0 / (1.0 + rank)
                 if query.cjk:
                     ev.score = 0.45 * cov + 0.15 * context_cov + 0.3 * dn + 0.1 * prior
@@ -178,6 +245,12 @@ class ExtractiveAnswerer:
                 out.append(ev)
         out.sort(key=lambda e: -e.score)
         return out
+
+    def _refusal(
+        self, refusal: str, support: float, diagnostics: dict[str, float | str], reason: str
+    ) -> Composition:
+        diagnostics["reason"] = reason
+        return Composition(refusal, [], True, support, diagnostics)
 
     def compose(
         self,
@@ -194,34 +267,42 @@ class ExtractiveAnswerer:
             convert: Script conversion for the answer text (quotes stay exact).
             refusal: The refusal message.
         """
+        diagnostics: dict[str, float | str] = {"foreign_share": round(query.foreign_share, 4)}
+        if query.foreign:
+            diagnostics["foreign_terms"] = " ".join(query.foreign)
         if not evidence:
-            return Composition(refusal, [], True, 0.0, {"reason": "no passages"})
+            return self._refusal(refusal, 0.0, diagnostics, "no passages")
+        candidates = [e for e in evidence if answer_type_ok(query.question, e.sentence.text)]
         best = evidence[0]
-        support = max(e.support for e in evidence[:3])
-        diagnostics: dict[str, float | str] = {
-            "support": round(support, 4),
-            "best_dense": round(best.dense, 4),
-            "best_coverage": round(best.coverage, 4),
-        }
+        if candidates and candidates[0] is not best and candidates[0].score >= 0.75 * best.score:
+            best = candidates[0]
+        support = best.support
+        diagnostics.update(
+            support=round(support, 4), best_dense=round(best.dense, 4), best_coverage=round(best.coverage, 4)
+        )
+        if _INJECTION.search(query.question):
+            return self._refusal(refusal, support, diagnostics, "asks the assistant to drop its rules")
+        if query.foreign_share > self.foreign_limit:
+            return self._refusal(refusal, support, diagnostics, "question is about things the documents never mention")
         if support < self.refusal_threshold:
-            diagnostics["reason"] = "low support"
-            return Composition(refusal, [], True, support, diagnostics)
-        if best.support <= 0.0 and query.numbers:
-            diagnostics["reason"] = "numbers not in evidence"
-            return Composition(refusal, [], True, support, diagnostics)
+            return self._refusal(refusal, support, diagnostics, "low support")
+        if not answer_type_ok(query.question, best.sentence.text):
+            return self._refusal(refusal, support, diagnostics, "evidence is not of the kind asked for")
 
         chosen = [best]
-        covered = best.coverage
-        for ev in evidence[1:]:
+        covered = coverage(query.terms, best.sentence.text)
+        wants_list = bool(_ASKS_LIST.search(query.question))
+        for ev in evidence:
             if len(chosen) >= self.max_sentences:
                 break
-            if ev.score < 0.85 * best.score or ev.support < self.refusal_threshold:
+            if ev in chosen or ev.score < 0.8 * best.score or ev.support < self.refusal_threshold:
                 continue
-            joined = "\n".join(c.sentence.text for c in chosen) + "\n" + ev.sentence.text
+            joined = "\n".join(c.sentence.text for c in chosen + [ev])
             gain = coverage(query.terms, joined) - covered
-            if gain >= 0.15:
+            parallel = wants_list and ev.coverage >= 0.7 * best.coverage and ev.score >= 0.85 * best.score
+            if gain >= 0.15 or parallel:
                 chosen.append(ev)
-                covered += gain
+                covered += max(gain, 0.0)
 
         parts: list[str] = []
         citations: list[Citation] = []
@@ -256,6 +337,6 @@ def question_numbers(question: str) -> tuple[str, ...]:
     return tuple(n for n in _NUMBER.findall(norm) if len(n) >= 2 or "." in n)
 
 
-def has_cjk_terms(question: str) -> bool:
+def is_chinese(question: str) -> bool:
     """True when the question has enough Chinese to match words against."""
-    return count_cjk(question) >= 2 and len(bigrams(question)) >= 1
+    return count_cjk(question) >= 2

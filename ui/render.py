@@ -48,7 +48,7 @@ def render_notice(message: str) -> str:
     """A calm, non-error notice (used for refusals)."""
     return (
         f'<div class="kz-refusal" role="note"><span class="kz-refusal-icon" aria-hidden="true">'
-        f"{REFUSAL_ICON}</span> <span class=\"kz-text\">{escape_text(message)}</span></div>"
+        f'{REFUSAL_ICON}</span> <span class="kz-text">{escape_text(message)}</span></div>'
     )
 
 
@@ -110,10 +110,7 @@ def render_answer_text(answer: str, reply_id: str, numbers: set[int]) -> str:
         n = int(match.group(1))
         if n not in numbers:
             return match.group(0)
-        return (
-            f'<a class="kz-cite" href="#{anchor_id(reply_id, n)}" data-kz-target="{anchor_id(reply_id, n)}"'
-            f' title="{SOURCES_LABEL} {n}">[{n}]</a>'
-        )
+        return f'<a class="kz-cite" href="#{anchor_id(reply_id, n)}" title="{SOURCES_LABEL} {n}">[{n}]</a>'
 
     return MARKER.sub(link, escape_text(answer))
 
@@ -121,7 +118,10 @@ def render_answer_text(answer: str, reply_id: str, numbers: set[int]) -> str:
 def render_citation(citation: Citation, reply_id: str) -> str:
     """One numbered source: a ``<details>`` whose summary names the document and section."""
     title = citation.title or citation.source
-    section = f' <span class="kz-section">· {escape_text(citation.section)}</span>' if citation.section else ""
+    section = (
+        f' <span class="kz-section">· {escape_text(citation.section)}</span>' if citation.section else ""
+    )
+    passage = highlight_quote(citation.text, citation.quote)
     quote_preview = citation.quote.strip()
     if len(quote_preview) > 60:
         quote_preview = quote_preview[:60] + "…"
@@ -130,7 +130,7 @@ def render_citation(citation: Citation, reply_id: str) -> str:
         f'<summary><span class="kz-n">[{citation.n}]</span> '
         f'<span class="kz-title">{escape_text(title)}</span>{section}'
         f'<span class="kz-preview">{escape_text(quote_preview)}</span></summary>'
-        f'<blockquote class="kz-passage kz-text">{highlight_quote(citation.text, citation.quote)}</blockquote>'
+        f'<blockquote class="kz-passage kz-text">{passage}</blockquote>'
         f'<div class="kz-file">{escape_text(citation.source)}</div>'
         "</details>"
     )

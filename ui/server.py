@@ -25,7 +25,13 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from ingest.errors import IndexMissingError, SettingsError
 from ingest.settings import Settings
-from ui.api import DEFAULT_MAX_BODY_BYTES, BodySizeLimit, build_api_router, install_error_handlers
+from ui.api import (
+    DEFAULT_MAX_BODY_BYTES,
+    BodySizeLimit,
+    CatchUnexpected,
+    build_api_router,
+    install_error_handlers,
+)
 from ui.feedback import FeedbackStore
 from ui.protocol import ChatAssistant
 from ui.web import mount_chat
@@ -107,12 +113,17 @@ def create_app(
         title="科專助理 kezhuan API",
         version="0.1.0",
         description=API_DESCRIPTION,
+        # Swagger UI and ReDoc load their scripts from a CDN; kezhuan stays offline and
+        # serves the description itself at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "OpenAI-compatible", "description": "Chat completions for helpdesk tools."},
             {"name": "kezhuan", "description": "Native question answering, feedback and health."},
         ],
     )
     install_error_handlers(app)
+    app.add_middleware(CatchUnexpected)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     # Added after the size limit, so it wraps it: even a 413 carries the CORS headers.
     app.add_middleware(
@@ -180,7 +191,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings or Settings.from_env()
     app = create_app(load_assistant(settings), settings)
-    logger.info("科專助理 at http://%s:%d/ (API docs at /docs)", host, port)
+    logger.info("科專助理 at http://%s:%d/ (API description at /openapi.json)", host, port)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 

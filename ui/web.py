@@ -220,6 +220,7 @@ def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackS
         with gr.Row():
             textbox = gr.Textbox(
                 placeholder=PLACEHOLDER,
+                label="問題",
                 show_label=False,
                 lines=1,
                 max_lines=6,

@@ -44,7 +44,8 @@ def embed_headers(cors_origins: list[str]) -> dict[str, str]:
     """Security headers of the ``/embed`` page (framing allowed, no inline script)."""
     csp = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {frame_ancestors(cors_origins)}"
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; "
+        f"frame-ancestors {frame_ancestors(cors_origins)}"
     )
     return {
         "Content-Security-Policy": csp,

@@ -79,13 +79,22 @@ SCRIPTS: dict[str, Script] = {
     "新創專章": Script(
         answer="新創專章提供成果運用免公告、股權上繳得減免等七大誘因[1]，並鼓勵以技術作價取得股權[2]。",
         citations=[
-            _citation(1, STARTUP_TEXT, "增訂新創專章，提供成果運用免公告、境外實施免報部、股權上繳得減免", "新創"),
+            _citation(
+                1, STARTUP_TEXT, "增訂新創專章，提供成果運用免公告、境外實施免報部、股權上繳得減免", "新創"
+            ),
             _citation(2, EVIL_TEXT, EVIL_QUOTE, "惡意<b>章節</b>**"),
         ],
     ),
     "南臺灣": Script(
         answer="南臺灣創新園區位於臺南市，投入綠能與材料應用、資訊與雲端服務等研發[1]。",
-        citations=[_citation(1, PARK_TEXT, PARK_TEXT.split("，協助")[0] + "，協助南部產業技術研發、育成媒合、群聚發展以及新創商機。", "區域創新")],
+        citations=[
+            _citation(
+                1,
+                PARK_TEXT,
+                PARK_TEXT.split("，協助")[0] + "，協助南部產業技術研發、育成媒合、群聚發展以及新創商機。",
+                "區域創新",
+            )
+        ],
     ),
     "新創團隊": Script(
         answer="2022年共培育52組科專新創團隊[1]。",
@@ -181,6 +190,19 @@ class FakeAssistant:
             "retrieval_mode": "hybrid",
             "generator": "extractive",
         }
+
+
+#: Gradio's queue sets pandas options that pandas 3 deprecates; not ours to fix.
+GRADIO_PANDAS_WARNINGS = ("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Silence Gradio's own pandas deprecation warnings in the web tests."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            for spec in GRADIO_PANDAS_WARNINGS:
+                item.add_marker(pytest.mark.filterwarnings(spec))
 
 
 def free_port() -> int:

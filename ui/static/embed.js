@@ -1,4 +1,4 @@
-// 科專助理 embeddable chat: calls api/ask and renders every text with textContent (never innerHTML),
+// 科專助理 embeddable chat: calls api/ask and renders every text with textContent (never as markup),
 // so questions and documents holding markup are shown as plain text.
 (function () {
   "use strict";
@@ -110,11 +110,9 @@
 
   function rateButtons(question, reply) {
     var bar = el("div", "kz-rate");
-    [["up", "👍", "有幫助"], ["down", "👎", "沒有幫助"]].forEach(function (spec) {
+    [["up", "👍 有幫助"], ["down", "👎 沒幫助"]].forEach(function (spec) {
       var button = el("button", null, spec[1]);
       button.type = "button";
-      button.title = spec[2];
-      button.setAttribute("aria-label", spec[2]);
       button.setAttribute("aria-pressed", "false");
       button.addEventListener("click", function () {
         fetch("api/feedback", {

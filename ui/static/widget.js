@@ -15,14 +15,27 @@
   var bubble = document.createElement("button");
   bubble.type = "button";
   bubble.id = "kezhuan-widget-bubble";
-  bubble.textContent = "💬";
   bubble.title = title;
   bubble.setAttribute("aria-label", "開啟" + title);
   bubble.setAttribute("aria-expanded", "false");
   var b = bubble.style;
   b.position = "fixed"; b.bottom = "20px"; b[side] = "20px"; b.zIndex = "2147483000";
   b.width = "56px"; b.height = "56px"; b.borderRadius = "50%"; b.border = "0"; b.cursor = "pointer";
-  b.background = "#f97316"; b.color = "#fff"; b.fontSize = "26px"; b.boxShadow = "0 4px 14px rgba(0,0,0,0.25)";
+  b.background = "#f97316"; b.color = "#fff"; b.fontSize = "24px"; b.lineHeight = "0"; b.boxShadow = "0 4px 14px rgba(0,0,0,0.25)";
+
+  // A speech-bubble icon drawn with SVG, so it shows without an emoji font.
+  var SVG = "http://www.w3.org/2000/svg";
+  var icon = document.createElementNS(SVG, "svg");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("width", "28");
+  icon.setAttribute("height", "28");
+  icon.setAttribute("aria-hidden", "true");
+  var path = document.createElementNS(SVG, "path");
+  path.setAttribute("fill", "currentColor");
+  path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+  icon.appendChild(path);
+  function showIcon() { bubble.textContent = ""; bubble.appendChild(icon); }
+  showIcon();
 
   var frame = null;
   function open() {
@@ -45,7 +58,7 @@
   function close() {
     if (frame) { frame.style.display = "none"; }
     bubble.setAttribute("aria-expanded", "false");
-    bubble.textContent = "💬";
+    showIcon();
   }
   bubble.addEventListener("click", function () {
     if (bubble.getAttribute("aria-expanded") === "true") { close(); } else { open(); }

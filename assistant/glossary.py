@@ -1,0 +1,98 @@
+"""Aliases: the short or colloquial names people use for what the documents name in full.
+
+Two sources, merged:
+
+* definitions the documents make themselves, ``產業技術司（簡稱技術司）``, found by pattern;
+* ``glossary.json`` in the corpus folder, for abbreviations the documents use without
+  defining (``科專`` for ``科技專案``) and everyday synonyms.
+
+Everything is kept in search form (see :func:`ingest.normalize.to_search_form`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from ingest.errors import KezhuanError
+from ingest.normalize import to_search_form
+
+log = logging.getLogger(__name__)
+
+GLOSSARY_NAME = "glossary.json"
+
+# 「全名」（簡稱X） or 全名（以下稱X）: the full name is the quoted name or the run of text before.
+_DEFINITION = re.compile(
+    r"(?:「([^「」]{2,30})」|([^\s，。、；：「」（）]{2,12}))（(?:簡稱|简称|以下稱|以下简称|以下簡稱|以下称)([^（）]{2,16})）"
+)
+
+
+class Glossary:
+    """Alias lookup in search form: ``aliases_of("科专") == ["科技专案", ...]``."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._aliases: dict[str, list[str]] = {}
+        for short, full in pairs:
+            self.add(short, full)
+
+    def add(self, short: str, full: str) -> None:
+        """Make ``short`` and ``full`` aliases of each other."""
+        a, b = to_search_form(short.strip()), to_search_form(full.strip())
+        if not a or not b or a == b:
+            return
+        for x, y in ((a, b), (b, a)):
+            known = self._aliases.setdefault(x, [])
+            if y not in known:
+                known.append(y)
+
+    def aliases_of(self, term: str) -> list[str]:
+        """Other forms of ``term`` (search form), possibly empty."""
+        return self._aliases.get(term, [])
+
+    def expand(self, text: str) -> list[str]:
+        """Aliases of every glossary entry that occurs in ``text`` (search form)."""
+        norm = to_search_form(text)
+        out: list[str] = []
+        for key, values in self._aliases.items():
+            if key in norm:
+                out.extend(v for v in values if v not in norm and v not in out)
+        return out
+
+    def terms(self) -> list[str]:
+        """Every form the glossary knows (search form)."""
+        return sorted(self._aliases)
+
+    def __len__(self) -> int:
+        return len(self._aliases)
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Glossary:
+        """Definitions such as ``產業技術司（簡稱技術司）`` found in the documents."""
+        glossary = cls()
+        for text in texts:
+            for match in _DEFINITION.finditer(text):
+                full = match.group(1) or match.group(2)
+                glossary.add(match.group(3), full)
+        return glossary
+
+    def merge_file(self, path: Path) -> None:
+        """Add the aliases of a ``glossary.json`` (``{"aliases": {"short": ["full", ...]}}``).
+
+        Raises:
+            KezhuanError: the file is not valid JSON of that shape.
+        """
+        if not path.exists():
+            return
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            aliases = data["aliases"]
+            for short, fulls in aliases.items():
+                for full in [fulls] if isinstance(fulls, str) else fulls:
+                    self.add(str(short), str(full))
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise KezhuanError(
+                f"{path}: not a valid glossary ({e}). Expected {{\"aliases\": {{\"科專\": [\"科技專案\"]}}}}."
+            ) from e

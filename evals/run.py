@@ -1,0 +1,577 @@
+"""Run the gold set through the assistant, its ablations and the baseline, and write a report.
+
+Variants:
+
+* ``hybrid`` — the assistant as shipped (dense + BM25 fused); the primary variant.
+* ``dense`` / ``bm25`` — the same assistant with one retriever (``ask(..., mode=...)``).
+* ``baseline`` — the ten-line LangChain recipe of :mod:`evals.baseline`.
+
+Every case is asked once per variant (with its conversation history); retrieval metrics use
+a separate depth-10 ``retrieve`` call where the variant has one. The run writes
+``results.jsonl``, ``summary.json``, ``report.md`` and PNG plots into the output folder.
+
+Usage::
+
+    python -m evals.run                                    # everything, into reports/<UTC time>/
+    python -m evals.run --variants hybrid --limit 20       # a quick look
+    python -m evals.run --fail-under citation_recall=0.95,key_facts=0.95,refusal=0.95
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from assistant.cite import Passage, Reply
+from evals.dataset import DEFAULT_GOLD_PATH, GoldCase, load_gold
+from evals.metrics import (
+    HIGHER_IS_BETTER,
+    HIT_KS,
+    CaseScore,
+    SourceTexts,
+    aggregate,
+    breakdown,
+    score_case,
+)
+from ingest.errors import DocumentReadError, KezhuanError
+from ingest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Variants the runner knows, primary first.
+VARIANTS: tuple[str, ...] = ("hybrid", "dense", "bm25", "baseline")
+#: Assistant variants: the retrieval mode passed to ``ask``.
+ASSISTANT_MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
+#: Depth of the retrieval call used for hit@k and MRR.
+RETRIEVAL_DEPTH = max(HIT_KS)
+
+Message = dict[str, str]
+
+
+class EvalError(KezhuanError, ValueError):
+    """The evaluation was asked for something it cannot do (bad variant, bar or limit)."""
+
+
+class Variant(Protocol):
+    """Anything that answers like the assistant."""
+
+    def ask(self, question: str, history: list[Message] | None = None) -> Reply:
+        """Answer one question."""
+        ...
+
+
+class ModeVariant:
+    """The assistant with its retrieval fixed to one mode.
+
+    Args:
+        assistant: An :class:`assistant.Assistant` (or anything with its ``ask``/``retrieve``).
+        mode: ``hybrid``, ``dense`` or ``bm25``.
+    """
+
+    def __init__(self, assistant: Any, mode: str) -> None:
+        self.assistant = assistant
+        self.mode = mode
+
+    def ask(self, question: str, history: list[Message] | None = None) -> Reply:
+        """``assistant.ask`` in this mode."""
+        return self.assistant.ask(question, history, mode=self.mode)
+
+    def retrieve(
+        self, question: str, history: list[Message] | None = None, k: int | None = None
+    ) -> list[Passage]:
+        """``assistant.retrieve`` in this mode."""
+        return self.assistant.retrieve(question, history, k=k, mode=self.mode)
+
+
+@dataclass
+class VariantRun:
+    """One variant's pass over the gold set.
+
+    Attributes:
+        name: Variant name.
+        scores: Per-case scores, in gold order.
+        rows: Per-case records as written to ``results.jsonl``.
+        seconds: Wall time of the pass.
+    """
+
+    name: str
+    scores: list[CaseScore] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class EvalResult:
+    """What :func:`run_eval` produced.
+
+    Attributes:
+        out_dir: Folder the files were written to.
+        primary: Name of the primary variant (the first one run).
+        summary: The content of ``summary.json``.
+        runs: Each variant's pass, by name.
+        failed_bars: One line per ``fail_under`` bar missed; empty when all were met.
+        files: Files written.
+    """
+
+    out_dir: Path
+    primary: str
+    summary: dict[str, Any]
+    runs: dict[str, VariantRun]
+    failed_bars: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Every ``fail_under`` bar was met."""
+        return not self.failed_bars
+
+    def metric(self, name: str, variant: str | None = None) -> Any:
+        """A metric of a variant (default: the primary one)."""
+        return self.summary["variants"][variant or self.primary]["metrics"][name]
+
+
+# ------------------------------------------------------------------ checks
+
+
+def check_variants(variants: Sequence[str]) -> list[str]:
+    """The variants, validated and de-duplicated in order.
+
+    Raises:
+        EvalError: a name is unknown or the list is empty.
+    """
+    names = list(dict.fromkeys(v.strip() for v in variants if v.strip()))
+    if not names:
+        raise EvalError(f"No variant to run. Choose from {', '.join(VARIANTS)}.")
+    unknown = [v for v in names if v not in VARIANTS]
+    if unknown:
+        raise EvalError(f"Unknown variant(s) {', '.join(unknown)}. Choose from {', '.join(VARIANTS)}.")
+    return names
+
+
+def check_fail_under(fail_under: Mapping[str, float] | None, variants: Sequence[str]) -> dict[str, float]:
+    """The bars, validated.
+
+    A key is a metric (checked on the primary variant) or ``variant.metric``.
+
+    Raises:
+        EvalError: an unknown metric or variant, or a bar outside 0-1.
+    """
+    bars = dict(fail_under or {})
+    for key, bar in bars.items():
+        variant, _, metric = key.rpartition(".")
+        if metric not in HIGHER_IS_BETTER:
+            raise EvalError(
+                f"--fail-under {key}={bar}: {metric!r} is not a metric a bar applies to; "
+                f"use one of {', '.join(HIGHER_IS_BETTER)}."
+            )
+        if variant and variant not in variants:
+            raise EvalError(
+                f"--fail-under {key}={bar}: variant {variant!r} is not being run ({', '.join(variants)})."
+            )
+        if not 0.0 <= bar <= 1.0:
+            raise EvalError(f"--fail-under {key}={bar}: a bar must be between 0 and 1.")
+    return bars
+
+
+def parse_fail_under(text: str) -> dict[str, float]:
+    """Parse ``"citation_recall=0.95,key_facts=0.9"`` into a dict.
+
+    Raises:
+        EvalError: an item is not ``metric=number``.
+    """
+    bars: dict[str, float] = {}
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        name, sep, value = item.partition("=")
+        try:
+            if not sep:
+                raise ValueError(item)
+            bars[name.strip()] = float(value)
+        except ValueError as e:
+            raise EvalError(
+                f"--fail-under item {item.strip()!r} is not metric=number "
+                "(e.g. citation_recall=0.95,key_facts=0.95,refusal=0.95)."
+            ) from e
+    return bars
+
+
+def missed_bars(summary: Mapping[str, Any], primary: str, bars: Mapping[str, float]) -> list[str]:
+    """One line per bar a variant's metric is below (or could not be computed for)."""
+    missed = []
+    for key, bar in bars.items():
+        variant, _, metric = key.rpartition(".")
+        variant = variant or primary
+        value = summary["variants"][variant]["metrics"].get(metric)
+        if value is None:
+            missed.append(f"{variant} {metric}: not measured (no case it applies to) < {bar:.3f}")
+        elif value < bar:
+            missed.append(f"{variant} {metric} = {value:.3f} < {bar:.3f}")
+    return missed
+
+
+# ------------------------------------------------------------------ loading
+
+
+def load_source_texts(settings: Settings) -> SourceTexts:
+    """The cleaned text of every document in the corpus folder, for placing quotes.
+
+    Raises:
+        DocumentReadError: the corpus folder does not exist.
+    """
+    from ingest.clean import clean_text
+    from ingest.load import list_sources, load_document, read_manifest
+
+    manifest = read_manifest(settings.corpus_dir)
+    texts: dict[str, str] = {}
+    for path in list_sources(settings.corpus_dir):
+        try:
+            doc = load_document(path, settings.corpus_dir, manifest)
+        except DocumentReadError as e:
+            log.warning("Scoring without %s: %s", path, e)
+            continue
+        texts[doc.source] = clean_text(doc.raw, markdown=doc.kind == "md").text
+    return SourceTexts(texts)
+
+
+def _load_assistant(settings: Settings) -> Any:
+    from assistant import Assistant
+
+    return Assistant.load(settings)
+
+
+def _load_baseline(settings: Settings, embeddings: Any) -> Variant:
+    from evals.baseline import Baseline
+
+    return Baseline.build(settings, embeddings=embeddings)
+
+
+# ------------------------------------------------------------------ running
+
+
+def _citation_record(citation: Any) -> dict[str, Any]:
+    return {
+        "n": citation.n,
+        "quote": citation.quote,
+        "start": citation.start,
+        "end": citation.end,
+        "source": citation.source,
+        "section": citation.section,
+        "passage_id": citation.passage_id,
+    }
+
+
+def _row(
+    variant: str, case: GoldCase, reply: Reply | None, ranking: Sequence[Passage], score: CaseScore
+) -> dict[str, Any]:
+    scores = score.to_dict()
+    for name in (
+        "id",
+        "section",
+        "kind",
+        "lang",
+        "answerable",
+        "refused",
+        "error",
+        "latency_ms",
+        "failures",
+        "notes",
+    ):
+        scores.pop(name, None)
+    return {
+        "variant": variant,
+        "id": case.id,
+        "question": case.question,
+        "history_turns": len(case.history),
+        "section": case.section,
+        "kind": case.kind,
+        "lang": case.lang,
+        "answerable": case.answerable,
+        "answer": reply.answer if reply else "",
+        "refused": score.refused,
+        "error": score.error,
+        "search_query": reply.search_query if reply else "",
+        "citations": [_citation_record(c) for c in reply.citations] if reply else [],
+        "retrieved": [p.id for p in reply.retrieved] if reply else [],
+        "ranking": [p.id for p in ranking],
+        "scores": scores,
+        "failures": list(score.failures),
+        "notes": list(score.notes),
+        "latency_ms": round(score.latency_ms, 2),
+    }
+
+
+def run_variant(
+    name: str,
+    variant: Variant,
+    cases: Sequence[GoldCase],
+    texts: SourceTexts | None,
+    progress: bool = True,
+) -> VariantRun:
+    """Ask every case of one variant and score the replies.
+
+    An exception from the variant is recorded as that case's error (and scored as a failure)
+    so one bad case does not lose the run.
+
+    Args:
+        name: Variant name (for the progress bar and the rows).
+        variant: The variant.
+        cases: Gold cases, in order.
+        texts: Cleaned source texts for placing quotes.
+        progress: Show a tqdm progress bar.
+    """
+    from tqdm import tqdm
+
+    run = VariantRun(name)
+    retrieve = getattr(variant, "retrieve", None)
+    t_start = time.perf_counter()
+    if cases:  # warm-up: the first call may load a model or fill caches; keep it out of latency
+        try:
+            variant.ask(cases[0].question, list(cases[0].history))
+        except Exception as e:  # noqa: BLE001 - the timed call reports it properly
+            log.debug("Warm-up of %s failed: %s", name, e)
+    for case in tqdm(cases, desc=f"eval {name}", unit="q", disable=not progress):
+        history = [dict(turn) for turn in case.history]
+        reply: Reply | None = None
+        error = ""
+        t0 = time.perf_counter()
+        try:
+            reply = variant.ask(case.question, history)
+        except Exception as e:  # noqa: BLE001 - recorded per case, the run goes on
+            error = f"{type(e).__name__}: {e}"
+            log.warning("%s failed on %s: %s", name, case.id, error)
+        latency_ms = (time.perf_counter() - t0) * 1000
+        ranking: list[Passage] = list(reply.retrieved) if reply else []
+        if retrieve is not None and reply is not None:
+            try:
+                ranking = list(retrieve(case.question, history, k=RETRIEVAL_DEPTH))
+            except Exception as e:  # noqa: BLE001 - fall back to what the answer saw
+                log.warning("%s retrieve failed on %s (%s); using the reply's passages", name, case.id, e)
+        score = score_case(case, reply, texts, ranking=ranking, latency_ms=latency_ms, error=error)
+        run.scores.append(score)
+        run.rows.append(_row(name, case, reply, ranking, score))
+    run.seconds = time.perf_counter() - t_start
+    return run
+
+
+def _settings_record(settings: Settings) -> dict[str, Any]:
+    keep = (
+        "corpus_dir",
+        "collection",
+        "embedding_backend",
+        "embedding_model",
+        "chunk_chars",
+        "top_k",
+        "retrieval_mode",
+        "refusal_threshold",
+        "max_answer_sentences",
+        "generator",
+    )
+    return {
+        name: str(getattr(settings, name)) if name.endswith("_dir") else getattr(settings, name)
+        for name in keep
+    }
+
+
+def default_out_dir(now: datetime | None = None) -> Path:
+    """``reports/<UTC timestamp>`` under the current directory."""
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return Path("reports") / stamp
+
+
+def run_eval(
+    settings: Settings,
+    gold_path: Path | None = None,
+    out_dir: Path | None = None,
+    variants: Sequence[str] = VARIANTS,
+    fail_under: dict[str, float] | None = None,
+    progress: bool = True,
+    limit: int | None = None,
+    *,
+    assistant: Any = None,
+    embeddings: Any = None,
+    baseline: Variant | None = None,
+) -> EvalResult:
+    """Evaluate the assistant, its ablations and the baseline on the gold set, and write the report.
+
+    Args:
+        settings: kezhuan settings (index, corpus, model).
+        gold_path: Gold ``.jsonl`` (default: the shipped ``evals/gold.jsonl``).
+        out_dir: Output folder (default :func:`default_out_dir`); created if needed.
+        variants: Which of :data:`VARIANTS` to run; the first is the primary one.
+        fail_under: Bars, ``metric`` (primary variant) or ``variant.metric`` to a minimum value.
+        progress: Show progress bars.
+        limit: Only the first ``limit`` cases of the gold file.
+        assistant: An already loaded assistant (default: ``Assistant.load(settings)`` when an
+            assistant variant is run).
+        embeddings: Embedding model for the baseline (default: the assistant's, else loaded).
+        baseline: A ready baseline variant (default: built with :class:`evals.baseline.Baseline`).
+
+    Returns:
+        The summary, the per-variant runs and the bars missed.
+
+    Raises:
+        EvalError: an unknown variant or metric, or a bad limit.
+        GoldSetError: the gold file is malformed.
+        IndexMissingError: there is no index; run ``kezhuan ingest`` first.
+    """
+    from evals.report import write_report
+
+    names = check_variants(variants)
+    bars = check_fail_under(fail_under, names)
+    if limit is not None and limit <= 0:
+        raise EvalError(f"limit must be greater than 0. Currently, limit is {limit}.")
+    gold_file = Path(gold_path) if gold_path is not None else DEFAULT_GOLD_PATH
+    gold = load_gold(gold_file)
+    cases = list(gold.values())[:limit] if limit else list(gold.values())
+    out = Path(out_dir) if out_dir is not None else default_out_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+
+    texts = load_source_texts(settings)
+    if any(n in ASSISTANT_MODES for n in names) and assistant is None:
+        assistant = _load_assistant(settings)
+    runs: dict[str, VariantRun] = {}
+    for name in names:
+        if name == "baseline":
+            if baseline is None:
+                shared = embeddings if embeddings is not None else getattr(assistant, "embeddings", None)
+                baseline = _load_baseline(settings, shared)
+            variant: Variant = baseline
+        else:
+            variant = ModeVariant(assistant, name)
+        log.info("Evaluating %s on %d cases", name, len(cases))
+        runs[name] = run_variant(name, variant, cases, texts, progress=progress)
+
+    primary = names[0]
+    summary: dict[str, Any] = {
+        "run": {
+            "started_utc": started.isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - t0, 2),
+            "gold": str(gold_file),
+            "cases": len(cases),
+            "gold_cases": len(gold),
+            "limit": limit,
+            "primary": primary,
+            "variants": names,
+            "retrieval_depth": RETRIEVAL_DEPTH,
+            "settings": _settings_record(settings),
+        },
+        "variants": {
+            name: {
+                "seconds": round(run.seconds, 2),
+                "metrics": aggregate(run.scores),
+                "by_section": breakdown(run.scores, lambda s: s.section),
+                "by_kind": breakdown(run.scores, lambda s: s.kind),
+                "by_lang": breakdown(run.scores, lambda s: s.lang),
+            }
+            for name, run in runs.items()
+        },
+        "fail_under": bars,
+    }
+    failed = missed_bars(summary, primary, bars)
+    summary["failed_bars"] = failed
+    summary["passed"] = not failed
+
+    files = [out / "results.jsonl", out / "summary.json"]
+    with files[0].open("w", encoding="utf-8") as f:
+        for run in runs.values():
+            for row in run.rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    files[1].write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    answers = {n: {row["id"]: row["answer"] for row in r.rows} for n, r in runs.items()}
+    scores = {n: r.scores for n, r in runs.items()}
+    files.extend(write_report(out, summary, scores, {c.id: c for c in cases}, answers))
+    log.info("Evaluation written to %s", out)
+    return EvalResult(out, primary, summary, runs, failed, files)
+
+
+# ------------------------------------------------------------------ command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``kezhuan eval`` argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="kezhuan eval",
+        description="Run the gold set through the assistant, its dense/BM25 ablations and the "
+        "LangChain baseline; write results.jsonl, summary.json, report.md and plots.",
+    )
+    parser.add_argument(
+        "--gold", type=Path, default=None, help=f"gold .jsonl file (default {DEFAULT_GOLD_PATH})"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default reports/<UTC timestamp>)"
+    )
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help=f"comma-separated variants, primary first (default {','.join(VARIANTS)})",
+    )
+    parser.add_argument(
+        "--fail-under",
+        default="",
+        metavar="METRIC=BAR,...",
+        help="exit 1 when a metric of the primary variant (or VARIANT.METRIC) is below its bar, "
+        "e.g. citation_recall=0.95,key_facts=0.95,refusal=0.95; "
+        f"metrics: {', '.join(HIGHER_IS_BETTER)}",
+    )
+    parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N gold cases")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    return parser
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``kezhuan eval``: run the evaluation; exit 1 when a ``--fail-under`` bar is missed.
+
+    Returns:
+        0 when every bar is met, 1 when one is missed, 2 on an error (message on stderr).
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        bars = parse_fail_under(args.fail_under)
+        result = run_eval(
+            Settings.from_env(),
+            gold_path=args.gold,
+            out_dir=args.out,
+            variants=args.variants.split(","),
+            fail_under=bars,
+            progress=not args.no_progress,
+            limit=args.limit,
+        )
+    except KezhuanError as e:
+        print(f"kezhuan eval: {e}", file=sys.stderr)
+        return 2
+    metrics = result.summary["variants"][result.primary]["metrics"]
+    shown = ("hit@5", "mrr", "citation_recall", "citation_precision", "key_facts", "refusal", "wrong_refusal")
+    print(f"{result.primary}: " + ", ".join(f"{m} {_fmt(metrics[m])}" for m in shown))
+    print(f"Report: {result.out_dir / 'report.md'}")
+    if result.failed_bars:
+        print("Below --fail-under:", file=sys.stderr)
+        for line in result.failed_bars:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""The runner end to end on the five-case gold file, with a fake assistant and fake embeddings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import FakeAssistant
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+import evals.run as run_module
+from assistant.cite import Reply
+from evals.baseline import Baseline
+from evals.dataset import load_gold
+from evals.run import (
+    VARIANTS,
+    EvalError,
+    check_fail_under,
+    check_variants,
+    default_out_dir,
+    main,
+    parse_fail_under,
+    run_eval,
+    run_variant,
+)
+from ingest.settings import Settings
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+FILES = (
+    "results.jsonl",
+    "summary.json",
+    "report.md",
+    "metrics.png",
+    "sections.png",
+    "kinds.png",
+    "latency.png",
+)
+
+
+def _embeddings() -> DeterministicFakeEmbedding:
+    return DeterministicFakeEmbedding(size=32)
+
+
+def test_run_eval_writes_every_file(
+    tiny_settings: Settings, tiny_gold: Path, fake_assistant: FakeAssistant, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    result = run_eval(
+        tiny_settings,
+        tiny_gold,
+        out,
+        progress=False,
+        assistant=fake_assistant,
+        embeddings=_embeddings(),
+    )
+    for name in FILES:
+        assert (out / name).is_file(), name
+        assert (out / name).stat().st_size > 0, name
+    for name in FILES[3:]:
+        assert (out / name).read_bytes()[:8] == PNG_MAGIC, name
+    assert result.passed and result.primary == "hybrid"
+    assert {p.name for p in result.files} == set(FILES)
+
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 5 * len(VARIANTS)
+    assert [r["variant"] for r in rows[::5]] == list(VARIANTS)
+    first = rows[0]
+    for key in (
+        "id",
+        "question",
+        "answer",
+        "refused",
+        "citations",
+        "retrieved",
+        "ranking",
+        "scores",
+        "latency_ms",
+    ):
+        assert key in first, key
+    assert set(first["citations"][0]) >= {"n", "quote", "start", "end", "source", "section"}
+    assert first["scores"]["key_facts"] is True and first["scores"]["gold_coverage"] == [1.0]
+
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    hybrid = summary["variants"]["hybrid"]["metrics"]
+    assert hybrid["citation_recall"] == 1.0 and hybrid["key_facts"] == 1.0 and hybrid["refusal"] == 1.0
+    assert hybrid["hit@1"] == 1.0 and hybrid["wrong_refusal"] == 0.0 and hybrid["pass_rate"] == 1.0
+    dense = summary["variants"]["dense"]["metrics"]
+    assert dense["wrong_refusal"] == 1.0 and dense["key_facts"] == 0.0 and dense["refusal"] == 1.0
+    bm25 = summary["variants"]["bm25"]["metrics"]
+    assert bm25["refusal"] == 0.0 and bm25["key_facts"] == pytest.approx(1 / 3)
+    baseline = summary["variants"]["baseline"]["metrics"]
+    assert baseline["refusal"] == 0.0 and baseline["wrong_refusal"] == 0.0
+    assert set(summary["variants"]["hybrid"]["by_section"]) == {
+        "前言",
+        "推動科技專案 引領創新能量",
+        "打造產業聚落 驅動區域創新",
+        "",
+    }
+    assert set(summary["variants"]["hybrid"]["by_kind"]) == {
+        "fact",
+        "simplified",
+        "followup",
+        "unanswerable",
+        "injection",
+    }
+
+    report = (out / "report.md").read_text(encoding="utf-8")
+    for heading in ("## Headline — hybrid", "## Variants side by side", "## By section", "## By kind",
+                    "## How each metric is computed", "## Failures — hybrid"):  # fmt: skip
+        assert heading in report, heading
+    assert "coverage rule" in report and "60%" in report
+    assert "0 of 5 cases failed." in report
+    assert "wrongly refused an answerable question" in report  # dense, in its details block
+    assert "answered an unanswerable question" in report  # bm25 and baseline
+    assert "missing key fact 「智慧製造」" in report
+
+
+def test_history_reaches_the_assistant(
+    tiny_settings: Settings, tiny_gold: Path, fake_assistant: FakeAssistant, tmp_path: Path
+) -> None:
+    run_eval(
+        tiny_settings,
+        tiny_gold,
+        tmp_path / "r",
+        variants=["hybrid"],
+        progress=False,
+        assistant=fake_assistant,
+    )
+    followup = [h for q, h, _ in fake_assistant.calls if q == "那它聚焦哪些領域？"]
+    assert followup and followup[-1] == [
+        {"role": "user", "content": "南臺灣創新園區在哪裡？"},
+        {"role": "assistant", "content": "在臺南。"},
+    ]
+
+
+def test_limit_and_variant_order(
+    tiny_settings: Settings, tiny_gold: Path, fake_assistant: FakeAssistant, tmp_path: Path
+) -> None:
+    result = run_eval(
+        tiny_settings, tiny_gold, tmp_path / "r", variants=["bm25", "hybrid"], progress=False, limit=2,
+        assistant=fake_assistant,
+    )  # fmt: skip
+    assert result.primary == "bm25" and list(result.runs) == ["bm25", "hybrid"]
+    assert result.summary["run"]["cases"] == 2 and len(result.runs["hybrid"].scores) == 2
+
+
+def test_fail_under_reports_missed_bars(
+    tiny_settings: Settings, tiny_gold: Path, fake_assistant: FakeAssistant, tmp_path: Path
+) -> None:
+    result = run_eval(
+        tiny_settings, tiny_gold, tmp_path / "r", variants=["hybrid", "bm25"], progress=False,
+        fail_under={"key_facts": 0.95, "bm25.refusal": 0.5}, assistant=fake_assistant,
+    )  # fmt: skip
+    assert not result.passed
+    assert result.failed_bars == ["bm25 refusal = 0.000 < 0.500"]
+    assert json.loads((tmp_path / "r" / "summary.json").read_text())["passed"] is False
+
+
+def test_a_raising_variant_is_recorded_and_the_run_goes_on(tiny_gold: Path) -> None:
+    cases = list(load_gold(tiny_gold).values())
+
+    class Flaky:
+        def ask(self, question: str, history: Any = None) -> Reply:
+            if question == cases[1].question:
+                raise RuntimeError("boom")
+            return Reply(question, "文件中沒有相關資訊。", True)
+
+    run = run_variant("flaky", Flaky(), cases, None, progress=False)
+    assert len(run.scores) == 5
+    assert run.scores[1].error == "RuntimeError: boom"
+    assert run.rows[1]["failures"][0] == "raised an error: RuntimeError: boom"
+    assert run.scores[3].passed  # refusing the unanswerable
+
+
+# ------------------------------------------------------------------ command line
+
+
+@pytest.fixture()
+def patched_loaders(
+    monkeypatch: pytest.MonkeyPatch, tiny_corpus: Path, tmp_path: Path, fake_assistant: FakeAssistant
+) -> None:
+    monkeypatch.setenv("KEZHUAN_CORPUS_DIR", str(tiny_corpus))
+    monkeypatch.setenv("KEZHUAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(run_module, "_load_assistant", lambda settings: fake_assistant)
+    monkeypatch.setattr(
+        run_module, "_load_baseline", lambda settings, embeddings: Baseline.build(settings, _embeddings())
+    )
+
+
+@pytest.mark.usefixtures("patched_loaders")
+def test_main_exits_non_zero_below_the_bars(
+    tiny_gold: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cli"
+    code = main(
+        ["--gold", str(tiny_gold), "--out", str(out), "--variants", "bm25,hybrid", "--no-progress",
+         "--fail-under", "citation_recall=0.95,key_facts=0.95,refusal=0.95"]
+    )  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "bm25 key_facts = 0.333 < 0.950" in err
+    assert "bm25 refusal = 0.000 < 0.950" in err
+    assert (out / "report.md").is_file()
+
+
+@pytest.mark.usefixtures("patched_loaders")
+def test_main_exits_zero_when_bars_are_met(
+    tiny_gold: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "cli"
+    code = main(
+        ["--gold", str(tiny_gold), "--out", str(out), "--no-progress",
+         "--fail-under", "citation_recall=0.95,key_facts=0.95,refusal=0.95"]
+    )  # fmt: skip
+    assert code == 0
+    assert "hybrid: hit@5 1.000" in capsys.readouterr().out
+    assert len((out / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 20
+
+
+@pytest.mark.usefixtures("patched_loaders")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fail-under", "latency=0.5"], "'latency' is not a metric a bar applies to"),
+        (["--fail-under", "key_facts"], "is not metric=number"),
+        (["--fail-under", "key_facts=95"], "between 0 and 1"),
+        (["--variants", "hybrid,sparse"], "Unknown variant(s) sparse"),
+        (["--limit", "0"], "limit must be greater than 0"),
+    ],
+)
+def test_main_explains_bad_arguments(
+    args: list[str], message: str, tiny_gold: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--gold", str(tiny_gold), "--out", str(tmp_path / "x"), "--no-progress", *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_checks() -> None:
+    assert check_variants([" hybrid", "bm25", "hybrid", ""]) == ["hybrid", "bm25"]
+    with pytest.raises(EvalError, match="No variant"):
+        check_variants([""])
+    assert parse_fail_under("a=0.5, b=1") == {"a": 0.5, "b": 1.0}
+    assert parse_fail_under("") == {}
+    with pytest.raises(EvalError, match="variant 'dense' is not being run"):
+        check_fail_under({"dense.mrr": 0.5}, ["hybrid"])
+    assert check_fail_under({"hit@5": 0.9, "baseline.mrr": 0.1}, ["hybrid", "baseline"])
+
+
+def test_default_out_dir_is_a_utc_timestamp() -> None:
+    from datetime import UTC, datetime
+
+    assert default_out_dir(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)) == Path("reports/20250102T030405Z")

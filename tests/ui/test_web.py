@@ -1,0 +1,107 @@
+"""The Gradio chat page: its handlers, and gradio_client against a live server."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import gradio as gr
+import pytest
+from conftest import FakeAssistant, LiveServer
+from gradio_client import Client
+
+from ingest.errors import SettingsError
+from ingest.settings import Settings
+from ui.feedback import FeedbackStore
+from ui.server import create_app
+from ui.web import ChatPage
+
+
+@pytest.fixture()
+def page(tmp_path: Path, settings: Settings) -> ChatPage:
+    return ChatPage(
+        FakeAssistant(max_question_chars=200), settings, FeedbackStore(tmp_path / "feedback.jsonl")
+    )
+
+
+def _text(message: dict[str, str]) -> str:
+    return message["content"]
+
+
+def test_answer_streams_in_then_shows_sources(page: ChatPage) -> None:
+    steps = list(page.respond("南臺灣創新園區在做什麼？", []))
+    pending = [s for s in steps if "kz-streaming" in _text(s[0][-1])]
+    assert len(pending) >= 3, "the answer should appear piece by piece"
+    messages, turns, textbox = steps[-1]
+    assert textbox == "" and len(messages) == 2 and len(turns) == 1
+    assert 'class="kz-cite"' in _text(messages[1]) and "<mark>" in _text(messages[1])
+    assert turns[0]["answer"].endswith("[1]。") and turns[0]["citations"][0]["n"] == 1
+
+
+def test_follow_up_passes_history(page: ChatPage) -> None:
+    *_, (_, turns, _) = page.respond("南臺灣創新園區在做什麼？", [])
+    *_, (messages, turns, _) = page.respond("它在哪裡？", turns)
+    assert len(messages) == 4
+    fake = page.assistant
+    assert isinstance(fake, FakeAssistant)
+    assert fake.calls[-1][2] == [
+        {"role": "user", "content": "南臺灣創新園區在做什麼？"},
+        {"role": "assistant", "content": turns[0]["answer"]},
+    ]
+
+
+def test_refusal_is_a_notice(page: ChatPage) -> None:
+    *_, (messages, turns, _) = page.respond("今天天氣好嗎？", [])
+    assert 'class="kz-refusal"' in _text(messages[-1]) and "kz-source" not in _text(messages[-1])
+    assert turns[0]["refused"] is True
+
+
+def test_empty_and_too_long_questions_leave_the_chat_unchanged(page: ChatPage) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert list(page.respond("   ", [])) == [([], [], "   ")]
+        long = "問" * 201
+        assert list(page.respond(long, [])) == [([], [], long)]
+    assert page.assistant.calls == []  # type: ignore[attr-defined]
+
+
+def test_unexpected_failure_shows_a_generic_error(page: ChatPage) -> None:
+    with pytest.raises(gr.Error) as raised:
+        list(page.respond("boom", []))
+    assert "secret" not in str(raised.value)
+
+
+def test_thumbs_are_stored_with_question_answer_and_citations(page: ChatPage) -> None:
+    *_, (_, turns, _) = page.respond("2022年培育了幾組科專新創團隊？", [])
+    page.rate(turns, gr.LikeData(None, {"index": 1, "value": "x", "liked": True}))
+    page.rate(turns, gr.LikeData(None, {"index": 1, "value": "x", "liked": False}))
+    page.rate(turns, gr.LikeData(None, {"index": 7, "value": "x", "liked": True}))  # no such answer: ignored
+    records = page.feedback.read_all()
+    assert [r["rating"] for r in records] == ["up", "down"]
+    assert records[0]["question"] == "2022年培育了幾組科專新創團隊？"
+    assert records[0]["answer"] == turns[0]["answer"] and records[0]["citations"] == turns[0]["citations"]
+
+
+def test_gradio_client_chat(server: LiveServer) -> None:
+    client = Client(server.url + "/", verbose=False)
+    messages, textbox = client.predict("南臺灣創新園區在做什麼？", api_name="/chat")
+    answer = json.dumps(messages[-1]["content"], ensure_ascii=False)
+    assert messages[-1]["role"] == "assistant" and "[1]" in answer and "<mark>" in answer
+    messages, _ = client.predict("它在哪個城市？", api_name="/chat")
+    assert len(messages) == 4, "a second question in the same session is a follow-up"
+
+
+def test_protect_page_needs_a_key(fake: FakeAssistant, settings: Settings) -> None:
+    with pytest.raises(SettingsError, match="KEZHUAN_API_KEY"):
+        create_app(fake, settings, protect_page=True, api_key="", environ={})
+
+
+def test_protected_page_asks_for_the_key(fake: FakeAssistant, settings: Settings) -> None:
+    app = create_app(fake, settings, environ={"KEZHUAN_API_KEY": "page-key", "KEZHUAN_PROTECT_PAGE": "1"})
+    with LiveServer(app) as live:
+        with pytest.raises(Exception):  # noqa: B017 - gradio_client raises various errors for a 401
+            Client(live.url + "/", verbose=False)
+        client = Client(live.url + "/", auth=("anyone", "page-key"), verbose=False)
+        messages, _ = client.predict("南臺灣創新園區在做什麼？", api_name="/chat")
+        assert "[1]" in json.dumps(messages, ensure_ascii=False)
