@@ -48,6 +48,15 @@ _INJECTION = re.compile(
 # Answer types, matched on the question and on the evidence (both in search form).
 _ASKS_TIME = re.compile(r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一天|日期|\bwhen\b|what year|which year")
 _ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队]|how many|how much|总共|一共")
+_ASKS_PLACE = re.compile(r"(?<![差归加推])在哪(?!个领域|些领域|一个领域)|哪个县|哪个市|哪个城市|哪些县市|位于|设在哪|\bwhere\b")
+_HAS_PLACE = re.compile(r"县|(?<!城)市(?![场值])|[乡镇](?!定)|位于")
+# What a call-out line is (see ingest.split): its role, and the words that ask for it.
+_ROLE_ASKED = {
+    "的任務：": re.compile(r"任务|使命|目的|目标|角色|功能|定位|为了|想要|希望|要做|在做|帮|协助|purpose|mission|role"),
+    "的重點領域：": re.compile(r"重点|领域|主轴|方向|聚焦|着重|专长|投入|focus|areas?"),
+}
+_ASKS_START = re.compile(r"开始|起步|开跑|启动|成立|创立|开办|最早|首次|推出|\bstart|\bbegin|\blaunch")
+_HAS_START = re.compile(r"[自于从]\d{4}|\d{4}年[^，。]{0,3}(起|开始|启动|实施|推动|成立|设立|转型)")
 _ASKS_MONEY = re.compile(r"多少钱|多少元|金额|how much money")
 _HAS_MONEY = re.compile(r"元|亿|万|\$|nt\$")
 _ASKS_DURATION = re.compile(r"期间|多久|多长时间|(?<![这哪那近])几年|how long")
@@ -56,6 +65,7 @@ _ASKS_NAME = re.compile(r"名字|名称|全名|叫什么|叫做什么|哪几[队
 _HAS_TIME = re.compile(r"\d{4}|\d+年|\d+月|民国")
 _HAS_COUNT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万]")
 _HAS_NAME = re.compile(r"「|」|中心|园区|计划|计画|方案|办法|技术司|经济部|机构|法人|学界|业界")
+_CONTINUES = re.compile(r"^(其次|此外|另在|另外|另於|再者|同時|並於|又在|最後)")
 _ASKS_LIST = re.compile(r"哪些|哪几|有什么|有几|分别|各[是自有]|列出|不同|差别|差在|比较|\bwhich\b|\bwhat are\b")
 
 
@@ -97,6 +107,7 @@ class SentenceRecord:
     start: int
     end: int
     vector: np.ndarray
+    context: str = ""
 
 
 @dataclass
@@ -154,11 +165,15 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
     text = to_search_form(evidence_text)
     if _ASKS_TIME.search(question) and not _HAS_TIME.search(text):
         return False
+    if _ASKS_TIME.search(question) and _ASKS_START.search(question) and not _HAS_START.search(text):
+        return False
     if _ASKS_COUNT.search(question) and not _HAS_COUNT.search(text):
         return False
     if _ASKS_DURATION.search(question) and not _HAS_DURATION.search(text):
         return False
     if _ASKS_MONEY.search(question) and not _HAS_MONEY.search(text):
+        return False
+    if _ASKS_PLACE.search(question) and not _HAS_PLACE.search(text):
         return False
     return not (_ASKS_NAME.search(question) and not _HAS_NAME.search(text))
 
@@ -207,6 +222,8 @@ class ExtractiveAnswerer:
         self.dense_floor = dense_floor
         self.dense_span = dense_span
         self.cross_lingual_floor = cross_lingual_floor
+        #: Sentence score = coverage, passage coverage, meaning, retrieval rank (Chinese questions).
+        self.weights = (0.45, 0.15, 0.3, 0.1)
 
     def _dense_norm(self, sim: float, cjk: bool) -> float:
         floor = self.dense_floor if cjk else self.cross_lingual_floor
@@ -230,21 +247,44 @@ class ExtractiveAnswerer:
                     continue  # a bare name or place label proves nothing on its own
                 seen.add(sent.id)
                 dense = float(np.dot(sent.vector, query_vector))
-                cov = coverage(query.terms, sent.text)
+                cov = coverage(query.terms, sent.context + sent.text)
                 ev = Evidence(sent, passage, rank, dense, cov, context_cov)
                 dn = self._dense_norm(dense, query.cjk)
                 prior = 1.0 / (1.0 + rank)
+                role = next((r for r in _ROLE_ASKED if sent.context.endswith(r)), "")
+                role_bonus = 0.15 if role and _ROLE_ASKED[role].search(query.question) else 0.0
                 if query.cjk:
-                    ev.score = 0.45 * cov + 0.15 * context_cov + 0.3 * dn + 0.1 * prior
+                    w_cov, w_ctx, w_dense, w_prior = self.weights
+                    ev.score = w_cov * cov + w_ctx * context_cov + w_dense * dn + w_prior * prior + role_bonus
                     ev.support = 0.5 * max(cov, 0.8 * context_cov) + 0.5 * dn
                 else:
-                    ev.score = 0.8 * dn + 0.2 * prior
+                    ev.score = 0.8 * dn + 0.2 * prior + role_bonus
                     ev.support = dn
                 if not _numbers_supported(query.numbers, passage.text):
                     ev.support = 0.0
                 out.append(ev)
         out.sort(key=lambda e: -e.score)
         return out
+
+    @staticmethod
+    def _continuation(first: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """Sentences right after ``first`` that go on with the same list (其次…, 另在…, 此外…)."""
+        by_start = {(e.passage.source, e.sentence.start): e for e in evidence}
+        out: list[Evidence] = []
+        current = first
+        while True:
+            nxt = next(
+                (
+                    by_start[(current.passage.source, current.sentence.end + gap)]
+                    for gap in (0, 1, 2)
+                    if (current.passage.source, current.sentence.end + gap) in by_start
+                ),
+                None,
+            )
+            if nxt is None or not _CONTINUES.match(nxt.sentence.text):
+                return out
+            out.append(nxt)
+            current = nxt
 
     def _refusal(
         self, refusal: str, support: float, diagnostics: dict[str, float | str], reason: str
@@ -290,14 +330,18 @@ class ExtractiveAnswerer:
             return self._refusal(refusal, support, diagnostics, "evidence is not of the kind asked for")
 
         chosen = [best]
-        covered = coverage(query.terms, best.sentence.text)
+        covered = coverage(query.terms, best.sentence.context + best.sentence.text)
         wants_list = bool(_ASKS_LIST.search(query.question))
+        if wants_list:
+            chosen += self._continuation(best, evidence)[: self.max_sentences - 1]
         for ev in evidence:
             if len(chosen) >= self.max_sentences:
                 break
-            if ev in chosen or ev.score < 0.8 * best.score or ev.support < self.refusal_threshold:
+            if ev in chosen or ev.support < self.refusal_threshold:
                 continue
-            joined = "\n".join(c.sentence.text for c in chosen + [ev])
+            if ev.score < (0.7 if wants_list else 0.8) * best.score:
+                continue
+            joined = "\n".join(c.sentence.context + c.sentence.text for c in chosen + [ev])
             gain = coverage(query.terms, joined) - covered
             parallel = wants_list and ev.coverage >= 0.7 * best.coverage and ev.score >= 0.85 * best.score
             if gain >= 0.15 or parallel:

@@ -50,6 +50,7 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
+_SWAP = re.compile(r"^(?:那麼|那么|那|還有|还有|至於|至于|换成|換成)\s*(.{1,16}?)\s*(?:呢|咧|又如何|又怎样|又怎樣)[？?。.!！]*$")
 #: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
 _GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
 
@@ -162,16 +163,41 @@ class Assistant:
         return len(known) <= 1 and len(_SPACE.sub("", question)) <= 10
 
     def search_query(self, question: str, history: Sequence[Message]) -> tuple[str, str]:
-        """The text to search with, and the context it borrowed from earlier turns ("" if none)."""
+        """The text to search with, and the context it borrowed from earlier turns ("" if none).
+
+        ``那生醫呢？`` after ``材化領域的研發重點是什麼？`` becomes ``生医领域的研发重点是什么？``
+        (the earlier question with its topic swapped); other follow-ups search with the
+        earlier question(s) prepended.
+        """
         recent = list(history)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
         if not self.is_follow_up(question, recent):
             return question, ""
         previous = [m["content"] for m in recent if m["role"] == "user"]
+        if not previous:
+            return question, ""
+        swapped = self._swap_topic(question, previous[-1])
+        if swapped:
+            return swapped, ""
         # A follow-up of a follow-up ("重點是什麼？" then "它的任務呢？") needs the turn before too.
-        context = " ".join(previous[-2:]) if len(previous) >= 2 and self.is_follow_up(
-            previous[-1], recent[:-1]
-        ) else (previous[-1] if previous else "")
+        two_back = len(previous) >= 2 and self.is_follow_up(previous[-1], recent[:-1])
+        context = " ".join(previous[-2:]) if two_back else previous[-1]
         return f"{context} {question}".strip(), context
+
+    def _swap_topic(self, question: str, previous: str) -> str:
+        """``那X呢？``: the previous question asked again about X ("" when it does not apply)."""
+        match = _SWAP.match(question.strip())
+        if not match:
+            return ""
+        new_topic = to_search_form(match.group(1)).rstrip("的")
+        new_terms = content_terms(new_topic)
+        if not new_terms:
+            return ""
+        earlier = to_search_form(previous)
+        candidates = [t for t in content_terms(previous) if t in earlier and t not in new_topic]
+        if not candidates:
+            return ""
+        topic = max(candidates, key=self.retriever.bm25.idf_of)
+        return earlier.replace(topic, new_topic, 1)
 
     def query_terms(self, question: str, context: str) -> QueryTerms:
         """Weighted terms of the question (and, lighter, of the follow-up context).
@@ -195,6 +221,11 @@ class Assistant:
             if term in current and self._is_foreign(term, forms):
                 foreign.append(term)
                 foreign_weight += weight
+        if not is_chinese(question):
+            # English words match no Chinese passage: use the glossary's Chinese names instead.
+            for alias in retriever.glossary.expand(question):
+                if count_cjk(alias):
+                    terms.append(Term((alias,), retriever.bm25.idf_of(alias)))
         total = sum(weights[t] for t in current) or 1.0
         return QueryTerms(
             terms=tuple(terms),
@@ -236,8 +267,14 @@ class Assistant:
                 got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=False
             ):
                 meta = meta or {}
+                prefix = int(meta.get("prefix_len", 0))
                 fetched[sid] = SentenceRecord(
-                    sid, text, int(meta.get("start", 0)), int(meta.get("end", 0)), np.asarray(vec, np.float32)
+                    id=sid,
+                    text=text[prefix:],
+                    start=int(meta.get("start", 0)),
+                    end=int(meta.get("end", 0)),
+                    vector=np.asarray(vec, np.float32),
+                    context=text[:prefix],
                 )
             with self._cache_lock:
                 self._sentences.update(fetched)

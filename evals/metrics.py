@@ -634,7 +634,7 @@ def aggregate(scores: Sequence[CaseScore]) -> dict[str, Any]:
     out["mrr"] = _mean(s.reciprocal_rank or 0.0 for s in answerable)
     out["citation_recall"] = _mean(bool(s.citation_recall) for s in answerable)
     out["citation_precision"] = _mean(precise)
-    median_chars = statistics.median([s.evidence_chars or 0 for s in answered]) if answered else None
+    median_chars = float(statistics.median([s.evidence_chars or 0 for s in answered])) if answered else None
     out["evidence_chars_median"] = median_chars
     out["key_facts"] = _mean(bool(s.key_facts) for s in answerable)
     out["refusal"] = _mean(s.refused for s in unanswerable)

@@ -52,6 +52,9 @@ VARIANTS: tuple[str, ...] = ("hybrid", "dense", "bm25", "baseline")
 ASSISTANT_MODES: tuple[str, ...] = ("hybrid", "dense", "bm25")
 #: Depth of the retrieval call used for hit@k and MRR.
 RETRIEVAL_DEPTH = max(HIT_KS)
+#: A variant that raises on this many cases in a row is broken (index gone, model missing):
+#: the run stops instead of scoring every remaining case as an error.
+MAX_CONSECUTIVE_ERRORS = 5
 
 Message = dict[str, str]
 
@@ -319,7 +322,7 @@ def run_variant(
     """Ask every case of one variant and score the replies.
 
     An exception from the variant is recorded as that case's error (and scored as a failure)
-    so one bad case does not lose the run.
+    so one bad case does not lose the run; :data:`MAX_CONSECUTIVE_ERRORS` in a row stop it.
 
     Args:
         name: Variant name (for the progress bar and the rows).
@@ -327,12 +330,16 @@ def run_variant(
         cases: Gold cases, in order.
         texts: Cleaned source texts for placing quotes.
         progress: Show a tqdm progress bar.
+
+    Raises:
+        EvalError: the variant raised on :data:`MAX_CONSECUTIVE_ERRORS` cases in a row.
     """
     from tqdm import tqdm
 
     run = VariantRun(name)
     retrieve = getattr(variant, "retrieve", None)
     t_start = time.perf_counter()
+    consecutive_errors = 0
     if cases:  # warm-up: the first call may load a model or fill caches; keep it out of latency
         try:
             variant.ask(cases[0].question, list(cases[0].history))
@@ -348,6 +355,15 @@ def run_variant(
         except Exception as e:  # noqa: BLE001 - recorded per case, the run goes on
             error = f"{type(e).__name__}: {e}"
             log.warning("%s failed on %s: %s", name, case.id, error)
+            consecutive_errors += 1
+            if consecutive_errors >= MAX_CONSECUTIVE_ERRORS:
+                raise EvalError(
+                    f"Stopped: variant {name!r} raised on {consecutive_errors} cases in a row, the last "
+                    f"({case.id}) with {error}. Check the index and model (`kezhuan ingest`; was the "
+                    "index rebuilt during the run?) and run the evaluation again."
+                ) from e
+        else:
+            consecutive_errors = 0
         latency_ms = (time.perf_counter() - t0) * 1000
         ranking: list[Passage] = list(reply.retrieved) if reply else []
         if retrieve is not None and reply is not None:
@@ -564,6 +580,10 @@ def main(argv: list[str] | None = None) -> int:
     metrics = result.summary["variants"][result.primary]["metrics"]
     shown = ("hit@5", "mrr", "citation_recall", "citation_precision", "key_facts", "refusal", "wrong_refusal")
     print(f"{result.primary}: " + ", ".join(f"{m} {_fmt(metrics[m])}" for m in shown))
+    if metrics["n_errors"]:
+        print(
+            f"{metrics['n_errors']} case(s) raised an error; see the failures in the report.", file=sys.stderr
+        )
     print(f"Report: {result.out_dir / 'report.md'}")
     if result.failed_bars:
         print("Below --fail-under:", file=sys.stderr)

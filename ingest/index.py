@@ -38,7 +38,7 @@ from ingest.split import Chunk, Sentence, split_document
 log = logging.getLogger(__name__)
 
 #: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 3
 _BATCH = 64
 
 
@@ -297,6 +297,7 @@ def _sentence_metadata(sentence: Sentence, doc: SourceDocument) -> dict[str, Any
         "start": sentence.start,
         "end": sentence.end,
         "doc_sha": doc.sha256[:16],
+        "prefix_len": len(sentence.context),
     }
 
 
@@ -380,7 +381,7 @@ def run_ingest(
                 for doc, chunks, sentences in prepared:
                     _write_batches(
                         store.sentences,
-                        [s.text for s in sentences],
+                        [s.context + s.text for s in sentences],
                         [_sentence_metadata(s, doc) for s in sentences],
                         [record_id(doc, s.id) for s in sentences],
                         bar.update,

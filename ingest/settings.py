@@ -56,6 +56,7 @@ class Settings:
         max_question_chars: Longest question accepted; longer ones are rejected with a message.
         max_history_turns: Most recent history messages used to understand a follow-up.
         generator: How answers are written: ``extractive`` (no LLM, default).
+        protect_page: Put the chat page behind the API key too (when ``KEZHUAN_API_KEY`` is set).
     """
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
@@ -79,8 +80,11 @@ class Settings:
     max_question_chars: int = 2000
     max_history_turns: int = 6
     generator: str = "extractive"
+    protect_page: bool = False
 
     def __post_init__(self) -> None:
+        for name in ("corpus_dir", "data_dir"):  # accept strings from callers
+            object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
         self.validate()
 
     @property
@@ -170,6 +174,12 @@ def _parse(name: str, key: str, raw: str, kind: Any) -> Any:
             return float(raw)
         if kind_name == "Path":
             return Path(raw).expanduser()
+        if kind_name == "bool":
+            if raw.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.strip().lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(raw)
     except ValueError as e:
         raise SettingsError(f"{key}={raw!r} is not a valid {kind_name} for setting {name}.") from e
     return raw

@@ -29,6 +29,9 @@ class Sentence:
         text: The sentence (exact substring of the cleaned text).
         start: Offset in the cleaned text.
         end: End offset (exclusive).
+        context: Words that say what the sentence is about when it cannot say it itself
+            (a call-out's focus line is about the center named above it); embedded and
+            matched with the sentence, never quoted.
     """
 
     id: str
@@ -37,6 +40,7 @@ class Sentence:
     text: str
     start: int
     end: int
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,12 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
 
 def _sentences_of(cleaned: CleanedText, source: str, block: Block) -> list[Sentence]:
     out = []
+    name = str(block.meta.get("name", "")) if block.kind == "callout" else ""
+    roles = {block.meta.get("focus"): "的重點領域：", block.meta.get("mission"): "的任務："}
     for a, b in sentence_spans(cleaned.text, block.start, block.end):
         text = cleaned.text[a:b]
-        out.append(Sentence(stable_id(source, a, text), source, block.section, text, a, b))
+        context = f"{name}{roles.get(text, '：')}" if name and not text.startswith(name) else ""
+        out.append(Sentence(stable_id(source, a, text), source, block.section, text, a, b, context))
     return out
 
 

@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 API_KEY_ENV = "KEZHUAN_API_KEY"
 CORS_ENV = "KEZHUAN_CORS_ORIGINS"
 PROTECT_PAGE_ENV = "KEZHUAN_PROTECT_PAGE"
-_TRUE = {"1", "true", "yes", "on"}
 
 API_DESCRIPTION = """
 科專助理 (kezhuan) answers questions about Taiwan MOEA technology programs from its
@@ -61,12 +60,6 @@ Errors are JSON: `{"error": {"message", "type", "code"}}`.
 def parse_origins(raw: str | None) -> list[str]:
     """Origins from a comma-separated list, without blanks or trailing slashes."""
     return [o.strip().rstrip("/") for o in (raw or "").split(",") if o.strip()]
-
-
-def _truthy(value: object) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in _TRUE
-    return bool(value)
 
 
 def create_app(
@@ -89,7 +82,7 @@ def create_app(
         cors_origins: Origins allowed to call the API from browsers. ``None`` reads
             ``KEZHUAN_CORS_ORIGINS``.
         protect_page: Put the chat page behind a login (password = API key). ``None`` reads
-            ``settings.protect_page`` if that setting exists, else ``KEZHUAN_PROTECT_PAGE``.
+            ``settings.protect_page`` (``KEZHUAN_PROTECT_PAGE``).
         max_body_bytes: Largest API request body accepted (larger ones get a 413).
         environ: Where to read the variables above (default ``os.environ``).
 
@@ -100,7 +93,7 @@ def create_app(
     key = env.get(API_KEY_ENV, "") if api_key is None else api_key
     origins = parse_origins(env.get(CORS_ENV)) if cors_origins is None else list(cors_origins)
     if protect_page is None:
-        protect_page = _truthy(getattr(settings, "protect_page", env.get(PROTECT_PAGE_ENV, "")))
+        protect_page = settings.protect_page
     if protect_page and not key:
         raise SettingsError(
             f"protect_page needs an API key (the page password): set {API_KEY_ENV}, "

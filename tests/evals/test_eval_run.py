@@ -174,6 +174,17 @@ def test_a_raising_variant_is_recorded_and_the_run_goes_on(tiny_gold: Path) -> N
     assert run.scores[3].passed  # refusing the unanswerable
 
 
+def test_a_broken_variant_stops_the_run(tiny_gold: Path) -> None:
+    cases = list(load_gold(tiny_gold).values())
+
+    class Broken:
+        def ask(self, question: str, history: Any = None) -> Reply:
+            raise RuntimeError("Collection does not exist")
+
+    with pytest.raises(EvalError, match=r"raised on 5 cases in a row.*tiny-005.*Collection does not exist"):
+        run_variant("broken", Broken(), cases, None, progress=False)
+
+
 # ------------------------------------------------------------------ command line
 
 

@@ -7,9 +7,11 @@ import warnings
 from pathlib import Path
 
 import gradio as gr
+import httpx
 import pytest
 from conftest import FakeAssistant, LiveServer
 from gradio_client import Client
+from gradio_client.exceptions import AuthenticationError
 
 from ingest.errors import SettingsError
 from ingest.settings import Settings
@@ -98,9 +100,11 @@ def test_protect_page_needs_a_key(fake: FakeAssistant, settings: Settings) -> No
 
 
 def test_protected_page_asks_for_the_key(fake: FakeAssistant, settings: Settings) -> None:
-    app = create_app(fake, settings, environ={"KEZHUAN_API_KEY": "page-key", "KEZHUAN_PROTECT_PAGE": "1"})
+    protected = Settings.from_env(environ={"KEZHUAN_PROTECT_PAGE": "1"}, data_dir=settings.data_dir)
+    app = create_app(fake, protected, environ={"KEZHUAN_API_KEY": "page-key"})
     with LiveServer(app) as live:
-        with pytest.raises(Exception):  # noqa: B017 - gradio_client raises various errors for a 401
+        assert httpx.get(live.url + "/config", timeout=30).status_code == 401
+        with pytest.raises(AuthenticationError):
             Client(live.url + "/", verbose=False)
         client = Client(live.url + "/", auth=("anyone", "page-key"), verbose=False)
         messages, _ = client.predict("南臺灣創新園區在做什麼？", api_name="/chat")
