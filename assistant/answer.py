@@ -57,6 +57,8 @@ _ROLE_ASKED = {
 }
 _ASKS_START = re.compile(r"开始|起步|开跑|启动|成立|创立|开办|最早|首次|推出|\bstart|\bbegin|\blaunch")
 _HAS_START = re.compile(r"[自于从]\d{4}|\d{4}年[^，。]{0,3}(起|开始|启动|实施|推动|成立|设立|转型)")
+_ASKS_EXAMPLE = re.compile(r"例子|例如|举例|比如|举个|for example|such as|examples?")
+_HAS_EXAMPLE = re.compile(r"如：|例如|比如|诸如|像是|\(如|（如")
 _ASKS_MONEY = re.compile(r"多少钱|多少元|金额|how much money")
 _HAS_MONEY = re.compile(r"元|亿|万|\$|nt\$")
 _ASKS_DURATION = re.compile(r"期间|多久|多长时间|(?<![这哪那近])几年|how long")
@@ -175,6 +177,8 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
         return False
     if _ASKS_PLACE.search(question) and not _HAS_PLACE.search(text):
         return False
+    if _ASKS_EXAMPLE.search(question) and not _HAS_EXAMPLE.search(text):
+        return False
     return not (_ASKS_NAME.search(question) and not _HAS_NAME.search(text))
 
 
@@ -185,6 +189,15 @@ def _with_marker(text: str, n: int) -> str:
     if match:
         return f"{body[: match.start()]}[{n}]。"
     return f"{body}[{n}]。"
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    """Whether two sentences say nearly the same thing (character-bigram overlap)."""
+    grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
+    grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
+    if not grams_a or not grams_b:
+        return a == b
+    return len(grams_a & grams_b) / min(len(grams_a), len(grams_b)) >= 0.6
 
 
 def _labels(passage: Passage) -> set[str]:
@@ -339,6 +352,8 @@ class ExtractiveAnswerer:
                 break
             if ev in chosen or ev.support < self.refusal_threshold:
                 continue
+            if any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in chosen):
+                continue  # the map call-out often repeats a body sentence
             if ev.score < (0.7 if wants_list else 0.8) * best.score:
                 continue
             joined = "\n".join(c.sentence.context + c.sentence.text for c in chosen + [ev])

@@ -42,3 +42,21 @@ def fake_embeddings():
     from langchain_core.embeddings import DeterministicFakeEmbedding
 
     return DeterministicFakeEmbedding(size=32)
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for an index of the real corpus built with the real bundled model."""
+    root = tmp_path_factory.mktemp("real")
+    shutil.copytree(PROJECT_ROOT / "corpus", root / "corpus")
+    return Settings.from_env(environ={}, corpus_dir=root / "corpus", data_dir=root / "data")
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_settings: Settings):
+    """The assistant over the real seed document with the real model (built once per session)."""
+    from assistant import Assistant
+    from ingest.index import run_ingest
+
+    run_ingest(real_settings, progress=False)
+    return Assistant.load(real_settings)
