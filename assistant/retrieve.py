@@ -63,11 +63,14 @@ class BM25:
         self.size = n
 
     def idf_of(self, token: str) -> float:
-        """IDF of a token; tokens never seen get the largest possible IDF."""
+        """IDF of a token; a longer Chinese word gets the mean IDF of its bigrams; unseen ones the largest."""
         j = self.vocab.get(token)
-        if j is None:
-            return math.log(1.0 + (self.size + 0.5) / 0.5)
-        return float(self.idf[j])
+        if j is not None:
+            return float(self.idf[j])
+        if len(token) > 2 and count_cjk(token) == len(token):
+            grams = [token[i : i + 2] for i in range(len(token) - 1)]
+            return sum(self.idf_of(g) for g in grams) / len(grams)
+        return math.log(1.0 + (self.size + 0.5) / 0.5)
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every document for the query tokens."""
@@ -115,7 +118,11 @@ class Retriever:
 
     # -- keeping in step with the store ---------------------------------------------------
     def _fingerprint(self) -> tuple[str, dict[str, str]]:
-        committed = self.store.committed()
+        try:
+            committed = self.store.committed()
+        except Exception:  # the collections were dropped and rebuilt by another process
+            self.store.reopen()
+            committed = self.store.committed()
         live = {s: r.sha256[:16] for s, r in committed.items()}
         return "|".join(f"{s}@{h}" for s, h in sorted(live.items())), live
 

@@ -38,7 +38,7 @@ from ingest.split import Chunk, Sentence, split_document
 log = logging.getLogger(__name__)
 
 #: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 _BATCH = 64
 
 
@@ -118,13 +118,17 @@ class IndexStore:
     """
 
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client: Any = None) -> None:
-        from langchain_chroma import Chroma
-
         self.settings = settings
         self.client = client if client is not None else make_client(settings)
-        emb = embeddings if embeddings is not None else _NoEmbeddings()
+        self.embeddings = embeddings if embeddings is not None else _NoEmbeddings()
+        self._open()
+
+    def _open(self) -> None:
+        from langchain_chroma import Chroma
+
         space = {"hnsw:space": "cosine"}  # fixed metric: lower distance = more similar
-        name = settings.collection
+        name = self.settings.collection
+        emb = self.embeddings
         try:
             self.passages = Chroma(name, emb, client=self.client, collection_metadata=space)
             self.sentences = Chroma(f"{name}_sentences", emb, client=self.client, collection_metadata=space)
@@ -136,6 +140,11 @@ class IndexStore:
                 f"Cannot open the index collections '{name}': {type(e).__name__}: {e}. "
                 "Delete the data folder and run `kezhuan ingest` to rebuild."
             ) from e
+
+    def reopen(self) -> None:
+        """Open the collections again (after another process rebuilt the index)."""
+        log.warning("Reopening the index collections '%s'", self.settings.collection)
+        self._open()
 
     # -- commit records -------------------------------------------------------------
     def committed(self) -> dict[str, DocRecord]:
@@ -178,10 +187,10 @@ class IndexStore:
             collection = store._collection
             before = collection.count()
             if committed:
-                collection.delete(where={"source": {"$nin": sorted(committed)}})
+                collection.delete(where={"source": {"$nin": sorted(committed)}})  # type: ignore[dict-item]
                 for source, record in committed.items():
                     collection.delete(
-                        where={"$and": [{"source": source}, {"doc_sha": {"$ne": record.sha256[:16]}}]}
+                        where={"$and": [{"source": source}, {"doc_sha": {"$ne": record.sha256[:16]}}]}  # type: ignore[dict-item]
                     )
             elif before:
                 ids = collection.get(include=[])["ids"]

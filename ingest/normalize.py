@@ -146,26 +146,30 @@ def content_terms(text: str) -> list[str]:
     return long_terms if long_terms else terms
 
 
-def bigrams(text: str) -> set[str]:
-    """Character bigrams of the CJK runs (and whole Latin/digit tokens) in search form."""
+def bigram_list(text: str) -> list[str]:
+    """Character bigrams of the CJK runs (and whole Latin/digit tokens), in order, in search form."""
     norm = to_search_form(text)
-    grams: set[str] = set()
+    grams: list[str] = []
     for run in _TOKEN_RE.findall(norm):
         if _CJK_RE.match(run):
             if len(run) == 1:
-                grams.add(run)
-            grams.update(run[i : i + 2] for i in range(len(run) - 1))
+                grams.append(run)
+            grams.extend(run[i : i + 2] for i in range(len(run) - 1))
         else:
-            grams.add(run)
+            grams.append(run)
     return grams
 
 
-def index_tokens(text: str) -> list[str]:
-    """Tokens for the BM25 index: content words plus CJK character bigrams.
+def bigrams(text: str) -> set[str]:
+    """The distinct tokens of :func:`bigram_list`."""
+    return set(bigram_list(text))
 
-    Bigrams make matching robust to segmentation differences between question and
-    passage (``淬鍊計畫`` vs ``淬鍊`` + ``計畫``).
+
+def index_tokens(text: str) -> list[str]:
+    """Tokens for the BM25 index: CJK character bigrams and Latin/digit words.
+
+    Bigrams (as Lucene's CJK analyser uses) make matching independent of word
+    segmentation, which differs between a short question and a long passage and
+    changes as domain words are taught to the segmenter.
     """
-    tokens = [w for w in words(text) if w not in STOPWORDS and w not in FRAME_WORDS]
-    tokens.extend(sorted(bigrams(text)))
-    return tokens
+    return bigram_list(text)

@@ -1,0 +1,35 @@
+"""Script folding, segmentation and term handling (no models)."""
+
+from __future__ import annotations
+
+from ingest.normalize import bigrams, content_terms, detect_script, index_tokens, to_search_form, to_traditional
+
+
+def test_variants_and_scripts_meet_in_search_form() -> None:
+    assert to_search_form("臺南") == to_search_form("台南") == to_search_form("台南")
+    assert to_search_form("國際新創奬項") == to_search_form("国际新创奖项")
+    assert to_search_form("ＡＢＣ５Ｇ") == "abc5g"  # full width folded
+
+
+def test_detect_script() -> None:
+    assert detect_script("南台湾创新园区在哪里？") == "hans"
+    assert detect_script("南臺灣創新園區在哪裡？") == "hant"
+    assert detect_script("When did it start?") == "hant"
+
+
+def test_to_traditional_uses_taiwan_wording() -> None:
+    assert to_traditional("软件") == "軟體"
+
+
+def test_content_terms_drop_question_words_and_connectives() -> None:
+    assert content_terms("那生醫呢？") == ["生医"]
+    terms = content_terms("A+淬鍊計畫是哪一年開始的？")
+    assert "a+" in terms and any("淬炼" in t for t in terms)
+    assert "哪一年" not in terms and "开始" not in terms
+
+
+def test_index_tokens_are_bigrams_and_latin_words() -> None:
+    tokens = index_tokens("經濟部南臺灣創新園區 A+計畫 5G")
+    assert tokens[:3] == ["经济", "济部", "部南"]
+    assert "台湾" in tokens and "a+" in tokens and "5g" in tokens
+    assert "南台" in bigrams("經濟部南臺灣創新園區")
