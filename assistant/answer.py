@@ -48,11 +48,15 @@ _INJECTION = re.compile(
 # Answer types, matched on the question and on the evidence (both in search form).
 _ASKS_TIME = re.compile(r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一天|日期|\bwhen\b|what year|which year")
 _ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队]|how many|how much|总共|一共")
-_ASKS_PLACE = re.compile(r"(?<![差归加推])在哪(?!个领域|些领域|一个领域)|哪个县|哪个市|哪个城市|哪些县市|位于|设在哪|\bwhere\b")
+_ASKS_PLACE = re.compile(
+    r"(?<![差归加推])在哪(?!个领域|些领域|一个领域)|哪个县|哪个市|哪个城市|哪些县市|位于|设在哪|\bwhere\b"
+)
 _HAS_PLACE = re.compile(r"县|(?<!城)市(?![场值])|[乡镇](?!定)|位于")
 # What a call-out line is (see ingest.split): its role, and the words that ask for it.
 _ROLE_ASKED = {
-    "的任務：": re.compile(r"任务|使命|目的|目标|角色|功能|定位|为了|想要|希望|要做|在做|帮|协助|purpose|mission|role"),
+    "的任務：": re.compile(
+        r"任务|使命|目的|目标|角色|功能|定位|为了|想要|希望|要做|在做|帮|协助|purpose|mission|role"
+    ),
     "的重點領域：": re.compile(r"重点|领域|主轴|方向|聚焦|着重|专长|投入|focus|areas?"),
 }
 _ASKS_START = re.compile(r"开始|起步|开跑|启动|成立|创立|开办|最早|首次|推出|\bstart|\bbegin|\blaunch")
@@ -63,12 +67,16 @@ _ASKS_MONEY = re.compile(r"多少钱|多少元|金额|how much money")
 _HAS_MONEY = re.compile(r"元|亿|万|\$|nt\$")
 _ASKS_DURATION = re.compile(r"期间|多久|多长时间|(?<![这哪那近])几年|how long")
 _HAS_DURATION = re.compile(r"(?<!\d)\d{1,2}年(?!\d)|[一二两三四五六七八九十]+年|个月|年内|年间|天内")
-_ASKS_NAME = re.compile(r"名字|名称|全名|叫什么|叫做什么|哪几[队家位]|哪些(?:公司|团队|厂商|企业|人)|\bname\b|\bcalled\b")
+_ASKS_NAME = re.compile(
+    r"名字|名称|全名|叫什么|叫做什么|哪几[队家位]|哪些(?:公司|团队|厂商|企业|人)|\bname\b|\bcalled\b"
+)
 _HAS_TIME = re.compile(r"\d{4}|\d+年|\d+月|民国")
 _HAS_COUNT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万]")
 _HAS_NAME = re.compile(r"「|」|中心|园区|计划|计画|方案|办法|技术司|经济部|机构|法人|学界|业界")
 _CONTINUES = re.compile(r"^(其次|此外|另在|另外|另於|再者|同時|並於|又在|最後)")
-_ASKS_LIST = re.compile(r"哪些|哪几|有什么|有几|分别|各[是自有]|列出|不同|差别|差在|比较|\bwhich\b|\bwhat are\b")
+_ASKS_LIST = re.compile(
+    r"哪些|哪几|有什么|有几|分别|各[是自有]|列出|不同|差别|差在|比较|\bwhich\b|\bwhat are\b"
+)
 
 
 @dataclass(frozen=True)
@@ -350,7 +358,9 @@ class ExtractiveAnswerer:
         if _INJECTION.search(query.question):
             return self._refusal(refusal, support, diagnostics, "asks the assistant to drop its rules")
         if query.foreign_share > self.foreign_limit:
-            return self._refusal(refusal, support, diagnostics, "question is about things the documents never mention")
+            return self._refusal(
+                refusal, support, diagnostics, "question is about things the documents never mention"
+            )
         if support < self.refusal_threshold:
             return self._refusal(refusal, support, diagnostics, "low support")
         if not answer_type_ok(query.question, best.sentence.text):

@@ -50,7 +50,9 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 _SPACE = re.compile(r"\s+")
-_SWAP = re.compile(r"^(?:那麼|那么|那|還有|还有|至於|至于|换成|換成)\s*(.{1,16}?)\s*(?:呢|咧|又如何|又怎样|又怎樣)[？?。.!！]*$")
+_SWAP = re.compile(
+    r"^(?:那麼|那么|那|還有|还有|至於|至于|换成|換成)\s*(.{1,16}?)\s*(?:呢|咧|又如何|又怎样|又怎樣)[？?。.!！]*$"
+)
 #: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
 _GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
 
@@ -64,7 +66,9 @@ def _t2s_answer(text: str) -> str:
 def validate_question(question: Any, max_chars: int) -> str:
     """The question stripped of surrounding space, or :class:`BadQuestionError`."""
     if not isinstance(question, str):
-        raise BadQuestionError(f"問題必須是文字 (the question must be a string, got {type(question).__name__}).")
+        raise BadQuestionError(
+            f"問題必須是文字 (the question must be a string, got {type(question).__name__})."
+        )
     cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
     if not cleaned:
         raise BadQuestionError("請輸入問題 (the question is empty).")
@@ -88,7 +92,9 @@ def validate_history(history: Any) -> list[Message]:
             raise BadQuestionError(f"history[{i}] must be an object with 'role' and 'content'.")
         role, content = message.get("role"), message.get("content")
         if role not in ("user", "assistant", "system"):
-            raise BadQuestionError(f"history[{i}].role must be 'user', 'assistant' or 'system', not {role!r}.")
+            raise BadQuestionError(
+                f"history[{i}].role must be 'user', 'assistant' or 'system', not {role!r}."
+            )
         if not isinstance(content, str):
             raise BadQuestionError(f"history[{i}].content must be a string.")
         out.append({"role": role, "content": content})
@@ -284,7 +290,11 @@ class Assistant:
             return [self._sentences[i] for i in ids if i in self._sentences]
 
     def retrieve(
-        self, question: str, history: Sequence[Message] | None = None, k: int | None = None, mode: str | None = None
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        k: int | None = None,
+        mode: str | None = None,
     ) -> list[Passage]:
         """Passages for a question (with follow-up context), best first."""
         query, _ = self.search_query(question, validate_history(history))
@@ -309,7 +319,9 @@ class Assistant:
         vector = self.embeddings.embed_query(query)
         passages = self.retriever.search(query, mode=mode, vector=vector)
         terms = self.query_terms(question, context)
-        evidence = self.answerer.score(terms, np.asarray(vector, np.float32), passages, self._sentence_records)
+        evidence = self.answerer.score(
+            terms, np.asarray(vector, np.float32), passages, self._sentence_records
+        )
         script = "hans" if detect_script(question) == "hans" else "hant"
         convert = _t2s_answer if script == "hans" else (lambda s: s)
         composed = self.answerer.compose(terms, evidence, convert=convert, refusal=convert(REFUSAL_HANT))

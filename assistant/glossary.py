@@ -94,5 +94,5 @@ class Glossary:
                     self.add(str(short), str(full))
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise KezhuanError(
-                f"{path}: not a valid glossary ({e}). Expected {{\"aliases\": {{\"科專\": [\"科技專案\"]}}}}."
+                f'{path}: not a valid glossary ({e}). Expected {{"aliases": {{"科專": ["科技專案"]}}}}.'
             ) from e

@@ -151,7 +151,14 @@ class Retriever:
             glossary.merge_file(self.settings.corpus_dir / GLOSSARY_NAME)
             register_words(glossary.terms())
             self._snapshot = _Snapshot(
-                ids, texts, metas, {pid: i for i, pid in enumerate(ids)}, BM25(tokens), live, fingerprint, glossary
+                ids,
+                texts,
+                metas,
+                {pid: i for i, pid in enumerate(ids)},
+                BM25(tokens),
+                live,
+                fingerprint,
+                glossary,
             )
             self._checked_at = time.monotonic()
             log.info("Loaded %d live passages for retrieval", len(ids))

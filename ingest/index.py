@@ -407,7 +407,9 @@ def run_ingest(
                     )
                     report.passages += len(chunks)
                     report.sentences += len(sentences)
-                    log.info("Ingested %s: %d passages, %d sentences", doc.source, len(chunks), len(sentences))
+                    log.info(
+                        "Ingested %s: %d passages, %d sentences", doc.source, len(chunks), len(sentences)
+                    )
         report.swept = store.sweep()
     report.seconds = time.perf_counter() - t0
     return report

@@ -105,7 +105,9 @@ def _read_pdf(path: Path) -> str:
     return "\n\f".join(pages)
 
 
-def load_document(path: Path, corpus_dir: Path, manifest: dict[str, dict[str, str]] | None = None) -> SourceDocument:
+def load_document(
+    path: Path, corpus_dir: Path, manifest: dict[str, dict[str, str]] | None = None
+) -> SourceDocument:
     """Read one document.
 
     Raises:
@@ -121,7 +123,9 @@ def load_document(path: Path, corpus_dir: Path, manifest: dict[str, dict[str, st
     except DocumentReadError:
         raise
     except UnicodeDecodeError as e:
-        raise DocumentReadError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start}). Save it as UTF-8.") from e
+        raise DocumentReadError(
+            f"{path}: not UTF-8 text ({e.reason} at byte {e.start}). Save it as UTF-8."
+        ) from e
     except Exception as e:  # pypdf raises many types for broken files
         raise DocumentReadError(f"{path}: cannot be read ({type(e).__name__}: {e}).") from e
     if not raw.strip():

@@ -65,9 +65,22 @@ INTENT_WORDS = frozenset(
 
 #: The same intents asked in English, with the Chinese word the documents would use.
 ENGLISH_INTENT_WORDS = {
-    "budget": "预算", "apply": "申请", "application": "申请", "deadline": "截止", "fee": "费用",
-    "fees": "费用", "cost": "费用", "phone": "电话", "address": "地址", "email": "邮件", "contact": "联络",
-    "salary": "薪资", "requirements": "资格", "eligibility": "资格", "eligible": "资格", "weather": "天气",
+    "budget": "预算",
+    "apply": "申请",
+    "application": "申请",
+    "deadline": "截止",
+    "fee": "费用",
+    "fees": "费用",
+    "cost": "费用",
+    "phone": "电话",
+    "address": "地址",
+    "email": "邮件",
+    "contact": "联络",
+    "salary": "薪资",
+    "requirements": "资格",
+    "eligibility": "资格",
+    "eligible": "资格",
+    "weather": "天气",
 }
 
 #: Part-of-speech tags (jieba) of nouns, names and abbreviations.

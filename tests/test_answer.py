@@ -107,7 +107,9 @@ def test_list_questions_follow_the_enumeration() -> None:
 
 
 def test_glossary_finds_definitions_and_reads_the_file(tmp_path) -> None:
-    glossary = Glossary.from_texts(["本部產業技術司（簡稱技術司）依據", "「A+企業創新研發淬鍊計畫」（簡稱A+淬鍊計畫）"])
+    glossary = Glossary.from_texts(
+        ["本部產業技術司（簡稱技術司）依據", "「A+企業創新研發淬鍊計畫」（簡稱A+淬鍊計畫）"]
+    )
     assert "a+企业创新研发淬炼计划" in glossary.aliases_of("a+淬炼计划")
     path = tmp_path / "glossary.json"
     path.write_text('{"aliases": {"科專": ["科技專案"]}}', encoding="utf-8")

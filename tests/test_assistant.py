@@ -42,7 +42,9 @@ REFUSALS = [
 
 
 @pytest.mark.parametrize(("question", "fact"), FACTUAL)
-def test_factual_questions_answer_with_the_fact_and_a_quote_that_holds_it(real_assistant, question, fact) -> None:
+def test_factual_questions_answer_with_the_fact_and_a_quote_that_holds_it(
+    real_assistant, question, fact
+) -> None:
     reply = real_assistant.ask(question)
     assert not reply.refused, reply.notes
     assert fact in reply.answer
@@ -75,8 +77,16 @@ def test_seven_incentives(real_assistant) -> None:
     reply = real_assistant.ask("成果歸屬及運用辦法的新創專章給了執行單位什麼好處？")
     assert not reply.refused
     quote = reply.citations[0].quote
-    for incentive in ("成果運用免公告", "境外實施免報部", "股權上繳得減免", "分配股權做獎勵", "成果定價可免責",
-                      "處分股權好簡單", "股票緩課且擇低", "七大誘因"):
+    for incentive in (
+        "成果運用免公告",
+        "境外實施免報部",
+        "股權上繳得減免",
+        "分配股權做獎勵",
+        "成果定價可免責",
+        "處分股權好簡單",
+        "股票緩課且擇低",
+        "七大誘因",
+    ):
         assert incentive in quote
     assert len(quote) < 200  # the sentence, not the whole passage
 
@@ -97,7 +107,10 @@ def test_variant_characters_do_not_break_search(real_assistant) -> None:
 
 def test_follow_up_uses_the_conversation(real_assistant) -> None:
     first = "材化領域的研發重點是什麼？"
-    history = [{"role": "user", "content": first}, {"role": "assistant", "content": real_assistant.ask(first).answer}]
+    history = [
+        {"role": "user", "content": first},
+        {"role": "assistant", "content": real_assistant.ask(first).answer},
+    ]
     reply = real_assistant.ask("那生醫呢？", history=history)
     assert not reply.refused
     assert "生醫領域" in reply.citations[0].quote
@@ -105,7 +118,10 @@ def test_follow_up_uses_the_conversation(real_assistant) -> None:
     assert alone.search_query != reply.search_query
 
     first = "2022年培育了幾組科專新創團隊？"
-    history = [{"role": "user", "content": first}, {"role": "assistant", "content": real_assistant.ask(first).answer}]
+    history = [
+        {"role": "user", "content": first},
+        {"role": "assistant", "content": real_assistant.ask(first).answer},
+    ]
     reply = real_assistant.ask("其中多少組完成公司設立？", history=history)
     assert not reply.refused and "16組" in reply.answer
 
@@ -134,16 +150,35 @@ def test_reply_to_dict_is_json(real_assistant) -> None:
 
 
 def test_cli_ask_json(real_assistant, real_settings) -> None:
-    env = dict(os.environ, KEZHUAN_CORPUS_DIR=str(real_settings.corpus_dir), KEZHUAN_DATA_DIR=str(real_settings.data_dir))
+    env = dict(
+        os.environ,
+        KEZHUAN_CORPUS_DIR=str(real_settings.corpus_dir),
+        KEZHUAN_DATA_DIR=str(real_settings.data_dir),
+    )
     out = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "ask", "成果歸屬及運用辦法的新創專章給了執行單位什麼好處？", "--json"],
-        capture_output=True, text=True, env=env, timeout=300, check=True,
+        [
+            sys.executable,
+            "-m",
+            "ui.cli",
+            "ask",
+            "成果歸屬及運用辦法的新創專章給了執行單位什麼好處？",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
     )
     data = json.loads(out.stdout)
     assert not data["refused"]
     assert "股票緩課且擇低" in data["citations"][0]["quote"]
     human = subprocess.run(
-        [sys.executable, "-m", "ui.cli", "ask", "經濟部長是誰？"], capture_output=True, text=True, env=env, timeout=300
+        [sys.executable, "-m", "ui.cli", "ask", "經濟部長是誰？"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert human.returncode == 0 and "找不到" in human.stdout
 

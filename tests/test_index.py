@@ -81,7 +81,9 @@ def test_interrupted_update_never_serves_a_mix_and_is_repaired(
     assert store.count() == len(texts)  # the old version was swept away
 
 
-def test_unreadable_document_is_reported_and_the_rest_ingested(tmp_settings: Settings, fake_embeddings) -> None:
+def test_unreadable_document_is_reported_and_the_rest_ingested(
+    tmp_settings: Settings, fake_embeddings
+) -> None:
     (tmp_settings.corpus_dir / "broken.txt").write_bytes(b"\xff\xfe\x00bad \xc3\x28 bytes")
     (tmp_settings.corpus_dir / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from ingest.normalize import bigrams, content_terms, detect_script, index_tokens, to_search_form, to_traditional
+from ingest.normalize import (
+    bigrams,
+    content_terms,
+    detect_script,
+    index_tokens,
+    to_search_form,
+    to_traditional,
+)
 
 
 def test_variants_and_scripts_meet_in_search_form() -> None:

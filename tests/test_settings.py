@@ -12,8 +12,13 @@ from ingest.settings import Settings
 
 def test_environment_overrides_and_types() -> None:
     s = Settings.from_env(
-        environ={"KEZHUAN_TOP_K": "5", "KEZHUAN_DATA_DIR": "/tmp/kz", "KEZHUAN_PROTECT_PAGE": "yes",
-                 "KEZHUAN_RETRIEVAL_MODE": "bm25", "KEZHUAN_REFUSAL_THRESHOLD": "0.4"}
+        environ={
+            "KEZHUAN_TOP_K": "5",
+            "KEZHUAN_DATA_DIR": "/tmp/kz",
+            "KEZHUAN_PROTECT_PAGE": "yes",
+            "KEZHUAN_RETRIEVAL_MODE": "bm25",
+            "KEZHUAN_REFUSAL_THRESHOLD": "0.4",
+        }
     )
     assert s.top_k == 5 and s.data_dir == Path("/tmp/kz") and s.protect_page is True
     assert s.retrieval_mode == "bm25" and s.refusal_threshold == 0.4
