@@ -287,7 +287,7 @@ class ExtractiveAnswerer:
                 dn = self._dense_norm(dense, query.cjk)
                 prior = 1.0 / (1.0 + rank)
                 role = next((r for r in _ROLE_ASKED if sent.context.endswith(r)), "")
-                role_bonus = 0.15 if role and _ROLE_ASKED[role].search(query.question) else 0.0
+                role_bonus = 0.15 if role == "的任務：" and _ROLE_ASKED[role].search(query.question) else 0.0
                 if query.cjk:
                     w_cov, w_ctx, w_dense, w_prior = self.weights
                     ev.score = w_cov * cov + w_ctx * context_cov + w_dense * dn + w_prior * prior + role_bonus
