@@ -23,7 +23,7 @@ from assistant.answer import (
     question_numbers,
 )
 from assistant.cite import Passage, Reply
-from ingest.errors import BadQuestionError
+from assistant.validate import Message, validate_history, validate_question
 from ingest.index import IndexStore, open_index
 from ingest.normalize import (
     ENGLISH_INTENT_WORDS,
@@ -39,7 +39,6 @@ from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Message = dict[str, str]
 
 # A question that leans on what was said before: a pronoun or "that/its/among them",
 # or a bare "…呢？" ("and X?").
@@ -61,44 +60,6 @@ def _t2s_answer(text: str) -> str:
     from ingest.normalize import _T2S
 
     return _T2S.convert(text)
-
-
-def validate_question(question: Any, max_chars: int) -> str:
-    """The question stripped of surrounding space, or :class:`BadQuestionError`."""
-    if not isinstance(question, str):
-        raise BadQuestionError(
-            f"問題必須是文字 (the question must be a string, got {type(question).__name__})."
-        )
-    cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
-    if not cleaned:
-        raise BadQuestionError("請輸入問題 (the question is empty).")
-    if len(cleaned) > max_chars:
-        raise BadQuestionError(
-            f"問題太長了：{len(cleaned)} 字，上限 {max_chars} 字 "
-            f"(the question has {len(cleaned)} characters; the limit is {max_chars})."
-        )
-    return cleaned
-
-
-def validate_history(history: Any) -> list[Message]:
-    """History as a list of ``{"role", "content"}`` messages, or :class:`BadQuestionError`."""
-    if history is None:
-        return []
-    if not isinstance(history, list | tuple):
-        raise BadQuestionError("history 必須是訊息清單 (history must be a list of {role, content} messages).")
-    out = []
-    for i, message in enumerate(history):
-        if not isinstance(message, dict):
-            raise BadQuestionError(f"history[{i}] must be an object with 'role' and 'content'.")
-        role, content = message.get("role"), message.get("content")
-        if role not in ("user", "assistant", "system"):
-            raise BadQuestionError(
-                f"history[{i}].role must be 'user', 'assistant' or 'system', not {role!r}."
-            )
-        if not isinstance(content, str):
-            raise BadQuestionError(f"history[{i}].content must be a string.")
-        out.append({"role": role, "content": content})
-    return out
 
 
 class Assistant:

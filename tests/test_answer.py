@@ -43,7 +43,9 @@ def _records(texts: list[str], vectors: list[list[float]]):
 
 def test_coverage_weights_terms_and_accepts_aliases() -> None:
     terms = [Term(("科专", "科技专案"), 2.0), Term(("苗栗",), 1.0)]
-    assert coverage(terms, "推動科技專案") == 2.0 / 3.0
+    assert coverage(terms, "推動「科技專案」") == 2.0 / 3.0
+    # inside a longer, more specific name it counts less
+    assert coverage(terms, "學界科技專案") < coverage(terms, "「科技專案」")
     assert coverage(terms, "苗栗的科專") == 1.0
     assert coverage(terms, "無關") == 0.0
 

@@ -34,11 +34,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.cite import Reply
+from assistant.validate import validate_question
 from ingest.errors import BadQuestionError, IndexMissingError, KezhuanError
 from ingest.settings import Settings
 from ui.feedback import FeedbackStore
 from ui.protocol import ChatAssistant, HistoryMessage
-from ui.questions import check_question
 
 logger = logging.getLogger(__name__)
 
@@ -636,7 +636,7 @@ def build_api_router(
         ``refused`` (top level and in its ``delta``), then ``data: [DONE]``.
         """
         question, history = split_conversation(request.messages)
-        question = check_question(question, settings.max_question_chars)
+        question = validate_question(question, settings.max_question_chars)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if request.stream:
@@ -684,7 +684,7 @@ def build_api_router(
     @router.post("/api/ask", response_model=AskResponse, tags=["kezhuan"], summary="Ask a question")
     def ask(request: AskRequest) -> dict[str, Any]:
         """Answer a question; returns ``Reply.to_dict()`` (answer, citations, refusal flag)."""
-        question = check_question(request.question, settings.max_question_chars)
+        question = validate_question(request.question, settings.max_question_chars)
         history: list[HistoryMessage] = [m.model_dump() for m in request.history or []]
         return assistant.ask(question, history).to_dict()
 

@@ -19,11 +19,12 @@ import gradio as gr
 from fastapi import FastAPI
 
 from assistant.cite import Reply
+from assistant.validate import validate_question
 from ingest.errors import BadQuestionError, KezhuanError
 from ingest.settings import Settings
 from ui.feedback import FeedbackStore
 from ui.protocol import ChatAssistant
-from ui.questions import check_question, history_from_turns
+from ui.questions import history_from_turns
 from ui.render import new_reply_id, render_pending, render_question, render_reply
 
 logger = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ class ChatPage:
         """Stream the answer to ``question``; yields (chat messages, turns, textbox value)."""
         turns = list(turns or [])
         try:
-            question = check_question(question or "", self.settings.max_question_chars)
+            question = validate_question(question or "", self.settings.max_question_chars)
         except BadQuestionError as e:
             gr.Warning(str(e))
             yield _messages(turns), turns, question or ""
