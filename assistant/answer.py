@@ -280,6 +280,8 @@ class ExtractiveAnswerer:
             for sent in sentences(passage):
                 if sent.id in seen or sent.text in labels or len(sent.text) < MIN_EVIDENCE_CHARS:
                     continue  # a bare name or place label proves nothing on its own
+                if _INJECTION.search(to_search_form(sent.text)):
+                    continue  # a document telling the assistant what to do is no evidence
                 seen.add(sent.id)
                 dense = float(np.dot(sent.vector, query_vector))
                 cov = coverage(query.terms, sent.context + sent.text)

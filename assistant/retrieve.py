@@ -22,6 +22,7 @@ from scipy import sparse
 
 from assistant.cite import Passage
 from assistant.glossary import GLOSSARY_NAME, Glossary
+from ingest.errors import IndexMissingError
 from ingest.index import IndexStore
 from ingest.normalize import count_cjk, index_tokens, register_words
 from ingest.settings import RETRIEVAL_MODES, Settings
@@ -200,7 +201,14 @@ class Retriever:
         snap = self._current()
         n = min(max(k * 2, k + 4), max(1, snap.bm25.size))
         # langchain-chroma returns the raw distance here; the collection is in cosine space.
-        hits = self.store.passages.similarity_search_by_vector_with_relevance_scores(vector, k=n)
+        try:
+            hits = self.store.passages.similarity_search_by_vector_with_relevance_scores(vector, k=n)
+        except Exception as e:  # a Chroma server that went away, a dropped collection
+            raise IndexMissingError(
+                f"Dense search failed ({type(e).__name__}: {e}). If a Chroma server is configured "
+                f"({self.settings.chroma_host or 'none'}), check that `chroma run` is up; otherwise run "
+                "`kezhuan ingest`."
+            ) from e
         out = []
         for doc, distance in hits:
             if doc.id in snap.position:

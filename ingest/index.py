@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -81,9 +82,19 @@ def make_client(settings: Settings) -> Any:
             f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
             "(is `chroma run` up? check KEZHUAN_CHROMA_HOST/PORT)"
             if settings.chroma_host
-            else f"the index folder {settings.chroma_dir} (delete it and run `kezhuan ingest` to rebuild)"
+            else f"the index folder {settings.chroma_dir} (run `kezhuan ingest --rebuild`, or delete it "
+            "and run `kezhuan ingest`)"
         )
         raise IndexMissingError(f"Cannot open {where}: {type(e).__name__}: {e}") from e
+
+
+def forget_embedded_client(path: Path) -> None:
+    """Drop Chroma's cached embedded client of ``path``, so a replaced folder is opened anew."""
+    with contextlib.suppress(Exception):
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
 
 
 class _NoEmbeddings(Embeddings):
@@ -349,7 +360,16 @@ def run_ingest(
         paths = list_sources(corpus_dir)
         manifest = read_manifest(corpus_dir)
         key = pipeline_key(settings)
-        store = IndexStore(settings, embeddings, client=client)
+        try:
+            store = IndexStore(settings, embeddings, client=client)
+        except IndexMissingError:
+            if not (rebuild and client is None and not settings.chroma_host):
+                raise
+            # An unreadable embedded folder (corrupt database): a rebuild starts from scratch.
+            log.warning("Deleting the unreadable index folder %s to rebuild it", settings.chroma_dir)
+            forget_embedded_client(settings.chroma_dir)
+            shutil.rmtree(settings.chroma_dir, ignore_errors=True)
+            store = IndexStore(settings, embeddings)
         committed = store.committed()
         if rebuild or any(r.pipeline != key for r in committed.values()):
             if committed and not rebuild:

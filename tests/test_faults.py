@@ -1,0 +1,328 @@
+"""Crash safety of ingest under SIGKILL, and clear errors for a broken data folder.
+
+An ingest subprocess (fake embeddings) is killed at random points, round after round,
+while documents are added, changed and deleted between rounds. After every kill a fresh
+process reads the index and the test checks the invariant of :mod:`ingest.index`: every
+committed document is served from exactly the passages of its committed version, and
+nothing else is live. A normal ingest then repairs everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import select
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.errors import IndexMissingError, KezhuanError
+from ingest.index import (
+    IndexStore,
+    forget_embedded_client,
+    open_index,
+    prepare_document,
+    record_id,
+    run_ingest,
+)
+from ingest.load import SourceDocument
+from ingest.settings import PROJECT_ROOT, Settings
+
+SEED = 20240611
+ROUNDS = 5
+#: Extra generated documents, so that one ingest lasts long enough to be killed inside it.
+EXTRA_DOCS = 24
+
+_INGEST = """
+import sys
+from pathlib import Path
+from langchain_core.embeddings import DeterministicFakeEmbedding
+from ingest.index import run_ingest
+from ingest.settings import Settings
+import ingest.index as index
+settings = Settings.from_env(environ={}, corpus_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[2]))
+write = index._write_batches
+def announced(*args, **kwargs):  # tell the test that writing began (timing only)
+    print("writing", flush=True)
+    index._write_batches = write
+    return write(*args, **kwargs)
+index._write_batches = announced
+run_ingest(settings, embeddings=DeterministicFakeEmbedding(size=32), progress=False)
+print("done", flush=True)
+"""
+
+#: Reads the index as a new process would: commit records, then every stored record.
+_INSPECT = """
+import json, sys
+from pathlib import Path
+from langchain_core.embeddings import DeterministicFakeEmbedding
+from assistant.retrieve import Retriever
+from ingest.index import IndexStore
+from ingest.settings import Settings
+settings = Settings.from_env(environ={}, corpus_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[2]))
+fake = DeterministicFakeEmbedding(size=32)
+store = IndexStore(settings, fake)
+out = {"committed": {s: r.sha256 for s, r in store.committed().items()}}
+for name in ("passages", "sentences"):
+    got = getattr(store, name).get(include=["metadatas"])
+    out[name] = [[i, m.get("source"), m.get("doc_sha")] for i, m in zip(got["ids"], got["metadatas"])]
+out["retriever"] = Retriever(store, fake, settings)._current().ids if out["committed"] else []
+print(json.dumps(out))
+"""
+
+_SUBJECTS = ["智慧機械", "半導體", "生醫材料", "綠能科技", "資訊安全", "精密農業", "航太零組件", "循環經濟"]
+_UNITS = ["工研院", "資策會", "金屬中心", "紡織所", "食品所", "船舶中心", "自行車中心", "精密機械中心"]
+_GOALS = ["提升產業附加價值", "協助中小企業轉型", "培育跨領域人才", "促成技術移轉", "建立國際合作"]
+
+
+def chinese_document(rng: random.Random, n: int, version: int) -> str:
+    """A generated Traditional Chinese markdown document (about 1,500 characters)."""
+    lines = [f"# 第{n}號示範計畫（第{version}版）", ""]
+    for section in range(3):
+        lines += [f"## 第{section + 1}節", ""]
+        sentences = [
+            f"第{n}號計畫第{section + 1}節第{k + 1}點由{rng.choice(_UNITS)}執行，聚焦{rng.choice(_SUBJECTS)}，"
+            f"目標是{rng.choice(_GOALS)}，預計投入{rng.randint(1, 900)}人月。"
+            for k in range(8)
+        ]
+        lines += ["".join(sentences), ""]
+    return "\n".join(lines)
+
+
+@dataclass
+class Corpus:
+    """The test corpus folder and every version of every document ever written to it."""
+
+    root: Path
+    rng: random.Random
+    versions: dict[str, bytes] = field(default_factory=dict)  # sha256 -> file bytes
+    counter: int = 0
+
+    def write(self, name: str, text: str) -> None:
+        data = text.encode("utf-8")
+        (self.root / name).write_bytes(data)
+        self.versions[hashlib.sha256(data).hexdigest()] = data
+
+    def add(self) -> str:
+        self.counter += 1
+        name = f"extra-{self.counter:03d}.md"
+        self.write(name, chinese_document(self.rng, self.counter, 1))
+        return name
+
+    def extras(self) -> list[str]:
+        return sorted(p.name for p in self.root.glob("extra-*.md"))
+
+    def on_disk(self) -> dict[str, str]:
+        return {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in self.root.iterdir()
+            if p.suffix in (".md", ".txt")
+        }
+
+    def mutate(self, round_no: int) -> str:
+        """Add, modify or delete documents, in turn."""
+        kind = ("add", "modify", "delete")[round_no % 3]
+        if kind == "add":
+            for _ in range(3):
+                self.add()
+        elif kind == "modify":
+            for name in self.rng.sample(self.extras(), 4):
+                self.write(name, chinese_document(self.rng, int(name[6:9]), round_no + 2))
+        else:
+            for name in self.rng.sample(self.extras(), 3):
+                (self.root / name).unlink()
+        return kind
+
+
+def expected_ids(source: str, sha256: str, data: bytes, settings: Settings) -> tuple[set[str], set[str]]:
+    """Passage and sentence ids the committed version of ``source`` must have."""
+    doc = SourceDocument(
+        source=source,
+        raw=data.decode("utf-8-sig"),
+        sha256=sha256,
+        title="",
+        kind=Path(source).suffix.lstrip("."),
+    )
+    chunks, sentences = prepare_document(doc, settings)
+    return {record_id(doc, c.id) for c in chunks}, {record_id(doc, s.id) for s in sentences}
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "ANONYMIZED_TELEMETRY": "False"}
+
+
+def inspect_index(settings: Settings) -> dict[str, Any]:
+    """The index as seen by a new process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _INSPECT, str(settings.corpus_dir), str(settings.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=_env(),
+        cwd=PROJECT_ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def check_invariant(
+    index: dict[str, Any], corpus: Corpus, settings: Settings, allowed: dict[str, set[str]]
+) -> int:
+    """Assert that exactly the committed versions are live; return the live passage count."""
+    live_expected: set[str] = set()
+    for source, sha in index["committed"].items():
+        assert sha in allowed.get(source, set()), f"{source} committed at an unexpected version {sha[:8]}"
+        want_passages, want_sentences = expected_ids(source, sha, corpus.versions[sha], settings)
+        for name, want in (("passages", want_passages), ("sentences", want_sentences)):
+            live = [i for i, s, d in index[name] if s == source and d == sha[:16]]
+            assert len(live) == len(set(live)), f"duplicate live {name} of {source}"
+            assert set(live) == want, (
+                f"{source}@{sha[:8]}: {len(want - set(live))} {name} missing, {len(set(live) - want)} foreign"
+            )
+        live_expected |= want_passages
+    served = index["retriever"]
+    assert len(served) == len(set(served)) and set(served) == live_expected, (
+        "the retriever serves other passages"
+    )
+    return len(live_expected)
+
+
+def _read_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
+    """The child's next stdout line, waiting at most ``timeout`` seconds."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    if not ready:
+        process.kill()
+        pytest.fail(f"the ingest subprocess said nothing within {timeout} s")
+    return process.stdout.readline().strip()
+
+
+def _versions(sources: dict[str, str]) -> dict[str, set[str]]:
+    return {s: {sha} for s, sha in sources.items()}
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_never_breaks_the_index(tmp_settings: Settings) -> None:
+    rng = random.Random(SEED)
+    corpus = Corpus(tmp_settings.corpus_dir, rng)
+    seed_file = next(tmp_settings.corpus_dir.glob("*.txt"))
+    corpus.versions[hashlib.sha256(seed_file.read_bytes()).hexdigest()] = seed_file.read_bytes()
+    for _ in range(EXTRA_DOCS):
+        corpus.add()
+
+    killed = finished = 0
+    kill_delays = []
+    committed_before: dict[str, str] = {}
+    for round_no in range(ROUNDS):
+        if round_no:
+            kind = corpus.mutate(round_no)
+        else:
+            kind = "first ingest"
+        on_disk = corpus.on_disk()
+        # A document may be committed at its previous version or at its version on disk.
+        allowed = _versions(committed_before)
+        for source, sha in on_disk.items():
+            allowed.setdefault(source, set()).add(sha)
+
+        process = subprocess.Popen(
+            [sys.executable, "-c", _INGEST, str(tmp_settings.corpus_dir), str(tmp_settings.data_dir)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_env(),
+            cwd=PROJECT_ROOT,
+        )
+        # Kill somewhere in the writing phase (one round in three, right at its start).
+        first_line = _read_line(process, timeout=60)
+        assert first_line in (b"writing", b"done"), first_line
+        delay = rng.uniform(0.0, 0.3) if round_no % 3 == 2 else rng.uniform(0.05, 3.0)
+        time.sleep(delay)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed += 1
+            kill_delays.append(delay)
+        else:
+            finished += 1
+        process.wait(timeout=60)
+        if process.returncode not in (0, -signal.SIGKILL):
+            pytest.fail(f"ingest failed on its own: {process.stderr.read().decode()[-3000:]}")  # type: ignore[union-attr]
+
+        index = inspect_index(tmp_settings)
+        live = check_invariant(index, corpus, tmp_settings, allowed)
+        committed_before = dict(index["committed"])
+        print(
+            f"\nround {round_no + 1} ({kind}): "
+            + (f"killed after {delay:.2f} s" if process.returncode else "finished before the kill")
+            + f"; {len(committed_before)} committed, {live} live passages, {len(index['passages'])} stored"
+        )
+
+    assert killed >= 2, f"only {killed} of {ROUNDS} rounds were killed mid-ingest; lengthen the ingest"
+
+    report = run_ingest(tmp_settings, progress=False, embeddings=_fake())
+    index = inspect_index(tmp_settings)
+    assert index["committed"] == corpus.on_disk()
+    live = check_invariant(index, corpus, tmp_settings, _versions(corpus.on_disk()))
+    want = sum(
+        len(expected_ids(s, sha, corpus.versions[sha], tmp_settings)[0])
+        for s, sha in corpus.on_disk().items()
+    )
+    assert live == want
+    assert len(index["passages"]) == live, "stored passages left over after the sweep"
+    assert len(index["sentences"]) == sum(
+        len(expected_ids(s, sha, corpus.versions[sha], tmp_settings)[1])
+        for s, sha in corpus.on_disk().items()
+    )
+    print(
+        f"\n{killed} of {ROUNDS} rounds killed mid-ingest (at {', '.join(f'{d:.2f}' for d in kill_delays)} s), "
+        f"{finished} finished; repair: {report.summary()} ({live} live passages)"
+    )
+
+
+def _fake() -> Any:
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    return DeterministicFakeEmbedding(size=32)
+
+
+def _corrupt_sqlite(settings: Settings) -> None:
+    forget_embedded_client(settings.chroma_dir)  # as a new process would open it
+    (settings.chroma_dir / "chroma.sqlite3").write_bytes(b"this is not a database\x00" * 512)
+
+
+def test_corrupt_database_gives_a_clear_error_and_rebuild_repairs_it(
+    tmp_settings: Settings, fake_embeddings: Any
+) -> None:
+    first = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    _corrupt_sqlite(tmp_settings)
+    with pytest.raises(IndexMissingError, match="kezhuan ingest") as opening:
+        open_index(tmp_settings, fake_embeddings)
+    assert str(tmp_settings.chroma_dir) in str(opening.value)
+    with pytest.raises(KezhuanError, match="kezhuan ingest"):
+        run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False, rebuild=True)
+    assert report.added == first.added and report.passages == first.passages
+    store = open_index(tmp_settings, fake_embeddings)
+    assert store.count() == first.passages
+
+
+def test_deleted_data_folder_says_run_ingest_and_ingest_rebuilds(
+    tmp_settings: Settings, fake_embeddings: Any
+) -> None:
+    import shutil
+
+    first = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    forget_embedded_client(tmp_settings.chroma_dir)
+    shutil.rmtree(tmp_settings.data_dir)
+    with pytest.raises(IndexMissingError, match="kezhuan ingest"):
+        open_index(tmp_settings, fake_embeddings)
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert report.added == first.added
+    assert IndexStore(tmp_settings, fake_embeddings).count() == first.passages
