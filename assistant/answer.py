@@ -303,6 +303,31 @@ class ExtractiveAnswerer:
         out.sort(key=lambda e: -e.score)
         return out
 
+    def _primary(self, chosen: Evidence, evidence: Sequence[Evidence]) -> Evidence:
+        """The body sentence a figure call-out line repeats, if there is one: cite the text, not the figure.
+
+        The map's call-out boxes summarise sentences of the body text; the body sentence also
+        names the center and its city, so it stands on its own.
+        """
+        if chosen.passage.kind != "center":
+            return chosen
+        line = to_search_form(chosen.sentence.text)
+        grams = {line[i : i + 2] for i in range(len(line) - 1)}
+        name = chosen.sentence.context
+        for role in (*_ROLE_ASKED, "："):
+            name = name.removesuffix(role)
+        name = to_search_form(name)
+        for ev in evidence:
+            if ev.passage.kind == "center" or ev.support < self.refusal_threshold:
+                continue
+            body = to_search_form(ev.sentence.text)
+            if name and name not in body:
+                continue
+            shared = sum(1 for g in grams if g in body) / max(1, len(grams))
+            if shared >= 0.8:
+                return ev
+        return chosen
+
     @staticmethod
     def _continuation(first: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]:
         """Sentences right after ``first`` that go on with the same list (其次…, 另在…, 此外…)."""
@@ -368,6 +393,7 @@ class ExtractiveAnswerer:
         if not answer_type_ok(query.question, best.sentence.text):
             return self._refusal(refusal, support, diagnostics, "evidence is not of the kind asked for")
 
+        best = self._primary(best, evidence)
         chosen = [best]
         covered = coverage(query.terms, best.sentence.context + best.sentence.text)
         wants_list = bool(_ASKS_LIST.search(query.question))
@@ -386,6 +412,9 @@ class ExtractiveAnswerer:
             gain = coverage(query.terms, joined) - covered
             parallel = wants_list and ev.coverage >= 0.7 * best.coverage and ev.score >= 0.85 * best.score
             if gain >= 0.15 or parallel:
+                ev = self._primary(ev, evidence)
+                if ev in chosen:
+                    continue
                 chosen.append(ev)
                 covered += max(gain, 0.0)
 
@@ -414,6 +443,11 @@ class ExtractiveAnswerer:
                 )
             )
         return Composition("".join(parts), citations, False, support, diagnostics)
+
+
+def asks_for_list(question: str) -> bool:
+    """Whether the question (search form) asks for several things: 哪些, 哪幾個, 分別…"""
+    return bool(_ASKS_LIST.search(question))
 
 
 def question_numbers(question: str) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from assistant.answer import (
     QueryTerms,
     SentenceRecord,
     Term,
+    asks_for_list,
     is_chinese,
     question_numbers,
 )
@@ -280,9 +281,15 @@ class Assistant:
         vector = self.embeddings.embed_query(query)
         passages = self.retriever.search(query, mode=mode, vector=vector)
         terms = self.query_terms(question, context)
-        evidence = self.answerer.score(
-            terms, np.asarray(vector, np.float32), passages, self._sentence_records
-        )
+        qvec = np.asarray(vector, np.float32)
+        evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
+        if evidence and asks_for_list(terms.question):
+            # A list often goes on past the passage that starts it (其次…, 另在…): read on.
+            known = {p.id for p in passages}
+            following = [self.retriever.next_passage(e.passage) for e in evidence[:2]]
+            extra = [p for p in following if p is not None and p.id not in known]
+            if extra:
+                evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)
         script = "hans" if detect_script(question) == "hans" else "hant"
         convert = _t2s_answer if script == "hans" else (lambda s: s)
         composed = self.answerer.compose(terms, evidence, convert=convert, refusal=convert(REFUSAL_HANT))

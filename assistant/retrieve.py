@@ -284,6 +284,18 @@ class Retriever:
             kind=str(meta.get("kind", "text")),
         )
 
+    def next_passage(self, passage: Passage) -> Passage | None:
+        """The live passage of the same document that continues ``passage`` (None at the end)."""
+        snap = self._current()
+        best: tuple[int, str] | None = None
+        for pid, meta in zip(snap.ids, snap.metas, strict=True):
+            if meta.get("source") != passage.source or meta.get("kind") != "text":
+                continue
+            start = int(meta.get("start", 0))
+            if passage.start < start <= passage.end + 2 and (best is None or start < best[0]):
+                best = (start, pid)
+        return self.passage(best[1]) if best else None
+
     def sentence_ids(self, pid: str) -> list[str]:
         """Ids of the sentences of a live passage, in order."""
         snap = self._current()
