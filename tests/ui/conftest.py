@@ -290,3 +290,17 @@ def artifacts() -> Path:
     path = Path(__file__).resolve().parents[2] / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+#: Debian's Chromium and the flags that work on this closed network (no background calls).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]

@@ -15,24 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeAssistant, LiveServer, free_port
+from conftest import CHROMIUM, CHROMIUM_ARGS, FakeAssistant, LiveServer, free_port
 
 from ingest.settings import Settings
 from ui.server import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EVIL_QUESTION = "成果歸屬及運用辦法的新創專章有哪些誘因？"
 TIMEOUT_MS = 20_000
 

@@ -14,24 +14,13 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from conftest import LiveServer
+from conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
 from ingest.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow
 
 DOCS_SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot.png"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
