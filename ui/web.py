@@ -195,6 +195,11 @@ class ChatPage:
         return [], [], ""
 
 
+#: Questions the page answers at once (Gradio's default is one for all visitors); the
+#: assistant is thread-safe and an answer takes about 40 ms of a core.
+CONCURRENT_ANSWERS = 4
+
+
 def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackStore) -> gr.Blocks:
     """The chat page as a Gradio Blocks app (not yet mounted).
 
@@ -239,9 +244,15 @@ def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackS
             api_name="chat",
             api_description="Ask 科專助理 a question; returns the chat messages (HTML).",
             show_progress="minimal",
+            concurrency_limit=CONCURRENT_ANSWERS,
         )
         chatbot.example_select(page.pick_example, None, textbox, api_visibility="private").then(
-            page.respond, [textbox, turns], outputs, api_visibility="private", show_progress="minimal"
+            page.respond,
+            [textbox, turns],
+            outputs,
+            api_visibility="private",
+            show_progress="minimal",
+            concurrency_limit=CONCURRENT_ANSWERS,
         )
         chatbot.like(page.rate, [turns], None, api_visibility="private")
         clear.click(page.clear, None, outputs, api_visibility="private", queue=False)

@@ -109,3 +109,33 @@ def test_protected_page_asks_for_the_key(fake: FakeAssistant, settings: Settings
         client = Client(live.url + "/", auth=("anyone", "page-key"), verbose=False)
         messages, _ = client.predict("南臺灣創新園區在做什麼？", api_name="/chat")
         assert "[1]" in json.dumps(messages, ensure_ascii=False)
+
+
+class _CountingAssistant(FakeAssistant):
+    """A fake that records how many answers are being written at the same moment."""
+
+    def __init__(self) -> None:
+        super().__init__(delay=0.1)
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def stream(self, question, history=None):  # type: ignore[no-untyped-def]
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            yield from super().stream(question, history)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
+def test_several_visitors_are_answered_at_once(settings: Settings) -> None:
+    counting = _CountingAssistant()
+    app = create_app(counting, settings, api_key="", environ={})
+    with LiveServer(app) as live:
+        clients = [Client(live.url + "/", verbose=False) for _ in range(3)]
+        jobs = [c.submit("南臺灣創新園區在做什麼？", api_name="/chat") for c in clients]
+        results = [job.result(timeout=60) for job in jobs]
+    assert all("[1]" in json.dumps(r[0][-1]["content"], ensure_ascii=False) for r in results)
+    assert counting.most_in_flight >= 2, "answers were queued one visitor at a time"
