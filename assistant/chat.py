@@ -35,6 +35,7 @@ from ingest.normalize import (
     detect_script,
     part_of_speech,
     to_search_form,
+    to_simplified,
 )
 from ingest.settings import Settings
 
@@ -55,12 +56,6 @@ _SWAP = re.compile(
 )
 #: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
 _GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
-
-
-def _t2s_answer(text: str) -> str:
-    from ingest.normalize import _T2S
-
-    return _T2S.convert(text)
 
 
 class Assistant:
@@ -201,7 +196,7 @@ class Assistant:
             cjk=is_chinese(question),
             foreign=tuple(foreign),
             foreign_share=foreign_weight / total,
-            question=search_form(question),
+            question=to_search_form(question),
         )
 
     def _is_foreign(self, term: str, forms: Sequence[str]) -> bool:
@@ -291,7 +286,7 @@ class Assistant:
             if extra:
                 evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)
         script = "hans" if detect_script(question) == "hans" else "hant"
-        convert = _t2s_answer if script == "hans" else (lambda s: s)
+        convert = to_simplified if script == "hans" else (lambda s: s)
         composed = self.answerer.compose(terms, evidence, convert=convert, refusal=convert(REFUSAL_HANT))
         notes: dict[str, Any] = dict(composed.diagnostics)
         notes["generator"] = "extractive"
@@ -333,8 +328,3 @@ class Assistant:
             "retrieval_mode": self.settings.retrieval_mode,
             "generator": self.settings.generator,
         }
-
-
-def search_form(text: str) -> str:
-    """Re-exported for callers that match answers against facts."""
-    return to_search_form(text)

@@ -22,7 +22,7 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -213,10 +213,6 @@ class IndexStore:
     def count(self) -> int:
         """Number of stored passages (live or not)."""
         return int(self.passages._collection.count())
-
-    def live_keys(self) -> dict[str, str]:
-        """``source -> doc_sha`` of committed versions, for filtering search results."""
-        return {s: r.sha256[:16] for s, r in self.committed().items()}
 
     def drop(self) -> None:
         """Delete all three collections (rebuild)."""
@@ -459,8 +455,3 @@ def open_index(settings: Settings, embeddings: Embeddings | None = None, client:
             "Run `kezhuan ingest` to rebuild it with the current settings."
         )
     return store
-
-
-def corpus_documents(settings: Settings) -> Sequence[str]:
-    """Sources of the supported files in the corpus folder (for status pages)."""
-    return [p.relative_to(settings.corpus_dir).as_posix() for p in list_sources(settings.corpus_dir)]

@@ -107,6 +107,11 @@ def to_search_form(text: str) -> str:
     return _T2S.convert(folded)
 
 
+def to_simplified(text: str) -> str:
+    """Convert to Simplified Chinese (OpenCC ``t2s``)."""
+    return _T2S.convert(text)
+
+
 def to_traditional(text: str) -> str:
     """Convert to Traditional Chinese with Taiwan wording (OpenCC ``s2twp``)."""
     return _S2T.convert(text)
