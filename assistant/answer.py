@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.cite import Citation, Passage
-from ingest.normalize import count_cjk, to_search_form
+from ingest.normalize import count_cjk, to_search_form, to_traditional
 
 #: Shown when the documents do not hold the answer.
 REFUSAL_HANT = (
@@ -59,10 +59,13 @@ _ROLE_ASKED = {
     ),
     "的重點領域：": re.compile(r"重点|领域|主轴|方向|聚焦|着重|专长|投入|focus|areas?"),
 }
+#: Words that ask for a center's mission itself (its call-out line says it; the body paraphrases).
+_ASKS_MISSION = re.compile(r"任务|使命|角色|定位|mission|role")
+_NOT_LETTER = re.compile(r"[^\w]|_")
 _ASKS_START = re.compile(r"开始|起步|开跑|启动|成立|创立|开办|最早|首次|推出|\bstart|\bbegin|\blaunch")
 _HAS_START = re.compile(r"[自于从]\d{4}|\d{4}年[^，。]{0,3}(起|开始|启动|实施|推动|成立|设立|转型)")
 _ASKS_EXAMPLE = re.compile(r"例子|例如|举例|比如|举个|for example|such as|examples?")
-_HAS_EXAMPLE = re.compile(r"如：|例如|比如|诸如|像是|\(如|（如")
+_HAS_EXAMPLE = re.compile(r"如[:：]|例如|比如|诸如|像是|[(（]如")
 _ASKS_MONEY = re.compile(r"多少钱|多少元|金额|how much money")
 _HAS_MONEY = re.compile(r"元|亿|万|\$|nt\$")
 _ASKS_DURATION = re.compile(r"期间|多久|多长时间|(?<![这哪那近])几年|how long")
@@ -147,7 +150,7 @@ class Composition:
 
 #: Characters after which a word starts afresh (search form): an occurrence right after any
 #: other Chinese character is part of a longer, more specific name (學界科技專案 ⊃ 科技專案).
-_WORD_START = set("的与及和或称在对将把为以由从自于等各是、，。；：「『（(“ \n") | set("0123456789")
+_WORD_START = set("的与及和或称在对将把为以由从自于等各是、，。；：「『（(“ \n,;:!?") | set("0123456789")
 
 
 def _form_match(form: str, text: str) -> float:
@@ -179,8 +182,11 @@ def coverage(terms: Sequence[Term], text: str) -> float:
     return sum(t.weight * max(_form_match(f, norm) for f in t.forms) for t in terms) / total
 
 
-def _numbers_supported(numbers: Sequence[str], text: str) -> bool:
+def _numbers_supported(numbers: Sequence[str], text: str, partial: bool = False) -> bool:
+    """Whether ``text`` holds every number of the question (with ``partial``, at least one)."""
     found = set(_NUMBER.findall(to_search_form(text)))
+    if partial and numbers:
+        return any(n in found for n in numbers)
     return all(n in found for n in numbers)
 
 
@@ -204,6 +210,132 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
     return not (_ASKS_NAME.search(question) and not _HAS_NAME.search(text))
 
 
+def _letters(text: str) -> str:
+    """Only the letters and digits: 以「健康產業」、「海洋生態」 and 健康產業、海洋生態 compare alike."""
+    return _NOT_LETTER.sub("", text)
+
+
+#: The noun a list question asks for: 哪些趨勢 → 趨勢 (search form; the head is the last two characters).
+_LIST_NOUN = re.compile(r"(?:哪些|哪几[个项类种大]?|有什么|什么样的)([\u4e00-\u9fff]{2,6})")
+_ASKS_FULL_NAME = re.compile(r"全名|全称|完整名称|正式名称|简称|缩写|全衔|full name|stand for|abbreviat")
+#: A short name defined in the text: （簡稱技術司）, （以下稱法人執行單位）.
+_DEFINES = re.compile(r"(?:简称|以下简称|以下称)\s*[「『]?([^」』）)，。]{1,20})")
+_ASKS_REASON = re.compile(r"为什么|为何|为啥|干嘛|原因|理由|why\b")
+#: A reason or purpose stated at the start of a clause: 面對…, 為提升…, 由於…, 隨著….
+_HAS_REASON = re.compile(
+    r"(?:^|[,，。;；:：])(?:面对|由于|因为|鉴于|随着|为了?(?!主|重)|为因应|有鉴于)|亟需|亟须"
+)
+
+
+#: How sure each answer shape is that the sentence answers (see :func:`answer_shape`).
+SHAPE_STRENGTH = {"full_name": 1.5, "list": 0.8, "reason": 0.4}
+
+
+def answer_shape(question: str, text: str) -> float:
+    """How much ``text`` has the shape of the answer asked for, 0-1 (both search form).
+
+    Shapes, surest first: for a full name, the sentence that defines the short one
+    (…（簡稱技術司）); for 「哪些趨勢」, an enumeration of that noun (美中科技戰、…等趨勢);
+    for 為什麼, a clause that gives a reason or purpose.
+    """
+    norm = to_search_form(text)
+    if _ASKS_FULL_NAME.search(question) and any(
+        short and short in question for short in _DEFINES.findall(norm)
+    ):
+        return SHAPE_STRENGTH["full_name"]
+    match = _LIST_NOUN.search(question)
+    if match:
+        head = match.group(1)[-2:]
+        for clause in re.split(r"[,，。;；:：]", norm):
+            at = clause.find(head)
+            if at > 0 and "、" in clause[:at]:
+                return SHAPE_STRENGTH["list"]
+    if _ASKS_REASON.search(question) and _HAS_REASON.search(norm):
+        return SHAPE_STRENGTH["reason"]
+    return 0.0
+
+
+#: What joins the parallel parts of a question: 法人、業界、學界 / A跟B (search form).
+_FACET_JOIN = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")
+#: Questions that want each part answered: 分別, 各, 差在哪, 有什麼不同.
+_ASKS_EACH = re.compile(r"分别|各[是自有]|各个|差在|差别|差异|区别|不同|异同|比较|对比|differ|compare|each")
+#: Share of the refusal threshold a sentence naming one part of the question must reach:
+#: it names the part outright, and the answer as a whole already passed the threshold.
+FACET_SUPPORT = 0.8
+#: A count of the parts themselves: 三年, 兩種, 三個 (search form).
+_COUNTED = re.compile(r"^[两二三四五六七八九十几]+[个种年项类家大组]$")
+#: Most parts of a question answered one by one.
+MAX_FACETS = 6
+
+
+def question_facets(query: QueryTerms) -> list[tuple[str, ...]]:
+    """The parallel parts of a question that asks about each (分別, 各, 差在哪), as forms to find.
+
+    「法人、業界、學界三種科專差在哪？」 has three parts, each known by its first word;
+    「1979、1997、2001這三年分別發生什麼事？」 three numbers. Empty for other questions.
+    """
+    question = query.question
+    if not _ASKS_EACH.search(question):
+        return []
+    for clause in re.split(r"[,，。;；?？!！]", question):
+        pieces = [p for p in _FACET_JOIN.split(clause) if p.strip()]
+        if len(pieces) < 2:
+            continue
+        facets: list[tuple[str, ...]] = []
+        for piece in pieces[:MAX_FACETS]:
+            found: list[tuple[int, tuple[str, ...]]] = [
+                (piece.find(n), (n,)) for n in query.numbers if n in piece
+            ]
+            for term in query.terms:
+                at = min((piece.find(f) for f in term.forms if f in piece), default=-1)
+                if at >= 0 and term.weight > 0:
+                    found.append((at, term.forms))
+            if found:
+                facets.append(min(found, key=lambda item: item[0])[1])
+        if len(facets) >= 2 and len(set(facets)) == len(facets):
+            return facets
+    return []
+
+
+#: "How many X": the classifier and the noun counted (search form): 幾個領域 → 个, 领域.
+_HOW_MANY = re.compile(r"几([个项种类组家所间位大])?([\u4e00-\u9fff]{1,4}?)(?:[?？呢吗啊,，]|$)")
+_QUOTED = re.compile(r"「[^「」]+」")
+
+
+def enumeration_count(question: str, text: str) -> str:
+    """For 「幾個領域？」 answered by a sentence that lists them without a number, the count it lists.
+
+    「…布局半導體及光電、材化、生醫、運輸、機械、資通訊等領域」 lists six 領域: the answer leads
+    with 「共6個領域：」 before the cited sentence. Empty when the question asks no such count,
+    the sentence states a number itself, or holds no enumeration of that noun.
+
+    Args:
+        question: The question, search form.
+        text: The answer's first evidence sentence.
+    """
+    match = _HOW_MANY.search(question)
+    if not match or not match.group(2):
+        return ""
+    classifier = match.group(1) or "个"
+    noun = match.group(2)[-2:]
+    norm = to_search_form(text)
+    if re.search(r"\d+\s*" + re.escape(classifier), norm):
+        return ""  # the sentence gives the number itself (52組)
+    for clause in re.split(r"[,，。;；:：]", norm):
+        at = clause.find(noun)
+        if at <= 0 or "、" not in clause[:at]:
+            continue
+        listed = clause[:at]
+        quoted = _QUOTED.findall(listed)
+        count = len(quoted) if len(quoted) >= 2 else listed.count("、") + 1
+        # the noun as the document writes it (領域, not the search form 领域)
+        written = next(
+            (text[i : i + 2] for i in range(len(text) - 1) if to_search_form(text[i : i + 2]) == noun), noun
+        )
+        return f"共{count}{to_traditional(classifier)}{written}："
+    return ""
+
+
 def _with_marker(text: str, n: int) -> str:
     """Put ``[n]`` before the sentence's closing punctuation: ``…轉型[1]。``."""
     body = text.rstrip()
@@ -220,6 +352,88 @@ def _near_duplicate(a: str, b: str) -> bool:
     if not grams_a or not grams_b:
         return a == b
     return len(grams_a & grams_b) / min(len(grams_a), len(grams_b)) >= 0.6
+
+
+#: Most sentences in an answer that lists things one sentence each (the seven centers).
+MAX_LIST_SENTENCES = 8
+#: Things counted together: a park (園區) is one of the regional centers.
+_FAMILY = {"园区": "中心", "计画": "计划"}
+#: "How many" of countable things (not money): 幾個, 幾家, 多少個.
+_ASKS_HOW_MANY_THINGS = re.compile(r"几[个家所间处座]|多少[个家所间处座]|how many")
+#: A quoted name of a thing (search form): 「苗栗產業創新推動中心」, 「產學研價值創造計畫」.
+_THING = re.compile(r"「[^「」]{2,40}?(中心|园区|计划|计画|办法|方案|专案)」")
+#: List nouns that mean any such thing, and those that mean a place.
+_THING_HEADS = frozenset({"中心", "园区", "计划", "计画", "办法", "方案", "专案", "单位", "机构"})
+_PLACE_HEADS = frozenset({"县市", "城市", "地方", "地区", "县份", "地点", "区域"})
+
+
+#: Words in many names that do not tell one thing from another.
+_GENERIC_NAME_WORDS = _THING_HEADS | {
+    "产业",
+    "创新",
+    "研发",
+    "研究发展",
+    "技术",
+    "经济部",
+    "推动",
+    "区域",
+    "服务",
+}
+
+
+def _things(text: str) -> list[str]:
+    """The quoted names of things in a sentence (search form)."""
+    return [m.group(0) for m in _THING.finditer(to_search_form(text))]
+
+
+def _named_things(first: Evidence, query: QueryTerms | None) -> set[str]:
+    """The question's distinctive words (苗栗, 東部) that name part of a thing ``first`` introduces."""
+    if query is None:
+        return set()
+    things = _things(first.sentence.context + first.sentence.text)
+    forms = {f for t in query.terms for f in t.forms if count_cjk(f) >= 2 and f not in _GENERIC_NAME_WORDS}
+    # A word that is a whole name (學界科技專案) names a kind of program, not one of them.
+    return {f for f in forms if any(f in thing and f != thing.strip("「」") for thing in things)}
+
+
+def _introduces(text: str, head: str) -> bool:
+    """Whether a sentence introduces another of the things a list question asks for (``head``, search form)."""
+    norm = to_search_form(text)
+    if head in _PLACE_HEADS:
+        return bool(_HAS_PLACE.search(norm))
+    if head in _THING_HEADS:
+        return bool(_THING.search(norm))
+    return False
+
+
+#: Share of a question's term weight in its numbers above which the numbers are its topic.
+NUMBER_LED = 0.6
+
+
+def _number_share(query: QueryTerms) -> float:
+    """Share of the question's term weight carried by numbers (years)."""
+    total = sum(t.weight for t in query.terms)
+    numeric = sum(t.weight for t in query.terms if t.forms[0] in query.numbers)
+    return numeric / total if total > 0 else 0.0
+
+
+def _mentions(ev: Evidence, forms: Sequence[str]) -> bool:
+    """Whether the evidence sentence (with its call-out context) names one of ``forms`` as a word of its own."""
+    return _mentions_text(ev.sentence.context + ev.sentence.text, forms)
+
+
+def _mentions_text(text: str, forms: Sequence[str]) -> bool:
+    """Whether ``text`` names one of ``forms`` (search form) as a word of its own."""
+    norm = to_search_form(text)
+    for form in forms:
+        if count_cjk(form) >= 3 and form in norm:
+            return True  # long enough to be itself inside a name: 經濟部南臺灣創新園區
+        pos = norm.find(form)
+        while pos >= 0:
+            if pos == 0 or norm[pos - 1] in _WORD_START or not count_cjk(norm[pos - 1]):
+                return True
+            pos = norm.find(form, pos + 1)
+    return False
 
 
 def _labels(passage: Passage) -> set[str]:
@@ -259,6 +473,13 @@ class ExtractiveAnswerer:
         self.cross_lingual_floor = cross_lingual_floor
         #: Sentence score = coverage, passage coverage, meaning, retrieval rank (Chinese questions).
         self.weights = (0.45, 0.15, 0.3, 0.1)
+        #: A further sentence must score this share of the best one (list questions, others) and
+        #: add this much coverage of the question's words (or be a parallel list item).
+        self.list_score_ratio = 0.7
+        self.extra_score_ratio = 0.8
+        self.min_gain = 0.15
+        #: Bonus for a sentence shaped like the answer asked for (see :func:`answer_shape`).
+        self.shape_weight = 0.5
 
     def _dense_norm(self, sim: float, cjk: bool) -> float:
         floor = self.dense_floor if cjk else self.cross_lingual_floor
@@ -274,6 +495,8 @@ class ExtractiveAnswerer:
         """Every sentence of ``passages`` scored against the question, best first."""
         seen: set[str] = set()
         out: list[Evidence] = []
+        facets = question_facets(query)
+        chinese_names = [t for t in query.terms if count_cjk(t.forms[0])] if not query.cjk else []
         for rank, passage in enumerate(passages):
             context_cov = coverage(query.terms, f"{passage.section}\n{passage.text}")
             labels = _labels(passage)
@@ -284,34 +507,62 @@ class ExtractiveAnswerer:
                     continue  # a document telling the assistant what to do is no evidence
                 seen.add(sent.id)
                 dense = float(np.dot(sent.vector, query_vector))
-                cov = coverage(query.terms, sent.context + sent.text)
+                terms = query.terms
+                if facets:
+                    # A sentence about one of the parts asked about need not name the others,
+                    # nor the count of the parts (這三年, 三種).
+                    named = [f for f in facets if _mentions_text(sent.context + sent.text, f)]
+                    if named:
+                        terms = tuple(
+                            t
+                            for t in terms
+                            if (t.forms not in facets or t.forms in named) and not _COUNTED.match(t.forms[0])
+                        )
+                cov = coverage(terms, sent.context + sent.text)
                 ev = Evidence(sent, passage, rank, dense, cov, context_cov)
                 dn = self._dense_norm(dense, query.cjk)
                 prior = 1.0 / (1.0 + rank)
                 role = next((r for r in _ROLE_ASKED if sent.context.endswith(r)), "")
-                role_bonus = 0.15 if role == "的任務：" and _ROLE_ASKED[role].search(query.question) else 0.0
+                role_bonus = 0.0
+                if role == "的任務：" and _ROLE_ASKED[role].search(query.question):
+                    # Asked by name (任務, 使命), the mission line is the answer itself.
+                    role_bonus = 0.3 if _ASKS_MISSION.search(query.question) else 0.15
                 if query.cjk:
                     w_cov, w_ctx, w_dense, w_prior = self.weights
                     ev.score = w_cov * cov + w_ctx * context_cov + w_dense * dn + w_prior * prior + role_bonus
                     ev.support = 0.5 * max(cov, 0.8 * context_cov) + 0.5 * dn
+                    shape = answer_shape(query.question, sent.text)
+                    ev.score += self.shape_weight * shape
+                    if shape >= SHAPE_STRENGTH["full_name"]:
+                        # The sentence that defines the very name asked about answers it.
+                        ev.support = max(ev.support, 0.5 + 0.5 * dn)
+                elif chinese_names:
+                    # An English question: the Chinese names its words stand for (Southern Taiwan
+                    # Innovation Park → 南臺灣創新園區) pick the sentence; meaning does the rest.
+                    by_name = coverage(chinese_names, sent.context + sent.text)
+                    ev.score = 0.45 * by_name + 0.45 * dn + 0.1 * prior + role_bonus
+                    ev.support = 0.5 * by_name + 0.5 * dn
                 else:
                     ev.score = 0.8 * dn + 0.2 * prior + role_bonus
                     ev.support = dn
-                if not _numbers_supported(query.numbers, passage.text):
+                if not _numbers_supported(query.numbers, passage.text, partial=len(query.numbers) > 1):
                     ev.support = 0.0
                 out.append(ev)
         out.sort(key=lambda e: -e.score)
         return out
 
-    def _primary(self, chosen: Evidence, evidence: Sequence[Evidence]) -> Evidence:
+    def _primary(self, chosen: Evidence, evidence: Sequence[Evidence], question: str = "") -> Evidence:
         """The body sentence a figure call-out line repeats, if there is one: cite the text, not the figure.
 
         The map's call-out boxes summarise sentences of the body text; the body sentence also
-        names the center and its city, so it stands on its own.
+        names the center and its city, so it stands on its own. A question about a center's
+        mission keeps the call-out's mission line, which is the one place that states it.
         """
         if chosen.passage.kind != "center":
             return chosen
-        line = to_search_form(chosen.sentence.text)
+        if chosen.sentence.context.endswith("的任務：") and _ASKS_MISSION.search(question):
+            return chosen
+        line = _letters(to_search_form(chosen.sentence.text))
         grams = {line[i : i + 2] for i in range(len(line) - 1)}
         name = chosen.sentence.context
         for role in (*_ROLE_ASKED, "："):
@@ -320,8 +571,8 @@ class ExtractiveAnswerer:
         for ev in evidence:
             if ev.passage.kind == "center" or ev.support < self.refusal_threshold:
                 continue
-            body = to_search_form(ev.sentence.text)
-            if name and name not in body:
+            body = _letters(to_search_form(ev.sentence.text))
+            if name and _letters(name) not in body:
                 continue
             shared = sum(1 for g in grams if g in body) / max(1, len(grams))
             if shared >= 0.8:
@@ -329,12 +580,27 @@ class ExtractiveAnswerer:
         return chosen
 
     @staticmethod
-    def _continuation(first: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]:
-        """Sentences right after ``first`` that go on with the same list (其次…, 另在…, 此外…)."""
+    def _continuation(
+        first: Evidence, evidence: Sequence[Evidence], head: str = "", query: QueryTerms | None = None
+    ) -> list[Evidence]:
+        """Sentences right after ``first`` that go on with the same list.
+
+        A sentence goes on with it when it says so (其次…, 另在…, 此外…) or, for a list of
+        ``head`` things (中心, 計畫, 縣市), when it introduces another one: 「…中心」, 在臺南市…
+        (unless ``first`` enumerates the things itself). The list stays within ``first``'s section,
+        and when the question names the thing ``first`` introduces (苗栗中心的推動主軸有哪些？), it
+        stops at a sentence about a thing the question does not name.
+        """
+        named = _named_things(first, query)
         by_start = {(e.passage.source, e.sentence.start): e for e in evidence}
         out: list[Evidence] = []
         current = first
-        while True:
+        if head in _PLACE_HEADS:
+            if len(_HAS_PLACE.findall(to_search_form(first.sentence.text))) >= 2:
+                head = ""  # the first sentence names the places itself
+        elif "、" in first.sentence.text:
+            head = ""  # the first sentence enumerates the list itself
+        while len(out) < MAX_LIST_SENTENCES - 1:
             nxt = next(
                 (
                     by_start[(current.passage.source, current.sentence.end + gap)]
@@ -343,10 +609,68 @@ class ExtractiveAnswerer:
                 ),
                 None,
             )
-            if nxt is None or not _CONTINUES.match(nxt.sentence.text):
+            if nxt is None or nxt.passage.section != first.passage.section:
+                return out
+            things = _things(nxt.sentence.text)
+            if named and things and not any(f in t for f in named for t in things):
+                return out
+            if not (_CONTINUES.match(nxt.sentence.text) or (head and _introduces(nxt.sentence.text, head))):
                 return out
             out.append(nxt)
             current = nxt
+        return out
+
+    def _tally(
+        self, query: QueryTerms, first: Evidence, evidence: Sequence[Evidence]
+    ) -> tuple[str, list[Evidence]]:
+        """「總共有幾個中心？」 where the text names them one sentence each: the count and those sentences.
+
+        Returns ("", []) unless the question asks how many and the sentences after ``first``
+        introduce at least two differently named things (「…中心」, 「…園區」).
+        """
+        asked = [k for k in _THING_HEADS if k in query.question]
+        if not _ASKS_HOW_MANY_THINGS.search(query.question) or not asked:
+            return "", []
+        items = self._continuation(first, evidence, asked[0])
+        names: dict[str, str] = {}
+        for ev in items:
+            for match in _THING.finditer(to_search_form(ev.sentence.text)):
+                names.setdefault(match.group(0), match.group(1))
+        families = {_FAMILY.get(a, a) for a in asked}
+        if len(names) < 2 or not any(_FAMILY.get(kind, kind) in families for kind in names.values()):
+            return "", []
+        kinds = "或".join(dict.fromkeys(names.values()))
+        return f"文件共列出{len(names)}個{to_traditional(kinds)}：", items
+
+    def _fill_facets(
+        self, query: QueryTerms, chosen: list[Evidence], evidence: Sequence[Evidence]
+    ) -> list[Evidence]:
+        """For a question about each of several things, the best sentence about each, in the question's order.
+
+        A sentence is about a part when it names it as a word of its own (業界, not the 業界 in
+        產業界); one that names only that part is preferred over one that names several.
+        Parts no sentence is about are left out; without any, ``chosen`` stands.
+        """
+        facets = question_facets(query)
+        if not facets:
+            return chosen
+        out: list[Evidence] = []
+        for forms in facets:
+            others = [f for f in facets if f != forms]
+            usable = [
+                ev
+                for ev in (*chosen, *evidence)
+                if ev.support >= FACET_SUPPORT * self.refusal_threshold
+                and _mentions(ev, forms)
+                and not any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in out)
+            ]
+            if not usable:
+                continue
+            alone = [ev for ev in usable if not any(_mentions(ev, f) for f in others)]
+            pick = self._primary((alone or usable)[0], evidence, query.question)
+            if pick not in out:
+                out.append(pick)
+        return out or chosen
 
     def _refusal(
         self, refusal: str, support: float, diagnostics: dict[str, float | str], reason: str
@@ -390,15 +714,20 @@ class ExtractiveAnswerer:
             )
         if support < self.refusal_threshold:
             return self._refusal(refusal, support, diagnostics, "low support")
+        tally = ""
         if not answer_type_ok(query.question, best.sentence.text):
-            return self._refusal(refusal, support, diagnostics, "evidence is not of the kind asked for")
+            tally, items = self._tally(query, best, evidence)
+            if not tally:
+                return self._refusal(refusal, support, diagnostics, "evidence is not of the kind asked for")
+            return self._write([best, *items], support, diagnostics, convert, lead=tally)
 
-        best = self._primary(best, evidence)
+        best = self._primary(best, evidence, query.question)
         chosen = [best]
         covered = coverage(query.terms, best.sentence.context + best.sentence.text)
         wants_list = bool(_ASKS_LIST.search(query.question))
         if wants_list:
-            chosen += self._continuation(best, evidence)[: self.max_sentences - 1]
+            head = _LIST_NOUN.search(query.question)
+            chosen += self._continuation(best, evidence, head.group(1)[-2:] if head else "", query)
         for ev in evidence:
             if len(chosen) >= self.max_sentences:
                 break
@@ -406,20 +735,52 @@ class ExtractiveAnswerer:
                 continue
             if any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in chosen):
                 continue  # the map call-out often repeats a body sentence
-            if ev.score < (0.7 if wants_list else 0.8) * best.score:
+            if ev.score < (self.list_score_ratio if wants_list else self.extra_score_ratio) * best.score:
                 continue
             joined = "\n".join(c.sentence.context + c.sentence.text for c in chosen + [ev])
             gain = coverage(query.terms, joined) - covered
             parallel = wants_list and ev.coverage >= 0.7 * best.coverage and ev.score >= 0.85 * best.score
-            if gain >= 0.15 or parallel:
-                ev = self._primary(ev, evidence)
+            if gain >= self.min_gain or parallel:
+                ev = self._primary(ev, evidence, query.question)
                 if ev in chosen:
                     continue
                 chosen.append(ev)
                 covered += max(gain, 0.0)
 
+        if wants_list and query.numbers and _number_share(query) >= NUMBER_LED:
+            # 「2022年做了哪些事？」: every sentence that names the year is an item.
+            for ev in evidence:
+                if len(chosen) >= MAX_LIST_SENTENCES:
+                    break
+                if ev in chosen or ev.support < self.refusal_threshold:
+                    continue
+                if not _numbers_supported(query.numbers, ev.sentence.text):
+                    continue
+                if any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in chosen):
+                    continue
+                chosen.append(ev)
+        chosen = self._fill_facets(query, chosen, evidence)
+        if len(query.numbers) > 1 and not _numbers_supported(
+            query.numbers, "\n".join(c.passage.text for c in chosen)
+        ):
+            return self._refusal(refusal, support, diagnostics, "a number asked about is in no evidence")
+
+        lead = enumeration_count(query.question, chosen[0].sentence.text)
+        return self._write(chosen, support, diagnostics, convert, lead=lead)
+
+    @staticmethod
+    def _write(
+        chosen: Sequence[Evidence],
+        support: float,
+        diagnostics: dict[str, float | str],
+        convert: Callable[[str], str],
+        lead: str = "",
+    ) -> Composition:
+        """The answer text and citations for the chosen sentences, in order."""
         parts: list[str] = []
         citations: list[Citation] = []
+        if lead:
+            parts.append(convert(lead))
         for n, ev in enumerate(chosen, start=1):
             text = ev.sentence.text
             lead = ""

@@ -1,4 +1,12 @@
-"""The assistant: a question (with its conversation) in, a cited Chinese answer out."""
+"""The assistant: a question (with its conversation) in, a cited Chinese answer out.
+
+By default the answer is extractive (the documents' own sentences, cited). With
+``generator`` set to ``openai`` or ``llamacpp`` a language model writes the answer from the
+same retrieved passages, and :mod:`assistant.enforce` keeps only what they support. The
+model writes only when the extractive answerer found evidence (so every refusal rule, such
+as prompt injection or a question about things no document mentions, still holds), and any
+model failure falls back to the extractive answer with a notice.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +33,8 @@ from assistant.answer import (
     question_numbers,
 )
 from assistant.cite import Passage, Reply
+from assistant.enforce import EnforcedAnswer
+from assistant.generate import GenerationError, GenerativeAnswerer
 from assistant.validate import Message, validate_history, validate_question
 from ingest.index import IndexStore, open_index
 from ingest.normalize import (
@@ -54,8 +65,41 @@ _SPACE = re.compile(r"\s+")
 _SWAP = re.compile(
     r"^(?:那麼|那么|那|還有|还有|至於|至于|换成|換成)\s*(.{1,16}?)\s*(?:呢|咧|又如何|又怎样|又怎樣)[？?。.!！]*$"
 )
+#: Weight (times the IDF) of a question word no document uses under any alias (a paraphrase).
+PARAPHRASE_WEIGHT = 0.3
+#: What comes right before a verb (search form): a modal or an adverb (要牽線, 怎麼形容).
+_BEFORE_VERB = re.compile(
+    r"(要|想|会|能|可以|怎么|怎样|如何|为何|为什么|该|应该|是否|不|没|曾|已经|都|也|还|就|才|来|去)$"
+)
+#: Passages read on after the best ones for a list question (seven centers span several).
+LIST_READ_AHEAD = 4
+#: A quoted name in an answer: 「東部深層海水創新研發中心」.
+_QUOTED_NAME = re.compile(r"「([^「」]{2,30})」")
+#: Most names borrowed from the last answer for a follow-up's search.
+MAX_NAMES_FROM_ANSWER = 2
 #: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
 _GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
+_PIECE = re.compile(r"[^。！？]*[。！？]|[^。！？]+$")
+
+#: What the reader is told when the language model failed and the extractive answer stands in.
+FALLBACK_NOTICE_HANT = "（生成式模型暫時無法使用，以下改為直接摘錄文件原句的回答。）"
+
+
+@dataclass
+class _Plan:
+    """What :meth:`Assistant.ask` settles before a language model writes anything.
+
+    Attributes:
+        reply: The extractive reply (the answer unless the model writes a supported one).
+        history: The validated conversation.
+        passages: Passages to show the model; empty when the model is not asked.
+        t0: When the question arrived (``time.perf_counter``).
+    """
+
+    reply: Reply
+    history: list[Message]
+    passages: list[Passage] = field(default_factory=list)
+    t0: float = 0.0
 
 
 class Assistant:
@@ -69,6 +113,9 @@ class Assistant:
         embeddings: The embedding model (the one the index was built with).
         retriever: Hybrid retrieval over the index.
         answerer: The extractive answer writer.
+        generative: The language-model answer writer (None: extractive answers only).
+        generator_error: Why the configured language model is unavailable ("" if it is, or
+            none is configured); every reply then carries the fallback notice.
     """
 
     def __init__(
@@ -78,12 +125,16 @@ class Assistant:
         embeddings: Embeddings,
         retriever: Any,
         answerer: ExtractiveAnswerer,
+        generative: GenerativeAnswerer | None = None,
+        generator_error: str = "",
     ) -> None:
         self.settings = settings
         self.store = store
         self.embeddings = embeddings
         self.retriever = retriever
         self.answerer = answerer
+        self.generative = generative
+        self.generator_error = generator_error
         self._sentences: OrderedDict[str, SentenceRecord] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -102,17 +153,27 @@ class Assistant:
             IndexMissingError: there is no index yet; run ``kezhuan ingest``.
         """
         from assistant.retrieve import Retriever
-        from ingest.embed import load_embeddings
+        from ingest.embed import load_query_embeddings
 
         settings = settings or Settings.from_env()
         open_index(settings, client=client)  # fail fast, before loading a model, if there is no index
-        embeddings = embeddings or load_embeddings(settings)
+        # Questions only: the fast-starting runtime (same vectors), see query_embedding_backend.
+        embeddings = embeddings or load_query_embeddings(settings)
         store = IndexStore(settings, embeddings, client=client)
         retriever = Retriever(store, embeddings, settings)
         answerer = ExtractiveAnswerer(
             max_sentences=settings.max_answer_sentences, refusal_threshold=settings.refusal_threshold
         )
-        return cls(settings, store, embeddings, retriever, answerer)
+        generative, generator_error = None, ""
+        if settings.generator != "extractive":
+            from assistant.generate import answerer_from_settings
+
+            try:  # the model itself loads on the first question
+                generative = answerer_from_settings(settings)
+            except GenerationError as e:
+                log.warning("Generative answers are off, answering extractively: %s", e)
+                generator_error = str(e)
+        return cls(settings, store, embeddings, retriever, answerer, generative, generator_error)
 
     # -- understanding the question ------------------------------------------------------
     def is_follow_up(self, question: str, history: Sequence[Message]) -> bool:
@@ -144,6 +205,12 @@ class Assistant:
         # A follow-up of a follow-up ("重點是什麼？" then "它的任務呢？") needs the turn before too.
         two_back = len(previous) >= 2 and self.is_follow_up(previous[-1], recent[:-1])
         context = " ".join(previous[-2:]) if two_back else previous[-1]
+        # 「它的任務是什麼？」: "it" is most often the thing the latest answer with a name named.
+        answers = [m["content"] for m in recent if m["role"] == "assistant"]
+        named = next((found for found in map(_QUOTED_NAME.findall, reversed(answers)) if found), [])
+        named = list(dict.fromkeys(named))[:MAX_NAMES_FROM_ANSWER]
+        if named:
+            context = f"{context} {' '.join(named)}"
         return f"{context} {question}".strip(), context
 
     def _swap_topic(self, question: str, previous: str) -> str:
@@ -178,37 +245,54 @@ class Assistant:
         terms = []
         foreign = []
         foreign_weight = 0.0
+        asked = to_search_form(question)
         for term, weight in weights.items():
             forms = (term, *retriever.glossary.aliases_of(term))
-            terms.append(Term(forms, weight))
-            if term in current and self._is_foreign(term, forms):
+            if term in current and self._is_foreign(term, forms, asked):
                 foreign.append(term)
                 foreign_weight += weight
+            elif count_cjk(term) and not any(retriever.knows(f) for f in forms):
+                # A paraphrase word no document uses (搞, 卡關, 牽線) matches no sentence, so
+                # it only dilutes the coverage of the words that do; meaning is left to the
+                # dense similarity.
+                weight = PARAPHRASE_WEIGHT * weight
+            terms.append(Term(forms, weight))
         if not is_chinese(question):
             # English words match no Chinese passage: use the glossary's Chinese names instead.
             for alias in retriever.glossary.expand(question):
                 if count_cjk(alias):
                     terms.append(Term((alias,), retriever.bm25.idf_of(alias)))
-        total = sum(weights[t] for t in current) or 1.0
+        total = sum(t.weight for t in terms if t.forms[0] in current) or 1.0
         return QueryTerms(
             terms=tuple(terms),
             numbers=question_numbers(question),
             cjk=is_chinese(question),
             foreign=tuple(foreign),
             foreign_share=foreign_weight / total,
-            question=to_search_form(question),
+            question=asked,
         )
 
-    def _is_foreign(self, term: str, forms: Sequence[str]) -> bool:
-        """A named thing or help-desk intent that no document mentions, in any part or alias."""
+    def _is_foreign(self, term: str, forms: Sequence[str], question: str = "") -> bool:
+        """A named thing or help-desk intent that no document mentions, in any part or alias.
+
+        Args:
+            term: A question term (search form).
+            forms: The term and its aliases.
+            question: The whole question (search form), to see how the term is used.
+        """
         if term in ENGLISH_INTENT_WORDS:
             return not self.retriever.knows(ENGLISH_INTENT_WORDS[term])
         if len(term) < 2 or not count_cjk(term):
             return False  # other English words are matched by meaning, not spelling
-        if term not in INTENT_WORDS and part_of_speech(term) not in NOMINAL_TAGS:
-            return False  # verbs and colloquialisms are paraphrase, not topic
+        if term not in INTENT_WORDS:
+            if part_of_speech(term) not in NOMINAL_TAGS:
+                return False  # verbs and colloquialisms are paraphrase, not topic
+            if question and (self._used_as_verb(term, question) or self._straddles(term, question)):
+                return False
         for form in forms:
             if self.retriever.knows(form):
+                return False
+            if self.retriever.knows_compound(form):
                 return False
             # The segmenter glued a function character to a known word: 做+場域, 科專+想.
             if len(form) == 3 and (
@@ -217,6 +301,35 @@ class Assistant:
             ):
                 return False
         return True
+
+    @staticmethod
+    def _used_as_verb(term: str, question: str) -> bool:
+        """Whether every use of ``term`` follows a modal or adverb (要牽線, 怎麼形容): a predicate.
+
+        The segmenter's dictionary tags many colloquial verbs as nouns; where they stand in
+        the question says what they are.
+        """
+        positions = [m.start() for m in re.finditer(re.escape(term), question)]
+        return bool(positions) and all(_BEFORE_VERB.search(question[:pos]) for pos in positions)
+
+    def _straddles(self, term: str, question: str) -> bool:
+        """Whether ``term`` is a segmentation slip across a known word: 哪個中心想 → 中/心想."""
+        knows = self.retriever.knows
+        for match in re.finditer(re.escape(term), question):
+            start, end = match.start(), match.end()
+            for cut in range(1, len(term)):
+                # A known word ends inside the term and the rest is function characters, or
+                # the other way round.
+                head, tail = term[:cut], term[cut:]
+                if all(c in _GLUE for c in tail) and any(
+                    knows(question[start - k : start + cut]) for k in (1, 2) if start - k >= 0
+                ):
+                    return True
+                if all(c in _GLUE for c in head) and any(
+                    knows(question[start + cut : end + k]) for k in (1, 2) if end + k <= len(question)
+                ):
+                    return True
+        return False
 
     # -- evidence ------------------------------------------------------------------------
     def _sentence_records(self, passage: Passage) -> list[SentenceRecord]:
@@ -261,6 +374,10 @@ class Assistant:
     def ask(self, question: str, history: list[Message] | None = None, mode: str | None = None) -> Reply:
         """Answer a question from the documents, with citations, or refuse.
 
+        With a language model configured, the model writes the answer from the passages and
+        its citations are enforced; when the model fails, the extractive answer is returned
+        with a :attr:`Reply.notice` saying so.
+
         Args:
             question: The question, in Traditional or Simplified Chinese (or English).
             history: Earlier messages of the conversation, oldest first.
@@ -269,10 +386,26 @@ class Assistant:
         Raises:
             BadQuestionError: the question is empty, too long, or the history is malformed.
         """
+        plan = self._plan(question, history, mode)
+        if self.generative is None or not plan.passages:
+            return self._finished(plan.reply, plan.t0)
+        try:
+            enforced = self.generative.answer(
+                plan.reply.question, plan.passages, plan.history, **self._checks(plan)
+            )
+        except GenerationError as e:
+            return self._fallback(plan, e)
+        return self._generated(plan, enforced)
+
+    def _plan(self, question: str, history: list[Message] | None, mode: str | None) -> _Plan:
+        """Retrieval and the extractive answer; the passages a language model may write from."""
         t0 = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
         query, context = self.search_query(question, messages)
+        condensed = self._condense(question, messages)
+        if condensed:
+            query, context = condensed, condensed
         vector = self.embeddings.embed_query(query)
         passages = self.retriever.search(query, mode=mode, vector=vector)
         terms = self.query_terms(question, context)
@@ -281,8 +414,15 @@ class Assistant:
         if evidence and asks_for_list(terms.question):
             # A list often goes on past the passage that starts it (其次…, 另在…): read on.
             known = {p.id for p in passages}
-            following = [self.retriever.next_passage(e.passage) for e in evidence[:2]]
-            extra = [p for p in following if p is not None and p.id not in known]
+            following: dict[str, Passage] = {}
+            for e in evidence[:2]:
+                nxt: Passage | None = e.passage
+                for _ in range(LIST_READ_AHEAD):
+                    nxt = self.retriever.next_passage(nxt)
+                    if nxt is None:
+                        break
+                    following.setdefault(nxt.id, nxt)
+            extra = [p for pid, p in following.items() if pid not in known]
             if extra:
                 evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)
         script = "hans" if detect_script(question) == "hans" else "hant"
@@ -292,7 +432,9 @@ class Assistant:
         notes["generator"] = "extractive"
         if context:
             notes["follow_up_context"] = context
-        return Reply(
+        if condensed:
+            notes["condensed_question"] = condensed
+        reply = Reply(
             question=question,
             answer=composed.answer,
             refused=composed.refused,
@@ -300,17 +442,122 @@ class Assistant:
             search_query=query,
             retrieved=passages,
             script=script,
-            latency_ms=round((time.perf_counter() - t0) * 1000, 2),
             notes=notes,
         )
+        plan = _Plan(reply, messages, t0=t0)
+        if self.generative is None:
+            if self.generator_error:
+                reply.notice = convert(FALLBACK_NOTICE_HANT)
+                notes["fallback"] = self.generator_error
+        elif composed.refused:
+            # The refusal rules (injection, foreign topics, numbers, kind of evidence) hold in
+            # generative mode too: a model is never asked what the documents do not answer.
+            notes["llm_skipped"] = "the extractive answerer refused"
+        else:
+            cited = {c.passage_id for c in composed.citations}
+            candidates = passages + [e.passage for e in evidence if e.passage not in passages]
+            ordered = [p for p in candidates if p.id in cited] + [p for p in candidates if p.id not in cited]
+            unique = list({p.id: p for p in ordered}.values())
+            plan.passages = unique[: self.settings.llm_context_passages]
+        return plan
+
+    def _condense(self, question: str, messages: Sequence[Message]) -> str:
+        """With a language model, a follow-up rewritten as a standalone question ("" if none)."""
+        if self.generative is None:
+            return ""
+        recent = list(messages)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        if not self.is_follow_up(question, recent):
+            return ""
+        try:
+            condensed = self.generative.condense(question, recent)
+        except GenerationError as e:
+            log.warning("Could not condense the follow-up, using the rule-based rewrite: %s", e)
+            return ""
+        return condensed if condensed != question else ""
+
+    def _checks(self, plan: _Plan) -> dict[str, Any]:
+        """The enforcement arguments: refusal text, the embedding model, stored sentences."""
+        return {
+            "refusal_text": self._refusal_text(plan.reply.script),
+            "embed": self.embeddings,
+            "sentences": self._sentence_records,
+        }
+
+    @staticmethod
+    def _refusal_text(script: str) -> str:
+        return to_simplified(REFUSAL_HANT) if script == "hans" else REFUSAL_HANT
+
+    @staticmethod
+    def _finished(reply: Reply, t0: float) -> Reply:
+        reply.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
+        return reply
+
+    def _fallback(self, plan: _Plan, error: GenerationError) -> Reply:
+        """The extractive reply, with a notice that the language model failed."""
+        log.warning("Language model failed, answering extractively: %s", error)
+        reply = plan.reply
+        reply.notes["fallback"] = str(error)
+        reply.notice = to_simplified(FALLBACK_NOTICE_HANT) if reply.script == "hans" else FALLBACK_NOTICE_HANT
+        return self._finished(reply, plan.t0)
+
+    def _generated(self, plan: _Plan, enforced: EnforcedAnswer) -> Reply:
+        """The model's enforced answer; the extractive one when nothing of the draft held up."""
+        notes = dict(plan.reply.notes)
+        notes["llm_passages"] = [p.id for p in plan.passages]
+        notes["draft"] = enforced.notes.get("draft", "")
+        notes["enforcement"] = {k: enforced.notes.get(k, 0) for k in ("kept", "fixed", "added", "dropped")}
+        if enforced.dropped:
+            notes["dropped_sentences"] = list(enforced.dropped)
+        notes["llm_outcome"] = str(enforced.notes.get("reason", "answered"))
+        if enforced.refused and not enforced.model_refused:
+            # The model wrote nothing the passages support: the extractive answer, which
+            # quotes them, is the better one.
+            plan.reply.notes = notes
+            return self._finished(plan.reply, plan.t0)
+        # A model that read the passages and refused is believed: refusing is the safe error.
+        notes["generator"] = self.settings.generator
+        reply = replace(
+            plan.reply,
+            answer=enforced.answer,
+            citations=enforced.citations,
+            refused=enforced.refused,
+            notes=notes,
+        )
+        return self._finished(reply, plan.t0)
 
     def stream(self, question: str, history: list[Message] | None = None) -> Iterator[str | Reply]:
-        """Yield the answer in pieces (one per sentence), then the whole :class:`Reply`."""
-        reply = self.ask(question, history)
-        for piece in re.findall(r"[^。！？]*[。！？]|[^。！？]+$", reply.answer):
-            if piece:
-                yield piece
-        yield reply
+        """Yield the answer in pieces, then the whole :class:`Reply` (always last).
+
+        Extractive answers come one sentence a piece. A language model's draft comes as it
+        is written (unchecked); the final :class:`Reply` holds the enforced answer and its
+        citations, or the extractive answer with a notice when the model failed.
+        """
+        if self.generative is None:
+            reply = self.ask(question, history)
+            yield from (piece for piece in _PIECE.findall(reply.answer) if piece)
+            yield reply
+            return
+        plan = self._plan(question, history, None)
+        if not plan.passages:
+            yield from (piece for piece in _PIECE.findall(plan.reply.answer) if piece)
+            yield self._finished(plan.reply, plan.t0)
+            return
+        enforced: EnforcedAnswer | None = None
+        try:
+            for event in self.generative.stream(
+                plan.reply.question, plan.passages, plan.history, **self._checks(plan)
+            ):
+                if isinstance(event, EnforcedAnswer):
+                    enforced = event
+                else:
+                    yield event
+        except GenerationError as e:
+            yield self._fallback(plan, e)
+            return
+        if enforced is None:  # a stream always ends with the enforced answer; be safe anyway
+            yield self._fallback(plan, GenerationError("The language model's stream ended early."))
+            return
+        yield self._generated(plan, enforced)
 
     def health(self) -> dict[str, Any]:
         """Index and model status for health checks."""
@@ -327,4 +574,5 @@ class Assistant:
             else str(self.settings.chroma_dir),
             "retrieval_mode": self.settings.retrieval_mode,
             "generator": self.settings.generator,
+            "generator_ready": self.generative is not None or self.settings.generator == "extractive",
         }

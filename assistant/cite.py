@@ -82,6 +82,8 @@ class Reply:
         script: ``hant`` or ``hans``: the script the answer is written in.
         latency_ms: Wall time of the whole ``ask`` in milliseconds.
         notes: Free-form diagnostics (support score, generator used, fallbacks).
+        notice: A message for the reader about how the answer was made, such as the
+            generative model failing and the extractive answer standing in; "" if none.
     """
 
     question: str
@@ -93,6 +95,7 @@ class Reply:
     script: str = "hant"
     latency_ms: float = 0.0
     notes: dict[str, Any] = field(default_factory=dict)
+    notice: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict with the same fields."""

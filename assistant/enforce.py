@@ -46,6 +46,17 @@ _NOT_TEXT = re.compile(r"[^\w]|_", re.UNICODE)
 #: Character-level Simplified -> Traditional (Taiwan variants), without s2twp's phrase rewrites.
 _S2TW = opencc.OpenCC("s2tw")
 
+#: Variant spellings (OpenCC's, the documents') of the same word: Taiwan's official texts
+#: write 計畫, 臺, 布局 where OpenCC writes 計劃, 台, 佈局.
+_VARIANTS = (
+    ("計劃", "計畫"),
+    ("台灣", "臺灣"),
+    ("台北", "臺北"),
+    ("台南", "臺南"),
+    ("台中", "臺中"),
+    ("佈局", "布局"),
+)
+
 #: An embedding function: texts in, one vector each out (or a langchain ``Embeddings``).
 EmbedFn = Callable[[list[str]], Sequence[Sequence[float]]]
 
@@ -61,6 +72,8 @@ class EnforcedAnswer:
         refused: True when the model refused or no sentence was supported.
         dropped: The draft's sentences that were removed (as the model wrote them).
         notes: What happened to each sentence and the counts (kept, fixed, added, dropped).
+        model_refused: True when the model itself answered with the refusal (rather than
+            writing sentences the passages do not support).
     """
 
     answer: str
@@ -68,6 +81,7 @@ class EnforcedAnswer:
     refused: bool
     dropped: list[str] = field(default_factory=list)
     notes: dict[str, Any] = field(default_factory=dict)
+    model_refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,14 @@ def _embed(embed: Any, texts: list[str]) -> list[np.ndarray]:
     return _unit(embed(texts))
 
 
+def traditional_characters(text: str) -> str:
+    """Simplified characters turned Traditional (Taiwan variants), the words left as written.
+
+    For text shown while it is written, before :func:`traditional_wording` sees the whole.
+    """
+    return _S2TW.convert(text)
+
+
 def traditional_wording(text: str, source_text: str = "") -> str:
     """``text`` in Traditional Chinese with Taiwan wording, the documents' own wording kept.
 
@@ -142,7 +164,7 @@ def traditional_wording(text: str, source_text: str = "") -> str:
     plain = _S2TW.convert(text)
     taiwan = to_traditional(text)
     if plain == taiwan or not source_text:
-        return taiwan
+        return _documents_variants(taiwan, source_text)
     out: list[str] = []
     matcher = difflib.SequenceMatcher(None, plain, taiwan, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -154,7 +176,17 @@ def traditional_wording(text: str, source_text: str = "") -> str:
         contexts = [original] if len(original) >= 2 else [plain[max(0, i1 - 1) : i2], plain[i1 : i2 + 1]]
         kept = original and any(len(c) >= 2 and c in source_text for c in contexts)
         out.append(original if kept else taiwan[j1:j2])
-    return "".join(out)
+    return _documents_variants("".join(out), source_text)
+
+
+def _documents_variants(text: str, source_text: str) -> str:
+    """Variant spellings OpenCC picks (計劃) turned into the documents' own (計畫)."""
+    if not source_text:
+        return text
+    for variant, official in _VARIANTS:
+        if variant in text and official in source_text and variant not in source_text:
+            text = text.replace(variant, official)
+    return text
 
 
 def split_draft(text: str) -> list[_Draft]:
@@ -321,7 +353,7 @@ class CitationEnforcer:
     # -- refusals ----------------------------------------------------------------------------
     def _is_refusal(self, body: str, refusal_grams: frozenset[str]) -> bool:
         grams = _bigrams(body)
-        if len(grams) < 3 or not refusal_grams:
+        if len(grams) < 6 or not refusal_grams:
             return False
         return len(grams & refusal_grams) / len(grams) >= self.refusal_overlap
 
@@ -359,7 +391,9 @@ class CitationEnforcer:
             "hans": _T2S.convert,
         }.get(script, lambda s: s)
         drafts = split_draft(answer_text)
-        refusal_grams = _bigrams(refusal_text)
+        # The model is told to reply with the refusal's first sentence; the rest of it (the
+        # topics the documents cover) shares words with real answers (科技專案).
+        refusal_grams = _bigrams(re.split(r"(?<=[。！？!?])", refusal_text, maxsplit=1)[0])
         notes: dict[str, Any] = {"sentences": []}
         counts = {"kept": 0, "fixed": 0, "added": 0, "dropped": 0}
 
@@ -371,7 +405,9 @@ class CitationEnforcer:
         if not drafts:
             return refuse("empty draft", [])
         if self._is_refusal(drafts[0].body, refusal_grams):
-            return refuse("the model refused", [])
+            refused = refuse("the model refused", [])
+            refused.model_refused = True
+            return refused
 
         spans = self._spans(passages, embed, sentences)
         vectors: list[Any] = [None] * len(drafts)

@@ -16,6 +16,7 @@ back to the extractive answer.
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import threading
 import time
@@ -26,15 +27,16 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
 from assistant.answer import REFUSAL_HANT
 from assistant.cite import Passage
-from assistant.enforce import CitationEnforcer, EnforcedAnswer
+from assistant.enforce import CitationEnforcer, EnforcedAnswer, traditional_characters
 from ingest.errors import KezhuanError
 from ingest.normalize import _T2S, detect_script
+from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +171,8 @@ class LlamaCppChatModel(BaseChatModel):
 
     The model file is loaded on first use and shared by later calls. Generation stops at
     ``timeout`` seconds (checked between tokens), so a slow CPU returns a truncated draft
-    instead of hanging.
+    instead of hanging. llama-cpp-python reuses the evaluated prefix of the previous prompt
+    (the system message), so later questions start quicker.
 
     Attributes:
         model_path: The GGUF file.
@@ -202,10 +205,40 @@ class LlamaCppChatModel(BaseChatModel):
         if self._llama is None:
             llama_cpp = _import_llama_cpp()
             log.info("Loading GGUF model %s", self.model_path)
+            t0 = time.monotonic()
             self._llama = llama_cpp.Llama(
                 model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False
             )
+            log.info("Loaded %s in %.1f s", self.model_path, time.monotonic() - t0)
         return self._llama
+
+    def _pieces(self, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[str]:
+        """The reply's text as llama.cpp writes it, cut off at ``timeout`` seconds."""
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        chat = [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
+        deadline = time.monotonic() + self.timeout
+        with self._lock:  # one llama.cpp context: one call at a time
+            llama = self._load()
+            stream = llama.create_chat_completion(
+                messages=chat,
+                max_tokens=self.max_tokens,
+                temperature=self.temperature,
+                stop=stop or [],
+                stream=True,
+            )
+            try:
+                for part in stream:
+                    choices = part.get("choices") or [{}]
+                    text = (choices[0].get("delta") or {}).get("content") or ""
+                    if text:
+                        yield text
+                    if time.monotonic() > deadline:
+                        log.warning("llama.cpp reply cut off after %g s", self.timeout)
+                        break
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()  # stop llama.cpp generating
 
     def _generate(
         self,
@@ -214,26 +247,21 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        roles = {"system": "system", "human": "user", "ai": "assistant"}
-        chat = [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
-        deadline = time.monotonic() + self.timeout
-
-        def past_deadline(_tokens: Any, _logits: Any) -> bool:
-            return time.monotonic() > deadline
-
-        with self._lock:  # one llama.cpp context: one call at a time
-            llama = self._load()
-            import llama_cpp
-
-            out = llama.create_chat_completion(
-                messages=chat,
-                max_tokens=self.max_tokens,
-                temperature=self.temperature,
-                stop=stop,
-                stopping_criteria=llama_cpp.StoppingCriteriaList([past_deadline]),
-            )
-        text = out["choices"][0]["message"].get("content") or ""
+        text = "".join(self._pieces(messages, stop))
         return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for text in self._pieces(messages, stop):
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+            if run_manager is not None:
+                run_manager.on_llm_new_token(text, chunk=chunk)
+            yield chunk
 
 
 def _import_llama_cpp() -> Any:
@@ -258,6 +286,8 @@ def make_chat_model(
     *,
     temperature: float = 0.0,
     max_tokens: int = 512,
+    n_threads: int | None = None,
+    n_ctx: int = 4096,
 ) -> BaseChatModel:
     """A chat model of the given kind, configured for grounded answers (greedy, no retries).
 
@@ -270,6 +300,8 @@ def make_chat_model(
         timeout: Seconds one request may take.
         temperature: Sampling temperature (0: the most literal answer).
         max_tokens: Longest reply in tokens.
+        n_threads: CPU threads for ``llamacpp`` (None: llama.cpp's default).
+        n_ctx: Context window in tokens for ``llamacpp``.
 
     Raises:
         GenerationError: unknown kind, missing setting, missing package or model file.
@@ -308,7 +340,12 @@ def make_chat_model(
             )
         _import_llama_cpp()  # fail now, with the install hint, not on the first question
         return LlamaCppChatModel(
-            model_path=str(path), timeout=timeout, temperature=temperature, max_tokens=max_tokens
+            model_path=str(path),
+            timeout=timeout,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            n_threads=n_threads,
+            n_ctx=n_ctx,
         )
     raise GenerationError(f"kind must be one of {', '.join(LLM_KINDS)}. Currently, kind is {kind!r}.")
 
@@ -407,6 +444,75 @@ def generate(llm: BaseChatModel, messages: Sequence[BaseMessage], timeout: float
     return text
 
 
+def _held_back(text: str) -> int:
+    """How many trailing characters of ``text`` might open a ``<think>`` tag (not shown yet)."""
+    for n in range(min(len(text), len("<think>") - 1), 0, -1):
+        if "<think>".startswith(text[-n:]):
+            return n
+    return 0
+
+
+def stream_text(llm: BaseChatModel, messages: Sequence[BaseMessage], timeout: float = 60.0) -> Iterator[str]:
+    """The model's reply as it is written: text pieces, reasoning (``<think>``) left out.
+
+    Like :func:`generate`, the call runs in a daemon thread and the whole reply must arrive
+    within about ``timeout`` seconds.
+
+    Raises:
+        GenerationError: as :func:`generate`, possibly after some pieces were yielded.
+    """
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def call() -> None:
+        try:
+            for chunk in llm.stream(list(messages)):
+                events.put(("chunk", chunk))
+        except BaseException as e:  # reported to the caller below, in the caller's thread
+            events.put(("error", e))
+        else:
+            events.put(("done", None))
+
+    worker = threading.Thread(target=call, name="kezhuan-stream", daemon=True)
+    deadline = time.monotonic() + timeout + 1.0  # grace for the backend's own timeout
+    worker.start()
+    raw, shown = "", ""
+    while True:
+        try:
+            kind, value = events.get(timeout=max(deadline - time.monotonic(), 0.001))
+        except queue.Empty:
+            raise GenerationError(
+                f"The language model at {_where(llm)} did not answer within {timeout:g} s."
+            ) from None
+        if kind == "error":
+            if isinstance(value, GenerationError):
+                raise value
+            raise GenerationError(_describe(value, llm, timeout)) from value
+        if kind == "done":
+            break
+        raw += message_text_piece(value)
+        visible = _THINK.sub("", raw).lstrip()
+        visible = visible[: len(visible) - _held_back(visible)]
+        if visible.startswith(shown) and len(visible) > len(shown):
+            yield visible[len(shown) :]
+            shown = visible
+    if not _THINK.sub("", raw).strip():
+        raise GenerationError(f"The language model at {_where(llm)} sent an empty reply.")
+
+
+def message_text_piece(chunk: Any) -> str:
+    """The text of one streamed chunk (string content or text blocks); "" for anything else."""
+    content = getattr(chunk, "content", None)
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            b if isinstance(b, str) else str(b.get("text", ""))
+            for b in content
+            if isinstance(b, str) or (isinstance(b, dict) and b.get("type") == "text")
+        )
+    return ""
+
+
 def condense_question(
     llm: BaseChatModel,
     question: str,
@@ -490,9 +596,78 @@ class GenerativeAnswerer:
         """
         messages = build_messages(question, passages, history, max_history=self.max_history)
         draft = generate(self.llm, messages, self.timeout)
+        return self._enforce(question, draft, passages, refusal_text, embed, sentences)
+
+    def stream(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        history: Sequence[Mapping[str, str]] | None = None,
+        *,
+        refusal_text: str = REFUSAL_HANT,
+        embed: Any = None,
+        sentences: Callable[[Passage], Sequence[Any]] | None = None,
+    ) -> Iterator[str | EnforcedAnswer]:
+        """The draft's text as the model writes it, then the enforced answer (last).
+
+        The pieces are the unchecked draft (shown in the question's script); only the final
+        :class:`EnforcedAnswer` carries checked sentences and citations. Arguments as
+        :meth:`answer`.
+
+        Raises:
+            GenerationError: the model failed (possibly after some pieces).
+        """
+        messages = build_messages(question, passages, history, max_history=self.max_history)
+        hans = detect_script(question) == "hans"
+        pieces: list[str] = []
+        for piece in stream_text(self.llm, messages, self.timeout):
+            pieces.append(piece)
+            yield _T2S.convert(piece) if hans else traditional_characters(piece)
+        yield self._enforce(question, "".join(pieces).strip(), passages, refusal_text, embed, sentences)
+
+    def _enforce(
+        self,
+        question: str,
+        draft: str,
+        passages: Sequence[Passage],
+        refusal_text: str,
+        embed: Any,
+        sentences: Callable[[Passage], Sequence[Any]] | None,
+    ) -> EnforcedAnswer:
         script = "hans" if detect_script(question) == "hans" else "hant"
         enforced = self.enforcer.enforce(
             draft, passages, embed=embed, sentences=sentences, refusal_text=refusal_text, script=script
         )
         enforced.notes["draft"] = draft
         return enforced
+
+
+def llm_label(settings: Settings) -> str:
+    """The model behind ``settings.generator`` in words (the GGUF file name or server model)."""
+    if settings.generator == "llamacpp":
+        return Path(settings.llm_gguf).name
+    if settings.generator == "openai":
+        return f"{settings.llm_model} at {settings.llm_base_url}"
+    return ""
+
+
+def answerer_from_settings(settings: Settings) -> GenerativeAnswerer:
+    """The generative answerer ``settings.generator`` asks for (the model loads on first use).
+
+    Raises:
+        GenerationError: the generator is ``extractive``, or its package or model is missing.
+    """
+    if settings.generator not in LLM_KINDS:
+        raise GenerationError(f"generator {settings.generator!r} writes no generated answers.")
+    llm = make_chat_model(
+        settings.generator,
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        api_key=settings.llm_api_key,
+        gguf_path=settings.llm_gguf,
+        timeout=settings.llm_timeout,
+        max_tokens=settings.llm_max_tokens,
+        n_threads=settings.llm_threads or None,
+        n_ctx=settings.llm_context_tokens,
+    )
+    return GenerativeAnswerer(llm, timeout=settings.llm_timeout, max_history=settings.max_history_turns)

@@ -9,12 +9,17 @@ workers sharing one Chroma server stay consistent.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
+import re
 import threading
 import time
+from array import array
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -24,24 +29,32 @@ from assistant.cite import Passage
 from assistant.glossary import GLOSSARY_NAME, Glossary
 from ingest.errors import IndexMissingError
 from ingest.index import IndexStore
-from ingest.normalize import count_cjk, index_tokens, register_words
+from ingest.normalize import count_cjk, index_tokens, register_words, to_search_form
 from ingest.settings import RETRIEVAL_MODES, Settings
 
 log = logging.getLogger(__name__)
+
+#: Passages read from the store per request when loading them all.
+_READ_PAGE = 5000
+
+#: Most passages :meth:`Retriever.knows_compound` reads for one term.
+COMPOUND_SCAN_LIMIT = 200
 
 
 class BM25:
     """Okapi BM25 over pre-tokenised documents (sparse matrix; fast for 100k passages).
 
     Args:
-        documents: One token list per document.
+        documents: One token list per document (read once, in order; a lazy sequence keeps only
+            one document's tokens in memory at a time).
         k1: Term-frequency saturation.
         b: Length normalisation.
     """
 
-    def __init__(self, documents: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, documents: Sequence[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
         self.vocab: dict[str, int] = {}
-        rows, cols, vals = [], [], []
+        # Typed arrays, not lists of Python ints: 100k passages make some 25M entries.
+        rows, cols, vals = array("i"), array("i"), array("f")
         lengths = np.zeros(len(documents), dtype=np.float32)
         for i, tokens in enumerate(documents):
             lengths[i] = len(tokens)
@@ -76,13 +89,27 @@ class BM25:
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every document for the query tokens."""
         out = np.zeros(self.size, dtype=np.float32)
+        matrix = self.matrix
         for token, count in Counter(tokens).items():
             j = self.vocab.get(token)
             if j is None:
                 continue
-            column = self.matrix.getcol(j)
-            out[column.indices] += self.idf[j] * column.data * count
+            # The column's slice of the CSC arrays (getcol would copy it into a new matrix).
+            lo, hi = matrix.indptr[j], matrix.indptr[j + 1]
+            out[matrix.indices[lo:hi]] += self.idf[j] * matrix.data[lo:hi] * count
         return out
+
+    def top(self, scores: np.ndarray, k: int) -> np.ndarray:
+        """Indices of the ``k`` best positive scores, best first (equal scores: lower index first).
+
+        Partitions first, so 100k passages cost a linear pass instead of a full sort.
+        """
+        positive = np.flatnonzero(scores > 0)
+        if len(positive) > k:
+            kth = np.partition(scores[positive], len(positive) - k)[len(positive) - k]
+            positive = positive[scores[positive] >= kth]
+        order = np.argsort(-scores[positive], kind="stable")
+        return positive[order][:k]
 
 
 @dataclass
@@ -97,6 +124,38 @@ class _Snapshot:
     live: dict[str, str]
     fingerprint: str
     glossary: Glossary
+    #: Per source, its text passages' (start, position) sorted: next_passage without a full scan.
+    starts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+class _TokenLists(Sequence[list[str]]):
+    """The stored BM25 tokens of each passage, split when read (not all held at once)."""
+
+    def __init__(self, metas: list[dict]) -> None:
+        self.metas = metas
+
+    def __len__(self) -> int:
+        return len(self.metas)
+
+    @overload
+    def __getitem__(self, i: int) -> list[str]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[list[str]]: ...
+    def __getitem__(self, i: int | slice) -> list[str] | list[list[str]]:
+        if isinstance(i, slice):
+            return [str(m.get("tokens", "")).split() for m in self.metas[i]]
+        return str(self.metas[i].get("tokens", "")).split()
+
+
+def _text_starts(metas: list[dict]) -> dict[str, list[tuple[int, int]]]:
+    """Per source, (start, position) of its text passages, sorted."""
+    starts: dict[str, list[tuple[int, int]]] = {}
+    for i, meta in enumerate(metas):
+        if meta.get("kind") == "text":
+            starts.setdefault(str(meta.get("source")), []).append((int(meta.get("start", 0)), i))
+    for entries in starts.values():
+        entries.sort()
+    return starts
 
 
 class Retriever:
@@ -138,16 +197,15 @@ class Retriever:
             if not force and self._snapshot and self._snapshot.fingerprint == fingerprint:
                 self._checked_at = time.monotonic()
                 return False
-            got = self.store.passages.get(include=["documents", "metadatas"])
             ids, texts, metas = [], [], []
-            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=False):
+            for pid, text, meta in self._stored_passages():
                 meta = meta or {}
                 if live.get(str(meta.get("source"))) != meta.get("doc_sha"):
                     continue  # not the committed version of its document
                 ids.append(pid)
                 texts.append(text)
                 metas.append(meta)
-            tokens = [str(m.get("tokens", "")).split() for m in metas]
+            tokens = _TokenLists(metas)
             glossary = Glossary.from_texts(texts)
             glossary.merge_file(self.settings.corpus_dir / GLOSSARY_NAME)
             register_words(glossary.terms())
@@ -160,10 +218,24 @@ class Retriever:
                 live,
                 fingerprint,
                 glossary,
+                _text_starts(metas),
             )
             self._checked_at = time.monotonic()
             log.info("Loaded %d live passages for retrieval", len(ids))
             return True
+
+    def _stored_passages(self) -> Iterator[tuple[str, str, dict | None]]:
+        """Every stored passage (id, text, metadata), read in pages in the store's order.
+
+        One unpaged read of 100k passages fails in Chroma ("too many SQL variables").
+        """
+        offset = 0
+        while True:
+            got = self.store.passages.get(include=["documents", "metadatas"], limit=_READ_PAGE, offset=offset)
+            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=False)
+            if len(got["ids"]) < _READ_PAGE:
+                return
+            offset += _READ_PAGE
 
     def _current(self) -> _Snapshot:
         if time.monotonic() - self._checked_at > 2.0:
@@ -195,6 +267,23 @@ class Retriever:
             return all(form[i : i + 2] in vocab for i in range(len(form) - 1))
         return False
 
+    def knows_compound(self, term: str) -> bool:
+        """Whether a three-character term is a known word plus a head that follows it closely.
+
+        Users shorten compounds: 國際獎 for 國際新創奬項 — the documents hold 國際 and, a few
+        characters on, 獎. Only passages with the first bigram are read.
+        """
+        if len(term) != 3 or count_cjk(term) != 3:
+            return False
+        snap = self._current()
+        j = snap.bm25.vocab.get(term[:2])
+        if j is None:
+            return False
+        matrix = snap.bm25.matrix
+        rows = matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]]
+        pattern = re.compile(re.escape(term[:2]) + r"[\u4e00-\u9fff]{0,4}" + re.escape(term[2]))
+        return any(pattern.search(to_search_form(snap.texts[i])) for i in rows[:COMPOUND_SCAN_LIMIT])
+
     # -- search ------------------------------------------------------------------------
     def dense(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """Passage ids and cosine similarities, best first (live passages only)."""
@@ -222,8 +311,7 @@ class Retriever:
         scores = snap.bm25.scores(index_tokens(expanded))
         if not len(scores):
             return []
-        order = np.argsort(-scores)[:k]
-        return [(snap.ids[i], float(scores[i])) for i in order if scores[i] > 0]
+        return [(snap.ids[i], float(scores[i])) for i in snap.bm25.top(scores, k)]
 
     def search(
         self,
@@ -287,14 +375,12 @@ class Retriever:
     def next_passage(self, passage: Passage) -> Passage | None:
         """The live passage of the same document that continues ``passage`` (None at the end)."""
         snap = self._current()
-        best: tuple[int, str] | None = None
-        for pid, meta in zip(snap.ids, snap.metas, strict=True):
-            if meta.get("source") != passage.source or meta.get("kind") != "text":
-                continue
-            start = int(meta.get("start", 0))
-            if passage.start < start <= passage.end + 2 and (best is None or start < best[0]):
-                best = (start, pid)
-        return self.passage(best[1]) if best else None
+        starts = snap.starts.get(passage.source, [])
+        # The first text passage starting after this one's start (ties: the earliest stored).
+        i = bisect.bisect_right(starts, (passage.start, len(snap.ids)))
+        if i < len(starts) and starts[i][0] <= passage.end + 2:
+            return self.passage(snap.ids[starts[i][1]])
+        return None
 
     def sentence_ids(self, pid: str) -> list[str]:
         """Ids of the sentences of a live passage, in order."""

@@ -309,7 +309,25 @@ def _row(
         "failures": list(score.failures),
         "notes": list(score.notes),
         "latency_ms": round(score.latency_ms, 2),
+        # Who wrote the answer: "extractive", or the LLM backend; "fallback" when it failed.
+        "generator": _generator_of(reply),
     }
+
+
+def _generator_of(reply: Reply | None) -> str:
+    notes = reply.notes if reply is not None else {}
+    if notes.get("fallback"):
+        return "fallback"
+    return str(notes.get("generator", ""))
+
+
+def _generator_counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How many answers each generator wrote (``fallback``: the LLM failed)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        name = row.get("generator") or "none"
+        counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def run_variant(
@@ -391,10 +409,17 @@ def _settings_record(settings: Settings) -> dict[str, Any]:
         "max_answer_sentences",
         "generator",
     )
-    return {
+    record = {
         name: str(getattr(settings, name)) if name.endswith("_dir") else getattr(settings, name)
         for name in keep
     }
+    if settings.generator != "extractive":  # which model, never the API key
+        from assistant.generate import llm_label
+
+        record["llm"] = llm_label(settings)
+        record["llm_max_tokens"] = settings.llm_max_tokens
+        record["llm_context_passages"] = settings.llm_context_passages
+    return record
 
 
 def default_out_dir(now: datetime | None = None) -> Path:
@@ -485,6 +510,7 @@ def run_eval(
         "variants": {
             name: {
                 "seconds": round(run.seconds, 2),
+                "generators": _generator_counts(run.rows),
                 "metrics": aggregate(run.scores),
                 "by_section": breakdown(run.scores, lambda s: s.section),
                 "by_kind": breakdown(run.scores, lambda s: s.kind),
@@ -580,6 +606,8 @@ def main(argv: list[str] | None = None) -> int:
     metrics = result.summary["variants"][result.primary]["metrics"]
     shown = ("hit@5", "mrr", "citation_recall", "citation_precision", "key_facts", "refusal", "wrong_refusal")
     print(f"{result.primary}: " + ", ".join(f"{m} {_fmt(metrics[m])}" for m in shown))
+    generators = result.summary["variants"][result.primary].get("generators", {})
+    print(f"Generator {result.summary['run']['settings']['generator']}; answers written by: {generators}")
     if metrics["n_errors"]:
         print(
             f"{metrics['n_errors']} case(s) raised an error; see the failures in the report.", file=sys.stderr

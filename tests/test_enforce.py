@@ -213,3 +213,11 @@ def test_taiwan_wording_keeps_the_documents_own_words(passages):
         == "材化領域以循環經濟為導向，開發軟體"
     )
     assert traditional_wording("材化領域以循環經濟為導向", source) == "材化領域以循環經濟為導向"
+
+
+def test_a_short_answer_sharing_words_with_the_refusal_is_not_a_refusal(passages):
+    # The refusal's second sentence names 經濟部科技專案; an answer naming it is still an answer.
+    result = enforce_citations("經濟部科技專案。", passages, refusal_text=REFUSAL_HANT)
+    assert result.notes.get("reason") != "the model refused" and not result.model_refused
+    refused = enforce_citations("抱歉，目前的文件中找不到足以回答這個問題的資訊。", passages)
+    assert refused.refused and refused.model_refused

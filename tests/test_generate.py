@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import sys
-import threading
 import time
 import types
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from llm_server import ScriptedServer, free_port
 
 from assistant.answer import REFUSAL_HANT
 from assistant.cite import Passage
-from assistant.enforce import enforce_citations
+from assistant.enforce import EnforcedAnswer, enforce_citations
 from assistant.generate import (
     PROMPT_REFUSAL_HANT,
     GenerationError,
     GenerativeAnswerer,
+    answerer_from_settings,
     build_messages,
     condense_question,
     generate,
     load_prompts,
     make_chat_model,
+    stream_text,
 )
 from ingest.clean import clean_text
 from ingest.errors import KezhuanError
@@ -58,12 +55,6 @@ def passages(cleaned: str) -> list[Passage]:
         end = cleaned.index(last, start) + len(last)
         out.append(Passage(f"p{i}", SOURCE, section, cleaned[start:end], start, end, title=TITLE))
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- the prompt ------------------------------------------------------------------------------
@@ -192,10 +183,12 @@ class _FakeLlama:
         type(self).loads += 1
         self.model_path = model_path
 
-    def create_chat_completion(self, messages: list[dict[str, str]], **kwargs: Any) -> dict[str, Any]:
-        assert [m["role"] for m in messages] == ["system", "user"]
-        stop_now = kwargs["stopping_criteria"][0](None, None)
-        return {"choices": [{"message": {"content": f"回答[1]。{'(stopped)' if stop_now else ''}"}}]}
+    def create_chat_completion(self, messages: list[dict[str, str]], **kwargs: Any) -> Any:
+        assert [m["role"] for m in messages] == ["system", "user"] and kwargs["stream"] is True
+        return iter(
+            [{"choices": [{"delta": {"role": "assistant"}}]}]
+            + [{"choices": [{"delta": {"content": c}}]} for c in ("回", "答", "[1]", "。")]
+        )
 
 
 def test_llamacpp_backend_runs_the_gguf_through_llama_cpp(tmp_path, monkeypatch, passages):
@@ -203,7 +196,6 @@ def test_llamacpp_backend_runs_the_gguf_through_llama_cpp(tmp_path, monkeypatch,
     gguf.write_bytes(b"GGUF")
     fake = types.ModuleType("llama_cpp")
     fake.Llama = _FakeLlama  # type: ignore[attr-defined]
-    fake.StoppingCriteriaList = list  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "llama_cpp", fake)
     llm = make_chat_model("llamacpp", gguf_path=gguf, timeout=5)
     messages = build_messages("業界開發產業技術計畫是哪一年開始的？", passages)
@@ -238,63 +230,6 @@ def test_condense_failure_is_a_generation_error():
 # -- a real OpenAI-compatible server on 127.0.0.1 -------------------------------------------------
 
 
-class ScriptedServer:
-    """A tiny OpenAI-compatible chat server (FastAPI + uvicorn in a thread) with a scripted answer."""
-
-    def __init__(self) -> None:
-        self.reply: str = ""
-        self.status = 200
-        self.delay = 0.0
-        self.requests: list[dict[str, Any]] = []
-        app = FastAPI()
-
-        @app.post("/v1/chat/completions")
-        async def chat(request: Request) -> JSONResponse:
-            body = await request.json()
-            self.requests.append({"body": body, "auth": request.headers.get("authorization", "")})
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            if self.status != 200:
-                return JSONResponse({"error": {"message": "scripted failure"}}, status_code=self.status)
-            return JSONResponse(
-                {
-                    "id": "chatcmpl-1",
-                    "object": "chat.completion",
-                    "created": 0,
-                    "model": body.get("model", ""),
-                    "choices": [
-                        {
-                            "index": 0,
-                            "message": {"role": "assistant", "content": self.reply},
-                            "finish_reason": "stop",
-                        }
-                    ],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                }
-            )
-
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=1
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> ScriptedServer:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the scripted LLM server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
-
-
 @pytest.fixture(scope="module")
 def llm_server() -> Iterator[ScriptedServer]:
     with ScriptedServer() as server:
@@ -303,9 +238,7 @@ def llm_server() -> Iterator[ScriptedServer]:
 
 @pytest.fixture()
 def server(llm_server: ScriptedServer) -> ScriptedServer:
-    llm_server.reply, llm_server.status, llm_server.delay = "", 200, 0.0
-    llm_server.requests.clear()
-    return llm_server
+    return llm_server.reset()
 
 
 def test_end_to_end_through_an_openai_compatible_server(server, passages, cleaned):
@@ -365,3 +298,75 @@ def test_a_slow_server_times_out(server):
     with pytest.raises(GenerationError, match="did not answer within 1 s"):
         generate(llm, [HumanMessage("問")], timeout=1)
     assert time.monotonic() - t0 < 2.5
+
+
+# -- streaming -------------------------------------------------------------------------------------
+
+
+def test_stream_text_yields_pieces_and_hides_reasoning():
+    llm = FakeListChatModel(responses=["<think>想一想</think>技術司自1997年起[1]。"])
+    pieces = list(stream_text(llm, [HumanMessage("問")], timeout=5))
+    assert len(pieces) > 1
+    assert "".join(pieces) == "技術司自1997年起[1]。"
+
+
+def test_a_failing_stream_is_a_generation_error():
+    with pytest.raises(GenerationError, match="RuntimeError: model exploded"):
+        list(stream_text(_Broken(error=RuntimeError("model exploded")), [HumanMessage("問")], timeout=5))
+    with pytest.raises(GenerationError, match="empty reply"):
+        list(stream_text(FakeListChatModel(responses=[" "]), [HumanMessage("問")], timeout=5))
+
+
+def test_a_stalled_stream_cannot_hang_the_caller():
+    t0 = time.monotonic()
+    with pytest.raises(GenerationError, match="did not answer within 0.5 s"):
+        list(stream_text(_Broken(delay=5.0), [HumanMessage("問")], timeout=0.5))
+    assert time.monotonic() - t0 < 2.5
+
+
+def test_the_answerer_streams_the_draft_then_the_enforced_answer(passages):
+    draft = "技術司自1997年起啟動业界开发产业技术计划[1]。該計畫每年補助一億元[1]。"
+    answerer = GenerativeAnswerer(FakeListChatModel(responses=[draft]), timeout=5)
+    events = list(answerer.stream("業界開發產業技術計畫是哪一年開始的？", passages))
+    *pieces, final = events
+    assert all(isinstance(p, str) for p in pieces) and isinstance(final, EnforcedAnswer)
+    assert "".join(pieces) == "技術司自1997年起啟動業界開發產業技術計劃[1]。該計畫每年補助一億元[1]。"
+    assert final.answer == "技術司自1997年起啟動業界開發產業技術計畫[1]。"
+    assert final.dropped == ["該計畫每年補助一億元[1]。"]
+
+
+def test_streaming_through_an_openai_compatible_server(server, passages):
+    server.reply = "技術司自1997年起啟動業界開發產業技術計畫[1]。"
+    llm = make_chat_model("openai", base_url=server.base_url, model="m", timeout=5)
+    pieces = list(
+        stream_text(llm, build_messages("業界開發產業技術計畫是哪一年開始的？", passages), timeout=5)
+    )
+    assert len(pieces) > 1 and "".join(pieces) == server.reply
+    assert server.requests[0]["body"]["stream"] is True
+
+
+def test_llamacpp_backend_streams(tmp_path, monkeypatch):
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF")
+    fake = types.ModuleType("llama_cpp")
+    fake.Llama = _FakeLlama  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "llama_cpp", fake)
+    llm = make_chat_model("llamacpp", gguf_path=gguf, timeout=5)
+    assert list(stream_text(llm, [SystemMessage("規則"), HumanMessage("問")], timeout=5)) == [
+        "回",
+        "答",
+        "[1]",
+        "。",
+    ]
+
+
+def test_answerer_from_settings_builds_the_configured_backend(server):
+    from ingest.settings import Settings
+
+    settings = Settings.from_env(
+        environ={}, generator="openai", llm_base_url=server.base_url, llm_model="qwen", llm_timeout=7
+    )
+    answerer = answerer_from_settings(settings)
+    assert answerer.timeout == 7 and answerer.llm.model_name == "qwen"
+    with pytest.raises(GenerationError, match="writes no generated answers"):
+        answerer_from_settings(Settings.from_env(environ={}))

@@ -59,7 +59,10 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     from ui.server import create_app
 
     settings = Settings.from_env(
-        environ={}, data_dir=tmp_path_factory.mktemp("hostile"), max_question_chars=MAX_CHARS
+        environ={},
+        data_dir=tmp_path_factory.mktemp("hostile"),
+        max_question_chars=MAX_CHARS,
+        rate_limit_per_minute=0,  # thousands of cases from one client; the limit has its own tests
     )
     app = create_app(FakeAssistant(max_question_chars=MAX_CHARS), settings, environ={})
     with TestClient(app, raise_server_exceptions=False) as test_client:

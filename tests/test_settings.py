@@ -38,3 +38,37 @@ def test_environment_overrides_and_types() -> None:
 def test_bad_values_say_what_is_wrong(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(environ=env)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"KEZHUAN_GENERATOR": "gpt"}, "generator must be one of extractive, openai, llamacpp"),
+        ({"KEZHUAN_GENERATOR": "openai"}, "set KEZHUAN_LLM_BASE_URL"),
+        (
+            {"KEZHUAN_GENERATOR": "openai", "KEZHUAN_LLM_BASE_URL": "http://127.0.0.1:8080/v1"},
+            "set KEZHUAN_LLM_MODEL",
+        ),
+        ({"KEZHUAN_GENERATOR": "llamacpp", "KEZHUAN_LLM_GGUF": "/nonexistent.gguf"}, "set KEZHUAN_LLM_GGUF"),
+        ({"KEZHUAN_LLM_TIMEOUT": "0"}, "llm_timeout must be greater than 0"),
+        ({"KEZHUAN_LLM_CONTEXT_PASSAGES": "0"}, "llm_context_passages must be greater than 0"),
+        ({"KEZHUAN_LLM_THREADS": "-1"}, "llm_threads must be 0"),
+    ],
+)
+def test_generator_settings_say_what_to_set(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(environ=env)
+
+
+def test_generator_settings_from_the_environment(tmp_path: Path) -> None:
+    gguf = tmp_path / "model.gguf"
+    gguf.write_bytes(b"GGUF")
+    s = Settings.from_env(
+        environ={
+            "KEZHUAN_GENERATOR": "llamacpp",
+            "KEZHUAN_LLM_GGUF": str(gguf),
+            "KEZHUAN_LLM_TIMEOUT": "12.5",
+        }
+    )
+    assert s.generator == "llamacpp" and s.llm_timeout == 12.5 and s.llm_context_passages == 4
+    assert Settings.from_env(environ={}).generator == "extractive"

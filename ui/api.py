@@ -386,7 +386,7 @@ class ChatCompletionRequest(BaseModel):
         False,
         strict=True,
         description="Stream the answer as server-sent events (`chat.completion.chunk`s, then "
-        "`data: [DONE]`). The final chunk carries `references` and `refused`.",
+        "`data: [DONE]`). The final chunk carries `references`, `refused` and the final `answer`.",
     )
 
 
@@ -417,6 +417,9 @@ class ChatCompletion(BaseModel):
     choices: list[Choice]
     references: list[Reference] = Field(description="Extension: the same sources as on the message.")
     refused: bool = Field(description="Extension: the same flag as on the message.")
+    notice: str = Field(
+        "", description="Extension: a note on how the answer was made (e.g. the LLM fell back), or empty."
+    )
 
 
 class ModelCard(BaseModel):
@@ -472,6 +475,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "Bad question or malformed JSON."},
     401: {"model": ErrorResponse, "description": "Missing or wrong API key (when one is configured)."},
     413: {"model": ErrorResponse, "description": "Request body too large."},
+    429: {"model": ErrorResponse, "description": "Too many requests from this client; see `Retry-After`."},
     422: {"model": ErrorResponse, "description": "The body does not match the schema."},
     503: {"model": ErrorResponse, "description": "No index yet: run `kezhuan ingest`."},
 }
@@ -592,14 +596,12 @@ def _sse(completion_id: str, created: int, events: Iterator[str | Reply]) -> Ite
     if not streamed and reply.answer:
         yield _chunk(completion_id, created, {"content": reply.answer})
     references = _references(reply)
-    yield _chunk(
-        completion_id,
-        created,
-        {"references": references, "refused": reply.refused},
-        finish_reason="stop",
-        references=references,
-        refused=reply.refused,
-    )
+    # A language model's draft streams unchecked; the final chunk carries the enforced answer
+    # (``answer``: what the ``[n]`` of ``references`` number) and any fallback ``notice``.
+    final = {"references": references, "refused": reply.refused, "answer": reply.answer}
+    if getattr(reply, "notice", ""):
+        final["notice"] = reply.notice
+    yield _chunk(completion_id, created, dict(final), finish_reason="stop", **final)
     yield "data: [DONE]\n\n"
 
 
@@ -632,8 +634,10 @@ def build_api_router(
         """Answer the last user message; earlier user/assistant messages are the history.
 
         With ``stream: true`` the answer arrives as ``chat.completion.chunk`` server-sent
-        events; the final chunk (``finish_reason: "stop"``) carries ``references`` and
-        ``refused`` (top level and in its ``delta``), then ``data: [DONE]``.
+        events; the final chunk (``finish_reason: "stop"``) carries ``references``,
+        ``refused`` and ``answer`` (top level and in its ``delta``), then ``data: [DONE]``.
+        With a language model, the streamed deltas are its unchecked draft and ``answer`` is
+        the enforced answer the ``references`` belong to (plus ``notice`` on a fallback).
         """
         question, history = split_conversation(request.messages)
         question = validate_question(question, settings.max_question_chars)
@@ -671,6 +675,7 @@ def build_api_router(
             ],
             "references": references,
             "refused": reply.refused,
+            "notice": getattr(reply, "notice", ""),
         }
 
     @router.get("/v1/models", response_model=ModelList, tags=["OpenAI-compatible"], summary="List models")

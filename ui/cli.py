@@ -24,6 +24,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _print_reply(reply: Any) -> None:
+    if getattr(reply, "notice", ""):
+        print(reply.notice)
     print(reply.answer)
     if reply.refused:
         return

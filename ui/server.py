@@ -11,6 +11,9 @@ Environment, read when the app is created:
   browser (the widget's host pages); they may also frame ``/embed``.
 * ``KEZHUAN_PROTECT_PAGE``: ``1``/``true`` puts the chat page behind a login whose
   password is the API key.
+
+Rate limits (``settings.rate_limit_per_minute`` / ``rate_limit_burst``, see ``ui/limits.py``)
+and the body-size limit apply to the API routes.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from ui.api import (
     install_error_handlers,
 )
 from ui.feedback import FeedbackStore
+from ui.limits import RateLimit, RateLimiter
 from ui.protocol import ChatAssistant
 from ui.web import mount_chat
 from ui.widget import build_widget_router
@@ -42,6 +46,13 @@ logger = logging.getLogger(__name__)
 API_KEY_ENV = "KEZHUAN_API_KEY"
 CORS_ENV = "KEZHUAN_CORS_ORIGINS"
 PROTECT_PAGE_ENV = "KEZHUAN_PROTECT_PAGE"
+#: Seconds an idle keep-alive connection stays open. Longer than the idle expiry of the
+#: clients (httpx and the openai client: 5 s) and of nginx upstream pools (60 s): with
+#: uvicorn's default of 5 s, the server sometimes closed a connection just as a client sent
+#: its next request on it, and under load (64 clients, the event loop late by seconds) that
+#: request failed with a dropped connection (bench/load.py at 64 clients: 7 such errors in
+#: 12 runs of 15-30 s with 5 s; none in the runs since).
+KEEP_ALIVE_SECONDS = 75
 
 API_DESCRIPTION = """
 科專助理 (kezhuan) answers questions about Taiwan MOEA technology programs from its
@@ -76,7 +87,8 @@ def create_app(
 
     Args:
         assistant: Answers questions (``assistant.Assistant`` or a test fake).
-        settings: kezhuan settings (``max_question_chars``, ``data_dir`` for feedback).
+        settings: kezhuan settings (``max_question_chars``, ``data_dir`` for feedback, and
+            ``rate_limit_per_minute``/``rate_limit_burst`` for the API's per-client limit).
         api_key: Bearer token every API route requires. ``None`` reads ``KEZHUAN_API_KEY``;
             ``""`` turns auth off.
         cors_origins: Origins allowed to call the API from browsers. ``None`` reads
@@ -118,7 +130,11 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(CatchUnexpected)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
-    # Added after the size limit, so it wraps it: even a 413 carries the CORS headers.
+    if settings.rate_limit_per_minute:
+        # Outside the size limit: oversized requests count against the client too.
+        limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        app.add_middleware(RateLimit, limiter=limiter)
+    # Added after the limits, so it wraps them: even a 413 or 429 carries the CORS headers.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=origins,
@@ -131,8 +147,11 @@ def create_app(
     app.include_router(build_widget_router(origins))
     page_auth = _page_login(key) if protect_page else None
     logger.info(
-        "Web app ready: API auth %s, CORS origins %s, chat page %s",
+        "Web app ready: API auth %s, rate limit %s, CORS origins %s, chat page %s",
         "on" if key else "off",
+        f"{settings.rate_limit_per_minute}/min (burst {settings.rate_limit_burst}) per client"
+        if settings.rate_limit_per_minute
+        else "off",
         origins or "none",
         "behind login" if page_auth else "open",
     )
@@ -185,7 +204,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     settings = settings or Settings.from_env()
     app = create_app(load_assistant(settings), settings)
     logger.info("科專助理 at http://%s:%d/ (API description at /openapi.json)", host, port)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 def app_from_env() -> FastAPI:

@@ -1,6 +1,7 @@
 """The Gradio chat page: 科專助理.
 
-Answers stream in; each finished answer shows its numbered sources (document title,
+Answers stream in (a language model's draft as it is written, when one is configured,
+replaced by the checked answer when it is done); each finished answer shows its numbered sources (document title,
 section and the passage with the quoted sentences in ``<mark>``). Clicking a marker
 ``[n]`` opens source ``n`` and scrolls to it. Follow-up questions carry the conversation
 history; thumbs up/down go to the :class:`~ui.feedback.FeedbackStore`.
@@ -25,7 +26,7 @@ from ingest.settings import Settings
 from ui.feedback import FeedbackStore
 from ui.protocol import ChatAssistant
 from ui.questions import history_from_turns
-from ui.render import new_reply_id, render_pending, render_question, render_reply
+from ui.render import escape_text, new_reply_id, render_pending, render_question, render_reply
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ CSS = """
 .kz-passage mark { background: #ffe58f; color: #1f1f1f; padding: 0 1px; border-radius: 2px; }
 .kz-file { font-size: 0.8em; opacity: 0.6; }
 .kz-flash { box-shadow: 0 0 0 3px var(--color-accent); }
+.kz-notice { font-size: 0.85em; opacity: 0.75; margin-bottom: 0.4em; }
 .kz-refusal { padding: 0.5em 0.7em; border-radius: 6px; background: var(--background-fill-secondary);
   border-left: 4px solid #8ca0b3; }
 """
@@ -99,8 +101,14 @@ def _turn(question: str, reply: Reply) -> Turn:
         "answer": reply.answer,
         "refused": reply.refused,
         "citations": data["citations"],
-        "html": render_reply(reply, new_reply_id()),
+        "html": _notice_html(reply) + render_reply(reply, new_reply_id()),
     }
+
+
+def _notice_html(reply: Reply) -> str:
+    """The reply's notice (e.g. the language model failed and the extractive answer stands in)."""
+    notice = getattr(reply, "notice", "")
+    return f'<div class="kz-notice kz-text" role="status">{escape_text(notice)}</div>' if notice else ""
 
 
 class ChatPage:

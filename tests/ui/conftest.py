@@ -245,9 +245,12 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """Settings with a temporary data folder and a short question limit."""
+    """Settings with a temporary data folder, a short question limit and no rate limit.
+
+    The tests' many requests come from one address; ``test_limits.py`` tests the limit.
+    """
     data_dir = tmp_path_factory.mktemp("kezhuan-data")
-    return Settings.from_env(environ={}, data_dir=data_dir, max_question_chars=200)
+    return Settings.from_env(environ={}, data_dir=data_dir, max_question_chars=200, rate_limit_per_minute=0)
 
 
 @pytest.fixture(scope="session")

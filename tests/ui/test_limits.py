@@ -1,0 +1,315 @@
+"""Rate limits (429 with Retry-After) and auth on every API route, found by walking the app."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from conftest import AppFactory, LiveServer
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from ingest.errors import SettingsError
+from ingest.settings import Settings
+from ui.api import API_PREFIXES
+from ui.limits import RateLimiter, TokenBucket, client_id
+
+QUESTION = "南臺灣創新園區在做什麼？"
+CHAT = "/v1/chat/completions"
+
+#: Routes outside the API that anyone may fetch, and why. A new route must either live
+#: under an API prefix (then it needs the key) or be listed here.
+PUBLIC_ROUTES = {
+    "/openapi.json": "the API description (no data)",
+    "/embed": "the widget's iframe page; it calls the API with the key it is given",
+    "/widget/{name}": "the widget's static files",
+    "/widget.js": "the widget's loader script",
+}
+#: The Gradio chat page is mounted here; it is open unless KEZHUAN_PROTECT_PAGE (tested in test_web.py).
+PAGE_MOUNT = ""
+
+#: The API routes the app is known to have: the walk must find at least these.
+KNOWN_API_ROUTES = {
+    ("POST", "/v1/chat/completions"),
+    ("GET", "/v1/models"),
+    ("POST", "/api/ask"),
+    ("POST", "/api/feedback"),
+    ("GET", "/healthz"),
+}
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# --------------------------------------------------------------------------- the bucket
+
+
+def test_bucket_allows_a_burst_then_the_average_rate() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(per_minute=60, burst=3, clock=clock)
+    assert [limiter.check("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.check("a") == pytest.approx(1.0)  # one token a second
+    clock.now += 0.5
+    assert limiter.check("a") == pytest.approx(0.5)
+    clock.now += 0.5
+    assert limiter.check("a") == 0.0
+    assert limiter.check("b") == 0.0, "another client has its own bucket"
+    clock.now += 3600
+    assert [limiter.check("a") for _ in range(4)][:3] == [0.0, 0.0, 0.0], "refills only up to the burst"
+    assert limiter.check("a") > 0
+
+
+def test_bucket_refill_is_capped() -> None:
+    bucket = TokenBucket(capacity=2, rate=1.0, tokens=0.0, updated=0.0)
+    assert bucket.take(100.0) == 0.0
+    assert bucket.tokens == pytest.approx(1.0)
+
+
+def test_limiter_memory_is_bounded() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(per_minute=60, burst=2, clock=clock, max_clients=100)
+    for i in range(1000):
+        limiter.check(f"10.0.{i // 256}.{i % 256}")
+    assert len(limiter) <= 100
+    limiter.check("busy")
+    limiter.check("busy")
+    clock.now += 10  # every other bucket has refilled and is forgotten first
+    for i in range(100):
+        limiter.check(f"new-{i}")
+    assert len(limiter) <= 100
+
+
+@pytest.mark.parametrize(("per_minute", "burst"), [(0, 5), (-1, 5), (10, 0)])
+def test_limiter_rejects_bad_values(per_minute: int, burst: int) -> None:
+    with pytest.raises(ValueError, match="per_minute|burst"):
+        RateLimiter(per_minute, burst)
+
+
+def test_client_is_the_address() -> None:
+    assert client_id({"type": "http", "client": ("203.0.113.9", 5555)}) == "203.0.113.9"
+    assert client_id({"type": "http", "client": None}) == "unknown"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_rate_limit_settings_come_from_the_environment() -> None:
+    env = {"KEZHUAN_RATE_LIMIT_PER_MINUTE": "30", "KEZHUAN_RATE_LIMIT_BURST": "5"}
+    s = Settings.from_env(environ=env)
+    assert (s.rate_limit_per_minute, s.rate_limit_burst) == (30, 5)
+    default = Settings.from_env(environ={})
+    assert default.rate_limit_per_minute > 0 and default.rate_limit_burst >= 1, "on by default"
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"KEZHUAN_RATE_LIMIT_PER_MINUTE": "-5"}, "KEZHUAN_RATE_LIMIT_PER_MINUTE=0"),
+        ({"KEZHUAN_RATE_LIMIT_BURST": "0"}, "KEZHUAN_RATE_LIMIT_BURST"),
+        ({"KEZHUAN_RATE_LIMIT_PER_MINUTE": "lots"}, "not a valid int"),
+    ],
+)
+def test_bad_rate_limit_settings_say_how_to_fix_them(env: dict[str, str], needle: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(needle)):
+        Settings.from_env(environ=env)
+
+
+# --------------------------------------------------------------------------- 429 replies
+
+
+@pytest.fixture()
+def limited(make_app: AppFactory, settings: Settings) -> Iterator[LiveServer]:
+    """A live server allowing 60 API requests a minute with bursts of 3, and CORS."""
+    app = make_app(
+        settings=settings.replace(rate_limit_per_minute=60, rate_limit_burst=3),
+        cors_origins=["http://allowed.example"],
+    )
+    with LiveServer(app) as live:
+        yield live
+
+
+def test_over_the_limit_gets_a_clear_429(limited: LiveServer) -> None:
+    with httpx.Client(base_url=limited.url, timeout=30) as http:
+        statuses = [http.post("/api/ask", json={"question": QUESTION}).status_code for _ in range(3)]
+        assert statuses == [200, 200, 200]
+        over = http.post(
+            "/api/ask", json={"question": QUESTION}, headers={"Origin": "http://allowed.example"}
+        )
+    assert over.status_code == 429
+    assert 1 <= int(over.headers["retry-after"]) <= 2
+    assert over.headers["x-ratelimit-limit"] == "60"
+    assert over.headers["access-control-allow-origin"] == "http://allowed.example", "the widget can read it"
+    error = over.json()["error"]
+    assert error["code"] == "rate_limit_exceeded" and error["type"] == "rate_limit_error"
+    for needle in (
+        "60 API requests per minute",
+        "bursts of up to 3",
+        "Retry in",
+        "KEZHUAN_RATE_LIMIT_PER_MINUTE",
+    ):
+        assert needle in error["message"]
+
+
+def test_the_limit_is_shared_by_every_api_route_but_not_health_page_or_preflight(limited: LiveServer) -> None:
+    preflight = {
+        "Origin": "http://allowed.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    with httpx.Client(base_url=limited.url, timeout=30) as http:
+        assert http.get("/v1/models").status_code == 200
+        assert http.post(CHAT, json={"messages": [{"role": "user", "content": QUESTION}]}).status_code == 200
+        assert http.post("/api/ask", content=b"{").status_code == 400  # a bad request still counts
+        assert http.get("/v1/models").status_code == 429
+        assert http.post("/api/feedback", json={}).status_code == 429
+        for _ in range(5):
+            assert http.get("/healthz").status_code == 200
+            assert http.options("/api/ask", headers=preflight).status_code == 200
+        for path in ("/", "/embed", "/widget.js"):
+            assert http.get(path).status_code == 200, path
+
+
+def test_openai_client_sees_a_rate_limit_error(limited: LiveServer) -> None:
+    client = openai.OpenAI(base_url=f"{limited.url}/v1", api_key="unused", max_retries=0, timeout=30)
+    for _ in range(3):
+        client.models.list()
+    with pytest.raises(openai.RateLimitError, match="requests per minute"):
+        client.chat.completions.create(model="kezhuan", messages=[{"role": "user", "content": QUESTION}])
+
+
+def test_wrong_keys_are_throttled_too(make_app: AppFactory, settings: Settings) -> None:
+    app = make_app(settings=settings.replace(rate_limit_per_minute=60, rate_limit_burst=3), api_key="k3y")
+    with TestClient(app) as client:
+        guesses = [client.get("/v1/models", headers={"Authorization": f"Bearer guess-{i}"}) for i in range(5)]
+    assert [r.status_code for r in guesses] == [401, 401, 401, 429, 429]
+
+
+def test_zero_turns_the_limit_off(make_app: AppFactory, settings: Settings) -> None:
+    app = make_app(settings=settings.replace(rate_limit_per_minute=0, rate_limit_burst=1))
+    with TestClient(app) as client:
+        assert all(client.get("/v1/models").status_code == 200 for _ in range(50))
+
+
+# --------------------------------------------------------------------------- auth on every route
+
+
+def walk_routes(
+    routes: list[Any], prefix: str = "", in_page: bool = False
+) -> Iterator[tuple[str, str, bool]]:
+    """Every (method, path, inside the page mount) of an app, through included routers and mounts."""
+    for route in routes:
+        included = getattr(route, "original_router", None)  # FastAPI >= 0.16x wraps included routers
+        if included is not None:
+            sub_prefix = getattr(getattr(route, "include_context", None), "prefix", "")
+            yield from walk_routes(included.routes, prefix + sub_prefix, in_page)
+        elif isinstance(route, Mount):
+            inner = route.routes or getattr(getattr(route, "app", None), "routes", [])
+            yield from walk_routes(list(inner), prefix + route.path, in_page or route.path == PAGE_MOUNT)
+        else:
+            for method in sorted(getattr(route, "methods", None) or {"GET"}):
+                if method != "HEAD":
+                    yield method, prefix + route.path, in_page
+
+
+@pytest.fixture(scope="module")
+def keyed_app(make_app: AppFactory) -> FastAPI:
+    return make_app(api_key="s3cret-key")
+
+
+def test_the_route_walk_sees_the_known_api_routes(keyed_app: FastAPI) -> None:
+    found = {(m, p) for m, p, _ in walk_routes(keyed_app.routes)}
+    assert found >= KNOWN_API_ROUTES
+
+
+def test_every_route_is_either_keyed_api_or_deliberately_public(keyed_app: FastAPI) -> None:
+    unexplained = [
+        (m, p)
+        for m, p, in_page in walk_routes(keyed_app.routes)
+        if not in_page and not p.startswith(API_PREFIXES) and p not in PUBLIC_ROUTES
+    ]
+    assert not unexplained, (
+        f"routes {unexplained} are neither under {API_PREFIXES} (which need the API key) nor in "
+        "PUBLIC_ROUTES: move them under /api/ or /v1/, or list them with the reason they may be open"
+    )
+    page_api = [
+        (m, p) for m, p, in_page in walk_routes(keyed_app.routes) if in_page and p.startswith(API_PREFIXES)
+    ]
+    assert not page_api, f"the chat page mount serves API paths without the key: {page_api}"
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        (None, "missing_api_key"),
+        ("Bearer wrong-key", "wrong_api_key"),
+        ("Bearer s3cret-keyX", "wrong_api_key"),
+        ("Bearer S3CRET-KEY", "wrong_api_key"),
+        ("Basic czNjcmV0LWtleQ==", "missing_api_key"),
+        ("s3cret-key", "missing_api_key"),
+    ],
+    ids=["missing", "wrong", "longer", "case", "basic", "no-scheme"],
+)
+def test_every_api_route_rejects_missing_and_wrong_keys(
+    keyed_app: FastAPI, header: str | None, code: str
+) -> None:
+    api_routes = [(m, p) for m, p, in_page in walk_routes(keyed_app.routes) if p.startswith(API_PREFIXES)]
+    headers = {"Authorization": header} if header else {}
+    with TestClient(keyed_app) as client:
+        for method, path in api_routes:
+            url = re.sub(r"\{[^}]+\}", "x", path)
+            for body in (
+                None,
+                {},
+                {"question": QUESTION, "messages": [{"role": "user", "content": QUESTION}]},
+            ):
+                response = client.request(method, url, json=body, headers=headers)
+                assert response.status_code == 401, (method, path, body, response.text)
+                assert response.json()["error"]["code"] == code, (method, path)
+                assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_every_api_route_accepts_the_right_key(keyed_app: FastAPI) -> None:
+    api_routes = [(m, p) for m, p, _ in walk_routes(keyed_app.routes) if p.startswith(API_PREFIXES)]
+    with TestClient(keyed_app) as client:
+        for method, path in api_routes:
+            response = client.request(method, path, json={}, headers={"Authorization": "Bearer s3cret-key"})
+            assert response.status_code != 401, (method, path)
+
+
+def test_the_key_is_compared_in_constant_time() -> None:
+    import inspect
+
+    import ui.api
+    import ui.server
+
+    for module in (ui.api, ui.server):
+        source = inspect.getsource(module)
+        assert "hmac.compare_digest" in source
+        assert not re.search(r"(api_key|credentials)\S*\s*[!=]=\s*\S*(api_key|credentials)", source)
+
+
+def test_serve_keeps_idle_connections_longer_than_clients_and_proxies_do(
+    monkeypatch: pytest.MonkeyPatch, fake: Any, settings: Settings
+) -> None:
+    import uvicorn
+
+    import ui.server
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(ui.server, "load_assistant", lambda s: fake)
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: seen.update(kwargs))
+    ui.server.serve(settings, port=18399)
+    # httpx/openai clients expire idle connections after 5 s, nginx upstream pools after 60 s.
+    assert seen["timeout_keep_alive"] > 60
