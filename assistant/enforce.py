@@ -41,6 +41,8 @@ _SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[」』）”’)]*)?
 _END_PUNCT = re.compile(r"[。！？!?]+[」』）”’)]*$")
 _LIST_LEAD = re.compile(r"^\s*(?:\d{1,2}[.、)）]\s*|[-*•・]\s+|[（(]\d{1,2}[)）]\s*)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+#: A quoted name (search form): 「學界開發產業技術計畫」.
+_QUOTED_NAME = re.compile(r"「([^「」]{2,40})」")
 _NOT_TEXT = re.compile(r"[^\w]|_", re.UNICODE)
 
 #: Character-level Simplified -> Traditional (Taiwan variants), without s2twp's phrase rewrites.
@@ -105,6 +107,7 @@ class _Span:
     grams: frozenset[str]
     numbers: frozenset[str]
     vectors: tuple[np.ndarray, ...]
+    text: str = ""  # search form, for the names a sentence must find in its quote
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,11 @@ def _bigrams(text: str) -> frozenset[str]:
 
 def _numbers(text: str) -> frozenset[str]:
     return frozenset(_NUMBER.findall(to_search_form(text)))
+
+
+def _names(text: str) -> frozenset[str]:
+    """The quoted names a sentence states (search form): 「學界開發產業技術計畫」 → 学界开发产业技术计划."""
+    return frozenset(_QUOTED_NAME.findall(to_search_form(text)))
 
 
 def _unit(vectors: Any) -> list[np.ndarray]:
@@ -317,12 +325,34 @@ class CitationEnforcer:
                         break
                     a, b = spans[k][0], spans[k + width - 1][1]
                     vecs = tuple(vectors[(i, s)] for s, _ in spans[k : k + width] if (i, s) in vectors)
-                    out.append(_Span(i, a, b, width, _bigrams(text[a:b]), _numbers(text[a:b]), vecs))
+                    out.append(
+                        _Span(
+                            i,
+                            a,
+                            b,
+                            width,
+                            _bigrams(text[a:b]),
+                            _numbers(text[a:b]),
+                            vecs,
+                            to_search_form(text[a:b]),
+                        )
+                    )
         return out
 
-    def _support(self, grams: frozenset[str], numbers: frozenset[str], vector: Any, span: _Span) -> _Support:
+    def _support(
+        self,
+        grams: frozenset[str],
+        numbers: frozenset[str],
+        vector: Any,
+        span: _Span,
+        names: frozenset[str] = frozenset(),
+    ) -> _Support:
         if not grams or not numbers <= span.numbers:
             return _Support(span, 0.0, 0.0, 0.0)  # a number the span does not state: unsupported
+        if any(name not in span.text for name in names):
+            # A program or center the span does not name: 「學界…計畫」 is not backed by the
+            # sentence about 「業界…計畫」, however many other words they share.
+            return _Support(span, 0.0, 0.0, 0.0)
         lexical = len(grams & span.grams) / len(grams)
         if vector is None or not span.vectors:
             return _Support(span, lexical, lexical, 0.0)
@@ -334,11 +364,11 @@ class CitationEnforcer:
     def _best_per_passage(
         self, body: str, vector: Any, spans: Sequence[_Span], n_passages: int
     ) -> list[_Support | None]:
-        grams, numbers = _bigrams(body), _numbers(body)
+        grams, numbers, names = _bigrams(body), _numbers(body), _names(body)
         best: list[_Support | None] = [None] * n_passages
         single: list[_Support | None] = [None] * n_passages
         for span in spans:
-            support = self._support(grams, numbers, vector, span)
+            support = self._support(grams, numbers, vector, span, names)
             current = best[span.passage]
             if current is None or support.score > current.score:
                 best[span.passage] = support

@@ -101,6 +101,14 @@ def test_a_wrong_number_is_not_supported(passages):
     assert result.dropped == ["2022年共培育60組科專新創團隊[3]。"]
 
 
+def test_a_program_the_passage_does_not_name_is_not_supported(passages):
+    # Same year, same verbs, nearly the same name: but passage 1 is about 業界, not 學界.
+    wrong = enforce_citations("自1997年啟動「學界開發產業技術計畫」[1]。", passages)
+    assert wrong.refused and wrong.citations == []
+    right = enforce_citations("自1997年啟動「業界開發產業技術計畫」[1]。", passages)
+    assert not right.refused and right.citations[0].passage_id == "p1"
+
+
 def test_a_refusal_reply_is_mapped_to_refused(passages):
     reply = "抱歉，目前的文件中找不到足以回答這個問題的資訊，所以我不作推測。"
     result = answer_with(reply, passages, refusal_text=REFUSAL_HANT)

@@ -160,7 +160,9 @@ def test_endpoint_errors_fall_back_with_a_notice(real_assistant):
 @pytest.mark.slow
 def test_a_stalled_model_falls_back_in_bounded_time(real_assistant):
     t0 = time.monotonic()
-    reply = with_llm(real_assistant, Recording(replies=["x"], calls=[], delay=20.0), timeout=0.5).ask(QUESTION)
+    reply = with_llm(real_assistant, Recording(replies=["x"], calls=[], delay=20.0), timeout=0.5).ask(
+        QUESTION
+    )
     assert time.monotonic() - t0 < 15  # not waiting for the model (generous: CI machines are busy)
     assert reply.notice and "did not answer within 0.5 s" in reply.notes["fallback"]
 
