@@ -319,11 +319,15 @@ class CitationEnforcer:
         out: list[_Span] = []
         for i, spans in enumerate(per_passage):
             text = passages[i].text
+            # A map call-out's name and city lines are labels: they prove nothing on their own.
+            labels = set(text.split("\n")[:2]) if passages[i].kind == "center" else set()
             for k in range(len(spans)):
                 for width in range(1, self.window + 1):
                     if k + width > len(spans):
                         break
                     a, b = spans[k][0], spans[k + width - 1][1]
+                    if any(text[x:y].strip() in labels for x, y in spans[k : k + width]):
+                        continue
                     vecs = tuple(vectors[(i, s)] for s, _ in spans[k : k + width] if (i, s) in vectors)
                     out.append(
                         _Span(

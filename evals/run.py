@@ -436,6 +436,7 @@ def run_eval(
     fail_under: dict[str, float] | None = None,
     progress: bool = True,
     limit: int | None = None,
+    sample_every: int | None = None,
     *,
     assistant: Any = None,
     embeddings: Any = None,
@@ -451,6 +452,8 @@ def run_eval(
         fail_under: Bars, ``metric`` (primary variant) or ``variant.metric`` to a minimum value.
         progress: Show progress bars.
         limit: Only the first ``limit`` cases of the gold file.
+        sample_every: Every unanswerable case and every ``sample_every``-th answerable one
+            (a fixed, smaller set for slow generative runs).
         assistant: An already loaded assistant (default: ``Assistant.load(settings)`` when an
             assistant variant is run).
         embeddings: Embedding model for the baseline (default: the assistant's, else loaded).
@@ -472,7 +475,12 @@ def run_eval(
         raise EvalError(f"limit must be greater than 0. Currently, limit is {limit}.")
     gold_file = Path(gold_path) if gold_path is not None else DEFAULT_GOLD_PATH
     gold = load_gold(gold_file)
+    if sample_every is not None and sample_every <= 0:
+        raise EvalError(f"sample_every must be greater than 0. Currently, sample_every is {sample_every}.")
     cases = list(gold.values())[:limit] if limit else list(gold.values())
+    if sample_every:
+        answerable = [c for c in cases if c.answerable][::sample_every]
+        cases = [c for c in cases if not c.answerable or c in answerable]
     out = Path(out_dir) if out_dir is not None else default_out_dir()
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
@@ -502,6 +510,7 @@ def run_eval(
             "cases": len(cases),
             "gold_cases": len(gold),
             "limit": limit,
+            "sample_every": sample_every,
             "primary": primary,
             "variants": names,
             "retrieval_depth": RETRIEVAL_DEPTH,
@@ -567,6 +576,13 @@ def build_parser() -> argparse.ArgumentParser:
         f"metrics: {', '.join(HIGHER_IS_BETTER)}",
     )
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N gold cases")
+    parser.add_argument(
+        "--sample-every",
+        type=int,
+        default=None,
+        metavar="K",
+        help="every unanswerable case and every K-th answerable one (for slow generative runs)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -599,6 +615,7 @@ def main(argv: list[str] | None = None) -> int:
             fail_under=bars,
             progress=not args.no_progress,
             limit=args.limit,
+            sample_every=args.sample_every,
         )
     except KezhuanError as e:
         print(f"kezhuan eval: {e}", file=sys.stderr)

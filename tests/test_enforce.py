@@ -229,3 +229,16 @@ def test_a_short_answer_sharing_words_with_the_refusal_is_not_a_refusal(passages
     assert result.notes.get("reason") != "the model refused" and not result.model_refused
     refused = enforce_citations("抱歉，目前的文件中找不到足以回答這個問題的資訊。", passages)
     assert refused.refused and refused.model_refused
+
+
+def test_a_call_out_label_is_never_the_quote(cleaned):
+    body_start = cleaned.index("南部地區為我國傳統產業重鎮")
+    body_end = cleaned.index("。", body_start) + 1
+    body = Passage("b", SOURCE, "打造產業聚落 驅動區域創新", cleaned[body_start:body_end], body_start, body_end)
+    callout = Passage(
+        "c", SOURCE, "打造產業聚落 驅動區域創新", "嘉義產業創新研發中心\n嘉義市\n食品製程及設備整合、健康保健",
+        900, 930, kind="center",
+    )  # fmt: skip
+    result = enforce_citations("嘉義產業創新研發中心[1]。", [callout, body])
+    assert not result.refused
+    assert [c.passage_id for c in result.citations] == ["b"]

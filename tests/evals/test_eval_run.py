@@ -146,6 +146,23 @@ def test_limit_and_variant_order(
     assert result.summary["run"]["cases"] == 2 and len(result.runs["hybrid"].scores) == 2
 
 
+def test_sample_keeps_every_unanswerable_and_every_kth_answerable(
+    tiny_settings: Settings, tiny_gold: Path, fake_assistant: FakeAssistant, tmp_path: Path
+) -> None:
+    from evals.dataset import load_gold
+
+    gold = list(load_gold(tiny_gold).values())
+    answerable = [c.id for c in gold if c.answerable]
+    result = run_eval(
+        tiny_settings, tiny_gold, tmp_path / "r", variants=["hybrid"], progress=False, sample_every=2,
+        assistant=fake_assistant,
+    )  # fmt: skip
+    ids = [s.id for s in result.runs["hybrid"].scores]
+    assert [i for i in ids if i in answerable] == answerable[::2]
+    assert {c.id for c in gold if not c.answerable} <= set(ids)
+    assert result.summary["run"]["sample_every"] == 2
+
+
 def test_fail_under_reports_missed_bars(
     tiny_settings: Settings, tiny_gold: Path, fake_assistant: FakeAssistant, tmp_path: Path
 ) -> None:
@@ -239,6 +256,7 @@ def test_main_exits_zero_when_bars_are_met(
         (["--fail-under", "key_facts=95"], "between 0 and 1"),
         (["--variants", "hybrid,sparse"], "Unknown variant(s) sparse"),
         (["--limit", "0"], "limit must be greater than 0"),
+        (["--sample-every", "0"], "sample_every must be greater than 0"),
     ],
 )
 def test_main_explains_bad_arguments(
