@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -33,9 +33,8 @@ from assistant.answer import (
     question_numbers,
 )
 from assistant.cite import Passage, Reply
-from assistant.enforce import EnforcedAnswer
-from assistant.generate import GenerationError, GenerativeAnswerer
 from assistant.validate import Message, validate_history, validate_question
+from ingest.errors import GenerationError
 from ingest.index import IndexStore, open_index
 from ingest.normalize import (
     ENGLISH_INTENT_WORDS,
@@ -49,6 +48,10 @@ from ingest.normalize import (
     to_simplified,
 )
 from ingest.settings import Settings
+
+if TYPE_CHECKING:  # the language-model modules load only when a generator is configured
+    from assistant.enforce import EnforcedAnswer
+    from assistant.generate import GenerativeAnswerer
 
 log = logging.getLogger(__name__)
 
@@ -542,6 +545,8 @@ class Assistant:
             yield from (piece for piece in _PIECE.findall(plan.reply.answer) if piece)
             yield self._finished(plan.reply, plan.t0)
             return
+        from assistant.enforce import EnforcedAnswer
+
         enforced: EnforcedAnswer | None = None
         try:
             for event in self.generative.stream(

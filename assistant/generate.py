@@ -34,7 +34,7 @@ from pydantic import PrivateAttr
 from assistant.answer import REFUSAL_HANT
 from assistant.cite import Passage
 from assistant.enforce import CitationEnforcer, EnforcedAnswer, traditional_characters
-from ingest.errors import KezhuanError
+from ingest.errors import GenerationError
 from ingest.normalize import _T2S, detect_script
 from ingest.settings import Settings
 
@@ -67,10 +67,6 @@ _CONNECT_ERRORS = frozenset(
 _TIMEOUT_ERRORS = frozenset(
     {"APITimeoutError", "TimeoutException", "ReadTimeout", "ConnectTimeout", "TimeoutError"}
 )
-
-
-class GenerationError(KezhuanError):
-    """The language model could not write an answer (the message says why and what to check)."""
 
 
 # -- the prompt --------------------------------------------------------------------------

@@ -25,3 +25,7 @@ class ModelLoadError(KezhuanError):
 
 class BadQuestionError(KezhuanError, ValueError):
     """A question is empty, too long or otherwise unusable."""
+
+
+class GenerationError(KezhuanError):
+    """The language model could not write an answer (the message says why and what to check)."""
