@@ -300,6 +300,8 @@ def question_facets(query: QueryTerms) -> list[tuple[str, ...]]:
 #: "How many X": the classifier and the noun counted (search form): 幾個領域 → 个, 领域.
 _HOW_MANY = re.compile(r"几([个项种类组家所间位大])?([\u4e00-\u9fff]{1,4}?)(?:[?？呢吗啊,，]|$)")
 _QUOTED = re.compile(r"「[^「」]+」")
+#: A quoted name, captured: 「東部深層海水創新研發中心」, 「學界開發產業技術計畫」.
+QUOTED_NAME = re.compile(r"「([^「」]{2,40})」")
 
 
 def enumeration_count(question: str, text: str) -> str:
@@ -436,7 +438,7 @@ def _mentions_text(text: str, forms: Sequence[str]) -> bool:
     return False
 
 
-def _labels(passage: Passage) -> set[str]:
+def callout_labels(passage: Passage) -> set[str]:
     """The name and place lines of a call-out passage: labels, not statements."""
     if passage.kind != "center":
         return set()
@@ -499,7 +501,7 @@ class ExtractiveAnswerer:
         chinese_names = [t for t in query.terms if count_cjk(t.forms[0])] if not query.cjk else []
         for rank, passage in enumerate(passages):
             context_cov = coverage(query.terms, f"{passage.section}\n{passage.text}")
-            labels = _labels(passage)
+            labels = callout_labels(passage)
             for sent in sentences(passage):
                 if sent.id in seen or sent.text in labels or len(sent.text) < MIN_EVIDENCE_CHARS:
                     continue  # a bare name or place label proves nothing on its own

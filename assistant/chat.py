@@ -23,6 +23,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.answer import (
+    QUOTED_NAME,
     REFUSAL_HANT,
     ExtractiveAnswerer,
     QueryTerms,
@@ -76,8 +77,6 @@ _BEFORE_VERB = re.compile(
 )
 #: Passages read on after the best ones for a list question (seven centers span several).
 LIST_READ_AHEAD = 4
-#: A quoted name in an answer: 「東部深層海水創新研發中心」.
-_QUOTED_NAME = re.compile(r"「([^「」]{2,30})」")
 #: Most names borrowed from the last answer for a follow-up's search.
 MAX_NAMES_FROM_ANSWER = 2
 #: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
@@ -210,7 +209,7 @@ class Assistant:
         context = " ".join(previous[-2:]) if two_back else previous[-1]
         # 「它的任務是什麼？」: "it" is most often the thing the latest answer with a name named.
         answers = [m["content"] for m in recent if m["role"] == "assistant"]
-        named = next((found for found in map(_QUOTED_NAME.findall, reversed(answers)) if found), [])
+        named = next((found for found in map(QUOTED_NAME.findall, reversed(answers)) if found), [])
         named = list(dict.fromkeys(named))[:MAX_NAMES_FROM_ANSWER]
         if named:
             context = f"{context} {' '.join(named)}"

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import opencc
 
-from assistant.answer import REFUSAL_HANT
+from assistant.answer import QUOTED_NAME, REFUSAL_HANT, callout_labels
 from assistant.cite import Citation, Passage
 from ingest.normalize import _T2S, to_search_form, to_traditional
 from ingest.split import sentence_spans
@@ -41,8 +41,6 @@ _SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[」』）”’)]*)?
 _END_PUNCT = re.compile(r"[。！？!?]+[」』）”’)]*$")
 _LIST_LEAD = re.compile(r"^\s*(?:\d{1,2}[.、)）]\s*|[-*•・]\s+|[（(]\d{1,2}[)）]\s*)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-#: A quoted name (search form): 「學界開發產業技術計畫」.
-_QUOTED_NAME = re.compile(r"「([^「」]{2,40})」")
 _NOT_TEXT = re.compile(r"[^\w]|_", re.UNICODE)
 
 #: Character-level Simplified -> Traditional (Taiwan variants), without s2twp's phrase rewrites.
@@ -135,7 +133,7 @@ def _numbers(text: str) -> frozenset[str]:
 
 def _names(text: str) -> frozenset[str]:
     """The quoted names a sentence states (search form): 「學界開發產業技術計畫」 → 学界开发产业技术计划."""
-    return frozenset(_QUOTED_NAME.findall(to_search_form(text)))
+    return frozenset(QUOTED_NAME.findall(to_search_form(text)))
 
 
 def _unit(vectors: Any) -> list[np.ndarray]:
@@ -319,8 +317,7 @@ class CitationEnforcer:
         out: list[_Span] = []
         for i, spans in enumerate(per_passage):
             text = passages[i].text
-            # A map call-out's name and city lines are labels: they prove nothing on their own.
-            labels = set(text.split("\n")[:2]) if passages[i].kind == "center" else set()
+            labels = callout_labels(passages[i])  # a bare name or city proves nothing
             for k in range(len(spans)):
                 for width in range(1, self.window + 1):
                     if k + width > len(spans):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from llm_server import ScriptedServer
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # prove nothing is fetched from a model hub
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -20,6 +22,27 @@ SEED = PROJECT_ROOT / "corpus" / "moea-doit-tech-programs-overview.txt"
 def seed_raw() -> str:
     """The raw seed document (a PDF extraction)."""
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def cleaned(seed_raw: str) -> str:
+    """The seed document's cleaned text (what quotes and offsets refer to)."""
+    from ingest.clean import clean_text
+
+    return clean_text(seed_raw).text
+
+
+@pytest.fixture(scope="module")
+def llm_server() -> Iterator[ScriptedServer]:
+    """A real OpenAI-compatible chat server on 127.0.0.1 with scripted replies (tests/llm_server.py)."""
+    with ScriptedServer() as server:
+        yield server
+
+
+@pytest.fixture()
+def server(llm_server: ScriptedServer) -> ScriptedServer:
+    """The scripted LLM server, reset for this test (tests/ui has its own ``server``: the kezhuan app)."""
+    return llm_server.reset()
 
 
 @pytest.fixture()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -20,20 +19,15 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from bench.load import free_port as bench_free_port
+
 #: Ports the test servers may use (the team shares the machine; these are ours).
 PORTS = range(18100, 18200)
 
 
 def free_port() -> int:
     """A port in :data:`PORTS` that nothing listens on right now (bound and released)."""
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
+    return bench_free_port(PORTS)
 
 
 class ScriptedServer:

@@ -12,9 +12,7 @@ from assistant.answer import REFUSAL_HANT, SentenceRecord
 from assistant.cite import Passage
 from assistant.enforce import CitationEnforcer, enforce_citations, split_draft
 from assistant.generate import GenerativeAnswerer
-from ingest.clean import clean_text
 from ingest.normalize import _T2S
-from ingest.settings import PROJECT_ROOT
 
 SOURCE = "moea-doit-tech-programs-overview.txt"
 TITLE = "經濟部科技研究發展專案（科技專案）推動概況"
@@ -25,12 +23,6 @@ PASSAGE_SPANS = [
     ("半導體及光電領域投入", "奠定產業技術升級的核心基礎。", "布局關鍵領域 創造產業價值"),
     ("此外，本部技術司透過推動「科專事業化生態系推動計畫」", "挹注產業新動能。", "推動新創事業 挹注成長動能"),
 ]
-
-
-@pytest.fixture(scope="module")
-def cleaned() -> str:
-    raw = (PROJECT_ROOT / "corpus" / SOURCE).read_text(encoding="utf-8")
-    return clean_text(raw).text
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +226,9 @@ def test_a_short_answer_sharing_words_with_the_refusal_is_not_a_refusal(passages
 def test_a_call_out_label_is_never_the_quote(cleaned):
     body_start = cleaned.index("南部地區為我國傳統產業重鎮")
     body_end = cleaned.index("。", body_start) + 1
-    body = Passage("b", SOURCE, "打造產業聚落 驅動區域創新", cleaned[body_start:body_end], body_start, body_end)
+    body = Passage(
+        "b", SOURCE, "打造產業聚落 驅動區域創新", cleaned[body_start:body_end], body_start, body_end
+    )
     callout = Passage(
         "c", SOURCE, "打造產業聚落 驅動區域創新", "嘉義產業創新研發中心\n嘉義市\n食品製程及設備整合、健康保健",
         900, 930, kind="center",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 import types
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from llm_server import ScriptedServer, free_port
+from llm_server import free_port
 
 from assistant.answer import REFUSAL_HANT
 from assistant.cite import Passage
@@ -30,17 +29,10 @@ from assistant.generate import (
     make_chat_model,
     stream_text,
 )
-from ingest.clean import clean_text
 from ingest.errors import KezhuanError
-from ingest.settings import PROJECT_ROOT
 
 SOURCE = "moea-doit-tech-programs-overview.txt"
 TITLE = "經濟部科技研究發展專案（科技專案）推動概況"
-
-
-@pytest.fixture(scope="module")
-def cleaned() -> str:
-    return clean_text((PROJECT_ROOT / "corpus" / SOURCE).read_text(encoding="utf-8")).text
 
 
 @pytest.fixture(scope="module")
@@ -191,13 +183,20 @@ class _FakeLlama:
         )
 
 
-def test_llamacpp_backend_runs_the_gguf_through_llama_cpp(tmp_path, monkeypatch, passages):
+@pytest.fixture()
+def fake_llamacpp(tmp_path, monkeypatch) -> BaseChatModel:
+    """The llamacpp backend over a stand-in ``llama_cpp`` module and a dummy GGUF file."""
     gguf = tmp_path / "model.gguf"
     gguf.write_bytes(b"GGUF")
     fake = types.ModuleType("llama_cpp")
     fake.Llama = _FakeLlama  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "llama_cpp", fake)
-    llm = make_chat_model("llamacpp", gguf_path=gguf, timeout=5)
+    monkeypatch.setattr(_FakeLlama, "loads", 0)
+    return make_chat_model("llamacpp", gguf_path=gguf, timeout=5)
+
+
+def test_llamacpp_backend_runs_the_gguf_through_llama_cpp(fake_llamacpp, passages):
+    llm = fake_llamacpp
     messages = build_messages("業界開發產業技術計畫是哪一年開始的？", passages)
     assert generate(llm, messages, timeout=5) == "回答[1]。"
     assert generate(llm, messages, timeout=5) == "回答[1]。"
@@ -228,17 +227,6 @@ def test_condense_failure_is_a_generation_error():
 
 
 # -- a real OpenAI-compatible server on 127.0.0.1 -------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[ScriptedServer]:
-    with ScriptedServer() as server:
-        yield server
-
-
-@pytest.fixture()
-def server(llm_server: ScriptedServer) -> ScriptedServer:
-    return llm_server.reset()
 
 
 def test_end_to_end_through_an_openai_compatible_server(server, passages, cleaned):
@@ -345,14 +333,8 @@ def test_streaming_through_an_openai_compatible_server(server, passages):
     assert server.requests[0]["body"]["stream"] is True
 
 
-def test_llamacpp_backend_streams(tmp_path, monkeypatch):
-    gguf = tmp_path / "model.gguf"
-    gguf.write_bytes(b"GGUF")
-    fake = types.ModuleType("llama_cpp")
-    fake.Llama = _FakeLlama  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "llama_cpp", fake)
-    llm = make_chat_model("llamacpp", gguf_path=gguf, timeout=5)
-    assert list(stream_text(llm, [SystemMessage("規則"), HumanMessage("問")], timeout=5)) == [
+def test_llamacpp_backend_streams(fake_llamacpp):
+    assert list(stream_text(fake_llamacpp, [SystemMessage("規則"), HumanMessage("問")], timeout=5)) == [
         "回",
         "答",
         "[1]",

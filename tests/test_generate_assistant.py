@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from llm_server import ScriptedServer, free_port
+from llm_server import free_port
 
 from assistant import Assistant
 from assistant.answer import REFUSAL_HANT
@@ -225,17 +225,6 @@ def test_a_missing_llama_cpp_package_falls_back_with_a_notice(real_assistant, tm
 
 
 # -- a real OpenAI-compatible server on 127.0.0.1 ------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def llm_server() -> Iterator[ScriptedServer]:
-    with ScriptedServer() as server:
-        yield server
-
-
-@pytest.fixture()
-def server(llm_server: ScriptedServer) -> ScriptedServer:
-    return llm_server.reset()
 
 
 def over_http(base: Assistant, base_url: str, timeout: float = 5.0) -> Assistant:
