@@ -78,7 +78,7 @@ _HAS_COUNT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[�
 _HAS_NAME = re.compile(r"「|」|中心|园区|计划|计画|方案|办法|技术司|经济部|机构|法人|学界|业界")
 _CONTINUES = re.compile(r"^(其次|此外|另在|另外|另於|再者|同時|並於|又在|最後)")
 _ASKS_LIST = re.compile(
-    r"哪些|哪几|有什么|有几|分别|各[是自有]|列出|不同|差别|差在|比较|\bwhich\b|\bwhat are\b"
+    r"哪些|哪几|有什么|有几|分别|各[是自有]|列出|不同|不一样|差别|差在|比较|\bwhich\b|\bwhat are\b"
 )
 
 
@@ -135,6 +135,8 @@ class Evidence:
     context_coverage: float
     score: float = 0.0
     support: float = 0.0
+    #: How much the sentence has the shape of the answer asked for (:func:`answer_shape`).
+    shape: float = 0.0
 
 
 @dataclass
@@ -217,10 +219,20 @@ def _letters(text: str) -> str:
 
 #: The noun a list question asks for: 哪些趨勢 → 趨勢 (search form; the head is the last two characters).
 _LIST_NOUN = re.compile(r"(?:哪些|哪几[个项类种大]?|有什么|什么样的)([\u4e00-\u9fff]{2,6})")
+#: The same noun named first: 七大誘因是哪些？, 重點領域有哪些？
+_LIST_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2})(?:是|有|包括|包含)哪些")
+
+
+def list_noun(question: str) -> str:
+    """The head (two characters) of the noun a list question asks for: 趨勢, 誘因, 中心 (search form)."""
+    match = _LIST_NOUN.search(question) or _LIST_NOUN_BEFORE.search(question)
+    return match.group(1)[-2:] if match else ""
+
+
 _ASKS_FULL_NAME = re.compile(r"全名|全称|完整名称|正式名称|简称|缩写|全衔|full name|stand for|abbreviat")
 #: A short name defined in the text: （簡稱技術司）, （以下稱法人執行單位）.
 _DEFINES = re.compile(r"(?:简称|以下简称|以下称)\s*[「『]?([^」』）)，。]{1,20})")
-_ASKS_REASON = re.compile(r"为什么|为何|为啥|干嘛|原因|理由|why\b")
+_ASKS_REASON = re.compile(r"为什么|为何|为啥|为了什么|为了啥|干嘛|原因|理由|why\b")
 #: A reason or purpose stated at the start of a clause: 面對…, 為提升…, 由於…, 隨著….
 _HAS_REASON = re.compile(
     r"(?:^|[,，。;；:：])(?:面对|由于|因为|鉴于|随着|为了?(?!主|重)|为因应|有鉴于)|亟需|亟须"
@@ -228,7 +240,9 @@ _HAS_REASON = re.compile(
 
 
 #: How sure each answer shape is that the sentence answers (see :func:`answer_shape`).
-SHAPE_STRENGTH = {"full_name": 1.5, "list": 0.8, "reason": 0.4}
+SHAPE_STRENGTH = {"full_name": 1.5, "list": 0.8, "reason": 0.4, "origin": 0.4}
+#: A question about how something began: 當初, 一開始 (answered by 自1979年起…).
+_ASKS_ORIGIN = re.compile(r"当初|一开始|刚开始|起初|最初|最早|起源|由来")
 
 
 def answer_shape(question: str, text: str) -> float:
@@ -236,29 +250,33 @@ def answer_shape(question: str, text: str) -> float:
 
     Shapes, surest first: for a full name, the sentence that defines the short one
     (…（簡稱技術司）); for 「哪些趨勢」, an enumeration of that noun (美中科技戰、…等趨勢);
-    for 為什麼, a clause that gives a reason or purpose.
+    for 為什麼, a clause that gives a reason or purpose; for 當初/一開始, a start (自1979年起).
     """
     norm = to_search_form(text)
     if _ASKS_FULL_NAME.search(question) and any(
         short and short in question for short in _DEFINES.findall(norm)
     ):
         return SHAPE_STRENGTH["full_name"]
-    match = _LIST_NOUN.search(question)
-    if match:
-        head = match.group(1)[-2:]
+    head = list_noun(question)
+    if head:
         for clause in re.split(r"[,，。;；:：]", norm):
             at = clause.find(head)
             if at > 0 and "、" in clause[:at]:
                 return SHAPE_STRENGTH["list"]
+    shape = 0.0
     if _ASKS_REASON.search(question) and _HAS_REASON.search(norm):
-        return SHAPE_STRENGTH["reason"]
-    return 0.0
+        shape += SHAPE_STRENGTH["reason"]
+    if _ASKS_ORIGIN.search(question) and _HAS_START.search(norm):
+        shape += SHAPE_STRENGTH["origin"]
+    return shape
 
 
 #: What joins the parallel parts of a question: 法人、業界、學界 / A跟B (search form).
 _FACET_JOIN = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")
 #: Questions that want each part answered: 分別, 各, 差在哪, 有什麼不同.
-_ASKS_EACH = re.compile(r"分别|各[是自有]|各个|差在|差别|差异|区别|不同|异同|比较|对比|differ|compare|each")
+_ASKS_EACH = re.compile(
+    r"分别|各[是自有]|各个|差在|差别|差异|区别|不同|不一样|异同|比较|对比|differ|compare|each"
+)
 #: Share of the refusal threshold a sentence naming one part of the question must reach:
 #: it names the part outright, and the answer as a whole already passed the threshold.
 FACET_SUPPORT = 0.8
@@ -480,8 +498,15 @@ class ExtractiveAnswerer:
         self.list_score_ratio = 0.7
         self.extra_score_ratio = 0.8
         self.min_gain = 0.15
+        #: A list item parallel to the best one: this share of its coverage and of its score.
+        self.parallel_coverage = 0.7
+        self.parallel_score = 0.85
         #: Bonus for a sentence shaped like the answer asked for (see :func:`answer_shape`).
         self.shape_weight = 0.5
+        self.list_items_only = True
+        self.enumeration_complete = True
+        self.facet_compounds = True
+        self.subject_share = 0.7
 
     def _dense_norm(self, sim: float, cjk: bool) -> float:
         floor = self.dense_floor if cjk else self.cross_lingual_floor
@@ -533,7 +558,7 @@ class ExtractiveAnswerer:
                     w_cov, w_ctx, w_dense, w_prior = self.weights
                     ev.score = w_cov * cov + w_ctx * context_cov + w_dense * dn + w_prior * prior + role_bonus
                     ev.support = 0.5 * max(cov, 0.8 * context_cov) + 0.5 * dn
-                    shape = answer_shape(query.question, sent.text)
+                    shape = ev.shape = answer_shape(query.question, sent.text)
                     ev.score += self.shape_weight * shape
                     if shape >= SHAPE_STRENGTH["full_name"]:
                         # The sentence that defines the very name asked about answers it.
@@ -550,6 +575,18 @@ class ExtractiveAnswerer:
                 if not _numbers_supported(query.numbers, passage.text, partial=len(query.numbers) > 1):
                     ev.support = 0.0
                 out.append(ev)
+        if out and self.subject_share:
+            # An enumeration of the noun asked for (…等領域) answers 「南臺灣創新園區投入哪些領域？」
+            # only if it is about what the question names: its sentence or passage covers
+            # nearly as much of the question as the best one does.
+            best_cov = max(max(e.coverage, e.context_coverage) for e in out)
+            for ev in out:
+                if (
+                    ev.shape == SHAPE_STRENGTH["list"]
+                    and max(ev.coverage, ev.context_coverage) < self.subject_share * best_cov
+                ):
+                    ev.score -= self.shape_weight * ev.shape
+                    ev.shape = 0.0
         out.sort(key=lambda e: -e.score)
         return out
 
@@ -657,6 +694,16 @@ class ExtractiveAnswerer:
         if not facets:
             return chosen
         out: list[Evidence] = []
+        shared = (
+            [
+                g
+                for t in query.terms
+                if t.forms not in facets and not _COUNTED.match(t.forms[0])
+                for g in t.forms
+            ]
+            if self.facet_compounds
+            else []
+        )
         for forms in facets:
             others = [f for f in facets if f != forms]
             usable = [
@@ -668,8 +715,12 @@ class ExtractiveAnswerer:
             ]
             if not usable:
                 continue
-            alone = [ev for ev in usable if not any(_mentions(ev, f) for f in others)]
-            pick = self._primary((alone or usable)[0], evidence, query.question)
+            alone = [ev for ev in usable if not any(_mentions(ev, f) for f in others)] or usable
+            # The part joined to what the question says of all of them is its full name:
+            # 學界 + 科專 → 「學界科技專案」, 生醫 + 領域 → 生醫領域.
+            compounds = [f + g for f in forms for g in shared]
+            named = [ev for ev in alone if _mentions_text(ev.sentence.text, compounds)]
+            pick = self._primary((named or alone)[0], evidence, query.question)
             if pick not in out:
                 out.append(pick)
         return out or chosen
@@ -727,21 +778,32 @@ class ExtractiveAnswerer:
         chosen = [best]
         covered = coverage(query.terms, best.sentence.context + best.sentence.text)
         wants_list = bool(_ASKS_LIST.search(query.question))
-        if wants_list:
-            head = _LIST_NOUN.search(query.question)
-            chosen += self._continuation(best, evidence, head.group(1)[-2:] if head else "", query)
+        head = list_noun(query.question) if wants_list else ""
+        # 「七大誘因是哪些？」 answered by a sentence that enumerates them (…等七大誘因): it is the list.
+        complete = self.enumeration_complete and best.shape == SHAPE_STRENGTH["list"]
+        if wants_list and not complete:
+            chosen += self._continuation(best, evidence, head, query)
+        # 「東部有哪些中心？」 answered by sentences that each introduce a 「…中心」: a further
+        # sentence must introduce one too (a call-out's mission line is not another center).
+        items_only = self.list_items_only and head in _THING_HEADS and _introduces(best.sentence.text, head)
         for ev in evidence:
-            if len(chosen) >= self.max_sentences:
+            if len(chosen) >= self.max_sentences or complete:
                 break
             if ev in chosen or ev.support < self.refusal_threshold:
                 continue
             if any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in chosen):
                 continue  # the map call-out often repeats a body sentence
+            if items_only and not _introduces(ev.sentence.text, head):
+                continue
             if ev.score < (self.list_score_ratio if wants_list else self.extra_score_ratio) * best.score:
                 continue
             joined = "\n".join(c.sentence.context + c.sentence.text for c in chosen + [ev])
             gain = coverage(query.terms, joined) - covered
-            parallel = wants_list and ev.coverage >= 0.7 * best.coverage and ev.score >= 0.85 * best.score
+            parallel = (
+                wants_list
+                and ev.coverage >= self.parallel_coverage * best.coverage
+                and ev.score >= self.parallel_score * best.score
+            )
             if gain >= self.min_gain or parallel:
                 ev = self._primary(ev, evidence, query.question)
                 if ev in chosen:

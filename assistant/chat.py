@@ -80,6 +80,8 @@ LIST_READ_AHEAD = 4
 #: Most names borrowed from the last answer for a follow-up's search.
 MAX_NAMES_FROM_ANSWER = 2
 #: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
+#: The end of a clause, after optional particles (了, 啦): 卡關了，
+_CLAUSE_END = r"[了啦啊呀喔嘛]?(?:[，,。？?！!；;]|$)"
 _GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
 _PIECE = re.compile(r"[^。！？]*[。！？]|[^。！？]+$")
 
@@ -289,7 +291,11 @@ class Assistant:
         if term not in INTENT_WORDS:
             if part_of_speech(term) not in NOMINAL_TAGS:
                 return False  # verbs and colloquialisms are paraphrase, not topic
-            if question and (self._used_as_verb(term, question) or self._straddles(term, question)):
+            if question and (
+                self._used_as_verb(term, question)
+                or self._straddles(term, question)
+                or self._predicate_of(term, question)
+            ):
                 return False
         for form in forms:
             if self.retriever.knows(form):
@@ -313,6 +319,20 @@ class Assistant:
         """
         positions = [m.start() for m in re.finditer(re.escape(term), question)]
         return bool(positions) and all(_BEFORE_VERB.search(question[:pos]) for pos in positions)
+
+    def _predicate_of(self, term: str, question: str) -> bool:
+        """Whether a "place name" ends a clause right after a known word: 研發卡關，→ a predicate.
+
+        The segmenter's dictionary tags some colloquial verbs as place names (卡關); a place
+        name does not end a clause straight after a noun (研發), a predicate does.
+        """
+        if part_of_speech(term) != "ns":
+            return False
+        for match in re.finditer(re.escape(term) + _CLAUSE_END, question):
+            before = question[: match.start()]
+            if any(len(before) >= k and self.retriever.knows(before[-k:]) for k in (2, 3, 4)):
+                return True
+        return False
 
     def _straddles(self, term: str, question: str) -> bool:
         """Whether ``term`` is a segmentation slip across a known word: 哪個中心想 → 中/心想."""

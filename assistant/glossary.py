@@ -29,21 +29,34 @@ _DEFINITION = re.compile(
     r"(?:「([^「」]{2,30})」|([^\s，。、；：「」（）]{2,12}))（(?:簡稱|简称|以下稱|以下简称|以下簡稱|以下称)([^（）]{2,16})）"
 )
 
+#: A short quoted name: 「促新創」, 「健康產業」 (longer ones are phrases the segmenter splits well).
+_SHORT_NAME = re.compile(r"「([\u4e00-\u9fff]{2,6})」")
+
 
 class Glossary:
     """Alias lookup in search form: ``aliases_of("科专") == ["科技专案", ...]``."""
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
         self._aliases: dict[str, list[str]] = {}
+        #: Short names the documents put in quotes (「促新創」), taught to the segmenter so a
+        #: question's 促新創跟育新創 splits into them (search form).
+        self.names: set[str] = set()
         for short, full in pairs:
             self.add(short, full)
 
     def add(self, short: str, full: str) -> None:
         """Make ``short`` and ``full`` aliases of each other."""
+        self._link(short, full, both_ways=True)
+
+    def refer(self, word: str, name: str) -> None:
+        """Make ``name`` an alias of ``word`` one way only (政府 → 經濟部, not back)."""
+        self._link(word, name, both_ways=False)
+
+    def _link(self, short: str, full: str, both_ways: bool) -> None:
         a, b = to_search_form(short.strip()), to_search_form(full.strip())
         if not a or not b or a == b:
             return
-        for x, y in ((a, b), (b, a)):
+        for x, y in ((a, b), (b, a)) if both_ways else ((a, b),):
             known = self._aliases.setdefault(x, [])
             if y not in known:
                 known.append(y)
@@ -62,8 +75,8 @@ class Glossary:
         return out
 
     def terms(self) -> list[str]:
-        """Every form the glossary knows (search form)."""
-        return sorted(self._aliases)
+        """Every form the glossary knows, aliases and quoted names (search form)."""
+        return sorted(set(self._aliases) | self.names)
 
     def __len__(self) -> int:
         return len(self._aliases)
@@ -76,10 +89,14 @@ class Glossary:
             for match in _DEFINITION.finditer(text):
                 full = match.group(1) or match.group(2)
                 glossary.add(match.group(3), full)
+            glossary.names.update(to_search_form(name) for name in _SHORT_NAME.findall(text))
         return glossary
 
     def merge_file(self, path: Path) -> None:
         """Add the aliases of a ``glossary.json`` (``{"aliases": {"short": ["full", ...]}}``).
+
+        An optional ``"references"`` table holds everyday words that stand for the documents'
+        names only one way: 政府 in a question means 經濟部, but 經濟部 does not mean 政府.
 
         Raises:
             KezhuanError: the file is not valid JSON of that shape.
@@ -88,11 +105,11 @@ class Glossary:
             return
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            aliases = data["aliases"]
-            for short, fulls in aliases.items():
-                for full in [fulls] if isinstance(fulls, str) else fulls:
-                    self.add(str(short), str(full))
+            for table, link in ((data["aliases"], self.add), (data.get("references", {}), self.refer)):
+                for short, fulls in table.items():
+                    for full in [fulls] if isinstance(fulls, str) else fulls:
+                        link(str(short), str(full))
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise KezhuanError(
-                f'{path}: not a valid glossary ({e}). Expected {{"aliases": {{"科專": ["科技專案"]}}}}.'
+                f'{path}: not a valid glossary ({e}). Expected {{"aliases": {{"科專": ["科技專案"]}}, "references": {{"政府": ["經濟部"]}}}}.'
             ) from e

@@ -300,3 +300,84 @@ def test_a_list_about_one_named_thing_does_not_run_on_into_the_next() -> None:
     region = _query("中部有哪些中心？", [("中部", 2.0), ("中心", 1.0)])
     ev = answerer.score(region, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
     assert [c.quote for c in answerer.compose(region, ev).citations] == texts
+
+
+def test_glossary_references_point_one_way_and_quoted_short_names_are_words(tmp_path) -> None:
+    path = tmp_path / "glossary.json"
+    path.write_text('{"aliases": {}, "references": {"政府": ["經濟部"]}}', encoding="utf-8")
+    glossary = Glossary()
+    glossary.merge_file(path)
+    assert glossary.aliases_of("政府") == ["经济部"]
+    assert glossary.aliases_of("经济部") == []  # a passage's 經濟部 does not mean 政府
+    found = Glossary.from_texts(["以「促新創」與「育新創」型態計畫，推動「科研成果價值創造計畫」"])
+    assert {"促新创", "育新创"} <= set(found.terms())
+    assert "科研成果价值创造计划" not in found.terms()  # long names split well on their own
+
+
+def test_a_sentence_that_enumerates_the_list_asked_for_is_the_whole_answer() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=3)
+    texts = [
+        "新創專章提供免公告、免報部、股權獎勵等七大誘因。",
+        "此外，技術司推動生態系計畫，提供新創誘因。",
+    ]
+    records = _records(texts, [[1, 0.1], [1, 0.2]])
+    passage = _passage("p1", "".join(texts))
+    for question in ("新創專章的七大誘因是哪些？", "新創專章有哪些誘因？"):
+        query = _query(question, [("新创", 1.0), ("专章", 2.0), ("诱因", 2.0)])
+        ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+        assert [c.quote for c in answerer.compose(query, ev).citations] == texts[:1], question
+    answerer.enumeration_complete = False  # the rule, switched off, lets the next sentence on
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert len(answerer.compose(query, ev).citations) == 2
+
+
+def test_an_enumeration_about_something_else_is_not_the_list_asked_for() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=1)
+    texts = [
+        "技術司布局半導體、材化、生醫等領域。",
+        "在臺南市推動「南臺灣創新園區」，投入「綠能」、「軟體研發」。",
+    ]
+    records = _records(texts, [[1, 0], [1, 0.05]])
+    passages = [_passage(f"p{i}", t) for i, t in enumerate(texts)]
+    by_id = {p.id: [r] for p, r in zip(passages, records, strict=True)}
+    query = _query(
+        "南臺灣創新園區投入哪些研發領域？", [("南台湾", 3.0), ("创新园区", 2.0), ("投入", 1.0), ("领域", 1.0)]
+    )
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), passages, lambda p: by_id[p.id])
+    assert answerer.compose(query, ev).citations[0].quote == texts[1]
+    answerer.subject_share = 0.0  # without the rule the enumeration of 領域 wins on its shape
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), passages, lambda p: by_id[p.id])
+    assert answerer.compose(query, ev).citations[0].quote == texts[0]
+
+
+def test_each_part_is_answered_by_its_full_name_when_the_question_gives_it() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=2)
+    texts = [
+        "學研雙引擎計畫導入科專技術與學界能量。",  # names 學界 and 科專, but not 學界科專
+        "法人科專鼓勵法人衍生新創。",
+        "學界科專引導學界研發能量投入產業。",
+    ]
+    records = _records(texts, [[1, 0], [1, 0.1], [1, 0.3]])
+    passage = _passage("p1", "".join(texts))
+    query = _query("法人、學界兩種科專差在哪？", [("法人", 1.0), ("学界", 1.0), ("科专", 1.0)])
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert [c.quote for c in answerer.compose(query, ev).citations] == texts[1:]
+    answerer.facet_compounds = False
+    assert [c.quote for c in answerer.compose(query, ev).citations] == [texts[1], texts[0]]
+
+
+def test_a_list_of_centers_takes_only_sentences_that_introduce_one() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=3)
+    texts = [
+        "在花蓮縣推動「東部產業技術服務中心」。",
+        "東部中心輔導東部微型企業發展關鍵技術。",  # a call-out's mission line: no other center
+        "在臺東縣推動「東部深層海水創新研發中心」。",
+    ]
+    records = _records(texts, [[1, 0], [1, 0.01], [1, 0.3]])
+    passages = [_passage(f"p{i}", t) for i, t in enumerate(texts)]
+    by_id = {p.id: [r] for p, r in zip(passages, records, strict=True)}
+    query = _query("東部有哪些中心？", [("东部", 2.0), ("中心", 1.0)])
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), passages, lambda p: by_id[p.id])
+    assert [c.quote for c in answerer.compose(query, ev).citations] == [texts[0], texts[2]]
+    answerer.list_items_only = False
+    assert [c.quote for c in answerer.compose(query, ev).citations] == texts

@@ -195,6 +195,8 @@ COLLOQUIAL = [
     ("哪個中心想做健康保健？", "嘉義"),  # 中心想 is 中心 + 想, not the noun 心想
     ("拿到國際獎的團隊有幾組？", "5組"),  # 國際獎 shortens 國際新創奬項
     ("技術司的全稱是什麼？", "產業技術司"),  # the sentence that defines the short name
+    ("我們中小企業研發卡關了，有計畫能幫忙嗎？", "學研雙引擎"),  # 卡關 (tagged a place) ends a clause
+    ("政府一開始推科專是為了什麼？", "產業技術水準"),  # 政府 means 經濟部; 一開始 wants the start
 ]
 
 
@@ -222,3 +224,11 @@ def test_a_comparison_cites_each_side(real_assistant) -> None:
     assert not reply.refused
     assert "1997" in reply.answer and "2001" in reply.answer
     assert len(reply.citations) == 2
+
+
+def test_a_comparison_of_kinds_cites_each_kind_by_its_full_name(real_assistant) -> None:
+    reply = real_assistant.ask("業界、學界科專有什麼不一樣？")
+    assert not reply.refused
+    quotes = [c.quote for c in reply.citations]
+    assert len(quotes) == 2
+    assert "「業界科技專案」" in quotes[0] and "「學界科技專案」" in quotes[1]
