@@ -218,7 +218,7 @@ def _letters(text: str) -> str:
 
 
 #: The noun a list question asks for: 哪些趨勢 → 趨勢 (search form; the head is the last two characters).
-_LIST_NOUN = re.compile(r"(?:哪些|哪几[个项类种大]?|有什么|什么样的)([\u4e00-\u9fff]{2,6})")
+_LIST_NOUN = re.compile(r"(?:哪些|哪?几[个项类种大]?|有什么|什么样的)([\u4e00-\u9fff]{2,6})")
 #: The same noun named first: 七大誘因是哪些？, 重點領域有哪些？
 _LIST_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2})(?:是|有|包括|包含)哪些")
 
@@ -775,10 +775,23 @@ class ExtractiveAnswerer:
             return self._write([best, *items], support, diagnostics, convert, lead=tally)
 
         best = self._primary(best, evidence, query.question)
-        chosen = [best]
-        covered = coverage(query.terms, best.sentence.context + best.sentence.text)
         wants_list = bool(_ASKS_LIST.search(query.question))
         head = list_noun(query.question) if wants_list else ""
+        if head in _THING_HEADS and self.list_items_only and not _introduces(best.sentence.text, head):
+            # 「中部有哪些中心？」: the list starts at a sentence that introduces one, not at a
+            # call-out's mission line.
+            first = next(
+                (
+                    ev
+                    for ev in evidence
+                    if ev.support >= self.refusal_threshold and _introduces(ev.sentence.text, head)
+                ),
+                None,
+            )
+            if first is not None and first.score >= self.list_score_ratio * best.score:
+                best = first
+        chosen = [best]
+        covered = coverage(query.terms, best.sentence.context + best.sentence.text)
         # 「七大誘因是哪些？」 answered by a sentence that enumerates them (…等七大誘因): it is the list.
         complete = self.enumeration_complete and best.shape == SHAPE_STRENGTH["list"]
         if wants_list and not complete:

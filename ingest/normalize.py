@@ -152,6 +152,11 @@ def words(text: str) -> list[str]:
 _LEADING_CONNECTIVE = re.compile(r"^\s*(那麼|那么|那|還有|还有|另外|然後|然后|所以|請問|请问)")
 
 
+def _all_function(word: str) -> bool:
+    """A word glued from function characters only: 是從, 就是, 對於 (each a stopword alone)."""
+    return len(word) > 1 and all(c in STOPWORDS for c in word)
+
+
 def content_terms(text: str) -> list[str]:
     """Words that carry meaning: segmented words minus stopwords and single characters.
 
@@ -159,7 +164,7 @@ def content_terms(text: str) -> list[str]:
     ``生医``. Single characters are kept only when the text has no longer terms.
     """
     cut = words(_LEADING_CONNECTIVE.sub("", text))
-    terms = [w for w in cut if w not in STOPWORDS and w not in FRAME_WORDS]
+    terms = [w for w in cut if w not in STOPWORDS and w not in FRAME_WORDS and not _all_function(w)]
     long_terms = [w for w in terms if len(w) > 1]
     return long_terms if long_terms else terms
 

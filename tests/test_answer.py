@@ -381,3 +381,20 @@ def test_a_list_of_centers_takes_only_sentences_that_introduce_one() -> None:
     assert [c.quote for c in answerer.compose(query, ev).citations] == [texts[0], texts[2]]
     answerer.list_items_only = False
     assert [c.quote for c in answerer.compose(query, ev).citations] == texts
+
+
+def test_a_list_of_centers_starts_at_a_center_not_at_a_mission_line() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=3)
+    texts = [
+        "結合中部區域產學研能量，協助中部中心開創新產業。",  # a call-out's mission line, best match
+        "於南投市推動「經濟部中臺灣創新園區」。",
+        "在苗栗縣設立「苗栗產業創新推動中心」，帶動中部。",
+    ]
+    records = _records(texts, [[1, 0], [1, 0.3], [1, 0.4]])
+    passages = [_passage(f"p{i}", t) for i, t in enumerate(texts)]
+    by_id = {p.id: [r] for p, r in zip(passages, records, strict=True)}
+    query = _query("中部有哪些中心？", [("中部", 2.0), ("中心", 1.0)])
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), passages, lambda p: by_id[p.id])
+    assert ev[0].sentence.text == texts[0]
+    quotes = [c.quote for c in answerer.compose(query, ev).citations]
+    assert quotes[0] != texts[0] and texts[0] not in quotes
