@@ -401,6 +401,11 @@ _GENERIC_NAME_WORDS = _THING_HEADS | {
 }
 
 
+def thing_names(text: str) -> list[str]:
+    """The quoted names of things (「…中心」, 「…計畫」) in ``text``, as written, in order."""
+    return [name for name in QUOTED_NAME.findall(text) if _THING.fullmatch(f"「{to_search_form(name)}」")]
+
+
 def _things(text: str) -> list[str]:
     """The quoted names of things in a sentence (search form)."""
     return [m.group(0) for m in _THING.finditer(to_search_form(text))]

@@ -32,6 +32,7 @@ from assistant.answer import (
     asks_for_list,
     is_chinese,
     question_numbers,
+    thing_names,
 )
 from assistant.cite import Passage, Reply
 from assistant.validate import Message, validate_history, validate_question
@@ -68,7 +69,11 @@ _FOLLOW_UP = re.compile(
 _SPACE = re.compile(r"\s+")
 _SWAP = re.compile(
     r"^(?:那麼|那么|那|還有|还有|至於|至于|换成|換成)\s*(.{1,16}?)\s*(?:呢|咧|又如何|又怎样|又怎樣)[？?。.!！]*$"
+    r"|^([^\s，,。？?]{1,8}?)\s*(?:呢|咧)[？?。.!！]*$"
 )
+#: 「第二個的重點是什麼？」: the n-th thing the latest answer named.
+_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]|\d{1,2})\s*[個个項项家間间所]")
+_CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
 #: Weight (times the IDF) of a question word no document uses under any alias (a paraphrase).
 PARAPHRASE_WEIGHT = 0.3
 #: What comes right before a verb (search form): a modal or an adverb (要牽線, 怎麼形容).
@@ -104,6 +109,11 @@ class _Plan:
     history: list[Message]
     passages: list[Passage] = field(default_factory=list)
     t0: float = 0.0
+
+
+def _ordinal_number(text: str) -> int:
+    """1 for 一 or 1, up to 十 (10) or two digits."""
+    return int(text) if text.isdigit() else _CHINESE_DIGITS.get(text, 0)
 
 
 class Assistant:
@@ -203,7 +213,11 @@ class Assistant:
         previous = [m["content"] for m in recent if m["role"] == "user"]
         if not previous:
             return question, ""
-        swapped = self._swap_topic(question, previous[-1])
+        # 「那機械呢？」 then 「運輸呢？」: each swap applies to the question the last one stood for.
+        stood_for = previous[0]
+        for earlier in previous[1:]:
+            stood_for = self._swap_topic(earlier, stood_for) or earlier
+        swapped = self._swap_topic(question, stood_for)
         if swapped:
             return swapped, ""
         # A follow-up of a follow-up ("重點是什麼？" then "它的任務呢？") needs the turn before too.
@@ -212,7 +226,11 @@ class Assistant:
         # 「它的任務是什麼？」: "it" is most often the thing the latest answer with a name named.
         answers = [m["content"] for m in recent if m["role"] == "assistant"]
         named = next((found for found in map(QUOTED_NAME.findall, reversed(answers)) if found), [])
-        named = list(dict.fromkeys(named))[:MAX_NAMES_FROM_ANSWER]
+        named = list(dict.fromkeys(named))
+        ordinal = _ORDINAL.search(question)
+        n = _ordinal_number(ordinal.group(1)) if ordinal else 0
+        things = [name for name in named if thing_names(f"「{name}」")] or named
+        named = things[n - 1 : n] if 0 < n <= len(things) else named[:MAX_NAMES_FROM_ANSWER]
         if named:
             context = f"{context} {' '.join(named)}"
         return f"{context} {question}".strip(), context
@@ -222,7 +240,7 @@ class Assistant:
         match = _SWAP.match(question.strip())
         if not match:
             return ""
-        new_topic = to_search_form(match.group(1)).rstrip("的")
+        new_topic = to_search_form(match.group(1) or match.group(2)).rstrip("的")
         new_terms = content_terms(new_topic)
         if not new_terms:
             return ""

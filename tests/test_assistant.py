@@ -232,3 +232,31 @@ def test_a_comparison_of_kinds_cites_each_kind_by_its_full_name(real_assistant) 
     quotes = [c.quote for c in reply.citations]
     assert len(quotes) == 2
     assert "「業界科技專案」" in quotes[0] and "「學界科技專案」" in quotes[1]
+
+
+def test_a_chain_of_short_follow_ups_swaps_the_topic_each_time(real_assistant) -> None:
+    history = [
+        {"role": "user", "content": "生醫領域在做什麼？"},
+        {"role": "assistant", "content": "生醫領域布局高值利基新藥及創新高值醫材[1]。"},
+        {"role": "user", "content": "那機械呢？"},
+        {"role": "assistant", "content": "機械領域投入智慧感測與控制[1]。"},
+    ]
+    reply = real_assistant.ask("運輸呢？", history=history)
+    assert not reply.refused
+    assert "运输领域" in reply.search_query and "机械" not in reply.search_query
+    assert reply.citations[0].quote.startswith("運輸領域")
+
+
+def test_an_ordinal_follow_up_means_that_item_of_the_last_answer(real_assistant) -> None:
+    history = [
+        {"role": "user", "content": "東部有哪些中心？"},
+        {
+            "role": "assistant",
+            "content": "花蓮縣推動「東部產業技術服務中心」，以「生活工藝」為研發主軸[1]。"
+            "此外，在臺東縣推動「東部深層海水創新研發中心」[2]。",
+        },
+    ]
+    reply = real_assistant.ask("第二個的重點是什麼？", history=history)
+    assert not reply.refused
+    assert "東部深層海水創新研發中心" in reply.search_query
+    assert "東部深層海水創新研發中心" in reply.citations[0].quote
