@@ -49,7 +49,7 @@ _INJECTION = re.compile(
 _ASKS_TIME = re.compile(r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一天|日期|\bwhen\b|what year|which year")
 _ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队]|how many|how much|总共|一共")
 _ASKS_PLACE = re.compile(
-    r"(?<![差归加推])在哪(?!个领域|些领域|一个领域)|哪个县|哪个市|哪个城市|哪些县市|位于|设在哪|\bwhere\b"
+    r"(?<![差归加推])在哪(?!个领域|些领域|一个领域)|哪个县|哪个市|哪个城市|哪些县市|哪个地方|什么地方|位于|设在哪|\bwhere\b"
 )
 _HAS_PLACE = re.compile(r"县|(?<!城)市(?![场值])|[乡镇](?!定)|位于")
 # What a call-out line is (see ingest.split): its role, and the words that ask for it.
