@@ -85,6 +85,8 @@ LIST_READ_AHEAD = 4
 #: Most names borrowed from the last answer for a follow-up's search.
 MAX_NAMES_FROM_ANSWER = 2
 #: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
+#: Characters that make a word for people or kinds out of another: 觀光業, 業者, 學界.
+_SUFFIXES = frozenset("业者界员们类型性化式")
 #: The end of a clause, after optional particles (了, 啦): 卡關了，
 _CLAUSE_END = r"[了啦啊呀喔嘛]?(?:[，,。？?！!；;]|$)"
 _GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
@@ -315,6 +317,8 @@ class Assistant:
                 or self._predicate_of(term, question)
             ):
                 return False
+            if self._composed(term):
+                return False
         for form in forms:
             if self.retriever.knows(form):
                 return False
@@ -337,6 +341,18 @@ class Assistant:
         """
         positions = [m.start() for m in re.finditer(re.escape(term), question)]
         return bool(positions) and all(_BEFORE_VERB.search(question[:pos]) for pos in positions)
+
+    def _composed(self, term: str) -> bool:
+        """Whether a word is two words the documents know (研究+成果), or one plus a suffix (觀光+業).
+
+        Such a word says nothing new about the topic; the question's other words decide.
+        """
+        knows = self.retriever.knows
+        if len(term) == 4 and count_cjk(term) == 4:
+            return knows(term[:2]) and knows(term[2:])
+        if len(term) == 3 and count_cjk(term) == 3:
+            return term[-1] in _SUFFIXES and knows(term[:2])
+        return False
 
     def _predicate_of(self, term: str, question: str) -> bool:
         """Whether a "place name" ends a clause right after a known word: 研發卡關，→ a predicate.

@@ -70,7 +70,10 @@ class Glossary:
         norm = to_search_form(text)
         out: list[str] = []
         for key, values in self._aliases.items():
-            if key in norm:
+            if key in norm and (
+                not key.isascii() or re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", norm)
+            ):
+                # An English key is a word of its own: "ai" is not the ai of "taiwan".
                 out.extend(v for v in values if v not in norm and v not in out)
         return out
 

@@ -312,6 +312,9 @@ def test_glossary_references_point_one_way_and_quoted_short_names_are_words(tmp_
     found = Glossary.from_texts(["以「促新創」與「育新創」型態計畫，推動「科研成果價值創造計畫」"])
     assert {"促新创", "育新创"} <= set(found.terms())
     assert "科研成果价值创造计划" not in found.terms()  # long names split well on their own
+    english = Glossary([("AI", "人工智慧")])
+    assert english.expand("AI研發是哪個領域？") == ["人工智慧"]
+    assert english.expand("When did Taiwan's MOEA start?") == []  # the "ai" of "taiwan" is no word
 
 
 def test_a_sentence_that_enumerates_the_list_asked_for_is_the_whole_answer() -> None:

@@ -197,6 +197,9 @@ COLLOQUIAL = [
     ("技術司的全稱是什麼？", "產業技術司"),  # the sentence that defines the short name
     ("我們中小企業研發卡關了，有計畫能幫忙嗎？", "學研雙引擎"),  # 卡關 (tagged a place) ends a clause
     ("政府一開始推科專是為了什麼？", "產業技術水準"),  # 政府 means 經濟部; 一開始 wants the start
+    ("學術界的研究成果怎麼變成產品？", "學術界"),  # 研究成果 is 研究 + 成果, no unknown topic
+    ("花蓮的觀光業者可以找誰？", "東部產業技術服務中心"),  # 觀光業 is 觀光 + 業
+    ("新創團隊拿到多少投資？", "8.29億"),  # 多少投資 asks for money
 ]
 
 
