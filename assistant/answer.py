@@ -47,7 +47,9 @@ _INJECTION = re.compile(
 
 # Answer types, matched on the question and on the evidence (both in search form).
 _ASKS_TIME = re.compile(r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一天|日期|\bwhen\b|what year|which year")
-_ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队]|how many|how much|总共|一共")
+_ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队件]|how many|how much|总共|一共")
+#: 「幾件」, 「幾家」: counts of things a text states with that very classifier (12件, 3家).
+_ASKS_COUNTED = re.compile(r"(?<!哪)几([件家位名笔次所间])")
 _ASKS_PLACE = re.compile(
     r"(?<![差归加推])在哪(?!个领域|些领域|一个领域)|哪个县|哪个市|哪个城市|哪些县市|哪个地方|什么地方|位于|设在哪|\bwhere\b"
 )
@@ -200,6 +202,9 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
     if _ASKS_TIME.search(question) and _ASKS_START.search(question) and not _HAS_START.search(text):
         return False
     if _ASKS_COUNT.search(question) and not _HAS_COUNT.search(text):
+        return False
+    counted = _ASKS_COUNTED.search(question)
+    if counted and not re.search(rf"(?:\d|[一二两三四五六七八九十百千])\s*{counted.group(1)}", text):
         return False
     if _ASKS_DURATION.search(question) and not _HAS_DURATION.search(text):
         return False

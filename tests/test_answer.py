@@ -63,6 +63,9 @@ def test_answer_types() -> None:
     assert answer_type_ok(q("中心設在哪裡？"), "另在高雄市設立")
     assert not answer_type_ok(q("補助多少錢？"), "鼓勵企業投入創新研發")
     assert not answer_type_ok(q("那16家叫什麼名字？"), "16組完成公司設立")
+    # 幾件 / 幾家 are answered by a number with that very classifier
+    assert not answer_type_ok(q("學界科專每年補助幾件？"), "自2001年實施學界計畫")
+    assert answer_type_ok(q("學界科專每年補助幾件？"), "每年補助約120件")
 
 
 def test_best_sentence_is_cited_with_its_exact_offsets() -> None:
