@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.cite import Citation, Passage
-from ingest.normalize import count_cjk, to_search_form, to_traditional
+from ingest.normalize import PLACE_TAGS, count_cjk, part_of_speech, to_search_form, to_traditional
 
 #: Shown when the documents do not hold the answer.
 REFUSAL_HANT = (
@@ -426,6 +426,17 @@ def _named_things(first: Evidence, query: QueryTerms | None) -> set[str]:
     return {f for f in forms if any(f in thing and f != thing.strip("「」") for thing in things)}
 
 
+def _same_kind(thing: str, head: str) -> bool:
+    """Whether a quoted thing (「…園區」) is of the kind ``head`` (中心 and 園區 are one kind)."""
+    kind = _THING.fullmatch(thing)
+    return bool(kind) and _FAMILY.get(kind.group(1), kind.group(1)) == _FAMILY.get(head, head)
+
+
+def _is_place(word: str, text: str) -> bool:
+    """Whether ``word`` names a place: a region (中部, 東部) or a county or city of ``text`` (苗栗縣)."""
+    return part_of_speech(word) in PLACE_TAGS or bool(re.search(re.escape(word) + "[县市]", text))
+
+
 def _introduces(text: str, head: str) -> bool:
     """Whether a sentence introduces another of the things a list question asks for (``head``, search form)."""
     norm = to_search_form(text)
@@ -647,8 +658,17 @@ class ExtractiveAnswerer:
         if head in _PLACE_HEADS:
             if len(_HAS_PLACE.findall(to_search_form(first.sentence.text))) >= 2:
                 head = ""  # the first sentence names the places itself
-        elif "、" in first.sentence.text:
-            head = ""  # the first sentence enumerates the list itself
+        elif len([t for t in _things(first.sentence.text) if _same_kind(t, head)]) >= 2:
+            head = ""  # the first sentence names the things itself
+        # The place the question asks about, as the first sentence names it too (中部 in
+        # 「中部有哪些中心？」): a sentence that introduces a thing without going on (其次…)
+        # must name it as well, or the text has moved on to another place (南部地區…).
+        said_first = to_search_form(first.sentence.context + first.sentence.text)
+        anchors = [
+            t.forms
+            for t in (query.terms if query else ())
+            if any(f in said_first for f in t.forms) and _is_place(t.forms[0], said_first)
+        ]
         while len(out) < MAX_LIST_SENTENCES - 1:
             nxt = next(
                 (
@@ -663,8 +683,12 @@ class ExtractiveAnswerer:
             things = _things(nxt.sentence.text)
             if named and things and not any(f in t for f in named for t in things):
                 return out
-            if not (_CONTINUES.match(nxt.sentence.text) or (head and _introduces(nxt.sentence.text, head))):
-                return out
+            if not _CONTINUES.match(nxt.sentence.text):
+                if not (head and _introduces(nxt.sentence.text, head)):
+                    return out
+                said = to_search_form(nxt.sentence.context + nxt.sentence.text)
+                if anchors and not any(f in said for forms in anchors for f in forms):
+                    return out
             out.append(nxt)
             current = nxt
         return out

@@ -71,6 +71,12 @@ _SWAP = re.compile(
     r"^(?:那麼|那么|那|還有|还有|至於|至于|换成|換成)\s*(.{1,16}?)\s*(?:呢|咧|又如何|又怎样|又怎樣)[？?。.!！]*$"
     r"|^([^\s，,。？?]{1,8}?)\s*(?:呢|咧)[？?。.!！]*$"
 )
+#: Words that point at a thing named earlier: 它, 該中心, 那個 (not 其中, "among them").
+_POINTER = re.compile(r"它們|它们|它|該中心|该中心|該計畫|该计划|該園區|该园区|這個|这个|那個|那个")
+#: 「第二個」 as a phrase to replace.
+_ORDINAL_PHRASE = re.compile(
+    r"第\s*(?:[一二三四五六七八九十]|\d{1,2})\s*[個个項项家間间所](?:中心|園區|园区|計畫|计划)?"
+)
 #: 「第二個的重點是什麼？」: the n-th thing the latest answer named.
 _ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]|\d{1,2})\s*[個个項项家間间所]")
 _CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
@@ -201,6 +207,35 @@ class Assistant:
         # Few words the corpus knows: too little to search on alone.
         known = [t for t in content_terms(question) if t in self.retriever.bm25.vocab]
         return len(known) <= 1 and len(_SPACE.sub("", question)) <= 10
+
+    def resolve_reference(self, question: str, history: Sequence[Message]) -> str:
+        """The question with 它 / 那個 / 第二個 replaced by the one thing it points at, if known.
+
+        The thing is one of the 「…中心」/「…計畫」 the latest answer that names any named: the
+        n-th for 第n個, the one whose name holds a word of the question (嘉義那個), or the only
+        one. ``它跟業界科專差在哪？`` after an answer about 「法人科技專案」 becomes
+        ``法人科技專案跟業界科專差在哪？``, a question that stands on its own.
+        """
+        recent = list(history)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        pointer = _POINTER.search(question) or _ORDINAL_PHRASE.search(question)
+        if not pointer or not self.is_follow_up(question, recent):
+            return question
+        answers = [m["content"] for m in recent if m["role"] == "assistant"]
+        things = next((found for found in map(thing_names, reversed(answers)) if found), [])
+        things = list(dict.fromkeys(things))
+        ordinal = _ORDINAL.search(question)
+        n = _ordinal_number(ordinal.group(1)) if ordinal else 0
+        words = [w for w in content_terms(question) if len(w) >= 2]
+        matching = [t for t in things if any(w in to_search_form(t) for w in words)]
+        if 0 < n <= len(things):
+            referent = things[n - 1]
+        elif len(matching) == 1:
+            referent = matching[0]
+        elif len(things) == 1 and not matching:
+            referent = things[0]
+        else:
+            return question
+        return question[: pointer.start()] + referent + question[pointer.end() :]
 
     def search_query(self, question: str, history: Sequence[Message]) -> tuple[str, str]:
         """The text to search with, and the context it borrowed from earlier turns ("" if none).
@@ -423,7 +458,8 @@ class Assistant:
         mode: str | None = None,
     ) -> list[Passage]:
         """Passages for a question (with follow-up context), best first."""
-        query, _ = self.search_query(question, validate_history(history))
+        messages = validate_history(history)
+        query, _ = self.search_query(self.resolve_reference(question, messages), messages)
         return self.retriever.search(query, k=k, mode=mode)
 
     # -- answering -----------------------------------------------------------------------
@@ -458,13 +494,14 @@ class Assistant:
         t0 = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         messages = validate_history(history)
-        query, context = self.search_query(question, messages)
+        resolved = self.resolve_reference(question, messages)
+        query, context = self.search_query(resolved, messages)
         condensed = self._condense(question, messages)
         if condensed:
             query, context = condensed, condensed
         vector = self.embeddings.embed_query(query)
         passages = self.retriever.search(query, mode=mode, vector=vector)
-        terms = self.query_terms(question, context)
+        terms = self.query_terms(resolved, context)
         qvec = np.asarray(vector, np.float32)
         evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         if evidence and asks_for_list(terms.question):

@@ -84,6 +84,9 @@ ENGLISH_INTENT_WORDS = {
     "weather": "天气",
 }
 
+#: Part-of-speech tags (jieba) of place names and of localities (中部, 東部).
+PLACE_TAGS = frozenset({"ns", "f", "s"})
+
 #: Part-of-speech tags (jieba) of nouns, names and abbreviations.
 NOMINAL_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "j"})
 

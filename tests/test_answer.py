@@ -404,3 +404,21 @@ def test_a_list_of_centers_starts_at_a_center_not_at_a_mission_line() -> None:
     assert ev[0].sentence.text == texts[0]
     quotes = [c.quote for c in answerer.compose(query, ev).citations]
     assert quotes[0] != texts[0] and texts[0] not in quotes
+
+
+def test_a_list_about_one_region_stops_where_the_text_moves_to_another() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=1)
+    texts = [
+        "為推動中部產業，在苗栗縣設立「苗栗產業創新推動中心」。",
+        "此外，於南投市推動「經濟部中臺灣創新園區」。",
+        "南部地區為產業重鎮，於嘉義市推動「嘉義產業創新研發中心」。",
+    ]
+    records = _records(texts, [[1, 0], [1, 0.2], [1, 0.3]])
+    passage = _passage("p1", "".join(texts))
+    regional = _query("中部有哪些中心？", [("中部", 2.0), ("中心", 1.0)])
+    ev = answerer.score(regional, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert [c.quote for c in answerer.compose(regional, ev).citations] == texts[:2]
+    # without a place in the question the list runs on through every center introduced
+    everywhere = _query("技術司設了哪些中心？", [("技术司", 1.0), ("中心", 1.0)])
+    ev = answerer.score(everywhere, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert [c.quote for c in answerer.compose(everywhere, ev).citations] == texts

@@ -267,3 +267,33 @@ def test_an_ordinal_follow_up_means_that_item_of_the_last_answer(real_assistant)
     assert not reply.refused
     assert "東部深層海水創新研發中心" in reply.search_query
     assert "東部深層海水創新研發中心" in reply.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    ("answer", "question", "resolved"),
+    [
+        # the only thing the last answer named
+        (
+            "在推動「法人科技專案」上，鼓勵財團法人[1]。",
+            "它跟業界科專差在哪？",
+            "法人科技專案跟業界科專差在哪？",
+        ),
+        # the one whose name holds a word of the question
+        (
+            "苗栗縣設立「苗栗產業創新推動中心」[1]。於嘉義市推動「嘉義產業創新研發中心」[2]。",
+            "嘉義那個的重點是什麼？",
+            "嘉義嘉義產業創新研發中心的重點是什麼？",
+        ),
+        # several and nothing to choose by: left as asked
+        (
+            "苗栗縣設立「苗栗產業創新推動中心」[1]。於嘉義市推動「嘉義產業創新研發中心」[2]。",
+            "它的任務是什麼？",
+            "它的任務是什麼？",
+        ),
+    ],
+)
+def test_a_pointer_in_a_follow_up_is_replaced_by_the_thing_it_points_at(
+    real_assistant, answer: str, question: str, resolved: str
+) -> None:
+    history = [{"role": "user", "content": "請介紹一下"}, {"role": "assistant", "content": answer}]
+    assert real_assistant.resolve_reference(question, history) == resolved
