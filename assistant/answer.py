@@ -785,6 +785,9 @@ class ExtractiveAnswerer:
             diagnostics["foreign_terms"] = " ".join(query.foreign)
         if not evidence:
             return self._refusal(refusal, 0.0, diagnostics, "no passages")
+        if not query.terms and not query.numbers:
+            # 「？？？」, 「你是誰？」: nothing to look for; meaning alone would pick any sentence.
+            return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for")
         candidates = [e for e in evidence if answer_type_ok(query.question, e.sentence.text)]
         best = evidence[0]
         if candidates and candidates[0] is not best and candidates[0].score >= 0.75 * best.score:

@@ -422,3 +422,15 @@ def test_a_list_about_one_region_stops_where_the_text_moves_to_another() -> None
     everywhere = _query("技術司設了哪些中心？", [("技术司", 1.0), ("中心", 1.0)])
     ev = answerer.score(everywhere, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
     assert [c.quote for c in answerer.compose(everywhere, ev).citations] == texts
+
+
+def test_a_question_that_names_nothing_is_refused() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    texts = ["苗栗中心推動多元複合材料。"]
+    records = _records(texts, [[1, 0]])
+    passage = _passage("p1", texts[0])
+    query = _query("？？？", [])
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    result = answerer.compose(query, ev)
+    assert result.refused and result.citations == []
+    assert "nothing to look for" in result.diagnostics["reason"]
