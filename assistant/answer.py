@@ -759,6 +759,25 @@ class ExtractiveAnswerer:
                 out.append(pick)
         return out or chosen
 
+    def _kinds(self, query: QueryTerms, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """For 「科專有哪幾種？」, one sentence per kind the text names (「法人科技專案」, …), in text order.
+
+        Empty unless the question asks for kinds and at least two are named.
+        """
+        forms = kinds_of(query)
+        if not forms:
+            return []
+        first: dict[str, Evidence] = {}
+        for ev in evidence:
+            if ev.support < FACET_SUPPORT * self.refusal_threshold:
+                continue
+            for name in _kind_names(ev.sentence.text, forms):
+                if name not in first or ev.sentence.start < first[name].sentence.start:
+                    first[name] = ev
+        unique = {ev.sentence.id: ev for ev in first.values()}.values()
+        chosen = sorted(unique, key=lambda e: (e.passage.source, e.sentence.start))
+        return chosen[:MAX_LIST_SENTENCES] if len(first) >= 2 else []
+
     def _refusal(
         self, refusal: str, support: float, diagnostics: dict[str, float | str], reason: str
     ) -> Composition:
@@ -804,6 +823,9 @@ class ExtractiveAnswerer:
             )
         if support < self.refusal_threshold:
             return self._refusal(refusal, support, diagnostics, "low support")
+        kinds = self._kinds(query, evidence)
+        if kinds:
+            return self._write(kinds, support, diagnostics, convert)
         tally = ""
         if not answer_type_ok(query.question, best.sentence.text):
             tally, items = self._tally(query, best, evidence)
@@ -918,6 +940,30 @@ class ExtractiveAnswerer:
                 )
             )
         return Composition("".join(parts), citations, False, support, diagnostics)
+
+
+#: 「科專有哪幾種？」, 「分成哪幾類」: the kinds of a thing.
+_ASKS_KINDS = re.compile(r"(?:哪几|哪些|几)(?:种类|种|类型|类|型态)|\bkinds? of\b|\btypes? of\b")
+
+
+def kinds_of(query: QueryTerms) -> tuple[str, ...]:
+    """For 「科專有哪幾種？」, the forms of what the kinds are of (科專, 科技專案); else empty.
+
+    It is the question's term written closest before the words that ask for kinds.
+    """
+    match = _ASKS_KINDS.search(query.question)
+    if not match:
+        return ()
+    before = query.question[: match.start()]
+    placed = [(max(before.rfind(f) for f in t.forms), t.forms) for t in query.terms]
+    placed = [(at, forms) for at, forms in placed if at >= 0]
+    return max(placed)[1] if placed else ()
+
+
+def _kind_names(text: str, forms: Sequence[str]) -> list[str]:
+    """The quoted names in ``text`` that are kinds of ``forms``: 「法人科技專案」 for 科技專案."""
+    names = QUOTED_NAME.findall(to_search_form(text))
+    return [n for n in names if any(n.endswith(f) and len(n) > len(f) for f in forms)]
 
 
 def asks_for_list(question: str) -> bool:

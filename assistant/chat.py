@@ -31,6 +31,7 @@ from assistant.answer import (
     Term,
     asks_for_list,
     is_chinese,
+    kinds_of,
     question_numbers,
     thing_names,
 )
@@ -86,6 +87,8 @@ PARAPHRASE_WEIGHT = 0.3
 _BEFORE_VERB = re.compile(
     r"(要|想|会|能|可以|怎么|怎样|如何|为何|为什么|该|应该|是否|不|没|曾|已经|都|也|还|就|才|来|去)$"
 )
+#: Passages searched (BM25) for the names of the kinds a 「有哪幾種」 question asks for.
+KINDS_READ = 20
 #: Passages read on after the best ones for a list question (seven centers span several).
 LIST_READ_AHEAD = 4
 #: Most names borrowed from the last answer for a follow-up's search.
@@ -504,6 +507,15 @@ class Assistant:
         terms = self.query_terms(resolved, context)
         qvec = np.asarray(vector, np.float32)
         evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
+        kinds = kinds_of(terms)
+        if evidence and kinds:
+            # 「科專有哪幾種？」: the kinds are named where the full name is (「法人科技專案」).
+            known = {p.id for p in passages}
+            named = self.retriever.search(" ".join(kinds), k=KINDS_READ, mode="bm25")
+            extra = [p for p in named if p.id not in known]
+            if extra:
+                passages = passages + extra
+                evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         if evidence and asks_for_list(terms.question):
             # A list often goes on past the passage that starts it (其次…, 另在…): read on.
             known = {p.id for p in passages}

@@ -434,3 +434,22 @@ def test_a_question_that_names_nothing_is_refused() -> None:
     result = answerer.compose(query, ev)
     assert result.refused and result.citations == []
     assert "nothing to look for" in result.diagnostics["reason"]
+
+
+def test_the_kinds_of_a_thing_are_the_sentences_naming_each_kind() -> None:
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    texts = [
+        "技術司推動科技專案，促成新創。",
+        "在推動「法人科技專案」上，鼓勵法人。",
+        "在「業界科技專案」方面，鼓勵企業。",
+        "另在推動「學界科技專案」上，引導學界。",
+    ]
+    records = _records(texts, [[1, 0], [1, 0.3], [1, 0.3], [1, 0.3]])
+    passage = _passage("p1", "".join(texts))
+    query = _query("科專有哪幾種？", [])
+    query = QueryTerms(
+        terms=(Term(("科专", "科技专案"), 2.0),), numbers=(), cjk=True, question=query.question
+    )
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert ev[0].sentence.text == texts[0]  # the best match names no kind
+    assert [c.quote for c in answerer.compose(query, ev).citations] == texts[1:]

@@ -297,3 +297,11 @@ def test_a_pointer_in_a_follow_up_is_replaced_by_the_thing_it_points_at(
 ) -> None:
     history = [{"role": "user", "content": "請介紹一下"}, {"role": "assistant", "content": answer}]
     assert real_assistant.resolve_reference(question, history) == resolved
+
+
+def test_the_kinds_of_program_are_listed_by_name(real_assistant) -> None:
+    reply = real_assistant.ask("科專有哪幾種？")
+    assert not reply.refused
+    quotes = " ".join(c.quote for c in reply.citations)
+    for kind in ("「法人科技專案」", "「業界科技專案」", "「學界科技專案」"):
+        assert kind in quotes
