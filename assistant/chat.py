@@ -94,6 +94,8 @@ LIST_READ_AHEAD = 4
 #: Most names borrowed from the last answer for a follow-up's search.
 MAX_NAMES_FROM_ANSWER = 2
 #: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
+#: 「在台南」 right before a word: the word is what happens there (設點), not a topic.
+_AT_PLACE = re.compile(r"在([\u4e00-\u9fff]{2,3})$")
 #: Characters that make a word for people or kinds out of another: 觀光業, 業者, 學界.
 _SUFFIXES = frozenset("业者界员们类型性化式")
 #: The end of a clause, after optional particles (了, 啦): 卡關了，
@@ -370,15 +372,23 @@ class Assistant:
                 return False
         return True
 
-    @staticmethod
-    def _used_as_verb(term: str, question: str) -> bool:
-        """Whether every use of ``term`` follows a modal or adverb (要牽線, 怎麼形容): a predicate.
+    def _used_as_verb(self, term: str, question: str) -> bool:
+        """Whether every use of ``term`` follows a modal or adverb (要牽線, 怎麼形容), or a place
+        it happens at (在台南設點): a predicate.
 
         The segmenter's dictionary tags many colloquial verbs as nouns; where they stand in
         the question says what they are.
         """
         positions = [m.start() for m in re.finditer(re.escape(term), question)]
-        return bool(positions) and all(_BEFORE_VERB.search(question[:pos]) for pos in positions)
+
+        def predicate_at(pos: int) -> bool:
+            before = question[:pos]
+            if _BEFORE_VERB.search(before):
+                return True
+            place = _AT_PLACE.search(before)
+            return bool(place) and self.retriever.knows(place.group(1))
+
+        return bool(positions) and all(predicate_at(pos) for pos in positions)
 
     def _composed(self, term: str) -> bool:
         """Whether a word is two words the documents know (研究+成果), or one plus a suffix (觀光+業).
