@@ -429,7 +429,9 @@ def _named_things(first: Evidence, query: QueryTerms | None) -> set[str]:
 def _same_kind(thing: str, head: str) -> bool:
     """Whether a quoted thing (「…園區」) is of the kind ``head`` (中心 and 園區 are one kind)."""
     kind = _THING.fullmatch(thing)
-    return bool(kind) and _FAMILY.get(kind.group(1), kind.group(1)) == _FAMILY.get(head, head)
+    if kind is None:
+        return False
+    return _FAMILY.get(kind.group(1), kind.group(1)) == _FAMILY.get(head, head)
 
 
 def _is_place(word: str, text: str) -> bool:

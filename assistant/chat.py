@@ -386,7 +386,7 @@ class Assistant:
             if _BEFORE_VERB.search(before):
                 return True
             place = _AT_PLACE.search(before)
-            return bool(place) and self.retriever.knows(place.group(1))
+            return place is not None and self.retriever.knows(place.group(1))
 
         return bool(positions) and all(predicate_at(pos) for pos in positions)
 
