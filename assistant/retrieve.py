@@ -5,21 +5,39 @@ normalised to one script, see :mod:`ingest.normalize`), so a question in Simplif
 Chinese, or with 台/臺 and similar variants, matches the Traditional passages. The BM25
 side is rebuilt from the store's live passages whenever the index changes, so several
 workers sharing one Chroma server stay consistent.
+
+Reading every passage from Chroma and building BM25 and the glossary takes about 30 s at 100k
+passages, so the result (a *snapshot*) is also saved to a file in the data folder, tagged with
+what it was built from: the commit records' fingerprint, the pipeline settings, the collection,
+the code that builds it and the file format. A process that starts on an unchanged index loads
+that file instead (0.6 s at 100k passages); any mismatch, or a file that cannot be read whole,
+means a rebuild from the store.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import functools
+import hashlib
+import io
+import json
 import logging
 import math
+import os
+import pickle
 import re
+import sys
 import threading
 import time
+import zipfile
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import overload
+from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -28,7 +46,7 @@ from scipy import sparse
 from assistant.cite import Passage
 from assistant.glossary import GLOSSARY_NAME, Glossary
 from ingest.errors import IndexMissingError
-from ingest.index import IndexStore
+from ingest.index import IndexStore, pipeline_key
 from ingest.normalize import count_cjk, index_tokens, register_words, to_search_form
 from ingest.settings import RETRIEVAL_MODES, Settings
 
@@ -40,41 +58,102 @@ _READ_PAGE = 5000
 #: Most passages :meth:`Retriever.knows_compound` reads for one term.
 COMPOUND_SCAN_LIMIT = 200
 
+#: Version of the snapshot file: bump when its layout, or how a snapshot is built, changes.
+SNAPSHOT_FORMAT = 1
+
+#: Threads that embed questions while BM25 scores them (see :meth:`Retriever.search`).
+_EMBED_THREADS = 4
+_embed_pool: ThreadPoolExecutor | None = None
+_embed_pool_lock = threading.Lock()
+
+
+def _embed_in_background(embeddings: Embeddings, query: str) -> Future[list[float]]:
+    """Embed ``query`` on a pool thread; the model's native code runs without the GIL meanwhile."""
+    global _embed_pool
+    if _embed_pool is None:
+        with _embed_pool_lock:
+            if _embed_pool is None:
+                _embed_pool = ThreadPoolExecutor(_EMBED_THREADS, thread_name_prefix="kezhuan-embed")
+    return _embed_pool.submit(embeddings.embed_query, query)
+
 
 class BM25:
     """Okapi BM25 over pre-tokenised documents (sparse matrix; fast for 100k passages).
 
     Args:
-        documents: One token list per document (read once, in order; a lazy sequence keeps only
-            one document's tokens in memory at a time).
+        documents: One token list per document, read once in order (an iterator keeps only one
+            document's tokens in memory at a time).
         k1: Term-frequency saturation.
         b: Length normalisation.
     """
 
-    def __init__(self, documents: Sequence[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
-        self.vocab: dict[str, int] = {}
+    def __init__(self, documents: Iterable[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        vocab: dict[str, int] = {}
         # Typed arrays, not lists of Python ints: 100k passages make some 25M entries.
-        rows, cols, vals = array("i"), array("i"), array("f")
-        lengths = np.zeros(len(documents), dtype=np.float32)
+        rows, cols, vals, lengths = array("i"), array("i"), array("f"), array("f")
         for i, tokens in enumerate(documents):
-            lengths[i] = len(tokens)
+            lengths.append(len(tokens))
             for token, tf in Counter(tokens).items():
-                j = self.vocab.setdefault(token, len(self.vocab))
+                j = vocab.setdefault(token, len(vocab))
                 rows.append(i)
                 cols.append(j)
                 vals.append(tf)
-        n = len(documents)
+        n = len(lengths)
         tf_matrix = sparse.csr_matrix(
-            (np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(n, len(self.vocab))
+            (np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(n, len(vocab))
         )
-        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(self.vocab)).astype(np.float32)
-        self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        avg = float(lengths.mean()) if n else 1.0
-        norm = k1 * (1.0 - b + b * lengths / max(avg, 1e-6))
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        doc_lengths = np.asarray(lengths, dtype=np.float32)
+        avg = float(doc_lengths.mean()) if n else 1.0
+        norm = k1 * (1.0 - b + b * doc_lengths / max(avg, 1e-6))
         coo = tf_matrix.tocoo()
         weights = coo.data * (k1 + 1.0) / (coo.data + norm[coo.row])
+        self.vocab = vocab
+        self.idf = idf
         self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=tf_matrix.shape)
         self.size = n
+
+    @classmethod
+    def from_arrays(
+        cls,
+        size: int,
+        tokens: list[str],
+        idf: np.ndarray,
+        data: np.ndarray,
+        indices: np.ndarray,
+        indptr: np.ndarray,
+    ) -> BM25:
+        """A BM25 index from its saved parts (:meth:`arrays`), without reading the documents again.
+
+        Raises:
+            ValueError: the parts do not fit together.
+        """
+        if (
+            len(idf) != len(tokens)
+            or len(indptr) != len(tokens) + 1
+            or len(indices) != len(data)
+            or (len(indptr) and (int(indptr[0]) != 0 or int(indptr[-1]) != len(data)))
+            or np.any(np.diff(indptr) < 0)
+            or (len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= size))
+        ):
+            raise ValueError(
+                f"BM25 parts do not fit: {size} documents, {len(tokens)} tokens, {len(idf)} IDFs, "
+                f"{len(indptr)} column pointers, {len(indices)} row indices, {len(data)} weights"
+            )
+        bm25 = cls.__new__(cls)
+        bm25.vocab = {token: j for j, token in enumerate(tokens)}
+        if len(bm25.vocab) != len(tokens):
+            raise ValueError("BM25 parts do not fit: a token is listed twice")
+        bm25.idf = idf
+        bm25.matrix = sparse.csc_matrix((data, indices, indptr), shape=(size, len(tokens)), copy=False)
+        bm25.size = size
+        return bm25
+
+    def arrays(self) -> tuple[int, list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The parts :meth:`from_arrays` takes: size, tokens in column order, IDF, CSC data/indices/indptr."""
+        m = self.matrix
+        return self.size, list(self.vocab), self.idf, m.data, m.indices, m.indptr
 
     def idf_of(self, token: str) -> float:
         """IDF of a token; a longer Chinese word gets the mean IDF of its bigrams; unseen ones the largest."""
@@ -114,48 +193,250 @@ class BM25:
 
 @dataclass
 class _Snapshot:
-    """The live passages held in memory for BM25 and for building results."""
+    """The live passages held in memory for BM25 and for building results (one column per field)."""
 
     ids: list[str]
     texts: list[str]
-    metas: list[dict]
-    position: dict[str, int]
+    sources: list[str]
+    sections: list[str]
+    titles: list[str]
+    kinds: list[str]
+    starts: list[int]
+    ends: list[int]
+    sentence_ids: list[str]
     bm25: BM25
+    #: The glossary found in the texts, pickled before the corpus glossary file is merged into it.
+    found_glossary: bytes
+    glossary: Glossary
     live: dict[str, str]
     fingerprint: str
-    glossary: Glossary
+    position: dict[str, int] = field(init=False)
     #: Per source, its text passages' (start, position) sorted: next_passage without a full scan.
-    starts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    by_source: dict[str, list[tuple[int, int]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        columns = (self.texts, self.sources, self.sections, self.titles, self.kinds)
+        if any(len(c) != n for c in (*columns, self.starts, self.ends, self.sentence_ids)):
+            raise ValueError("snapshot columns differ in length")
+        if self.bm25.size != n:
+            raise ValueError(f"BM25 covers {self.bm25.size} passages, the snapshot {n}")
+        self.position = {pid: i for i, pid in enumerate(self.ids)}
+        by_source: dict[str, list[tuple[int, int]]] = {}
+        for i, kind in enumerate(self.kinds):
+            if kind == "text":
+                by_source.setdefault(self.sources[i], []).append((self.starts[i], i))
+        for entries in by_source.values():
+            entries.sort()
+        self.by_source = by_source
 
 
-class _TokenLists(Sequence[list[str]]):
-    """The stored BM25 tokens of each passage, split when read (not all held at once)."""
-
-    def __init__(self, metas: list[dict]) -> None:
-        self.metas = metas
-
-    def __len__(self) -> int:
-        return len(self.metas)
-
-    @overload
-    def __getitem__(self, i: int) -> list[str]: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[list[str]]: ...
-    def __getitem__(self, i: int | slice) -> list[str] | list[list[str]]:
-        if isinstance(i, slice):
-            return [str(m.get("tokens", "")).split() for m in self.metas[i]]
-        return str(self.metas[i].get("tokens", "")).split()
+# -- the snapshot file ------------------------------------------------------------------
+# An uncompressed .npz of plain arrays (no object dtypes), each member read whole with zip's
+# CRC-32 checked, so a truncated or damaged file fails to load instead of loading wrong.
+# Strings are one UTF-8 blob per column plus character offsets; columns with few distinct
+# values (source, section, title, kind) are those values plus one code per passage. The
+# glossary found in the texts is a pickle in a byte array, read back by an unpickler that
+# builds nothing but a Glossary.
 
 
-def _text_starts(metas: list[dict]) -> dict[str, list[tuple[int, int]]]:
-    """Per source, (start, position) of its text passages, sorted."""
-    starts: dict[str, list[tuple[int, int]]] = {}
-    for i, meta in enumerate(metas):
-        if meta.get("kind") == "text":
-            starts.setdefault(str(meta.get("source")), []).append((int(meta.get("start", 0)), i))
-    for entries in starts.values():
-        entries.sort()
-    return starts
+def _pack_strings(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.zeros(len(values) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values)), out=offsets[1:])
+    blob = "".join(values).encode("utf-8", "surrogatepass")
+    return np.frombuffer(blob, dtype=np.uint8), offsets
+
+
+def _unpack_strings(blob: np.ndarray, offsets: np.ndarray) -> list[str]:
+    joined = str(blob.data, "utf-8", "surrogatepass")  # decoded in place, no copy of the bytes
+    if len(offsets) == 0 or offsets[0] != 0 or offsets[-1] != len(joined) or np.any(np.diff(offsets) < 0):
+        raise ValueError("string offsets do not fit their text")
+    bounds = offsets.tolist()
+    return [joined[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _pack_codes(values: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    codes: dict[str, int] = {}
+    column = np.fromiter((codes.setdefault(v, len(codes)) for v in values), dtype=np.int32, count=len(values))
+    return (*_pack_strings(list(codes)), column)
+
+
+def _unpack_codes(blob: np.ndarray, offsets: np.ndarray, column: np.ndarray) -> list[str]:
+    distinct = _unpack_strings(blob, offsets)
+    if len(column) and (int(column.min()) < 0 or int(column.max()) >= len(distinct)):
+        raise ValueError("codes outside their column's values")
+    return [distinct[c] for c in column.tolist()]
+
+
+_STRING_COLUMNS = ("ids", "texts", "sentence_ids", "bm25_tokens")
+_CODED_COLUMNS = ("sources", "sections", "titles", "kinds")
+
+
+class _GlossaryUnpickler(pickle.Unpickler):
+    """Unpickles a :class:`Glossary` and plain values only: a tampered file cannot run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (Glossary.__module__, Glossary.__qualname__):
+            return Glossary
+        raise pickle.UnpicklingError(f"a saved glossary holds only a Glossary, not {module}.{name}")
+
+
+@functools.cache
+def _code_version() -> str:
+    """A hash of the code that builds a snapshot: a changed module makes saved snapshots stale."""
+    digest = hashlib.sha256()
+    for module in (__name__, Glossary.__module__, to_search_form.__module__):
+        try:
+            digest.update(Path(str(sys.modules[module].__file__)).read_bytes())
+        except (OSError, KeyError, AttributeError):  # no source files (a frozen install): its version
+            from importlib.metadata import version
+
+            digest.update(f"{module} of kezhuan {version('kezhuan')}".encode())
+    return digest.hexdigest()[:16]
+
+
+class StaleSnapshotError(Exception):
+    """The snapshot file was built from another version of the index (or another file format)."""
+
+
+def snapshot_path(settings: Settings) -> Path:
+    """Where the retrieval snapshot of the settings' index is saved (in ``data_dir``).
+
+    A worker of a Chroma server keeps its own copy, named after the server and collection.
+    """
+    where = f"{settings.chroma_host}-{settings.chroma_port}-" if settings.chroma_host else ""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{where}{settings.collection}")
+    return settings.data_dir / f"retrieval-{name}.npz"
+
+
+def _save_snapshot(path: Path, key: dict[str, Any], snap: _Snapshot) -> None:
+    """Write the snapshot to ``path`` atomically (a temporary file, then a rename)."""
+    arrays: dict[str, np.ndarray] = {
+        "key": np.frombuffer(json.dumps(key, sort_keys=True).encode("utf-8"), dtype=np.uint8)
+    }
+    size, tokens, idf, data, indices, indptr = snap.bm25.arrays()
+    strings = {"ids": snap.ids, "texts": snap.texts, "sentence_ids": snap.sentence_ids, "bm25_tokens": tokens}
+    for name, values in strings.items():
+        arrays[f"{name}.blob"], arrays[f"{name}.offsets"] = _pack_strings(values)
+    coded = {"sources": snap.sources, "sections": snap.sections, "titles": snap.titles, "kinds": snap.kinds}
+    for name, values in coded.items():
+        arrays[f"{name}.blob"], arrays[f"{name}.offsets"], arrays[f"{name}.codes"] = _pack_codes(values)
+    arrays["starts"] = np.asarray(snap.starts, dtype=np.int64)
+    arrays["ends"] = np.asarray(snap.ends, dtype=np.int64)
+    arrays["found_glossary"] = np.frombuffer(snap.found_glossary, dtype=np.uint8)
+    arrays.update(
+        bm25_size=np.asarray(size, dtype=np.int64),
+        bm25_idf=idf,
+        bm25_data=data,
+        bm25_indices=indices,
+        bm25_indptr=indptr,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            np.savez(handle, **cast(dict[str, Any], arrays))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+def _remove_abandoned(path: Path) -> None:
+    """Delete temporary files of ``path`` left by processes that died while writing it."""
+    for temporary in path.parent.glob(f".{path.name}.*-*.tmp"):
+        try:
+            os.kill(int(temporary.name[len(path.name) + 2 :].split("-")[0]), 0)
+        except ProcessLookupError:  # its writer is gone
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+        except (ValueError, OSError):  # not ours, or a live process of another user
+            continue
+
+
+def _load_snapshot(path: Path, key: dict[str, Any], live: dict[str, str], fingerprint: str) -> _Snapshot:
+    """The snapshot saved in ``path`` if it was built from exactly ``key``.
+
+    Raises:
+        FileNotFoundError: there is no snapshot file.
+        StaleSnapshotError: the file holds a snapshot of another index version or format.
+        Exception: anything else: the file is damaged (truncated, bad CRC, inconsistent columns).
+    """
+    with zipfile.ZipFile(path) as archive:
+        saved = _SavedArrays(archive)
+        stored = json.loads(saved["key"].tobytes().decode("utf-8"))
+        if stored != key:
+            raise StaleSnapshotError(_key_difference(stored, key))
+        strings = {
+            name: _unpack_strings(saved[f"{name}.blob"], saved[f"{name}.offsets"]) for name in _STRING_COLUMNS
+        }
+        coded = {
+            name: _unpack_codes(saved[f"{name}.blob"], saved[f"{name}.offsets"], saved[f"{name}.codes"])
+            for name in _CODED_COLUMNS
+        }
+        starts, ends = saved["starts"].tolist(), saved["ends"].tolist()
+        found_glossary = saved["found_glossary"].tobytes()
+        bm25 = BM25.from_arrays(
+            int(saved["bm25_size"]),
+            strings["bm25_tokens"],
+            saved["bm25_idf"],
+            saved["bm25_data"],
+            saved["bm25_indices"],
+            saved["bm25_indptr"],
+        )
+    glossary = _GlossaryUnpickler(io.BytesIO(found_glossary)).load()
+    if not isinstance(glossary, Glossary):
+        raise TypeError(f"the saved glossary is a {type(glossary).__name__}")
+    return _Snapshot(
+        strings["ids"],
+        strings["texts"],
+        coded["sources"],
+        coded["sections"],
+        coded["titles"],
+        coded["kinds"],
+        starts,
+        ends,
+        strings["sentence_ids"],
+        bm25,
+        found_glossary,
+        glossary,
+        live,
+        fingerprint,
+    )
+
+
+class _SavedArrays:
+    """The arrays of an uncompressed ``.npz``, each member read whole (zip checks its CRC-32).
+
+    Faster than ``np.load`` for large members: the array is a view of the bytes read, not a copy
+    assembled in chunks. Only plain dtypes are accepted (never pickled objects).
+    """
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        raw = self.archive.read(f"{name}.npy")
+        stream = io.BytesIO(raw)
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
+        if dtype.hasobject or fortran_order:
+            raise ValueError(f"{name}: unexpected array layout ({dtype}, Fortran order {fortran_order})")
+        count = math.prod(shape)
+        return np.frombuffer(raw, dtype=dtype, count=count, offset=stream.tell()).reshape(shape)
+
+
+def _key_difference(stored: Any, key: dict[str, Any]) -> str:
+    if not isinstance(stored, dict):
+        return "no key"
+    changed = sorted(k for k in set(stored) | set(key) if stored.get(k) != key.get(k))
+    return f"built from another {', '.join(changed) or 'index'}"
 
 
 class Retriever:
@@ -164,7 +445,8 @@ class Retriever:
     Args:
         store: The opened index.
         embeddings: The same embedding model the index was built with.
-        settings: ``top_k``, ``retrieval_mode``, fusion weights.
+        settings: ``top_k``, ``retrieval_mode``, fusion weights; ``retrieval_cache`` and
+            ``data_dir`` for the snapshot file.
     """
 
     def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings) -> None:
@@ -174,6 +456,8 @@ class Retriever:
         self._lock = threading.Lock()
         self._snapshot: _Snapshot | None = None
         self._checked_at = 0.0
+        #: How the last (re)load got its snapshot: ``built`` from the store or ``loaded`` from the file.
+        self.loaded_from = ""
         self.refresh()
 
     # -- keeping in step with the store ---------------------------------------------------
@@ -186,8 +470,22 @@ class Retriever:
         live = {s: r.sha256[:16] for s, r in committed.items()}
         return "|".join(f"{s}@{h}" for s, h in sorted(live.items())), live
 
+    def _snapshot_key(self, fingerprint: str) -> dict[str, Any]:
+        """What a snapshot depends on: file format, index settings, collection, committed versions."""
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "code": _code_version(),
+            "pipeline": pipeline_key(self.settings),
+            # A new id after `ingest --rebuild`: the passages' stored order (BM25's tie order) is new.
+            "collection": str(self.store.passages._collection.id),
+            "fingerprint": hashlib.sha256(fingerprint.encode("utf-8")).hexdigest(),
+        }
+
     def refresh(self, force: bool = False) -> bool:
         """Reload the live passages if the index changed since the last load.
+
+        The snapshot file is used when it matches the index; ``force`` reads the store again
+        (and rewrites the file).
 
         Returns:
             True when a reload happened.
@@ -197,32 +495,81 @@ class Retriever:
             if not force and self._snapshot and self._snapshot.fingerprint == fingerprint:
                 self._checked_at = time.monotonic()
                 return False
-            ids, texts, metas = [], [], []
+            key = self._snapshot_key(fingerprint) if self.settings.retrieval_cache else None
+            path = snapshot_path(self.settings)
+            snap = None if force or key is None else self._read_snapshot(path, key, live, fingerprint)
+            if snap is None:
+                snap = self._build(live, fingerprint)
+                self.loaded_from = "built"
+                if key is not None:
+                    self._save(path, key, snap)
+            else:
+                self.loaded_from = "loaded"
+                snap.glossary.merge_file(self.settings.corpus_dir / GLOSSARY_NAME)
+            register_words(snap.glossary.terms())
+            self._snapshot = snap
+            self._checked_at = time.monotonic()
+            log.info("Loaded %d live passages for retrieval (%s)", len(snap.ids), self.loaded_from)
+            return True
+
+    def _save(self, path: Path, key: dict[str, Any], snap: _Snapshot) -> None:
+        """Save a snapshot just built, unless the index changed while its passages were read."""
+        if self._fingerprint()[0] != snap.fingerprint:
+            log.info("The index changed while it was read; the retrieval snapshot is not saved")
+            return
+        try:
+            _save_snapshot(path, key, snap)
+        except OSError as e:
+            log.warning("Could not save the retrieval snapshot %s (%s); next start rebuilds it", path, e)
+
+    def _read_snapshot(
+        self, path: Path, key: dict[str, Any], live: dict[str, str], fingerprint: str
+    ) -> _Snapshot | None:
+        """The saved snapshot if it is of this index version; None (logged) otherwise."""
+        try:
+            return _load_snapshot(path, key, live, fingerprint)
+        except FileNotFoundError:
+            return None
+        except StaleSnapshotError as e:  # an older version of the index: expected after an ingest
+            log.info("The retrieval snapshot %s is out of date (%s); rebuilding it", path, e)
+        except Exception as e:  # any damage means: do not use it
+            log.warning(
+                "Ignoring the unreadable retrieval snapshot %s (%s: %s); rebuilding it",
+                path,
+                type(e).__name__,
+                e,
+            )
+        return None
+
+    def _build(self, live: dict[str, str], fingerprint: str) -> _Snapshot:
+        """Read the committed passages from the store and index them."""
+        ids, texts, sources, sections, titles, kinds = [], [], [], [], [], []
+        starts, ends, sentence_ids = [], [], []
+
+        def token_lists() -> Iterator[list[str]]:
             for pid, text, meta in self._stored_passages():
                 meta = meta or {}
                 if live.get(str(meta.get("source"))) != meta.get("doc_sha"):
                     continue  # not the committed version of its document
                 ids.append(pid)
                 texts.append(text)
-                metas.append(meta)
-            tokens = _TokenLists(metas)
-            glossary = Glossary.from_texts(texts)
-            glossary.merge_file(self.settings.corpus_dir / GLOSSARY_NAME)
-            register_words(glossary.terms())
-            self._snapshot = _Snapshot(
-                ids,
-                texts,
-                metas,
-                {pid: i for i, pid in enumerate(ids)},
-                BM25(tokens),
-                live,
-                fingerprint,
-                glossary,
-                _text_starts(metas),
-            )
-            self._checked_at = time.monotonic()
-            log.info("Loaded %d live passages for retrieval", len(ids))
-            return True
+                sources.append(str(meta.get("source", "")))
+                sections.append(str(meta.get("section", "")))
+                titles.append(str(meta.get("title", "")))
+                kinds.append(str(meta.get("kind", "text")))
+                starts.append(int(meta.get("start", 0)))
+                ends.append(int(meta.get("end", 0)))
+                sentence_ids.append(str(meta.get("sentence_ids", "")))
+                yield str(meta.get("tokens", "")).split()
+
+        bm25 = BM25(token_lists())  # the tokens are dropped as BM25 counts them
+        glossary = Glossary.from_texts(texts)
+        found = pickle.dumps(glossary, protocol=5)  # before the corpus file, which is read on every load
+        glossary.merge_file(self.settings.corpus_dir / GLOSSARY_NAME)
+        return _Snapshot(
+            ids, texts, sources, sections, titles, kinds, starts, ends, sentence_ids,
+            bm25, found, glossary, live, fingerprint,
+        )  # fmt: skip
 
     def _stored_passages(self) -> Iterator[tuple[str, str, dict | None]]:
         """Every stored passage (id, text, metadata), read in pages in the store's order.
@@ -289,9 +636,13 @@ class Retriever:
         """Passage ids and cosine similarities, best first (live passages only)."""
         snap = self._current()
         n = min(max(k * 2, k + 4), max(1, snap.bm25.size))
-        # langchain-chroma returns the raw distance here; the collection is in cosine space.
+        # Ids and distances only: the texts and metadata are in the snapshot already. The
+        # collection is in cosine space, so similarity = 1 - distance.
+        queries: list[Sequence[float]] = [vector]
         try:
-            hits = self.store.passages.similarity_search_by_vector_with_relevance_scores(vector, k=n)
+            got = self.store.passages._collection.query(
+                query_embeddings=queries, n_results=n, include=["distances"]
+            )
         except Exception as e:  # a Chroma server that went away, a dropped collection
             raise IndexMissingError(
                 f"Dense search failed ({type(e).__name__}: {e}). If a Chroma server is configured "
@@ -299,9 +650,9 @@ class Retriever:
                 "`kezhuan ingest`."
             ) from e
         out = []
-        for doc, distance in hits:
-            if doc.id in snap.position:
-                out.append((str(doc.id), 1.0 - float(distance)))
+        for pid, distance in zip(got["ids"][0], (got["distances"] or [[]])[0], strict=False):
+            if pid in snap.position:
+                out.append((str(pid), 1.0 - float(distance)))
         return out[:k]
 
     def lexical(self, query: str, k: int) -> list[tuple[str, float]]:
@@ -338,13 +689,21 @@ class Retriever:
         if mode not in RETRIEVAL_MODES:
             raise ValueError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         depth = max(k, 20)
+        self._current()  # one freshness check for the whole search
+        # The question is embedded while BM25 scores it: the two cores work at once.
+        pending = (
+            _embed_in_background(self.embeddings, query) if mode == "hybrid" and vector is None else None
+        )
+        lexical = self.lexical(query, depth) if mode in ("hybrid", "bm25") else []
         rankings: list[tuple[float, list[tuple[str, float]]]] = []
         if mode in ("hybrid", "dense"):
-            if vector is None:
+            if pending is not None:
+                vector = pending.result()
+            elif vector is None:
                 vector = self.embeddings.embed_query(query)
             rankings.append((self.settings.dense_weight, self.dense(vector, depth)))
         if mode in ("hybrid", "bm25"):
-            rankings.append((self.settings.bm25_weight, self.lexical(query, depth)))
+            rankings.append((self.settings.bm25_weight, lexical))
         if mode == "hybrid":
             fused: dict[str, float] = {}
             for weight, ranking in rankings:
@@ -359,23 +718,22 @@ class Retriever:
         """The live passage with id ``pid``."""
         snap = self._current()
         i = snap.position[pid]
-        meta = snap.metas[i]
         return Passage(
             id=pid,
-            source=str(meta.get("source", "")),
-            section=str(meta.get("section", "")),
+            source=snap.sources[i],
+            section=snap.sections[i],
             text=snap.texts[i],
-            start=int(meta.get("start", 0)),
-            end=int(meta.get("end", 0)),
+            start=snap.starts[i],
+            end=snap.ends[i],
             score=float(score),
-            title=str(meta.get("title", "")),
-            kind=str(meta.get("kind", "text")),
+            title=snap.titles[i],
+            kind=snap.kinds[i],
         )
 
     def next_passage(self, passage: Passage) -> Passage | None:
         """The live passage of the same document that continues ``passage`` (None at the end)."""
         snap = self._current()
-        starts = snap.starts.get(passage.source, [])
+        starts = snap.by_source.get(passage.source, [])
         # The first text passage starting after this one's start (ties: the earliest stored).
         i = bisect.bisect_right(starts, (passage.start, len(snap.ids)))
         if i < len(starts) and starts[i][0] <= passage.end + 2:
@@ -385,5 +743,5 @@ class Retriever:
     def sentence_ids(self, pid: str) -> list[str]:
         """Ids of the sentences of a live passage, in order."""
         snap = self._current()
-        raw = str(snap.metas[snap.position[pid]].get("sentence_ids", ""))
+        raw = snap.sentence_ids[snap.position[pid]]
         return [s for s in raw.split(",") if s]

@@ -69,6 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="RNG seed of the synthetic corpora (default 0)")
     parser.add_argument("--keep", action="store_true", help="keep corpora and indexes")
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the synthetic corpora and indexes an earlier --keep run left in --work-dir "
+        "(their ingest figures are that run's; everything else is measured again)",
+    )
+    parser.add_argument(
+        "--rebuild-cold-runs",
+        type=int,
+        default=1,
+        help="cold starts per size with the retrieval snapshot deleted first, as after an ingest (default 1)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="a smoke run: seed + 200 passages, composed vectors only, 10 questions, 1 cold start",
@@ -113,6 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         keep=args.keep,
         include_seed=not args.no_seed,
+        reuse=args.reuse,
+        rebuild_cold_runs=args.rebuild_cold_runs,
     )
     if args.quick:
         config.sizes, config.real_encode_up_to, config.questions = [200], 0, 10

@@ -60,6 +60,10 @@ class BenchConfig:
         estimate_sample: Texts embedded to estimate a corpus's encode time when it is not embedded whole.
         compare_cold: On the seed, also time cold starts with questions embedded by
             sentence-transformers (the old default) and the baseline script's cold start.
+        reuse: Reuse the corpus and index a ``keep`` run left in ``work_dir`` for a synthetic size
+            (its ingest figures come from that run); the other phases are measured again.
+        rebuild_cold_runs: Cold starts per size with the retrieval snapshot file deleted first
+            (the first start after an ingest, which reads every passage and saves the file).
     """
 
     out_dir: Path
@@ -75,6 +79,8 @@ class BenchConfig:
     seed_real: bool = True
     compare_cold: bool = True
     estimate_sample: int = 256
+    reuse: bool = False
+    rebuild_cold_runs: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able fields."""
@@ -134,6 +140,7 @@ class Runner:
         result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
         result["process_s"] = run.seconds
         result["process_peak_rss_mb"] = run.peak_rss_mb
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")  # for --reuse
         self.progress(f"{label}: {phase} done in {run.seconds:.1f} s (peak {run.peak_rss_mb:.0f} MB)")
         return result
 
@@ -148,13 +155,23 @@ class Runner:
             raise RuntimeError(f"{' '.join(argv[:2])} failed ({run.returncode}):\n{run.stderr}")
         return run
 
-    def cold_starts(self, data_dir: Path, corpus_dir: Path, runs: int, **env: str) -> dict[str, Any]:
-        """``kezhuan ask`` from process start to answer: median and worst of ``runs``."""
-        got = [
-            self.command([self.kezhuan, "ask", COLD_QUESTION], data_dir, corpus_dir, **env)
-            for _ in range(runs)
-        ]
+    def cold_starts(
+        self, data_dir: Path, corpus_dir: Path, runs: int, rebuild: bool = False, **env: str
+    ) -> dict[str, Any]:
+        """``kezhuan ask`` from process start to answer: median and worst of ``runs``.
+
+        With ``rebuild``, the retrieval snapshot file is deleted before each run, as after an ingest.
+        """
+        from assistant.retrieve import snapshot_path
+
+        snapshot = snapshot_path(Settings.from_env(environ={}, data_dir=data_dir, corpus_dir=corpus_dir))
+        got = []
+        for _ in range(runs):
+            if rebuild:
+                snapshot.unlink(missing_ok=True)
+            got.append(self.command([self.kezhuan, "ask", COLD_QUESTION], data_dir, corpus_dir, **env))
         return {
+            "snapshot_found": not rebuild,
             "seconds": statistics.median(r.seconds for r in got),
             "max_s": max(r.seconds for r in got),
             "runs_s": [r.seconds for r in got],
@@ -180,6 +197,22 @@ class Runner:
                 "prepare",
             )
 
+    def reusable(self, label: str) -> dict[str, Any] | None:
+        """The ingest figures of a kept earlier run of this size, if its corpus and index are there."""
+        folder = self.config.work_dir / label
+        saved = self.config.work_dir / "runs" / f"{label}-ingest.out.json"
+        if (
+            not (folder / "corpus").is_dir()
+            or not (folder / "data" / "chroma").is_dir()
+            or not saved.is_file()
+        ):
+            return None
+        ingest: dict[str, Any] = json.loads(saved.read_text(encoding="utf-8"))
+        ingest.setdefault("process_s", float("nan"))  # saved by an older bench: not known
+        ingest.setdefault("process_peak_rss_mb", float("nan"))
+        ingest["reused_from"] = str(saved)
+        return ingest
+
     def data_dir(self, label: str) -> Path:
         """A fresh data folder that shares the converted model."""
         data_dir = self.config.work_dir / label / "data"
@@ -196,15 +229,20 @@ class Runner:
         c = self.config
         started = time.time()
         entry: dict[str, Any] = {"label": label, "load_average_start": load_average()}
+        reused = self.reusable(label) if c.reuse and size is not None else None
         if size is None:
             corpus_dir = Settings.from_env(environ={}).corpus_dir
+        elif reused is not None:
+            corpus_dir = c.work_dir / label / "corpus"
+            self.progress(f"{label}: reusing the corpus and index in {corpus_dir.parent}")
+            entry["corpus"] = json.loads((corpus_dir.parent / "corpus-info.json").read_text(encoding="utf-8"))
         else:
             corpus_dir = c.work_dir / label / "corpus"
             self.progress(f"{label}: generating {size} passages …")
             info = write_corpus(corpus_dir, size, seed=c.seed, settings=Settings.from_env(environ={}))
             entry["corpus"] = info.to_dict()
         real = c.seed_real if size is None else size <= c.real_encode_up_to
-        data_dir = self.data_dir(label)
+        data_dir = c.work_dir / label / "data" if reused is not None else self.data_dir(label)
         base = {
             "corpus_dir": str(corpus_dir),
             "data_dir": str(data_dir),
@@ -213,12 +251,17 @@ class Runner:
             "questions": self.questions,
             "estimate_sample": c.estimate_sample,
         }
-        entry["ingest"] = self.worker("ingest", base, label)
+        entry["ingest"] = reused if reused is not None else self.worker("ingest", base, label)
         cli = self.command([self.kezhuan, "ingest", "--no-progress"], data_dir, corpus_dir)
         entry["reingest_cli"] = {"seconds": cli.seconds, "peak_rss_mb": cli.peak_rss_mb}
         entry["query"] = self.worker("query", base, label)
         self.progress(f"{label}: cold starts …")
         entry["cold_start"] = self.cold_starts(data_dir, corpus_dir, c.cold_runs)
+        if c.rebuild_cold_runs:
+            self.progress(f"{label}: cold starts without the retrieval snapshot …")
+            entry["cold_start_rebuild"] = self.cold_starts(
+                data_dir, corpus_dir, c.rebuild_cold_runs, rebuild=True
+            )
         if (
             size is None and c.compare_cold
         ):  # the old default: questions embedded by sentence-transformers (torch)
@@ -234,7 +277,7 @@ class Runner:
                     "runs_s": [r["process_s"] for r in cold],
                     "peak_rss_mb": max(r["process_peak_rss_mb"] for r in cold),
                 }
-        if not c.keep:
+        if not c.keep and reused is None:
             shutil.rmtree(data_dir, ignore_errors=True)
             if size is not None:
                 shutil.rmtree(corpus_dir, ignore_errors=True)
@@ -270,7 +313,7 @@ def run_benchmark(config: BenchConfig, progress: Callable[[str], None] | None = 
         results["sizes"].append(runner.measure(label, size))
         (config.out_dir / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    if not config.keep:
+    if not config.keep and not config.reuse:
         shutil.rmtree(config.work_dir, ignore_errors=True)
     return results
 

@@ -184,13 +184,17 @@ def phase_query(config: dict[str, Any]) -> dict[str, Any]:
         bot.ask(q)
     embed = _latencies(bot.embeddings.embed_query, questions)
     retrieval = _latencies(bot.retriever.search, questions)
+    vectors = {q: bot.embeddings.embed_query(q) for q in questions}
+    given_vector = _latencies(lambda q: bot.retriever.search(q, vector=vectors[q]), questions)
     ask = _latencies(bot.ask, questions)
     return {
         "load_s": load_s,
+        "snapshot": getattr(bot.retriever, "loaded_from", ""),
         "query_backend": query_backend(settings),
         "live_passages": bot.retriever.size,
         "embed_query_ms": percentiles(embed),
         "retrieval_ms": percentiles(retrieval),
+        "retrieval_given_vector_ms": percentiles(given_vector),
         "ask_ms": percentiles(ask),
         "peak_rss_mb": peak_rss_mb(),
     }
