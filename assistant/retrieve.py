@@ -46,7 +46,7 @@ from scipy import sparse
 from assistant.cite import Passage
 from assistant.glossary import GLOSSARY_NAME, Glossary
 from ingest.errors import IndexMissingError
-from ingest.index import IndexStore, pipeline_key
+from ingest.index import IndexStore, open_index, pipeline_key
 from ingest.normalize import count_cjk, index_tokens, register_words, to_search_form
 from ingest.settings import RETRIEVAL_MODES, Settings
 
@@ -307,6 +307,25 @@ def snapshot_path(settings: Settings) -> Path:
     where = f"{settings.chroma_host}-{settings.chroma_port}-" if settings.chroma_host else ""
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{where}{settings.collection}")
     return settings.data_dir / f"retrieval-{name}.npz"
+
+
+def save_snapshot(settings: Settings) -> Path | None:
+    """Build the retrieval snapshot of the index as it is now and save it (``kezhuan ingest`` ends so).
+
+    The first question after an ingest then loads the file instead of reading every passage
+    from the store (about 30 s at 100k passages). Loads and keeps an up-to-date file.
+
+    Returns:
+        The snapshot file, or None when ``retrieval_cache`` is off.
+
+    Raises:
+        IndexMissingError: there is no index to take a snapshot of.
+    """
+    if not settings.retrieval_cache:
+        return None
+    store = open_index(settings)
+    Retriever(store, store.embeddings, settings)
+    return snapshot_path(settings)
 
 
 def _save_snapshot(path: Path, key: dict[str, Any], snap: _Snapshot) -> None:

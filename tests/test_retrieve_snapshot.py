@@ -333,3 +333,15 @@ def test_server_workers_keep_their_own_snapshot_file(tmp_settings: Settings) -> 
     server = snapshot_path(tmp_settings.replace(chroma_host="10.0.0.5", chroma_port=8001))
     assert local.parent == server.parent == tmp_settings.data_dir
     assert local != server and "10.0.0.5" in server.name
+
+
+def test_ingest_can_save_the_snapshot_so_the_next_start_loads_it(
+    indexed: Settings, fake_embeddings: Any
+) -> None:
+    path = snapshot_path(indexed)
+    path.unlink(missing_ok=True)
+    assert retrieve.save_snapshot(indexed) == path and path.exists()
+    assert _retriever(indexed, fake_embeddings).loaded_from == "loaded"
+    off = indexed.replace(retrieval_cache=False)
+    path.unlink()
+    assert retrieve.save_snapshot(off) is None and not path.exists()

@@ -67,7 +67,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(report.summary())
     for source, error in report.failed.items():
         print(f"  could not read {source}: {error}", file=sys.stderr)
+    _save_retrieval_snapshot(settings)
     return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+
+
+def _save_retrieval_snapshot(settings: Settings) -> None:
+    """Save the retriever's snapshot now, so the first question after an ingest starts fast."""
+    from assistant.retrieve import save_snapshot
+    from ingest.errors import IndexMissingError
+
+    try:
+        path = save_snapshot(settings)
+    except IndexMissingError:
+        return  # nothing was indexed; the ingest summary says why
+    if path is not None:
+        print(f"Retrieval snapshot saved: {path}")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
