@@ -14,8 +14,11 @@ when no embedding function is given). Then each sentence is kept with the citati
 support it (a wrong ``[n]`` is moved to the passage that does support it, an uncited
 sentence gets a citation when one passage clearly supports it) or dropped. The best
 supporting span becomes the citation's exact ``quote`` with its offsets in the cleaned
-source. Markers are renumbered 1..k in order; with nothing left, or when the model
-refused, the answer is the refusal with no citations.
+source. A citation the enforcer chooses itself goes to the earliest passage (the extractive
+answer's evidence comes first) whose support is within ``rank_margin`` of the best; a map
+call-out's statement is read with its name and city lines, which say what it is about.
+Markers are renumbered 1..k in order; with nothing left, or when the model refused, the
+answer is the refusal with no citations.
 """
 
 from __future__ import annotations
@@ -105,7 +108,8 @@ class _Span:
     grams: frozenset[str]
     numbers: frozenset[str]
     vectors: tuple[np.ndarray, ...]
-    text: str = ""  # search form, for the names a sentence must find in its quote
+    text: str = ""  # search form (with a call-out's labels), for the names a sentence must find
+    label_grams: frozenset[str] = frozenset()  # a call-out's name and city: what it is about
 
 
 @dataclass(frozen=True)
@@ -257,6 +261,18 @@ class CitationEnforcer:
         window: Most neighbouring passage sentences one quote may span.
         prefer_shorter: A one-sentence quote within this much of the best score is
             preferred to a longer one.
+        label_claim_share: A call-out's name and city lines count towards the support of its
+            statements (「X中心的使命是…」 by the mission line under the name X) once the
+            statement itself holds this share of what the sentence says besides them; a
+            sentence that only names the center gets nothing from them.
+        rank_margin: A citation the enforcer picks itself (a wrong ``[n]`` moved, a missing
+            one added) goes to the first passage, in prompt order, that supports the
+            sentence (above the threshold) within this much of the best support. The
+            passages come best first, those holding the extractive answer's evidence first:
+            a sentence that paraphrases both the body text and the map call-out it was
+            chosen for is cited with the evidence the extractive answerer chose for the
+            question (the call-out line for a center's 使命 or 角色), not with whichever
+            wording the model happened to copy.
     """
 
     def __init__(
@@ -269,12 +285,16 @@ class CitationEnforcer:
         refusal_overlap: float = 0.6,
         window: int = 2,
         prefer_shorter: float = 0.05,
+        label_claim_share: float = 0.4,
+        rank_margin: float = 0.3,
     ) -> None:
         for name, value in (
             ("support_threshold", support_threshold),
             ("add_threshold", add_threshold),
             ("lexical_weight", lexical_weight),
             ("refusal_overlap", refusal_overlap),
+            ("label_claim_share", label_claim_share),
+            ("rank_margin", rank_margin),
         ):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1. Currently, {name} is {value}.")
@@ -290,6 +310,8 @@ class CitationEnforcer:
         self.refusal_overlap = refusal_overlap
         self.window = window
         self.prefer_shorter = prefer_shorter
+        self.label_claim_share = label_claim_share
+        self.rank_margin = rank_margin
 
     # -- candidate quotes ------------------------------------------------------------------
     def _spans(
@@ -318,6 +340,10 @@ class CitationEnforcer:
         for i, spans in enumerate(per_passage):
             text = passages[i].text
             labels = callout_labels(passages[i])  # a bare name or city proves nothing
+            # ...but it says what the call-out's statements are about: 「X中心的使命是…」 is
+            # backed by the mission line under the label X, though the line never names X.
+            label_text = "\n".join(line for line in text.split("\n") if line in labels)
+            label_grams: frozenset[str] = frozenset().union(*(_bigrams(label) for label in labels))
             for k in range(len(spans)):
                 for width in range(1, self.window + 1):
                     if k + width > len(spans):
@@ -335,7 +361,8 @@ class CitationEnforcer:
                             _bigrams(text[a:b]),
                             _numbers(text[a:b]),
                             vecs,
-                            to_search_form(text[a:b]),
+                            to_search_form(f"{label_text}\n{text[a:b]}" if label_text else text[a:b]),
+                            label_grams,
                         )
                     )
         return out
@@ -355,6 +382,10 @@ class CitationEnforcer:
             # sentence about 「業界…計畫」, however many other words they share.
             return _Support(span, 0.0, 0.0, 0.0)
         lexical = len(grams & span.grams) / len(grams)
+        claim = grams - span.label_grams  # what the sentence says beyond the call-out's name and city
+        if span.label_grams and claim and len(claim & span.grams) / len(claim) >= self.label_claim_share:
+            # The statement backs the claim, and its label the name the sentence gives it.
+            lexical = len(grams & (span.grams | span.label_grams)) / len(grams)
         if vector is None or not span.vectors:
             return _Support(span, lexical, lexical, 0.0)
         cosine = max(float(np.dot(vector, v)) for v in span.vectors)
@@ -380,6 +411,11 @@ class CitationEnforcer:
             if b is not None and s is not None and s.score >= b.score - self.prefer_shorter:
                 best[i] = s
         return best
+
+    def _first_near_best(self, best: Sequence[_Support | None], top: _Support, threshold: float) -> _Support:
+        """The first passage's support within ``rank_margin`` of ``top`` (and above ``threshold``)."""
+        floor = max(threshold, top.score - self.rank_margin)
+        return next((s for s in best if s is not None and s.score >= floor), top)
 
     # -- refusals ----------------------------------------------------------------------------
     def _is_refusal(self, body: str, refusal_grams: frozenset[str]) -> bool:
@@ -471,9 +507,9 @@ class CitationEnforcer:
             if supporting:
                 action = "kept"
             elif draft.cited and top is not None and top.score >= self.support_threshold:
-                supporting, action = [top], "fixed"
+                supporting, action = [self._first_near_best(best, top, self.support_threshold)], "fixed"
             elif not draft.cited and top is not None and top.score >= self.add_threshold:
-                supporting, action = [top], "added"
+                supporting, action = [self._first_near_best(best, top, self.add_threshold)], "added"
             else:
                 record["action"] = "dropped (unsupported)"
                 dropped.append(draft.raw)

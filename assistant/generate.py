@@ -35,7 +35,7 @@ from assistant.answer import REFUSAL_HANT
 from assistant.cite import Passage
 from assistant.enforce import CitationEnforcer, EnforcedAnswer, traditional_characters
 from ingest.errors import GenerationError
-from ingest.normalize import _T2S, detect_script
+from ingest.normalize import _T2S, detect_script, to_search_form
 from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,12 @@ _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
 _CONDENSE_PREFIX = re.compile(
     r"^(?:改寫後的問題|改写后的问题|獨立問題|独立问题|完整問題|完整问题|問題|问题)\s*[:：]\s*"
 )
+
+#: Finish reasons of a reply cut short: OpenAI's ``length`` (the token limit) and ours for
+#: the ``timeout`` (:class:`LlamaCppChatModel` stops at it).
+CUT_OFF = frozenset({"length", "max_tokens", "timeout"})
+#: A complete sentence's end: 。！？!? with closing quotes, then any ``[n]`` markers.
+_SENTENCE_END = re.compile(r"[。！？!?]+[」』）”’)]*(?:\s*[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］])*")
 
 #: Exception class names (anywhere in the cause chain) that mean "cannot reach the server".
 _CONNECT_ERRORS = frozenset(
@@ -208,8 +214,14 @@ class LlamaCppChatModel(BaseChatModel):
             log.info("Loaded %s in %.1f s", self.model_path, time.monotonic() - t0)
         return self._llama
 
-    def _pieces(self, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[str]:
-        """The reply's text as llama.cpp writes it, cut off at ``timeout`` seconds."""
+    def _pieces(
+        self, messages: list[BaseMessage], stop: list[str] | None, ended: dict[str, str] | None = None
+    ) -> Iterator[str]:
+        """The reply's text as llama.cpp writes it, cut off at ``timeout`` seconds.
+
+        ``ended["finish_reason"]`` is set to llama.cpp's (``stop``, ``length``) or ``timeout``.
+        """
+        ended = {} if ended is None else ended
         roles = {"system": "system", "human": "user", "ai": "assistant"}
         chat = [{"role": roles.get(m.type, "user"), "content": str(m.content)} for m in messages]
         deadline = time.monotonic() + self.timeout
@@ -226,10 +238,13 @@ class LlamaCppChatModel(BaseChatModel):
                 for part in stream:
                     choices = part.get("choices") or [{}]
                     text = (choices[0].get("delta") or {}).get("content") or ""
+                    if choices[0].get("finish_reason"):
+                        ended["finish_reason"] = str(choices[0]["finish_reason"])
                     if text:
                         yield text
-                    if time.monotonic() > deadline:
+                    if time.monotonic() > deadline and not ended.get("finish_reason"):
                         log.warning("llama.cpp reply cut off after %g s", self.timeout)
+                        ended["finish_reason"] = "timeout"
                         break
             finally:
                 close = getattr(stream, "close", None)
@@ -243,8 +258,10 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        text = "".join(self._pieces(messages, stop))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(text))])
+        ended: dict[str, str] = {}
+        text = "".join(self._pieces(messages, stop, ended))
+        message = AIMessage(text, response_metadata={"finish_reason": ended.get("finish_reason", "stop")})
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(
         self,
@@ -253,11 +270,14 @@ class LlamaCppChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        for text in self._pieces(messages, stop):
+        ended: dict[str, str] = {}
+        for text in self._pieces(messages, stop, ended):
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
             if run_manager is not None:
                 run_manager.on_llm_new_token(text, chunk=chunk)
             yield chunk
+        finish = {"finish_reason": ended.get("finish_reason", "stop")}
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata=finish))
 
 
 def _import_llama_cpp() -> Any:
@@ -325,7 +345,10 @@ def make_chat_model(
             timeout=timeout,
             max_retries=0,  # a retry would double the wait; the caller falls back instead
             temperature=temperature,
-            max_tokens=max_tokens,  # type: ignore[call-arg]
+            # Sent as the classic ``max_tokens`` field: langchain-openai's own parameter goes
+            # out as ``max_completion_tokens``, which llama.cpp's server (and other
+            # OpenAI-compatible servers) ignore, so the limit silently did not hold.
+            extra_body={"max_tokens": max_tokens},
         )
     if kind == "llamacpp":
         path = Path(gguf_path).expanduser() if gguf_path else None
@@ -404,6 +427,64 @@ def message_text(message: Any) -> str:
     return _THINK.sub("", content).strip()
 
 
+def finish_reason(message: Any) -> str:
+    """Why the model stopped writing (``stop``, ``length``, ``timeout``...); "" if it did not say."""
+    metadata = getattr(message, "response_metadata", None) or {}
+    return str(metadata.get("finish_reason") or metadata.get("stop_reason") or "")
+
+
+def drop_unfinished(text: str) -> tuple[str, str]:
+    """``text`` without the sentence it was cut off in, and that unfinished tail.
+
+    For a reply cut short (by the token limit or the timeout): the last sentence may stop
+    mid-clause, and a fragment can say what the passages never said. Text ending at a
+    sentence end (markers after it allowed) is returned whole.
+    """
+    stripped = text.rstrip()
+    ends = [m.end() for m in _SENTENCE_END.finditer(stripped)]
+    newline = stripped.rfind("\n") + 1
+    last = max(ends[-1] if ends else 0, newline)
+    if last == len(stripped):
+        return stripped, ""
+    return stripped[:last].rstrip(), stripped[last:].strip()
+
+
+def _invoke(llm: BaseChatModel, messages: Sequence[BaseMessage], timeout: float) -> Any:
+    """``llm.invoke`` in a daemon thread: the reply message, or GenerationError within ``timeout``."""
+    result: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            result["message"] = llm.invoke(list(messages))
+        except BaseException as e:  # reported to the caller below, in the caller's thread
+            result["error"] = e
+
+    worker = threading.Thread(target=call, name="kezhuan-generate", daemon=True)
+    worker.start()
+    worker.join(timeout + 1.0)  # grace for the backend's own timeout to fire first
+    if worker.is_alive():
+        raise GenerationError(f"The language model at {_where(llm)} did not answer within {timeout:g} s.")
+    error = result.get("error")
+    if isinstance(error, GenerationError):
+        raise error
+    if error is not None:
+        raise GenerationError(_describe(error, llm, timeout)) from error
+    return result.get("message")
+
+
+def generate_reply(
+    llm: BaseChatModel, messages: Sequence[BaseMessage], timeout: float = 60.0
+) -> tuple[str, str]:
+    """The model's reply text and its finish reason (see :func:`generate`, :func:`finish_reason`)."""
+    t0 = time.monotonic()
+    message = _invoke(llm, messages, timeout)
+    text = message_text(message)
+    if not text:
+        raise GenerationError(f"The language model at {_where(llm)} sent an empty reply.")
+    log.debug("Generated %d characters in %.2f s", len(text), time.monotonic() - t0)
+    return text, finish_reason(message)
+
+
 def generate(llm: BaseChatModel, messages: Sequence[BaseMessage], timeout: float = 60.0) -> str:
     """The model's reply text, or :class:`GenerationError` within about ``timeout`` seconds.
 
@@ -414,30 +495,7 @@ def generate(llm: BaseChatModel, messages: Sequence[BaseMessage], timeout: float
         GenerationError: missing package, server unreachable, timeout, HTTP error, or an
             empty or malformed reply.
     """
-    result: dict[str, Any] = {}
-
-    def call() -> None:
-        try:
-            result["message"] = llm.invoke(list(messages))
-        except BaseException as e:  # reported to the caller below, in the caller's thread
-            result["error"] = e
-
-    worker = threading.Thread(target=call, name="kezhuan-generate", daemon=True)
-    t0 = time.monotonic()
-    worker.start()
-    worker.join(timeout + 1.0)  # grace for the backend's own timeout to fire first
-    if worker.is_alive():
-        raise GenerationError(f"The language model at {_where(llm)} did not answer within {timeout:g} s.")
-    error = result.get("error")
-    if isinstance(error, GenerationError):
-        raise error
-    if error is not None:
-        raise GenerationError(_describe(error, llm, timeout)) from error
-    text = message_text(result.get("message"))
-    if not text:
-        raise GenerationError(f"The language model at {_where(llm)} sent an empty reply.")
-    log.debug("Generated %d characters in %.2f s", len(text), time.monotonic() - t0)
-    return text
+    return generate_reply(llm, messages, timeout)[0]
 
 
 def _held_back(text: str) -> int:
@@ -448,11 +506,18 @@ def _held_back(text: str) -> int:
     return 0
 
 
-def stream_text(llm: BaseChatModel, messages: Sequence[BaseMessage], timeout: float = 60.0) -> Iterator[str]:
+def stream_text(
+    llm: BaseChatModel,
+    messages: Sequence[BaseMessage],
+    timeout: float = 60.0,
+    *,
+    ended: dict[str, str] | None = None,
+) -> Iterator[str]:
     """The model's reply as it is written: text pieces, reasoning (``<think>``) left out.
 
     Like :func:`generate`, the call runs in a daemon thread and the whole reply must arrive
-    within about ``timeout`` seconds.
+    within about ``timeout`` seconds. ``ended["finish_reason"]`` gets the reply's finish
+    reason, when the backend gives one.
 
     Raises:
         GenerationError: as :func:`generate`, possibly after some pieces were yielded.
@@ -485,6 +550,8 @@ def stream_text(llm: BaseChatModel, messages: Sequence[BaseMessage], timeout: fl
             raise GenerationError(_describe(value, llm, timeout)) from value
         if kind == "done":
             break
+        if finish_reason(value) and ended is not None:
+            ended["finish_reason"] = finish_reason(value)
         raw += message_text_piece(value)
         visible = _THINK.sub("", raw).lstrip()
         visible = visible[: len(visible) - _held_back(visible)]
@@ -517,15 +584,19 @@ def condense_question(
     *,
     max_history: int = 6,
     prompt_path: str | Path = PROMPT_PATH,
+    min_grounding: float = 0.5,
 ) -> str:
     """A standalone version of a follow-up question, for retrieval (no call without history).
 
     ``那生醫呢？`` after ``材化領域的研發重點是什麼？`` should come back as
-    ``生醫領域的研發重點是什麼？``.
+    ``生醫領域的研發重點是什麼？``. A rewrite only restates the conversation: at least
+    ``min_grounding`` of its character pairs must come from the question or the history.
+    (A small model may echo the prompt's own example instead, asking about 生醫 in a
+    conversation about something else.)
 
     Raises:
-        GenerationError: the model failed, or its rewrite is empty or runaway; the caller
-            keeps its rule-based rewrite.
+        GenerationError: the model failed, or its rewrite is empty, runaway or not drawn
+            from the conversation; the caller keeps its rule-based rewrite.
     """
     recent = [m for m in list(history or [])[-max_history:] if m.get("role") in ("user", "assistant")]
     if not recent:
@@ -535,10 +606,38 @@ def condense_question(
     prompt = _fill(load_prompts(prompt_path)["condense"], history=lines, question=question)
     text = generate(llm, [HumanMessage(prompt)], timeout)
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    rewritten = _CONDENSE_PREFIX.sub("", first).strip().strip("「」\"'“”")
+    rewritten = _unwrapped(_CONDENSE_PREFIX.sub("", first).strip())
     if not rewritten or len(rewritten) > 4 * len(question) + 200:
         raise GenerationError(f"The language model rewrote the question unusably: {text[:80]!r}")
+    said = _pairs(f"{lines}\n{question}")
+    pairs = _pairs(rewritten)
+    grounding = len(pairs & said) / len(pairs) if pairs else 0.0
+    if grounding < min_grounding:
+        raise GenerationError(
+            f"The language model's rewrite {rewritten!r} is not drawn from the conversation "
+            f"({grounding:.0%} of it is, below {min_grounding:.0%})."
+        )
     return rewritten
+
+
+def _unwrapped(text: str) -> str:
+    """``text`` without quotes around the whole of it (「…」, "…"); quoted names inside stay."""
+    for opening, closing in (("「", "」"), ("“", "”"), ('"', '"'), ("'", "'")):
+        inner = text[len(opening) : -len(closing)]
+        if (
+            text.startswith(opening)
+            and text.endswith(closing)
+            and opening not in inner
+            and closing not in inner
+        ):
+            return inner.strip()
+    return text
+
+
+def _pairs(text: str) -> set[str]:
+    """Neighbouring character pairs of ``text`` in search form (one script, case folded), words only."""
+    norm = re.sub(r"[^\w]|_", "", to_search_form(text))
+    return {norm[i : i + 2] for i in range(len(norm) - 1)}
 
 
 class GenerativeAnswerer:
@@ -591,8 +690,8 @@ class GenerativeAnswerer:
             GenerationError: the model failed; fall back to the extractive answer.
         """
         messages = build_messages(question, passages, history, max_history=self.max_history)
-        draft = generate(self.llm, messages, self.timeout)
-        return self._enforce(question, draft, passages, refusal_text, embed, sentences)
+        draft, finish = generate_reply(self.llm, messages, self.timeout)
+        return self._enforce(question, draft, passages, refusal_text, embed, sentences, finish)
 
     def stream(
         self,
@@ -616,10 +715,14 @@ class GenerativeAnswerer:
         messages = build_messages(question, passages, history, max_history=self.max_history)
         hans = detect_script(question) == "hans"
         pieces: list[str] = []
-        for piece in stream_text(self.llm, messages, self.timeout):
+        ended: dict[str, str] = {}
+        for piece in stream_text(self.llm, messages, self.timeout, ended=ended):
             pieces.append(piece)
             yield _T2S.convert(piece) if hans else traditional_characters(piece)
-        yield self._enforce(question, "".join(pieces).strip(), passages, refusal_text, embed, sentences)
+        draft = "".join(pieces).strip()
+        yield self._enforce(
+            question, draft, passages, refusal_text, embed, sentences, ended.get("finish_reason", "")
+        )
 
     def _enforce(
         self,
@@ -629,12 +732,22 @@ class GenerativeAnswerer:
         refusal_text: str,
         embed: Any,
         sentences: Callable[[Passage], Sequence[Any]] | None,
+        finish: str = "",
     ) -> EnforcedAnswer:
         script = "hans" if detect_script(question) == "hans" else "hant"
+        checked, cut = drop_unfinished(draft) if finish in CUT_OFF else (draft, "")
+        if cut:
+            log.info("The reply was cut off (%s): dropping its unfinished sentence %r", finish, cut)
         enforced = self.enforcer.enforce(
-            draft, passages, embed=embed, sentences=sentences, refusal_text=refusal_text, script=script
+            checked, passages, embed=embed, sentences=sentences, refusal_text=refusal_text, script=script
         )
         enforced.notes["draft"] = draft
+        enforced.notes["finish_reason"] = finish
+        if cut:
+            # A fragment can say what the passages never said; it is not checked, it is dropped.
+            enforced.notes["cut_off"] = cut
+            enforced.dropped.append(cut)
+            enforced.notes["dropped"] = enforced.notes.get("dropped", 0) + 1
         return enforced
 
 

@@ -38,6 +38,7 @@ class ScriptedServer:
         replies: Answers given in turn, one per request (then ``reply``).
         status: HTTP status to answer with (not 200: an OpenAI-style error body).
         delay: Seconds to wait before answering (to make clients time out).
+        finish: The ``finish_reason`` sent (``length``: the reply was cut at the token limit).
         requests: The JSON bodies and authorization headers received.
     """
 
@@ -46,6 +47,7 @@ class ScriptedServer:
         self.replies: list[str] = []
         self.status = 200
         self.delay = 0.0
+        self.finish = "stop"
         self.requests: list[dict[str, Any]] = []
         app = FastAPI()
 
@@ -60,7 +62,9 @@ class ScriptedServer:
             text = self.replies.pop(0) if self.replies else self.reply
             model = body.get("model", "")
             if body.get("stream"):
-                return StreamingResponse(self._chunks(text, model), media_type="text/event-stream")
+                return StreamingResponse(
+                    self._chunks(text, model, self.finish), media_type="text/event-stream"
+                )
             return JSONResponse(
                 {
                     "id": "chatcmpl-1",
@@ -71,7 +75,7 @@ class ScriptedServer:
                         {
                             "index": 0,
                             "message": {"role": "assistant", "content": text},
-                            "finish_reason": "stop",
+                            "finish_reason": self.finish,
                         }
                     ],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
@@ -87,7 +91,7 @@ class ScriptedServer:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @staticmethod
-    async def _chunks(text: str, model: str) -> AsyncIterator[str]:
+    async def _chunks(text: str, model: str, finish: str = "stop") -> AsyncIterator[str]:
         def event(delta: dict[str, Any], finish: str | None = None) -> str:
             body = {
                 "id": "chatcmpl-1",
@@ -102,12 +106,12 @@ class ScriptedServer:
         for i in range(0, len(text), 4):  # a few characters a token, like a real model
             yield event({"content": text[i : i + 4]})
             await asyncio.sleep(0)
-        yield event({}, "stop")
+        yield event({}, finish)
         yield "data: [DONE]\n\n"
 
     def reset(self) -> ScriptedServer:
         """Back to an empty, prompt, successful script."""
-        self.reply, self.replies, self.status, self.delay = "", [], 200, 0.0
+        self.reply, self.replies, self.status, self.delay, self.finish = "", [], 200, 0.0, "stop"
         self.requests.clear()
         return self
 

@@ -236,3 +236,46 @@ def test_a_call_out_label_is_never_the_quote(cleaned):
     result = enforce_citations("嘉義產業創新研發中心[1]。", [callout, body])
     assert not result.refused
     assert [c.passage_id for c in result.citations] == ["b"]
+
+
+@pytest.fixture(scope="module")
+def deep_sea(cleaned: str) -> tuple[Passage, Passage]:
+    """The 東部深層海水 center's map call-out and the body sentence saying the same."""
+    section = "打造產業聚落 驅動區域創新"
+    start = cleaned.index("東部深層海水創新研發中心\n臺東")
+    end = cleaned.index("產業效益。", start) + len("產業效益。")
+    callout = Passage("c", SOURCE, section, cleaned[start:end], start, end, kind="center")
+    start = cleaned.index("此外，在臺東縣推動")
+    end = cleaned.index("。", start) + 1
+    return callout, Passage("b", SOURCE, section, cleaned[start:end], start, end)
+
+
+def test_a_call_out_statement_backs_a_sentence_naming_its_center(deep_sea, cleaned):
+    # The mission line never names its center; the name line above it does.
+    callout, _ = deep_sea
+    draft = "「東部深層海水創新研發中心」的使命是帶動花東深層海水產業發展，提升商品化能量與產業效益[1]。"
+    result = enforce_citations(draft, [callout])
+    assert not result.refused and result.notes["kept"] == 1
+    assert [c.quote for c in result.citations] == ["帶動花東深層海水產業發展，提升商品化能量與產業效益。"]
+    assert_exact(result, cleaned)
+    # The name alone is not backed by the center's statements (nor is the label ever a quote).
+    assert enforce_citations("「東部深層海水創新研發中心」[1]。", [callout]).refused
+    # Nor is a claim the statement does not make, however well the label matches.
+    assert enforce_citations("「東部深層海水創新研發中心」位於臺東，專做半導體[1]。", [callout]).refused
+
+
+def test_a_near_tie_goes_to_the_earlier_passage(deep_sea):
+    # Passages come best first (the extractive answer's evidence first): when the enforcer picks
+    # the citation itself, a passage within rank_margin of the best support wins by its rank.
+    callout, body = deep_sea
+    draft = "東部深層海水創新研發中心帶動花東深層海水產業發展，提升商品化能量。"
+    by_rank = enforce_citations(draft, [body, callout])
+    assert [c.passage_id for c in by_rank.citations] == ["b"] and by_rank.notes["added"] == 1
+    assert [c.passage_id for c in enforce_citations(draft, [callout, body]).citations] == ["c"]
+    best_only = CitationEnforcer(rank_margin=0.0)
+    assert [
+        c.passage_id for c in enforce_citations(draft, [body, callout], enforcer=best_only).citations
+    ] == ["c"]
+    # A passage the model cited and that supports the sentence keeps its citation.
+    kept = enforce_citations(draft.replace("。", "[2]。"), [body, callout])
+    assert [c.passage_id for c in kept.citations] == ["c"] and kept.notes["kept"] == 1

@@ -24,7 +24,10 @@ from assistant.generate import (
     answerer_from_settings,
     build_messages,
     condense_question,
+    drop_unfinished,
+    finish_reason,
     generate,
+    generate_reply,
     load_prompts,
     make_chat_model,
     stream_text,
@@ -170,6 +173,7 @@ class _FakeLlama:
     """Stands in for ``llama_cpp.Llama``: records the chat and answers from a script."""
 
     loads = 0
+    finish = "stop"
 
     def __init__(self, model_path: str, **kwargs: Any) -> None:
         type(self).loads += 1
@@ -180,6 +184,7 @@ class _FakeLlama:
         return iter(
             [{"choices": [{"delta": {"role": "assistant"}}]}]
             + [{"choices": [{"delta": {"content": c}}]} for c in ("回", "答", "[1]", "。")]
+            + [{"choices": [{"delta": {}, "finish_reason": type(self).finish}]}]
         )
 
 
@@ -192,6 +197,7 @@ def fake_llamacpp(tmp_path, monkeypatch) -> BaseChatModel:
     fake.Llama = _FakeLlama  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "llama_cpp", fake)
     monkeypatch.setattr(_FakeLlama, "loads", 0)
+    monkeypatch.setattr(_FakeLlama, "finish", "stop")
     return make_chat_model("llamacpp", gguf_path=gguf, timeout=5)
 
 
@@ -219,6 +225,22 @@ def test_condense_rewrites_a_follow_up():
     assert condense_question(llm, "那生醫呢？", history, timeout=5) == "生醫領域的研發重點是什麼？"
 
 
+def test_a_rewrite_not_drawn_from_the_conversation_is_refused():
+    # A small model may echo the prompt's example (生醫) instead of rewriting the question.
+    history = [
+        {"role": "user", "content": "科研成果價值創造計畫有哪些型態？"},
+        {"role": "assistant", "content": "分為「促新創」與「育新創」兩種型態計畫[1]。"},
+    ]
+    echo = FakeListChatModel(responses=["生醫領域的研發重點是什麼？"])
+    with pytest.raises(GenerationError, match="not drawn from the conversation"):
+        condense_question(echo, "這兩種差在哪？", history, timeout=5)
+    rewrite = FakeListChatModel(responses=["「促新創」與「育新創」兩種型態計畫差在哪？"])
+    assert (
+        condense_question(rewrite, "這兩種差在哪？", history, timeout=5)
+        == "「促新創」與「育新創」兩種型態計畫差在哪？"
+    )
+
+
 def test_condense_failure_is_a_generation_error():
     with pytest.raises(GenerationError):
         condense_question(
@@ -241,6 +263,8 @@ def test_end_to_end_through_an_openai_compatible_server(server, passages, cleane
     sent = server.requests[0]
     assert sent["auth"] == "Bearer sk-test"
     assert sent["body"]["model"] == "qwen2.5" and sent["body"]["temperature"] == 0.0
+    # The limit every OpenAI-compatible server reads (llama.cpp's ignores max_completion_tokens).
+    assert sent["body"]["max_tokens"] == 512 and "max_completion_tokens" not in sent["body"]
     roles = [m["role"] for m in sent["body"]["messages"]]
     assert roles == ["system", "user"]
     assert passages[0].text in sent["body"]["messages"][1]["content"]
@@ -352,3 +376,61 @@ def test_answerer_from_settings_builds_the_configured_backend(server):
     assert answerer.timeout == 7 and answerer.llm.model_name == "qwen"
     with pytest.raises(GenerationError, match="writes no generated answers"):
         answerer_from_settings(Settings.from_env(environ={}))
+
+
+# -- replies cut short ---------------------------------------------------------------------------
+
+#: A reply cut off mid-sentence (at the token limit or the timeout).
+CUT = "技術司自1997年起啟動業界開發產業技術計畫[1]。材化領域以循環經濟為導向，藉由開發綠色新"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept", "tail"),
+    [
+        (CUT, "技術司自1997年起啟動業界開發產業技術計畫[1]。", "材化領域以循環經濟為導向，藉由開發綠色新"),
+        ("甲乙丙。[1][2] ", "甲乙丙。[1][2]", ""),
+        ("他說「好。」", "他說「好。」", ""),
+        ("第一行\n第二行寫到一半", "第一行", "第二行寫到一半"),
+        ("只寫了半句", "", "只寫了半句"),
+    ],
+)
+def test_drop_unfinished_cuts_at_the_last_sentence_end(text, kept, tail):
+    assert drop_unfinished(text) == (kept, tail)
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_reply_cut_off_at_the_token_limit_loses_its_unfinished_sentence(server, passages, stream):
+    server.reply, server.finish = CUT, "length"
+    answerer = GenerativeAnswerer(make_chat_model("openai", base_url=server.base_url, model="m", timeout=5))
+    question = "業界開發產業技術計畫是哪一年開始的？"
+    result = list(answerer.stream(question, passages))[-1] if stream else answerer.answer(question, passages)
+    assert isinstance(result, EnforcedAnswer) and not result.refused
+    assert result.answer == "技術司自1997年起啟動業界開發產業技術計畫[1]。"
+    assert result.notes["finish_reason"] == "length" and result.notes["draft"] == CUT
+    assert result.notes["cut_off"] == "材化領域以循環經濟為導向，藉由開發綠色新"
+    assert result.dropped == ["材化領域以循環經濟為導向，藉由開發綠色新"]
+    # A reply that ended by itself keeps a last sentence without its 。 (short answers: 「2014年」).
+    server.finish = "stop"
+    whole = answerer.answer(question, passages)
+    assert whole.notes["finish_reason"] == "stop" and "cut_off" not in whole.notes
+    assert whole.answer.startswith("技術司自1997年") and "材化領域以循環經濟為導向" in whole.answer
+
+
+def test_a_reply_that_is_all_unfinished_leaves_nothing_to_check(server, passages):
+    server.reply, server.finish = "材化領域以循環經濟為導向，藉由開發綠色新", "length"
+    answerer = GenerativeAnswerer(make_chat_model("openai", base_url=server.base_url, model="m", timeout=5))
+    result = answerer.answer("材化領域以什麼為導向？", passages)
+    assert result.refused and not result.model_refused  # the caller keeps the extractive answer
+
+
+def test_llamacpp_backend_reports_why_it_stopped(fake_llamacpp, monkeypatch):
+    messages = [SystemMessage("規則"), HumanMessage("問")]
+    assert generate_reply(fake_llamacpp, messages, timeout=5) == ("回答[1]。", "stop")
+    monkeypatch.setattr(_FakeLlama, "finish", "length")
+    assert generate_reply(fake_llamacpp, messages, timeout=5) == ("回答[1]。", "length")
+    ended: dict[str, str] = {}
+    assert "".join(stream_text(fake_llamacpp, messages, timeout=5, ended=ended)) == "回答[1]。"
+    assert ended == {"finish_reason": "length"}
+    monkeypatch.setattr(fake_llamacpp, "timeout", 0.0)  # past the deadline before the first token
+    cut = fake_llamacpp.invoke(messages)
+    assert cut.content == "" and finish_reason(cut) == "timeout"
