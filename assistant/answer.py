@@ -526,9 +526,14 @@ class ExtractiveAnswerer:
         self.parallel_score = 0.85
         #: Bonus for a sentence shaped like the answer asked for (see :func:`answer_shape`).
         self.shape_weight = 0.5
+        #: A list of 「…中心」 starts at, and takes only, sentences that introduce one.
         self.list_items_only = True
+        #: A sentence enumerating the noun asked for (…等七大誘因) is the whole list.
         self.enumeration_complete = True
+        #: A comparison's part is preferably found by its full name (學界 + 科專 → 學界科技專案).
         self.facet_compounds = True
+        #: An enumeration earns its shape bonus only if it (or its passage) covers this share of
+        #: what the best sentence covers of the question.
         self.subject_share = 0.7
 
     def _dense_norm(self, sim: float, cjk: bool) -> float:

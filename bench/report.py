@@ -74,29 +74,19 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
     ):
         value = e100["query"][key]["p50"] if e100 else float("nan")
         rows.append((name, f"≤ {limit:.0f} ms", f"{_f(value)} ms", None if not e100 else value <= limit))
+
+    def cold_row(label: str, cold: float) -> tuple[str, str, str, bool]:
+        limit = t["cold_start_s"]
+        return (f"cold start of `kezhuan ask`, {label}", f"≤ {limit:.0f} s", f"{_f(cold)} s", cold <= limit)
+
     for entry in [e for e in results["sizes"] if e["label"] == "seed"] + results["sizes"][-1:]:
         if entry["label"] == "seed" and len(rows) > 4 and rows[-1][0].endswith("(seed corpus)"):
             continue  # the seed is also the largest size
-        cold = entry["cold_start"]["seconds"]
-        rows.append(
-            (
-                f"cold start of `kezhuan ask`, median ({entry['label']} corpus)",
-                f"≤ {t['cold_start_s']:.0f} s",
-                f"{_f(cold)} s",
-                cold <= t["cold_start_s"],
-            )
-        )
+        rows.append(cold_row(f"median ({entry['label']} corpus)", entry["cold_start"]["seconds"]))
     largest = results["sizes"][-1] if results["sizes"] else {}
     if "cold_start_rebuild" in largest:
-        cold = largest["cold_start_rebuild"]["seconds"]
-        rows.append(
-            (
-                f"cold start of `kezhuan ask`, first after an ingest (snapshot rebuilt, {largest['label']} corpus)",
-                f"≤ {t['cold_start_s']:.0f} s",
-                f"{_f(cold)} s",
-                cold <= t["cold_start_s"],
-            )
-        )
+        label = f"first after an ingest (snapshot rebuilt, {largest['label']} corpus)"
+        rows.append(cold_row(label, largest["cold_start_rebuild"]["seconds"]))
     peak = max((p for e in results["sizes"] if not math.isnan(p := _peak(e))), default=float("nan"))
     rows.append(
         (
