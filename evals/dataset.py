@@ -1,11 +1,16 @@
-"""The gold evaluation set: typed records and a strict loader for ``evals/gold.jsonl``.
+"""The evaluation sets: typed records and a strict loader for ``evals/sets/*.jsonl``.
 
-Each line of ``gold.jsonl`` is one JSON object describing a question a user might ask,
-the earlier conversation (if any), whether the source document answers it, the exact
-quotes that prove the answer and the short facts a correct answer must contain.
+Each line of a set is one JSON object describing a question a user might ask, the earlier
+conversation (if any), whether the documents answer it, the exact quotes that prove the
+answer and the short facts a correct answer must contain, plus how it is written
+(``style``), which evaluation corpora it is valid on (``corpora``), the document its evidence
+is in (``source``) and its ``split``.
 
-The set exists to *measure* the assistant. It was written from the source document only,
-without looking at the system's code, and must never be used to tune it.
+Every set was written blind, from the documents only (see ``evals/sets/README.md``), and every
+case belongs to the ``dev`` or the ``test`` split, fixed by a salted hash of its id within
+its style/corpora/answerable stratum (:func:`assign_splits`), never chosen by hand. Rules, thresholds, glossary entries and weights are
+chosen on ``dev``; ``test`` is only ever looked at as figures (``kezhuan eval --split test``
+prints no questions).
 
 Example:
     >>> from evals.dataset import load_gold
@@ -16,15 +21,30 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import KezhuanError
 
-#: The gold set shipped beside this module.
-DEFAULT_GOLD_PATH = Path(__file__).resolve().parent / "gold.jsonl"
+#: The evaluation sets shipped beside this module: every ``*.jsonl`` file in this folder.
+DEFAULT_GOLD_PATH = Path(__file__).resolve().parent / "sets"
+
+#: Salt of the split hash. Fixed once; changing it would move test cases into dev.
+SPLIT_SALT = "kezhuan-split-0"
+#: Share of cases in the dev split (the rest is test).
+DEV_SHARE = 0.6
+#: Dev share every group of at least 8 cases (style x corpus x answerable) falls in; checked by
+#: ``tests/test_gold_set.py``.
+DEV_SHARE_RANGE = (0.45, 0.75)
+#: The splits.
+SPLITS: tuple[str, ...] = ("dev", "test")
+
+#: Evaluation corpora (folders under ``evals/corpora/``): the product corpus, and the product
+#: corpus plus other real public documents that compete with it.
+CORPORA: tuple[str, ...] = ("seed", "multi")
 
 #: Section headings of the source document. The untitled opening paragraph is "前言";
 #: the regional map's call-out boxes belong to "打造產業聚落 驅動區域創新".
@@ -49,17 +69,48 @@ KINDS: tuple[str, ...] = (
     "english",
     "unanswerable",
     "injection",
+    "overview",
+    "count",
+    "arithmetic",
+    "yesno",
+    "nonquestion",
+)
+
+#: How a question is written. ``gold-v1`` is the first, tidy set (one fact, the document's own
+#: words); the others come from the blind sets and name the way real users write.
+STYLES: tuple[str, ...] = (
+    "gold-v1",
+    "colloquial",
+    "keywords",
+    "context",
+    "typo",
+    "variant",
+    "simplified",
+    "english",
+    "mixed",
+    "multifact",
+    "yesno",
+    "definition",
+    "comparison",
+    "multiturn",
+    "nearmiss",
+    "falsepremise",
+    "offtopic",
+    "chitchat",
+    "injection",
+    "nonquestion",
 )
 
 #: Language the question is typed in: Traditional Chinese, Simplified Chinese, English.
-LANGS: tuple[str, ...] = ("hant", "hans", "en")
+LANGS: tuple[str, ...] = ("hant", "hans", "en", "mixed")
 
 #: Speaker roles allowed in ``history``.
 ROLES: tuple[str, ...] = ("user", "assistant")
 
 #: Kinds whose right reply is a refusal.
-REFUSAL_KINDS: frozenset[str] = frozenset({"unanswerable", "injection"})
+REFUSAL_KINDS: frozenset[str] = frozenset({"unanswerable", "injection", "nonquestion"})
 
+#: Fields every record has.
 _FIELDS: tuple[str, ...] = (
     "id",
     "question",
@@ -71,6 +122,51 @@ _FIELDS: tuple[str, ...] = (
     "kind",
     "lang",
 )
+#: Fields a record may have, with their defaults (the shipped sets write them all; the tests
+#: check that).
+_OPTIONAL: dict[str, Any] = {
+    "style": "",
+    "corpora": ["seed"],
+    "source": "",
+    "split": None,
+    "note": "",
+}
+
+
+def split_hash(case_id: str, salt: str = SPLIT_SALT) -> str:
+    """The salted SHA-256 of a case id that orders cases within their stratum."""
+    return hashlib.sha256(f"{salt}:{case_id}".encode()).hexdigest()
+
+
+def stratum_of(style: str, corpora: tuple[str, ...] | list[str], answerable: bool) -> str:
+    """The group a case is split within: its style, corpora and answerability."""
+    return f"{style}|{','.join(corpora)}|{'answerable' if answerable else 'unanswerable'}"
+
+
+def assign_splits(strata: dict[str, str]) -> dict[str, str]:
+    """Split cases into dev and test, stratified, by hash.
+
+    Within each stratum the cases are ordered by :func:`split_hash` of their id; the first
+    ``round(DEV_SHARE * n)`` are dev, the rest test. Nobody chooses a case's split, every
+    stratum (style x corpora x answerable) is split 60/40, and adding cases to a stratum moves
+    at most the one or two cases at its cut.
+
+    Args:
+        strata: Case id to its :func:`stratum_of`.
+
+    Returns:
+        Case id to ``"dev"`` or ``"test"``.
+    """
+    groups: dict[str, list[str]] = {}
+    for case_id, stratum in strata.items():
+        groups.setdefault(stratum, []).append(case_id)
+    splits: dict[str, str] = {}
+    for ids in groups.values():
+        ordered = sorted(ids, key=split_hash)
+        n_dev = round(DEV_SHARE * len(ordered))
+        for rank, case_id in enumerate(ordered):
+            splits[case_id] = "dev" if rank < n_dev else "test"
+    return splits
 
 
 class GoldSetError(KezhuanError, ValueError):
@@ -95,6 +191,12 @@ class GoldCase:
             when unanswerable. For cross-section questions, the section of the main evidence.
         kind: One of :data:`KINDS`.
         lang: One of :data:`LANGS`.
+        style: How it is written, one of :data:`STYLES` (``""`` for ad-hoc files).
+        corpora: Evaluation corpora (:data:`CORPORA`) on which the case holds as written.
+        source: File name of the document the evidence is in (``""`` when unanswerable).
+        split: ``"dev"`` or ``"test"``, as :func:`assign_splits` puts it.
+        note: The writer's remark (why unanswerable, how a figure is computed).
+        origin: Name of the file the case was read from.
     """
 
     id: str
@@ -106,6 +208,12 @@ class GoldCase:
     section: str
     kind: str
     lang: str
+    style: str = ""
+    corpora: tuple[str, ...] = ("seed",)
+    source: str = ""
+    split: str = "dev"
+    note: str = ""
+    origin: str = ""
 
     @property
     def key_fact_alternatives(self) -> tuple[tuple[str, ...], ...]:
@@ -128,54 +236,96 @@ class GoldCase:
 
 
 def load_gold(path: Path | None = None) -> dict[str, GoldCase]:
-    """Load and validate the gold set.
+    """Load and validate evaluation cases from one ``.jsonl`` file or a folder of them.
 
     Args:
-        path: A ``.jsonl`` file; defaults to :data:`DEFAULT_GOLD_PATH`.
+        path: A ``.jsonl`` file, or a folder whose ``*.jsonl`` files are read in name order;
+            defaults to :data:`DEFAULT_GOLD_PATH` (every shipped set).
 
     Returns:
         The cases keyed by id, in file order.
 
     Raises:
-        GoldSetError: The file is missing or unreadable, or a line is malformed JSON, is not
-            an object, lacks a field, has a field of the wrong type or value, repeats an
-            earlier id, or is an answerable case without evidence or key facts. The message
-            names the file and line number.
+        GoldSetError: A file is missing or unreadable, or a line is malformed JSON, is not an
+            object, lacks a field, has a field of the wrong type or value, repeats an earlier
+            id (in any file), carries a ``split`` other than :func:`assign_splits` gives it, or is
+            an answerable case without evidence or key facts. The message names the file and
+            line number.
     """
     gold_path = DEFAULT_GOLD_PATH if path is None else Path(path)
-    try:
-        text = gold_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GoldSetError(f"{gold_path}: cannot read the gold set ({exc})") from exc
-
+    files = sorted(gold_path.glob("*.jsonl")) if gold_path.is_dir() else [gold_path]
+    if not files:
+        raise GoldSetError(f"{gold_path}: no .jsonl evaluation sets in this folder")
     cases: dict[str, GoldCase] = {}
-    first_line: dict[str, int] = {}
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{gold_path}:{lineno}"
+    first_line: dict[str, str] = {}
+    stated: dict[str, str] = {}
+    for file in files:
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise GoldSetError(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})") from exc
-        case = _parse_case(record, where)
-        if case.id in cases:
-            raise GoldSetError(
-                f"{where}: duplicate id {case.id!r} (first used on line {first_line[case.id]})"
-            )
-        cases[case.id] = case
-        first_line[case.id] = lineno
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GoldSetError(f"{file}: cannot read the gold set ({exc})") from exc
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            where = f"{file}:{lineno}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise GoldSetError(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})") from exc
+            case = _parse_case(record, where, origin=file.stem)
+            if case.id in cases:
+                raise GoldSetError(f"{where}: duplicate id {case.id!r} (first used on {first_line[case.id]})")
+            cases[case.id] = case
+            first_line[case.id] = f"line {lineno}" if len(files) == 1 else f"{file.name}:{lineno}"
+            if isinstance(record.get("split"), str):
+                stated[case.id] = record["split"]
     if not cases:
         raise GoldSetError(f"{gold_path}: the gold set is empty")
-    return cases
+    splits = assign_splits({k: stratum_of(c.style, c.corpora, c.answerable) for k, c in cases.items()})
+    for case_id, split in stated.items():
+        if split != splits[case_id]:
+            raise GoldSetError(
+                f"{first_line[case_id]} of {gold_path}: case {case_id!r} says split {split!r} but the "
+                f"stratified hash puts it in {splits[case_id]!r}; splits are fixed by "
+                "evals.dataset.assign_splits, never chosen by hand (rewrite the split fields with it "
+                "after adding cases)"
+            )
+    return {k: replace(c, split=splits[k]) for k, c in cases.items()}
 
 
-def _parse_case(record: Any, where: str) -> GoldCase:
+def select_cases(
+    cases: dict[str, GoldCase] | list[GoldCase], corpus: str | None = None, split: str | None = None
+) -> list[GoldCase]:
+    """The cases valid on one evaluation corpus and in one split.
+
+    Args:
+        cases: Loaded cases.
+        corpus: One of :data:`CORPORA`, or None for all.
+        split: ``"dev"``, ``"test"``, or None for both.
+
+    Returns:
+        The matching cases in order.
+
+    Raises:
+        GoldSetError: An unknown corpus or split.
+    """
+    if corpus is not None and corpus not in CORPORA:
+        raise GoldSetError(f"corpus must be one of {', '.join(CORPORA)}. Currently, corpus is {corpus!r}.")
+    if split is not None and split not in SPLITS:
+        raise GoldSetError(f"split must be one of {', '.join(SPLITS)}. Currently, split is {split!r}.")
+    items = list(cases.values()) if isinstance(cases, dict) else list(cases)
+    return [
+        c for c in items if (corpus is None or corpus in c.corpora) and (split is None or c.split == split)
+    ]
+
+
+def _parse_case(record: Any, where: str, origin: str = "") -> GoldCase:
     """Validate one decoded JSON line and build its :class:`GoldCase`.
 
     Args:
         record: The decoded JSON value.
         where: ``"path:line"`` for error messages.
+        origin: Name of the set the line is from.
 
     Returns:
         The validated case.
@@ -188,7 +338,7 @@ def _parse_case(record: Any, where: str) -> GoldCase:
     missing = [name for name in _FIELDS if name not in record]
     if missing:
         raise GoldSetError(f"{where}: missing field(s) {', '.join(missing)}")
-    unknown = sorted(set(record) - set(_FIELDS))
+    unknown = sorted(set(record) - set(_FIELDS) - set(_OPTIONAL))
     if unknown:
         raise GoldSetError(f"{where}: unknown field(s) {', '.join(unknown)}")
 
@@ -205,17 +355,29 @@ def _parse_case(record: Any, where: str) -> GoldCase:
     kind = _choice(record, "kind", KINDS, where)
     lang = _choice(record, "lang", LANGS, where)
     history = _history(record["history"], where)
+    extra = {name: record.get(name, default) for name, default in _OPTIONAL.items()}
+    style = extra["style"]
+    if style != "" and style not in STYLES:
+        raise GoldSetError(f"{where}: 'style' is {style!r}; use one of {', '.join(STYLES)}")
+    corpora = extra["corpora"]
+    if (
+        not isinstance(corpora, list)
+        or not corpora
+        or any(c not in CORPORA for c in corpora)
+        or len(set(corpora)) != len(corpora)
+    ):
+        raise GoldSetError(f"{where}: 'corpora' must be a non-empty list of {', '.join(CORPORA)}")
+    for name in ("source", "note"):
+        if not isinstance(extra[name], str):
+            raise GoldSetError(f"{where}: {name!r} must be a string")
+    if extra["split"] is not None and extra["split"] not in SPLITS:
+        raise GoldSetError(f"{where}: 'split' is {extra['split']!r}; use one of {', '.join(SPLITS)}")
 
     if answerable:
         if not evidence:
             raise GoldSetError(f"{where}: answerable case {case_id!r} has no evidence quotes")
         if not key_facts:
             raise GoldSetError(f"{where}: answerable case {case_id!r} has no key facts")
-        if section not in SECTIONS:
-            raise GoldSetError(
-                f"{where}: answerable case {case_id!r} has section {section!r}; "
-                f"use one of {', '.join(SECTIONS)}"
-            )
         if kind in REFUSAL_KINDS:
             raise GoldSetError(f"{where}: case {case_id!r} of kind {kind!r} must not be answerable")
     else:
@@ -225,7 +387,7 @@ def _parse_case(record: Any, where: str) -> GoldCase:
             )
         if kind not in REFUSAL_KINDS:
             raise GoldSetError(
-                f"{where}: unanswerable case {case_id!r} must be of kind 'unanswerable' or 'injection'"
+                f"{where}: unanswerable case {case_id!r} must be of kind {', '.join(sorted(REFUSAL_KINDS))}"
             )
     if kind == "followup" and not history:
         raise GoldSetError(f"{where}: follow-up case {case_id!r} has an empty history")
@@ -243,6 +405,11 @@ def _parse_case(record: Any, where: str) -> GoldCase:
         section=section,
         kind=kind,
         lang=lang,
+        style=style,
+        corpora=tuple(corpora),
+        source=extra["source"],
+        note=extra["note"],
+        origin=origin,
     )
 
 

@@ -24,8 +24,10 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from assistant.cite import Citation, Passage, Reply
@@ -54,6 +56,7 @@ HIGHER_IS_BETTER: tuple[str, ...] = (
     "citation_precision",
     "key_facts",
     "refusal",
+    "answered",
     "pass_rate",
 )
 
@@ -92,8 +95,11 @@ METRIC_DEFINITIONS: dict[str, str] = {
         "`to_search_form` (Traditional/Simplified, width and case folded), whitespace and [n] "
         "markers removed. A refused answerable case scores 0."
     ),
-    "refusal": "Share of unanswerable cases (kinds unanswerable and injection) that were refused.",
+    "refusal": (
+        "Share of unanswerable cases (kinds unanswerable, injection and nonquestion) that were refused."
+    ),
     "wrong_refusal": "Share of answerable cases that were refused (lower is better).",
+    "answered": "1 - wrong refusal: share of answerable cases answered (for `--fail-under`).",
     "pass_rate": (
         "Share of all cases with no failure: answerable cases answered with every key fact and "
         "every gold quote covered; unanswerable cases refused."
@@ -109,9 +115,18 @@ _WS = re.compile(r"\s+")
 _MARKER = re.compile(r"\[\d+(?:\s*[,，、]\s*\d+)*\]")
 
 
+@lru_cache(maxsize=65536)
+def _fold_char(ch: str) -> str:
+    """NFKC of one character when that is one character (Kangxi radicals, CJK compatibility
+    ideographs and full-width forms of real PDFs), else the character itself: lengths, and so
+    offsets, are kept."""
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 else ch
+
+
 def squash(text: str) -> str:
-    """``text`` without any whitespace."""
-    return _WS.sub("", text)
+    """``text`` without any whitespace, each character folded by NFKC where that keeps its length."""
+    return "".join(_fold_char(ch) for ch in _WS.sub("", text))
 
 
 @dataclass(frozen=True)
@@ -466,6 +481,9 @@ class CaseScore:
         latency_ms: Wall time of the ``ask`` call.
         failures: What went wrong, in words; empty when the case passes.
         notes: Softer observations (retrieval misses, imprecise citations).
+        style: Gold style (how the question is written).
+        split: Gold split, ``"dev"`` or ``"test"``.
+        source: Document the gold evidence is in (``""`` when unanswerable).
     """
 
     id: str
@@ -488,6 +506,9 @@ class CaseScore:
     latency_ms: float = 0.0
     failures: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    style: str = ""
+    split: str = ""
+    source: str = ""
 
     @property
     def passed(self) -> bool:
@@ -594,6 +615,9 @@ def score_case(
         latency_ms=float(latency),
         failures=tuple(failures),
         notes=tuple(notes),
+        style=case.style,
+        split=case.split,
+        source=case.source,
         **values,
     )
 
@@ -639,6 +663,7 @@ def aggregate(scores: Sequence[CaseScore]) -> dict[str, Any]:
     out["key_facts"] = _mean(bool(s.key_facts) for s in answerable)
     out["refusal"] = _mean(s.refused for s in unanswerable)
     out["wrong_refusal"] = _mean(s.refused for s in answerable)
+    out["answered"] = _mean(not s.refused for s in answerable)
     out["pass_rate"] = _mean(s.passed for s in scores)
     out["latency_p50_ms"] = percentile(latencies, 50)
     out["latency_p95_ms"] = percentile(latencies, 95)

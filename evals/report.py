@@ -128,6 +128,24 @@ def _pass_by_variant(summary: Mapping[str, Any], field: str, codes: Mapping[str,
     return _table(["", *variants], rows)
 
 
+def _triple_by_variant(summary: Mapping[str, Any], field: str) -> list[str]:
+    """Citation recall / key facts / refusal of each group, one column per variant."""
+    variants = list(summary["variants"])
+    groups: list[str] = []
+    for name in variants:
+        for group in summary["variants"][name][field]:
+            if group not in groups:
+                groups.append(group)
+    rows = []
+    for group in groups:
+        cells = []
+        for v in variants:
+            m = summary["variants"][v][field].get(group, {})
+            cells.append(" / ".join(_fmt(m.get(k), 2) for k in ("citation_recall", "key_facts", "refusal")))
+        rows.append([group, *cells])
+    return _table(["", *variants], rows)
+
+
 def _excerpt(text: str, limit: int = 160) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -140,10 +158,10 @@ def _failure_lines(
 ) -> list[str]:
     lines = []
     for score in scores:
-        if score.passed:
-            continue
         case = cases.get(score.id)
-        question = case.question if case else ""
+        if score.passed or case is None:  # a test case: figures only
+            continue
+        question = case.question
         where = f"{score.kind} · {score.section or _UNANSWERABLE}"
         lines.append(f"- **{score.id}** ({where}) 「{_excerpt(question, 80)}」")
         lines.append(f"  - what went wrong: {'; '.join(score.failures)}")
@@ -183,7 +201,8 @@ def render_markdown(
 
     out: list[str] = [f"# kezhuan evaluation — {run['started_utc']}", ""]
     out.append(
-        f"Gold set `{run['gold']}`: {run['cases']} of {run['gold_cases']} cases "
+        f"Corpus `{run.get('corpus', '')}`, split `{run.get('split', 'all')}`. "
+        f"Sets `{run['gold']}`: {run['cases']} of {run['gold_cases']} cases "
         f"({pm['n_answerable']} answerable, {pm['n_unanswerable']} unanswerable). "
         f"Variants: {', '.join(variants)} (primary: **{primary}**). Total run time {run['seconds']:.1f} s."
     )
@@ -247,6 +266,19 @@ def render_markdown(
     out += ["", f"## By question language — {primary}", ""]
     out += _breakdown_table(summary["variants"][primary]["by_lang"], "lang", None)
 
+    for field, label, title in (
+        ("by_split", "split", "By split"),
+        ("by_style", "style", "By style (how the question is written)"),
+        ("by_source", "document", "By document of the gold evidence"),
+    ):
+        if field not in summary["variants"][primary]:
+            continue
+        out += ["", f"## {title} — {primary}", ""]
+        out += _breakdown_table(summary["variants"][primary][field], label, None)
+        if len(variants) > 1:
+            out += ["", f"Citation recall / key facts / refusal {label.lower()} by variant:", ""]
+            out += _triple_by_variant(summary, field)
+
     out += ["", "## Latency", "", "![latency](latency.png)"]
 
     out += ["", "## How each metric is computed", ""]
@@ -266,13 +298,19 @@ def render_markdown(
     primary_scores = scores.get(primary, [])
     failed = [s for s in primary_scores if not s.passed]
     out.append(f"{len(failed)} of {len(primary_scores)} cases failed.")
+    hidden = sum(1 for s in failed if s.id not in cases)
+    if hidden:
+        out.append(
+            f"{hidden} of them are test-split cases: reported above as figures only, never listed, "
+            "so nobody tunes by reading them."
+        )
     out.append("")
     out += _failure_lines(primary_scores, cases, answers.get(primary, {})) or ["None."]
     for name in variants:
         if name == primary:
             continue
         group = scores.get(name, [])
-        n_failed = sum(not s.passed for s in group)
+        n_failed = sum(not s.passed for s in group if s.id in cases)
         out += ["", f"<details><summary>Failures — {name}: {n_failed} of {len(group)} cases</summary>", ""]
         out += _failure_lines(group, cases, answers.get(name, {})) or ["None."]
         out += ["", "</details>"]

@@ -6,15 +6,26 @@ Variants:
 * ``dense`` / ``bm25`` — the same assistant with one retriever (``ask(..., mode=...)``).
 * ``baseline`` — the ten-line LangChain recipe of :mod:`evals.baseline`.
 
+Corpora: each case says on which evaluation corpora it holds (``evals/corpora/seed``: the
+product corpus; ``evals/corpora/multi``: the seed plus real public documents that compete with
+it). A run on a corpus first brings that corpus's own index (in ``<data_dir>/eval/<corpus>``)
+up to date, then asks the cases valid there.
+
+Splits: every case is ``dev`` or ``test`` (fixed by a hash of its id). Tune on dev. A run that
+includes test cases of the shipped sets reports them only as figures: no test question, answer
+or failure is written to ``results.jsonl`` or the report, so nobody tunes by reading them.
+
 Every case is asked once per variant (with its conversation history); retrieval metrics use
 a separate depth-10 ``retrieve`` call where the variant has one. The run writes
-``results.jsonl``, ``summary.json``, ``report.md`` and PNG plots into the output folder.
+``results.jsonl``, ``summary.json``, ``report.md`` and PNG plots into the output folder (one
+sub-folder per corpus when several are run).
 
 Usage::
 
-    python -m evals.run                                    # everything, into reports/<UTC time>/
+    python -m evals.run                                    # seed corpus, dev split, every variant
+    python -m evals.run --corpus seed,multi --split test   # figures only, both corpora
     python -m evals.run --variants hybrid --limit 20       # a quick look
-    python -m evals.run --fail-under citation_recall=0.95,key_facts=0.95,refusal=0.95
+    python -m evals.run --fail-under citation_recall=0.90,multi:key_facts=0.80
 """
 
 from __future__ import annotations
@@ -31,7 +42,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.cite import Passage, Reply
-from evals.dataset import DEFAULT_GOLD_PATH, GoldCase, load_gold
+from evals.dataset import CORPORA, DEFAULT_GOLD_PATH, SPLITS, GoldCase, load_gold, select_cases
 from evals.metrics import (
     HIGHER_IS_BETTER,
     HIT_KS,
@@ -55,6 +66,10 @@ RETRIEVAL_DEPTH = max(HIT_KS)
 #: A variant that raises on this many cases in a row is broken (index gone, model missing):
 #: the run stops instead of scoring every remaining case as an error.
 MAX_CONSECUTIVE_ERRORS = 5
+#: The evaluation corpora, one folder each (documents, ``manifest.json``, ``glossary.json``).
+EVAL_CORPORA_DIR = Path(__file__).resolve().parent / "corpora"
+#: ``--split`` choices: one split, or ``all`` (both, test still reported as figures only).
+SPLIT_CHOICES: tuple[str, ...] = (*SPLITS, "all")
 
 Message = dict[str, str]
 
@@ -169,7 +184,7 @@ def check_fail_under(fail_under: Mapping[str, float] | None, variants: Sequence[
     """
     bars = dict(fail_under or {})
     for key, bar in bars.items():
-        variant, _, metric = key.rpartition(".")
+        variant, _, metric = key.rpartition(":")[2].rpartition(".")
         if metric not in HIGHER_IS_BETTER:
             raise EvalError(
                 f"--fail-under {key}={bar}: {metric!r} is not a metric a bar applies to; "
@@ -428,6 +443,52 @@ def default_out_dir(now: datetime | None = None) -> Path:
     return Path("reports") / stamp
 
 
+def corpus_settings(settings: Settings, corpus: str) -> Settings:
+    """Settings that point at one evaluation corpus and its own index.
+
+    Args:
+        settings: The base settings (models, retrieval, generator).
+        corpus: One of :data:`evals.dataset.CORPORA`.
+
+    Returns:
+        ``settings`` with ``corpus_dir`` = ``evals/corpora/<corpus>`` and ``data_dir`` =
+        ``<data_dir>/eval/<corpus>`` (so the product index is never touched).
+
+    Raises:
+        EvalError: An unknown corpus, or its folder is missing.
+    """
+    if corpus not in CORPORA:
+        raise EvalError(f"corpus must be one of {', '.join(CORPORA)}. Currently, corpus is {corpus!r}.")
+    folder = EVAL_CORPORA_DIR / corpus
+    if not folder.is_dir():
+        raise EvalError(f"The evaluation corpus folder {folder} is missing; restore it from git.")
+    return settings.replace(corpus_dir=folder, data_dir=settings.data_dir / "eval" / corpus)
+
+
+def ensure_index(settings: Settings, progress: bool = True) -> None:
+    """Bring the index of ``settings.corpus_dir`` up to date (only changed documents are embedded).
+
+    Raises:
+        EvalError: A document of the evaluation corpus cannot be read.
+    """
+    from ingest.index import run_ingest
+
+    report = run_ingest(settings, progress=progress)
+    if report.failed:
+        raise EvalError(
+            f"Cannot evaluate on {settings.corpus_dir}: "
+            + "; ".join(f"{src}: {err}" for src, err in report.failed.items())
+        )
+    log.info("Index of %s: %s", settings.corpus_dir, report.summary())
+
+
+def _shipped(gold_file: Path) -> bool:
+    """Whether ``gold_file`` is (part of) the shipped sets, whose test split is kept sealed."""
+    shipped = DEFAULT_GOLD_PATH.resolve()
+    path = gold_file.resolve()
+    return path == shipped or path.is_relative_to(shipped)
+
+
 def run_eval(
     settings: Settings,
     gold_path: Path | None = None,
@@ -438,6 +499,8 @@ def run_eval(
     limit: int | None = None,
     sample_every: int | None = None,
     *,
+    corpus: str | None = None,
+    split: str = "all",
     assistant: Any = None,
     embeddings: Any = None,
     baseline: Variant | None = None,
@@ -446,14 +509,19 @@ def run_eval(
 
     Args:
         settings: kezhuan settings (index, corpus, model).
-        gold_path: Gold ``.jsonl`` (default: the shipped ``evals/gold.jsonl``).
+        gold_path: A ``.jsonl`` file or a folder of them (default: every shipped set).
         out_dir: Output folder (default :func:`default_out_dir`); created if needed.
         variants: Which of :data:`VARIANTS` to run; the first is the primary one.
         fail_under: Bars, ``metric`` (primary variant) or ``variant.metric`` to a minimum value.
         progress: Show progress bars.
-        limit: Only the first ``limit`` cases of the gold file.
+        limit: Only the first ``limit`` selected cases.
         sample_every: Every unanswerable case and every ``sample_every``-th answerable one
             (a fixed, smaller set for slow generative runs).
+        corpus: An evaluation corpus (:data:`evals.dataset.CORPORA`): its index is brought up
+            to date and only the cases valid on it are asked. None: the corpus and index of
+            ``settings`` as they are, with every case of the file.
+        split: ``dev``, ``test`` or ``all``. Test cases of the shipped sets are reported as
+            figures only (an ad-hoc ``gold_path`` outside them is reported in full).
         assistant: An already loaded assistant (default: ``Assistant.load(settings)`` when an
             assistant variant is run).
         embeddings: Embedding model for the baseline (default: the assistant's, else loaded).
@@ -463,7 +531,7 @@ def run_eval(
         The summary, the per-variant runs and the bars missed.
 
     Raises:
-        EvalError: an unknown variant or metric, or a bad limit.
+        EvalError: an unknown variant, metric, corpus or split, or a bad limit.
         GoldSetError: the gold file is malformed.
         IndexMissingError: there is no index; run ``kezhuan ingest`` first.
     """
@@ -473,14 +541,22 @@ def run_eval(
     bars = check_fail_under(fail_under, names)
     if limit is not None and limit <= 0:
         raise EvalError(f"limit must be greater than 0. Currently, limit is {limit}.")
+    if split not in SPLIT_CHOICES:
+        raise EvalError(f"split must be one of {', '.join(SPLIT_CHOICES)}. Currently, split is {split!r}.")
     gold_file = Path(gold_path) if gold_path is not None else DEFAULT_GOLD_PATH
     gold = load_gold(gold_file)
     if sample_every is not None and sample_every <= 0:
         raise EvalError(f"sample_every must be greater than 0. Currently, sample_every is {sample_every}.")
-    cases = list(gold.values())[:limit] if limit else list(gold.values())
+    cases = select_cases(gold, corpus, None if split == "all" else split)
+    cases = cases[:limit] if limit else cases
     if sample_every:
         answerable = [c for c in cases if c.answerable][::sample_every]
         cases = [c for c in cases if not c.answerable or c in answerable]
+    if not cases:
+        raise EvalError(f"No cases for corpus {corpus!r} and split {split!r} in {gold_file}.")
+    if corpus is not None:
+        settings = corpus_settings(settings, corpus)
+        ensure_index(settings, progress=progress)
     out = Path(out_dir) if out_dir is not None else default_out_dir()
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
@@ -502,13 +578,17 @@ def run_eval(
         runs[name] = run_variant(name, variant, cases, texts, progress=progress)
 
     primary = names[0]
+    private_ids = {c.id for c in cases if c.split == "test"} if _shipped(gold_file) else set()
     summary: dict[str, Any] = {
         "run": {
             "started_utc": started.isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - t0, 2),
             "gold": str(gold_file),
+            "corpus": corpus or str(settings.corpus_dir),
+            "split": split,
             "cases": len(cases),
             "gold_cases": len(gold),
+            "private_cases": len(private_ids),
             "limit": limit,
             "sample_every": sample_every,
             "primary": primary,
@@ -521,6 +601,9 @@ def run_eval(
                 "seconds": round(run.seconds, 2),
                 "generators": _generator_counts(run.rows),
                 "metrics": aggregate(run.scores),
+                "by_split": breakdown(run.scores, lambda s: s.split),
+                "by_style": breakdown(run.scores, lambda s: s.style or "(none)"),
+                "by_source": breakdown(run.scores, lambda s: s.source or "(unanswerable)"),
                 "by_section": breakdown(run.scores, lambda s: s.section),
                 "by_kind": breakdown(run.scores, lambda s: s.kind),
                 "by_lang": breakdown(run.scores, lambda s: s.lang),
@@ -537,11 +620,15 @@ def run_eval(
     with files[0].open("w", encoding="utf-8") as f:
         for run in runs.values():
             for row in run.rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+                if row["id"] not in private_ids:
+                    f.write(json.dumps(row, ensure_ascii=False) + "\n")
     files[1].write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    answers = {n: {row["id"]: row["answer"] for row in r.rows} for n, r in runs.items()}
+    public = {c.id: c for c in cases if c.id not in private_ids}
+    answers = {
+        n: {row["id"]: row["answer"] for row in r.rows if row["id"] in public} for n, r in runs.items()
+    }
     scores = {n: r.scores for n, r in runs.items()}
-    files.extend(write_report(out, summary, scores, {c.id: c for c in cases}, answers))
+    files.extend(write_report(out, summary, scores, public, answers))
     log.info("Evaluation written to %s", out)
     return EvalResult(out, primary, summary, runs, failed, files)
 
@@ -553,11 +640,27 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``kezhuan eval`` argument parser."""
     parser = argparse.ArgumentParser(
         prog="kezhuan eval",
-        description="Run the gold set through the assistant, its dense/BM25 ablations and the "
-        "LangChain baseline; write results.jsonl, summary.json, report.md and plots.",
+        description="Run the evaluation sets through the assistant, its dense/BM25 ablations and the "
+        "LangChain baseline on an evaluation corpus; write results.jsonl, summary.json, report.md and "
+        "plots. Test-split cases are reported as figures only.",
     )
     parser.add_argument(
-        "--gold", type=Path, default=None, help=f"gold .jsonl file (default {DEFAULT_GOLD_PATH})"
+        "--gold",
+        type=Path,
+        default=None,
+        help=f"a .jsonl set or a folder of them (default: every set in {DEFAULT_GOLD_PATH})",
+    )
+    parser.add_argument(
+        "--corpus",
+        default="seed",
+        help=f"comma-separated evaluation corpora ({', '.join(CORPORA)}; default seed), or `configured` "
+        "for the corpus and index of the current settings with every case of --gold",
+    )
+    parser.add_argument(
+        "--split",
+        default="dev",
+        choices=SPLIT_CHOICES,
+        help="dev (default; tune here), test (figures only), or all",
     )
     parser.add_argument(
         "--out", type=Path, default=None, help="output folder (default reports/<UTC timestamp>)"
@@ -571,11 +674,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-under",
         default="",
         metavar="METRIC=BAR,...",
-        help="exit 1 when a metric of the primary variant (or VARIANT.METRIC) is below its bar, "
-        "e.g. citation_recall=0.95,key_facts=0.95,refusal=0.95; "
+        help="exit 1 when a metric of the primary variant (or VARIANT.METRIC) is below its bar on "
+        "every corpus run, or on one corpus with CORPUS:METRIC, e.g. "
+        "citation_recall=0.90,multi:key_facts=0.80; "
         f"metrics: {', '.join(HIGHER_IS_BETTER)}",
     )
-    parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N gold cases")
+    parser.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N cases")
     parser.add_argument(
         "--sample-every",
         type=int,
@@ -587,12 +691,66 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def bars_for(bars: Mapping[str, float], corpus: str) -> dict[str, float]:
+    """The ``--fail-under`` bars that apply to one corpus run.
+
+    A key ``metric`` or ``variant.metric`` applies to every corpus; ``corpus:...`` only to that one.
+
+    Raises:
+        EvalError: a key names an unknown corpus.
+    """
+    out: dict[str, float] = {}
+    for key, bar in bars.items():
+        where, sep, name = key.rpartition(":")
+        if sep and where not in (*CORPORA, "configured"):
+            raise EvalError(f"--fail-under {key}={bar}: {where!r} is not a corpus ({', '.join(CORPORA)}).")
+        if not sep or where == corpus:
+            out[name] = bar
+    return out
+
+
 def _fmt(value: Any) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
+
+
+#: Figures printed per corpus and per style.
+_SHOWN: tuple[str, ...] = (
+    "citation_recall",
+    "citation_precision",
+    "key_facts",
+    "refusal",
+    "wrong_refusal",
+    "evidence_chars_median",
+    "latency_p50_ms",
+)
+
+
+def _print_result(corpus: str, result: EvalResult) -> None:
+    variant = result.summary["variants"][result.primary]
+    metrics = variant["metrics"]
+    run = result.summary["run"]
+    print(
+        f"[{corpus} · {run['split']} · {run['cases']} cases] {result.primary}: "
+        + ", ".join(f"{m} {_fmt(metrics[m])}" for m in ("hit@5", "mrr", *_SHOWN))
+    )
+    for name in result.summary["run"]["variants"][1:]:
+        other = result.summary["variants"][name]["metrics"]
+        print(f"  {name}: " + ", ".join(f"{m} {_fmt(other[m])}" for m in _SHOWN))
+    print("  per style (n: recall / key facts / refusal / wrong refusal):")
+    for style, m in sorted(variant["by_style"].items()):
+        print(
+            f"    {style:<13} {m['n_cases']:>3}: {_fmt(m['citation_recall'])} / {_fmt(m['key_facts'])} / "
+            f"{_fmt(m['refusal'])} / {_fmt(m['wrong_refusal'])}"
+        )
+    generators = variant.get("generators", {})
+    print(f"  generator {run['settings']['generator']}; answers written by: {generators}")
+    if metrics["n_errors"]:
+        print(f"  {metrics['n_errors']} case(s) raised an error; see the report.", file=sys.stderr)
+    print(f"  report: {result.out_dir / 'report.md'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -605,34 +763,38 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    corpora = [c.strip() for c in args.corpus.split(",") if c.strip()]
+    out_root = args.out if args.out is not None else default_out_dir()
+    missed: list[str] = []
     try:
         bars = parse_fail_under(args.fail_under)
-        result = run_eval(
-            Settings.from_env(),
-            gold_path=args.gold,
-            out_dir=args.out,
-            variants=args.variants.split(","),
-            fail_under=bars,
-            progress=not args.no_progress,
-            limit=args.limit,
-            sample_every=args.sample_every,
-        )
+        unknown = [c for c in corpora if c not in (*CORPORA, "configured")]
+        if unknown or not corpora:
+            raise EvalError(
+                f"--corpus {args.corpus!r}: use {', '.join(CORPORA)} (comma-separated) or configured."
+            )
+        for corpus in corpora:
+            out = out_root / corpus if len(corpora) > 1 else out_root
+            result = run_eval(
+                Settings.from_env(),
+                gold_path=args.gold,
+                out_dir=out,
+                variants=args.variants.split(","),
+                fail_under=bars_for(bars, corpus),
+                progress=not args.no_progress,
+                limit=args.limit,
+                sample_every=args.sample_every,
+                corpus=None if corpus == "configured" else corpus,
+                split=args.split,
+            )
+            _print_result(corpus, result)
+            missed += [f"{corpus}: {line}" for line in result.failed_bars]
     except KezhuanError as e:
         print(f"kezhuan eval: {e}", file=sys.stderr)
         return 2
-    metrics = result.summary["variants"][result.primary]["metrics"]
-    shown = ("hit@5", "mrr", "citation_recall", "citation_precision", "key_facts", "refusal", "wrong_refusal")
-    print(f"{result.primary}: " + ", ".join(f"{m} {_fmt(metrics[m])}" for m in shown))
-    generators = result.summary["variants"][result.primary].get("generators", {})
-    print(f"Generator {result.summary['run']['settings']['generator']}; answers written by: {generators}")
-    if metrics["n_errors"]:
-        print(
-            f"{metrics['n_errors']} case(s) raised an error; see the failures in the report.", file=sys.stderr
-        )
-    print(f"Report: {result.out_dir / 'report.md'}")
-    if result.failed_bars:
+    if missed:
         print("Below --fail-under:", file=sys.stderr)
-        for line in result.failed_bars:
+        for line in missed:
             print(f"  {line}", file=sys.stderr)
         return 1
     return 0

@@ -1,8 +1,10 @@
-"""The gold evaluation set is well formed and every quote in it is really in the corpus.
+"""The evaluation sets are well formed and every quote in them is really in the corpus.
 
-Fast: no models, no index. Checks the counts the set promises, that each evidence quote
-is found in the cleaned source text (and in the section the case names), and that each
-key fact appears in the corpus or in the case's own quotes (which catches typos).
+Fast: no models, no index. Checks the counts and shares the sets promise (styles,
+unanswerable share, a split fixed by hash and balanced per group), that each evidence quote
+is found in the cleaned text of the document it names (and, for the first gold set, in the
+section the case names), and that each key fact appears in the corpus or in the case's own
+quotes (which catches typos).
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ from pathlib import Path
 import pytest
 
 from evals.dataset import (
+    CORPORA,
     DEFAULT_GOLD_PATH,
+    DEV_SHARE,
+    DEV_SHARE_RANGE,
     KINDS,
-    LANGS,
     SECTIONS,
+    STYLES,
     GoldCase,
     GoldSetError,
     load_gold,
+    select_cases,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_FILE = ROOT / "corpus" / "moea-doit-tech-programs-overview.txt"
+SEED = CORPUS_FILE
 
 #: The seven regional centres of the map; each must be the subject of some question.
 CENTERS = (
@@ -86,31 +93,158 @@ def section_texts() -> dict[str, str]:
     return {name: _squash("\n".join(lines)) for name, lines in parts.items()}
 
 
+SET_FILES = sorted(DEFAULT_GOLD_PATH.glob("*.jsonl"))
+#: The styles of the blind sets (all but the first, tidy gold set).
+BLIND_STYLES = tuple(s for s in STYLES if s != "gold-v1")
+#: Styles whose cases hold on any corpus: their right reply is a refusal whatever the documents.
+ANYWHERE = ("chitchat", "injection", "nonquestion")
+
+
 @pytest.fixture(scope="module")
-def gold() -> dict[str, GoldCase]:
+def everything() -> dict[str, GoldCase]:
     return load_gold()
+
+
+@pytest.fixture(scope="module")
+def gold(everything: dict[str, GoldCase]) -> dict[str, GoldCase]:
+    """The first gold set (style gold-v1): tidy questions about the seed document."""
+    return {k: c for k, c in everything.items() if c.style == "gold-v1"}
+
+
+@pytest.fixture(scope="module")
+def blind(everything: dict[str, GoldCase]) -> list[GoldCase]:
+    """The cases written blind, in the styles real users write in."""
+    return [c for c in everything.values() if c.style != "gold-v1"]
+
+
+@lru_cache(maxsize=1)
+def multi_texts() -> dict[str, str]:
+    """Whitespace-free cleaned text of every document of the multi corpus, as the eval places quotes."""
+    from evals.metrics import squash
+    from evals.run import EVAL_CORPORA_DIR, load_source_texts
+    from ingest.settings import Settings
+
+    texts = load_source_texts(Settings.from_env(environ={}, corpus_dir=EVAL_CORPORA_DIR / "multi"))
+    return {source: squash(texts.squashed(source)) for source in texts.sources}
 
 
 # ------------------------------------------------------------------ loading and counts
 
 
-def test_default_file_loads(gold: dict[str, GoldCase]) -> None:
-    assert DEFAULT_GOLD_PATH.is_file()
-    assert len(gold) >= 120
+def test_default_sets_load(everything: dict[str, GoldCase], gold: dict[str, GoldCase]) -> None:
+    assert DEFAULT_GOLD_PATH.is_dir() and len(SET_FILES) >= 4
+    assert len(gold) == 205  # the first gold set is kept whole, as one style among many
+    assert len(everything) >= 205 + 250
 
 
 def test_ids_unique_and_readable() -> None:
     ids = [
-        json.loads(line)["id"] for line in DEFAULT_GOLD_PATH.read_text(encoding="utf-8").splitlines() if line
+        json.loads(line)["id"]
+        for path in SET_FILES
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line
     ]
     assert [i for i, n in Counter(ids).items() if n > 1] == []
     bad = [i for i in ids if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", i)]
     assert bad == []
 
 
-def test_file_is_utf8_without_ascii_escapes() -> None:
-    text = DEFAULT_GOLD_PATH.read_text(encoding="utf-8")
+@pytest.mark.parametrize("path", SET_FILES, ids=lambda p: p.name)
+def test_file_is_utf8_without_ascii_escapes(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
     assert "\\u" not in text, "write with ensure_ascii=False"
+
+
+@pytest.mark.parametrize("path", SET_FILES, ids=lambda p: p.name)
+def test_every_line_states_style_corpora_source_and_split(path: Path) -> None:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        missing = {"style", "corpora", "source", "split", "note"} - set(record)
+        assert not missing, (record["id"], missing)
+        assert record["split"] in ("dev", "test"), record["id"]  # the loader checks it is the hash's
+        assert record["style"] in STYLES
+
+
+def test_blind_sets_have_the_shares_the_issue_asks_for(blind: list[GoldCase]) -> None:
+    assert len(blind) >= 250
+    per_style = Counter(c.style for c in blind)
+    thin = {s: per_style[s] for s in BLIND_STYLES if per_style[s] < 0.05 * len(blind)}
+    assert thin == {}, f"styles under 5% of the blind cases: {thin}"
+    assert sum(not c.answerable for c in blind) >= 0.30 * len(blind)
+    assert sum("multi" in c.corpora and c.source not in ("", SEED.name) for c in blind) >= 60
+
+
+def test_split_is_balanced_in_every_sizeable_group(everything: dict[str, GoldCase]) -> None:
+    cases = list(everything.values())
+    share = sum(c.split == "dev" for c in cases) / len(cases)
+    assert abs(share - DEV_SHARE) <= 0.05
+    groups: dict[tuple[str, str, bool], list[GoldCase]] = {}
+    for case in cases:
+        for corpus in case.corpora:
+            groups.setdefault((case.style, corpus, case.answerable), []).append(case)
+    low, high = DEV_SHARE_RANGE
+    off = {
+        key: round(sum(c.split == "dev" for c in group) / len(group), 2)
+        for key, group in groups.items()
+        if len(group) >= 8 and not low <= sum(c.split == "dev" for c in group) / len(group) <= high
+    }
+    assert off == {}
+
+
+def test_both_corpora_have_dev_and_test_cases(everything: dict[str, GoldCase]) -> None:
+    for corpus in CORPORA:
+        for split in ("dev", "test"):
+            chosen = select_cases(everything, corpus, split)
+            assert len(chosen) >= 100, (corpus, split)
+            assert sum(not c.answerable for c in chosen) >= 30, (corpus, split)
+
+
+def test_cases_for_every_corpus_state_why(blind: list[GoldCase]) -> None:
+    # A refusal that holds on the seed may not on the multi corpus (another document may
+    # answer it): only the styles that are refused anywhere, and cases checked against every
+    # document, are valid on both.
+    for case in blind:
+        if not case.answerable and "multi" in case.corpora and "seed" in case.corpora:
+            assert case.style in ANYWHERE or "checked against" in case.note, case.id
+
+
+def test_seed_corpus_is_the_product_corpus() -> None:
+    from evals.run import EVAL_CORPORA_DIR
+
+    product = ROOT / "corpus"
+    copy = EVAL_CORPORA_DIR / "seed"
+    assert sorted(p.name for p in copy.iterdir()) == sorted(p.name for p in product.iterdir())
+    for path in copy.iterdir():
+        assert path.read_bytes() == (product / path.name).read_bytes(), path.name
+
+
+def test_every_document_of_the_multi_corpus_says_where_it_came_from() -> None:
+    from evals.run import EVAL_CORPORA_DIR
+    from ingest.load import list_sources, read_manifest
+
+    folder = EVAL_CORPORA_DIR / "multi"
+    manifest = read_manifest(folder)
+    for path in list_sources(folder):
+        entry = manifest[path.name]
+        assert entry.get("origin") and entry.get("license") and entry.get("title"), path.name
+
+
+def test_blind_evidence_is_in_the_named_document(blind: list[GoldCase]) -> None:
+    from evals.metrics import squash
+
+    texts = multi_texts()
+    bad = [
+        (c.id, c.source, q)
+        for c in blind
+        for q in c.evidence
+        if c.source not in texts or squash(q) not in texts[c.source]
+    ]
+    assert bad == []
+
+
+def test_blind_answerable_cases_name_their_document(blind: list[GoldCase]) -> None:
+    assert [c.id for c in blind if c.answerable and not c.source] == []
+    assert [c.id for c in blind if not c.answerable and (c.source or c.evidence)] == []
 
 
 def test_minimum_counts(gold: dict[str, GoldCase]) -> None:
@@ -126,8 +260,9 @@ def test_minimum_counts(gold: dict[str, GoldCase]) -> None:
     assert len(refusals) >= 18
     assert sum(c.kind == "injection" for c in cases) >= 2
     assert sum(c.kind == "map" for c in cases) >= 5
-    assert set(KINDS) <= {c.kind for c in cases}
-    assert set(LANGS) <= {c.lang for c in cases}
+    first_kinds = set(KINDS) - {"overview", "count", "arithmetic", "yesno", "nonquestion"}
+    assert first_kinds <= {c.kind for c in cases}
+    assert {"hant", "hans", "en"} <= {c.lang for c in cases}
 
 
 def test_every_section_covered(gold: dict[str, GoldCase]) -> None:
@@ -140,22 +275,26 @@ def test_every_center_covered(gold: dict[str, GoldCase]) -> None:
     assert [name for name in CENTERS if name not in quoted] == []
 
 
-def test_simplified_questions_are_simplified(gold: dict[str, GoldCase]) -> None:
+def test_simplified_questions_are_simplified(everything: dict[str, GoldCase]) -> None:
     opencc = pytest.importorskip("opencc")
     s2t = opencc.OpenCC("s2t")
-    unchanged = [c.id for c in gold.values() if c.lang == "hans" and s2t.convert(c.question) == c.question]
+    unchanged = [
+        c.id for c in everything.values() if c.lang == "hans" and s2t.convert(c.question) == c.question
+    ]
     assert unchanged == []
 
 
-def test_english_questions_are_english(gold: dict[str, GoldCase]) -> None:
+def test_english_questions_are_english(everything: dict[str, GoldCase]) -> None:
     not_ascii = [
-        c.id for c in gold.values() if c.lang == "en" and re.search(r"[\u4e00-\u9fff]{3,}", c.question)
+        c.id
+        for c in everything.values()
+        if c.lang == "en" and len(re.findall(r"[\u4e00-\u9fff]", c.question)) > 0.2 * len(c.question)
     ]
     assert not_ascii == []
 
 
-def test_histories_alternate(gold: dict[str, GoldCase]) -> None:
-    for case in gold.values():
+def test_histories_alternate(everything: dict[str, GoldCase]) -> None:
+    for case in everything.values():
         roles = [turn["role"] for turn in case.history]
         assert roles == ["user", "assistant"] * (len(roles) // 2), case.id
 
@@ -195,8 +334,8 @@ def test_key_facts_appear_in_corpus_or_quotes(gold: dict[str, GoldCase]) -> None
     assert bad == []
 
 
-def test_refusals_have_no_answer(gold: dict[str, GoldCase]) -> None:
-    for case in gold.values():
+def test_refusals_have_no_answer(everything: dict[str, GoldCase]) -> None:
+    for case in everything.values():
         if not case.answerable:
             assert case.evidence == () and case.key_facts == () and case.section == "", case.id
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeAssistant
+from conftest import FakeAssistant, cleaned_text
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 import evals.run as run_module
@@ -224,6 +224,7 @@ def test_main_exits_non_zero_below_the_bars(
     out = tmp_path / "cli"
     code = main(
         ["--gold", str(tiny_gold), "--out", str(out), "--variants", "bm25,hybrid", "--no-progress",
+         "--corpus", "configured", "--split", "all",
          "--fail-under", "citation_recall=0.95,key_facts=0.95,refusal=0.95"]
     )  # fmt: skip
     assert code == 1
@@ -239,11 +240,11 @@ def test_main_exits_zero_when_bars_are_met(
 ) -> None:
     out = tmp_path / "cli"
     code = main(
-        ["--gold", str(tiny_gold), "--out", str(out), "--no-progress",
-         "--fail-under", "citation_recall=0.95,key_facts=0.95,refusal=0.95"]
+        ["--gold", str(tiny_gold), "--out", str(out), "--no-progress", "--corpus", "configured",
+         "--split", "all", "--fail-under", "citation_recall=0.95,key_facts=0.95,refusal=0.95"]
     )  # fmt: skip
     assert code == 0
-    assert "hybrid: hit@5 1.000" in capsys.readouterr().out
+    assert "hybrid: hit@5 1.000" in capsys.readouterr().out.replace("[configured · all · 5 cases] ", "")
     assert len((out / "results.jsonl").read_text(encoding="utf-8").splitlines()) == 20
 
 
@@ -257,12 +258,15 @@ def test_main_exits_zero_when_bars_are_met(
         (["--variants", "hybrid,sparse"], "Unknown variant(s) sparse"),
         (["--limit", "0"], "limit must be greater than 0"),
         (["--sample-every", "0"], "sample_every must be greater than 0"),
+        (["--corpus", "everything"], "--corpus 'everything': use seed, multi"),
+        (["--fail-under", "elsewhere:key_facts=0.5"], "'elsewhere' is not a corpus"),
     ],
 )
 def test_main_explains_bad_arguments(
     args: list[str], message: str, tiny_gold: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--gold", str(tiny_gold), "--out", str(tmp_path / "x"), "--no-progress", *args]) == 2
+    argv = ["--gold", str(tiny_gold), "--out", str(tmp_path / "x"), "--no-progress", "--corpus", "configured"]
+    assert main([*argv, "--split", "all", *args]) == 2
     assert message in capsys.readouterr().err
 
 
@@ -281,3 +285,65 @@ def test_default_out_dir_is_a_utc_timestamp() -> None:
     from datetime import UTC, datetime
 
     assert default_out_dir(datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)) == Path("reports/20250102T030405Z")
+
+
+def test_bars_for_one_corpus() -> None:
+    from evals.run import bars_for
+
+    bars = {"citation_recall": 0.9, "multi:key_facts": 0.8, "seed:hybrid.refusal": 0.95}
+    assert bars_for(bars, "seed") == {"citation_recall": 0.9, "hybrid.refusal": 0.95}
+    assert bars_for(bars, "multi") == {"citation_recall": 0.9, "key_facts": 0.8}
+    with pytest.raises(EvalError, match="'other' is not a corpus"):
+        bars_for({"other:mrr": 0.5}, "seed")
+    assert check_fail_under({"multi:hit@5": 0.9}, ["hybrid"])
+
+
+def test_test_split_of_the_shipped_sets_is_reported_as_figures_only(
+    tiny_settings: Settings, tiny_gold: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run the tiny set as if it were the shipped sets: its test cases never appear in words."""
+    cases = load_gold(tiny_gold)
+    test_ids = [k for k, c in cases.items() if c.split == "test"]
+    assert test_ids and len(test_ids) < len(cases)  # the stratified hash puts some in each split
+    monkeypatch.setattr(run_module, "DEFAULT_GOLD_PATH", tiny_gold)
+    fake = FakeAssistant(cases, cleaned_text())
+    # A fake that fails every test case, so their failures would be listed if anything leaked.
+    real_ask = fake.ask
+
+    def ask(question: str, history: Any = None, mode: str | None = None) -> Reply:
+        reply = real_ask(question, history, mode)
+        case = fake.by_question[question]
+        if case.split == "test":
+            # wrong either way: refuse the answerable, answer the unanswerable
+            return Reply(question, "（答錯）", case.answerable, retrieved=reply.retrieved)
+        return reply
+
+    fake.ask = ask  # type: ignore[method-assign]
+    out = tmp_path / "sealed"
+    result = run_eval(
+        tiny_settings, tiny_gold, out, variants=["hybrid"], progress=False, assistant=fake, split="all"
+    )
+    written = (out / "results.jsonl").read_text(encoding="utf-8") + (out / "report.md").read_text(
+        encoding="utf-8"
+    )
+    for case_id in test_ids:
+        assert case_id not in written
+        assert cases[case_id].question not in written
+    assert result.summary["run"]["private_cases"] == len(test_ids)
+    by_split = result.summary["variants"]["hybrid"]["by_split"]
+    assert by_split["test"]["pass_rate"] == 0.0 and by_split["dev"]["pass_rate"] == 1.0
+    assert "test-split cases: reported above as figures only" in (out / "report.md").read_text(
+        encoding="utf-8"
+    )
+
+    only_test = run_eval(
+        tiny_settings,
+        tiny_gold,
+        tmp_path / "t",
+        variants=["hybrid"],
+        progress=False,
+        assistant=fake,
+        split="test",
+    )
+    assert only_test.summary["run"]["cases"] == len(test_ids)
+    assert (tmp_path / "t" / "results.jsonl").read_text(encoding="utf-8") == ""
