@@ -35,7 +35,7 @@ from assistant.answer import (
     question_numbers,
     thing_names,
 )
-from assistant.cite import Passage, Reply
+from assistant.reply import Passage, Reply
 from assistant.validate import Message, validate_history, validate_question
 from ingest.errors import GenerationError
 from ingest.index import IndexStore, open_index

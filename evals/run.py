@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.cite import Passage, Reply
+from assistant.reply import Passage, Reply
 from evals.dataset import DEFAULT_GOLD_PATH, GoldCase, load_gold
 from evals.metrics import (
     HIGHER_IS_BETTER,

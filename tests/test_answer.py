@@ -16,8 +16,8 @@ from assistant.answer import (
     question_facets,
     question_numbers,
 )
-from assistant.cite import Passage
 from assistant.glossary import Glossary
+from assistant.reply import Passage
 from ingest.normalize import to_search_form
 
 

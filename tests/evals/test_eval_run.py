@@ -11,7 +11,7 @@ from conftest import FakeAssistant
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 import evals.run as run_module
-from assistant.cite import Reply
+from assistant.reply import Reply
 from evals.baseline import Baseline
 from evals.dataset import load_gold
 from evals.run import (
