@@ -4,14 +4,14 @@
 >>> bot = Assistant.load()
 >>> reply = bot.ask("產學研價值創造計畫想達成什麼？")
 
-``Assistant`` is imported lazily, so ``from assistant.cite import Reply`` stays light.
+``Assistant`` is imported lazily, so ``from assistant.reply import Reply`` stays light.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant.cite import Citation, Passage, Reply
+from assistant.reply import Citation, Passage, Reply
 
 if TYPE_CHECKING:
     from assistant.chat import Assistant

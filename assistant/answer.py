@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.cite import Citation, Passage
+from assistant.reply import Citation, Passage
 from ingest.normalize import PLACE_TAGS, count_cjk, part_of_speech, to_search_form, to_traditional
 
 #: Shown when the documents do not hold the answer.

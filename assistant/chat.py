@@ -35,7 +35,7 @@ from assistant.answer import (
     question_numbers,
     thing_names,
 )
-from assistant.cite import Passage, Reply
+from assistant.reply import Passage, Reply
 from assistant.validate import Message, validate_history, validate_question
 from ingest.errors import GenerationError
 from ingest.index import IndexStore, open_index
@@ -240,7 +240,11 @@ class Assistant:
             referent = things[0]
         else:
             return question
-        return question[: pointer.start()] + referent + question[pointer.end() :]
+        # 「嘉義那個」: the word that picked the thing is part of its name, so it goes too.
+        head = question[: pointer.start()]
+        named = to_search_form(referent)
+        cut = next((k for k in range(len(head), 1, -1) if to_search_form(head[-k:]) in named), 0)
+        return head[: len(head) - cut] + referent + question[pointer.end() :]
 
     def search_query(self, question: str, history: Sequence[Message]) -> tuple[str, str]:
         """The text to search with, and the context it borrowed from earlier turns ("" if none).

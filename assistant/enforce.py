@@ -33,7 +33,7 @@ import numpy as np
 import opencc
 
 from assistant.answer import QUOTED_NAME, REFUSAL_HANT, callout_labels
-from assistant.cite import Citation, Passage
+from assistant.reply import Citation, Passage
 from ingest.normalize import _T2S, to_search_form, to_traditional
 from ingest.split import sentence_spans
 

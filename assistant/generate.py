@@ -32,8 +32,8 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from assistant.answer import REFUSAL_HANT
-from assistant.cite import Passage
 from assistant.enforce import CitationEnforcer, EnforcedAnswer, traditional_characters
+from assistant.reply import Passage
 from ingest.errors import GenerationError
 from ingest.normalize import _T2S, detect_script, to_search_form
 from ingest.settings import Settings

@@ -43,8 +43,8 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 from scipy import sparse
 
-from assistant.cite import Passage
 from assistant.glossary import GLOSSARY_NAME, Glossary
+from assistant.reply import Passage
 from ingest.errors import IndexMissingError
 from ingest.index import IndexStore, open_index, pipeline_key
 from ingest.normalize import count_cjk, index_tokens, register_words, to_search_form

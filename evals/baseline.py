@@ -32,7 +32,7 @@ from typing import Any
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from assistant.cite import Citation, Passage, Reply
+from assistant.reply import Citation, Passage, Reply
 from ingest.clean import CleanedText, clean_text
 from ingest.errors import DocumentReadError
 from ingest.load import list_sources, load_document, read_manifest

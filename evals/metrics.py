@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from assistant.cite import Citation, Passage, Reply
+from assistant.reply import Citation, Passage, Reply
 from evals.dataset import GoldCase
 from ingest.normalize import to_search_form
 

@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.cite import Passage, Reply
+from assistant.reply import Passage, Reply
 from evals.dataset import CORPORA, DEFAULT_GOLD_PATH, SPLITS, GoldCase, load_gold, select_cases
 from evals.metrics import (
     HIGHER_IS_BETTER,

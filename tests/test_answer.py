@@ -16,8 +16,8 @@ from assistant.answer import (
     question_facets,
     question_numbers,
 )
-from assistant.cite import Passage
 from assistant.glossary import Glossary
+from assistant.reply import Passage
 from ingest.normalize import to_search_form
 
 
@@ -433,7 +433,7 @@ def test_a_question_that_names_nothing_is_refused() -> None:
     ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
     result = answerer.compose(query, ev)
     assert result.refused and result.citations == []
-    assert "nothing to look for" in result.diagnostics["reason"]
+    assert "nothing to look for" in str(result.diagnostics["reason"])
 
 
 def test_the_kinds_of_a_thing_are_the_sentences_naming_each_kind() -> None:

@@ -283,7 +283,7 @@ def test_an_ordinal_follow_up_means_that_item_of_the_last_answer(real_assistant)
         (
             "苗栗縣設立「苗栗產業創新推動中心」[1]。於嘉義市推動「嘉義產業創新研發中心」[2]。",
             "嘉義那個的重點是什麼？",
-            "嘉義嘉義產業創新研發中心的重點是什麼？",
+            "嘉義產業創新研發中心的重點是什麼？",
         ),
         # several and nothing to choose by: left as asked
         (

@@ -25,6 +25,8 @@ from ingest.errors import IndexMissingError, KezhuanError
 from ingest.index import IndexStore, open_index, run_ingest
 from ingest.settings import Settings
 
+pytestmark = pytest.mark.integration
+
 CHROMA = Path(sys.executable).with_name("chroma")
 PARK = "南臺灣創新園區"
 T = TypeVar("T")

@@ -9,9 +9,9 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from assistant.answer import REFUSAL_HANT, SentenceRecord
-from assistant.cite import Passage
 from assistant.enforce import CitationEnforcer, enforce_citations, split_draft
 from assistant.generate import GenerativeAnswerer
+from assistant.reply import Passage
 from ingest.normalize import _T2S
 
 SOURCE = "moea-doit-tech-programs-overview.txt"

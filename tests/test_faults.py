@@ -1,10 +1,12 @@
 """Crash safety of ingest under SIGKILL, and clear errors for a broken data folder.
 
-An ingest subprocess (fake embeddings) is killed at random points, round after round,
-while documents are added, changed and deleted between rounds. After every kill a fresh
-process reads the index and the test checks the invariant of :mod:`ingest.index`: every
-committed document is served from exactly the passages of its committed version, and
-nothing else is live. A normal ingest then repairs everything.
+An ingest subprocess (fake embeddings) is killed at chosen points, round after round,
+while documents are added, changed and deleted between rounds. The child counts its writes
+to Chroma and, after the N-th, says so and waits; the test kills it then, so every round
+dies at the same place on any machine. After every kill a fresh process reads the index and
+the test checks the invariant of :mod:`ingest.index`: every committed document is served
+from exactly the passages of its committed version, and nothing else is live. A normal
+ingest then repairs everything.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import select
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,27 +37,44 @@ from ingest.index import (
 from ingest.load import SourceDocument
 from ingest.settings import PROJECT_ROOT, Settings
 
+pytestmark = pytest.mark.integration
+
 SEED = 20240611
-ROUNDS = 5
-#: Extra generated documents, so that one ingest lasts long enough to be killed inside it.
+#: The write after which each round's ingest is killed. An ingest writes sentences, then
+#: passages, then the commit records, then deletes what the commit replaced (a deleting
+#: round first takes documents out of the commit records): 1, 2 and 3 kill it before the
+#: passages, before the commit and before the sweep.
+KILL_AFTER_WRITES = (1, 2, 3, 2, 3)
+ROUNDS = len(KILL_AFTER_WRITES)
+#: Extra generated documents, so the index holds many documents of several versions.
 EXTRA_DOCS = 24
 
+#: Ingest with every Chroma write counted (chromadb's public Collection methods): after write
+#: number argv[3] the child says so and blocks until it is killed.
 _INGEST = """
 import sys
 from pathlib import Path
+from chromadb.api.models.Collection import Collection
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from ingest.index import run_ingest
 from ingest.settings import Settings
-import ingest.index as index
 settings = Settings.from_env(environ={}, corpus_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[2]))
-write = index._write_batches
-def announced(*args, **kwargs):  # tell the test that writing began (timing only)
-    print("writing", flush=True)
-    index._write_batches = write
-    return write(*args, **kwargs)
-index._write_batches = announced
+kill_after = int(sys.argv[3])
+writes = 0
+def counted(method):
+    def write(self, *args, **kwargs):
+        global writes
+        result = method(self, *args, **kwargs)
+        writes += 1
+        if writes == kill_after:
+            print(f"wrote {writes}", flush=True)
+            sys.stdin.readline()  # wait here for SIGKILL
+        return result
+    return write
+for name in ("add", "upsert", "update", "delete"):
+    setattr(Collection, name, counted(getattr(Collection, name)))
 run_ingest(settings, embeddings=DeterministicFakeEmbedding(size=32), progress=False)
-print("done", flush=True)
+print(f"done after {writes} writes", flush=True)
 """
 
 #: Reads the index as a new process would: commit records, then every stored record.
@@ -210,7 +228,7 @@ def _versions(sources: dict[str, str]) -> dict[str, set[str]]:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_points_never_breaks_the_index(tmp_settings: Settings) -> None:
+def test_sigkill_at_chosen_writes_never_breaks_the_index(tmp_settings: Settings) -> None:
     rng = random.Random(SEED)
     corpus = Corpus(tmp_settings.corpus_dir, rng)
     seed_file = next(tmp_settings.corpus_dir.glob("*.txt"))
@@ -218,14 +236,10 @@ def test_sigkill_at_random_points_never_breaks_the_index(tmp_settings: Settings)
     for _ in range(EXTRA_DOCS):
         corpus.add()
 
-    killed = finished = 0
-    kill_delays = []
+    killed = 0
     committed_before: dict[str, str] = {}
-    for round_no in range(ROUNDS):
-        if round_no:
-            kind = corpus.mutate(round_no)
-        else:
-            kind = "first ingest"
+    for round_no, kill_after in enumerate(KILL_AFTER_WRITES):
+        kind = corpus.mutate(round_no) if round_no else "first ingest"
         on_disk = corpus.on_disk()
         # A document may be committed at its previous version or at its version on disk.
         allowed = _versions(committed_before)
@@ -233,23 +247,24 @@ def test_sigkill_at_random_points_never_breaks_the_index(tmp_settings: Settings)
             allowed.setdefault(source, set()).add(sha)
 
         process = subprocess.Popen(
-            [sys.executable, "-c", _INGEST, str(tmp_settings.corpus_dir), str(tmp_settings.data_dir)],
+            [
+                sys.executable,
+                "-c",
+                _INGEST,
+                str(tmp_settings.corpus_dir),
+                str(tmp_settings.data_dir),
+                str(kill_after),
+            ],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=_env(),
             cwd=PROJECT_ROOT,
         )
-        # Kill somewhere in the writing phase (one round in three, right at its start).
-        first_line = _read_line(process, timeout=60)
-        assert first_line in (b"writing", b"done"), first_line
-        delay = rng.uniform(0.0, 0.3) if round_no % 3 == 2 else rng.uniform(0.05, 3.0)
-        time.sleep(delay)
-        if process.poll() is None:
+        said = _read_line(process, timeout=120)
+        if said == f"wrote {kill_after}".encode():
             process.send_signal(signal.SIGKILL)
             killed += 1
-            kill_delays.append(delay)
-        else:
-            finished += 1
         process.wait(timeout=60)
         if process.returncode not in (0, -signal.SIGKILL):
             pytest.fail(f"ingest failed on its own: {process.stderr.read().decode()[-3000:]}")  # type: ignore[union-attr]
@@ -259,11 +274,12 @@ def test_sigkill_at_random_points_never_breaks_the_index(tmp_settings: Settings)
         committed_before = dict(index["committed"])
         print(
             f"\nround {round_no + 1} ({kind}): "
-            + (f"killed after {delay:.2f} s" if process.returncode else "finished before the kill")
+            + (f"killed after write {kill_after}" if process.returncode else said.decode())
             + f"; {len(committed_before)} committed, {live} live passages, {len(index['passages'])} stored"
         )
 
-    assert killed >= 2, f"only {killed} of {ROUNDS} rounds were killed mid-ingest; lengthen the ingest"
+    # Every round writes at least three times, so each is killed where it was meant to be.
+    assert killed == ROUNDS, f"only {killed} of {ROUNDS} ingests reached their kill point"
 
     report = run_ingest(tmp_settings, progress=False, embeddings=_fake())
     index = inspect_index(tmp_settings)
@@ -280,8 +296,7 @@ def test_sigkill_at_random_points_never_breaks_the_index(tmp_settings: Settings)
         for s, sha in corpus.on_disk().items()
     )
     print(
-        f"\n{killed} of {ROUNDS} rounds killed mid-ingest (at {', '.join(f'{d:.2f}' for d in kill_delays)} s), "
-        f"{finished} finished; repair: {report.summary()} ({live} live passages)"
+        f"\n{killed} of {ROUNDS} rounds killed mid-ingest; repair: {report.summary()} ({live} live passages)"
     )
 
 

@@ -15,7 +15,6 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from llm_server import free_port
 
 from assistant.answer import REFUSAL_HANT
-from assistant.cite import Passage
 from assistant.enforce import EnforcedAnswer, enforce_citations
 from assistant.generate import (
     PROMPT_REFUSAL_HANT,
@@ -32,6 +31,7 @@ from assistant.generate import (
     make_chat_model,
     stream_text,
 )
+from assistant.reply import Passage
 from ingest.errors import KezhuanError
 
 SOURCE = "moea-doit-tech-programs-overview.txt"

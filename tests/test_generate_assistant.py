@@ -23,8 +23,8 @@ from llm_server import free_port
 from assistant import Assistant
 from assistant.answer import REFUSAL_HANT
 from assistant.chat import FALLBACK_NOTICE_HANT
-from assistant.cite import Citation, Reply
 from assistant.generate import PROMPT_REFUSAL_HANT, GenerativeAnswerer, make_chat_model
+from assistant.reply import Citation, Reply
 from ingest.normalize import to_simplified
 
 QUESTION = "業界開發產業技術計畫是哪一年啟動的？"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.cite import Reply
 from assistant.generate import GenerativeAnswerer, make_chat_model
+from assistant.reply import Reply
 
 GGUF = os.environ.get("KEZHUAN_TEST_GGUF", "")
 

@@ -35,6 +35,8 @@ from llm_server import free_port
 from assistant import Assistant
 from assistant.answer import REFUSAL_HANT
 from assistant.chat import FALLBACK_NOTICE_HANT
+from assistant.enforce import EnforcedAnswer
+from assistant.reply import Reply
 from ingest.settings import Settings
 
 GGUF = os.environ.get("KEZHUAN_TEST_GGUF", "")
@@ -299,7 +301,9 @@ def test_a_reply_cut_at_the_token_limit_loses_its_unfinished_sentence(
     passages = openai_assistant.retrieve(QUESTION)[:3]
     t0 = time.monotonic()
     if stream:
-        *_, enforced = list(answerer.stream(QUESTION, passages))
+        *_, last = list(answerer.stream(QUESTION, passages))
+        assert isinstance(last, EnforcedAnswer), last  # the stream ends with the checked answer
+        enforced = last
     else:
         enforced = answerer.answer(QUESTION, passages)
     _timed(f"4-token reply ({'streamed' if stream else 'plain'})", t0)
@@ -334,4 +338,5 @@ def test_the_stopped_server_falls_back_to_the_extractive_answer(
     assert "Cannot reach the language model server" in reply.notes["fallback"]
     assert not reply.refused and reply.answer == real_assistant.ask(QUESTION).answer
     *_, final = list(openai_assistant.stream(QUESTION))
+    assert isinstance(final, Reply), final
     assert final.notice == FALLBACK_NOTICE_HANT and final.citations == reply.citations

@@ -9,7 +9,11 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.load import load_questions, run_load
+
+pytestmark = pytest.mark.integration
 
 UI_TESTS = Path(__file__).parent / "ui"
 

@@ -13,7 +13,8 @@ from ingest.normalize import (
 
 
 def test_variants_and_scripts_meet_in_search_form() -> None:
-    assert to_search_form("臺南") == to_search_form("台南") == to_search_form("台南")
+    assert to_search_form("臺南") == to_search_form("台南")  # 臺/台 variants
+    assert to_search_form("臺灣") == to_search_form("台湾")  # variant and script at once
     assert to_search_form("國際新創奬項") == to_search_form("国际新创奖项")
     assert to_search_form("ＡＢＣ５Ｇ") == "abc5g"  # full width folded
 

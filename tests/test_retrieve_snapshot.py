@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from assistant import retrieve
-from assistant.cite import Passage
+from assistant.reply import Passage
 from assistant.retrieve import Retriever, snapshot_path
 from evals.dataset import load_gold
 from ingest.index import open_index, run_ingest

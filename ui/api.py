@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.cite import Reply
+from assistant.reply import Reply
 from assistant.validate import validate_question
 from ingest.errors import BadQuestionError, IndexMissingError, KezhuanError
 from ingest.settings import Settings

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable
 
-from assistant.cite import Reply
+from assistant.reply import Reply
 
 #: One earlier message of a conversation: ``{"role": "user" | "assistant", "content": str}``.
 HistoryMessage = dict[str, str]

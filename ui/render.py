@@ -1,4 +1,4 @@
-"""Turn a :class:`~assistant.cite.Reply` into safe HTML for the chat page.
+"""Turn a :class:`~assistant.reply.Reply` into safe HTML for the chat page.
 
 Every piece of question, answer and document text goes through :func:`html.escape`
 before it is placed in markup we build ourselves, and the chat page renders these
@@ -13,7 +13,7 @@ import re
 import secrets
 from typing import Any
 
-from assistant.cite import Citation, Reply
+from assistant.reply import Citation, Reply
 
 #: Marker pattern in answers: ``[1]``, ``[12]``.
 MARKER = re.compile(r"\[(\d{1,3})\]")

@@ -19,13 +19,13 @@ from typing import Any
 import gradio as gr
 from fastapi import FastAPI
 
-from assistant.cite import Reply
+from assistant.reply import Reply
 from assistant.validate import validate_question
 from ingest.errors import BadQuestionError, KezhuanError
 from ingest.settings import Settings
 from ui.feedback import FeedbackStore
+from ui.history import history_from_turns
 from ui.protocol import ChatAssistant
-from ui.questions import history_from_turns
 from ui.render import escape_text, new_reply_id, render_pending, render_question, render_reply
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assistant.cite import Citation, Passage, Reply
+from assistant.reply import Citation, Passage, Reply
 from evals.dataset import GoldCase, load_gold
 from ingest.clean import clean_text
 from ingest.settings import Settings

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import GOLD_RECORDS, SOURCE, citation_of, cleaned_text, passages_of
 
-from assistant.cite import Citation, Passage, Reply
+from assistant.reply import Citation, Passage, Reply
 from evals.dataset import GoldCase, _parse_case
 from evals.metrics import (
     COVERAGE_THRESHOLD,

@@ -41,6 +41,7 @@ def _spread_gold(tmp_path: Path, n: int = 10) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.integration  # a whole evaluation run
 def test_real_assistant_on_ten_gold_cases(real_assistant: tuple[Settings, Any], tmp_path: Path) -> None:
     settings, assistant = real_assistant
     gold = _spread_gold(tmp_path)
@@ -54,8 +55,6 @@ def test_real_assistant_on_ten_gold_cases(real_assistant: tuple[Settings, Any], 
     for variant in ("hybrid", "baseline"):
         metrics = result.summary["variants"][variant]["metrics"]
         assert metrics["n_cases"] == 10 and metrics["n_errors"] == 0, variant
-        for name in ("hit@10", "mrr", "citation_recall", "key_facts", "pass_rate"):
-            assert metrics[name] is None or 0.0 <= metrics[name] <= 1.0, (variant, name)
     rows = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
     hybrid = [r for r in rows if r["variant"] == "hybrid"]
     # The shipped assistant cites exact quotes of the cleaned text: its offsets must hold them.

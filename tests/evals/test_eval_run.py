@@ -11,7 +11,7 @@ from conftest import FakeAssistant, cleaned_text
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 import evals.run as run_module
-from assistant.cite import Reply
+from assistant.reply import Reply
 from evals.baseline import Baseline
 from evals.dataset import load_gold
 from evals.run import (
@@ -43,6 +43,7 @@ def _embeddings() -> DeterministicFakeEmbedding:
     return DeterministicFakeEmbedding(size=32)
 
 
+@pytest.mark.integration  # a whole evaluation run, reports included
 def test_run_eval_writes_every_file(
     tiny_settings: Settings, tiny_gold: Path, fake_assistant: FakeAssistant, tmp_path: Path
 ) -> None:
@@ -217,6 +218,7 @@ def patched_loaders(
     )
 
 
+@pytest.mark.integration  # a whole evaluation run, reports included
 @pytest.mark.usefixtures("patched_loaders")
 def test_main_exits_non_zero_below_the_bars(
     tiny_gold: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -234,6 +236,7 @@ def test_main_exits_non_zero_below_the_bars(
     assert (out / "report.md").is_file()
 
 
+@pytest.mark.integration  # a whole evaluation run, reports included
 @pytest.mark.usefixtures("patched_loaders")
 def test_main_exits_zero_when_bars_are_met(
     tiny_gold: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -19,7 +19,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from assistant.cite import Citation, Reply
+from assistant.reply import Citation, Reply
 from ingest.errors import BadQuestionError, IndexMissingError
 from ingest.settings import Settings
 from ui.server import create_app

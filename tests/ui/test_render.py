@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.cite import Citation, Reply
+from assistant.reply import Citation, Reply
 from ui.render import highlight_quote, render_pending, render_question, render_reply
 
 

@@ -99,6 +99,7 @@ def test_protect_page_needs_a_key(fake: FakeAssistant, settings: Settings) -> No
         create_app(fake, settings, protect_page=True, api_key="", environ={})
 
 
+@pytest.mark.integration  # a live server and Gradio clients
 def test_protected_page_asks_for_the_key(fake: FakeAssistant, settings: Settings) -> None:
     protected = Settings.from_env(environ={"KEZHUAN_PROTECT_PAGE": "1"}, data_dir=settings.data_dir)
     app = create_app(fake, protected, environ={"KEZHUAN_API_KEY": "page-key"})
@@ -130,6 +131,7 @@ class _CountingAssistant(FakeAssistant):
                 self.in_flight -= 1
 
 
+@pytest.mark.integration  # a live server and Gradio clients
 def test_several_visitors_are_answered_at_once(settings: Settings) -> None:
     counting = _CountingAssistant()
     app = create_app(counting, settings, api_key="", environ={})

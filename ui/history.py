@@ -1,8 +1,8 @@
-"""What a question and its history must look like before they reach the assistant.
+"""Chat history in the shape the assistant takes: alternating user/assistant messages.
 
-Questions are checked with :func:`assistant.validate.validate_question` before they reach
-the assistant, so every surface answers a bad question with the same clear message (and a
-4xx) whatever assistant is plugged in.
+The chat page keeps ``(question, answer)`` pairs; the assistant and the API take
+OpenAI-style messages. (Questions themselves are checked by
+:func:`assistant.validate.validate_question`.)
 """
 
 from __future__ import annotations
