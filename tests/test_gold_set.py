@@ -420,3 +420,22 @@ def test_loader_rejects_bad_kind(tmp_path: Path) -> None:
 def test_loader_reports_missing_file(tmp_path: Path) -> None:
     with pytest.raises(GoldSetError, match="cannot read"):
         load_gold(tmp_path / "nope.jsonl")
+
+
+def test_loader_checks_the_shipped_splits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import evals.dataset as dataset
+
+    first = (DEFAULT_GOLD_PATH / "gold-v1.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(first[0])
+    flipped = {**record, "split": "test" if record["split"] == "dev" else "dev"}
+    folder = tmp_path / "sets"
+    folder.mkdir()
+    (folder / "gold-v1.jsonl").write_text(
+        "\n".join([json.dumps(flipped, ensure_ascii=False), *first[1:]]) + "\n", encoding="utf-8"
+    )
+    # Loaded as a file of some cases, the stated split is kept ...
+    assert load_gold(folder)[record["id"]].split == flipped["split"]
+    # ... loaded as the shipped sets, a split other than the hash's is refused.
+    monkeypatch.setattr(dataset, "DEFAULT_GOLD_PATH", folder)
+    with pytest.raises(GoldSetError, match="never chosen by hand"):
+        load_gold(folder)

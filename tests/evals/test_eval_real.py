@@ -32,8 +32,9 @@ def real_assistant() -> tuple[Settings, Any]:
 
 
 def _spread_gold(tmp_path: Path, n: int = 10) -> Path:
-    """Every k-th line of the shipped gold set, so all sections and kinds are sampled."""
-    lines = [line for line in DEFAULT_GOLD_PATH.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Every k-th line of the first gold set, so all sections and kinds are sampled."""
+    first = DEFAULT_GOLD_PATH / "gold-v1.jsonl"
+    lines = [line for line in first.read_text(encoding="utf-8").splitlines() if line.strip()]
     step = max(1, len(lines) // n)
     path = tmp_path / "gold10.jsonl"
     path.write_text("\n".join(lines[::step][:n]) + "\n", encoding="utf-8")
