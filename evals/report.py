@@ -21,7 +21,7 @@ from evals.metrics import (
 )
 
 #: Plot files, in the order the report shows them.
-PLOTS: tuple[str, ...] = ("metrics.png", "sections.png", "kinds.png", "latency.png")
+PLOTS: tuple[str, ...] = ("metrics.png", "styles.png", "sections.png", "kinds.png", "latency.png")
 
 #: Metrics of the variants table and bar plot, with their labels.
 _RATE_METRICS: tuple[tuple[str, str], ...] = (
@@ -275,6 +275,8 @@ def render_markdown(
             continue
         out += ["", f"## {title} — {primary}", ""]
         out += _breakdown_table(summary["variants"][primary][field], label, None)
+        if field == "by_style":
+            out += ["", "![by style](styles.png)"]
         if len(variants) > 1:
             out += ["", f"Citation recall / key facts / refusal {label.lower()} by variant:", ""]
             out += _triple_by_variant(summary, field)
@@ -407,6 +409,39 @@ def plot_kinds(summary: Mapping[str, Any], path: Path) -> Path:
     return path
 
 
+def plot_styles(summary: Mapping[str, Any], path: Path) -> Path:
+    """Per style: citation recall and key facts (answerable cases), refusal (unanswerable), by variant."""
+    styles: list[str] = []
+    for v in summary["variants"].values():
+        styles += [k for k in v.get("by_style", {}) if k not in styles]
+    styles.sort()
+    fig = _figure(12, 9)
+    panels = (
+        ("citation_recall", "citation recall (answerable)"),
+        ("key_facts", "key facts (answerable)"),
+        ("refusal", "refusal (unanswerable)"),
+    )
+    for i, (key, title) in enumerate(panels, start=1):
+        ax = fig.add_subplot(3, 1, i)
+        shown = [
+            s
+            for s in styles
+            if any(
+                v.get("by_style", {}).get(s, {}).get(key) is not None for v in summary["variants"].values()
+            )
+        ]
+        series = {
+            name: [_value(v.get("by_style", {}).get(s), key) for s in shown]
+            for name, v in summary["variants"].items()
+        }
+        _grouped_bars(ax, shown, series, f"{title} by style")
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncols=max(1, len(labels)), fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.savefig(path)
+    return path
+
+
 def plot_latency(scores: Mapping[str, Sequence[CaseScore]], path: Path, primary: str) -> Path:
     """Latency box plot per variant and the primary variant's histogram."""
     fig = _figure(11, 4.5)
@@ -455,6 +490,7 @@ def write_report(
     primary = summary["run"]["primary"]
     files = [
         plot_metrics(summary, out_dir / "metrics.png"),
+        plot_styles(summary, out_dir / "styles.png"),
         plot_sections(summary, out_dir / "sections.png"),
         plot_kinds(summary, out_dir / "kinds.png"),
         plot_latency(scores, out_dir / "latency.png", primary),

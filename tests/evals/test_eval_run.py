@@ -33,6 +33,7 @@ FILES = (
     "summary.json",
     "report.md",
     "metrics.png",
+    "styles.png",
     "sections.png",
     "kinds.png",
     "latency.png",
