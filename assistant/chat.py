@@ -55,6 +55,7 @@ from ingest.settings import Settings
 if TYPE_CHECKING:  # the language-model modules load only when a generator is configured
     from assistant.enforce import EnforcedAnswer
     from assistant.generate import GenerativeAnswerer
+    from assistant.retrieve import Retriever
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ class Assistant:
         settings: The settings it was loaded with.
         store: The opened index.
         embeddings: The embedding model (the one the index was built with).
-        retriever: Hybrid retrieval over the index.
+        retriever: Hybrid retrieval over the index (a langchain-core ``BaseRetriever``).
         answerer: The extractive answer writer.
         generative: The language-model answer writer (None: extractive answers only).
         generator_error: Why the configured language model is unavailable ("" if it is, or
@@ -150,7 +151,7 @@ class Assistant:
         settings: Settings,
         store: IndexStore,
         embeddings: Embeddings,
-        retriever: Any,
+        retriever: Retriever,
         answerer: ExtractiveAnswerer,
         generative: GenerativeAnswerer | None = None,
         generator_error: str = "",
@@ -445,12 +446,8 @@ class Assistant:
         with self._cache_lock:
             missing = [i for i in ids if i not in self._sentences]
         if missing:
-            got = self.store.sentences.get(ids=missing, include=["documents", "metadatas", "embeddings"])
             fetched = {}
-            for sid, text, meta, vec in zip(
-                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=False
-            ):
-                meta = meta or {}
+            for sid, (text, meta, vec) in self.store.get_sentences(missing).items():
                 prefix = int(meta.get("prefix_len", 0))
                 fetched[sid] = SentenceRecord(
                     id=sid,
@@ -535,12 +532,13 @@ class Assistant:
             known = {p.id for p in passages}
             following: dict[str, Passage] = {}
             for e in evidence[:2]:
-                nxt: Passage | None = e.passage
+                current = e.passage
                 for _ in range(LIST_READ_AHEAD):
-                    nxt = self.retriever.next_passage(nxt)
+                    nxt = self.retriever.next_passage(current)
                     if nxt is None:
                         break
                     following.setdefault(nxt.id, nxt)
+                    current = nxt
             extra = [p for pid, p in following.items() if pid not in known]
             if extra:
                 evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)

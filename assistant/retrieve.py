@@ -40,7 +40,11 @@ from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr, SkipValidation
 from scipy import sparse
 
 from assistant.glossary import GLOSSARY_NAME, Glossary
@@ -458,26 +462,91 @@ def _key_difference(stored: Any, key: dict[str, Any]) -> str:
     return f"built from another {', '.join(changed) or 'index'}"
 
 
-class Retriever:
-    """Finds the passages that best match a question.
+class Retriever(BaseRetriever):
+    """Finds the passages that best match a question; a langchain-core ``BaseRetriever``.
+
+    ``invoke(question)`` returns ``Document``s (the passage text, and in ``metadata``: ``id``,
+    ``source``, ``section``, ``start``/``end`` character offsets in the cleaned source text,
+    ``title``, ``kind``, ``score`` (the fused score, higher is better), ``dense_score``
+    (cosine similarity) and ``bm25_score`` (None where that ranker did not return the
+    passage), and ``rank`` from 1), so it fits any LangChain chain. kezhuan's own code calls
+    :meth:`search`, which returns :class:`~assistant.reply.Passage` records.
 
     Args:
         store: The opened index.
         embeddings: The same embedding model the index was built with.
         settings: ``top_k``, ``retrieval_mode``, fusion weights; ``retrieval_cache`` and
             ``data_dir`` for the snapshot file.
+        k: Documents per ``invoke`` (default ``settings.top_k``).
+        mode: ``hybrid``, ``dense`` or ``bm25`` for ``invoke`` (default ``settings.retrieval_mode``).
     """
 
-    def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings) -> None:
-        self.store = store
-        self.embeddings = embeddings
-        self.settings = settings
-        self._lock = threading.Lock()
-        self._snapshot: _Snapshot | None = None
-        self._checked_at = 0.0
-        #: How the last (re)load got its snapshot: ``built`` from the store or ``loaded`` from the file.
-        self.loaded_from = ""
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    store: SkipValidation[IndexStore]
+    embeddings: SkipValidation[Embeddings]
+    settings: SkipValidation[Settings]
+    k: int | None = None
+    mode: str | None = None
+    #: How the last (re)load got its snapshot: ``built`` from the store or ``loaded`` from the file.
+    loaded_from: str = ""
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _snapshot: _Snapshot | None = PrivateAttr(default=None)
+    _checked_at: float = PrivateAttr(default=0.0)
+
+    def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings, **kwargs: Any) -> None:
+        # pydantic fields, passed by name (mypy sees BaseRetriever's own signature only)
+        super().__init__(store=store, embeddings=embeddings, settings=settings, **kwargs)  # type: ignore[call-arg]
+        if self.mode is not None and self.mode not in RETRIEVAL_MODES:
+            raise ValueError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {self.mode!r}")
+        if self.k is not None and self.k < 1:
+            raise ValueError(f"k must be at least 1, not {self.k}")
         self.refresh()
+
+    @classmethod
+    def load(
+        cls, settings: Settings | None = None, embeddings: Embeddings | None = None, **kwargs: Any
+    ) -> Retriever:
+        """Open the index ``kezhuan ingest`` built and load the question embedding model.
+
+        Args:
+            settings: Settings (default: :meth:`Settings.from_env`, so ``KEZHUAN_*`` apply).
+            embeddings: An already loaded embedding model (the index's) to share.
+            **kwargs: ``k`` and ``mode`` for ``invoke``.
+
+        Raises:
+            IndexMissingError: there is no index yet; run ``kezhuan ingest``.
+        """
+        from ingest.embed import load_query_embeddings
+
+        settings = settings or Settings.from_env()
+        store = open_index(settings)
+        return cls(store, embeddings or load_query_embeddings(settings), settings, **kwargs)
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        ranked = self.search_with_scores(query, k=self.k, mode=self.mode)
+        return [
+            Document(
+                page_content=p.text,
+                id=p.id,
+                metadata={
+                    "id": p.id,
+                    "source": p.source,
+                    "section": p.section,
+                    "start": p.start,
+                    "end": p.end,
+                    "title": p.title,
+                    "kind": p.kind,
+                    "score": p.score,
+                    "dense_score": scores.get("dense"),
+                    "bm25_score": scores.get("bm25"),
+                    "rank": rank,
+                },
+            )
+            for rank, (p, scores) in enumerate(ranked, start=1)
+        ]
 
     # -- keeping in step with the store ---------------------------------------------------
     def _fingerprint(self) -> tuple[str, dict[str, str]]:
@@ -496,7 +565,7 @@ class Retriever:
             "code": _code_version(),
             "pipeline": pipeline_key(self.settings),
             # A new id after `ingest --rebuild`: the passages' stored order (BM25's tie order) is new.
-            "collection": str(self.store.passages._collection.id),
+            "collection": self.store.collection_id,
             "fingerprint": hashlib.sha256(fingerprint.encode("utf-8")).hexdigest(),
         }
 
@@ -597,9 +666,9 @@ class Retriever:
         """
         offset = 0
         while True:
-            got = self.store.passages.get(include=["documents", "metadatas"], limit=_READ_PAGE, offset=offset)
-            yield from zip(got["ids"], got["documents"], got["metadatas"], strict=False)
-            if len(got["ids"]) < _READ_PAGE:
+            ids, texts, metas = self.store.read_passages(limit=_READ_PAGE, offset=offset)
+            yield from zip(ids, texts, metas, strict=False)
+            if len(ids) < _READ_PAGE:
                 return
             offset += _READ_PAGE
 
@@ -657,22 +726,15 @@ class Retriever:
         n = min(max(k * 2, k + 4), max(1, snap.bm25.size))
         # Ids and distances only: the texts and metadata are in the snapshot already. The
         # collection is in cosine space, so similarity = 1 - distance.
-        queries: list[Sequence[float]] = [vector]
         try:
-            got = self.store.passages._collection.query(
-                query_embeddings=queries, n_results=n, include=["distances"]
-            )
+            nearest = self.store.nearest_passages(vector, n)
         except Exception as e:  # a Chroma server that went away, a dropped collection
             raise IndexMissingError(
                 f"Dense search failed ({type(e).__name__}: {e}). If a Chroma server is configured "
                 f"({self.settings.chroma_host or 'none'}), check that `chroma run` is up; otherwise run "
                 "`kezhuan ingest`."
             ) from e
-        out = []
-        for pid, distance in zip(got["ids"][0], (got["distances"] or [[]])[0], strict=False):
-            if pid in snap.position:
-                out.append((str(pid), 1.0 - float(distance)))
-        return out[:k]
+        return [(pid, 1.0 - distance) for pid, distance in nearest if pid in snap.position][:k]
 
     def lexical(self, query: str, k: int) -> list[tuple[str, float]]:
         """Passage ids and BM25 scores, best first."""
@@ -701,6 +763,21 @@ class Retriever:
         Returns:
             Passages, best first; ``score`` is the fused (or single-ranker) score.
         """
+        return [p for p, _ in self.search_with_scores(query, k, mode, vector)]
+
+    def search_with_scores(
+        self,
+        query: str,
+        k: int | None = None,
+        mode: str | None = None,
+        vector: list[float] | None = None,
+    ) -> list[tuple[Passage, dict[str, float]]]:
+        """:meth:`search`, each passage with its score from each ranker that returned it.
+
+        Returns:
+            ``(passage, {"dense": cosine similarity, "bm25": BM25 score})`` pairs, best first;
+            a ranker that did not return the passage has no key.
+        """
         if k is None:
             k = self.settings.top_k
         if mode is None:
@@ -714,24 +791,31 @@ class Retriever:
             _embed_in_background(self.embeddings, query) if mode == "hybrid" and vector is None else None
         )
         lexical = self.lexical(query, depth) if mode in ("hybrid", "bm25") else []
-        rankings: list[tuple[float, list[tuple[str, float]]]] = []
+        rankings: list[tuple[float, str, list[tuple[str, float]]]] = []
         if mode in ("hybrid", "dense"):
             if pending is not None:
                 vector = pending.result()
             elif vector is None:
                 vector = self.embeddings.embed_query(query)
-            rankings.append((self.settings.dense_weight, self.dense(vector, depth)))
+            rankings.append((self.settings.dense_weight, "dense", self.dense(vector, depth)))
         if mode in ("hybrid", "bm25"):
-            rankings.append((self.settings.bm25_weight, lexical))
+            rankings.append((self.settings.bm25_weight, "bm25", lexical))
         if mode == "hybrid":
             fused: dict[str, float] = {}
-            for weight, ranking in rankings:
+            for weight, _, ranking in rankings:
                 for rank, (pid, _) in enumerate(ranking):
                     fused[pid] = fused.get(pid, 0.0) + weight / (self.settings.rrf_k + rank + 1)
             ranked = sorted(fused.items(), key=lambda item: -item[1])
         else:
-            ranked = rankings[0][1]
-        return [self.passage(pid, score) for pid, score in ranked[:k]]
+            ranked = rankings[0][2]
+        by_ranker = {name: dict(ranking) for _, name, ranking in rankings}
+        return [
+            (
+                self.passage(pid, score),
+                {name: scores[pid] for name, scores in by_ranker.items() if pid in scores},
+            )
+            for pid, score in ranked[:k]
+        ]
 
     def passage(self, pid: str, score: float = 0.0) -> Passage:
         """The live passage with id ``pid``."""

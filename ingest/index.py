@@ -21,11 +21,12 @@ import fcntl
 import json
 import logging
 import shutil
+import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -36,6 +37,9 @@ from ingest.load import SourceDocument, list_sources, load_document, read_manife
 from ingest.normalize import index_tokens
 from ingest.settings import Settings
 from ingest.split import Chunk, Sentence, split_document
+
+if TYPE_CHECKING:
+    from chromadb import Collection, Metadata
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,7 @@ def make_client(settings: Settings) -> Any:
             client.heartbeat()
             return client
         settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        _check_database(settings.chroma_dir / "chroma.sqlite3")
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     except Exception as e:
         where = (
@@ -94,13 +99,19 @@ def make_client(settings: Settings) -> Any:
         raise IndexMissingError(f"Cannot open {where}: {type(e).__name__}: {e}") from e
 
 
-def forget_embedded_client(path: Path) -> None:
-    """Drop Chroma's cached embedded client of ``path``, so a replaced folder is opened anew."""
-    with contextlib.suppress(Exception):
-        from chromadb.api.shared_system_client import SharedSystemClient
+def _check_database(path: Path) -> None:
+    """Fail on a file that is not an SQLite database before chromadb opens it.
 
-        SharedSystemClient._identifier_to_system.pop(str(path), None)
-        SharedSystemClient._identifier_to_refcount.pop(str(path), None)
+    chromadb keeps the client of a folder it failed to open cached for the rest of the
+    process (and has no public way to drop one folder's), so a rebuild in the same process
+    could not open the folder again.
+
+    Raises:
+        sqlite3.DatabaseError: ``path`` exists and is not a readable database.
+    """
+    if path.exists():
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            db.execute("PRAGMA schema_version").fetchone()
 
 
 class _NoEmbeddings(Embeddings):
@@ -126,42 +137,114 @@ class DocRecord:
 
 
 class IndexStore:
-    """The Chroma collections behind kezhuan, through langchain-chroma.
+    """kezhuan's index: three Chroma collections behind the few operations kezhuan needs.
+
+    Only chromadb's public client and ``Collection`` API is used (``get_or_create_collection``,
+    ``get``, ``query``, ``upsert``, ``delete``, ``count``, ``id``, ``close``);
+    ``tests/test_chroma_contract.py`` pins the behaviour of it that kezhuan relies on.
+    Vectors are computed by kezhuan (the collections have no embedding function).
 
     Args:
         settings: Where the index lives (embedded folder or server) and its collection name.
-        embeddings: The embedding model; required for writing and for dense search.
-        client: An existing Chroma client (tests share one); made from settings otherwise.
+        embeddings: The embedding model of the index (``store.embeddings`` for whoever embeds
+            questions or passages for it); the store itself only stores vectors.
+        client: An existing Chroma client (tests share one); made from settings otherwise,
+            and then closed by :meth:`close`.
+
+    Raises:
+        IndexMissingError: the server or folder cannot be opened.
     """
+
+    #: Fixed metric: the query distance is 1 - cosine similarity (lower = more similar).
+    SPACE = {"hnsw:space": "cosine"}
 
     def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client: Any = None) -> None:
         self.settings = settings
+        self._owns_client = client is None
         self.client = client if client is not None else make_client(settings)
         self.embeddings = embeddings if embeddings is not None else _NoEmbeddings()
-        self._open()
+        try:
+            self._open()
+        except IndexMissingError:
+            self.close()
+            raise
 
     def _open(self) -> None:
-        from langchain_chroma import Chroma
-
-        space = {"hnsw:space": "cosine"}  # fixed metric: lower distance = more similar
         name = self.settings.collection
-        emb = self.embeddings
         try:
-            self.passages = Chroma(name, emb, client=self.client, collection_metadata=space)
-            self.sentences = Chroma(f"{name}_sentences", emb, client=self.client, collection_metadata=space)
-            self.documents = self.client.get_or_create_collection(
-                f"{name}_documents", embedding_function=None, metadata=space
-            )
+            self.passages: Collection = self._open_collection(name)
+            self.sentences: Collection = self._open_collection(f"{name}_sentences")
+            self.documents: Collection = self._open_collection(f"{name}_documents")
         except Exception as e:
             raise IndexMissingError(
                 f"Cannot open the index collections '{name}': {type(e).__name__}: {e}. "
                 "Delete the data folder and run `kezhuan ingest` to rebuild."
             ) from e
 
+    def _open_collection(self, name: str) -> Collection:
+        return self.client.get_or_create_collection(name, embedding_function=None, metadata=self.SPACE)
+
     def reopen(self) -> None:
         """Open the collections again (after another process rebuilt the index)."""
         log.warning("Reopening the index collections '%s'", self.settings.collection)
         self._open()
+
+    def close(self) -> None:
+        """Release the Chroma client if this store made it (an embedded folder's files then close)."""
+        if self._owns_client:
+            with contextlib.suppress(Exception):
+                self.client.close()
+
+    @property
+    def collection_id(self) -> str:
+        """The passage collection's id: new after every ``ingest --rebuild``."""
+        return str(self.passages.id)
+
+    # -- passages and sentences -------------------------------------------------------
+    def read_passages(self, limit: int, offset: int = 0) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+        """Stored passages (live or not) in the store's own stable order: ids, texts, metadata.
+
+        Args:
+            limit: At most this many (one unpaged read of 100k fails in Chroma: "too many
+                SQL variables").
+            offset: How many to skip.
+        """
+        got = self.passages.get(include=["documents", "metadatas"], limit=limit, offset=offset)
+        metas = [dict(m or {}) for m in got["metadatas"] or []]
+        return list(got["ids"]), list(got["documents"] or []), metas
+
+    def nearest_passages(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
+        """The ``n`` stored passages nearest to ``vector``: ``(id, cosine distance)``, nearest first.
+
+        Ids and distances only: texts and metadata are read once, by :meth:`read_passages`.
+        """
+        query = np.asarray([vector], dtype=np.float32)
+        got = self.passages.query(query_embeddings=query, n_results=n, include=["distances"])
+        distances = (got["distances"] or [[]])[0]
+        return [(str(i), float(d)) for i, d in zip(got["ids"][0], distances, strict=False)]
+
+    def get_sentences(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any], np.ndarray]]:
+        """Stored sentences by id: ``{id: (text, metadata, vector)}``; unknown ids are left out."""
+        got = self.sentences.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        vectors = got["embeddings"] if got["embeddings"] is not None else []
+        return {
+            str(sid): (text, dict(meta or {}), np.asarray(vec, np.float32))
+            for sid, text, meta, vec in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], vectors, strict=False
+            )
+        }
+
+    def write_sentences(
+        self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict[str, Any]]
+    ) -> None:
+        """Store sentences with their vectors (replacing records of the same id)."""
+        _write_batches(self.sentences, ids, vectors, texts, metadatas)
+
+    def write_passages(
+        self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict[str, Any]]
+    ) -> None:
+        """Store passages with their vectors (replacing records of the same id)."""
+        _write_batches(self.passages, ids, vectors, texts, metadatas)
 
     # -- commit records -------------------------------------------------------------
     def committed(self) -> dict[str, DocRecord]:
@@ -175,8 +258,8 @@ class IndexStore:
                 sha256=str(meta.get("sha256", "")),
                 pipeline=str(meta.get("pipeline", "")),
                 title=str(meta.get("title", "")),
-                passages=int(meta.get("passages", 0)),
-                sentences=int(meta.get("sentences", 0)),
+                passages=_count(meta.get("passages")),
+                sentences=_count(meta.get("sentences")),
             )
         return out
 
@@ -190,7 +273,7 @@ class IndexStore:
         if not records:
             return
         now = time.time()
-        metas: list[Mapping[str, str | int | float | bool | None]] = [
+        metas: list[Metadata] = [
             {
                 "sha256": r.sha256,
                 "pipeline": r.pipeline,
@@ -203,7 +286,7 @@ class IndexStore:
         ]
         self.documents.upsert(
             ids=[r.source for r in records],
-            embeddings=[[1.0]] * len(records),
+            embeddings=np.ones((len(records), 1), dtype=np.float32),
             metadatas=metas,
             documents=[""] * len(records),
         )
@@ -218,9 +301,7 @@ class IndexStore:
         committed = self.committed() if committed is None else committed
         passages = sum(r.passages for r in committed.values())
         sentences = sum(r.sentences for r in committed.values())
-        return (
-            self.passages._collection.count() == passages and self.sentences._collection.count() == sentences
-        )
+        return self.passages.count() == passages and self.sentences.count() == sentences
 
     def uncommit(self, source: str) -> None:
         """Take a document out of the live index (its passages become invisible at once)."""
@@ -232,8 +313,7 @@ class IndexStore:
         if self.is_clean(committed):
             return 0
         removed = 0
-        for store in (self.passages, self.sentences):
-            collection = store._collection
+        for collection in (self.passages, self.sentences):
             before = collection.count()
             if committed:
                 collection.delete(where={"source": {"$nin": sorted(committed)}})  # type: ignore[dict-item]
@@ -250,7 +330,7 @@ class IndexStore:
 
     def count(self) -> int:
         """Number of stored passages (live or not)."""
-        return int(self.passages._collection.count())
+        return int(self.passages.count())
 
     def drop(self) -> None:
         """Delete all three collections (rebuild)."""
@@ -258,6 +338,11 @@ class IndexStore:
         for coll in (name, f"{name}_sentences", f"{name}_documents"):
             with contextlib.suppress(Exception):
                 self.client.delete_collection(coll)
+
+
+def _count(value: object) -> int:
+    """A count stored in Chroma metadata (0 when missing)."""
+    return int(value) if isinstance(value, int | float | str) else 0
 
 
 @dataclass
@@ -368,13 +453,20 @@ def _embed(embeddings: Embeddings, texts: list[str], tick: Callable[[int], None]
 
 
 def _write_batches(
-    collection: Any, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict[str, Any]]
+    collection: Collection,
+    ids: list[str],
+    vectors: np.ndarray,
+    texts: list[str],
+    metadatas: list[dict[str, Any]],
 ) -> None:
     """Upsert records with their vectors into a Chroma collection, :data:`_WRITE_BATCH` at a time."""
     for i in range(0, len(ids), _WRITE_BATCH):
         j = i + _WRITE_BATCH
         collection.upsert(
-            ids=ids[i:j], embeddings=vectors[i:j], documents=texts[i:j], metadatas=metadatas[i:j]
+            ids=ids[i:j],
+            embeddings=vectors[i:j],
+            documents=texts[i:j],
+            metadatas=metadatas[i:j],  # type: ignore[arg-type]
         )
 
 
@@ -410,15 +502,13 @@ def _ingest_group(
     passage_texts = [c.text for _, c in chunks]
     sentence_vectors = _embed(embeddings, sentence_texts, tick)
     passage_vectors = _embed(embeddings, passage_texts, tick)
-    _write_batches(
-        store.sentences._collection,
+    store.write_sentences(
         [record_id(doc, s.id) for doc, s in sentences],
         sentence_vectors,
         sentence_texts,
         [_sentence_metadata(s, doc) for doc, s in sentences],
     )
-    _write_batches(
-        store.passages._collection,
+    store.write_passages(
         [record_id(doc, c.id) for doc, c in chunks],
         passage_vectors,
         passage_texts,
@@ -465,7 +555,6 @@ def run_ingest(
                 raise
             # An unreadable embedded folder (corrupt database): a rebuild starts from scratch.
             log.warning("Deleting the unreadable index folder %s to rebuild it", settings.chroma_dir)
-            forget_embedded_client(settings.chroma_dir)
             shutil.rmtree(settings.chroma_dir, ignore_errors=True)
             store = IndexStore(settings, embeddings)
         committed = store.committed()
@@ -473,7 +562,7 @@ def run_ingest(
             if committed and not rebuild:
                 log.info("The embedding model or chunking changed: rebuilding the whole index.")
             store.drop()
-            store = IndexStore(settings, embeddings, client=client)
+            store._open()  # the collections anew, empty
             committed = {}
 
         docs: list[SourceDocument] = []
@@ -501,7 +590,7 @@ def run_ingest(
                 from ingest.embed import load_embeddings
 
                 embeddings = load_embeddings(settings)
-                store = IndexStore(settings, embeddings, client=store.client)
+                store.embeddings = embeddings
             prepared = [(doc, *prepare_document(doc, settings)) for doc in todo]
             total = sum(len(c) + len(s) for _, c, s in prepared)
             with tqdm(total=total, desc="Embedding passages", unit="text", disable=not progress) as bar:
@@ -514,6 +603,7 @@ def run_ingest(
                             "Ingested %s: %d passages, %d sentences", doc.source, len(chunks), len(sentences)
                         )
         report.swept = store.sweep()
+        store.close()  # only a client this run made: the folder's files are released
     report.seconds = time.perf_counter() - t0
     return report
 

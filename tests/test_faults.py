@@ -26,14 +26,7 @@ from typing import Any
 import pytest
 
 from ingest.errors import IndexMissingError, KezhuanError
-from ingest.index import (
-    IndexStore,
-    forget_embedded_client,
-    open_index,
-    prepare_document,
-    record_id,
-    run_ingest,
-)
+from ingest.index import IndexStore, open_index, prepare_document, record_id, run_ingest
 from ingest.load import SourceDocument
 from ingest.settings import PROJECT_ROOT, Settings
 
@@ -307,7 +300,6 @@ def _fake() -> Any:
 
 
 def _corrupt_sqlite(settings: Settings) -> None:
-    forget_embedded_client(settings.chroma_dir)  # as a new process would open it
     (settings.chroma_dir / "chroma.sqlite3").write_bytes(b"this is not a database\x00" * 512)
 
 
@@ -334,7 +326,6 @@ def test_deleted_data_folder_says_run_ingest_and_ingest_rebuilds(
     import shutil
 
     first = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
-    forget_embedded_client(tmp_settings.chroma_dir)
     shutil.rmtree(tmp_settings.data_dir)
     with pytest.raises(IndexMissingError, match="kezhuan ingest"):
         open_index(tmp_settings, fake_embeddings)

@@ -131,7 +131,7 @@ def test_bm25_ranks_as_textbook_bm25_in_the_stores_order(indexed: Settings, fake
     r = _retriever(indexed, fake_embeddings)
     stored = r.store.passages.get(include=["metadatas"])  # the store's order, as the snapshot reads it
     assert list(stored["ids"]) == r._current().ids
-    tokens = [str(m["tokens"]).split() for m in stored["metadatas"]]
+    tokens = [str(m["tokens"]).split() for m in stored["metadatas"] or []]
     ties = 0
     for question in _questions():
         query = index_tokens(" ".join([question, *r.glossary.expand(question)]))

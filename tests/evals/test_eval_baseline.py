@@ -50,7 +50,7 @@ def test_real_corpus_chunks_map_onto_the_cleaned_text(
 ) -> None:
     settings = Settings.from_env(environ={}, corpus_dir=ROOT / "corpus", data_dir=tmp_path)
     baseline = Baseline.build(settings, embeddings)
-    assert baseline.store._collection.count() >= 10  # ~4,700 raw characters
+    assert len(baseline.store.get(include=[])["ids"]) >= 10  # ~4,700 raw characters
     reply = baseline.ask("南臺灣創新園區聚焦哪些領域？")
     assert len(reply.citations) == ANSWER_K and not reply.refused
     assert all(len(c.quote) <= CHUNK_SIZE for c in reply.citations)
@@ -73,7 +73,7 @@ def test_rebuilding_replaces_the_collection(
 ) -> None:
     Baseline.build(tiny_settings, embeddings)
     again = Baseline.build(tiny_settings, embeddings)
-    assert again.store._collection.count() == 1
+    assert len(again.store.get(include=[])["ids"]) == 1
 
 
 def test_empty_corpus_says_how_to_fix(tmp_path: Path, embeddings: DeterministicFakeEmbedding) -> None:
