@@ -26,7 +26,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,7 @@ import opencc
 from assistant.answer import QUOTED_NAME, REFUSAL_HANT, callout_labels
 from assistant.reply import Citation, Passage
 from ingest.normalize import _T2S, to_search_form, to_traditional
+from ingest.settings import BUNDLED_E5, SIMILARITY_BANDS, Settings
 from ingest.split import sentence_spans
 
 #: ``[1]``, ``[1][2]``, ``[1, 2]``, ``【1】``, ``［1］`` (with the spaces models put around them).
@@ -241,10 +242,16 @@ def _with_markers(body: str, numbers: Sequence[int]) -> str:
     return f"{body}{marks}。"
 
 
+#: The enforcer's defaults are the settings' defaults (one source: ingest/settings.py).
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Settings)}
+_E5_BAND = SIMILARITY_BANDS[BUNDLED_E5]
+
+
 class CitationEnforcer:
     """Checks a generated answer against its passages (see the module docstring).
 
-    The defaults are first guesses to be calibrated on the gold set.
+    The defaults are first guesses to be calibrated on the gold set; the assistant builds its
+    enforcer with :meth:`from_settings` (``KEZHUAN_ENFORCER_*``, ``KEZHUAN_SIMILARITY_*``).
 
     Args:
         support_threshold: Support (0-1) a cited span needs for the citation to stand,
@@ -253,9 +260,10 @@ class CitationEnforcer:
             (higher: only a clear match earns an unasked-for citation).
         lexical_weight: Share of lexical support in the combined score when embeddings are
             available (the rest is semantic).
-        dense_floor: Cosine similarity that counts as no semantic match (e5 sits in a
-            narrow 0.8-0.96 band).
-        dense_span: Similarity above the floor that counts as a full semantic match.
+        dense_floor: Cosine similarity that counts as no semantic match (the floor of the
+            embedding model's band, :attr:`ingest.settings.Settings.similarity_band`).
+        dense_span: Similarity above the floor that counts as a full semantic match (the
+            band's width).
         refusal_overlap: Share of a sentence's bigrams found in the refusal text above
             which the sentence is a refusal.
         window: Most neighbouring passage sentences one quote may span.
@@ -277,16 +285,16 @@ class CitationEnforcer:
 
     def __init__(
         self,
-        support_threshold: float = 0.5,
-        add_threshold: float = 0.65,
-        lexical_weight: float = 0.6,
-        dense_floor: float = 0.80,
-        dense_span: float = 0.12,
-        refusal_overlap: float = 0.6,
-        window: int = 2,
-        prefer_shorter: float = 0.05,
-        label_claim_share: float = 0.4,
-        rank_margin: float = 0.3,
+        support_threshold: float = _DEFAULTS["enforcer_support_threshold"],
+        add_threshold: float = _DEFAULTS["enforcer_add_threshold"],
+        lexical_weight: float = _DEFAULTS["enforcer_lexical_weight"],
+        dense_floor: float = _E5_BAND[0],
+        dense_span: float = _E5_BAND[1] - _E5_BAND[0],
+        refusal_overlap: float = _DEFAULTS["enforcer_refusal_overlap"],
+        window: int = _DEFAULTS["enforcer_window"],
+        prefer_shorter: float = _DEFAULTS["enforcer_prefer_shorter"],
+        label_claim_share: float = _DEFAULTS["enforcer_label_claim_share"],
+        rank_margin: float = _DEFAULTS["enforcer_rank_margin"],
     ) -> None:
         for name, value in (
             ("support_threshold", support_threshold),
@@ -312,6 +320,23 @@ class CitationEnforcer:
         self.prefer_shorter = prefer_shorter
         self.label_claim_share = label_claim_share
         self.rank_margin = rank_margin
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CitationEnforcer:
+        """The enforcer the settings describe (``enforcer_*`` and the model's similarity band)."""
+        floor, full = settings.similarity_band
+        return cls(
+            support_threshold=settings.enforcer_support_threshold,
+            add_threshold=settings.enforcer_add_threshold,
+            lexical_weight=settings.enforcer_lexical_weight,
+            dense_floor=floor,
+            dense_span=full - floor,
+            refusal_overlap=settings.enforcer_refusal_overlap,
+            window=settings.enforcer_window,
+            prefer_shorter=settings.enforcer_prefer_shorter,
+            label_claim_share=settings.enforcer_label_claim_share,
+            rank_margin=settings.enforcer_rank_margin,
+        )
 
     # -- candidate quotes ------------------------------------------------------------------
     def _spans(

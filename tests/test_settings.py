@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import SettingsError
-from ingest.settings import Settings
+from ingest.settings import BUNDLED_E5, DEFAULT_SIMILARITY_BAND, SIMILARITY_BANDS, Settings
 
 
 def test_environment_overrides_and_types() -> None:
@@ -72,3 +72,44 @@ def test_generator_settings_from_the_environment(tmp_path: Path) -> None:
     )
     assert s.generator == "llamacpp" and s.llm_timeout == 12.5 and s.llm_context_passages == 4
     assert Settings.from_env(environ={}).generator == "extractive"
+
+
+def test_the_similarity_band_is_the_embedding_models_unless_set() -> None:
+    assert Settings.from_env(environ={}).similarity_band == SIMILARITY_BANDS[BUNDLED_E5]
+    other = Settings.from_env(environ={"KEZHUAN_EMBEDDING_MODEL": "some/other-model"})
+    assert other.similarity_band == DEFAULT_SIMILARITY_BAND
+    pinned = Settings.from_env(environ={"KEZHUAN_SIMILARITY_FLOOR": "0.7", "KEZHUAN_SIMILARITY_FULL": "0.9"})
+    assert pinned.similarity_band == (0.7, 0.9)
+    with pytest.raises(SettingsError, match="KEZHUAN_SIMILARITY_FLOOR"):
+        Settings.from_env(environ={"KEZHUAN_SIMILARITY_FLOOR": "0.95"})  # above the model's full match
+
+
+def test_the_enforcer_is_built_from_the_settings() -> None:
+    from assistant.enforce import CitationEnforcer
+    from assistant.generate import answerer_from_settings
+
+    env = {
+        "KEZHUAN_ENFORCER_SUPPORT_THRESHOLD": "0.55",
+        "KEZHUAN_ENFORCER_WINDOW": "3",
+        "KEZHUAN_SIMILARITY_FLOOR": "0.7",
+        "KEZHUAN_GENERATOR": "openai",
+        "KEZHUAN_LLM_BASE_URL": "http://127.0.0.1:9/v1",
+        "KEZHUAN_LLM_MODEL": "m",
+    }
+    enforcer = answerer_from_settings(Settings.from_env(environ=env)).enforcer
+    assert enforcer.support_threshold == 0.55 and enforcer.window == 3
+    assert enforcer.dense_floor == 0.7 and abs(enforcer.dense_floor + enforcer.dense_span - 0.92) < 1e-9
+    # The enforcer's own defaults are the settings' defaults.
+    assert vars(CitationEnforcer()) == vars(CitationEnforcer.from_settings(Settings.from_env(environ={})))
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"KEZHUAN_ENFORCER_ADD_THRESHOLD": "1.5"}, "enforcer_add_threshold must be between 0 and 1"),
+        ({"KEZHUAN_ENFORCER_WINDOW": "0"}, "set KEZHUAN_ENFORCER_WINDOW"),
+    ],
+)
+def test_bad_enforcer_settings_say_what_to_set(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(environ=env)

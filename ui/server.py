@@ -4,13 +4,14 @@
 fake); :func:`serve` loads the real assistant, building the index first when there is
 none, and runs uvicorn.
 
-Environment, read when the app is created:
+Settings it reads (``ingest/settings.py``, each also a ``KEZHUAN_*`` variable):
 
-* ``KEZHUAN_API_KEY``: when set, every API route needs ``Authorization: Bearer <key>``.
-* ``KEZHUAN_CORS_ORIGINS``: comma-separated origins allowed to call the API from a
-  browser (the widget's host pages); they may also frame ``/embed``.
-* ``KEZHUAN_PROTECT_PAGE``: ``1``/``true`` puts the chat page behind a login whose
-  password is the API key.
+* ``api_key`` (``KEZHUAN_API_KEY``): when set, every API route needs
+  ``Authorization: Bearer <key>``.
+* ``cors_origins`` (``KEZHUAN_CORS_ORIGINS``): comma-separated origins allowed to call the
+  API from a browser (the widget's host pages); they may also frame ``/embed``.
+* ``protect_page`` (``KEZHUAN_PROTECT_PAGE``): ``1``/``true`` puts the chat page behind a
+  login whose password is the API key.
 
 Rate limits (``settings.rate_limit_per_minute`` / ``rate_limit_burst``, see ``ui/limits.py``)
 and the body-size limit apply to the API routes.
@@ -20,8 +21,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -43,9 +43,6 @@ from ui.widget import build_widget_router
 
 logger = logging.getLogger(__name__)
 
-API_KEY_ENV = "KEZHUAN_API_KEY"
-CORS_ENV = "KEZHUAN_CORS_ORIGINS"
-PROTECT_PAGE_ENV = "KEZHUAN_PROTECT_PAGE"
 #: Seconds an idle keep-alive connection stays open. Longer than the idle expiry of the
 #: clients (httpx and the openai client: 5 s) and of nginx upstream pools (60 s): with
 #: uvicorn's default of 5 s, the server sometimes closed a connection just as a client sent
@@ -68,11 +65,6 @@ Errors are JSON: `{"error": {"message", "type", "code"}}`.
 """
 
 
-def parse_origins(raw: str | None) -> list[str]:
-    """Origins from a comma-separated list, without blanks or trailing slashes."""
-    return [o.strip().rstrip("/") for o in (raw or "").split(",") if o.strip()]
-
-
 def create_app(
     assistant: ChatAssistant,
     settings: Settings,
@@ -81,35 +73,33 @@ def create_app(
     cors_origins: list[str] | None = None,
     protect_page: bool | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-    environ: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """The FastAPI app: API routes, ``/embed`` and ``/widget.js``, and the chat page at ``/``.
 
     Args:
         assistant: Answers questions (``assistant.Assistant`` or a test fake).
-        settings: kezhuan settings (``max_question_chars``, ``data_dir`` for feedback, and
-            ``rate_limit_per_minute``/``rate_limit_burst`` for the API's per-client limit).
-        api_key: Bearer token every API route requires. ``None`` reads ``KEZHUAN_API_KEY``;
+        settings: kezhuan settings (``max_question_chars``, ``data_dir`` for feedback,
+            ``rate_limit_per_minute``/``rate_limit_burst`` for the API's per-client limit,
+            ``api_key``, ``cors_origins`` and ``protect_page``).
+        api_key: Bearer token every API route requires. ``None``: ``settings.api_key``;
             ``""`` turns auth off.
-        cors_origins: Origins allowed to call the API from browsers. ``None`` reads
-            ``KEZHUAN_CORS_ORIGINS``.
-        protect_page: Put the chat page behind a login (password = API key). ``None`` reads
-            ``settings.protect_page`` (``KEZHUAN_PROTECT_PAGE``).
+        cors_origins: Origins allowed to call the API from browsers. ``None``:
+            ``settings.cors_origins``.
+        protect_page: Put the chat page behind a login (password = API key). ``None``:
+            ``settings.protect_page``.
         max_body_bytes: Largest API request body accepted (larger ones get a 413).
-        environ: Where to read the variables above (default ``os.environ``).
 
     Raises:
         SettingsError: ``protect_page`` is on but no API key is set, or ``max_body_bytes`` < 1.
     """
-    env = os.environ if environ is None else environ
-    key = env.get(API_KEY_ENV, "") if api_key is None else api_key
-    origins = parse_origins(env.get(CORS_ENV)) if cors_origins is None else list(cors_origins)
+    key = settings.api_key if api_key is None else api_key
+    origins = settings.origins if cors_origins is None else list(cors_origins)
     if protect_page is None:
         protect_page = settings.protect_page
     if protect_page and not key:
         raise SettingsError(
-            f"protect_page needs an API key (the page password): set {API_KEY_ENV}, "
-            f"or turn off {PROTECT_PAGE_ENV}."
+            "protect_page needs an API key (the page password): set KEZHUAN_API_KEY, "
+            "or turn off KEZHUAN_PROTECT_PAGE."
         )
     if max_body_bytes < 1:
         raise SettingsError(f"max_body_bytes must be greater than 0. Currently, it is {max_body_bytes}.")

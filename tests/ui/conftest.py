@@ -264,10 +264,9 @@ AppFactory = Callable[..., FastAPI]
 
 @pytest.fixture(scope="session")
 def make_app(fake: FakeAssistant, settings: Settings) -> AppFactory:
-    """``create_app`` bound to the fake, ignoring the caller's environment."""
+    """``create_app`` bound to the fake and the session's settings (not the caller's environment)."""
 
     def make(**kwargs: Any) -> FastAPI:
-        kwargs.setdefault("environ", {})
         return create_app(kwargs.pop("assistant", fake), kwargs.pop("settings", settings), **kwargs)
 
     return make

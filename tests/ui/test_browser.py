@@ -79,7 +79,7 @@ def browser_fake() -> FakeAssistant:
 
 @pytest.fixture(scope="module")
 def site(browser_fake: FakeAssistant, settings: Settings, host: HostPage) -> Iterator[LiveServer]:
-    app = create_app(browser_fake, settings, environ={}, api_key="", cors_origins=[host.url])
+    app = create_app(browser_fake, settings, api_key="", cors_origins=[host.url])
     with LiveServer(app) as live:
         host.html = (
             "<!doctype html><html lang='zh-Hant'><head><meta charset='utf-8'><title>Host</title></head>"

@@ -34,7 +34,7 @@ def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
     settings = Settings.from_env(environ={}, data_dir=tmp_path_factory.mktemp("real-data"))
     bot = load_assistant(settings)  # no index in the fresh data folder: ingests first
-    with LiveServer(create_app(bot, settings, environ={}, api_key="", cors_origins=[])) as live:
+    with LiveServer(create_app(bot, settings, api_key="", cors_origins=[])) as live:
         yield live
 
 

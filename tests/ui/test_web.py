@@ -96,13 +96,15 @@ def test_gradio_client_chat(server: LiveServer) -> None:
 
 def test_protect_page_needs_a_key(fake: FakeAssistant, settings: Settings) -> None:
     with pytest.raises(SettingsError, match="KEZHUAN_API_KEY"):
-        create_app(fake, settings, protect_page=True, api_key="", environ={})
+        create_app(fake, settings, protect_page=True, api_key="")
 
 
 @pytest.mark.integration  # a live server and Gradio clients
 def test_protected_page_asks_for_the_key(fake: FakeAssistant, settings: Settings) -> None:
-    protected = Settings.from_env(environ={"KEZHUAN_PROTECT_PAGE": "1"}, data_dir=settings.data_dir)
-    app = create_app(fake, protected, environ={"KEZHUAN_API_KEY": "page-key"})
+    protected = Settings.from_env(
+        environ={"KEZHUAN_PROTECT_PAGE": "1", "KEZHUAN_API_KEY": "page-key"}, data_dir=settings.data_dir
+    )
+    app = create_app(fake, protected)
     with LiveServer(app) as live:
         assert httpx.get(live.url + "/config", timeout=30).status_code == 401
         with pytest.raises(AuthenticationError):
@@ -134,7 +136,7 @@ class _CountingAssistant(FakeAssistant):
 @pytest.mark.integration  # a live server and Gradio clients
 def test_several_visitors_are_answered_at_once(settings: Settings) -> None:
     counting = _CountingAssistant()
-    app = create_app(counting, settings, api_key="", environ={})
+    app = create_app(counting, settings, api_key="")
     with LiveServer(app) as live:
         clients = [Client(live.url + "/", verbose=False) for _ in range(3)]
         jobs = [c.submit("南臺灣創新園區在做什麼？", api_name="/chat") for c in clients]
