@@ -5,7 +5,7 @@ as ingest stores them) and the same query tokens, with the same parameters (k1 1
 the Lucene IDF ``log(1 + (N - df + 0.5) / (df + 0.5))``; bm25s's ``lucene`` method leaves out
 kezhuan's constant factor ``k1 + 1``, so its scores are kezhuan's divided by 2.2).
 
-1. Agreement on the gold questions (``evals/gold.jsonl``) over the real corpus: the top 10 of
+1. Agreement on the gold questions (``evals/sets/gold-v1.jsonl``) over the real corpus: the top 10 of
    each question, with the scores.
 2. Speed and memory on synthetic corpora (:mod:`bench.synthetic`), each engine in a child
    process of its own: index build time, peak and retained memory, query latency (the gold
@@ -44,9 +44,13 @@ K1, B = 1.2, 0.75
 SCALE = K1 + 1.0
 
 
+#: The 205 gold questions written for the seed document.
+GOLD = PROJECT_ROOT / "evals" / "sets" / "gold-v1.jsonl"
+
+
 def gold_questions() -> list[str]:
     """The gold set's questions (answerable and not), in file order."""
-    lines = (PROJECT_ROOT / "evals" / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = GOLD.read_text(encoding="utf-8").splitlines()
     return [json.loads(line)["question"] for line in lines if line.strip()]
 
 

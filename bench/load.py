@@ -3,7 +3,7 @@
 A bounded asyncio load generator (``httpx.AsyncClient``) runs against a real ``kezhuan
 serve`` subprocess on 127.0.0.1 (or any server given by URL). At each concurrency level,
 that many clients each send one request at a time, back to back, for a fixed time:
-questions drawn from ``evals/gold.jsonl`` (answerable and to-refuse, Traditional,
+questions drawn from ``evals/sets/gold-v1.jsonl`` (answerable and to-refuse, Traditional,
 Simplified, English, follow-ups with history), mostly to ``POST /api/ask`` and a share to
 ``POST /v1/chat/completions`` (plain and ``stream: true``). Every reply is checked (status,
 JSON shape, a stream ends with ``[DONE]`` and carries no error event). The server's RSS,
@@ -48,7 +48,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLD_PATH = ROOT / "evals" / "gold.jsonl"
+GOLD_PATH = ROOT / "evals" / "sets" / "gold-v1.jsonl"
 #: Ports the load test may listen on (the project's range for helper servers).
 PORT_RANGE = range(18300, 18400)
 #: Share of requests per route kind: ``/api/ask``, plain and streamed chat completions.
@@ -79,7 +79,7 @@ class Question:
 
 
 def load_questions(path: Path = GOLD_PATH) -> list[Question]:
-    """Every question of the gold set (``evals/gold.jsonl``), in file order.
+    """Every question of the gold set (``evals/sets/gold-v1.jsonl``), in file order.
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -557,7 +557,7 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
         "",
         f"Run {report['started']} on {env['cpus']} CPUs ({env['platform']}), server `{cfg['server']}`, "
         f"startup {_fmt(report['server_startup_seconds'])} s. Each client sends one request at a time, "
-        f"back to back, for {cfg['seconds']:g} s per level; questions from `evals/gold.jsonl` "
+        f"back to back, for {cfg['seconds']:g} s per level; questions from `evals/sets/gold-v1.jsonl` "
         f"({report['questions']} questions); route mix "
         + ", ".join(f"{k} {v:.0%}" for k, v in cfg["mix"].items())
         + f"; client timeout {cfg['timeout']:g} s; rate limit off.",
@@ -769,7 +769,7 @@ def run_load(
         data_dir: ``KEZHUAN_DATA_DIR`` for the started server (the index it answers from).
         server_env: More environment variables for the started server.
         port: Port for the started server (default: the first free one in 18300-18399).
-        questions: What to ask (default: every question of ``evals/gold.jsonl``).
+        questions: What to ask (default: every question of ``evals/sets/gold-v1.jsonl``).
         mix: Share of requests per route: ``ask``, ``chat``, ``chat_stream``.
         timeout: Seconds a request may take before it counts as a ``timeout`` error.
         warmup_requests: Sequential requests sent before measuring (not in the figures).
