@@ -23,7 +23,7 @@ import pytest
 from assistant import retrieve
 from assistant.reply import Passage
 from assistant.retrieve import Retriever, snapshot_path
-from evals.dataset import load_gold
+from evals.dataset import DEFAULT_GOLD_PATH, load_gold
 from ingest.index import open_index, run_ingest
 from ingest.normalize import index_tokens
 from ingest.settings import Settings
@@ -36,7 +36,9 @@ TIED = "水五金產業聚落位於彰化鹿港。"
 
 
 def _questions() -> list[str]:
-    cases = sorted((c for c in load_gold().values() if not c.history), key=lambda c: c.id)
+    # The seed document's gold set: the other sets ask about documents this index lacks.
+    gold = load_gold(DEFAULT_GOLD_PATH / "gold-v1.jsonl")
+    cases = sorted((c for c in gold.values() if not c.history), key=lambda c: c.id)
     return [c.question for c in cases[::4]] + ["科專", "技術司", "新創", "智慧機械", "AI", "2024年", TIED]
 
 
