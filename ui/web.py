@@ -12,12 +12,15 @@ without markdown, so documents and questions are shown as plain text.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import gradio as gr
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.reply import Reply
 from assistant.validate import validate_question
@@ -39,7 +42,44 @@ EXAMPLES: tuple[str, ...] = (
     "2022年培育了幾組科專新創團隊？",
 )
 PLACEHOLDER = "請輸入關於經濟部科技專案的問題，例如計畫的開始年份、補助內容或成果。"
-ERROR_MESSAGE = "系統暫時無法回答，請稍後再試。（An internal error occurred; the server log has details.）"
+ERROR_MESSAGE = "系統暫時無法回答，請稍後再試。"
+#: Titles of Gradio's toasts (its defaults are the English "Warning" and "Info").
+WARNING_TITLE = "提醒"
+INFO_TITLE = "訊息"
+ERROR_TITLE = "錯誤"
+
+#: The page's language (BCP 47): Traditional Chinese, whatever the visitor's browser prefers.
+PAGE_LANG = "zh-Hant"
+#: Gradio's own locale name for the labels it draws (its bundled 繁體中文 translation).
+GRADIO_LOCALE = "zh-TW"
+#: Labels Gradio's zh-TW translation lacks (it falls back to English for these keys).
+GRADIO_TRANSLATIONS: dict[str, Any] = {
+    "chatbot": {
+        "copy_message": "複製訊息",
+        "copied_message": "已複製訊息",
+        "complete": "完成",
+    },
+    "common": {"logo": "標誌", "progress": "進度", "run": "執行", "runs": "執行紀錄", "settings": "設定"},
+    "errors": {"use_via_api": "透過 API 使用", "use_via_api_or_mcp": "透過 API 或 MCP 使用"},
+    "chat_interface": {"conversation": "對話", "chatbot": "聊天機器人", "new_chat": "新對話"},
+}
+#: Labels Gradio writes in English without a translation key: attribute or text -> Chinese.
+UNTRANSLATED_LABELS: dict[str, str] = {
+    "Liked": "已標示有幫助",
+    "Disliked": "已標示沒幫助",
+    "Gradio footer navigation": "頁尾連結",
+    "logo": "標誌",
+    "Copy message": "複製訊息",
+    "Copied message": "已複製訊息",
+    "chatbot conversation": "對話紀錄",
+    "Close": "關閉",
+}
+#: Labels Gradio builds as an English prefix plus the message's raw HTML: prefix -> Chinese.
+UNTRANSLATED_PREFIXES: dict[str, str] = {"user's message: ": "您的問題", "bot's message: ": "科專助理的回答"}
+#: Label prefixes Gradio writes in English before Chinese text it keeps: prefix -> Chinese prefix.
+RENAMED_PREFIXES: dict[str, str] = {"Select example ": "範例 "}
+#: The headings of Gradio's toasts (it writes the message type, capitalised): English -> Chinese.
+TOAST_HEADINGS: dict[str, str] = {"Info": "訊息", "Warning": "提醒", "Error": "錯誤", "Success": "完成"}
 
 #: Styles for the markup built in :mod:`ui.render`.
 CSS = """
@@ -81,6 +121,115 @@ document.addEventListener("click", function (event) {
 }, true);
 </script>
 """
+
+#: Runs first in the page's ``<head>``, before Gradio's scripts. Gradio picks its label
+#: language from ``navigator.language`` alone (its i18n guide: "based on the user's browser
+#: locale"; the language menu of its settings panel changes it only for the open page), so
+#: the page pins that to Traditional Chinese, keeps ``<html lang>`` at zh-Hant (Gradio sets
+#: it to its locale name), and relabels the few controls Gradio names in English without a
+#: translation key.
+LANGUAGE_SCRIPT = (
+    "<script>(function () {"
+    f"var locale = {json.dumps(GRADIO_LOCALE)}, lang = {json.dumps(PAGE_LANG)};"
+    f"var labels = {json.dumps(UNTRANSLATED_LABELS, ensure_ascii=False)};"
+    f"var prefixes = {json.dumps(UNTRANSLATED_PREFIXES, ensure_ascii=False)};"
+    f"var renamed = {json.dumps(RENAMED_PREFIXES, ensure_ascii=False)};"
+    f"var headings = {json.dumps(TOAST_HEADINGS, ensure_ascii=False)};"
+    "function heading(text) {"
+    "  var parent = text.parentElement;"
+    "  var key = (text.nodeValue || '').trim();"
+    "  if (parent && parent.closest('.toast-title') && headings[key]) { text.nodeValue = headings[key] + ' '; }"
+    "}"
+    "function chinese(value) {"
+    "  if (labels[value]) { return labels[value]; }"
+    "  for (var p in prefixes) { if (value.indexOf(p) === 0) { return prefixes[p]; } }"
+    "  for (var q in renamed) { if (value.indexOf(q) === 0) { return renamed[q] + value.slice(q.length); } }"
+    "  return null;"
+    "}"
+    "try {"
+    "Object.defineProperty(Navigator.prototype, 'language', {get: function () { return locale; }, configurable: true});"
+    "Object.defineProperty(Navigator.prototype, 'languages', {get: function () { return [locale, lang, 'zh']; }, configurable: true});"
+    "} catch (e) {}"
+    "var root = document.documentElement;"
+    "function relabel(node) {"
+    "  if (node.nodeType === 3) { heading(node); return; }"
+    "  if (!node.querySelectorAll) { return; }"
+    "  Array.prototype.forEach.call(node.querySelectorAll('.toast-title'), function (t) {"
+    "    Array.prototype.forEach.call(t.childNodes, function (c) { if (c.nodeType === 3) { heading(c); } });"
+    "  });"
+    "  [node].concat(Array.prototype.slice.call(node.querySelectorAll('[aria-label],[title],[alt]'))).forEach(function (el) {"
+    "    ['aria-label', 'title', 'alt'].forEach(function (name) {"
+    "      var value = el.getAttribute && el.getAttribute(name);"
+    "      var label = value && chinese(value);"
+    "      if (label) { el.setAttribute(name, label); }"
+    "    });"
+    "  });"
+    "}"
+    "new MutationObserver(function (records) {"
+    "  if (root.lang !== lang) { root.lang = lang; }"
+    "  records.forEach(function (r) {"
+    "    if (r.type === 'attributes' || r.type === 'characterData') { relabel(r.target); }"
+    "    Array.prototype.forEach.call(r.addedNodes || [], relabel);"
+    "  });"
+    "}).observe(root, {attributes: true, childList: true, subtree: true, characterData: true,"
+    " attributeFilter: ['lang', 'aria-label', 'title', 'alt']});"
+    "root.lang = lang;"
+    "})();</script>"
+)
+
+
+class PageLanguage:
+    """ASGI middleware: the chat page's HTML says ``lang="zh-Hant"`` and pins Gradio's locale.
+
+    Gradio serves its page template with ``<html lang="en">`` and then follows the browser's
+    language; this rewrites the template's ``lang`` and puts :data:`LANGUAGE_SCRIPT` first in
+    its ``<head>``. Only HTML answers to ``GET`` requests under ``path`` are touched.
+
+    Args:
+        app: The wrapped ASGI app.
+        path: Where the chat page is mounted.
+    """
+
+    def __init__(self, app: ASGIApp, path: str = "/") -> None:
+        self.app = app
+        self.path = path.rstrip("/") + "/"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or scope.get("method") != "GET" or path.rstrip("/") + "/" != self.path:
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body = bytearray()
+
+        async def buffered(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+                return
+            if message["type"] != "http.response.body" or start is None:
+                await send(message)
+                return
+            body.extend(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            content_type = dict(headers).get(b"content-type", b"")
+            data = bytes(body)
+            if content_type.startswith(b"text/html"):
+                data = localize_page(data.decode("utf-8")).encode("utf-8")
+            headers.append((b"content-length", str(len(data)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": data, "more_body": False})
+
+        await self.app(scope, receive, buffered)
+
+
+def localize_page(html_text: str) -> str:
+    """Gradio's page template with ``lang="zh-Hant"`` and :data:`LANGUAGE_SCRIPT` first in ``<head>``."""
+    html_text = re.sub(r'(<html\b[^>]*?\blang=)"[^"]*"', rf'\1"{PAGE_LANG}"', html_text, count=1)
+    return re.sub(r"<head>", lambda m: m.group(0) + LANGUAGE_SCRIPT, html_text, count=1)
+
 
 #: One finished exchange, kept in the session state (JSON-able).
 Turn = dict[str, Any]
@@ -133,7 +282,7 @@ class ChatPage:
         try:
             question = validate_question(question or "", self.settings.max_question_chars)
         except BadQuestionError as e:
-            gr.Warning(str(e))
+            gr.Warning(str(e), title=WARNING_TITLE)
             yield _messages(turns), turns, question or ""
             return
         history = history_from_turns([(t["question"], t["answer"]) for t in turns])
@@ -149,20 +298,20 @@ class ChatPage:
                 partial += event
                 yield shown + [{"role": "assistant", "content": render_pending(partial)}], turns, ""
         except BadQuestionError as e:
-            gr.Warning(str(e))
+            gr.Warning(str(e), title=WARNING_TITLE)
             yield _messages(turns), turns, question
             return
         except KezhuanError as e:
             logger.warning("Chat page could not answer: %s", e)
-            gr.Warning(str(e))
+            gr.Warning(str(e), title=WARNING_TITLE)
             yield _messages(turns), turns, question
             return
         except Exception:
             logger.exception("Chat page failed to answer %r", question)
-            raise gr.Error(ERROR_MESSAGE) from None
+            raise gr.Error(ERROR_MESSAGE, title=ERROR_TITLE) from None
         if reply is None:
             logger.error("assistant.stream ended without a final Reply for %r", question)
-            raise gr.Error(ERROR_MESSAGE)
+            raise gr.Error(ERROR_MESSAGE, title=ERROR_TITLE)
         turns = turns + [_turn(question, reply)]
         yield _messages(turns), turns, ""
 
@@ -193,9 +342,9 @@ class ChatPage:
             )
         except KezhuanError as e:
             logger.error("%s", e)
-            gr.Warning("回饋未能儲存。（Feedback could not be saved; see the server log.）")
+            gr.Warning("回饋未能儲存，請稍後再試。", title=WARNING_TITLE)
             return
-        gr.Info("感謝您的回饋！")
+        gr.Info("感謝您的回饋！", title=INFO_TITLE)
 
     @staticmethod
     def clear() -> tuple[list[dict[str, str]], list[Turn], str]:
@@ -251,7 +400,7 @@ def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackS
             outputs,
             api_name="chat",
             api_description="Ask 科專助理 a question; returns the chat messages (HTML).",
-            show_progress="minimal",
+            show_progress="hidden",
             concurrency_limit=CONCURRENT_ANSWERS,
         )
         chatbot.example_select(page.pick_example, None, textbox, api_visibility="private").then(
@@ -259,7 +408,7 @@ def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackS
             [textbox, turns],
             outputs,
             api_visibility="private",
-            show_progress="minimal",
+            show_progress="hidden",
             concurrency_limit=CONCURRENT_ANSWERS,
         )
         chatbot.like(page.rate, [turns], None, api_visibility="private")
@@ -286,10 +435,12 @@ def mount_chat(
         auth: When given, Gradio's login page guards the chat page with this check.
     """
     demo = build_chat(assistant, settings, feedback)
+    app.add_middleware(PageLanguage, path="/")
     return gr.mount_gradio_app(
         app,
         demo,
         path="/",
+        i18n=gr.I18n(**{GRADIO_LOCALE: GRADIO_TRANSLATIONS}),
         auth=auth,
         auth_message="請輸入 API 金鑰作為密碼（使用者名稱不拘）。" if auth else None,
         css=CSS,

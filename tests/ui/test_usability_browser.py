@@ -1,0 +1,106 @@
+"""The chat page and the widget as visitors use them, in real Chromium at desktop and phone size.
+
+Each test names the point of issue 14 it checks. Screenshots of the page and the widget at
+both sizes go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser_helpers import CONTROL_LABELS_JS, VIEWPORTS, english_words
+from conftest import CHROMIUM, CHROMIUM_ARGS, FakeAssistant, LiveServer
+
+from ingest.settings import Settings
+from ui.server import create_app
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT_MS = 20_000
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"{CHROMIUM} is missing: install it with `apt-get install -y chromium` to run the browser tests",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="install playwright: pip install playwright")
+
+OpenPage = Callable[..., Any]
+
+
+@pytest.fixture(scope="module")
+def site_fake() -> FakeAssistant:
+    return FakeAssistant(max_question_chars=200, delay=0.05)
+
+
+@pytest.fixture(scope="module")
+def site(site_fake: FakeAssistant, settings: Settings) -> Iterator[LiveServer]:
+    with LiveServer(create_app(site_fake, settings, environ={}, api_key="", cors_origins=[])) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def open_page(browser: Any, site: LiveServer) -> Iterator[OpenPage]:
+    contexts: list[Any] = []
+
+    def open_at(viewport: str, path: str = "/", locale: str = "en-US") -> Any:
+        context = browser.new_context(
+            viewport=VIEWPORTS[viewport], locale=locale, has_touch=viewport == "phone"
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(site.url + path)
+        return page
+
+    yield open_at
+    for context in contexts:
+        context.close()
+
+
+def ask(page: Any, question: str) -> None:
+    box = page.locator("#kz-question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def wait_answers(page: Any, count: int) -> None:
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#kz-chat .kz-answer:not(.kz-streaming), #kz-chat .kz-refusal')"
+        f".length >= {count}"
+    )
+
+
+# --------------------------------------------------------------------------- 2. language
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_page_is_traditional_chinese_under_an_english_browser(open_page: OpenPage, viewport: str) -> None:
+    page = open_page(viewport, locale="en-US")
+    assert page.evaluate("navigator.language") == "zh-TW"  # what Gradio reads for its labels
+    page.locator("#kz-question textarea").wait_for()
+    seen = set(page.evaluate(CONTROL_LABELS_JS))
+    ask(page, "南臺灣創新園區在做什麼？")
+    page.wait_for_selector("#kz-chat .kz-streaming")
+    seen |= set(page.evaluate(CONTROL_LABELS_JS))  # while the answer streams in
+    wait_answers(page, 1)
+    page.locator("#kz-chat .message-row").last.hover()
+    seen |= set(page.evaluate(CONTROL_LABELS_JS))
+    page.get_by_role("button", name="讚", exact=True).first.click()
+    page.locator(".toast-body").first.wait_for()
+    seen |= set(page.evaluate(CONTROL_LABELS_JS))
+    assert page.evaluate("document.documentElement.lang") == "zh-Hant"
+    english = sorted(label for label in seen if english_words(label))
+    assert english == [], f"labels in English at {viewport}: {english}"
+    assert any("讚" in label for label in seen) and any("感謝您的回饋" in label for label in seen)
