@@ -12,9 +12,11 @@ without markdown, so documents and questions are shown as plain text.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -29,7 +31,15 @@ from ingest.settings import Settings
 from ui.feedback import FeedbackStore
 from ui.history import history_from_turns
 from ui.protocol import ChatAssistant
-from ui.render import escape_text, new_reply_id, render_pending, render_question, render_reply
+from ui.render import (
+    escape_text,
+    new_reply_id,
+    render_pending,
+    render_question,
+    render_reply,
+    render_searching,
+    split_sentences,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +109,11 @@ CSS = """
 .kz-passage mark { background: #ffe58f; color: #1f1f1f; padding: 0 1px; border-radius: 2px; }
 .kz-file { font-size: 0.8em; opacity: 0.6; }
 .kz-flash { box-shadow: 0 0 0 3px var(--color-accent); }
+.kz-searching { color: #4b5563; }
+.kz-spinner { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em;
+  border: 2px solid #9ca3af; border-top-color: #c2410c; border-radius: 50%; animation: kz-spin 0.8s linear infinite; }
+@keyframes kz-spin { to { transform: rotate(360deg); } }
+@media (prefers-reduced-motion: reduce) { .kz-spinner { animation: none; } }
 .kz-notice { font-size: 0.85em; opacity: 0.75; margin-bottom: 0.4em; }
 .kz-refusal { padding: 0.5em 0.7em; border-radius: 6px; background: var(--background-fill-secondary);
   border-left: 4px solid #8ca0b3; }
@@ -243,14 +258,15 @@ def _messages(turns: list[Turn]) -> list[dict[str, str]]:
     return messages
 
 
-def _turn(question: str, reply: Reply) -> Turn:
+def _turn(question: str, reply: Reply, reply_id: str) -> Turn:
     data = reply.to_dict()
     return {
+        "id": reply_id,
         "question": question,
         "answer": reply.answer,
         "refused": reply.refused,
         "citations": data["citations"],
-        "html": _notice_html(reply) + render_reply(reply, new_reply_id()),
+        "html": _notice_html(reply) + render_reply(reply, reply_id),
     }
 
 
@@ -289,8 +305,9 @@ class ChatPage:
         shown = _messages(turns) + [{"role": "user", "content": render_question(question)}]
         partial = ""
         reply: Reply | None = None
+        reply_id = new_reply_id()
         try:
-            yield shown + [{"role": "assistant", "content": render_pending("…")}], turns, ""
+            yield shown + [{"role": "assistant", "content": render_searching()}], turns, ""
             for event in self.assistant.stream(question, history):
                 if isinstance(event, Reply):
                     reply = event
@@ -312,7 +329,15 @@ class ChatPage:
         if reply is None:
             logger.error("assistant.stream ended without a final Reply for %r", question)
             raise gr.Error(ERROR_MESSAGE, title=ERROR_TITLE)
-        turns = turns + [_turn(question, reply)]
+        # The checked answer arrives whole (extractive answers always do): it is shown
+        # sentence by sentence, each with the sources its markers name.
+        notice = _notice_html(reply)
+        count = len(split_sentences(reply.answer))
+        for upto in range(1, count if not reply.refused else 1):
+            bubble = notice + render_reply(reply, reply_id, sentences=upto)
+            yield shown + [{"role": "assistant", "content": bubble}], turns, ""
+            time.sleep(SENTENCE_PACE_SECONDS)
+        turns = turns + [_turn(question, reply, reply_id)]
         yield _messages(turns), turns, ""
 
     def pick_example(self, event: gr.SelectData) -> str:
@@ -351,6 +376,11 @@ class ChatPage:
         """Forget the conversation."""
         return [], [], ""
 
+
+#: Pause between the sentences of an answer that arrived whole: the first sentence shows at
+#: once, the others follow at a reading pace (without it the browser renders only the last
+#: state of updates that arrive together).
+SENTENCE_PACE_SECONDS = 0.06
 
 #: Questions the page answers at once (Gradio's default is one for all visitors); the
 #: assistant is thread-safe and an answer takes about 40 ms of a core.
@@ -417,6 +447,23 @@ def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackS
     return demo
 
 
+#: Modules Gradio imports when the first event arrives (matplotlib, to switch its backend
+#: around every event; pandas, for its event statistics). Importing them then held the first
+#: question after a start by 1-2 s on this machine (bench/page.py); the server loads them first.
+EVENT_IMPORTS: tuple[str, ...] = ("matplotlib", "pandas")
+
+
+def preload_event_imports() -> None:
+    """Import :data:`EVENT_IMPORTS` now (those installed), so the first question does not wait."""
+    for name in EVENT_IMPORTS:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        if name == "matplotlib":
+            module.get_backend()
+
+
 def mount_chat(
     app: FastAPI,
     assistant: ChatAssistant,
@@ -436,6 +483,7 @@ def mount_chat(
     """
     demo = build_chat(assistant, settings, feedback)
     app.add_middleware(PageLanguage, path="/")
+    preload_event_imports()
     return gr.mount_gradio_app(
         app,
         demo,

@@ -92,8 +92,6 @@ def test_page_is_traditional_chinese_under_an_english_browser(open_page: OpenPag
     page.locator("#kz-question textarea").wait_for()
     seen = set(page.evaluate(CONTROL_LABELS_JS))
     ask(page, "南臺灣創新園區在做什麼？")
-    page.wait_for_selector("#kz-chat .kz-streaming")
-    seen |= set(page.evaluate(CONTROL_LABELS_JS))  # while the answer streams in
     wait_answers(page, 1)
     page.locator("#kz-chat .message-row").last.hover()
     seen |= set(page.evaluate(CONTROL_LABELS_JS))
@@ -104,3 +102,31 @@ def test_page_is_traditional_chinese_under_an_english_browser(open_page: OpenPag
     english = sorted(label for label in seen if english_words(label))
     assert english == [], f"labels in English at {viewport}: {english}"
     assert any("讚" in label for label in seen) and any("感謝您的回饋" in label for label in seen)
+
+
+# --------------------------------------------------------------------------- 4. streaming
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_searching_state_then_sentences_stream_in(open_page: OpenPage, viewport: str) -> None:
+    from bench.page import FIRST_SENTENCE_PROBE_JS
+
+    page = open_page(viewport)
+    page.locator("#kz-question textarea").wait_for()
+    page.evaluate(FIRST_SENTENCE_PROBE_JS)
+    page.evaluate(
+        """() => { window.__kzStates = [];
+        new MutationObserver(() => {
+          const a = [...document.querySelectorAll('#kz-chat .kz-answer')].pop();
+          if (a) window.__kzStates.push(a.textContent);
+        }).observe(document.querySelector('#kz-chat'), {childList: true, subtree: true, characterData: true}); }"""
+    )
+    ask(page, "兩個計畫分別在做什麼？")
+    wait_answers(page, 1)
+    timing = page.evaluate("window.__kzTiming")
+    assert timing["searching"] is not None and timing["searching"] <= timing["sentence"]
+    states = page.evaluate("window.__kzStates")
+    assert "正在搜尋文件…" in states[0]
+    assert any(s.endswith("[1]。") for s in states), "the first sentence alone should be visible"
+    assert states[-1].endswith("[2]。")
+    assert page.locator("text=processing").count() == 0
