@@ -121,8 +121,46 @@ CSS = """
 
 #: Clicking ``[n]`` opens source ``n`` (a ``<details>``) and scrolls to it. Plain ``#id``
 #: links would scroll but leave the passage folded.
+#:
+#: A new question brings the chat back to the conversation's end: Gradio's autoscroll stops
+#: for good once the visitor has scrolled up (as opening an earlier source does), and the next
+#: answer then arrived off screen. From the moment a new question appears until its answer is
+#: complete, the question is kept at the top of the chat box, so the answer's start is in
+#: view; scrolling by hand (wheel, touch, keys) ends this at once.
 HEAD = """
 <script>
+(function () {
+  var asked = 0, following = false;
+  function scroller(node) {
+    for (var el = node.parentElement; el; el = el.parentElement) {
+      var style = getComputedStyle(el);
+      if (/(auto|scroll)/.test(style.overflowY) && el.scrollHeight > el.clientHeight) { return el; }
+    }
+    return null;
+  }
+  function follow() {
+    var chat = document.getElementById("kz-chat");
+    if (!chat) { return; }
+    var rows = chat.querySelectorAll(".message-row.user-row");
+    if (rows.length > asked) { following = true; }
+    asked = rows.length;
+    if (!following || !rows.length) { return; }
+    var row = rows[rows.length - 1], box = scroller(row);
+    if (box) { box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 8; }
+    var busy = chat.querySelector(".kz-streaming");
+    var answers = chat.querySelectorAll(".kz-answer, .kz-refusal");
+    if (!busy && answers.length >= rows.length) { following = false; }
+  }
+  function stop() { following = false; }
+  ["wheel", "touchmove", "keydown"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (name !== "keydown" || /^(PageUp|PageDown|ArrowUp|ArrowDown|Home|End)$/.test(event.key)) {
+        if (!(event.target && event.target.closest && event.target.closest("#kz-question"))) { stop(); }
+      }
+    }, {capture: true, passive: true});
+  });
+  new MutationObserver(follow).observe(document.documentElement, {childList: true, subtree: true});
+})();
 document.addEventListener("click", function (event) {
   var link = event.target && event.target.closest ? event.target.closest("a.kz-cite") : null;
   if (!link) { return; }

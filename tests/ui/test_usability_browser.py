@@ -130,3 +130,47 @@ def test_searching_state_then_sentences_stream_in(open_page: OpenPage, viewport:
     assert any(s.endswith("[1]。") for s in states), "the first sentence alone should be visible"
     assert states[-1].endswith("[2]。")
     assert page.locator("text=processing").count() == 0
+
+
+# --------------------------------------------------------------------------- 1. scrolling
+
+#: Whether the top of the newest answer is on screen: inside the chat's scroll box and the window.
+NEWEST_ANSWER_VISIBLE_JS = """
+() => {
+  const answers = document.querySelectorAll('#kz-chat .kz-answer, #kz-chat .kz-refusal');
+  const answer = answers[answers.length - 1].getBoundingClientRect();
+  const log = document.querySelector('#kz-chat [role=log]').getBoundingClientRect();
+  const top = Math.max(log.top, 0), bottom = Math.min(log.bottom, window.innerHeight);
+  return {answer_top: answer.top, answer_bottom: answer.bottom, top, bottom,
+          visible: answer.top >= top - 1 && answer.top < bottom - 20};
+}
+"""
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_next_answer_scrolls_into_view_after_opening_a_citation(
+    open_page: OpenPage, viewport: str, artifacts: Path
+) -> None:
+    page = open_page(viewport)
+    questions = [
+        "成果歸屬及運用辦法的新創專章有哪些誘因？",
+        "南臺灣創新園區在做什麼？",
+        "兩個計畫分別在做什麼？",
+    ]
+    for n, question in enumerate(questions, 1):
+        ask(page, question)
+        wait_answers(page, n)
+    cite = page.locator("#kz-chat a.kz-cite").first  # a source of the first answer, scrolled up to
+    cite.scroll_into_view_if_needed()
+    if viewport == "phone":
+        cite.tap()
+    else:
+        cite.click()
+    page.wait_for_function("() => document.querySelector('#kz-chat details.kz-source').open")
+    page.wait_for_timeout(600)  # the smooth scroll to the source
+    ask(page, "2022年培育了幾組科專新創團隊？")
+    wait_answers(page, 4)
+    page.wait_for_timeout(800)  # let any scrolling settle
+    where = page.evaluate(NEWEST_ANSWER_VISIBLE_JS)
+    page.screenshot(path=str(artifacts / f"scroll-after-citation-{viewport}.png"))
+    assert where["visible"], f"the new answer is off screen at {viewport}: {where}"
