@@ -107,9 +107,17 @@ CSS = """
 .kz-source[open] .kz-preview { display: none; }
 .kz-passage { margin: 0.4em 0; padding-left: 0.8em; border-left: 3px solid var(--color-accent); }
 .kz-passage mark { background: #ffe58f; color: #1f1f1f; padding: 0 1px; border-radius: 2px; }
-.kz-file { font-size: 0.8em; opacity: 0.6; }
+.kz-file { font-size: 0.8em; color: #4b5563; }
 .kz-flash { box-shadow: 0 0 0 3px var(--color-accent); }
 .kz-searching { color: #4b5563; }
+/* WCAG AA: placeholder and footer text at 4.5:1 or more (Gradio's grey is 1.9:1), and a
+   visible focus ring on the question box (Gradio draws none). */
+#kz-question textarea::placeholder { color: #6b7280; opacity: 1; }
+footer, footer button, footer a, footer .divider { color: #4b5563 !important; }
+#kz-question textarea:focus, #kz-question textarea:focus-visible {
+  outline: 2px solid #c2410c !important; outline-offset: 2px !important; }
+#kz-question button:focus-visible, #kz-clear:focus-visible, .kz-cite:focus-visible,
+.kz-source > summary:focus-visible { outline: 2px solid #c2410c; outline-offset: 2px; }
 .kz-spinner { display: inline-block; width: 0.9em; height: 0.9em; margin-right: 0.4em; vertical-align: -0.1em;
   border: 2px solid #9ca3af; border-top-color: #c2410c; border-radius: 50%; animation: kz-spin 0.8s linear infinite; }
 @keyframes kz-spin { to { transform: rotate(360deg); } }

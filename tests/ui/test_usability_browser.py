@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_helpers import CONTROL_LABELS_JS, VIEWPORTS, english_words
+from browser_helpers import (
+    CONTROL_LABELS_JS,
+    FOCUS_RING_JS,
+    LOW_CONTRAST_JS,
+    VIEWPORTS,
+    contrast,
+    english_words,
+)
 from conftest import CHROMIUM, CHROMIUM_ARGS, FakeAssistant, LiveServer
 
 from ingest.settings import Settings
@@ -174,3 +181,54 @@ def test_next_answer_scrolls_into_view_after_opening_a_citation(
     where = page.evaluate(NEWEST_ANSWER_VISIBLE_JS)
     page.screenshot(path=str(artifacts / f"scroll-after-citation-{viewport}.png"))
     assert where["visible"], f"the new answer is off screen at {viewport}: {where}"
+
+
+# --------------------------------------------------------------------------- 3. contrast, focus
+
+MIN_TEXT_CONTRAST = 4.5
+
+
+def _show_everything_on_the_chat_page(page: Any) -> None:
+    ask(page, "南臺灣創新園區在做什麼？")
+    wait_answers(page, 1)
+    page.locator("#kz-chat a.kz-cite").first.click()
+    page.wait_for_function("() => document.querySelector('#kz-chat details.kz-source').open")
+    ask(page, "明天天氣如何？")
+    wait_answers(page, 2)
+    page.wait_for_timeout(1300)  # the citation flash fades
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_chat_page_text_contrast_meets_wcag_aa(open_page: OpenPage, viewport: str) -> None:
+    page = open_page(viewport)
+    page.locator("#kz-question textarea").wait_for()
+    low = page.evaluate(LOW_CONTRAST_JS, MIN_TEXT_CONTRAST)  # the empty page, placeholder shown
+    _show_everything_on_the_chat_page(page)
+    low += page.evaluate(LOW_CONTRAST_JS, MIN_TEXT_CONTRAST)
+    assert low == [], f"text below {MIN_TEXT_CONTRAST}:1 at {viewport}: {low}"
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_widget_text_contrast_meets_wcag_aa(open_page: OpenPage, viewport: str) -> None:
+    page = open_page(viewport, path="/embed")
+    low = page.evaluate(LOW_CONTRAST_JS, MIN_TEXT_CONTRAST)
+    page.locator(".kz-example", has_text="南臺灣創新園區在做什麼？").click()
+    page.locator("details.kz-source").wait_for()
+    page.locator("a.kz-cite").first.click()
+    page.wait_for_timeout(1300)
+    low += page.evaluate(LOW_CONTRAST_JS, MIN_TEXT_CONTRAST)
+    assert low == [], f"text below {MIN_TEXT_CONTRAST}:1 at {viewport}: {low}"
+
+
+@pytest.mark.parametrize(("path", "selector"), [("/", "#kz-question textarea"), ("/embed", "#kz-question")])
+def test_question_box_shows_a_visible_focus_ring(open_page: OpenPage, path: str, selector: str) -> None:
+    page = open_page("desktop", path=path)
+    page.locator(selector).wait_for()
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    before = page.evaluate(FOCUS_RING_JS, selector)
+    page.locator(selector).focus()
+    after = page.evaluate(FOCUS_RING_JS, selector)
+    assert after["focused"] and not before["focused"]
+    assert after["outlineStyle"] not in ("none", "") and after["outlineWidth"] >= 2, after
+    assert (after["outlineStyle"], after["outlineColor"]) != (before["outlineStyle"], before["outlineColor"])
+    assert contrast(after["outlineColor"], "rgb(255, 255, 255)") >= 3, after

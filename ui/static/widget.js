@@ -21,7 +21,7 @@
   var b = bubble.style;
   b.position = "fixed"; b.bottom = "20px"; b[side] = "20px"; b.zIndex = "2147483000";
   b.width = "56px"; b.height = "56px"; b.borderRadius = "50%"; b.border = "0"; b.cursor = "pointer";
-  b.background = "#f97316"; b.color = "#fff"; b.fontSize = "24px"; b.lineHeight = "0"; b.boxShadow = "0 4px 14px rgba(0,0,0,0.25)";
+  b.background = "#c2410c"; b.color = "#fff"; b.fontSize = "24px"; b.lineHeight = "0"; b.boxShadow = "0 4px 14px rgba(0,0,0,0.25)";
 
   // A speech-bubble icon drawn with SVG, so it shows without an emoji font.
   var SVG = "http://www.w3.org/2000/svg";
