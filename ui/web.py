@@ -44,14 +44,18 @@ from ui.render import (
 logger = logging.getLogger(__name__)
 
 TITLE = "科專助理"
-SUBTITLE = "經濟部科技專案問答：每個回答都附上出處原文，點選 [1] 等標號即可查看引用段落。"
+SUBTITLE = (
+    "經濟部科技專案問答，例如計畫的開始年份、補助內容或成果。"
+    "每個回答都附上出處原文，點選 [1] 等標號即可查看引用段落。"
+)
 EXAMPLES: tuple[str, ...] = (
     "A+企業創新研發淬鍊計畫是什麼時候開始的？",
     "成果歸屬及運用辦法的新創專章有哪些誘因？",
     "南臺灣創新園區在做什麼？",
     "2022年培育了幾組科專新創團隊？",
 )
-PLACEHOLDER = "請輸入關於經濟部科技專案的問題，例如計畫的開始年份、補助內容或成果。"
+#: Short enough for one line on a phone (390 px); the subtitle says what can be asked.
+PLACEHOLDER = "請輸入您的問題"
 ERROR_MESSAGE = "系統暫時無法回答，請稍後再試。"
 #: Titles of Gradio's toasts (its defaults are the English "Warning" and "Info").
 WARNING_TITLE = "提醒"
@@ -110,6 +114,8 @@ CSS = """
 .kz-file { font-size: 0.8em; color: #4b5563; }
 .kz-flash { box-shadow: 0 0 0 3px var(--color-accent); }
 .kz-searching { color: #4b5563; }
+/* Phones: the question box takes the whole row; the chat's own 清空對話 button clears. */
+@media (max-width: 640px) { #kz-clear { display: none; } }
 /* WCAG AA: placeholder and footer text at 4.5:1 or more (Gradio's grey is 1.9:1), and a
    visible focus ring on the question box (Gradio draws none). */
 #kz-question textarea::placeholder { color: #6b7280; opacity: 1; }

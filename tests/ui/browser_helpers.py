@@ -122,3 +122,22 @@ def contrast(color_a: str, color_b: str) -> float:
 
     high, low = sorted((luminance(color_a), luminance(color_b)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+#: Lines the placeholder of ``selector`` takes at the box's width and font, and the box's width.
+PLACEHOLDER_LINES_JS = """
+(selector) => {
+  const box = document.querySelector(selector);
+  const cs = getComputedStyle(box);
+  const width = box.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const probe = (text) => {
+    const d = document.createElement("div");
+    d.style.cssText = "position:absolute;visibility:hidden;white-space:pre-wrap;overflow-wrap:break-word;"
+      + "width:" + width + "px;font:" + cs.font + ";letter-spacing:" + cs.letterSpacing + ";line-height:" + cs.lineHeight;
+    d.textContent = text; document.body.appendChild(d);
+    const h = d.getBoundingClientRect().height; d.remove(); return h;
+  };
+  return {lines: Math.round(probe(box.placeholder) / probe("字")), width: box.getBoundingClientRect().width,
+          viewport: window.innerWidth};
+}
+"""

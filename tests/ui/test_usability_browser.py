@@ -15,6 +15,7 @@ from browser_helpers import (
     CONTROL_LABELS_JS,
     FOCUS_RING_JS,
     LOW_CONTRAST_JS,
+    PLACEHOLDER_LINES_JS,
     VIEWPORTS,
     contrast,
     english_words,
@@ -232,3 +233,19 @@ def test_question_box_shows_a_visible_focus_ring(open_page: OpenPage, path: str,
     assert after["outlineStyle"] not in ("none", "") and after["outlineWidth"] >= 2, after
     assert (after["outlineStyle"], after["outlineColor"]) != (before["outlineStyle"], before["outlineColor"])
     assert contrast(after["outlineColor"], "rgb(255, 255, 255)") >= 3, after
+
+
+# --------------------------------------------------------------------------- 8. phone input row
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize(("path", "selector"), [("/", "#kz-question textarea"), ("/embed", "#kz-question")])
+def test_question_box_placeholder_fits_on_one_line(
+    open_page: OpenPage, viewport: str, path: str, selector: str
+) -> None:
+    page = open_page(viewport, path=path)
+    page.locator(selector).wait_for()
+    page.wait_for_timeout(300)
+    box = page.evaluate(PLACEHOLDER_LINES_JS, selector)
+    assert box["lines"] == 1, box
+    assert box["width"] >= 0.6 * min(box["viewport"], 420), f"the question box is cramped: {box}"
