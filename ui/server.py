@@ -145,7 +145,7 @@ def create_app(
     )
     feedback = FeedbackStore.in_data_dir(settings.data_dir)
     app.include_router(build_api_router(assistant, settings, feedback, api_key=key or None))
-    app.include_router(build_widget_router(origins))
+    app.include_router(build_widget_router(origins, max_question_chars=settings.max_question_chars))
     page_auth = _page_login(key) if protect_page else None
     logger.info(
         "Web app ready: API auth %s, rate limit %s, CORS origins %s, chat page %s",

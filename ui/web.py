@@ -114,6 +114,8 @@ CSS = """
 .kz-file { font-size: 0.8em; color: #4b5563; }
 .kz-flash { box-shadow: 0 0 0 3px var(--color-accent); }
 .kz-searching { color: #4b5563; }
+#kz-counter { font-size: 0.8em; color: #4b5563; text-align: right; padding: 0 0.6em 0.2em; min-height: 1.2em; }
+#kz-counter.kz-over { color: #b91c1c; font-weight: 600; }
 /* Phones: the question box takes the whole row; the chat's own 清空對話 button clears. */
 @media (max-width: 640px) { #kz-clear { display: none; } }
 /* WCAG AA: placeholder and footer text at 4.5:1 or more (Gradio's grey is 1.9:1), and a
@@ -143,6 +145,7 @@ footer, footer button, footer a, footer .divider { color: #4b5563 !important; }
 #: view; scrolling by hand (wheel, touch, keys) ends this at once.
 HEAD = """
 <script>
+window.kzMaxQuestionChars = {max_question_chars};
 (function () {
   var asked = 0, following = false;
   function scroller(node) {
@@ -173,7 +176,32 @@ HEAD = """
       }
     }, {capture: true, passive: true});
   });
-  new MutationObserver(follow).observe(document.documentElement, {childList: true, subtree: true});
+  new MutationObserver(function () { follow(); count(); }).observe(
+    document.documentElement, {childList: true, subtree: true});
+
+  // The character counter under the question box: length against the server's limit; past it,
+  // a message in Chinese (the server refuses such a question and keeps it in the box).
+  function count() {
+    var field = document.getElementById("kz-question");
+    var box = field && field.querySelector("textarea");
+    if (!box) { return; }
+    var counter = document.getElementById("kz-counter");
+    if (!counter) {
+      counter = document.createElement("div");
+      counter.id = "kz-counter";
+      counter.setAttribute("aria-live", "polite");
+      field.appendChild(counter);
+      box.setAttribute("aria-describedby", "kz-counter");
+      box.addEventListener("input", count);
+    }
+    var length = box.value.trim().length, max = window.kzMaxQuestionChars;
+    var over = length > max;
+    var text = over ? "問題太長（" + length + " 字，上限 " + max + " 字），請縮短後再送出。"
+      : (length ? length + " / " + max + " 字" : "");
+    if (counter.textContent !== text) { counter.textContent = text; }
+    counter.className = over ? "kz-over" : "";
+    box.setAttribute("aria-invalid", over ? "true" : "false");
+  }
 })();
 document.addEventListener("click", function (event) {
   var link = event.target && event.target.closest ? event.target.closest("a.kz-cite") : null;
@@ -188,6 +216,12 @@ document.addEventListener("click", function (event) {
 }, true);
 </script>
 """
+
+
+def page_head(max_question_chars: int) -> str:
+    """The page's extra ``<head>``: :data:`HEAD` with the question limit for the counter."""
+    return HEAD.replace("{max_question_chars}", str(int(max_question_chars)))
+
 
 #: Runs first in the page's ``<head>``, before Gradio's scripts. Gradio picks its label
 #: language from ``navigator.language`` alone (its i18n guide: "based on the user's browser
@@ -544,7 +578,7 @@ def mount_chat(
         auth=auth,
         auth_message="請輸入 API 金鑰作為密碼（使用者名稱不拘）。" if auth else None,
         css=CSS,
-        head=HEAD,
+        head=page_head(settings.max_question_chars),
         footer_links=["api"],
         show_error=False,
     )

@@ -249,3 +249,49 @@ def test_question_box_placeholder_fits_on_one_line(
     box = page.evaluate(PLACEHOLDER_LINES_JS, selector)
     assert box["lines"] == 1, box
     assert box["width"] >= 0.6 * min(box["viewport"], 420), f"the question box is cramped: {box}"
+
+
+# --------------------------------------------------------------------------- 5. long questions
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_too_long_question_stays_in_the_box_with_a_counter(
+    open_page: OpenPage, viewport: str, settings: Settings
+) -> None:
+    limit = settings.max_question_chars
+    page = open_page(viewport)
+    box = page.locator("#kz-question textarea")
+    box.fill("南臺灣創新園區在做什麼？")
+    page.wait_for_function("() => document.querySelector('#kz-counter').textContent.includes('12 /')")
+    assert page.locator("#kz-counter").inner_text() == f"12 / {limit} 字"
+    long_question = "南" * (limit + 50)
+    box.fill(long_question)
+    box.press("Enter")
+    toast = page.locator(".toast-body").first
+    toast.wait_for()
+    counter = page.locator("#kz-counter")
+    assert f"{limit + 50} 字，上限 {limit} 字" in counter.inner_text()
+    assert "KEZHUAN" not in toast.inner_text() and "問題太長" in toast.inner_text()
+    assert box.input_value() == long_question  # nothing is lost
+    assert page.locator("#kz-chat .message-row.user-row").count() == 0
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_widget_keeps_a_too_long_question_and_says_why(
+    open_page: OpenPage, viewport: str, settings: Settings
+) -> None:
+    limit = settings.max_question_chars
+    page = open_page(viewport, path="/embed")
+    box = page.locator("#kz-question")
+    box.fill("南" * (limit + 50))
+    box.press("Enter")
+    counter = page.locator("#kz-counter")
+    assert counter.get_attribute("role") == "alert"
+    assert f"問題太長（{limit + 50} 字，上限 {limit} 字）" in counter.inner_text()
+    assert box.input_value() == "南" * (limit + 50)
+    assert page.locator(".kz-user").count() == 0  # no huge bubble, nothing sent
+    box.fill("南臺灣創新園區在做什麼？")
+    assert counter.inner_text() == f"12 / {limit} 字"
+    box.press("Enter")
+    page.locator("details.kz-source").wait_for()
+    assert box.input_value() == ""

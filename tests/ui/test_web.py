@@ -182,3 +182,13 @@ def test_warm_up_answers_once_before_serving() -> None:
     fake = FakeAssistant()
     assert warm_up(fake) >= 0
     assert fake.calls == [("ask", WARM_UP_QUESTION, [])]
+
+
+def test_too_long_question_message_speaks_to_the_visitor() -> None:
+    from assistant.validate import validate_question
+    from ingest.errors import BadQuestionError
+
+    with pytest.raises(BadQuestionError) as caught:
+        validate_question("字" * 250, 200)
+    assert "問題太長（250 字，上限 200 字）" in str(caught.value)
+    assert "KEZHUAN" not in str(caught.value)  # a server setting a visitor cannot change

@@ -8,6 +8,8 @@
   var input = document.getElementById("kz-question");
   var send = document.getElementById("kz-send");
   var welcome = document.getElementById("kz-welcome");
+  var counter = document.getElementById("kz-counter");
+  var maxChars = parseInt(form.getAttribute("data-max-chars"), 10) || 2000;
   var history = [];
   var replyCount = 0;
   // An API key may be passed in the URL fragment (#key=...), which is never sent to the server.
@@ -158,16 +160,32 @@
     bubble.appendChild(rateButtons(question, reply));
   }
 
+  // The counter shows the length against the server's limit; past it, it says so and the
+  // question stays in the box (never sent, never shown as a bubble).
+  function tooLong(length) { return "問題太長（" + length + " 字，上限 " + maxChars + " 字），請縮短後再送出。"; }
+  function updateCounter() {
+    var length = input.value.trim().length;
+    var over = length > maxChars;
+    counter.textContent = over ? tooLong(length) : (length ? length + " / " + maxChars + " 字" : "");
+    counter.classList.toggle("kz-over", over);
+    counter.setAttribute("role", over ? "alert" : "status");
+    input.setAttribute("aria-invalid", over ? "true" : "false");
+  }
+  input.addEventListener("input", updateCounter);
+
   function ask(question) {
     question = question.trim();
     if (!question) { input.focus(); return; }
+    if (question.length > maxChars) { updateCounter(); input.focus(); return; }
     if (welcome) { welcome.remove(); welcome = null; }
     log.appendChild(el("div", "kz-msg kz-user", question));
     var bubble = el("div", "kz-msg kz-bot kz-pending", "…");
     log.appendChild(bubble);
     scrollDown();
     send.disabled = true;
+    var typed = input.value;
     input.value = "";
+    updateCounter();
     fetch("api/ask", {method: "POST", headers: headers(), body: JSON.stringify({question: question, history: history})})
       .then(function (response) {
         return response.json().then(function (body) { return {ok: response.ok, body: body}; });
@@ -175,6 +193,7 @@
       .then(function (result) {
         if (!result.ok) {
           var message = result.body && result.body.error ? result.body.error.message : "發生錯誤，請稍後再試。";
+          if (!input.value) { input.value = typed; updateCounter(); }  // the question is not lost
           bubble.textContent = message;
           bubble.className = "kz-msg kz-error";
           bubble.setAttribute("role", "alert");
