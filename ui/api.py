@@ -7,7 +7,8 @@ Routes (all under the optional bearer-token check):
   ``Reply.to_dict()["citations"]``), with ``refused``.
 * ``GET /v1/models``: the one model, ``kezhuan``.
 * ``POST /api/ask``: ``{question, history?}`` -> ``Reply.to_dict()``.
-* ``POST /api/feedback``: a thumbs up/down from the widget or another client.
+* ``POST /api/feedback``: a thumbs up/down (or its withdrawal) against a reply id.
+* ``POST /api/feedback/reason``: what was wrong with an answer, after a thumbs down.
 * ``GET /healthz``: ``assistant.health()`` (503 when not ok).
 
 Every error is JSON in OpenAI's shape, ``{"error": {"message", "type", "code"}}``, and
@@ -37,7 +38,7 @@ from assistant.reply import Reply
 from assistant.validate import validate_question
 from ingest.errors import BadQuestionError, IndexMissingError, KezhuanError
 from ingest.settings import Settings
-from ui.feedback import FeedbackStore
+from ui.feedback import FeedbackStore, new_reply_id
 from ui.protocol import ChatAssistant, HistoryMessage
 from ui.render import MARKER, split_sentences
 
@@ -342,8 +343,9 @@ class AskRequest(BaseModel):
 
 
 class AskResponse(BaseModel):
-    """``Reply.to_dict()``: the answer, its citations and diagnostics."""
+    """``Reply.to_dict()``: the answer, its citations and diagnostics, with the answer's id."""
 
+    id: str = Field(description="The answer's id: send it as `reply_id` with feedback on this answer.")
     question: str = Field(description="The question as asked.")
     answer: str = Field(description="The answer in Chinese with `[n]` markers, or the refusal message.")
     refused: bool = Field(description="True when the documents do not hold the answer; then no citations.")
@@ -509,13 +511,19 @@ class Health(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    """A thumbs up or down on an answer."""
+    """A thumbs up or down on an answer, a changed vote, or a withdrawal (``rating: null``)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    reply_id: str = Field(
+        "",
+        max_length=100,
+        description="The answer's id (`id` of the `/api/ask` or `/v1/chat/completions` reply). "
+        "Votes with the same id are recorded as changes of one vote; withdrawing needs it.",
+    )
     question: str = Field(description="The question that was asked.", strict=True)
     answer: str = Field(description="The answer that was rated.", strict=True)
-    rating: Literal["up", "down"] = Field(description="`up` or `down`.")
+    rating: Literal["up", "down"] | None = Field(description="`up`, `down`, or null to withdraw the vote.")
     citations: list[Reference] = Field(default_factory=list, description="The answer's citations.")
     refused: bool = Field(False, description="Whether the rated answer was a refusal.")
     surface: Literal["widget", "api"] = Field("widget", description="Where the vote came from.")
@@ -526,6 +534,20 @@ class FeedbackSaved(BaseModel):
 
     ok: bool = True
     timestamp: str = Field(description="When the vote was stored (UTC, ISO 8601).")
+    event: str = Field(
+        "vote", description="`vote`, `change` (a different vote on the same id) or `withdraw`."
+    )
+
+
+class FeedbackReason(BaseModel):
+    """What was wrong with an answer, written after a thumbs down."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reply_id: str = Field(min_length=1, max_length=100, description="The answer's id.")
+    reason: str = Field(min_length=1, max_length=2000, description="The visitor's words.", strict=True)
+    question: str = Field("", description="The question, for the report.", strict=True)
+    surface: Literal["widget", "api"] = Field("widget", description="Where it came from.")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -852,11 +874,15 @@ def build_api_router(
         """Answer a question; returns ``Reply.to_dict()`` (answer, citations, refusal flag)."""
         question = validate_question(request.question, settings.max_question_chars)
         history: list[HistoryMessage] = [m.model_dump() for m in request.history or []]
-        return assistant.ask(question, history).to_dict()
+        return {"id": new_reply_id(), **assistant.ask(question, history).to_dict()}
 
     @router.post("/api/feedback", response_model=FeedbackSaved, tags=["kezhuan"], summary="Rate an answer")
     def rate(request: FeedbackRequest) -> dict[str, Any]:
-        """Store a thumbs up/down in ``data_dir/feedback.jsonl``."""
+        """Store a thumbs up/down (or its withdrawal) in ``data_dir/feedback.jsonl``."""
+        if request.rating is None and not request.reply_id:
+            raise ApiError(
+                400, "Withdrawing a vote (rating: null) needs the answer's reply_id.", "missing_reply_id"
+            )
         entry = feedback.record(
             question=request.question,
             answer=request.answer,
@@ -864,8 +890,25 @@ def build_api_router(
             rating=request.rating,
             surface=request.surface,
             refused=request.refused,
+            reply_id=request.reply_id,
         )
-        return {"ok": True, "timestamp": entry["timestamp"]}
+        return {"ok": True, "timestamp": entry["timestamp"], "event": entry["event"]}
+
+    @router.post(
+        "/api/feedback/reason",
+        response_model=FeedbackSaved,
+        tags=["kezhuan"],
+        summary="Say why an answer was bad",
+    )
+    def reason(request: FeedbackReason) -> dict[str, Any]:
+        """Store what a visitor wrote about an answer (after a thumbs down), against its id."""
+        entry = feedback.record_reason(
+            reply_id=request.reply_id,
+            reason=request.reason,
+            question=request.question,
+            surface=request.surface,
+        )
+        return {"ok": True, "timestamp": entry["timestamp"], "event": "reason"}
 
     @router.get(
         "/healthz",

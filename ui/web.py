@@ -29,11 +29,11 @@ from assistant.validate import validate_question
 from ingest.errors import BadQuestionError, KezhuanError
 from ingest.settings import Settings
 from ui.feedback import FeedbackStore
+from ui.feedback import new_reply_id as new_answer_id
 from ui.history import history_from_turns
 from ui.protocol import ChatAssistant
 from ui.render import (
     escape_text,
-    new_reply_id,
     render_pending,
     render_question,
     render_reply,
@@ -120,7 +120,9 @@ CSS = """
 @media (max-width: 640px) { #kz-clear { display: none; } }
 /* WCAG AA: placeholder and footer text at 4.5:1 or more (Gradio's grey is 1.9:1), and a
    visible focus ring on the question box (Gradio draws none). */
-#kz-question textarea::placeholder { color: #6b7280; opacity: 1; }
+#kz-question textarea::placeholder, #kz-reason textarea::placeholder { color: #6b7280; opacity: 1; }
+button.primary, #kz-reason-send { background: #c2410c !important; border-color: #c2410c !important; color: #fff !important; }
+.toast-close { opacity: 1 !important; color: #374151 !important; }
 footer, footer button, footer a, footer .divider { color: #4b5563 !important; }
 #kz-question textarea:focus, #kz-question textarea:focus-visible {
   outline: 2px solid #c2410c !important; outline-offset: 2px !important; }
@@ -391,7 +393,7 @@ class ChatPage:
         shown = _messages(turns) + [{"role": "user", "content": render_question(question)}]
         partial = ""
         reply: Reply | None = None
-        reply_id = new_reply_id()
+        reply_id = new_answer_id("web")
         try:
             yield shown + [{"role": "assistant", "content": render_searching()}], turns, ""
             for event in self.assistant.stream(question, history):
@@ -433,14 +435,29 @@ class ChatPage:
             return str(value.get("text", ""))
         return str(value or "")
 
-    def rate(self, turns: list[Turn] | None, event: gr.LikeData) -> None:
-        """Store a thumbs up/down on the answer at ``event.index``."""
+    def rate(self, turns: list[Turn] | None, event: gr.LikeData) -> tuple[Any, str, str]:
+        """Record a thumbs up/down, a changed vote or a withdrawal on the answer at ``event.index``.
+
+        Returns:
+            Updates for the reason box (shown after a thumbs down), its text, and the id of
+            the answer it is about.
+        """
+        hide = (gr.update(visible=False), "", "")
         turns = turns or []
         index = event.index[0] if isinstance(event.index, (tuple, list)) else event.index
-        rating = {True: "up", False: "down", "Like": "up", "Dislike": "down"}.get(event.liked)  # type: ignore[call-overload]
-        if rating is None or not isinstance(index, int) or index // 2 >= len(turns):
-            logger.info("Ignoring feedback %r on message %r", event.liked, event.index)
-            return
+        liked: Any = event.liked
+        ratings: dict[Any, str | None] = {
+            True: "up",
+            False: "down",
+            "Like": "up",
+            "Dislike": "down",
+            None: None,
+            "": None,
+        }
+        if liked not in ratings or not isinstance(index, int) or index // 2 >= len(turns):
+            logger.info("Ignoring feedback %r on message %r", liked, event.index)
+            return hide
+        rating = ratings[liked]
         turn = turns[index // 2]
         try:
             self.feedback.record(
@@ -450,12 +467,30 @@ class ChatPage:
                 rating=rating,
                 surface="web",
                 refused=turn["refused"],
+                reply_id=turn.get("id", ""),
             )
         except KezhuanError as e:
             logger.error("%s", e)
             gr.Warning("回饋未能儲存，請稍後再試。", title=WARNING_TITLE)
-            return
-        gr.Info("感謝您的回饋！", title=INFO_TITLE)
+            return hide
+        if rating == "down":
+            return gr.update(visible=True), "", turn.get("id", "")
+        gr.Info("已撤回評分。" if rating is None else "感謝您的回饋！", title=INFO_TITLE)
+        return hide
+
+    def save_reason(self, reason: str, reply_id: str, turns: list[Turn] | None) -> tuple[Any, str, str]:
+        """Store what the visitor wrote after a thumbs down, against the answer's id."""
+        turn = next((t for t in turns or [] if t.get("id") == reply_id), None)
+        if not reason.strip() or turn is None:
+            return gr.update(visible=False), "", ""
+        try:
+            self.feedback.record_reason(reply_id=reply_id, reason=reason, question=turn["question"])
+        except KezhuanError as e:
+            logger.error("%s", e)
+            gr.Warning("意見未能儲存，請稍後再試。", title=WARNING_TITLE)
+            return gr.update(visible=True), reason, reply_id
+        gr.Info("感謝您的意見，我們會據以改進文件與回答。", title=INFO_TITLE)
+        return gr.update(visible=False), "", ""
 
     @staticmethod
     def clear() -> tuple[list[dict[str, str]], list[Turn], str]:
@@ -527,7 +562,31 @@ def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackS
             show_progress="hidden",
             concurrency_limit=CONCURRENT_ANSWERS,
         )
-        chatbot.like(page.rate, [turns], None, api_visibility="private")
+        with gr.Group(visible=False, elem_id="kz-reason") as reason_box:
+            reason = gr.Textbox(
+                label="這個回答哪裡不好？（選填）",
+                placeholder="例如：沒有回答到問題、引用的段落不對…",
+                lines=2,
+                max_lines=5,
+                max_length=1000,
+                elem_id="kz-reason-text",
+            )
+            with gr.Row():
+                send_reason = gr.Button("送出意見", variant="primary", size="sm", elem_id="kz-reason-send")
+                skip_reason = gr.Button("略過", variant="secondary", size="sm", elem_id="kz-reason-skip")
+        reason_for = gr.State("")  # the id of the answer the reason box is about
+        reason_outputs = [reason_box, reason, reason_for]
+        chatbot.like(page.rate, [turns], reason_outputs, api_visibility="private")
+        send_reason.click(
+            page.save_reason, [reason, reason_for, turns], reason_outputs, api_visibility="private"
+        )
+        skip_reason.click(
+            lambda: (gr.update(visible=False), "", ""),
+            None,
+            reason_outputs,
+            api_visibility="private",
+            queue=False,
+        )
         clear.click(page.clear, None, outputs, api_visibility="private", queue=False)
         chatbot.clear(page.clear, None, outputs, api_visibility="private", queue=False)
     return demo

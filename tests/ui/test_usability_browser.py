@@ -6,6 +6,9 @@ both sizes go to ``test-artifacts/``.
 
 from __future__ import annotations
 
+import json
+import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -295,3 +298,89 @@ def test_widget_keeps_a_too_long_question_and_says_why(
     box.press("Enter")
     page.locator("details.kz-source").wait_for()
     assert box.input_value() == ""
+
+
+# --------------------------------------------------------------------------- 6. feedback
+
+
+def _feedback_lines(settings: Settings, after: int, count: int) -> list[dict[str, Any]]:
+    path = settings.data_dir / "feedback.jsonl"
+    deadline = time.monotonic() + 10
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        lines = path.read_text("utf-8").splitlines() if path.exists() else []
+        if len(lines) >= after + count:
+            break
+        time.sleep(0.1)
+    return [json.loads(line) for line in lines[after:]]
+
+
+def _feedback_count(settings: Settings) -> int:
+    path = settings.data_dir / "feedback.jsonl"
+    return len(path.read_text("utf-8").splitlines()) if path.exists() else 0
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_page_votes_change_withdraw_and_a_reason_after_thumbs_down(
+    open_page: OpenPage, viewport: str, settings: Settings
+) -> None:
+    page = open_page(viewport)
+    ask(page, "南臺灣創新園區在做什麼？")
+    wait_answers(page, 1)
+    before = _feedback_count(settings)
+    like = page.get_by_role("button", name="讚", exact=True).first
+    like.click()
+    _feedback_lines(settings, before, 1)
+    page.locator("#kz-chat button[aria-label='已標示有幫助']").first.click()  # again: withdraw
+    _feedback_lines(settings, before, 2)
+    page.get_by_role("button", name="不讚", exact=True).first.click()
+    reason = page.locator("#kz-reason-text textarea")
+    reason.wait_for()
+    assert page.locator("#kz-reason label, #kz-reason span").first.inner_text().startswith("這個回答哪裡不好")
+    low = page.evaluate(LOW_CONTRAST_JS, MIN_TEXT_CONTRAST)
+    assert low == [], low
+    reason.fill("引用的段落不對")
+    page.locator("#kz-reason-send").click()
+    records = _feedback_lines(settings, before, 4)
+    assert [(r["event"], r.get("rating")) for r in records] == [
+        ("vote", "up"),
+        ("withdraw", None),
+        ("vote", "down"),
+        ("reason", None),
+    ]
+    assert len({r["reply_id"] for r in records}) == 1 and records[0]["reply_id"].startswith("web-")
+    assert records[-1]["reason"] == "引用的段落不對" and records[-1]["question"] == "南臺灣創新園區在做什麼？"
+    reason.wait_for(state="hidden")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_widget_votes_use_svg_icons_and_ask_for_a_reason(
+    open_page: OpenPage, viewport: str, settings: Settings
+) -> None:
+    page = open_page(viewport, path="/embed")
+    page.locator(".kz-example", has_text="南臺灣創新園區在做什麼？").click()
+    page.locator("details.kz-source").wait_for()
+    up = page.get_by_role("button", name="有幫助")
+    down = page.get_by_role("button", name="沒幫助")
+    for button in (up, down):
+        assert button.locator("svg.kz-icon path").count() == 1
+        assert not re.search("[\U0001f300-\U0001faff]", button.inner_text())  # no emoji
+    before = _feedback_count(settings)
+    up.click()
+    page.wait_for_function(
+        "() => document.querySelector('.kz-rate button').getAttribute('aria-pressed') === 'true'"
+    )
+    down.click()
+    page.locator(".kz-reason textarea").fill("太簡略")
+    page.locator(".kz-reason-send").click()
+    page.locator(".kz-thanks").wait_for()
+    down.click()  # pressed again: withdrawn
+    records = _feedback_lines(settings, before, 4)
+    assert [(r["event"], r.get("rating")) for r in records] == [
+        ("vote", "up"),
+        ("change", "down"),
+        ("reason", None),
+        ("withdraw", None),
+    ]
+    assert len({r["reply_id"] for r in records}) == 1 and records[0]["reply_id"].startswith("reply-")
+    assert records[0]["surface"] == "widget"
