@@ -384,3 +384,66 @@ def test_widget_votes_use_svg_icons_and_ask_for_a_reason(
     ]
     assert len({r["reply_id"] for r in records}) == 1 and records[0]["reply_id"].startswith("reply-")
     assert records[0]["surface"] == "widget"
+
+
+# --------------------------------------------------------------------------- 7. widget bubble
+
+
+@pytest.fixture(scope="module")
+def host(site: LiveServer) -> Iterator[Any]:
+    from test_browser import HostPage
+
+    from conftest import free_port
+
+    with HostPage(free_port()) as page:
+        page.html = (
+            "<!doctype html><html lang='zh-Hant'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'><title>Host</title></head>"
+            f"<body><h1>協會網站</h1><script src='{site.url}/widget.js' defer></script></body></html>"
+        )
+        yield page
+
+
+def _bubble_state(page: Any) -> dict[str, Any]:
+    return page.evaluate(
+        """() => { const b = document.querySelector('#kezhuan-widget-bubble');
+        const f = document.querySelector('#kezhuan-widget-frame');
+        return {label: b.getAttribute('aria-label'), title: b.title, expanded: b.getAttribute('aria-expanded'),
+                svg: b.querySelectorAll('svg path').length, text: b.textContent.trim(),
+                frame: !!f && getComputedStyle(f).display !== 'none', focused: document.activeElement === b}; }"""
+    )
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_widget_escape_closes_and_labels_follow_state(
+    browser: Any, host: Any, viewport: str, artifacts: Path
+) -> None:
+    context = browser.new_context(viewport=VIEWPORTS[viewport], locale="en-US", has_touch=viewport == "phone")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(host.url + "/")
+        bubble = page.locator("#kezhuan-widget-bubble")
+        bubble.wait_for()
+        closed = _bubble_state(page)
+        assert closed["label"] == closed["title"] == "開啟科專助理" and closed["expanded"] == "false"
+        assert closed["svg"] == 1 and closed["text"] == "" and not closed["frame"]
+        bubble.click()
+        opened = _bubble_state(page)
+        assert opened["label"] == opened["title"] == "關閉科專助理" and opened["expanded"] == "true"
+        assert opened["svg"] == 1 and opened["text"] == "" and opened["frame"]  # an SVG ✕, not a glyph
+        page.keyboard.press("Escape")  # focus on the host page
+        after = _bubble_state(page)
+        assert not after["frame"] and after["label"] == "開啟科專助理" and after["focused"]
+        bubble.click()
+        frame = page.frame_locator("#kezhuan-widget-frame")
+        frame.locator(".kz-example", has_text="南臺灣創新園區在做什麼？").click()
+        frame.locator("details.kz-source").wait_for()
+        page.screenshot(path=str(artifacts / f"widget-{viewport}.png"))
+        frame.locator("#kz-question").press("Escape")  # focus inside the chat frame
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('#kezhuan-widget-frame')).display === 'none'"
+        )
+        assert _bubble_state(page)["label"] == "開啟科專助理"
+    finally:
+        context.close()

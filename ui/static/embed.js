@@ -275,6 +275,13 @@
       .then(function () { send.disabled = false; scrollDown(); input.focus(); });
   }
 
+  // Escape asks the page that opened this chat in a bubble (widget.js) to close it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && window.parent !== window) {
+      window.parent.postMessage({type: "kezhuan:close"}, "*");
+    }
+  });
+
   form.addEventListener("submit", function (event) { event.preventDefault(); ask(input.value); });
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); ask(input.value); }
