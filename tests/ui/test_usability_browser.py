@@ -391,9 +391,8 @@ def test_widget_votes_use_svg_icons_and_ask_for_a_reason(
 
 @pytest.fixture(scope="module")
 def host(site: LiveServer) -> Iterator[Any]:
-    from test_browser import HostPage
-
     from conftest import free_port
+    from test_browser import HostPage
 
     with HostPage(free_port()) as page:
         page.html = (
