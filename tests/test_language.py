@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.reply import Reply
 from assistant.language import (
     DEFAULT_LEAD,
     LEADS,
@@ -13,6 +12,7 @@ from assistant.language import (
     in_question_language,
     is_english,
 )
+from assistant.reply import Reply
 
 
 @pytest.mark.parametrize(
