@@ -305,7 +305,7 @@ def test_widget_keeps_a_too_long_question_and_says_why(
 
 def _feedback_lines(settings: Settings, after: int, count: int) -> list[dict[str, Any]]:
     path = settings.data_dir / "feedback.jsonl"
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
     lines: list[str] = []
     while time.monotonic() < deadline:
         lines = path.read_text("utf-8").splitlines() if path.exists() else []
