@@ -35,6 +35,7 @@ from assistant.answer import (
     question_numbers,
     thing_names,
 )
+from assistant.language import in_question_language
 from assistant.reply import Passage, Reply
 from assistant.validate import Message, validate_history, validate_question
 from ingest.errors import GenerationError
@@ -606,6 +607,7 @@ class Assistant:
 
     @staticmethod
     def _finished(reply: Reply, t0: float) -> Reply:
+        reply = in_question_language(reply)  # assistant/language.py: English questions get an English lead
         reply.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
         return reply
 

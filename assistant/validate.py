@@ -29,8 +29,7 @@ def validate_question(question: Any, max_chars: int) -> str:
     if len(cleaned) > max_chars:
         raise BadQuestionError(
             f"問題太長（{len(cleaned)} 字，上限 {max_chars} 字），請縮短後再問。 "
-            f"(The question is {len(cleaned)} characters long; the limit is {max_chars}. "
-            "Shorten it, or raise KEZHUAN_MAX_QUESTION_CHARS.)"
+            f"(The question is {len(cleaned)} characters long; the limit is {max_chars}. Shorten it.)"
         )
     return cleaned
 

@@ -7,7 +7,8 @@ Routes (all under the optional bearer-token check):
   ``Reply.to_dict()["citations"]``), with ``refused``.
 * ``GET /v1/models``: the one model, ``kezhuan``.
 * ``POST /api/ask``: ``{question, history?}`` -> ``Reply.to_dict()``.
-* ``POST /api/feedback``: a thumbs up/down from the widget or another client.
+* ``POST /api/feedback``: a thumbs up/down (or its withdrawal) against a reply id.
+* ``POST /api/feedback/reason``: what was wrong with an answer, after a thumbs down.
 * ``GET /healthz``: ``assistant.health()`` (503 when not ok).
 
 Every error is JSON in OpenAI's shape, ``{"error": {"message", "type", "code"}}``, and
@@ -37,8 +38,9 @@ from assistant.reply import Reply
 from assistant.validate import validate_question
 from ingest.errors import BadQuestionError, IndexMissingError, KezhuanError
 from ingest.settings import Settings
-from ui.feedback import FeedbackStore
+from ui.feedback import FeedbackStore, new_reply_id
 from ui.protocol import ChatAssistant, HistoryMessage
+from ui.render import MARKER, split_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +50,12 @@ MODEL_ID = "kezhuan"
 API_PREFIXES: tuple[str, ...] = ("/v1/", "/api/", "/healthz")
 #: Default largest request body accepted by the API routes.
 DEFAULT_MAX_BODY_BYTES = 1_000_000
+#: What ``usage`` counts and ``max_tokens`` limits: Unicode characters. kezhuan runs no
+#: token-billed model (the extractive answer quotes the documents), and a character is the
+#: unit a Chinese answer's length is read in; for CJK text it is close to a model token.
+USAGE_UNIT = "characters"
+#: Most ``stop`` sequences a request may send (OpenAI's limit).
+MAX_STOP_SEQUENCES = 4
 
 
 # --------------------------------------------------------------------------- errors
@@ -335,8 +343,9 @@ class AskRequest(BaseModel):
 
 
 class AskResponse(BaseModel):
-    """``Reply.to_dict()``: the answer, its citations and diagnostics."""
+    """``Reply.to_dict()``: the answer, its citations and diagnostics, with the answer's id."""
 
+    id: str = Field(description="The answer's id: send it as `reply_id` with feedback on this answer.")
     question: str = Field(description="The question as asked.")
     answer: str = Field(description="The answer in Chinese with `[n]` markers, or the refusal message.")
     refused: bool = Field(description="True when the documents do not hold the answer; then no citations.")
@@ -365,10 +374,31 @@ class ChatMessageIn(BaseModel):
     name: str | None = Field(None, description="Ignored.")
 
 
+class StreamOptions(BaseModel):
+    """OpenAI's ``stream_options``."""
+
+    include_usage: bool = Field(
+        False, description="Send one more chunk before `data: [DONE]` with `usage` and no choices."
+    )
+
+
+class ResponseFormat(BaseModel):
+    """OpenAI's ``response_format``; only ``text`` is supported."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(
+        description="`text` (answers are cited prose; `json_object`/`json_schema` are refused)."
+    )
+
+
 class ChatCompletionRequest(BaseModel):
     """An OpenAI chat-completions request. The last user message is the question.
 
-    Sampling parameters (``temperature``, ``max_tokens``, ...) are accepted and ignored.
+    Sampling parameters (``temperature``, ``top_p``, ``seed``, ...) are accepted and ignored:
+    the extractive answer does not sample. ``max_tokens``/``max_completion_tokens`` and
+    ``stop`` are applied to the answer; ``n`` other than 1 and ``response_format`` other than
+    ``text`` are refused with a 400 that says so.
     """
 
     model_config = ConfigDict(
@@ -388,6 +418,24 @@ class ChatCompletionRequest(BaseModel):
         description="Stream the answer as server-sent events (`chat.completion.chunk`s, then "
         "`data: [DONE]`). The final chunk carries `references`, `refused` and the final `answer`.",
     )
+    n: int | None = Field(1, description="Number of choices; only 1 is supported (400 otherwise).")
+    max_tokens: int | None = Field(
+        None,
+        ge=1,
+        description=f"Longest answer, in {USAGE_UNIT}: the answer is cut after the last "
+        'whole sentence that fits (`finish_reason: "length"`).',
+    )
+    max_completion_tokens: int | None = Field(None, ge=1, description="The same as `max_tokens`.")
+    stop: str | list[str] | None = Field(
+        None, description="Up to 4 sequences; the answer ends before the first one it contains."
+    )
+    user: str | None = Field(None, description="An end-user id; accepted and ignored (not stored).")
+    response_format: ResponseFormat | None = Field(
+        None, description='Only `{"type": "text"}` is supported (400 otherwise).'
+    )
+    stream_options: StreamOptions | None = Field(
+        None, description="With `stream: true` only; `include_usage` adds a final `usage` chunk."
+    )
 
 
 class AssistantMessage(BaseModel):
@@ -404,7 +452,17 @@ class Choice(BaseModel):
 
     index: int = 0
     message: AssistantMessage
-    finish_reason: Literal["stop"] = "stop"
+    finish_reason: Literal["stop", "length"] = Field(
+        "stop", description="`length` when `max_tokens` cut the answer, else `stop`."
+    )
+
+
+class Usage(BaseModel):
+    """How much text went in and out, counted in Unicode characters (see ``USAGE_UNIT``)."""
+
+    prompt_tokens: int = Field(description="Characters of every message's text in the request.")
+    completion_tokens: int = Field(description="Characters of the answer returned.")
+    total_tokens: int = Field(description="The sum of the two.")
 
 
 class ChatCompletion(BaseModel):
@@ -415,6 +473,7 @@ class ChatCompletion(BaseModel):
     created: int = Field(description="Unix time in seconds.")
     model: str = MODEL_ID
     choices: list[Choice]
+    usage: Usage
     references: list[Reference] = Field(description="Extension: the same sources as on the message.")
     refused: bool = Field(description="Extension: the same flag as on the message.")
     notice: str = Field(
@@ -452,13 +511,19 @@ class Health(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    """A thumbs up or down on an answer."""
+    """A thumbs up or down on an answer, a changed vote, or a withdrawal (``rating: null``)."""
 
     model_config = ConfigDict(extra="forbid")
 
+    reply_id: str = Field(
+        "",
+        max_length=100,
+        description="The answer's id (`id` of the `/api/ask` or `/v1/chat/completions` reply). "
+        "Votes with the same id are recorded as changes of one vote; withdrawing needs it.",
+    )
     question: str = Field(description="The question that was asked.", strict=True)
     answer: str = Field(description="The answer that was rated.", strict=True)
-    rating: Literal["up", "down"] = Field(description="`up` or `down`.")
+    rating: Literal["up", "down"] | None = Field(description="`up`, `down`, or null to withdraw the vote.")
     citations: list[Reference] = Field(default_factory=list, description="The answer's citations.")
     refused: bool = Field(False, description="Whether the rated answer was a refusal.")
     surface: Literal["widget", "api"] = Field("widget", description="Where the vote came from.")
@@ -469,6 +534,20 @@ class FeedbackSaved(BaseModel):
 
     ok: bool = True
     timestamp: str = Field(description="When the vote was stored (UTC, ISO 8601).")
+    event: str = Field(
+        "vote", description="`vote`, `change` (a different vote on the same id) or `withdraw`."
+    )
+
+
+class FeedbackReason(BaseModel):
+    """What was wrong with an answer, written after a thumbs down."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reply_id: str = Field(min_length=1, max_length=100, description="The answer's id.")
+    reason: str = Field(min_length=1, max_length=2000, description="The visitor's words.", strict=True)
+    question: str = Field("", description="The question, for the report.", strict=True)
+    surface: Literal["widget", "api"] = Field("widget", description="Where it came from.")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -551,31 +630,119 @@ def _references(reply: Reply) -> list[dict[str, Any]]:
     return reply.to_dict()["citations"]
 
 
-def _chunk(completion_id: str, created: int, delta: dict[str, Any], **extra: Any) -> str:
+def count_usage(text: str) -> int:
+    """The length of ``text`` in :data:`USAGE_UNIT` (Unicode characters)."""
+    return len(text)
+
+
+def usage_of(messages: list[ChatMessageIn], answer: str) -> dict[str, int]:
+    """OpenAI's ``usage`` object for a request and the answer returned, in characters."""
+    prompt = sum(count_usage(_content_text(m, i)) for i, m in enumerate(messages))
+    completion = count_usage(answer)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def check_openai_options(request: ChatCompletionRequest) -> None:
+    """Refuse what kezhuan cannot honour, as OpenAI would refuse an invalid request.
+
+    Raises:
+        ApiError: ``n`` is not 1, ``response_format`` is not ``text``, ``stop`` has more than
+            four sequences or an empty one, or ``stream_options`` comes without ``stream``.
+    """
+    if request.n is not None and request.n != 1:
+        raise ApiError(
+            400,
+            f"n: only 1 is supported (got {request.n}): kezhuan returns one answer per question, "
+            "and the same question gives the same answer. Leave n out or send n: 1.",
+            "unsupported_n",
+        )
+    if request.response_format is not None and request.response_format.type != "text":
+        raise ApiError(
+            400,
+            f'response_format: only {{"type": "text"}} is supported, not {request.response_format.type!r}: '
+            "answers are cited text; read the citations from `references`.",
+            "unsupported_response_format",
+        )
+    stops = [request.stop] if isinstance(request.stop, str) else list(request.stop or [])
+    if len(stops) > MAX_STOP_SEQUENCES or any(not s for s in stops):
+        raise ApiError(
+            400,
+            f"stop: send at most {MAX_STOP_SEQUENCES} non-empty sequences (got {len(stops)}).",
+            "invalid_stop",
+        )
+    if request.stream_options is not None and not request.stream:
+        raise ApiError(
+            400,
+            "stream_options is only allowed with stream: true.",
+            "stream_options_without_stream",
+        )
+
+
+def limit_answer(answer: str, max_chars: int | None, stop: str | list[str] | None) -> tuple[str, str]:
+    """``answer`` cut by ``stop`` and ``max_chars``, with OpenAI's ``finish_reason``.
+
+    The answer ends before the first stop sequence it contains (``stop``). Longer than
+    ``max_chars`` characters, it keeps the whole sentences that fit, or the first
+    ``max_chars`` characters when not even one sentence does (``length``).
+    """
+    stops = [stop] if isinstance(stop, str) else list(stop or [])
+    cuts = [answer.find(s) for s in stops if s and s in answer]
+    if cuts:
+        answer = answer[: min(cuts)]
+    if max_chars is None or count_usage(answer) <= max_chars:
+        return answer, "stop"
+    kept = ""
+    for sentence in split_sentences(answer):
+        if count_usage(kept + sentence) > max_chars:
+            break
+        kept += sentence
+    return (kept or answer[:max_chars]), "length"
+
+
+def _cited(references: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The references whose ``[n]`` is still in ``text``."""
+    shown = {int(n) for n in MARKER.findall(text)}
+    return [r for r in references if r["n"] in shown]
+
+
+def _chunk(completion_id: str, created: int, delta: dict[str, Any] | None, **extra: Any) -> str:
     finish = extra.pop("finish_reason", None)
     body = {
         "id": completion_id,
         "object": "chat.completion.chunk",
         "created": created,
         "model": MODEL_ID,
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        "choices": [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish}],
         **extra,
     }
     return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
 
-def _sse(completion_id: str, created: int, events: Iterator[str | Reply]) -> Iterator[str]:
-    yield _chunk(completion_id, created, {"role": "assistant", "content": ""})
-    streamed = False
+def _sse(
+    completion_id: str,
+    created: int,
+    events: Iterator[str | Reply],
+    request: ChatCompletionRequest | None = None,
+) -> Iterator[str]:
+    """The SSE stream of a completion (see :func:`build_api_router`'s ``chat_completions``)."""
+    max_chars = request.max_completion_tokens or request.max_tokens if request else None
+    stop = request.stop if request else None
+    limited = bool(max_chars or stop)
+    include_usage = bool(request and request.stream_options and request.stream_options.include_usage)
+    # With include_usage, every chunk carries "usage": null and one more chunk the totals.
+    usage_field: dict[str, Any] = {"usage": None} if include_usage else {}
+    yield _chunk(completion_id, created, {"role": "assistant", "content": ""}, **usage_field)
+    streamed = ""
     reply: Reply | None = None
     try:
         for event in events:
             if isinstance(event, Reply):
                 reply = event
                 break
-            if event:
-                streamed = True
-                yield _chunk(completion_id, created, {"content": event})
+            # A limited answer is cut from the checked reply, so nothing streams before it.
+            if event and not limited:
+                streamed += event
+                yield _chunk(completion_id, created, {"content": event}, **usage_field)
         if reply is None:
             raise RuntimeError("assistant.stream ended without a final Reply")
     except KezhuanError as e:
@@ -593,15 +760,20 @@ def _sse(completion_id: str, created: int, events: Iterator[str | Reply]) -> Ite
         }
         yield f"data: {json.dumps({'error': error})}\n\n"
         return
-    if not streamed and reply.answer:
-        yield _chunk(completion_id, created, {"content": reply.answer})
-    references = _references(reply)
+    answer, finish = limit_answer(reply.answer, max_chars, stop)
+    if not streamed:
+        for sentence in split_sentences(answer):
+            streamed += sentence
+            yield _chunk(completion_id, created, {"content": sentence}, **usage_field)
+    references = _cited(_references(reply), answer) if limited else _references(reply)
     # A language model's draft streams unchecked; the final chunk carries the enforced answer
     # (``answer``: what the ``[n]`` of ``references`` number) and any fallback ``notice``.
-    final = {"references": references, "refused": reply.refused, "answer": reply.answer}
+    final = {"references": references, "refused": reply.refused, "answer": answer}
     if getattr(reply, "notice", ""):
         final["notice"] = reply.notice
-    yield _chunk(completion_id, created, dict(final), finish_reason="stop", **final)
+    yield _chunk(completion_id, created, dict(final), finish_reason=finish, **final, **usage_field)
+    if include_usage and request is not None:
+        yield _chunk(completion_id, created, None, usage=usage_of(request.messages, streamed))
     yield "data: [DONE]\n\n"
 
 
@@ -638,7 +810,14 @@ def build_api_router(
         ``refused`` and ``answer`` (top level and in its ``delta``), then ``data: [DONE]``.
         With a language model, the streamed deltas are its unchecked draft and ``answer`` is
         the enforced answer the ``references`` belong to (plus ``notice`` on a fallback).
+
+        ``usage`` counts characters (``USAGE_UNIT``), in the reply, or with ``stream: true``
+        and ``stream_options.include_usage`` in one more chunk (no choices) before
+        ``data: [DONE]``. ``max_tokens`` and ``stop`` cut the checked answer (then a stream
+        sends it whole sentences at a time after it is checked); ``n`` other than 1 and
+        ``response_format`` other than ``text`` get a 400 that says what is supported.
         """
+        check_openai_options(request)
         question, history = split_conversation(request.messages)
         question = validate_question(question, settings.max_question_chars)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
@@ -650,12 +829,15 @@ def build_api_router(
             if first is None:
                 raise RuntimeError("assistant.stream yielded nothing")
             return StreamingResponse(
-                _sse(completion_id, created, chain([first], events)),
+                _sse(completion_id, created, chain([first], events), request),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
         reply = assistant.ask(question, history)
-        references = _references(reply)
+        answer, finish = limit_answer(
+            reply.answer, request.max_completion_tokens or request.max_tokens, request.stop
+        )
+        references = _cited(_references(reply), answer) if answer != reply.answer else _references(reply)
         return {
             "id": completion_id,
             "object": "chat.completion",
@@ -666,13 +848,14 @@ def build_api_router(
                     "index": 0,
                     "message": {
                         "role": "assistant",
-                        "content": reply.answer,
+                        "content": answer,
                         "references": references,
                         "refused": reply.refused,
                     },
-                    "finish_reason": "stop",
+                    "finish_reason": finish,
                 }
             ],
+            "usage": usage_of(request.messages, answer),
             "references": references,
             "refused": reply.refused,
             "notice": getattr(reply, "notice", ""),
@@ -691,11 +874,15 @@ def build_api_router(
         """Answer a question; returns ``Reply.to_dict()`` (answer, citations, refusal flag)."""
         question = validate_question(request.question, settings.max_question_chars)
         history: list[HistoryMessage] = [m.model_dump() for m in request.history or []]
-        return assistant.ask(question, history).to_dict()
+        return {"id": new_reply_id(), **assistant.ask(question, history).to_dict()}
 
     @router.post("/api/feedback", response_model=FeedbackSaved, tags=["kezhuan"], summary="Rate an answer")
     def rate(request: FeedbackRequest) -> dict[str, Any]:
-        """Store a thumbs up/down in ``data_dir/feedback.jsonl``."""
+        """Store a thumbs up/down (or its withdrawal) in ``data_dir/feedback.jsonl``."""
+        if request.rating is None and not request.reply_id:
+            raise ApiError(
+                400, "Withdrawing a vote (rating: null) needs the answer's reply_id.", "missing_reply_id"
+            )
         entry = feedback.record(
             question=request.question,
             answer=request.answer,
@@ -703,8 +890,25 @@ def build_api_router(
             rating=request.rating,
             surface=request.surface,
             refused=request.refused,
+            reply_id=request.reply_id,
         )
-        return {"ok": True, "timestamp": entry["timestamp"]}
+        return {"ok": True, "timestamp": entry["timestamp"], "event": entry["event"]}
+
+    @router.post(
+        "/api/feedback/reason",
+        response_model=FeedbackSaved,
+        tags=["kezhuan"],
+        summary="Say why an answer was bad",
+    )
+    def reason(request: FeedbackReason) -> dict[str, Any]:
+        """Store what a visitor wrote about an answer (after a thumbs down), against its id."""
+        entry = feedback.record_reason(
+            reply_id=request.reply_id,
+            reason=request.reason,
+            question=request.question,
+            surface=request.surface,
+        )
+        return {"ok": True, "timestamp": entry["timestamp"], "event": "reason"}
 
     @router.get(
         "/healthz",

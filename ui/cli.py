@@ -1,4 +1,4 @@
-"""The ``kezhuan`` command: ingest, ask, chat, serve, eval."""
+"""The ``kezhuan`` command: ingest, ask, chat, serve, eval, feedback."""
 
 from __future__ import annotations
 
@@ -145,6 +145,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return eval_main(args.eval_args)
 
 
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from ui.feedback import FeedbackStore, format_report, summarize
+
+    store = FeedbackStore.in_data_dir(Settings.from_env().data_dir)
+    report = summarize(store.read_all())
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, store.path))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``kezhuan`` command."""
     parser = argparse.ArgumentParser(
@@ -175,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "feedback", help="report the votes on answers: counts, and the 👎 questions with their reasons"
+    )
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_feedback)
 
     p = sub.add_parser("eval", help="score the assistant on the gold questions (see `kezhuan eval --help`)")
     p.add_argument("eval_args", nargs=argparse.REMAINDER, help="arguments for the evaluation runner")

@@ -1,15 +1,27 @@
-"""Thumbs up / thumbs down on answers, appended to a local JSONL file.
+"""Votes on answers, appended to a local JSONL file, and the report for the corpus maintainer.
 
-One line per vote in ``settings.data_dir / "feedback.jsonl"``: the question, the answer,
-its citations, the rating (``up`` or ``down``), where the vote came from and a UTC
-timestamp. Nothing leaves the machine.
+Every answer has an id (``reply_id``: the chat page's turn id, the ``id`` of an
+``/api/ask`` or ``/v1/chat/completions`` reply). Each line of
+``settings.data_dir / "feedback.jsonl"`` is one event against such an id:
+
+* ``vote``: the first thumbs up/down on the answer;
+* ``change``: a later, different vote (``previous`` says what it was);
+* ``withdraw``: the vote was taken back (``rating`` is ``null``);
+* ``reason``: what the visitor wrote after a thumbs down.
+
+with the question, the answer, its citations, where the vote came from and a UTC timestamp.
+Nothing leaves the machine. ``kezhuan feedback`` (:func:`summarize`, :func:`format_report`)
+reads the file: each answer counts with its latest vote.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -21,10 +33,17 @@ logger = logging.getLogger(__name__)
 Rating = Literal["up", "down"]
 RATINGS: tuple[str, ...] = ("up", "down")
 FEEDBACK_FILE = "feedback.jsonl"
+#: Longest reason kept, in characters (a longer one is cut, not refused).
+MAX_REASON_CHARS = 1000
+
+
+def new_reply_id(prefix: str = "reply") -> str:
+    """A fresh answer id, ``<prefix>-<16 hex digits>`` (random, unique in practice)."""
+    return f"{prefix}-{secrets.token_hex(8)}"
 
 
 class FeedbackStore:
-    """Appends feedback records to a JSONL file; safe to share between threads.
+    """Appends feedback events to a JSONL file; safe to share between threads.
 
     Args:
         path: The JSONL file. Its folder is created on the first write.
@@ -33,6 +52,7 @@ class FeedbackStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._latest: dict[str, str | None] | None = None  # reply_id -> latest rating
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> FeedbackStore:
@@ -45,46 +65,83 @@ class FeedbackStore:
         question: str,
         answer: str,
         citations: list[dict[str, Any]],
-        rating: str,
+        rating: str | None,
         surface: str = "web",
         refused: bool = False,
+        reply_id: str = "",
     ) -> dict[str, Any]:
-        """Append one vote and return the stored record.
+        """Append a vote, a changed vote or a withdrawal, and return the stored record.
 
         Args:
             question: The question that was asked.
             answer: The answer that was rated.
             citations: The answer's citations, as in ``Reply.to_dict()["citations"]``.
-            rating: ``up`` or ``down``.
+            rating: ``up`` or ``down``; ``None`` withdraws the answer's vote.
             surface: Where the vote came from (``web``, ``widget`` or ``api``).
             refused: Whether the rated answer was a refusal.
+            reply_id: The answer's id; votes with the same id are one visitor's changing mind.
+                Without one, each vote stands alone.
 
         Raises:
-            KezhuanError: ``rating`` is not ``up`` or ``down``, or the file cannot be written
-                (the message names the file).
+            KezhuanError: ``rating`` is not ``up``, ``down`` or ``None``; a withdrawal has no
+                ``reply_id``; or the file cannot be written (the message names the file).
         """
-        if rating not in RATINGS:
-            raise KezhuanError(f"rating must be one of {', '.join(RATINGS)}, not {rating!r}.")
+        if rating is not None and rating not in RATINGS:
+            raise KezhuanError(
+                f"rating must be one of {', '.join(RATINGS)} (or null to withdraw), not {rating!r}."
+            )
+        if rating is None and not reply_id:
+            raise KezhuanError("Withdrawing a vote needs the answer's reply_id.")
+        with self._lock:
+            previous = self._latest_ratings().get(reply_id) if reply_id else None
+            if rating is None:
+                event = "withdraw"
+            elif previous is not None and previous != rating:
+                event = "change"
+            else:
+                event = "vote"
+            entry = {
+                "timestamp": _now(),
+                "reply_id": reply_id,
+                "event": event,
+                "rating": rating,
+                "previous": previous,
+                "surface": surface,
+                "question": question,
+                "answer": answer,
+                "refused": refused,
+                "citations": citations,
+            }
+            self._append(entry)
+            if reply_id:
+                self._latest_ratings()[reply_id] = rating
+        logger.info("Feedback %s (%s) on %s from %s", event, rating, reply_id or "an answer", surface)
+        return entry
+
+    def record_reason(
+        self, *, reply_id: str, reason: str, question: str = "", surface: str = "web"
+    ) -> dict[str, Any]:
+        """Append what a visitor wrote about an answer (after a thumbs down).
+
+        Raises:
+            KezhuanError: no ``reply_id``, an empty reason, or the file cannot be written.
+        """
+        reason = reason.strip()[:MAX_REASON_CHARS]
+        if not reply_id:
+            raise KezhuanError("A reason needs the answer's reply_id.")
+        if not reason:
+            raise KezhuanError("The reason is empty: write what was wrong with the answer.")
         entry = {
-            "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-            "rating": rating,
+            "timestamp": _now(),
+            "reply_id": reply_id,
+            "event": "reason",
+            "reason": reason,
             "surface": surface,
             "question": question,
-            "answer": answer,
-            "refused": refused,
-            "citations": citations,
         }
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
-        try:
-            with self._lock:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as f:
-                    f.write(line)
-        except OSError as e:
-            raise KezhuanError(
-                f"Cannot write feedback to {self.path}: {e}. Check that KEZHUAN_DATA_DIR is writable."
-            ) from e
-        logger.info("Feedback %s recorded from %s", rating, surface)
+        with self._lock:
+            self._append(entry)
+        logger.info("Feedback reason on %s from %s", reply_id, surface)
         return entry
 
     def read_all(self) -> list[dict[str, Any]]:
@@ -93,3 +150,133 @@ class FeedbackStore:
             return []
         with self.path.open(encoding="utf-8") as f:
             return [json.loads(line) for line in f if line.strip()]
+
+    def _latest_ratings(self) -> dict[str, str | None]:
+        if self._latest is None:
+            self._latest = {}
+            for entry in self.read_all():
+                if entry.get("reply_id") and entry.get("event", "vote") != "reason":
+                    self._latest[entry["reply_id"]] = entry.get("rating")
+        return self._latest
+
+    def _append(self, entry: dict[str, Any]) -> None:
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(line)
+        except OSError as e:
+            raise KezhuanError(
+                f"Cannot write feedback to {self.path}: {e}. Check that KEZHUAN_DATA_DIR is writable."
+            ) from e
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class DislikedAnswer:
+    """An answer whose latest vote is a thumbs down, with what the visitor wrote."""
+
+    reply_id: str
+    question: str
+    answer: str
+    refused: bool
+    surface: str
+    timestamp: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FeedbackReport:
+    """What ``feedback.jsonl`` says, each answer counted with its latest vote.
+
+    Attributes:
+        answers: Answers voted on (an answer without an id counts once per vote).
+        up / down / withdrawn: Answers whose latest vote is up, down, or was withdrawn.
+        changed: Answers whose vote changed at least once (up to down or back).
+        by_surface: Latest up/down counts per surface (``web``, ``widget``, ``api``).
+        disliked: The thumbs-down answers, newest first, with their reasons.
+    """
+
+    answers: int = 0
+    up: int = 0
+    down: int = 0
+    withdrawn: int = 0
+    changed: int = 0
+    by_surface: dict[str, dict[str, int]] = field(default_factory=dict)
+    disliked: list[DislikedAnswer] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form (``kezhuan feedback --json``)."""
+        return {
+            "answers": self.answers,
+            "up": self.up,
+            "down": self.down,
+            "withdrawn": self.withdrawn,
+            "changed": self.changed,
+            "by_surface": self.by_surface,
+            "disliked": [vars(d) for d in self.disliked],
+        }
+
+
+def summarize(records: list[dict[str, Any]]) -> FeedbackReport:
+    """Fold feedback events into a :class:`FeedbackReport` (latest vote per ``reply_id``)."""
+    latest: dict[str, dict[str, Any]] = {}
+    changed: set[str] = set()
+    reasons: dict[str, list[str]] = {}
+    for i, entry in enumerate(records):
+        key = entry.get("reply_id") or f"#{i}"  # old lines without an id stand alone
+        if entry.get("event") == "reason":
+            reasons.setdefault(key, []).append(entry.get("reason", ""))
+            continue
+        if entry.get("event") == "change":
+            changed.add(key)
+        latest[key] = entry
+    report = FeedbackReport(answers=len(latest), changed=len(changed))
+    surfaces: dict[str, Counter[str]] = {}
+    for key, entry in latest.items():
+        rating = entry.get("rating")
+        if rating == "up":
+            report.up += 1
+        elif rating == "down":
+            report.down += 1
+            report.disliked.append(
+                DislikedAnswer(
+                    reply_id=entry.get("reply_id", ""),
+                    question=entry.get("question", ""),
+                    answer=entry.get("answer", ""),
+                    refused=bool(entry.get("refused")),
+                    surface=entry.get("surface", ""),
+                    timestamp=entry.get("timestamp", ""),
+                    reasons=reasons.get(key, []),
+                )
+            )
+        else:
+            report.withdrawn += 1
+        if rating in RATINGS:
+            surfaces.setdefault(entry.get("surface", "web"), Counter())[rating] += 1
+    report.by_surface = {s: dict(c) for s, c in sorted(surfaces.items())}
+    report.disliked.sort(key=lambda d: d.timestamp, reverse=True)
+    return report
+
+
+def format_report(report: FeedbackReport, path: Path) -> str:
+    """The report as text for the terminal (Chinese headings, as the corpus maintainer reads them)."""
+    lines = [
+        f"回饋報告：{path}",
+        f"已評分的回答 {report.answers} 則：👍 {report.up}、👎 {report.down}、撤回 {report.withdrawn}"
+        f"（改變心意 {report.changed} 則）",
+    ]
+    for surface, counts in report.by_surface.items():
+        lines.append(f"  {surface}: 👍 {counts.get('up', 0)}、👎 {counts.get('down', 0)}")
+    if report.disliked:
+        lines += ["", "👎 的問題（新到舊）："]
+        for d in report.disliked:
+            kind = "（拒答）" if d.refused else ""
+            lines.append(f"- {d.timestamp} [{d.surface}] {d.question}{kind}  id={d.reply_id or '-'}")
+            lines.append(f"    回答：{d.answer[:80]}{'…' if len(d.answer) > 80 else ''}")
+            for reason in d.reasons:
+                lines.append(f"    理由：{reason}")
+    return "\n".join(lines)

@@ -22,6 +22,10 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 
 REFUSAL_ICON = "ℹ️"
 SOURCES_LABEL = "來源"
+#: Shown at once while the documents are searched, before any text of the answer exists.
+SEARCHING_LABEL = "正在搜尋文件…"
+#: A sentence of an answer: up to a sentence end and the ``[n]`` markers right after it, or a line.
+_SENTENCE = re.compile(r".*?(?:[。！？!?]+(?:\[\d{1,3}\])*|\n|$)", re.S)
 
 
 def new_reply_id() -> str:
@@ -42,6 +46,22 @@ def render_question(question: str) -> str:
 def render_pending(partial_answer: str) -> str:
     """An answer that is still streaming in: escaped text, no sources yet."""
     return f'<div class="kz-answer kz-text kz-streaming">{escape_text(partial_answer)}</div>'
+
+
+def render_searching() -> str:
+    """The answer bubble while the documents are searched: a Chinese status, announced politely."""
+    return (
+        f'<div class="kz-answer kz-streaming kz-searching" role="status" aria-live="polite">'
+        f'<span class="kz-spinner" aria-hidden="true"></span>{SEARCHING_LABEL}</div>'
+    )
+
+
+def split_sentences(answer: str) -> list[str]:
+    """``answer`` cut after each sentence end (with its ``[n]`` markers) and each line break.
+
+    Joining the pieces gives ``answer`` back unchanged.
+    """
+    return [piece for piece in _SENTENCE.findall(answer) if piece]
 
 
 def render_notice(message: str) -> str:
@@ -136,23 +156,32 @@ def render_citation(citation: Citation, reply_id: str) -> str:
     )
 
 
-def render_reply(reply: Reply, reply_id: str | None = None) -> str:
-    """The full HTML of a finished answer: the answer with linked markers, then its sources.
+def render_reply(reply: Reply, reply_id: str | None = None, sentences: int | None = None) -> str:
+    """The HTML of an answer: the answer with linked markers, then its sources.
 
     A refusal renders as a calm notice without sources.
 
     Args:
         reply: The assistant's reply.
         reply_id: Prefix for the anchors of this answer; a fresh random one when ``None``.
+        sentences: Render only the first ``sentences`` sentences (see :func:`split_sentences`)
+            and the sources their markers name, marked as still streaming; ``None`` renders all.
     """
     if reply.refused:
         return render_notice(reply.answer)
     reply_id = reply_id or new_reply_id()
-    numbers = {c.n for c in reply.citations}
-    body = f'<div class="kz-answer kz-text">{render_answer_text(reply.answer, reply_id, numbers)}</div>'
-    if not reply.citations:
+    answer = reply.answer
+    streaming = ""
+    if sentences is not None and sentences < len(split_sentences(answer)):
+        answer = "".join(split_sentences(answer)[:sentences])
+        streaming = " kz-streaming"
+    shown = {int(n) for n in MARKER.findall(answer)}
+    citations = [c for c in reply.citations if not streaming or c.n in shown]
+    numbers = {c.n for c in citations}
+    body = f'<div class="kz-answer kz-text{streaming}">{render_answer_text(answer, reply_id, numbers)}</div>'
+    if not citations:
         return body
-    sources = "".join(render_citation(c, reply_id) for c in reply.citations)
+    sources = "".join(render_citation(c, reply_id) for c in citations)
     return f'{body}<div class="kz-sources"><div class="kz-sources-label">{SOURCES_LABEL}</div>{sources}</div>'
 
 

@@ -55,15 +55,21 @@ def embed_headers(cors_origins: list[str]) -> dict[str, str]:
     }
 
 
-def build_widget_router(cors_origins: list[str] | None = None) -> APIRouter:
+#: Placeholder in ``embed.html`` for the longest question the server accepts.
+MAX_CHARS_SLOT = "{{max_question_chars}}"
+
+
+def build_widget_router(cors_origins: list[str] | None = None, max_question_chars: int = 2000) -> APIRouter:
     """Routes of ``/embed``, its assets and ``/widget.js``.
 
     Args:
         cors_origins: Sites allowed to frame ``/embed``; any site when empty.
+        max_question_chars: The server's question limit, shown by the embed page's counter
+            (which keeps a longer question in the box instead of sending it).
     """
     origins = list(cors_origins or [])
     router = APIRouter(include_in_schema=False)
-    page = read_static("embed.html")
+    page = read_static("embed.html").replace(MAX_CHARS_SLOT, str(int(max_question_chars)))
     assets = {name: read_static(name) for name in ASSETS}
     bubble = read_static("widget.js")
     static_headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=300"}

@@ -101,6 +101,14 @@ SCRIPTS: dict[str, Script] = {
         citations=[_citation(1, TEAMS_TEXT, "2022年共培育52組科專新創團隊，", "新創")],
     ),
     "天氣": Script(answer=REFUSAL, refused=True),
+    # Two sentences, each citing its own source: the page shows them one at a time.
+    "分別": Script(
+        answer="南臺灣創新園區位於臺南市[1]。2022年共培育52組科專新創團隊[2]。",
+        citations=[
+            _citation(1, PARK_TEXT, "在臺南市推動「經濟部南臺灣創新園區」", "區域創新"),
+            _citation(2, TEAMS_TEXT, "2022年共培育52組科專新創團隊，", "新創"),
+        ],
+    ),
 }
 DEFAULT_SCRIPT = Script(
     answer="A+企業創新研發淬鍊計畫鼓勵企業投入前瞻技術研發[1]。",

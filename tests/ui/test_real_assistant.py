@@ -104,3 +104,60 @@ def test_readme_screenshot(real_server: LiveServer, artifacts: Path) -> None:
         browser.close()
     DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
     DOCS_SCREENSHOT.write_bytes((artifacts / "chat-real.png").read_bytes())
+
+
+#: The README's screenshots of the page and the widget, at desktop and phone size.
+DOCS_SHOTS = {
+    ("page", "desktop"): PROJECT_ROOT / "docs" / "page-desktop.png",
+    ("page", "phone"): PROJECT_ROOT / "docs" / "page-phone.png",
+    ("widget", "desktop"): PROJECT_ROOT / "docs" / "widget-desktop.png",
+    ("widget", "phone"): PROJECT_ROOT / "docs" / "widget-phone.png",
+}
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", SIZES)
+def test_docs_screenshots(real_server: LiveServer, artifacts: Path, viewport: str) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`")
+    sync_api: Any = pytest.importorskip(
+        "playwright.sync_api", reason="install playwright: pip install playwright"
+    )
+    host = (
+        "<!doctype html><html lang='zh-Hant'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>協會網站</title></head>"
+        "<body style='font-family:sans-serif;margin:24px'><h1>產業協會</h1><p>會員服務與最新消息。</p>"
+        f"<script src='{real_server.url}/widget.js' defer></script></body></html>"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=SIZES[viewport], locale="en-US", has_touch=viewport == "phone")
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        page.goto(real_server.url + "/")
+        box = page.locator("#kz-question textarea")
+        box.fill("南臺灣創新園區在做什麼？")
+        box.press("Enter")
+        page.wait_for_selector("#kz-chat .kz-answer:not(.kz-streaming)")
+        page.locator("#kz-chat a.kz-cite").first.click()
+        page.wait_for_function("() => document.querySelector('#kz-chat details.kz-source').open")
+        page.wait_for_timeout(1800)
+        page.screenshot(path=str(artifacts / f"docs-page-{viewport}.png"))
+        # The widget on another site (served from a data: URL is not allowed to load scripts from
+        # 127.0.0.1 in every browser, so the host page is set as the document's content).
+        page.goto(real_server.url + "/healthz")
+        page.set_content(host)
+        page.locator("#kezhuan-widget-bubble").click()
+        frame = page.frame_locator("#kezhuan-widget-frame")
+        frame.locator(".kz-example", has_text="2022年培育了幾組科專新創團隊？").click()
+        frame.locator("details.kz-source").wait_for()
+        frame.locator("a.kz-cite").first.click()
+        page.wait_for_timeout(1800)
+        page.screenshot(path=str(artifacts / f"docs-widget-{viewport}.png"))
+        context.close()
+        browser.close()
+    for surface in ("page", "widget"):
+        target = DOCS_SHOTS[(surface, viewport)]
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes((artifacts / f"docs-{surface}-{viewport}.png").read_bytes())

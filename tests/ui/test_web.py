@@ -143,3 +143,54 @@ def test_several_visitors_are_answered_at_once(settings: Settings) -> None:
         results = [job.result(timeout=60) for job in jobs]
     assert all("[1]" in json.dumps(r[0][-1]["content"], ensure_ascii=False) for r in results)
     assert counting.most_in_flight >= 2, "answers were queued one visitor at a time"
+
+
+def test_searching_state_shows_before_the_assistant_is_asked(page: ChatPage) -> None:
+    fake = page.assistant
+    assert isinstance(fake, FakeAssistant)
+    steps = page.respond("南臺灣創新園區在做什麼？", [])
+    messages, _, textbox = next(steps)
+    assert "正在搜尋文件…" in _text(messages[-1]) and 'role="status"' in _text(messages[-1])
+    assert textbox == "" and fake.calls == []  # shown before any retrieval starts
+    list(steps)
+    assert fake.calls[-1][1] == "南臺灣創新園區在做什麼？"
+
+
+def test_checked_answer_appears_sentence_by_sentence_with_its_sources(page: ChatPage) -> None:
+    steps = [s[0][-1]["content"] for s in page.respond("兩個計畫分別在做什麼？", [])]
+    first_only = [
+        html
+        for html in steps
+        if "臺南市" in html and "kz-cite" in html and "2022年共培育" not in html.split("kz-sources")[0]
+    ]
+    assert first_only, "the first sentence should show, linked, before the second"
+    assert "kz-src-" in first_only[-1] and first_only[-1].count('class="kz-source"') == 1
+    final = steps[-1]
+    assert final.count('class="kz-source"') == 2 and "kz-streaming" not in final
+
+
+def test_split_sentences_keeps_markers_and_text() -> None:
+    from ui.render import split_sentences
+
+    answer = "The sources are in Chinese:\n甲乙[1]。丙丁[2][3]！戊"
+    pieces = split_sentences(answer)
+    assert pieces == ["The sources are in Chinese:\n", "甲乙[1]。", "丙丁[2][3]！", "戊"]
+    assert "".join(pieces) == answer
+
+
+def test_warm_up_answers_once_before_serving() -> None:
+    from ui.server import WARM_UP_QUESTION, warm_up
+
+    fake = FakeAssistant()
+    assert warm_up(fake) >= 0
+    assert fake.calls == [("ask", WARM_UP_QUESTION, [])]
+
+
+def test_too_long_question_message_speaks_to_the_visitor() -> None:
+    from assistant.validate import validate_question
+    from ingest.errors import BadQuestionError
+
+    with pytest.raises(BadQuestionError) as caught:
+        validate_question("字" * 250, 200)
+    assert "問題太長（250 字，上限 200 字）" in str(caught.value)
+    assert "KEZHUAN" not in str(caught.value)  # a server setting a visitor cannot change

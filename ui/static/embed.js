@@ -8,6 +8,8 @@
   var input = document.getElementById("kz-question");
   var send = document.getElementById("kz-send");
   var welcome = document.getElementById("kz-welcome");
+  var counter = document.getElementById("kz-counter");
+  var maxChars = parseInt(form.getAttribute("data-max-chars"), 10) || 2000;
   var history = [];
   var replyCount = 0;
   // An API key may be passed in the URL fragment (#key=...), which is never sent to the server.
@@ -108,24 +110,88 @@
     return details;
   }
 
+  // Thumbs drawn with inline SVG (no emoji font needed); paths from the Feather icon set (MIT).
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var THUMBS = {
+    up: "M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.28a2 2 0 0 0 2-1.7l1.38-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3",
+    down: "M10 15v4a3 3 0 0 0 3 3l4-9V2H5.72a2 2 0 0 0-2 1.7l-1.38 9a2 2 0 0 0 2 2.3zm7-13h2.67A2.31 2.31 0 0 1 22 4v7a2.31 2.31 0 0 1-2.33 2H17"
+  };
+  function icon(kind) {
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", "kz-icon");
+    var path = document.createElementNS(SVG_NS, "path");
+    path.setAttribute("d", THUMBS[kind]);
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "2");
+    path.setAttribute("stroke-linecap", "round");
+    path.setAttribute("stroke-linejoin", "round");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function post(path, body) {
+    return fetch(path, {method: "POST", headers: headers(), body: JSON.stringify(body)});
+  }
+
+  // A thumbs down opens a reason box; the reason is stored against the answer's id.
+  function reasonBox(question, reply) {
+    var box = el("form", "kz-reason");
+    var label = el("label", null, "這個回答哪裡不好？（選填）");
+    var text = el("textarea");
+    text.rows = 2;
+    text.maxLength = 1000;
+    text.id = "kz-reason-" + reply.id;
+    label.htmlFor = text.id;
+    var send = el("button", "kz-reason-send", "送出意見");
+    send.type = "submit";
+    box.appendChild(label);
+    box.appendChild(text);
+    box.appendChild(send);
+    box.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (!text.value.trim()) { text.focus(); return; }
+      post("api/feedback/reason", {reply_id: reply.id, reason: text.value, question: question, surface: "widget"})
+        .then(function (response) {
+          if (response.ok) { box.replaceWith(el("div", "kz-thanks", "感謝您的意見！")); }
+        });
+    });
+    return box;
+  }
+
   function rateButtons(question, reply) {
     var bar = el("div", "kz-rate");
-    [["up", "👍 有幫助"], ["down", "👎 沒幫助"]].forEach(function (spec) {
-      var button = el("button", null, spec[1]);
+    var current = null;
+    var reason = null;
+    [["up", "有幫助"], ["down", "沒幫助"]].forEach(function (spec) {
+      var button = el("button");
       button.type = "button";
+      button.appendChild(icon(spec[0]));
+      button.appendChild(el("span", null, spec[1]));
       button.setAttribute("aria-pressed", "false");
+      button.setAttribute("data-rating", spec[0]);
       button.addEventListener("click", function () {
-        fetch("api/feedback", {
-          method: "POST",
-          headers: headers(),
-          body: JSON.stringify({
-            question: question, answer: reply.answer, rating: spec[0],
-            citations: reply.citations || [], refused: !!reply.refused, surface: "widget"
-          })
+        // Pressing the pressed button again withdraws the vote.
+        var rating = current === spec[0] ? null : spec[0];
+        post("api/feedback", {
+          reply_id: reply.id || "", question: question, answer: reply.answer, rating: rating,
+          citations: reply.citations || [], refused: !!reply.refused, surface: "widget"
         }).then(function (response) {
-          if (response.ok) {
-            bar.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
-            button.setAttribute("aria-pressed", "true");
+          if (!response.ok) { return; }
+          current = rating;
+          bar.querySelectorAll("button[data-rating]").forEach(function (b) {
+            b.setAttribute("aria-pressed", b.getAttribute("data-rating") === rating ? "true" : "false");
+          });
+          if (rating === "down" && !reason && reply.id) {
+            reason = reasonBox(question, reply);
+            bar.appendChild(reason);
+          } else if (rating !== "down" && reason) {
+            reason.remove();
+            reason = null;
           }
         });
       });
@@ -140,7 +206,7 @@
     if (reply.refused) {
       bubble.classList.add("kz-refusal");
       bubble.setAttribute("role", "note");
-      bubble.appendChild(document.createTextNode("ℹ️ " + reply.answer));
+      bubble.appendChild(document.createTextNode(reply.answer));
       bubble.appendChild(rateButtons(question, reply));
       return;
     }
@@ -158,16 +224,32 @@
     bubble.appendChild(rateButtons(question, reply));
   }
 
+  // The counter shows the length against the server's limit; past it, it says so and the
+  // question stays in the box (never sent, never shown as a bubble).
+  function tooLong(length) { return "問題太長（" + length + " 字，上限 " + maxChars + " 字），請縮短後再送出。"; }
+  function updateCounter() {
+    var length = input.value.trim().length;
+    var over = length > maxChars;
+    counter.textContent = over ? tooLong(length) : (length ? length + " / " + maxChars + " 字" : "");
+    counter.classList.toggle("kz-over", over);
+    counter.setAttribute("role", over ? "alert" : "status");
+    input.setAttribute("aria-invalid", over ? "true" : "false");
+  }
+  input.addEventListener("input", updateCounter);
+
   function ask(question) {
     question = question.trim();
     if (!question) { input.focus(); return; }
+    if (question.length > maxChars) { updateCounter(); input.focus(); return; }
     if (welcome) { welcome.remove(); welcome = null; }
     log.appendChild(el("div", "kz-msg kz-user", question));
     var bubble = el("div", "kz-msg kz-bot kz-pending", "…");
     log.appendChild(bubble);
     scrollDown();
     send.disabled = true;
+    var typed = input.value;
     input.value = "";
+    updateCounter();
     fetch("api/ask", {method: "POST", headers: headers(), body: JSON.stringify({question: question, history: history})})
       .then(function (response) {
         return response.json().then(function (body) { return {ok: response.ok, body: body}; });
@@ -175,6 +257,7 @@
       .then(function (result) {
         if (!result.ok) {
           var message = result.body && result.body.error ? result.body.error.message : "發生錯誤，請稍後再試。";
+          if (!input.value) { input.value = typed; updateCounter(); }  // the question is not lost
           bubble.textContent = message;
           bubble.className = "kz-msg kz-error";
           bubble.setAttribute("role", "alert");
@@ -191,6 +274,13 @@
       })
       .then(function () { send.disabled = false; scrollDown(); input.focus(); });
   }
+
+  // Escape asks the page that opened this chat in a bubble (widget.js) to close it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && window.parent !== window) {
+      window.parent.postMessage({type: "kezhuan:close"}, "*");
+    }
+  });
 
   form.addEventListener("submit", function (event) { event.preventDefault(); ask(input.value); });
   input.addEventListener("keydown", function (event) {

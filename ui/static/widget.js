@@ -16,26 +16,46 @@
   bubble.type = "button";
   bubble.id = "kezhuan-widget-bubble";
   bubble.title = title;
-  bubble.setAttribute("aria-label", "開啟" + title);
   bubble.setAttribute("aria-expanded", "false");
+  bubble.setAttribute("aria-controls", "kezhuan-widget-frame");
   var b = bubble.style;
   b.position = "fixed"; b.bottom = "20px"; b[side] = "20px"; b.zIndex = "2147483000";
   b.width = "56px"; b.height = "56px"; b.borderRadius = "50%"; b.border = "0"; b.cursor = "pointer";
-  b.background = "#f97316"; b.color = "#fff"; b.fontSize = "24px"; b.lineHeight = "0"; b.boxShadow = "0 4px 14px rgba(0,0,0,0.25)";
+  b.background = "#c2410c"; b.color = "#fff"; b.fontSize = "24px"; b.lineHeight = "0"; b.boxShadow = "0 4px 14px rgba(0,0,0,0.25)";
 
-  // A speech-bubble icon drawn with SVG, so it shows without an emoji font.
+  // Icons drawn with SVG, so they show without an emoji or symbol font.
   var SVG = "http://www.w3.org/2000/svg";
-  var icon = document.createElementNS(SVG, "svg");
-  icon.setAttribute("viewBox", "0 0 24 24");
-  icon.setAttribute("width", "28");
-  icon.setAttribute("height", "28");
-  icon.setAttribute("aria-hidden", "true");
-  var path = document.createElementNS(SVG, "path");
-  path.setAttribute("fill", "currentColor");
-  path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
-  icon.appendChild(path);
-  function showIcon() { bubble.textContent = ""; bubble.appendChild(icon); }
-  showIcon();
+  function svgIcon(d, filled) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    if (filled) {
+      path.setAttribute("fill", "currentColor");
+    } else {
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", "currentColor");
+      path.setAttribute("stroke-width", "2.5");
+      path.setAttribute("stroke-linecap", "round");
+    }
+    svg.appendChild(path);
+    return svg;
+  }
+  var chatIcon = svgIcon("M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z", true);
+  var closeIcon = svgIcon("M6 6l12 12M18 6L6 18", false);
+  // The icon, the accessible name and the tooltip all say what a press will do now.
+  function showState(open) {
+    bubble.textContent = "";
+    bubble.appendChild(open ? closeIcon : chatIcon);
+    var label = (open ? "關閉" : "開啟") + title;
+    bubble.setAttribute("aria-label", label);
+    bubble.title = label;
+    bubble.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+  showState(false);
 
   var frame = null;
   function open() {
@@ -52,16 +72,24 @@
     } else {
       frame.style.display = "block";
     }
-    bubble.setAttribute("aria-expanded", "true");
-    bubble.textContent = "✕";
+    showState(true);
   }
+  function isOpen() { return bubble.getAttribute("aria-expanded") === "true"; }
   function close() {
     if (frame) { frame.style.display = "none"; }
-    bubble.setAttribute("aria-expanded", "false");
-    showIcon();
+    showState(false);
+    bubble.focus();
   }
   bubble.addEventListener("click", function () {
-    if (bubble.getAttribute("aria-expanded") === "true") { close(); } else { open(); }
+    if (isOpen()) { close(); } else { open(); }
+  });
+  // Escape closes the panel: pressed on the host page, or inside the chat (the frame sends a message).
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && isOpen()) { close(); }
+  });
+  window.addEventListener("message", function (event) {
+    if (frame && event.source === frame.contentWindow && event.origin === embedUrl.origin &&
+        event.data && event.data.type === "kezhuan:close" && isOpen()) { close(); }
   });
   function mount() { document.body.appendChild(bubble); }
   if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }

@@ -1,0 +1,102 @@
+"""Answers in the question's language where the cited text allows it.
+
+The documents are Chinese and every answer quotes them, so an English question gets the
+cited Chinese answer after a one-line English lead: what the sources say when that can be
+read off the quote without translating it (the years, for "when" questions), else a plain
+statement that the sources are in Chinese. A refusal says in English that the documents do
+not answer. :func:`in_question_language` is called from one place, where every reply is
+finished (``Assistant._finished``), so any answerer keeps it.
+
+The rules are data (:data:`LEADS`): each is named, has a question pattern, and builds the
+lead from the answer or declines; they are tried in order, then :data:`DEFAULT_LEAD`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from assistant.reply import Reply
+
+#: An English question has this many English words, or at least MIN_ENGLISH_WORDS and more
+#: English letters than CJK characters.
+ENGLISH_SENTENCE_WORDS = 3
+MIN_ENGLISH_WORDS = 2
+_ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
+
+DEFAULT_LEAD = "The sources are in Chinese; this is what they say, quoted with their references:"
+REFUSAL_LEAD = "The documents do not answer this question (they are in Chinese):"
+
+
+def is_english(question: str) -> bool:
+    """True when ``question`` is written in English.
+
+    That is 3+ English words, or 2 with more English letters than CJK characters: Chinese
+    names inside an English question (``What is the A+企業創新研發淬鍊計畫?``) do not make it
+    Chinese, and an English term inside a Chinese one (``園區 park 在做什麼？``) does not make it English.
+    """
+    words = _ENGLISH_WORD.findall(question)
+    if len(words) >= ENGLISH_SENTENCE_WORDS:
+        return True
+    letters = sum(len(w) for w in words)
+    return len(words) >= MIN_ENGLISH_WORDS and letters > len(_CJK.findall(question))
+
+
+@dataclass(frozen=True)
+class LeadRule:
+    """One way to write the English lead.
+
+    Attributes:
+        name: What the rule is for.
+        question: Pattern the (English) question must match.
+        lead: Builds the lead from the Chinese answer, or returns ``None`` when it cannot.
+    """
+
+    name: str
+    question: re.Pattern[str]
+    lead: Callable[[str], str | None]
+
+
+def _years_lead(answer: str) -> str | None:
+    years = list(dict.fromkeys(_YEAR.findall(answer)))
+    if not years:
+        return None
+    if len(years) == 1:
+        return f"According to the Chinese sources, the year is {years[0]}:"
+    return f"According to the Chinese sources, the years are {', '.join(years)}:"
+
+
+#: The lead rules, in the order they are tried.
+LEADS: tuple[LeadRule, ...] = (
+    LeadRule(
+        name="year",
+        question=re.compile(r"\b(when|what year|which year|since when|in what year)\b", re.I),
+        lead=_years_lead,
+    ),
+)
+
+
+def english_lead(question: str, answer: str) -> str:
+    """The English line put before the cited Chinese answer to ``question``."""
+    for rule in LEADS:
+        if rule.question.search(question):
+            lead = rule.lead(answer)
+            if lead:
+                return lead
+    return DEFAULT_LEAD
+
+
+def in_question_language(reply: Reply) -> Reply:
+    """``reply`` with an English lead line when its question is English; else unchanged.
+
+    The lead is a separate first line; the Chinese answer, its ``[n]`` markers and citations
+    are kept as they are. ``notes["answer_language"]`` records ``en`` and the rule used.
+    """
+    if not is_english(reply.question) or not reply.answer:
+        return reply
+    lead = REFUSAL_LEAD if reply.refused else english_lead(reply.question, reply.answer)
+    notes = {**reply.notes, "answer_language": "en", "english_lead": lead}
+    return replace(reply, answer=f"{lead}\n{reply.answer}", notes=notes)

@@ -1,0 +1,68 @@
+"""English questions get an English lead before the cited Chinese answer (assistant/language.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.language import (
+    DEFAULT_LEAD,
+    LEADS,
+    REFUSAL_LEAD,
+    english_lead,
+    in_question_language,
+    is_english,
+)
+from assistant.reply import Reply
+
+
+@pytest.mark.parametrize(
+    ("question", "english"),
+    [
+        ("When did Taiwan's MOEA start its technology development programs?", True),
+        ("What is the A+企業創新研發淬鍊計畫?", True),
+        ("A+企業創新研發淬鍊計畫是什麼時候開始的？", False),
+        ("南臺灣創新園區 park 在做什麼？", False),
+        ("AI", False),
+    ],
+)
+def test_is_english(question: str, english: bool) -> None:
+    assert is_english(question) is english
+
+
+def test_each_lead_rule_fires_and_declines() -> None:
+    assert [rule.name for rule in LEADS] == ["year"]
+    assert english_lead("When did it start?", "本部自1979年起啟動科技專案[1]。") == (
+        "According to the Chinese sources, the year is 1979:"
+    )
+    assert english_lead("In what year did both begin?", "2014年[1]與2022年[2]。").endswith("2014, 2022:")
+    assert english_lead("When did it start?", "很早以前[1]。") == DEFAULT_LEAD  # no year: declines
+    assert english_lead("What does the park do?", "園區協助研發[1]。") == DEFAULT_LEAD
+
+
+def test_english_question_gets_a_lead_line_and_keeps_the_cited_answer() -> None:
+    reply = Reply(
+        question="Where is the Southern Taiwan Innovation Park?", answer="在臺南市推動[1]。", refused=False
+    )
+    out = in_question_language(reply)
+    assert out.answer == f"{DEFAULT_LEAD}\n在臺南市推動[1]。"
+    assert out.notes["answer_language"] == "en" and reply.answer == "在臺南市推動[1]。"  # a copy
+    refusal = Reply(
+        question="What is the annual budget of the A+ program?", answer="抱歉，找不到。", refused=True
+    )
+    assert in_question_language(refusal).answer == f"{REFUSAL_LEAD}\n抱歉，找不到。"
+    chinese = Reply(question="南臺灣創新園區在哪？", answer="在臺南市推動[1]。", refused=False)
+    assert in_question_language(chinese) is chinese
+
+
+@pytest.mark.slow
+def test_real_assistant_answers_english_questions_with_a_lead(real_assistant) -> None:  # type: ignore[no-untyped-def]
+    reply = real_assistant.ask("In what year did the A+ industrial innovation R&D program begin?")
+    lead, _, quote = reply.answer.partition("\n")
+    assert lead == "According to the Chinese sources, the year is 2014:", reply.answer
+    assert "[1]" in quote and reply.citations and not reply.refused
+    chinese = real_assistant.ask("A+企業創新研發淬鍊計畫是什麼時候開始的？")
+    assert "According" not in chinese.answer and "sources" not in chinese.answer
+    refused = real_assistant.ask("What is the annual budget of the A+ program?")
+    assert refused.refused and refused.answer.startswith(REFUSAL_LEAD)
+    streamed = list(real_assistant.stream("Where is the Southern Taiwan Innovation Park located?"))
+    assert streamed[-1].answer.startswith(DEFAULT_LEAD) and "".join(streamed[:-1]) == streamed[-1].answer
