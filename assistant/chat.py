@@ -37,7 +37,7 @@ from assistant.answer import (
 )
 from assistant.language import in_question_language
 from assistant.reply import Passage, Reply
-from assistant.validate import Message, validate_history, validate_question
+from assistant.validate import Message, validate_history, validate_request
 from ingest.errors import GenerationError
 from ingest.index import IndexStore, open_index
 from ingest.normalize import (
@@ -473,7 +473,9 @@ class Assistant:
         mode: str | None = None,
     ) -> list[Passage]:
         """Passages for a question (with follow-up context), best first."""
-        messages = validate_history(history)
+        messages = validate_history(
+            history, self.settings.max_history_messages, self.settings.max_history_chars
+        )
         query, _ = self.search_query(self.resolve_reference(question, messages), messages)
         return self.retriever.search(query, k=k, mode=mode)
 
@@ -507,8 +509,7 @@ class Assistant:
     def _plan(self, question: str, history: list[Message] | None, mode: str | None) -> _Plan:
         """Retrieval and the extractive answer; the passages a language model may write from."""
         t0 = time.perf_counter()
-        question = validate_question(question, self.settings.max_question_chars)
-        messages = validate_history(history)
+        question, messages = validate_request(question, history, self.settings)
         resolved = self.resolve_reference(question, messages)
         query, context = self.search_query(resolved, messages)
         condensed = self._condense(question, messages)

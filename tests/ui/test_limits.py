@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -313,3 +314,89 @@ def test_serve_keeps_idle_connections_longer_than_clients_and_proxies_do(
     ui.server.serve(settings, port=18399)
     # httpx/openai clients expire idle connections after 5 s, nginx upstream pools after 60 s.
     assert seen["timeout_keep_alive"] > 60
+
+
+# --------------------------------------------------------------------------- bounded work per request
+
+
+def test_history_over_the_limits_gets_a_400_before_any_work(
+    make_app: AppFactory, settings: Settings, fake: Any
+) -> None:
+    app = make_app(settings=settings.replace(max_history_messages=8, max_history_chars=50))
+    long_turn = [{"role": "user", "content": "半" * 51}, {"role": "assistant", "content": "半導體。"}]
+    many = [{"role": "user", "content": "問"}, {"role": "assistant", "content": "答"}] * 5
+    before = len(fake.calls)
+    with TestClient(app) as client:
+        for history, needle in (
+            (long_turn, "KEZHUAN_MAX_HISTORY_CHARS"),
+            (many, "KEZHUAN_MAX_HISTORY_MESSAGES"),
+        ):
+            ask = client.post("/api/ask", json={"question": "那生醫呢？", "history": history})
+            messages = [*history, {"role": "user", "content": "那生醫呢？"}]
+            chat = client.post(CHAT, json={"messages": messages})
+            for response in (ask, chat):
+                assert response.status_code == 400, response.text
+                error = response.json()["error"]
+                assert error["code"] == "bad_question" and needle in error["message"]
+        ok = client.post("/api/ask", json={"question": "那生醫呢？", "history": long_turn[1:]})
+        assert ok.status_code == 200
+    assert len(fake.calls) == before + 1, "the rejected requests never reached the assistant"
+
+
+class SlowAssistant:
+    """Takes ``seconds`` per answer and counts the answers it started."""
+
+    def __init__(self, fake: Any, seconds: float) -> None:
+        self.fake = fake
+        self.seconds = seconds
+        self.started = 0
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Any:
+        import time
+
+        self.started += 1
+        time.sleep(self.seconds)
+        return self.fake.ask(question, history)
+
+    def stream(self, question: str, history: list[dict[str, str]] | None = None) -> Any:
+        yield self.ask(question, history)
+
+    def health(self) -> dict[str, Any]:
+        return dict(self.fake.health())
+
+
+def test_a_client_that_leaves_while_waiting_causes_no_work(make_app: AppFactory, fake: Any) -> None:
+    """With one answer slot busy, a request whose client hangs up is dropped when its turn comes."""
+    import socket
+    import threading
+    import time
+
+    slow = SlowAssistant(fake, seconds=1.0)
+    with LiveServer(make_app(assistant=slow, answer_slots=1)) as live:
+        first: dict[str, int] = {}
+
+        def ask_first() -> None:
+            with httpx.Client(base_url=live.url, timeout=30) as http:
+                first["status"] = http.post("/api/ask", json={"question": QUESTION}).status_code
+
+        worker = threading.Thread(target=ask_first)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while slow.started < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        body = json.dumps({"question": QUESTION})
+        raw = body.encode()
+        request = (
+            f"POST /api/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(raw)}\r\n\r\n"
+        ).encode() + raw
+        with socket.create_connection(("127.0.0.1", live.port)) as gone:
+            gone.sendall(request)
+            time.sleep(0.2)  # queued behind the first answer; then the client gives up
+        worker.join(timeout=30)
+        assert first["status"] == 200
+        time.sleep(0.5)
+        assert slow.started == 1, "the abandoned request was answered anyway"
+        with httpx.Client(base_url=live.url, timeout=30) as http:
+            assert http.post("/api/ask", json={"question": QUESTION}).status_code == 200
+        assert slow.started == 2
