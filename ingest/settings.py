@@ -111,6 +111,9 @@ class Settings:
         rate_limit_per_minute: API requests per minute each client (address) may make on
             average; more get a 429 with ``Retry-After``. 0 turns the limit off.
         rate_limit_burst: API requests a client may make in a row before the average applies.
+        login_attempts_per_minute: Attempts at the chat page's login (``KEZHUAN_PROTECT_PAGE``)
+            each client may make per minute on average, in bursts of half that; more get a 429.
+            0 turns the limit off.
         api_key: Bearer key every API route needs (``Authorization: Bearer <key>``); empty
             turns auth off. Not shown in ``repr``.
         cors_origins: Comma-separated origins allowed to call the API from browsers (the
@@ -174,6 +177,7 @@ class Settings:
     protect_page: bool = False
     rate_limit_per_minute: int = 120
     rate_limit_burst: int = 30
+    login_attempts_per_minute: int = 10
     api_key: str = field(default="", repr=False)
     cors_origins: str = ""
     similarity_floor: float = 0.0
@@ -252,6 +256,11 @@ class Settings:
             raise SettingsError(
                 f"rate_limit_per_minute must be 0 (off) or more. Currently, it is "
                 f"{self.rate_limit_per_minute} (set KEZHUAN_RATE_LIMIT_PER_MINUTE=0 to turn the limit off)."
+            )
+        if self.login_attempts_per_minute < 0:
+            raise SettingsError(
+                "login_attempts_per_minute must be 0 (off) or more. Currently, it is "
+                f"{self.login_attempts_per_minute} (set KEZHUAN_LOGIN_ATTEMPTS_PER_MINUTE)."
             )
         if self.rate_limit_burst < 1:
             raise SettingsError(

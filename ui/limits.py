@@ -4,6 +4,13 @@ Each client may make ``per_minute`` API requests per minute on average and up to
 ``burst`` in a row. A request over the limit gets a JSON 429 in the API's error shape
 with a ``Retry-After`` header, saying the limit and the settings that change it.
 
+The limits cover every route that answers questions: the API (``/v1/``, ``/api/``) and the
+chat page's own Gradio routes (:data:`GRADIO_ANSWER_PATHS`: the page's ``queue/join`` and
+Gradio's programmatic ``call/``, ``run/`` and ``api/``), in one bucket per client. Attempts at
+the page's login (``/login``) have a bucket of their own with a lower rate
+(``Settings.login_attempts_per_minute``), so its password (the API key) cannot be guessed
+quickly either.
+
 The client is its address as uvicorn reports it. Behind a reverse proxy, uvicorn takes
 the address from ``X-Forwarded-For`` when the proxy is trusted (``--forwarded-allow-ips``
 or ``FORWARDED_ALLOW_IPS``; 127.0.0.1 by default), so a local nginx works as is. The API
@@ -14,6 +21,7 @@ Requests are counted before the key is checked, so guessing keys is throttled to
 
 from __future__ import annotations
 
+import hmac
 import math
 import time
 from collections import OrderedDict
@@ -23,6 +31,26 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ui.api import API_PREFIXES, error_response
+
+#: Gradio's routes that run the chat page's functions, i.e. answer questions: the page itself
+#: posts to ``queue/join``; ``call/``, ``run/`` and ``api/`` are Gradio's programmatic API
+#: (gradio_client, curl).
+GRADIO_ANSWER_PATHS: tuple[str, ...] = (
+    "/gradio_api/queue/join",
+    "/gradio_api/call/",
+    "/gradio_api/run/",
+    "/gradio_api/api/",
+)
+#: Gradio's programmatic API only: without page protection these need the API key as a bearer
+#: token, like the helpdesk API (the page itself never uses them).
+GRADIO_PROGRAMMATIC_PATHS: tuple[str, ...] = ("/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/")
+#: Every path that can make the server answer a question, limited per client.
+ANSWER_PATHS: tuple[str, ...] = API_PREFIXES + GRADIO_ANSWER_PATHS
+#: The page's login form posts here (Gradio's route, with and without the trailing slash).
+LOGIN_PATHS: tuple[str, ...] = ("/login",)
+#: Every path whose request body is limited in size: the answer routes, all of Gradio's API
+#: (uploads, streams) and the login.
+BODY_LIMITED_PATHS: tuple[str, ...] = API_PREFIXES + ("/gradio_api/",) + LOGIN_PATHS
 
 #: Paths never limited: load balancers poll health and must not be turned away.
 UNLIMITED_PATHS: tuple[str, ...] = ("/healthz",)
@@ -132,21 +160,30 @@ class RateLimit:
     Args:
         app: The wrapped ASGI app.
         limiter: The buckets.
-        prefixes: Path prefixes the limit applies to (the API routes).
+        prefixes: Path prefixes the limit applies to (every route that answers questions).
         exempt: Paths never limited.
+        what: What is counted, for the 429's message (``API requests``, ``login attempts``).
+        settings_hint: The settings that change the limit, for the 429's message.
     """
 
     def __init__(
         self,
         app: ASGIApp,
         limiter: RateLimiter,
-        prefixes: tuple[str, ...] = API_PREFIXES,
+        prefixes: tuple[str, ...] = ANSWER_PATHS,
         exempt: tuple[str, ...] = UNLIMITED_PATHS,
+        what: str = "API requests",
+        settings_hint: str = (
+            "KEZHUAN_RATE_LIMIT_PER_MINUTE and KEZHUAN_RATE_LIMIT_BURST (KEZHUAN_RATE_LIMIT_PER_MINUTE=0 "
+            "turns it off)"
+        ),
     ) -> None:
         self.app = app
         self.limiter = limiter
         self.prefixes = prefixes
         self.exempt = exempt
+        self.what = what
+        self.settings_hint = settings_hint
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
@@ -166,13 +203,67 @@ class RateLimit:
         limiter = self.limiter
         response = error_response(
             429,
-            f"Too many requests: each client may make {limiter.per_minute} API requests per minute "
+            f"Too many requests: each client may make {limiter.per_minute} {self.what} per minute "
             f"(bursts of up to {limiter.burst}). Retry in {retry_after} s. The server's operator sets "
-            "the limit with KEZHUAN_RATE_LIMIT_PER_MINUTE and KEZHUAN_RATE_LIMIT_BURST "
-            "(KEZHUAN_RATE_LIMIT_PER_MINUTE=0 turns it off).",
+            f"the limit with {self.settings_hint}.",
             "rate_limit_exceeded",
             "rate_limit_error",
         )
         response.headers["Retry-After"] = str(retry_after)
         response.headers["X-RateLimit-Limit"] = str(limiter.per_minute)
+        await response(scope, receive, send)
+
+
+def login_limiter(per_minute: int) -> RateLimiter:
+    """The buckets for login attempts: ``per_minute`` on average, bursts of half that (at least 1)."""
+    return RateLimiter(per_minute, max(1, per_minute // 2))
+
+
+class RequireKey:
+    """ASGI middleware: requests to ``prefixes`` need ``Authorization: Bearer <api_key>``.
+
+    Guards Gradio's programmatic API (:data:`GRADIO_PROGRAMMATIC_PATHS`) with the same key and
+    the same 401 replies as the helpdesk API, compared in constant time. Placed inside the
+    rate limit, so wrong keys are counted.
+
+    Args:
+        app: The wrapped ASGI app.
+        api_key: The key (non-empty).
+        prefixes: Path prefixes that need it.
+    """
+
+    def __init__(
+        self, app: ASGIApp, api_key: str, prefixes: tuple[str, ...] = GRADIO_PROGRAMMATIC_PATHS
+    ) -> None:
+        if not api_key:
+            raise ValueError("RequireKey needs a non-empty api_key.")
+        self.app = app
+        self.key = api_key.encode()
+        self.prefixes = prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or scope.get("method") == "OPTIONS" or not path.startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        header = dict(scope.get("headers") or []).get(b"authorization", b"")
+        scheme, _, token = header.partition(b" ")
+        if scheme.lower() != b"bearer" or not token:
+            response = error_response(
+                401,
+                "Missing API key: send the header `Authorization: Bearer <key>` with the key set in "
+                "KEZHUAN_API_KEY on the server.",
+                "missing_api_key",
+                "authentication_error",
+            )
+        elif not hmac.compare_digest(token.strip(), self.key):
+            response = error_response(
+                401,
+                "Wrong API key: check the key against KEZHUAN_API_KEY.",
+                "wrong_api_key",
+                "authentication_error",
+            )
+        else:
+            await self.app(scope, receive, send)
+            return
         await response(scope, receive, send)

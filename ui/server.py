@@ -13,8 +13,16 @@ Settings it reads (``ingest/settings.py``, each also a ``KEZHUAN_*`` variable):
 * ``protect_page`` (``KEZHUAN_PROTECT_PAGE``): ``1``/``true`` puts the chat page behind a
   login whose password is the API key.
 
-Rate limits (``settings.rate_limit_per_minute`` / ``rate_limit_burst``, see ``ui/limits.py``)
-and the body-size limit apply to the API routes.
+Every route that answers questions (the API and the page's Gradio routes) shares the
+per-client rate limit (``settings.rate_limit_per_minute`` / ``rate_limit_burst``) and the
+body-size limit; the page's login has its own, lower rate (``settings.login_attempts_per_minute``);
+see ``ui/limits.py``.
+
+What the API key protects: every API route, and Gradio's programmatic API (``/gradio_api/call/``,
+``run/``, ``api/``) as a bearer token. The chat page, when not protected, is open to anyone who
+can reach it, and answers through its own Gradio queue without the key: an open page is a
+keyless way to ask questions, limited per client like the API. ``KEZHUAN_PROTECT_PAGE`` puts the
+page and all of ``/gradio_api/`` behind a login whose password is the key.
 """
 
 from __future__ import annotations
@@ -38,7 +46,14 @@ from ui.api import (
 )
 from ui.feedback import FeedbackStore
 from ui.gate import DEFAULT_ANSWER_SLOTS, AnswerGate
-from ui.limits import RateLimit, RateLimiter
+from ui.limits import (
+    BODY_LIMITED_PATHS,
+    LOGIN_PATHS,
+    RateLimit,
+    RateLimiter,
+    RequireKey,
+    login_limiter,
+)
 from ui.protocol import ChatAssistant
 from ui.web import mount_chat
 from ui.widget import build_widget_router
@@ -124,11 +139,22 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(CatchUnexpected)
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, prefixes=BODY_LIMITED_PATHS)
+    if key and not protect_page:
+        # Gradio's programmatic API needs the key like ours; a protected page's login guards it.
+        app.add_middleware(RequireKey, api_key=key)
     if settings.rate_limit_per_minute:
-        # Outside the size limit: oversized requests count against the client too.
+        # Outside the size limit and the key check: oversized requests and wrong keys count too.
         limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
         app.add_middleware(RateLimit, limiter=limiter)
+    if settings.login_attempts_per_minute:
+        app.add_middleware(
+            RateLimit,
+            limiter=login_limiter(settings.login_attempts_per_minute),
+            prefixes=LOGIN_PATHS,
+            what="login attempts",
+            settings_hint="KEZHUAN_LOGIN_ATTEMPTS_PER_MINUTE (0 turns it off)",
+        )
     # Added after the limits, so it wraps them: even a 413 or 429 carries the CORS headers.
     app.add_middleware(
         CORSMiddleware,

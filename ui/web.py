@@ -585,10 +585,10 @@ def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackS
             None,
             reason_outputs,
             api_visibility="private",
-            queue=False,
         )
-        clear.click(page.clear, None, outputs, api_visibility="private", queue=False)
-        chatbot.clear(page.clear, None, outputs, api_visibility="private", queue=False)
+        # Every event is queued, so the page never uses Gradio's /run/ routes (which need the key).
+        clear.click(page.clear, None, outputs, api_visibility="private")
+        chatbot.clear(page.clear, None, outputs, api_visibility="private")
     return demo
 
 

@@ -400,3 +400,106 @@ def test_a_client_that_leaves_while_waiting_causes_no_work(make_app: AppFactory,
         with httpx.Client(base_url=live.url, timeout=30) as http:
             assert http.post("/api/ask", json={"question": QUESTION}).status_code == 200
         assert slow.started == 2
+
+
+# --------------------------------------------------------------------------- the page's own routes
+
+GRADIO_CALL = "/gradio_api/call/chat"
+GRADIO_BODY = {"data": [QUESTION, []]}
+
+
+def test_every_page_route_that_answers_is_limited(keyed_app: FastAPI) -> None:
+    """Walk the Gradio mount: every POST route is size-limited, every one that runs a function is rate-limited."""
+    from ui.limits import ANSWER_PATHS, BODY_LIMITED_PATHS
+
+    page_posts = sorted({p for m, p, in_page in walk_routes(keyed_app.routes) if in_page and m == "POST"})
+    assert "/gradio_api/queue/join" in page_posts and "/gradio_api/call/{api_name}" in page_posts
+    unlimited = [p for p in page_posts if not p.startswith(BODY_LIMITED_PATHS)]
+    assert not unlimited, f"page routes taking bodies without the size limit: {unlimited}"
+    runs_functions = [p for p in page_posts if re.match(r"/gradio_api/((call|run|api)/|queue/join)", p)]
+    assert len(runs_functions) >= 6
+    assert all(p.startswith(ANSWER_PATHS) for p in runs_functions), runs_functions
+
+
+def test_gradio_call_routes_need_the_key_when_one_is_set(make_app: AppFactory) -> None:
+    with TestClient(make_app(api_key="s3cret-key")) as client:
+        for path in (GRADIO_CALL, "/gradio_api/run/chat", "/gradio_api/api/chat", "/gradio_api/call/v2/chat"):
+            for header in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-key"}):
+                response = client.post(path, json=GRADIO_BODY, headers=header)
+                assert response.status_code == 401, (path, header, response.text)
+                assert response.json()["error"]["type"] == "authentication_error"
+        ok = client.post(GRADIO_CALL, json=GRADIO_BODY, headers={"Authorization": "Bearer s3cret-key"})
+        assert ok.status_code == 200 and "event_id" in ok.json()
+        answer = client.get(
+            f"{GRADIO_CALL}/{ok.json()['event_id']}", headers={"Authorization": "Bearer s3cret-key"}
+        )
+        assert "[1]" in answer.text, "the right key gets the answer"
+        assert client.get("/").status_code == 200, "the open page itself still loads"
+
+
+def test_gradio_routes_share_the_api_rate_limit(make_app: AppFactory, settings: Settings) -> None:
+    """The issue's probe: 45 calls in a row to /gradio_api/call/chat all answered; now the burst applies."""
+    app = make_app(settings=settings.replace(rate_limit_per_minute=60, rate_limit_burst=5))
+    with TestClient(app) as client:
+        statuses = [client.post(GRADIO_CALL, json=GRADIO_BODY).status_code for _ in range(4)]
+        statuses.append(
+            client.post("/gradio_api/queue/join", json={"data": [QUESTION, []], "fn_index": 0}).status_code
+        )
+        over = [
+            client.post(path, json=GRADIO_BODY)
+            for path in (GRADIO_CALL, "/gradio_api/queue/join", "/api/ask")
+        ]
+    assert 429 not in statuses, statuses
+    assert [r.status_code for r in over] == [429, 429, 429]
+    assert over[0].json()["error"]["code"] == "rate_limit_exceeded" and over[0].headers["retry-after"]
+
+
+def test_gradio_routes_refuse_oversized_bodies(make_app: AppFactory) -> None:
+    """The issue's probe: a 20 MB body to /gradio_api/call/chat was accepted."""
+    big = json.dumps({"data": ["半" * 2_000_000, []]})
+    with TestClient(make_app(max_body_bytes=1_000_000)) as client:
+        for path in (GRADIO_CALL, "/gradio_api/queue/join", "/gradio_api/upload", "/login"):
+            response = client.post(path, content=big, headers={"Content-Type": "application/json"})
+            assert response.status_code == 413, (path, response.status_code)
+            assert response.json()["error"]["code"] == "body_too_large"
+
+
+def test_open_page_with_a_key_still_answers_visitors(make_app: AppFactory) -> None:
+    """An unprotected page answers through its own queue without the key (see README, Security)."""
+    from gradio_client import Client
+
+    with LiveServer(make_app(api_key="s3cret-key")) as live:
+        client = Client(live.url + "/", verbose=False)
+        messages, _ = client.predict(QUESTION, api_name="/chat")
+        assert "[1]" in json.dumps(messages, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- the page's login
+
+
+def test_login_attempts_are_throttled(make_app: AppFactory, settings: Settings) -> None:
+    """The issue's probe: 60 wrong passwords in 0.08 s, no 429. Now 5 in a row, then 10 a minute."""
+    app = make_app(
+        settings=settings.replace(login_attempts_per_minute=10), protect_page=True, api_key="page-key"
+    )
+    with TestClient(app) as client:
+        statuses = [
+            client.post("/login", data={"username": "x", "password": f"guess-{i}"}).status_code
+            for i in range(60)
+        ]
+        right = client.post("/login", data={"username": "x", "password": "page-key"})
+        api = client.get("/v1/models", headers={"Authorization": "Bearer page-key"})
+    assert statuses[:5] == [400] * 5, statuses[:6]
+    assert statuses[5:] == [429] * 55
+    assert right.status_code == 429, "even the right password waits once the client is throttled"
+    assert "login attempts per minute" in right.json()["error"]["message"]
+    assert api.status_code == 200, "the login's bucket is its own"
+
+
+def test_login_throttle_can_be_turned_off(make_app: AppFactory, settings: Settings) -> None:
+    app = make_app(settings=settings.replace(login_attempts_per_minute=0), protect_page=True, api_key="k")
+    with TestClient(app) as client:
+        statuses = {
+            client.post("/login", data={"username": "x", "password": "no"}).status_code for _ in range(20)
+        }
+    assert statuses == {400}
