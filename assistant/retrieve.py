@@ -551,6 +551,8 @@ class Retriever(BaseRetriever):
     # -- keeping in step with the store ---------------------------------------------------
     def _fingerprint(self) -> tuple[str, dict[str, str]]:
         try:
+            if self.store.is_stale():  # a rebuild switched to a new generation of the index
+                self.store.reopen()
             committed = self.store.committed()
         except Exception:  # the collections were dropped and rebuilt by another process
             self.store.reopen()

@@ -19,6 +19,14 @@ class IndexMissingError(KezhuanError):
     """There is no index yet, or it is unreadable: run ``kezhuan ingest``."""
 
 
+class IndexUnreadableError(IndexMissingError):
+    """The index is there but cannot be read (a damaged database): ``kezhuan ingest --rebuild``."""
+
+
+class DiskFullError(KezhuanError):
+    """The disk holding the index is full; nothing was deleted (the message says what to free)."""
+
+
 class ModelLoadError(KezhuanError):
     """An embedding model cannot be loaded or converted."""
 

@@ -12,14 +12,28 @@ its document. Ingest writes a changed document's new passages first, then commit
 new hash in one write, then deletes the old passages. Killed at any point, the index
 answers from exactly one whole version of every document, and the next run finishes or
 sweeps up what was left.
+
+A rebuild (``kezhuan ingest --rebuild``, or a changed model or chunking) works the same way
+one level up: it writes a whole new *generation* of the three collections
+(``<collection>-g<time>``, ``..._sentences``, ``..._documents``) beside the live one, then
+switches the pointer ``<collection>_live`` (one metadata write) to it, and only then drops the
+old generation and sweeps the folders Chroma leaves behind for dropped collections. Killed
+before the switch, the old generation still answers; the next run drops the unfinished one.
+An index without a pointer is generation ``""`` (the plain names, as before generations).
+
+A full disk is reported as such (:class:`~ingest.errors.DiskFullError`), never as a damaged
+index, and nothing is deleted to make room: a failed rebuild drops only its own unfinished
+generation.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import logging
+import re
 import shutil
 import sqlite3
 import time
@@ -32,7 +46,13 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.clean import clean_text
-from ingest.errors import DocumentReadError, IndexMissingError, KezhuanError
+from ingest.errors import (
+    DiskFullError,
+    DocumentReadError,
+    IndexMissingError,
+    IndexUnreadableError,
+    KezhuanError,
+)
 from ingest.load import SourceDocument, list_sources, load_document, read_manifest
 from ingest.normalize import index_tokens
 from ingest.settings import Settings
@@ -72,7 +92,9 @@ def make_client(settings: Settings) -> Any:
     """A Chroma client: a server when ``chroma_host`` is set, else embedded in ``data_dir``.
 
     Raises:
-        IndexMissingError: the server cannot be reached, or the data folder is unusable.
+        IndexMissingError: the server cannot be reached.
+        IndexUnreadableError: the embedded folder cannot be opened (a damaged database).
+        DiskFullError: the disk holding the embedded folder is full.
     """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -89,14 +111,68 @@ def make_client(settings: Settings) -> Any:
         _check_database(settings.chroma_dir / "chroma.sqlite3")
         return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     except Exception as e:
-        where = (
-            f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
-            "(is `chroma run` up? check KEZHUAN_CHROMA_HOST/PORT)"
-            if settings.chroma_host
-            else f"the index folder {settings.chroma_dir} (run `kezhuan ingest --rebuild`, or delete it "
-            "and run `kezhuan ingest`)"
-        )
-        raise IndexMissingError(f"Cannot open {where}: {type(e).__name__}: {e}") from e
+        if settings.chroma_host:
+            raise IndexMissingError(
+                f"Cannot open the Chroma server at {settings.chroma_host}:{settings.chroma_port} (is "
+                f"`chroma run` up? check KEZHUAN_CHROMA_HOST/PORT): {type(e).__name__}: {e}"
+            ) from e
+        raise unreadable_index_error(settings.chroma_dir, e) from e
+
+
+def unreadable_index_error(path: Path, error: BaseException) -> KezhuanError:
+    """The error for an embedded index folder that cannot be opened or read: a full disk, or damage."""
+    if is_disk_full(error, path):
+        return disk_full_error(path, error)
+    return IndexUnreadableError(
+        f"Cannot read the index folder {path}: {type(error).__name__}: {error}. Run `kezhuan ingest "
+        "--rebuild`: it builds a new index beside this one and only then sets the unreadable folder "
+        f"aside as {path.name}.unreadable-<time> (delete that once the new index answers)."
+    )
+
+
+#: Error texts of a full disk: the OS's, SQLite's (SQLITE_FULL, code 13) and Chroma's.
+_DISK_FULL_SIGNS = ("no space left on device", "disk is full", "(code: 13)", "enospc", "quota exceeded")
+#: Below this many free bytes, any write error on the index's disk is taken for a full disk.
+_NEARLY_FULL_BYTES = 1_000_000
+
+
+def free_bytes(path: Path) -> int:
+    """Free bytes on the disk holding ``path`` (or its nearest existing parent); -1 if unknown."""
+    for candidate in (path, *path.parents):
+        with contextlib.suppress(OSError):
+            if candidate.exists():
+                return int(shutil.disk_usage(candidate).free)
+    return -1
+
+
+def is_disk_full(error: BaseException, path: Path | None = None) -> bool:
+    """Whether ``error`` (or an error it came from) means the disk is full.
+
+    An ``OSError`` with ``ENOSPC``/``EDQUOT``, or a message of SQLite or Chroma saying so; or any
+    error while the disk holding ``path`` has less than 1 MB free (Chroma's own errors do not
+    always carry the reason).
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(sign in str(current).lower() for sign in _DISK_FULL_SIGNS):
+            return True
+        current = current.__cause__ or current.__context__
+    return path is not None and 0 <= free_bytes(path) < _NEARLY_FULL_BYTES
+
+
+def disk_full_error(path: Path, error: BaseException) -> DiskFullError:
+    """The message for a full disk: what happened, that nothing was deleted, how to fix it."""
+    free = free_bytes(path)
+    shown = f"{free / 1e6:.1f} MB free" if free >= 0 else "free space unknown"
+    return DiskFullError(
+        f"The disk holding {path} is full ({shown}; {type(error).__name__}: {error}). Nothing was "
+        "deleted: the index is as it was before this command. Free space on that disk (or set "
+        "KEZHUAN_DATA_DIR to a folder on a larger one), then run the command again."
+    )
 
 
 def _check_database(path: Path) -> None:
@@ -136,6 +212,37 @@ class DocRecord:
     sentences: int
 
 
+def pointer_name(collection: str) -> str:
+    """The collection whose metadata names the live generation of ``collection``."""
+    return f"{collection}_live"
+
+
+def generation_names(collection: str, generation: str) -> tuple[str, str, str]:
+    """The passages, sentences and documents collections of one generation of the index."""
+    stem = f"{collection}-{generation}" if generation else collection
+    return stem, f"{stem}_sentences", f"{stem}_documents"
+
+
+def live_generation(client: Any, collection: str) -> str:
+    """The generation the pointer names (``""`` when there is no pointer: the plain names)."""
+    from chromadb.errors import NotFoundError
+
+    try:
+        pointer = client.get_collection(pointer_name(collection))
+    except NotFoundError:
+        return ""
+    except ValueError as e:  # older Chroma clients say "does not exist" with a ValueError
+        if "does not exist" in str(e):
+            return ""
+        raise
+    return str((pointer.metadata or {}).get("generation", ""))
+
+
+def new_generation() -> str:
+    """A name for a new generation, ordered by time (``g<nanoseconds>``)."""
+    return f"g{time.time_ns()}"
+
+
 class IndexStore:
     """kezhuan's index: three Chroma collections behind the few operations kezhuan needs.
 
@@ -150,19 +257,30 @@ class IndexStore:
             questions or passages for it); the store itself only stores vectors.
         client: An existing Chroma client (tests share one); made from settings otherwise,
             and then closed by :meth:`close`.
+        generation: Open this generation (a rebuild writes a new one); ``None``: the live one.
 
     Raises:
-        IndexMissingError: the server or folder cannot be opened.
+        IndexMissingError: a Chroma server cannot be reached.
+        IndexUnreadableError: the embedded index cannot be read (run ``kezhuan ingest --rebuild``).
+        DiskFullError: the disk holding the embedded index is full.
     """
 
     #: Fixed metric: the query distance is 1 - cosine similarity (lower = more similar).
     SPACE = {"hnsw:space": "cosine"}
 
-    def __init__(self, settings: Settings, embeddings: Embeddings | None = None, client: Any = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embeddings: Embeddings | None = None,
+        client: Any = None,
+        generation: str | None = None,
+    ) -> None:
         self.settings = settings
         self._owns_client = client is None
         self.client = client if client is not None else make_client(settings)
         self.embeddings = embeddings if embeddings is not None else _NoEmbeddings()
+        self._fixed_generation = generation
+        self.generation = generation or ""
         try:
             self._open()
         except IndexMissingError:
@@ -170,22 +288,27 @@ class IndexStore:
             raise
 
     def _open(self) -> None:
-        name = self.settings.collection
         try:
-            self.passages: Collection = self._open_collection(name)
-            self.sentences: Collection = self._open_collection(f"{name}_sentences")
-            self.documents: Collection = self._open_collection(f"{name}_documents")
+            if self._fixed_generation is None:
+                self.generation = live_generation(self.client, self.settings.collection)
+            passages, sentences, documents = generation_names(self.settings.collection, self.generation)
+            self.passages: Collection = self._open_collection(passages)
+            self.sentences: Collection = self._open_collection(sentences)
+            self.documents: Collection = self._open_collection(documents)
         except Exception as e:
-            raise IndexMissingError(
-                f"Cannot open the index collections '{name}': {type(e).__name__}: {e}. "
-                "Delete the data folder and run `kezhuan ingest` to rebuild."
-            ) from e
+            if self.settings.chroma_host:
+                raise IndexMissingError(
+                    f"Cannot open the index collections '{self.settings.collection}' on the Chroma server "
+                    f"{self.settings.chroma_host}:{self.settings.chroma_port}: {type(e).__name__}: {e}. "
+                    "Check that `chroma run` is up, or run `kezhuan ingest --rebuild`."
+                ) from e
+            raise unreadable_index_error(self.settings.chroma_dir, e) from e
 
     def _open_collection(self, name: str) -> Collection:
         return self.client.get_or_create_collection(name, embedding_function=None, metadata=self.SPACE)
 
     def reopen(self) -> None:
-        """Open the collections again (after another process rebuilt the index)."""
+        """Open the collections again (after another process rebuilt the index: the live generation)."""
         log.warning("Reopening the index collections '%s'", self.settings.collection)
         self._open()
 
@@ -245,6 +368,12 @@ class IndexStore:
     ) -> None:
         """Store passages with their vectors (replacing records of the same id)."""
         _write_batches(self.passages, ids, vectors, texts, metadatas)
+
+    def is_stale(self) -> bool:
+        """True when another generation went live since this store was opened (a rebuild finished)."""
+        return self._fixed_generation is None and (
+            live_generation(self.client, self.settings.collection) != self.generation
+        )
 
     # -- commit records -------------------------------------------------------------
     def committed(self) -> dict[str, DocRecord]:
@@ -333,11 +462,75 @@ class IndexStore:
         return int(self.passages.count())
 
     def drop(self) -> None:
-        """Delete all three collections (rebuild)."""
-        name = self.settings.collection
-        for coll in (name, f"{name}_sentences", f"{name}_documents"):
+        """Delete this generation's three collections."""
+        for name in generation_names(self.settings.collection, self.generation):
             with contextlib.suppress(Exception):
-                self.client.delete_collection(coll)
+                self.client.delete_collection(name)
+
+    def switch_to(self) -> None:
+        """Make this store's generation the live one: one write of the pointer's metadata."""
+        name = pointer_name(self.settings.collection)
+        pointer = self.client.get_or_create_collection(
+            name, embedding_function=None, metadata={"generation": self.generation}
+        )
+        pointer.modify(metadata={"generation": self.generation, "switched_at": time.time()})
+        log.info("Generation %r of the index is live", self.generation or "(plain names)")
+
+
+def drop_other_generations(client: Any, collection: str) -> list[str]:
+    """Delete every generation's collections but the live one (unfinished or replaced rebuilds).
+
+    Call only while holding the ingest lock: a rebuild in progress is such a generation.
+
+    Returns:
+        The names of the collections deleted.
+    """
+    live = live_generation(client, collection)
+    keep = set(generation_names(collection, live)) | {pointer_name(collection)}
+    ours = re.compile(rf"^{re.escape(collection)}(-g\d+)?(_sentences|_documents)?$")
+    dropped = []
+    for found in client.list_collections():
+        name = found if isinstance(found, str) else found.name
+        if ours.match(name) and name not in keep:
+            with contextlib.suppress(Exception):
+                client.delete_collection(name)
+                dropped.append(name)
+    if dropped:
+        log.info("Dropped the collections of replaced or unfinished generations: %s", ", ".join(dropped))
+    return dropped
+
+
+#: A Chroma segment folder's name: a UUID.
+_SEGMENT_FOLDER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def sweep_segment_folders(chroma_dir: Path) -> list[Path]:
+    """Delete the vector-index folders of collections that no longer exist (embedded Chroma only).
+
+    Chroma 1.5 keeps a folder per collection's vector segment, named by the segment's id, and
+    leaves it on disk when the collection is deleted: every rebuild left three behind. A folder
+    is deleted only when its name is a segment id that Chroma's own database no longer lists.
+
+    Returns:
+        The folders deleted (none when the database cannot be read).
+    """
+    database = chroma_dir / "chroma.sqlite3"
+    if not database.is_file():
+        return []
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as db:
+            known = {str(row[0]) for row in db.execute("SELECT id FROM segments")}
+    except sqlite3.Error as e:
+        log.warning("Not sweeping old index folders: cannot read %s (%s)", database, e)
+        return []
+    removed = []
+    for folder in chroma_dir.iterdir():
+        if folder.is_dir() and _SEGMENT_FOLDER.match(folder.name) and folder.name not in known:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    if removed:
+        log.info("Removed %d folders of dropped collections from %s", len(removed), chroma_dir)
+    return removed
 
 
 def _count(value: object) -> int:
@@ -527,84 +720,204 @@ def run_ingest(
 ) -> IngestReport:
     """Bring the index in line with the corpus folder: add, update, remove; skip the unchanged.
 
+    A rebuild (``rebuild``, or a changed model or chunking) writes a new generation beside the
+    live one and switches to it at the end (see the module docstring): killed at any point, the
+    old index still answers. An embedded index folder that cannot be read at all is rebuilt in a
+    folder beside it, which replaces it at the end; the unreadable one is set aside, not deleted.
+
     Args:
         settings: kezhuan settings.
         corpus_dir: Folder to ingest (default ``settings.corpus_dir``).
         embeddings: Embedding model (default: loaded from settings, only if something changed).
         progress: Show progress bars.
-        rebuild: Drop the index first and ingest everything.
+        rebuild: Embed every document again into a new generation of the index.
         client: An existing Chroma client.
 
     Returns:
         What changed. Documents that cannot be read are listed in ``failed`` (the rest are
         still ingested).
-    """
-    from tqdm import tqdm
 
+    Raises:
+        DiskFullError: the disk filled up; the live index is as it was (the unfinished
+            generation, if any, is dropped again).
+        IndexUnreadableError: the index cannot be read and ``rebuild`` was not asked for.
+    """
     t0 = time.perf_counter()
     corpus_dir = corpus_dir or settings.corpus_dir
-    report = IngestReport()
     with _ingest_lock(settings):
-        paths = list_sources(corpus_dir)
-        manifest = read_manifest(corpus_dir)
-        key = pipeline_key(settings)
         try:
             store = IndexStore(settings, embeddings, client=client)
-        except IndexMissingError:
+        except IndexUnreadableError:
             if not (rebuild and client is None and not settings.chroma_host):
                 raise
-            # An unreadable embedded folder (corrupt database): a rebuild starts from scratch.
-            log.warning("Deleting the unreadable index folder %s to rebuild it", settings.chroma_dir)
-            shutil.rmtree(settings.chroma_dir, ignore_errors=True)
-            store = IndexStore(settings, embeddings)
-        committed = store.committed()
-        if rebuild or any(r.pipeline != key for r in committed.values()):
-            if committed and not rebuild:
-                log.info("The embedding model or chunking changed: rebuilding the whole index.")
-            store.drop()
-            store._open()  # the collections anew, empty
-            committed = {}
-
-        docs: list[SourceDocument] = []
-        for path in paths:
+            report = _rebuild_unreadable_folder(settings, corpus_dir, embeddings, progress)
+        else:
             try:
-                docs.append(load_document(path, corpus_dir, manifest))
-            except DocumentReadError as e:
-                log.error("%s", e)
-                report.failed[path.relative_to(corpus_dir).as_posix()] = str(e)
-        present = {d.source for d in docs} | set(report.failed)
-        for source in sorted(set(committed) - present):
-            store.uncommit(source)
-            report.removed.append(source)
-        todo = []
-        for doc in docs:
-            record = committed.get(doc.source)
-            if record and record.sha256 == doc.sha256 and record.pipeline == key:
-                report.unchanged.append(doc.source)
-            else:
-                todo.append(doc)
-                (report.updated if record else report.added).append(doc.source)
-
-        if todo:
-            if embeddings is None:
-                from ingest.embed import load_embeddings
-
-                embeddings = load_embeddings(settings)
-                store.embeddings = embeddings
-            prepared = [(doc, *prepare_document(doc, settings)) for doc in todo]
-            total = sum(len(c) + len(s) for _, c, s in prepared)
-            with tqdm(total=total, desc="Embedding passages", unit="text", disable=not progress) as bar:
-                for group in _groups(prepared):
-                    _ingest_group(store, group, key, embeddings, bar.update)
-                    for doc, chunks, sentences in group:
-                        report.passages += len(chunks)
-                        report.sentences += len(sentences)
-                        log.info(
-                            "Ingested %s: %d passages, %d sentences", doc.source, len(chunks), len(sentences)
-                        )
-        report.swept = store.sweep()
-        store.close()  # only a client this run made: the folder's files are released
+                report = _ingest_into(store, settings, corpus_dir, embeddings, progress, rebuild)
+            except KezhuanError:
+                raise
+            except Exception as e:
+                if not settings.chroma_host and is_disk_full(e, settings.chroma_dir):
+                    raise disk_full_error(settings.chroma_dir, e) from e
+                raise
+            finally:
+                store.close()  # only a client this run made: the folder's files are released
     report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _ingest_into(
+    store: IndexStore,
+    settings: Settings,
+    corpus_dir: Path,
+    embeddings: Embeddings | None,
+    progress: bool,
+    rebuild: bool,
+) -> IngestReport:
+    """Ingest into the opened index: in place, or into a new generation that then goes live."""
+    report = IngestReport()
+    key = pipeline_key(settings)
+    committed = store.committed()
+    live: IndexStore | None = None
+    if rebuild or any(r.pipeline != key for r in committed.values()):
+        if committed and not rebuild:
+            log.info("The embedding model or chunking changed: rebuilding the whole index.")
+        live = store
+        drop_other_generations(store.client, settings.collection)  # an earlier unfinished one
+        store = IndexStore(settings, embeddings, client=store.client, generation=new_generation())
+        log.info("Building generation %s beside the live one (%r)", store.generation, live.generation)
+        committed = {}
+    else:
+        # Leftovers of a rebuild killed before its switch.
+        if drop_other_generations(store.client, settings.collection):
+            _sweep_folders(settings)
+    try:
+        _write_documents(store, settings, corpus_dir, embeddings, progress, committed, key, report)
+        if live is not None:
+            store.switch_to()
+            live.drop()
+            drop_other_generations(store.client, settings.collection)
+            _sweep_folders(settings)
+    except BaseException as e:
+        if live is not None and not isinstance(e, KeyboardInterrupt):
+            # The new generation is not live: give its space back (the disk may be full).
+            with contextlib.suppress(Exception):
+                store.drop()
+                _sweep_folders(settings)
+        raise
+    report.swept = store.sweep()
+    return report
+
+
+def _sweep_folders(settings: Settings) -> None:
+    if not settings.chroma_host:
+        sweep_segment_folders(settings.chroma_dir)
+
+
+def _write_documents(
+    store: IndexStore,
+    settings: Settings,
+    corpus_dir: Path,
+    embeddings: Embeddings | None,
+    progress: bool,
+    committed: dict[str, DocRecord],
+    key: str,
+    report: IngestReport,
+) -> None:
+    """Load the corpus; uncommit removed documents; embed, write and commit new and changed ones."""
+    from tqdm import tqdm
+
+    paths = list_sources(corpus_dir)
+    manifest = read_manifest(corpus_dir)
+    docs: list[SourceDocument] = []
+    for path in paths:
+        try:
+            docs.append(load_document(path, corpus_dir, manifest))
+        except DocumentReadError as e:
+            log.error("%s", e)
+            report.failed[path.relative_to(corpus_dir).as_posix()] = str(e)
+    present = {d.source for d in docs} | set(report.failed)
+    for source in sorted(set(committed) - present):
+        store.uncommit(source)
+        report.removed.append(source)
+    todo = []
+    for doc in docs:
+        record = committed.get(doc.source)
+        if record and record.sha256 == doc.sha256 and record.pipeline == key:
+            report.unchanged.append(doc.source)
+        else:
+            todo.append(doc)
+            (report.updated if record else report.added).append(doc.source)
+    if not todo:
+        return
+    if embeddings is None:
+        from ingest.embed import load_embeddings
+
+        embeddings = load_embeddings(settings)
+        store.embeddings = embeddings
+    prepared = [(doc, *prepare_document(doc, settings)) for doc in todo]
+    total = sum(len(c) + len(s) for _, c, s in prepared)
+    with tqdm(total=total, desc="Embedding passages", unit="text", disable=not progress) as bar:
+        for group in _groups(prepared):
+            _ingest_group(store, group, key, embeddings, bar.update)
+            for doc, chunks, sentences in group:
+                report.passages += len(chunks)
+                report.sentences += len(sentences)
+                log.info("Ingested %s: %d passages, %d sentences", doc.source, len(chunks), len(sentences))
+
+
+def _close(client: Any) -> None:
+    """Release a Chroma client this module made (its folder's files close)."""
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.close()
+
+
+#: Suffix of the folder a rebuild of an unreadable embedded index is written to.
+_REBUILD_SUFFIX = ".rebuild"
+
+
+def _rebuild_unreadable_folder(
+    settings: Settings, corpus_dir: Path, embeddings: Embeddings | None, progress: bool
+) -> IngestReport:
+    """Rebuild an embedded index that cannot be read: in a folder beside it, then swap folders.
+
+    The unreadable folder stays where it is until the new one is complete, and is then renamed
+    to ``chroma.unreadable-<time>`` (not deleted: the operator may want to inspect or recover it).
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    target = settings.chroma_dir
+    beside = target.with_name(target.name + _REBUILD_SUFFIX)
+    log.warning("The index folder %s cannot be read; rebuilding it in %s", target, beside)
+    shutil.rmtree(beside, ignore_errors=True)  # an earlier unfinished rebuild, never the live index
+    client = None
+    try:
+        beside.mkdir(parents=True)
+        client = chromadb.PersistentClient(
+            path=str(beside), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        store = IndexStore(settings, embeddings, client=client, generation="")
+        report = IngestReport()
+        _write_documents(
+            store, settings, corpus_dir, embeddings, progress, {}, pipeline_key(settings), report
+        )
+        report.swept = store.sweep()
+    except BaseException as e:
+        _close(client)
+        shutil.rmtree(beside, ignore_errors=True)
+        if isinstance(e, Exception) and not isinstance(e, KezhuanError) and is_disk_full(e, beside):
+            raise disk_full_error(target, e) from e
+        raise
+    _close(client)
+    aside = target.with_name(f"{target.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+    if target.exists():
+        target.rename(aside)
+        log.warning(
+            "The unreadable index folder was set aside as %s; delete it once the new index answers", aside
+        )
+    beside.rename(target)
     return report
 
 

@@ -332,3 +332,97 @@ def test_deleted_data_folder_says_run_ingest_and_ingest_rebuilds(
     report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
     assert report.added == first.added
     assert IndexStore(tmp_settings, fake_embeddings).count() == first.passages
+
+
+# --------------------------------------------------------------------------- rebuild beside, then switch
+
+_REBUILD = """
+import sys, time
+from pathlib import Path
+from langchain_core.embeddings import DeterministicFakeEmbedding
+from ingest.index import run_ingest
+from ingest.settings import Settings
+
+class SlowFake(DeterministicFakeEmbedding):
+    # About as slow per text as the real model on this machine, so a kill lands mid-embedding.
+    def embed_documents(self, texts):
+        print("embedding", flush=True)
+        time.sleep(0.004 * len(texts))
+        return super().embed_documents(texts)
+
+settings = Settings.from_env(environ={}, corpus_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[2]))
+print("started", flush=True)
+run_ingest(settings, embeddings=SlowFake(size=32), progress=False, rebuild=True)
+print("done", flush=True)
+"""
+
+
+def segment_folders(settings: Settings) -> list[str]:
+    """The vector-index folders Chroma keeps in the embedded store (one per live collection)."""
+    return sorted(p.name for p in settings.chroma_dir.iterdir() if p.is_dir())
+
+
+@pytest.mark.slow
+def test_a_killed_rebuild_leaves_the_old_index_answering(tmp_settings: Settings) -> None:
+    """The issue's probe: `ingest --rebuild` killed at 1.5 s or mid-embedding left 0 passages."""
+    rng = random.Random(SEED + 1)
+    corpus = Corpus(tmp_settings.corpus_dir, rng)
+    for _ in range(EXTRA_DOCS):
+        corpus.add()
+    seed_file = next(tmp_settings.corpus_dir.glob("*.txt"))
+    corpus.versions[hashlib.sha256(seed_file.read_bytes()).hexdigest()] = seed_file.read_bytes()
+    run_ingest(tmp_settings, progress=False, embeddings=_fake())
+    before = inspect_index(tmp_settings)
+    live_before = check_invariant(before, corpus, tmp_settings, _versions(corpus.on_disk()))
+    assert live_before > 200
+
+    # Kill points: right at the start, 1.5 s in, and at random points of the embedding phase.
+    plans = [("started", 0.0), ("started", 1.5)] + [("embedding", rng.uniform(0.0, 1.2)) for _ in range(3)]
+    killed = []
+    for wait_for, delay in plans:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _REBUILD, str(tmp_settings.corpus_dir), str(tmp_settings.data_dir)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_env(),
+            cwd=PROJECT_ROOT,
+        )
+        line = _read_line(process, timeout=60)
+        while line not in (wait_for.encode(), b"done"):
+            line = _read_line(process, timeout=60)
+        time.sleep(delay)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed.append(f"{wait_for}+{delay:.2f}s")
+        process.wait(timeout=60)
+        after = inspect_index(tmp_settings)
+        assert after["committed"] == before["committed"], "the old index is no longer the live one"
+        assert check_invariant(after, corpus, tmp_settings, _versions(corpus.on_disk())) == live_before
+        assert sorted(after["retriever"]) == sorted(before["retriever"]), "answers now come from elsewhere"
+    assert len(killed) >= 4, f"only {len(killed)} rebuilds were killed before they finished: {killed}"
+    print(f"\nrebuilds killed at {', '.join(killed)}: the old index answered after each")
+
+    # A finished rebuild switches to its generation and drops every other (killed ones included).
+    report = run_ingest(tmp_settings, progress=False, embeddings=_fake(), rebuild=True)
+    assert report.passages == live_before
+    after = inspect_index(tmp_settings)
+    assert check_invariant(after, corpus, tmp_settings, _versions(corpus.on_disk())) == live_before
+    assert len(after["passages"]) == live_before, "records of unfinished generations are left over"
+
+
+@pytest.mark.slow
+def test_rebuilds_sweep_the_folders_of_the_collections_they_replace(
+    tmp_settings: Settings, fake_embeddings: Any
+) -> None:
+    """Chroma leaves a dropped collection's folder on disk: three more per rebuild, before the sweep."""
+    run_ingest(tmp_settings, progress=False, embeddings=fake_embeddings)
+    first = segment_folders(tmp_settings)
+    assert len(first) == 3
+    for _ in range(3):
+        run_ingest(tmp_settings, progress=False, embeddings=fake_embeddings, rebuild=True)
+        now = segment_folders(tmp_settings)
+        assert len(now) == 3 and not set(now) & set(first), now
+        first = now
+    collections = sorted(c.name for c in IndexStore(tmp_settings, fake_embeddings).client.list_collections())
+    assert len(collections) == 4 and "kezhuan_live" in collections, collections
+    assert open_index(tmp_settings, fake_embeddings).count() > 0

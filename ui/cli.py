@@ -98,12 +98,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from assistant import Assistant
-    from ingest.errors import IndexMissingError
+    from ingest.errors import IndexMissingError, IndexUnreadableError
     from ingest.index import run_ingest
 
     settings = _settings(args)
     try:
         bot = Assistant.load(settings)
+    except IndexUnreadableError:
+        raise  # damaged, not missing: `kezhuan ingest --rebuild` says what it does with it
     except IndexMissingError as e:
         print(f"{e}\nBuilding the index now…", file=sys.stderr)
         print(run_ingest(settings).summary(), file=sys.stderr)
@@ -168,7 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="build or update the index from the corpus folder")
     p.add_argument("path", nargs="?", help="corpus folder (default: settings corpus_dir)")
-    p.add_argument("--rebuild", action="store_true", help="drop the index and ingest everything")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="embed everything again into a new index beside the old one, which answers until the new one is complete",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_ingest)
 

@@ -162,6 +162,12 @@ class FeedbackStore:
     def _append(self, entry: dict[str, Any]) -> None:
         line = json.dumps(entry, ensure_ascii=False) + "\n"
         try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:
+            # Lone surrogates (``"\\ud800"`` is valid JSON) cannot be written as UTF-8: keep them
+            # as JSON escapes, so the entry is stored whole and reads back as it was sent.
+            line = json.dumps(entry, ensure_ascii=True) + "\n"
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as f:
                 f.write(line)

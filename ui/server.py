@@ -35,7 +35,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from ingest.errors import IndexMissingError, KezhuanError, SettingsError
+from ingest.errors import IndexMissingError, IndexUnreadableError, KezhuanError, SettingsError
 from ingest.settings import Settings
 from ui.api import (
     DEFAULT_MAX_BODY_BYTES,
@@ -227,6 +227,8 @@ def _load(settings: Settings) -> ChatAssistant:
 
     try:
         return Assistant.load(settings)
+    except IndexUnreadableError:
+        raise  # damaged, not missing: building over it is `kezhuan ingest --rebuild`'s decision
     except IndexMissingError as e:
         logger.warning(
             "No index yet (%s). Building it from %s now, as `kezhuan ingest` would; this runs once.",
