@@ -11,11 +11,13 @@ ingest then repairs everything.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import random
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,8 +27,15 @@ from typing import Any
 
 import pytest
 
-from ingest.errors import IndexMissingError, KezhuanError
+from ingest.errors import DiskFullError, IndexMissingError, IndexUnreadableError, KezhuanError
 from ingest.index import IndexStore, open_index, prepare_document, record_id, run_ingest
+
+
+def forget_embedded_client(path: Path) -> None:
+    """Drop chromadb's cached clients, so a folder is opened anew, as a new process would."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
 from ingest.load import SourceDocument
 from ingest.settings import PROJECT_ROOT, Settings
 
@@ -426,3 +435,114 @@ def test_rebuilds_sweep_the_folders_of_the_collections_they_replace(
     collections = sorted(c.name for c in IndexStore(tmp_settings, fake_embeddings).client.list_collections())
     assert len(collections) == 4 and "kezhuan_live" in collections, collections
     assert open_index(tmp_settings, fake_embeddings).count() > 0
+
+
+# --------------------------------------------------------------------------- a full disk
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path) -> Any:
+    """A real 8 MB filesystem (tmpfs) that the test can fill up; needs root to mount it."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs (a real full disk)")
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount_point)], check=False
+    )
+    if mounted.returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount_point
+    finally:
+        forget_embedded_client(mount_point / "data" / "chroma")
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def fill(disk: Path, leave: int = 0) -> Path:
+    """Fill the disk with one file, then give back ``leave`` bytes."""
+    filler = disk / "filler"
+    handle = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    for size in (1 << 16, 1 << 12, 1 << 9, 1):
+        with contextlib.suppress(OSError):
+            while True:
+                os.write(handle, b"\0" * size)
+    os.close(handle)
+    if leave:
+        os.truncate(filler, os.path.getsize(filler) - leave)
+    return filler
+
+
+@pytest.mark.slow
+def test_a_full_disk_is_reported_as_such_and_nothing_is_deleted(
+    small_disk: Path, fake_embeddings: Any
+) -> None:
+    """The issue's probe: a full disk was called a corrupt index, and `--rebuild` then deleted it."""
+    shutil.copytree(PROJECT_ROOT / "corpus", small_disk / "corpus")
+    settings = Settings.from_env(environ={}, corpus_dir=small_disk / "corpus", data_dir=small_disk / "data")
+    passages = run_ingest(settings, embeddings=fake_embeddings, progress=False).passages
+    folders = segment_folders(settings)
+
+    # Nearly full: the rebuild runs out of space part-way and gives its own space back.
+    filler = fill(small_disk, leave=300_000)
+    forget_embedded_client(settings.chroma_dir)
+    with pytest.raises(DiskFullError) as rebuilding:
+        run_ingest(settings, embeddings=fake_embeddings, progress=False, rebuild=True)
+    assert len(segment_folders(settings)) == len(folders), "the unfinished generation was left on disk"
+    filler.unlink()
+    # Read by a new process, as a restarted server would (this one's Chroma saw the full disk).
+    index = inspect_index(settings)
+    assert len(index["retriever"]) == passages, "the old index no longer answers"
+
+    # Quite full: even opening the index fails, and says why.
+    database = settings.chroma_dir / "chroma.sqlite3"
+    stored = hashlib.sha256(database.read_bytes()).hexdigest()
+    filler = fill(small_disk)
+    forget_embedded_client(settings.chroma_dir)
+    with pytest.raises(DiskFullError) as opening:
+        open_index(settings, fake_embeddings)
+    with pytest.raises(DiskFullError):
+        run_ingest(settings, embeddings=fake_embeddings, progress=False, rebuild=True)
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == stored, "the only copy was touched"
+    for error in (rebuilding.value, opening.value):
+        message = str(error)
+        assert "is full" in message and "Nothing was deleted" in message and "KEZHUAN_DATA_DIR" in message
+        assert "--rebuild" not in message and "delete it" not in message.lower()
+
+    filler.unlink()
+    assert len(inspect_index(settings)["retriever"]) == passages
+    print(f"\nfull disk: {type(opening.value).__name__}: {opening.value}")
+
+
+def test_a_garbage_database_is_named_as_such_on_every_attempt(
+    tmp_settings: Settings, fake_embeddings: Any
+) -> None:
+    """The issue's probe: a restart on a garbage chroma.sqlite3 named a secondary AttributeError.
+
+    ``kezhuan serve`` tried to build the index over it and Chroma, half-started by the first
+    attempt, then failed with ``'RustBindingsAPI' object has no attribute 'bindings'``.
+    """
+    from ui.server import load_assistant
+
+    run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    _corrupt_sqlite(tmp_settings)
+    for _ in range(3):
+        with pytest.raises(IndexUnreadableError) as attempt:
+            load_assistant(tmp_settings)
+        message = str(attempt.value)
+        assert "not a database" in message and "AttributeError" not in message
+        assert "kezhuan ingest --rebuild" in message and "folder aside" in message
+
+
+def test_rebuilding_an_unreadable_folder_sets_it_aside(tmp_settings: Settings, fake_embeddings: Any) -> None:
+    first = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    _corrupt_sqlite(tmp_settings)
+    garbage = (tmp_settings.chroma_dir / "chroma.sqlite3").read_bytes()
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False, rebuild=True)
+    assert report.passages == first.passages
+    assert open_index(tmp_settings, fake_embeddings).count() == first.passages
+    aside = list(tmp_settings.data_dir.glob("chroma.unreadable-*"))
+    assert len(aside) == 1 and (aside[0] / "chroma.sqlite3").read_bytes() == garbage, (
+        "the old copy was deleted"
+    )
+    assert not list(tmp_settings.data_dir.glob("chroma.rebuild*"))
