@@ -934,7 +934,12 @@ def build_api_router(
     )
     def healthz() -> JSONResponse:
         """``assistant.health()``; status 503 when ``ok`` is false."""
-        health = assistant.health()
+        try:
+            health = assistant.health()
+        except Exception as e:  # e.g. chroma.sqlite3 replaced under the running server
+            logger.warning("Health check failed: %s: %s", type(e).__name__, e)
+            reason = str(e) if isinstance(e, KezhuanError) else "the index cannot be read right now"
+            return JSONResponse({"ok": False, "passages": 0, "error": reason}, status_code=503)
         return JSONResponse(health, status_code=200 if health.get("ok") else 503)
 
     return router

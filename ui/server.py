@@ -31,17 +31,22 @@ import hmac
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 
 from ingest.errors import IndexMissingError, IndexUnreadableError, KezhuanError, SettingsError
 from ingest.settings import Settings
 from ui.api import (
+    API_PREFIXES,
     DEFAULT_MAX_BODY_BYTES,
     BodySizeLimit,
     CatchUnexpected,
+    bearer_guard,
     build_api_router,
+    error_response,
     install_error_handlers,
 )
 from ui.feedback import FeedbackStore
@@ -165,8 +170,10 @@ def create_app(
     )
     feedback = FeedbackStore.in_data_dir(settings.data_dir)
     gate = AnswerGate(answer_slots)
-    app.include_router(build_api_router(assistant, settings, feedback, api_key=key or None, gate=gate))
+    api_router = build_api_router(assistant, settings, feedback, api_key=key or None, gate=gate)
+    app.include_router(api_router)
     app.include_router(build_widget_router(origins, max_question_chars=settings.max_question_chars))
+    _answer_unrouted_api_paths(app, api_router.routes, key or None)
     page_auth = _page_login(key) if protect_page else None
     logger.info(
         "Web app ready: API auth %s, rate limit %s, CORS origins %s, chat page %s",
@@ -179,6 +186,45 @@ def create_app(
     )
     # The chat page is mounted at "/" last: a mount there catches every path not routed above.
     return mount_chat(app, assistant, settings, feedback, auth=page_auth)
+
+
+def _answer_unrouted_api_paths(app: FastAPI, api_routes: list[Any], api_key: str | None) -> None:
+    """API paths with a wrong method get a 405, unknown ones a 404, both in the API's error shape.
+
+    Without this the chat page, mounted at ``/`` after the API, would answer them with its own
+    404 ``{"detail": "Not Found"}``. Call after the API routes are added, before the page.
+    """
+    allowed: dict[str, set[str]] = {}
+    for route in api_routes:
+        path, methods = getattr(route, "path", ""), getattr(route, "methods", None)
+        if path.startswith(API_PREFIXES) and methods:
+            allowed.setdefault(path, set()).update(methods)
+
+    async def unrouted(request: Request) -> JSONResponse:
+        path = request.url.path
+        methods = allowed.get(path) or allowed.get(path.rstrip("/"))
+        if methods:
+            shown = ", ".join(sorted(methods | {"OPTIONS"}))
+            response = error_response(
+                405,
+                f"{request.method} is not allowed on {path}; use {' or '.join(sorted(methods - {'HEAD'}))}.",
+                "method_not_allowed",
+            )
+            response.headers["Allow"] = shown
+            return response
+        return error_response(
+            404, f"There is no API route {path}; see /openapi.json for the routes.", "not_found"
+        )
+
+    every = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+    for prefix in ("/v1", "/api"):
+        app.add_api_route(
+            prefix + "/{rest:path}",
+            unrouted,
+            methods=every,
+            include_in_schema=False,
+            dependencies=[Depends(bearer_guard(api_key))],  # the key first, as on every API route
+        )
 
 
 def _page_login(api_key: str) -> Callable[[str, str], bool]:

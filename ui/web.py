@@ -56,6 +56,8 @@ EXAMPLES: tuple[str, ...] = (
 )
 #: Short enough for one line on a phone (390 px); the subtitle says what can be asked.
 PLACEHOLDER = "請輸入您的問題"
+#: What a visitor sees when the index or the model cannot be used; the details go to the log.
+UNAVAILABLE_NOTICE = "系統暫時無法回答，管理員已收到通知，請稍後再試。"
 ERROR_MESSAGE = "系統暫時無法回答，請稍後再試。"
 #: Titles of Gradio's toasts (its defaults are the English "Warning" and "Info").
 WARNING_TITLE = "提醒"
@@ -407,8 +409,9 @@ class ChatPage:
             yield _messages(turns), turns, question
             return
         except KezhuanError as e:
-            logger.warning("Chat page could not answer: %s", e)
-            gr.Warning(str(e), title=WARNING_TITLE)
+            # The message is for the operator (paths, commands to run); visitors get a notice.
+            logger.error("Chat page could not answer (%s): %s", type(e).__name__, e)
+            gr.Warning(UNAVAILABLE_NOTICE, title=WARNING_TITLE)
             yield _messages(turns), turns, question
             return
         except Exception:

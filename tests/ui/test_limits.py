@@ -439,7 +439,7 @@ def test_gradio_call_routes_need_the_key_when_one_is_set(make_app: AppFactory) -
 
 def test_gradio_routes_share_the_api_rate_limit(make_app: AppFactory, settings: Settings) -> None:
     """The issue's probe: 45 calls in a row to /gradio_api/call/chat all answered; now the burst applies."""
-    app = make_app(settings=settings.replace(rate_limit_per_minute=60, rate_limit_burst=5))
+    app = make_app(settings=settings.replace(rate_limit_per_minute=2, rate_limit_burst=5))
     with TestClient(app) as client:
         statuses = [client.post(GRADIO_CALL, json=GRADIO_BODY).status_code for _ in range(4)]
         statuses.append(
@@ -503,3 +503,62 @@ def test_login_throttle_can_be_turned_off(make_app: AppFactory, settings: Settin
             client.post("/login", data={"username": "x", "password": "no"}).status_code for _ in range(20)
         }
     assert statuses == {400}
+
+
+# --------------------------------------------------------------------------- status codes
+
+
+def test_wrong_methods_get_a_405_in_the_api_error_shape(make_app: AppFactory) -> None:
+    """The issue's probe: GET /api/ask and PUT /v1/chat/completions gave the page's 404 {"detail"}."""
+    with TestClient(make_app(api_key="k")) as client:
+        auth = {"Authorization": "Bearer k"}
+        for method, path, allow in (
+            ("GET", "/api/ask", "POST"),
+            ("PUT", CHAT, "POST"),
+            ("POST", "/v1/models", "GET"),
+        ):
+            response = client.request(method, path, headers=auth)
+            assert response.status_code == 405, (method, path, response.text)
+            assert response.json()["error"]["code"] == "method_not_allowed"
+            assert allow in response.headers["allow"] and allow in response.json()["error"]["message"]
+        missing = client.get("/api/nothing", headers=auth)
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+        assert client.get("/api/ask").status_code == 401, "the key is checked first"
+        assert client.post("/api/ask", json={"question": QUESTION}, headers=auth).status_code == 200
+
+
+class BrokenHealth:
+    """An assistant whose index vanished under it (chroma.sqlite3 overwritten)."""
+
+    def __init__(self, fake: Any) -> None:
+        self.fake = fake
+
+    def ask(self, question: str, history: Any = None) -> Any:
+        return self.fake.ask(question, history)
+
+    def stream(self, question: str, history: Any = None) -> Any:
+        return self.fake.stream(question, history)
+
+    def health(self) -> dict[str, Any]:
+        import sqlite3
+
+        raise sqlite3.DatabaseError("file is not a database")
+
+
+def test_health_is_503_not_500_while_the_index_cannot_be_read(make_app: AppFactory, fake: Any) -> None:
+    with TestClient(make_app(assistant=BrokenHealth(fake))) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["ok"] is False and "index cannot be read" in response.json()["error"]
+
+
+def test_feedback_with_a_lone_surrogate_is_stored_whole(make_app: AppFactory, settings: Settings) -> None:
+    """The issue's probe: {"question": "\\ud800", ...} was a 500."""
+    from ui.feedback import FeedbackStore
+
+    body = '{"question": "\\ud800問", "answer": "b", "rating": "up"}'
+    with TestClient(make_app()) as client:
+        response = client.post("/api/feedback", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.text
+    stored = FeedbackStore.in_data_dir(settings.data_dir).read_all()[-1]
+    assert stored["question"] == "\ud800問" and stored["answer"] == "b"
