@@ -35,3 +35,23 @@ def test_quick_benchmark_writes_json_markdown_and_plot(tmp_path: Path) -> None:
 
     png = (out / "bench.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
+
+
+def test_worst_request_candidates_sit_at_the_limits() -> None:
+    """bench/worst.py measures requests the limits allow (and one just over them, rejected)."""
+    from assistant.validate import validate_request
+    from bench.worst import candidates
+    from ingest.errors import BadQuestionError
+    from ingest.settings import Settings
+
+    settings = Settings.from_env(environ={})
+    bodies = candidates(settings)
+    for name, body in bodies.items():
+        if name.endswith("_rejected"):
+            with pytest.raises(BadQuestionError):
+                validate_request(body["question"], body.get("history"), settings)
+        else:
+            validate_request(body["question"], body.get("history"), settings)
+    assert len(bodies["question_cjk"]["question"]) == settings.max_question_chars
+    spread = bodies["follow_up_spread_turns"]["history"]
+    assert sum(len(m["content"]) for m in spread) > 0.95 * settings.max_history_chars
