@@ -97,7 +97,7 @@ def measure_worst(settings: Settings, repeat: int) -> dict[str, Any]:
 
     from ui.server import create_app, load_assistant
 
-    app = create_app(load_assistant(settings), settings.replace(rate_limit_per_minute=0), environ={})
+    app = create_app(load_assistant(settings), settings.replace(rate_limit_per_minute=0, api_key=""))
     rows: dict[str, Any] = {}
     with TestClient(app) as client:
         client.post("/api/ask", json={"question": "南臺灣創新園區在做什麼？"})  # warm up
@@ -150,6 +150,7 @@ async def _load(
     worst: list[tuple[float, int]] = []
     stop = time.monotonic() + seconds
     tasks = []
+
     def worst_request(i: int) -> dict[str, Any]:
         return worst_body
 

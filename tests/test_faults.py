@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,10 @@ import pytest
 
 from ingest.errors import DiskFullError, IndexMissingError, IndexUnreadableError, KezhuanError
 from ingest.index import IndexStore, open_index, prepare_document, record_id, run_ingest
+from ingest.load import SourceDocument
+from ingest.settings import PROJECT_ROOT, Settings
+
+pytestmark = pytest.mark.integration
 
 
 def forget_embedded_client(path: Path) -> None:
@@ -36,10 +41,7 @@ def forget_embedded_client(path: Path) -> None:
     from chromadb.api.shared_system_client import SharedSystemClient
 
     SharedSystemClient.clear_system_cache()
-from ingest.load import SourceDocument
-from ingest.settings import PROJECT_ROOT, Settings
 
-pytestmark = pytest.mark.integration
 
 SEED = 20240611
 #: The write after which each round's ingest is killed. An ingest writes sentences, then

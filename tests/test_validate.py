@@ -62,7 +62,7 @@ def test_question_limit_still_applies() -> None:
 
 
 def test_the_page_sends_only_the_recent_history_the_limits_accept() -> None:
-    from ui.questions import recent_history
+    from ui.history import recent_history
 
     settings = Settings.from_env(environ={}, max_history_turns=4, max_history_chars=12)
     pairs = [(f"問{i}", f"答{i}") for i in range(50)]
