@@ -365,6 +365,7 @@ class SlowAssistant:
         return dict(self.fake.health())
 
 
+@pytest.mark.integration  # a live uvicorn server
 def test_a_client_that_leaves_while_waiting_causes_no_work(make_app: AppFactory, fake: Any) -> None:
     """With one answer slot busy, a request whose client hangs up is dropped when its turn comes."""
     import socket
@@ -464,6 +465,7 @@ def test_gradio_routes_refuse_oversized_bodies(make_app: AppFactory) -> None:
             assert response.json()["error"]["code"] == "body_too_large"
 
 
+@pytest.mark.integration  # a live uvicorn server
 def test_open_page_with_a_key_still_answers_visitors(make_app: AppFactory) -> None:
     """An unprotected page answers through its own queue without the key (see README, Security)."""
     from gradio_client import Client
