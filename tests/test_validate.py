@@ -57,7 +57,7 @@ def test_limits_come_from_the_environment_and_are_checked() -> None:
 
 
 def test_question_limit_still_applies() -> None:
-    with pytest.raises(BadQuestionError, match="KEZHUAN_MAX_QUESTION_CHARS"):
+    with pytest.raises(BadQuestionError, match="the limit is 10"):
         validate_question("問" * 11, max_chars=10)
 
 
