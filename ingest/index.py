@@ -33,10 +33,11 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.clean import clean_text
 from ingest.errors import DocumentReadError, IndexMissingError, KezhuanError
-from ingest.load import SourceDocument, list_sources, load_document, read_manifest
+from ingest.load import SourceDocument, document_version, list_sources, load_document, read_manifest
 from ingest.normalize import index_tokens
 from ingest.settings import Settings
 from ingest.split import Chunk, Sentence, split_document
+from ingest.structure import unaccounted
 
 if TYPE_CHECKING:
     from chromadb import Collection, Metadata
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 #: Texts embedded per model call: large enough for the model to batch texts of like length.
 _EMBED_BATCH = 512
 #: Texts of consecutive documents embedded, written and committed together.
@@ -63,6 +64,7 @@ def pipeline_key(settings: Settings) -> str:
             "passage_prompt": settings.passage_prompt,
             "chunk_chars": settings.chunk_chars,
             "overlap": settings.chunk_overlap_sentences,
+            "max_unit_chars": settings.max_unit_chars,
         },
         sort_keys=True,
     )
@@ -134,6 +136,7 @@ class DocRecord:
     title: str
     passages: int
     sentences: int
+    publisher: str = ""
 
 
 class IndexStore:
@@ -260,6 +263,7 @@ class IndexStore:
                 title=str(meta.get("title", "")),
                 passages=_count(meta.get("passages")),
                 sentences=_count(meta.get("sentences")),
+                publisher=str(meta.get("publisher", "")),
             )
         return out
 
@@ -278,6 +282,7 @@ class IndexStore:
                 "sha256": r.sha256,
                 "pipeline": r.pipeline,
                 "title": r.title,
+                "publisher": r.publisher,
                 "passages": r.passages,
                 "sentences": r.sentences,
                 "committed_at": now,
@@ -399,9 +404,25 @@ def _ingest_lock(settings: Settings) -> Iterator[None]:
 
 
 def prepare_document(doc: SourceDocument, settings: Settings) -> tuple[list[Chunk], list[Sentence]]:
-    """Clean and split one document."""
-    cleaned = clean_text(doc.raw, markdown=doc.kind == "md")
-    return split_document(cleaned, doc.source, settings.chunk_chars, settings.chunk_overlap_sentences)
+    """Split one document into passages and sentences, and log what was left out and why.
+
+    Every letter or digit of the raw text ends up in a unit, a heading (the section shown in
+    citations) or a dropped span with its reason; any other is logged as a warning.
+    """
+    cleaned = doc.cleaned if doc.cleaned is not None else clean_text(doc.raw, markdown=doc.kind == "md")
+    chunks, sentences = split_document(
+        cleaned, doc.source, settings.chunk_chars, settings.chunk_overlap_sentences, settings.max_unit_chars
+    )
+    reasons: dict[str, int] = {}
+    for d in cleaned.dropped:
+        reasons[d.reason] = reasons.get(d.reason, 0) + max(0, d.end - d.start)
+    for reason, chars in sorted(reasons.items()):
+        log.info("%s: left out %d characters: %s", doc.source, chars, reason)
+    lost = unaccounted(doc.raw, cleaned, ((s.start, s.end) for s in sentences))
+    if lost:
+        sample = "".join(doc.raw[i] for i in lost[:40])
+        log.warning("%s: %d characters are in no passage (%s...)", doc.source, len(lost), sample)
+    return chunks, sentences
 
 
 def record_id(doc: SourceDocument, item_id: str) -> str:
@@ -413,6 +434,13 @@ def record_id(doc: SourceDocument, item_id: str) -> str:
     return f"{doc.sha256[:8]}-{item_id}"
 
 
+def label_tokens(chunk: Chunk) -> list[str]:
+    """Search tokens of a passage's label, in both forms: ``第24條`` and ``第二十四條``."""
+    forms = [chunk.meta.get(k, "") for k in ("label", "article", "article_zh")]
+    forms += [f.replace("第", "第 ").replace("條", " 條") for f in forms if f.startswith("第")]
+    return index_tokens(" ".join(f for f in forms if f))
+
+
 def _passage_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
     return {
         "source": chunk.source,
@@ -422,7 +450,9 @@ def _passage_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
         "kind": chunk.kind,
         "doc_sha": doc.sha256[:16],
         "title": doc.title,
-        "tokens": " ".join(index_tokens(chunk.text)),
+        "publisher": doc.publisher,
+        "label": chunk.meta.get("label", ""),
+        "tokens": " ".join(index_tokens(chunk.text) + label_tokens(chunk)),
         "sentence_ids": ",".join(record_id(doc, sid) for sid in chunk.sentence_ids),
         "name": chunk.meta.get("name", ""),
         "city": chunk.meta.get("city", ""),
@@ -514,7 +544,12 @@ def _ingest_group(
         passage_texts,
         [_passage_metadata(c, doc) for doc, c in chunks],
     )
-    store.commit([DocRecord(doc.source, doc.sha256, key, doc.title, len(c), len(s)) for doc, c, s in group])
+    store.commit(
+        [
+            DocRecord(doc.source, doc.sha256, key, doc.title, len(c), len(s), doc.publisher)
+            for doc, c, s in group
+        ]
+    )
 
 
 def run_ingest(
@@ -565,25 +600,28 @@ def run_ingest(
             store._open()  # the collections anew, empty
             committed = {}
 
-        docs: list[SourceDocument] = []
+        # An unchanged document (same bytes, same manifest entry) is not even read.
+        todo: list[SourceDocument] = []
+        present = set()
         for path in paths:
+            source = path.relative_to(corpus_dir).as_posix()
+            present.add(source)
+            record = committed.get(source)
             try:
-                docs.append(load_document(path, corpus_dir, manifest))
-            except DocumentReadError as e:
+                if record and record.pipeline == key:
+                    if record.sha256 == document_version(path, manifest.get(source)):
+                        report.unchanged.append(source)
+                        continue
+                doc = load_document(path, corpus_dir, manifest)
+            except (DocumentReadError, OSError) as e:
                 log.error("%s", e)
-                report.failed[path.relative_to(corpus_dir).as_posix()] = str(e)
-        present = {d.source for d in docs} | set(report.failed)
+                report.failed[source] = str(e)
+                continue
+            todo.append(doc)
+            (report.updated if record else report.added).append(doc.source)
         for source in sorted(set(committed) - present):
             store.uncommit(source)
             report.removed.append(source)
-        todo = []
-        for doc in docs:
-            record = committed.get(doc.source)
-            if record and record.sha256 == doc.sha256 and record.pipeline == key:
-                report.unchanged.append(doc.source)
-            else:
-                todo.append(doc)
-                (report.updated if record else report.added).append(doc.source)
 
         if todo:
             if embeddings is None:
