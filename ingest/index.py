@@ -187,6 +187,17 @@ class IndexStore:
     def _open_collection(self, name: str) -> Collection:
         return self.client.get_or_create_collection(name, embedding_function=None, metadata=self.SPACE)
 
+    def fresh(self) -> IndexStore:
+        """The same index through a new client: an embedded Chroma's vector index read from disk again.
+
+        The old store keeps working for whoever still holds it. With a Chroma server the client
+        is shared (the server always serves the newest data).
+        """
+        if self.settings.chroma_host or not self._owns_client:
+            return self
+        forget_embedded_client(self.settings.chroma_dir)
+        return IndexStore(self.settings, self.embeddings)
+
     def reopen(self) -> None:
         """Open the collections again (after another process rebuilt the index)."""
         log.warning("Reopening the index collections '%s'", self.settings.collection)
@@ -411,7 +422,12 @@ def prepare_document(doc: SourceDocument, settings: Settings) -> tuple[list[Chun
     """
     cleaned = doc.cleaned if doc.cleaned is not None else clean_text(doc.raw, markdown=doc.kind == "md")
     chunks, sentences = split_document(
-        cleaned, doc.source, settings.chunk_chars, settings.chunk_overlap_sentences, settings.max_unit_chars
+        cleaned,
+        doc.source,
+        settings.chunk_chars,
+        settings.chunk_overlap_sentences,
+        settings.max_unit_chars,
+        doc.title,
     )
     reasons: dict[str, int] = {}
     for d in cleaned.dropped:
@@ -434,11 +450,20 @@ def record_id(doc: SourceDocument, item_id: str) -> str:
     return f"{doc.sha256[:8]}-{item_id}"
 
 
-def label_tokens(chunk: Chunk) -> list[str]:
-    """Search tokens of a passage's label, in both forms: ``第24條`` and ``第二十四條``."""
-    forms = [chunk.meta.get(k, "") for k in ("label", "article", "article_zh")]
-    forms += [f.replace("第", "第 ").replace("條", " 條") for f in forms if f.startswith("第")]
-    return index_tokens(" ".join(f for f in forms if f))
+#: How many times a passage's label (``第24條``) counts in BM25: like a title field, it names the
+#: passage, so it outweighs the same words in a passage that only refers to it.
+LABEL_WEIGHT = 3
+
+
+def label_tokens(chunk: Chunk, title: str = "") -> list[str]:
+    """Search tokens of a labelled passage (a law article, a table row): its label in both forms
+    (``第24條``, ``第二十四條``), weighted, and its document's title, which such a passage never
+    says itself (``研發成果歸屬及運用辦法第24條``). Other passages get none.
+    """
+    forms = {chunk.meta.get(k, "") for k in ("label", "article", "article_zh")} - {""}
+    if not forms:
+        return []
+    return index_tokens(" ".join(sorted(forms))) * LABEL_WEIGHT + index_tokens(title)
 
 
 def _passage_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
@@ -452,7 +477,7 @@ def _passage_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
         "title": doc.title,
         "publisher": doc.publisher,
         "label": chunk.meta.get("label", ""),
-        "tokens": " ".join(index_tokens(chunk.text) + label_tokens(chunk)),
+        "tokens": " ".join(index_tokens(chunk.text) + label_tokens(chunk, doc.title)),
         "sentence_ids": ",".join(record_id(doc, sid) for sid in chunk.sentence_ids),
         "name": chunk.meta.get("name", ""),
         "city": chunk.meta.get("city", ""),

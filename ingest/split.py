@@ -143,13 +143,16 @@ def block_section(block: Block) -> str:
     return f"{block.section}｜{label}" if label else block.section
 
 
-def _sentences_of(cleaned: CleanedText, source: str, block: Block, max_chars: int) -> list[Sentence]:
+def _sentences_of(
+    cleaned: CleanedText, source: str, block: Block, max_chars: int, title: str = ""
+) -> list[Sentence]:
     out = []
     name = str(block.meta.get("name", "")) if block.kind == "callout" else ""
     roles = {block.meta.get("focus"): "的重點領域：", block.meta.get("mission"): "的任務："}
     article = ""
     if block.kind == "article":
-        article = f"{block.meta['article']}（{block.meta['article_zh']}）："
+        # An article's sentences never say which law and article they are: the context does.
+        article = f"{title}{block.meta['article']}（{block.meta['article_zh']}）："
     section = block_section(block)
     pattern = _ROW_END if block.kind == "row" else None  # a row is one unit, its cells stay together
     for a, b in sentence_spans(cleaned.text, block.start, block.end, max_chars, pattern):
@@ -210,6 +213,7 @@ def split_document(
     chunk_chars: int = 200,
     overlap_sentences: int = 1,
     max_unit_chars: int = MAX_UNIT_CHARS,
+    title: str = "",
 ) -> tuple[list[Chunk], list[Sentence]]:
     """Passages and sentences of one cleaned document.
 
@@ -220,6 +224,8 @@ def split_document(
         overlap_sentences: Sentences repeated at the start of the next passage of a section.
         max_unit_chars: Longest sentence in characters (longer text is cut, see :func:`limit_span`),
             so no unit exceeds the embedding model's window.
+        title: The document's title, put before a law article's label in its sentences' context
+            (``經濟部…運用辦法第24條（第二十四條）：``).
 
     Returns:
         The passages in text order, and every sentence once.
@@ -258,7 +264,7 @@ def split_document(
             section = block_section(block) if block.kind == "article" else block.section
             group_kind = "article" if block.kind == "article" else "text"
             group_meta = _unit_meta(block) if block.kind == "article" else {}
-        block_sentences = _sentences_of(cleaned, source, block, max_unit_chars)
+        block_sentences = _sentences_of(cleaned, source, block, max_unit_chars, title)
         sentences.extend(block_sentences)
         if block.kind == "row":
             flush()  # text before and after a table never shares a passage with its rows

@@ -32,6 +32,7 @@ from typing import Any
 
 from ingest.clean import PREFACE, Block, CleanedText, clean_text
 from ingest.fold import Dropped, fold_text, strip_page_furniture
+from ingest.normalize import chinese_number
 
 log = logging.getLogger(__name__)
 
@@ -469,14 +470,7 @@ def _title_span(text: str) -> tuple[int, int]:
 
 
 def _arabic(number: str) -> int | None:
-    if number.isdigit():
-        return int(number)
-    import cn2an
-
-    try:
-        return int(cn2an.cn2an(number, "smart"))
-    except (ValueError, KeyError):
-        return None
+    return chinese_number(number)
 
 
 def _chinese(n: int) -> str:

@@ -32,7 +32,7 @@ def _print_reply(reply: Any) -> None:
     print()
     print("來源：")
     for c in reply.citations:
-        print(f"[{c.n}] {c.title or c.source}｜{c.section}（第 {c.start}–{c.end} 字）")
+        print(f"[{c.n}] {c.where}（第 {c.start}–{c.end} 字）")
         print(f"    「{c.quote}」")
 
 
