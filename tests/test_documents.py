@@ -99,3 +99,26 @@ def test_refusal_lists_this_corpus(documents_settings: Settings, fake_embeddings
     assert reply.refused
     assert "研發成果的歸屬及運用" in reply.answer and "《科專新創團隊培育指南》" in reply.answer
     assert "區域產業研發中心" not in reply.answer
+
+
+def test_a_question_reads_one_version_while_another_ingest_lands(
+    tmp_settings: Settings, fake_embeddings
+) -> None:
+    from assistant.retrieve import Retriever
+    from ingest.index import open_index
+
+    run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    retriever = Retriever(open_index(tmp_settings, fake_embeddings), fake_embeddings, tmp_settings)
+    shutil.copy(DATA / "startup-guide.md", tmp_settings.corpus_dir / "startup-guide.md")
+    with retriever.pinned():
+        old_store = retriever.store
+        run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)  # lands mid-question
+        assert retriever.newer_version()  # seen at once when asked...
+        hits = retriever.search("2021年培育了幾組新創團隊", mode="bm25", k=3)
+        assert all(p.source == SEED_NAME for p in hits)  # ...but this question reads the old version
+        assert retriever.store is old_store
+    hits = retriever.search("2021年培育了幾組新創團隊", mode="bm25", k=3)
+    assert hits[0].source == "startup-guide.md" and hits[0].kind == "row"
+    assert retriever.store is not old_store  # the new version through a fresh embedded client
+    dense = retriever.search("2021年培育了幾組新創團隊", mode="dense", k=50)
+    assert any(p.source == "startup-guide.md" for p in dense)  # the new vectors, not a stale HNSW
