@@ -60,7 +60,7 @@ from assistant.glossary import GLOSSARY_NAME, Glossary
 from assistant.reply import Passage
 from ingest.errors import IndexMissingError
 from ingest.index import IndexStore, open_index, pipeline_key
-from ingest.normalize import count_cjk, index_tokens, register_words, to_search_form
+from ingest.normalize import article_tokens, count_cjk, index_tokens, register_words, to_search_form
 from ingest.settings import RETRIEVAL_MODES, Settings
 
 log = logging.getLogger(__name__)
@@ -240,6 +240,8 @@ class _Snapshot:
     publishers: dict[str, str] = field(default_factory=dict)
     #: The store this version was read from (dense search and sentences of this version).
     store: Any = None
+    #: Positions of the passages labelled with each law article (``第24条``), built on first use.
+    articles: dict[str, list[int]] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -878,6 +880,7 @@ class Retriever(BaseRetriever):
             ranked = sorted(fused.items(), key=lambda item: -item[1])
         else:
             ranked = rankings[0][2]
+        ranked = self._named_articles_first(query, ranked)
         by_ranker = {name: dict(ranking) for _, name, ranking in rankings}
         return [
             (
@@ -886,6 +889,30 @@ class Retriever(BaseRetriever):
             )
             for pid, score in ranked[:k]
         ]
+
+    def _named_articles_first(self, query: str, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """A question that names a law article (``第24條``, ``第二十四條``) gets that article first.
+
+        A named reference is a filter, not a likeness: the article's passages may be far from the
+        question in meaning (it asks 「規定什麼」), while other articles that mention it are close.
+        """
+        wanted = set(article_tokens(query))
+        if not wanted:
+            return ranked
+        snap = self._current()
+        if snap.articles is None:
+            articles: dict[str, list[int]] = {}
+            for i, section in enumerate(snap.sections):
+                label = section.rsplit("｜", 1)[-1] if "｜" in section else ""
+                for token in article_tokens(label):
+                    articles.setdefault(token, []).append(i)
+            snap.articles = articles
+        named = [snap.ids[i] for token in sorted(wanted) for i in snap.articles.get(token, [])]
+        if not named:
+            return ranked
+        score = (ranked[0][1] if ranked else 0.0) + 1e-6
+        first = [(pid, score) for pid in dict.fromkeys(named)]
+        return first + [(pid, sc) for pid, sc in ranked if pid not in set(named)]
 
     def passage(self, pid: str, score: float = 0.0) -> Passage:
         """The live passage with id ``pid``."""

@@ -247,8 +247,12 @@ def parse_markdown(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str
     in_item = 0
     row: list[_Chars] = []
     rows: list[list[_Chars]] = []
+    region_line = -1
     for i, tok in enumerate(tokens):
-        if tok.map:
+        # A new region only where a new line starts: the cells of one table row share a line and
+        # are read left to right (two cells may hold the same text).
+        if tok.map and tok.map[0] != region_line:
+            region_line = tok.map[0]
             locator.region(starts[tok.map[0]], starts[tok.map[1]] - 1)
         if tok.type == "front_matter" and tok.map:
             a, b = starts[tok.map[0]], starts[tok.map[1]] - 1

@@ -199,3 +199,16 @@ def test_manifest_title_and_publisher_win_over_the_documents_own(tmp_path: Path)
     )
     assert (listed.title, listed.publisher) == ("指南", "技術司")
     assert listed.sha256 != own.sha256  # a changed manifest entry is a changed document
+
+
+def test_table_cells_with_the_same_text_keep_their_own_offsets() -> None:
+    raw = "| 年度 | 目標 | 實績 |\n|---|---|---|\n| 2016 | 2022組 | 2022 |\n| 2020 | 24組 | 24 |\n"
+    cleaned, _ = parse_document(raw, "md")
+    _, sentences = split_document(cleaned, "t.md")
+    assert [s.text for s in sentences] == [
+        "年度：2016；目標：2022組；實績：2022",
+        "年度：2020；目標：24組；實績：24",
+    ]
+    assert unaccounted(raw, cleaned, [(s.start, s.end) for s in sentences]) == []
+    last = cleaned.text.rindex("24")
+    assert raw[cleaned.raw_offsets[last] - 1 : cleaned.raw_offsets[last] + 3] == " 24 "
