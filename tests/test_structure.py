@@ -212,3 +212,24 @@ def test_table_cells_with_the_same_text_keep_their_own_offsets() -> None:
     assert unaccounted(raw, cleaned, [(s.start, s.end) for s in sentences]) == []
     last = cleaned.text.rindex("24")
     assert raw[cleaned.raw_offsets[last] - 1 : cleaned.raw_offsets[last] + 3] == " 24 "
+
+
+@pytest.mark.slow
+def test_no_unit_exceeds_the_real_models_window(tmp_path: Path) -> None:
+    """With the default limit, every unit (with its prompt and context) fits e5's 512 tokens."""
+    from ingest.embed import load_embeddings
+    from ingest.settings import Settings
+
+    settings = Settings.from_env(environ={}, data_dir=PROJECT_ROOT / ".kezhuan")
+    model = load_embeddings(settings).model  # type: ignore[attr-defined]  # sentence-transformers
+    texts = []
+    for name, kind, layout in [*DOCUMENTS, ("seed", "txt", "pdf-extracted text")]:
+        _, _, _, chunks, sentences = _split(name, kind, layout)
+        texts += [settings.passage_prompt + s.context + s.text for s in sentences]
+        texts += [settings.passage_prompt + c.text for c in chunks]
+    long_run = "，".join(f"第{i}項研發成果移轉給國內企業" for i in range(200))
+    cleaned, _ = parse_document("標題\n\n" + long_run, "txt")
+    _, cut = split_document(cleaned, "long.txt")
+    texts += [settings.passage_prompt + s.text for s in cut]
+    lengths = [len(ids) for ids in model.tokenizer(texts)["input_ids"]]
+    assert max(lengths) <= model.max_seq_length == 512, max(lengths)
