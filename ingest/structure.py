@@ -44,7 +44,11 @@ _SENTENCE_PUNCT = re.compile("[。！？；!?;]")
 _CN_NUMBER = "〇零一二三四五六七八九十百千"
 _CHAPTER = re.compile(rf"^\s*第\s*([{_CN_NUMBER}\d]+)\s*([章編節])\s*(.*)$")
 _ARTICLE = re.compile(
-    rf"^\s*第\s*([{_CN_NUMBER}\d]+)\s*(?:-\s*(\d+)\s*)?條(?:\s*之\s*([{_CN_NUMBER}\d]+))?(?:\s+(\S.*))?\s*$"
+    rf"^\s*第\s*([{_CN_NUMBER}\d]+)\s*(?:-\s*(\d+)\s*)?[條条](?:\s*之\s*([{_CN_NUMBER}\d]+))?(?:\s+(\S.*))?\s*$"
+)
+#: An article label at the start of a paragraph whose spaces were squeezed out (``第二条本法…``).
+_ARTICLE_START = re.compile(
+    rf"^第\s*([{_CN_NUMBER}\d]+)\s*(?:-\s*(\d+)\s*)?[條条](?:\s*之\s*([{_CN_NUMBER}\d]+))?\s*"
 )
 _LIST_MARKER = re.compile(
     rf"^\s*(?:[-*+•・●○■□◆▪‧]\s*|\d{{1,3}}[.、)）]\s*|[（(][{_CN_NUMBER}\d]{{1,3}}[）)]\s*|[{_CN_NUMBER}]{{1,3}}、)"
@@ -141,6 +145,15 @@ class _Builder:
         self.tables += 1
         header = rows[0] if header_rows and len(rows) > 1 else []
         body = rows[1:] if header else rows
+        used = {i for row in body for i, cell in enumerate(row) if cell}
+        if any(cell and i not in used for i, cell in enumerate(header)):
+            # A form's columns left blank: the header row is a unit of its own, or it is lost.
+            names: _Chars = []
+            for cell in (c for c in header if c):
+                if names:
+                    names.append(("；", -1))
+                names.extend(cell)
+            self.emit("row", names, {"table": self.tables, "row": 0, "label": f"表{self.tables} 表頭"})
         for r, row in enumerate(body, start=1):
             out: _Chars = []
             for i, cell in enumerate(row):
@@ -245,6 +258,8 @@ def parse_markdown(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str
         for match in pattern.finditer(text):
             out.dropped.append(_dropped(offsets, match.start(), match.end(), reason))
     in_item = 0
+    law = looks_like_law(text)  # a law written in Markdown: 第一条 … paragraphs
+    article: dict[str, Any] | None = None
     row: list[_Chars] = []
     rows: list[list[_Chars]] = []
     region_line = -1
@@ -272,10 +287,13 @@ def parse_markdown(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str
             parent = tokens[i - 1].type if i else ""
             chars = _inline_chars(tok, locator)
             if parent == "heading_open":
+                article = None
                 out.heading(chars, {"level": int(tokens[i - 1].tag[1:])})
                 meta.setdefault("heading_title", _text(chars)) if tokens[i - 1].tag == "h1" else None
             elif parent in ("th_open", "td_open"):
                 row.append(chars)
+            elif law and not in_item:
+                article = _markdown_article(out, chars, article)
             else:
                 out.emit("item" if in_item else "paragraph", chars)
         elif tok.type in ("th_open", "td_open") and tokens[i + 1].type != "inline":
@@ -299,6 +317,22 @@ def parse_markdown(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str
         meta["title"] = meta["heading_title"]
     meta.pop("heading_title", None)
     return out.build(), meta
+
+
+def _markdown_article(out: _Builder, chars: _Chars, article: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A paragraph of a law in Markdown: ``第二条 本法所称…`` starts an article, the paragraphs
+    after it belong to it. Returns the article now open."""
+    match = _ARTICLE_START.match(_text(chars))
+    if match and match.end() < len(chars):
+        arabic, chinese = article_label(match.group(1), match.group(2) or match.group(3))
+        article = {"article": arabic, "article_zh": chinese, "label": arabic}
+        out.emit("heading", chars[: match.end()], {"article": arabic})
+        chars = chars[match.end() :]
+    if article is None:
+        out.emit("paragraph", chars)
+    else:
+        out.emit("article", chars, dict(article))
+    return article
 
 
 def _dropped(offsets: list[int], start: int, end: int, reason: str) -> Dropped:
@@ -494,14 +528,27 @@ def article_label(number: str, sub: str | None = None) -> tuple[str, str]:
     return f"第{n}條", f"第{_chinese(n)}條"
 
 
+#: A law's first article comes within this many non-blank lines (title, dates, first chapter).
+LAW_FIRST_ARTICLE_LINES = 30
+
+
 def looks_like_law(text: str) -> bool:
-    """True when at least two lines are article labels (``第 3 條``)."""
-    count = 0
-    for line in text.split("\n"):
-        match = _ARTICLE.match(line)
-        if match and not match.group(4):
-            count += 1
-            if count >= 2:
+    """True when the text is a law: its first article label comes within the first
+    :data:`LAW_FIRST_ARTICLE_LINES` lines (a guide quoting a regulation on page 9 is no law), and
+    at least two lines are article labels (``第 3 條``) or three start with one followed by the
+    article's text (``第一条 为了…``)."""
+    alone = inline = 0
+    lines = [line for line in text.split("\n") if line.strip() and not line.lstrip().startswith("<!--")]
+    for n, line in enumerate(lines):
+        match = _ARTICLE.match(line.lstrip("#> "))
+        if not match and not (alone or inline) and n >= LAW_FIRST_ARTICLE_LINES:
+            return False
+        if match:
+            if match.group(4):
+                inline += 1
+            else:
+                alone += 1
+            if alone >= 2 or inline >= 3:
                 return True
     return False
 
@@ -707,7 +754,7 @@ def parse_document(raw: str, kind: str, layout: str = "") -> tuple[CleanedText, 
         cleaned, meta = parse_html(text, offsets)
     elif looks_like_law(text):
         cleaned, meta = parse_law(text, offsets)
-    elif "pdf" in layout.lower() or is_pdf_layout_text(text):
+    elif kind == "txt" and ("pdf-extracted" in layout.lower() or is_pdf_layout_text(text)):
         cleaned, meta = _compose(clean_text(text), offsets, []), {}
     else:
         cleaned, meta = parse_plain(text, offsets)

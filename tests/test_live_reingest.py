@@ -116,6 +116,7 @@ def _cites_guide(reply: dict[str, Any]) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.integration
 def test_serve_sees_added_edited_and_deleted_documents(live: dict[str, Any]) -> None:
     url, corpus, kezhuan = live["url"], live["corpus"], live["kezhuan"]
     statuses: list[int] = []
