@@ -233,3 +233,25 @@ def test_no_unit_exceeds_the_real_models_window(tmp_path: Path) -> None:
     texts += [settings.passage_prompt + s.text for s in cut]
     lengths = [len(ids) for ids in model.tokenizer(texts)["input_ids"]]
     assert max(lengths) <= model.max_seq_length == 512, max(lengths)
+
+
+MULTI = PROJECT_ROOT / "evals" / "corpora" / "multi"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in MULTI.glob("*") if p.suffix in (".md", ".txt", ".pdf")) if MULTI.is_dir() else [],
+)
+def test_evaluation_documents_lose_nothing_and_fit_the_limit(name: str) -> None:
+    from ingest.load import read_manifest
+
+    doc = load_document(MULTI / name, MULTI, read_manifest(MULTI))
+    assert doc.cleaned is not None
+    chunks, sentences = split_document(doc.cleaned, doc.source, title=doc.title)
+    lost = unaccounted(doc.raw, doc.cleaned, [(s.start, s.end) for s in sentences])
+    assert lost == [], "".join(doc.raw[i] for i in lost[:50])
+    assert max(len(s.text) for s in sentences) <= 400
+    assert "⼩" not in doc.cleaned.text and "\uf997" not in doc.cleaned.text  # folded (聯 U+F997)
+    if "law" in str(doc.meta.get("format", "")).lower():
+        assert sum(c.kind == "article" for c in chunks) >= 30
