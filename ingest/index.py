@@ -31,13 +31,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ingest.clean import clean_text
 from ingest.errors import DocumentReadError, IndexMissingError, KezhuanError
-from ingest.load import SourceDocument, document_version, list_sources, load_document, read_manifest
+from ingest.load import SourceDocument, entry_hash, file_sha256, list_sources, load_document, read_manifest
 from ingest.normalize import index_tokens
 from ingest.settings import Settings
 from ingest.split import Chunk, Sentence, split_document
-from ingest.structure import unaccounted
+from ingest.structure import parse_document, unaccounted
 
 if TYPE_CHECKING:
     from chromadb import Collection, Metadata
@@ -137,6 +136,8 @@ class DocRecord:
     passages: int
     sentences: int
     publisher: str = ""
+    #: Hash of the manifest entry the version was ingested with (see ``ingest.load.entry_hash``).
+    entry_sha: str = ""
 
 
 class IndexStore:
@@ -275,6 +276,7 @@ class IndexStore:
                 passages=_count(meta.get("passages")),
                 sentences=_count(meta.get("sentences")),
                 publisher=str(meta.get("publisher", "")),
+                entry_sha=str(meta.get("entry_sha", "")),
             )
         return out
 
@@ -294,6 +296,7 @@ class IndexStore:
                 "pipeline": r.pipeline,
                 "title": r.title,
                 "publisher": r.publisher,
+                "entry_sha": r.entry_sha,
                 "passages": r.passages,
                 "sentences": r.sentences,
                 "committed_at": now,
@@ -420,7 +423,9 @@ def prepare_document(doc: SourceDocument, settings: Settings) -> tuple[list[Chun
     Every letter or digit of the raw text ends up in a unit, a heading (the section shown in
     citations) or a dropped span with its reason; any other is logged as a warning.
     """
-    cleaned = doc.cleaned if doc.cleaned is not None else clean_text(doc.raw, markdown=doc.kind == "md")
+    cleaned = doc.cleaned
+    if cleaned is None:  # a document built by hand: read it as loading would
+        cleaned = parse_document(doc.raw, doc.kind, doc.meta.get("format", ""))[0]
     chunks, sentences = split_document(
         cleaned,
         doc.source,
@@ -571,7 +576,7 @@ def _ingest_group(
     )
     store.commit(
         [
-            DocRecord(doc.source, doc.sha256, key, doc.title, len(c), len(s), doc.publisher)
+            DocRecord(doc.source, doc.sha256, key, doc.title, len(c), len(s), doc.publisher, doc.entry_sha)
             for doc, c, s in group
         ]
     )
@@ -634,7 +639,8 @@ def run_ingest(
             record = committed.get(source)
             try:
                 if record and record.pipeline == key:
-                    if record.sha256 == document_version(path, manifest.get(source)):
+                    same_entry = record.entry_sha == entry_hash(manifest.get(source))
+                    if same_entry and record.sha256 == file_sha256(path):
                         report.unchanged.append(source)
                         continue
                 doc = load_document(path, corpus_dir, manifest)

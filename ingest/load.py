@@ -35,8 +35,7 @@ class SourceDocument:
     Attributes:
         source: Path relative to the corpus folder, with ``/`` separators (the document's key).
         raw: The text as extracted (PDF pages joined by a form feed and newline).
-        sha256: Hash of the file's bytes and its manifest entry (:func:`document_version`): a
-            changed hash means a changed document.
+        sha256: Hash of the file's bytes: a changed hash means a changed document.
         title: Title from the manifest, else the document's own title line, else the file stem.
         kind: ``txt``, ``md``, ``html`` or ``pdf``.
         meta: The manifest entry (publisher, language, original file name, ...).
@@ -52,6 +51,8 @@ class SourceDocument:
     meta: dict[str, str] = field(default_factory=dict)
     publisher: str = ""
     cleaned: CleanedText | None = None
+    #: Hash of the manifest entry (:func:`entry_hash`): a changed entry (title) means re-ingest too.
+    entry_sha: str = ""
 
 
 def read_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
@@ -106,12 +107,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def document_version(path: Path, entry: dict[str, str] | None = None) -> str:
-    """Hex SHA-256 of a file's bytes and its manifest entry: either changing means re-ingest."""
-    digest = hashlib.sha256(file_sha256(path).encode("ascii"))
-    if entry:
-        digest.update(json.dumps(entry, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-    return digest.hexdigest()
+def entry_hash(entry: dict[str, str] | None) -> str:
+    """Hex SHA-256 of a manifest entry ("" for none): a changed title or publisher means re-ingest."""
+    if not entry:
+        return ""
+    return hashlib.sha256(json.dumps(entry, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def _table_lines(table: list[list[str | None]]) -> str:
@@ -201,10 +201,11 @@ def load_document(
     return SourceDocument(
         source=rel,
         raw=raw,
-        sha256=document_version(path, entry),
+        sha256=file_sha256(path),
         title=entry.get("title") or found.get("title") or path.stem,
         kind=kind,
         meta=entry,
         publisher=entry.get("publisher") or found.get("publisher", ""),
         cleaned=cleaned,
+        entry_sha=entry_hash(entry),
     )

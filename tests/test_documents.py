@@ -122,3 +122,17 @@ def test_a_question_reads_one_version_while_another_ingest_lands(
     assert retriever.store is not old_store  # the new version through a fresh embedded client
     dense = retriever.search("2021年培育了幾組新創團隊", mode="dense", k=50)
     assert any(p.source == "startup-guide.md" for p in dense)  # the new vectors, not a stale HNSW
+
+
+def test_a_changed_manifest_title_is_reingested(tmp_settings: Settings, fake_embeddings) -> None:
+    from ingest.index import open_index
+
+    run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    path = tmp_settings.corpus_dir / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest["documents"][SEED_NAME]["title"] = "新的標題"
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert report.updated == [SEED_NAME]
+    assert open_index(tmp_settings, fake_embeddings).committed()[SEED_NAME].title == "新的標題"
+    assert run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False).unchanged == [SEED_NAME]
