@@ -856,7 +856,9 @@ class Retriever(BaseRetriever):
         with self.pinned():  # one version for the whole search
             return self._search(query, k, mode, vector)
 
-    def _search(self, query: str, k: int, mode: str, vector: list[float] | None) -> list[Passage]:
+    def _search(
+        self, query: str, k: int, mode: str, vector: list[float] | None
+    ) -> list[tuple[Passage, dict[str, float]]]:
         depth = max(k, 20)
         # The question is embedded while BM25 scores it: the two cores work at once.
         pending = (

@@ -196,7 +196,11 @@ class IndexStore:
         """
         if self.settings.chroma_host or not self._owns_client:
             return self
-        forget_embedded_client(self.settings.chroma_dir)
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # Chroma hands out one cached client per folder; clearing the cache (its public reset)
+        # makes the next client open the folder anew. Existing collections keep their own.
+        SharedSystemClient.clear_system_cache()
         return IndexStore(self.settings, self.embeddings)
 
     def reopen(self) -> None:

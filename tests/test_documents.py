@@ -111,15 +111,15 @@ def test_a_question_reads_one_version_while_another_ingest_lands(
     retriever = Retriever(open_index(tmp_settings, fake_embeddings), fake_embeddings, tmp_settings)
     shutil.copy(DATA / "startup-guide.md", tmp_settings.corpus_dir / "startup-guide.md")
     with retriever.pinned():
-        old_store = retriever.store
+        old_store = retriever.version_store()
         run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)  # lands mid-question
         assert retriever.newer_version()  # seen at once when asked...
         hits = retriever.search("2021年培育了幾組新創團隊", mode="bm25", k=3)
         assert all(p.source == SEED_NAME for p in hits)  # ...but this question reads the old version
-        assert retriever.store is old_store
+        assert retriever.version_store() is old_store
     hits = retriever.search("2021年培育了幾組新創團隊", mode="bm25", k=3)
     assert hits[0].source == "startup-guide.md" and hits[0].kind == "row"
-    assert retriever.store is not old_store  # the new version through a fresh embedded client
+    assert retriever.version_store() is not old_store  # the new version through a fresh embedded client
     dense = retriever.search("2021年培育了幾組新創團隊", mode="dense", k=50)
     assert any(p.source == "startup-guide.md" for p in dense)  # the new vectors, not a stale HNSW
 
