@@ -600,7 +600,9 @@ class ExtractiveAnswerer:
                 else:
                     ev.score = 0.8 * dn + 0.2 * prior + role_bonus
                     ev.support = dn
-                if not _numbers_supported(query.numbers, passage.text, partial=len(query.numbers) > 1):
+                # The section holds a law article's or table row's label (｜第24條): its number counts.
+                located = f"{passage.section}\n{passage.text}"
+                if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):
                     ev.support = 0.0
                 out.append(ev)
         if out and self.subject_share:
@@ -944,6 +946,7 @@ class ExtractiveAnswerer:
                     end=ev.sentence.end,
                     score=round(ev.support, 4),
                     title=ev.passage.title,
+                    publisher=ev.passage.publisher,
                 )
             )
         return Composition("".join(parts), citations, False, support, diagnostics)

@@ -10,6 +10,7 @@ model failure falls back to the extractive answer with a notice.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import threading
@@ -24,7 +25,6 @@ from langchain_core.embeddings import Embeddings
 
 from assistant.answer import (
     QUOTED_NAME,
-    REFUSAL_HANT,
     ExtractiveAnswerer,
     QueryTerms,
     SentenceRecord,
@@ -37,6 +37,7 @@ from assistant.answer import (
 )
 from assistant.language import in_question_language
 from assistant.reply import Passage, Reply
+from assistant.scope import corpus_refusal
 from assistant.validate import Message, validate_history, validate_request
 from ingest.errors import GenerationError
 from ingest.index import IndexStore, open_index
@@ -129,6 +130,14 @@ class _Plan:
 def _ordinal_number(text: str) -> int:
     """1 for 一 or 1, up to 十 (10) or two digits."""
     return int(text) if text.isdigit() else _CHINESE_DIGITS.get(text, 0)
+
+
+#: Whether a question may be answered again when its version of the index is deleted under it.
+_may_retry: contextvars.ContextVar[bool] = contextvars.ContextVar("kezhuan_may_retry", default=False)
+
+
+class _VersionGone(Exception):
+    """The version of the index a question reads was replaced and deleted by another process."""
 
 
 class Assistant:
@@ -447,8 +456,17 @@ class Assistant:
         with self._cache_lock:
             missing = [i for i in ids if i not in self._sentences]
         if missing:
+            store = self.retriever.version_store()  # the store of the version this question reads
+            try:
+                got = store.get_sentences(missing)
+            except Exception as e:  # a version deleted under a reader ("Error finding id")
+                if _may_retry.get() and self.retriever.newer_version():
+                    raise _VersionGone from e
+                raise
+            if len(got) < len(missing) and _may_retry.get() and self.retriever.newer_version():
+                raise _VersionGone
             fetched = {}
-            for sid, (text, meta, vec) in self.store.get_sentences(missing).items():
+            for sid, (text, meta, vec) in got.items():
                 prefix = int(meta.get("prefix_len", 0))
                 fetched[sid] = SentenceRecord(
                     id=sid,
@@ -507,6 +525,24 @@ class Assistant:
         return self._generated(plan, enforced)
 
     def _plan(self, question: str, history: list[Message] | None, mode: str | None) -> _Plan:
+        """Retrieval and the extractive answer from one version of the index.
+
+        An ingest in another process may replace a document while the question is answered:
+        the question reads the version it started with, and if that version's sentences are
+        deleted under it, it is answered again from the new version (once).
+        """
+        for attempt in range(2):
+            token = _may_retry.set(attempt == 0)
+            try:
+                with self.retriever.pinned():
+                    return self._plan_once(question, history, mode)
+            except _VersionGone:
+                log.info("The index changed while answering; answering again from the new version")
+            finally:
+                _may_retry.reset(token)
+        raise AssertionError("unreachable: the second attempt never raises _VersionGone")
+
+    def _plan_once(self, question: str, history: list[Message] | None, mode: str | None) -> _Plan:
         """Retrieval and the extractive answer; the passages a language model may write from."""
         t0 = time.perf_counter()
         question, messages = validate_request(question, history, self.settings)
@@ -546,7 +582,7 @@ class Assistant:
                 evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)
         script = "hans" if detect_script(question) == "hans" else "hant"
         convert = to_simplified if script == "hans" else (lambda s: s)
-        composed = self.answerer.compose(terms, evidence, convert=convert, refusal=convert(REFUSAL_HANT))
+        composed = self.answerer.compose(terms, evidence, convert=convert, refusal=self._refusal_text(script))
         notes: dict[str, Any] = dict(composed.diagnostics)
         notes["generator"] = "extractive"
         if context:
@@ -602,9 +638,10 @@ class Assistant:
             "sentences": self._sentence_records,
         }
 
-    @staticmethod
-    def _refusal_text(script: str) -> str:
-        return to_simplified(REFUSAL_HANT) if script == "hans" else REFUSAL_HANT
+    def _refusal_text(self, script: str) -> str:
+        """The refusal, listing what the live documents can answer (from the corpus manifest)."""
+        text = corpus_refusal(self.settings.corpus_dir, self.retriever.document_titles())
+        return to_simplified(text) if script == "hans" else text
 
     @staticmethod
     def _finished(reply: Reply, t0: float) -> Reply:
@@ -688,7 +725,7 @@ class Assistant:
         return {
             "ok": self.retriever.size > 0,
             "passages": self.retriever.size,
-            "documents": len(self.store.committed()),
+            "documents": len(self.retriever.store.committed()),
             "embedding_model": embedding_model_label(self.settings),
             "collection": self.settings.collection,
             "chroma": f"{self.settings.chroma_host}:{self.settings.chroma_port}"

@@ -570,6 +570,7 @@ class CitationEnforcer:
                             end=passage.start + span.end,
                             score=round(support.score, 4),
                             title=passage.title,
+                            publisher=passage.publisher,
                         )
                     )
                 else:

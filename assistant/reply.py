@@ -23,8 +23,10 @@ class Passage:
         end: End offset (exclusive) in the cleaned source text.
         score: Retrieval score; higher is better. Its scale depends on the retrieval mode
             (fused reciprocal-rank score for ``hybrid``), so compare by rank.
-        title: Document title from the corpus manifest.
-        kind: ``text`` for body passages, ``center`` for a regional-center call-out.
+        title: Document title from the corpus manifest (or the document's own title line).
+        kind: ``text`` for body passages, ``center`` for a regional-center call-out, ``row``
+            for one table row, ``article`` for (part of) one law article.
+        publisher: Who published the document ("" if unknown).
     """
 
     id: str
@@ -36,6 +38,7 @@ class Passage:
     score: float = 0.0
     title: str = ""
     kind: str = "text"
+    publisher: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,13 +49,14 @@ class Citation:
         n: The marker number used in the answer text (``[n]``).
         passage_id: Id of the cited passage.
         source: Source document file name.
-        section: Section heading.
+        section: Section heading, then the table row or law article (``｜表1 第3列``, ``｜第24條``).
         text: The whole cited passage.
         quote: The exact supporting sentence(s), a substring of the cleaned source.
         start: Offset of ``quote`` in the cleaned source text.
         end: End offset (exclusive) of ``quote`` in the cleaned source text.
         score: How strongly the quote supports the answer (0-1).
         title: Document title.
+        publisher: Who published the document ("" if unknown).
     """
 
     n: int
@@ -65,6 +69,15 @@ class Citation:
     end: int
     score: float
     title: str = ""
+    publisher: str = ""
+
+    @property
+    def where(self) -> str:
+        """Where the quote comes from, for people: ``《title》（publisher）｜section``."""
+        title = f"《{self.title or self.source}》"
+        publisher = f"（{self.publisher}）" if self.publisher else ""
+        section = f"｜{self.section}" if self.section else ""
+        return f"{title}{publisher}{section}"
 
 
 @dataclass

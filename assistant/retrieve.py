@@ -6,6 +6,14 @@ Chinese, or with 台/臺 and similar variants, matches the Traditional passages.
 side is rebuilt from the store's live passages whenever the index changes, so several
 workers sharing one Chroma server stay consistent.
 
+A running server sees an ingest finished by another process within
+:data:`CHECK_INTERVAL_SECONDS`: the commit records are read again that often, and when they
+changed the new version's passages are loaded beside the old. An embedded Chroma keeps the
+vector index it opened in memory, so the new version gets a fresh client (Chroma reads the
+index from disk again). One request reads one version: :meth:`Retriever.pinned` holds the
+snapshot and the store it came from until the request ends, while the next request gets the
+new one.
+
 Reading every passage from Chroma and building BM25 and the glossary takes about 30 s at 100k
 passages, so the result (a *snapshot*) is also saved to a file in the data folder, tagged with
 what it was built from: the commit records' fingerprint, the pipeline settings, the collection,
@@ -18,6 +26,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import contextvars
 import functools
 import hashlib
 import io
@@ -51,7 +60,7 @@ from assistant.glossary import GLOSSARY_NAME, Glossary
 from assistant.reply import Passage
 from ingest.errors import IndexMissingError
 from ingest.index import IndexStore, open_index, pipeline_key
-from ingest.normalize import count_cjk, index_tokens, register_words, to_search_form
+from ingest.normalize import article_tokens, count_cjk, index_tokens, register_words, to_search_form
 from ingest.settings import RETRIEVAL_MODES, Settings
 
 log = logging.getLogger(__name__)
@@ -64,6 +73,14 @@ COMPOUND_SCAN_LIMIT = 200
 
 #: Version of the snapshot file: bump when its layout, or how a snapshot is built, changes.
 SNAPSHOT_FORMAT = 1
+
+#: Seconds between two checks of the commit records for an ingest by another process.
+CHECK_INTERVAL_SECONDS = 2.0
+
+#: The snapshot a request reads (see :meth:`Retriever.pinned`), with the retriever it belongs to.
+_pinned: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar(
+    "kezhuan_pinned", default=None
+)
 
 #: Threads that embed questions while BM25 scores them (see :meth:`Retriever.search`).
 _EMBED_THREADS = 4
@@ -217,6 +234,14 @@ class _Snapshot:
     position: dict[str, int] = field(init=False)
     #: Per source, its text passages' (start, position) sorted: next_passage without a full scan.
     by_source: dict[str, list[tuple[int, int]]] = field(init=False)
+    #: Per source, its title.
+    doc_titles: dict[str, str] = field(init=False)
+    #: Per source, its publisher (from the commit records; not saved in the snapshot file).
+    publishers: dict[str, str] = field(default_factory=dict)
+    #: The store this version was read from (dense search and sentences of this version).
+    store: Any = None
+    #: Positions of the passages labelled with each law article (``第24条``), built on first use.
+    articles: dict[str, list[int]] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -233,6 +258,7 @@ class _Snapshot:
         for entries in by_source.values():
             entries.sort()
         self.by_source = by_source
+        self.doc_titles = dict(zip(self.sources, self.titles, strict=True))
 
 
 # -- the snapshot file ------------------------------------------------------------------
@@ -493,6 +519,7 @@ class Retriever(BaseRetriever):
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
     _snapshot: _Snapshot | None = PrivateAttr(default=None)
     _checked_at: float = PrivateAttr(default=0.0)
+    _publishers: dict[str, str] = PrivateAttr(default_factory=dict)
 
     def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings, **kwargs: Any) -> None:
         # pydantic fields, passed by name (mypy sees BaseRetriever's own signature only)
@@ -549,6 +576,38 @@ class Retriever(BaseRetriever):
         ]
 
     # -- keeping in step with the store ---------------------------------------------------
+    def version_store(self) -> IndexStore:
+        """The store of the version this request reads (the newest one outside a request)."""
+        snap = self._pinned_snapshot()
+        if snap is not None and snap.store is not None:
+            return cast(IndexStore, snap.store)
+        return self.store
+
+    def _pinned_snapshot(self) -> _Snapshot | None:
+        pinned = _pinned.get()
+        return cast(_Snapshot, pinned[1]) if pinned is not None and pinned[0] is self else None
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Read one version of the index until the block ends, whatever another process ingests.
+
+        Nested blocks keep the outer block's version.
+        """
+        if self._pinned_snapshot() is not None:
+            yield
+            return
+        token = _pinned.set((self, self._current()))
+        try:
+            yield
+        finally:
+            _pinned.reset(token)
+
+    def newer_version(self) -> bool:
+        """True when the index holds a newer version than the one this request reads (checks now)."""
+        pinned = self._pinned_snapshot()
+        self.refresh()
+        return pinned is not None and self._snapshot is not pinned
+
     def _fingerprint(self) -> tuple[str, dict[str, str]]:
         try:
             if self.store.is_stale():  # a rebuild switched to a new generation of the index
@@ -557,6 +616,7 @@ class Retriever(BaseRetriever):
         except Exception:  # the collections were dropped and rebuilt by another process
             self.store.reopen()
             committed = self.store.committed()
+        self._publishers = {s: r.publisher for s, r in committed.items()}
         live = {s: r.sha256[:16] for s, r in committed.items()}
         return "|".join(f"{s}@{h}" for s, h in sorted(live.items())), live
 
@@ -585,6 +645,10 @@ class Retriever(BaseRetriever):
             if not force and self._snapshot and self._snapshot.fingerprint == fingerprint:
                 self._checked_at = time.monotonic()
                 return False
+            if self._snapshot is not None and not self.settings.chroma_host:
+                # An embedded Chroma holds the vector index it opened in memory: read the new
+                # version through a fresh client. Requests still reading the old one keep theirs.
+                self.store = self.store.fresh()
             key = self._snapshot_key(fingerprint) if self.settings.retrieval_cache else None
             path = snapshot_path(self.settings)
             snap = None if force or key is None else self._read_snapshot(path, key, live, fingerprint)
@@ -597,6 +661,8 @@ class Retriever(BaseRetriever):
                 self.loaded_from = "loaded"
                 snap.glossary.merge_file(self.settings.corpus_dir / GLOSSARY_NAME)
             register_words(snap.glossary.terms())
+            snap.publishers = dict(self._publishers)
+            snap.store = self.store
             self._snapshot = snap
             self._checked_at = time.monotonic()
             log.info("Loaded %d live passages for retrieval (%s)", len(snap.ids), self.loaded_from)
@@ -675,7 +741,10 @@ class Retriever(BaseRetriever):
             offset += _READ_PAGE
 
     def _current(self) -> _Snapshot:
-        if time.monotonic() - self._checked_at > 2.0:
+        pinned = self._pinned_snapshot()
+        if pinned is not None:
+            return pinned
+        if time.monotonic() - self._checked_at > CHECK_INTERVAL_SECONDS:
             self.refresh()
         assert self._snapshot is not None
         return self._snapshot
@@ -729,7 +798,7 @@ class Retriever(BaseRetriever):
         # Ids and distances only: the texts and metadata are in the snapshot already. The
         # collection is in cosine space, so similarity = 1 - distance.
         try:
-            nearest = self.store.nearest_passages(vector, n)
+            nearest = snap.store.nearest_passages(vector, n)
         except Exception as e:  # a Chroma server that went away, a dropped collection
             raise IndexMissingError(
                 f"Dense search failed ({type(e).__name__}: {e}). If a Chroma server is configured "
@@ -786,8 +855,13 @@ class Retriever(BaseRetriever):
             mode = self.settings.retrieval_mode
         if mode not in RETRIEVAL_MODES:
             raise ValueError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
+        with self.pinned():  # one version for the whole search
+            return self._search(query, k, mode, vector)
+
+    def _search(
+        self, query: str, k: int, mode: str, vector: list[float] | None
+    ) -> list[tuple[Passage, dict[str, float]]]:
         depth = max(k, 20)
-        self._current()  # one freshness check for the whole search
         # The question is embedded while BM25 scores it: the two cores work at once.
         pending = (
             _embed_in_background(self.embeddings, query) if mode == "hybrid" and vector is None else None
@@ -810,6 +884,7 @@ class Retriever(BaseRetriever):
             ranked = sorted(fused.items(), key=lambda item: -item[1])
         else:
             ranked = rankings[0][2]
+        ranked = self._named_articles_first(query, ranked)
         by_ranker = {name: dict(ranking) for _, name, ranking in rankings}
         return [
             (
@@ -818,6 +893,30 @@ class Retriever(BaseRetriever):
             )
             for pid, score in ranked[:k]
         ]
+
+    def _named_articles_first(self, query: str, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """A question that names a law article (``第24條``, ``第二十四條``) gets that article first.
+
+        A named reference is a filter, not a likeness: the article's passages may be far from the
+        question in meaning (it asks 「規定什麼」), while other articles that mention it are close.
+        """
+        wanted = set(article_tokens(query))
+        if not wanted:
+            return ranked
+        snap = self._current()
+        if snap.articles is None:
+            articles: dict[str, list[int]] = {}
+            for i, section in enumerate(snap.sections):
+                label = section.rsplit("｜", 1)[-1] if "｜" in section else ""
+                for token in article_tokens(label):
+                    articles.setdefault(token, []).append(i)
+            snap.articles = articles
+        named = [snap.ids[i] for token in sorted(wanted) for i in snap.articles.get(token, [])]
+        if not named:
+            return ranked
+        score = (ranked[0][1] if ranked else 0.0) + 1e-6
+        first = [(pid, score) for pid in dict.fromkeys(named)]
+        return first + [(pid, sc) for pid, sc in ranked if pid not in set(named)]
 
     def passage(self, pid: str, score: float = 0.0) -> Passage:
         """The live passage with id ``pid``."""
@@ -833,6 +932,7 @@ class Retriever(BaseRetriever):
             score=float(score),
             title=snap.titles[i],
             kind=snap.kinds[i],
+            publisher=snap.publishers.get(snap.sources[i], ""),
         )
 
     def next_passage(self, passage: Passage) -> Passage | None:
@@ -845,8 +945,15 @@ class Retriever(BaseRetriever):
             return self.passage(snap.ids[starts[i][1]])
         return None
 
+    def document_titles(self) -> dict[str, str]:
+        """Title of each live document, keyed by its file."""
+        return self._current().doc_titles
+
     def sentence_ids(self, pid: str) -> list[str]:
-        """Ids of the sentences of a live passage, in order."""
+        """Ids of the sentences of a live passage, in order ([] for a passage of another version)."""
         snap = self._current()
-        raw = snap.sentence_ids[snap.position[pid]]
+        i = snap.position.get(pid)
+        if i is None:
+            return []
+        raw = snap.sentence_ids[i]
         return [s for s in raw.split(",") if s]

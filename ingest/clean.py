@@ -26,6 +26,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.fold import Dropped
+
 #: Section name for text before the first heading.
 PREFACE = "前言"
 
@@ -72,12 +74,21 @@ class CleanedText:
         text: The cleaned text; blocks are separated by newlines.
         raw_offsets: For each character of ``text``, its offset in the raw text
             (``-1`` for separators the cleaner inserted).
-        blocks: Headings, paragraphs and call-outs in cleaned-text order.
+        blocks: Headings, paragraphs and call-outs in cleaned-text order (other readers add
+            ``item``, ``row`` and ``article`` blocks, see :mod:`ingest.structure`).
+        dropped: Raw spans left out on purpose (page numbers, markup, ...), with the reason.
     """
 
     text: str
     raw_offsets: tuple[int, ...]
     blocks: tuple[Block, ...]
+    dropped: tuple[Dropped, ...] = ()
+
+    def with_dropped(self, dropped: list[Dropped] | tuple[Dropped, ...]) -> CleanedText:
+        """The same text with more dropped spans listed."""
+        if not dropped:
+            return self
+        return CleanedText(self.text, self.raw_offsets, self.blocks, (*dropped, *self.dropped))
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """The raw-file span ``[first, last + 1)`` covered by cleaned ``text[start:end]``.
@@ -119,8 +130,8 @@ class _Line:
         return [(ch, self.offset + lead + i) for i, ch in enumerate(body)]
 
 
-def _read_lines(raw: str) -> list[_Line | None]:
-    """Lines with raw offsets; ``None`` marks a blank line. Page numbers are dropped."""
+def _read_lines(raw: str, dropped: list[Dropped] | None = None) -> list[_Line | None]:
+    """Lines with raw offsets; ``None`` marks a blank line. Page numbers are dropped (and listed)."""
     out: list[_Line | None] = []
     pos = 0
     for text in raw.split("\n"):
@@ -129,7 +140,9 @@ def _read_lines(raw: str) -> list[_Line | None]:
         if not stripped:
             out.append(None)
         elif _PAGE_NUMBER.fullmatch(stripped):
-            pass  # a page number: dropped, and not a paragraph break either
+            # A page number: dropped, and not a paragraph break either.
+            if dropped is not None:
+                dropped.append(Dropped(pos, pos + len(line), "page number"))
         else:
             out.append(_Line(line, pos, page_start=line[:1].isspace() or line[:1] == "\f"))
         pos += len(text) + 1
@@ -267,7 +280,8 @@ def clean_text(raw: str, markdown: bool = False) -> CleanedText:
     Returns:
         The cleaned text, its blocks and the map back to ``raw``.
     """
-    lines = _read_lines(raw)
+    dropped: list[Dropped] = []
+    lines = _read_lines(raw, dropped)
     groups = _groups(lines)
     body_lengths = [len(g[0].stripped) for g in groups if len(g) == 1]
     double_spaced = not markdown and len(body_lengths) > 0.6 * max(1, len(groups))
@@ -355,6 +369,13 @@ def clean_text(raw: str, markdown: bool = False) -> CleanedText:
             region_id = chars[0][0]
             callouts, labels, leftovers = _parse_figure(regions_by_id[region_id])
             _assign_cities(callouts, labels, body_text)
+            cities = {id(c.city) for c in callouts}
+            for label in labels:
+                if id(label) not in cities:
+                    offs = [o for _, o in label]
+                    dropped.append(
+                        Dropped(min(offs), max(offs) + 1, "map place label (no call-out of its own)")
+                    )
             for callout in callouts:
                 lines_ = [p for p in (callout.name, callout.city, callout.focus, callout.mission) if p]
                 joined: _Chars = []
@@ -373,4 +394,6 @@ def clean_text(raw: str, markdown: bool = False) -> CleanedText:
                 emit("paragraph", leftover)
 
     text = _text(chars_out)
-    return CleanedText(text=text, raw_offsets=tuple(o for _, o in chars_out), blocks=tuple(blocks))
+    return CleanedText(
+        text=text, raw_offsets=tuple(o for _, o in chars_out), blocks=tuple(blocks), dropped=tuple(dropped)
+    )

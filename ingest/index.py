@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ingest.clean import clean_text
 from ingest.errors import (
     DiskFullError,
     DocumentReadError,
@@ -53,10 +52,11 @@ from ingest.errors import (
     IndexUnreadableError,
     KezhuanError,
 )
-from ingest.load import SourceDocument, list_sources, load_document, read_manifest
+from ingest.load import SourceDocument, entry_hash, file_sha256, list_sources, load_document, read_manifest
 from ingest.normalize import index_tokens
 from ingest.settings import Settings
 from ingest.split import Chunk, Sentence, split_document
+from ingest.structure import parse_document, unaccounted
 
 if TYPE_CHECKING:
     from chromadb import Collection, Metadata
@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 #: Texts embedded per model call: large enough for the model to batch texts of like length.
 _EMBED_BATCH = 512
 #: Texts of consecutive documents embedded, written and committed together.
@@ -83,6 +83,7 @@ def pipeline_key(settings: Settings) -> str:
             "passage_prompt": settings.passage_prompt,
             "chunk_chars": settings.chunk_chars,
             "overlap": settings.chunk_overlap_sentences,
+            "max_unit_chars": settings.max_unit_chars,
         },
         sort_keys=True,
     )
@@ -210,6 +211,9 @@ class DocRecord:
     title: str
     passages: int
     sentences: int
+    publisher: str = ""
+    #: Hash of the manifest entry the version was ingested with (see ``ingest.load.entry_hash``).
+    entry_sha: str = ""
 
 
 def pointer_name(collection: str) -> str:
@@ -307,6 +311,21 @@ class IndexStore:
     def _open_collection(self, name: str) -> Collection:
         return self.client.get_or_create_collection(name, embedding_function=None, metadata=self.SPACE)
 
+    def fresh(self) -> IndexStore:
+        """The same index through a new client: an embedded Chroma's vector index read from disk again.
+
+        The old store keeps working for whoever still holds it. With a Chroma server the client
+        is shared (the server always serves the newest data).
+        """
+        if self.settings.chroma_host or not self._owns_client:
+            return self
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        # Chroma hands out one cached client per folder; clearing the cache (its public reset)
+        # makes the next client open the folder anew. Existing collections keep their own.
+        SharedSystemClient.clear_system_cache()
+        return IndexStore(self.settings, self.embeddings)
+
     def reopen(self) -> None:
         """Open the collections again (after another process rebuilt the index: the live generation)."""
         log.warning("Reopening the index collections '%s'", self.settings.collection)
@@ -389,6 +408,8 @@ class IndexStore:
                 title=str(meta.get("title", "")),
                 passages=_count(meta.get("passages")),
                 sentences=_count(meta.get("sentences")),
+                publisher=str(meta.get("publisher", "")),
+                entry_sha=str(meta.get("entry_sha", "")),
             )
         return out
 
@@ -407,6 +428,8 @@ class IndexStore:
                 "sha256": r.sha256,
                 "pipeline": r.pipeline,
                 "title": r.title,
+                "publisher": r.publisher,
+                "entry_sha": r.entry_sha,
                 "passages": r.passages,
                 "sentences": r.sentences,
                 "committed_at": now,
@@ -592,9 +615,32 @@ def _ingest_lock(settings: Settings) -> Iterator[None]:
 
 
 def prepare_document(doc: SourceDocument, settings: Settings) -> tuple[list[Chunk], list[Sentence]]:
-    """Clean and split one document."""
-    cleaned = clean_text(doc.raw, markdown=doc.kind == "md")
-    return split_document(cleaned, doc.source, settings.chunk_chars, settings.chunk_overlap_sentences)
+    """Split one document into passages and sentences, and log what was left out and why.
+
+    Every letter or digit of the raw text ends up in a unit, a heading (the section shown in
+    citations) or a dropped span with its reason; any other is logged as a warning.
+    """
+    cleaned = doc.cleaned
+    if cleaned is None:  # a document built by hand: read it as loading would
+        cleaned = parse_document(doc.raw, doc.kind, doc.meta.get("format", ""))[0]
+    chunks, sentences = split_document(
+        cleaned,
+        doc.source,
+        settings.chunk_chars,
+        settings.chunk_overlap_sentences,
+        settings.max_unit_chars,
+        doc.title,
+    )
+    reasons: dict[str, int] = {}
+    for d in cleaned.dropped:
+        reasons[d.reason] = reasons.get(d.reason, 0) + max(0, d.end - d.start)
+    for reason, chars in sorted(reasons.items()):
+        log.info("%s: left out %d characters: %s", doc.source, chars, reason)
+    lost = unaccounted(doc.raw, cleaned, ((s.start, s.end) for s in sentences))
+    if lost:
+        sample = "".join(doc.raw[i] for i in lost[:40])
+        log.warning("%s: %d characters are in no passage (%s...)", doc.source, len(lost), sample)
+    return chunks, sentences
 
 
 def record_id(doc: SourceDocument, item_id: str) -> str:
@@ -606,6 +652,22 @@ def record_id(doc: SourceDocument, item_id: str) -> str:
     return f"{doc.sha256[:8]}-{item_id}"
 
 
+#: How many times a passage's label (``第24條``) counts in BM25: like a title field, it names the
+#: passage, so it outweighs the same words in a passage that only refers to it.
+LABEL_WEIGHT = 3
+
+
+def label_tokens(chunk: Chunk, title: str = "") -> list[str]:
+    """Search tokens of a labelled passage (a law article, a table row): its label in both forms
+    (``第24條``, ``第二十四條``), weighted, and its document's title, which such a passage never
+    says itself (``研發成果歸屬及運用辦法第24條``). Other passages get none.
+    """
+    forms = {chunk.meta.get(k, "") for k in ("label", "article", "article_zh")} - {""}
+    if not forms:
+        return []
+    return index_tokens(" ".join(sorted(forms))) * LABEL_WEIGHT + index_tokens(title)
+
+
 def _passage_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
     return {
         "source": chunk.source,
@@ -615,7 +677,9 @@ def _passage_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
         "kind": chunk.kind,
         "doc_sha": doc.sha256[:16],
         "title": doc.title,
-        "tokens": " ".join(index_tokens(chunk.text)),
+        "publisher": doc.publisher,
+        "label": chunk.meta.get("label", ""),
+        "tokens": " ".join(index_tokens(chunk.text) + label_tokens(chunk, doc.title)),
         "sentence_ids": ",".join(record_id(doc, sid) for sid in chunk.sentence_ids),
         "name": chunk.meta.get("name", ""),
         "city": chunk.meta.get("city", ""),
@@ -707,7 +771,12 @@ def _ingest_group(
         passage_texts,
         [_passage_metadata(c, doc) for doc, c in chunks],
     )
-    store.commit([DocRecord(doc.source, doc.sha256, key, doc.title, len(c), len(s)) for doc, c, s in group])
+    store.commit(
+        [
+            DocRecord(doc.source, doc.sha256, key, doc.title, len(c), len(s), doc.publisher, doc.entry_sha)
+            for doc, c, s in group
+        ]
+    )
 
 
 def run_ingest(
@@ -829,25 +898,29 @@ def _write_documents(
 
     paths = list_sources(corpus_dir)
     manifest = read_manifest(corpus_dir)
-    docs: list[SourceDocument] = []
+    # An unchanged document (same bytes, same manifest entry) is not even read.
+    todo: list[SourceDocument] = []
+    present = set()
     for path in paths:
+        source = path.relative_to(corpus_dir).as_posix()
+        present.add(source)
+        record = committed.get(source)
         try:
-            docs.append(load_document(path, corpus_dir, manifest))
-        except DocumentReadError as e:
+            if record and record.pipeline == key:
+                same_entry = record.entry_sha == entry_hash(manifest.get(source))
+                if same_entry and record.sha256 == file_sha256(path):
+                    report.unchanged.append(source)
+                    continue
+            doc = load_document(path, corpus_dir, manifest)
+        except (DocumentReadError, OSError) as e:
             log.error("%s", e)
-            report.failed[path.relative_to(corpus_dir).as_posix()] = str(e)
-    present = {d.source for d in docs} | set(report.failed)
+            report.failed[source] = str(e)
+            continue
+        todo.append(doc)
+        (report.updated if record else report.added).append(doc.source)
     for source in sorted(set(committed) - present):
         store.uncommit(source)
         report.removed.append(source)
-    todo = []
-    for doc in docs:
-        record = committed.get(doc.source)
-        if record and record.sha256 == doc.sha256 and record.pipeline == key:
-            report.unchanged.append(doc.source)
-        else:
-            todo.append(doc)
-            (report.updated if record else report.added).append(doc.source)
     if not todo:
         return
     if embeddings is None:

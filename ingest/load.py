@@ -1,4 +1,12 @@
-"""Loading source documents (``.txt``, ``.md``, ``.pdf``) and the corpus manifest."""
+"""Loading source documents (``.txt``, ``.md``, ``.html``, ``.pdf``) and the corpus manifest.
+
+A document is read, folded and parsed into its structure (:mod:`ingest.structure`) here, so
+its title and publisher are known: from ``corpus/manifest.json`` first, else from the document
+itself (Markdown front matter or first heading, an HTML ``<title>``, a law's or a text's title
+line), else the file name. PDFs are read with pdfplumber: the text outside tables, and each
+table as rows of cells (written as ``| a | b |`` lines, which the text reader turns into one
+unit per row).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +15,16 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ingest.clean import CleanedText
 from ingest.errors import DocumentReadError
+from ingest.structure import parse_document
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+_KINDS = {"markdown": "md", "htm": "html"}
 MANIFEST_NAME = "manifest.json"
 
 
@@ -24,9 +36,11 @@ class SourceDocument:
         source: Path relative to the corpus folder, with ``/`` separators (the document's key).
         raw: The text as extracted (PDF pages joined by a form feed and newline).
         sha256: Hash of the file's bytes: a changed hash means a changed document.
-        title: Title from the manifest, else the file stem.
-        kind: ``txt``, ``md`` or ``pdf``.
+        title: Title from the manifest, else the document's own title line, else the file stem.
+        kind: ``txt``, ``md``, ``html`` or ``pdf``.
         meta: The manifest entry (publisher, language, original file name, ...).
+        publisher: Publisher from the manifest or the document's front matter ("" if unknown).
+        cleaned: The document's cleaned text and structure (None when built by hand).
     """
 
     source: str
@@ -35,6 +49,10 @@ class SourceDocument:
     title: str
     kind: str
     meta: dict[str, str] = field(default_factory=dict)
+    publisher: str = ""
+    cleaned: CleanedText | None = None
+    #: Hash of the manifest entry (:func:`entry_hash`): a changed entry (title) means re-ingest too.
+    entry_sha: str = ""
 
 
 def read_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
@@ -89,15 +107,59 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def entry_hash(entry: dict[str, str] | None) -> str:
+    """Hex SHA-256 of a manifest entry ("" for none): a changed title or publisher means re-ingest."""
+    if not entry:
+        return ""
+    return hashlib.sha256(json.dumps(entry, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _table_lines(table: list[list[str | None]]) -> str:
+    rows = []
+    for row in table:
+        cells = [(c or "").replace("\n", "").replace("|", "｜").strip() for c in row]
+        if any(cells):
+            rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def _page_text(page: Any) -> str:
+    """A pdfplumber page's text in reading order, each table as ``| a | b |`` lines where it stands."""
+    tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
+    if not tables:
+        return str(page.extract_text() or "")
+    boxes = [t.bbox for t in tables]
+
+    def outside(obj: dict[str, Any]) -> bool:
+        x = (obj.get("x0", 0) + obj.get("x1", 0)) / 2
+        y = (obj.get("top", 0) + obj.get("bottom", 0)) / 2
+        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+    text_only = page.filter(outside)
+    parts = []
+    top = 0.0
+    for table in tables:
+        above = text_only.crop((0, top, page.width, max(top, table.bbox[1])), strict=False)
+        parts.append(above.extract_text() or "")
+        parts.append(_table_lines(table.extract()))
+        top = table.bbox[3]
+    parts.append(text_only.crop((0, top, page.width, page.height), strict=False).extract_text() or "")
+    return "\n\n".join(p for p in parts if p.strip())
+
+
 def _read_pdf(path: Path) -> str:
     try:
-        from pypdf import PdfReader
-    except ImportError as e:  # pragma: no cover - pypdf is a core dependency
-        raise DocumentReadError(f"{path}: reading PDFs needs pypdf: pip install pypdf") from e
-    reader = PdfReader(str(path))
-    if reader.is_encrypted:
-        raise DocumentReadError(f"{path}: the PDF is encrypted; save an unencrypted copy into the corpus.")
-    pages = [page.extract_text() or "" for page in reader.pages]
+        import pdfplumber
+        from pdfminer.pdfdocument import PDFPasswordIncorrect
+    except ImportError as e:  # pragma: no cover - pdfplumber is a core dependency
+        raise DocumentReadError(f"{path}: reading PDFs needs pdfplumber: pip install pdfplumber") from e
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            pages = [_page_text(page) for page in pdf.pages]
+    except PDFPasswordIncorrect as e:
+        raise DocumentReadError(
+            f"{path}: the PDF is encrypted; save an unencrypted copy into the corpus."
+        ) from e
     if not any(p.strip() for p in pages):
         raise DocumentReadError(
             f"{path}: the PDF has no extractable text (a scan?). OCR it first, or add a .txt version."
@@ -108,13 +170,14 @@ def _read_pdf(path: Path) -> str:
 def load_document(
     path: Path, corpus_dir: Path, manifest: dict[str, dict[str, str]] | None = None
 ) -> SourceDocument:
-    """Read one document.
+    """Read and parse one document.
 
     Raises:
-        DocumentReadError: the file cannot be read or decoded; the message names the file.
+        DocumentReadError: the file cannot be read, decoded or parsed; the message names the file.
     """
     rel = path.relative_to(corpus_dir).as_posix()
     kind = path.suffix.lower().lstrip(".")
+    kind = _KINDS.get(kind, kind)
     try:
         if kind == "pdf":
             raw = _read_pdf(path)
@@ -131,11 +194,18 @@ def load_document(
     if not raw.strip():
         raise DocumentReadError(f"{path}: the document is empty.")
     entry = (manifest or {}).get(rel, {})
+    try:
+        cleaned, found = parse_document(raw, kind, entry.get("format", ""))
+    except Exception as e:  # a parser bug must not stop the other documents
+        raise DocumentReadError(f"{path}: cannot be parsed ({type(e).__name__}: {e}).") from e
     return SourceDocument(
         source=rel,
         raw=raw,
         sha256=file_sha256(path),
-        title=entry.get("title", path.stem),
+        title=entry.get("title") or found.get("title") or path.stem,
         kind=kind,
         meta=entry,
+        publisher=entry.get("publisher") or found.get("publisher", ""),
+        cleaned=cleaned,
+        entry_sha=entry_hash(entry),
     )

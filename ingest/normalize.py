@@ -192,11 +192,42 @@ def bigrams(text: str) -> set[str]:
     return set(bigram_list(text))
 
 
+_ARTICLE_REF = re.compile(
+    r"第\s*([0-9]+|[〇零一二三四五六七八九十百千]+)\s*(?:-\s*([0-9]+)\s*)?[條条](?:\s*之\s*([0-9一二三四五六七八九十]+))?"
+)
+
+
+def chinese_number(number: str) -> int | None:
+    """``24`` or ``二十四`` as an int (cn2an); None when it is neither."""
+    if number.isdigit():
+        return int(number)
+    import cn2an
+
+    try:
+        return int(cn2an.cn2an(number, "smart"))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def article_tokens(text: str) -> list[str]:
+    """One ``第24条`` / ``第4-1条`` token per article reference in ``text``."""
+    out = []
+    for match in _ARTICLE_REF.finditer(text):
+        n = chinese_number(match.group(1))
+        sub = match.group(2) or match.group(3)
+        s = chinese_number(sub) if sub else None
+        if n is not None:
+            out.append(f"第{n}-{s}条" if s else f"第{n}条")
+    return out
+
+
 def index_tokens(text: str) -> list[str]:
     """Tokens for the BM25 index: CJK character bigrams and Latin/digit words.
 
     Bigrams (as Lucene's CJK analyser uses) make matching independent of word
     segmentation, which differs between a short question and a long passage and
-    changes as domain words are taught to the segmenter.
+    changes as domain words are taught to the segmenter. Article references (``第24條``,
+    ``第 二十四 條``, ``第4條之1``) also give one token of their own in Arabic numerals
+    (``第24条``), so a question in either numeral form meets the article.
     """
-    return bigram_list(text)
+    return bigram_list(text) + article_tokens(text)

@@ -66,6 +66,10 @@ class Settings:
         chunk_chars: Target passage length in characters (Chinese: about one token per character;
             e5 reads 512 tokens, passages well under that keep the vectors sharp).
         chunk_overlap_sentences: Sentences repeated at the start of the next passage.
+        max_unit_chars: Longest sentence (the citation unit) in characters; longer text without
+            punctuation is cut at a comma or space before it. 400 keeps every unit, with its
+            ``passage: `` prompt and any label, inside e5's 512-token window (a Chinese character
+            is at most one token in its vocabulary; see ``tests/test_structure.py``).
         top_k: Passages retrieved per question.
         retrieval_mode: ``hybrid`` (dense + BM25 fused), ``dense`` or ``bm25``.
         rrf_k: Reciprocal-rank-fusion constant: score = sum of weight / (rrf_k + rank).
@@ -151,6 +155,7 @@ class Settings:
     passage_prompt: str = "passage: "
     chunk_chars: int = 200
     chunk_overlap_sentences: int = 1
+    max_unit_chars: int = 400
     top_k: int = 8
     retrieval_mode: str = "hybrid"
     rrf_k: int = 60
@@ -248,6 +253,11 @@ class Settings:
                     f"{name} must be greater than 0. Currently, {name} is {value} "
                     f"(set KEZHUAN_{name.upper()} to a positive number)."
                 )
+        if not 20 <= self.max_unit_chars <= 480:
+            raise SettingsError(
+                f"max_unit_chars must be between 20 and 480 (e5 reads 512 tokens), not {self.max_unit_chars} "
+                "(set KEZHUAN_MAX_UNIT_CHARS)."
+            )
         if self.chunk_overlap_sentences < 0:
             raise SettingsError(
                 f"chunk_overlap_sentences must be 0 or more, not {self.chunk_overlap_sentences}."

@@ -1,10 +1,13 @@
 """Splitting cleaned text into passages (for retrieval) and sentences (for citation quotes).
 
-Passages pack whole Chinese sentences (ending in 。！？；) of one section up to a target
-length, repeating the last sentence(s) of a passage at the start of the next. Each
-figure call-out (one regional center) becomes one passage of its own. Every passage and
-sentence keeps its character offsets in the cleaned text, and its id is derived from its
-content and place, so re-ingesting the same document yields the same ids.
+Passages pack whole Chinese sentences (ending in 。！？； or a line break) of one section up
+to a target length, repeating the last sentence(s) of a passage at the start of the next.
+Each figure call-out (one regional center) and each table row becomes one passage of its
+own; a law article is a section of its own (its passages never run into the next article).
+No sentence is longer than ``max_unit_chars``: a longer run of text without punctuation is
+cut at the last comma, enumeration comma or space before the limit (or at the limit). Every
+passage and sentence keeps its character offsets in the cleaned text, and its id is derived
+from its content and place, so re-ingesting the same document yields the same ids.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from dataclasses import dataclass, field
 from ingest.clean import Block, CleanedText
 
 _SENTENCE_END = re.compile(r"[。！？；!?;][」』）”’)]*|\n")
+_SOFT_BREAK = re.compile(r"[，、,：:）)」』 \t]")
+#: Longest sentence (characters) by default: e5 reads 512 tokens, about one per Chinese character.
+MAX_UNIT_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -54,9 +60,11 @@ class Chunk:
         text: The passage (exact substring of the cleaned text).
         start: Offset in the cleaned text.
         end: End offset (exclusive).
-        kind: ``text`` or ``center`` (a figure call-out for one regional center).
+        kind: ``text``, ``center`` (a figure call-out for one regional center), ``row`` (one
+            table row with its header cells) or ``article`` (part of one law article).
         sentence_ids: Ids of the sentences the passage holds, in order.
-        meta: Extra fields (``name``, ``city`` for centers).
+        meta: Extra fields (``name``, ``city`` for centers; ``label`` (``表1 第2列``,
+            ``第24條``), ``article``, ``article_zh``, ``table``, ``row``).
     """
 
     id: str
@@ -76,16 +84,45 @@ def stable_id(*parts: object) -> str:
     return digest.hexdigest()[:20]
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Spans of the sentences in ``text[start:end]``, whitespace trimmed, empty ones dropped."""
+def limit_span(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut into pieces of at most ``max_chars``, at a soft break where there is one."""
+    pieces = []
+    while end - start > max_chars:
+        window = text[start : start + max_chars]
+        cuts = [m.end() for m in _SOFT_BREAK.finditer(window) if m.end() > max_chars // 3]
+        cut = start + (cuts[-1] if cuts else max_chars)
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
+def sentence_spans(
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    max_chars: int | None = None,
+    pattern: re.Pattern[str] | None = None,
+) -> list[tuple[int, int]]:
+    """Spans of the sentences in ``text[start:end]``, whitespace trimmed, empty ones dropped.
+
+    Args:
+        text: The cleaned text.
+        start: Where to start.
+        end: Where to stop (default: the end).
+        max_chars: Longest sentence; longer ones are cut (see :func:`limit_span`).
+        pattern: What ends a sentence (default: 。！？； and line breaks).
+    """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     pos = start
-    for match in _SENTENCE_END.finditer(text, start, end):
+    for match in (pattern or _SENTENCE_END).finditer(text, start, end):
         spans.append((pos, match.end()))
         pos = match.end()
     if pos < end:
         spans.append((pos, end))
+    if max_chars:
+        spans = [piece for a, b in spans for piece in limit_span(text, a, b, max_chars)]
     trimmed = []
     for a, b in spans:
         while a < b and text[a].isspace():
@@ -97,19 +134,43 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return trimmed
 
 
-def _sentences_of(cleaned: CleanedText, source: str, block: Block) -> list[Sentence]:
+_ROW_END = re.compile(r"\n")
+
+
+def block_section(block: Block) -> str:
+    """The section a citation shows: the heading, then the row or article label (``｜第24條``)."""
+    label = str(block.meta.get("label", ""))
+    return f"{block.section}｜{label}" if label else block.section
+
+
+def _sentences_of(
+    cleaned: CleanedText, source: str, block: Block, max_chars: int, title: str = ""
+) -> list[Sentence]:
     out = []
     name = str(block.meta.get("name", "")) if block.kind == "callout" else ""
     roles = {block.meta.get("focus"): "的重點領域：", block.meta.get("mission"): "的任務："}
-    for a, b in sentence_spans(cleaned.text, block.start, block.end):
+    article = ""
+    if block.kind == "article":
+        # An article's sentences never say which law and article they are: the context does.
+        article = f"{title}{block.meta['article']}（{block.meta['article_zh']}）："
+    section = block_section(block)
+    pattern = _ROW_END if block.kind == "row" else None  # a row is one unit, its cells stay together
+    for a, b in sentence_spans(cleaned.text, block.start, block.end, max_chars, pattern):
         text = cleaned.text[a:b]
-        context = f"{name}{roles.get(text, '：')}" if name and not text.startswith(name) else ""
-        out.append(Sentence(stable_id(source, a, text), source, block.section, text, a, b, context))
+        context = f"{name}{roles.get(text, '：')}" if name and not text.startswith(name) else article
+        out.append(Sentence(stable_id(source, a, text), source, section, text, a, b, context))
     return out
 
 
 def _pack(
-    cleaned: CleanedText, source: str, section: str, sentences: list[Sentence], chunk_chars: int, overlap: int
+    cleaned: CleanedText,
+    source: str,
+    section: str,
+    sentences: list[Sentence],
+    chunk_chars: int,
+    overlap: int,
+    kind: str = "text",
+    meta: dict[str, str] | None = None,
 ) -> list[Chunk]:
     chunks: list[Chunk] = []
     i = 0
@@ -128,8 +189,9 @@ def _pack(
                 text=text,
                 start=start,
                 end=end,
-                kind="text",
+                kind=kind,
                 sentence_ids=tuple(s.id for s in group),
+                meta=dict(meta or {}),
             )
         )
         if j >= len(sentences):
@@ -140,16 +202,30 @@ def _pack(
     return chunks
 
 
+def _unit_meta(block: Block) -> dict[str, str]:
+    keys = ("label", "article", "article_zh", "table", "row")
+    return {k: str(v) for k, v in block.meta.items() if k in keys}
+
+
 def split_document(
-    cleaned: CleanedText, source: str, chunk_chars: int = 200, overlap_sentences: int = 1
+    cleaned: CleanedText,
+    source: str,
+    chunk_chars: int = 200,
+    overlap_sentences: int = 1,
+    max_unit_chars: int = MAX_UNIT_CHARS,
+    title: str = "",
 ) -> tuple[list[Chunk], list[Sentence]]:
     """Passages and sentences of one cleaned document.
 
     Args:
-        cleaned: Output of :func:`ingest.clean.clean_text`.
+        cleaned: Output of :func:`ingest.clean.clean_text` or :func:`ingest.structure.parse_document`.
         source: The document key stored on every passage.
         chunk_chars: Target passage length in characters (a longer single sentence stays whole).
         overlap_sentences: Sentences repeated at the start of the next passage of a section.
+        max_unit_chars: Longest sentence in characters (longer text is cut, see :func:`limit_span`),
+            so no unit exceeds the embedding model's window.
+        title: The document's title, put before a law article's label in its sentences' context
+            (``經濟部…運用辦法第24條（第二十四條）：``).
 
     Returns:
         The passages in text order, and every sentence once.
@@ -158,21 +234,53 @@ def split_document(
     sentences: list[Sentence] = []
     section_sentences: list[Sentence] = []
     section = ""
+    group_key: tuple[str, str] = ("", "")
+    group_kind = "text"
+    group_meta: dict[str, str] = {}
 
     def flush() -> None:
         if section_sentences:
-            chunks.extend(_pack(cleaned, source, section, section_sentences, chunk_chars, overlap_sentences))
+            chunks.extend(
+                _pack(
+                    cleaned,
+                    source,
+                    section,
+                    section_sentences,
+                    chunk_chars,
+                    overlap_sentences,
+                    group_kind,
+                    group_meta,
+                )
+            )
             section_sentences.clear()
 
     for block in cleaned.blocks:
         if block.kind == "heading":
             continue
-        if block.section != section:
+        key = (block.section, str(block.meta.get("article", "")))
+        if key != group_key:
             flush()
-            section = block.section
-        block_sentences = _sentences_of(cleaned, source, block)
+            group_key = key
+            section = block_section(block) if block.kind == "article" else block.section
+            group_kind = "article" if block.kind == "article" else "text"
+            group_meta = _unit_meta(block) if block.kind == "article" else {}
+        block_sentences = _sentences_of(cleaned, source, block, max_unit_chars, title)
         sentences.extend(block_sentences)
-        if block.kind == "callout":
+        if block.kind == "row":
+            flush()  # text before and after a table never shares a passage with its rows
+            chunks.extend(
+                _pack(
+                    cleaned,
+                    source,
+                    block_section(block),
+                    block_sentences,
+                    chunk_chars,
+                    0,
+                    "row",
+                    _unit_meta(block),
+                )
+            )
+        elif block.kind == "callout":
             text = cleaned.text[block.start : block.end]
             meta = {k: str(v) for k, v in block.meta.items() if k in ("name", "city")}
             chunks.append(

@@ -39,3 +39,10 @@ if [ "$want_test" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
     echo "setup: Chromium is missing; the browser tests will be skipped (as root: apt-get install chromium)"
   fi
 fi
+
+# A TrueType CJK font for the PDF tests (tests/pdf_maker.py writes real CJK PDFs with it).
+if [ "$want_test" = 1 ] && [ ! -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] && [ "$(id -u)" = 0 ]; then
+  echo "setup: installing the WenQuanYi Zen Hei font from Debian for the PDF tests"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-zenhei >/dev/null
+fi

@@ -299,13 +299,16 @@ class Reference(BaseModel):
     n: int = Field(description="The marker number used in the answer text (`[n]`).")
     passage_id: str = Field(description="Id of the cited passage.")
     source: str = Field(description="Source document file name.")
-    section: str = Field(description="Section heading of the passage.")
+    section: str = Field(
+        description="Section heading of the passage, then the table row or law article (`｜表1 第3列`, `｜第24條`)."
+    )
     text: str = Field(description="The whole cited passage.")
     quote: str = Field(description="The exact supporting sentence(s), found inside `text`.")
     start: int = Field(description="Offset of `quote` in the cleaned source document.")
     end: int = Field(description="End offset (exclusive) of `quote` in the cleaned source document.")
     score: float = Field(description="How strongly the quote supports the answer (0-1).")
     title: str = Field("", description="Document title.")
+    publisher: str = Field("", description="Who published the document (empty if unknown).")
 
 
 class PassageOut(BaseModel):
@@ -319,6 +322,7 @@ class PassageOut(BaseModel):
     end: int
     score: float = Field(description="Retrieval score; higher is better (compare by rank).")
     title: str = ""
+    publisher: str = ""
     kind: str = Field("text", description="`text` for body passages, `center` for a call-out.")
 
 

@@ -32,7 +32,7 @@ def _print_reply(reply: Any) -> None:
     print()
     print("來源：")
     for c in reply.citations:
-        print(f"[{c.n}] {c.title or c.source}｜{c.section}（第 {c.start}–{c.end} 字）")
+        print(f"[{c.n}] {c.where}（第 {c.start}–{c.end} 字）")
         print(f"    「{c.quote}」")
 
 
@@ -67,8 +67,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(report.summary())
     for source, error in report.failed.items():
         print(f"  could not read {source}: {error}", file=sys.stderr)
-    _save_retrieval_snapshot(settings)
+    if report.changed or report.swept or not _snapshot_saved(settings):
+        _save_retrieval_snapshot(settings)  # an unchanged index keeps the snapshot it has
     return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+
+
+def _snapshot_saved(settings: Settings) -> bool:
+    from assistant.retrieve import snapshot_path
+
+    return not settings.retrieval_cache or snapshot_path(settings).exists()
 
 
 def _save_retrieval_snapshot(settings: Settings) -> None:

@@ -138,6 +138,8 @@ def render_answer_text(answer: str, reply_id: str, numbers: set[int]) -> str:
 def render_citation(citation: Citation, reply_id: str) -> str:
     """One numbered source: a ``<details>`` whose summary names the document and section."""
     title = citation.title or citation.source
+    if citation.publisher:
+        title = f"{title}（{citation.publisher}）"
     section = (
         f' <span class="kz-section">· {escape_text(citation.section)}</span>' if citation.section else ""
     )

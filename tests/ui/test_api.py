@@ -56,6 +56,7 @@ def test_openai_client_gets_answer_with_references(client: openai.OpenAI, fake: 
         "end",
         "score",
         "title",
+        "publisher",
     }
     assert references[0]["quote"] in references[0]["text"]
     assert extra["refused"] is False

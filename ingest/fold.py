@@ -1,0 +1,146 @@
+"""Document-side text folding for real files (above all PDFs), keeping a map to the raw text.
+
+A PDF made with a common CJK font extracts Kangxi radicals (``⼩`` U+2F29) and CJK
+compatibility ideographs where the text means the unified characters (``小``); a Word export
+has full-width Latin letters and digits (``ＡＩ``, ``２０２１``). :func:`fold_text` applies
+Unicode NFKC to such characters, one raw character at a time, so every folded character still
+knows the raw offset it came from. Chinese full-width punctuation (``，：；！？（）``) is kept:
+it is how the documents are written and how quotes must read.
+
+:func:`strip_page_furniture` removes what a PDF repeats on every page (running headers and
+footers, page numbers) found by repetition across pages, not by a fixed pattern: a line at the
+top or bottom of a page whose digit-blind form recurs on at least half of the pages (and on at
+least :data:`MIN_FURNITURE_PAGES`) is page furniture, unless it ends a sentence. Every removed line is reported with its
+reason, so nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+#: Full-width punctuation that stays as it is (NFKC would turn it into ASCII).
+KEEP_FULL_WIDTH = frozenset("，：；！？（）［］｛｝｀～＂＇＜＞＝＋－／＼｜＿＠＃＄％＆＊．")
+#: A line must recur on at least this many pages to count as page furniture.
+MIN_FURNITURE_PAGES = 3
+#: Lines of a page, counted from its top and from its bottom, that may be furniture.
+FURNITURE_LINES = 2
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A span of the raw text left out of the cleaned text on purpose.
+
+    Attributes:
+        start: Offset in the raw text.
+        end: End offset (exclusive).
+        reason: Why (``page furniture``, ``page number``, ``markup``, ...).
+    """
+
+    start: int
+    end: int
+    reason: str
+
+
+def _fold_char(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x80 or ch in KEEP_FULL_WIDTH:
+        return ch
+    if 0x3000 < code < 0x3400 and not 0x2E80 <= code <= 0x2FDF:
+        return ch  # CJK punctuation, kana, bopomofo: as written (NFKC would change 〔〕 etc. little)
+    return unicodedata.normalize("NFKC", ch)
+
+
+def fold_text(raw: str) -> tuple[str, list[int]]:
+    """NFKC-fold the characters that real documents misencode, keeping a raw offset per character.
+
+    Folds Kangxi radicals and CJK radicals (``⼩`` → ``小``), CJK compatibility ideographs,
+    full-width Latin letters and digits (``２０２１`` → ``2021``) and other compatibility forms;
+    keeps Chinese full-width punctuation.
+
+    Args:
+        raw: The text as extracted.
+
+    Returns:
+        The folded text, and for each of its characters the offset of the raw character it
+        came from (a raw character that folds to several gives them all its offset).
+    """
+    out: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(raw):
+        folded = _fold_char(ch)
+        out.append(folded)
+        offsets.extend([i] * len(folded))
+    return "".join(out), offsets
+
+
+def _furniture_key(line: str) -> str:
+    return _DIGITS.sub("#", re.sub(r"\s+", "", line))
+
+
+def _edge_lines(page: str) -> list[tuple[int, int, str]]:
+    """(start, end, text) of the first and last :data:`FURNITURE_LINES` non-blank lines of a page."""
+    lines = []
+    pos = 0
+    for line in page.split("\n"):
+        if line.strip():
+            lines.append((pos, pos + len(line), line))
+        pos += len(line) + 1
+    if len(lines) <= 2 * FURNITURE_LINES:
+        return lines
+    return lines[:FURNITURE_LINES] + lines[-FURNITURE_LINES:]
+
+
+def strip_page_furniture(
+    text: str, offsets: list[int], page_break: str = "\f"
+) -> tuple[str, list[int], list[Dropped]]:
+    """Remove running headers, footers and page numbers found by repetition across pages.
+
+    Args:
+        text: Folded text whose pages are separated by ``page_break``.
+        offsets: Raw offset of each character of ``text`` (from :func:`fold_text`).
+        page_break: The page separator.
+
+    Returns:
+        The text without the furniture lines, the raw offsets of what is left, and the removed
+        lines as raw spans with their reason.
+    """
+    pages: list[tuple[int, str]] = []
+    pos = 0
+    for page in text.split(page_break):
+        pages.append((pos, page))
+        pos += len(page) + len(page_break)
+    if len(pages) < MIN_FURNITURE_PAGES:
+        return text, offsets, []
+    counts: Counter[str] = Counter()
+    for _, page in pages:
+        counts.update({_furniture_key(line) for _, _, line in _edge_lines(page)})
+    needed = max(MIN_FURNITURE_PAGES, (len(pages) + 1) // 2)
+    # A line that ends a sentence is body text, however alike the pages are.
+    furniture = {key for key, n in counts.items() if n >= needed and key and key[-1] not in "。！？；.!?;"}
+    if not furniture:
+        return text, offsets, []
+    remove: list[tuple[int, int, str]] = []
+    for base, page in pages:
+        for a, b, line in _edge_lines(page):
+            key = _furniture_key(line)
+            if key in furniture:
+                reason = "page number" if key.strip("#-–—第頁页Pp. /") == "" else "page furniture"
+                remove.append((base + a, base + b, reason))
+    keep_text: list[str] = []
+    keep_offsets: list[int] = []
+    dropped: list[Dropped] = []
+    cursor = 0
+    for a, b, reason in remove:
+        keep_text.append(text[cursor:a])
+        keep_offsets.extend(offsets[cursor:a])
+        raw_positions = [o for o in offsets[a:b] if o >= 0]
+        if raw_positions:
+            dropped.append(Dropped(min(raw_positions), max(raw_positions) + 1, reason))
+        cursor = b
+    keep_text.append(text[cursor:])
+    keep_offsets.extend(offsets[cursor:])
+    return "".join(keep_text), keep_offsets, dropped

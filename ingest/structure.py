@@ -1,0 +1,789 @@
+"""Structure-aware reading of documents: Markdown, HTML, law texts, plain text and PDFs.
+
+Each reader turns one document's text into a :class:`~ingest.clean.CleanedText`: the text
+that passages and quotes are cut from, its blocks (headings, paragraphs, list items, table
+rows, law articles) and, for every character, its offset in the raw text. What a reader
+leaves out on purpose (markup, front matter, page furniture) is listed in
+``CleanedText.dropped`` with the reason; :func:`unaccounted` finds any letter or digit of the
+raw text that is in no block and no such list.
+
+* Markdown is parsed by markdown-it-py (CommonMark + tables, front matter by
+  mdit-py-plugins): headings become sections, list items and paragraphs blocks, emphasis
+  and link syntax disappear from the text while every character still maps to the raw file.
+* HTML is parsed by the standard library's ``html.parser``: headings, paragraphs, list items,
+  table rows; ``script``/``style`` are dropped with that reason.
+* A table, wherever it comes from, becomes one block per row that carries its header cells
+  (``年度：2021；培育團隊：44組``), labelled ``表1 第2列`` for the citation.
+* A law text (``第 N 章``, ``第 N 條``) becomes one block per article, labelled with the article
+  (``第24條``); the label also holds its Chinese-numeral form (``第二十四條``) for search.
+* Plain text keeps its line breaks where the text has no sentence punctuation or the lines
+  are list items, and joins lines broken mid-sentence otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from ingest.clean import PREFACE, Block, CleanedText, clean_text
+from ingest.fold import Dropped, fold_text, strip_page_furniture
+from ingest.normalize import chinese_number
+
+log = logging.getLogger(__name__)
+
+_Chars = list[tuple[str, int]]
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_OR_PUNCT = re.compile(f"[{_CJK}\u3000-\u303f\uff00-\uffef]")
+_SENTENCE_PUNCT = re.compile("[。！？；!?;]")
+_CN_NUMBER = "〇零一二三四五六七八九十百千"
+_CHAPTER = re.compile(rf"^\s*第\s*([{_CN_NUMBER}\d]+)\s*([章編節])\s*(.*)$")
+_ARTICLE = re.compile(
+    rf"^\s*第\s*([{_CN_NUMBER}\d]+)\s*(?:-\s*(\d+)\s*)?[條条](?:\s*之\s*([{_CN_NUMBER}\d]+))?(?:\s+(\S.*))?\s*$"
+)
+#: An article label at the start of a paragraph whose spaces were squeezed out (``第二条本法…``).
+_ARTICLE_START = re.compile(
+    rf"^第\s*([{_CN_NUMBER}\d]+)\s*(?:-\s*(\d+)\s*)?[條条](?:\s*之\s*([{_CN_NUMBER}\d]+))?\s*"
+)
+_LIST_MARKER = re.compile(
+    rf"^\s*(?:[-*+•・●○■□◆▪‧]\s*|\d{{1,3}}[.、)）]\s*|[（(][{_CN_NUMBER}\d]{{1,3}}[）)]\s*|[{_CN_NUMBER}]{{1,3}}、)"
+)
+_PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+#: Lines at most this long without sentence punctuation, standing alone, are headings in plain text.
+_HEADING_CHARS = 30
+
+
+def _is_cjkish(ch: str) -> bool:
+    return bool(_CJK_OR_PUNCT.match(ch))
+
+
+def _strip(chars: _Chars) -> _Chars:
+    a, b = 0, len(chars)
+    while a < b and chars[a][0].isspace():
+        a += 1
+    while b > a and chars[b - 1][0].isspace():
+        b -= 1
+    return chars[a:b]
+
+
+def _squeeze(chars: _Chars) -> _Chars:
+    """Collapse runs of whitespace to one space (none between CJK characters or next to CJK punctuation)."""
+    out: _Chars = []
+    pending: tuple[str, int] | None = None
+    for ch, off in chars:
+        if ch.isspace():
+            if out and pending is None:
+                pending = (" ", off)
+            continue
+        if pending is not None:
+            if not (_is_cjkish(out[-1][0]) or _is_cjkish(ch)):
+                out.append(pending)
+            pending = None
+        out.append((ch, off))
+    return out
+
+
+def _collapse(chars: _Chars) -> _Chars:
+    """Collapse runs of whitespace to one space (plain text: a space may separate fields)."""
+    out: _Chars = []
+    for ch, off in chars:
+        if ch.isspace():
+            if out and out[-1][0] == " ":
+                continue
+            out.append((" ", off))
+        else:
+            out.append((ch, off))
+    return out
+
+
+def _text(chars: _Chars) -> str:
+    return "".join(c for c, _ in chars)
+
+
+def _mapped(text: str, offsets: list[int], start: int = 0, end: int | None = None) -> _Chars:
+    end = len(text) if end is None else end
+    return [(text[i], offsets[i]) for i in range(start, end)]
+
+
+@dataclass
+class _Builder:
+    """Collects blocks into a :class:`CleanedText`."""
+
+    chars: _Chars = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    section: str = PREFACE
+    tables: int = 0
+
+    def emit(self, kind: str, chars: _Chars, meta: dict[str, Any] | None = None) -> None:
+        chars = _strip(chars)
+        if not chars:
+            return
+        if self.chars:
+            self.chars.append(("\n", -1))
+        start = len(self.chars)
+        self.chars.extend(chars)
+        self.blocks.append(Block(kind, start, len(self.chars), self.section, meta or {}))
+
+    def heading(self, chars: _Chars, meta: dict[str, Any] | None = None) -> None:
+        chars = _squeeze(_strip(chars))
+        if not chars:
+            return
+        self.section = _text(chars)
+        self.emit("heading", chars, meta)
+
+    def table(self, rows: list[list[_Chars]], header_rows: int = 1) -> None:
+        """One ``row`` block per body row, each cell preceded by its header cell."""
+        rows = [[_squeeze(_strip(c)) for c in row] for row in rows if any(_strip(c) for c in row)]
+        if not rows:
+            return
+        self.tables += 1
+        header = rows[0] if header_rows and len(rows) > 1 else []
+        body = rows[1:] if header else rows
+        used = {i for row in body for i, cell in enumerate(row) if cell}
+        if any(cell and i not in used for i, cell in enumerate(header)):
+            # A form's columns left blank: the header row is a unit of its own, or it is lost.
+            names: _Chars = []
+            for cell in (c for c in header if c):
+                if names:
+                    names.append(("；", -1))
+                names.extend(cell)
+            self.emit("row", names, {"table": self.tables, "row": 0, "label": f"表{self.tables} 表頭"})
+        for r, row in enumerate(body, start=1):
+            out: _Chars = []
+            for i, cell in enumerate(row):
+                if not cell:
+                    continue
+                if out:
+                    out.append(("；", -1))
+                name = header[i] if i < len(header) else []
+                if name:
+                    out.extend(name)
+                    out.append(("：", -1))
+                out.extend(cell)
+            self.emit("row", out, {"table": self.tables, "row": r, "label": f"表{self.tables} 第{r}列"})
+
+    def build(self) -> CleanedText:
+        return CleanedText(
+            text=_text(self.chars),
+            raw_offsets=tuple(o for _, o in self.chars),
+            blocks=tuple(self.blocks),
+            dropped=tuple(self.dropped),
+        )
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(i + 1)
+    starts.append(len(text) + 1)
+    return starts
+
+
+class _Locator:
+    """Finds the raw offsets of parsed text pieces, reading forward through a region."""
+
+    def __init__(self, text: str, offsets: list[int]) -> None:
+        self.text = text
+        self.offsets = offsets
+        self.cursor = 0
+        self.limit = len(text)
+
+    def region(self, start: int, end: int) -> None:
+        self.cursor, self.limit = start, min(end, len(self.text))
+
+    def locate(self, piece: str) -> _Chars:
+        at = self.text.find(piece, self.cursor, self.limit)
+        if at >= 0:
+            self.cursor = at + len(piece)
+            return [(ch, self.offsets[at + i]) for i, ch in enumerate(piece)]
+        out: _Chars = []
+        for ch in piece:  # entities and escapes: find each character on its own
+            at = self.text.find(ch, self.cursor, self.limit)
+            if at >= 0:
+                self.cursor = at + 1
+                out.append((ch, self.offsets[at]))
+            else:
+                out.append((ch, -1))
+        return out
+
+
+def _inline_chars(token: Any, locator: _Locator) -> _Chars:
+    out: _Chars = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            out.extend(locator.locate(child.content))
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append(("\n" if child.type == "hardbreak" else " ", -1))
+        elif child.type == "image":
+            out.extend(_inline_chars(child, locator))
+    return _squeeze(out)
+
+
+_MD_LIST_MARKER = re.compile(r"^[ \t>]*(?:\d{1,9}[.)]|[-*+])(?=[ \t])", re.MULTILINE)
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
+_MD_LINK_TARGET = re.compile(r"\]\(([^)\n]*)\)|<(https?://[^>\s]+)>|^\s*\[[^\]]+\]:\s*\S.*$", re.MULTILINE)
+_HTML_TAG = re.compile(r"<!--.*?-->|<[A-Za-z/!][^>]*>", re.DOTALL)
+
+
+def parse_markdown(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str]]:
+    """Blocks of a Markdown document, and its front matter's ``title``/``publisher`` (if any).
+
+    Args:
+        text: The (folded) Markdown text.
+        offsets: Raw offset of each character of ``text``.
+    """
+    import yaml
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    md = MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+    tokens = md.parse(text)
+    starts = _line_starts(text)
+    locator = _Locator(text, offsets)
+    out = _Builder()
+    meta: dict[str, str] = {}
+    for match in _MD_LINK_TARGET.finditer(text):
+        out.dropped.append(_dropped(offsets, match.start(), match.end(), "markup: link target"))
+    for pattern, reason in ((_HTML_TAG, "markup: HTML tag"), (_MD_LIST_MARKER, "markup: list marker")):
+        for match in pattern.finditer(text):
+            out.dropped.append(_dropped(offsets, match.start(), match.end(), reason))
+    in_item = 0
+    law = looks_like_law(text)  # a law written in Markdown: 第一条 … paragraphs
+    article: dict[str, Any] | None = None
+    row: list[_Chars] = []
+    rows: list[list[_Chars]] = []
+    region_line = -1
+    for i, tok in enumerate(tokens):
+        # A new region only where a new line starts: the cells of one table row share a line and
+        # are read left to right (two cells may hold the same text).
+        if tok.map and tok.map[0] != region_line:
+            region_line = tok.map[0]
+            locator.region(starts[tok.map[0]], starts[tok.map[1]] - 1)
+        if tok.type == "front_matter" and tok.map:
+            a, b = starts[tok.map[0]], starts[tok.map[1]] - 1
+            out.dropped.append(_dropped(offsets, a, b, "front matter (document metadata)"))
+            try:
+                data = yaml.safe_load(tok.content) or {}
+            except yaml.YAMLError as e:
+                log.warning("Front matter is not valid YAML (%s); ignored as metadata", e)
+                data = {}
+            if isinstance(data, dict):
+                meta = {k: str(v) for k, v in data.items() if k in ("title", "publisher") and v}
+        elif tok.type == "list_item_open":
+            in_item += 1
+        elif tok.type == "list_item_close":
+            in_item -= 1
+        elif tok.type == "inline":
+            parent = tokens[i - 1].type if i else ""
+            chars = _inline_chars(tok, locator)
+            if parent == "heading_open":
+                article = None
+                out.heading(chars, {"level": int(tokens[i - 1].tag[1:])})
+                meta.setdefault("heading_title", _text(chars)) if tokens[i - 1].tag == "h1" else None
+            elif parent in ("th_open", "td_open"):
+                row.append(chars)
+            elif law and not in_item:
+                article = _markdown_article(out, chars, article)
+            else:
+                out.emit("item" if in_item else "paragraph", chars)
+        elif tok.type in ("th_open", "td_open") and tokens[i + 1].type != "inline":
+            row.append([])
+        elif tok.type == "tr_close":
+            rows.append(row)
+            row = []
+        elif tok.type == "table_close":
+            out.table(rows)
+            rows = []
+        elif tok.type in ("fence", "code_block") and tok.map:
+            body_start = starts[tok.map[0] + (1 if tok.type == "fence" else 0)]
+            locator.region(body_start, starts[tok.map[1]] - 1)
+            for line in tok.content.split("\n"):
+                out.emit("paragraph", locator.locate(line))
+        elif tok.type == "html_block" and tok.map:
+            a = starts[tok.map[0]]
+            sub = _html_blocks(text[a : a + len(tok.content)], offsets[a : a + len(tok.content)], out)
+            out.dropped.extend(sub)
+    if "title" not in meta and "heading_title" in meta:
+        meta["title"] = meta["heading_title"]
+    meta.pop("heading_title", None)
+    return out.build(), meta
+
+
+def _markdown_article(out: _Builder, chars: _Chars, article: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A paragraph of a law in Markdown: ``第二条 本法所称…`` starts an article, the paragraphs
+    after it belong to it. Returns the article now open."""
+    match = _ARTICLE_START.match(_text(chars))
+    if match and match.end() < len(chars):
+        arabic, chinese = article_label(match.group(1), match.group(2) or match.group(3))
+        article = {"article": arabic, "article_zh": chinese, "label": arabic}
+        out.emit("heading", chars[: match.end()], {"article": arabic})
+        chars = chars[match.end() :]
+    if article is None:
+        out.emit("paragraph", chars)
+    else:
+        out.emit("article", chars, dict(article))
+    return article
+
+
+def _dropped(offsets: list[int], start: int, end: int, reason: str) -> Dropped:
+    positions = [o for o in offsets[start:end] if o >= 0] or [0]
+    return Dropped(min(positions), max(positions) + 1, reason)
+
+
+# -- HTML ---------------------------------------------------------------------------------
+
+_HEADING_TAGS = {f"h{i}" for i in range(1, 7)}
+_BLOCK_TAGS = {
+    "p", "div", "li", "dt", "dd", "blockquote", "pre", "section", "article", "main", "header", "footer",
+    "caption", "figcaption", "address", "br", "ul", "ol", "dl", "table", "body", "nav", "aside", "form",
+}  # fmt: skip
+_SKIP_TAGS = {"script", "style", "noscript", "template"}
+
+
+class _HtmlReader(HTMLParser):
+    """Turns HTML into blocks; data positions come from the parser, so offsets stay exact."""
+
+    def __init__(self, text: str, offsets: list[int], out: _Builder) -> None:
+        super().__init__(convert_charrefs=False)
+        self.src = text
+        self.src_offsets = offsets
+        self.starts = _line_starts(text)
+        self.out = out
+        self.current: _Chars = []
+        self.kind = "paragraph"
+        self.skip = 0
+        self.skip_from = 0
+        self.in_title = False
+        self.title: _Chars = []
+        self.heading = False
+        self.list_depth = 0
+        self.rows: list[list[_Chars]] | None = None
+        self.row: list[_Chars] | None = None
+        self.cell: _Chars | None = None
+        self.dropped: list[Dropped] = []
+
+    def _pos(self) -> int:
+        line, col = self.getpos()
+        return self.starts[line - 1] + col
+
+    def _flush(self) -> None:
+        if self.heading:
+            self.out.heading(self.current)
+        else:
+            self.out.emit(self.kind, _squeeze(self.current))
+        self.current = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            if not self.skip:
+                self.skip_from = self._pos()
+            self.skip += 1
+            return
+        if tag == "title":
+            self.in_title = True
+        elif tag in _HEADING_TAGS:
+            self._flush()
+            self.heading = True
+        elif tag == "table":
+            self._flush()
+            self.rows = []
+        elif tag == "tr" and self.rows is not None:
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = []
+        elif tag in _BLOCK_TAGS and self.cell is None:
+            self._flush()
+            if tag in ("ul", "ol"):
+                self.list_depth += 1
+            self.kind = "item" if self.list_depth and tag == "li" else "paragraph"
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self._target().append(("\n", -1))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+            if not self.skip:
+                end = self.src.find(">", self._pos()) + 1
+                self.dropped.append(_dropped(self.src_offsets, self.skip_from, end, f"<{tag}> content"))
+            return
+        if tag == "title":
+            self.in_title = False
+        elif tag in _HEADING_TAGS:
+            self._flush()
+            self.heading = False
+        elif tag in ("td", "th") and self.row is not None and self.cell is not None:
+            self.row.append(self.cell)
+            self.cell = None
+        elif tag == "tr" and self.rows is not None and self.row is not None:
+            self.rows.append(self.row)
+            self.row = None
+        elif tag == "table" and self.rows is not None:
+            self.out.table(self.rows)
+            self.rows = None
+        elif tag in _BLOCK_TAGS and self.cell is None:
+            self._flush()
+            if tag in ("ul", "ol"):
+                self.list_depth = max(0, self.list_depth - 1)
+            self.kind = "item" if self.list_depth else "paragraph"
+
+    def _target(self) -> _Chars:
+        if self.in_title:
+            return self.title
+        return self.cell if self.cell is not None else self.current
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        at = self._pos()
+        self._target().extend((ch, self.src_offsets[at + i]) for i, ch in enumerate(data))
+
+    def _reference(self, char: str) -> None:
+        if not self.skip:
+            self._target().append((char, self.src_offsets[self._pos()]))
+
+    def handle_entityref(self, name: str) -> None:
+        import html
+
+        self._reference(html.unescape(f"&{name};"))
+
+    def handle_charref(self, name: str) -> None:
+        import html
+
+        self._reference(html.unescape(f"&#{name};"))
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+
+
+def _html_blocks(text: str, offsets: list[int], out: _Builder) -> list[Dropped]:
+    reader = _HtmlReader(text, offsets, out)
+    reader.feed(text)
+    reader.close()
+    for pattern, reason in ((_HTML_TAG, "markup: HTML tag"), (_ENTITY, "markup: character reference")):
+        for match in pattern.finditer(text):
+            reader.dropped.append(_dropped(offsets, match.start(), match.end(), reason))
+    if reader.title:
+        title = _text(_squeeze(_strip(reader.title)))
+        out.dropped.append(Dropped(-1, -1, f"title:{title}"))
+    return reader.dropped
+
+
+def parse_html(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str]]:
+    """Blocks of an HTML page, and its ``<title>`` (or first heading) as the document title."""
+    out = _Builder()
+    dropped = _html_blocks(text, offsets, out)
+    meta: dict[str, str] = {}
+    for d in list(out.dropped):
+        if d.reason.startswith("title:"):
+            meta["title"] = d.reason[len("title:") :]
+            out.dropped.remove(d)
+            dropped.append(_dropped(offsets, *_title_span(text), "the <title> (document title)"))
+    out.dropped.extend(dropped)
+    if "title" not in meta:
+        first = next((b for b in out.blocks if b.kind == "heading"), None)
+        if first is not None:
+            meta["title"] = _text(out.chars[first.start : first.end])
+    return out.build(), meta
+
+
+def _title_span(text: str) -> tuple[int, int]:
+    match = re.search(r"<title[^>]*>.*?</title>", text, re.IGNORECASE | re.DOTALL)
+    return (match.start(), match.end()) if match else (0, 0)
+
+
+# -- law texts ----------------------------------------------------------------------------------
+
+
+def _arabic(number: str) -> int | None:
+    return chinese_number(number)
+
+
+def _chinese(n: int) -> str:
+    import cn2an
+
+    return str(cn2an.an2cn(str(n)))
+
+
+def article_label(number: str, sub: str | None = None) -> tuple[str, str]:
+    """The label of an article in Arabic and in Chinese numerals: ``("第4-1條", "第四條之一")``."""
+    n = _arabic(number)
+    if n is None:
+        return f"第{number}條", f"第{number}條"
+    s = _arabic(sub) if sub else None
+    if s:
+        return f"第{n}-{s}條", f"第{_chinese(n)}條之{_chinese(s)}"
+    return f"第{n}條", f"第{_chinese(n)}條"
+
+
+#: A law's first article comes within this many non-blank lines (title, dates, first chapter).
+LAW_FIRST_ARTICLE_LINES = 30
+
+
+def looks_like_law(text: str) -> bool:
+    """True when the text is a law: its first article label comes within the first
+    :data:`LAW_FIRST_ARTICLE_LINES` lines (a guide quoting a regulation on page 9 is no law), and
+    at least two lines are article labels (``第 3 條``) or three start with one followed by the
+    article's text (``第一条 为了…``)."""
+    alone = inline = 0
+    lines = [line for line in text.split("\n") if line.strip() and not line.lstrip().startswith("<!--")]
+    for n, line in enumerate(lines):
+        match = _ARTICLE.match(line.lstrip("#> "))
+        if not match and not (alone or inline) and n >= LAW_FIRST_ARTICLE_LINES:
+            return False
+        if match:
+            if match.group(4):
+                inline += 1
+            else:
+                alone += 1
+            if alone >= 2 or inline >= 3:
+                return True
+    return False
+
+
+def parse_law(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str]]:
+    """One ``article`` block per article (its paragraphs one per line), chapters as sections.
+
+    The document's first line is its title.
+    """
+    out = _Builder()
+    meta: dict[str, str] = {}
+    chapter = PREFACE
+    article: dict[str, Any] | None = None
+    body: _Chars = []
+    pos = 0
+
+    def flush() -> None:
+        nonlocal body
+        if body and article is not None:
+            out.section = chapter
+            out.emit("article", body, dict(article))
+        body = []
+
+    for line in text.split("\n"):
+        chars = _mapped(text, offsets, pos, pos + len(line))
+        pos += len(line) + 1
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if "title" not in meta and not out.blocks and not _SENTENCE_PUNCT.search(stripped):
+            meta["title"] = stripped
+            out.heading(chars)
+            continue
+        chapter_match = _CHAPTER.match(line)
+        article_match = _ARTICLE.match(line) if not chapter_match else None
+        if chapter_match and chapter_match.group(2) in "章編":
+            flush()
+            article = None
+            heading = [(c, o) for c, o in chars if not c.isspace()]
+            name = chapter_match.group(3).strip()
+            label = _text(heading)[: len(_text(heading)) - len(name.replace(" ", ""))]
+            out.section = f"{label} {name}".strip()
+            chapter = out.section
+            out.emit("heading", chars)
+            continue
+        if article_match:
+            flush()
+            arabic, chinese = article_label(
+                article_match.group(1), article_match.group(2) or article_match.group(3)
+            )
+            article = {"article": arabic, "article_zh": chinese, "label": arabic}
+            rest = article_match.group(4)
+            out.section = chapter
+            label_end = line.index(rest) if rest else len(line)
+            out.emit("heading", chars[:label_end], {"article": arabic})
+            if rest:
+                body.extend(chars[label_end:])
+            continue
+        if article is None:
+            out.emit("paragraph", chars)
+            continue
+        if body:
+            body.append(("\n", -1))
+        body.extend(_strip(chars))
+    flush()
+    return out.build(), meta
+
+
+# -- plain text (and text extracted from PDFs) -------------------------------------------------
+
+
+def _paragraphs(text: str) -> Iterable[list[tuple[int, int]]]:
+    """Line spans grouped into paragraphs at blank lines (and page breaks)."""
+    group: list[tuple[int, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if not line.replace("\f", "").strip():
+            if group:
+                yield group
+            group = []
+            continue
+        group.append((start, end))
+    if group:
+        yield group
+
+
+def _cells(chars: _Chars) -> list[_Chars]:
+    cells: list[_Chars] = [[]]
+    for ch, off in _strip(chars):
+        if ch == "|":
+            cells.append([])
+        else:
+            cells[-1].append((ch, off))
+    if cells and not _strip(cells[0]):
+        cells = cells[1:]
+    if cells and not _strip(cells[-1]):
+        cells = cells[:-1]
+    return cells
+
+
+def _join_lines(lines: list[_Chars]) -> _Chars:
+    out: _Chars = []
+    for line in lines:
+        line = _strip(line)
+        if not line:
+            continue
+        if out and not (_is_cjkish(out[-1][0]) or _is_cjkish(line[0][0])):
+            out.append((" ", -1))
+        out.extend(line)
+    return out
+
+
+def parse_plain(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str]]:
+    """Paragraphs, list items, headings and pipe tables of plain text (or a PDF's text).
+
+    A paragraph whose lines are list items, or which has no sentence punctuation at all (a
+    list of 120 items, a table pasted as lines) keeps each line as a block of its own; other
+    paragraphs join lines broken mid-sentence. A short line without punctuation standing
+    alone before more text is a heading; the first such line is the document's title.
+    """
+    out = _Builder()
+    meta: dict[str, str] = {}
+    groups = list(_paragraphs(text))
+    for g, group in enumerate(groups):
+        lines = [_mapped(text, offsets, a, b) for a, b in group]
+        texts = [text[a:b].strip() for a, b in group]
+        if len(texts) >= 2 and all(t.startswith("|") for t in texts):
+            rows = []
+            for (a, b), t in zip(group, texts, strict=True):
+                if _PIPE_SEPARATOR.match(t):
+                    out.dropped.append(_dropped(offsets, a, b, "markup: table rule"))
+                else:
+                    rows.append(_cells(_mapped(text, offsets, a, b)))
+            out.table(rows)
+            continue
+        if len(texts) == 1 and texts[0].startswith("#"):
+            out.heading([(c, o) for c, o in lines[0] if c != "#"])
+            continue
+        if (
+            len(texts) == 1
+            and len(texts[0]) <= _HEADING_CHARS
+            and not re.search("[，。、；：？！,.;:?!]", texts[0])
+            and not _LIST_MARKER.match(texts[0])
+            and g + 1 < len(groups)
+        ):
+            if "title" not in meta and not out.blocks:
+                meta["title"] = texts[0]
+            out.heading(lines[0])
+            continue
+        listy = sum(bool(_LIST_MARKER.match(t)) for t in texts) >= max(1, len(texts) // 2)
+        unpunctuated = not any(_SENTENCE_PUNCT.search(t) for t in texts)
+        if len(texts) > 1 and (listy or unpunctuated):
+            for line, t in zip(lines, texts, strict=True):
+                out.emit("item" if _LIST_MARKER.match(t) else "paragraph", _collapse(line))
+        else:
+            out.emit("paragraph", _collapse(_join_lines(lines)))
+    return out.build(), meta
+
+
+# -- choosing a reader ------------------------------------------------------------------------
+
+
+def _compose(inner: CleanedText, offsets: list[int], dropped: list[Dropped]) -> CleanedText:
+    """``inner`` computed on a folded text: map its offsets through the fold to the raw text."""
+    raw_offsets = tuple(offsets[o] if o >= 0 else -1 for o in inner.raw_offsets)
+    inner_dropped = tuple(
+        Dropped(offsets[d.start], offsets[max(d.start, d.end - 1)] + 1, d.reason) for d in inner.dropped
+    )
+    return CleanedText(inner.text, raw_offsets, inner.blocks, (*dropped, *inner_dropped))
+
+
+def is_pdf_layout_text(raw: str) -> bool:
+    """True for a PDF extraction laid out like the seed: most text lines stand between blank lines."""
+    lines = raw.split("\n")
+    text_lines = [i for i, line in enumerate(lines) if line.strip()]
+    if len(text_lines) < 20:
+        return False
+    spaced = sum(1 for i in text_lines if i + 1 < len(lines) and not lines[i + 1].strip())
+    return spaced > 0.6 * len(text_lines)
+
+
+def parse_document(raw: str, kind: str, layout: str = "") -> tuple[CleanedText, dict[str, str]]:
+    """Fold, then read one document with the reader its kind and layout call for.
+
+    Args:
+        raw: The text as read (PDF pages separated by form feeds).
+        kind: ``md``, ``html``, ``pdf`` or ``txt``.
+        layout: The manifest's ``format`` (``pdf-extracted text`` selects the seed's cleaner).
+
+    Returns:
+        The cleaned text (offsets into ``raw``) and what the document says about itself
+        (``title``, ``publisher``).
+    """
+    text, offsets = fold_text(raw)
+    dropped: list[Dropped] = []
+    if kind == "pdf" or "\f" in text:
+        text, offsets, dropped = strip_page_furniture(text, offsets)
+    if kind == "md":
+        cleaned, meta = parse_markdown(text, offsets)
+    elif kind in ("html", "htm"):
+        cleaned, meta = parse_html(text, offsets)
+    elif looks_like_law(text):
+        cleaned, meta = parse_law(text, offsets)
+    elif kind == "txt" and ("pdf-extracted" in layout.lower() or is_pdf_layout_text(text)):
+        cleaned, meta = _compose(clean_text(text), offsets, []), {}
+    else:
+        cleaned, meta = parse_plain(text, offsets)
+    return cleaned.with_dropped(dropped), meta
+
+
+def unaccounted(raw: str, cleaned: CleanedText, covered: Iterable[tuple[int, int]]) -> list[int]:
+    """Raw offsets of letters and digits found in no unit, no heading and no dropped span.
+
+    Args:
+        raw: The raw text.
+        cleaned: Its cleaned text.
+        covered: Spans ``[start, end)`` of the cleaned text that became units (sentences).
+
+    Returns:
+        Offsets into ``raw`` of content characters lost without a reason (empty when none).
+    """
+    seen = bytearray(len(raw))
+    offsets = cleaned.raw_offsets
+    spans = list(covered) + [(b.start, b.end) for b in cleaned.blocks if b.kind == "heading"]
+    for a, b in spans:
+        for o in offsets[a:b]:
+            if o >= 0:
+                seen[o] = 1
+    for d in cleaned.dropped:
+        if d.start >= 0:
+            seen[d.start : d.end] = b"\x01" * (min(d.end, len(raw)) - d.start)
+    out = []
+    for i, ch in enumerate(raw):
+        if not seen[i] and unicodedata.category(ch)[0] in "LN":
+            out.append(i)
+    return out

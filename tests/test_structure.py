@@ -1,0 +1,257 @@
+"""Structure-aware reading: Markdown, HTML, law texts, plain lists, PDFs; folding; nothing lost."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from pdf_maker import CJK_FONT, TABLE, make_report_pdf
+
+from ingest.fold import fold_text, strip_page_furniture
+from ingest.load import load_document
+from ingest.settings import PROJECT_ROOT
+from ingest.split import split_document
+from ingest.structure import article_label, parse_document, unaccounted
+
+DATA = Path(__file__).parent / "data"
+SEED = PROJECT_ROOT / "corpus" / "moea-doit-tech-programs-overview.txt"
+
+#: (file, kind, manifest format) of every test document.
+DOCUMENTS = [
+    ("startup-guide.md", "md", ""),
+    ("legislative-review.html", "html", ""),
+    ("unpunctuated-list.txt", "txt", ""),
+    ("moea-rd-results-regulation.txt", "txt", ""),
+    ("moea-research-institute-subsidy-regulation.txt", "txt", ""),
+]
+
+
+def _split(name: str, kind: str, layout: str = "", max_unit_chars: int = 400):
+    raw = (DATA / name).read_text(encoding="utf-8") if name != "seed" else SEED.read_text(encoding="utf-8")
+    cleaned, meta = parse_document(raw, kind, layout)
+    chunks, sentences = split_document(cleaned, name, max_unit_chars=max_unit_chars)
+    return raw, cleaned, meta, chunks, sentences
+
+
+def _content(text: str) -> int:
+    import unicodedata
+
+    return sum(1 for ch in text if unicodedata.category(ch)[0] in "LN")
+
+
+@pytest.mark.parametrize(("name", "kind", "layout"), [*DOCUMENTS, ("seed", "txt", "pdf-extracted text")])
+def test_every_letter_and_digit_is_in_a_unit_or_dropped_with_a_reason(
+    name: str, kind: str, layout: str
+) -> None:
+    raw, cleaned, _, chunks, sentences = _split(name, kind, layout)
+    lost = unaccounted(raw, cleaned, [(s.start, s.end) for s in sentences])
+    assert lost == [], "".join(raw[i] for i in lost[:50])
+    # Characters in and out, per document: what the units hold plus what was dropped (with a
+    # reason) plus headings (shown as sections) adds up to the raw document's content.
+    covered: set[int] = set()
+    for s in sentences:
+        covered.update(o for o in cleaned.raw_offsets[s.start : s.end] if o >= 0)
+    for b in cleaned.blocks:
+        if b.kind == "heading":
+            covered.update(o for o in cleaned.raw_offsets[b.start : b.end] if o >= 0)
+    dropped: set[int] = set()
+    for d in cleaned.dropped:
+        dropped.update(range(d.start, d.end))
+        assert d.reason
+    content_in = _content(raw)
+    content_out = sum(_content(raw[i]) for i in covered | dropped if i < len(raw))
+    assert content_out == content_in
+    for chunk in chunks:  # every unit is the cleaned text it says it is
+        assert cleaned.text[chunk.start : chunk.end] == chunk.text
+
+
+@pytest.mark.parametrize(("name", "kind", "layout"), DOCUMENTS)
+def test_no_unit_is_longer_than_the_limit(name: str, kind: str, layout: str) -> None:
+    _, _, _, chunks, sentences = _split(name, kind, layout, max_unit_chars=60)
+    assert max(len(s.text) for s in sentences) <= 60
+    for chunk in chunks:
+        assert len(chunk.text) <= 200 or len(chunk.sentence_ids) == 1
+
+
+def test_markdown_table_rows_carry_their_headers_and_emphasis_is_gone() -> None:
+    raw, cleaned, meta, chunks, sentences = _split("startup-guide.md", "md")
+    assert meta == {"title": "科專新創團隊培育指南", "publisher": "經濟部產業技術司"}
+    rows = [c for c in chunks if c.kind == "row"]
+    assert [r.text for r in rows][2] == "年度：2021；培育團隊：44組；新創公司：19家"
+    assert rows[2].section == "歷年培育成果｜表1 第3列" and rows[2].meta["label"] == "表1 第3列"
+    assert not any(mark in cleaned.text for mark in ("**", "|", "---", "](", "https://"))
+    first = next(s for s in sentences if "科技專案如何培育" in s.text)
+    assert first.text == "本指南說明科技專案如何培育新創團隊，以及歷年成果。"
+    # Offsets still point into the raw Markdown: the emphasised word is where ** left it.
+    a, b = cleaned.raw_span(first.start, first.end)
+    assert raw[a:b].startswith("本指南說明**科技專案**如何")
+    word = cleaned.text.index("科技專案")
+    assert raw[cleaned.raw_offsets[word]] == "科"
+    items = next(c for c in chunks if c.section == "申請方式")
+    assert items.text.split("\n")[:2] == ["由研究機構提出創業構想", "經審查通過後進入育成階段"]
+
+
+def test_html_table_cells_that_look_like_page_numbers_are_kept() -> None:
+    _, cleaned, meta, chunks, _ = _split("legislative-review.html", "html")
+    assert meta["title"] == "科技專案預算評估報告"
+    rows = [c.text for c in chunks if c.kind == "row"]
+    assert [r.split("；")[0] for r in rows] == [f"年度：{y}" for y in (107, 108, 109, 110, 111)]
+    assert "tracking" not in cleaned.text and "評估&建議" in cleaned.text
+    assert {d.reason for d in cleaned.dropped} >= {"<script> content", "markup: HTML tag"}
+
+
+def test_law_articles_are_units_with_their_number_in_both_forms() -> None:
+    _, cleaned, meta, chunks, sentences = _split("moea-rd-results-regulation.txt", "txt")
+    assert meta["title"] == "經濟部科學技術研究發展成果歸屬及運用辦法"
+    article = [c for c in chunks if c.meta.get("article") == "第24條"]
+    assert article and all(c.kind == "article" for c in article)
+    assert article[0].meta["article_zh"] == "第二十四條"
+    assert article[0].section.endswith("｜第24條") and article[0].section.startswith("第")
+    assert not article[0].text.startswith("第")  # the label is where the quote comes from, not in it
+    quotes = [s for s in sentences if s.section.endswith("｜第24條")]
+    assert quotes and all(s.context == "第24條（第二十四條）：" for s in quotes)
+    # No passage runs across two articles.
+    for chunk in chunks:
+        if chunk.kind == "article":
+            inside = {
+                b.meta.get("article") for b in cleaned.blocks if b.start < chunk.end and b.end > chunk.start
+            }
+            assert inside == {chunk.meta["article"]}
+    assert any(c.meta.get("article") == "第4-1條" and c.meta["article_zh"] == "第四條之一" for c in chunks)
+
+
+def test_article_labels() -> None:
+    assert article_label("24") == ("第24條", "第二十四條")
+    assert article_label("二十四") == ("第24條", "第二十四條")
+    assert article_label("4", "1") == ("第4-1條", "第四條之一")
+
+
+def test_unpunctuated_list_splits_at_lines() -> None:
+    _, _, _, chunks, sentences = _split("unpunctuated-list.txt", "txt")
+    assert len(sentences) == 120
+    assert max(len(c.text) for c in chunks) <= 200
+    assert sentences[0].text.startswith("001 智慧機械領域")
+
+
+def test_long_run_without_breaks_is_cut_at_commas() -> None:
+    text = "標題\n\n" + "，".join(f"第{i}項研發成果移轉給國內企業" for i in range(60)) + "。\n"
+    cleaned, _ = parse_document(text, "txt")
+    _, sentences = split_document(cleaned, "long.txt", max_unit_chars=100)
+    assert max(len(s.text) for s in sentences) <= 100
+    assert all(s.text.endswith(("，", "。")) for s in sentences)
+    assert "".join(s.text for s in sentences) == cleaned.text.split("\n", 1)[1]
+
+
+def test_folding_kangxi_radicals_compatibility_ideographs_and_full_width() -> None:
+    raw = "中⼩企業⽇常ＡＩ２０２１，（試辦）\uf900"
+    folded, offsets = fold_text(raw)
+    assert folded == "中小企業日常AI2021，（試辦）豈"
+    assert len(offsets) == len(folded) and all(raw[o] for o in offsets)
+    assert offsets[folded.index("小")] == raw.index("⼩")
+
+
+def test_page_furniture_is_found_by_repetition_not_by_pattern() -> None:
+    bodies = [
+        "各年度預算如下表。\n年度\n107\n108",
+        "第二頁的內容。",
+        "第三頁的內容。",
+        "第四頁。",
+        "第五頁。",
+    ]
+    pages = [f"科技專案年度報告\n第{n}節共有{n}段。\n{body}\n第 {n} 頁" for n, body in enumerate(bodies, 1)]
+    text = "\f".join(pages)
+    out, offsets, dropped = strip_page_furniture(text, list(range(len(text))))
+    assert "科技專案年度報告" not in out and "第 3 頁" not in out
+    assert "107\n108" in out  # numbers of one page (table cells) stay, whatever they look like
+    assert all(f"第{n}節共有{n}段。" in out for n in range(1, 6))  # alike, but sentences
+    assert {d.reason for d in dropped} == {"page furniture", "page number"}
+    assert all(text[o] == ch for ch, o in zip(out, offsets, strict=True))
+    single = "一頁的報告\n107\n"
+    assert strip_page_furniture(single, list(range(len(single))))[0] == single
+
+
+@pytest.mark.skipif(not CJK_FONT.exists(), reason=f"{CJK_FONT} missing: apt-get install fonts-wqy-zenhei")
+def test_pdf_tables_rows_folding_and_furniture(tmp_path: Path) -> None:
+    path = make_report_pdf(tmp_path / "report.pdf", pages=4)
+    doc = load_document(path, tmp_path, {})
+    assert doc.cleaned is not None
+    chunks, sentences = split_document(doc.cleaned, doc.source)
+    text = doc.cleaned.text
+    assert "中小企業" in text and "⼩" not in text and "⽇" not in text
+    assert "科技專案年度報告（內部參考）" not in text and "- 2 -" not in text
+    rows = [c.text for c in chunks if c.kind == "row"]
+    header = TABLE[0]
+    assert rows == ["；".join(f"{h}：{v}" for h, v in zip(header, row, strict=True)) for row in TABLE[1:]]
+    assert unaccounted(doc.raw, doc.cleaned, [(s.start, s.end) for s in sentences]) == []
+    # The quote maps back to the raw extraction, radical and all.
+    quote = next(s for s in sentences if "中小企業" in s.text)
+    a, b = doc.cleaned.raw_span(quote.start, quote.end)
+    assert "中⼩企業" in doc.raw[a:b]
+
+
+def test_manifest_title_and_publisher_win_over_the_documents_own(tmp_path: Path) -> None:
+    shutil.copy(DATA / "startup-guide.md", tmp_path / "guide.md")
+    own = load_document(tmp_path / "guide.md", tmp_path, {})
+    assert (own.title, own.publisher) == ("科專新創團隊培育指南", "經濟部產業技術司")
+    listed = load_document(
+        tmp_path / "guide.md", tmp_path, {"guide.md": {"title": "指南", "publisher": "技術司"}}
+    )
+    assert (listed.title, listed.publisher) == ("指南", "技術司")
+    assert listed.sha256 == own.sha256 and listed.entry_sha != own.entry_sha  # re-ingested for its title
+
+
+def test_table_cells_with_the_same_text_keep_their_own_offsets() -> None:
+    raw = "| 年度 | 目標 | 實績 |\n|---|---|---|\n| 2016 | 2022組 | 2022 |\n| 2020 | 24組 | 24 |\n"
+    cleaned, _ = parse_document(raw, "md")
+    _, sentences = split_document(cleaned, "t.md")
+    assert [s.text for s in sentences] == [
+        "年度：2016；目標：2022組；實績：2022",
+        "年度：2020；目標：24組；實績：24",
+    ]
+    assert unaccounted(raw, cleaned, [(s.start, s.end) for s in sentences]) == []
+    last = cleaned.text.rindex("24")
+    assert raw[cleaned.raw_offsets[last] - 1 : cleaned.raw_offsets[last] + 3] == " 24 "
+
+
+@pytest.mark.slow
+def test_no_unit_exceeds_the_real_models_window(tmp_path: Path) -> None:
+    """With the default limit, every unit (with its prompt and context) fits e5's 512 tokens."""
+    from ingest.embed import load_embeddings
+    from ingest.settings import Settings
+
+    settings = Settings.from_env(environ={}, data_dir=PROJECT_ROOT / ".kezhuan")
+    model = load_embeddings(settings).model  # type: ignore[attr-defined]  # sentence-transformers
+    texts = []
+    for name, kind, layout in [*DOCUMENTS, ("seed", "txt", "pdf-extracted text")]:
+        _, _, _, chunks, sentences = _split(name, kind, layout)
+        texts += [settings.passage_prompt + s.context + s.text for s in sentences]
+        texts += [settings.passage_prompt + c.text for c in chunks]
+    long_run = "，".join(f"第{i}項研發成果移轉給國內企業" for i in range(200))
+    cleaned, _ = parse_document("標題\n\n" + long_run, "txt")
+    _, cut = split_document(cleaned, "long.txt")
+    texts += [settings.passage_prompt + s.text for s in cut]
+    lengths = [len(ids) for ids in model.tokenizer(texts)["input_ids"]]
+    assert max(lengths) <= model.max_seq_length == 512, max(lengths)
+
+
+MULTI = PROJECT_ROOT / "evals" / "corpora" / "multi"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in MULTI.glob("*") if p.suffix in (".md", ".txt", ".pdf")) if MULTI.is_dir() else [],
+)
+def test_evaluation_documents_lose_nothing_and_fit_the_limit(name: str) -> None:
+    from ingest.load import read_manifest
+
+    doc = load_document(MULTI / name, MULTI, read_manifest(MULTI))
+    assert doc.cleaned is not None
+    chunks, sentences = split_document(doc.cleaned, doc.source, title=doc.title)
+    lost = unaccounted(doc.raw, doc.cleaned, [(s.start, s.end) for s in sentences])
+    assert lost == [], "".join(doc.raw[i] for i in lost[:50])
+    assert max(len(s.text) for s in sentences) <= 400
+    assert "⼩" not in doc.cleaned.text and "\uf997" not in doc.cleaned.text  # folded (聯 U+F997)
+    if "law" in str(doc.meta.get("format", "")).lower():
+        assert sum(c.kind == "article" for c in chunks) >= 30
