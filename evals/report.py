@@ -113,37 +113,33 @@ def _breakdown_table(
     return _table(header, rows)
 
 
-def _pass_by_variant(summary: Mapping[str, Any], field: str, codes: Mapping[str, str] | None) -> list[str]:
+def _by_variant(
+    summary: Mapping[str, Any],
+    field: str,
+    cell: Any,
+    codes: Mapping[str, str] | None = None,
+) -> list[str]:
+    """One row per group of ``field`` (in first-seen order), one column per variant: ``cell(metrics)``."""
     variants = list(summary["variants"])
     groups: list[str] = []
     for name in variants:
-        for group in summary["variants"][name][field]:
-            if group not in groups:
-                groups.append(group)
+        groups += [g for g in summary["variants"][name][field] if g not in groups]
     rows = []
     for group in groups:
         label = _group_label(group, codes) if codes is not None else group
-        cells = [_fmt(summary["variants"][v][field].get(group, {}).get("pass_rate"), 2) for v in variants]
-        rows.append([label, *cells])
+        rows.append([label, *(cell(summary["variants"][v][field].get(group, {})) for v in variants)])
     return _table(["", *variants], rows)
+
+
+def _pass_by_variant(summary: Mapping[str, Any], field: str, codes: Mapping[str, str] | None) -> list[str]:
+    """Pass rate of each group, one column per variant."""
+    return _by_variant(summary, field, lambda m: _fmt(m.get("pass_rate"), 2), codes)
 
 
 def _triple_by_variant(summary: Mapping[str, Any], field: str) -> list[str]:
     """Citation recall / key facts / refusal of each group, one column per variant."""
-    variants = list(summary["variants"])
-    groups: list[str] = []
-    for name in variants:
-        for group in summary["variants"][name][field]:
-            if group not in groups:
-                groups.append(group)
-    rows = []
-    for group in groups:
-        cells = []
-        for v in variants:
-            m = summary["variants"][v][field].get(group, {})
-            cells.append(" / ".join(_fmt(m.get(k), 2) for k in ("citation_recall", "key_facts", "refusal")))
-        rows.append([group, *cells])
-    return _table(["", *variants], rows)
+    keys = ("citation_recall", "key_facts", "refusal")
+    return _by_variant(summary, field, lambda m: " / ".join(_fmt(m.get(k), 2) for k in keys))
 
 
 def _excerpt(text: str, limit: int = 160) -> str:
