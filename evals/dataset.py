@@ -130,6 +130,7 @@ _OPTIONAL: dict[str, Any] = {
     "source": "",
     "split": None,
     "note": "",
+    "wave": 1,
 }
 
 
@@ -138,9 +139,15 @@ def split_hash(case_id: str, salt: str = SPLIT_SALT) -> str:
     return hashlib.sha256(f"{salt}:{case_id}".encode()).hexdigest()
 
 
-def stratum_of(style: str, corpora: tuple[str, ...] | list[str], answerable: bool) -> str:
-    """The group a case is split within: its style, corpora and answerability."""
-    return f"{style}|{','.join(corpora)}|{'answerable' if answerable else 'unanswerable'}"
+def stratum_of(style: str, corpora: tuple[str, ...] | list[str], answerable: bool, wave: int = 1) -> str:
+    """The group a case is split within: its writing wave, style, corpora and answerability.
+
+    Cases of a later wave (written after earlier cases were split) form strata of their own, so
+    adding a wave never moves an earlier case between dev and test. Wave 1's strata carry no
+    wave tag (they are the strata the first split was made with).
+    """
+    base = f"{style}|{','.join(corpora)}|{'answerable' if answerable else 'unanswerable'}"
+    return base if wave == 1 else f"{base}|wave{wave}"
 
 
 def assign_splits(strata: dict[str, str]) -> dict[str, str]:
@@ -196,6 +203,8 @@ class GoldCase:
         source: File name of the document the evidence is in (``""`` when unanswerable).
         split: ``"dev"`` or ``"test"``, as :func:`assign_splits` puts it.
         note: The writer's remark (why unanswerable, how a figure is computed).
+        wave: Which round of blind writing the case came from (1 = the first); each wave is
+            split on its own (:func:`stratum_of`).
         origin: Name of the file the case was read from.
     """
 
@@ -213,6 +222,7 @@ class GoldCase:
     source: str = ""
     split: str = "dev"
     note: str = ""
+    wave: int = 1
     origin: str = ""
 
     @property
@@ -282,7 +292,9 @@ def load_gold(path: Path | None = None) -> dict[str, GoldCase]:
                 stated[case.id] = record["split"]
     if not cases:
         raise GoldSetError(f"{gold_path}: the gold set is empty")
-    splits = assign_splits({k: stratum_of(c.style, c.corpora, c.answerable) for k, c in cases.items()})
+    splits = assign_splits(
+        {k: stratum_of(c.style, c.corpora, c.answerable, c.wave) for k, c in cases.items()}
+    )
     shipped = gold_path.resolve() == DEFAULT_GOLD_PATH.resolve()
     for case_id, split in stated.items():
         if not shipped:  # a file of some shipped cases keeps their splits
@@ -374,6 +386,9 @@ def _parse_case(record: Any, where: str, origin: str = "") -> GoldCase:
     for name in ("source", "note"):
         if not isinstance(extra[name], str):
             raise GoldSetError(f"{where}: {name!r} must be a string")
+    wave = extra["wave"]
+    if isinstance(wave, bool) or not isinstance(wave, int) or wave < 1:
+        raise GoldSetError(f"{where}: 'wave' must be a whole number from 1; it is {wave!r}")
     if extra["split"] is not None and extra["split"] not in SPLITS:
         raise GoldSetError(f"{where}: 'split' is {extra['split']!r}; use one of {', '.join(SPLITS)}")
 
@@ -413,6 +428,7 @@ def _parse_case(record: Any, where: str, origin: str = "") -> GoldCase:
         corpora=tuple(corpora),
         source=extra["source"],
         note=extra["note"],
+        wave=wave,
         origin=origin,
     )
 
