@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6  # 6: passages embedded under their document title and section (passage_heading)
 #: Texts embedded per model call: large enough for the model to batch texts of like length.
 _EMBED_BATCH = 512
 #: Texts of consecutive documents embedded, written and committed together.
@@ -657,6 +657,17 @@ def record_id(doc: SourceDocument, item_id: str) -> str:
 LABEL_WEIGHT = 3
 
 
+def passage_heading(doc: SourceDocument, chunk: Chunk) -> str:
+    """What a passage is part of, put before its text when it is embedded (never stored or quoted).
+
+    A passage of a long document rarely names its document or section itself (an article of a
+    regulation says 「本辦法」, a table row names no program); the heading gives the embedding that
+    context, as contextual chunk headers do in retrieval practice. Format: ``《title》section：``.
+    """
+    parts = [f"《{doc.title}》" if doc.title else "", chunk.section]
+    return "".join(parts) + "：" if any(parts) else ""
+
+
 def label_tokens(chunk: Chunk, title: str = "") -> list[str]:
     """Search tokens of a labelled passage (a law article, a table row): its label in both forms
     (``第24條``, ``第二十四條``), weighted, and its document's title, which such a passage never
@@ -758,7 +769,7 @@ def _ingest_group(
     sentence_texts = [s.context + s.text for _, s in sentences]
     passage_texts = [c.text for _, c in chunks]
     sentence_vectors = _embed(embeddings, sentence_texts, tick)
-    passage_vectors = _embed(embeddings, passage_texts, tick)
+    passage_vectors = _embed(embeddings, [passage_heading(doc, c) + c.text for doc, c in chunks], tick)
     store.write_sentences(
         [record_id(doc, s.id) for doc, s in sentences],
         sentence_vectors,

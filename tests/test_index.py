@@ -128,3 +128,24 @@ def test_changed_pipeline_settings_rebuild(tmp_settings: Settings, fake_embeddin
     report = run_ingest(smaller, embeddings=fake_embeddings, progress=False)
     assert report.added == [SEED_NAME]
     assert open_index(smaller, fake_embeddings).count() > 36
+
+
+def test_passages_are_embedded_under_their_title_and_section_but_stored_as_written(
+    tmp_settings: Settings, fake_embeddings
+) -> None:
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    seen: list[str] = []
+
+    class Recording(DeterministicFakeEmbedding):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            seen.extend(texts)
+            return super().embed_documents(texts)
+
+    run_ingest(tmp_settings, embeddings=Recording(size=32), progress=False)
+    store = IndexStore(tmp_settings, fake_embeddings)
+    got = store.passages.get(include=["documents", "metadatas"], limit=5)
+    for text, meta in zip(got["documents"] or [], got["metadatas"] or [], strict=True):
+        assert not text.startswith("《")  # the stored (quoted) text is the document's own
+        heading = f"《{meta['title']}》{meta['section']}："
+        assert heading + text in seen, "the embedded text carries the document title and section"
