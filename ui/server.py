@@ -50,7 +50,7 @@ from ui.api import (
     install_error_handlers,
 )
 from ui.feedback import FeedbackStore
-from ui.gate import DEFAULT_ANSWER_SLOTS, AnswerGate
+from ui.gate import AnswerGate
 from ui.limits import (
     BODY_LIMITED_PATHS,
     LOGIN_PATHS,
@@ -95,7 +95,7 @@ def create_app(
     cors_origins: list[str] | None = None,
     protect_page: bool | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-    answer_slots: int = DEFAULT_ANSWER_SLOTS,
+    answer_slots: int | None = None,
 ) -> FastAPI:
     """The FastAPI app: API routes, ``/embed`` and ``/widget.js``, and the chat page at ``/``.
 
@@ -111,8 +111,10 @@ def create_app(
         protect_page: Put the chat page behind a login (password = API key). ``None``:
             ``settings.protect_page``.
         max_body_bytes: Largest API request body accepted (larger ones get a 413).
-        answer_slots: Answers the API computes at once; further requests wait, and one whose
-            client leaves while waiting is dropped before any work (``ui/gate.py``).
+        answer_slots: Answers the API computes at once; further requests wait (expensive ones
+            in at most ``settings.expensive_answer_slots`` of them, clients in turn), and one
+            whose client leaves while waiting is dropped before any work (``ui/gate.py``).
+            ``None``: ``settings.answer_slots``.
 
     Raises:
         SettingsError: ``protect_page`` is on but no API key is set, or ``max_body_bytes`` < 1.
@@ -169,7 +171,8 @@ def create_app(
         max_age=600,
     )
     feedback = FeedbackStore.in_data_dir(settings.data_dir)
-    gate = AnswerGate(answer_slots)
+    slots = settings.answer_slots if answer_slots is None else answer_slots
+    gate = AnswerGate(slots, min(slots, settings.expensive_answer_slots), settings.expensive_request_chars)
     api_router = build_api_router(assistant, settings, feedback, api_key=key or None, gate=gate)
     app.include_router(api_router)
     app.include_router(build_widget_router(origins, max_question_chars=settings.max_question_chars))
