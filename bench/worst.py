@@ -335,8 +335,8 @@ def measure_load(
     send ``worst_body`` instead, paced at the rate limit; with ``worst_in_flight`` > 1 they do not
     wait for answers but keep up to that many open, and close them when the window ends).
     Alternating in one run puts both
-    conditions under the same background load on a shared machine, where two separate runs a
-    minute apart differed by more than the effect measured.
+    conditions under the same background load on a shared machine (there the 1-minute load
+    average moved by up to 4 within one 60 s run, README "Security and reliability").
 
     Returns:
         The server's gate settings, errors, normal and worst p50/p95 (ms) by condition, the
@@ -362,7 +362,16 @@ def measure_load(
         pace = 60.0 / settings.rate_limit_per_minute if settings.rate_limit_per_minute else 0.0
         samples, loads = asyncio.run(
             _run_windows(
-                url, clients, worst_clients, worst_body, seconds, window, pace, distinct_addresses, warmup
+                url,
+                clients,
+                worst_clients,
+                worst_body,
+                seconds,
+                window,
+                pace,
+                distinct_addresses,
+                warmup,
+                worst_in_flight,
             )
         )
     finally:

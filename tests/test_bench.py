@@ -55,3 +55,51 @@ def test_worst_request_candidates_sit_at_the_limits() -> None:
     assert len(bodies["question_cjk"]["question"]) == settings.max_question_chars
     spread = bodies["follow_up_spread_turns"]["history"]
     assert sum(len(m["content"]) for m in spread) > 0.95 * settings.max_history_chars
+
+
+def test_worst_load_windows_alternate_and_are_counted_after_they_settle() -> None:
+    """bench/worst.py attributes each request to the window it started in, skips the warm-up and
+    each window's first seconds, counts failures but not abandoned requests as errors."""
+    from bench.worst import ABANDONED, Sample, condition_at, summarize
+
+    assert [condition_at(t, 10) for t in (-1, 0, 9.9, 10, 25, 31)] == [
+        "warmup",
+        "plain",
+        "plain",
+        "mixed",
+        "plain",
+        "mixed",
+    ]
+    samples = [
+        Sample(-2.0, 9.0, 200, "normal"),  # warm-up: not counted
+        Sample(1.0, 9.0, 200, "normal"),  # plain window, still settling: not counted
+        *(Sample(4.0 + i / 10, 1.0 + i / 100, 200, "normal") for i in range(20)),  # plain: 1.00-1.19 s
+        *(Sample(14.0 + i / 10, 2.0 + i / 100, 200, "normal") for i in range(20)),  # mixed: 2.00-2.19 s
+        Sample(15.0, 3.0, 200, "worst"),
+        Sample(16.0, 1.0, ABANDONED, "worst"),
+        Sample(17.0, 0.1, 500, "normal"),
+    ]
+    summary = summarize(samples, window=10, settle=3)
+    assert summary["plain"]["normal"] == {"requests": 20, "p50_ms": 1100.0, "p95_ms": 1190.0}
+    assert summary["mixed"]["normal"] == {"requests": 20, "p50_ms": 2100.0, "p95_ms": 2190.0}
+    assert summary["mixed"]["worst"]["requests"] == 1
+    assert summary["errors"] == {"normal": 1, "worst": 0} and summary["worst_abandoned"] == 1
+    assert summary["p95_ratio"] == round(2190 / 1190, 2)
+
+
+def test_the_costly_worst_requests_count_as_expensive_in_the_answer_gate() -> None:
+    """The requests bench/worst.py measured at 0.2-0.35 s of CPU (README) are over the gate's
+    default threshold; the 100 short messages (0.03 s, like a usual question) are not."""
+    from assistant.validate import validate_request
+    from bench.worst import candidates
+    from ingest.settings import Settings
+    from ui.gate import request_cost
+
+    settings = Settings.from_env(environ={})
+    costs = {}
+    for name, body in candidates(settings).items():
+        if not name.endswith("_rejected"):
+            question, history = validate_request(body["question"], body.get("history"), settings)
+            costs[name] = request_cost(question, history, settings.max_history_turns)
+    cheap = {name for name, cost in costs.items() if cost < settings.expensive_request_chars}
+    assert cheap == {"many_short_messages"}, costs
