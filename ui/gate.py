@@ -15,11 +15,13 @@ requests cannot starve cheap ones:
    not in front of them.
 
 Neither rule starves anyone: a client passed over because the expensive slots were busy keeps its
-place at the head of the turn order, so its request starts as soon as an expensive slot frees.
+place at the head of the turn order (unless a cheap request of its own went instead), so its
+expensive request starts at the first free slot once an expensive one is free.
 
-Figures (``python -m bench.worst``, README "Reliability"): a question of 16 characters costs about
-0.04 s of CPU on this 2-core machine, 128 characters 0.13 s, 200 or more 0.19-0.25 s (the
-embedding model reads at most ``query_max_tokens`` tokens).
+Figures (seed index, this 2-core machine, 2026-11-30): an answer costs about 0.04 s of CPU for a
+16-character question, 0.13 s for 128 characters and 0.19-0.25 s from 200 on (the embedding model
+reads at most ``query_max_tokens`` tokens); ``python -m bench.worst`` gives 0.30-0.36 s for the
+worst request the limits allow at load average 11 (README "Security and reliability").
 """
 
 from __future__ import annotations
