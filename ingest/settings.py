@@ -97,7 +97,7 @@ class Settings:
             for 128 tokens and 1.26 s for e5's whole window of 512 (``bench/worst.py``).
         answer_slots: Answers the API computes at once; further requests wait their turn
             (``ui/gate.py``). The machine has 2 cores and an answer uses one (about 0.04 s of CPU
-            for a usual question, at most about 0.25 s for the worst the limits allow); more
+            for a usual question, 0.30-0.36 s for the worst the limits allow, ``bench/worst.py``); more
             would only slow every answer down and keep work going for clients that already left.
         expensive_answer_slots: Most of the ``answer_slots`` that expensive requests (see
             ``expensive_request_chars``) may hold at once, so cheap questions keep the rest and
