@@ -64,7 +64,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
-PIPELINE_VERSION = 6  # 6: passages embedded under their document title and section (passage_heading)
+PIPELINE_VERSION = 7  # 6: passages embedded under their title and section; 7: official headings and contents lines in plain text and PDFs
 #: Texts embedded per model call: large enough for the model to batch texts of like length.
 _EMBED_BATCH = 512
 #: Texts of consecutive documents embedded, written and committed together.

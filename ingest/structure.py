@@ -56,6 +56,17 @@ _LIST_MARKER = re.compile(
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 #: Lines at most this long without sentence punctuation, standing alone, are headings in plain text.
 _HEADING_CHARS = 30
+#: A top-level heading of a Chinese official document on a line of its own, even inside a block of
+#: lines (a PDF's text has no blank lines): 「壹、前言」, 「拾壹、附件」, 「附件伍、會計科目與編列原則」,
+#: 「第三章 申請程序」. The 「一、」 level is not one: regulations and guides number list items so.
+_OFFICIAL_HEADING = re.compile(
+    r"^\s*(?:[壹貳參肆伍陸柒捌玖拾]{1,3}、|附件\s*[壹貳參肆伍陸柒捌玖拾\d]{1,3}\s*[、：:]|"
+    rf"第[{_CN_NUMBER}\d]{{1,3}}[章篇])\s*[^。！？；，,.!?;]{{1,28}}$"
+)
+#: A table-of-contents entry: text, a leader of dots, a page label (「貳、申請資格 ..... 1」,
+#: 「附件伍、… ..... 附件-48」, a form's 「..... .○○」). Dropped with that reason: a contents page
+#: repeats every heading in one block, which then matches any question about the document.
+_CONTENTS_LINE = re.compile(r"(?:\.{4,}|…{2,}|·{4,}|．{4,}|‧{4,})\s*\.?\s*(?:附件\s*-?\s*)?[\dＯ○O]{1,4}\s*$")
 
 
 def _is_cjkish(ch: str) -> bool:
@@ -663,6 +674,28 @@ def _join_lines(lines: list[_Chars]) -> _Chars:
     return out
 
 
+def _apart_at_headings(
+    groups: Iterable[list[tuple[int, int]]], text: str, offsets: list[int], dropped: list[Dropped]
+) -> Iterable[tuple[list[tuple[int, int]], bool]]:
+    """Paragraph line groups cut at official headings (each its own group, flagged True), with
+    table-of-contents lines dropped (``dropped`` gets them, reason ``table of contents``)."""
+    for group in groups:
+        part: list[tuple[int, int]] = []
+        for a, b in group:
+            line = text[a:b]
+            if _CONTENTS_LINE.search(line):
+                dropped.append(_dropped(offsets, a, b, "table of contents"))
+            elif _OFFICIAL_HEADING.match(line):
+                if part:
+                    yield part, False
+                    part = []
+                yield [(a, b)], True
+            else:
+                part.append((a, b))
+        if part:
+            yield part, False
+
+
 def parse_plain(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str]]:
     """Paragraphs, list items, headings and pipe tables of plain text (or a PDF's text).
 
@@ -673,10 +706,13 @@ def parse_plain(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, s
     """
     out = _Builder()
     meta: dict[str, str] = {}
-    groups = list(_paragraphs(text))
-    for g, group in enumerate(groups):
+    groups = list(_apart_at_headings(_paragraphs(text), text, offsets, out.dropped))
+    for g, (group, official_heading) in enumerate(groups):
         lines = [_mapped(text, offsets, a, b) for a, b in group]
         texts = [text[a:b].strip() for a, b in group]
+        if official_heading:
+            out.heading(lines[0])
+            continue
         if len(texts) >= 2 and all(t.startswith("|") for t in texts):
             rows = []
             for (a, b), t in zip(group, texts, strict=True):

@@ -143,6 +143,29 @@ def test_long_run_without_breaks_is_cut_at_commas() -> None:
     assert "".join(s.text for s in sentences) == cleaned.text.split("\n", 1)[1]
 
 
+def test_official_headings_inside_line_blocks_start_sections_and_contents_lines_are_dropped() -> None:
+    # A PDF's text has no blank lines: 「貳、申請資格」 stands among body lines, and the contents
+    # page lists every heading with dot leaders and page labels.
+    raw = (
+        "申請須知\n\n"
+        "目錄\n壹、前言 ............................ 1\n貳、申請資格 ........................ 1\n"
+        "附件壹、補助辦法 ................... 附件-1\n一、計畫緣起 ..................... .○○\n\n"
+        "壹、前言\n本計畫協助企業導入人工智慧。\n貳、申請資格\n一、依法設立之公司。\n"
+        "二、非屬銀行拒絕往來戶。\n附件壹、補助辦法\n第一章 總則\n本辦法依條例訂定之。\n"
+    )
+    cleaned, _ = parse_document(raw, "txt")
+    _, sentences = split_document(cleaned, "guide.txt")
+    section_of = {s.text: s.section for s in sentences}
+    assert section_of["本計畫協助企業導入人工智慧。"] == "壹、前言"
+    assert section_of["一、依法設立之公司。"] == "貳、申請資格"
+    assert section_of["本辦法依條例訂定之。"] == "第一章總則"  # spaces between CJK squeezed
+    assert not any("...." in s.text for s in sentences)
+    assert sum(d.reason == "table of contents" for d in cleaned.dropped) == 4
+    assert unaccounted(raw, cleaned, [(s.start, s.end) for s in sentences]) == []
+    # 「一、」 numbers list items, not sections.
+    assert "一、依法設立之公司。" not in cleaned.sections
+
+
 def test_folding_kangxi_radicals_compatibility_ideographs_and_full_width() -> None:
     raw = "中⼩企業⽇常ＡＩ２０２１，（試辦）\uf900"
     folded, offsets = fold_text(raw)
