@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.reply import Passage, Reply
+from core.errors import DocumentReadError, KezhuanError
+from core.settings import Settings
 from evals.dataset import CORPORA, DEFAULT_GOLD_PATH, SPLITS, GoldCase, load_gold, select_cases
 from evals.metrics import (
     HIGHER_IS_BETTER,
@@ -52,8 +54,6 @@ from evals.metrics import (
     breakdown,
     score_case,
 )
-from ingest.errors import DocumentReadError, KezhuanError
-from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from assistant.chat import FALLBACK_NOTICE_HANT, Assistant
 from assistant.generate import PROMPT_REFUSAL_HANT, GenerativeAnswerer
 from assistant.reply import Reply
 from assistant.retrieve import Retriever
-from ingest.errors import BadQuestionError
+from core.errors import BadQuestionError
+from core.settings import PROJECT_ROOT, Settings
+from core.text import to_simplified
 from ingest.index import IndexStore, run_ingest
-from ingest.normalize import to_simplified
-from ingest.settings import PROJECT_ROOT, Settings
 
 #: Answered (not refused) by the extractive answerer even with fake embeddings: its words are
 #: in the documents, and nothing in it is foreign to them.

@@ -32,7 +32,7 @@ from assistant.generate import (
     stream_text,
 )
 from assistant.reply import Passage
-from ingest.errors import KezhuanError
+from core.errors import KezhuanError
 
 SOURCE = "moea-doit-tech-programs-overview.txt"
 TITLE = "經濟部科技研究發展專案（科技專案）推動概況"
@@ -367,7 +367,7 @@ def test_llamacpp_backend_streams(fake_llamacpp):
 
 
 def test_answerer_from_settings_builds_the_configured_backend(server):
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     settings = Settings.from_env(
         environ={}, generator="openai", llm_base_url=server.base_url, llm_model="qwen", llm_timeout=7

@@ -25,7 +25,7 @@ from assistant.answer import REFUSAL_HANT
 from assistant.chat import FALLBACK_NOTICE_HANT
 from assistant.generate import PROMPT_REFUSAL_HANT, GenerativeAnswerer, make_chat_model
 from assistant.reply import Citation, Reply
-from ingest.normalize import to_simplified
+from core.text import to_simplified
 
 QUESTION = "業界開發產業技術計畫是哪一年啟動的？"
 #: The sentence of the seed document that answers QUESTION (the first passage shown to the model).
@@ -318,6 +318,6 @@ def test_the_chat_page_shows_the_draft_then_the_checked_answer_with_its_notice(t
 
 
 def real_settings_like(tmp_path: Any) -> Any:
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     return Settings.from_env(environ={}, data_dir=tmp_path / "data")

@@ -122,9 +122,9 @@ def blind(everything: dict[str, GoldCase]) -> list[GoldCase]:
 @lru_cache(maxsize=1)
 def multi_texts() -> dict[str, str]:
     """Whitespace-free cleaned text of every document of the multi corpus, as the eval places quotes."""
+    from core.settings import Settings
     from evals.metrics import squash
     from evals.run import EVAL_CORPORA_DIR, load_source_texts
-    from ingest.settings import Settings
 
     texts = load_source_texts(Settings.from_env(environ={}, corpus_dir=EVAL_CORPORA_DIR / "multi"))
     return {source: squash(texts.squashed(source)) for source in texts.sources}

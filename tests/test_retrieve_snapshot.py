@@ -23,10 +23,10 @@ import pytest
 from assistant import retrieve
 from assistant.reply import Passage
 from assistant.retrieve import Retriever, snapshot_path
+from core.settings import Settings
+from core.text import index_tokens
 from evals.dataset import DEFAULT_GOLD_PATH, load_gold
 from ingest.index import open_index, run_ingest
-from ingest.normalize import index_tokens
-from ingest.settings import Settings
 
 NOTES = "notes.md"
 #: A word that is in no document until a test adds it.

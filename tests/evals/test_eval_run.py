@@ -12,6 +12,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 
 import evals.run as run_module
 from assistant.reply import Reply
+from core.settings import Settings
 from evals.baseline import Baseline
 from evals.dataset import load_gold
 from evals.run import (
@@ -25,7 +26,6 @@ from evals.run import (
     run_eval,
     run_variant,
 )
-from ingest.settings import Settings
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FILES = (

@@ -20,8 +20,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from assistant.reply import Citation, Reply
-from ingest.errors import BadQuestionError, IndexMissingError
-from ingest.settings import Settings
+from core.errors import BadQuestionError, IndexMissingError
+from core.settings import Settings
 from ui.server import create_app
 
 TITLE = "經濟部科技研究發展專案（科技專案）推動概況"
