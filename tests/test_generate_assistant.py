@@ -18,7 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from llm_server import free_port
+from llm_server import refused_port
 
 from assistant import Assistant
 from assistant.answer import REFUSAL_HANT
@@ -273,8 +273,8 @@ def test_a_hanging_server_times_out_and_falls_back(real_assistant, server):
 
 @pytest.mark.slow
 def test_a_refused_connection_falls_back(real_assistant):
-    port = free_port()  # nothing listens there
-    reply = over_http(real_assistant, f"http://127.0.0.1:{port}/v1").ask(QUESTION)
+    with refused_port() as port:
+        reply = over_http(real_assistant, f"http://127.0.0.1:{port}/v1").ask(QUESTION)
     assert reply.notice and "Cannot reach the language model server" in reply.notes["fallback"]
     assert not reply.refused and "1997" in reply.answer
 
