@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.lexicon import PLACE_TAGS, part_of_speech
 from assistant.reply import Citation, Passage
-from ingest.normalize import PLACE_TAGS, count_cjk, part_of_speech, to_search_form, to_traditional
+from core.text import count_cjk, to_search_form, to_traditional
 
 #: Shown when the documents do not hold the answer.
 REFUSAL_HANT = (

@@ -36,23 +36,14 @@ from assistant.answer import (
     thing_names,
 )
 from assistant.language import in_question_language
+from assistant.lexicon import ENGLISH_INTENT_WORDS, INTENT_WORDS, NOMINAL_TAGS, content_terms, part_of_speech
 from assistant.reply import Passage, Reply
 from assistant.scope import corpus_refusal
 from assistant.validate import Message, validate_history, validate_request
-from ingest.errors import GenerationError
+from core.errors import GenerationError
+from core.settings import Settings
+from core.text import count_cjk, detect_script, to_search_form, to_simplified
 from ingest.index import IndexStore, open_index
-from ingest.normalize import (
-    ENGLISH_INTENT_WORDS,
-    INTENT_WORDS,
-    NOMINAL_TAGS,
-    content_terms,
-    count_cjk,
-    detect_script,
-    part_of_speech,
-    to_search_form,
-    to_simplified,
-)
-from ingest.settings import Settings
 
 if TYPE_CHECKING:  # the language-model modules load only when a generator is configured
     from assistant.enforce import EnforcedAnswer

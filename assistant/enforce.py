@@ -34,9 +34,8 @@ import opencc
 
 from assistant.answer import QUOTED_NAME, REFUSAL_HANT, callout_labels
 from assistant.reply import Citation, Passage
-from ingest.normalize import _T2S, to_search_form, to_traditional
-from ingest.settings import BUNDLED_E5, SIMILARITY_BANDS, Settings
-from ingest.split import sentence_spans
+from core.settings import BUNDLED_E5, SIMILARITY_BANDS, Settings
+from core.text import sentence_spans, to_search_form, to_simplified, to_traditional
 
 #: ``[1]``, ``[1][2]``, ``[1, 2]``, ``【1】``, ``［1］`` (with the spaces models put around them).
 _MARKER = re.compile(r"\s*[\[【［]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】］]")
@@ -242,7 +241,7 @@ def _with_markers(body: str, numbers: Sequence[int]) -> str:
     return f"{body}{marks}。"
 
 
-#: The enforcer's defaults are the settings' defaults (one source: ingest/settings.py).
+#: The enforcer's defaults are the settings' defaults (one source: core/settings.py).
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Settings)}
 _E5_BAND = SIMILARITY_BANDS[BUNDLED_E5]
 
@@ -261,7 +260,7 @@ class CitationEnforcer:
         lexical_weight: Share of lexical support in the combined score when embeddings are
             available (the rest is semantic).
         dense_floor: Cosine similarity that counts as no semantic match (the floor of the
-            embedding model's band, :attr:`ingest.settings.Settings.similarity_band`).
+            embedding model's band, :attr:`core.settings.Settings.similarity_band`).
         dense_span: Similarity above the floor that counts as a full semantic match (the
             band's width).
         refusal_overlap: Share of a sentence's bigrams found in the refusal text above
@@ -480,7 +479,7 @@ class CitationEnforcer:
         source_text = "\n".join(p.text for p in passages)
         convert: Callable[[str], str] = {
             "hant": lambda s: traditional_wording(s, source_text),
-            "hans": _T2S.convert,
+            "hans": to_simplified,
         }.get(script, lambda s: s)
         drafts = split_draft(answer_text)
         # The model is told to reply with the refusal's first sentence; the rest of it (the

@@ -34,9 +34,9 @@ from pydantic import PrivateAttr
 from assistant.answer import REFUSAL_HANT
 from assistant.enforce import CitationEnforcer, EnforcedAnswer, traditional_characters
 from assistant.reply import Passage
-from ingest.errors import GenerationError
-from ingest.normalize import _T2S, detect_script, to_search_form
-from ingest.settings import Settings
+from core.errors import GenerationError
+from core.settings import Settings
+from core.text import detect_script, to_search_form, to_simplified
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def format_passages(passages: Sequence[Passage]) -> str:
 
 def prompt_refusal(question: str) -> str:
     """The refusal sentence the model is told to use, in the question's script."""
-    return _T2S.convert(PROMPT_REFUSAL_HANT) if detect_script(question) == "hans" else PROMPT_REFUSAL_HANT
+    return to_simplified(PROMPT_REFUSAL_HANT) if detect_script(question) == "hans" else PROMPT_REFUSAL_HANT
 
 
 def _history_messages(history: Sequence[Mapping[str, str]] | None, max_messages: int) -> list[BaseMessage]:
@@ -718,7 +718,7 @@ class GenerativeAnswerer:
         ended: dict[str, str] = {}
         for piece in stream_text(self.llm, messages, self.timeout, ended=ended):
             pieces.append(piece)
-            yield _T2S.convert(piece) if hans else traditional_characters(piece)
+            yield to_simplified(piece) if hans else traditional_characters(piece)
         draft = "".join(pieces).strip()
         yield self._enforce(
             question, draft, passages, refusal_text, embed, sentences, ended.get("finish_reason", "")

@@ -6,7 +6,7 @@ Two sources, merged:
 * ``glossary.json`` in the corpus folder, for abbreviations the documents use without
   defining (``科專`` for ``科技專案``) and everyday synonyms.
 
-Everything is kept in search form (see :func:`ingest.normalize.to_search_form`).
+Everything is kept in search form (see :func:`core.text.to_search_form`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from ingest.errors import KezhuanError
-from ingest.normalize import to_search_form
+from core.errors import KezhuanError
+from core.text import to_search_form
 
 log = logging.getLogger(__name__)
 

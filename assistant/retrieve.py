@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense vectors in Chroma plus Chinese BM25, fused by reciprocal rank.
 
-BM25 runs over tokens computed at ingest (jieba words and character bigrams of the text
-normalised to one script, see :mod:`ingest.normalize`), so a question in Simplified
+BM25 runs over tokens computed at ingest (character bigrams of the text
+normalised to one script, see :mod:`core.text`), so a question in Simplified
 Chinese, or with 台/臺 and similar variants, matches the Traditional passages. The BM25
 side is rebuilt from the store's live passages whenever the index changes, so several
 workers sharing one Chroma server stay consistent.
@@ -57,11 +57,12 @@ from pydantic import ConfigDict, PrivateAttr, SkipValidation
 from scipy import sparse
 
 from assistant.glossary import GLOSSARY_NAME, Glossary
+from assistant.lexicon import register_words
 from assistant.reply import Passage
-from ingest.errors import IndexMissingError
+from core.errors import IndexMissingError
+from core.settings import RETRIEVAL_MODES, Settings
+from core.text import article_tokens, count_cjk, index_tokens, to_search_form
 from ingest.index import IndexStore, open_index, pipeline_key
-from ingest.normalize import article_tokens, count_cjk, index_tokens, register_words, to_search_form
-from ingest.settings import RETRIEVAL_MODES, Settings
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ingest.errors import BadQuestionError
+from core.errors import BadQuestionError
 
 if TYPE_CHECKING:
-    from ingest.settings import Settings
+    from core.settings import Settings
 
 Message = dict[str, str]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench.report import merge_results, write_report
 from bench.run import BenchConfig, run_benchmark
-from ingest.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 
 def _sizes(text: str) -> list[int]:

@@ -1,6 +1,6 @@
 """``python -m bench.bm25``: kezhuan's own BM25 beside the ``bm25s`` library.
 
-Both engines get the same token lists (:func:`ingest.normalize.index_tokens` of each passage,
+Both engines get the same token lists (:func:`core.text.index_tokens` of each passage,
 as ingest stores them) and the same query tokens, with the same parameters (k1 1.2, b 0.75,
 the Lucene IDF ``log(1 + (N - df + 0.5) / (df + 0.5))``; bm25s's ``lucene`` method leaves out
 kezhuan's constant factor ``k1 + 1``, so its scores are kezhuan's divided by 2.2).
@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 
 from bench.measure import load_average, peak_rss_mb, percentiles, run_child
+from core.settings import PROJECT_ROOT, Settings
+from core.text import index_tokens
 from ingest.index import prepare_document
 from ingest.load import list_sources, load_document, read_manifest
-from ingest.normalize import index_tokens
-from ingest.settings import PROJECT_ROOT, Settings
 
 K = 10
 K1, B = 1.2, 0.75

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ingest.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 SEED = PROJECT_ROOT / "corpus" / "moea-doit-tech-programs-overview.txt"
 LAWS = [

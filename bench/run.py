@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.measure import ChildRun, load_average, machine, run_child
-from ingest.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 

@@ -25,10 +25,10 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from core.settings import Settings
 from ingest.clean import clean_text
 from ingest.index import prepare_document
 from ingest.load import list_sources, load_document, read_manifest
-from ingest.settings import Settings
 
 #: Bump when the generator changes, so cached corpora are not reused.
 GENERATOR_VERSION = 1

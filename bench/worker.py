@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from bench.measure import peak_rss_mb
-from ingest.settings import Settings
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 

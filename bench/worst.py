@@ -44,7 +44,7 @@ from typing import Any
 import httpx
 
 from bench.load import free_port, load_questions
-from ingest.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 SEED = PROJECT_ROOT / "corpus" / "moea-doit-tech-programs-overview.txt"
 

@@ -33,10 +33,10 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from assistant.reply import Citation, Passage, Reply
+from core.errors import DocumentReadError
+from core.settings import Settings
 from ingest.clean import CleanedText, clean_text
-from ingest.errors import DocumentReadError
 from ingest.load import list_sources, load_document, read_manifest
-from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 

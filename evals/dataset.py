@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import KezhuanError
+from core.errors import KezhuanError
 
 #: The evaluation sets shipped beside this module: every ``*.jsonl`` file in this folder.
 DEFAULT_GOLD_PATH = Path(__file__).resolve().parent / "sets"

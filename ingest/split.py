@@ -16,10 +16,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from core.text import sentence_spans
 from ingest.clean import Block, CleanedText
 
-_SENTENCE_END = re.compile(r"[。！？；!?;][」』）”’)]*|\n")
-_SOFT_BREAK = re.compile(r"[，、,：:）)」』 \t]")
 #: Longest sentence (characters) by default: e5 reads 512 tokens, about one per Chinese character.
 MAX_UNIT_CHARS = 400
 
@@ -82,56 +81,6 @@ def stable_id(*parts: object) -> str:
     """A 20-hex-digit id derived from ``parts``."""
     digest = hashlib.sha1("\x00".join(str(p) for p in parts).encode("utf-8"))
     return digest.hexdigest()[:20]
-
-
-def limit_span(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
-    """``[start, end)`` cut into pieces of at most ``max_chars``, at a soft break where there is one."""
-    pieces = []
-    while end - start > max_chars:
-        window = text[start : start + max_chars]
-        cuts = [m.end() for m in _SOFT_BREAK.finditer(window) if m.end() > max_chars // 3]
-        cut = start + (cuts[-1] if cuts else max_chars)
-        pieces.append((start, cut))
-        start = cut
-    pieces.append((start, end))
-    return pieces
-
-
-def sentence_spans(
-    text: str,
-    start: int = 0,
-    end: int | None = None,
-    max_chars: int | None = None,
-    pattern: re.Pattern[str] | None = None,
-) -> list[tuple[int, int]]:
-    """Spans of the sentences in ``text[start:end]``, whitespace trimmed, empty ones dropped.
-
-    Args:
-        text: The cleaned text.
-        start: Where to start.
-        end: Where to stop (default: the end).
-        max_chars: Longest sentence; longer ones are cut (see :func:`limit_span`).
-        pattern: What ends a sentence (default: 。！？； and line breaks).
-    """
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    pos = start
-    for match in (pattern or _SENTENCE_END).finditer(text, start, end):
-        spans.append((pos, match.end()))
-        pos = match.end()
-    if pos < end:
-        spans.append((pos, end))
-    if max_chars:
-        spans = [piece for a, b in spans for piece in limit_span(text, a, b, max_chars)]
-    trimmed = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            trimmed.append((a, b))
-    return trimmed
 
 
 _ROW_END = re.compile(r"\n")
@@ -222,7 +171,7 @@ def split_document(
         source: The document key stored on every passage.
         chunk_chars: Target passage length in characters (a longer single sentence stays whole).
         overlap_sentences: Sentences repeated at the start of the next passage of a section.
-        max_unit_chars: Longest sentence in characters (longer text is cut, see :func:`limit_span`),
+        max_unit_chars: Longest sentence in characters (longer text is cut, see :func:`core.text.limit_span`),
             so no unit exceeds the embedding model's window.
         title: The document's title, put before a law article's label in its sentences' context
             (``經濟部…運用辦法第24條（第二十四條）：``).

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from core.text import chinese_number
 from ingest.clean import PREFACE, Block, CleanedText, clean_text
 from ingest.fold import Dropped, fold_text, strip_page_furniture
-from ingest.normalize import chinese_number
 
 log = logging.getLogger(__name__)
 

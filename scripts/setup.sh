@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up kezhuan on a fresh machine: the virtual environment at .venv with everything installed.
 # Idempotent: a second run only checks. Options:
-#   --test   also install what the tests need (dev extras; Chromium and CJK fonts from Debian, as root)
+#   --test   also install what the tests need (the dev extra: pytest, pytest-xdist for the quick
+#            tier's -n 2, ...; Chromium and CJK fonts from Debian, as root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -13,7 +13,7 @@ from llm_server import ScriptedServer
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # prove nothing is fetched from a model hub
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from ingest.settings import PROJECT_ROOT, Settings  # noqa: E402
+from core.settings import PROJECT_ROOT, Settings  # noqa: E402
 
 SEED = PROJECT_ROOT / "corpus" / "moea-doit-tech-programs-overview.txt"
 

@@ -10,24 +10,41 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from bench.load import free_port as bench_free_port
 
-#: Ports the test servers may use (the team shares the machine; these are ours).
-PORTS = range(18100, 18200)
+def loopback_socket() -> socket.socket:
+    """A TCP socket bound to a port of 127.0.0.1 the kernel picked; the port is ours until it closes.
+
+    A server given this socket cannot lose its port to a parallel test worker or another user
+    of the machine between choosing the port and listening on it.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 def free_port() -> int:
-    """A port in :data:`PORTS` that nothing listens on right now (bound and released)."""
-    return bench_free_port(PORTS)
+    """A port of 127.0.0.1 that was free a moment ago (bound and released): for a server that
+    runs in a subprocess and must bind the port itself."""
+    with loopback_socket() as sock:
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def refused_port() -> Iterator[int]:
+    """A port of 127.0.0.1 that refuses connections while the block runs (bound, never listening)."""
+    with loopback_socket() as sock:
+        yield int(sock.getsockname()[1])
 
 
 class ScriptedServer:
@@ -82,13 +99,14 @@ class ScriptedServer:
                 }
             )
 
-        self.port = free_port()
+        self.socket = loopback_socket()
+        self.port = int(self.socket.getsockname()[1])
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=1
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
     @staticmethod
     async def _chunks(text: str, model: str, finish: str = "stop") -> AsyncIterator[str]:
@@ -127,3 +145,4 @@ class ScriptedServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(5)
+        self.socket.close()

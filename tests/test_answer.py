@@ -18,7 +18,7 @@ from assistant.answer import (
 )
 from assistant.glossary import Glossary
 from assistant.reply import Passage
-from ingest.normalize import to_search_form
+from core.text import to_search_form
 
 
 def _passage(pid: str, text: str, kind: str = "text") -> Passage:
@@ -127,7 +127,7 @@ def test_glossary_finds_definitions_and_reads_the_file(tmp_path) -> None:
     path.write_text("{not json", encoding="utf-8")
     import pytest
 
-    from ingest.errors import KezhuanError
+    from core.errors import KezhuanError
 
     with pytest.raises(KezhuanError, match="glossary"):
         glossary.merge_file(path)

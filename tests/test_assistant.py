@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ingest.errors import BadQuestionError
+from core.errors import BadQuestionError
 
 pytestmark = pytest.mark.slow
 

@@ -41,8 +41,8 @@ def test_worst_request_candidates_sit_at_the_limits() -> None:
     """bench/worst.py measures requests the limits allow (and one just over them, rejected)."""
     from assistant.validate import validate_request
     from bench.worst import candidates
-    from ingest.errors import BadQuestionError
-    from ingest.settings import Settings
+    from core.errors import BadQuestionError
+    from core.settings import Settings
 
     settings = Settings.from_env(environ={})
     bodies = candidates(settings)
@@ -92,7 +92,7 @@ def test_the_costly_worst_requests_count_as_expensive_in_the_answer_gate() -> No
     default threshold; the 100 short messages (0.03 s, like a usual question) are not."""
     from assistant.validate import validate_request
     from bench.worst import candidates
-    from ingest.settings import Settings
+    from core.settings import Settings
     from ui.gate import request_cost
 
     settings = Settings.from_env(environ={})

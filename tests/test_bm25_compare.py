@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.settings import Settings
+from core.settings import Settings
 
 pytest.importorskip("bm25s", reason="bm25s is a dev extra: pip install '.[dev]'")
 

@@ -23,10 +23,10 @@ from assistant.chat import FALLBACK_NOTICE_HANT, Assistant
 from assistant.generate import PROMPT_REFUSAL_HANT, GenerativeAnswerer
 from assistant.reply import Reply
 from assistant.retrieve import Retriever
-from ingest.errors import BadQuestionError
+from core.errors import BadQuestionError
+from core.settings import PROJECT_ROOT, Settings
+from core.text import to_simplified
 from ingest.index import IndexStore, run_ingest
-from ingest.normalize import to_simplified
-from ingest.settings import PROJECT_ROOT, Settings
 
 #: Answered (not refused) by the extractive answerer even with fake embeddings: its words are
 #: in the documents, and nothing in it is foreign to them.
@@ -70,11 +70,20 @@ class _Failing(BaseChatModel):
         raise ConnectionError("the model server went away")
 
 
+#: Seconds the fake models get. None of them is slow (each answers or fails at once) and no test
+#: here waits for the bound; it only has to outlast a busy machine: with 5 s, at load average 13
+#: on 2 cores, the bound expired before the failing model was first called.
+LLM_TIMEOUT = 60.0
+
+
 def _with_llm(base: Assistant, llm: BaseChatModel) -> Assistant:
     settings = base.settings.replace(
-        generator="openai", llm_base_url="http://127.0.0.1:9/v1", llm_model="scripted", llm_timeout=5.0
+        generator="openai",
+        llm_base_url="http://127.0.0.1:9/v1",
+        llm_model="scripted",
+        llm_timeout=LLM_TIMEOUT,
     )
-    generative = GenerativeAnswerer(llm, timeout=5.0)
+    generative = GenerativeAnswerer(llm, timeout=LLM_TIMEOUT)
     return Assistant(settings, base.store, base.embeddings, base.retriever, base.answerer, generative)
 
 

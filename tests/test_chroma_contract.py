@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.errors import IndexMissingError
+from core.errors import IndexMissingError
+from core.settings import Settings
 from ingest.index import DocRecord, IndexStore
-from ingest.settings import Settings
 
 
 @pytest.fixture()

@@ -21,9 +21,9 @@ import httpx
 import pytest
 
 from assistant.retrieve import Retriever
-from ingest.errors import IndexMissingError, KezhuanError
+from core.errors import IndexMissingError, KezhuanError
+from core.settings import Settings
 from ingest.index import IndexStore, open_index, run_ingest
-from ingest.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ import pytest
 from assistant import Assistant
 from assistant.answer import REFUSAL_HANT
 from assistant.scope import REFUSAL_LEAD, refusal_text
+from core.settings import PROJECT_ROOT, Settings
 from ingest.index import run_ingest
-from ingest.settings import PROJECT_ROOT, Settings
 
 DATA = Path(__file__).parent / "data"
 SEED_NAME = "moea-doit-tech-programs-overview.txt"

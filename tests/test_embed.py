@@ -21,6 +21,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from tokenizers import normalizers  # noqa: E402
 
+from core.errors import KezhuanError, ModelLoadError  # noqa: E402
+from core.settings import Settings  # noqa: E402
 from ingest import e5_convert  # noqa: E402
 from ingest.e5_convert import (  # noqa: E402
     MARKER_NAME,
@@ -36,8 +38,6 @@ from ingest.embed import (  # noqa: E402
     embedding_model_label,
     load_embeddings,
 )
-from ingest.errors import KezhuanError, ModelLoadError  # noqa: E402
-from ingest.settings import Settings  # noqa: E402
 
 #: Traditional and Simplified Chinese, full-width punctuation and letters, digits, Latin
 #: fragments, unusual whitespace, and one English sentence.

@@ -12,7 +12,7 @@ from assistant.answer import REFUSAL_HANT, SentenceRecord
 from assistant.enforce import CitationEnforcer, enforce_citations, split_draft
 from assistant.generate import GenerativeAnswerer
 from assistant.reply import Passage
-from ingest.normalize import _T2S
+from core.text import to_simplified
 
 SOURCE = "moea-doit-tech-programs-overview.txt"
 TITLE = "經濟部科技研究發展專案（科技專案）推動概況"
@@ -155,7 +155,7 @@ def _topic_embed(texts: list[str]) -> list[list[float]]:
     """A fake embedding that knows one synonym pair: 晶片 means 半導體."""
     out = []
     for text in texts:
-        norm = _T2S.convert(text)
+        norm = to_simplified(text)
         vec = [1.0 if ("半导体" in norm or "晶片" in norm) else 0.0, 0.1]
         digest = hashlib.sha1(norm.encode()).digest()
         vec += [b / 2550 for b in digest[:4]]  # a little noise so texts differ

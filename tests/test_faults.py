@@ -28,10 +28,10 @@ from typing import Any
 
 import pytest
 
-from ingest.errors import DiskFullError, IndexMissingError, IndexUnreadableError, KezhuanError
+from core.errors import DiskFullError, IndexMissingError, IndexUnreadableError, KezhuanError
+from core.settings import PROJECT_ROOT, Settings
 from ingest.index import IndexStore, open_index, prepare_document, record_id, run_ingest
 from ingest.load import SourceDocument
-from ingest.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +61,7 @@ from pathlib import Path
 from chromadb.api.models.Collection import Collection
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from ingest.index import run_ingest
-from ingest.settings import Settings
+from core.settings import Settings
 settings = Settings.from_env(environ={}, corpus_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[2]))
 kill_after = int(sys.argv[3])
 writes = 0
@@ -88,7 +88,7 @@ from pathlib import Path
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from assistant.retrieve import Retriever
 from ingest.index import IndexStore
-from ingest.settings import Settings
+from core.settings import Settings
 settings = Settings.from_env(environ={}, corpus_dir=Path(sys.argv[1]), data_dir=Path(sys.argv[2]))
 fake = DeterministicFakeEmbedding(size=32)
 store = IndexStore(settings, fake)
@@ -352,7 +352,7 @@ import sys, time
 from pathlib import Path
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from ingest.index import run_ingest
-from ingest.settings import Settings
+from core.settings import Settings
 
 class SlowFake(DeterministicFakeEmbedding):
     # About as slow per text as the real model on this machine, so a kill lands mid-embedding.

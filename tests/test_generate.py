@@ -12,7 +12,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from llm_server import free_port
+from llm_server import refused_port
 
 from assistant.answer import REFUSAL_HANT
 from assistant.enforce import EnforcedAnswer, enforce_citations
@@ -32,7 +32,7 @@ from assistant.generate import (
     stream_text,
 )
 from assistant.reply import Passage
-from ingest.errors import KezhuanError
+from core.errors import KezhuanError
 
 SOURCE = "moea-doit-tech-programs-overview.txt"
 TITLE = "經濟部科技研究發展專案（科技專案）推動概況"
@@ -134,12 +134,12 @@ def test_a_stalled_backend_cannot_hang_the_caller():
 
 
 def test_an_unreachable_server_fails_fast_with_a_clear_message():
-    port = free_port()  # bound and released: nothing listens there
-    llm = make_chat_model("openai", base_url=f"http://127.0.0.1:{port}/v1", model="qwen", timeout=2)
-    t0 = time.monotonic()
-    with pytest.raises(GenerationError, match="Cannot reach the language model server") as info:
-        generate(llm, [HumanMessage("問")], timeout=2)
-    assert time.monotonic() - t0 < 5
+    with refused_port() as port:
+        llm = make_chat_model("openai", base_url=f"http://127.0.0.1:{port}/v1", model="qwen", timeout=2)
+        t0 = time.monotonic()
+        with pytest.raises(GenerationError, match="Cannot reach the language model server") as info:
+            generate(llm, [HumanMessage("問")], timeout=2)
+        assert time.monotonic() - t0 < 5
     assert f"127.0.0.1:{port}" in str(info.value) and "KEZHUAN_LLM_BASE_URL" in str(info.value)
 
 
@@ -367,7 +367,7 @@ def test_llamacpp_backend_streams(fake_llamacpp):
 
 
 def test_answerer_from_settings_builds_the_configured_backend(server):
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     settings = Settings.from_env(
         environ={}, generator="openai", llm_base_url=server.base_url, llm_model="qwen", llm_timeout=7

@@ -18,14 +18,14 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from llm_server import free_port
+from llm_server import refused_port
 
 from assistant import Assistant
 from assistant.answer import REFUSAL_HANT
 from assistant.chat import FALLBACK_NOTICE_HANT
 from assistant.generate import PROMPT_REFUSAL_HANT, GenerativeAnswerer, make_chat_model
 from assistant.reply import Citation, Reply
-from ingest.normalize import to_simplified
+from core.text import to_simplified
 
 QUESTION = "業界開發產業技術計畫是哪一年啟動的？"
 #: The sentence of the seed document that answers QUESTION (the first passage shown to the model).
@@ -273,8 +273,8 @@ def test_a_hanging_server_times_out_and_falls_back(real_assistant, server):
 
 @pytest.mark.slow
 def test_a_refused_connection_falls_back(real_assistant):
-    port = free_port()  # nothing listens there
-    reply = over_http(real_assistant, f"http://127.0.0.1:{port}/v1").ask(QUESTION)
+    with refused_port() as port:
+        reply = over_http(real_assistant, f"http://127.0.0.1:{port}/v1").ask(QUESTION)
     assert reply.notice and "Cannot reach the language model server" in reply.notes["fallback"]
     assert not reply.refused and "1997" in reply.answer
 
@@ -318,6 +318,6 @@ def test_the_chat_page_shows_the_draft_then_the_checked_answer_with_its_notice(t
 
 
 def real_settings_like(tmp_path: Any) -> Any:
-    from ingest.settings import Settings
+    from core.settings import Settings
 
     return Settings.from_env(environ={}, data_dir=tmp_path / "data")

@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from core.settings import Settings
 from ingest.index import run_ingest
 from ingest.load import list_sources
-from ingest.settings import Settings
 
 
 def _load_ui_fakes() -> Any:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from assistant.retrieve import Retriever
-from ingest.errors import IndexMissingError, KezhuanError
+from core.errors import IndexMissingError, KezhuanError
+from core.settings import Settings
 from ingest.index import IndexStore, open_index, run_ingest
-from ingest.settings import Settings
 
 SEED_NAME = "moea-doit-tech-programs-overview.txt"
 

@@ -13,9 +13,9 @@ from langchain_core.retrievers import BaseRetriever
 
 import ingest.embed
 from assistant.retrieve import Retriever
+from core.settings import PROJECT_ROOT, Settings
 from ingest.clean import clean_text
 from ingest.index import IndexStore, run_ingest
-from ingest.settings import PROJECT_ROOT, Settings
 
 QUESTION = "經濟部南臺灣創新園區位於哪個城市？"
 

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ingest.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 DATA = Path(__file__).parent / "data"
 GUIDE = "startup-guide.md"

@@ -37,7 +37,7 @@ from assistant.answer import REFUSAL_HANT
 from assistant.chat import FALLBACK_NOTICE_HANT
 from assistant.enforce import EnforcedAnswer
 from assistant.reply import Reply
-from ingest.settings import Settings
+from core.settings import Settings
 
 GGUF = os.environ.get("KEZHUAN_TEST_GGUF", "")
 #: The name the server gives the model (``--model_alias``) and kezhuan asks for.

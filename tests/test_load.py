@@ -23,7 +23,7 @@ import sys, tempfile
 sys.path.insert(0, {str(UI_TESTS)!r})
 import uvicorn
 from conftest import FakeAssistant
-from ingest.settings import Settings
+from core.settings import Settings
 from ui.server import create_app
 
 settings = Settings.from_env(environ={{}}, data_dir=tempfile.mkdtemp(), rate_limit_per_minute=0)

@@ -23,10 +23,10 @@ import pytest
 from assistant import retrieve
 from assistant.reply import Passage
 from assistant.retrieve import Retriever, snapshot_path
+from core.settings import Settings
+from core.text import index_tokens
 from evals.dataset import DEFAULT_GOLD_PATH, load_gold
 from ingest.index import open_index, run_ingest
-from ingest.normalize import index_tokens
-from ingest.settings import Settings
 
 NOTES = "notes.md"
 #: A word that is in no document until a test adds it.
@@ -241,9 +241,17 @@ def _drop_member(data: bytes, path: Path) -> bytes:
     return path.read_bytes()
 
 
+def _ran_code_marker(snapshot: Path) -> Path:
+    """The file the evil glossary pickle creates if loading the snapshot runs it (the test's own)."""
+    return snapshot.with_name("snapshot-test-ran-code")
+
+
 class _Boom:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Path.touch, (Path("/tmp/kezhuan-snapshot-test-ran-code"),))
+        return (Path.touch, (self.marker,))
 
 
 def _evil_glossary(data: bytes, path: Path) -> bytes:
@@ -251,7 +259,7 @@ def _evil_glossary(data: bytes, path: Path) -> bytes:
     with zipfile.ZipFile(path) as old:
         members = {name: old.read(name) for name in old.namelist()}
     buffer = io.BytesIO()
-    np.save(buffer, np.frombuffer(pickle.dumps(_Boom(), protocol=5), dtype=np.uint8))
+    np.save(buffer, np.frombuffer(pickle.dumps(_Boom(_ran_code_marker(path)), protocol=5), dtype=np.uint8))
     members["found_glossary.npy"] = buffer.getvalue()
     with zipfile.ZipFile(path, "w") as new:
         for name, content in members.items():
@@ -291,8 +299,7 @@ def test_a_damaged_snapshot_is_ignored_with_a_warning_and_rebuilt(
     expected = _answers(_retriever(indexed, fake_embeddings), fake_embeddings, sample)
     path = snapshot_path(indexed)
     path.write_bytes(DAMAGE[damage](path.read_bytes(), path))
-    marker = Path("/tmp/kezhuan-snapshot-test-ran-code")
-    marker.unlink(missing_ok=True)
+    marker = _ran_code_marker(path)
     with caplog.at_level(logging.WARNING, logger="assistant.retrieve"):
         again = _retriever(indexed, fake_embeddings)
     assert again.loaded_from == "built"

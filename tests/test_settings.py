@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import SettingsError
-from ingest.settings import BUNDLED_E5, DEFAULT_SIMILARITY_BAND, SIMILARITY_BANDS, Settings
+from core.errors import SettingsError
+from core.settings import BUNDLED_E5, DEFAULT_SIMILARITY_BAND, SIMILARITY_BANDS, Settings
 
 
 def test_environment_overrides_and_types() -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from core.text import sentence_spans
 from ingest.clean import clean_text
-from ingest.split import sentence_spans, split_document
+from ingest.split import split_document
 
 
 def test_passages_respect_sentences_sections_and_size(seed_raw: str) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pdf_maker import CJK_FONT, TABLE, make_report_pdf
 
+from core.settings import PROJECT_ROOT
 from ingest.fold import fold_text, strip_page_furniture
 from ingest.load import load_document
-from ingest.settings import PROJECT_ROOT
 from ingest.split import split_document
 from ingest.structure import article_label, parse_document, unaccounted
 
@@ -240,8 +240,8 @@ def test_table_cells_with_the_same_text_keep_their_own_offsets() -> None:
 @pytest.mark.slow
 def test_no_unit_exceeds_the_real_models_window(tmp_path: Path) -> None:
     """With the default limit, every unit (with its prompt and context) fits e5's 512 tokens."""
+    from core.settings import Settings
     from ingest.embed import load_embeddings
-    from ingest.settings import Settings
 
     settings = Settings.from_env(environ={}, data_dir=PROJECT_ROOT / ".kezhuan")
     model = load_embeddings(settings).model  # type: ignore[attr-defined]  # sentence-transformers

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.validate import validate_history, validate_question, validate_request
-from ingest.errors import BadQuestionError, SettingsError
-from ingest.settings import Settings
+from core.errors import BadQuestionError, SettingsError
+from core.settings import Settings
 
 
 def turns(n: int, chars: int = 4) -> list[dict[str, str]]:

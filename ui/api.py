@@ -36,8 +36,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.reply import Reply
 from assistant.validate import validate_request
-from ingest.errors import BadQuestionError, IndexMissingError, KezhuanError
-from ingest.settings import Settings
+from core.errors import BadQuestionError, IndexMissingError, KezhuanError
+from core.settings import Settings
 from ui.feedback import FeedbackStore, new_reply_id
 from ui.gate import AnswerGate, ClientGoneError, request_cost
 from ui.protocol import ChatAssistant, HistoryMessage

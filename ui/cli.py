@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import KezhuanError
-from ingest.settings import Settings
+from core.errors import KezhuanError
+from core.settings import Settings
 
 log = logging.getLogger("kezhuan")
 
@@ -81,7 +81,7 @@ def _snapshot_saved(settings: Settings) -> bool:
 def _save_retrieval_snapshot(settings: Settings) -> None:
     """Save the retriever's snapshot now, so the first question after an ingest starts fast."""
     from assistant.retrieve import save_snapshot
-    from ingest.errors import IndexMissingError
+    from core.errors import IndexMissingError
 
     try:
         path = save_snapshot(settings)
@@ -105,7 +105,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from assistant import Assistant
-    from ingest.errors import IndexMissingError, IndexUnreadableError
+    from core.errors import IndexMissingError, IndexUnreadableError
     from ingest.index import run_ingest
 
     settings = _settings(args)

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from ingest.errors import KezhuanError
+from core.errors import KezhuanError
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ OpenAI-style messages. (Questions themselves are checked by
 
 from __future__ import annotations
 
-from ingest.settings import Settings
+from core.settings import Settings
 from ui.protocol import HistoryMessage
 
 

@@ -4,7 +4,7 @@
 fake); :func:`serve` loads the real assistant, building the index first when there is
 none, and runs uvicorn.
 
-Settings it reads (``ingest/settings.py``, each also a ``KEZHUAN_*`` variable):
+Settings it reads (``core/settings.py``, each also a ``KEZHUAN_*`` variable):
 
 * ``api_key`` (``KEZHUAN_API_KEY``): when set, every API route needs
   ``Authorization: Bearer <key>``.
@@ -37,8 +37,8 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from ingest.errors import IndexMissingError, IndexUnreadableError, KezhuanError, SettingsError
-from ingest.settings import Settings
+from core.errors import IndexMissingError, IndexUnreadableError, KezhuanError, SettingsError
+from core.settings import Settings
 from ui.api import (
     API_PREFIXES,
     DEFAULT_MAX_BODY_BYTES,

@@ -26,8 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.reply import Reply
 from assistant.validate import validate_question
-from ingest.errors import BadQuestionError, KezhuanError
-from ingest.settings import Settings
+from core.errors import BadQuestionError, KezhuanError
+from core.settings import Settings
 from ui.feedback import FeedbackStore
 from ui.feedback import new_reply_id as new_answer_id
 from ui.history import recent_history

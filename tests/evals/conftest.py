@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from assistant.reply import Citation, Passage, Reply
+from core.settings import Settings
 from evals.dataset import GoldCase, load_gold
 from ingest.clean import clean_text
-from ingest.settings import Settings
 
 SOURCE = "tiny.txt"
 

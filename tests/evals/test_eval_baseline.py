@@ -8,10 +8,10 @@ import pytest
 from conftest import RAW, SOURCE, cleaned_text
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
+from core.errors import DocumentReadError
+from core.settings import Settings
 from evals.baseline import ANSWER_K, CHUNK_SIZE, Baseline
 from evals.metrics import SourceTexts, Span, squash
-from ingest.errors import DocumentReadError
-from ingest.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

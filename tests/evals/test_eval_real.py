@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from core.settings import Settings
 from evals.dataset import DEFAULT_GOLD_PATH, load_gold
 from evals.run import run_eval
-from ingest.settings import Settings
 
 
 @pytest.fixture(scope="module")

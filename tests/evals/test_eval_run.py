@@ -12,6 +12,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 
 import evals.run as run_module
 from assistant.reply import Reply
+from core.settings import Settings
 from evals.baseline import Baseline
 from evals.dataset import load_gold
 from evals.run import (
@@ -25,7 +26,6 @@ from evals.run import (
     run_eval,
     run_variant,
 )
-from ingest.settings import Settings
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FILES = (
@@ -129,6 +129,7 @@ def test_history_reaches_the_assistant(
         variants=["hybrid"],
         progress=False,
         assistant=fake_assistant,
+        charts=False,
     )
     followup = [h for q, h, _ in fake_assistant.calls if q == "那它聚焦哪些領域？"]
     assert followup and followup[-1] == [
@@ -142,10 +143,13 @@ def test_limit_and_variant_order(
 ) -> None:
     result = run_eval(
         tiny_settings, tiny_gold, tmp_path / "r", variants=["bm25", "hybrid"], progress=False, limit=2,
-        assistant=fake_assistant,
+        assistant=fake_assistant, charts=False,
     )  # fmt: skip
     assert result.primary == "bm25" and list(result.runs) == ["bm25", "hybrid"]
     assert result.summary["run"]["cases"] == 2 and len(result.runs["hybrid"].scores) == 2
+    # Without charts: no PNG written, and the report links none (test_run_eval_writes_every_file draws them).
+    assert {p.name for p in result.files} == {"results.jsonl", "summary.json", "report.md"}
+    assert ".png" not in (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
 
 
 def test_sample_keeps_every_unanswerable_and_every_kth_answerable(
@@ -157,7 +161,7 @@ def test_sample_keeps_every_unanswerable_and_every_kth_answerable(
     answerable = [c.id for c in gold if c.answerable]
     result = run_eval(
         tiny_settings, tiny_gold, tmp_path / "r", variants=["hybrid"], progress=False, sample_every=2,
-        assistant=fake_assistant,
+        assistant=fake_assistant, charts=False,
     )  # fmt: skip
     ids = [s.id for s in result.runs["hybrid"].scores]
     assert [i for i in ids if i in answerable] == answerable[::2]
@@ -170,7 +174,7 @@ def test_fail_under_reports_missed_bars(
 ) -> None:
     result = run_eval(
         tiny_settings, tiny_gold, tmp_path / "r", variants=["hybrid", "bm25"], progress=False,
-        fail_under={"key_facts": 0.95, "bm25.refusal": 0.5}, assistant=fake_assistant,
+        fail_under={"key_facts": 0.95, "bm25.refusal": 0.5}, assistant=fake_assistant, charts=False,
     )  # fmt: skip
     assert not result.passed
     assert result.failed_bars == ["bm25 refusal = 0.000 < 0.500"]
@@ -348,6 +352,7 @@ def test_test_split_of_the_shipped_sets_is_reported_as_figures_only(
         progress=False,
         assistant=fake,
         split="test",
+        charts=False,
     )
     assert only_test.summary["run"]["cases"] == len(test_ids)
     assert (tmp_path / "t" / "results.jsonl").read_text(encoding="utf-8") == ""

@@ -7,7 +7,6 @@ exercise the real FastAPI/Gradio stack without loading an embedding model.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,10 +17,11 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from llm_server import loopback_socket
 
 from assistant.reply import Citation, Reply
-from ingest.errors import BadQuestionError, IndexMissingError
-from ingest.settings import Settings
+from core.errors import BadQuestionError, IndexMissingError
+from core.settings import Settings
 from ui.server import create_app
 
 TITLE = "經濟部科技研究發展專案（科技專案）推動概況"
@@ -215,8 +215,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def free_port() -> int:
     """A TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+    with loopback_socket() as s:
         return int(s.getsockname()[1])
 
 
@@ -224,7 +223,8 @@ class LiveServer:
     """A uvicorn server running an ASGI app in a background thread on 127.0.0.1."""
 
     def __init__(self, app: Any) -> None:
-        self.port = free_port()
+        self.socket = loopback_socket()  # bound now: no other test can take the port before uvicorn listens
+        self.port = int(self.socket.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             app,
@@ -235,7 +235,7 @@ class LiveServer:
             timeout_graceful_shutdown=2,  # Gradio's open event streams would hold shutdown
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
@@ -249,6 +249,7 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=15)
+        self.socket.close()
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import openai
 import pytest
 from conftest import FakeAssistant, LiveServer
 
-from ingest.settings import Settings
+from core.settings import Settings
 
 QUESTION = "成果歸屬及運用辦法的新創專章有哪些誘因？"
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, FakeAssistant, LiveServer, free_port
 
-from ingest.settings import Settings
+from core.settings import Settings
 from ui.server import create_app
 
 pytestmark = pytest.mark.browser

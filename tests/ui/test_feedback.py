@@ -10,7 +10,7 @@ import httpx
 import pytest
 from conftest import LiveServer
 
-from ingest.errors import KezhuanError
+from core.errors import KezhuanError
 from ui.cli import main as kezhuan
 from ui.feedback import FeedbackStore, summarize
 

@@ -17,8 +17,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.requests import Request
 
-from ingest.errors import SettingsError
-from ingest.settings import Settings
+from core.errors import SettingsError
+from core.settings import Settings
 from ui.api import build_api_router, install_error_handlers
 from ui.feedback import FeedbackStore
 from ui.gate import AnswerGate, ClientGoneError, request_cost

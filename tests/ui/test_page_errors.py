@@ -9,8 +9,8 @@ import gradio as gr
 import pytest
 from conftest import FakeAssistant
 
-from ingest.errors import IndexUnreadableError
-from ingest.settings import Settings
+from core.errors import IndexUnreadableError
+from core.settings import Settings
 from ui.feedback import FeedbackStore
 from ui.web import UNAVAILABLE_NOTICE, ChatPage
 

@@ -16,7 +16,7 @@ import openai
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
 
-from ingest.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ from conftest import FakeAssistant, LiveServer
 
 import assistant
 import ingest.index
-from ingest.errors import IndexMissingError, SettingsError
-from ingest.settings import Settings
+from core.errors import IndexMissingError, SettingsError
+from core.settings import Settings
 from ui.server import create_app, load_assistant
 
 

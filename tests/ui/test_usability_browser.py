@@ -25,7 +25,7 @@ from browser_helpers import (
 )
 from conftest import CHROMIUM, CHROMIUM_ARGS, FakeAssistant, LiveServer
 
-from ingest.settings import Settings
+from core.settings import Settings
 from ui.server import create_app
 
 pytestmark = pytest.mark.browser

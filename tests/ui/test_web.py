@@ -13,8 +13,8 @@ from conftest import FakeAssistant, LiveServer
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
-from ingest.errors import SettingsError
-from ingest.settings import Settings
+from core.errors import SettingsError
+from core.settings import Settings
 from ui.feedback import FeedbackStore
 from ui.server import create_app
 from ui.web import ChatPage
@@ -188,7 +188,7 @@ def test_warm_up_answers_once_before_serving() -> None:
 
 def test_too_long_question_message_speaks_to_the_visitor() -> None:
     from assistant.validate import validate_question
-    from ingest.errors import BadQuestionError
+    from core.errors import BadQuestionError
 
     with pytest.raises(BadQuestionError) as caught:
         validate_question("字" * 250, 200)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import SettingsError
+from core.errors import SettingsError
 
 #: The repository root when installed in editable mode (the README's set-up).
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

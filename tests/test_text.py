@@ -1,15 +1,8 @@
-"""Script folding, segmentation and term handling (no models)."""
+"""Script conversion, search form and index tokens (core.text; no models)."""
 
 from __future__ import annotations
 
-from ingest.normalize import (
-    bigrams,
-    content_terms,
-    detect_script,
-    index_tokens,
-    to_search_form,
-    to_traditional,
-)
+from core.text import bigrams, detect_script, index_tokens, to_search_form, to_traditional
 
 
 def test_variants_and_scripts_meet_in_search_form() -> None:
@@ -27,13 +20,6 @@ def test_detect_script() -> None:
 
 def test_to_traditional_uses_taiwan_wording() -> None:
     assert to_traditional("软件") == "軟體"
-
-
-def test_content_terms_drop_question_words_and_connectives() -> None:
-    assert content_terms("那生醫呢？") == ["生医"]
-    terms = content_terms("A+淬鍊計畫是哪一年開始的？")
-    assert "a+" in terms and any("淬炼" in t for t in terms)
-    assert "哪一年" not in terms and "开始" not in terms
 
 
 def test_index_tokens_are_bigrams_and_latin_words() -> None:

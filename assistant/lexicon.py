@@ -1,28 +1,20 @@
-"""Search-side text normalisation and tokenisation for Chinese (Traditional or Simplified).
+"""The question side's lexicon: word lists and segmentation for reading a question.
 
-Documents keep their own characters; only the text used for *matching* is normalised:
-full-width forms folded (NFKC), case folded, and every character mapped to one script
-(Simplified, via OpenCC ``t2s``), which also folds variants such as 臺/台 and 奬/獎.
-Both the BM25 index and the answer-support scoring use these functions, so a question
-typed in either script, or with either variant, meets the same tokens.
+Stopwords, frame words (what *kind* of answer is wanted), help-desk intents and jieba's
+part-of-speech tags, with the word segmentation (rjieba) that uses them. Everything is in
+search form (Simplified, see :func:`core.text.to_search_form`), since matching happens after
+``t2s``. The document side never segments: its BM25 tokens are character bigrams
+(:func:`core.text.index_tokens`).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
 
-import opencc
 import rjieba
 
-_T2S = opencc.OpenCC("t2s")
-_S2T = opencc.OpenCC("s2twp")
-
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RE = re.compile(f"[{_CJK}]")
-_TOKEN_RE = re.compile(f"[{_CJK}]+|[a-z0-9]+(?:[.+][a-z0-9]+)*\\+?")
+from core.text import count_cjk, search_runs
 
 #: Words that carry no topic: question words, particles, generic verbs of asking.
 #: Kept in Simplified, since matching happens after ``t2s``.
@@ -104,49 +96,11 @@ def part_of_speech(word: str) -> str:
     return tags[0][1] if len(tags) == 1 else "x"
 
 
-@lru_cache(maxsize=4096)
-def to_search_form(text: str) -> str:
-    """Fold width and case, and map to Simplified so variants and scripts meet."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return _T2S.convert(folded)
-
-
-def to_simplified(text: str) -> str:
-    """Convert to Simplified Chinese (OpenCC ``t2s``)."""
-    return _T2S.convert(text)
-
-
-def to_traditional(text: str) -> str:
-    """Convert to Traditional Chinese with Taiwan wording (OpenCC ``s2twp``)."""
-    return _S2T.convert(text)
-
-
-def count_cjk(text: str) -> int:
-    """Number of CJK ideographs in ``text``."""
-    return len(_CJK_RE.findall(text))
-
-
-def detect_script(text: str) -> str:
-    """``hans`` when the text is written in Simplified Chinese, else ``hant``.
-
-    A text counts as Simplified when converting it to Traditional changes characters
-    and converting it to Simplified changes none.
-    """
-    if not _CJK_RE.search(text):
-        return "hant"
-    simplified = _T2S.convert(text)
-    traditional = _S2T.convert(text)
-    changes_to_s = sum(a != b for a, b in zip(text, simplified, strict=False))
-    changes_to_t = sum(a != b for a, b in zip(text, traditional, strict=False))
-    return "hans" if changes_to_t > changes_to_s else "hant"
-
-
 def words(text: str) -> list[str]:
     """Segmented words of ``text`` in search form (jieba segmentation, stopwords kept)."""
-    norm = to_search_form(text)
     out: list[str] = []
-    for run in _TOKEN_RE.findall(norm):
-        if _CJK_RE.match(run):
+    for run, is_cjk in search_runs(text):
+        if is_cjk:
             out.extend(w for w in rjieba.cut(run) if w.strip())
         else:
             out.append(run)
@@ -171,63 +125,3 @@ def content_terms(text: str) -> list[str]:
     terms = [w for w in cut if w not in STOPWORDS and w not in FRAME_WORDS and not _all_function(w)]
     long_terms = [w for w in terms if len(w) > 1]
     return long_terms if long_terms else terms
-
-
-def bigram_list(text: str) -> list[str]:
-    """Character bigrams of the CJK runs (and whole Latin/digit tokens), in order, in search form."""
-    norm = to_search_form(text)
-    grams: list[str] = []
-    for run in _TOKEN_RE.findall(norm):
-        if _CJK_RE.match(run):
-            if len(run) == 1:
-                grams.append(run)
-            grams.extend(run[i : i + 2] for i in range(len(run) - 1))
-        else:
-            grams.append(run)
-    return grams
-
-
-def bigrams(text: str) -> set[str]:
-    """The distinct tokens of :func:`bigram_list`."""
-    return set(bigram_list(text))
-
-
-_ARTICLE_REF = re.compile(
-    r"第\s*([0-9]+|[〇零一二三四五六七八九十百千]+)\s*(?:-\s*([0-9]+)\s*)?[條条](?:\s*之\s*([0-9一二三四五六七八九十]+))?"
-)
-
-
-def chinese_number(number: str) -> int | None:
-    """``24`` or ``二十四`` as an int (cn2an); None when it is neither."""
-    if number.isdigit():
-        return int(number)
-    import cn2an
-
-    try:
-        return int(cn2an.cn2an(number, "smart"))
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def article_tokens(text: str) -> list[str]:
-    """One ``第24条`` / ``第4-1条`` token per article reference in ``text``."""
-    out = []
-    for match in _ARTICLE_REF.finditer(text):
-        n = chinese_number(match.group(1))
-        sub = match.group(2) or match.group(3)
-        s = chinese_number(sub) if sub else None
-        if n is not None:
-            out.append(f"第{n}-{s}条" if s else f"第{n}条")
-    return out
-
-
-def index_tokens(text: str) -> list[str]:
-    """Tokens for the BM25 index: CJK character bigrams and Latin/digit words.
-
-    Bigrams (as Lucene's CJK analyser uses) make matching independent of word
-    segmentation, which differs between a short question and a long passage and
-    changes as domain words are taught to the segmenter. Article references (``第24條``,
-    ``第 二十四 條``, ``第4條之1``) also give one token of their own in Arabic numerals
-    (``第24条``), so a question in either numeral form meets the article.
-    """
-    return bigram_list(text) + article_tokens(text)

@@ -1,0 +1,182 @@
+"""Text primitives both sides use: script conversion, search form, index tokens, sentence spans.
+
+Documents keep their own characters; only the text used for *matching* is normalised:
+full-width forms folded (NFKC), case folded, and every character mapped to one script
+(Simplified, via OpenCC ``t2s``), which also folds variants such as 臺/台 and 奬/獎.
+Both the BM25 index (ingest) and the answer-support scoring (assistant) use these functions,
+so a question typed in either script, or with either variant, meets the same tokens.
+:func:`sentence_spans` cuts a text into the sentences citations quote, for the ingest's
+splitter and the answerer's enforcer alike. Question-side word lists and segmentation live in
+:mod:`assistant.lexicon`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+_S2T = opencc.OpenCC("s2twp")
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{_CJK}]")
+_TOKEN_RE = re.compile(f"[{_CJK}]+|[a-z0-9]+(?:[.+][a-z0-9]+)*\\+?")
+
+_SENTENCE_END = re.compile(r"[。！？；!?;][」』）”’)]*|\n")
+_SOFT_BREAK = re.compile(r"[，、,：:）)」』 \t]")
+
+
+@lru_cache(maxsize=4096)
+def to_search_form(text: str) -> str:
+    """Fold width and case, and map to Simplified so variants and scripts meet."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return _T2S.convert(folded)
+
+
+def to_simplified(text: str) -> str:
+    """Convert to Simplified Chinese (OpenCC ``t2s``)."""
+    return _T2S.convert(text)
+
+
+def to_traditional(text: str) -> str:
+    """Convert to Traditional Chinese with Taiwan wording (OpenCC ``s2twp``)."""
+    return _S2T.convert(text)
+
+
+def count_cjk(text: str) -> int:
+    """Number of CJK ideographs in ``text``."""
+    return len(_CJK_RE.findall(text))
+
+
+def detect_script(text: str) -> str:
+    """``hans`` when the text is written in Simplified Chinese, else ``hant``.
+
+    A text counts as Simplified when converting it to Traditional changes characters
+    and converting it to Simplified changes none.
+    """
+    if not _CJK_RE.search(text):
+        return "hant"
+    simplified = _T2S.convert(text)
+    traditional = _S2T.convert(text)
+    changes_to_s = sum(a != b for a, b in zip(text, simplified, strict=False))
+    changes_to_t = sum(a != b for a, b in zip(text, traditional, strict=False))
+    return "hans" if changes_to_t > changes_to_s else "hant"
+
+
+def search_runs(text: str) -> list[tuple[str, bool]]:
+    """``text`` in search form as runs, in order: ``(run, True)`` for a run of CJK ideographs,
+    ``(word, False)`` for one Latin/digit word; everything else (punctuation, spaces) is dropped."""
+    return [(run, bool(_CJK_RE.match(run))) for run in _TOKEN_RE.findall(to_search_form(text))]
+
+
+def bigram_list(text: str) -> list[str]:
+    """Character bigrams of the CJK runs (and whole Latin/digit tokens), in order, in search form."""
+    grams: list[str] = []
+    for run, is_cjk in search_runs(text):
+        if is_cjk:
+            if len(run) == 1:
+                grams.append(run)
+            grams.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            grams.append(run)
+    return grams
+
+
+def bigrams(text: str) -> set[str]:
+    """The distinct tokens of :func:`bigram_list`."""
+    return set(bigram_list(text))
+
+
+_ARTICLE_REF = re.compile(
+    r"第\s*([0-9]+|[〇零一二三四五六七八九十百千]+)\s*(?:-\s*([0-9]+)\s*)?[條条](?:\s*之\s*([0-9一二三四五六七八九十]+))?"
+)
+
+
+def chinese_number(number: str) -> int | None:
+    """``24`` or ``二十四`` as an int (cn2an); None when it is neither."""
+    if number.isdigit():
+        return int(number)
+    import cn2an
+
+    try:
+        return int(cn2an.cn2an(number, "smart"))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def article_tokens(text: str) -> list[str]:
+    """One ``第24条`` / ``第4-1条`` token per article reference in ``text``."""
+    out = []
+    for match in _ARTICLE_REF.finditer(text):
+        n = chinese_number(match.group(1))
+        sub = match.group(2) or match.group(3)
+        s = chinese_number(sub) if sub else None
+        if n is not None:
+            out.append(f"第{n}-{s}条" if s else f"第{n}条")
+    return out
+
+
+def index_tokens(text: str) -> list[str]:
+    """Tokens for the BM25 index: CJK character bigrams and Latin/digit words.
+
+    Bigrams (as Lucene's CJK analyser uses) make matching independent of word
+    segmentation, which differs between a short question and a long passage and
+    changes as domain words are taught to the segmenter. Article references (``第24條``,
+    ``第 二十四 條``, ``第4條之1``) also give one token of their own in Arabic numerals
+    (``第24条``), so a question in either numeral form meets the article.
+    """
+    return bigram_list(text) + article_tokens(text)
+
+
+def limit_span(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """``[start, end)`` cut into pieces of at most ``max_chars``, at a soft break where there is one."""
+    pieces = []
+    while end - start > max_chars:
+        window = text[start : start + max_chars]
+        cuts = [m.end() for m in _SOFT_BREAK.finditer(window) if m.end() > max_chars // 3]
+        cut = start + (cuts[-1] if cuts else max_chars)
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
+
+
+def sentence_spans(
+    text: str,
+    start: int = 0,
+    end: int | None = None,
+    max_chars: int | None = None,
+    pattern: re.Pattern[str] | None = None,
+) -> list[tuple[int, int]]:
+    """Spans of the sentences in ``text[start:end]``, whitespace trimmed, empty ones dropped.
+
+    Args:
+        text: The cleaned text.
+        start: Where to start.
+        end: Where to stop (default: the end).
+        max_chars: Longest sentence; longer ones are cut (see :func:`limit_span`).
+        pattern: What ends a sentence (default: 。！？；!?; with closing quotes or brackets, and
+            line breaks).
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for match in (pattern or _SENTENCE_END).finditer(text, start, end):
+        spans.append((pos, match.end()))
+        pos = match.end()
+    if pos < end:
+        spans.append((pos, end))
+    if max_chars:
+        spans = [piece for a, b in spans for piece in limit_span(text, a, b, max_chars)]
+    trimmed = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            trimmed.append((a, b))
+    return trimmed
