@@ -63,6 +63,7 @@ from core.errors import IndexMissingError
 from core.settings import RETRIEVAL_MODES, Settings
 from core.text import article_tokens, count_cjk, index_tokens, to_search_form
 from ingest.index import IndexStore, open_index, pipeline_key
+from ingest.records import snapshot_path
 
 log = logging.getLogger(__name__)
 
@@ -328,16 +329,6 @@ def _code_version() -> str:
 
 class StaleSnapshotError(Exception):
     """The snapshot file was built from another version of the index (or another file format)."""
-
-
-def snapshot_path(settings: Settings) -> Path:
-    """Where the retrieval snapshot of the settings' index is saved (in ``data_dir``).
-
-    A worker of a Chroma server keeps its own copy, named after the server and collection.
-    """
-    where = f"{settings.chroma_host}-{settings.chroma_port}-" if settings.chroma_host else ""
-    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{where}{settings.collection}")
-    return settings.data_dir / f"retrieval-{name}.npz"
 
 
 def save_snapshot(settings: Settings) -> Path | None:

@@ -30,15 +30,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
-import json
 import logging
 import re
 import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,39 +51,47 @@ from core.errors import (
 )
 from core.settings import Settings
 from core.text import index_tokens
-from ingest.load import SourceDocument, entry_hash, file_sha256, list_sources, load_document, read_manifest
+from ingest.load import SourceDocument, load_document
+from ingest.records import (
+    PIPELINE_VERSION,
+    DocRecord,
+    IngestReport,
+    collection_pattern,
+    count_value,
+    generation_names,
+    ingest_lock,
+    pipeline_key,
+    pointer_name,
+)
+from ingest.sources import entry_hash, file_sha256, list_sources, read_manifest
 from ingest.split import Chunk, Sentence, split_document
 from ingest.structure import parse_document, unaccounted
 
 if TYPE_CHECKING:
     from chromadb import Collection, Metadata
 
+__all__ = [  # the commit records' names live in ingest.records (read without Chroma); kept here too
+    "PIPELINE_VERSION",
+    "DocRecord",
+    "IndexStore",
+    "IngestReport",
+    "generation_names",
+    "open_index",
+    "pipeline_key",
+    "pointer_name",
+    "prepare_document",
+    "record_id",
+    "run_ingest",
+]
+
 log = logging.getLogger(__name__)
 
-#: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
-PIPELINE_VERSION = 7  # 6: passages embedded under their title and section; 7: official headings and contents lines in plain text and PDFs
 #: Texts embedded per model call: large enough for the model to batch texts of like length.
 _EMBED_BATCH = 512
 #: Texts of consecutive documents embedded, written and committed together.
 _GROUP_TEXTS = 2048
 #: Records per Chroma write (below the embedded store's maximum batch of 5,461).
 _WRITE_BATCH = 2000
-
-
-def pipeline_key(settings: Settings) -> str:
-    """What an index depends on besides the documents: a change means re-ingest."""
-    return json.dumps(
-        {
-            "v": PIPELINE_VERSION,
-            "backend": settings.embedding_backend,
-            "model": settings.embedding_model,
-            "passage_prompt": settings.passage_prompt,
-            "chunk_chars": settings.chunk_chars,
-            "overlap": settings.chunk_overlap_sentences,
-            "max_unit_chars": settings.max_unit_chars,
-        },
-        sort_keys=True,
-    )
 
 
 def make_client(settings: Settings) -> Any:
@@ -199,32 +204,6 @@ class _NoEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         raise KezhuanError("This index store was opened without an embedding model.")
-
-
-@dataclass(frozen=True)
-class DocRecord:
-    """The committed version of one document."""
-
-    source: str
-    sha256: str
-    pipeline: str
-    title: str
-    passages: int
-    sentences: int
-    publisher: str = ""
-    #: Hash of the manifest entry the version was ingested with (see ``ingest.load.entry_hash``).
-    entry_sha: str = ""
-
-
-def pointer_name(collection: str) -> str:
-    """The collection whose metadata names the live generation of ``collection``."""
-    return f"{collection}_live"
-
-
-def generation_names(collection: str, generation: str) -> tuple[str, str, str]:
-    """The passages, sentences and documents collections of one generation of the index."""
-    stem = f"{collection}-{generation}" if generation else collection
-    return stem, f"{stem}_sentences", f"{stem}_documents"
 
 
 def live_generation(client: Any, collection: str) -> str:
@@ -406,8 +385,8 @@ class IndexStore:
                 sha256=str(meta.get("sha256", "")),
                 pipeline=str(meta.get("pipeline", "")),
                 title=str(meta.get("title", "")),
-                passages=_count(meta.get("passages")),
-                sentences=_count(meta.get("sentences")),
+                passages=count_value(meta.get("passages")),
+                sentences=count_value(meta.get("sentences")),
                 publisher=str(meta.get("publisher", "")),
                 entry_sha=str(meta.get("entry_sha", "")),
             )
@@ -510,7 +489,7 @@ def drop_other_generations(client: Any, collection: str) -> list[str]:
     """
     live = live_generation(client, collection)
     keep = set(generation_names(collection, live)) | {pointer_name(collection)}
-    ours = re.compile(rf"^{re.escape(collection)}(-g\d+)?(_sentences|_documents)?$")
+    ours = collection_pattern(collection)
     dropped = []
     for found in client.list_collections():
         name = found if isinstance(found, str) else found.name
@@ -554,64 +533,6 @@ def sweep_segment_folders(chroma_dir: Path) -> list[Path]:
     if removed:
         log.info("Removed %d folders of dropped collections from %s", len(removed), chroma_dir)
     return removed
-
-
-def _count(value: object) -> int:
-    """A count stored in Chroma metadata (0 when missing)."""
-    return int(value) if isinstance(value, int | float | str) else 0
-
-
-@dataclass
-class IngestReport:
-    """What an ingest run did."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    passages: int = 0
-    sentences: int = 0
-    swept: int = 0
-    seconds: float = 0.0
-
-    @property
-    def changed(self) -> bool:
-        """True when the live index changed."""
-        return bool(self.added or self.updated or self.removed)
-
-    def summary(self) -> str:
-        """One line for people."""
-        parts = [
-            f"{len(self.added)} added",
-            f"{len(self.updated)} updated",
-            f"{len(self.removed)} removed",
-            f"{len(self.unchanged)} unchanged",
-        ]
-        if self.failed:
-            parts.append(f"{len(self.failed)} failed")
-        return (
-            f"Ingest: {', '.join(parts)}; {self.passages} passages, {self.sentences} sentences written "
-            f"in {self.seconds:.1f} s."
-        )
-
-
-@contextlib.contextmanager
-def _ingest_lock(settings: Settings) -> Iterator[None]:
-    """One ingest at a time per data folder."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.data_dir / "ingest.lock"
-    with path.open("w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as e:
-            raise KezhuanError(
-                f"Another `kezhuan ingest` is running on {settings.data_dir}; wait for it to finish."
-            ) from e
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def prepare_document(doc: SourceDocument, settings: Settings) -> tuple[list[Chunk], list[Sentence]]:
@@ -824,7 +745,7 @@ def run_ingest(
     """
     t0 = time.perf_counter()
     corpus_dir = corpus_dir or settings.corpus_dir
-    with _ingest_lock(settings):
+    with ingest_lock(settings):
         try:
             store = IndexStore(settings, embeddings, client=client)
         except IndexUnreadableError:

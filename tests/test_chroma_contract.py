@@ -15,6 +15,7 @@ import pytest
 from core.errors import IndexMissingError
 from core.settings import Settings
 from ingest.index import DocRecord, IndexStore
+from ingest.records import read_committed
 
 
 @pytest.fixture()
@@ -114,3 +115,23 @@ def test_a_closed_store_releases_its_folder_for_a_fresh_open(settings: Settings)
     (settings.chroma_dir / "chroma.sqlite3").write_bytes(b"this is not a database\x00" * 512)
     with pytest.raises(IndexMissingError, match="kezhuan ingest"):
         IndexStore(settings)
+
+
+def test_the_commit_records_read_from_sqlite_are_the_stores(settings: Settings) -> None:
+    """ingest.records reads the commit records from Chroma's SQLite file without chromadb (for a
+    fast `kezhuan ingest` when nothing changed): it must read exactly what the public API returns,
+    and count the stored passages and sentences as Chroma does."""
+    store = IndexStore(settings)
+    _put(store, ["a1", "a2"], [_unit(1, 0), _unit(0, 1)], source="a.md")
+    store.write_sentences(["s1"], np.stack([_unit(1, 1)]), ["句子。"], [{"source": "a.md", "prefix_len": 0}])
+    records = [
+        DocRecord("a.md", "a" * 64, "key", "甲", 2, 1, "經濟部", "e" * 64),
+        DocRecord("b.md", "b" * 64, "key", "", 0, 0),
+    ]
+    store.commit(records)
+    store.close()
+    assert read_committed(settings) == IndexStore(settings).committed() == {r.source: r for r in records}
+    store = IndexStore(settings)
+    _put(store, ["x"], [_unit(2, 1)], source="c.md")  # stored, committed by no record: a sweep's work
+    store.close()
+    assert read_committed(settings) is None

@@ -54,8 +54,6 @@ def _load_history(path: str | None) -> list[dict[str, str]] | None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from ingest.index import run_ingest
-
     settings = _settings(args)
     corpus = Path(args.path) if args.path else None
     if corpus is not None and corpus.is_file():
@@ -63,6 +61,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"{corpus} is a file: put it into the corpus folder ({settings.corpus_dir}) and run "
             "`kezhuan ingest`, or pass a folder."
         )
+    if not args.rebuild:
+        # Decided with the standard library from the commit records: an unchanged corpus is
+        # done in a fraction of a second, before chromadb and the model stack are imported.
+        from ingest.records import unchanged_ingest
+
+        unchanged = unchanged_ingest(settings, corpus)
+        if unchanged is not None:
+            print(unchanged.summary())
+            return 0
+    from ingest.index import run_ingest
+
     report = run_ingest(settings, corpus_dir=corpus, progress=not args.no_progress, rebuild=args.rebuild)
     print(report.summary())
     for source, error in report.failed.items():
@@ -73,7 +82,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _snapshot_saved(settings: Settings) -> bool:
-    from assistant.retrieve import snapshot_path
+    from ingest.records import snapshot_path
 
     return not settings.retrieval_cache or snapshot_path(settings).exists()
 
