@@ -61,11 +61,31 @@ from assistant.lexicon import register_words
 from assistant.reply import Passage
 from core.errors import IndexMissingError
 from core.settings import RETRIEVAL_MODES, Settings
-from core.text import article_tokens, count_cjk, index_tokens, to_search_form
+from core.text import article_tokens, bigram_list, count_cjk, index_tokens, to_search_form
 from ingest.index import IndexStore, open_index, pipeline_key
 from ingest.records import snapshot_path
 
 log = logging.getLogger(__name__)
+
+#: A question's title must share at least this many character bigrams with a law's title (成果
+#: 歸屬, 補助辦法) before a named article is looked for in that law only.
+TITLE_MIN_BIGRAMS = 2
+#: An article named in English: ``Article 24``, ``Art. 4-1``.
+_ENGLISH_ARTICLE = re.compile(r"\b(?:article|art\.)\s*(\d+)(?:\s*-\s*(\d+))?\b", re.IGNORECASE)
+
+
+def named_articles(question: str) -> list[str]:
+    """The law articles a question names, as index tokens (``第24条``, ``第4-1条``), in order.
+
+    ``第24條``, ``第 24 條``, ``第二十四條`` (cn2an), ``第24条``, ``第4條之1`` (see
+    :func:`ingest.normalize.article_tokens`) and ``Article 24`` / ``Art. 4-1``.
+    """
+    tokens = article_tokens(question)
+    for match in _ENGLISH_ARTICLE.finditer(question):
+        number, sub = match.groups()
+        tokens.append(f"第{int(number)}-{int(sub)}条" if sub else f"第{int(number)}条")
+    return list(dict.fromkeys(tokens))
+
 
 #: Passages read from the store per request when loading them all.
 _READ_PAGE = 5000
@@ -887,12 +907,16 @@ class Retriever(BaseRetriever):
         ]
 
     def _named_articles_first(self, query: str, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """A question that names a law article (``第24條``, ``第二十四條``) gets that article first.
+        """A question that names a law article gets that article's passages, and only those.
 
         A named reference is a filter, not a likeness: the article's passages may be far from the
-        question in meaning (it asks 「規定什麼」), while other articles that mention it are close.
+        question in meaning (it asks 「規定什麼」), while other articles that mention it, or that
+        repeat the law's name, are close. When several documents have the article, those whose
+        title the question names best are kept (「補助辦法第十條」); without a title, all of them,
+        in the order the rankers put them. A question naming no article that any document has
+        keeps its ranking.
         """
-        wanted = set(article_tokens(query))
+        wanted = named_articles(query)
         if not wanted:
             return ranked
         snap = self._current()
@@ -903,12 +927,28 @@ class Retriever(BaseRetriever):
                 for token in article_tokens(label):
                     articles.setdefault(token, []).append(i)
             snap.articles = articles
-        named = [snap.ids[i] for token in sorted(wanted) for i in snap.articles.get(token, [])]
+        named = [i for token in wanted for i in snap.articles.get(token, [])]
         if not named:
             return ranked
+        sources = self._titled_sources(snap, query, {snap.sources[i] for i in named})
+        order = {pid: rank for rank, (pid, _) in enumerate(ranked)}
+        kept = sorted(
+            dict.fromkeys(snap.ids[i] for i in named if snap.sources[i] in sources),
+            key=lambda pid: order.get(pid, len(order)),  # ranked first; the others in stored order
+        )
         score = (ranked[0][1] if ranked else 0.0) + 1e-6
-        first = [(pid, score) for pid in dict.fromkeys(named)]
-        return first + [(pid, sc) for pid, sc in ranked if pid not in set(named)]
+        return [(pid, score) for pid in kept]
+
+    @staticmethod
+    def _titled_sources(snap: _Snapshot, query: str, sources: set[str]) -> set[str]:
+        """Of ``sources``, those whose title shares the most character bigrams with the question
+        (at least :data:`TITLE_MIN_BIGRAMS`); all of them when no title is named so."""
+        asked = set(bigram_list(" ".join([query, *snap.glossary.expand(query)])))
+        shared = {s: len(asked & set(bigram_list(snap.doc_titles.get(s, "")))) for s in sources}
+        best = max(shared.values())
+        if best < TITLE_MIN_BIGRAMS:
+            return sources
+        return {s for s, n in shared.items() if n == best}
 
     def passage(self, pid: str, score: float = 0.0) -> Passage:
         """The live passage with id ``pid``."""
