@@ -151,7 +151,9 @@ def run(out: Path, work: Path, runs: int, documents: int, total_bytes: int) -> d
         for name, figures in result["corpora"].items()
     }
     out.mkdir(parents=True, exist_ok=True)
-    (out / "results.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (out / "results.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     write_markdown(result, out / "report.md")
     return result
 
@@ -193,7 +195,9 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.reingest", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "bench" / "reingest")
-    parser.add_argument("--work-dir", type=Path, default=None, help="corpora and indexes (default: a temp dir)")
+    parser.add_argument(
+        "--work-dir", type=Path, default=None, help="corpora and indexes (default: a temp dir)"
+    )
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each command per corpus")
     parser.add_argument("--documents", type=int, default=200)
     parser.add_argument("--bytes", type=int, default=2_000_000)

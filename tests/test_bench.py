@@ -103,3 +103,17 @@ def test_the_costly_worst_requests_count_as_expensive_in_the_answer_gate() -> No
             costs[name] = request_cost(question, history, settings.max_history_turns)
     cheap = {name for name, cost in costs.items() if cost < settings.expensive_request_chars}
     assert cheap == {"many_short_messages"}, costs
+
+
+@pytest.mark.integration
+def test_reingest_benchmark_times_the_command_on_both_corpora(tmp_path: Path) -> None:
+    from bench.reingest import run
+
+    result = run(tmp_path / "out", tmp_path / "work", runs=1, documents=6, total_bytes=30_000)
+    assert set(result["corpora"]) == {"seed", "documents"}
+    for figures in result["corpora"].values():
+        assert "0 added, 0 updated, 0 removed" in figures["kezhuan ingest"]["output"][0]
+        assert figures["kezhuan ingest"]["wall"]["median"] > 0 and figures["full check"]["user"]["median"] > 0
+    assert result["corpora"]["documents"]["documents"] == 6
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert report.count("| kezhuan ingest |") == 2 and report.count("| full check |") == 2
