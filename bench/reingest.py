@@ -12,7 +12,8 @@ subprocesses, alternating, after one warm-up run of each:
   commit records without chromadb (issue 13).
 
 Each run's wall time is measured around the process, its user and system CPU seconds and peak
-memory from the operating system's accounting of that child (``os.wait4``). Figures are the
+memory from the operating system's accounting of that child (``os.wait4``; the commands are
+started from a process that never loaded the ingest stack, whose peak a child would inherit). Figures are the
 median, minimum and maximum over ``--runs`` runs. Target (issue 13): ``kezhuan ingest`` on an
 unchanged corpus ≤ 2 s as a new process.
 """
@@ -126,10 +127,33 @@ def measure(settings: Settings, runs: int) -> dict[str, Any]:
     return out
 
 
+def _build_in_a_child(work: Path, documents: int, total_bytes: int) -> dict[str, Settings]:
+    """:func:`build_indexes` in a process of its own.
+
+    A child process starts with its parent's peak memory as its own (Linux keeps it across fork
+    and exec), so the timed commands are started from this process, which never loads the
+    ingest stack.
+    """
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom bench.reingest import build_indexes\n"
+        "build_indexes(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
+    subprocess.run(
+        [sys.executable, "-c", code, str(work), str(documents), str(total_bytes)], env=env, check=True
+    )
+    return {
+        name: Settings.from_env(environ={}, corpus_dir=work / name / "corpus", data_dir=work / name / "data")
+        for name in ("seed", "documents")
+    }
+
+
 def run(out: Path, work: Path, runs: int, documents: int, total_bytes: int) -> dict[str, Any]:
     """Build the two indexes, time both commands on each, write ``results.json`` and ``report.md``."""
+    from ingest.sources import list_sources
+
     t0 = time.perf_counter()
-    indexes = build_indexes(work, documents, total_bytes)
+    indexes = _build_in_a_child(work, documents, total_bytes)
     result: dict[str, Any] = {
         "command": "python -m bench.reingest " + " ".join(sys.argv[1:]),
         "machine": {"cpus": os.cpu_count(), "load_average_at_start": round(os.getloadavg()[0], 1)},
@@ -138,9 +162,9 @@ def run(out: Path, work: Path, runs: int, documents: int, total_bytes: int) -> d
         "corpora": {},
     }
     for name, settings in indexes.items():
-        files = [p for p in settings.corpus_dir.rglob("*") if p.is_file()]
+        files = list_sources(settings.corpus_dir)
         result["corpora"][name] = {
-            "documents": len(files) - (1 if (settings.corpus_dir / "manifest.json").exists() else 0),
+            "documents": len(files),
             "bytes": sum(p.stat().st_size for p in files),
             **measure(settings, runs),
         }
@@ -172,7 +196,8 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
         "|---|---|---|---|---|---|---|",
     ]
     for name, figures in result["corpora"].items():
-        label = f"{name} ({figures['documents']} documents, {figures['bytes'] / 1e6:.2f} MB)"
+        n = figures["documents"]
+        label = f"{name} ({n} document{'' if n == 1 else 's'}, {figures['bytes'] / 1e3:,.0f} kB)"
         for command in COMMANDS:
             f = figures[command]
             cells = [
