@@ -119,9 +119,13 @@ def content_terms(text: str) -> list[str]:
     """Words that carry meaning: segmented words minus stopwords and single characters.
 
     A leading connective (``那``, ``還有``) is dropped first, so that ``那生醫呢`` yields
-    ``生医``. Single characters are kept only when the text has no longer terms.
+    ``生医``. Single characters are kept only when the text has no longer terms. A law article
+    named in any form is one term, ``第24条`` (as the index has it): segmented, ``第 24 條說``
+    would give ``条说``, a word no document has.
     """
-    cut = words(_LEADING_CONNECTIVE.sub("", text))
+    articles = article_tokens(text)
+    cut = words(_ARTICLE_REF.sub(" ", _LEADING_CONNECTIVE.sub("", text)))
     terms = [w for w in cut if w not in STOPWORDS and w not in FRAME_WORDS and not _all_function(w)]
+    terms += [a for a in articles if a not in terms]
     long_terms = [w for w in terms if len(w) > 1]
     return long_terms if long_terms else terms

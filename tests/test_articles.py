@@ -147,7 +147,28 @@ def test_real_answers_cite_the_named_article_of_the_named_law(
 
 
 @pytest.mark.slow
-def test_real_answer_without_a_title_cites_one_law_with_the_article(multi_assistant: Assistant) -> None:
-    reply = multi_assistant.ask("第十條規定什麼？")
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [("第十條規定什麼？", "第10條"), ("第 24 條說了什麼？", "第24條"), ("第24条说了什么？", "第24條")],
+)
+def test_real_answer_without_a_title_cites_the_article_of_a_law_that_has_it(
+    multi_assistant: Assistant, question: str, article: str
+) -> None:
+    reply = multi_assistant.ask(question)
     assert not reply.refused, reply.notes
-    assert {c.section.rsplit("｜", 1)[-1] for c in reply.citations} == {"第10條"}
+    assert {c.section.rsplit("｜", 1)[-1] for c in reply.citations} == {article}
+
+
+@pytest.mark.parametrize(
+    ("question", "terms"),
+    [
+        ("第 24 條說了什麼？", ["第24条"]),  # segmented, 條說 would be a word no document has
+        ("第24条说了什么？", ["第24条"]),
+        ("第二十四條規定什麼？", ["规定", "第24条"]),
+        ("補助辦法第4條之1", ["补助", "办法", "第4-1条"]),
+    ],
+)
+def test_a_named_article_is_one_question_term(question: str, terms: list[str]) -> None:
+    from ingest.normalize import content_terms
+
+    assert content_terms(question) == terms
