@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import rjieba
 
-from core.text import count_cjk, search_runs
+from core.text import article_tokens, count_cjk, search_runs, without_articles
 
 #: Words that carry no topic: question words, particles, generic verbs of asking.
 #: Kept in Simplified, since matching happens after ``t2s``.
@@ -124,7 +124,7 @@ def content_terms(text: str) -> list[str]:
     would give ``条说``, a word no document has.
     """
     articles = article_tokens(text)
-    cut = words(_ARTICLE_REF.sub(" ", _LEADING_CONNECTIVE.sub("", text)))
+    cut = words(without_articles(_LEADING_CONNECTIVE.sub("", text)))
     terms = [w for w in cut if w not in STOPWORDS and w not in FRAME_WORDS and not _all_function(w)]
     terms += [a for a in articles if a not in terms]
     long_terms = [w for w in terms if len(w) > 1]

@@ -33,13 +33,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ingest.settings import PROJECT_ROOT, Settings
+from core.settings import PROJECT_ROOT, Settings
 
 #: What ``kezhuan ingest`` ran on an unchanged corpus before the check without chromadb.
 FULL_CHECK = (
     "from ingest.index import run_ingest\n"
     "from assistant.retrieve import snapshot_path\n"
-    "from ingest.settings import Settings\n"
+    "from core.settings import Settings\n"
     "settings = Settings.from_env()\n"
     "print(run_ingest(settings, progress=False).summary(), snapshot_path(settings).exists())\n"
 )

@@ -119,6 +119,11 @@ def article_tokens(text: str) -> list[str]:
     return out
 
 
+def without_articles(text: str) -> str:
+    """``text`` with each article reference :func:`article_tokens` reads replaced by a space."""
+    return _ARTICLE_REF.sub(" ", text)
+
+
 def index_tokens(text: str) -> list[str]:
     """Tokens for the BM25 index: CJK character bigrams and Latin/digit words.
 

@@ -15,8 +15,8 @@ import pytest
 
 from assistant import Assistant
 from assistant.retrieve import Retriever, named_articles
+from core.settings import PROJECT_ROOT, Settings
 from ingest.index import open_index, run_ingest
-from ingest.settings import PROJECT_ROOT, Settings
 
 DATA = Path(__file__).parent / "data"
 MULTI = PROJECT_ROOT / "evals" / "corpora" / "multi"
@@ -169,6 +169,6 @@ def test_real_answer_without_a_title_cites_the_article_of_a_law_that_has_it(
     ],
 )
 def test_a_named_article_is_one_question_term(question: str, terms: list[str]) -> None:
-    from ingest.normalize import content_terms
+    from assistant.lexicon import content_terms
 
     assert content_terms(question) == terms

@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 
 from assistant.retrieve import save_snapshot
-from ingest.errors import KezhuanError
+from core.errors import KezhuanError
+from core.settings import PROJECT_ROOT, Settings
 from ingest.index import IndexStore, run_ingest
 from ingest.records import ingest_lock, read_committed, snapshot_path, unchanged_ingest
-from ingest.settings import PROJECT_ROOT, Settings
 from ui import cli
 
 SEED_NAME = "moea-doit-tech-programs-overview.txt"
