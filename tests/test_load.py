@@ -20,7 +20,7 @@ UI_TESTS = Path(__file__).parent / "ui"
 #: A server process like `kezhuan serve`, with the scripted assistant of tests/ui/conftest.py.
 FAKE_SERVER = f"""
 import sys, tempfile
-sys.path.insert(0, {str(UI_TESTS)!r})
+sys.path[:0] = [{str(UI_TESTS)!r}, {str(UI_TESTS.parent)!r}]  # conftest imports tests/llm_server.py
 import uvicorn
 from conftest import FakeAssistant
 from core.settings import Settings
