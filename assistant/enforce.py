@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 import opencc
 
-from assistant.answer import QUOTED_NAME, REFUSAL_HANT, callout_labels
+from assistant.answer import REFUSAL_HANT
+from assistant.evidence import QUOTED_NAME, callout_labels
 from assistant.reply import Citation, Passage
 from core.settings import BUNDLED_E5, SIMILARITY_BANDS, Settings
 from core.text import sentence_spans, to_search_form, to_simplified, to_traditional

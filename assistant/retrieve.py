@@ -532,6 +532,8 @@ class Retriever(BaseRetriever):
     _snapshot: _Snapshot | None = PrivateAttr(default=None)
     _checked_at: float = PrivateAttr(default=0.0)
     _publishers: dict[str, str] = PrivateAttr(default_factory=dict)
+    #: Per document, its bigrams (for :meth:`knows_in`); "" holds the snapshot fingerprint.
+    _source_vocab: dict[str, set[str] | str] = PrivateAttr(default_factory=dict)
 
     def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings, **kwargs: Any) -> None:
         # pydantic fields, passed by name (mypy sees BaseRetriever's own signature only)
@@ -785,6 +787,32 @@ class Retriever(BaseRetriever):
             return all(form[i : i + 2] in vocab for i in range(len(form) - 1))
         return False
 
+    def bigram_frequencies(self) -> dict[str, int]:
+        """Document frequency of every Chinese character bigram of the live passages (search form)."""
+        snap = self._current()
+        counts = np.diff(snap.bm25.matrix.indptr)
+        return {t: int(counts[j]) for t, j in snap.bm25.vocab.items() if len(t) == 2 and count_cjk(t) == 2}
+
+    def knows_in(self, form: str, source: str) -> bool:
+        """Whether a term (search form) occurs in the live passages of one document (bigrams, as :meth:`knows`)."""
+        snap = self._current()
+        cache = self._source_vocab
+        if cache.get("") != snap.fingerprint:  # a new snapshot: start again
+            cache.clear()
+            cache[""] = snap.fingerprint
+        found = cache.get(source)
+        if not isinstance(found, set):
+            found = {
+                t for i, s in enumerate(snap.sources) if s == source for t in index_tokens(snap.texts[i])
+            }
+            cache[source] = found
+        vocab = found
+        if form in vocab:
+            return True
+        if count_cjk(form) == len(form) and len(form) >= 2:
+            return all(form[i : i + 2] in vocab for i in range(len(form) - 1))
+        return False
+
     def knows_compound(self, term: str) -> bool:
         """Whether a three-character term is a known word plus a head that follows it closely.
 
@@ -980,6 +1008,14 @@ class Retriever(BaseRetriever):
     def document_titles(self) -> dict[str, str]:
         """Title of each live document, keyed by its file."""
         return self._current().doc_titles
+
+    def section_openings(self, source: str) -> list[Passage]:
+        """The first text passage of each section of one document, in document order."""
+        snap = self._current()
+        firsts: dict[str, int] = {}
+        for _, i in snap.by_source.get(source, []):
+            firsts.setdefault(snap.sections[i], i)
+        return [self.passage(snap.ids[i]) for i in sorted(firsts.values(), key=lambda i: snap.starts[i])]
 
     def sentence_ids(self, pid: str) -> list[str]:
         """Ids of the sentences of a live passage, in order ([] for a passage of another version)."""

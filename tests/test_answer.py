@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.answer import (
-    ExtractiveAnswerer,
-    QueryTerms,
-    SentenceRecord,
-    Term,
-    answer_shape,
-    answer_type_ok,
-    coverage,
-    enumeration_count,
-    question_facets,
-    question_numbers,
-)
+from assistant.answer import ExtractiveAnswerer
+from assistant.evidence import QueryTerms, SentenceRecord, Term, coverage, question_numbers
 from assistant.glossary import Glossary
+from assistant.lists import enumeration_count, question_facets
 from assistant.reply import Passage
-from core.text import to_search_form
+from assistant.rules import answer_shape, answer_type_ok
+from ingest.normalize import to_search_form
 
 
 def _passage(pid: str, text: str, kind: str = "text") -> Passage:
@@ -127,7 +119,7 @@ def test_glossary_finds_definitions_and_reads_the_file(tmp_path) -> None:
     path.write_text("{not json", encoding="utf-8")
     import pytest
 
-    from core.errors import KezhuanError
+    from ingest.errors import KezhuanError
 
     with pytest.raises(KezhuanError, match="glossary"):
         glossary.merge_file(path)

@@ -218,3 +218,33 @@ def test_retrieve_resolves_the_follow_up_before_searching(bot: Assistant) -> Non
     history = _history(CENTERS)
     direct = bot.retriever.search("嘉義產業創新研發中心的重點是什麼？")
     assert [p.id for p in bot.retrieve("嘉義那個的重點是什麼？", history)] == [p.id for p in direct]
+
+
+@pytest.mark.parametrize("text", ["asdf qwer", "{{7*7}}", "../../etc/passwd", '" OR 1=1 --', "😀"])
+def test_a_text_that_is_no_question_gets_the_short_reply_uncited(bot: Assistant, text: str) -> None:
+    reply = bot.ask(text)
+    assert reply.refused and not reply.citations
+    assert reply.answer != REFUSAL_HANT  # the not-a-question reply, not the out-of-scope one
+    assert reply.notes["trace"]["decision"]["refused"]
+
+
+def test_every_reply_carries_a_trace_that_says_why(bot: Assistant) -> None:
+    answered = bot.ask(ANSWERED).notes["trace"]
+    assert answered["query"]["focus"] and answered["candidates"] and answered["signals"]
+    assert answered["decision"]["refused"] is False
+    refused = bot.ask(FOREIGN).notes["trace"]
+    assert refused["decision"]["refused"] is True and "never mention" in refused["decision"]["why"]
+    assert "电话" in refused["foreign_terms"]
+
+
+def test_the_item_of_the_last_list_is_what_the_follow_up_asks_about(bot: Assistant) -> None:
+    listed = "七大誘因是：成果運用免公告、境外實施免報部、股權上繳得減免、股票緩課且擇低。"
+    assert bot._list_item("第二個是什麼意思？", _history(listed)) == "境外實施免報部"
+    assert bot._list_item("其中跟股票有關的是哪一個？", _history(listed)) == "股票緩課且擇低"
+    assert bot._list_item("其中哪一個最重要？", _history(listed)) == ""  # no item holds a word of it
+
+
+def test_a_topic_switch_drops_the_earlier_turns(bot: Assistant) -> None:
+    history = _history("七大誘因是：成果運用免公告、境外實施免報部。", "新創專章的七大誘因是什麼？")
+    reply = bot.ask("ok 換個問題，東部有哪些中心？", history)
+    assert "誘因" not in reply.search_query

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from assistant.answer import REFUSAL_HANT, SentenceRecord
+from assistant.answer import REFUSAL_HANT
 from assistant.enforce import CitationEnforcer, enforce_citations, split_draft
+from assistant.evidence import SentenceRecord
 from assistant.generate import GenerativeAnswerer
 from assistant.reply import Passage
 from core.text import to_simplified

@@ -109,7 +109,39 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
     else:
         _print_reply(reply)
+    if args.explain:
+        _print_trace(reply.notes.get("trace", {}))
     return 0
+
+
+def _print_trace(trace: dict) -> None:
+    """The reply's trace (``reply.notes["trace"]``), for a reader: why it answered or refused."""
+    print("\n── explain ──")
+    query = trace.get("query", {})
+    for key in ("cleaned", "kind", "script", "focus", "background", "context", "corrections", "numbers"):
+        value = query.get(key)
+        if value not in (None, "", []):
+            print(f"query.{key}: {value}")
+    for term in trace.get("terms", []):
+        flags = ("" if term["asked"] else " (context)") + ("" if term["known"] else " (no document uses it)")
+        print(f"term: {'/'.join(term['forms'])} weight {term['weight']}{flags}")
+    if trace.get("foreign_terms"):
+        print(f"topical words no document uses: {trace['foreign_terms']}")
+    for rule in trace.get("rules", []):
+        print(f"rule: {rule}")
+    for n, cand in enumerate(trace.get("candidates", []), start=1):
+        print(
+            f"candidate {n}: score {cand['score']} support {cand['support']} coverage {cand['coverage']} "
+            f"dense {cand['dense']} shape {cand['shape']} [{cand['section']}] {cand['sentence']}"
+        )
+    if trace.get("signals"):
+        print("signals: " + ", ".join(f"{k} {v}" for k, v in trace["signals"].items()))
+    decision = trace.get("decision", {})
+    verdict = "refused" if decision.get("refused") else "answered"
+    extra = ""
+    if decision.get("answer_probability") is not None:
+        extra = f" (p(answerable) {decision['answer_probability']}, decided by {decision.get('decided_by')})"
+    print(f"decision: {verdict}: {decision.get('why', '')}{extra}")
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -199,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--history", help='JSON file: [{"role": "user", "content": "..."}, ...]')
     p.add_argument("--json", action="store_true", help="print the whole reply as JSON")
     p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), help="retrieval mode")
+    p.add_argument(
+        "--explain", action="store_true", help="also print why: query analysis, candidates, rules, decision"
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("chat", help="chat in the terminal")

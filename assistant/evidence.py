@@ -1,0 +1,248 @@
+"""What the extractive answerer works with: question terms, stored sentences, scored evidence,
+and the matching primitives (coverage of terms in a text, citation markers, near duplicates)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.reply import Citation, Passage
+from ingest.normalize import count_cjk, to_search_form
+
+#: Shorter sentences (a call-out's name or place label) are never evidence on their own.
+MIN_EVIDENCE_CHARS = 12
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+_NOT_LETTER = re.compile(r"[^\w]|_")
+
+
+@dataclass(frozen=True)
+class Term:
+    """A question term: its forms (the term and its aliases, search form) and weight."""
+
+    forms: tuple[str, ...]
+    weight: float
+    #: False for a word of the background or an earlier turn (it sets the topic, is not asked).
+    asked: bool = True
+    #: False for a paraphrase word no document uses under any form (搞, 卡關).
+    known: bool = True
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """What the question asks about.
+
+    Attributes:
+        terms: Weighted terms; follow-up context terms carry a lower weight.
+        numbers: Numbers written in the question (years, amounts), which evidence must hold.
+        cjk: True when the question is Chinese, so word coverage is meaningful.
+        foreign: Question terms that occur nowhere in the documents (under any alias).
+        foreign_share: Their share of the question's term weight.
+        question: The question in search form (for answer-type detection).
+    """
+
+    terms: tuple[Term, ...]
+    numbers: tuple[str, ...]
+    cjk: bool
+    foreign: tuple[str, ...] = ()
+    foreign_share: float = 0.0
+    #: Foreign terms that are what the question asks for (中心的主任, 園區的電話): refused outright.
+    foreign_heads: tuple[str, ...] = ()
+    question: str = ""
+
+
+@dataclass(frozen=True)
+class SentenceRecord:
+    """A stored sentence with its embedding."""
+
+    id: str
+    text: str
+    start: int
+    end: int
+    vector: np.ndarray
+    context: str = ""
+
+
+@dataclass
+class Evidence:
+    """A scored candidate sentence."""
+
+    sentence: SentenceRecord
+    passage: Passage
+    rank: int
+    dense: float
+    coverage: float
+    context_coverage: float
+    score: float = 0.0
+    support: float = 0.0
+    #: How much the sentence has the shape of the answer asked for (:func:`answer_shape`).
+    shape: float = 0.0
+
+
+@dataclass
+class Composition:
+    """The answerer's output."""
+
+    answer: str
+    citations: list[Citation]
+    refused: bool
+    support: float
+    diagnostics: dict[str, float | str] = field(default_factory=dict)
+
+
+#: Characters after which a word starts afresh (search form): an occurrence right after any
+#: other Chinese character is part of a longer, more specific name (學界科技專案 ⊃ 科技專案).
+_WORD_START = set("的与及和或称在对将把为以由从自于等各是、，。；：「『（(“ \n,;:!?") | set("0123456789")
+
+
+def _form_match(form: str, text: str) -> float:
+    """How well ``form`` occurs in ``text`` (both search form).
+
+    1 for an occurrence that starts a word; 0.7 when it only occurs inside a longer name;
+    else the share of its bigrams found (at least 3/4 of them), for segmentation mismatches.
+    """
+    if form in text:
+        pos = text.find(form)
+        while pos >= 0:
+            if pos == 0 or text[pos - 1] in _WORD_START or not count_cjk(text[pos - 1]):
+                return 1.0
+            pos = text.find(form, pos + 1)
+        return 0.7 if count_cjk(form) >= 3 else 1.0
+    if len(form) < 3 or not count_cjk(form):
+        return 0.0
+    grams = [form[i : i + 2] for i in range(len(form) - 1)]
+    hit = sum(1 for g in grams if g in text) / len(grams)
+    return hit if hit >= 0.75 else 0.0
+
+
+def coverage(terms: Sequence[Term], text: str) -> float:
+    """Weighted share of ``terms`` found in ``text`` (any form), 0-1."""
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return 0.0
+    norm = to_search_form(text)
+    return sum(t.weight * max(_form_match(f, norm) for f in t.forms) for t in terms) / total
+
+
+def _numbers_supported(numbers: Sequence[str], text: str, partial: bool = False) -> bool:
+    """Whether ``text`` holds every number of the question (with ``partial``, at least one)."""
+    found = set(_NUMBER.findall(to_search_form(text)))
+    if partial and numbers:
+        return any(n in found for n in numbers)
+    return all(n in found for n in numbers)
+
+
+def _letters(text: str) -> str:
+    """Only the letters and digits: 以「健康產業」、「海洋生態」 and 健康產業、海洋生態 compare alike."""
+    return _NOT_LETTER.sub("", text)
+
+
+_QUOTED = re.compile(r"「[^「」]+」")
+
+
+#: A quoted name, captured: 「東部深層海水創新研發中心」, 「學界開發產業技術計畫」.
+QUOTED_NAME = re.compile(r"「([^「」]{2,40})」")
+
+
+def _with_marker(text: str, n: int) -> str:
+    """Put ``[n]`` before the sentence's closing punctuation: ``…轉型[1]。``."""
+    body = text.rstrip()
+    match = re.search(r"[。！？；;!?]+$", body)
+    if match:
+        return f"{body[: match.start()]}[{n}]。"
+    return f"{body}[{n}]。"
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    """Whether two sentences say nearly the same thing (character-bigram overlap)."""
+    grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
+    grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
+    if not grams_a or not grams_b:
+        return a == b
+    return len(grams_a & grams_b) / min(len(grams_a), len(grams_b)) >= 0.6
+
+
+def _mentions(ev: Evidence, forms: Sequence[str]) -> bool:
+    """Whether the evidence sentence (with its call-out context) names one of ``forms`` as a word of its own."""
+    return _mentions_text(ev.sentence.context + ev.sentence.text, forms)
+
+
+def _mentions_text(text: str, forms: Sequence[str]) -> bool:
+    """Whether ``text`` names one of ``forms`` (search form) as a word of its own."""
+    norm = to_search_form(text)
+    for form in forms:
+        if count_cjk(form) >= 3 and form in norm:
+            return True  # long enough to be itself inside a name: 經濟部南臺灣創新園區
+        pos = norm.find(form)
+        while pos >= 0:
+            if pos == 0 or norm[pos - 1] in _WORD_START or not count_cjk(norm[pos - 1]):
+                return True
+            pos = norm.find(form, pos + 1)
+    return False
+
+
+def callout_labels(passage: Passage) -> set[str]:
+    """The name and place lines of a call-out passage: labels, not statements."""
+    if passage.kind != "center":
+        return set()
+    return set(passage.text.split("\n")[:2])
+
+
+def question_numbers(question: str) -> tuple[str, ...]:
+    """Numbers of two or more digits in the question (years, amounts, counts)."""
+    norm = to_search_form(question)
+    return tuple(n for n in _NUMBER.findall(norm) if len(n) >= 2 or "." in n)
+
+
+def is_chinese(question: str) -> bool:
+    """True when the question has enough Chinese to match words against."""
+    return count_cjk(question) >= 2
+
+
+def write_answer(
+    chosen: Sequence[Evidence],
+    support: float,
+    diagnostics: dict[str, float | str],
+    convert: Callable[[str], str],
+    lead: str = "",
+    labels: Sequence[str] = (),
+) -> Composition:
+    """The answer text and citations for the chosen sentences, in order.
+
+    ``labels``: a label written before each sentence (an overview's section names).
+    """
+    parts: list[str] = []
+    citations: list[Citation] = []
+    if lead:
+        parts.append(convert(lead))
+    for n, ev in enumerate(chosen, start=1):
+        text = ev.sentence.text
+        lead = ""
+        if n - 1 < len(labels):
+            lead = f"{labels[n - 1]}："
+        elif ev.passage.kind == "center":
+            name = ev.passage.text.split("\n", 1)[0]
+            if not text.startswith(name):
+                lead = f"{name}："
+        parts.append(convert(lead) + convert(_with_marker(text, n)))
+        citations.append(
+            Citation(
+                n=n,
+                passage_id=ev.passage.id,
+                source=ev.passage.source,
+                section=ev.passage.section,
+                text=ev.passage.text,
+                quote=text,
+                start=ev.sentence.start,
+                end=ev.sentence.end,
+                score=round(ev.support, 4),
+                title=ev.passage.title,
+            )
+        )
+    return Composition("".join(parts), citations, False, support, diagnostics)

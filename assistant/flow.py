@@ -1,0 +1,283 @@
+"""How a reply is finished: the plan ``ask`` settles first, a language model's answer checked
+against it (or the extractive answer with a notice when the model fails), and streaming."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.evidence import MIN_EVIDENCE_CHARS, Composition, Evidence, QueryTerms, SentenceRecord
+from assistant.language import in_question_language
+from assistant.query import Query
+from assistant.reply import Passage, Reply
+from assistant.scope import corpus_refusal
+from assistant.validate import Message
+from ingest.errors import GenerationError
+from ingest.normalize import to_simplified
+from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.enforce import EnforcedAnswer
+    from assistant.generate import GenerativeAnswerer
+
+
+_PIECE = re.compile(r"[^。！？]*[。！？]|[^。！？]+$")
+
+
+#: What the reader is told when the language model failed and the extractive answer stands in.
+FALLBACK_NOTICE_HANT = "（生成式模型暫時無法使用，以下改為直接摘錄文件原句的回答。）"
+
+
+#: Candidate sentences listed in a reply's trace.
+log = logging.getLogger(__name__)
+
+TRACE_CANDIDATES = 5
+
+
+#: Most sections an overview of a document lists.
+MAX_OVERVIEW_SECTIONS = 8
+
+
+#: The reply to a text that is not a question (``asdf``, ``{{7*7}}``, a lone emoji).
+NOT_A_QUESTION_HANT = "這看起來不是一個問題，我無法回答。請用一句完整的問題詢問文件裡的內容。"
+
+
+#: Whether a question may be answered again when its version of the index is deleted under it.
+_may_retry: contextvars.ContextVar[bool] = contextvars.ContextVar("kezhuan_may_retry", default=False)
+
+
+class _VersionGone(Exception):
+    """The version of the index a question reads was replaced and deleted by another process."""
+
+
+@dataclass
+class _Plan:
+    """What :meth:`Assistant.ask` settles before a language model writes anything.
+
+    Attributes:
+        reply: The extractive reply (the answer unless the model writes a supported one).
+        history: The validated conversation.
+        passages: Passages to show the model; empty when the model is not asked.
+        t0: When the question arrived (``time.perf_counter``).
+    """
+
+    reply: Reply
+    history: list[Message]
+    passages: list[Passage] = field(default_factory=list)
+    t0: float = 0.0
+
+
+class GenerativeFlow:
+    """Finishing a reply, mixed into the Assistant: the model's checked answer or the extractive fallback, and streaming."""
+
+    settings: Settings
+    retriever: Any
+    generative: GenerativeAnswerer | None
+    is_follow_up: Callable[[str, Sequence[Message]], bool]
+    ask: Callable[..., Reply]
+    _plan: Callable[..., _Plan]
+    embeddings: Any
+
+    _sentence_records: Callable[[Passage], list[SentenceRecord]]
+
+    def _condense(self, question: str, messages: Sequence[Message]) -> str:
+        """With a language model, a follow-up rewritten as a standalone question ("" if none)."""
+        if self.generative is None:
+            return ""
+        recent = list(messages)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        if not self.is_follow_up(question, recent):
+            return ""
+        try:
+            condensed = self.generative.condense(question, recent)
+        except GenerationError as e:
+            log.warning("Could not condense the follow-up, using the rule-based rewrite: %s", e)
+            return ""
+        return condensed if condensed != question else ""
+
+    def _checks(self, plan: _Plan) -> dict[str, Any]:
+        """The enforcement arguments: refusal text, the embedding model, stored sentences."""
+        return {
+            "refusal_text": self._refusal_text(plan.reply.script),
+            "embed": self.embeddings,
+            "sentences": self._sentence_records,
+        }
+
+    def _refusal_text(self, script: str) -> str:
+        """The refusal, listing what the live documents can answer (from the corpus manifest)."""
+        text = corpus_refusal(self.settings.corpus_dir, self.retriever.document_titles())
+        return to_simplified(text) if script == "hans" else text
+
+    @staticmethod
+    def _finished(reply: Reply, t0: float) -> Reply:
+        reply = in_question_language(reply)  # assistant/language.py: English questions get an English lead
+        reply.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
+        return reply
+
+    def _fallback(self, plan: _Plan, error: GenerationError) -> Reply:
+        """The extractive reply, with a notice that the language model failed."""
+        log.warning("Language model failed, answering extractively: %s", error)
+        reply = plan.reply
+        reply.notes["fallback"] = str(error)
+        reply.notice = to_simplified(FALLBACK_NOTICE_HANT) if reply.script == "hans" else FALLBACK_NOTICE_HANT
+        return self._finished(reply, plan.t0)
+
+    def _generated(self, plan: _Plan, enforced: EnforcedAnswer) -> Reply:
+        """The model's enforced answer; the extractive one when nothing of the draft held up."""
+        notes = dict(plan.reply.notes)
+        notes["llm_passages"] = [p.id for p in plan.passages]
+        notes["draft"] = enforced.notes.get("draft", "")
+        notes["enforcement"] = {k: enforced.notes.get(k, 0) for k in ("kept", "fixed", "added", "dropped")}
+        if enforced.dropped:
+            notes["dropped_sentences"] = list(enforced.dropped)
+        notes["llm_outcome"] = str(enforced.notes.get("reason", "answered"))
+        if enforced.refused and not enforced.model_refused:
+            # The model wrote nothing the passages support: the extractive answer, which
+            # quotes them, is the better one.
+            plan.reply.notes = notes
+            return self._finished(plan.reply, plan.t0)
+        # A model that read the passages and refused is believed: refusing is the safe error.
+        notes["generator"] = self.settings.generator
+        reply = replace(
+            plan.reply,
+            answer=enforced.answer,
+            citations=enforced.citations,
+            refused=enforced.refused,
+            notes=notes,
+        )
+        return self._finished(reply, plan.t0)
+
+    def stream(self, question: str, history: list[Message] | None = None) -> Iterator[str | Reply]:
+        """Yield the answer in pieces, then the whole :class:`Reply` (always last).
+
+        Extractive answers come one sentence a piece. A language model's draft comes as it
+        is written (unchecked); the final :class:`Reply` holds the enforced answer and its
+        citations, or the extractive answer with a notice when the model failed.
+        """
+        if self.generative is None:
+            reply = self.ask(question, history)
+            yield from (piece for piece in _PIECE.findall(reply.answer) if piece)
+            yield reply
+            return
+        plan = self._plan(question, history, None)
+        if not plan.passages:
+            yield from (piece for piece in _PIECE.findall(plan.reply.answer) if piece)
+            yield self._finished(plan.reply, plan.t0)
+            return
+        from assistant.enforce import EnforcedAnswer
+
+        enforced: EnforcedAnswer | None = None
+        try:
+            for event in self.generative.stream(
+                plan.reply.question, plan.passages, plan.history, **self._checks(plan)
+            ):
+                if isinstance(event, EnforcedAnswer):
+                    enforced = event
+                else:
+                    yield event
+        except GenerationError as e:
+            yield self._fallback(plan, e)
+            return
+        if enforced is None:  # a stream always ends with the enforced answer; be safe anyway
+            yield self._fallback(plan, GenerationError("The language model's stream ended early."))
+            return
+        yield self._generated(plan, enforced)
+
+
+class DirectReplies:
+    """Replies made without the answerer's scoring, mixed into the Assistant: an overview of a document, the reply to a text that is no question, and the trace every reply carries."""
+
+    _refusal_text: Callable[[str], str]
+    retriever: Any
+    answerer: Any
+
+    _sentence_records: Callable[[Passage], list[SentenceRecord]]
+
+    def _overview(self, source: str, qvec: np.ndarray, convert: Any) -> Composition | None:
+        """「這份文件在講什麼？」: the document's sections by name, and its opening sentence, cited.
+
+        The opening sentence says what the document is; each section's own opening would be a
+        citation the question does not need.
+        """
+        openings = self.retriever.section_openings(source)
+        sections = [p.section for p in openings[:MAX_OVERVIEW_SECTIONS] if p.section]
+        first = next(
+            (
+                (record, passage)
+                for passage in openings
+                for record in self._sentence_records(passage)
+                if len(record.text) >= MIN_EVIDENCE_CHARS
+            ),
+            None,
+        )
+        if len(sections) < 2 or first is None:
+            return None
+        record, passage = first
+        similarity = float(np.dot(qvec, record.vector))
+        chosen = [Evidence(record, passage, 0, similarity, 0.0, 0.0, support=similarity)]
+        title = openings[0].title or source
+        lead = f"這份文件（{title}）分成{len(sections)}個部分：{'、'.join(sections)}。"
+        diagnostics: dict[str, float | str] = {"shape": "overview: the sections and the opening sentence"}
+        return self.answerer._write(chosen, 1.0, diagnostics, convert, lead=lead)
+
+    @staticmethod
+    def _trace(
+        analysed: Query, terms: QueryTerms, evidence: Sequence[Evidence], composed: Composition
+    ) -> dict[str, Any]:
+        """Why the reply is what it is: the analysis, the terms, the best candidates, the decision."""
+        diagnostics = composed.diagnostics
+        return {
+            "query": analysed.trace(),
+            "terms": [
+                {"forms": list(t.forms[:3]), "weight": round(t.weight, 3), "asked": t.asked, "known": t.known}
+                for t in terms.terms
+            ],
+            "foreign_terms": diagnostics.get("foreign_terms", ""),
+            "rules": [*analysed.rules, *([str(diagnostics["shape"])] if "shape" in diagnostics else [])],
+            "candidates": [
+                {
+                    "sentence": ev.sentence.text[:80],
+                    "section": ev.passage.section,
+                    "score": round(ev.score, 3),
+                    "support": round(ev.support, 3),
+                    "coverage": round(ev.coverage, 3),
+                    "dense": round(ev.dense, 3),
+                    "shape": round(ev.shape, 3),
+                }
+                for ev in evidence[:TRACE_CANDIDATES]
+            ],
+            "signals": {k[len("signal_") :]: v for k, v in diagnostics.items() if k.startswith("signal_")},
+            "decision": {
+                "refused": composed.refused,
+                "why": diagnostics.get("reason", "answered: the calibrated decision and every rule passed"),
+                "answer_probability": diagnostics.get("answer_probability"),
+                "decided_by": diagnostics.get("decided_by"),
+            },
+        }
+
+    def _not_a_question(self, question: str, analysed: Query) -> Reply:
+        """The short reply to a text that is no question (or asks to drop the rules): refused, uncited."""
+        script = "hans" if analysed.script == "hans" else "hant"
+        if analysed.kind == "injection":
+            answer = self._refusal_text(script)
+        else:
+            answer = to_simplified(NOT_A_QUESTION_HANT) if script == "hans" else NOT_A_QUESTION_HANT
+        trace = {
+            "query": analysed.trace(),
+            "rules": list(analysed.rules),
+            "candidates": [],
+            "decision": {"refused": True, "why": analysed.reason},
+        }
+        notes = {
+            "generator": "extractive",
+            "reason": analysed.reason,
+            "query": analysed.trace(),
+            "trace": trace,
+        }
+        return Reply(question=question, answer=answer, refused=True, script=script, notes=notes)

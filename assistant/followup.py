@@ -1,0 +1,225 @@
+"""Follow-up questions: what an earlier turn lends a question that leans on it (它, 那X呢？,
+第二個, 其中…的那個), or that it starts afresh."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from assistant import shapes
+from assistant.evidence import QUOTED_NAME
+from assistant.lists import thing_names
+from assistant.reply import Passage
+from assistant.validate import Message, validate_history
+from ingest.normalize import (
+    content_terms,
+    to_search_form,
+)
+from ingest.settings import Settings
+
+# A question that leans on what was said before: a pronoun or "that/its/among them",
+# or a bare "…呢？" ("and X?").
+_FOLLOW_UP = re.compile(
+    r"^(那|那麼|那么|其中|它|他們|他们|該|该|這|这|此|上述|前述|還有|还有|然後|然后|同樣|同样|那個|那个|and\b|what about)"
+    r"|(呢|咧)[？?。.!！]*$"
+    r"|(它|其中|該中心|该中心|這個|这个|那個|那个|這些|这些|那些|他們|他们|上述|前面|剛才|刚才|\bit\b|\bthey\b|\bthat\b)",
+    re.IGNORECASE,
+)
+
+
+_SPACE = re.compile(r"\s+")
+
+
+_SWAP = re.compile(
+    r"^(?:那麼|那么|那|還有|还有|至於|至于|换成|換成)\s*(.{1,16}?)\s*(?:呢|咧|又如何|又怎样|又怎樣)[？?。.!！]*$"
+    r"|^([^\s，,。？?]{1,8}?)\s*(?:呢|咧)[？?。.!！]*$"
+)
+
+
+#: Words that point at a thing named earlier: 它, 該中心, 那個 (not 其中, "among them").
+_POINTER = re.compile(r"它們|它们|它|該中心|该中心|該計畫|该计划|該園區|该园区|這個|这个|那個|那个")
+
+
+#: 「第二個」 as a phrase to replace.
+_ORDINAL_PHRASE = re.compile(
+    r"第\s*(?:[一二三四五六七八九十]|\d{1,2})\s*[個个項项家間间所](?:中心|園區|园区|計畫|计划)?"
+)
+
+
+#: 「第二個的重點是什麼？」: the n-th thing the latest answer named.
+_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]|\d{1,2})\s*[個个項项家間间所]")
+
+
+_CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
+
+
+#: A follow-up that picks one item of a list: 其中, 哪一個, 哪個 (any script).
+_ASKS_WHICH_ITEM = re.compile(r"其中|哪一?[個个項项]|哪些")
+
+
+#: Most names borrowed from the last answer for a follow-up's search.
+MAX_NAMES_FROM_ANSWER = 2
+
+
+def _ordinal_number(text: str) -> int:
+    """1 for 一 or 1, up to 十 (10) or two digits."""
+    return int(text) if text.isdigit() else _CHINESE_DIGITS.get(text, 0)
+
+
+def list_items(text: str) -> list[str]:
+    """The items of the clause of ``text`` with the most 、 (without 等… and the clause's lead-in)."""
+    clauses = re.split(r"[。；;！？?!\n]", text)
+    best = max(clauses, key=lambda c: c.count("、"), default="")
+    if best.count("、") < 2:
+        return []
+    items = [i.strip(" 「」『』") for i in best.split("、")]
+    # The first item follows the clause's lead-in (…布局半導體及光電 / 七大誘因是：成果運用免公告).
+    lead = re.split(r"[：:，,]|是|為|为|有|包括|包含|布局|提供", items[0])
+    items[0] = lead[-1].strip(" 「」『』") if lead else items[0]
+    items[-1] = re.split(r"等|及其|，|,", items[-1])[0].strip(" 「」『』")
+    return [i for i in items if i]
+
+
+class FollowUps:
+    """Follow-up handling, mixed into the Assistant (reads its settings and retriever)."""
+
+    settings: Settings
+    retriever: Any
+
+    # -- understanding the question ------------------------------------------------------
+    def is_follow_up(self, question: str, history: Sequence[Message]) -> bool:
+        """Whether ``question`` needs the conversation to be understood."""
+        if not any(m["role"] == "user" for m in history):
+            return False
+        # Words the corpus knows (bigrams too: 东部, 中心).
+        known = [t for t in content_terms(question) if self.retriever.knows(t)]
+        match = _FOLLOW_UP.search(question.strip())
+        if match:
+            # 「那東部有哪些中心？」: only a leading 那 and a question that names its own topic
+            # (two known words, no pointer, no trailing 呢) starts afresh.
+            bare = question.strip()
+            leading_only = match.start() == 0 and not _FOLLOW_UP.search(bare[match.end() :])
+            return not (leading_only and len(known) >= 2 and not re.search(r"[呢咧][？?。.!！]*$", bare))
+        # Few words the corpus knows: too little to search on alone.
+        in_vocabulary = [t for t in content_terms(question) if t in self.retriever.bm25.vocab]
+        return len(in_vocabulary) <= 1 and len(_SPACE.sub("", question)) <= 10
+
+    def resolve_reference(self, question: str, history: Sequence[Message]) -> str:
+        """The question with 它 / 那個 / 第二個 replaced by the one thing it points at, if known.
+
+        The thing is one of the 「…中心」/「…計畫」 the latest answer that names any named: the
+        n-th for 第n個, the one whose name holds a word of the question (嘉義那個), or the only
+        one. ``它跟業界科專差在哪？`` after an answer about 「法人科技專案」 becomes
+        ``法人科技專案跟業界科專差在哪？``, a question that stands on its own.
+        """
+        recent = list(history)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        pointer = _POINTER.search(question) or _ORDINAL_PHRASE.search(question)
+        if not pointer or not self.is_follow_up(question, recent):
+            return question
+        answers = [m["content"] for m in recent if m["role"] == "assistant"]
+        things = next((found for found in map(thing_names, reversed(answers)) if found), [])
+        things = list(dict.fromkeys(things))
+        ordinal = _ORDINAL.search(question)
+        n = _ordinal_number(ordinal.group(1)) if ordinal else 0
+        words = [w for w in content_terms(question) if len(w) >= 2]
+        matching = [t for t in things if any(w in to_search_form(t) for w in words)]
+        if 0 < n <= len(things):
+            referent = things[n - 1]
+        elif len(matching) == 1:
+            referent = matching[0]
+        elif len(things) == 1 and not matching:
+            referent = things[0]
+        else:
+            return question
+        # 「嘉義那個」: the word that picked the thing is part of its name, so it goes too.
+        head = question[: pointer.start()]
+        named = to_search_form(referent)
+        cut = next((k for k in range(len(head), 1, -1) if to_search_form(head[-k:]) in named), 0)
+        return head[: len(head) - cut] + referent + question[pointer.end() :]
+
+    def search_query(self, question: str, history: Sequence[Message], asked_as: str = "") -> tuple[str, str]:
+        """The text to search with, and the context it borrowed from earlier turns ("" if none).
+
+        ``那生醫呢？`` after ``材化領域的研發重點是什麼？`` becomes ``生医领域的研发重点是什么？``
+        (the earlier question with its topic swapped); other follow-ups search with the
+        earlier question(s) prepended. ``asked_as``: the whole cleaned question when
+        ``question`` is its focus (那募資的部分呢 continues a turn even as 募資的部分).
+        """
+        recent = list(history)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        if not self.is_follow_up(asked_as or question, recent):
+            return question, ""
+        previous = [m["content"] for m in recent if m["role"] == "user"]
+        if not previous:
+            return question, ""
+        # 「那機械呢？」 then 「運輸呢？」: each swap applies to the question the last one stood for.
+        stood_for = previous[0]
+        for earlier in previous[1:]:
+            stood_for = self._swap_topic(earlier, stood_for) or earlier
+        swapped = self._swap_topic(question, stood_for)
+        if swapped:
+            return swapped, ""
+        # A follow-up of a follow-up ("重點是什麼？" then "它的任務呢？") needs the turn before too.
+        two_back = len(previous) >= 2 and self.is_follow_up(previous[-1], recent[:-1])
+        context = " ".join(previous[-2:]) if two_back else previous[-1]
+        # 「它的任務是什麼？」: "it" is most often the thing the latest answer with a name named.
+        answers = [m["content"] for m in recent if m["role"] == "assistant"]
+        named = next((found for found in map(QUOTED_NAME.findall, reversed(answers)) if found), [])
+        named = list(dict.fromkeys(named))
+        ordinal = _ORDINAL.search(question)
+        n = _ordinal_number(ordinal.group(1)) if ordinal else 0
+        things = [name for name in named if thing_names(f"「{name}」")] or named
+        named = things[n - 1 : n] if 0 < n <= len(things) else named[:MAX_NAMES_FROM_ANSWER]
+        if named:
+            context = f"{context} {' '.join(named)}"
+        return f"{context} {question}".strip(), context
+
+    def _swap_topic(self, question: str, previous: str) -> str:
+        """``那X呢？``: the previous question asked again about X ("" when it does not apply)."""
+        match = _SWAP.match(question.strip())
+        if not match:
+            return ""
+        new_topic = to_search_form(match.group(1) or match.group(2)).rstrip("的")
+        new_terms = content_terms(new_topic)
+        if not new_terms:
+            return ""
+        earlier = to_search_form(previous)
+        candidates = [t for t in content_terms(previous) if t in earlier and t not in new_topic]
+        if not candidates:
+            return ""
+        topic = max(candidates, key=self.retriever.bm25.idf_of)
+        return earlier.replace(topic, new_topic, 1)
+
+    def _list_item(self, focus: str, messages: Sequence[Message]) -> str:
+        """The item of the latest answer's list a follow-up asks about (第二個, 其中跟股票有關的), or "".
+
+        The list is the clause with the most 、 of the latest answer that has one; the item is the n-th for
+        第n個, else the one item that holds a word of the question.
+        """
+        answers = [m["content"] for m in messages if m["role"] == "assistant"]
+        items = next((found for found in map(list_items, reversed(answers)) if len(found) >= 3), [])
+        if not items:
+            return ""
+        ordinal = _ORDINAL.search(focus)
+        if ordinal:
+            n = _ordinal_number(ordinal.group(1))
+            return items[n - 1] if 0 < n <= len(items) else ""
+        if not _ASKS_WHICH_ITEM.search(focus):
+            return ""
+        words = [w for w in content_terms(focus) if len(w) >= 2]
+        hits = [item for item in items if any(shapes.held_share([((w,), 1.0)], item) == 1.0 for w in words)]
+        return hits[0] if len(hits) == 1 else ""
+
+    def retrieve(
+        self,
+        question: str,
+        history: Sequence[Message] | None = None,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> list[Passage]:
+        """Passages for a question (with follow-up context), best first."""
+        messages = validate_history(
+            history, self.settings.max_history_messages, self.settings.max_history_chars
+        )
+        query, _ = self.search_query(self.resolve_reference(question, messages), messages)
+        return self.retriever.search(query, k=k, mode=mode)

@@ -1,0 +1,412 @@
+"""Lists, counts and the parts of a question: which sentences name the things a list asks
+for, how many a sentence enumerates, and the parallel parts (分別, 各) of a question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.evidence import (
+    _QUOTED,
+    QUOTED_NAME,
+    Evidence,
+    QueryTerms,
+    _letters,
+    _mentions,
+    _mentions_text,
+    _near_duplicate,
+)
+from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED
+from ingest.normalize import PLACE_TAGS, count_cjk, part_of_speech, to_search_form, to_traditional
+
+#: What joins the parallel parts of a question: 法人、業界、學界 / A跟B (search form).
+_FACET_JOIN = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")
+
+
+#: Questions that want each part answered: 分別, 各, 差在哪, 有什麼不同.
+_ASKS_EACH = re.compile(
+    r"分别|各[是自有]|各个|差在|差别|差异|区别|不同|不一样|异同|比较|对比|differ|compare|each"
+)
+
+
+#: Share of the refusal threshold a sentence naming one part of the question must reach:
+#: it names the part outright, and the answer as a whole already passed the threshold.
+FACET_SUPPORT = 0.8
+
+
+#: A count of the parts themselves: 三年, 兩種, 三個 (search form).
+_COUNTED = re.compile(r"^[两二三四五六七八九十几]+[个种年项类家大组]$")
+
+
+#: Most parts of a question answered one by one.
+MAX_FACETS = 6
+
+
+def question_facets(query: QueryTerms) -> list[tuple[str, ...]]:
+    """The parallel parts of a question that asks about each (分別, 各, 差在哪), as forms to find.
+
+    「法人、業界、學界三種科專差在哪？」 has three parts, each known by its first word;
+    「1979、1997、2001這三年分別發生什麼事？」 three numbers. Empty for other questions.
+    """
+    question = query.question
+    if not _ASKS_EACH.search(question):
+        return []
+    for clause in re.split(r"[,，。;；?？!！]", question):
+        pieces = [p for p in _FACET_JOIN.split(clause) if p.strip()]
+        if len(pieces) < 2:
+            continue
+        facets: list[tuple[str, ...]] = []
+        for piece in pieces[:MAX_FACETS]:
+            found: list[tuple[int, tuple[str, ...]]] = [
+                (piece.find(n), (n,)) for n in query.numbers if n in piece
+            ]
+            for term in query.terms:
+                at = min((piece.find(f) for f in term.forms if f in piece), default=-1)
+                if at >= 0 and term.weight > 0:
+                    found.append((at, term.forms))
+            if found:
+                facets.append(min(found, key=lambda item: item[0])[1])
+        if len(facets) >= 2 and len(set(facets)) == len(facets):
+            return facets
+    return []
+
+
+#: "How many X": the classifier and the noun counted (search form): 幾個領域 → 个, 领域.
+_HOW_MANY = re.compile(r"几([个项种类组家所间位大])?([\u4e00-\u9fff]{1,4}?)(?:[?？呢吗啊,，]|$)")
+
+
+#: The same count with the noun first (search form): 研發重點有幾項 → 重点, 项.
+_HOW_MANY_BEFORE = re.compile(
+    r"([\u4e00-\u9fff]{2})(?:有|是|共有|总共有|一共有|总共|一共)?几([个项种类组家所间位大])"
+)
+
+
+def enumeration_count(question: str, text: str) -> str:
+    """For 「幾個領域？」 answered by a sentence that lists them without a number, the count it lists.
+
+    「…布局半導體及光電、材化、生醫、運輸、機械、資通訊等領域」 lists six 領域: the answer leads
+    with 「共6個領域：」 before the cited sentence. Empty when the question asks no such count,
+    the sentence states a number itself, or holds no enumeration of that noun.
+
+    Args:
+        question: The question, search form.
+        text: The answer's first evidence sentence.
+    """
+    match = _HOW_MANY.search(question)
+    if match and len(match.group(2) or "") >= 2:
+        classifier, noun = match.group(1) or "个", match.group(2)[-2:]
+    else:
+        # The noun named first: 研發重點有幾項？
+        before = _HOW_MANY_BEFORE.search(question)
+        if not before:
+            return ""
+        noun, classifier = before.group(1), before.group(2)
+    norm = to_search_form(text)
+    if re.search(r"\d+\s*" + re.escape(classifier), norm):
+        return ""  # the sentence gives the number itself (52組)
+    for clause in re.split(r"[,，。;；:：]", norm):
+        at = clause.find(noun)
+        if at <= 0 or "、" not in clause[:at]:
+            continue
+        listed = clause[:at]
+        quoted = _QUOTED.findall(listed)
+        count = len(quoted) if len(quoted) >= 2 else listed.count("、") + 1
+        # the noun as the document writes it (領域, not the search form 领域)
+        written = next(
+            (text[i : i + 2] for i in range(len(text) - 1) if to_search_form(text[i : i + 2]) == noun), noun
+        )
+        return f"共{count}{to_traditional(classifier)}{written}："
+    return ""
+
+
+#: Most sentences in an answer that lists things one sentence each (the seven centers).
+MAX_LIST_SENTENCES = 8
+
+
+#: Things counted together: a park (園區) is one of the regional centers.
+_FAMILY = {"园区": "中心", "计画": "计划"}
+
+
+#: "How many" of countable things (not money): 幾個, 幾家, 多少個.
+_ASKS_HOW_MANY_THINGS = re.compile(r"几[个家所间处座]|多少[个家所间处座]|how many")
+
+
+#: A quoted name of a thing (search form): 「苗栗產業創新推動中心」, 「產學研價值創造計畫」.
+_THING = re.compile(r"「[^「」]{2,40}?(中心|园区|计划|计画|办法|方案|专案)」")
+
+
+#: List nouns that mean any such thing, and those that mean a place.
+_THING_HEADS = frozenset({"中心", "园区", "计划", "计画", "办法", "方案", "专案", "单位", "机构"})
+
+
+_PLACE_HEADS = frozenset({"县市", "城市", "地方", "地区", "县份", "地点", "区域"})
+
+
+#: Words in many names that do not tell one thing from another.
+_GENERIC_NAME_WORDS = _THING_HEADS | {
+    "产业",
+    "创新",
+    "研发",
+    "研究发展",
+    "技术",
+    "经济部",
+    "推动",
+    "区域",
+    "服务",
+}
+
+
+def thing_names(text: str) -> list[str]:
+    """The quoted names of things (「…中心」, 「…計畫」) in ``text``, as written, in order."""
+    return [name for name in QUOTED_NAME.findall(text) if _THING.fullmatch(f"「{to_search_form(name)}」")]
+
+
+def _things(text: str) -> list[str]:
+    """The quoted names of things in a sentence (search form)."""
+    return [m.group(0) for m in _THING.finditer(to_search_form(text))]
+
+
+def _named_things(first: Evidence, query: QueryTerms | None) -> set[str]:
+    """The question's distinctive words (苗栗, 東部) that name part of a thing ``first`` introduces."""
+    if query is None:
+        return set()
+    things = _things(first.sentence.context + first.sentence.text)
+    forms = {f for t in query.terms for f in t.forms if count_cjk(f) >= 2 and f not in _GENERIC_NAME_WORDS}
+    # A word that is a whole name (學界科技專案) names a kind of program, not one of them.
+    return {f for f in forms if any(f in thing and f != thing.strip("「」") for thing in things)}
+
+
+def _same_kind(thing: str, head: str) -> bool:
+    """Whether a quoted thing (「…園區」) is of the kind ``head`` (中心 and 園區 are one kind)."""
+    kind = _THING.fullmatch(thing)
+    if kind is None:
+        return False
+    return _FAMILY.get(kind.group(1), kind.group(1)) == _FAMILY.get(head, head)
+
+
+def _is_place(word: str, text: str) -> bool:
+    """Whether ``word`` names a place: a region (中部, 東部) or a county or city of ``text`` (苗栗縣)."""
+    return part_of_speech(word) in PLACE_TAGS or bool(re.search(re.escape(word) + "[县市]", text))
+
+
+def _introduces(text: str, head: str) -> bool:
+    """Whether a sentence introduces another of the things a list question asks for (``head``, search form)."""
+    norm = to_search_form(text)
+    if head in _PLACE_HEADS:
+        return bool(_HAS_PLACE.search(norm))
+    if head in _THING_HEADS:
+        return bool(_THING.search(norm))
+    return False
+
+
+#: Share of a question's term weight in its numbers above which the numbers are its topic.
+NUMBER_LED = 0.6
+
+
+def _number_share(query: QueryTerms) -> float:
+    """Share of the question's term weight carried by numbers (years)."""
+    total = sum(t.weight for t in query.terms)
+    numeric = sum(t.weight for t in query.terms if t.forms[0] in query.numbers)
+    return numeric / total if total > 0 else 0.0
+
+
+#: 「科專有哪幾種？」, 「分成哪幾類」: the kinds of a thing.
+_ASKS_KINDS = re.compile(r"(?:哪几|哪些|几)(?:种类|种|类型|类|型态)|\bkinds? of\b|\btypes? of\b")
+
+
+def kinds_of(query: QueryTerms) -> tuple[str, ...]:
+    """For 「科專有哪幾種？」, the forms of what the kinds are of (科專, 科技專案); else empty.
+
+    It is the question's term written closest before the words that ask for kinds.
+    """
+    match = _ASKS_KINDS.search(query.question)
+    if not match:
+        return ()
+    before = query.question[: match.start()]
+    placed = [(max(before.rfind(f) for f in t.forms), t.forms) for t in query.terms]
+    placed = [(at, forms) for at, forms in placed if at >= 0]
+    return max(placed)[1] if placed else ()
+
+
+def _kind_names(text: str, forms: Sequence[str]) -> list[str]:
+    """The quoted names in ``text`` that are kinds of ``forms``: 「法人科技專案」 for 科技專案."""
+    names = QUOTED_NAME.findall(to_search_form(text))
+    return [n for n in names if any(n.endswith(f) and len(n) > len(f) for f in forms)]
+
+
+class ListAnswers:
+    """The answerer's list shapes: the body sentence a call-out repeats, a list read on past its
+    first sentence, counts of named things, one sentence per part or kind.
+
+    Mixed into :class:`assistant.answer.ExtractiveAnswerer`, whose settings it reads.
+    """
+
+    refusal_threshold: float
+    facet_compounds: bool
+
+    def _primary(self, chosen: Evidence, evidence: Sequence[Evidence], question: str = "") -> Evidence:
+        """The body sentence a figure call-out line repeats, if there is one: cite the text, not the figure.
+
+        The map's call-out boxes summarise sentences of the body text; the body sentence also
+        names the center and its city, so it stands on its own. A question about a center's
+        mission keeps the call-out's mission line, which is the one place that states it.
+        """
+        if chosen.passage.kind != "center":
+            return chosen
+        if chosen.sentence.context.endswith("的任務：") and _ASKS_MISSION.search(question):
+            return chosen
+        line = _letters(to_search_form(chosen.sentence.text))
+        grams = {line[i : i + 2] for i in range(len(line) - 1)}
+        name = chosen.sentence.context
+        for role in (*_ROLE_ASKED, "："):
+            name = name.removesuffix(role)
+        name = to_search_form(name)
+        for ev in evidence:
+            if ev.passage.kind == "center" or ev.support < self.refusal_threshold:
+                continue
+            body = _letters(to_search_form(ev.sentence.text))
+            if name and _letters(name) not in body:
+                continue
+            shared = sum(1 for g in grams if g in body) / max(1, len(grams))
+            if shared >= 0.8:
+                return ev
+        return chosen
+
+    @staticmethod
+    def _continuation(
+        first: Evidence, evidence: Sequence[Evidence], head: str = "", query: QueryTerms | None = None
+    ) -> list[Evidence]:
+        """Sentences right after ``first`` that go on with the same list.
+
+        A sentence goes on with it when it says so (其次…, 另在…, 此外…) or, for a list of
+        ``head`` things (中心, 計畫, 縣市), when it introduces another one: 「…中心」, 在臺南市…
+        (unless ``first`` enumerates the things itself). The list stays within ``first``'s section,
+        and when the question names the thing ``first`` introduces (苗栗中心的推動主軸有哪些？), it
+        stops at a sentence about a thing the question does not name.
+        """
+        named = _named_things(first, query)
+        by_start = {(e.passage.source, e.sentence.start): e for e in evidence}
+        out: list[Evidence] = []
+        current = first
+        if head in _PLACE_HEADS:
+            if len(_HAS_PLACE.findall(to_search_form(first.sentence.text))) >= 2:
+                head = ""  # the first sentence names the places itself
+        elif len([t for t in _things(first.sentence.text) if _same_kind(t, head)]) >= 2:
+            head = ""  # the first sentence names the things itself
+        # The place the question asks about, as the first sentence names it too (中部 in
+        # 「中部有哪些中心？」): a sentence that introduces a thing without going on (其次…)
+        # must name it as well, or the text has moved on to another place (南部地區…).
+        said_first = to_search_form(first.sentence.context + first.sentence.text)
+        anchors = [
+            t.forms
+            for t in (query.terms if query else ())
+            if any(f in said_first for f in t.forms) and _is_place(t.forms[0], said_first)
+        ]
+        while len(out) < MAX_LIST_SENTENCES - 1:
+            nxt = next(
+                (
+                    by_start[(current.passage.source, current.sentence.end + gap)]
+                    for gap in (0, 1, 2)
+                    if (current.passage.source, current.sentence.end + gap) in by_start
+                ),
+                None,
+            )
+            if nxt is None or nxt.passage.section != first.passage.section:
+                return out
+            things = _things(nxt.sentence.text)
+            if named and things and not any(f in t for f in named for t in things):
+                return out
+            if not _CONTINUES.match(nxt.sentence.text):
+                if not (head and _introduces(nxt.sentence.text, head)):
+                    return out
+                said = to_search_form(nxt.sentence.context + nxt.sentence.text)
+                if anchors and not any(f in said for forms in anchors for f in forms):
+                    return out
+            out.append(nxt)
+            current = nxt
+        return out
+
+    def _tally(
+        self, query: QueryTerms, first: Evidence, evidence: Sequence[Evidence]
+    ) -> tuple[str, list[Evidence]]:
+        """「總共有幾個中心？」 where the text names them one sentence each: the count and those sentences.
+
+        Returns ("", []) unless the question asks how many and the sentences after ``first``
+        introduce at least two differently named things (「…中心」, 「…園區」).
+        """
+        asked = [k for k in _THING_HEADS if k in query.question]
+        if not _ASKS_HOW_MANY_THINGS.search(query.question) or not asked:
+            return "", []
+        items = self._continuation(first, evidence, asked[0])
+        names: dict[str, str] = {}
+        for ev in items:
+            for match in _THING.finditer(to_search_form(ev.sentence.text)):
+                names.setdefault(match.group(0), match.group(1))
+        families = {_FAMILY.get(a, a) for a in asked}
+        if len(names) < 2 or not any(_FAMILY.get(kind, kind) in families for kind in names.values()):
+            return "", []
+        kinds = "或".join(dict.fromkeys(names.values()))
+        return f"文件共列出{len(names)}個{to_traditional(kinds)}：", items
+
+    def _fill_facets(
+        self, query: QueryTerms, chosen: list[Evidence], evidence: Sequence[Evidence]
+    ) -> list[Evidence]:
+        """For a question about each of several things, the best sentence about each, in the question's order.
+
+        A sentence is about a part when it names it as a word of its own (業界, not the 業界 in
+        產業界); one that names only that part is preferred over one that names several.
+        Parts no sentence is about are left out; without any, ``chosen`` stands.
+        """
+        facets = question_facets(query)
+        if not facets:
+            return chosen
+        out: list[Evidence] = []
+        shared = (
+            [
+                g
+                for t in query.terms
+                if t.forms not in facets and not _COUNTED.match(t.forms[0])
+                for g in t.forms
+            ]
+            if self.facet_compounds
+            else []
+        )
+        for forms in facets:
+            others = [f for f in facets if f != forms]
+            usable = [
+                ev
+                for ev in (*chosen, *evidence)
+                if ev.support >= FACET_SUPPORT * self.refusal_threshold
+                and _mentions(ev, forms)
+                and not any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in out)
+            ]
+            if not usable:
+                continue
+            alone = [ev for ev in usable if not any(_mentions(ev, f) for f in others)] or usable
+            # The part joined to what the question says of all of them is its full name:
+            # 學界 + 科專 → 「學界科技專案」, 生醫 + 領域 → 生醫領域.
+            compounds = [f + g for f in forms for g in shared]
+            named = [ev for ev in alone if _mentions_text(ev.sentence.text, compounds)]
+            pick = self._primary((named or alone)[0], evidence, query.question)
+            if pick not in out:
+                out.append(pick)
+        return out or chosen
+
+    def _kinds(self, query: QueryTerms, evidence: Sequence[Evidence]) -> list[Evidence]:
+        """For 「科專有哪幾種？」, one sentence per kind the text names (「法人科技專案」, …), in text order.
+
+        Empty unless the question asks for kinds and at least two are named.
+        """
+        forms = kinds_of(query)
+        if not forms:
+            return []
+        first: dict[str, Evidence] = {}
+        for ev in evidence:
+            if ev.support < FACET_SUPPORT * self.refusal_threshold:
+                continue
+            for name in _kind_names(ev.sentence.text, forms):
+                if name not in first or ev.sentence.start < first[name].sentence.start:
+                    first[name] = ev
+        unique = {ev.sentence.id: ev for ev in first.values()}.values()
+        chosen = sorted(unique, key=lambda e: (e.passage.source, e.sentence.start))
+        return chosen[:MAX_LIST_SENTENCES] if len(first) >= 2 else []

@@ -1,0 +1,357 @@
+"""One analysis of a question, made once at the start of ``ask`` and read by every later step.
+
+:func:`analyse` turns the raw text into a :class:`Query`:
+
+* the cleaned text: HTML entities and tags removed, NFKC, zero-width characters, emoji and
+  stray symbols dropped, spaces between Chinese characters removed (``科 專 是`` → ``科專是``);
+* whether it is a question at all (``asdf qwer``, ``{{7*7}}``, ``../../etc/passwd`` are not)
+  and whether it tries to make the assistant drop its rules (:mod:`assistant.rules`);
+* its script (``hant``, ``hans`` or ``latin``);
+* typos corrected against the documents' own vocabulary (:class:`Speller`);
+* its clauses sorted into the focus (what is asked), background (what the asker heard) and
+  the asker's own context (我是研究生, 我們公司在台南…) with pleasantries dropped;
+* the numbers it names, with 民國 years also given as western years.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from assistant import rules
+from ingest.normalize import count_cjk, detect_script, to_search_form
+
+_TAG = re.compile(r"<[^<>]{0,200}>")
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
+_CJK_CHAR = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: A clause: up to a comma, stop, question mark, line break, or a space between Chinese words.
+_CLAUSE = re.compile(f"(?:[^，,。；;！!？?\\n ]|(?<![{_CJK_CHAR}]) | (?![{_CJK_CHAR}]))+[？?]?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_ROC_YEAR = re.compile(r"民國\s*(\d{2,3})\s*年|民国\s*(\d{2,3})\s*年")
+#: Unicode categories dropped as stray symbols (emoji are So; private use Co; unassigned Cn).
+_DROPPED_CATEGORIES = frozenset({"So", "Sk", "Co", "Cn", "Cs"})
+#: Characters that are function words of their own; never "corrected".
+_FUNCTION_CHARS = frozenset(
+    "的了是在和与及或也都就而并等之其为这那有吗呢吧啊呀嘛哦么个些几多少什哪谁怎如何我你他她它们要想会能可以把被给对从向到于"
+    "以中上下里还又再很最更太没不别每各该此其啥咧喔耶嗯欸帮做跟同让给用去来说看问"
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question, analysed once.
+
+    Attributes:
+        raw: The text as received.
+        text: Cleaned text with typos corrected (what is searched).
+        script: ``hant``, ``hans`` (Chinese) or ``latin`` (no Chinese).
+        kind: ``question``, ``not_a_question`` or ``injection``.
+        reason: Why it is not a question ("" for a question).
+        focus: The clauses that ask, without their openers (想請問…), joined.
+        background: Clauses that set the topic without asking (聽說技術司在花蓮有中心).
+        context: The asker's own clauses and pleasantries (我是研究生), kept apart.
+        corrections: ``(typo, correction)`` pairs applied (search form).
+        numbers: Numbers named in the focus (two or more digits), 民國 years also as western.
+        rules: The input rules that ran and what they decided, for the trace.
+    """
+
+    raw: str
+    text: str
+    script: str
+    kind: str = "question"
+    reason: str = ""
+    focus: str = ""
+    background: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    corrections: tuple[tuple[str, str], ...] = ()
+    numbers: tuple[str, ...] = ()
+    rules: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind == "question"
+
+    @property
+    def switches_topic(self) -> bool:
+        """Whether the asker says the question starts afresh (換個問題, 另外問一下)."""
+        return any(rules.TOPIC_SWITCH.search(to_search_form(c)) for c in self.context)
+
+    @property
+    def search_text(self) -> str:
+        """Background and focus, what retrieval reads (the asker's own context left out)."""
+        return "，".join([*self.background, self.focus]) if self.focus else self.text
+
+    def trace(self) -> dict[str, object]:
+        """The analysis as a JSON-able dict."""
+        return {
+            "cleaned": self.text,
+            "script": self.script,
+            "kind": self.kind,
+            "reason": self.reason,
+            "focus": self.focus,
+            "background": list(self.background),
+            "context": list(self.context),
+            "corrections": [f"{a}→{b}" for a, b in self.corrections],
+            "numbers": list(self.numbers),
+        }
+
+
+def clean(text: str) -> str:
+    """Markup, entities, zero-width characters, emoji and stray symbols removed; NFKC.
+
+    ``科技專案是從哪一年開始的&nbsp;？`` → ``科技專案是從哪一年開始的？``;
+    ``苗😀栗中心`` → ``苗栗中心``; ``科 專 是 哪 一 年`` → ``科專是哪一年``.
+    """
+    text = html.unescape(html.unescape(text))
+    text = _TAG.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = "".join(c for c in text if unicodedata.category(c) not in _DROPPED_CATEGORIES)
+    text = _join_spaced_out(text)
+    text = digits_for_numerals(text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+#: Chinese numerals the documents write in digits: a year (一九九六年), a legal reference (第二十四條).
+_CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})(?=\s*年)")
+_CHINESE_ORDINAL = re.compile(r"(?<=第)\s*([〇零一二两三四五六七八九十百]+)\s*(?=[條条項项款章節节])")
+
+
+def digits_for_numerals(text: str) -> str:
+    """Years and legal references in Chinese numerals written in digits (cn2an): 一九九六年 → 1996年."""
+    import cn2an
+
+    def convert(match: re.Match[str]) -> str:
+        try:
+            return str(cn2an.cn2an(match.group(1), "smart"))
+        except ValueError:
+            return match.group(0)
+
+    return _CHINESE_ORDINAL.sub(convert, _CHINESE_YEAR.sub(convert, text))
+
+
+def _join_spaced_out(text: str) -> str:
+    """Spaces next to a lone Chinese character removed: 科 專 是 哪 一 年 → 科專是哪一年.
+
+    Spaces between words of two or more characters (臺東 深層海水) stay: they part clauses.
+    """
+    tokens = text.split(" ")
+    out = [tokens[0]] if tokens else []
+    for token in tokens[1:]:
+        prev = out[-1]
+        lone = (len(prev) == 1 and count_cjk(prev)) or (
+            count_cjk(token[:1]) and (len(token) == 1 or not count_cjk(token[1:2]))
+        )
+        if prev and token and count_cjk(prev[-1]) and count_cjk(token[0]) and lone:
+            out[-1] = prev + token
+        else:
+            out.append(token)
+    return " ".join(out)
+
+
+def question_numbers(focus: str) -> tuple[str, ...]:
+    """Numbers of two or more digits (years, amounts), with 民國 years as western years too."""
+    norm = to_search_form(focus)
+    found = [n for n in _NUMBER.findall(norm) if len(n) >= 2 or "." in n]
+    for match in _ROC_YEAR.finditer(focus):
+        roc = int(match.group(1) or match.group(2))
+        found.append(str(roc + 1911))
+    return tuple(dict.fromkeys(found))
+
+
+#: A character that is by itself a word this frequent in jieba's dictionary (比, 跟, 號) is a
+#: function or everyday word, never taken for a typo.
+COMMON_CHAR_FREQUENCY = 30_000
+
+
+@lru_cache(maxsize=1)
+def common_characters() -> frozenset[str]:
+    """Single characters that are very common words of their own (jieba's dictionary)."""
+    return _jieba_dictionary()[1]
+
+
+@lru_cache(maxsize=1)
+def general_words() -> frozenset[str]:
+    """Words of general Chinese (jieba's dictionary, Simplified), two to four characters.
+
+    A string found here is a real word, never a typo, even if the documents lack it.
+    Empty when jieba is not installed (typo correction then trusts the corpus alone).
+    """
+    return _jieba_dictionary()[0]
+
+
+@lru_cache(maxsize=1)
+def _jieba_dictionary() -> tuple[frozenset[str], frozenset[str]]:
+    """(words of two to four characters, common single characters) of jieba's dictionary."""
+    try:
+        import jieba  # the dictionary file only; the segmenter is not loaded
+    except ImportError:
+        return frozenset(), frozenset()
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    words: set[str] = set()
+    common: set[str] = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split(" ", 2)
+            word = parts[0]
+            if 2 <= len(word) <= 4:
+                words.add(word)
+            elif len(word) == 1 and len(parts) > 1 and int(parts[1]) >= COMMON_CHAR_FREQUENCY:
+                common.add(word)
+    return frozenset(words), frozenset(common)
+
+
+class Speller:
+    """Typo correction against the documents' vocabulary (character bigrams, search form).
+
+    A character is a typo when neither bigram it forms with its Chinese neighbours occurs in
+    the documents, and neither is a word of general Chinese. It is replaced by the character
+    that sounds the same (pypinyin, tones ignored) and makes a bigram the documents use; else,
+    by one edit (rapidfuzz Hamming distance 1), the one glossary name it then spells.
+
+    Args:
+        bigrams: The documents' character bigrams (search form) and their document frequency.
+        names: Names the documents define or the glossary lists (search form).
+    """
+
+    def __init__(self, bigrams: dict[str, int], names: Iterable[str] = ()) -> None:
+        from pypinyin import lazy_pinyin
+
+        self.bigrams = bigrams
+        self.names = sorted({n for n in names if 2 <= len(n) <= 8 and count_cjk(n) == len(n)})
+        chars = {c for b in bigrams for c in b if count_cjk(c)}
+        self._sound: dict[str, list[str]] = {}
+        for c in sorted(chars):
+            self._sound.setdefault(lazy_pinyin(c)[0], []).append(c)
+        self._pinyin = lazy_pinyin
+
+    def _suspect(self, s: str, i: int) -> bool:
+        c = s[i]
+        if not count_cjk(c) or c in _FUNCTION_CHARS or c in common_characters():
+            return False
+        words = general_words()
+        pairs = [
+            s[i - 1 : i + 1] if i > 0 and count_cjk(s[i - 1]) else "",
+            s[i : i + 2] if count_cjk(s[i + 1 : i + 2]) else "",
+        ]
+        pairs = [p for p in pairs if len(p) == 2]
+        if not pairs:
+            return False
+        return not any(p in self.bigrams or p in words for p in pairs)
+
+    def _homophone(self, s: str, i: int) -> str:
+        best, best_df = "", 0
+        for x in self._sound.get(self._pinyin(s[i])[0], []):
+            if x == s[i]:
+                continue
+            df = 0
+            if i > 0:
+                df += self.bigrams.get(s[i - 1] + x, 0)
+            if i + 1 < len(s):
+                df += self.bigrams.get(x + s[i + 1], 0)
+            if df > best_df:
+                best, best_df = x, df
+        return best
+
+    def _one_edit(self, s: str, i: int) -> tuple[int, str]:
+        from rapidfuzz.distance import Hamming
+
+        found: set[tuple[int, str]] = set()
+        for name in self.names:
+            for start in range(max(0, i - len(name) + 1), min(i, len(s) - len(name)) + 1):
+                window = s[start : start + len(name)]
+                if window[i - start] != name[i - start] and Hamming.distance(window, name) == 1:
+                    # A two-character name must stand as a word: its kept character forms no
+                    # bigram the documents use with the characters outside it (幫中小企業 is no 台中).
+                    end = start + len(name)
+                    joined = (s[start - 1 : start + 1] if start > 0 else "", s[end - 1 : end + 1])
+                    if len(name) > 2 or not any(len(b) == 2 and b in self.bigrams for b in joined):
+                        found.add((start, name))
+        return next(iter(found)) if len(found) == 1 else (-1, "")
+
+    def correct(self, search_form: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """The text with typos corrected, and the ``(span, corrected span)`` pairs."""
+        s = list(search_form)
+        fixes: list[tuple[str, str]] = []
+        for i in range(len(s)):
+            text = "".join(s)
+            if not self._suspect(text, i):
+                continue
+            x = self._homophone(text, i)
+            if x:
+                lo, hi = max(0, i - 1), min(len(s), i + 2)
+                s[i] = x
+                fixes.append((text[lo:hi], "".join(s[lo:hi])))
+                continue
+            start, name = self._one_edit(text, i)
+            if name:
+                fixes.append((text[start : start + len(name)], name))
+                s[start : start + len(name)] = list(name)
+        return "".join(s), tuple(fixes)
+
+
+def _script(text: str) -> str:
+    if count_cjk(text) == 0:
+        return "latin"
+    return detect_script(text)
+
+
+def analyse(
+    raw: str, correct: Callable[[str], tuple[str, tuple[tuple[str, str], ...]]] | None = None
+) -> Query:
+    """The :class:`Query` of a raw question.
+
+    Args:
+        raw: The question as received (validated for length elsewhere).
+        correct: Typo correction of a search-form text (:meth:`Speller.correct`); None: none.
+    """
+    cleaned = clean(raw)
+    script = _script(cleaned)
+    fired = rules.first_fired(cleaned)
+    if fired is not None:
+        kind = "injection" if fired.rule == "asks_to_drop_rules" else "not_a_question"
+        return Query(
+            raw=raw, text=cleaned, script=script, kind=kind, reason=fired.reason, rules=(fired.rule,)
+        )
+    # Corrections are made on the search form (one character for one); the text keeps the
+    # asker's characters elsewhere.
+    search = to_search_form(cleaned)
+    fixes: tuple[tuple[str, str], ...] = ()
+    text = cleaned
+    if correct is not None and count_cjk(cleaned) and len(search) == len(cleaned):
+        fixed, fixes = correct(search)
+        text = "".join(f if f != s else c for c, s, f in zip(cleaned, search, fixed, strict=True))
+    focus: list[str] = []
+    background: list[str] = []
+    context: list[str] = []
+    for clause in _CLAUSE.findall(text):
+        clause = clause.strip()
+        role = rules.clause_role(to_search_form(clause))
+        if role == "focus":
+            bare = rules.strip_opener(to_search_form(clause))
+            focus.append(clause[len(clause) - len(bare) :] if len(bare) <= len(clause) else clause)
+        elif role == "background":
+            background.append(clause)
+        elif clause:
+            context.append(clause)
+    if not focus:  # nothing asks outright (科專 沿革, keywords): all of it is the focus
+        focus, background = [*background], []
+        if not focus:
+            focus, context = [text], []
+    focus_text = "，".join(focus)
+    return Query(
+        raw=raw,
+        text=text,
+        script=script,
+        focus=focus_text,
+        background=tuple(background),
+        context=tuple(context),
+        corrections=fixes,
+        numbers=question_numbers(focus_text),
+        rules=("question",),
+    )

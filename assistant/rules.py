@@ -1,0 +1,387 @@
+"""The question-side language rules, as data: one table each, one small named function per rule.
+
+Every rule reads a cleaned question (see :mod:`assistant.query`) and returns a
+:class:`Verdict` (did it fire, and why). The rules that decide whether a text is a question
+at all run in the order written in :data:`INPUT_RULES`; the first that fires decides. The
+clause rules (:func:`clause_role`) sort the clauses of a question into the focus (what is
+asked), background (what the asker heard or refers to) and the asker's own context (who is
+asking, why; pleasantries).
+
+The tables hold general Chinese and English usage only; words of one document collection
+live in ``corpus/`` (glossary, manifest), never here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant import shapes
+from ingest.normalize import to_search_form
+
+#: Attempts to make the assistant drop its rules or show its instructions (search form:
+#: Simplified, lower case).
+INJECTION_PATTERNS: tuple[str, ...] = (
+    r"(忽略|无视|不要理|别管|ignore|disregard|forget).{0,16}(指示|指令|规则|提示|设定|instruction|rule|prompt)",
+    r"system\s*prompt|系统提示|你现在是|现在开始你是|jailbreak|developer mode|开发者模式|管理员指令|假装你是|角色扮演",
+    r"不需要引用|不用引用|直接编|编一个|随便编|捏造|瞎掰|make (it|one|something|a \w+ \w+)? ?up|making up|fabricate|invent (a|an|some)",
+    r"(print|show|reveal|repeat|output|display|dump|leak)\b.{0,40}\b(instructions?|prompts?|system message|rules|words above|text above)",
+    r"(repeat|print)\b.{0,20}\b(above|verbatim)",
+    r"(显示|输出|重复|打印|告诉我).{0,8}(你的)?(系统)?(提示词|指令|设定|规则)",
+    r"(不管|不要管|别管|不用管|无视)(文件|资料|引用)|用你自己的(知识|想法)|answer from your own knowledge|ignore the documents",
+    r"\b(pretend|act as|you are now|roleplay as|do anything now)\b|越狱",
+)
+
+#: Marks of code, paths and markup rather than language: an SQL comment, a template, a path.
+CODE_MARKS = re.compile(
+    r"--\s*$|;\s*--|\{\{|\}\}|\.\./|/etc/|<\s*/?\s*script|\$\{|\bdrop\s+table\b|\bunion\s+select\b"
+    r"|\bor\s+1\s*=\s*1\b|=\s*['\"]|^\s*['\"]\s*;|\w+\(['\"].*['\"]\)",
+    re.IGNORECASE,
+)
+
+#: English words that make a Latin-script text a question or a request.
+ENGLISH_ASKING = frozenset(
+    """
+    what what's which who whom whose when where why how tell list explain describe give show name compare
+    define summarize summarise find
+    """.split()
+)
+#: Auxiliaries that ask when they open the sentence: "Is it…", "Can you…".
+ENGLISH_INVERSION = frozenset(
+    "is are was were do does did can could would should will may might has have".split()
+)
+
+#: Words that mark a Chinese clause as asking (search form).
+QUESTION_MARKS = re.compile(
+    r"什么|甚么|啥|哪|几|多少|谁|如何|怎么|怎样|为什么|为何|吗|是否|有没有|是不是|有无|能不能|会不会|可不可以"
+    r"|何时|何年|何种|何者|有何|为啥|干嘛|呢$|\?$|？$|请(问|介绍|说明|列出|简述|解释)|介绍|说明一下|列出|列举"
+)
+
+#: The asker speaking of themselves: 我是研究生, 我們公司在台南做…, 本人, 敝公司.
+SELF_MARKS = re.compile(r"^(我|我们|本人|敝|小弟|小妹|在下|我司|本公司|我这边|我们这边|我家)")
+
+#: Pleasantries and openers that carry no question: 你好, 謝謝, 想請問 (search form).
+PLEASANTRY = re.compile(
+    r"^(?:(?:你好|您好|哈啰|嗨|hi|hello|谢谢|感谢|多谢|麻烦了?|不好意思|抱歉|打扰了?|辛苦了?|thanks?|thank you"
+    r"|ok|okay|好的?|嗯+|了解|懂了|原来如此|换个问题|换个话题|再问一个|另一个问题|问个问题|我想问一下)"
+    r"(?:你|您|啦|喔|哦|呀|啊)?[\s,，]*)+$",
+    re.IGNORECASE,
+)
+
+#: The asker starting afresh: the earlier turns are not this question's context (search form).
+TOPIC_SWITCH = re.compile(
+    r"换个问题|换个话题|换一个问题|另一个问题|问别的|问点别的|不同的问题|new question|another question"
+)
+
+#: Openers before the focus of a question clause: 想請問, 我想知道, 可以告訴我 (search form).
+ASKING_OPENERS = re.compile(
+    r"^(那|所以|然后|另外|还有)?\s*(我|我们)?\s*(想|想要|很想)?\s*(请问|问一下|问问|了解一下|了解|知道|确认一下|确认|请教)?\s*"
+    r"(一下)?\s*(你|您)?\s*(可以|能不能|能否)?\s*(告诉我|帮我|说明)?"
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What one rule decided.
+
+    Attributes:
+        rule: The rule's name.
+        fired: Whether the rule applies.
+        reason: Why, in words a newcomer can read.
+    """
+
+    rule: str
+    fired: bool
+    reason: str = ""
+
+
+def _latin_words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z]+", text)
+
+
+def _cjk(text: str) -> int:
+    return len(re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", text))
+
+
+def empty_after_cleaning(text: str) -> Verdict:
+    """Nothing is left once markup, emoji and symbols are removed: `😀`, `<p></p>`."""
+    fired = not re.search(r"[\w\u3400-\u9fff]", text)
+    return Verdict("empty_after_cleaning", fired, "no words are left once markup and symbols are removed")
+
+
+def asks_to_drop_rules(text: str) -> Verdict:
+    """A prompt injection: asks to ignore the rules or to show the instructions."""
+    norm = text.lower()
+    for pattern in INJECTION_PATTERNS:
+        if re.search(pattern, norm):
+            return Verdict(
+                "asks_to_drop_rules", True, f"asks the assistant to drop its rules ({pattern[:30]}…)"
+            )
+    return Verdict("asks_to_drop_rules", False)
+
+
+def code_not_language(text: str) -> Verdict:
+    """Code, a path or a query string with no Chinese: `{{7*7}}`, `../../etc/passwd`, `" OR 1=1 --`."""
+    fired = _cjk(text) == 0 and bool(CODE_MARKS.search(text))
+    return Verdict("code_not_language", fired, "reads as code, a path or markup, not a question")
+
+
+def latin_not_asking(text: str) -> Verdict:
+    """A Latin-script text that neither asks nor requests: `asdf qwer`, `abc`, `Thanks a lot!`."""
+    if _cjk(text) >= 2:
+        return Verdict("latin_not_asking", False)
+    words = [w.lower() for w in _latin_words(text)]
+    asking = (
+        text.rstrip().endswith(("?", "？"))
+        or any(w in ENGLISH_ASKING for w in words)
+        or bool(words and words[0] in ENGLISH_INVERSION)
+    )
+    fired = not asking and _cjk(text) == 0
+    return Verdict("latin_not_asking", fired, "no question word, request or question mark")
+
+
+def pleasantry_only(text: str) -> Verdict:
+    """Only greetings or thanks: 謝謝！, 你好."""
+    clauses = [c for c in re.split(r"[，,。.！!？?~～\s]+", text) if c]
+    fired = bool(clauses) and all(PLEASANTRY.match(c) for c in clauses)
+    return Verdict("pleasantry_only", fired, "a greeting or thanks, not a question")
+
+
+#: The rules that decide whether a text is a question at all, in the order they run.
+INPUT_RULES: tuple[Callable[[str], Verdict], ...] = (
+    empty_after_cleaning,
+    asks_to_drop_rules,
+    code_not_language,
+    pleasantry_only,
+    latin_not_asking,
+)
+
+
+def first_fired(text: str, rules: tuple[Callable[[str], Verdict], ...] = INPUT_RULES) -> Verdict | None:
+    """The first rule of ``rules`` that fires on ``text`` (cleaned), or None."""
+    for rule in rules:
+        verdict = rule(text)
+        if verdict.fired:
+            return verdict
+    return None
+
+
+def clause_role(clause: str) -> str:
+    """``focus`` (it asks), ``self`` (the asker about themselves), ``pleasantry`` or ``background``.
+
+    Args:
+        clause: One clause in search form (Simplified), without its closing punctuation
+            unless it is a question mark.
+    """
+    bare = clause.strip()
+    if not bare or PLEASANTRY.match(bare):
+        return "pleasantry"
+    if QUESTION_MARKS.search(bare):
+        return "focus"
+    if SELF_MARKS.match(bare):
+        return "self"
+    return "background"
+
+
+def strip_opener(clause: str) -> str:
+    """The clause without its asking opener: 想請問科專… → 科專… (search form)."""
+    match = ASKING_OPENERS.match(clause)
+    rest = clause[match.end() :] if match else clause
+    return rest if len(rest) >= 2 else clause
+
+
+# -- Answer types --------------------------------------------------------------------------
+# What a question asks for (_ASKS_*) and what evidence of that kind holds (_HAS_*), matched on
+# the search form of the question's focus and of a candidate sentence. answer_type_ok runs
+# them in the order written there; answer_shape says how much a sentence has the shape asked
+# for (a definition, an enumeration, a reason, a start).
+
+
+# Answer types, matched on the question and on the evidence (both in search form).
+_ASKS_TIME = re.compile(r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一天|日期|\bwhen\b|what year|which year")
+
+
+_ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队件]|how many|how much|总共|一共")
+
+
+#: 「幾件」, 「幾家」: counts of things a text states with that very classifier (12件, 3家).
+_ASKS_COUNTED = re.compile(r"(?<!哪)几([件家位名笔次所间])")
+
+
+_ASKS_PLACE = re.compile(
+    r"(?<![差归加推])在哪(?!个领域|些领域|一个领域)|哪个县|哪个市|哪个城市|哪些县市|哪个地方|什么地方|位于|设在哪|\bwhere\b"
+)
+
+
+_HAS_PLACE = re.compile(r"县|(?<!城)市(?![场值])|[乡镇](?!定)|位于")
+
+
+# What a call-out line is (see ingest.split): its role, and the words that ask for it.
+_ROLE_ASKED = {
+    "的任務：": re.compile(
+        r"任务|使命|目的|目标|角色|功能|定位|为了|想要|希望|要做|在做|帮|协助|purpose|mission|role"
+    ),
+    "的重點領域：": re.compile(r"重点|领域|主轴|方向|聚焦|着重|专长|投入|focus|areas?"),
+}
+
+
+#: Words that ask for a center's mission itself (its call-out line says it; the body paraphrases).
+_ASKS_MISSION = re.compile(r"任务|使命|角色|定位|mission|role")
+
+
+_ASKS_START = re.compile(r"开始|起步|开跑|启动|成立|创立|开办|最早|首次|推出|\bstart|\bbegin|\blaunch")
+
+
+_HAS_START = re.compile(r"[自于从]\d{4}|\d{4}年[^，。]{0,3}(起|开始|启动|实施|推动|成立|设立|转型)")
+
+
+_ASKS_EXAMPLE = re.compile(r"例子|例如|举例|比如|举个|for example|such as|examples?")
+
+
+_HAS_EXAMPLE = re.compile(r"如[:：]|例如|比如|诸如|像是|[(（]如")
+
+
+_ASKS_MONEY = re.compile(r"多少钱|多少元|金额|多少(?:投资|资金|经费)|募[^，。？?]{0,4}多少|how much money")
+
+
+_HAS_MONEY = re.compile(r"元|亿|万|\$|nt\$")
+
+
+_ASKS_DURATION = re.compile(r"期间|多久|多长时间|(?<![这哪那近])几年|how long")
+
+
+_HAS_DURATION = re.compile(r"(?<!\d)\d{1,2}年(?!\d)|[一二两三四五六七八九十]+年|个月|年内|年间|天内")
+
+
+_ASKS_NAME = re.compile(
+    r"名字|名称|全名|叫什么|叫做什么|哪几[队家位]|哪些(?:公司|团队|厂商|企业|人)|\bname\b|\bcalled\b"
+)
+
+
+_HAS_TIME = re.compile(r"\d{4}|\d+年|\d+月|民国")
+
+
+_HAS_COUNT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万]")
+
+
+_HAS_NAME = re.compile(r"「|」|中心|园区|计划|计画|方案|办法|技术司|经济部|机构|法人|学界|业界")
+
+
+_CONTINUES = re.compile(r"^(其次|此外|另在|另外|另於|再者|同時|並於|又在|最後)")
+
+
+_ASKS_LIST = re.compile(
+    r"哪些|哪几|有什么|有几|分别|各[是自有]|列出|不同|不一样|差别|差在|比较|\bwhich\b|\bwhat are\b"
+)
+
+
+def answer_type_ok(question: str, evidence_text: str) -> bool:
+    """Whether the evidence holds the kind of thing the question asks for (search forms)."""
+    text = to_search_form(evidence_text)
+    if _ASKS_TIME.search(question) and not _HAS_TIME.search(text):
+        return False
+    if _ASKS_TIME.search(question) and _ASKS_START.search(question) and not _HAS_START.search(text):
+        return False
+    if _ASKS_COUNT.search(question) and not _HAS_COUNT.search(text):
+        return False
+    counted = _ASKS_COUNTED.search(question)
+    if counted and not re.search(rf"(?:\d|[一二两三四五六七八九十百千])\s*{counted.group(1)}", text):
+        return False
+    if _ASKS_DURATION.search(question) and not _HAS_DURATION.search(text):
+        return False
+    if _ASKS_MONEY.search(question) and not _HAS_MONEY.search(text):
+        return False
+    if _ASKS_PLACE.search(question) and not _HAS_PLACE.search(text):
+        return False
+    if _ASKS_EXAMPLE.search(question) and not _HAS_EXAMPLE.search(text):
+        return False
+    return not (_ASKS_NAME.search(question) and not _HAS_NAME.search(text))
+
+
+#: The noun a list question asks for: 哪些趨勢 → 趨勢 (search form; the head is the last two characters).
+_LIST_NOUN = re.compile(r"(?:哪些|哪?几[个项类种大]?|有什么|什么样的)([\u4e00-\u9fff]{2,6})")
+
+
+#: The same noun named first: 七大誘因是哪些？, 重點領域有哪些？
+_LIST_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2})(?:是|有|包括|包含)哪些")
+
+
+def list_noun(question: str) -> str:
+    """The head (two characters) of the noun a list question asks for: 趨勢, 誘因, 中心 (search form)."""
+    match = _LIST_NOUN.search(question) or _LIST_NOUN_BEFORE.search(question)
+    return match.group(1)[-2:] if match else ""
+
+
+_ASKS_FULL_NAME = re.compile(r"全名|全称|完整名称|正式名称|简称|缩写|全衔|full name|stand for|abbreviat")
+
+
+#: A short name defined in the text: （簡稱技術司）, （以下稱法人執行單位）.
+_DEFINES = re.compile(r"(?:简称|以下简称|以下称)\s*[「『]?([^」』）)，。]{1,20})")
+
+
+_ASKS_REASON = re.compile(r"为什么|为何|为啥|为了什么|为了啥|干嘛|原因|理由|why\b")
+
+
+#: A reason or purpose stated at the start of a clause: 面對…, 為提升…, 由於…, 隨著….
+_HAS_REASON = re.compile(
+    r"(?:^|[,，。;；:：])(?:面对|由于|因为|鉴于|随着|为了?(?!主|重)|为因应|有鉴于)|亟需|亟须"
+)
+
+
+#: How sure each answer shape is that the sentence answers (see :func:`answer_shape`).
+SHAPE_STRENGTH = {"full_name": 1.5, "list": 0.8, "reason": 0.4, "origin": 0.4}
+
+
+#: A question about how something began: 當初, 一開始 (answered by 自1979年起…).
+_ASKS_ORIGIN = re.compile(r"当初|一开始|刚开始|起初|最初|最早|起源|由来")
+
+
+def answer_shape(question: str, text: str, names: Sequence[str] = ()) -> float:
+    """How much ``text`` has the shape of the answer asked for, 0-1 (both search form).
+
+    Shapes, surest first: for a full name, the sentence that defines the short one
+    (…（簡稱技術司）); for 「哪些趨勢」, an enumeration of that noun (美中科技戰、…等趨勢);
+    for 為什麼, a clause that gives a reason or purpose; for 當初/一開始, a start (自1979年起).
+    ``names``: other forms of the question's terms (科技專案 for 科專), which a definition
+    question may be asking about.
+    """
+    norm = to_search_form(text)
+    if (_ASKS_FULL_NAME.search(question) or shapes.asks_definition(question)) and any(
+        short and (short in question or short in names) for short in _DEFINES.findall(norm)
+    ):
+        return SHAPE_STRENGTH["full_name"]
+    head = list_noun(question)
+    if head:
+        for clause in re.split(r"[,，。;；:：]", norm):
+            at = clause.find(head)
+            if at > 0 and "、" in clause[:at]:
+                return SHAPE_STRENGTH["list"]
+    shape = 0.0
+    if _ASKS_REASON.search(question) and _HAS_REASON.search(norm):
+        shape += SHAPE_STRENGTH["reason"]
+    if _ASKS_ORIGIN.search(question) and _HAS_START.search(norm):
+        shape += SHAPE_STRENGTH["origin"]
+    return shape
+
+
+#: Part-of-speech tags (jieba) of the words a yes/no question asserts: nouns, names, places.
+ASSERTED_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "f", "s", "eng"})
+
+
+def asks_for_list(question: str) -> bool:
+    """Whether the question (search form) asks for several things: 哪些, 哪幾個, 分別…"""
+    return bool(_ASKS_LIST.search(question))
+
+
+#: Titles of people (search form): a question of who holds one (經濟部長是誰) needs a text that names it.
+PERSON_TITLES = re.compile(
+    r"(部长|主任|院长|局长|署长|处长|司长|校长|理事长|董事长|执行长|总经理|负责人|联络人|主持人|首长|主委|市长|县长)"
+    r"(?:是谁|是哪位|叫什么|的名字)"
+)
+
+
+def title_asked(question: str) -> str:
+    """The person's title a question asks who holds (search form), or ""."""
+    match = PERSON_TITLES.search(question)
+    return match.group(1) if match else ""

@@ -1,0 +1,163 @@
+"""Answer shapes beyond quoting: a yes/no verdict, and arithmetic over cited years.
+
+Each shape reads the question (search form) and the cited evidence and returns a lead that
+goes before the cited sentences, or "" when the shape does not apply. Every figure a lead
+states comes from a cited sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.normalize import to_search_form
+
+#: A question that asks yes or no (search form): …嗎, 是不是, 有沒有, 是否.
+YES_NO = re.compile(
+    r"吗[?？。!！]*\s*$|是不是|有没有|是否|有无|算不算|会不会|能不能|可不可以|对不对|\bis it\b|^(is|are|does|do|did|can|has|have)\b"
+)
+#: …有…嗎 / 有沒有: the verdict is 有 or 沒有 rather than 是 or 不是.
+_ASKS_HAVE = re.compile(r"有没有|有无|有.{0,12}吗")
+#: Share of the question's term weight the evidence must hold for "yes".
+YES_SHARE = 0.75
+#: Most characters between the characters of a shortened term (國際獎 in 國際新創獎項).
+_GAP = 3
+
+#: Asks how many years lie between two things: 晚幾年, 隔了多久, 經過幾年, 相差幾年.
+YEAR_GAP = re.compile(
+    r"[晚早差隔过]了?几年|相差|相隔|隔了多久|间隔|多久|经过几年|过了几年|几年后|几年之后|how many years"
+)
+_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
+#: What parts the two things of a year question: A比B, 從A到B, A跟B.
+_PAIR = re.compile(r"比|到|跟|和|与|至|距离|距")
+
+
+#: Asks what a thing is (search form): 科專是什麼, 「法人執行單位」是指誰, what is X.
+DEFINITION = re.compile(
+    r"^(?:请问)?(?:文件里?(?:常)?(?:讲|说|提到)的)?(?:[「『](.{2,20}?)[」』]|([^的「」『』]{2,10}?))(?:到底|究竟)?"
+    r"(?:是什么|是啥|是指什么|是指谁|指的是什么|指什么|指谁|是什么意思|什么意思|的定义是什么|的意思)[?？。!！]*$"
+    r"|^what (?:is|are|does) (.{2,40}?)(?: mean| stand for)?\??$"
+)
+#: Asks what a document is about: 這份文件在講什麼, 請簡單介紹這份文件, what is this document about.
+OVERVIEW = re.compile(
+    r"(这|此|本|整)(份|篇|个|本)?(文件|文档|资料|报告|文章)(主要)?(在|是)?(讲|说|谈|介绍|写|关于)"
+    r"|(介绍|摘要|总结|概述|概要|整理)(一下)?(这|此|本|整)(份|篇|个|本)?(文件|文档|资料|报告|文章)"
+    r"|(文件|文档)(的)?(内容|重点|大纲|摘要|概要)(是什么|有哪些|为何)"
+    r"|what (?:is|are) (?:this|the) (?:document|documents|file|report)s? about|summari[sz]e (?:this|the) (?:document|file|report)"
+)
+
+
+def asks_definition(question: str) -> bool:
+    """Whether the question (search form) asks what a thing is."""
+    return bool(DEFINITION.search(question.strip()))
+
+
+def asks_overview(question: str) -> bool:
+    """Whether the question (search form) asks what a document is about."""
+    return bool(OVERVIEW.search(question))
+
+
+def defined_subject(question: str) -> str:
+    """The thing a definition question asks about (search form), or ""."""
+    match = DEFINITION.search(question.strip())
+    return next((g for g in match.groups() if g), "").strip() if match else ""
+
+
+@dataclass(frozen=True)
+class Shaped:
+    """A lead for the answer, and why it was written."""
+
+    lead: str
+    rule: str
+
+
+def _gapped(term: str, text: str) -> bool:
+    """Whether the characters of ``term`` occur in ``text`` in order, each within a few of the last."""
+    pattern = "".join(
+        re.escape(c) + (f".{{0,{_GAP}}}" if i < len(term) - 1 else "") for i, c in enumerate(term)
+    )
+    return re.search(pattern, text) is not None
+
+
+def held_share(terms: Sequence[tuple[tuple[str, ...], float]], text: str) -> float:
+    """Weighted share of the question's terms that ``text`` holds (whole, or shortened)."""
+    norm = to_search_form(text)
+    total = sum(w for _, w in terms)
+    if total <= 0:
+        return 1.0
+    held = sum(w for forms, w in terms if any(f in norm or (len(f) >= 2 and _gapped(f, norm)) for f in forms))
+    return held / total
+
+
+def yes_no(
+    question: str, terms: Sequence[tuple[tuple[str, ...], float]], numbers: Sequence[str], evidence: str
+) -> Shaped | None:
+    """是/有 when the cited evidence holds what the question asserts, else 否 (不是/沒有).
+
+    Args:
+        question: The question's focus, search form.
+        terms: The question's terms as ``(forms, weight)``.
+        numbers: Numbers the question names (a year it asserts must be the cited one).
+        evidence: The cited sentences with their context, joined.
+    """
+    if not YES_NO.search(question):
+        return None
+    have = bool(_ASKS_HAVE.search(question))
+    terms = [(tuple(_with_modifier(f, question) for f in forms), w) for forms, w in terms]
+    norm = to_search_form(evidence)
+    found = set(re.findall(r"\d+(?:\.\d+)?", norm))
+    # Every term the documents use must be held: the one left out is what the question asserts.
+    holds = all(n in found for n in numbers) and held_share(terms, evidence) >= 1.0
+    if holds:
+        return Shaped("有。" if have else "是。", "yes_no: the cited text holds every asserted term")
+    return Shaped(
+        "否，沒有。" if have else "否，不是。", "yes_no: the cited text lacks an asserted term or number"
+    )
+
+
+def _with_modifier(form: str, question: str) -> str:
+    """The term with the one content character the question writes before it: 企業 → 大企業."""
+    at = question.find(form)
+    if at <= 0:
+        return form
+    before = question[at - 1]
+    if re.match(r"[\u4e00-\u9fff]", before) and before not in MODIFIER_STOP:
+        return before + form
+    return form
+
+
+#: Characters before a term that do not narrow it (function words, verbs of asking).
+MODIFIER_STOP = frozenset(
+    "的了是在和与及或也都就而并等之其为这那有吗呢吧啊呀么个些几多少什哪谁怎如何我你他她它们要想会能可以把被给对从向到于以中上下里还又再很最更太没不别每各该此啥做跟同让给用去来说看问拿对针"
+)
+
+
+def year_parts(question: str) -> list[str]:
+    """The two things a year-difference question compares (search form), or []."""
+    if not YEAR_GAP.search(question):
+        return []
+    body = YEAR_GAP.split(question)[0]
+    body = re.sub(r"^(从|自)", "", body)
+    parts = [p for p in _PAIR.split(body) if len(p.strip()) >= 2]
+    return parts[:2] if len(parts) >= 2 else []
+
+
+def year_of(part_terms: Sequence[str], text: str) -> str:
+    """The year written closest after (or before) the words of one part in ``text``, or ""."""
+    norm = to_search_form(text)
+    places = [norm.find(t) for t in part_terms if t in norm]
+    if not places:
+        return ""
+    at = min(places)
+    years = [(m.start(), m.group(1)) for m in _YEAR.finditer(norm)]
+    if not years:
+        return ""
+    return min(years, key=lambda y: abs(y[0] - at))[1]
+
+
+def year_gap_lead(first: str, second: str) -> Shaped:
+    """「相差N年（Y2−Y1）」 from two cited years."""
+    a, b = int(first), int(second)
+    lo, hi = sorted((a, b))
+    return Shaped(f"相差{hi - lo}年（{hi}−{lo}）：", "year_gap: the difference of two cited years")

@@ -1,0 +1,233 @@
+"""The question's weighted terms, and which of them are topical words the documents never use
+(judged, not vetoed: verbs, paraphrase, compounds of known words and slips of the segmenter
+are not)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.evidence import QueryTerms, Term, is_chinese
+from assistant.query import question_numbers
+from ingest.normalize import (
+    ENGLISH_INTENT_WORDS,
+    INTENT_WORDS,
+    NOMINAL_TAGS,
+    content_terms,
+    count_cjk,
+    part_of_speech,
+    to_search_form,
+)
+from ingest.settings import Settings
+
+#: Weight (times the IDF) of a question word no document uses under any alias (a paraphrase).
+PARAPHRASE_WEIGHT = 0.3
+
+
+#: What comes right before a verb (search form): a modal or an adverb (要牽線, 怎麼形容).
+_BEFORE_VERB = re.compile(
+    r"(要|想|会|能|可以|怎么|怎样|如何|为何|为什么|该|应该|是否|不|没|曾|已经|都|也|还|就|才|来|去)$"
+)
+
+
+#: What follows the attribute a question asks for (search form): 的電話「是幾號」, 的主任「是誰」.
+_ASKED_RIGHT_AFTER = r"(?:是|有|为|叫)?(?:谁|几|多少|什么|哪|啥|吗|呢|[?？]|$)"
+#: What follows a person's title asked for without 的 (search form): 經濟部長「是誰」.
+_ASKED_WHO = r"(?:是谁|是哪位|叫什么名字)"
+
+
+#: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
+#: 「在台南」 right before a word: the word is what happens there (設點), not a topic.
+_AT_PLACE = re.compile(r"在([\u4e00-\u9fff]{2,3})$")
+
+
+#: Characters that make a word for people or kinds out of another: 觀光業, 業者, 學界.
+_SUFFIXES = frozenset("业者界员们类型性化式")
+
+
+#: The end of a clause, after optional particles (了, 啦): 卡關了，
+_CLAUSE_END = r"[了啦啊呀喔嘛]?(?:[，,。？?！!；;]|$)"
+
+
+_GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
+
+
+class TermJudge:
+    """Question terms and their judgement, mixed into the Assistant (reads its retriever)."""
+
+    settings: Settings
+    retriever: Any
+
+    def query_terms(self, question: str, context: str, sources: Sequence[str] = ()) -> QueryTerms:
+        """Weighted terms of the question (and, lighter, of the follow-up context).
+
+        Each term carries its aliases; terms found nowhere in the documents under any
+        form are reported as foreign.
+        """
+        retriever = self.retriever
+        weights: dict[str, float] = {}
+        for term in content_terms(question):
+            weights[term] = retriever.bm25.idf_of(term)
+        current = set(weights)
+        for term in content_terms(context) if context else []:
+            weights.setdefault(term, 0.5 * retriever.bm25.idf_of(term))
+        asked_terms = set(current)
+        terms = []
+        foreign = []
+        foreign_weight = 0.0
+        asked = to_search_form(question)
+        for term, weight in weights.items():
+            forms = (term, *retriever.glossary.aliases_of(term))
+            known = True
+            if term in current and self._is_foreign(term, forms, asked, sources):
+                foreign.append(term)
+                foreign_weight += weight
+            elif count_cjk(term) and not any(retriever.knows(f) for f in forms):
+                # A paraphrase word no document uses (搞, 卡關, 牽線) matches no sentence, so
+                # it only dilutes the coverage of the words that do; meaning is left to the
+                # dense similarity.
+                weight = PARAPHRASE_WEIGHT * weight
+                known = False
+            terms.append(Term(forms, weight, asked=term in asked_terms, known=known))
+        if not is_chinese(question):
+            # English words match no Chinese passage: use the glossary's Chinese names instead.
+            for alias in retriever.glossary.expand(question):
+                if count_cjk(alias):
+                    terms.append(Term((alias,), retriever.bm25.idf_of(alias)))
+        total = sum(t.weight for t in terms if t.forms[0] in current) or 1.0
+        return QueryTerms(
+            terms=tuple(terms),
+            numbers=question_numbers(question),
+            cjk=is_chinese(question),
+            foreign=tuple(foreign),
+            foreign_share=foreign_weight / total,
+            # 「X的電話是幾號？」: the attribute asked for, after 的 and right before the question.
+            foreign_heads=tuple(
+                t
+                for t in foreign
+                if (
+                    re.search(f"的{re.escape(t)}{_ASKED_RIGHT_AFTER}", asked)
+                    or re.search(f"{re.escape(t)}{_ASKED_WHO}", asked)
+                )
+            ),
+            question=asked,
+        )
+
+    def _is_foreign(
+        self, term: str, forms: Sequence[str], question: str = "", sources: Sequence[str] = ()
+    ) -> bool:
+        """A named thing or help-desk intent that no document mentions, in any part or alias.
+
+        Args:
+            term: A question term (search form).
+            forms: The term and its aliases.
+            question: The whole question (search form), to see how the term is used.
+            sources: The documents expected to answer (their words count); empty for all documents.
+        """
+
+        def knows(form: str) -> bool:
+            if not sources:
+                return self.retriever.knows(form)
+            return any(self.retriever.knows_in(form, source) for source in sources)
+
+        if term in ENGLISH_INTENT_WORDS:
+            return not knows(ENGLISH_INTENT_WORDS[term])
+        if len(term) < 2 or not count_cjk(term):
+            return False  # other English words are matched by meaning, not spelling
+        if term not in INTENT_WORDS:
+            # A word right after 的 heads a noun phrase (中心的主任), whatever its dictionary tag.
+            after_de = (
+                bool(question)
+                and f"的{term}" in question
+                and not re.match(r"[一二两三四五六七八九十百千几\d]", term)
+            )
+            if part_of_speech(term) not in NOMINAL_TAGS and not after_de:
+                return False  # verbs and colloquialisms are paraphrase, not topic
+            if question and (
+                self._used_as_verb(term, question)
+                or self._straddles(term, question)
+                or self._predicate_of(term, question)
+            ):
+                return False
+            if self._composed(term):
+                return False
+        for form in forms:
+            if knows(form):
+                return False
+            if self.retriever.knows_compound(form):
+                return False
+            # The segmenter glued a function character to a known word: 做+場域, 科專+想.
+            if len(form) == 3 and (
+                (form[0] in _GLUE and self.retriever.knows(form[1:]))
+                or (form[-1] in _GLUE and self.retriever.knows(form[:-1]))
+            ):
+                return False
+        return True
+
+    def _used_as_verb(self, term: str, question: str) -> bool:
+        """Whether every use of ``term`` follows a modal or adverb (要牽線, 怎麼形容), or a place
+        it happens at (在台南設點): a predicate.
+
+        The segmenter's dictionary tags many colloquial verbs as nouns; where they stand in
+        the question says what they are.
+        """
+        positions = [m.start() for m in re.finditer(re.escape(term), question)]
+
+        def predicate_at(pos: int) -> bool:
+            before = question[:pos]
+            if _BEFORE_VERB.search(before):
+                return True
+            place = _AT_PLACE.search(before)
+            return place is not None and self.retriever.knows(place.group(1))
+
+        return bool(positions) and all(predicate_at(pos) for pos in positions)
+
+    def _composed(self, term: str) -> bool:
+        """Whether a word is two words the documents know (研究+成果), or one plus a suffix (觀光+業).
+
+        Such a word says nothing new about the topic; the question's other words decide.
+        """
+        knows = self.retriever.knows
+        if len(term) == 4 and count_cjk(term) == 4:
+            return knows(term[:2]) and knows(term[2:])
+        if len(term) == 3 and count_cjk(term) == 3:
+            return term[-1] in _SUFFIXES and knows(term[:2])
+        return False
+
+    def _predicate_of(self, term: str, question: str) -> bool:
+        """Whether a "place name" ends a clause right after a known word: 研發卡關，→ a predicate.
+
+        The segmenter's dictionary tags some colloquial verbs as place names (卡關); a place
+        name does not end a clause straight after a noun (研發), a predicate does.
+        """
+        if part_of_speech(term) != "ns":
+            return False
+        for match in re.finditer(re.escape(term) + _CLAUSE_END, question):
+            before = question[: match.start()]
+            if any(len(before) >= k and self.retriever.knows(before[-k:]) for k in (2, 3, 4)):
+                return True
+        return False
+
+    def _straddles(self, term: str, question: str) -> bool:
+        """Whether ``term`` is a segmentation slip across a known word: 哪個中心想 → 中/心想."""
+        knows = self.retriever.knows
+        for match in re.finditer(re.escape(term), question):
+            start, end = match.start(), match.end()
+            for cut in range(1, len(term)):
+                # A known word ends inside the term and the rest is function characters, or
+                # the other way round.
+                head, tail = term[:cut], term[cut:]
+                if all(c in _GLUE for c in tail) and any(
+                    knows(question[start - k : start + cut]) for k in (1, 2) if start - k >= 0
+                ):
+                    return True
+                if all(c in _GLUE for c in head) and any(
+                    knows(question[start + cut : end + k]) for k in (1, 2) if end + k <= len(question)
+                ):
+                    return True
+        return False
+
+    def _thin(self, focus: str) -> bool:
+        """Whether a focus clause names at most one thing the documents know (它主要做哪些領域？)."""
+        return sum(1 for t in content_terms(focus) if self.retriever.knows(t)) <= 1

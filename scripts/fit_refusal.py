@@ -1,0 +1,87 @@
+"""Fit the calibrated refusal decision on the dev split and store it in assistant/refusal_model.json.
+
+    PYTHONPATH=. python scripts/fit_refusal.py --corpus seed
+
+Runs the assistant (fixed thresholds off: every question's signals are recorded) on the dev
+cases of the corpus, fits scikit-learn's LogisticRegression on the signals of
+:mod:`assistant.refusal` with "the documents answer it" as the label, and writes the
+coefficients with the SHA-256 of the fitting data. Not-a-question and injection cases, and
+those the unknown-topic rule refuses, never reach the decision and are left out. The test split is never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from assistant.chat import Assistant
+from assistant.refusal import FEATURES, MODEL_PATH
+from evals.dataset import load_gold, select_cases
+from evals.run import corpus_settings, ensure_index
+from ingest.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default="seed", help="comma-separated corpora (seed, multi)")
+    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    args = parser.parse_args(argv)
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    ids: list[str] = []
+    for corpus in args.corpus.split(","):
+        settings = corpus_settings(Settings.from_env(), corpus)
+        ensure_index(settings, progress=False)
+        bot = Assistant.load(settings)
+        bot.answerer.refusal_model = None
+        limit = bot.answerer.foreign_limit
+        bot.answerer.foreign_limit = 2.0  # record, never veto
+        bot.answerer.refusal_threshold = 0.0
+        for case in select_cases(load_gold(), corpus=corpus, split="dev"):
+            reply = bot.ask(case.question, [dict(m) for m in case.history])  # type: ignore[misc]
+            notes = reply.notes
+            if f"signal_{FEATURES[0]}" not in notes:
+                continue  # not a question, injection, nothing to look for
+            if float(notes["signal_foreign"]) > limit:
+                continue  # refused by the unknown-topic rule before the decision is asked
+            rows.append([float(notes[f"signal_{f}"]) for f in FEATURES])
+            labels.append(0 if case.expects_refusal else 1)
+            ids.append(f"{corpus}:{case.id}:{labels[-1]}")
+    x = np.asarray(rows)
+    y = np.asarray(labels)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=args.c, max_iter=1000).fit((x - mean) / scale, y)
+    accuracy = float(model.score((x - mean) / scale, y))
+    data_hash = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
+    MODEL_PATH.write_text(
+        json.dumps(
+            {
+                "features": list(FEATURES),
+                "coef": model.coef_[0].round(6).tolist(),
+                "intercept": round(float(model.intercept_[0]), 6),
+                "mean": mean.round(6).tolist(),
+                "scale": scale.round(6).tolist(),
+                "data_hash": data_hash,
+                "fitted_on": f"dev split of {args.corpus} ({len(y)} cases, {int(y.sum())} answerable)",
+                "train_accuracy": round(accuracy, 4),
+                "C": args.c,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(
+        f"{len(y)} cases, train accuracy {accuracy:.3f}, coefficients {dict(zip(FEATURES, model.coef_[0].round(3), strict=True))}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Answer shapes (assistant/shapes.py) and the calibrated refusal model (assistant/refusal.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from assistant import shapes
+from assistant.refusal import FEATURES, MODEL_PATH, RefusalModel, signals
+from ingest.normalize import to_search_form as sf
+
+
+def test_yes_no_says_yes_when_every_asserted_term_is_held() -> None:
+    verdict = shapes.yes_no(
+        sf("東部中心有做觀光嗎？"), [(("观光",), 1.0)], (), "以「健康產業」及「教育觀光」為重點"
+    )
+    assert verdict is not None and verdict.lead == "有。"
+
+
+def test_yes_no_says_no_when_the_modifier_is_missing() -> None:
+    verdict = shapes.yes_no(sf("那個計畫是針對大企業的嗎"), [(("企业",), 1.0)], (), "針對我國中小企業發展")
+    assert verdict is not None and verdict.lead.startswith("否")
+
+
+def test_yes_no_says_no_for_a_wrong_year() -> None:
+    verdict = shapes.yes_no(
+        sf("業界計畫是2001年開始的嗎？"), [], ("2001",), "自1997年啟動「業界開發產業技術計畫」"
+    )
+    assert verdict is not None and verdict.lead == "否，不是。"
+
+
+def test_yes_no_ignores_other_questions() -> None:
+    assert shapes.yes_no(sf("科專是哪一年開始的？"), [], (), "自1979年起") is None
+
+
+def test_shortened_terms_are_held() -> None:
+    assert shapes.held_share([(("国际奖",), 1.0)], "5組取得國際新創奬項") == 1.0
+
+
+def test_year_parts_and_gap() -> None:
+    assert shapes.year_parts(sf("A+淬鍊計畫比業界開發產業技術計畫晚幾年開始？")) == [
+        sf("A+淬鍊計畫"),
+        sf("業界開發產業技術計畫"),
+    ]
+    assert shapes.year_parts(sf("科專是哪一年開始的？")) == []
+    assert shapes.year_gap_lead("2014", "1997").lead == "相差17年（2014−1997）："
+    assert shapes.year_of(["a+"], "本部自2014年起推動「A+企業創新研發淬鍊計畫」") == "2014"
+
+
+def test_definition_and_overview_questions_do_not_collide() -> None:
+    assert shapes.asks_definition(sf("科專是什麼？")) and not shapes.asks_overview(sf("科專是什麼？"))
+    assert shapes.asks_overview(sf("這份文件在講什麼？")) and not shapes.asks_definition(
+        sf("這份文件在講什麼？")
+    )
+    assert shapes.defined_subject(sf("文件裡常講的「法人執行單位」是指誰")) == sf("法人執行單位")
+    assert not shapes.asks_definition(sf("科專有哪些領域？"))
+
+
+def test_refusal_model_decides_and_names_the_signal(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    coef = [2.0 if f == "support" else 0.0 for f in FEATURES]
+    path.write_text(
+        json.dumps(
+            {
+                "features": list(FEATURES),
+                "coef": coef,
+                "intercept": 0.0,
+                "mean": [0.5] * 6,
+                "scale": [0.1] * 6,
+            }
+        ),
+        encoding="utf-8",
+    )
+    model = RefusalModel.load(path)
+    assert model is not None
+    answer, p, decisive = model.decide(signals(0.9, 0.5, 0.5, 0.5, True, 0.5))
+    assert answer and p > 0.9 and decisive == "support"
+    answer, p, decisive = model.decide(signals(0.1, 0.5, 0.5, 0.5, True, 0.5))
+    assert not answer and p < 0.1 and decisive == "support"
+
+
+def test_refusal_model_with_other_features_is_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(
+        json.dumps({"features": ["support"], "coef": [1.0], "intercept": 0, "mean": [0], "scale": [1]})
+    )
+    assert RefusalModel.load(path) is None
+
+
+def test_shipped_refusal_model_is_fitted_and_hashed() -> None:
+    model = RefusalModel.load(MODEL_PATH)
+    assert model is not None and len(model.data_hash) == 64
+    assert np.all(model.scale > 0)
+    # More support must never lower the chance of answering.
+    assert model.coef[FEATURES.index("support")] > 0

@@ -1,0 +1,40 @@
+"""`kezhuan ask --explain` prints the reply's trace for a reader."""
+
+from __future__ import annotations
+
+import pytest
+
+from ui.cli import _print_trace, build_parser
+
+
+def test_explain_is_an_option_of_ask() -> None:
+    args = build_parser().parse_args(["ask", "科專是什麼？", "--explain"])
+    assert args.explain is True
+
+
+def test_the_trace_says_what_decided(capsys: pytest.CaptureFixture[str]) -> None:
+    _print_trace(
+        {
+            "query": {"cleaned": "東部中心的主任是誰?", "kind": "question", "focus": "東部中心的主任是誰?"},
+            "terms": [{"forms": ["主任"], "weight": 4.3, "asked": True, "known": True}],
+            "foreign_terms": "主任",
+            "rules": ["question"],
+            "candidates": [
+                {
+                    "sentence": "…",
+                    "section": "S5",
+                    "score": 0.6,
+                    "support": 0.7,
+                    "coverage": 0.4,
+                    "dense": 0.9,
+                    "shape": 0.0,
+                }
+            ],
+            "signals": {"support": 0.7},
+            "decision": {"refused": True, "why": "asks for 主任, which the documents never mention"},
+        }
+    )
+    out = capsys.readouterr().out
+    assert "query.focus: 東部中心的主任是誰?" in out
+    assert "topical words no document uses: 主任" in out
+    assert "decision: refused: asks for 主任" in out
