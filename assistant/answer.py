@@ -57,7 +57,6 @@ from assistant.rules import (
     answer_shape,
     answer_type_ok,
     list_noun,
-    title_asked,
 )
 from assistant.verdicts import ShapedAnswers
 from ingest.normalize import count_cjk, to_search_form
@@ -89,6 +88,7 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         dense_span: Similarity above the floor that counts as a full match.
         cross_lingual_floor: The floor for questions not written in Chinese (e5's
             cross-lingual similarities sit lower).
+        answer_probability: The refusal model's probability at or above which it answers.
     """
 
     def __init__(
@@ -99,12 +99,14 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         dense_floor: float = 0.78,
         dense_span: float = 0.12,
         cross_lingual_floor: float = 0.70,
+        answer_probability: float = calibration.ANSWER_PROBABILITY,
     ) -> None:
         self.max_sentences = max_sentences
         self.refusal_threshold = refusal_threshold
         self.foreign_limit = foreign_limit
         #: The calibrated refusal decision (None: the fixed thresholds above decide).
         self.refusal_model: calibration.RefusalModel | None = calibration.RefusalModel.load()
+        self.answer_probability = answer_probability
         self.dense_floor = dense_floor
         self.dense_span = dense_span
         self.cross_lingual_floor = cross_lingual_floor
@@ -264,26 +266,11 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
             best.score - fifth.score,
         )
         diagnostics.update({f"signal_{k}": v for k, v in signals.items()})
-        title = title_asked(query.question)
-        if title and not any(title in to_search_form(e.sentence.text) for e in evidence[:5]):
-            return self._refusal(
-                refusal, support, diagnostics, f"asks who is {title}; the documents name no one"
-            )
-        if query.foreign_heads:
-            return self._refusal(
-                refusal,
-                support,
-                diagnostics,
-                f"asks for {'、'.join(query.foreign_heads)}, which the documents never mention",
-            )
-        if query.foreign_share > self.foreign_limit:
-            # A topical word no document uses (電話, 預算) is a rule of its own: the signals
-            # of the sentence found for the rest of the question cannot outweigh it.
-            return self._refusal(
-                refusal, support, diagnostics, "question is about things the documents never mention"
-            )
+        vetoed = calibration.veto(query, evidence, best, self.foreign_limit)
+        if vetoed:
+            return self._refusal(refusal, support, diagnostics, vetoed)
         if self.refusal_model is not None:
-            answer, p, decisive = self.refusal_model.decide(signals)
+            answer, p, decisive = self.refusal_model.decide(signals, self.answer_probability)
             diagnostics["answer_probability"] = round(p, 4)
             diagnostics["decided_by"] = decisive
             if not answer:
@@ -291,7 +278,7 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
                     refusal,
                     support,
                     diagnostics,
-                    f"calibrated: p={p:.2f} < {calibration.ANSWER_PROBABILITY}, mostly {decisive}",
+                    f"calibrated: p={p:.2f} < {self.answer_probability}, mostly {decisive}",
                 )
         elif support < self.refusal_threshold:
             return self._refusal(refusal, support, diagnostics, "low support")

@@ -60,8 +60,6 @@ log = logging.getLogger(__name__)
 
 #: Passages searched (BM25) for the names of the kinds a 「有哪幾種」 question asks for.
 KINDS_READ = 20
-#: Unknown words are judged in the documents of this many best sentences.
-JUDGING_SENTENCES = 3
 #: Passages searched (BM25) for each of the two things a year-difference question compares.
 PART_READ = 4
 #: Passages read on after the best ones for a list question (seven centers span several).
@@ -142,7 +140,10 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
         store = IndexStore(settings, embeddings, client=client)
         retriever = Retriever(store, embeddings, settings)
         answerer = ExtractiveAnswerer(
-            max_sentences=settings.max_answer_sentences, refusal_threshold=settings.refusal_threshold
+            max_sentences=settings.max_answer_sentences,
+            refusal_threshold=settings.refusal_threshold,
+            foreign_limit=settings.foreign_limit,
+            answer_probability=settings.answer_probability,
         )
         generative, generator_error = None, ""
         if settings.generator != "extractive":
@@ -310,18 +311,6 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
             extra = [p for pid, p in following.items() if pid not in known]
             if extra:
                 evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)
-        if evidence:
-            # Unknown words are judged in the documents that answer (those of the best
-            # sentences): 電話 in an application guide does not make 「嘉義中心的電話是幾號？」
-            # answerable from the overview that names the center.
-            sources = tuple(dict.fromkeys(ev.passage.source for ev in evidence[:JUDGING_SENTENCES]))
-            judged = self.query_terms(focus, "，".join(filter(None, [*background, context])), sources)
-            terms = replace(
-                terms,
-                foreign=judged.foreign,
-                foreign_share=judged.foreign_share,
-                foreign_heads=judged.foreign_heads,
-            )
         script = "hans" if detect_script(question) == "hans" else "hant"
         convert = to_simplified if script == "hans" else to_question_script_hant
         composed = None

@@ -55,6 +55,9 @@ class QueryTerms:
     #: Foreign terms that are what the question asks for (中心的主任, 園區的電話): refused outright.
     foreign_heads: tuple[str, ...] = ()
     question: str = ""
+    #: Places the question's focus names (jieba tag ``ns``), with their aliases: the answer
+    #: must be about them (「屏東有沒有中心？」 is not answered by a sentence about 台南).
+    places: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)

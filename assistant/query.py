@@ -172,7 +172,9 @@ COMMON_CHAR_FREQUENCY = 30_000
 @lru_cache(maxsize=1)
 def common_characters() -> frozenset[str]:
     """Single characters that are very common words of their own (jieba's dictionary)."""
-    return _jieba_dictionary()[1]
+    return frozenset(
+        w for w, n in _jieba_dictionary().items() if len(w) == 1 and n >= COMMON_CHAR_FREQUENCY
+    )
 
 
 @lru_cache(maxsize=1)
@@ -182,28 +184,30 @@ def general_words() -> frozenset[str]:
     A string found here is a real word, never a typo, even if the documents lack it.
     Empty when jieba is not installed (typo correction then trusts the corpus alone).
     """
-    return _jieba_dictionary()[0]
+    return frozenset(w for w in _jieba_dictionary() if 2 <= len(w) <= 4)
+
+
+def general_frequency(word: str) -> int:
+    """How often ``word`` (search form) occurs in general Chinese: its count in jieba's
+    dictionary (a corpus of some 60 million words), 0 when the dictionary lacks it."""
+    return _jieba_dictionary().get(word, 0)
 
 
 @lru_cache(maxsize=1)
-def _jieba_dictionary() -> tuple[frozenset[str], frozenset[str]]:
-    """(words of two to four characters, common single characters) of jieba's dictionary."""
+def _jieba_dictionary() -> dict[str, int]:
+    """Words of one to four characters of jieba's dictionary and their counts."""
     try:
         import jieba  # the dictionary file only; the segmenter is not loaded
     except ImportError:
-        return frozenset(), frozenset()
+        return {}
     path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-    words: set[str] = set()
-    common: set[str] = set()
+    counts: dict[str, int] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             parts = line.split(" ", 2)
-            word = parts[0]
-            if 2 <= len(word) <= 4:
-                words.add(word)
-            elif len(word) == 1 and len(parts) > 1 and int(parts[1]) >= COMMON_CHAR_FREQUENCY:
-                common.add(word)
-    return frozenset(words), frozenset(common)
+            if len(parts) > 1 and 1 <= len(parts[0]) <= 4:
+                counts[parts[0]] = int(parts[1])
+    return counts
 
 
 class Speller:

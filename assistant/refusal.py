@@ -20,11 +20,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from assistant.evidence import Evidence, QueryTerms
+from assistant.rules import COMPARES, missing_specific_type, title_asked
+from ingest.normalize import to_search_form
 
 #: The signals, in the order of the model's coefficients.
 FEATURES: tuple[str, ...] = ("support", "coverage", "dense", "foreign", "type_ok", "margin")
@@ -68,17 +72,20 @@ class RefusalModel:
             data_hash=str(data.get("data_hash", "")),
         )
 
-    def decide(self, values: Mapping[str, float]) -> tuple[bool, float, str]:
+    def decide(
+        self, values: Mapping[str, float], threshold: float = ANSWER_PROBABILITY
+    ) -> tuple[bool, float, str]:
         """Whether to answer, the probability, and the signal that weighed most against the other side.
 
         Args:
             values: The signals by name (:func:`signals`).
+            threshold: Answer when the probability is at least this (``Settings.answer_probability``).
         """
         x = (np.asarray([float(values[f]) for f in FEATURES]) - self.mean) / self.scale
         parts = self.coef * x
         z = float(parts.sum() + self.intercept)
         p = 1.0 / (1.0 + math.exp(-z))
-        answer = p >= ANSWER_PROBABILITY
+        answer = p >= threshold
         # The signal that pushed hardest towards the decision taken.
         decisive = FEATURES[int(np.argmax(parts if answer else -parts))]
         return answer, p, decisive
@@ -96,3 +103,54 @@ def signals(
         "type_ok": 1.0 if type_ok else 0.0,
         "margin": round(margin, 4),
     }
+
+
+#: Evidence sentences (best first) searched for a value of the specific type asked for.
+TYPE_SEARCH_DEPTH = 8
+#: Evidence sentences (best first) whose passages may name the places of a comparison.
+PLACE_SEARCH_DEPTH = 5
+
+
+def _compares(question: str) -> bool:
+    return bool(COMPARES.search(question))
+
+
+def veto(query: QueryTerms, evidence: Sequence[Evidence], best: Evidence, foreign_limit: float) -> str:
+    """Why the question must be refused whatever the calibrated signals say, or "".
+
+    The vetoes, in the order they are checked (each a fact about the question and the
+    evidence, not a score):
+
+    1. it asks who holds a title (主任是誰) and no top sentence names the title;
+    2. the attribute it asks for (的電話, 稅率是多少) is a topical word no document uses;
+    3. topical words no document uses weigh more than ``foreign_limit`` of the question;
+    4. it asks for a specific value (a phone number, a rate, an amount) that no evidence
+       sentence of the :data:`TYPE_SEARCH_DEPTH` best holds;
+    5. it names a place that neither the best sentence nor its passage mentions (for several
+       places: nor the passages of the :data:`PLACE_SEARCH_DEPTH` best sentences).
+
+    Args:
+        query: The question's terms and judgements.
+        evidence: Scored evidence, best first.
+        best: The sentence chosen to answer.
+        foreign_limit: ``Settings.foreign_limit``.
+    """
+    title = title_asked(query.question)
+    if title and not any(title in to_search_form(e.sentence.text) for e in evidence[:5]):
+        return f"asks who is {title}; the documents name no one"
+    if query.foreign_heads:
+        return f"asks for {'、'.join(query.foreign_heads)}, which the documents never mention"
+    if query.foreign_share > foreign_limit:
+        return "question is about things the documents never mention"
+    missing = missing_specific_type(query.question, [e.sentence.text for e in evidence[:TYPE_SEARCH_DEPTH]])
+    if missing:
+        return f"asks for a {missing} value; no evidence found holds one"
+    # A comparison (嘉義跟台南) may answer each place with a sentence of its own.
+    answering = [best] if not _compares(query.question) else [best, *evidence[:PLACE_SEARCH_DEPTH]]
+    where = "\n".join(
+        to_search_form(f"{e.passage.section}\n{e.passage.text}\n{e.sentence.context}") for e in answering
+    )
+    for forms in query.places:
+        if not any(form in where for form in forms):
+            return f"names {forms[0]}, which the answering passage does not mention"
+    return ""

@@ -830,6 +830,32 @@ class Retriever(BaseRetriever):
         pattern = re.compile(re.escape(term[:2]) + r"[\u4e00-\u9fff]{0,4}" + re.escape(term[2]))
         return any(pattern.search(to_search_form(snap.texts[i])) for i in rows[:COMPOUND_SCAN_LIMIT])
 
+    def knows_abbreviation(self, term: str) -> bool:
+        """Whether a two-character term abbreviates a four-character phrase of the documents by
+        the first character of each of its two words (國安 for 國家安全, 研發 for 研究發展).
+
+        Both words of the phrase must be words of general Chinese (jieba's dictionary), so that
+        characters which merely stand two apart (國內的安) do not count.
+        """
+        from assistant.query import general_words
+
+        if len(term) != 2 or count_cjk(term) != 2:
+            return False
+        snap = self._current()
+        cache = self._source_vocab
+        if cache.get("") != snap.fingerprint:
+            cache.clear()
+            cache[""] = snap.fingerprint
+        joined = cache.get("\x00joined")
+        if not isinstance(joined, str):
+            joined = "\n".join(to_search_form(t) for t in snap.texts)
+            cache["\x00joined"] = joined
+        words = general_words()
+        pattern = re.compile(f"{re.escape(term[0])}([\u4e00-\u9fff]){re.escape(term[1])}([\u4e00-\u9fff])")
+        return any(
+            term[0] + m.group(1) in words and term[1] + m.group(2) in words for m in pattern.finditer(joined)
+        )
+
     # -- search ------------------------------------------------------------------------
     def dense(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """Passage ids and cosine similarities, best first (live passages only)."""

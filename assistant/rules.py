@@ -271,32 +271,96 @@ _HAS_NAME = re.compile(r"「|」|中心|园区|计划|计画|方案|办法|技�
 _CONTINUES = re.compile(r"^(其次|此外|另在|另外|另於|再者|同時|並於|又在|最後)")
 
 
+#: A question that sets two things side by side (search form): 嘉義跟台南…各自, 差在哪.
+COMPARES = re.compile(r"[跟和与及]|各自|分别|差[在别异]|不同|比较|相比|compare|versus|\bvs\b|difference")
+
+
 _ASKS_LIST = re.compile(
     r"哪些|哪几|有什么|有几|分别|各[是自有]|列出|不同|不一样|差别|差在|比较|\bwhich\b|\bwhat are\b"
 )
 
 
+_ASKS_PHONE = re.compile(r"电话|手机|传真|分机|联络方式|联系方式|phone|telephone|\bfax\b|call them")
+_HAS_PHONE = re.compile(r"(?<!\d)(?:\(0\d{1,2}\)\s?|0\d{1,2}-)?\d{3,4}-\d{3,4}(?!\d)|0800|\+886")
+_ASKS_EMAIL = re.compile(r"e-?mail|电子邮件|电子信箱|邮箱|信箱|电邮")
+_HAS_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_ASKS_URL = re.compile(r"网址|网站|网页|链接|连结|website|\burl\b|\blink\b|web ?page")
+_HAS_URL = re.compile(r"https?://|www\.|[\w-]+\.(?:gov|org|com|edu|net)(?:\.\w{2})?\b")
+_ASKS_PERCENT = re.compile(r"几\s*%|几趴|百分之几|多少\s*%|百分比|几成|比例是多少|比率是多少|percent|percentage")
+_HAS_PERCENT = re.compile(r"\d\s*%|百分之|[一二三四五六七八九十]成(?![立员果本长功])|分之[一二三四五六七八九十]|\d\s*成")
+_ASKS_YEAR = re.compile(r"哪一?年|何年|几几年|what year|which year|in what year")
+_HAS_YEAR = re.compile(r"\d{4}|\d{2,3}\s*年|民国")
+_ASKS_DATE = re.compile(r"几月|哪个月|哪一天|几月几[号日]|什么日期|日期|截止|期限|deadline|due date|what date")
+_HAS_DATE = re.compile(r"\d+\s*月|\d+\s*日|\d{1,2}/\d{1,2}|[日天月年]内|之前|以前|届满|截止|期限|\d+\s*[个個]?月")
+_ASKS_PERSON = re.compile(r"(?<![问])谁|哪位|何人|\bwho\b|\bwhom\b")
+_HAS_PERSON = re.compile(
+    r"[部院局署司处会厅府]|单位|机构|机关|法人|公司|企业|学校|大学|中心|团体|人员|者|人|主任|部长|委员|政府"
+)
+
+
+@dataclass(frozen=True)
+class AnswerType:
+    """A kind of answer a question asks for, and what evidence of that kind holds.
+
+    Attributes:
+        name: The type's name (shown in the trace).
+        asks: Matched on the question's search form: the question asks for this type.
+        evidence: Matched on a sentence's search form: the sentence holds a value of the type.
+        specific: A value only the evidence can give (a phone number, a rate): when no
+            evidence holds one the question is refused, whatever the other signals say.
+    """
+
+    name: str
+    asks: re.Pattern[str]
+    evidence: re.Pattern[str]
+    specific: bool = False
+
+
+#: The answer types, in the order they are checked. A question may ask for several; evidence
+#: must hold every one asked (an answer to 「幾年開始」 needs a year, not a count).
+ANSWER_TYPES: tuple[AnswerType, ...] = (
+    AnswerType("phone", _ASKS_PHONE, _HAS_PHONE, specific=True),
+    AnswerType("email", _ASKS_EMAIL, _HAS_EMAIL, specific=True),
+    AnswerType("url", _ASKS_URL, _HAS_URL, specific=True),
+    AnswerType("percentage", _ASKS_PERCENT, _HAS_PERCENT, specific=True),
+    AnswerType("money", _ASKS_MONEY, _HAS_MONEY, specific=True),
+    AnswerType("year", _ASKS_YEAR, _HAS_YEAR),
+    AnswerType("date", _ASKS_DATE, _HAS_DATE),
+    AnswerType("time", _ASKS_TIME, _HAS_TIME),
+    AnswerType("count", _ASKS_COUNT, _HAS_COUNT),
+    AnswerType("duration", _ASKS_DURATION, _HAS_DURATION),
+    AnswerType("place", _ASKS_PLACE, _HAS_PLACE),
+    AnswerType("person", _ASKS_PERSON, _HAS_PERSON),
+    AnswerType("example", _ASKS_EXAMPLE, _HAS_EXAMPLE),
+    AnswerType("name", _ASKS_NAME, _HAS_NAME),
+)
+
+
+def asked_types(question: str, types: Sequence[AnswerType] = ANSWER_TYPES) -> tuple[AnswerType, ...]:
+    """The answer types a question (search form) asks for, in table order."""
+    return tuple(t for t in types if t.asks.search(question))
+
+
 def answer_type_ok(question: str, evidence_text: str) -> bool:
     """Whether the evidence holds the kind of thing the question asks for (search forms)."""
     text = to_search_form(evidence_text)
-    if _ASKS_TIME.search(question) and not _HAS_TIME.search(text):
-        return False
+    for answer_type in asked_types(question):
+        if not answer_type.evidence.search(text):
+            return False
     if _ASKS_TIME.search(question) and _ASKS_START.search(question) and not _HAS_START.search(text):
         return False
-    if _ASKS_COUNT.search(question) and not _HAS_COUNT.search(text):
-        return False
     counted = _ASKS_COUNTED.search(question)
-    if counted and not re.search(rf"(?:\d|[一二两三四五六七八九十百千])\s*{counted.group(1)}", text):
-        return False
-    if _ASKS_DURATION.search(question) and not _HAS_DURATION.search(text):
-        return False
-    if _ASKS_MONEY.search(question) and not _HAS_MONEY.search(text):
-        return False
-    if _ASKS_PLACE.search(question) and not _HAS_PLACE.search(text):
-        return False
-    if _ASKS_EXAMPLE.search(question) and not _HAS_EXAMPLE.search(text):
-        return False
-    return not (_ASKS_NAME.search(question) and not _HAS_NAME.search(text))
+    return not (counted and not re.search(rf"(?:\d|[一二两三四五六七八九十百千])\s*{counted.group(1)}", text))
+
+
+def missing_specific_type(question: str, evidence_texts: Sequence[str]) -> str:
+    """The specific answer type (phone, rate, amount…) the question asks for that no evidence
+    text holds, or "" (search form question; evidence as written)."""
+    texts = [to_search_form(t) for t in evidence_texts]
+    for answer_type in asked_types(question):
+        if answer_type.specific and not any(answer_type.evidence.search(t) for t in texts):
+            return answer_type.name
+    return ""
 
 
 #: The noun a list question asks for: 哪些趨勢 → 趨勢 (search form; the head is the last two characters).

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.evidence import QueryTerms, Term, is_chinese
-from assistant.query import question_numbers
+from assistant.query import general_frequency, question_numbers
 from ingest.normalize import (
     ENGLISH_INTENT_WORDS,
     INTENT_WORDS,
@@ -35,6 +35,13 @@ _BEFORE_VERB = re.compile(
 _ASKED_RIGHT_AFTER = r"(?:是|有|为|叫)?(?:谁|几|多少|什么|哪|啥|吗|呢|[?？]|$)"
 #: What follows a person's title asked for without 的 (search form): 經濟部長「是誰」.
 _ASKED_WHO = r"(?:是谁|是哪位|叫什么名字)"
+#: What follows an attribute asked for without 的 (search form): 通過率「多少」, 稅率「是多少」.
+_ASKED_AMOUNT = r"(?:是|有|为|大概|大约|约)?(?:多少|几)"
+
+#: Characters of question words: a "word" holding one is a slip of the segmenter (歸+誰).
+_QUESTION_CHARS = frozenset("谁哪几啥吗呢么")
+#: Part-of-speech tags (jieba) of names of places and organisations: topical however common.
+PROPER_TAGS = frozenset({"ns", "nt"})
 
 
 #: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
@@ -106,12 +113,14 @@ class TermJudge:
             foreign_heads=tuple(
                 t
                 for t in foreign
-                if (
-                    re.search(f"的{re.escape(t)}{_ASKED_RIGHT_AFTER}", asked)
-                    or re.search(f"{re.escape(t)}{_ASKED_WHO}", asked)
-                )
+                if self._asked_attribute(t, asked)
             ),
             question=asked,
+            places=tuple(
+                t.forms
+                for t in terms
+                if t.asked and t.forms[0] in current and part_of_speech(t.forms[0]) == "ns"
+            ),
         )
 
     def _is_foreign(
@@ -135,6 +144,18 @@ class TermJudge:
             return not knows(ENGLISH_INTENT_WORDS[term])
         if len(term) < 2 or not count_cjk(term):
             return False  # other English words are matched by meaning, not spelling
+        if any(c in _QUESTION_CHARS for c in term):
+            return False  # 歸誰: a verb glued to a question word, not a topic
+        if self._slip_before_question(term, question):
+            return False
+        if term not in INTENT_WORDS and not self._asked_attribute(term, question):
+            # A word of everyday Chinese the documents lack (對象, 老闆, 大陸) is how the asker
+            # puts it, not what is asked about; names of places and organisations stay topical.
+            if (
+                general_frequency(term) >= self.settings.common_word_frequency
+                and part_of_speech(term) not in PROPER_TAGS
+            ):
+                return False
         if term not in INTENT_WORDS:
             # A word right after 的 heads a noun phrase (中心的主任), whatever its dictionary tag.
             after_de = (
@@ -163,7 +184,31 @@ class TermJudge:
                 or (form[-1] in _GLUE and self.retriever.knows(form[:-1]))
             ):
                 return False
+            if self.retriever.knows_abbreviation(form):
+                return False  # 國安 for 國家安全: the first character of each word
         return True
+
+    @staticmethod
+    def _asked_attribute(term: str, question: str) -> bool:
+        """Whether ``term`` is the attribute the question asks for: 的電話是幾號, 稅率是多少."""
+        if not question:
+            return False
+        t = re.escape(term)
+        return bool(
+            re.search(f"的{t}{_ASKED_RIGHT_AFTER}", question)
+            or re.search(f"{t}{_ASKED_WHO}", question)
+            or re.search(f"{t}{_ASKED_AMOUNT}", question)
+        )
+
+    def _slip_before_question(self, term: str, question: str) -> bool:
+        """Whether a three-character term is a known word plus the first character of the
+        question frame after it: 時間+差幾年, 經費+多多少 (the segmenter glued them)."""
+        if len(term) != 3 or not question or not self.retriever.knows(term[:2]):
+            return False
+        after = question.find(term) + len(term)
+        return part_of_speech(term[2]) in {"a", "v", "d", "ad"} and bool(
+            re.match(r"(?:多少|几|什么|哪)", question[after:])
+        )
 
     def _used_as_verb(self, term: str, question: str) -> bool:
         """Whether every use of ``term`` follows a modal or adverb (要牽線, 怎麼形容), or a place

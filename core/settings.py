@@ -83,6 +83,14 @@ class Settings:
             every start reads all passages from Chroma and builds BM25 again.
         max_answer_sentences: Most evidence sentences an extractive answer quotes.
         refusal_threshold: Minimum answer-support score (0-1) below which the assistant refuses.
+        foreign_limit: Largest share (0-1) of a question's term weight that may be in topical
+            words the documents never use before the assistant refuses outright.
+        common_word_frequency: A question word the documents never use counts against answering
+            only when it is rarer than this in general Chinese (its count in jieba's dictionary,
+            about 60 million words) or is a place or organisation name: 對象 (4511), 老闆 (4402)
+            are everyday words, 稅率 (210), 通過率 (80) topics. Chosen on dev half 0 (issue 12).
+        answer_probability: The calibrated refusal model's probability (0-1) that the documents
+            answer a question at or above which the assistant answers.
         max_question_chars: Longest question accepted; longer ones are rejected with a message.
         max_history_turns: Most recent history messages used to understand a follow-up.
         max_history_messages: Most history messages a request may carry; more are rejected
@@ -175,6 +183,9 @@ class Settings:
     retrieval_cache: bool = True
     max_answer_sentences: int = 3
     refusal_threshold: float = 0.5
+    foreign_limit: float = 0.25
+    common_word_frequency: int = 1000
+    answer_probability: float = 0.5
     max_question_chars: int = 2000
     max_history_turns: int = 6
     max_history_messages: int = 100
@@ -307,6 +318,8 @@ class Settings:
             )
         shares = (
             "refusal_threshold",
+            "foreign_limit",
+            "answer_probability",
             "enforcer_support_threshold",
             "enforcer_add_threshold",
             "enforcer_lexical_weight",
