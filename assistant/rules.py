@@ -64,10 +64,22 @@ SELF_MARKS = re.compile(r"^(我|我们|本人|敝|小弟|小妹|在下|我司|�
 #: Pleasantries and openers that carry no question: 你好, 謝謝, 想請問 (search form).
 PLEASANTRY = re.compile(
     r"^(?:(?:你好|您好|哈啰|嗨|hi|hello|谢谢|感谢|多谢|麻烦了?|不好意思|抱歉|打扰了?|辛苦了?|thanks?|thank you"
-    r"|ok|okay|好的?|嗯+|了解|懂了|原来如此|换个问题|换个话题|再问一个|另一个问题|问个问题|我想问一下)"
-    r"(?:你|您|啦|喔|哦|呀|啊)?[\s,，]*)+$",
+    r"|ok|okay|好的?|嗯+|了解|懂了|原来如此|帮大忙了?|帮了大忙|你真棒|太棒了|换个问题|换个话题|再问一个|另一个问题|问个问题|我想问一下)"
+    r"(?:你|您)?(?:啦|喔|哦|呀|啊|呢)?[\s,，]*)+$",
     re.IGNORECASE,
 )
+
+#: Small talk addressed to the assistant or about the day, not the documents (search form):
+#: 你是AI嗎, 你會說中文嗎, 是誰做的, 今天會下雨嗎. A clause that matches asks nothing of the documents.
+SMALL_TALK = re.compile(
+    r"^(?:请问)?(?:你|您)(?:是(?:不是)?(?:谁|ai|人工智能|机器人|真人|人类?|什么)|会(?:不会)?(?:说|讲|写)|叫什么|几岁|多大"
+    r"|喜欢|觉得|心情|今天|好吗|在吗|吃饭)"
+    r"|^(?:你|您)?是谁(?:做|写|开发|训练|设计)的|^(?:今天|明天|现在|最近)?[^，,。？?]{0,6}(?:会不会)?(?:下雨|天气|气温|几度|几点)"
+    r"|^(?:are|r) (?:you|u)\b|^can you (?:speak|talk)|^who (?:made|built|created|trained) you|^how are you|weather",
+    re.IGNORECASE,
+)
+#: At least this many characters with at most two distinct ones (哈哈哈哈, ？？？？) say nothing.
+REPEATED_MIN_CHARS = 4
 
 #: The asker starting afresh: the earlier turns are not this question's context (search form).
 TOPIC_SWITCH = re.compile(
@@ -143,17 +155,35 @@ def latin_not_asking(text: str) -> Verdict:
 
 def pleasantry_only(text: str) -> Verdict:
     """Only greetings or thanks: 謝謝！, 你好."""
-    clauses = [c for c in re.split(r"[，,。.！!？?~～\s]+", text) if c]
+    clauses = [c for c in re.split(r"[，,。.！!？?~～\s]+", to_search_form(text)) if c]
     fired = bool(clauses) and all(PLEASANTRY.match(c) for c in clauses)
     return Verdict("pleasantry_only", fired, "a greeting or thanks, not a question")
+
+
+def small_talk_only(text: str) -> Verdict:
+    """Only small talk or pleasantries: 你是AI嗎？是誰做的, 你會說中文嗎, 今天台北會下雨嗎."""
+    clauses = [c for c in re.split(r"[，,。.！!？?~～]+", to_search_form(text)) if c.strip()]
+    fired = bool(clauses) and all(
+        SMALL_TALK.search(c.strip()) or PLEASANTRY.match(c.strip()) for c in clauses
+    ) and any(SMALL_TALK.search(c.strip()) for c in clauses)
+    return Verdict("small_talk_only", fired, "small talk with the assistant, not a question about the documents")
+
+
+def repeated_characters(text: str) -> Verdict:
+    """One or two characters over and over: 哈哈哈哈哈, ？？？？, 。。。。"""
+    chars = [c for c in text if not c.isspace()]
+    fired = len(chars) >= REPEATED_MIN_CHARS and len(set(chars)) <= 2
+    return Verdict("repeated_characters", fired, "the same character over and over, not a question")
 
 
 #: The rules that decide whether a text is a question at all, in the order they run.
 INPUT_RULES: tuple[Callable[[str], Verdict], ...] = (
     empty_after_cleaning,
+    repeated_characters,
     asks_to_drop_rules,
     code_not_language,
     pleasantry_only,
+    small_talk_only,
     latin_not_asking,
 )
 
@@ -233,7 +263,9 @@ _ASKS_MISSION = re.compile(r"任务|使命|角色|定位|mission|role")
 _ASKS_START = re.compile(r"开始|起步|开跑|启动|成立|创立|开办|最早|首次|推出|\bstart|\bbegin|\blaunch")
 
 
-_HAS_START = re.compile(r"[自于从]\d{4}|\d{4}年[^，。]{0,3}(起|开始|启动|实施|推动|成立|设立|转型)")
+_HAS_START = re.compile(
+    r"[自于从]\s*\d{4}|\d{4}\s*年[^，。]{0,3}(起|开始|启动|实施|推动|推出|开办|成立|设立|创立|转型|施行)"
+)
 
 
 _ASKS_EXAMPLE = re.compile(r"例子|例如|举例|比如|举个|for example|such as|examples?")
@@ -251,7 +283,7 @@ _HAS_MONEY = re.compile(r"元|亿|万|\$|nt\$")
 _ASKS_DURATION = re.compile(r"期间|多久|多长时间|(?<![这哪那近])几年|how long")
 
 
-_HAS_DURATION = re.compile(r"(?<!\d)\d{1,2}年(?!\d)|[一二两三四五六七八九十]+年|个月|年内|年间|天内")
+_HAS_DURATION = re.compile(r"(?<!\d)\d{1,2}\s*年(?!\d)|[一二两三四五六七八九十]+年|个月|年内|年间|天内|日内")
 
 
 _ASKS_NAME = re.compile(
@@ -259,7 +291,7 @@ _ASKS_NAME = re.compile(
 )
 
 
-_HAS_TIME = re.compile(r"\d{4}|\d+年|\d+月|民国")
+_HAS_TIME = re.compile(r"\d{4}|\d+\s*年|\d+\s*月|民国")
 
 
 _HAS_COUNT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万]")
@@ -286,7 +318,7 @@ _ASKS_EMAIL = re.compile(r"e-?mail|电子邮件|电子信箱|邮箱|信箱|电�
 _HAS_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _ASKS_URL = re.compile(r"网址|网站|网页|链接|连结|website|\burl\b|\blink\b|web ?page")
 _HAS_URL = re.compile(r"https?://|www\.|[\w-]+\.(?:gov|org|com|edu|net)(?:\.\w{2})?\b")
-_ASKS_PERCENT = re.compile(r"几\s*%|几趴|百分之几|多少\s*%|百分比|几成|比例是多少|比率是多少|percent|percentage")
+_ASKS_PERCENT = re.compile(r"几\s*%|几趴|百分之几|多少\s*%|百分比|几成|比例|比率|percent|percentage|\bratio\b|\bshare\b")
 _HAS_PERCENT = re.compile(r"\d\s*%|百分之|[一二三四五六七八九十]成(?![立员果本长功])|分之[一二三四五六七八九十]|\d\s*成")
 _ASKS_YEAR = re.compile(r"哪一?年|何年|几几年|what year|which year|in what year")
 _HAS_YEAR = re.compile(r"\d{4}|\d{2,3}\s*年|民国")
@@ -314,6 +346,10 @@ class AnswerType:
     asks: re.Pattern[str]
     evidence: re.Pattern[str]
     specific: bool = False
+
+    def held_by(self, text: str) -> bool:
+        """Whether ``text`` (search form) holds a value of this type."""
+        return bool(self.evidence.search(text))
 
 
 #: The answer types, in the order they are checked. A question may ask for several; evidence
@@ -345,7 +381,7 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
     """Whether the evidence holds the kind of thing the question asks for (search forms)."""
     text = to_search_form(evidence_text)
     for answer_type in asked_types(question):
-        if not answer_type.evidence.search(text):
+        if not answer_type.held_by(text):
             return False
     if _ASKS_TIME.search(question) and _ASKS_START.search(question) and not _HAS_START.search(text):
         return False
@@ -358,7 +394,7 @@ def missing_specific_type(question: str, evidence_texts: Sequence[str]) -> str:
     text holds, or "" (search form question; evidence as written)."""
     texts = [to_search_form(t) for t in evidence_texts]
     for answer_type in asked_types(question):
-        if answer_type.specific and not any(answer_type.evidence.search(t) for t in texts):
+        if answer_type.specific and not any(answer_type.held_by(t) for t in texts):
             return answer_type.name
     return ""
 
