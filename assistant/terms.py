@@ -90,10 +90,11 @@ class TermJudge:
             if term in current and self._is_foreign(term, forms, asked, sources):
                 foreign.append(term)
                 foreign_weight += weight
-            elif count_cjk(term) and not any(retriever.knows(f) for f in forms):
-                # A paraphrase word no document uses (搞, 卡關, 牽線) matches no sentence, so
-                # it only dilutes the coverage of the words that do; meaning is left to the
-                # dense similarity.
+            elif not any(retriever.knows(f) for f in forms):
+                # A paraphrase word no document uses (搞, 卡關, 牽線), or an English word of a
+                # mixed question (technology, first) in Chinese documents, matches no
+                # sentence, so it only dilutes the coverage of the words that do; meaning is
+                # left to the dense similarity.
                 weight = PARAPHRASE_WEIGHT * weight
                 known = False
             terms.append(Term(forms, weight, asked=term in asked_terms, known=known))
