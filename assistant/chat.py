@@ -112,7 +112,12 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
         """The question's :class:`~assistant.query.Query`, typos corrected against the live documents."""
         size = self.retriever.size
         if self._speller is None or self._speller[0] != size:
-            speller = Speller(self.retriever.bigram_frequencies(), self.retriever.glossary.terms())
+            speller = Speller(
+                self.retriever.bigram_frequencies(),
+                self.retriever.glossary.terms(),
+                rare_frequency=self.settings.common_word_frequency,
+                min_corpus_frequency=self.settings.typo_min_corpus_frequency,
+            )
             self._speller = (size, speller)
         return analyse(question, self._speller[1].correct)
 

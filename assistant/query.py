@@ -223,16 +223,57 @@ class Speller:
         names: Names the documents define or the glossary lists (search form).
     """
 
-    def __init__(self, bigrams: dict[str, int], names: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        bigrams: dict[str, int],
+        names: Iterable[str] = (),
+        rare_frequency: int = 1000,
+        min_corpus_frequency: int = 3,
+    ) -> None:
         from pypinyin import lazy_pinyin
 
         self.bigrams = bigrams
         self.names = sorted({n for n in names if 2 <= len(n) <= 8 and count_cjk(n) == len(n)})
+        self.rare_frequency = rare_frequency
+        self.min_corpus_frequency = min_corpus_frequency
         chars = {c for b in bigrams for c in b if count_cjk(c)}
         self._sound: dict[str, list[str]] = {}
         for c in sorted(chars):
             self._sound.setdefault(lazy_pinyin(c)[0], []).append(c)
         self._pinyin = lazy_pinyin
+        #: The documents' frequent two-character words by their toneless pinyin.
+        self._words_by_sound: dict[tuple[str, ...], tuple[str, int]] = {}
+        for word, df in bigrams.items():
+            if df < min_corpus_frequency:
+                continue
+            if word not in general_words():
+                continue  # a bigram across two words (依公 of 依公司法) is no replacement
+            key = tuple(lazy_pinyin(word))
+            if df > self._words_by_sound.get(key, ("", 0))[1]:
+                self._words_by_sound[key] = (word, df)
+
+    def _rare_word(self, s: str) -> list[tuple[int, str, str]]:
+        """Rare words of general Chinese the documents never use that sound like a frequent
+        word of theirs: 上線 (657 in jieba's counts) for 上限. ``(start, word, replacement)``."""
+        from ingest.normalize import words
+
+        out: list[tuple[int, str, str]] = []
+        at = 0
+        for word in words(s):
+            start = s.find(word, at)
+            if start < 0:
+                continue
+            at = start + len(word)
+            if len(word) != 2 or count_cjk(word) != 2 or word in self.bigrams:
+                continue
+            if any(c in _FUNCTION_CHARS for c in word):
+                continue  # 幾項, 一共: question and function words are never typos
+            if not 0 < general_frequency(word) < self.rare_frequency:
+                continue  # unknown strings are the character pass's; common words stay
+            found = self._words_by_sound.get(tuple(self._pinyin(word)))
+            if found and found[0] != word:
+                out.append((start, word, found[0]))
+        return out
 
     def _suspect(self, s: str, i: int) -> bool:
         c = s[i]
@@ -253,11 +294,14 @@ class Speller:
         for x in self._sound.get(self._pinyin(s[i])[0], []):
             if x == s[i]:
                 continue
-            df = 0
-            if i > 0:
-                df += self.bigrams.get(s[i - 1] + x, 0)
-            if i + 1 < len(s):
-                df += self.bigrams.get(x + s[i + 1], 0)
+            # Only a word the documents use often enough, and that general Chinese knows too
+            # (嘉義, 重點), counts: a bigram across two words (有具, 合上) is no correction.
+            pairs = [s[i - 1] + x if i > 0 else "", x + s[i + 1] if i + 1 < len(s) else ""]
+            df = sum(
+                self.bigrams.get(p, 0)
+                for p in pairs
+                if self.bigrams.get(p, 0) >= self.min_corpus_frequency and p in general_words()
+            )
             if df > best_df:
                 best, best_df = x, df
         return best
@@ -282,6 +326,9 @@ class Speller:
         """The text with typos corrected, and the ``(span, corrected span)`` pairs."""
         s = list(search_form)
         fixes: list[tuple[str, str]] = []
+        for start, word, replacement in self._rare_word(search_form):
+            s[start : start + 2] = list(replacement)
+            fixes.append((word, replacement))
         for i in range(len(s)):
             text = "".join(s)
             if not self._suspect(text, i):

@@ -89,6 +89,8 @@ class Settings:
             only when it is rarer than this in general Chinese (its count in jieba's dictionary,
             about 60 million words) or is a place or organisation name: 對象 (4511), 老闆 (4402)
             are everyday words, 稅率 (210), 通過率 (80) topics. Chosen on dev half 0 (issue 12).
+        typo_min_corpus_frequency: A typo is corrected to a word of the documents only if that
+            word occurs in at least this many passages.
         answer_probability: The calibrated refusal model's probability (0-1) that the documents
             answer a question at or above which the assistant answers.
         max_question_chars: Longest question accepted; longer ones are rejected with a message.
@@ -185,6 +187,7 @@ class Settings:
     refusal_threshold: float = 0.5
     foreign_limit: float = 0.25
     common_word_frequency: int = 1000
+    typo_min_corpus_frequency: int = 3
     answer_probability: float = 0.5
     max_question_chars: int = 2000
     max_history_turns: int = 6
