@@ -42,6 +42,10 @@ _FUNCTION_CHARS = frozenset(
 )
 
 
+#: Characters of question words (search form).
+_QUESTION_CHARS = frozenset("谁哪几啥吗呢么什多少怎")
+
+
 @dataclass(frozen=True)
 class Query:
     """A question, analysed once.
@@ -172,9 +176,7 @@ COMMON_CHAR_FREQUENCY = 30_000
 @lru_cache(maxsize=1)
 def common_characters() -> frozenset[str]:
     """Single characters that are very common words of their own (jieba's dictionary)."""
-    return frozenset(
-        w for w, n in _jieba_dictionary().items() if len(w) == 1 and n >= COMMON_CHAR_FREQUENCY
-    )
+    return frozenset(w for w, n in _jieba_dictionary().items() if len(w) == 1 and n >= COMMON_CHAR_FREQUENCY)
 
 
 @lru_cache(maxsize=1)
@@ -266,8 +268,8 @@ class Speller:
             at = start + len(word)
             if len(word) != 2 or count_cjk(word) != 2 or word in self.bigrams:
                 continue
-            if any(c in _FUNCTION_CHARS for c in word):
-                continue  # 幾項, 一共: question and function words are never typos
+            if any(c in _QUESTION_CHARS for c in word):
+                continue  # 幾項, 幾所: question words are never typos
             if not 0 < general_frequency(word) < self.rare_frequency:
                 continue  # unknown strings are the character pass's; common words stay
             found = self._words_by_sound.get(tuple(self._pinyin(word)))

@@ -163,10 +163,14 @@ def pleasantry_only(text: str) -> Verdict:
 def small_talk_only(text: str) -> Verdict:
     """Only small talk or pleasantries: 你是AI嗎？是誰做的, 你會說中文嗎, 今天台北會下雨嗎."""
     clauses = [c for c in re.split(r"[，,。.！!？?~～]+", to_search_form(text)) if c.strip()]
-    fired = bool(clauses) and all(
-        SMALL_TALK.search(c.strip()) or PLEASANTRY.match(c.strip()) for c in clauses
-    ) and any(SMALL_TALK.search(c.strip()) for c in clauses)
-    return Verdict("small_talk_only", fired, "small talk with the assistant, not a question about the documents")
+    fired = (
+        bool(clauses)
+        and all(SMALL_TALK.search(c.strip()) or PLEASANTRY.match(c.strip()) for c in clauses)
+        and any(SMALL_TALK.search(c.strip()) for c in clauses)
+    )
+    return Verdict(
+        "small_talk_only", fired, "small talk with the assistant, not a question about the documents"
+    )
 
 
 def repeated_characters(text: str) -> Verdict:
@@ -318,12 +322,20 @@ _ASKS_EMAIL = re.compile(r"e-?mail|电子邮件|电子信箱|邮箱|信箱|电�
 _HAS_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _ASKS_URL = re.compile(r"网址|网站|网页|链接|连结|website|\burl\b|\blink\b|web ?page")
 _HAS_URL = re.compile(r"https?://|www\.|[\w-]+\.(?:gov|org|com|edu|net)(?:\.\w{2})?\b")
-_ASKS_PERCENT = re.compile(r"几\s*%|几趴|百分之几|多少\s*%|百分比|几成|比例|比率|percent|percentage|\bratio\b|\bshare\b")
-_HAS_PERCENT = re.compile(r"\d\s*%|百分之|[一二三四五六七八九十]成(?![立员果本长功])|分之[一二三四五六七八九十]|\d\s*成")
+_ASKS_PERCENT = re.compile(
+    r"几\s*%|几趴|百分之几|多少\s*%|百分比|几成|比例|比率|percent|percentage|\bratio\b|\bshare\b"
+)
+_HAS_PERCENT = re.compile(
+    r"\d\s*%|百分之|[一二三四五六七八九十]成(?![立员果本长功])|分之[一二三四五六七八九十]|\d\s*成"
+)
 _ASKS_YEAR = re.compile(r"哪一?年|何年|几几年|what year|which year|in what year")
 _HAS_YEAR = re.compile(r"\d{4}|\d{2,3}\s*年|民国")
-_ASKS_DATE = re.compile(r"几月|哪个月|哪一天|几月几[号日]|什么日期|日期|截止|期限|deadline|due date|what date")
-_HAS_DATE = re.compile(r"\d+\s*月|\d+\s*日|\d{1,2}/\d{1,2}|[日天月年]内|之前|以前|届满|截止|期限|\d+\s*[个個]?月")
+_ASKS_DATE = re.compile(
+    r"几月|哪个月|哪一天|几月几[号日]|什么日期|日期|截止|期限|deadline|due date|what date"
+)
+_HAS_DATE = re.compile(
+    r"\d+\s*月|\d+\s*日|\d{1,2}/\d{1,2}|[日天月年]内|之前|以前|届满|截止|期限|\d+\s*[个個]?月"
+)
 _ASKS_PERSON = re.compile(r"(?<![问])谁|哪位|何人|\bwho\b|\bwhom\b")
 _HAS_PERSON = re.compile(
     r"[部院局署司处会厅府]|单位|机构|机关|法人|公司|企业|学校|大学|中心|团体|人员|者|人|主任|部长|委员|政府"

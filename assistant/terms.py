@@ -111,11 +111,7 @@ class TermJudge:
             foreign=tuple(foreign),
             foreign_share=foreign_weight / total,
             # 「X的電話是幾號？」: the attribute asked for, after 的 and right before the question.
-            foreign_heads=tuple(
-                t
-                for t in foreign
-                if self._asked_attribute(t, asked)
-            ),
+            foreign_heads=tuple(t for t in foreign if self._asked_attribute(t, asked)),
             question=asked,
             places=tuple(
                 t.forms

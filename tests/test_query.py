@@ -56,7 +56,10 @@ for _run in _TEXT.split("。"):
 def _speller() -> Speller:
     from ingest.normalize import to_search_form
 
-    return Speller({to_search_form(k): v for k, v in _BIGRAMS.items()}, names=["嘉义", "技术司"])
+    # Each phrase occurs once in this small vocabulary: one passage is frequent enough here.
+    return Speller(
+        {to_search_form(k): v for k, v in _BIGRAMS.items()}, names=["嘉义", "技术司"], min_corpus_frequency=1
+    )
 
 
 def test_speller_corrects_homophones() -> None:
@@ -84,3 +87,37 @@ def test_years_and_legal_references_in_chinese_numerals_become_digits() -> None:
     assert clean("是從 一九九六年 開始施行的") == "是從 1996年 開始施行的"
     assert clean("研究機構補助辦法第二十四條") == "研究機構補助辦法第24條"
     assert clean("三個中心") == "三個中心"  # counts stay as the documents write them
+
+
+def test_speller_corrects_only_to_words_the_documents_use_often() -> None:
+    # 重點 occurs once in the documents: below min_corpus_frequency=2 it is no correction.
+    from ingest.normalize import to_search_form
+
+    strict = Speller({to_search_form(k): v for k, v in _BIGRAMS.items()}, min_corpus_frequency=2)
+    assert strict.correct("研发种点")[0] == "研发种点"
+
+
+def test_speller_leaves_a_character_between_function_words_alone() -> None:
+    # 有「舉」哪些: 有具 would be a bigram of the documents but is no word of general Chinese.
+    from ingest.normalize import to_search_form
+
+    speller = Speller(
+        {to_search_form(k): v for k, v in {**_BIGRAMS, "有具": 3}.items()}, min_corpus_frequency=1
+    )
+    assert speller.correct("有举哪些例子")[0] == "有举哪些例子"
+
+
+def test_speller_replaces_a_rare_word_by_a_frequent_homophone_of_the_documents() -> None:
+    # 上線 is a word of general Chinese, but a rare one; the documents say 上限 often.
+    speller = Speller({"上限": 5, "补助": 5})
+    fixed, fixes = speller.correct("补助上线是多少")
+    assert fixed == "补助上限是多少" and ("上线", "上限") in fixes
+    # A common word is never replaced (民宿 is rare but the documents have no homophone).
+    assert Speller({"上限": 5}).correct("民宿")[0] == "民宿"
+
+
+def test_general_frequency_reads_jiebas_counts() -> None:
+    from assistant.query import general_frequency
+
+    assert general_frequency("对象") > 1000 > general_frequency("税率") > 0
+    assert general_frequency("海旋") == 0

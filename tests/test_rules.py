@@ -117,3 +117,73 @@ def test_title_asked() -> None:
     assert rules.title_asked(to_search_form("經濟部長是誰？")) == "部长"
     assert rules.title_asked(to_search_form("東部中心的主任是誰")) == "主任"
     assert rules.title_asked(to_search_form("法人執行單位是指誰")) == ""
+
+
+@pytest.mark.parametrize("text", ["謝謝你喔 幫大忙了", "謝謝你！"])
+def test_pleasantry_only_reads_traditional_text(text: str) -> None:
+    # The rule reads the search form itself: a Traditional 謝謝 is a pleasantry too.
+    assert rules.pleasantry_only(text).fired
+
+
+@pytest.mark.parametrize(
+    "text", ["你會說中文嗎？", "你是AI嗎？是誰做的", "今天台北會下雨嗎", "Are you a robot?"]
+)
+def test_small_talk_only(text: str) -> None:
+    assert rules.small_talk_only(text).fired
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["你可以告訴我科專是什麼嗎", "你知道科專是哪一年開始的嗎", "科專今天的預算是多少", "What is SBIR?"],
+)
+def test_small_talk_only_spares_questions_about_the_documents(text: str) -> None:
+    assert not rules.small_talk_only(text).fired
+
+
+@pytest.mark.parametrize("text", ["哈哈哈哈哈哈", "。。。。", "啊啊啊啊"])
+def test_repeated_characters(text: str) -> None:
+    assert rules.repeated_characters(text).fired
+
+
+@pytest.mark.parametrize("text", ["哈哈", "科專科專是什麼", "AI？"])
+def test_repeated_characters_spares_short_or_varied_text(text: str) -> None:
+    assert not rules.repeated_characters(text).fired
+
+
+@pytest.mark.parametrize(
+    ("question", "asked", "holds", "lacks"),
+    [
+        ("嘉義中心的電話幾號？", "phone", "聯絡電話：04-2228-9111", "嘉義中心以食品為研發重點"),
+        ("申請的email是什麼？", "email", "諮詢信箱：sbir@moea.gov.tw", "請洽計畫辦公室"),
+        ("計畫的網址是什麼？", "url", "網站：https://www.sbir.org.tw", "詳見計畫網站公告"),
+        ("商品化收入要繳幾%？", "percentage", "應繳交收入之20%", "比率由本部訂定之"),
+        ("補助比例上限", "percentage", "補助比例以總經費 50%為上限", "補助經費以 3,000 萬元為上限"),
+        ("新創募到多少錢？", "money", "募得資金新臺幣8.29億元", "新創團隊完成募資"),
+        ("科專是哪一年開始的？", "year", "自1979年起啟動", "科專推動產業創新"),
+        ("申請截止日期是什麼時候？", "date", "於 11 月 30 日前送件", "申請須備妥文件"),
+        ("計畫最長可以做幾年？", "duration", "整體期程 3 年以內", "計畫分兩階段執行"),
+        ("研發成果一般歸誰？", "person", "研發成果歸屬執行單位", "研發成果應妥善運用"),
+        ("中心設在哪個縣？", "place", "在苗栗縣設立", "推動材料產業"),
+    ],
+)
+def test_answer_types_table(question: str, asked: str, holds: str, lacks: str) -> None:
+    q = to_search_form(question)
+    assert asked in [t.name for t in rules.asked_types(q)]
+    assert rules.answer_type_ok(q, holds)
+    assert not rules.answer_type_ok(q, lacks)
+
+
+def test_specific_types_must_be_somewhere_in_the_evidence() -> None:
+    q = to_search_form("嘉義中心的電話幾號？")
+    assert rules.missing_specific_type(q, ["嘉義中心以食品為研發重點", "中心位於嘉義縣"]) == "phone"
+    assert rules.missing_specific_type(q, ["聯絡電話：05-123-4567"]) == ""
+    # A year is not specific: a missing one is judged by the calibrated signals, not vetoed.
+    assert rules.missing_specific_type(to_search_form("哪一年開始的？"), ["推動產業創新"]) == ""
+
+
+def test_answer_types_do_not_collide_on_a_plain_question() -> None:
+    # 「哪個領域」 asks for no place, 「幾項」 for a count but no money.
+    q = to_search_form("5G是哪個領域在做？")
+    assert [t.name for t in rules.asked_types(q)] == []
+    names = [t.name for t in rules.asked_types(to_search_form("研發主軸有幾項？"))]
+    assert "count" in names and "money" not in names
