@@ -266,8 +266,9 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
             best.score - fifth.score,
         )
         diagnostics.update({f"signal_{k}": v for k, v in signals.items()})
-        vetoed = calibration.veto(query, evidence, best, self.foreign_limit)
-        if vetoed:
+        rule, vetoed = calibration.veto(query, evidence, best, self.foreign_limit)
+        if rule:
+            diagnostics["decided_by"] = f"veto: {rule}"
             return self._refusal(refusal, support, diagnostics, vetoed)
         if self.refusal_model is not None:
             answer, p, decisive = self.refusal_model.decide(signals, self.answer_probability)

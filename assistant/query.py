@@ -102,6 +102,7 @@ class Query:
             "context": list(self.context),
             "corrections": [f"{a}→{b}" for a, b in self.corrections],
             "numbers": list(self.numbers),
+            "answer_types": [t.name for t in rules.asked_types(to_search_form(self.focus or self.text))],
         }
 
 

@@ -115,8 +115,10 @@ def _compares(question: str) -> bool:
     return bool(COMPARES.search(question))
 
 
-def veto(query: QueryTerms, evidence: Sequence[Evidence], best: Evidence, foreign_limit: float) -> str:
-    """Why the question must be refused whatever the calibrated signals say, or "".
+def veto(
+    query: QueryTerms, evidence: Sequence[Evidence], best: Evidence, foreign_limit: float
+) -> tuple[str, str]:
+    """The veto that refuses the question whatever the calibrated signals say, and why; ``("", "")`` if none.
 
     The vetoes, in the order they are checked (each a fact about the question and the
     evidence, not a score):
@@ -137,14 +139,17 @@ def veto(query: QueryTerms, evidence: Sequence[Evidence], best: Evidence, foreig
     """
     title = title_asked(query.question)
     if title and not any(title in to_search_form(e.sentence.text) for e in evidence[:5]):
-        return f"asks who is {title}; the documents name no one"
+        return "title_not_named", f"asks who is {title}; the documents name no one"
     if query.foreign_heads:
-        return f"asks for {'、'.join(query.foreign_heads)}, which the documents never mention"
+        return (
+            "foreign_attribute",
+            f"asks for {'、'.join(query.foreign_heads)}, which the documents never mention",
+        )
     if query.foreign_share > foreign_limit:
-        return "question is about things the documents never mention"
+        return "foreign_share", "question is about things the documents never mention"
     missing = missing_specific_type(query.question, [e.sentence.text for e in evidence[:TYPE_SEARCH_DEPTH]])
     if missing:
-        return f"asks for a {missing} value; no evidence found holds one"
+        return "missing_type", f"asks for a {missing} value; no evidence found holds one"
     # A comparison (嘉義跟台南) may answer each place with a sentence of its own.
     answering = [best] if not _compares(query.question) else [best, *evidence[:PLACE_SEARCH_DEPTH]]
     where = "\n".join(
@@ -152,5 +157,5 @@ def veto(query: QueryTerms, evidence: Sequence[Evidence], best: Evidence, foreig
     )
     for forms in query.places:
         if not any(form in where for form in forms):
-            return f"names {forms[0]}, which the answering passage does not mention"
-    return ""
+            return "missing_place", f"names {forms[0]}, which the answering passage does not mention"
+    return "", ""

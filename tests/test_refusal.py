@@ -31,31 +31,33 @@ def _query(question: str, places: tuple[tuple[str, ...], ...] = (), share: float
 
 def test_a_specific_type_no_evidence_holds_is_refused() -> None:
     best = _evidence("嘉義產業創新研發中心以食品製程為研發重點")
-    reason = veto(_query("嘉義中心的電話幾號？"), [best], best, foreign_limit=0.25)
-    assert "phone" in reason
+    rule, reason = veto(_query("嘉義中心的電話幾號？"), [best], best, foreign_limit=0.25)
+    assert rule == "missing_type" and "phone" in reason
     found = _evidence("嘉義中心聯絡電話：05-271-7000")
-    assert veto(_query("嘉義中心的電話幾號？"), [found], found, foreign_limit=0.25) == ""
+    assert veto(_query("嘉義中心的電話幾號？"), [found], found, foreign_limit=0.25) == ("", "")
 
 
 def test_a_place_the_answering_passage_never_names_is_refused() -> None:
     best = _evidence("南臺灣創新園區投入智慧製造")
-    reason = veto(_query("南臺灣創新園區搬到屏東之後有什麼改變？", places=(("屏东",),)), [best], best, 0.25)
-    assert "屏东" in reason
+    rule, reason = veto(
+        _query("南臺灣創新園區搬到屏東之後有什麼改變？", places=(("屏东",),)), [best], best, 0.25
+    )
+    assert rule == "missing_place" and "屏东" in reason
     # Named by the passage (its section or text), the place is no reason to refuse.
     near = _evidence("南臺灣創新園區投入智慧製造", passage_text="園區位於屏東。南臺灣創新園區投入智慧製造")
-    assert veto(_query("屏東的園區做什麼？", places=(("屏东",),)), [near], near, 0.25) == ""
+    assert veto(_query("屏東的園區做什麼？", places=(("屏东",),)), [near], near, 0.25) == ("", "")
 
 
 def test_a_comparison_may_find_each_place_in_its_own_sentence() -> None:
     chiayi = _evidence("嘉義中心聚焦食品製程")
     tainan = _evidence("臺南園區發展食品生技")
     query = _query("嘉義跟台南的中心各自負責什麼", places=(("台南",),))
-    assert veto(query, [chiayi, tainan], chiayi, 0.25) == ""
+    assert veto(query, [chiayi, tainan], chiayi, 0.25) == ("", "")
     # Without the comparison, the best sentence's passage must name it.
-    assert veto(_query("台南的中心負責什麼", places=(("台南",),)), [chiayi, tainan], chiayi, 0.25)
+    assert veto(_query("台南的中心負責什麼", places=(("台南",),)), [chiayi, tainan], chiayi, 0.25)[0]
 
 
 def test_foreign_share_over_the_limit_is_refused() -> None:
     best = _evidence("科專推動產業創新")
-    assert veto(_query("韓國政府的計畫有哪些？", share=0.6), [best], best, 0.25)
-    assert veto(_query("科專有哪些？", share=0.1), [best], best, 0.25) == ""
+    assert veto(_query("韓國政府的計畫有哪些？", share=0.6), [best], best, 0.25)[0] == "foreign_share"
+    assert veto(_query("科專有哪些？", share=0.1), [best], best, 0.25) == ("", "")

@@ -118,7 +118,8 @@ def _print_trace(trace: dict) -> None:
     """The reply's trace (``reply.notes["trace"]``), for a reader: why it answered or refused."""
     print("\n── explain ──")
     query = trace.get("query", {})
-    for key in ("cleaned", "kind", "script", "focus", "background", "context", "corrections", "numbers"):
+    keys = ("cleaned", "kind", "script", "focus", "background", "context", "corrections", "numbers", "answer_types")
+    for key in keys:
         value = query.get(key)
         if value not in (None, "", []):
             print(f"query.{key}: {value}")
@@ -141,6 +142,8 @@ def _print_trace(trace: dict) -> None:
     extra = ""
     if decision.get("answer_probability") is not None:
         extra = f" (p(answerable) {decision['answer_probability']}, decided by {decision.get('decided_by')})"
+    elif decision.get("decided_by"):
+        extra = f" (decided by {decision['decided_by']})"
     print(f"decision: {verdict}: {decision.get('why', '')}{extra}")
 
 
