@@ -830,6 +830,24 @@ class Retriever(BaseRetriever):
         pattern = re.compile(re.escape(term[:2]) + r"[\u4e00-\u9fff]{0,4}" + re.escape(term[2]))
         return any(pattern.search(to_search_form(snap.texts[i])) for i in rows[:COMPOUND_SCAN_LIMIT])
 
+    def occurs(self, form: str) -> bool:
+        """Whether ``form`` (search form) occurs as written, contiguously, in the live passages
+        (stricter than :meth:`knows`, whose bigrams may come from different places)."""
+        return form in self._joined_text()
+
+    def _joined_text(self) -> str:
+        """All live passages in search form, one per line (cached per snapshot)."""
+        snap = self._current()
+        cache = self._source_vocab
+        if cache.get("") != snap.fingerprint:
+            cache.clear()
+            cache[""] = snap.fingerprint
+        joined = cache.get("\x00joined")
+        if not isinstance(joined, str):
+            joined = "\n".join(to_search_form(t) for t in snap.texts)
+            cache["\x00joined"] = joined
+        return joined
+
     def knows_abbreviation(self, term: str) -> bool:
         """Whether a two-character term abbreviates a four-character phrase of the documents by
         the first character of each of its two words (國安 for 國家安全, 研發 for 研究發展).
@@ -841,15 +859,7 @@ class Retriever(BaseRetriever):
 
         if len(term) != 2 or count_cjk(term) != 2:
             return False
-        snap = self._current()
-        cache = self._source_vocab
-        if cache.get("") != snap.fingerprint:
-            cache.clear()
-            cache[""] = snap.fingerprint
-        joined = cache.get("\x00joined")
-        if not isinstance(joined, str):
-            joined = "\n".join(to_search_form(t) for t in snap.texts)
-            cache["\x00joined"] = joined
+        joined = self._joined_text()
         words = general_words()
         pattern = re.compile(f"{re.escape(term[0])}([\u4e00-\u9fff]){re.escape(term[1])}([\u4e00-\u9fff])")
         return any(

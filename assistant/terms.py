@@ -171,7 +171,9 @@ class TermJudge:
             if self._composed(term):
                 return False
         for form in forms:
-            if knows(form):
+            # A word of three or more characters counts as known only as written: its bigrams
+            # scattered over the documents (勞動 … 推動部分) do not make 勞動部 a word of theirs.
+            if knows(form) and (len(form) < 3 or not count_cjk(form) or self.retriever.occurs(form)):
                 return False
             if self.retriever.knows_compound(form):
                 return False
