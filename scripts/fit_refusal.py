@@ -2,6 +2,8 @@
 
     PYTHONPATH=. python scripts/fit_refusal.py --corpus seed
 
+``--half 0`` fits on one half of the dev cases only, to see how the other half fares.
+
 Runs the assistant (fixed thresholds off: every question's signals are recorded) on the dev
 cases of the corpus, fits scikit-learn's LogisticRegression on the signals of
 :mod:`assistant.refusal` with "the documents answer it" as the label, and writes the
@@ -16,6 +18,8 @@ import hashlib
 import json
 import sys
 
+from pathlib import Path
+
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
@@ -26,10 +30,25 @@ from evals.run import corpus_settings, ensure_index
 from ingest.settings import Settings
 
 
+def dev_half(case_id: str) -> int:
+    """The half (0 or 1) of the dev split a case falls in: SHA-256 of its id, modulo 2.
+
+    Rules are chosen on half 0 and kept only if half 1 holds up (issue 12).
+    """
+    return int(hashlib.sha256(case_id.encode()).hexdigest(), 16) % 2
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default="seed", help="comma-separated corpora (seed, multi)")
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument(
+        "--half",
+        choices=("0", "1", "both"),
+        default="both",
+        help="fit on one half of the dev split (hash of the case id) to check the other, or both",
+    )
+    parser.add_argument("--out", default=str(MODEL_PATH), help="where to write the model")
     args = parser.parse_args(argv)
     rows: list[list[float]] = []
     labels: list[int] = []
@@ -43,12 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         bot.answerer.foreign_limit = 2.0  # record, never veto
         bot.answerer.refusal_threshold = 0.0
         for case in select_cases(load_gold(), corpus=corpus, split="dev"):
+            if args.half != "both" and dev_half(case.id) != int(args.half):
+                continue
             reply = bot.ask(case.question, [dict(m) for m in case.history])  # type: ignore[misc]
             notes = reply.notes
             if f"signal_{FEATURES[0]}" not in notes:
                 continue  # not a question, injection, nothing to look for
-            if float(notes["signal_foreign"]) > limit:
-                continue  # refused by the unknown-topic rule before the decision is asked
+            if float(notes["signal_foreign"]) > limit or str(notes.get("decided_by", "")).startswith("veto"):
+                continue  # refused by a veto (unknown topic, missing type or place) whatever the signals
             rows.append([float(notes[f"signal_{f}"]) for f in FEATURES])
             labels.append(0 if case.expects_refusal else 1)
             ids.append(f"{corpus}:{case.id}:{labels[-1]}")
@@ -59,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     model = LogisticRegression(C=args.c, max_iter=1000).fit((x - mean) / scale, y)
     accuracy = float(model.score((x - mean) / scale, y))
     data_hash = hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
-    MODEL_PATH.write_text(
+    Path(args.out).write_text(
         json.dumps(
             {
                 "features": list(FEATURES),
@@ -68,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                 "mean": mean.round(6).tolist(),
                 "scale": scale.round(6).tolist(),
                 "data_hash": data_hash,
-                "fitted_on": f"dev split of {args.corpus} ({len(y)} cases, {int(y.sum())} answerable)",
+                "fitted_on": f"dev split of {args.corpus}, half {args.half} ({len(y)} cases, {int(y.sum())} answerable)",
                 "train_accuracy": round(accuracy, 4),
                 "C": args.c,
             },
