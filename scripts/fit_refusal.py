@@ -17,7 +17,6 @@ import argparse
 import hashlib
 import json
 import sys
-
 from pathlib import Path
 
 import numpy as np
