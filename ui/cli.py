@@ -118,7 +118,17 @@ def _print_trace(trace: dict) -> None:
     """The reply's trace (``reply.notes["trace"]``), for a reader: why it answered or refused."""
     print("\n── explain ──")
     query = trace.get("query", {})
-    keys = ("cleaned", "kind", "script", "focus", "background", "context", "corrections", "numbers", "answer_types")
+    keys = (
+        "cleaned",
+        "kind",
+        "script",
+        "focus",
+        "background",
+        "context",
+        "corrections",
+        "numbers",
+        "answer_types",
+    )
     for key in keys:
         value = query.get(key)
         if value not in (None, "", []):
