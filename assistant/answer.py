@@ -59,7 +59,7 @@ from assistant.rules import (
     list_noun,
 )
 from assistant.verdicts import ShapedAnswers
-from ingest.normalize import count_cjk, to_search_form
+from core.text import count_cjk, to_search_form
 
 #: Shown when the documents do not hold the answer.
 REFUSAL_HANT = (

@@ -39,14 +39,10 @@ from assistant.reply import Passage, Reply
 from assistant.rules import asks_for_list
 from assistant.terms import TermJudge
 from assistant.validate import Message, validate_request
-from ingest.errors import GenerationError
+from core.errors import GenerationError
+from core.settings import Settings
+from core.text import detect_script, to_simplified, to_traditional
 from ingest.index import IndexStore, open_index
-from ingest.normalize import (
-    detect_script,
-    to_simplified,
-    to_traditional,
-)
-from ingest.settings import Settings
 
 if TYPE_CHECKING:  # the language-model modules load only when a generator is configured
     from assistant.generate import GenerativeAnswerer

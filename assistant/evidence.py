@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.reply import Citation, Passage
-from ingest.normalize import count_cjk, to_search_form
+from core.text import count_cjk, to_search_form
 
 #: Shorter sentences (a call-out's name or place label) are never evidence on their own.
 MIN_EVIDENCE_CHARS = 12

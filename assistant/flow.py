@@ -19,9 +19,9 @@ from assistant.query import Query
 from assistant.reply import Passage, Reply
 from assistant.scope import corpus_refusal
 from assistant.validate import Message
-from ingest.errors import GenerationError
-from ingest.normalize import to_simplified
-from ingest.settings import Settings
+from core.errors import GenerationError
+from core.settings import Settings
+from core.text import to_simplified
 
 if TYPE_CHECKING:
     from assistant.enforce import EnforcedAnswer

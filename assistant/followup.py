@@ -9,14 +9,12 @@ from typing import Any
 
 from assistant import shapes
 from assistant.evidence import QUOTED_NAME
+from assistant.lexicon import content_terms
 from assistant.lists import thing_names
 from assistant.reply import Passage
 from assistant.validate import Message, validate_history
-from ingest.normalize import (
-    content_terms,
-    to_search_form,
-)
-from ingest.settings import Settings
+from core.settings import Settings
+from core.text import to_search_form
 
 # A question that leans on what was said before: a pronoun or "that/its/among them",
 # or a bare "…呢？" ("and X?").

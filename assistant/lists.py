@@ -16,8 +16,9 @@ from assistant.evidence import (
     _mentions_text,
     _near_duplicate,
 )
+from assistant.lexicon import PLACE_TAGS, part_of_speech
 from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED
-from ingest.normalize import PLACE_TAGS, count_cjk, part_of_speech, to_search_form, to_traditional
+from core.text import count_cjk, to_search_form, to_traditional
 
 #: What joins the parallel parts of a question: 法人、業界、學界 / A跟B (search form).
 _FACET_JOIN = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant import rules
-from ingest.normalize import count_cjk, detect_script, to_search_form
+from core.text import count_cjk, detect_script, to_search_form
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
@@ -258,7 +258,7 @@ class Speller:
     def _rare_word(self, s: str) -> list[tuple[int, str, str]]:
         """Rare words of general Chinese the documents never use that sound like a frequent
         word of theirs: 上線 (657 in jieba's counts) for 上限. ``(start, word, replacement)``."""
-        from ingest.normalize import words
+        from assistant.lexicon import words
 
         out: list[tuple[int, str, str]] = []
         at = 0

@@ -28,7 +28,7 @@ import numpy as np
 
 from assistant.evidence import Evidence, QueryTerms
 from assistant.rules import COMPARES, missing_specific_type, title_asked
-from ingest.normalize import to_search_form
+from core.text import to_search_form
 
 #: The signals, in the order of the model's coefficients.
 FEATURES: tuple[str, ...] = ("support", "coverage", "dense", "foreign", "type_ok", "margin")

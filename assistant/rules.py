@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant import shapes
-from ingest.normalize import to_search_form
+from core.text import to_search_form
 
 #: Attempts to make the assistant drop its rules or show its instructions (search form:
 #: Simplified, lower case).

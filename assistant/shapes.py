@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.normalize import to_search_form
+from core.text import to_search_form
 
 #: A question that asks yes or no (search form): …嗎, 是不是, 有沒有, 是否.
 YES_NO = re.compile(

@@ -9,17 +9,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.evidence import QueryTerms, Term, is_chinese
+from assistant.lexicon import ENGLISH_INTENT_WORDS, INTENT_WORDS, NOMINAL_TAGS, content_terms, part_of_speech
 from assistant.query import general_frequency, question_numbers
-from ingest.normalize import (
-    ENGLISH_INTENT_WORDS,
-    INTENT_WORDS,
-    NOMINAL_TAGS,
-    content_terms,
-    count_cjk,
-    part_of_speech,
-    to_search_form,
-)
-from ingest.settings import Settings
+from core.settings import Settings
+from core.text import count_cjk, to_search_form
 
 #: Weight (times the IDF) of a question word no document uses under any alias (a paraphrase).
 PARAPHRASE_WEIGHT = 0.3

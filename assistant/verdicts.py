@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 from assistant import shapes
 from assistant.evidence import Evidence, QueryTerms
+from assistant.lexicon import part_of_speech
 from assistant.rules import ASSERTED_TAGS
-from ingest.normalize import count_cjk, part_of_speech
+from core.text import count_cjk
 
 
 class ShapedAnswers:

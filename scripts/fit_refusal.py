@@ -24,9 +24,9 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.chat import Assistant
 from assistant.refusal import FEATURES, MODEL_PATH
+from core.settings import Settings
 from evals.dataset import load_gold, select_cases
 from evals.run import corpus_settings, ensure_index
-from ingest.settings import Settings
 
 
 def dev_half(case_id: str) -> int:

@@ -10,7 +10,7 @@ from assistant.glossary import Glossary
 from assistant.lists import enumeration_count, question_facets
 from assistant.reply import Passage
 from assistant.rules import answer_shape, answer_type_ok
-from ingest.normalize import to_search_form
+from core.text import to_search_form
 
 
 def _passage(pid: str, text: str, kind: str = "text") -> Passage:
@@ -119,7 +119,7 @@ def test_glossary_finds_definitions_and_reads_the_file(tmp_path) -> None:
     path.write_text("{not json", encoding="utf-8")
     import pytest
 
-    from ingest.errors import KezhuanError
+    from core.errors import KezhuanError
 
     with pytest.raises(KezhuanError, match="glossary"):
         glossary.merge_file(path)

@@ -54,7 +54,7 @@ for _run in _TEXT.split("。"):
 
 
 def _speller() -> Speller:
-    from ingest.normalize import to_search_form
+    from core.text import to_search_form
 
     # Each phrase occurs once in this small vocabulary: one passage is frequent enough here.
     return Speller(
@@ -91,7 +91,7 @@ def test_years_and_legal_references_in_chinese_numerals_become_digits() -> None:
 
 def test_speller_corrects_only_to_words_the_documents_use_often() -> None:
     # 重點 occurs once in the documents: below min_corpus_frequency=2 it is no correction.
-    from ingest.normalize import to_search_form
+    from core.text import to_search_form
 
     strict = Speller({to_search_form(k): v for k, v in _BIGRAMS.items()}, min_corpus_frequency=2)
     assert strict.correct("研发种点")[0] == "研发种点"
@@ -99,7 +99,7 @@ def test_speller_corrects_only_to_words_the_documents_use_often() -> None:
 
 def test_speller_leaves_a_character_between_function_words_alone() -> None:
     # 有「舉」哪些: 有具 would be a bigram of the documents but is no word of general Chinese.
-    from ingest.normalize import to_search_form
+    from core.text import to_search_form
 
     speller = Speller(
         {to_search_form(k): v for k, v in {**_BIGRAMS, "有具": 3}.items()}, min_corpus_frequency=1

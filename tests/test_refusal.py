@@ -7,7 +7,7 @@ import numpy as np
 from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term
 from assistant.refusal import veto
 from assistant.reply import Passage
-from ingest.normalize import to_search_form
+from core.text import to_search_form
 
 
 def _evidence(text: str, passage_text: str = "", section: str = "") -> Evidence:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import rules
-from ingest.normalize import to_search_form
+from core.text import to_search_form
 
 
 @pytest.mark.parametrize("text", ["😀", "<p></p>", "  ", "？？"])

@@ -9,7 +9,7 @@ import numpy as np
 
 from assistant import shapes
 from assistant.refusal import FEATURES, MODEL_PATH, RefusalModel, signals
-from ingest.normalize import to_search_form as sf
+from core.text import to_search_form as sf
 
 
 def test_yes_no_says_yes_when_every_asserted_term_is_held() -> None:
