@@ -34,6 +34,8 @@ from core.text import to_search_form
 FEATURES: tuple[str, ...] = ("support", "coverage", "dense", "foreign", "type_ok", "margin")
 #: Where the fitted model lives.
 MODEL_PATH = Path(__file__).with_name("refusal_model.json")
+#: Standardised signals are clipped to this many standard deviations of the fitting data.
+FEATURE_CLIP_SD = 4.0
 #: Answer when the fitted probability that the documents hold the answer is at least this.
 ANSWER_PROBABILITY = 0.5
 
@@ -82,6 +84,9 @@ class RefusalModel:
             threshold: Answer when the probability is at least this (``Settings.answer_probability``).
         """
         x = (np.asarray([float(values[f]) for f in FEATURES]) - self.mean) / self.scale
+        # A signal far outside the range the model was fitted on (another embedding model's
+        # similarities) must not decide alone: the straight line was only fitted inside it.
+        x = np.clip(x, -FEATURE_CLIP_SD, FEATURE_CLIP_SD)
         parts = self.coef * x
         z = float(parts.sum() + self.intercept)
         p = 1.0 / (1.0 + math.exp(-z))
