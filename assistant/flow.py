@@ -264,7 +264,7 @@ class DirectReplies:
     def _not_a_question(self, question: str, analysed: Query) -> Reply:
         """The short reply to a text that is no question (or asks to drop the rules): refused, uncited."""
         script = "hans" if analysed.script == "hans" else "hant"
-        if analysed.kind == "injection":
+        if analysed.kind in ("injection", "off_topic"):
             answer = self._refusal_text(script)
         else:
             answer = to_simplified(NOT_A_QUESTION_HANT) if script == "hans" else NOT_A_QUESTION_HANT

@@ -54,7 +54,8 @@ class Query:
         raw: The text as received.
         text: Cleaned text with typos corrected (what is searched).
         script: ``hant``, ``hans`` (Chinese) or ``latin`` (no Chinese).
-        kind: ``question``, ``not_a_question`` or ``injection``.
+        kind: ``question``, ``not_a_question``, ``injection`` or ``off_topic`` (small talk:
+            answered with the refusal, as questions the documents do not answer are).
         reason: Why it is not a question ("" for a question).
         focus: The clauses that ask, without their openers (想請問…), joined.
         background: Clauses that set the topic without asking (聽說技術司在花蓮有中心).
@@ -368,7 +369,10 @@ def analyse(
     script = _script(cleaned)
     fired = rules.first_fired(cleaned)
     if fired is not None:
-        kind = "injection" if fired.rule == "asks_to_drop_rules" else "not_a_question"
+        # Small talk is a question, but not one the documents answer: it gets the refusal.
+        kind = {"asks_to_drop_rules": "injection", "small_talk_only": "off_topic"}.get(
+            fired.rule, "not_a_question"
+        )
         return Query(
             raw=raw, text=cleaned, script=script, kind=kind, reason=fired.reason, rules=(fired.rule,)
         )
