@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from assistant import refusal as calibration
+from assistant import tables, units
 from assistant.evidence import (
     MIN_EVIDENCE_CHARS,
     Composition,
@@ -38,6 +39,7 @@ from assistant.evidence import (
     write_answer,
 )
 from assistant.lists import (
+    _ASKS_EACH,
     _COUNTED,
     _THING_HEADS,
     MAX_LIST_SENTENCES,
@@ -89,6 +91,7 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         cross_lingual_floor: The floor for questions not written in Chinese (e5's
             cross-lingual similarities sit lower).
         answer_probability: The refusal model's probability at or above which it answers.
+        unit_chars: Most characters one quoted unit may grow to (:mod:`assistant.units`).
     """
 
     def __init__(
@@ -100,6 +103,7 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         dense_span: float = 0.12,
         cross_lingual_floor: float = 0.70,
         answer_probability: float = calibration.ANSWER_PROBABILITY,
+        unit_chars: int = 150,
     ) -> None:
         self.max_sentences = max_sentences
         self.refusal_threshold = refusal_threshold
@@ -110,6 +114,13 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         self.dense_floor = dense_floor
         self.dense_span = dense_span
         self.cross_lingual_floor = cross_lingual_floor
+        #: Most characters of one quoted unit (clauses, lead-in and items joined; 0: sentences only).
+        self.unit_chars = unit_chars
+        #: Score added to a sentence naming the labelled thing asked about (Phase 2), taken from
+        #: one naming only another of its series (Phase 1).
+        self.label_weight = 0.2
+        #: A further table row of a comparison must score this share of the best sentence.
+        self.row_score_ratio = 0.6
         #: Sentence score = coverage, passage coverage, meaning, retrieval rank (Chinese questions).
         self.weights = (0.45, 0.15, 0.3, 0.1)
         #: A further sentence must score this share of the best one (list questions, others) and
@@ -149,10 +160,12 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         facets = question_facets(query)
         chinese_names = [t for t in query.terms if count_cjk(t.forms[0])] if not query.cjk else []
         names = [f for t in query.terms if t.asked for f in t.forms]
+        asked_labels = tables.labels(query.question)
         for rank, passage in enumerate(passages):
             context_cov = coverage(query.terms, f"{passage.section}\n{passage.text}")
             labels = callout_labels(passage)
-            for sent in sentences(passage):
+            siblings = sentences(passage)
+            for sent in siblings:
                 if sent.id in seen or sent.text in labels or len(sent.text) < MIN_EVIDENCE_CHARS:
                     continue  # a bare name or place label proves nothing on its own
                 if _INJECTION.search(to_search_form(sent.text)):
@@ -171,7 +184,7 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
                             if (t.forms not in facets or t.forms in named) and not _COUNTED.match(t.forms[0])
                         )
                 cov = coverage(terms, sent.context + sent.text)
-                ev = Evidence(sent, passage, rank, dense, cov, context_cov)
+                ev = Evidence(sent, passage, rank, dense, cov, context_cov, siblings=siblings)
                 dn = self._dense_norm(dense, query.cjk)
                 prior = 1.0 / (1.0 + rank)
                 role = next((r for r in _ROLE_ASKED if sent.context.endswith(r)), "")
@@ -197,6 +210,8 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
                 else:
                     ev.score = 0.8 * dn + 0.2 * prior + role_bonus
                     ev.support = dn
+                # Phase 1 is not the Phase 2 asked about, however many other words it shares.
+                ev.score += self.label_weight * tables.label_match(asked_labels, sent.context + sent.text)
                 # The section holds a law article's or table row's label (｜第24條): its number counts.
                 located = f"{passage.section}\n{passage.text}"
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):
@@ -362,11 +377,19 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
                     continue
                 chosen.append(ev)
         chosen = self._fill_facets(query, chosen, evidence)
+        if wants_list or _ASKS_EACH.search(query.question):
+            # A comparison answered by a table row: the rows that hold what it lacks (上限 and 審查週期).
+            floor = self.row_score_ratio * best.score
+            chosen = tables.parallel_rows(
+                chosen, evidence, query.terms, self.max_sentences, floor, self.refusal_threshold
+            )
         if len(query.numbers) > 1 and not _numbers_supported(
             query.numbers, "\n".join(c.passage.text for c in chosen)
         ):
             return self._refusal(refusal, support, diagnostics, "a number asked about is in no evidence")
 
+        if self.unit_chars:
+            chosen = units.expand_all(chosen, evidence, query.terms, self.unit_chars)
         lead = enumeration_count(query.question, chosen[0].sentence.text)
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:

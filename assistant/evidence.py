@@ -86,6 +86,9 @@ class Evidence:
     support: float = 0.0
     #: How much the sentence has the shape of the answer asked for (:func:`answer_shape`).
     shape: float = 0.0
+    #: Every sentence of the passage, in order (short ones too): what the quote may grow into
+    #: (:mod:`assistant.units`).
+    siblings: Sequence[SentenceRecord] = ()
 
 
 @dataclass

@@ -17,6 +17,7 @@ from assistant.evidence import (
     _near_duplicate,
 )
 from assistant.lexicon import PLACE_TAGS, part_of_speech
+from assistant.tables import label_forms, labels
 from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED
 from core.text import count_cjk, to_search_form, to_traditional
 
@@ -57,6 +58,11 @@ def question_facets(query: QueryTerms) -> list[tuple[str, ...]]:
         if len(pieces) < 2:
             continue
         facets: list[tuple[str, ...]] = []
+        labelled = [sorted(labels(piece)) for piece in pieces[:MAX_FACETS]]
+        if sum(1 for named in labelled if named) >= 2:
+            # Labelled things of a series (Phase 1 和 Phase 2 的審查方式跟簡報時間) are the parts;
+            # the other pieces are what is asked of each.
+            return [label_forms(named[0]) for named in labelled if named]
         for piece in pieces[:MAX_FACETS]:
             found: list[tuple[int, tuple[str, ...]]] = [
                 (piece.find(n), (n,)) for n in query.numbers if n in piece
@@ -379,7 +385,11 @@ class ListAnswers:
                 for ev in (*chosen, *evidence)
                 if ev.support >= FACET_SUPPORT * self.refusal_threshold
                 and _mentions(ev, forms)
-                and not any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in out)
+                and not any(
+                    _near_duplicate(ev.sentence.text, c.sentence.text)
+                    and labels(ev.sentence.text) == labels(c.sentence.text)  # Phase 1：… vs Phase 2：…
+                    for c in out
+                )
             ]
             if not usable:
                 continue
@@ -388,7 +398,7 @@ class ListAnswers:
             # 學界 + 科專 → 「學界科技專案」, 生醫 + 領域 → 生醫領域.
             compounds = [f + g for f in forms for g in shared]
             named = [ev for ev in alone if _mentions_text(ev.sentence.text, compounds)]
-            pick = self._primary((named or alone)[0], evidence, query.question)
+            pick = self._primary(max(named or alone, key=lambda e: e.score), evidence, query.question)
             if pick not in out:
                 out.append(pick)
         return out or chosen

@@ -19,6 +19,16 @@ YES_NO = re.compile(
 )
 #: …有…嗎 / 有沒有: the verdict is 有 or 沒有 rather than 是 or 不是.
 _ASKS_HAVE = re.compile(r"有没有|有无|有.{0,12}吗")
+#: A yes/no question about whether something is allowed: 可以…嗎, 能不能, 可否 (search form).
+_ASKS_MAY = re.compile(r"可以|可不可以|能不能|能否|可否|得否|允许|准许|\bcan\b|\bmay\b|allowed")
+#: A yes/no question about whether something is required: 一定要…嗎, 需不需要 (search form).
+_ASKS_MUST = re.compile(r"一定要|必须|需不需要|需要|要不要|是否[须需应]|\bmust\b|required|have to|need to")
+#: A rule that forbids (search form): 不得, 不可, 禁止, 不符.
+_FORBIDS = re.compile(r"不得|不可|不能|禁止|不予|不符")
+#: A rule that exempts (search form): 不受…限制, 無須, 免繳.
+_EXEMPTS = re.compile(r"不受.{0,12}限制|无须|无需|不必|不需|免[予除缴]")
+#: Where the first cited sentence ends.
+_SENTENCE_END = re.compile(r"[。！？!?\n]")
 #: Share of the question's term weight the evidence must hold for "yes".
 YES_SHARE = 0.75
 #: Most characters between the characters of a shortened term (國際獎 in 國際新創獎項).
@@ -104,6 +114,13 @@ def yes_no(
     if not YES_NO.search(question):
         return None
     have = bool(_ASKS_HAVE.search(question))
+    # A rule answers a question about what is allowed or required by what it rules out or
+    # exempts from, in the first cited sentence (the rule; a proviso after it limits it).
+    first = _SENTENCE_END.split(to_search_form(evidence), maxsplit=1)[0]
+    if _ASKS_MAY.search(question) and _FORBIDS.search(first):
+        return Shaped("否，不行。", "yes_no: the cited rule forbids what the question asks to do")
+    if _ASKS_MUST.search(question) and _EXEMPTS.search(first):
+        return Shaped("否，不用。", "yes_no: the cited rule exempts from what the question asks about")
     terms = [(tuple(_with_modifier(f, question) for f in forms), w) for forms, w in terms]
     norm = to_search_form(evidence)
     found = set(re.findall(r"\d+(?:\.\d+)?", norm))

@@ -1,0 +1,90 @@
+"""Table rows and labelled things as evidence: which row answers, and which rows a comparison quotes.
+
+A table row is one passage (``項目：Phase 1上限；中央型SBIR：150萬；…``, section ``…｜表1 第2列``,
+see :mod:`ingest.structure`). Two things decide which rows an answer quotes, both from the
+structure of the text:
+
+* **labels**: a Latin word with a number (``Phase 2``, ``Category 3``, ``Stage 1``) names one
+  thing of a series; a sentence that names the same word with another number is about another
+  thing of the series, however many of the question's words it holds;
+* **parallel rows**: a question that compares or lists (各, 差在哪, 哪些) and is answered by a
+  row is answered by the rows of that table that hold what the others lack.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.evidence import Evidence, Term, coverage
+from ingest.normalize import to_search_form
+
+#: A labelled thing of a series (search form): phase 2, category 3, phase 2+.
+_LABEL = re.compile(r"(?<![a-z])([a-z]{2,})\s*(\d{1,3})(\+?)(?![\d.,])")
+#: Where a row's table label ends in its section: ``快速比較｜表1 第2列`` → ``快速比較｜表1``.
+_ROW_LABEL = re.compile(r"\s*第\s*\d+\s*列$")
+
+
+def labels(text: str) -> set[tuple[str, str]]:
+    """The labelled things ``text`` names: ``{("phase", "2"), ("phase", "2+")}``."""
+    return {(m.group(1), m.group(2) + m.group(3)) for m in _LABEL.finditer(to_search_form(text))}
+
+
+def label_match(asked: set[tuple[str, str]], text: str) -> int:
+    """1 when ``text`` names a labelled thing the question names; -1 when it names only others of
+    the same series (Phase 1 for a question about Phase 2); 0 when it names none of the series."""
+    if not asked:
+        return 0
+    held = labels(text)
+    if asked & held:
+        return 1
+    words = {w for w, _ in asked}
+    return -1 if any(w in words for w, _ in held) else 0
+
+
+def label_forms(label: tuple[str, str]) -> tuple[str, ...]:
+    """The ways a text writes a label (search form): ``phase 2``, ``phase2``."""
+    word, number = label
+    return (f"{word} {number}", f"{word}{number}")
+
+
+def table_of(ev: Evidence) -> str:
+    """The table a row belongs to (its section without the row number); "" for a non-row."""
+    if ev.passage.kind != "row":
+        return ""
+    return _ROW_LABEL.sub("", ev.passage.section)
+
+
+def parallel_rows(
+    chosen: Sequence[Evidence],
+    evidence: Sequence[Evidence],
+    terms: Sequence[Term],
+    most: int,
+    min_score: float,
+    min_support: float,
+) -> list[Evidence]:
+    """``chosen`` and the rows of its first row's table that hold question words it lacks, best first.
+
+    Args:
+        chosen: The evidence chosen so far; nothing is added unless its first piece is a row.
+        evidence: All scored evidence, best first.
+        terms: The question's terms.
+        most: Most pieces of evidence in all.
+        min_score: Lowest score a further row may have.
+        min_support: Lowest support a further row may have.
+    """
+    out = list(chosen)
+    table = table_of(chosen[0]) if chosen else ""
+    if not table:
+        return out
+    covered = coverage(terms, "\n".join(e.sentence.text for e in out))
+    for ev in evidence:
+        if len(out) >= most:
+            break
+        if ev in out or table_of(ev) != table or ev.score < min_score or ev.support < min_support:
+            continue
+        joined = coverage(terms, "\n".join(e.sentence.text for e in (*out, ev)))
+        if joined > covered:
+            out.append(ev)
+            covered = joined
+    return out

@@ -1,0 +1,232 @@
+"""Evidence units: which stretch of the text a chosen sentence is quoted as.
+
+Sentences are cut at ；, ： and line breaks as well as at 。 (:mod:`ingest.split`), which is
+right for finding evidence but not always for quoting it. Once the answerer has chosen a
+sentence, the stretch it quotes follows the document's structure, never its words:
+
+* **clauses**: a clause cut at ； goes on to the 。 of its sentence (「…得發布讓與之公告；三個月內
+  無人請求受讓時，…得終止繳納…。」): the whole sentence is quoted when it fits the budget, else
+  the chosen clause and the neighbouring clauses that hold more of the question;
+* **lead-in and items**: a sentence ending in ： (「…應符合下列各款條件：」) is quoted with the
+  numbered items after it; a numbered item with its lead-in (and the items between them);
+* **proviso**: a sentence followed in the same article or section by its proviso (但…) is
+  quoted with it, and with the proviso's items.
+
+Every unit stays within one section (one law article, one heading) and within
+``unit_chars`` characters; the quote is the exact cleaned text from its first sentence's
+start to its last one's end, so citations keep their offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from assistant.evidence import Evidence, SentenceRecord, Term, coverage
+
+#: A clause that the sentence goes on after: it ends in ；.
+_CLAUSE_END = re.compile(r"[；;]\s*$")
+#: A lead-in of a list: it ends in ：.
+_LEAD_IN = re.compile(r"[：:]\s*$")
+#: A numbered item: 一、 (一) （1） 1. 1、 1) and the like at its start.
+ITEM = re.compile(
+    r"^\s*(?:[一二三四五六七八九十百]{1,3}、|[（(][一二三四五六七八九十百\d]{1,3}[）)]|\d{1,3}\s*[.、．)）](?!\d))"
+)
+#: A proviso: the sentence that limits the one before it (但書).
+_PROVISO = re.compile(r"^\s*但")
+#: Whitespace between two sentences that follow each other.
+_GAP = re.compile(r"\s*")
+#: Most characters between the end of one sentence and the start of the next for them to follow each other.
+MAX_GAP = 2
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A sentence and the section it belongs to (a law article, a heading)."""
+
+    record: SentenceRecord
+    section: str
+
+
+class Document:
+    """The sentences of the retrieved passages in document order, to read before and after a sentence.
+
+    Args:
+        evidence: Scored evidence; each piece carries the sentences of its passage (``siblings``).
+    """
+
+    def __init__(self, evidence: Sequence[Evidence]) -> None:
+        placed: dict[tuple[str, int], _Placed] = {}
+        self._texts: list[tuple[str, int, str]] = []
+        for ev in evidence:
+            source = ev.passage.source
+            key = (source, ev.passage.start)
+            if ev.siblings and key not in {(s, a) for s, a, _ in self._texts}:
+                self._texts.append((source, ev.passage.start, ev.passage.text))
+            for rec in ev.siblings or (ev.sentence,):
+                placed.setdefault((source, rec.start), _Placed(rec, ev.passage.section))
+        self._by_start = placed
+        self._by_end = {(source, p.record.end): p for (source, _), p in placed.items()}
+
+    def _gap_text(self, source: str, start: int, end: int) -> str | None:
+        """The cleaned text in ``[start, end)`` if a retrieved passage holds it."""
+        for src, at, text in self._texts:
+            if src == source and at <= start and end <= at + len(text):
+                return text[start - at : end - at]
+        return None
+
+    def after(self, source: str, rec: SentenceRecord, section: str) -> SentenceRecord | None:
+        """The sentence right after ``rec`` in the same section, if a retrieved passage holds it."""
+        for gap in range(MAX_GAP + 1):
+            nxt = self._by_start.get((source, rec.end + gap))
+            if nxt is not None:
+                return nxt.record if nxt.section == section else None
+        return None
+
+    def before(self, source: str, rec: SentenceRecord, section: str) -> SentenceRecord | None:
+        """The sentence right before ``rec`` in the same section, if a retrieved passage holds it."""
+        for gap in range(MAX_GAP + 1):
+            prev = self._by_end.get((source, rec.start - gap))
+            if prev is not None:
+                return prev.record if prev.section == section else None
+        return None
+
+    def join(self, source: str, records: Sequence[SentenceRecord]) -> SentenceRecord:
+        """One record quoting ``records`` (consecutive sentences) and what lies between them."""
+        if len(records) == 1:
+            return records[0]
+        parts = [records[0].text]
+        for a, b in zip(records, records[1:], strict=False):
+            between = self._gap_text(source, a.end, b.start)
+            parts.append((between if between is not None and not between.strip() else "\n" * (b.start - a.end)))
+            parts.append(b.text)
+        first = records[0]
+        return SentenceRecord(
+            id="+".join(r.id for r in records),
+            text="".join(parts),
+            start=first.start,
+            end=records[-1].end,
+            vector=first.vector,
+            context=first.context,
+        )
+
+
+def _length(records: Sequence[SentenceRecord]) -> int:
+    return records[-1].end - records[0].start
+
+
+def _clauses(doc: Document, ev: Evidence) -> list[SentenceRecord]:
+    """The clauses of ``ev``'s sentence (cut at ；), in order: the chosen one among them."""
+    source, section = ev.passage.source, ev.passage.section
+    out = [ev.sentence]
+    prev = doc.before(source, ev.sentence, section)
+    while prev is not None and _CLAUSE_END.search(prev.text):
+        out.insert(0, prev)
+        prev = doc.before(source, prev, section)
+    current = ev.sentence
+    while _CLAUSE_END.search(current.text):
+        nxt = doc.after(source, current, section)
+        if nxt is None or ITEM.match(nxt.text):
+            break
+        out.append(nxt)
+        current = nxt
+    return out
+
+
+def _within_sentence(
+    clauses: list[SentenceRecord], chosen: SentenceRecord, terms: Sequence[Term], budget: int
+) -> list[SentenceRecord]:
+    """The whole sentence if it fits, else the chosen clause grown by the neighbours that hold more of the question."""
+    if len(clauses) == 1 or _length(clauses) <= budget:
+        return clauses
+    i = j = clauses.index(chosen)
+    while True:
+        options = []
+        if i > 0 and _length(clauses[i - 1 : j + 1]) <= budget:
+            options.append((coverage(terms, clauses[i - 1].text), 0, i - 1, j))
+        if j + 1 < len(clauses) and _length(clauses[i : j + 2]) <= budget:
+            options.append((coverage(terms, clauses[j + 1].text), 1, i, j + 1))
+        options = [o for o in options if o[0] > 0]
+        if not options:
+            return clauses[i : j + 1]
+        _, _, i, j = max(options)
+
+
+def _items_after(doc: Document, source: str, last: SentenceRecord, section: str) -> list[SentenceRecord]:
+    """The numbered items right after a lead-in (the sentences of each item, cut at ；)."""
+    out: list[SentenceRecord] = []
+    current = last
+    while True:
+        nxt = doc.after(source, current, section)
+        if nxt is None:
+            return out
+        if not ITEM.match(nxt.text) and not (out and _CLAUSE_END.search(current.text)):
+            return out
+        out.append(nxt)
+        current = nxt
+
+
+def expand(
+    ev: Evidence, doc: Document, terms: Sequence[Term], budget: int
+) -> Evidence:
+    """``ev`` with the stretch of text it is quoted as (see the module docstring).
+
+    Args:
+        ev: A chosen piece of evidence.
+        doc: The retrieved sentences in document order.
+        terms: The question's terms (which neighbouring clauses hold more of the question).
+        budget: Most characters of the unit, from its first sentence's start to its last one's end.
+
+    Returns:
+        ``ev`` itself when nothing is joined, else a copy whose sentence quotes the unit.
+    """
+    source, section = ev.passage.source, ev.passage.section
+    unit = _within_sentence(_clauses(doc, ev), ev.sentence, terms, budget)
+    if ITEM.match(unit[0].text):
+        # An item is quoted with its lead-in and the items between them.
+        back: list[SentenceRecord] = []
+        prev = doc.before(source, unit[0], section)
+        while prev is not None and _length([prev, unit[-1]]) <= budget:
+            back.insert(0, prev)
+            if _LEAD_IN.search(prev.text):
+                unit = back + unit
+                break
+            prev = doc.before(source, prev, section)
+    if not _LEAD_IN.search(unit[-1].text):
+        nxt = doc.after(source, unit[-1], section)
+        if nxt is not None and _PROVISO.match(nxt.text) and _length([unit[0], nxt]) <= budget:
+            unit = [*unit, nxt]
+    if _LEAD_IN.search(unit[-1].text):
+        for item in _items_after(doc, source, unit[-1], section):
+            if _length([unit[0], item]) > budget:
+                break
+            unit = [*unit, item]
+    if len(unit) == 1:
+        return ev
+    return replace(ev, sentence=doc.join(source, unit))
+
+
+def expand_all(
+    chosen: Sequence[Evidence], evidence: Sequence[Evidence], terms: Sequence[Term], budget: int
+) -> list[Evidence]:
+    """Every chosen piece of evidence as the unit it is quoted as; a unit another one holds is dropped."""
+    doc = Document(evidence)
+    out: list[Evidence] = []
+    for ev in chosen:
+        unit = expand(ev, doc, terms, budget)
+        span = (unit.passage.source, unit.sentence.start, unit.sentence.end)
+        if any(
+            o.passage.source == span[0] and o.sentence.start <= span[1] and span[2] <= o.sentence.end
+            for o in out
+        ):
+            continue
+        out = [
+            o
+            for o in out
+            if not (
+                o.passage.source == span[0] and span[1] <= o.sentence.start and o.sentence.end <= span[2]
+            )
+        ]
+        out.append(unit)
+    return out
