@@ -18,7 +18,6 @@ wrong answer is worse than none.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -42,7 +41,6 @@ from assistant.lists import (
     _ASKS_EACH,
     _COUNTED,
     _THING_HEADS,
-    MAX_LIST_SENTENCES,
     NUMBER_LED,
     ListAnswers,
     _introduces,
@@ -51,10 +49,12 @@ from assistant.lists import (
     question_facets,
 )
 from assistant.reply import Passage
-from assistant.rules import (
+from assistant.rules import (  # REFUSAL_HANT is imported from here by the generative answerer
     _ASKS_LIST,
     _ASKS_MISSION,
+    _INJECTION,
     _ROLE_ASKED,
+    REFUSAL_HANT,
     SHAPE_STRENGTH,
     answer_shape,
     answer_type_ok,
@@ -62,21 +62,6 @@ from assistant.rules import (
 )
 from assistant.verdicts import ShapedAnswers
 from core.text import count_cjk, to_search_form
-
-#: Shown when the documents do not hold the answer.
-REFUSAL_HANT = (
-    "抱歉，目前的文件中找不到足以回答這個問題的資訊，所以我不作推測。"
-    "我只能依據經濟部科技專案相關文件回答，例如科技專案的類型與沿革、重點研發領域、"
-    "新創誘因與成果，以及各區域產業研發中心。"
-)
-
-# Attempts to make the assistant drop its rules: refused outright.
-_INJECTION = re.compile(
-    r"(忽略|无视|不要理|别管|ignore|disregard|forget).{0,16}(指示|指令|规则|提示|设定|instruction|rule|prompt)"
-    r"|system\s*prompt|系统提示|你现在是|现在开始你是|jailbreak|developer mode|开发者模式|管理员指令|假装你是|角色扮演"
-    r"|不需要引用|不用引用|直接编|编一个",
-    re.IGNORECASE,
-)
 
 
 class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
@@ -91,7 +76,11 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         cross_lingual_floor: The floor for questions not written in Chinese (e5's
             cross-lingual similarities sit lower).
         answer_probability: The refusal model's probability at or above which it answers.
-        unit_chars: Most characters one quoted unit may grow to (:mod:`assistant.units`).
+        unit_chars: Most characters one quoted unit may grow to (:mod:`assistant.units`; 0: sentences).
+        article_chars: Most characters quoted for 「第24條在規定什麼？」 (the article, in order).
+        label_weight: Score added to a sentence naming the labelled thing asked about (Phase 2),
+            taken from one naming only another of its series (Phase 1).
+        row_score_ratio: Share of the best score a further table row of a comparison must reach.
     """
 
     def __init__(
@@ -104,6 +93,9 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         cross_lingual_floor: float = 0.70,
         answer_probability: float = calibration.ANSWER_PROBABILITY,
         unit_chars: int = 150,
+        article_chars: int = 240,
+        label_weight: float = 0.2,
+        row_score_ratio: float = 0.6,
     ) -> None:
         self.max_sentences = max_sentences
         self.refusal_threshold = refusal_threshold
@@ -114,13 +106,8 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         self.dense_floor = dense_floor
         self.dense_span = dense_span
         self.cross_lingual_floor = cross_lingual_floor
-        #: Most characters of one quoted unit (clauses, lead-in and items joined; 0: sentences only).
-        self.unit_chars = unit_chars
-        #: Score added to a sentence naming the labelled thing asked about (Phase 2), taken from
-        #: one naming only another of its series (Phase 1).
-        self.label_weight = 0.2
-        #: A further table row of a comparison must score this share of the best sentence.
-        self.row_score_ratio = 0.6
+        self.unit_chars, self.article_chars = unit_chars, article_chars
+        self.label_weight, self.row_score_ratio = label_weight, row_score_ratio
         #: Sentence score = coverage, passage coverage, meaning, retrieval rank (Chinese questions).
         self.weights = (0.45, 0.15, 0.3, 0.1)
         #: A further sentence must score this share of the best one (list questions, others) and
@@ -298,6 +285,10 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
                 )
         elif support < self.refusal_threshold:
             return self._refusal(refusal, support, diagnostics, "low support")
+        article = units.named_article(query.question, evidence, self.article_chars)
+        if article:
+            diagnostics["shape"] = "named_article"
+            return self._write(article, support, diagnostics, convert)
         gap = self._year_gap(query, evidence)
         if gap is not None:
             diagnostics["shape"] = gap[0].rule
@@ -365,31 +356,16 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
                 covered += max(gain, 0.0)
 
         if wants_list and query.numbers and _number_share(query) >= NUMBER_LED:
-            # 「2022年做了哪些事？」: every sentence that names the year is an item.
-            for ev in evidence:
-                if len(chosen) >= MAX_LIST_SENTENCES:
-                    break
-                if ev in chosen or ev.support < self.refusal_threshold:
-                    continue
-                if not _numbers_supported(query.numbers, ev.sentence.text):
-                    continue
-                if any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in chosen):
-                    continue
-                chosen.append(ev)
+            chosen = self._numbered_items(query, chosen, evidence)
         chosen = self._fill_facets(query, chosen, evidence)
-        if wants_list or _ASKS_EACH.search(query.question):
-            # A comparison answered by a table row: the rows that hold what it lacks (上限 and 審查週期).
-            floor = self.row_score_ratio * best.score
-            chosen = tables.parallel_rows(
-                chosen, evidence, query.terms, self.max_sentences, floor, self.refusal_threshold
-            )
         if len(query.numbers) > 1 and not _numbers_supported(
             query.numbers, "\n".join(c.passage.text for c in chosen)
         ):
             return self._refusal(refusal, support, diagnostics, "a number asked about is in no evidence")
 
-        if self.unit_chars:
-            chosen = units.expand_all(chosen, evidence, query.terms, self.unit_chars)
+        chosen = self._rows_and_units(
+            query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))
+        )
         lead = enumeration_count(query.question, chosen[0].sentence.text)
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:

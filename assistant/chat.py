@@ -144,6 +144,10 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
             refusal_threshold=settings.refusal_threshold,
             foreign_limit=settings.foreign_limit,
             answer_probability=settings.answer_probability,
+            unit_chars=settings.evidence_unit_chars,
+            article_chars=settings.article_quote_chars,
+            label_weight=settings.label_weight,
+            row_score_ratio=settings.row_score_ratio,
         )
         generative, generator_error = None, ""
         if settings.generator != "extractive":

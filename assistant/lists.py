@@ -15,10 +15,12 @@ from assistant.evidence import (
     _mentions,
     _mentions_text,
     _near_duplicate,
+    _numbers_supported,
 )
-from assistant.lexicon import PLACE_TAGS, part_of_speech
-from assistant.tables import label_forms, labels
 from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED
+from assistant.tables import label_forms, labels, parallel_rows
+from assistant.units import expand_all, item_count
+from assistant.lexicon import PLACE_TAGS, part_of_speech
 from core.text import count_cjk, to_search_form, to_traditional
 
 #: What joins the parallel parts of a question: 法人、業界、學界 / A跟B (search form).
@@ -123,7 +125,8 @@ def enumeration_count(question: str, text: str) -> str:
             (text[i : i + 2] for i in range(len(text) - 1) if to_search_form(text[i : i + 2]) == noun), noun
         )
         return f"共{count}{to_traditional(classifier)}{written}："
-    return ""
+    items = item_count(text)
+    return f"共{items}{to_traditional(classifier)}：" if items >= 2 else ""
 
 
 #: Most sentences in an answer that lists things one sentence each (the seven centers).
@@ -250,6 +253,9 @@ class ListAnswers:
 
     refusal_threshold: float
     facet_compounds: bool
+    max_sentences: int
+    row_score_ratio: float
+    unit_chars: int
 
     def _primary(self, chosen: Evidence, evidence: Sequence[Evidence], question: str = "") -> Evidence:
         """The body sentence a figure call-out line repeats, if there is one: cite the text, not the figure.
@@ -331,6 +337,35 @@ class ListAnswers:
                     return out
             out.append(nxt)
             current = nxt
+        return out
+
+    def _rows_and_units(
+        self, query: QueryTerms, chosen: list[Evidence], evidence: Sequence[Evidence], compares: bool
+    ) -> list[Evidence]:
+        """The chosen evidence as it is quoted: a comparison answered by a table row with the rows
+        that hold what it lacks (上限 and 審查週期), then each piece as its unit (:mod:`assistant.units`)."""
+        if compares and chosen:
+            floor = self.row_score_ratio * chosen[0].score
+            chosen = parallel_rows(
+                chosen, evidence, query.terms, self.max_sentences, floor, self.refusal_threshold
+            )
+        return expand_all(chosen, evidence, query.terms, self.unit_chars) if self.unit_chars else chosen
+
+    def _numbered_items(
+        self, query: QueryTerms, chosen: list[Evidence], evidence: Sequence[Evidence]
+    ) -> list[Evidence]:
+        """「2022年做了哪些事？」: every sentence that names the year is an item, after ``chosen``."""
+        out = list(chosen)
+        for ev in evidence:
+            if len(out) >= MAX_LIST_SENTENCES:
+                break
+            if ev in out or ev.support < self.refusal_threshold:
+                continue
+            if not _numbers_supported(query.numbers, ev.sentence.text):
+                continue
+            if any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in out):
+                continue
+            out.append(ev)
         return out
 
     def _tally(

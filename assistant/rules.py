@@ -497,3 +497,19 @@ def title_asked(question: str) -> str:
     """The person's title a question asks who holds (search form), or ""."""
     match = PERSON_TITLES.search(question)
     return match.group(1) if match else ""
+
+
+#: Shown when the documents do not hold the answer.
+REFUSAL_HANT = (
+    "抱歉，目前的文件中找不到足以回答這個問題的資訊，所以我不作推測。"
+    "我只能依據經濟部科技專案相關文件回答，例如科技專案的類型與沿革、重點研發領域、"
+    "新創誘因與成果，以及各區域產業研發中心。"
+)
+
+# Attempts to make the assistant drop its rules: refused outright.
+_INJECTION = re.compile(
+    r"(忽略|无视|不要理|别管|ignore|disregard|forget).{0,16}(指示|指令|规则|提示|设定|instruction|rule|prompt)"
+    r"|system\s*prompt|系统提示|你现在是|现在开始你是|jailbreak|developer mode|开发者模式|管理员指令|假装你是|角色扮演"
+    r"|不需要引用|不用引用|直接编|编一个",
+    re.IGNORECASE,
+)

@@ -24,11 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.evidence import Evidence, SentenceRecord, Term, coverage
+from ingest.normalize import article_tokens
 
 #: A clause that the sentence goes on after: it ends in ；.
 _CLAUSE_END = re.compile(r"[；;]\s*$")
 #: A lead-in of a list: it ends in ：.
 _LEAD_IN = re.compile(r"[：:]\s*$")
+#: Where a lead-in ends inside a unit: at its ： before a line break or a numbered item.
+_LEAD_IN_INSIDE = re.compile(r"[：:](?=\s*(?:\n|[一二三四五六七八九十]{1,3}、|[（(]|\d))")
 #: A numbered item: 一、 (一) （1） 1. 1、 1) and the like at its start.
 ITEM = re.compile(
     r"^\s*(?:[一二三四五六七八九十百]{1,3}、|[（(][一二三四五六七八九十百\d]{1,3}[）)]|\d{1,3}\s*[.、．)）](?!\d))"
@@ -66,7 +69,8 @@ class Document:
                 self._texts.append((source, ev.passage.start, ev.passage.text))
             for rec in ev.siblings or (ev.sentence,):
                 placed.setdefault((source, rec.start), _Placed(rec, ev.passage.section))
-        self._by_start = placed
+        #: Every sentence by (source, start).
+        self.by_start = placed
         self._by_end = {(source, p.record.end): p for (source, _), p in placed.items()}
 
     def _gap_text(self, source: str, start: int, end: int) -> str | None:
@@ -79,7 +83,7 @@ class Document:
     def after(self, source: str, rec: SentenceRecord, section: str) -> SentenceRecord | None:
         """The sentence right after ``rec`` in the same section, if a retrieved passage holds it."""
         for gap in range(MAX_GAP + 1):
-            nxt = self._by_start.get((source, rec.end + gap))
+            nxt = self.by_start.get((source, rec.end + gap))
             if nxt is not None:
                 return nxt.record if nxt.section == section else None
         return None
@@ -99,7 +103,7 @@ class Document:
         parts = [records[0].text]
         for a, b in zip(records, records[1:], strict=False):
             between = self._gap_text(source, a.end, b.start)
-            parts.append((between if between is not None and not between.strip() else "\n" * (b.start - a.end)))
+            parts.append(between if between is not None and not between.strip() else "\n" * (b.start - a.end))
             parts.append(b.text)
         first = records[0]
         return SentenceRecord(
@@ -110,6 +114,16 @@ class Document:
             vector=first.vector,
             context=first.context,
         )
+
+
+#: A numbered item at the start of a sentence of a unit.
+_ITEM_START = re.compile(r"(?:^|[。；;\n])" + ITEM.pattern.removeprefix("^"))
+
+
+def item_count(text: str) -> int:
+    """How many numbered items follow the lead-in (…下列各款：) of a quoted unit; 0 without a lead-in."""
+    lead = _LEAD_IN_INSIDE.search(text)
+    return len(_ITEM_START.findall(text[lead.end() :])) if lead else 0
 
 
 def _length(records: Sequence[SentenceRecord]) -> int:
@@ -167,9 +181,7 @@ def _items_after(doc: Document, source: str, last: SentenceRecord, section: str)
         current = nxt
 
 
-def expand(
-    ev: Evidence, doc: Document, terms: Sequence[Term], budget: int
-) -> Evidence:
+def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int) -> Evidence:
     """``ev`` with the stretch of text it is quoted as (see the module docstring).
 
     Args:
@@ -224,9 +236,47 @@ def expand_all(
         out = [
             o
             for o in out
-            if not (
-                o.passage.source == span[0] and span[1] <= o.sentence.start and o.sentence.end <= span[2]
-            )
+            if not (o.passage.source == span[0] and span[1] <= o.sentence.start and o.sentence.end <= span[2])
         ]
         out.append(unit)
     return out
+
+
+#: A question about what a named article says: 第24條在規定什麼？ (search form).
+_ASKS_CONTENT = re.compile(
+    r"讲什么|说什么|规定什么|规定了什么|规范什么|在讲|在说|在规定|规定些什么|写什么|内容|是什么|"
+    r"what does|what is .{0,30}about|say"
+)
+
+
+def named_article(question: str, evidence: Sequence[Evidence], budget: int) -> list[Evidence]:
+    """For 「…第24條在規定什麼？」, the article's sentences in order as one unit (within ``budget``
+    characters); [] when the question names no article, asks something narrower, or no
+    retrieved passage is that article.
+
+    Args:
+        question: The question, search form.
+        evidence: Scored evidence, best first.
+        budget: Most characters quoted from the article.
+    """
+    wanted = set(article_tokens(question))
+    if not wanted or not _ASKS_CONTENT.search(question):
+        return []
+    best = next((ev for ev in evidence if wanted & set(article_tokens(ev.passage.section))), None)
+    if best is None:
+        return []
+    source, section = best.passage.source, best.passage.section
+    doc = Document([ev for ev in evidence if ev.passage.source == source and ev.passage.section == section])
+    records = sorted(
+        {p.record.start: p.record for (src, _), p in doc.by_start.items() if src == source}.values(),
+        key=lambda r: r.start,
+    )
+    runs: list[list[SentenceRecord]] = []
+    for rec in records:
+        if rec.end - records[0].start > budget:
+            break
+        if runs and rec.start - runs[-1][-1].end <= MAX_GAP:
+            runs[-1].append(rec)
+        else:
+            runs.append([rec])
+    return [replace(best, sentence=doc.join(source, run)) for run in runs]

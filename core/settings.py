@@ -93,6 +93,18 @@ class Settings:
             word occurs in at least this many passages.
         answer_probability: The calibrated refusal model's probability (0-1) that the documents
             answer a question at or above which the assistant answers.
+        evidence_unit_chars: Most characters (from its first sentence's start to its last one's
+            end) one quoted unit of an extractive answer may grow to when a clause cut at ； is
+            quoted to its 。, a lead-in with its numbered items, or a rule with its proviso
+            (``assistant/units.py``); 0 quotes stored sentences only. 150 keeps the median
+            evidence of the dev splits at 110 characters (multi) and 128 (seed).
+        article_quote_chars: Most characters quoted for a question about what a named law
+            article says (「第24條在規定什麼？」): the article's sentences in order.
+        label_weight: Score (0-1 scale of the sentence score) added to a sentence that names the
+            labelled thing asked about (``Phase 2``) and taken from one that names only another
+            thing of the same series (``Phase 1``).
+        row_score_ratio: Share (0-1) of the best sentence's score a further table row must reach
+            to be quoted in a comparison answered by a row.
         max_question_chars: Longest question accepted; longer ones are rejected with a message.
         max_history_turns: Most recent history messages used to understand a follow-up.
         max_history_messages: Most history messages a request may carry; more are rejected
@@ -189,6 +201,10 @@ class Settings:
     common_word_frequency: int = 1000
     typo_min_corpus_frequency: int = 3
     answer_probability: float = 0.5
+    evidence_unit_chars: int = 150
+    article_quote_chars: int = 240
+    label_weight: float = 0.2
+    row_score_ratio: float = 0.6
     max_question_chars: int = 2000
     max_history_turns: int = 6
     max_history_messages: int = 100
@@ -319,10 +335,18 @@ class Settings:
                 f"max_history_messages ({self.max_history_messages}) must be at least max_history_turns "
                 f"({self.max_history_turns}): set KEZHUAN_MAX_HISTORY_MESSAGES higher."
             )
+        if self.evidence_unit_chars < 0 or self.article_quote_chars < 0:
+            raise SettingsError(
+                "evidence_unit_chars and article_quote_chars must be 0 or more, not "
+                f"{self.evidence_unit_chars} and {self.article_quote_chars} "
+                "(set KEZHUAN_EVIDENCE_UNIT_CHARS / KEZHUAN_ARTICLE_QUOTE_CHARS)."
+            )
         shares = (
             "refusal_threshold",
             "foreign_limit",
             "answer_probability",
+            "label_weight",
+            "row_score_ratio",
             "enforcer_support_threshold",
             "enforcer_add_threshold",
             "enforcer_lexical_weight",

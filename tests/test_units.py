@@ -1,0 +1,205 @@
+"""Evidence units and table rows: what an extractive answer quotes once it has chosen a sentence (no models)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term
+from assistant.lists import question_facets
+from assistant.reply import Passage
+from assistant.shapes import yes_no
+from assistant.tables import label_match, labels, parallel_rows
+from assistant.units import expand, expand_all, named_article
+from ingest.normalize import to_search_form
+from ingest.split import sentence_spans
+
+_VEC = np.ones(4, np.float32) / 2.0
+
+
+def _passage_evidence(
+    text: str,
+    section: str = "第一章｜第19條",
+    kind: str = "article",
+    source: str = "law.txt",
+    offset: int = 0,
+) -> list[Evidence]:
+    """Evidence for every sentence of one passage, cut as ingest cuts them (。；： and line breaks)."""
+    passage = Passage(
+        id=f"p{offset}",
+        source=source,
+        section=section,
+        text=text,
+        start=offset,
+        end=offset + len(text),
+        kind=kind,
+    )
+    spans = sentence_spans(text, pattern=re.compile(r"[。！？；：!?;:][」』）”’)]*|\n"))
+    records = [SentenceRecord(f"s{offset + a}", text[a:b], offset + a, offset + b, _VEC) for a, b in spans]
+    return [Evidence(r, passage, 0, 0.9, 0.5, 0.5, score=0.5, support=0.7, siblings=records) for r in records]
+
+
+def _at(evidence: list[Evidence], start: str) -> Evidence:
+    return next(ev for ev in evidence if ev.sentence.text.startswith(start))
+
+
+def _terms(*words: str) -> tuple[Term, ...]:
+    return tuple(Term((to_search_form(w),), 1.0) for w in words)
+
+
+LAW = (
+    "研發成果公告後達三年以上，經執行單位認定不具有運用價值者，執行單位得發布讓與之公告；"
+    "三個月內無人請求受讓時，經本部核准後，得終止繳納維護費用。"
+    "執行單位不得自行將研發成果商品化。但符合下列各款規定之一者，不在此限：一、經本部事先同意。\n"
+    "二、無國內企業表示願予商品化之意思，並經本部核准。"
+    "研發成果商品化所獲得總收入之應繳交本部比率，由本部訂定之。"
+)
+
+
+def test_a_clause_cut_at_a_semicolon_is_quoted_to_the_end_of_its_sentence() -> None:
+    evidence = _passage_evidence(LAW)
+    unit = expand_all([_at(evidence, "研發成果公告後")], evidence, _terms("維護費"), 150)[0]
+    assert unit.sentence.text.endswith("得終止繳納維護費用。")
+    assert unit.sentence.text == LAW[unit.sentence.start : unit.sentence.end]  # exact offsets
+    # the later clause is quoted with the clause it continues
+    later = expand_all([_at(evidence, "三個月內")], evidence, _terms("維護費"), 150)[0]
+    assert later.sentence.start == unit.sentence.start and later.sentence.end == unit.sentence.end
+
+
+def test_a_sentence_longer_than_the_budget_keeps_only_the_clauses_that_hold_the_question() -> None:
+    evidence = _passage_evidence(LAW)
+    first = _at(evidence, "研發成果公告後")
+    assert expand_all([first], evidence, _terms("商品化"), 60)[0].sentence.text == first.sentence.text
+    grown = expand_all([first], evidence, _terms("維護費"), 90)[0].sentence.text
+    assert grown.endswith("維護費用。")
+
+
+def test_a_rule_is_quoted_with_its_proviso_and_the_proviso_with_its_items() -> None:
+    evidence = _passage_evidence(LAW)
+    unit = expand_all([_at(evidence, "執行單位不得")], evidence, _terms("商品化"), 150)[0]
+    assert unit.sentence.text.startswith("執行單位不得自行將研發成果商品化。但符合")
+    assert "一、經本部事先同意。\n二、無國內企業" in unit.sentence.text
+    assert "研發成果商品化所獲得" not in unit.sentence.text  # the next rule is not part of it
+    # without room for the items, the sentence stays as it is
+    alone = expand_all([_at(evidence, "執行單位不得")], evidence, _terms("商品化"), 20)[0]
+    assert alone.sentence.text == "執行單位不得自行將研發成果商品化。"
+
+
+def test_an_item_is_quoted_with_its_lead_in() -> None:
+    evidence = _passage_evidence(LAW)
+    unit = expand_all([_at(evidence, "二、無國內企業")], evidence, _terms("企業"), 150)[0]
+    assert unit.sentence.text.startswith("但符合下列各款規定之一者")
+    assert unit.sentence.text.endswith("並經本部核准。")
+
+
+def test_units_stay_within_their_article_and_one_unit_holding_another_is_quoted_once() -> None:
+    first = _passage_evidence("執行單位應自行負擔下列各款費用：", section="｜第27條")
+    second = _passage_evidence(
+        "一、研發成果之維護費用。", section="｜第28條", offset=len(first[0].sentence.text)
+    )
+    evidence = first + second
+    assert expand(first[0], _document(evidence), (), 150) is first[0]  # the item is another article's
+    law = _passage_evidence(LAW)
+    both = expand_all([_at(law, "研發成果公告後"), _at(law, "三個月內")], law, (), 150)
+    assert len(both) == 1
+
+
+def _document(evidence: list[Evidence]):
+    from assistant.units import Document
+
+    return Document(evidence)
+
+
+ARTICLE = (
+    "執行單位運用研發成果所獲得總收入之一定比率，應交由本部繳交國庫。"
+    "執行單位如為學校者，其繳交收入之比率為百分之二十。"
+    "前項以外之執行單位，其繳交收入之比率為百分之四十。"
+)
+
+
+def test_a_question_about_what_an_article_says_quotes_the_article_in_order() -> None:
+    other = _passage_evidence("本辦法依科學技術基本法訂定之。", section="第一章｜第1條", offset=500)
+    article = _passage_evidence(ARTICLE, section="第四章｜第24條")
+    evidence = other + list(reversed(article))
+    for question in ("成果運用辦法第24條在規定什麼？", "第二十四條的內容是什麼"):
+        quoted = named_article(to_search_form(question), evidence, 240)
+        assert [q.sentence.text for q in quoted] == [ARTICLE]
+    assert named_article(to_search_form("第24條在規定什麼？"), evidence, 40)[0].sentence.text.endswith(
+        "國庫。"
+    )
+    # a narrower question, or one naming no article, is answered sentence by sentence
+    assert named_article(to_search_form("第24條學校要繳幾成？"), evidence, 240) == []
+    assert named_article(to_search_form("繳交比率在規定什麼？"), evidence, 240) == []
+    assert named_article(to_search_form("第30條在規定什麼？"), evidence, 240) == []
+
+
+def test_labels_of_a_series_tell_rows_apart() -> None:
+    assert labels("中央型SBIR的Phase 2最多補多少？") == {("phase", "2")}
+    assert labels("Phase 2+加值應用") == {("phase", "2+")}
+    assert labels("2026年度") == set()
+    asked = labels("Phase 2 最多補多少")
+    assert label_match(asked, "項目：Phase 2上限；中央型SBIR：1,200萬") == 1
+    assert label_match(asked, "項目：Phase 1上限；中央型SBIR：150萬") == -1
+    assert label_match(asked, "補助比例：最高50%") == 0
+    assert label_match(set(), "Phase 1") == 0
+
+
+def test_labelled_things_are_the_parts_of_a_comparison() -> None:
+    question = to_search_form("SBIR Phase 1 和 Phase 2 的審查方式跟簡報時間有什麼不同？")
+    query = QueryTerms(terms=_terms("SBIR", "Phase", "審查", "簡報"), numbers=(), cjk=True, question=question)
+    assert question_facets(query) == [("phase 1", "phase1"), ("phase 2", "phase2")]
+
+
+def _row(text: str, n: int, score: float) -> Evidence:
+    """One table row: a single unit, as ingest stores it."""
+    passage = Passage(
+        id=f"r{n}",
+        source="t.md",
+        section=f"快速比較｜表1 第{n}列",
+        text=text,
+        start=0,
+        end=len(text),
+        kind="row",
+    )
+    record = SentenceRecord(f"r{n}", text, 100 * n, 100 * n + len(text), _VEC)
+    return Evidence(record, passage, 0, 0.9, 0.5, 0.5, score=score, support=0.7, siblings=[record])
+
+
+def test_a_comparison_answered_by_a_row_quotes_the_rows_that_hold_what_it_lacks() -> None:
+    cycle = _row("項目：審查週期；中央型：較長；地方型：較短", 5, 0.84)
+    cap = _row("項目：Phase 1上限；中央型：150萬；地方型：100萬", 2, 0.54)
+    other_cap = _row("項目：Phase 2上限；中央型：1,200萬；地方型：100-200萬", 3, 0.52)
+    unrelated = _row("項目：競爭程度；中央型：高；地方型：中", 4, 0.53)
+    elsewhere = _passage_evidence("上限依各縣市公告。", section="地方型", kind="text", offset=900)[0]
+    elsewhere.score = 0.8
+    evidence = [cycle, elsewhere, cap, unrelated, other_cap]
+    terms = _terms("上限", "審查", "週期")
+    rows = parallel_rows([cycle], evidence, terms, 3, 0.5, 0.5)
+    assert rows == [cycle, cap]  # the Phase 2 row adds nothing the Phase 1 row does not hold
+    assert parallel_rows([elsewhere], evidence, terms, 3, 0.5, 0.5) == [elsewhere]  # not a row
+    assert parallel_rows([cycle], evidence, terms, 3, 0.6, 0.5) == [cycle]  # below the score floor
+
+
+def test_a_rule_that_forbids_or_exempts_answers_a_yes_no_question_with_no() -> None:
+    q = to_search_form
+    verdict = yes_no(
+        q("執行單位可以自己把研發成果商品化嗎？"), [], (), "執行單位不得自行將研發成果商品化。但…"
+    )
+    assert verdict is not None and verdict.lead == "否，不行。"
+    verdict = yes_no(q("學校也一定要通過評鑑嗎？"), [], (), "執行單位如為學校者，不受前三項規定之限制。")
+    assert verdict is not None and verdict.lead == "否，不用。"
+    # a proviso that forbids something else does not decide
+    verdict = yes_no(q("可以申請嗎？"), [((q("申請"),), 1.0)], (), "符合資格者得申請。但不得重複申請。")
+    assert verdict is not None and verdict.lead == "是。"
+
+
+def test_a_count_question_answered_by_a_lead_in_and_its_items_leads_with_their_count() -> None:
+    from assistant.lists import enumeration_count
+    from assistant.units import item_count
+
+    unit = "申請者應符合下列各款條件：\n一、依法設立。\n二、淨值為正。\n三、非銀行拒絕往來戶。"
+    assert item_count(unit) == 3
+    assert enumeration_count(to_search_form("申請條件有幾項？"), unit) == "共3項："
+    assert item_count("項目：Phase 1上限；中央型SBIR：150萬") == 0  # a row's cells are no items
+    assert enumeration_count(to_search_form("申請條件有幾項？"), "申請者應依法設立。") == ""
