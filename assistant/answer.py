@@ -23,9 +23,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from assistant import refusal as calibration
-from assistant import tables, units
+from assistant import shapes, tables, units
 from assistant.evidence import (
-    MIN_EVIDENCE_CHARS,
     Composition,
     Evidence,
     QueryTerms,
@@ -153,7 +152,7 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
             labels = callout_labels(passage)
             siblings = sentences(passage)
             for sent in siblings:
-                if sent.id in seen or sent.text in labels or len(sent.text) < MIN_EVIDENCE_CHARS:
+                if sent.id in seen or sent.text in labels or not units.quotable(sent.text):
                     continue  # a bare name or place label proves nothing on its own
                 if _INJECTION.search(to_search_form(sent.text)):
                     continue  # a document telling the assistant what to do is no evidence
@@ -366,7 +365,8 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         chosen = self._rows_and_units(
             query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))
         )
-        lead = enumeration_count(query.question, chosen[0].sentence.text)
+        first = chosen[0].sentence.text
+        lead = enumeration_count(query.question, first) or shapes.extended_limit(query.question, first)
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:
             # 「宜蘭有沒有中心？」: "no" would rest on a word the answering document never uses;

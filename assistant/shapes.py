@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.text import to_search_form
+from core.text import chinese_number, to_search_form, to_traditional
 
 #: A question that asks yes or no (search form): …嗎, 是不是, 有沒有, 是否.
 YES_NO = re.compile(
@@ -178,3 +178,39 @@ def year_gap_lead(first: str, second: str) -> Shaped:
     a, b = int(first), int(second)
     lo, hi = sorted((a, b))
     return Shaped(f"相差{hi - lo}年（{hi}−{lo}）：", "year_gap: the difference of two cited years")
+
+
+#: A question about the longest time something may take: 最久拖幾個月, 最長幾天 (search form).
+_ASKS_LONGEST = re.compile(r"(?:最久|最长|最多|最晚|上限).{0,12}(?:几个?月|几天|几日|几年|多久|多长)")
+_SPAN = r"([0-9一二两三四五六七八九十]+)\s*(个月|日|天|年)"
+#: A time limit, and its extension (期間不得逾四個月；必要時，得延長一個月).
+_LIMIT = re.compile(_SPAN)
+_EXTENSION = re.compile(r"延长\s*" + _SPAN)
+
+
+def extended_limit(question: str, text: str) -> str:
+    """For 「最久可能拖幾個月？」 answered by a limit and its extension, their sum as the answer's lead.
+
+    「…其期間不得逾四個月；必要時，得延長一個月。」 → 「最長共5個月（4個月，必要時延長1個月）：」.
+    Empty when the question asks no longest time or the text holds no limit with an extension
+    in the same unit.
+
+    Args:
+        question: The question, search form.
+        text: The answer's first quoted unit.
+    """
+    if not _ASKS_LONGEST.search(question):
+        return ""
+    norm = to_search_form(text)
+    extension = _EXTENSION.search(norm)
+    if not extension:
+        return ""
+    limit = next(
+        (m for m in _LIMIT.finditer(norm[: extension.start()]) if m.group(2) == extension.group(2)), None
+    )
+    a = chinese_number(limit.group(1)) if limit else None
+    b = chinese_number(extension.group(1))
+    if a is None or b is None:
+        return ""
+    unit = to_traditional(extension.group(2))
+    return f"最長共{a + b}{unit}（{a}{unit}，必要時延長{b}{unit}）："

@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.evidence import Evidence, SentenceRecord, Term, coverage
+from assistant.evidence import MIN_EVIDENCE_CHARS, Evidence, SentenceRecord, Term, coverage
 from ingest.normalize import article_tokens
 
 #: A clause that the sentence goes on after: it ends in ；.
@@ -42,6 +42,16 @@ _PROVISO = re.compile(r"^\s*但")
 _GAP = re.compile(r"\s*")
 #: Most characters between the end of one sentence and the start of the next for them to follow each other.
 MAX_GAP = 2
+
+
+#: Dot leaders of a table of contents (標題 ........ 附件-48): a page reference, not a statement.
+_LEADERS = re.compile(r"(?:\.\s*){6,}|(?:…\s*){3,}|(?:·\s*){6,}|(?:‧\s*){6,}")
+
+
+def quotable(text: str) -> bool:
+    """Whether a stored sentence can be evidence on its own: long enough (a call-out's name or
+    place label is not) and no line of a table of contents."""
+    return len(text) >= MIN_EVIDENCE_CHARS and not _LEADERS.search(text)
 
 
 @dataclass(frozen=True)

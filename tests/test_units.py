@@ -203,3 +203,22 @@ def test_a_count_question_answered_by_a_lead_in_and_its_items_leads_with_their_c
     assert enumeration_count(to_search_form("申請條件有幾項？"), unit) == "共3項："
     assert item_count("項目：Phase 1上限；中央型SBIR：150萬") == 0  # a row's cells are no items
     assert enumeration_count(to_search_form("申請條件有幾項？"), "申請者應依法設立。") == ""
+
+
+def test_a_longest_time_question_answered_by_a_limit_and_its_extension_leads_with_their_sum() -> None:
+    from assistant.shapes import extended_limit
+
+    text = "自收件之日起至審查完竣通知申請者之日止，其期間不得逾四個月；必要時，得延長一個月。"
+    assert extended_limit(to_search_form("審查最久可能拖幾個月？"), text) == "最長共5個月（4個月，必要時延長1個月）："
+    assert extended_limit(to_search_form("審查要幾個月？"), text) == ""  # not the longest
+    assert extended_limit(to_search_form("最長幾個月？"), "期間不得逾四個月。") == ""  # no extension
+    assert extended_limit(to_search_form("最長幾天？"), "期間為30日，得延長一個月。") == ""  # other units
+
+
+def test_table_of_contents_lines_are_no_evidence() -> None:
+    from assistant.units import quotable
+
+    assert not quotable("伍、會計科目與編列原則 ........................ 附件-48")
+    assert not quotable("計畫審查……………… 12")
+    assert not quotable("二、審查")  # too short to stand alone
+    assert quotable("審查：分為計畫審查及企業審查兩部分；")
