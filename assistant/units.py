@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.evidence import MIN_EVIDENCE_CHARS, Evidence, SentenceRecord, Term, coverage
-from ingest.normalize import article_tokens
+from ingest.normalize import article_tokens, to_search_form
 
 #: A clause that the sentence goes on after: it ends in ；.
 _CLAUSE_END = re.compile(r"[；;]\s*$")
@@ -290,3 +290,31 @@ def named_article(question: str, evidence: Sequence[Evidence], budget: int) -> l
         else:
             runs.append([rec])
     return [replace(best, sentence=doc.join(source, run)) for run in runs]
+
+
+#: A provision that exempts a case from the rule around it (search form): 不受前三項規定之限制, 不適用, 除外.
+_EXCEPTION = re.compile(r"不受.{0,12}(?:规定|限制)|不适用|不在此限|除外|无须|得免")
+
+
+def exception_first(
+    chosen: Sequence[Evidence], evidence: Sequence[Evidence], terms: Sequence[Term]
+) -> list[Evidence]:
+    """``chosen`` led by the provision of the same article or section that exempts a case the
+    question names and the chosen sentences do not (「執行單位如為公、私立學校者，不受前三項規定之
+    限制。」 for a question about schools): for that case it is the rule that applies."""
+    if not chosen:
+        return list(chosen)
+    first = chosen[0]
+    said = "\n".join(ev.sentence.text for ev in chosen)
+    missing = [t for t in terms if t.weight > 0 and coverage([t], said) == 0]
+    for ev in evidence:
+        if (
+            ev in chosen
+            or ev.passage.source != first.passage.source
+            or ev.passage.section != first.passage.section
+        ):
+            continue
+        text = ev.sentence.text
+        if _EXCEPTION.search(to_search_form(text)) and any(coverage([t], text) > 0 for t in missing):
+            return [ev, *chosen]
+    return list(chosen)

@@ -20,6 +20,8 @@ import opencc
 
 _T2S = opencc.OpenCC("t2s")
 _S2T = opencc.OpenCC("s2twp")
+#: Character by character (no phrases): how many characters a text has that only Simplified writes.
+_S2T_CHARS = opencc.OpenCC("s2t")
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -60,7 +62,9 @@ def detect_script(text: str) -> str:
     if not _CJK_RE.search(text):
         return "hant"
     simplified = _T2S.convert(text)
-    traditional = _S2T.convert(text)
+    # Character conversion only: s2twp's phrases (优化 → 最佳化) change the length, and a
+    # Traditional text with a Taiwan phrase (優化, 舞臺) would count as Simplified.
+    traditional = _S2T_CHARS.convert(text)
     changes_to_s = sum(a != b for a, b in zip(text, simplified, strict=False))
     changes_to_t = sum(a != b for a, b in zip(text, traditional, strict=False))
     return "hans" if changes_to_t > changes_to_s else "hant"

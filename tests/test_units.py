@@ -222,3 +222,22 @@ def test_table_of_contents_lines_are_no_evidence() -> None:
     assert not quotable("計畫審查……………… 12")
     assert not quotable("二、審查")  # too short to stand alone
     assert quotable("審查：分為計畫審查及企業審查兩部分；")
+
+
+def test_the_exception_for_the_case_asked_about_leads_the_answer() -> None:
+    from assistant.units import exception_first
+
+    article = _passage_evidence(
+        "執行單位應通過前項各款制度評鑑；執行單位未通過制度評鑑者，本部得限制其執行科技計畫。"
+        "執行單位如為公、私立學校者，不受前三項規定之限制。",
+        section="第五章｜第28條",
+    )
+    rule = _at(article, "執行單位未通過")
+    exception = _at(article, "執行單位如為")
+    terms = _terms("學校", "評鑑")
+    assert exception_first([rule], article, terms) == [exception, rule]
+    # a question that names no exempted case keeps the rule alone
+    assert exception_first([rule], article, _terms("評鑑")) == [rule]
+    # an exception of another article does not apply
+    other = _passage_evidence("執行單位如為學校者，不適用之。", section="第五章｜第29條", offset=300)
+    assert exception_first([rule], [*article[:2], *other], terms) == [rule]
