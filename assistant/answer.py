@@ -366,7 +366,9 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
             query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))
         )
         first = chosen[0].sentence.text
-        lead = enumeration_count(query.question, first) or shapes.extended_limit(query.question, first)
+        lead = enumeration_count(query.question, first) or shapes.arithmetic_lead(
+            query.question, [(t.forms, t.weight) for t in query.terms if t.asked], first
+        )
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:
             # 「宜蘭有沒有中心？」: "no" would rest on a word the answering document never uses;

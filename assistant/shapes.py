@@ -214,3 +214,45 @@ def extended_limit(question: str, text: str) -> str:
         return ""
     unit = to_traditional(extension.group(2))
     return f"最長共{a + b}{unit}（{a}{unit}，必要時延長{b}{unit}）："
+
+
+#: A question about a total: 加總是幾組, 總共多少件 (search form).
+_ASKS_SUM = re.compile(r"加总|合计|总计|总和|加起来|一共|总共|in total|altogether")
+#: The classifier of the count asked for: 幾組 → 组.
+_COUNT_OF = re.compile(r"(?:几|多少)\s*([个组家项件位名次人队所])")
+#: Where the items of an enumeration part.
+_ITEM_BREAK = re.compile(r"[、，,；;。\n]")
+
+
+def figure_sum(question: str, terms: Sequence[tuple[tuple[str, ...], float]], text: str) -> str:
+    """For 「…場域驗證、跟美商簽約、拿到國際獎的加總是幾組？」, the sum of the counts the cited
+    text gives for the things the question names, as the answer's lead: 「合計15組（5＋5＋5）：」.
+
+    Each item of the text's enumeration that names one of the question's terms and gives a count
+    with the classifier asked for (5組) is added; fewer than two such items give no lead ("").
+
+    Args:
+        question: The question, search form.
+        terms: The question's asked terms as ``(forms, weight)``.
+        text: The answer's first quoted unit.
+    """
+    asked = _COUNT_OF.search(question)
+    if not _ASKS_SUM.search(question) or not asked:
+        return ""
+    classifier = asked.group(1)
+    counted = re.compile(r"(\d+)\s*" + classifier)
+    figures: list[int] = []
+    for item in _ITEM_BREAK.split(to_search_form(text)):
+        count = counted.search(item)
+        if count and any(held_share([(forms, w)], item) >= 1.0 for forms, w in terms if w > 0):
+            figures.append(int(count.group(1)))
+    if len(figures) < 2:
+        return ""
+    shown = to_traditional(classifier)
+    return f"合計{sum(figures)}{shown}（{'＋'.join(map(str, figures))}）："
+
+
+def arithmetic_lead(question: str, terms: Sequence[tuple[tuple[str, ...], float]], text: str) -> str:
+    """The lead of a sum the question asks for over the cited figures (see :func:`extended_limit`
+    and :func:`figure_sum`); "" when it asks none."""
+    return extended_limit(question, text) or figure_sum(question, terms, text)

@@ -241,3 +241,14 @@ def test_the_exception_for_the_case_asked_about_leads_the_answer() -> None:
     # an exception of another article does not apply
     other = _passage_evidence("執行單位如為學校者，不適用之。", section="第五章｜第29條", offset=300)
     assert exception_first([rule], [*article[:2], *other], terms) == [rule]
+
+
+def test_a_total_of_the_counts_the_text_gives_for_the_things_asked_about() -> None:
+    from assistant.shapes import arithmetic_lead
+
+    text = "2022年共培育52組團隊，分別促成16組完成公司設立、5組與國內大型企業合作進行場域驗證、5組與美商簽署合作協議、5組取得國際新創奬項。"
+    terms = [((to_search_form(w),), 1.0) for w in ("場域驗證", "美商", "國際獎")]
+    question = to_search_form("做場域驗證、跟美商簽約、拿到國際獎的加總是幾組？")
+    assert arithmetic_lead(question, terms, text) == "合計15組（5＋5＋5）："
+    assert arithmetic_lead(to_search_form("跟美商簽約的有幾組？"), terms, text) == ""  # no total asked
+    assert arithmetic_lead(question, terms[:1], text) == ""  # one figure is no sum
