@@ -209,7 +209,10 @@ def test_a_longest_time_question_answered_by_a_limit_and_its_extension_leads_wit
     from assistant.shapes import extended_limit
 
     text = "自收件之日起至審查完竣通知申請者之日止，其期間不得逾四個月；必要時，得延長一個月。"
-    assert extended_limit(to_search_form("審查最久可能拖幾個月？"), text) == "最長共5個月（4個月，必要時延長1個月）："
+    assert (
+        extended_limit(to_search_form("審查最久可能拖幾個月？"), text)
+        == "最長共5個月（4個月，必要時延長1個月）："
+    )
     assert extended_limit(to_search_form("審查要幾個月？"), text) == ""  # not the longest
     assert extended_limit(to_search_form("最長幾個月？"), "期間不得逾四個月。") == ""  # no extension
     assert extended_limit(to_search_form("最長幾天？"), "期間為30日，得延長一個月。") == ""  # other units
