@@ -365,9 +365,9 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         chosen = self._rows_and_units(
             query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))
         )
-        first = chosen[0].sentence.text
-        lead = enumeration_count(query.question, first) or shapes.arithmetic_lead(
-            query.question, [(t.forms, t.weight) for t in query.terms if t.asked], first
+        opening = chosen[0].sentence.text
+        lead = enumeration_count(query.question, opening) or shapes.arithmetic_lead(
+            query.question, [(t.forms, t.weight) for t in query.terms if t.asked], opening
         )
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:

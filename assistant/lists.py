@@ -19,7 +19,7 @@ from assistant.evidence import (
 )
 from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED
 from assistant.tables import label_forms, labels, parallel_rows
-from assistant.units import exception_first, expand_all, item_count
+from assistant.units import exception_first, expand_all, item_count, parallel_provisions
 from assistant.lexicon import PLACE_TAGS, part_of_speech
 from core.text import count_cjk, to_search_form, to_traditional
 
@@ -349,6 +349,7 @@ class ListAnswers:
             chosen = parallel_rows(
                 chosen, evidence, query.terms, self.max_sentences, floor, self.refusal_threshold
             )
+            chosen = parallel_provisions(chosen, evidence, self.max_sentences)
         chosen = exception_first(chosen, evidence, query.terms)[: max(self.max_sentences, len(chosen))]
         return expand_all(chosen, evidence, query.terms, self.unit_chars) if self.unit_chars else chosen
 

@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.evidence import MIN_EVIDENCE_CHARS, Evidence, SentenceRecord, Term, coverage
+from assistant.evidence import MIN_EVIDENCE_CHARS, Evidence, SentenceRecord, Term, _near_duplicate, coverage
 from ingest.normalize import article_tokens, to_search_form
 
 #: A clause that the sentence goes on after: it ends in ；.
@@ -318,3 +318,37 @@ def exception_first(
         if _EXCEPTION.search(to_search_form(text)) and any(coverage([t], text) > 0 for t in missing):
             return [ev, *chosen]
     return list(chosen)
+
+
+#: Where a provision's last clause starts (its predicate: 其繳交收入之比率為百分之二十).
+_LAST_CLAUSE = re.compile(r"[，,；;]")
+
+
+def _predicate(text: str) -> str:
+    return _LAST_CLAUSE.split(to_search_form(text).rstrip("。；;：:"))[-1]
+
+
+def parallel_provisions(
+    chosen: Sequence[Evidence], evidence: Sequence[Evidence], most: int
+) -> list[Evidence]:
+    """For a comparison, ``chosen`` with the provisions next to its first one that say the same of
+    another case (「…如為學校者，其繳交收入之比率為百分之二十。」 and 「前項以外之執行單位，其繳交
+    收入之比率為百分之四十。」): same section, adjacent, and a last clause that differs only in
+    its figures or names (character bigrams, as :func:`assistant.evidence._near_duplicate`)."""
+    out = list(chosen)
+    if not out:
+        return out
+    first = out[0]
+    doc = Document(evidence)
+    source, section = first.passage.source, first.passage.section
+    mine = _predicate(first.sentence.text)
+    for neighbour in (
+        doc.before(source, first.sentence, section),
+        doc.after(source, first.sentence, section),
+    ):
+        if neighbour is None or len(out) >= most or any(e.sentence.start == neighbour.start for e in out):
+            continue
+        theirs = _predicate(neighbour.text)
+        if theirs != mine and _near_duplicate(theirs, mine) and len(mine) >= 4:
+            out.insert(1, replace(first, sentence=neighbour))
+    return out

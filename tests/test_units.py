@@ -255,3 +255,20 @@ def test_a_total_of_the_counts_the_text_gives_for_the_things_asked_about() -> No
     assert arithmetic_lead(question, terms, text) == "合計15組（5＋5＋5）："
     assert arithmetic_lead(to_search_form("跟美商簽約的有幾組？"), terms, text) == ""  # no total asked
     assert arithmetic_lead(question, terms[:1], text) == ""  # one figure is no sum
+
+
+def test_a_comparison_quotes_the_parallel_provision_next_to_the_one_chosen() -> None:
+    from assistant.units import parallel_provisions
+
+    article = _passage_evidence(
+        ARTICLE + "本部提供金額占總經費百分之五十以下者，其比率由雙方約定之。", section="第四章｜第24條"
+    )
+    school = _at(article, "執行單位如為學校者")
+    others = _at(article, "前項以外之執行單位")
+    quoted = parallel_provisions([school], article, 3)
+    assert [q.sentence.text for q in quoted] == [school.sentence.text, others.sentence.text]
+    # a neighbour that says something else (國庫, 雙方約定) is no parallel provision
+    assert [q.sentence.text for q in parallel_provisions([_at(article, "執行單位運用")], article, 3)] == [
+        _at(article, "執行單位運用").sentence.text
+    ]
+    assert parallel_provisions([school], article, 1) == [school]  # no room
