@@ -349,7 +349,8 @@ class ListAnswers:
             chosen = parallel_rows(
                 chosen, evidence, query.terms, self.max_sentences, floor, self.refusal_threshold
             )
-            chosen = parallel_provisions(chosen, evidence, self.max_sentences)
+            if _ASKS_EACH.search(query.question):
+                chosen = parallel_provisions(chosen, evidence, self.max_sentences)
         chosen = exception_first(chosen, evidence, query.terms)[: max(self.max_sentences, len(chosen))]
         return expand_all(chosen, evidence, query.terms, self.unit_chars) if self.unit_chars else chosen
 

@@ -23,7 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.evidence import MIN_EVIDENCE_CHARS, Evidence, SentenceRecord, Term, _near_duplicate, coverage
+from assistant.evidence import MIN_EVIDENCE_CHARS, Evidence, SentenceRecord, Term, coverage
 from ingest.normalize import article_tokens, to_search_form
 
 #: A clause that the sentence goes on after: it ends in ；.
@@ -328,13 +328,24 @@ def _predicate(text: str) -> str:
     return _LAST_CLAUSE.split(to_search_form(text).rstrip("。；;：:"))[-1]
 
 
+def _alike(a: str, b: str) -> bool:
+    """Two clauses that differ only in a figure or a name: most bigrams of the longer one shared."""
+    grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
+    grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
+    return len(grams_a & grams_b) >= PARALLEL_SHARE * max(len(grams_a), len(grams_b), 1)
+
+
+#: Share of the longer clause's character bigrams two parallel provisions share.
+PARALLEL_SHARE = 0.6
+
+
 def parallel_provisions(
     chosen: Sequence[Evidence], evidence: Sequence[Evidence], most: int
 ) -> list[Evidence]:
     """For a comparison, ``chosen`` with the provisions next to its first one that say the same of
     another case (「…如為學校者，其繳交收入之比率為百分之二十。」 and 「前項以外之執行單位，其繳交
     收入之比率為百分之四十。」): same section, adjacent, and a last clause that differs only in
-    its figures or names (character bigrams, as :func:`assistant.evidence._near_duplicate`)."""
+    its figures or names (:data:`PARALLEL_SHARE` of their character bigrams)."""
     out = list(chosen)
     if not out:
         return out
@@ -349,6 +360,6 @@ def parallel_provisions(
         if neighbour is None or len(out) >= most or any(e.sentence.start == neighbour.start for e in out):
             continue
         theirs = _predicate(neighbour.text)
-        if theirs != mine and _near_duplicate(theirs, mine) and len(mine) >= 4:
+        if theirs != mine and len(mine) >= 4 and _alike(theirs, mine):
             out.insert(1, replace(first, sentence=neighbour))
     return out
