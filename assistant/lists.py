@@ -17,10 +17,10 @@ from assistant.evidence import (
     _near_duplicate,
     _numbers_supported,
 )
+from assistant.lexicon import PLACE_TAGS, part_of_speech
 from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED
 from assistant.tables import label_forms, labels, parallel_rows
 from assistant.units import exception_first, expand_all, item_count, parallel_provisions
-from assistant.lexicon import PLACE_TAGS, part_of_speech
 from core.text import count_cjk, to_search_form, to_traditional
 
 #: What joins the parallel parts of a question: 法人、業界、學界 / A跟B (search form).

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.evidence import Evidence, Term, coverage
-from ingest.normalize import to_search_form
+from core.text import to_search_form
 
 #: A labelled thing of a series (search form): phase 2, category 3, phase 2+.
 _LABEL = re.compile(r"(?<![a-z])([a-z]{2,})\s*(\d{1,3})(\+?)(?![\d.,])")

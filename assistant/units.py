@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.evidence import MIN_EVIDENCE_CHARS, Evidence, SentenceRecord, Term, coverage
-from ingest.normalize import article_tokens, to_search_form
+from core.text import article_tokens, to_search_form
 
 #: A clause that the sentence goes on after: it ends in ；.
 _CLAUSE_END = re.compile(r"[；;]\s*$")

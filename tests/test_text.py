@@ -32,7 +32,7 @@ def test_index_tokens_are_bigrams_and_latin_words() -> None:
 def test_traditional_text_with_taiwan_phrases_is_traditional() -> None:
     """s2twp rewrites phrases (優化 → 最佳化, 舞臺 → 舞台); a Traditional quote must not count as
     Simplified, or the answer converts it and its words no longer match the document."""
-    from ingest.normalize import detect_script
+    from core.text import detect_script
 
     assert detect_script("透過優化法規制度，也將科專新創事業推向國際舞臺") == "hant"
     assert detect_script("透过优化法规制度，也将科专新创事业推向国际舞台") == "hans"

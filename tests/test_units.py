@@ -12,8 +12,7 @@ from assistant.reply import Passage
 from assistant.shapes import yes_no
 from assistant.tables import label_match, labels, parallel_rows
 from assistant.units import expand, expand_all, named_article
-from ingest.normalize import to_search_form
-from ingest.split import sentence_spans
+from core.text import sentence_spans, to_search_form
 
 _VEC = np.ones(4, np.float32) / 2.0
 
