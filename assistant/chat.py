@@ -36,7 +36,7 @@ from assistant.followup import FollowUps
 from assistant.lists import kinds_of
 from assistant.query import Query, Speller, analyse
 from assistant.reply import Passage, Reply
-from assistant.rules import asks_for_list
+from assistant.rules import asks_for_list, asks_origin
 from assistant.terms import TermJudge
 from assistant.validate import Message, validate_request
 from core.errors import GenerationError
@@ -291,8 +291,9 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
             if extra:
                 passages = passages + extra
                 evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
-        if evidence and shapes.asks_definition(terms.question):
-            # 「科專是什麼？」: the sentence that defines it (…（簡稱科技專案）) may rank low.
+        if evidence and (shapes.asks_definition(terms.question) or asks_origin(terms.question)):
+            # 「科專是什麼？」, 「一開始推科專是為了什麼？」: the sentence that defines it (…（簡稱科技
+            # 專案）) or starts it (自1979年起啟動…) may rank low.
             forms = [f for t in terms.terms if t.asked for f in t.forms]
             known = {p.id for p in passages}
             named = self.retriever.search(" ".join(forms), k=KINDS_READ, mode="bm25") if forms else []

@@ -449,6 +449,11 @@ SHAPE_STRENGTH = {"full_name": 1.5, "list": 0.8, "reason": 0.4, "origin": 0.4}
 _ASKS_ORIGIN = re.compile(r"当初|一开始|刚开始|起初|最初|最早|起源|由来")
 
 
+def asks_origin(question: str) -> bool:
+    """Whether the question (search form) asks how something began (當初, 一開始, 最早)."""
+    return bool(_ASKS_ORIGIN.search(question))
+
+
 def answer_shape(question: str, text: str, names: Sequence[str] = ()) -> float:
     """How much ``text`` has the shape of the answer asked for, 0-1 (both search form).
 

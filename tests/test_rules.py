@@ -187,3 +187,11 @@ def test_answer_types_do_not_collide_on_a_plain_question() -> None:
     assert [t.name for t in rules.asked_types(q)] == []
     names = [t.name for t in rules.asked_types(to_search_form("研發主軸有幾項？"))]
     assert "count" in names and "money" not in names
+
+
+def test_asks_origin_is_how_something_began_not_when_or_what() -> None:
+    from assistant.rules import asks_origin
+
+    assert asks_origin(to_search_form("政府一開始推科專是為了什麼？"))
+    assert asks_origin(to_search_form("當初為何設立這些中心"))
+    assert not asks_origin(to_search_form("科專現在補助哪些領域？"))
