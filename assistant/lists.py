@@ -27,9 +27,10 @@ from core.text import count_cjk, to_search_form, to_traditional
 _FACET_JOIN = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")
 
 
-#: Questions that want each part answered: 分別, 各, 差在哪, 有什麼不同.
+#: Questions that want each part answered: 分別, 各 (各做什麼, 各自, 各是), 差在哪, 有什麼不同.
+#: 各 before a noun it classifies (各地, 各項, 各種, 各級, 各界, 各國, 各類) means "all kinds of".
 _ASKS_EACH = re.compile(
-    r"分别|各[是自有]|各个|差在|差别|差异|区别|不同|不一样|异同|比较|对比|differ|compare|each"
+    r"分别|各(?![地项种级界国类部])|差在|差别|差异|区别|不同|不一样|异同|比较|对比|differ|compare|each"
 )
 
 

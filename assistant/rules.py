@@ -243,8 +243,11 @@ _ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次�
 _ASKS_COUNTED = re.compile(r"(?<!哪)几([件家位名笔次所间])")
 
 
+#: 在哪 asks for a place only as 在哪(裡): followed by 一/個/些/幾 or a time word it is the 哪X of
+#: another question (在哪一年 asks for a year, 在哪個領域 for a field); a place noun after 哪 is
+#: caught by the other forms (哪個城市, 哪一區).
 _ASKS_PLACE = re.compile(
-    r"(?<![差归加推])在哪(?!个领域|些领域|一个领域)|哪个县|哪个市|哪个城市|哪些县市|哪个地方|什么地方|位于|设在哪|\bwhere\b"
+    r"(?<![差归加推])在哪(?![一个些几年天月日])|哪一?个?(?:县|市|城市|区|乡|镇|地方)|哪些县市|什么地方|位于|设在哪|\bwhere\b"
 )
 
 

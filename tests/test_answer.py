@@ -151,6 +151,10 @@ def test_question_facets_split_parallel_parts_only_when_each_is_asked() -> None:
     assert question_facets(years) == [("1979",), ("1997",), ("2001",)]
     # a conjunction alone does not make a comparison
     assert question_facets(_query("法人和業界的研發能量是什麼？", [("法人", 1.0), ("业界", 1.0)])) == []
+    # 各 before a verb asks about each part; before a noun it classifies (各地) it does not
+    each = _query("半導體領域跟資通訊領域各做什麼？", [("半导体", 1.0), ("资通讯", 1.0)])
+    assert question_facets(each) == [("半导体",), ("资通讯",)]
+    assert question_facets(_query("法人和業界在各地做什麼？", [("法人", 1.0), ("业界", 1.0)])) == []
 
 
 def test_each_part_of_a_comparison_gets_its_own_sentence() -> None:

@@ -195,3 +195,19 @@ def test_asks_origin_is_how_something_began_not_when_or_what() -> None:
     assert asks_origin(to_search_form("政府一開始推科專是為了什麼？"))
     assert asks_origin(to_search_form("當初為何設立這些中心"))
     assert not asks_origin(to_search_form("科專現在補助哪些領域？"))
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("科專新創團隊在哪一年募到資金？", False),  # 在哪一年: a year
+        ("AR是在哪個領域做的？", False),  # 在哪個領域: a field
+        ("嘉義中心設在哪裡？", True),
+        ("東部的中心在哪", True),
+        ("這個園區在哪個城市？", True),
+        ("南部中心位於哪一區？", True),
+    ],
+)
+def test_zai_na_asks_for_a_place_only_when_no_other_noun_follows(question: str, place: bool) -> None:
+    names = {t.name for t in rules.asked_types(to_search_form(question))}
+    assert ("place" in names) == place, names
