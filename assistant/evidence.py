@@ -249,6 +249,7 @@ def write_answer(
                 end=ev.sentence.end,
                 score=round(ev.support, 4),
                 title=ev.passage.title,
+                publisher=ev.passage.publisher,
             )
         )
     return Composition("".join(parts), citations, False, support, diagnostics)
