@@ -57,7 +57,6 @@ from ingest.records import (
     DocRecord,
     IngestReport,
     collection_pattern,
-    count_value,
     generation_names,
     ingest_lock,
     pipeline_key,
@@ -377,20 +376,10 @@ class IndexStore:
     def committed(self) -> dict[str, DocRecord]:
         """Committed document versions, keyed by source."""
         got = self.documents.get(include=["metadatas"])
-        out = {}
-        for source, meta in zip(got["ids"], got["metadatas"] or [], strict=False):
-            meta = meta or {}
-            out[source] = DocRecord(
-                source=source,
-                sha256=str(meta.get("sha256", "")),
-                pipeline=str(meta.get("pipeline", "")),
-                title=str(meta.get("title", "")),
-                passages=count_value(meta.get("passages")),
-                sentences=count_value(meta.get("sentences")),
-                publisher=str(meta.get("publisher", "")),
-                entry_sha=str(meta.get("entry_sha", "")),
-            )
-        return out
+        return {
+            source: DocRecord.from_metadata(source, meta or {})
+            for source, meta in zip(got["ids"], got["metadatas"] or [], strict=False)
+        }
 
     def commit(self, records: DocRecord | Sequence[DocRecord]) -> None:
         """Make one or several documents' versions live in one atomic write.

@@ -23,7 +23,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +66,20 @@ class DocRecord:
     publisher: str = ""
     #: Hash of the manifest entry the version was ingested with (see ``ingest.sources.entry_hash``).
     entry_sha: str = ""
+
+    @classmethod
+    def from_metadata(cls, source: str, meta: Mapping[str, object]) -> DocRecord:
+        """The record as stored in the documents collection's metadata (missing fields empty)."""
+        return cls(
+            source=source,
+            sha256=str(meta.get("sha256", "")),
+            pipeline=str(meta.get("pipeline", "")),
+            title=str(meta.get("title", "")),
+            passages=count_value(meta.get("passages")),
+            sentences=count_value(meta.get("sentences")),
+            publisher=str(meta.get("publisher", "")),
+            entry_sha=str(meta.get("entry_sha", "")),
+        )
 
 
 def pointer_name(collection: str) -> str:
@@ -222,16 +236,7 @@ def _read_records(db: sqlite3.Connection, collection: str) -> dict[str, DocRecor
         value = text if text is not None else number if number is not None else real
         metas.setdefault(str(embedding_id), {})[str(key)] = value
     for source, meta in metas.items():
-        records[source] = DocRecord(
-            source=source,
-            sha256=str(meta.get("sha256", "")),
-            pipeline=str(meta.get("pipeline", "")),
-            title=str(meta.get("title", "")),
-            passages=count_value(meta.get("passages")),
-            sentences=count_value(meta.get("sentences")),
-            publisher=str(meta.get("publisher", "")),
-            entry_sha=str(meta.get("entry_sha", "")),
-        )
+        records[source] = DocRecord.from_metadata(source, meta)
     for segment, wanted, what in (
         (passages, sum(r.passages for r in records.values()), "passages"),
         (sentences, sum(r.sentences for r in records.values()), "sentences"),
