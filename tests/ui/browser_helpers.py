@@ -52,9 +52,16 @@ def english_words(label: str) -> list[str]:
 #: WCAG 2.x contrast of every visible piece of text (and every shown placeholder), computed from
 #: the rendered styles: the text colour, faded by its alpha and every ancestor's ``opacity``,
 #: over the stack of ancestor background colours (the page is white beneath them).
+#: It first waits (up to 3 s) for running opacity and colour animations to end, so a toast caught
+#: fading in is measured at the colours it settles at; an element still fading after that (an
+#: endless pulse) is measured as it is drawn at that moment.
 #: Returns ``[{text, ratio, color, background}]`` for the text below ``minimum``.
 LOW_CONTRAST_JS = """
-(minimum) => {
+async (minimum) => {
+  const fades = () => document.getAnimations().filter(a => a.playState === "running" && a.effect
+    && a.effect.getKeyframes().some(k => ["opacity", "color", "backgroundColor"].some(p => p in k)));
+  for (const end = Date.now() + 3000; fades().length && Date.now() < end; )
+    await new Promise(done => setTimeout(done, 50));
   const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return [0, 0, 0, 0];
     const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
   const over = (top, under) => { const a = top[3] + under[3] * (1 - top[3]);

@@ -158,6 +158,22 @@ NEWEST_ANSWER_VISIBLE_JS = """
 """
 
 
+def _wait_until_scrolling_stops(page: Any, quiet_ms: int = 800, limit_ms: int = 6000) -> None:
+    """Wait until the chat log and the window have not moved for ``quiet_ms`` (at most ``limit_ms``).
+
+    A fixed pause was flaky on a busy 2-core machine: the smooth scroll was still under way.
+    """
+    position = "() => [window.scrollY, document.querySelector('#kz-chat [role=log]').scrollTop]"
+    last, still_since, start = page.evaluate(position), time.monotonic(), time.monotonic()
+    while time.monotonic() - start < limit_ms / 1000:
+        page.wait_for_timeout(100)
+        now = page.evaluate(position)
+        if now != last:
+            last, still_since = now, time.monotonic()
+        elif time.monotonic() - still_since >= quiet_ms / 1000:
+            return
+
+
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_next_answer_scrolls_into_view_after_opening_a_citation(
     open_page: OpenPage, viewport: str, artifacts: Path
@@ -181,7 +197,7 @@ def test_next_answer_scrolls_into_view_after_opening_a_citation(
     page.wait_for_timeout(600)  # the smooth scroll to the source
     ask(page, "2022年培育了幾組科專新創團隊？")
     wait_answers(page, 4)
-    page.wait_for_timeout(800)  # let any scrolling settle
+    _wait_until_scrolling_stops(page)
     where = page.evaluate(NEWEST_ANSWER_VISIBLE_JS)
     page.screenshot(path=str(artifacts / f"scroll-after-citation-{viewport}.png"))
     assert where["visible"], f"the new answer is off screen at {viewport}: {where}"
