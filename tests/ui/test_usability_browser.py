@@ -349,6 +349,8 @@ def test_page_votes_change_withdraw_and_a_reason_after_thumbs_down(
     _feedback_lines(settings, before, 1)
     page.locator("#kz-chat button[aria-label='已標示有幫助']").first.click()  # again: withdraw
     _feedback_lines(settings, before, 2)
+    # The thumbs are drawn again after a vote; a click on the old ones could be lost.
+    page.locator("#kz-chat button[aria-label='已標示有幫助']").first.wait_for(state="detached")
     page.get_by_role("button", name="不讚", exact=True).first.click()
     reason = page.locator("#kz-reason-text textarea")
     reason.wait_for()
