@@ -19,6 +19,7 @@ wrong answer is worse than none.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,6 @@ from assistant.lists import (
     _ASKS_EACH,
     _COUNTED,
     _THING_HEADS,
-    NUMBER_LED,
     ListAnswers,
     _introduces,
     _number_share,
@@ -60,6 +60,7 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     list_noun,
 )
 from assistant.verdicts import ShapedAnswers
+from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
 
@@ -67,58 +68,47 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
     """Chooses evidence sentences and writes a cited answer, or refuses.
 
     Args:
-        max_sentences: Most sentences in an answer.
-        refusal_threshold: Minimum support (0-1) to answer.
-        foreign_limit: Largest share of question weight that may be foreign to the corpus.
-        dense_floor: e5 cosine similarity that counts as no semantic match at all.
-        dense_span: Similarity above the floor that counts as a full match.
-        cross_lingual_floor: The floor for questions not written in Chinese (e5's
-            cross-lingual similarities sit lower).
-        answer_probability: The refusal model's probability at or above which it answers.
-        unit_chars: Most characters one quoted unit may grow to (:mod:`assistant.units`; 0: sentences).
-        article_chars: Most characters quoted for 「第24條在規定什麼？」 (the article, in order).
-        label_weight: Score added to a sentence naming the labelled thing asked about (Phase 2),
-            taken from one naming only another of its series (Phase 1).
-        row_score_ratio: Share of the best score a further table row of a comparison must reach.
+        settings: Where every figure comes from (``max_answer_sentences``, ``refusal_threshold``,
+            ``answer_weights_*``, ``answer_dense_floor`` and the rest; see
+            :class:`core.settings.Settings`). Default: the settings' defaults (not the environment).
+        **changes: Settings fields to change (``refusal_threshold=0.3``), validated like them.
+
+    Raises:
+        SettingsError: a changed value is out of range.
     """
 
-    def __init__(
-        self,
-        max_sentences: int = 3,
-        refusal_threshold: float = 0.5,
-        foreign_limit: float = 0.25,
-        dense_floor: float = 0.78,
-        dense_span: float = 0.12,
-        cross_lingual_floor: float = 0.70,
-        answer_probability: float = calibration.ANSWER_PROBABILITY,
-        unit_chars: int = 150,
-        article_chars: int = 240,
-        label_weight: float = 0.2,
-        row_score_ratio: float = 0.6,
-    ) -> None:
-        self.max_sentences = max_sentences
-        self.refusal_threshold = refusal_threshold
-        self.foreign_limit = foreign_limit
+    def __init__(self, settings: Settings | None = None, **changes: Any) -> None:
+        settings = settings or Settings()
+        settings = settings.replace(**changes) if changes else settings
+        self.settings = settings
+        self.max_sentences = settings.max_answer_sentences
+        self.refusal_threshold = settings.refusal_threshold
+        self.foreign_limit = settings.foreign_limit
         #: The calibrated refusal decision (None: the fixed thresholds above decide).
         self.refusal_model: calibration.RefusalModel | None = calibration.RefusalModel.load()
-        self.answer_probability = answer_probability
-        self.dense_floor = dense_floor
-        self.dense_span = dense_span
-        self.cross_lingual_floor = cross_lingual_floor
-        self.unit_chars, self.article_chars = unit_chars, article_chars
-        self.label_weight, self.row_score_ratio = label_weight, row_score_ratio
+        self.answer_probability = settings.answer_probability
+        self.dense_floor = settings.answer_dense_floor
+        self.dense_span = settings.answer_dense_span
+        self.cross_lingual_floor = settings.answer_cross_lingual_floor
+        self.unit_chars, self.article_chars = settings.evidence_unit_chars, settings.article_quote_chars
+        self.label_weight, self.row_score_ratio = settings.label_weight, settings.row_score_ratio
         #: Sentence score = coverage, passage coverage, meaning, retrieval rank (Chinese questions).
-        self.weights = (0.45, 0.15, 0.3, 0.1)
+        self.weights = (
+            settings.answer_weights_coverage,
+            settings.answer_weights_context,
+            settings.answer_weights_meaning,
+            settings.answer_weights_rank,
+        )
         #: A further sentence must score this share of the best one (list questions, others) and
         #: add this much coverage of the question's words (or be a parallel list item).
-        self.list_score_ratio = 0.7
-        self.extra_score_ratio = 0.8
-        self.min_gain = 0.25
+        self.list_score_ratio = settings.list_score_ratio
+        self.extra_score_ratio = settings.extra_score_ratio
+        self.min_gain = settings.min_coverage_gain
         #: A list item parallel to the best one: this share of its coverage and of its score.
-        self.parallel_coverage = 0.7
-        self.parallel_score = 0.85
+        self.parallel_coverage = settings.parallel_coverage
+        self.parallel_score = settings.parallel_score
         #: Bonus for a sentence shaped like the answer asked for (see :func:`answer_shape`).
-        self.shape_weight = 0.5
+        self.shape_weight = settings.shape_weight
         #: A list of 「…中心」 starts at, and takes only, sentences that introduce one.
         self.list_items_only = True
         #: A sentence enumerating the noun asked for (…等七大誘因) is the whole list.
@@ -127,7 +117,7 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         self.facet_compounds = True
         #: An enumeration earns its shape bonus only if it (or its passage) covers this share of
         #: what the best sentence covers of the question.
-        self.subject_share = 0.7
+        self.subject_share = settings.subject_share
 
     def _dense_norm(self, sim: float, cjk: bool) -> float:
         floor = self.dense_floor if cjk else self.cross_lingual_floor
@@ -143,7 +133,7 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         """Every sentence of ``passages`` scored against the question, best first."""
         seen: set[str] = set()
         out: list[Evidence] = []
-        facets = question_facets(query)
+        facets = question_facets(query, self.settings.max_facets)
         chinese_names = [t for t in query.terms if count_cjk(t.forms[0])] if not query.cjk else []
         names = [f for t in query.terms if t.asked for f in t.forms]
         asked_labels = tables.labels(query.question)
@@ -152,7 +142,11 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
             labels = callout_labels(passage)
             siblings = sentences(passage)
             for sent in siblings:
-                if sent.id in seen or sent.text in labels or not units.quotable(sent.text):
+                if (
+                    sent.id in seen
+                    or sent.text in labels
+                    or not units.quotable(sent.text, self.settings.min_evidence_chars)
+                ):
                     continue  # a bare name or place label proves nothing on its own
                 if _INJECTION.search(to_search_form(sent.text)):
                     continue  # a document telling the assistant what to do is no evidence
@@ -267,12 +261,14 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
             best.score - fifth.score,
         )
         diagnostics.update({f"signal_{k}": v for k, v in signals.items()})
-        rule, vetoed = calibration.veto(query, evidence, best, self.foreign_limit)
+        rule, vetoed = calibration.veto(query, evidence, best, self.foreign_limit, self.settings)
         if rule:
             diagnostics["decided_by"] = f"veto: {rule}"
             return self._refusal(refusal, support, diagnostics, vetoed)
         if self.refusal_model is not None:
-            answer, p, decisive = self.refusal_model.decide(signals, self.answer_probability)
+            answer, p, decisive = self.refusal_model.decide(
+                signals, self.answer_probability, self.settings.refusal_clip_sd
+            )
             diagnostics["answer_probability"] = round(p, 4)
             diagnostics["decided_by"] = decisive
             if not answer:
@@ -284,7 +280,9 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
                 )
         elif support < self.refusal_threshold:
             return self._refusal(refusal, support, diagnostics, "low support")
-        article = units.named_article(query.question, evidence, self.article_chars)
+        article = units.named_article(
+            query.question, evidence, self.article_chars, self.settings.sentence_gap_chars
+        )
         if article:
             diagnostics["shape"] = "named_article"
             return self._write(article, support, diagnostics, convert)
@@ -354,7 +352,7 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
                 chosen.append(ev)
                 covered += max(gain, 0.0)
 
-        if wants_list and query.numbers and _number_share(query) >= NUMBER_LED:
+        if wants_list and query.numbers and _number_share(query) >= self.settings.number_led_share:
             chosen = self._numbered_items(query, chosen, evidence)
         chosen = self._fill_facets(query, chosen, evidence)
         if len(query.numbers) > 1 and not _numbers_supported(
@@ -367,7 +365,10 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         )
         opening = chosen[0].sentence.text
         lead = enumeration_count(query.question, opening) or shapes.arithmetic_lead(
-            query.question, [(t.forms, t.weight) for t in query.terms if t.asked], opening
+            query.question,
+            [(t.forms, t.weight) for t in query.terms if t.asked],
+            opening,
+            self.settings.shortened_term_gap,
         )
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:

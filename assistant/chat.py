@@ -53,14 +53,6 @@ __all__ = ["FALLBACK_NOTICE_HANT", "Assistant"]
 log = logging.getLogger(__name__)
 
 
-#: Passages searched (BM25) for the names of the kinds a 「有哪幾種」 question asks for.
-KINDS_READ = 20
-#: Passages searched (BM25) for each of the two things a year-difference question compares.
-PART_READ = 4
-#: Passages read on after the best ones for a list question (seven centers span several).
-LIST_READ_AHEAD = 4
-
-
 def to_question_script_hant(text: str) -> str:
     """Text for a Traditional question: Simplified text converted (OpenCC ``s2twp``), Traditional kept as written."""
     return to_traditional(text) if detect_script(text) == "hans" else text
@@ -112,9 +104,10 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
                 self.retriever.glossary.terms(),
                 rare_frequency=self.settings.common_word_frequency,
                 min_corpus_frequency=self.settings.typo_min_corpus_frequency,
+                common_char_frequency=self.settings.common_char_frequency,
             )
             self._speller = (size, speller)
-        return analyse(question, self._speller[1].correct)
+        return analyse(question, self._speller[1].correct, self.settings)
 
     @classmethod
     def load(
@@ -139,16 +132,7 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
         embeddings = embeddings or load_query_embeddings(settings)
         store = IndexStore(settings, embeddings, client=client)
         retriever = Retriever(store, embeddings, settings)
-        answerer = ExtractiveAnswerer(
-            max_sentences=settings.max_answer_sentences,
-            refusal_threshold=settings.refusal_threshold,
-            foreign_limit=settings.foreign_limit,
-            answer_probability=settings.answer_probability,
-            unit_chars=settings.evidence_unit_chars,
-            article_chars=settings.article_quote_chars,
-            label_weight=settings.label_weight,
-            row_score_ratio=settings.row_score_ratio,
-        )
+        answerer = ExtractiveAnswerer(settings)
         generative, generator_error = None, ""
         if settings.generator != "extractive":
             from assistant.generate import answerer_from_settings
@@ -277,7 +261,7 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
         if evidence and kinds:
             # 「科專有哪幾種？」: the kinds are named where the full name is (「法人科技專案」).
             known = {p.id for p in passages}
-            named = self.retriever.search(" ".join(kinds), k=KINDS_READ, mode="bm25")
+            named = self.retriever.search(" ".join(kinds), k=self.settings.kinds_read_passages, mode="bm25")
             extra = [p for p in named if p.id not in known]
             if extra:
                 passages = passages + extra
@@ -286,7 +270,11 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
         if parts:
             # 「A比B晚幾年？」: each of the two things is searched for on its own.
             known = {p.id for p in passages}
-            found = [p for part in parts for p in self.retriever.search(part, k=PART_READ, mode="bm25")]
+            found = [
+                p
+                for part in parts
+                for p in self.retriever.search(part, k=self.settings.part_read_passages, mode="bm25")
+            ]
             extra = list({p.id: p for p in found if p.id not in known}.values())
             if extra:
                 passages = passages + extra
@@ -296,7 +284,11 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
             # 專案）) or starts it (自1979年起啟動…) may rank low.
             forms = [f for t in terms.terms if t.asked for f in t.forms]
             known = {p.id for p in passages}
-            named = self.retriever.search(" ".join(forms), k=KINDS_READ, mode="bm25") if forms else []
+            named = (
+                self.retriever.search(" ".join(forms), k=self.settings.kinds_read_passages, mode="bm25")
+                if forms
+                else []
+            )
             extra = [p for p in named if p.id not in known]
             if extra:
                 passages = passages + extra
@@ -307,7 +299,7 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
             following: dict[str, Passage] = {}
             for e in evidence[:2]:
                 current = e.passage
-                for _ in range(LIST_READ_AHEAD):
+                for _ in range(self.settings.list_read_ahead_passages):
                     nxt = self.retriever.next_passage(current)
                     if nxt is None:
                         break

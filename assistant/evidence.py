@@ -12,10 +12,6 @@ import numpy as np
 from assistant.reply import Citation, Passage
 from core.text import count_cjk, to_search_form
 
-#: Shorter sentences (a call-out's name or place label) are never evidence on their own.
-MIN_EVIDENCE_CHARS = 12
-
-
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.evidence import MIN_EVIDENCE_CHARS, Composition, Evidence, QueryTerms, SentenceRecord
+from assistant.evidence import Composition, Evidence, QueryTerms, SentenceRecord
 from assistant.language import in_question_language
 from assistant.query import Query
 from assistant.reply import Passage, Reply
@@ -35,14 +35,7 @@ _PIECE = re.compile(r"[^。！？]*[。！？]|[^。！？]+$")
 FALLBACK_NOTICE_HANT = "（生成式模型暫時無法使用，以下改為直接摘錄文件原句的回答。）"
 
 
-#: Candidate sentences listed in a reply's trace.
 log = logging.getLogger(__name__)
-
-TRACE_CANDIDATES = 5
-
-
-#: Most sections an overview of a document lists.
-MAX_OVERVIEW_SECTIONS = 8
 
 
 #: The reply to a text that is not a question (``asdf``, ``{{7*7}}``, a lone emoji).
@@ -111,12 +104,15 @@ class GenerativeFlow:
 
     def _refusal_text(self, script: str) -> str:
         """The refusal, listing what the live documents can answer (from the corpus manifest)."""
-        text = corpus_refusal(self.settings.corpus_dir, self.retriever.document_titles())
+        text = corpus_refusal(
+            self.settings.corpus_dir, self.retriever.document_titles(), self.settings.max_listed_documents
+        )
         return to_simplified(text) if script == "hans" else text
 
-    @staticmethod
-    def _finished(reply: Reply, t0: float) -> Reply:
-        reply = in_question_language(reply)  # assistant/language.py: English questions get an English lead
+    def _finished(self, reply: Reply, t0: float) -> Reply:
+        reply = in_question_language(
+            reply, self.settings
+        )  # assistant/language.py: English questions get an English lead
         reply.latency_ms = round((time.perf_counter() - t0) * 1000, 2)
         return reply
 
@@ -194,6 +190,7 @@ class DirectReplies:
     """Replies made without the answerer's scoring, mixed into the Assistant: an overview of a document, the reply to a text that is no question, and the trace every reply carries."""
 
     _refusal_text: Callable[[str], str]
+    settings: Settings
     retriever: Any
     answerer: Any
 
@@ -206,13 +203,13 @@ class DirectReplies:
         citation the question does not need.
         """
         openings = self.retriever.section_openings(source)
-        sections = [p.section for p in openings[:MAX_OVERVIEW_SECTIONS] if p.section]
+        sections = [p.section for p in openings[: self.settings.max_overview_sections] if p.section]
         first = next(
             (
                 (record, passage)
                 for passage in openings
                 for record in self._sentence_records(passage)
-                if len(record.text) >= MIN_EVIDENCE_CHARS
+                if len(record.text) >= self.settings.min_evidence_chars
             ),
             None,
         )
@@ -226,9 +223,8 @@ class DirectReplies:
         diagnostics: dict[str, float | str] = {"shape": "overview: the sections and the opening sentence"}
         return self.answerer._write(chosen, 1.0, diagnostics, convert, lead=lead)
 
-    @staticmethod
     def _trace(
-        analysed: Query, terms: QueryTerms, evidence: Sequence[Evidence], composed: Composition
+        self, analysed: Query, terms: QueryTerms, evidence: Sequence[Evidence], composed: Composition
     ) -> dict[str, Any]:
         """Why the reply is what it is: the analysis, the terms, the best candidates, the decision."""
         diagnostics = composed.diagnostics
@@ -250,7 +246,7 @@ class DirectReplies:
                     "dense": round(ev.dense, 3),
                     "shape": round(ev.shape, 3),
                 }
-                for ev in evidence[:TRACE_CANDIDATES]
+                for ev in evidence[: self.settings.trace_candidates]
             ],
             "signals": {k[len("signal_") :]: v for k, v in diagnostics.items() if k.startswith("signal_")},
             "decision": {

@@ -56,10 +56,6 @@ _CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 
 _ASKS_WHICH_ITEM = re.compile(r"其中|哪一?[個个項项]|哪些")
 
 
-#: Most names borrowed from the last answer for a follow-up's search.
-MAX_NAMES_FROM_ANSWER = 2
-
-
 def _ordinal_number(text: str) -> int:
     """1 for 一 or 1, up to 十 (10) or two digits."""
     return int(text) if text.isdigit() else _CHINESE_DIGITS.get(text, 0)
@@ -167,7 +163,7 @@ class FollowUps:
         ordinal = _ORDINAL.search(question)
         n = _ordinal_number(ordinal.group(1)) if ordinal else 0
         things = [name for name in named if thing_names(f"「{name}」")] or named
-        named = things[n - 1 : n] if 0 < n <= len(things) else named[:MAX_NAMES_FROM_ANSWER]
+        named = things[n - 1 : n] if 0 < n <= len(things) else named[: self.settings.max_names_from_answer]
         if named:
             context = f"{context} {' '.join(named)}"
         return f"{context} {question}".strip(), context
@@ -205,7 +201,13 @@ class FollowUps:
         if not _ASKS_WHICH_ITEM.search(focus):
             return ""
         words = [w for w in content_terms(focus) if len(w) >= 2]
-        hits = [item for item in items if any(shapes.held_share([((w,), 1.0)], item) == 1.0 for w in words)]
+        hits = [
+            item
+            for item in items
+            if any(
+                shapes.held_share([((w,), 1.0)], item, self.settings.shortened_term_gap) == 1.0 for w in words
+            )
+        ]
         return hits[0] if len(hits) == 1 else ""
 
     def retrieve(

@@ -18,11 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from assistant.reply import Reply
+from core.settings import Settings
 
-#: An English question has this many English words, or at least MIN_ENGLISH_WORDS and more
-#: English letters than CJK characters.
-ENGLISH_SENTENCE_WORDS = 3
-MIN_ENGLISH_WORDS = 2
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
@@ -31,18 +28,21 @@ DEFAULT_LEAD = "The sources are in Chinese; this is what they say, quoted with t
 REFUSAL_LEAD = "The documents do not answer this question (they are in Chinese):"
 
 
-def is_english(question: str) -> bool:
+def is_english(question: str, settings: Settings | None = None) -> bool:
     """True when ``question`` is written in English.
 
-    That is 3+ English words, or 2 with more English letters than CJK characters: Chinese
+    That is ``english_sentence_words`` (3) English words or more, or ``min_english_words`` (2)
+    with more English letters than CJK characters (``settings``, default: the defaults): Chinese
     names inside an English question (``What is the A+企業創新研發淬鍊計畫?``) do not make it
     Chinese, and an English term inside a Chinese one (``園區 park 在做什麼？``) does not make it English.
     """
+    sentence_words = settings.english_sentence_words if settings else Settings.english_sentence_words
+    min_words = settings.min_english_words if settings else Settings.min_english_words
     words = _ENGLISH_WORD.findall(question)
-    if len(words) >= ENGLISH_SENTENCE_WORDS:
+    if len(words) >= sentence_words:
         return True
     letters = sum(len(w) for w in words)
-    return len(words) >= MIN_ENGLISH_WORDS and letters > len(_CJK.findall(question))
+    return len(words) >= min_words and letters > len(_CJK.findall(question))
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,14 @@ def english_lead(question: str, answer: str) -> str:
     return DEFAULT_LEAD
 
 
-def in_question_language(reply: Reply) -> Reply:
+def in_question_language(reply: Reply, settings: Settings | None = None) -> Reply:
     """``reply`` with an English lead line when its question is English; else unchanged.
 
     The lead is a separate first line; the Chinese answer, its ``[n]`` markers and citations
     are kept as they are. ``notes["answer_language"]`` records ``en`` and the rule used.
+    ``settings``: see :func:`is_english`.
     """
-    if not is_english(reply.question) or not reply.answer:
+    if not is_english(reply.question, settings) or not reply.answer:
         return reply
     lead = REFUSAL_LEAD if reply.refused else english_lead(reply.question, reply.answer)
     notes = {**reply.notes, "answer_language": "en", "english_lead": lead}

@@ -21,6 +21,7 @@ from assistant.lexicon import PLACE_TAGS, part_of_speech
 from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED
 from assistant.tables import label_forms, labels, parallel_rows
 from assistant.units import exception_first, expand_all, item_count, parallel_provisions
+from core.settings import Settings
 from core.text import count_cjk, to_search_form, to_traditional
 
 #: What joins the parallel parts of a question: 法人、業界、學界 / A跟B (search form).
@@ -34,21 +35,14 @@ _ASKS_EACH = re.compile(
 )
 
 
-#: Share of the refusal threshold a sentence naming one part of the question must reach:
-#: it names the part outright, and the answer as a whole already passed the threshold.
-FACET_SUPPORT = 0.8
-
-
 #: A count of the parts themselves: 三年, 兩種, 三個 (search form).
 _COUNTED = re.compile(r"^[两二三四五六七八九十几]+[个种年项类家大组]$")
 
 
-#: Most parts of a question answered one by one.
-MAX_FACETS = 6
-
-
-def question_facets(query: QueryTerms) -> list[tuple[str, ...]]:
+def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[tuple[str, ...]]:
     """The parallel parts of a question that asks about each (分別, 各, 差在哪), as forms to find.
+
+    At most ``most`` parts are read (``Settings.max_facets``).
 
     「法人、業界、學界三種科專差在哪？」 has three parts, each known by its first word;
     「1979、1997、2001這三年分別發生什麼事？」 three numbers. Empty for other questions.
@@ -61,12 +55,12 @@ def question_facets(query: QueryTerms) -> list[tuple[str, ...]]:
         if len(pieces) < 2:
             continue
         facets: list[tuple[str, ...]] = []
-        labelled = [sorted(labels(piece)) for piece in pieces[:MAX_FACETS]]
+        labelled = [sorted(labels(piece)) for piece in pieces[:most]]
         if sum(1 for named in labelled if named) >= 2:
             # Labelled things of a series (Phase 1 和 Phase 2 的審查方式跟簡報時間) are the parts;
             # the other pieces are what is asked of each.
             return [label_forms(named[0]) for named in labelled if named]
-        for piece in pieces[:MAX_FACETS]:
+        for piece in pieces[:most]:
             found: list[tuple[int, tuple[str, ...]]] = [
                 (piece.find(n), (n,)) for n in query.numbers if n in piece
             ]
@@ -128,10 +122,6 @@ def enumeration_count(question: str, text: str) -> str:
         return f"共{count}{to_traditional(classifier)}{written}："
     items = item_count(text)
     return f"共{items}{to_traditional(classifier)}：" if items >= 2 else ""
-
-
-#: Most sentences in an answer that lists things one sentence each (the seven centers).
-MAX_LIST_SENTENCES = 8
 
 
 #: Things counted together: a park (園區) is one of the regional centers.
@@ -210,10 +200,6 @@ def _introduces(text: str, head: str) -> bool:
     return False
 
 
-#: Share of a question's term weight in its numbers above which the numbers are its topic.
-NUMBER_LED = 0.6
-
-
 def _number_share(query: QueryTerms) -> float:
     """Share of the question's term weight carried by numbers (years)."""
     total = sum(t.weight for t in query.terms)
@@ -252,6 +238,7 @@ class ListAnswers:
     Mixed into :class:`assistant.answer.ExtractiveAnswerer`, whose settings it reads.
     """
 
+    settings: Settings
     refusal_threshold: float
     facet_compounds: bool
     max_sentences: int
@@ -286,9 +273,8 @@ class ListAnswers:
                 return ev
         return chosen
 
-    @staticmethod
     def _continuation(
-        first: Evidence, evidence: Sequence[Evidence], head: str = "", query: QueryTerms | None = None
+        self, first: Evidence, evidence: Sequence[Evidence], head: str = "", query: QueryTerms | None = None
     ) -> list[Evidence]:
         """Sentences right after ``first`` that go on with the same list.
 
@@ -316,7 +302,7 @@ class ListAnswers:
             for t in (query.terms if query else ())
             if any(f in said_first for f in t.forms) and _is_place(t.forms[0], said_first)
         ]
-        while len(out) < MAX_LIST_SENTENCES - 1:
+        while len(out) < self.settings.max_list_sentences - 1:
             nxt = next(
                 (
                     by_start[(current.passage.source, current.sentence.end + gap)]
@@ -351,9 +337,19 @@ class ListAnswers:
                 chosen, evidence, query.terms, self.max_sentences, floor, self.refusal_threshold
             )
             if _ASKS_EACH.search(query.question):
-                chosen = parallel_provisions(chosen, evidence, self.max_sentences)
+                chosen = parallel_provisions(
+                    chosen,
+                    evidence,
+                    self.max_sentences,
+                    self.settings.parallel_share,
+                    self.settings.sentence_gap_chars,
+                )
         chosen = exception_first(chosen, evidence, query.terms)[: max(self.max_sentences, len(chosen))]
-        return expand_all(chosen, evidence, query.terms, self.unit_chars) if self.unit_chars else chosen
+        return (
+            expand_all(chosen, evidence, query.terms, self.unit_chars, self.settings.sentence_gap_chars)
+            if self.unit_chars
+            else chosen
+        )
 
     def _numbered_items(
         self, query: QueryTerms, chosen: list[Evidence], evidence: Sequence[Evidence]
@@ -361,7 +357,7 @@ class ListAnswers:
         """「2022年做了哪些事？」: every sentence that names the year is an item, after ``chosen``."""
         out = list(chosen)
         for ev in evidence:
-            if len(out) >= MAX_LIST_SENTENCES:
+            if len(out) >= self.settings.max_list_sentences:
                 break
             if ev in out or ev.support < self.refusal_threshold:
                 continue
@@ -403,7 +399,7 @@ class ListAnswers:
         產業界); one that names only that part is preferred over one that names several.
         Parts no sentence is about are left out; without any, ``chosen`` stands.
         """
-        facets = question_facets(query)
+        facets = question_facets(query, self.settings.max_facets)
         if not facets:
             return chosen
         out: list[Evidence] = []
@@ -422,7 +418,7 @@ class ListAnswers:
             usable = [
                 ev
                 for ev in (*chosen, *evidence)
-                if ev.support >= FACET_SUPPORT * self.refusal_threshold
+                if ev.support >= self.settings.facet_support * self.refusal_threshold
                 and _mentions(ev, forms)
                 and not any(
                     _near_duplicate(ev.sentence.text, c.sentence.text)
@@ -452,11 +448,11 @@ class ListAnswers:
             return []
         first: dict[str, Evidence] = {}
         for ev in evidence:
-            if ev.support < FACET_SUPPORT * self.refusal_threshold:
+            if ev.support < self.settings.facet_support * self.refusal_threshold:
                 continue
             for name in _kind_names(ev.sentence.text, forms):
                 if name not in first or ev.sentence.start < first[name].sentence.start:
                     first[name] = ev
         unique = {ev.sentence.id: ev for ev in first.values()}.values()
         chosen = sorted(unique, key=lambda e: (e.passage.source, e.sentence.start))
-        return chosen[:MAX_LIST_SENTENCES] if len(first) >= 2 else []
+        return chosen[: self.settings.max_list_sentences] if len(first) >= 2 else []

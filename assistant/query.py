@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant import rules
+from core.settings import Settings
 from core.text import count_cjk, detect_script, to_search_form
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
@@ -170,15 +171,11 @@ def question_numbers(focus: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-#: A character that is by itself a word this frequent in jieba's dictionary (比, 跟, 號) is a
-#: function or everyday word, never taken for a typo.
-COMMON_CHAR_FREQUENCY = 30_000
-
-
-@lru_cache(maxsize=1)
-def common_characters() -> frozenset[str]:
-    """Single characters that are very common words of their own (jieba's dictionary)."""
-    return frozenset(w for w, n in _jieba_dictionary().items() if len(w) == 1 and n >= COMMON_CHAR_FREQUENCY)
+@lru_cache(maxsize=4)
+def common_characters(min_frequency: int = Settings.common_char_frequency) -> frozenset[str]:
+    """Single characters that are words of their own at least ``min_frequency`` times in jieba's
+    dictionary (``Settings.common_char_frequency``): function or everyday words (比, 跟, 號)."""
+    return frozenset(w for w, n in _jieba_dictionary().items() if len(w) == 1 and n >= min_frequency)
 
 
 @lru_cache(maxsize=1)
@@ -225,14 +222,18 @@ class Speller:
     Args:
         bigrams: The documents' character bigrams (search form) and their document frequency.
         names: Names the documents define or the glossary lists (search form).
+        rare_frequency: ``Settings.common_word_frequency``.
+        min_corpus_frequency: ``Settings.typo_min_corpus_frequency``.
+        common_char_frequency: ``Settings.common_char_frequency``.
     """
 
     def __init__(
         self,
         bigrams: dict[str, int],
         names: Iterable[str] = (),
-        rare_frequency: int = 1000,
-        min_corpus_frequency: int = 3,
+        rare_frequency: int = Settings.common_word_frequency,
+        min_corpus_frequency: int = Settings.typo_min_corpus_frequency,
+        common_char_frequency: int = Settings.common_char_frequency,
     ) -> None:
         from pypinyin import lazy_pinyin
 
@@ -240,6 +241,7 @@ class Speller:
         self.names = sorted({n for n in names if 2 <= len(n) <= 8 and count_cjk(n) == len(n)})
         self.rare_frequency = rare_frequency
         self.min_corpus_frequency = min_corpus_frequency
+        self.common_char_frequency = common_char_frequency
         chars = {c for b in bigrams for c in b if count_cjk(c)}
         self._sound: dict[str, list[str]] = {}
         for c in sorted(chars):
@@ -281,7 +283,7 @@ class Speller:
 
     def _suspect(self, s: str, i: int) -> bool:
         c = s[i]
-        if not count_cjk(c) or c in _FUNCTION_CHARS or c in common_characters():
+        if not count_cjk(c) or c in _FUNCTION_CHARS or c in common_characters(self.common_char_frequency):
             return False
         words = general_words()
         pairs = [
@@ -357,17 +359,22 @@ def _script(text: str) -> str:
 
 
 def analyse(
-    raw: str, correct: Callable[[str], tuple[str, tuple[tuple[str, str], ...]]] | None = None
+    raw: str,
+    correct: Callable[[str], tuple[str, tuple[tuple[str, str], ...]]] | None = None,
+    settings: Settings | None = None,
 ) -> Query:
     """The :class:`Query` of a raw question.
 
     Args:
         raw: The question as received (validated for length elsewhere).
         correct: Typo correction of a search-form text (:meth:`Speller.correct`); None: none.
+        settings: The figures of the input rules (:func:`assistant.rules.input_rules`); None: the defaults.
     """
     cleaned = clean(raw)
     script = _script(cleaned)
-    fired = rules.first_fired(cleaned)
+    fired = (
+        rules.first_fired(cleaned, rules.input_rules(settings)) if settings else rules.first_fired(cleaned)
+    )
     if fired is not None:
         # Small talk is a question, but not one the documents answer: it gets the refusal.
         kind = {"asks_to_drop_rules": "injection", "small_talk_only": "off_topic"}.get(

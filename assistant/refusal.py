@@ -12,7 +12,7 @@ The signals of a question (see :func:`signals`):
 A logistic regression over them (fitted on the dev split by ``scripts/fit_refusal.py`` with
 scikit-learn, stored in ``assistant/refusal_model.json`` with the hash of the data it was
 fitted on) gives the probability that the documents answer the question; below
-:data:`ANSWER_PROBABILITY` the assistant refuses. Without the file, the fixed thresholds of
+``Settings.answer_probability`` the assistant refuses. Without the file, the fixed thresholds of
 the answerer decide. The trace names the signal that moved the decision most.
 """
 
@@ -28,16 +28,13 @@ import numpy as np
 
 from assistant.evidence import Evidence, QueryTerms
 from assistant.rules import COMPARES, missing_specific_type, title_asked
+from core.settings import Settings
 from core.text import to_search_form
 
 #: The signals, in the order of the model's coefficients.
 FEATURES: tuple[str, ...] = ("support", "coverage", "dense", "foreign", "type_ok", "margin")
 #: Where the fitted model lives.
 MODEL_PATH = Path(__file__).with_name("refusal_model.json")
-#: Standardised signals are clipped to this many standard deviations of the fitting data.
-FEATURE_CLIP_SD = 4.0
-#: Answer when the fitted probability that the documents hold the answer is at least this.
-ANSWER_PROBABILITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -75,18 +72,20 @@ class RefusalModel:
         )
 
     def decide(
-        self, values: Mapping[str, float], threshold: float = ANSWER_PROBABILITY
+        self, values: Mapping[str, float], threshold: float, clip_sd: float
     ) -> tuple[bool, float, str]:
         """Whether to answer, the probability, and the signal that weighed most against the other side.
 
         Args:
             values: The signals by name (:func:`signals`).
             threshold: Answer when the probability is at least this (``Settings.answer_probability``).
+            clip_sd: Standardised signals are clipped to this many standard deviations of the
+                fitting data (``Settings.refusal_clip_sd``).
         """
         x = (np.asarray([float(values[f]) for f in FEATURES]) - self.mean) / self.scale
         # A signal far outside the range the model was fitted on (another embedding model's
         # similarities) must not decide alone: the straight line was only fitted inside it.
-        x = np.clip(x, -FEATURE_CLIP_SD, FEATURE_CLIP_SD)
+        x = np.clip(x, -clip_sd, clip_sd)
         parts = self.coef * x
         z = float(parts.sum() + self.intercept)
         p = 1.0 / (1.0 + math.exp(-z))
@@ -110,40 +109,45 @@ def signals(
     }
 
 
-#: Evidence sentences (best first) searched for a value of the specific type asked for.
-TYPE_SEARCH_DEPTH = 8
-#: Evidence sentences (best first) whose passages may name the places of a comparison.
-PLACE_SEARCH_DEPTH = 5
-
-
 def _compares(question: str) -> bool:
     return bool(COMPARES.search(question))
 
 
 def veto(
-    query: QueryTerms, evidence: Sequence[Evidence], best: Evidence, foreign_limit: float
+    query: QueryTerms,
+    evidence: Sequence[Evidence],
+    best: Evidence,
+    foreign_limit: float,
+    settings: Settings | None = None,
 ) -> tuple[str, str]:
     """The veto that refuses the question whatever the calibrated signals say, and why; ``("", "")`` if none.
 
     The vetoes, in the order they are checked (each a fact about the question and the
     evidence, not a score):
 
-    1. it asks who holds a title (主任是誰) and no top sentence names the title;
+    1. it asks who holds a title (主任是誰) and none of the ``title_search_depth`` best
+       sentences names the title;
     2. the attribute it asks for (的電話, 稅率是多少) is a topical word no document uses;
     3. topical words no document uses weigh more than ``foreign_limit`` of the question;
     4. it asks for a specific value (a phone number, a rate, an amount) that no evidence
-       sentence of the :data:`TYPE_SEARCH_DEPTH` best holds;
+       sentence of the ``type_search_depth`` best holds;
     5. it names a place that neither the best sentence nor its passage mentions (for several
-       places: nor the passages of the :data:`PLACE_SEARCH_DEPTH` best sentences).
+       places: nor the passages of the ``place_search_depth`` best sentences).
 
     Args:
         query: The question's terms and judgements.
         evidence: Scored evidence, best first.
         best: The sentence chosen to answer.
-        foreign_limit: ``Settings.foreign_limit``.
+        foreign_limit: ``Settings.foreign_limit`` (``scripts/fit_refusal.py`` raises it to record
+            every question's signals).
+        settings: ``title_search_depth``, ``type_search_depth`` and ``place_search_depth``
+            (None: the defaults).
     """
+    settings = settings or Settings()
     title = title_asked(query.question)
-    if title and not any(title in to_search_form(e.sentence.text) for e in evidence[:5]):
+    if title and not any(
+        title in to_search_form(e.sentence.text) for e in evidence[: settings.title_search_depth]
+    ):
         return "title_not_named", f"asks who is {title}; the documents name no one"
     if query.foreign_heads:
         return (
@@ -152,11 +156,13 @@ def veto(
         )
     if query.foreign_share > foreign_limit:
         return "foreign_share", "question is about things the documents never mention"
-    missing = missing_specific_type(query.question, [e.sentence.text for e in evidence[:TYPE_SEARCH_DEPTH]])
+    missing = missing_specific_type(
+        query.question, [e.sentence.text for e in evidence[: settings.type_search_depth]]
+    )
     if missing:
         return "missing_type", f"asks for a {missing} value; no evidence found holds one"
     # A comparison (嘉義跟台南) may answer each place with a sentence of its own.
-    answering = [best] if not _compares(query.question) else [best, *evidence[:PLACE_SEARCH_DEPTH]]
+    answering = [best] if not _compares(query.question) else [best, *evidence[: settings.place_search_depth]]
     where = "\n".join(
         to_search_form(f"{e.passage.section}\n{e.passage.text}\n{e.sentence.context}") for e in answering
     )

@@ -7,7 +7,7 @@ side is rebuilt from the store's live passages whenever the index changes, so se
 workers sharing one Chroma server stay consistent.
 
 A running server sees an ingest finished by another process within
-:data:`CHECK_INTERVAL_SECONDS`: the commit records are read again that often, and when they
+``Settings.index_check_seconds``: the commit records are read again that often, and when they
 changed the new version's passages are loaded beside the old. An embedded Chroma keeps the
 vector index it opened in memory, so the new version gets a fresh client (Chroma reads the
 index from disk again). One request reads one version: :meth:`Retriever.pinned` holds the
@@ -67,9 +67,6 @@ from ingest.records import snapshot_path
 
 log = logging.getLogger(__name__)
 
-#: A question's title must share at least this many character bigrams with a law's title (成果
-#: 歸屬, 補助辦法) before a named article is looked for in that law only.
-TITLE_MIN_BIGRAMS = 2
 #: An article named in English: ``Article 24``, ``Art. 4-1``.
 _ENGLISH_ARTICLE = re.compile(r"\b(?:article|art\.)\s*(\d+)(?:\s*-\s*(\d+))?\b", re.IGNORECASE)
 
@@ -90,14 +87,8 @@ def named_articles(question: str) -> list[str]:
 #: Passages read from the store per request when loading them all.
 _READ_PAGE = 5000
 
-#: Most passages :meth:`Retriever.knows_compound` reads for one term.
-COMPOUND_SCAN_LIMIT = 200
-
 #: Version of the snapshot file: bump when its layout, or how a snapshot is built, changes.
 SNAPSHOT_FORMAT = 1
-
-#: Seconds between two checks of the commit records for an ingest by another process.
-CHECK_INTERVAL_SECONDS = 2.0
 
 #: The snapshot a request reads (see :meth:`Retriever.pinned`), with the retriever it belongs to.
 _pinned: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar(
@@ -758,7 +749,7 @@ class Retriever(BaseRetriever):
         pinned = self._pinned_snapshot()
         if pinned is not None:
             return pinned
-        if time.monotonic() - self._checked_at > CHECK_INTERVAL_SECONDS:
+        if time.monotonic() - self._checked_at > self.settings.index_check_seconds:
             self.refresh()
         assert self._snapshot is not None
         return self._snapshot
@@ -828,7 +819,9 @@ class Retriever(BaseRetriever):
         matrix = snap.bm25.matrix
         rows = matrix.indices[matrix.indptr[j] : matrix.indptr[j + 1]]
         pattern = re.compile(re.escape(term[:2]) + r"[\u4e00-\u9fff]{0,4}" + re.escape(term[2]))
-        return any(pattern.search(to_search_form(snap.texts[i])) for i in rows[:COMPOUND_SCAN_LIMIT])
+        return any(
+            pattern.search(to_search_form(snap.texts[i])) for i in rows[: self.settings.compound_scan_limit]
+        )
 
     def occurs(self, form: str) -> bool:
         """Whether ``form`` (search form) occurs as written, contiguously, in the live passages
@@ -1003,14 +996,13 @@ class Retriever(BaseRetriever):
         score = (ranked[0][1] if ranked else 0.0) + 1e-6
         return [(pid, score) for pid in kept]
 
-    @staticmethod
-    def _titled_sources(snap: _Snapshot, query: str, sources: set[str]) -> set[str]:
+    def _titled_sources(self, snap: _Snapshot, query: str, sources: set[str]) -> set[str]:
         """Of ``sources``, those whose title shares the most character bigrams with the question
-        (at least :data:`TITLE_MIN_BIGRAMS`); all of them when no title is named so."""
+        (at least ``Settings.title_min_bigrams``); all of them when no title is named so."""
         asked = set(bigram_list(" ".join([query, *snap.glossary.expand(query)])))
         shared = {s: len(asked & set(bigram_list(snap.doc_titles.get(s, "")))) for s in sources}
         best = max(shared.values())
-        if best < TITLE_MIN_BIGRAMS:
+        if best < self.settings.title_min_bigrams:
             return sources
         return {s for s, n in shared.items() if n == best}
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from assistant import shapes
+from core.settings import Settings
 from core.text import to_search_form
 
 #: Attempts to make the assistant drop its rules or show its instructions (search form:
@@ -78,8 +80,6 @@ SMALL_TALK = re.compile(
     r"|^(?:are|r) (?:you|u)\b|^can you (?:speak|talk)|^who (?:made|built|created|trained) you|^how are you|weather",
     re.IGNORECASE,
 )
-#: At least this many characters with at most two distinct ones (哈哈哈哈, ？？？？) say nothing.
-REPEATED_MIN_CHARS = 4
 
 #: The asker starting afresh: the earlier turns are not this question's context (search form).
 TOPIC_SWITCH = re.compile(
@@ -173,10 +173,11 @@ def small_talk_only(text: str) -> Verdict:
     )
 
 
-def repeated_characters(text: str) -> Verdict:
-    """One or two characters over and over: 哈哈哈哈哈, ？？？？, 。。。。"""
+def repeated_characters(text: str, min_chars: int = Settings.repeated_min_chars) -> Verdict:
+    """One or two characters over and over: 哈哈哈哈哈, ？？？？, 。。。。 (at least ``min_chars``,
+    ``Settings.repeated_min_chars``)."""
     chars = [c for c in text if not c.isspace()]
-    fired = len(chars) >= REPEATED_MIN_CHARS and len(set(chars)) <= 2
+    fired = len(chars) >= min_chars and len(set(chars)) <= 2
     return Verdict("repeated_characters", fired, "the same character over and over, not a question")
 
 
@@ -190,6 +191,12 @@ INPUT_RULES: tuple[Callable[[str], Verdict], ...] = (
     small_talk_only,
     latin_not_asking,
 )
+
+
+def input_rules(settings: Settings) -> tuple[Callable[[str], Verdict], ...]:
+    """:data:`INPUT_RULES` with the figures of ``settings`` (``repeated_min_chars``)."""
+    repeated = partial(repeated_characters, min_chars=settings.repeated_min_chars)
+    return tuple(repeated if rule is repeated_characters else rule for rule in INPUT_RULES)
 
 
 def first_fired(text: str, rules: tuple[Callable[[str], Verdict], ...] = INPUT_RULES) -> Verdict | None:

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from core.settings import Settings
 from ingest.load import MANIFEST_NAME
 
 log = logging.getLogger(__name__)
@@ -22,20 +23,21 @@ log = logging.getLogger(__name__)
 REFUSAL_LEAD = "抱歉，目前的文件中找不到足以回答這個問題的資訊，所以我不作推測。"
 #: What the documents are, when the manifest does not say.
 DEFAULT_SCOPE = "收錄的文件"
-#: Documents named in the list at most; more are counted.
-MAX_LISTED = 8
 
-_cache: dict[tuple[str, float, tuple[tuple[str, str], ...]], str] = {}
+_cache: dict[tuple[str, float, tuple[tuple[str, str], ...], int], str] = {}
 _lock = threading.Lock()
 
 
-def refusal_text(manifest: Mapping[str, object], titles: Mapping[str, str]) -> str:
+def refusal_text(
+    manifest: Mapping[str, object], titles: Mapping[str, str], most: int = Settings.max_listed_documents
+) -> str:
     """The refusal for a corpus: the lead sentence, then what the documents can answer.
 
     Args:
         manifest: The parsed ``manifest.json`` (``scope``; ``documents``: per file ``title``,
             ``topics``), or ``{}``.
         titles: Title of each live document, keyed by its file (the index's view).
+        most: Documents named at most; more are counted (``Settings.max_listed_documents``).
 
     Returns:
         ``抱歉…我不作推測。我只能依據<scope>回答，例如<topics or 《title》>、…。``
@@ -52,12 +54,14 @@ def refusal_text(manifest: Mapping[str, object], titles: Mapping[str, str]) -> s
             items.append(item)
     if not items:
         return f"{REFUSAL_LEAD}我只能依據{scope}回答。"
-    listed = "、".join(items[:MAX_LISTED])
-    more = f"等 {len(items)} 份文件" if len(items) > MAX_LISTED else ""
+    listed = "、".join(items[:most])
+    more = f"等 {len(items)} 份文件" if len(items) > most else ""
     return f"{REFUSAL_LEAD}我只能依據{scope}回答，例如{listed}{more}。"
 
 
-def corpus_refusal(corpus_dir: Path, titles: Mapping[str, str]) -> str:
+def corpus_refusal(
+    corpus_dir: Path, titles: Mapping[str, str], most: int = Settings.max_listed_documents
+) -> str:
     """:func:`refusal_text` for the corpus folder's manifest (re-read when it changes).
 
     An unreadable manifest is logged and the documents are listed by title: a refusal never fails.
@@ -67,7 +71,7 @@ def corpus_refusal(corpus_dir: Path, titles: Mapping[str, str]) -> str:
         mtime = path.stat().st_mtime
     except OSError:
         mtime = -1.0
-    key = (str(path), mtime, tuple(sorted(titles.items())))
+    key = (str(path), mtime, tuple(sorted(titles.items())), most)
     with _lock:
         cached = _cache.get(key)
     if cached is not None:
@@ -79,7 +83,7 @@ def corpus_refusal(corpus_dir: Path, titles: Mapping[str, str]) -> str:
             manifest = data if isinstance(data, dict) else {}
         except (OSError, ValueError) as e:
             log.warning("Cannot read %s for the refusal text (%s); listing documents by title", path, e)
-    text = refusal_text(manifest, titles)
+    text = refusal_text(manifest, titles, most)
     with _lock:
         if len(_cache) > 16:
             _cache.clear()

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.settings import Settings
 from core.text import chinese_number, to_search_form, to_traditional
 
 #: A question that asks yes or no (search form): …嗎, 是不是, 有沒有, 是否.
@@ -29,10 +30,6 @@ _FORBIDS = re.compile(r"不得|不可|不能|禁止|不予|不符")
 _EXEMPTS = re.compile(r"不受.{0,12}限制|无须|无需|不必|不需|免[予除缴]")
 #: Where the first cited sentence ends.
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
-#: Share of the question's term weight the evidence must hold for "yes".
-YES_SHARE = 0.75
-#: Most characters between the characters of a shortened term (國際獎 in 國際新創獎項).
-_GAP = 3
 
 #: Asks how many years lie between two things: 晚幾年, 隔了多久, 經過幾年, 相差幾年.
 YEAR_GAP = re.compile(
@@ -82,26 +79,35 @@ class Shaped:
     rule: str
 
 
-def _gapped(term: str, text: str) -> bool:
-    """Whether the characters of ``term`` occur in ``text`` in order, each within a few of the last."""
+def _gapped(term: str, text: str, gap: int) -> bool:
+    """Whether the characters of ``term`` occur in ``text`` in order, each within ``gap`` of the last."""
     pattern = "".join(
-        re.escape(c) + (f".{{0,{_GAP}}}" if i < len(term) - 1 else "") for i, c in enumerate(term)
+        re.escape(c) + (f".{{0,{gap}}}" if i < len(term) - 1 else "") for i, c in enumerate(term)
     )
     return re.search(pattern, text) is not None
 
 
-def held_share(terms: Sequence[tuple[tuple[str, ...], float]], text: str) -> float:
-    """Weighted share of the question's terms that ``text`` holds (whole, or shortened)."""
+def held_share(
+    terms: Sequence[tuple[tuple[str, ...], float]], text: str, gap: int = Settings.shortened_term_gap
+) -> float:
+    """Weighted share of the question's terms that ``text`` holds (whole, or shortened: the
+    characters of a term in order, at most ``gap`` apart, ``Settings.shortened_term_gap``)."""
     norm = to_search_form(text)
     total = sum(w for _, w in terms)
     if total <= 0:
         return 1.0
-    held = sum(w for forms, w in terms if any(f in norm or (len(f) >= 2 and _gapped(f, norm)) for f in forms))
+    held = sum(
+        w for forms, w in terms if any(f in norm or (len(f) >= 2 and _gapped(f, norm, gap)) for f in forms)
+    )
     return held / total
 
 
 def yes_no(
-    question: str, terms: Sequence[tuple[tuple[str, ...], float]], numbers: Sequence[str], evidence: str
+    question: str,
+    terms: Sequence[tuple[tuple[str, ...], float]],
+    numbers: Sequence[str],
+    evidence: str,
+    gap: int = Settings.shortened_term_gap,
 ) -> Shaped | None:
     """是/有 when the cited evidence holds what the question asserts, else 否 (不是/沒有).
 
@@ -110,6 +116,7 @@ def yes_no(
         terms: The question's terms as ``(forms, weight)``.
         numbers: Numbers the question names (a year it asserts must be the cited one).
         evidence: The cited sentences with their context, joined.
+        gap: See :func:`held_share`.
     """
     if not YES_NO.search(question):
         return None
@@ -125,7 +132,7 @@ def yes_no(
     norm = to_search_form(evidence)
     found = set(re.findall(r"\d+(?:\.\d+)?", norm))
     # Every term the documents use must be held: the one left out is what the question asserts.
-    holds = all(n in found for n in numbers) and held_share(terms, evidence) >= 1.0
+    holds = all(n in found for n in numbers) and held_share(terms, evidence, gap) >= 1.0
     if holds:
         return Shaped("有。" if have else "是。", "yes_no: the cited text holds every asserted term")
     return Shaped(
@@ -224,7 +231,12 @@ _COUNT_OF = re.compile(r"(?:几|多少)\s*([个组家项件位名次人队所])"
 _ITEM_BREAK = re.compile(r"[、，,；;。\n]")
 
 
-def figure_sum(question: str, terms: Sequence[tuple[tuple[str, ...], float]], text: str) -> str:
+def figure_sum(
+    question: str,
+    terms: Sequence[tuple[tuple[str, ...], float]],
+    text: str,
+    gap: int = Settings.shortened_term_gap,
+) -> str:
     """For 「…場域驗證、跟美商簽約、拿到國際獎的加總是幾組？」, the sum of the counts the cited
     text gives for the things the question names, as the answer's lead: 「合計15組（5＋5＋5）：」.
 
@@ -235,6 +247,7 @@ def figure_sum(question: str, terms: Sequence[tuple[tuple[str, ...], float]], te
         question: The question, search form.
         terms: The question's asked terms as ``(forms, weight)``.
         text: The answer's first quoted unit.
+        gap: See :func:`held_share`.
     """
     asked = _COUNT_OF.search(question)
     if not _ASKS_SUM.search(question) or not asked:
@@ -244,7 +257,7 @@ def figure_sum(question: str, terms: Sequence[tuple[tuple[str, ...], float]], te
     figures: list[int] = []
     for item in _ITEM_BREAK.split(to_search_form(text)):
         count = counted.search(item)
-        if count and any(held_share([(forms, w)], item) >= 1.0 for forms, w in terms if w > 0):
+        if count and any(held_share([(forms, w)], item, gap) >= 1.0 for forms, w in terms if w > 0):
             figures.append(int(count.group(1)))
     if len(figures) < 2:
         return ""
@@ -252,7 +265,12 @@ def figure_sum(question: str, terms: Sequence[tuple[tuple[str, ...], float]], te
     return f"合計{sum(figures)}{shown}（{'＋'.join(map(str, figures))}）："
 
 
-def arithmetic_lead(question: str, terms: Sequence[tuple[tuple[str, ...], float]], text: str) -> str:
+def arithmetic_lead(
+    question: str,
+    terms: Sequence[tuple[tuple[str, ...], float]],
+    text: str,
+    gap: int = Settings.shortened_term_gap,
+) -> str:
     """The lead of a sum the question asks for over the cited figures (see :func:`extended_limit`
     and :func:`figure_sum`); "" when it asks none."""
-    return extended_limit(question, text) or figure_sum(question, terms, text)
+    return extended_limit(question, text) or figure_sum(question, terms, text, gap)

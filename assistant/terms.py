@@ -14,10 +14,6 @@ from assistant.query import general_frequency, question_numbers
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
-#: Weight (times the IDF) of a question word no document uses under any alias (a paraphrase).
-PARAPHRASE_WEIGHT = 0.3
-
-
 #: What comes right before a verb (search form): a modal or an adverb (要牽線, 怎麼形容).
 _BEFORE_VERB = re.compile(
     r"(要|想|会|能|可以|怎么|怎样|如何|为何|为什么|该|应该|是否|不|没|曾|已经|都|也|还|就|才|来|去)$"
@@ -88,7 +84,7 @@ class TermJudge:
                 # mixed question (technology, first) in Chinese documents, matches no
                 # sentence, so it only dilutes the coverage of the words that do; meaning is
                 # left to the dense similarity.
-                weight = PARAPHRASE_WEIGHT * weight
+                weight = self.settings.paraphrase_weight * weight
                 known = False
             terms.append(Term(forms, weight, asked=term in asked_terms, known=known))
         if not is_chinese(question):

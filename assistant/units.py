@@ -23,7 +23,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from assistant.evidence import MIN_EVIDENCE_CHARS, Evidence, SentenceRecord, Term, coverage
+from assistant.evidence import Evidence, SentenceRecord, Term, coverage
+from core.settings import Settings
 from core.text import article_tokens, to_search_form
 
 #: A clause that the sentence goes on after: it ends in ；.
@@ -40,18 +41,17 @@ ITEM = re.compile(
 _PROVISO = re.compile(r"^\s*但")
 #: Whitespace between two sentences that follow each other.
 _GAP = re.compile(r"\s*")
-#: Most characters between the end of one sentence and the start of the next for them to follow each other.
-MAX_GAP = 2
 
 
 #: Dot leaders of a table of contents (標題 ........ 附件-48): a page reference, not a statement.
 _LEADERS = re.compile(r"(?:\.\s*){6,}|(?:…\s*){3,}|(?:·\s*){6,}|(?:‧\s*){6,}")
 
 
-def quotable(text: str) -> bool:
-    """Whether a stored sentence can be evidence on its own: long enough (a call-out's name or
-    place label is not) and no line of a table of contents."""
-    return len(text) >= MIN_EVIDENCE_CHARS and not _LEADERS.search(text)
+def quotable(text: str, min_chars: int = Settings.min_evidence_chars) -> bool:
+    """Whether a stored sentence can be evidence on its own: at least ``min_chars`` characters
+    (``Settings.min_evidence_chars``: a call-out's name or place label is shorter) and no line of
+    a table of contents."""
+    return len(text) >= min_chars and not _LEADERS.search(text)
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,12 @@ class Document:
 
     Args:
         evidence: Scored evidence; each piece carries the sentences of its passage (``siblings``).
+        max_gap: Most characters between the end of one sentence and the start of the next for
+            them to follow each other (``Settings.sentence_gap_chars``).
     """
 
-    def __init__(self, evidence: Sequence[Evidence]) -> None:
+    def __init__(self, evidence: Sequence[Evidence], max_gap: int = Settings.sentence_gap_chars) -> None:
+        self.max_gap = max_gap
         placed: dict[tuple[str, int], _Placed] = {}
         self._texts: list[tuple[str, int, str]] = []
         for ev in evidence:
@@ -92,7 +95,7 @@ class Document:
 
     def after(self, source: str, rec: SentenceRecord, section: str) -> SentenceRecord | None:
         """The sentence right after ``rec`` in the same section, if a retrieved passage holds it."""
-        for gap in range(MAX_GAP + 1):
+        for gap in range(self.max_gap + 1):
             nxt = self.by_start.get((source, rec.end + gap))
             if nxt is not None:
                 return nxt.record if nxt.section == section else None
@@ -100,7 +103,7 @@ class Document:
 
     def before(self, source: str, rec: SentenceRecord, section: str) -> SentenceRecord | None:
         """The sentence right before ``rec`` in the same section, if a retrieved passage holds it."""
-        for gap in range(MAX_GAP + 1):
+        for gap in range(self.max_gap + 1):
             prev = self._by_end.get((source, rec.start - gap))
             if prev is not None:
                 return prev.record if prev.section == section else None
@@ -230,10 +233,17 @@ def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int) -> E
 
 
 def expand_all(
-    chosen: Sequence[Evidence], evidence: Sequence[Evidence], terms: Sequence[Term], budget: int
+    chosen: Sequence[Evidence],
+    evidence: Sequence[Evidence],
+    terms: Sequence[Term],
+    budget: int,
+    max_gap: int = Settings.sentence_gap_chars,
 ) -> list[Evidence]:
-    """Every chosen piece of evidence as the unit it is quoted as; a unit another one holds is dropped."""
-    doc = Document(evidence)
+    """Every chosen piece of evidence as the unit it is quoted as; a unit another one holds is dropped.
+
+    ``max_gap``: see :class:`Document`.
+    """
+    doc = Document(evidence, max_gap)
     out: list[Evidence] = []
     for ev in chosen:
         unit = expand(ev, doc, terms, budget)
@@ -259,7 +269,9 @@ _ASKS_CONTENT = re.compile(
 )
 
 
-def named_article(question: str, evidence: Sequence[Evidence], budget: int) -> list[Evidence]:
+def named_article(
+    question: str, evidence: Sequence[Evidence], budget: int, max_gap: int = Settings.sentence_gap_chars
+) -> list[Evidence]:
     """For 「…第24條在規定什麼？」, the article's sentences in order as one unit (within ``budget``
     characters); [] when the question names no article, asks something narrower, or no
     retrieved passage is that article.
@@ -268,6 +280,7 @@ def named_article(question: str, evidence: Sequence[Evidence], budget: int) -> l
         question: The question, search form.
         evidence: Scored evidence, best first.
         budget: Most characters quoted from the article.
+        max_gap: See :class:`Document`.
     """
     wanted = set(article_tokens(question))
     if not wanted or not _ASKS_CONTENT.search(question):
@@ -276,7 +289,9 @@ def named_article(question: str, evidence: Sequence[Evidence], budget: int) -> l
     if best is None:
         return []
     source, section = best.passage.source, best.passage.section
-    doc = Document([ev for ev in evidence if ev.passage.source == source and ev.passage.section == section])
+    doc = Document(
+        [ev for ev in evidence if ev.passage.source == source and ev.passage.section == section], max_gap
+    )
     records = sorted(
         {p.record.start: p.record for (src, _), p in doc.by_start.items() if src == source}.values(),
         key=lambda r: r.start,
@@ -285,7 +300,7 @@ def named_article(question: str, evidence: Sequence[Evidence], budget: int) -> l
     for rec in records:
         if rec.end - records[0].start > budget:
             break
-        if runs and rec.start - runs[-1][-1].end <= MAX_GAP:
+        if runs and rec.start - runs[-1][-1].end <= max_gap:
             runs[-1].append(rec)
         else:
             runs.append([rec])
@@ -328,29 +343,29 @@ def _predicate(text: str) -> str:
     return _LAST_CLAUSE.split(to_search_form(text).rstrip("。；;：:"))[-1]
 
 
-def _alike(a: str, b: str) -> bool:
-    """Two clauses that differ only in a figure or a name: most bigrams of the longer one shared."""
+def _alike(a: str, b: str, share: float) -> bool:
+    """Two clauses that differ only in a figure or a name: ``share`` of the bigrams of the longer one shared."""
     grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
     grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
-    return len(grams_a & grams_b) >= PARALLEL_SHARE * max(len(grams_a), len(grams_b), 1)
-
-
-#: Share of the longer clause's character bigrams two parallel provisions share.
-PARALLEL_SHARE = 0.6
+    return len(grams_a & grams_b) >= share * max(len(grams_a), len(grams_b), 1)
 
 
 def parallel_provisions(
-    chosen: Sequence[Evidence], evidence: Sequence[Evidence], most: int
+    chosen: Sequence[Evidence],
+    evidence: Sequence[Evidence],
+    most: int,
+    share: float = Settings.parallel_share,
+    max_gap: int = Settings.sentence_gap_chars,
 ) -> list[Evidence]:
     """For a comparison, ``chosen`` with the provisions next to its first one that say the same of
     another case (「…如為學校者，其繳交收入之比率為百分之二十。」 and 「前項以外之執行單位，其繳交
     收入之比率為百分之四十。」): same section, adjacent, and a last clause that differs only in
-    its figures or names (:data:`PARALLEL_SHARE` of their character bigrams)."""
+    its figures or names (``share`` of their character bigrams, ``Settings.parallel_share``)."""
     out = list(chosen)
     if not out:
         return out
     first = out[0]
-    doc = Document(evidence)
+    doc = Document(evidence, max_gap)
     source, section = first.passage.source, first.passage.section
     mine = _predicate(first.sentence.text)
     for neighbour in (
@@ -360,6 +375,6 @@ def parallel_provisions(
         if neighbour is None or len(out) >= most or any(e.sentence.start == neighbour.start for e in out):
             continue
         theirs = _predicate(neighbour.text)
-        if theirs != mine and len(mine) >= 4 and _alike(theirs, mine):
+        if theirs != mine and len(mine) >= 4 and _alike(theirs, mine, share):
             out.insert(1, replace(first, sentence=neighbour))
     return out

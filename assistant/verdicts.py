@@ -8,6 +8,7 @@ from assistant import shapes
 from assistant.evidence import Evidence, QueryTerms
 from assistant.lexicon import part_of_speech
 from assistant.rules import ASSERTED_TAGS
+from core.settings import Settings
 from core.text import count_cjk
 
 
@@ -17,6 +18,7 @@ class ShapedAnswers:
     Mixed into :class:`assistant.answer.ExtractiveAnswerer`, whose settings it reads.
     """
 
+    settings: Settings
     refusal_threshold: float
 
     def _yes_no(
@@ -38,13 +40,23 @@ class ShapedAnswers:
             )
         ]
         joined = "\n".join(c.sentence.context + c.sentence.text for c in chosen)
-        verdict = shapes.yes_no(query.question, asked, query.numbers, joined)
+        verdict = shapes.yes_no(
+            query.question, asked, query.numbers, joined, self.settings.shortened_term_gap
+        )
         if verdict is None or verdict.lead.startswith(("是", "有")) or not query.numbers:
             return verdict, chosen
         # 「…是2001年開始的嗎？」: the sentence about the thing itself shows the year it was.
-        shares = [(shapes.held_share(asked, ev.sentence.context + ev.sentence.text), ev) for ev in evidence]
+        shares = [
+            (
+                shapes.held_share(
+                    asked, ev.sentence.context + ev.sentence.text, self.settings.shortened_term_gap
+                ),
+                ev,
+            )
+            for ev in evidence
+        ]
         about = max(shares, key=lambda item: item[0], default=(0.0, None))
-        if about[1] is None or about[0] < shapes.YES_SHARE:
+        if about[1] is None or about[0] < self.settings.yes_share:
             return verdict, chosen
         return verdict, [about[1]]
 
@@ -67,7 +79,7 @@ class ShapedAnswers:
                 year = shapes.year_of(forms, text)
                 if not year:
                     continue
-                share = shapes.held_share(named, text)
+                share = shapes.held_share(named, text, self.settings.shortened_term_gap)
                 if best is None or (share, ev.score) > (best[0], best[1]):
                     best = (share, ev.score, ev, year)
             if best is None or best[0] < 0.5:

@@ -120,7 +120,9 @@ class Settings:
         answer_slots: Answers the API computes at once; further requests wait their turn
             (``ui/gate.py``). The machine has 2 cores and an answer uses one (about 0.04 s of CPU
             for a usual question, 0.30-0.36 s for the worst the limits allow, ``bench/worst.py``); more
-            would only slow every answer down and keep work going for clients that already left.
+            would only slow every answer down and keep work going for clients that already left. The chat
+            page answers this many questions at once too (Gradio's ``concurrency_limit``; its
+            default is one for all visitors).
         expensive_answer_slots: Most of the ``answer_slots`` that expensive requests (see
             ``expensive_request_chars``) may hold at once, so cheap questions keep the rest and
             pass expensive ones waiting. Equal to ``answer_slots``: no cap.
@@ -174,6 +176,110 @@ class Settings:
             name and city that it must hold before those lines count towards its support.
         enforcer_rank_margin: Support (0-1) within which the enforcer cites the first passage in
             prompt order rather than the best-scoring one.
+        answer_weights_coverage: Weight of the question's words a sentence covers in a sentence's
+            score (Chinese questions; the four ``answer_weights_*`` add up to 1). The figures the
+            extractive answerer has scored with (0.45 / 0.15 / 0.30 / 0.10), not tuned again here.
+        answer_weights_context: Weight of the words its passage (section and text) covers.
+        answer_weights_meaning: Weight of its cosine similarity, read against the similarity band.
+        answer_weights_rank: Weight of its passage's retrieval rank (1 for the first passage).
+        list_score_ratio: Share (0-1) of the best sentence's score a further sentence of a list
+            answer must reach.
+        extra_score_ratio: Share (0-1) of the best sentence's score a further sentence of any
+            other answer must reach.
+        min_coverage_gain: Coverage (0-1) of the question's words a further sentence must add
+            (unless it is a parallel list item).
+        parallel_coverage: Share (0-1) of the best sentence's coverage a parallel list item needs.
+        parallel_score: Share (0-1) of the best sentence's score a parallel list item needs.
+        shape_weight: Score (0-1 scale of the sentence score) added to a sentence shaped like the
+            answer asked for (a date for 「何時」, an amount for 「多少」; ``assistant/rules.py``).
+        subject_share: Share (0-1) of what the best sentence covers of the question an
+            enumeration (or its passage) must cover to earn the shape bonus.
+        answer_dense_floor: e5 cosine similarity the extractive answerer reads as no semantic
+            match for a Chinese question (0.78: the seed sentences against unrelated gold
+            questions sit at about 0.78-0.80).
+        answer_dense_span: Cosine similarity above ``answer_dense_floor`` that counts as a full
+            match (0.12: paraphrases reach 0.90 and more).
+        answer_cross_lingual_floor: The floor for questions not written in Chinese (e5's
+            cross-lingual similarities sit lower, about 0.70 for unrelated English questions).
+        min_evidence_chars: Shortest sentence, in characters, that is evidence on its own (a
+            call-out's name or a place label is shorter).
+        facet_support: Share (0-1) of ``refusal_threshold`` a sentence naming one part of a
+            comparison must reach (it names the part outright, and the answer as a whole already
+            passed the threshold).
+        max_facets: Most parts of a question answered one by one.
+        max_list_sentences: Most sentences of an answer that lists things one sentence each (the
+            seven centers of the seed document).
+        number_led_share: Share (0-1) of a question's term weight in its numbers above which the
+            numbers are its topic (the list answer then follows the numbers).
+        kinds_read_passages: Passages searched (BM25) for the names of the kinds a 「有哪幾種」
+            question asks for.
+        part_read_passages: Passages searched (BM25) for each of the two things a
+            year-difference question compares.
+        list_read_ahead_passages: Passages read on after the best ones for a list question (the
+            seed document's seven centers span several).
+        trace_candidates: Candidate sentences listed in a reply's trace.
+        max_overview_sections: Most sections an overview of a document lists.
+        max_names_from_answer: Most names borrowed from the last answer for a follow-up's search.
+        english_sentence_words: English words (two letters or more) that make a question English
+            on their own.
+        min_english_words: Fewest English words of a question that is English because it has
+            more English letters than CJK characters.
+        common_char_frequency: A single character that is a word this frequent in jieba's
+            dictionary (比 跟 號; counts in about 60 million words) is a function or everyday
+            word, never taken for a typo.
+        refusal_clip_sd: The calibrated refusal model's standardised signals are clipped to this
+            many standard deviations of its fitting data, so that a signal far outside the range
+            it was fitted on (another embedding model's similarities) cannot decide alone.
+        title_search_depth: Evidence sentences (best first) one must name the title asked about
+            (主任是誰) in, or the question is refused.
+        type_search_depth: Evidence sentences (best first) searched for a value of the specific
+            type asked for (a date, an amount) before the refusal veto says none is there.
+        place_search_depth: Evidence sentences (best first) whose passages may name the places
+            a comparison asks about.
+        paraphrase_weight: Weight (times the IDF) of a question word no document uses under any
+            alias (a paraphrase).
+        yes_share: Share (0-1) of the question's term weight the evidence must hold to answer "yes".
+        shortened_term_gap: Most characters between the characters of a shortened term
+            (國際獎 in 國際新創獎項).
+        repeated_min_chars: A message of at least this many characters with at most two distinct
+            ones (哈哈哈哈, ？？？？) says nothing and is answered with a prompt to ask.
+        sentence_gap_chars: Most characters between the end of one sentence and the start of the
+            next for them to follow each other (one quoted unit may join them).
+        parallel_share: Share (0-1) of the longer clause's character bigrams two parallel
+            provisions share.
+        max_listed_documents: Documents a refusal names at most; more are counted.
+        title_min_bigrams: Character bigrams a question's title must share with a law's title
+            (成果歸屬, 補助辦法) before a named article is looked for in that law only.
+        compound_scan_limit: Most passages read to tell whether the documents use a term as one
+            compound word.
+        index_check_seconds: Seconds between two checks of the commit records for an ingest by
+            another process (a running assistant then reloads).
+        label_repeats: How many times a passage's label (``第24條``) counts among its BM25 tokens:
+            like a title field, it names the passage, so it outweighs the same words in a passage
+            that only refers to it. Part of the index (changing it means re-ingest).
+        furniture_min_pages: Pages a PDF line must recur on to count as page furniture (running
+            headers, page numbers) and be removed. Part of the index.
+        furniture_lines: Lines of a PDF page, counted from its top and from its bottom, that may
+            be furniture. Part of the index.
+        heading_chars: Lines at most this long without sentence punctuation, standing alone, are
+            headings in plain text. Part of the index.
+        law_first_article_lines: A law's first article comes within this many non-blank lines
+            (title, dates, first chapter); a document whose first 第1條 comes later is no law (a
+            guide quoting a regulation on page 9). Part of the index.
+        sentence_pace_seconds: Pause between the sentences of an answer the chat page shows
+            (the first shows at once; without a pause the browser renders only the last state of
+            updates that arrive together).
+        keep_alive_seconds: Seconds an idle keep-alive connection stays open. Longer than the idle
+            expiry of the clients (httpx and the openai client: 5 s) and of nginx upstream pools
+            (60 s): with uvicorn's default of 5 s the server sometimes closed a connection just as
+            a client sent its next request on it, and under load (64 clients, the event loop late
+            by seconds) that request failed (``bench/load.py`` at 64 clients: 7 such errors in 12
+            runs of 15-30 s with 5 s; none with 75 s).
+        max_body_bytes: Largest API request body in bytes; larger ones get a 413.
+        max_reason_chars: Longest feedback reason kept, in characters (a longer one is cut, not
+            refused).
+        max_tracked_clients: Most clients (addresses) the rate limiter remembers at once; the
+            least recently seen are forgotten first.
     """
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
@@ -239,6 +345,58 @@ class Settings:
     enforcer_prefer_shorter: float = 0.05
     enforcer_label_claim_share: float = 0.4
     enforcer_rank_margin: float = 0.3
+    answer_weights_coverage: float = 0.45
+    answer_weights_context: float = 0.15
+    answer_weights_meaning: float = 0.3
+    answer_weights_rank: float = 0.1
+    list_score_ratio: float = 0.7
+    extra_score_ratio: float = 0.8
+    min_coverage_gain: float = 0.25
+    parallel_coverage: float = 0.7
+    parallel_score: float = 0.85
+    shape_weight: float = 0.5
+    subject_share: float = 0.7
+    answer_dense_floor: float = 0.78
+    answer_dense_span: float = 0.12
+    answer_cross_lingual_floor: float = 0.70
+    min_evidence_chars: int = 12
+    facet_support: float = 0.8
+    max_facets: int = 6
+    max_list_sentences: int = 8
+    number_led_share: float = 0.6
+    kinds_read_passages: int = 20
+    part_read_passages: int = 4
+    list_read_ahead_passages: int = 4
+    trace_candidates: int = 5
+    max_overview_sections: int = 8
+    max_names_from_answer: int = 2
+    english_sentence_words: int = 3
+    min_english_words: int = 2
+    common_char_frequency: int = 30_000
+    refusal_clip_sd: float = 4.0
+    title_search_depth: int = 5
+    type_search_depth: int = 8
+    place_search_depth: int = 5
+    paraphrase_weight: float = 0.3
+    yes_share: float = 0.75
+    shortened_term_gap: int = 3
+    repeated_min_chars: int = 4
+    sentence_gap_chars: int = 2
+    parallel_share: float = 0.6
+    max_listed_documents: int = 8
+    title_min_bigrams: int = 2
+    compound_scan_limit: int = 200
+    index_check_seconds: float = 2.0
+    label_repeats: int = 3
+    furniture_min_pages: int = 3
+    furniture_lines: int = 2
+    heading_chars: int = 30
+    law_first_article_lines: int = 30
+    sentence_pace_seconds: float = 0.06
+    keep_alive_seconds: int = 75
+    max_body_bytes: int = 1_000_000
+    max_reason_chars: int = 1000
+    max_tracked_clients: int = 50_000
 
     def __post_init__(self) -> None:
         for name in ("corpus_dir", "data_dir"):  # accept strings from callers
@@ -291,6 +449,33 @@ class Settings:
             "llm_max_tokens",
             "llm_context_passages",
             "llm_context_tokens",
+            "answer_dense_span",
+            "refusal_clip_sd",
+            "max_facets",
+            "max_list_sentences",
+            "kinds_read_passages",
+            "part_read_passages",
+            "max_overview_sections",
+            "max_names_from_answer",
+            "english_sentence_words",
+            "min_english_words",
+            "common_char_frequency",
+            "title_search_depth",
+            "type_search_depth",
+            "place_search_depth",
+            "repeated_min_chars",
+            "max_listed_documents",
+            "title_min_bigrams",
+            "compound_scan_limit",
+            "label_repeats",
+            "furniture_min_pages",
+            "furniture_lines",
+            "heading_chars",
+            "law_first_article_lines",
+            "keep_alive_seconds",
+            "max_body_bytes",
+            "max_reason_chars",
+            "max_tracked_clients",
         )
         for name in positive:
             value = getattr(self, name)
@@ -335,6 +520,36 @@ class Settings:
                 f"max_history_messages ({self.max_history_messages}) must be at least max_history_turns "
                 f"({self.max_history_turns}): set KEZHUAN_MAX_HISTORY_MESSAGES higher."
             )
+        not_negative = (
+            "min_evidence_chars",
+            "list_read_ahead_passages",
+            "trace_candidates",
+            "shortened_term_gap",
+            "sentence_gap_chars",
+            "index_check_seconds",
+            "sentence_pace_seconds",
+        )
+        for name in not_negative:
+            value = getattr(self, name)
+            if value < 0:
+                raise SettingsError(
+                    f"{name} must be 0 or more. Currently, {name} is {value} (set KEZHUAN_{name.upper()})."
+                )
+        weights = sum(
+            getattr(self, f"answer_weights_{part}") for part in ("coverage", "context", "meaning", "rank")
+        )
+        if abs(weights - 1.0) > 1e-6:
+            raise SettingsError(
+                "answer_weights_coverage, answer_weights_context, answer_weights_meaning and "
+                f"answer_weights_rank must add up to 1, not {weights:g} (set the KEZHUAN_ANSWER_WEIGHTS_* "
+                "variables so that they do)."
+            )
+        if not -1.0 <= self.answer_cross_lingual_floor <= 1.0 or not -1.0 <= self.answer_dense_floor <= 1.0:
+            raise SettingsError(
+                "answer_dense_floor and answer_cross_lingual_floor are cosine similarities (-1 to 1), not "
+                f"{self.answer_dense_floor} and {self.answer_cross_lingual_floor} "
+                "(set KEZHUAN_ANSWER_DENSE_FLOOR / KEZHUAN_ANSWER_CROSS_LINGUAL_FLOOR)."
+            )
         if self.evidence_unit_chars < 0 or self.article_quote_chars < 0:
             raise SettingsError(
                 "evidence_unit_chars and article_quote_chars must be 0 or more, not "
@@ -354,6 +569,21 @@ class Settings:
             "enforcer_prefer_shorter",
             "enforcer_label_claim_share",
             "enforcer_rank_margin",
+            "answer_weights_coverage",
+            "answer_weights_context",
+            "answer_weights_meaning",
+            "answer_weights_rank",
+            "list_score_ratio",
+            "extra_score_ratio",
+            "min_coverage_gain",
+            "parallel_coverage",
+            "parallel_score",
+            "shape_weight",
+            "subject_share",
+            "facet_support",
+            "number_led_share",
+            "yes_share",
+            "parallel_share",
         )
         for name in shares:
             value = getattr(self, name)

@@ -252,7 +252,7 @@ def load_source_texts(settings: Settings) -> SourceTexts:
     texts: dict[str, str] = {}
     for path in list_sources(settings.corpus_dir):
         try:
-            doc = load_document(path, settings.corpus_dir, manifest)
+            doc = load_document(path, settings.corpus_dir, manifest, settings)
         except DocumentReadError as e:
             log.warning("Scoring without %s: %s", path, e)
             continue

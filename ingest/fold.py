@@ -10,7 +10,7 @@ it is how the documents are written and how quotes must read.
 :func:`strip_page_furniture` removes what a PDF repeats on every page (running headers and
 footers, page numbers) found by repetition across pages, not by a fixed pattern: a line at the
 top or bottom of a page whose digit-blind form recurs on at least half of the pages (and on at
-least :data:`MIN_FURNITURE_PAGES`) is page furniture, unless it ends a sentence. Every removed line is reported with its
+least ``Settings.furniture_min_pages``) is page furniture, unless it ends a sentence. Every removed line is reported with its
 reason, so nothing is dropped silently.
 """
 
@@ -21,12 +21,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+from core.settings import Settings
+
 #: Full-width punctuation that stays as it is (NFKC would turn it into ASCII).
 KEEP_FULL_WIDTH = frozenset("，：；！？（）［］｛｝｀～＂＇＜＞＝＋－／＼｜＿＠＃＄％＆＊．")
-#: A line must recur on at least this many pages to count as page furniture.
-MIN_FURNITURE_PAGES = 3
-#: Lines of a page, counted from its top and from its bottom, that may be furniture.
-FURNITURE_LINES = 2
 _DIGITS = re.compile(r"\d+")
 
 
@@ -81,21 +79,25 @@ def _furniture_key(line: str) -> str:
     return _DIGITS.sub("#", re.sub(r"\s+", "", line))
 
 
-def _edge_lines(page: str) -> list[tuple[int, int, str]]:
-    """(start, end, text) of the first and last :data:`FURNITURE_LINES` non-blank lines of a page."""
+def _edge_lines(page: str, edge: int) -> list[tuple[int, int, str]]:
+    """(start, end, text) of the first and last ``edge`` non-blank lines of a page."""
     lines = []
     pos = 0
     for line in page.split("\n"):
         if line.strip():
             lines.append((pos, pos + len(line), line))
         pos += len(line) + 1
-    if len(lines) <= 2 * FURNITURE_LINES:
+    if len(lines) <= 2 * edge:
         return lines
-    return lines[:FURNITURE_LINES] + lines[-FURNITURE_LINES:]
+    return lines[:edge] + lines[-edge:]
 
 
 def strip_page_furniture(
-    text: str, offsets: list[int], page_break: str = "\f"
+    text: str,
+    offsets: list[int],
+    page_break: str = "\f",
+    min_pages: int = Settings.furniture_min_pages,
+    edge_lines: int = Settings.furniture_lines,
 ) -> tuple[str, list[int], list[Dropped]]:
     """Remove running headers, footers and page numbers found by repetition across pages.
 
@@ -103,6 +105,9 @@ def strip_page_furniture(
         text: Folded text whose pages are separated by ``page_break``.
         offsets: Raw offset of each character of ``text`` (from :func:`fold_text`).
         page_break: The page separator.
+        min_pages: Pages a line must recur on to be furniture (``Settings.furniture_min_pages``).
+        edge_lines: Lines from the top and from the bottom of a page that may be furniture
+            (``Settings.furniture_lines``).
 
     Returns:
         The text without the furniture lines, the raw offsets of what is left, and the removed
@@ -113,19 +118,19 @@ def strip_page_furniture(
     for page in text.split(page_break):
         pages.append((pos, page))
         pos += len(page) + len(page_break)
-    if len(pages) < MIN_FURNITURE_PAGES:
+    if len(pages) < min_pages:
         return text, offsets, []
     counts: Counter[str] = Counter()
     for _, page in pages:
-        counts.update({_furniture_key(line) for _, _, line in _edge_lines(page)})
-    needed = max(MIN_FURNITURE_PAGES, (len(pages) + 1) // 2)
+        counts.update({_furniture_key(line) for _, _, line in _edge_lines(page, edge_lines)})
+    needed = max(min_pages, (len(pages) + 1) // 2)
     # A line that ends a sentence is body text, however alike the pages are.
     furniture = {key for key, n in counts.items() if n >= needed and key and key[-1] not in "。！？；.!?;"}
     if not furniture:
         return text, offsets, []
     remove: list[tuple[int, int, str]] = []
     for base, page in pages:
-        for a, b, line in _edge_lines(page):
+        for a, b, line in _edge_lines(page, edge_lines):
             key = _furniture_key(line)
             if key in furniture:
                 reason = "page number" if key.strip("#-–—第頁页Pp. /") == "" else "page furniture"

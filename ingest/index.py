@@ -532,7 +532,7 @@ def prepare_document(doc: SourceDocument, settings: Settings) -> tuple[list[Chun
     """
     cleaned = doc.cleaned
     if cleaned is None:  # a document built by hand: read it as loading would
-        cleaned = parse_document(doc.raw, doc.kind, doc.meta.get("format", ""))[0]
+        cleaned = parse_document(doc.raw, doc.kind, doc.meta.get("format", ""), settings)[0]
     chunks, sentences = split_document(
         cleaned,
         doc.source,
@@ -562,11 +562,6 @@ def record_id(doc: SourceDocument, item_id: str) -> str:
     return f"{doc.sha256[:8]}-{item_id}"
 
 
-#: How many times a passage's label (``第24條``) counts in BM25: like a title field, it names the
-#: passage, so it outweighs the same words in a passage that only refers to it.
-LABEL_WEIGHT = 3
-
-
 def passage_heading(doc: SourceDocument, chunk: Chunk) -> str:
     """What a passage is part of, put before its text when it is embedded (never stored or quoted).
 
@@ -578,18 +573,19 @@ def passage_heading(doc: SourceDocument, chunk: Chunk) -> str:
     return "".join(parts) + "：" if any(parts) else ""
 
 
-def label_tokens(chunk: Chunk, title: str = "") -> list[str]:
+def label_tokens(chunk: Chunk, title: str = "", repeats: int = Settings.label_repeats) -> list[str]:
     """Search tokens of a labelled passage (a law article, a table row): its label in both forms
-    (``第24條``, ``第二十四條``), weighted, and its document's title, which such a passage never
-    says itself (``研發成果歸屬及運用辦法第24條``). Other passages get none.
+    (``第24條``, ``第二十四條``), ``repeats`` times (``Settings.label_repeats``: like a title
+    field, it names the passage), and its document's title, which such a passage never says
+    itself (``研發成果歸屬及運用辦法第24條``). Other passages get none.
     """
     forms = {chunk.meta.get(k, "") for k in ("label", "article", "article_zh")} - {""}
     if not forms:
         return []
-    return index_tokens(" ".join(sorted(forms))) * LABEL_WEIGHT + index_tokens(title)
+    return index_tokens(" ".join(sorted(forms))) * repeats + index_tokens(title)
 
 
-def _passage_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
+def _passage_metadata(chunk: Chunk, doc: SourceDocument, label_repeats: int) -> dict[str, Any]:
     return {
         "source": chunk.source,
         "section": chunk.section,
@@ -600,7 +596,7 @@ def _passage_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
         "title": doc.title,
         "publisher": doc.publisher,
         "label": chunk.meta.get("label", ""),
-        "tokens": " ".join(index_tokens(chunk.text) + label_tokens(chunk, doc.title)),
+        "tokens": " ".join(index_tokens(chunk.text) + label_tokens(chunk, doc.title, label_repeats)),
         "sentence_ids": ",".join(record_id(doc, sid) for sid in chunk.sentence_ids),
         "name": chunk.meta.get("name", ""),
         "city": chunk.meta.get("city", ""),
@@ -690,7 +686,7 @@ def _ingest_group(
         [record_id(doc, c.id) for doc, c in chunks],
         passage_vectors,
         passage_texts,
-        [_passage_metadata(c, doc) for doc, c in chunks],
+        [_passage_metadata(c, doc, store.settings.label_repeats) for doc, c in chunks],
     )
     store.commit(
         [
@@ -832,7 +828,7 @@ def _write_documents(
                 if same_entry and record.sha256 == file_sha256(path):
                     report.unchanged.append(source)
                     continue
-            doc = load_document(path, corpus_dir, manifest)
+            doc = load_document(path, corpus_dir, manifest, settings)
         except (DocumentReadError, OSError) as e:
             log.error("%s", e)
             report.failed[source] = str(e)

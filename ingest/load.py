@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import DocumentReadError
+from core.settings import Settings
 from ingest.clean import CleanedText
 from ingest.sources import (
     MANIFEST_NAME,
@@ -124,9 +125,13 @@ def _read_pdf(path: Path) -> str:
 
 
 def load_document(
-    path: Path, corpus_dir: Path, manifest: dict[str, dict[str, str]] | None = None
+    path: Path,
+    corpus_dir: Path,
+    manifest: dict[str, dict[str, str]] | None = None,
+    settings: Settings | None = None,
 ) -> SourceDocument:
-    """Read and parse one document.
+    """Read and parse one document (``settings``: the parser's figures, see
+    :func:`ingest.structure.parse_document`; None: the defaults).
 
     Raises:
         DocumentReadError: the file cannot be read, decoded or parsed; the message names the file.
@@ -151,7 +156,7 @@ def load_document(
         raise DocumentReadError(f"{path}: the document is empty.")
     entry = (manifest or {}).get(rel, {})
     try:
-        cleaned, found = parse_document(raw, kind, entry.get("format", ""))
+        cleaned, found = parse_document(raw, kind, entry.get("format", ""), settings)
     except Exception as e:  # a parser bug must not stop the other documents
         raise DocumentReadError(f"{path}: cannot be parsed ({type(e).__name__}: {e}).") from e
     return SourceDocument(

@@ -48,6 +48,10 @@ def pipeline_key(settings: Settings) -> str:
             "chunk_chars": settings.chunk_chars,
             "overlap": settings.chunk_overlap_sentences,
             "max_unit_chars": settings.max_unit_chars,
+            "label_repeats": settings.label_repeats,
+            "furniture": [settings.furniture_min_pages, settings.furniture_lines],
+            "heading_chars": settings.heading_chars,
+            "law_lines": settings.law_first_article_lines,
         },
         sort_keys=True,
     )

@@ -16,11 +16,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from core.settings import Settings
 from core.text import sentence_spans
 from ingest.clean import Block, CleanedText
-
-#: Longest sentence (characters) by default: e5 reads 512 tokens, about one per Chinese character.
-MAX_UNIT_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,7 @@ def split_document(
     source: str,
     chunk_chars: int = 200,
     overlap_sentences: int = 1,
-    max_unit_chars: int = MAX_UNIT_CHARS,
+    max_unit_chars: int = Settings.max_unit_chars,
     title: str = "",
 ) -> tuple[list[Chunk], list[Sentence]]:
     """Passages and sentences of one cleaned document.

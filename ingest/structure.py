@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from core.settings import Settings
 from core.text import chinese_number
 from ingest.clean import PREFACE, Block, CleanedText, clean_text
 from ingest.fold import Dropped, fold_text, strip_page_furniture
@@ -54,8 +55,6 @@ _LIST_MARKER = re.compile(
     rf"^\s*(?:[-*+•・●○■□◆▪‧]\s*|\d{{1,3}}[.、)）]\s*|[（(][{_CN_NUMBER}\d]{{1,3}}[）)]\s*|[{_CN_NUMBER}]{{1,3}}、)"
 )
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-#: Lines at most this long without sentence punctuation, standing alone, are headings in plain text.
-_HEADING_CHARS = 30
 #: A top-level heading of a Chinese official document on a line of its own, even inside a block of
 #: lines (a PDF's text has no blank lines): 「壹、前言」, 「拾壹、附件」, 「附件伍、會計科目與編列原則」,
 #: 「第三章 申請程序」. The 「一、」 level is not one: regulations and guides number list items so.
@@ -246,7 +245,9 @@ _MD_LINK_TARGET = re.compile(r"\]\(([^)\n]*)\)|<(https?://[^>\s]+)>|^\s*\[[^\]]+
 _HTML_TAG = re.compile(r"<!--.*?-->|<[A-Za-z/!][^>]*>", re.DOTALL)
 
 
-def parse_markdown(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str]]:
+def parse_markdown(
+    text: str, offsets: list[int], law_first_article_lines: int = Settings.law_first_article_lines
+) -> tuple[CleanedText, dict[str, str]]:
     """Blocks of a Markdown document, and its front matter's ``title``/``publisher`` (if any).
 
     Args:
@@ -269,7 +270,7 @@ def parse_markdown(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str
         for match in pattern.finditer(text):
             out.dropped.append(_dropped(offsets, match.start(), match.end(), reason))
     in_item = 0
-    law = looks_like_law(text)  # a law written in Markdown: 第一条 … paragraphs
+    law = looks_like_law(text, law_first_article_lines)  # a law written in Markdown: 第一条 … paragraphs
     article: dict[str, Any] | None = None
     row: list[_Chars] = []
     rows: list[list[_Chars]] = []
@@ -539,20 +540,17 @@ def article_label(number: str, sub: str | None = None) -> tuple[str, str]:
     return f"第{n}條", f"第{_chinese(n)}條"
 
 
-#: A law's first article comes within this many non-blank lines (title, dates, first chapter).
-LAW_FIRST_ARTICLE_LINES = 30
-
-
-def looks_like_law(text: str) -> bool:
+def looks_like_law(text: str, first_article_lines: int = Settings.law_first_article_lines) -> bool:
     """True when the text is a law: its first article label comes within the first
-    :data:`LAW_FIRST_ARTICLE_LINES` lines (a guide quoting a regulation on page 9 is no law), and
+    ``first_article_lines`` non-blank lines (``Settings.law_first_article_lines``: title, dates,
+    first chapter) (a guide quoting a regulation on page 9 is no law), and
     at least two lines are article labels (``第 3 條``) or three start with one followed by the
     article's text (``第一条 为了…``)."""
     alone = inline = 0
     lines = [line for line in text.split("\n") if line.strip() and not line.lstrip().startswith("<!--")]
     for n, line in enumerate(lines):
         match = _ARTICLE.match(line.lstrip("#> "))
-        if not match and not (alone or inline) and n >= LAW_FIRST_ARTICLE_LINES:
+        if not match and not (alone or inline) and n >= first_article_lines:
             return False
         if match:
             if match.group(4):
@@ -696,13 +694,16 @@ def _apart_at_headings(
             yield part, False
 
 
-def parse_plain(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str]]:
+def parse_plain(
+    text: str, offsets: list[int], heading_chars: int = Settings.heading_chars
+) -> tuple[CleanedText, dict[str, str]]:
     """Paragraphs, list items, headings and pipe tables of plain text (or a PDF's text).
 
     A paragraph whose lines are list items, or which has no sentence punctuation at all (a
     list of 120 items, a table pasted as lines) keeps each line as a block of its own; other
-    paragraphs join lines broken mid-sentence. A short line without punctuation standing
-    alone before more text is a heading; the first such line is the document's title.
+    paragraphs join lines broken mid-sentence. A short line (at most ``heading_chars``,
+    ``Settings.heading_chars``) without punctuation standing alone before more text is a
+    heading; the first such line is the document's title.
     """
     out = _Builder()
     meta: dict[str, str] = {}
@@ -727,7 +728,7 @@ def parse_plain(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, s
             continue
         if (
             len(texts) == 1
-            and len(texts[0]) <= _HEADING_CHARS
+            and len(texts[0]) <= heading_chars
             and not re.search("[，。、；：？！,.;:?!]", texts[0])
             and not _LIST_MARKER.match(texts[0])
             and g + 1 < len(groups)
@@ -768,32 +769,39 @@ def is_pdf_layout_text(raw: str) -> bool:
     return spaced > 0.6 * len(text_lines)
 
 
-def parse_document(raw: str, kind: str, layout: str = "") -> tuple[CleanedText, dict[str, str]]:
+def parse_document(
+    raw: str, kind: str, layout: str = "", settings: Settings | None = None
+) -> tuple[CleanedText, dict[str, str]]:
     """Fold, then read one document with the reader its kind and layout call for.
 
     Args:
         raw: The text as read (PDF pages separated by form feeds).
         kind: ``md``, ``html``, ``pdf`` or ``txt``.
         layout: The manifest's ``format`` (``pdf-extracted text`` selects the seed's cleaner).
+        settings: ``furniture_min_pages``, ``furniture_lines``, ``law_first_article_lines`` and
+            ``heading_chars`` (None: the defaults).
 
     Returns:
         The cleaned text (offsets into ``raw``) and what the document says about itself
         (``title``, ``publisher``).
     """
+    s = settings or Settings()
     text, offsets = fold_text(raw)
     dropped: list[Dropped] = []
     if kind == "pdf" or "\f" in text:
-        text, offsets, dropped = strip_page_furniture(text, offsets)
+        text, offsets, dropped = strip_page_furniture(
+            text, offsets, min_pages=s.furniture_min_pages, edge_lines=s.furniture_lines
+        )
     if kind == "md":
-        cleaned, meta = parse_markdown(text, offsets)
+        cleaned, meta = parse_markdown(text, offsets, s.law_first_article_lines)
     elif kind in ("html", "htm"):
         cleaned, meta = parse_html(text, offsets)
-    elif looks_like_law(text):
+    elif looks_like_law(text, s.law_first_article_lines):
         cleaned, meta = parse_law(text, offsets)
     elif kind == "txt" and ("pdf-extracted" in layout.lower() or is_pdf_layout_text(text)):
         cleaned, meta = _compose(clean_text(text), offsets, []), {}
     else:
-        cleaned, meta = parse_plain(text, offsets)
+        cleaned, meta = parse_plain(text, offsets, s.heading_chars)
     return cleaned.with_dropped(dropped), meta
 
 

@@ -96,7 +96,7 @@ def test_refuses_low_support_foreign_terms_numbers_and_injection() -> None:
 
 
 def test_list_questions_follow_the_enumeration() -> None:
-    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=3)
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_answer_sentences=3)
     texts = ["南部於嘉義市推動嘉義中心。", "其次，在臺南市推動南臺灣園區。", "另在高雄市設立傳產中心。"]
     records = _records(texts, [[1, 0.2], [0.6, 1], [0.5, 1]])
     passage = _passage("p1", "".join(texts))
@@ -158,7 +158,7 @@ def test_question_facets_split_parallel_parts_only_when_each_is_asked() -> None:
 
 
 def test_each_part_of_a_comparison_gets_its_own_sentence() -> None:
-    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=2)
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_answer_sentences=2)
     texts = [
         "法人科專鼓勵法人衍生新創。",
         "業界科專鼓勵企業投入研發。",
@@ -194,7 +194,7 @@ def test_several_years_must_all_be_in_the_evidence() -> None:
 
 
 def test_a_list_of_things_reads_on_through_sentences_that_introduce_them() -> None:
-    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=2)
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_answer_sentences=2)
     texts = [
         "技術司依各地產業需求設立區域中心。",
         "在苗栗縣設立「苗栗產業創新推動中心」。",
@@ -317,7 +317,7 @@ def test_glossary_references_point_one_way_and_quoted_short_names_are_words(tmp_
 
 
 def test_a_sentence_that_enumerates_the_list_asked_for_is_the_whole_answer() -> None:
-    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=3)
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_answer_sentences=3)
     texts = [
         "新創專章提供免公告、免報部、股權獎勵等七大誘因。",
         "此外，技術司推動生態系計畫，提供新創誘因。",
@@ -334,7 +334,7 @@ def test_a_sentence_that_enumerates_the_list_asked_for_is_the_whole_answer() -> 
 
 
 def test_an_enumeration_about_something_else_is_not_the_list_asked_for() -> None:
-    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=1)
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_answer_sentences=1)
     texts = [
         "技術司布局半導體、材化、生醫等領域。",
         "在臺南市推動「南臺灣創新園區」，投入「綠能」、「軟體研發」。",
@@ -353,7 +353,7 @@ def test_an_enumeration_about_something_else_is_not_the_list_asked_for() -> None
 
 
 def test_each_part_is_answered_by_its_full_name_when_the_question_gives_it() -> None:
-    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=2)
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_answer_sentences=2)
     texts = [
         "學研雙引擎計畫導入科專技術與學界能量。",  # names 學界 and 科專, but not 學界科專
         "法人科專鼓勵法人衍生新創。",
@@ -369,7 +369,7 @@ def test_each_part_is_answered_by_its_full_name_when_the_question_gives_it() -> 
 
 
 def test_a_list_of_centers_takes_only_sentences_that_introduce_one() -> None:
-    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=3)
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_answer_sentences=3)
     texts = [
         "在花蓮縣推動「東部產業技術服務中心」。",
         "東部中心輔導東部微型企業發展關鍵技術。",  # a call-out's mission line: no other center
@@ -386,7 +386,7 @@ def test_a_list_of_centers_takes_only_sentences_that_introduce_one() -> None:
 
 
 def test_a_list_of_centers_starts_at_a_center_not_at_a_mission_line() -> None:
-    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=3)
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_answer_sentences=3)
     texts = [
         "結合中部區域產學研能量，協助中部中心開創新產業。",  # a call-out's mission line, best match
         "於南投市推動「經濟部中臺灣創新園區」。",
@@ -403,7 +403,7 @@ def test_a_list_of_centers_starts_at_a_center_not_at_a_mission_line() -> None:
 
 
 def test_a_list_about_one_region_stops_where_the_text_moves_to_another() -> None:
-    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_sentences=1)
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, max_answer_sentences=1)
     texts = [
         "為推動中部產業，在苗栗縣設立「苗栗產業創新推動中心」。",
         "此外，於南投市推動「經濟部中臺灣創新園區」。",

@@ -44,9 +44,7 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     embeddings = DeterministicFakeEmbedding(size=32)
     run_ingest(settings, embeddings=embeddings, progress=False)
     store = IndexStore(settings, embeddings)
-    answerer = ExtractiveAnswerer(
-        max_sentences=settings.max_answer_sentences, refusal_threshold=settings.refusal_threshold
-    )
+    answerer = ExtractiveAnswerer(settings)
     return Assistant(settings, store, embeddings, Retriever(store, embeddings, settings), answerer)
 
 

@@ -75,9 +75,9 @@ def test_refusal_model_decides_and_names_the_signal(tmp_path: Path) -> None:
     )
     model = RefusalModel.load(path)
     assert model is not None
-    answer, p, decisive = model.decide(signals(0.9, 0.5, 0.5, 0.5, True, 0.5))
+    answer, p, decisive = model.decide(signals(0.9, 0.5, 0.5, 0.5, True, 0.5), 0.5, 4.0)
     assert answer and p > 0.9 and decisive == "support"
-    answer, p, decisive = model.decide(signals(0.1, 0.5, 0.5, 0.5, True, 0.5))
+    answer, p, decisive = model.decide(signals(0.1, 0.5, 0.5, 0.5, True, 0.5), 0.5, 4.0)
     assert not answer and p < 0.1 and decisive == "support"
 
 

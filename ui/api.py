@@ -49,8 +49,6 @@ logger = logging.getLogger(__name__)
 MODEL_ID = "kezhuan"
 #: Path prefixes of the API routes (auth, body-size limit).
 API_PREFIXES: tuple[str, ...] = ("/v1/", "/api/", "/healthz")
-#: Default largest request body accepted by the API routes.
-DEFAULT_MAX_BODY_BYTES = 1_000_000
 #: What ``usage`` counts and ``max_tokens`` limits: Unicode characters. kezhuan runs no
 #: token-billed model (the extractive answer quotes the documents), and a character is the
 #: unit a Chinese answer's length is read in; for CJK text it is close to a model token.

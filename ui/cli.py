@@ -211,7 +211,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_feedback(args: argparse.Namespace) -> int:
     from ui.feedback import FeedbackStore, format_report, summarize
 
-    store = FeedbackStore.in_data_dir(Settings.from_env().data_dir)
+    settings = Settings.from_env()
+    store = FeedbackStore.in_data_dir(settings.data_dir, settings.max_reason_chars)
     report = summarize(store.read_all())
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

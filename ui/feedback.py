@@ -27,14 +27,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.errors import KezhuanError
+from core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 Rating = Literal["up", "down"]
 RATINGS: tuple[str, ...] = ("up", "down")
 FEEDBACK_FILE = "feedback.jsonl"
-#: Longest reason kept, in characters (a longer one is cut, not refused).
-MAX_REASON_CHARS = 1000
 
 
 def new_reply_id(prefix: str = "reply") -> str:
@@ -47,17 +46,20 @@ class FeedbackStore:
 
     Args:
         path: The JSONL file. Its folder is created on the first write.
+        max_reason_chars: Longest reason kept, in characters; a longer one is cut, not refused
+            (``Settings.max_reason_chars``).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_reason_chars: int = Settings.max_reason_chars) -> None:
         self.path = path
+        self.max_reason_chars = max_reason_chars
         self._lock = threading.Lock()
         self._latest: dict[str, str | None] | None = None  # reply_id -> latest rating
 
     @classmethod
-    def in_data_dir(cls, data_dir: Path) -> FeedbackStore:
+    def in_data_dir(cls, data_dir: Path, max_reason_chars: int = Settings.max_reason_chars) -> FeedbackStore:
         """The store at ``data_dir / "feedback.jsonl"``."""
-        return cls(Path(data_dir) / FEEDBACK_FILE)
+        return cls(Path(data_dir) / FEEDBACK_FILE, max_reason_chars)
 
     def record(
         self,
@@ -126,7 +128,7 @@ class FeedbackStore:
         Raises:
             KezhuanError: no ``reply_id``, an empty reason, or the file cannot be written.
         """
-        reason = reason.strip()[:MAX_REASON_CHARS]
+        reason = reason.strip()[: self.max_reason_chars]
         if not reply_id:
             raise KezhuanError("A reason needs the answer's reply_id.")
         if not reason:

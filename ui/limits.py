@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.settings import Settings
 from ui.api import API_PREFIXES, error_response
 
 #: Gradio's routes that run the chat page's functions, i.e. answer questions: the page itself
@@ -54,8 +55,6 @@ BODY_LIMITED_PATHS: tuple[str, ...] = API_PREFIXES + ("/gradio_api/",) + LOGIN_P
 
 #: Paths never limited: load balancers poll health and must not be turned away.
 UNLIMITED_PATHS: tuple[str, ...] = ("/healthz",)
-#: Most clients remembered at once; the least recently seen are forgotten first.
-MAX_TRACKED_CLIENTS = 50_000
 
 
 @dataclass
@@ -106,7 +105,7 @@ class RateLimiter:
         per_minute: int,
         burst: int,
         clock: Callable[[], float] = time.monotonic,
-        max_clients: int = MAX_TRACKED_CLIENTS,
+        max_clients: int = Settings.max_tracked_clients,
     ) -> None:
         if per_minute <= 0:
             raise ValueError(f"per_minute must be greater than 0. Currently, it is {per_minute}.")
@@ -214,9 +213,10 @@ class RateLimit:
         await response(scope, receive, send)
 
 
-def login_limiter(per_minute: int) -> RateLimiter:
-    """The buckets for login attempts: ``per_minute`` on average, bursts of half that (at least 1)."""
-    return RateLimiter(per_minute, max(1, per_minute // 2))
+def login_limiter(per_minute: int, max_clients: int = Settings.max_tracked_clients) -> RateLimiter:
+    """The buckets for login attempts: ``per_minute`` on average, bursts of half that (at least 1),
+    for at most ``max_clients`` clients (``Settings.max_tracked_clients``)."""
+    return RateLimiter(per_minute, max(1, per_minute // 2), max_clients=max_clients)
 
 
 class RequireKey:

@@ -41,7 +41,6 @@ from core.errors import IndexMissingError, IndexUnreadableError, KezhuanError, S
 from core.settings import Settings
 from ui.api import (
     API_PREFIXES,
-    DEFAULT_MAX_BODY_BYTES,
     BodySizeLimit,
     CatchUnexpected,
     bearer_guard,
@@ -65,14 +64,6 @@ from ui.widget import build_widget_router
 
 logger = logging.getLogger(__name__)
 
-#: Seconds an idle keep-alive connection stays open. Longer than the idle expiry of the
-#: clients (httpx and the openai client: 5 s) and of nginx upstream pools (60 s): with
-#: uvicorn's default of 5 s, the server sometimes closed a connection just as a client sent
-#: its next request on it, and under load (64 clients, the event loop late by seconds) that
-#: request failed with a dropped connection (bench/load.py at 64 clients: 7 such errors in
-#: 12 runs of 15-30 s with 5 s; none in the runs since).
-KEEP_ALIVE_SECONDS = 75
-
 API_DESCRIPTION = """
 科專助理 (kezhuan) answers questions about Taiwan MOEA technology programs from its
 documents and cites the exact source passages.
@@ -94,7 +85,7 @@ def create_app(
     api_key: str | None = None,
     cors_origins: list[str] | None = None,
     protect_page: bool | None = None,
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    max_body_bytes: int | None = None,
     answer_slots: int | None = None,
 ) -> FastAPI:
     """The FastAPI app: API routes, ``/embed`` and ``/widget.js``, and the chat page at ``/``.
@@ -110,7 +101,8 @@ def create_app(
             ``settings.cors_origins``.
         protect_page: Put the chat page behind a login (password = API key). ``None``:
             ``settings.protect_page``.
-        max_body_bytes: Largest API request body accepted (larger ones get a 413).
+        max_body_bytes: Largest API request body accepted in bytes (larger ones get a 413).
+            ``None``: ``settings.max_body_bytes``.
         answer_slots: Answers the API computes at once; further requests wait (expensive ones
             in at most ``settings.expensive_answer_slots`` of them, clients in turn), and one
             whose client leaves while waiting is dropped before any work (``ui/gate.py``).
@@ -128,6 +120,8 @@ def create_app(
             "protect_page needs an API key (the page password): set KEZHUAN_API_KEY, "
             "or turn off KEZHUAN_PROTECT_PAGE."
         )
+    if max_body_bytes is None:
+        max_body_bytes = settings.max_body_bytes
     if max_body_bytes < 1:
         raise SettingsError(f"max_body_bytes must be greater than 0. Currently, it is {max_body_bytes}.")
 
@@ -152,12 +146,16 @@ def create_app(
         app.add_middleware(RequireKey, api_key=key)
     if settings.rate_limit_per_minute:
         # Outside the size limit and the key check: oversized requests and wrong keys count too.
-        limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        limiter = RateLimiter(
+            settings.rate_limit_per_minute,
+            settings.rate_limit_burst,
+            max_clients=settings.max_tracked_clients,
+        )
         app.add_middleware(RateLimit, limiter=limiter)
     if settings.login_attempts_per_minute:
         app.add_middleware(
             RateLimit,
-            limiter=login_limiter(settings.login_attempts_per_minute),
+            limiter=login_limiter(settings.login_attempts_per_minute, settings.max_tracked_clients),
             prefixes=LOGIN_PATHS,
             what="login attempts",
             settings_hint="KEZHUAN_LOGIN_ATTEMPTS_PER_MINUTE (0 turns it off)",
@@ -170,7 +168,7 @@ def create_app(
         allow_headers=["Authorization", "Content-Type"],
         max_age=600,
     )
-    feedback = FeedbackStore.in_data_dir(settings.data_dir)
+    feedback = FeedbackStore.in_data_dir(settings.data_dir, settings.max_reason_chars)
     slots = settings.answer_slots if answer_slots is None else answer_slots
     gate = AnswerGate(slots, min(slots, settings.expensive_answer_slots), settings.expensive_request_chars)
     api_router = build_api_router(assistant, settings, feedback, api_key=key or None, gate=gate)
@@ -306,7 +304,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     settings = settings or Settings.from_env()
     app = create_app(load_assistant(settings), settings)
     logger.info("科專助理 at http://%s:%d/ (API description at /openapi.json)", host, port)
-    uvicorn.run(app, host=host, port=port, log_level="info", timeout_keep_alive=KEEP_ALIVE_SECONDS)
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_keep_alive=settings.keep_alive_seconds)
 
 
 def app_from_env() -> FastAPI:

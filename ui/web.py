@@ -427,7 +427,7 @@ class ChatPage:
         for upto in range(1, count if not reply.refused else 1):
             bubble = notice + render_reply(reply, reply_id, sentences=upto)
             yield shown + [{"role": "assistant", "content": bubble}], turns, ""
-            time.sleep(SENTENCE_PACE_SECONDS)
+            time.sleep(self.settings.sentence_pace_seconds)
         turns = turns + [_turn(question, reply, reply_id)]
         yield _messages(turns), turns, ""
 
@@ -501,16 +501,6 @@ class ChatPage:
         return [], [], ""
 
 
-#: Pause between the sentences of an answer that arrived whole: the first sentence shows at
-#: once, the others follow at a reading pace (without it the browser renders only the last
-#: state of updates that arrive together).
-SENTENCE_PACE_SECONDS = 0.06
-
-#: Questions the page answers at once (Gradio's default is one for all visitors); the
-#: assistant is thread-safe and an answer takes about 40 ms of a core.
-CONCURRENT_ANSWERS = 4
-
-
 def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackStore) -> gr.Blocks:
     """The chat page as a Gradio Blocks app (not yet mounted).
 
@@ -555,7 +545,7 @@ def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackS
             api_name="chat",
             api_description="Ask 科專助理 a question; returns the chat messages (HTML).",
             show_progress="hidden",
-            concurrency_limit=CONCURRENT_ANSWERS,
+            concurrency_limit=settings.answer_slots,
         )
         chatbot.example_select(page.pick_example, None, textbox, api_visibility="private").then(
             page.respond,
@@ -563,7 +553,7 @@ def build_chat(assistant: ChatAssistant, settings: Settings, feedback: FeedbackS
             outputs,
             api_visibility="private",
             show_progress="hidden",
-            concurrency_limit=CONCURRENT_ANSWERS,
+            concurrency_limit=settings.answer_slots,
         )
         with gr.Group(visible=False, elem_id="kz-reason") as reason_box:
             reason = gr.Textbox(
