@@ -171,7 +171,11 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
                 role_bonus = 0.0
                 if role == "的任務：" and _ROLE_ASKED[role].search(query.question):
                     # Asked by name (任務, 使命), the mission line is the answer itself.
-                    role_bonus = 0.3 if _ASKS_MISSION.search(query.question) else 0.15
+                    role_bonus = (
+                        self.settings.mission_named_bonus
+                        if _ASKS_MISSION.search(query.question)
+                        else self.settings.mission_bonus
+                    )
                 if query.cjk:
                     w_cov, w_ctx, w_dense, w_prior = self.weights
                     ev.score = w_cov * cov + w_ctx * context_cov + w_dense * dn + w_prior * prior + role_bonus
@@ -243,7 +247,11 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
             return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for")
         candidates = [e for e in evidence if answer_type_ok(query.question, e.sentence.text)]
         best = evidence[0]
-        if candidates and candidates[0] is not best and candidates[0].score >= 0.75 * best.score:
+        if (
+            candidates
+            and candidates[0] is not best
+            and candidates[0].score >= self.settings.typed_candidate_ratio * best.score
+        ):
             best = candidates[0]
         support = best.support
         diagnostics.update(

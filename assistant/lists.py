@@ -269,7 +269,7 @@ class ListAnswers:
             if name and _letters(name) not in body:
                 continue
             shared = sum(1 for g in grams if g in body) / max(1, len(grams))
-            if shared >= 0.8:
+            if shared >= self.settings.callout_body_share:
                 return ev
         return chosen
 

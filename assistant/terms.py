@@ -67,7 +67,7 @@ class TermJudge:
             weights[term] = retriever.bm25.idf_of(term)
         current = set(weights)
         for term in content_terms(context) if context else []:
-            weights.setdefault(term, 0.5 * retriever.bm25.idf_of(term))
+            weights.setdefault(term, self.settings.context_term_weight * retriever.bm25.idf_of(term))
         asked_terms = set(current)
         terms = []
         foreign = []

@@ -82,7 +82,7 @@ class ShapedAnswers:
                 share = shapes.held_share(named, text, self.settings.shortened_term_gap)
                 if best is None or (share, ev.score) > (best[0], best[1]):
                     best = (share, ev.score, ev, year)
-            if best is None or best[0] < 0.5:
+            if best is None or best[0] < self.settings.year_part_share:
                 return None
             picked.append((best[2], best[3]))
         if picked[0][0] is picked[1][0] and picked[0][1] == picked[1][1]:

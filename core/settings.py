@@ -201,6 +201,18 @@ class Settings:
             match (0.12: paraphrases reach 0.90 and more).
         answer_cross_lingual_floor: The floor for questions not written in Chinese (e5's
             cross-lingual similarities sit lower, about 0.70 for unrelated English questions).
+        mission_bonus: Score (0-1 scale of the sentence score) added to a center's mission line
+            (「…的任務：」) when the question asks what it is for (目的, 功能, 在做).
+        mission_named_bonus: The same when the question names the mission itself (任務, 使命,
+            角色, 定位).
+        typed_candidate_ratio: Share (0-1) of the best sentence's score at which the best sentence
+            of the kind asked for (a year for 哪一年) answers instead of it.
+        callout_body_share: Share (0-1) of a figure call-out's character bigrams the body
+            sentence must hold to be cited instead of the call-out.
+        year_part_share: Share (0-1) of one part's terms a sentence must hold to give that part's
+            year in a year-difference answer.
+        context_term_weight: Weight (times the IDF) of a word that only the conversation before
+            a follow-up holds.
         min_evidence_chars: Shortest sentence, in characters, that is evidence on its own (a
             call-out's name or a place label is shorter).
         facet_support: Share (0-1) of ``refusal_threshold`` a sentence naming one part of a
@@ -359,6 +371,12 @@ class Settings:
     answer_dense_floor: float = 0.78
     answer_dense_span: float = 0.12
     answer_cross_lingual_floor: float = 0.70
+    mission_bonus: float = 0.15
+    mission_named_bonus: float = 0.3
+    typed_candidate_ratio: float = 0.75
+    callout_body_share: float = 0.8
+    year_part_share: float = 0.5
+    context_term_weight: float = 0.5
     min_evidence_chars: int = 12
     facet_support: float = 0.8
     max_facets: int = 6
@@ -581,6 +599,12 @@ class Settings:
             "shape_weight",
             "subject_share",
             "facet_support",
+            "mission_bonus",
+            "mission_named_bonus",
+            "typed_candidate_ratio",
+            "callout_body_share",
+            "year_part_share",
+            "context_term_weight",
             "number_led_share",
             "yes_share",
             "parallel_share",
