@@ -98,6 +98,10 @@ def in_question_language(reply: Reply, settings: Settings | None = None) -> Repl
     """
     if not is_english(reply.question, settings) or not reply.answer:
         return reply
+    if reply.notes.get("query", {}).get("kind") == "not_a_question":
+        # Letters that ask nothing (asdf qwer, ../../etc/passwd) are in no language we can tell:
+        # the short Chinese reply that it is not a question stands alone.
+        return reply
     lead = REFUSAL_LEAD if reply.refused else english_lead(reply.question, reply.answer)
     notes = {**reply.notes, "answer_language": "en", "english_lead": lead}
     return replace(reply, answer=f"{lead}\n{reply.answer}", notes=notes)

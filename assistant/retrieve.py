@@ -56,6 +56,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr, SkipValidation
 from scipy import sparse
 
+from assistant.bilingual import Bridged, EnglishBridge
 from assistant.glossary import GLOSSARY_NAME, Glossary
 from assistant.lexicon import register_words
 from assistant.reply import Passage
@@ -67,6 +68,8 @@ from ingest.records import snapshot_path
 
 log = logging.getLogger(__name__)
 
+#: A Latin word of two or more letters: the text may hold English to bridge.
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 #: An article named in English: ``Article 24``, ``Art. 4-1``.
 _ENGLISH_ARTICLE = re.compile(r"\b(?:article|art\.)\s*(\d+)(?:\s*-\s*(\d+))?\b", re.IGNORECASE)
 
@@ -524,7 +527,7 @@ class Retriever(BaseRetriever):
     _checked_at: float = PrivateAttr(default=0.0)
     _publishers: dict[str, str] = PrivateAttr(default_factory=dict)
     #: Per document, its bigrams (for :meth:`knows_in`); "" holds the snapshot fingerprint.
-    _source_vocab: dict[str, set[str] | str] = PrivateAttr(default_factory=dict)
+    _source_vocab: dict[str, set[str] | str | list[Bridged]] = PrivateAttr(default_factory=dict)
 
     def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings, **kwargs: Any) -> None:
         # pydantic fields, passed by name (mypy sees BaseRetriever's own signature only)
@@ -876,10 +879,43 @@ class Retriever(BaseRetriever):
             ) from e
         return [(pid, 1.0 - distance) for pid, distance in nearest if pid in snap.position][:k]
 
+    def english_words(self, text: str) -> list[Bridged]:
+        """Chinese words of the documents for the English words of ``text`` (empty without any).
+
+        Read backwards from CC-CEDICT (:mod:`assistant.bilingual`); question words (what,
+        which, did …) are not looked up. Cached per text and snapshot.
+        """
+        if not self.settings.english_words_per_word or not _LATIN_WORD.search(text):
+            return []
+        from assistant.rules import ENGLISH_ASKING, ENGLISH_INVERSION
+
+        cache = self._source_vocab
+        snap = self._current()
+        if cache.get("") != snap.fingerprint:
+            cache.clear()
+            cache[""] = snap.fingerprint
+        key = "\x00english\x00" + text
+        found = cache.get(key)
+        if not isinstance(found, list):
+            found = EnglishBridge.bundled().chinese_for(
+                text,
+                present=self.occurs,
+                per_word=self.settings.english_words_per_word,
+                skip=ENGLISH_ASKING | ENGLISH_INVERSION,
+                prefer=lambda word: -snap.bm25.idf_of(word),  # the word the documents use more
+            )
+            cache[key] = found
+        return list(found)
+
+    def expansions(self, query: str) -> list[str]:
+        """Other words for the query's words: glossary aliases, then the documents' Chinese for its English words."""
+        words = self._current().glossary.expand(query)
+        return words + [b.chinese for b in self.english_words(query) if b.chinese not in words]
+
     def lexical(self, query: str, k: int) -> list[tuple[str, float]]:
         """Passage ids and BM25 scores, best first."""
         snap = self._current()
-        expanded = " ".join([query, *snap.glossary.expand(query)])
+        expanded = " ".join([query, *self.expansions(query)])
         scores = snap.bm25.scores(index_tokens(expanded))
         if not len(scores):
             return []

@@ -73,8 +73,22 @@ class TermJudge:
         foreign = []
         foreign_weight = 0.0
         asked = to_search_form(question)
+        bridged = retriever.english_words(" ".join([question, context]))
         for term, weight in weights.items():
             forms = (term, *retriever.glossary.aliases_of(term))
+            if not count_cjk(term):
+                # An English word weighs as the documents' Chinese words for it: the glossary's
+                # names, else its dictionary translations (assistant/bilingual.py), which are
+                # weaker evidence than the user's own word and weigh a share.
+                named = [f for f in forms if count_cjk(f)]
+                translated = [
+                    b.chinese for b in bridged if term in b.english.split() and b.chinese not in forms
+                ]
+                forms = (*forms, *translated)
+                chinese, share = (named, 1.0) if named else (translated, self.settings.english_word_weight)
+                if chinese:
+                    share *= 1.0 if term in current else 0.5
+                    weight = share * max(retriever.bm25.idf_of(c) for c in chinese)
             known = True
             if term in current and self._is_foreign(term, forms, asked, sources):
                 foreign.append(term)

