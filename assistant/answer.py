@@ -69,7 +69,7 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
 
     Args:
         settings: Where every figure comes from (``max_answer_sentences``, ``refusal_threshold``,
-            ``answer_weights_*``, ``answer_dense_floor`` and the rest; see
+            ``answer_weights_*``, ``similarity_band`` and the rest; see
             :class:`core.settings.Settings`). Default: the settings' defaults (not the environment).
         **changes: Settings fields to change (``refusal_threshold=0.3``), validated like them.
 
@@ -87,8 +87,9 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         #: The calibrated refusal decision (None: the fixed thresholds above decide).
         self.refusal_model: calibration.RefusalModel | None = calibration.RefusalModel.load()
         self.answer_probability = settings.answer_probability
-        self.dense_floor = settings.answer_dense_floor
-        self.dense_span = settings.answer_dense_span
+        #: The embedding model's band (no match, full match), as the citation enforcer reads it.
+        self.dense_floor, dense_full = settings.similarity_band
+        self.dense_span = dense_full - self.dense_floor
         self.cross_lingual_floor = settings.answer_cross_lingual_floor
         self.unit_chars, self.article_chars = settings.evidence_unit_chars, settings.article_quote_chars
         self.label_weight, self.row_score_ratio = settings.label_weight, settings.row_score_ratio

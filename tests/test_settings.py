@@ -98,7 +98,8 @@ def test_the_enforcer_is_built_from_the_settings() -> None:
     }
     enforcer = answerer_from_settings(Settings.from_env(environ=env)).enforcer
     assert enforcer.support_threshold == 0.55 and enforcer.window == 3
-    assert enforcer.dense_floor == 0.7 and abs(enforcer.dense_floor + enforcer.dense_span - 0.92) < 1e-9
+    full = SIMILARITY_BANDS[BUNDLED_E5][1]  # the model's own full match: only the floor was set
+    assert enforcer.dense_floor == 0.7 and abs(enforcer.dense_floor + enforcer.dense_span - full) < 1e-9
     # The enforcer's own defaults are the settings' defaults.
     assert vars(CitationEnforcer()) == vars(CitationEnforcer.from_settings(Settings.from_env(environ={})))
 
@@ -113,3 +114,19 @@ def test_the_enforcer_is_built_from_the_settings() -> None:
 def test_bad_enforcer_settings_say_what_to_set(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(environ=env)
+
+
+def test_one_similarity_band_is_read_by_the_answerer_and_the_enforcer() -> None:
+    from assistant.answer import ExtractiveAnswerer
+    from assistant.enforce import CitationEnforcer
+
+    for env in ({}, {"KEZHUAN_SIMILARITY_FLOOR": "0.75", "KEZHUAN_SIMILARITY_FULL": "0.95"}):
+        settings = Settings.from_env(environ=env)
+        answerer, enforcer = ExtractiveAnswerer(settings), CitationEnforcer.from_settings(settings)
+        floor, full = settings.similarity_band
+        assert answerer.dense_floor == enforcer.dense_floor == floor
+        assert (
+            abs(answerer.dense_span - (full - floor)) < 1e-9
+            and abs(enforcer.dense_span - (full - floor)) < 1e-9
+        )
+    assert Settings.from_env(environ={}).similarity_band == SIMILARITY_BANDS[BUNDLED_E5]

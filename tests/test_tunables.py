@@ -31,7 +31,7 @@ from ui.feedback import FeedbackStore
         ({"KEZHUAN_SENTENCE_GAP_CHARS": "-1"}, "sentence_gap_chars must be 0 or more"),
         ({"KEZHUAN_TYPE_SEARCH_DEPTH": "deep"}, "KEZHUAN_TYPE_SEARCH_DEPTH='deep' is not a valid int"),
         ({"KEZHUAN_ANSWER_WEIGHTS_RANK": "0.3"}, "must add up to 1, not 1.2"),
-        ({"KEZHUAN_ANSWER_DENSE_FLOOR": "1.5"}, "cosine similarities"),
+        ({"KEZHUAN_ANSWER_CROSS_LINGUAL_FLOOR": "0.95"}, "cosine similarity"),
         ({"KEZHUAN_MAX_BODY_BYTES": "0"}, "max_body_bytes must be greater than 0"),
     ],
 )
