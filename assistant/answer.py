@@ -47,6 +47,8 @@ from assistant.lists import (
     enumeration_count,
     question_facets,
 )
+from assistant.parts import PartAnswers
+from assistant.premise import PremiseChecks
 from assistant.reply import Passage
 from assistant.rules import (  # REFUSAL_HANT is imported from here by the generative answerer
     _ASKS_LIST,
@@ -64,7 +66,7 @@ from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
 
-class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
+class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers):
     """Chooses evidence sentences and writes a cited answer, or refuses.
 
     Args:
@@ -223,14 +225,14 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         diagnostics["reason"] = reason
         return Composition(refusal, [], True, support, diagnostics)
 
-    def compose(
+    def _compose(
         self,
         query: QueryTerms,
         evidence: Sequence[Evidence],
         convert: Callable[[str], str] = lambda s: s,
         refusal: str = REFUSAL_HANT,
     ) -> Composition:
-        """The cited answer from scored evidence, or a refusal.
+        """The cited answer from scored evidence, or a refusal (:meth:`compose` checks its premise).
 
         Args:
             query: The question's terms.
@@ -274,6 +276,9 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         if rule:
             diagnostics["decided_by"] = f"veto: {rule}"
             return self._refusal(refusal, support, diagnostics, vetoed)
+        computed = self._parts_answer(query, evidence, support, diagnostics, convert, refusal)
+        if computed is not None:  # 「A比B晚幾年？」, 「A跟B加起來幾項？」: each part decided and cited
+            return computed
         if self.refusal_model is not None:
             answer, p, decisive = self.refusal_model.decide(
                 signals, self.answer_probability, self.settings.refusal_clip_sd
@@ -295,10 +300,6 @@ class ExtractiveAnswerer(ListAnswers, ShapedAnswers):
         if article:
             diagnostics["shape"] = "named_article"
             return self._write(article, support, diagnostics, convert)
-        gap = self._year_gap(query, evidence)
-        if gap is not None:
-            diagnostics["shape"] = gap[0].rule
-            return self._write(gap[1], support, diagnostics, convert, lead=gap[0].lead)
         kinds = self._kinds(query, evidence)
         if kinds:
             return self._write(kinds, support, diagnostics, convert)

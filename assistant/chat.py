@@ -34,6 +34,7 @@ from assistant.flow import (
 )
 from assistant.followup import FollowUps
 from assistant.lists import kinds_of
+from assistant.parts import part_searches
 from assistant.query import Query, Speller, analyse
 from assistant.reply import Passage, Reply
 from assistant.rules import asks_for_list, asks_origin
@@ -266,14 +267,16 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
             if extra:
                 passages = passages + extra
                 evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
-        parts = shapes.year_parts(terms.question) if evidence else []
-        if parts:
-            # 「A比B晚幾年？」: each of the two things is searched for on its own.
+        searches = part_searches(terms, self.settings) if evidence else []
+        if searches:
+            # 「A比B晚幾年？」, 「A跟B各做什麼？」: each part is searched for on its own, with the
+            # words the parts share (for arithmetic, only passages that give a figure of the kind).
             known = {p.id for p in passages}
             found = [
                 p
-                for part in parts
-                for p in self.retriever.search(part, k=self.settings.part_read_passages, mode="bm25")
+                for sub, keep in searches
+                for p in self.retriever.search(sub, k=self.settings.part_read_passages)
+                if keep(p.text)
             ]
             extra = list({p.id: p for p in found if p.id not in known}.values())
             if extra:

@@ -38,6 +38,10 @@ FALLBACK_NOTICE_HANT = "（生成式模型暫時無法使用，以下改為直�
 log = logging.getLogger(__name__)
 
 
+#: Notes of a multi-part answer the trace shows (:mod:`assistant.parts`).
+PART_NOTES = ("parts", "operation", "part_probabilities", "operands", "computation")
+
+
 #: The reply to a text that is not a question (``asdf``, ``{{7*7}}``, a lone emoji).
 NOT_A_QUESTION_HANT = "這看起來不是一個問題，我無法回答。請用一句完整的問題詢問文件裡的內容。"
 
@@ -248,6 +252,9 @@ class DirectReplies:
                 }
                 for ev in evidence[: self.settings.trace_candidates]
             ],
+            # A multi-part question: its parts, each part's evidence and figure, the computation.
+            "parts": {k: diagnostics[k] for k in PART_NOTES if k in diagnostics},
+            "premise": diagnostics.get("premise", ""),
             "signals": {k[len("signal_") :]: v for k, v in diagnostics.items() if k.startswith("signal_")},
             "decision": {
                 "refused": composed.refused,

@@ -69,8 +69,27 @@ def _years_lead(answer: str) -> str | None:
     return f"According to the Chinese sources, the years are {', '.join(years)}:"
 
 
+#: A computed lead of :mod:`assistant.parts`: 相差17年（2014−1997）, 合計7項（3項＋4項）.
+_COMPUTED = re.compile(r"^(相差|合計)([\d,.]+)([^（]*)（([^）]+)）")
+_UNIT_EN = {"年": "years", "萬元": "× 10,000 NTD", "億元": "× 100 million NTD"}
+
+
+def _computed_lead(answer: str) -> str | None:
+    match = _COMPUTED.match(answer)
+    if not match:
+        return None
+    what = "difference" if match.group(1) == "相差" else "total"
+    unit = _UNIT_EN.get(match.group(3), match.group(3))
+    return f"According to the Chinese sources, the {what} is {match.group(2)} {unit} ({match.group(4)}):"
+
+
 #: The lead rules, in the order they are tried.
 LEADS: tuple[LeadRule, ...] = (
+    LeadRule(
+        name="computed",
+        question=re.compile(r"\b(how many|how long|how much|difference|total|in total|sum)\b", re.I),
+        lead=_computed_lead,
+    ),
     LeadRule(
         name="year",
         question=re.compile(r"\b(when|what year|which year|since when|in what year)\b", re.I),

@@ -1,4 +1,6 @@
-"""Answer shapes beyond quoting: a yes/no verdict, and arithmetic over cited years.
+"""Answer shapes beyond quoting: a yes/no verdict, a limit with its extension, a sum within one unit.
+
+Differences and sums over several cited units are :mod:`assistant.parts`.
 
 Each shape reads the question (search form) and the cited evidence and returns a lead that
 goes before the cited sentences, or "" when the shape does not apply. Every figure a lead
@@ -30,15 +32,6 @@ _FORBIDS = re.compile(r"不得|不可|不能|禁止|不予|不符")
 _EXEMPTS = re.compile(r"不受.{0,12}限制|无须|无需|不必|不需|免[予除缴]")
 #: Where the first cited sentence ends.
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
-
-#: Asks how many years lie between two things: 晚幾年, 隔了多久, 經過幾年, 相差幾年.
-YEAR_GAP = re.compile(
-    r"[晚早差隔过]了?几年|相差|相隔|隔了多久|间隔|多久|经过几年|过了几年|几年后|几年之后|how many years"
-)
-_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
-#: What parts the two things of a year question: A比B, 從A到B, A跟B.
-_PAIR = re.compile(r"比|到|跟|和|与|至|距离|距")
-
 
 #: Asks what a thing is (search form): 科專是什麼, 「法人執行單位」是指誰, what is X.
 DEFINITION = re.compile(
@@ -85,6 +78,17 @@ def _gapped(term: str, text: str, gap: int) -> bool:
         re.escape(c) + (f".{{0,{gap}}}" if i < len(term) - 1 else "") for i, c in enumerate(term)
     )
     return re.search(pattern, text) is not None
+
+
+def shortened_at(form: str, text: str, gap: int = Settings.shortened_term_gap) -> list[int]:
+    """Where ``form`` occurs in ``text`` shortened (國際獎 in 國際新創獎項: its characters in order,
+    at most ``gap`` apart): the offsets of its first character."""
+    if len(form) < 2:
+        return []
+    pattern = "".join(
+        re.escape(c) + (f".{{0,{gap}}}" if i < len(form) - 1 else "") for i, c in enumerate(form)
+    )
+    return [m.start() for m in re.finditer(pattern, text)]
 
 
 def held_share(
@@ -155,36 +159,6 @@ def _with_modifier(form: str, question: str) -> str:
 MODIFIER_STOP = frozenset(
     "的了是在和与及或也都就而并等之其为这那有吗呢吧啊呀么个些几多少什哪谁怎如何我你他她它们要想会能可以把被给对从向到于以中上下里还又再很最更太没不别每各该此啥做跟同让给用去来说看问拿对针"
 )
-
-
-def year_parts(question: str) -> list[str]:
-    """The two things a year-difference question compares (search form), or []."""
-    if not YEAR_GAP.search(question):
-        return []
-    body = YEAR_GAP.split(question)[0]
-    body = re.sub(r"^(从|自)", "", body)
-    parts = [p for p in _PAIR.split(body) if len(p.strip()) >= 2]
-    return parts[:2] if len(parts) >= 2 else []
-
-
-def year_of(part_terms: Sequence[str], text: str) -> str:
-    """The year written closest after (or before) the words of one part in ``text``, or ""."""
-    norm = to_search_form(text)
-    places = [norm.find(t) for t in part_terms if t in norm]
-    if not places:
-        return ""
-    at = min(places)
-    years = [(m.start(), m.group(1)) for m in _YEAR.finditer(norm)]
-    if not years:
-        return ""
-    return min(years, key=lambda y: abs(y[0] - at))[1]
-
-
-def year_gap_lead(first: str, second: str) -> Shaped:
-    """「相差N年（Y2−Y1）」 from two cited years."""
-    a, b = int(first), int(second)
-    lo, hi = sorted((a, b))
-    return Shaped(f"相差{hi - lo}年（{hi}−{lo}）：", "year_gap: the difference of two cited years")
 
 
 #: A question about the longest time something may take: 最久拖幾個月, 最長幾天 (search form).

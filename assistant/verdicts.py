@@ -1,4 +1,4 @@
-"""The answerer's yes/no verdicts and year differences over scored evidence (see :mod:`assistant.shapes`)."""
+"""The answerer's yes/no verdicts over scored evidence (see :mod:`assistant.shapes`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from core.text import count_cjk
 
 
 class ShapedAnswers:
-    """The answerer's yes/no and year-difference shapes over scored evidence.
+    """The answerer's yes/no shape over scored evidence.
 
     Mixed into :class:`assistant.answer.ExtractiveAnswerer`, whose settings it reads.
     """
@@ -59,33 +59,3 @@ class ShapedAnswers:
         if about[1] is None or about[0] < self.settings.yes_share:
             return verdict, chosen
         return verdict, [about[1]]
-
-    def _year_gap(
-        self, query: QueryTerms, evidence: Sequence[Evidence]
-    ) -> tuple[shapes.Shaped, list[Evidence]] | None:
-        """「A比B晚幾年？」: the two cited years and their difference; None when not asked or not found."""
-        parts = shapes.year_parts(query.question)
-        if not parts:
-            return None
-        picked: list[tuple[Evidence, str]] = []
-        for part in parts:
-            named = [(t.forms, t.weight) for t in query.terms if any(g in part for g in t.forms)]
-            forms = [f for fs, _ in named for f in fs]
-            if not forms:
-                return None
-            best: tuple[float, float, Evidence, str] | None = None
-            for ev in evidence:
-                text = ev.sentence.context + ev.sentence.text
-                year = shapes.year_of(forms, text)
-                if not year:
-                    continue
-                share = shapes.held_share(named, text, self.settings.shortened_term_gap)
-                if best is None or (share, ev.score) > (best[0], best[1]):
-                    best = (share, ev.score, ev, year)
-            if best is None or best[0] < self.settings.year_part_share:
-                return None
-            picked.append((best[2], best[3]))
-        if picked[0][0] is picked[1][0] and picked[0][1] == picked[1][1]:
-            return None
-        chosen = [picked[0][0]] if picked[0][0] is picked[1][0] else [picked[0][0], picked[1][0]]
-        return shapes.year_gap_lead(picked[0][1], picked[1][1]), chosen

@@ -215,8 +215,16 @@ class Settings:
             of the kind asked for (a year for 哪一年) answers instead of it.
         callout_body_share: Share (0-1) of a figure call-out's character bigrams the body
             sentence must hold to be cited instead of the call-out.
-        year_part_share: Share (0-1) of one part's terms a sentence must hold to give that part's
-            year in a year-difference answer.
+        part_term_share: Share (0-1) of one part's term weight an evidence unit must hold to
+            give that part's figure in a multi-part answer (a difference, a sum, each one's
+            figure; ``assistant/parts.py``).
+        join_word_frequency: A joining character of a multi-part question (跟, 和, 與, 到, 比)
+            that forms a word at least this frequent in jieba's dictionary with a neighbour
+            (拿到 1464, 參與 7060, 比較 15910; 過到 3) is part of that word, not a join of parts.
+        premise_depth: Evidence units (best first) read for a figure the question states (a
+            false premise is a year or amount they contradict, or a quantity none of them states).
+        premise_share: Share (0-1) of a question's asked term weight an evidence unit must hold
+            to be about what the question states a figure of (``assistant/premise.py``).
         context_term_weight: Weight (times the IDF) of a word that only the conversation before
             a follow-up holds.
         min_evidence_chars: Shortest sentence, in characters, that is evidence on its own (a
@@ -231,8 +239,9 @@ class Settings:
             numbers are its topic (the list answer then follows the numbers).
         kinds_read_passages: Passages searched (BM25) for the names of the kinds a 「有哪幾種」
             question asks for.
-        part_read_passages: Passages searched (BM25) for each of the two things a
-            year-difference question compares.
+        part_read_passages: Passages searched (hybrid) for each part of a multi-part question
+            (for arithmetic, those that give a figure of the kind asked are kept). 10 finds the
+            A+ program's start year on the multi corpus, where its name fills a form's rows.
         list_read_ahead_passages: Passages read on after the best ones for a list question (the
             seed document's seven centers span several).
         trace_candidates: Candidate sentences listed in a reply's trace.
@@ -381,7 +390,10 @@ class Settings:
     mission_named_bonus: float = 0.3
     typed_candidate_ratio: float = 0.75
     callout_body_share: float = 0.8
-    year_part_share: float = 0.5
+    part_term_share: float = 0.5
+    join_word_frequency: int = 100
+    premise_depth: int = 5
+    premise_share: float = 0.5
     context_term_weight: float = 0.5
     min_evidence_chars: int = 12
     facet_support: float = 0.8
@@ -389,7 +401,7 @@ class Settings:
     max_list_sentences: int = 8
     number_led_share: float = 0.6
     kinds_read_passages: int = 20
-    part_read_passages: int = 4
+    part_read_passages: int = 10
     list_read_ahead_passages: int = 4
     trace_candidates: int = 5
     max_overview_sections: int = 8
@@ -478,6 +490,7 @@ class Settings:
             "max_list_sentences",
             "kinds_read_passages",
             "part_read_passages",
+            "premise_depth",
             "max_overview_sections",
             "max_names_from_answer",
             "english_sentence_words",
@@ -548,6 +561,7 @@ class Settings:
             "list_read_ahead_passages",
             "trace_candidates",
             "shortened_term_gap",
+            "join_word_frequency",
             "sentence_gap_chars",
             "index_check_seconds",
             "sentence_pace_seconds",
@@ -609,7 +623,8 @@ class Settings:
             "mission_named_bonus",
             "typed_candidate_ratio",
             "callout_body_share",
-            "year_part_share",
+            "part_term_share",
+            "premise_share",
             "context_term_weight",
             "number_led_share",
             "yes_share",

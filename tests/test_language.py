@@ -30,7 +30,7 @@ def test_is_english(question: str, english: bool) -> None:
 
 
 def test_each_lead_rule_fires_and_declines() -> None:
-    assert [rule.name for rule in LEADS] == ["year"]
+    assert [rule.name for rule in LEADS] == ["computed", "year"]
     assert english_lead("When did it start?", "本部自1979年起啟動科技專案[1]。") == (
         "According to the Chinese sources, the year is 1979:"
     )
@@ -83,3 +83,11 @@ def test_letters_that_ask_nothing_get_no_english_lead() -> None:
         notes={"query": {"kind": "injection"}},
     )
     assert in_question_language(injection).answer.startswith(REFUSAL_LEAD)
+
+
+def test_a_computed_answer_gets_its_result_in_the_english_lead() -> None:
+    answer = "相差17年（2014−1997）：…自2014年起推動[1]。…自1997年啟動[2]。"
+    lead = english_lead("How many years between the A+ program and the industry program?", answer)
+    assert lead == "According to the Chinese sources, the difference is 17 years (2014−1997):"
+    total = english_lead("How many focus areas in total?", "合計7項（3項＋4項）：…[1]。…[2]。")
+    assert total == "According to the Chinese sources, the total is 7 項 (3項＋4項):"

@@ -39,16 +39,6 @@ def test_shortened_terms_are_held() -> None:
     assert shapes.held_share([(("国际奖",), 1.0)], "5組取得國際新創奬項") == 1.0
 
 
-def test_year_parts_and_gap() -> None:
-    assert shapes.year_parts(sf("A+淬鍊計畫比業界開發產業技術計畫晚幾年開始？")) == [
-        sf("A+淬鍊計畫"),
-        sf("業界開發產業技術計畫"),
-    ]
-    assert shapes.year_parts(sf("科專是哪一年開始的？")) == []
-    assert shapes.year_gap_lead("2014", "1997").lead == "相差17年（2014−1997）："
-    assert shapes.year_of(["a+"], "本部自2014年起推動「A+企業創新研發淬鍊計畫」") == "2014"
-
-
 def test_definition_and_overview_questions_do_not_collide() -> None:
     assert shapes.asks_definition(sf("科專是什麼？")) and not shapes.asks_overview(sf("科專是什麼？"))
     assert shapes.asks_overview(sf("這份文件在講什麼？")) and not shapes.asks_definition(

@@ -356,7 +356,10 @@ class AskResponse(BaseModel):
     id: str = Field(description="The answer's id: send it as `reply_id` with feedback on this answer.")
     question: str = Field(description="The question as asked.")
     answer: str = Field(description="The answer in Chinese with `[n]` markers, or the refusal message.")
-    refused: bool = Field(description="True when the documents do not hold the answer; then no citations.")
+    refused: bool = Field(
+        description="True when the documents do not hold the answer; then no citations, except when the "
+        "question rests on a figure the documents contradict: the answer then quotes and cites what they say."
+    )
     citations: list[Reference] = Field(description="Numbered sources, in marker order.")
     search_query: str = Field("", description="What was actually searched.")
     retrieved: list[PassageOut] = Field(default_factory=list, description="Retrieved passages, best first.")

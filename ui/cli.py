@@ -27,7 +27,7 @@ def _print_reply(reply: Any) -> None:
     if getattr(reply, "notice", ""):
         print(reply.notice)
     print(reply.answer)
-    if reply.refused:
+    if not reply.citations:  # a refusal cites nothing, unless it corrects a false premise
         return
     print()
     print("來源：")
@@ -145,6 +145,10 @@ def _print_trace(trace: dict) -> None:
             f"candidate {n}: score {cand['score']} support {cand['support']} coverage {cand['coverage']} "
             f"dense {cand['dense']} shape {cand['shape']} [{cand['section']}] {cand['sentence']}"
         )
+    for key, value in trace.get("parts", {}).items():
+        print(f"parts.{key}: {value}")
+    if trace.get("premise"):
+        print(f"premise: {trace['premise']}")
     if trace.get("signals"):
         print("signals: " + ", ".join(f"{k} {v}" for k, v in trace["signals"].items()))
     decision = trace.get("decision", {})

@@ -38,3 +38,23 @@ def test_the_trace_says_what_decided(capsys: pytest.CaptureFixture[str]) -> None
     assert "query.focus: 東部中心的主任是誰?" in out
     assert "topical words no document uses: 主任" in out
     assert "decision: refused: asks for 主任" in out
+
+
+def test_the_trace_shows_the_parts_their_evidence_and_the_computation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _print_trace(
+        {
+            "parts": {
+                "parts": "a+淬炼计划 | 业界开发产业技术计划",
+                "operands": "a+淬炼计划: 2014 [1]; 业界开发产业技术计划: 1997 [2]",
+                "computation": "2014−1997 = 17年",
+            },
+            "premise": "",
+            "decision": {"refused": False, "why": "answered"},
+        }
+    )
+    out = capsys.readouterr().out
+    assert "parts.operands: a+淬炼计划: 2014 [1]; 业界开发产业技术计划: 1997 [2]" in out
+    assert "parts.computation: 2014−1997 = 17年" in out
+    assert "premise:" not in out

@@ -1,0 +1,489 @@
+"""Questions of several parts: two named things asked together, and arithmetic over their figures.
+
+「A+淬鍊計畫比業界開發產業技術計畫晚幾年開始？」 names two things (joined by 比) and asks the
+difference of their years; 「花蓮跟台東的中心研發主軸加起來總共幾項？」 names two places and asks
+the sum of the items each lists. Such a question is read from its structure alone:
+
+1. the operation it asks (:func:`split_parts`): a difference (比…晚/早/多/少幾, 相差, 隔了多久,
+   how many years between), a sum (加起來, 總共, 合計, in total) or each part's figure side by
+   side (分別是哪一年, 各有幾項);
+2. the kind of figure (:func:`figure_kind`): years (幾年, 多久), a count with its classifier
+   (幾項, 幾組: a number written with it, or the items a sentence lists) or an amount (多少錢,
+   是多少: a number with 萬/億/元);
+3. its parts: the clause before the operation cut at the words that join named things
+   (跟, 和, 與, 及, 比, 到, 、); what the question says besides the parts is shared by all.
+
+Each part is searched for on its own (:meth:`assistant.chat.Assistant` adds the passages), one
+evidence unit is picked per part (:meth:`PartAnswers._parts`) and the figure of each is read
+from that unit, next to the part's words. The answer states the result with every operand's
+citation; a part whose figure no evidence gives is named as missing, never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+from assistant.evidence import Composition, Evidence, QueryTerms, Term, coverage, write_answer
+from assistant.lists import question_facets
+from assistant.query import general_frequency
+from assistant.refusal import RefusalModel, signals
+from assistant.shapes import held_share, shortened_at
+from assistant.units import item_count
+from core.settings import Settings
+from core.text import chinese_number, to_search_form, to_traditional
+
+#: A difference (search form): 晚幾年, 相差, 隔了多久, 比…多幾個, how many years between.
+_DIFFERENCE = re.compile(
+    r"[晚早差隔过]了?(?:几|多少)[年个项组家位件次天月]|[多少]了?(?:几|多少)[年个项组家位件次天月]?"
+    r"|相差|相隔|隔了?多久|间隔|经过几年|过了几年|几年后|几年之后|差多少|差距"
+    r"|how many years|how long (?:after|between|before)|difference"
+)
+#: A sum (search form): 加起來, 總共, 合計, in total.
+_SUM = re.compile(r"加总|加起来|合计|总计|总和|一共|总共|合共|in total|altogether|combined|\bsum\b")
+#: The figure of each part (search form): 各有幾項, 分別是哪一年; 各 before a noun it classifies
+#: (各地, 各項) means "all kinds of".
+_EACH = re.compile(r"分别|各自|各(?![地项种级界国类部])|respectively|\beach\b")
+#: A difference is only read from 比 (A比B多幾) or a span (從A到B, A跟B相差).
+_COMPARED = re.compile(r"比|相差|相隔|间隔|隔|差|到|至|between|difference")
+#: Words that join the named parts (search form).
+_JOIN = re.compile(r"跟|和|与|及|以及|比|到|至|、|\s+and\s+|\s+to\s+|\bvs\.?\s")
+#: Where a clause ends.
+_CLAUSE = re.compile(r"[，,；;：:？?。！!]")
+#: A demonstrative and count after the last part (台東那兩個中心): not part of its name.
+_DEMONSTRATIVE = re.compile(r"(?:那|这|these|those)(?:[一两二三四五六七八九十几]?[个位家项组所座间])?.*$")
+#: What asks the question inside a clause: it ends the last part (…計畫中間隔了多久).
+_ASKING = re.compile(r"(?:中间|之间|分别|各自|各|是|有|的时间|开始|成立|启动).*$|[中之的]$")
+#: Words before the first part that are not part of it: 從A到B, 自A起.
+_LEADING = re.compile(r"^(?:请问|从|自|由|那|这)")
+#: What an English question writes between the operation and its parts: how many years passed between.
+_ENGLISH_LEAD = re.compile(r"^[a-z ]*?\b(?:between|from|of)\b\s*")
+#: A western year.
+_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
+#: How many of a counted thing (search form): 幾項 → 项.
+_COUNT_OF = re.compile(r"(?:几|多少)\s*([个组家项件位名次人队所种类座间条款])")
+#: An amount of money (search form): 2,000 萬元, 8.29億元, 500萬.
+_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(亿|万|千)?\s*(?:元|新台币)?")
+#: Asks an amount: 多少錢, 是多少, 金額, how much.
+_ASKS_AMOUNT = re.compile(r"多少钱|多少经费|是多少|有多少|金额|上限|how much")
+#: An enumeration of quoted items: 「生活工藝」、「觀光休閒」及「科技農企」.
+_QUOTED_RUN = re.compile(r"「[^「」]{1,40}」(?:\s*(?:、|及|和|与|以及|或)\s*「[^「」]{1,40}」)+")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure read from an evidence unit: its value, how the text writes it, where (search form offset; -1: counted)."""
+
+    value: float
+    written: str
+    at: int
+
+
+@dataclass(frozen=True)
+class QuestionParts:
+    """The parts of a question and the operation it asks over them.
+
+    Attributes:
+        parts: Each part as written in the question (search form), in the question's order.
+        operation: ``"difference"``, ``"sum"`` or ``"each"`` (the figure of each part, side by side).
+        kind: The figure each part gives: ``"year"``, ``"count"``, ``"amount"`` or ``""``.
+        classifier: For a count, its classifier (项, 组); else "".
+    """
+
+    parts: tuple[str, ...]
+    operation: str
+    kind: str
+    classifier: str = ""
+
+
+def _joined(clause: str, word_frequency: int) -> list[str]:
+    """The clause cut at the words that join named things; a joining character that makes a
+    word of general Chinese with its neighbour (拿到, 參與, 比較, 至少: at least
+    ``word_frequency`` in jieba's dictionary) joins nothing."""
+    pieces: list[str] = []
+    start = 0
+    for m in _JOIN.finditer(clause):
+        if len(m.group(0)) == 1:
+            before, after = clause[max(m.start() - 1, 0) : m.end()], clause[m.start() : m.end() + 1]
+            if any(len(w) == 2 and general_frequency(w) >= word_frequency for w in (before, after)):
+                continue
+        pieces.append(clause[start : m.start()])
+        start = m.end()
+    pieces.append(clause[start:])
+    return pieces
+
+
+def figure_kind(question: str) -> tuple[str, str]:
+    """The kind of figure a question asks (search form) and a count's classifier: ``("year", "")``,
+    ``("count", "项")``, ``("amount", "")`` or ``("", "")``."""
+    if re.search(r"几年|多少年|多久|哪一?年|何年|how many years|how long|\byears?\b", question):
+        return "year", ""
+    count = _COUNT_OF.search(question)
+    if count:
+        return "count", count.group(1)
+    if _ASKS_AMOUNT.search(question) or re.search(r"多少", question):
+        return "amount", ""
+    return "", ""
+
+
+def split_parts(question: str, join_frequency: int = Settings.join_word_frequency) -> QuestionParts | None:
+    """The named parts of a question that asks a difference, a sum or each one's figure, or None.
+
+    Args:
+        question: The question's focus, search form.
+        join_frequency: ``Settings.join_word_frequency``.
+
+    Returns:
+        The parts (two or more, each at least two characters) and the operation; None when the
+        question asks no difference, sum or figure of each (分別是哪一年, 各有幾項), asks no
+        figure (各做什麼), or names fewer than two parts.
+    """
+    difference = _DIFFERENCE.search(question)
+    total = _SUM.search(question)
+    each = _EACH.search(question)
+    if total:
+        operation, at = "sum", total.start()
+    elif difference and _COMPARED.search(question):
+        operation, at = "difference", difference.start()
+    elif each:
+        operation, at = "each", each.start()
+    else:
+        return None
+    kind, classifier = figure_kind(question)
+    if not kind:
+        return None
+    # The parts are joined inside one clause: the last clause before the operation that joins two
+    # (or, as English writes them, the first after it: how many years between A and B).
+    clauses = [c for c in _CLAUSE.split(question[:at]) if len(_joined(c, join_frequency)) >= 2]
+    after = [
+        c for c in _CLAUSE.split(_ENGLISH_LEAD.sub("", question[at:])) if len(_joined(c, join_frequency)) >= 2
+    ]
+    clauses = clauses or after[:1]
+    if not clauses:
+        return None
+    pieces = [p.strip() for p in _joined(clauses[-1], join_frequency)]
+    if pieces:
+        pieces[0] = _LEADING.sub("", pieces[0])
+        pieces[-1] = _ASKING.sub("", _DEMONSTRATIVE.sub("", pieces[-1]))
+    parts = tuple(p for p in pieces if len(p) >= 2)
+    if len(parts) < 2:
+        return None
+    return QuestionParts(parts, operation, kind, classifier)
+
+
+def _positions(forms: Sequence[str], text: str) -> list[int]:
+    """Where the part's words occur in ``text``, whole or shortened (國際獎 in 國際新創獎項)."""
+    for form in forms:  # the part's first word the text holds: 第二階段 of 「第二階段的補助上限」
+        found = [m.start() for m in re.finditer(re.escape(form), text)] if form else []
+        if found:
+            return found
+    return [at for form in forms for at in shortened_at(form, text)]
+
+
+def figure_of(
+    kind: str,
+    classifier: str,
+    forms: Sequence[str],
+    text: str,
+    taken: frozenset[int] = frozenset(),
+    context: str = "",
+) -> Figure | None:
+    """The figure of one part in ``text``, or None.
+
+    Years and amounts are the ones written closest to the part's words; a count is a number
+    written with the classifier asked (5組), else the number of quoted items (「…」、「…」) or
+    numbered items the text lists.
+
+    Args:
+        kind: ``"year"``, ``"count"`` or ``"amount"`` (:func:`figure_kind`).
+        classifier: A count's classifier (search form).
+        forms: The part's words (search form).
+        text: The evidence unit with its context.
+        taken: Offsets of figures another part of the question already reads.
+        context: What the unit is about (a call-out's name, a title): it may name the part,
+            its figures are not the unit's (a title's 「（2015年修正）」).
+    """
+    norm = to_search_form(text)
+    places = _positions(forms, norm) or (_positions(forms, to_search_form(context)) and [0])
+    if not places:
+        return None
+
+    def closest(found: list[tuple[int, float, str]]) -> Figure | None:
+        found = [f for f in found if f[0] not in taken]
+        if not found:
+            return None
+        at, value, written = min(found, key=lambda f: min(abs(f[0] - p) for p in places))
+        return Figure(value, written, at)
+
+    if kind == "year":
+        return closest([(m.start(), float(m.group(1)), m.group(1)) for m in _YEAR.finditer(norm)])
+    if kind == "count":
+        counted = re.compile(r"(\d+|[一两二三四五六七八九十]+)\s*" + re.escape(classifier))
+        found: list[tuple[int, float, str]] = []
+        for m in counted.finditer(norm):
+            number = chinese_number(m.group(1).replace("两", "二"))
+            if number is not None:
+                found.append((m.start(), float(number), f"{number}{to_traditional(classifier)}"))
+        if found:
+            return closest(found)
+        runs = [m.group(0).count("「") for m in _QUOTED_RUN.finditer(norm)]
+        listed = max(runs, default=0) or item_count(text)
+        return Figure(float(listed), f"{listed}{to_traditional(classifier)}", -1) if listed >= 2 else None
+    if kind == "amount":
+        amounts: list[tuple[int, float, str]] = []
+        for m in _AMOUNT.finditer(norm):
+            if not (m.group(2) or "元" in m.group(0)) or _YEAR.fullmatch(m.group(1)):
+                continue
+            scale = {"亿": 1e8, "万": 1e4, "千": 1e3}.get(m.group(2) or "", 1.0)
+            amounts.append(
+                (m.start(), float(m.group(1).replace(",", "")) * scale, to_traditional(m.group(0).strip()))
+            )
+        return closest(amounts)
+    return None
+
+
+def gives_figure(parts: QuestionParts, text: str) -> bool:
+    """Whether ``text`` states a figure of the kind the question asks (a year, a count, an amount)."""
+    norm = to_search_form(text)
+    if parts.kind == "year":
+        return bool(_YEAR.search(norm))
+    if parts.kind == "count":
+        return bool(re.search(r"\d\s*" + re.escape(parts.classifier), norm) or _QUOTED_RUN.search(norm))
+    return any(m.group(2) or "元" in m.group(0) for m in _AMOUNT.finditer(norm))
+
+
+def _shown(value: float, kind: str, unit: str) -> str:
+    """A computed figure as the answer writes it: 17年, 7項, 3,000萬元."""
+    if kind == "amount":
+        for scale, name in ((1e8, "億"), (1e4, "萬")):
+            if value >= scale and value % (scale / 100) == 0:
+                return f"{value / scale:,.2f}".rstrip("0").rstrip(".") + f"{name}元"
+        return f"{value:,.0f}元"
+    return f"{value:g}{unit}"
+
+
+def computation_lead(parts: QuestionParts, figures: Sequence[Figure]) -> tuple[str, str]:
+    """The answer's lead and the computation as the trace shows it, from each part's figure.
+
+    「相差17年（2014−1997）：」, 「合計7項（3＋4）：」.
+    """
+    unit = {"year": "年", "count": to_traditional(parts.classifier)}.get(parts.kind, "")
+    values = [f.value for f in figures]
+    if parts.operation == "difference":
+        hi, lo = max(values), min(values)
+        written = [f.written for f in sorted(figures, key=lambda f: -f.value)]
+        result = _shown(hi - lo, parts.kind, unit)
+        formula = f"{written[0]}−{written[-1]}"
+        return f"相差{result}（{formula}）：", f"{formula} = {result}"
+    if parts.operation == "each":
+        named = [
+            f"{to_traditional(p)}{f.written}{unit if parts.kind == 'year' else ''}"
+            for p, f in zip(parts.parts, figures, strict=True)
+        ]
+        return f"{'，'.join(named)}：", f"each: {'; '.join(named)}"
+    result = _shown(sum(values), parts.kind, unit)
+    formula = "＋".join(f.written for f in figures)
+    return f"合計{result}（{formula}）：", f"{formula} = {result}"
+
+
+#: What a part's missing figure is called in the answer.
+_FIGURE_NAME = {"year": "年份", "count": "數量", "amount": "金額"}
+
+
+@dataclass(frozen=True)
+class PartEvidence:
+    """The evidence picked for one part, and its figure (None: no evidence gives one)."""
+
+    part: str
+    evidence: Evidence | None
+    figure: Figure | None
+    #: The calibrated probability that the evidence answers the part (-1: none was read).
+    probability: float = -1.0
+
+
+class PartAnswers:
+    """The answerer's multi-part shape, mixed into :class:`assistant.answer.ExtractiveAnswerer`."""
+
+    settings: Settings
+    refusal_threshold: float
+    refusal_model: RefusalModel | None
+    answer_probability: float
+    _dense_norm: Callable[[float, bool], float]
+
+    def _part_answered(self, query: QueryTerms, terms: Sequence[Term], ev: Evidence, margin: float) -> float:
+        """The calibrated probability that ``ev`` answers one part: the refusal model's signals
+        for the sub-question of the part's own words and the words all parts share."""
+        text = ev.sentence.context + ev.sentence.text
+        cov = coverage(terms, text)
+        around = coverage(terms, f"{ev.passage.section}\n{ev.passage.text}")
+        dn = self._dense_norm(ev.dense, query.cjk)
+        support = 0.5 * max(cov, 0.8 * around) + 0.5 * dn
+        if self.refusal_model is None:
+            return 1.0 if support >= self.refusal_threshold else 0.0
+        values = signals(support, cov, ev.dense, query.foreign_share, True, margin)
+        return self.refusal_model.decide(values, self.answer_probability, self.settings.refusal_clip_sd)[1]
+
+    def _parts(
+        self, query: QueryTerms, evidence: Sequence[Evidence]
+    ) -> tuple[QuestionParts, list[PartEvidence]] | None:
+        """One evidence unit per part of a difference or sum question, with its figure; None when
+        the question asks none or a part names no word of the question's terms."""
+        parts = split_parts(query.question, self.settings.join_word_frequency)
+        if parts is None:
+            return None
+        # Each part's terms, in the order the part writes them.
+        claimed = [
+            sorted(
+                (t for t in query.terms if any(f in part for f in t.forms)),
+                key=lambda t: min(part.find(f) for f in t.forms if f in part),
+            )
+            for part in parts.parts
+        ]
+        if not all(claimed):
+            return None
+        shared_terms = [t for t in query.terms if t.asked and not any(t in own for own in claimed)]
+        margin = evidence[0].score - evidence[min(4, len(evidence) - 1)].score if evidence else 0.0
+        picked: dict[int, PartEvidence] = {}
+        taken: dict[int, frozenset[int]] = {}
+        # A part that names its own figure (「2015年修正」) reads it first; the others read another
+        # figure of the same unit (「1996年…通過 2015年…修正」) or another unit.
+        order = sorted(range(len(parts.parts)), key=lambda i: not re.search(r"\d", parts.parts[i]))
+        for i in order:
+            found = self._part_evidence(parts, claimed[i], shared_terms, evidence, taken)
+            p = self._part_answered(query, [*claimed[i], *shared_terms], found[0], margin) if found else -1.0
+            if found is None or p < self.answer_probability:
+                picked[i] = PartEvidence(parts.parts[i], None, None, p)  # no evidence, or not answered
+                continue
+            ev, figure = found
+            taken[id(ev)] = taken.get(id(ev), frozenset()) | {figure.at}
+            picked[i] = PartEvidence(parts.parts[i], ev, figure, p)
+        return parts, [picked[i] for i in range(len(parts.parts))]
+
+    def _part_evidence(
+        self,
+        parts: QuestionParts,
+        own: Sequence[Term],
+        shared_terms: Sequence[Term],
+        evidence: Sequence[Evidence],
+        taken: dict[int, frozenset[int]],
+    ) -> tuple[Evidence, Figure] | None:
+        """The evidence unit about one part that gives its figure (one no other part reads), best first."""
+        # A part named only in words no document uses (拿到國際獎) is found by any one of them.
+        named = [(t.forms, t.weight) for t in own if t.known]
+        gap = self.settings.shortened_term_gap
+        need = (
+            self.settings.part_term_share
+            if named
+            else min(t.weight for t in own) / sum(t.weight for t in own)
+        )
+        named = named or [(t.forms, t.weight) for t in own]
+        shared = [(t.forms, t.weight) for t in shared_terms]
+        forms = [f for fs, _ in named for f in fs]
+        best: tuple[tuple[float, ...], Evidence, Figure] | None = None
+        for ev in evidence:
+            text = ev.sentence.context + ev.sentence.text
+            share = held_share(named, text, gap)
+            if share < need:
+                continue
+            sentence = ev.sentence
+            figure = figure_of(
+                parts.kind,
+                parts.classifier,
+                forms,
+                sentence.text,
+                taken.get(id(ev), frozenset()),
+                sentence.context,
+            )
+            if figure is None:
+                continue
+            around = held_share(shared, f"{ev.passage.section}\n{text}", gap) if shared else 1.0
+            # The unit that names the part as a word of its own (科技專案, not the one inside
+            # 業界科技專案) beats one that names it inside a longer name; one that names it in its
+            # own words beats one whose context names it.
+            key = (coverage(own, text), share, held_share(named, sentence.text, gap), around, ev.score)
+            if best is None or key > best[0]:
+                best = (key, ev, figure)
+        return (best[1], best[2]) if best else None
+
+    def _parts_answer(
+        self,
+        query: QueryTerms,
+        evidence: Sequence[Evidence],
+        support: float,
+        diagnostics: dict[str, float | str],
+        convert: Callable[[str], str],
+        refusal: str,
+    ) -> Composition | None:
+        """The computed answer of a difference or sum question, every operand cited; None when the
+        question asks none (or its parts cannot be told apart in the evidence).
+
+        A part whose figure no evidence gives is named as missing and nothing is computed; when
+        no part's figure is found the question is refused.
+        """
+        found = self._parts(query, evidence)
+        if found is None:
+            return None
+        parts, picked = found
+        diagnostics["parts"] = " | ".join(parts.parts)
+        diagnostics["operation"] = f"{parts.operation} of {parts.kind}s"
+        diagnostics["part_probabilities"] = " | ".join(f"{p.probability:.2f}" for p in picked)
+        given = [p for p in picked if p.evidence is not None and p.figure is not None]
+        if not given:
+            diagnostics["reason"] = f"no evidence gives the {parts.kind} of any part ({diagnostics['parts']})"
+            diagnostics["shape"] = "parts: no operand found"
+            return Composition(refusal, [], True, support, diagnostics)
+        same = {(id(p.evidence), p.figure.at, p.figure.value) for p in given}  # type: ignore[union-attr]
+        if len(given) > 1 and len(same) == 1:
+            return None  # both parts read the same figure of one sentence: they are not told apart
+        chosen: list[Evidence] = []
+        for p in given:
+            if p.evidence not in chosen:
+                chosen.append(p.evidence)  # type: ignore[arg-type]
+        marker = {id(ev): n for n, ev in enumerate(chosen, start=1)}
+        diagnostics["operands"] = "; ".join(
+            f"{p.part}: {p.figure.written} [{marker[id(p.evidence)]}]"  # type: ignore[union-attr]
+            for p in given
+        )
+        missing = [p.part for p in picked if p not in given]
+        if missing:
+            named = "、".join(f"「{to_traditional(m)}」" for m in missing)
+            lead = f"文件沒有寫出{named}的{_FIGURE_NAME[parts.kind]}，無法計算；文件寫的是："
+            diagnostics["computation"] = f"not computed: no {parts.kind} for {', '.join(missing)}"
+            diagnostics["shape"] = "parts: an operand is missing"
+        else:
+            lead, diagnostics["computation"] = computation_lead(parts, [p.figure for p in given])  # type: ignore[misc]
+            diagnostics["shape"] = f"parts: {parts.operation} of cited {parts.kind}s"
+        return write_answer(chosen, support, diagnostics, convert, lead=lead)
+
+
+def sub_queries(parts: QuestionParts, query: QueryTerms) -> list[str]:
+    """One search query per part: the part's own words and the words all parts share.
+
+    「花蓮跟台東那兩個東部中心，研發主軸加起來總共幾項？」 → 「花莲 东部 中心 研发主轴」, 「台东 东部 中心 研发主轴」.
+    """
+    shared = [
+        t.forms[0] for t in query.terms if t.asked and not any(f in p for p in parts.parts for f in t.forms)
+    ]
+    return [" ".join([part, *shared]) for part in parts.parts]
+
+
+def part_searches(query: QueryTerms, settings: Settings) -> list[tuple[str, Callable[[str], bool]]]:
+    """The searches of a question of several parts, each with what a passage found must hold.
+
+    A difference or sum (:func:`split_parts`): one search per part, keeping passages that give
+    a figure of the kind asked. A question about each of several things (「半導體跟資通訊各做
+    什麼？」, :func:`assistant.lists.question_facets`): one search per thing, keeping all.
+    Empty for other questions.
+    """
+    split = split_parts(query.question, settings.join_word_frequency)
+    if split is not None:
+        return [(sub, partial(gives_figure, split)) for sub in sub_queries(split, query)]
+    facets = question_facets(query, settings.max_facets)
+    shared = [t.forms[0] for t in query.terms if t.asked and t.forms not in facets]
+    return [(" ".join([facet[0], *shared]), _any_passage) for facet in facets]
+
+
+def _any_passage(text: str) -> bool:
+    return True

@@ -1,0 +1,230 @@
+"""Multi-part questions (assistant/parts.py) and false premises (assistant/premise.py), on hand-made evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.answer import ExtractiveAnswerer
+from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, question_numbers
+from assistant.parts import (
+    Figure,
+    QuestionParts,
+    computation_lead,
+    figure_of,
+    gives_figure,
+    split_parts,
+    sub_queries,
+)
+from assistant.premise import contradiction, stated_figures, unstated_quantity
+from assistant.reply import Passage
+from core.text import to_search_form as sf
+
+
+def _fig(*args, **kw) -> Figure:
+    found = figure_of(*args, **kw)
+    assert found is not None
+    return found
+
+
+def _query(question: str, terms: list[tuple[str, float]]) -> QueryTerms:
+    return QueryTerms(
+        terms=tuple(Term((t,), w) for t, w in terms),
+        numbers=question_numbers(question),
+        cjk=True,
+        question=sf(question),
+    )
+
+
+def _evidence(texts: list[str], score: float = 1.0) -> list[Evidence]:
+    """One passage per sentence, each sentence a perfect semantic match (the refusal model answers)."""
+    out = []
+    for n, text in enumerate(texts):
+        vector = np.asarray([1.0, 0.0], np.float32)
+        record = SentenceRecord(f"s{n}", text, 0, len(text), vector)
+        passage = Passage(id=f"p{n}", source=f"doc{n}.txt", section="節", text=text, start=0, end=len(text))
+        out.append(Evidence(record, passage, n, 0.95, 1.0, 1.0, score=score - 0.01 * n, support=0.9))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("question", "parts", "operation", "kind"),
+    [
+        (
+            "A+淬鍊計畫比業界開發產業技術計畫晚幾年開始？",
+            ("A+淬鍊計畫", "業界開發產業技術計畫"),
+            "difference",
+            "year",
+        ),
+        (
+            "從業界開發產業技術計畫到A+計畫中間隔了多久",
+            ("業界開發產業技術計畫", "A+計畫"),
+            "difference",
+            "year",
+        ),
+        ("花蓮跟台東那兩個東部中心，研發主軸加起來總共幾項？", ("花蓮", "台東"), "sum", "count"),
+        ("第一階段跟第二階段的補助加起來是多少？", ("第一階段", "第二階段的補助"), "sum", "amount"),
+        (
+            "How many years between the A+ program and the industry program?",
+            ("the A+ program", "the industry program"),
+            "difference",
+            "year",
+        ),
+    ],
+)
+def test_split_parts_reads_the_parts_and_the_operation(question, parts, operation, kind) -> None:
+    split = split_parts(sf(question))
+    assert split is not None
+    assert split.parts == tuple(sf(p) for p in parts)
+    assert (split.operation, split.kind) == (operation, kind)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "科專是哪一年開始的？",  # one thing, no operation
+        "科專總共有幾個中心？",  # a total of one thing: a count of a list, not parts
+        "法人科專跟學界科專有什麼不同？",  # two parts, no arithmetic
+        "拿到補助後總共要繳幾年報告？",  # 拿到 is a verb: 到 joins nothing
+    ],
+)
+def test_split_parts_leaves_other_questions_alone(question) -> None:
+    assert split_parts(sf(question)) is None
+
+
+def test_count_classifier_and_sub_queries() -> None:
+    split = split_parts(sf("花蓮跟台東那兩個東部中心，研發主軸加起來總共幾項？"))
+    assert split is not None and split.classifier == "项"
+    query = _query(
+        "花蓮跟台東那兩個東部中心，研發主軸加起來總共幾項？", [("花莲", 2), ("台东", 2), ("研发主轴", 1)]
+    )
+    assert sub_queries(split, query) == ["花莲 研发主轴", "台东 研发主轴"]
+
+
+def test_figure_of_reads_the_figure_next_to_the_part() -> None:
+    text = "自1997年啟動「業界開發產業技術計畫」，並自2014年起推動「A+企業創新研發淬鍊計畫」"
+    assert _fig("year", "", ["a+"], text).value == 2014
+    assert _fig("year", "", ["业界开发"], text).value == 1997
+    # a count: the quoted items of the enumeration, not the quoted name before it
+    listed = "在花蓮縣推動「東部產業技術服務中心」，以「生活工藝」、「觀光休閒」、「科技農企」為研發主軸"
+    assert _fig("count", "项", ["花莲"], listed).value == 3
+    # a count written with its classifier, in Chinese numerals too
+    assert _fig("count", "项", ["重点"], "研發重點共三項").value == 3
+    amount = figure_of("amount", "", ["第二阶段"], "第一階段補助2,000萬元內；第二階段補助1,000萬元內")
+    assert amount is not None and amount.value == 1e7 and amount.written == "1,000萬元"
+    # the part's words only in the context (a call-out's name): the figure is still the sentence's
+    assert _fig("year", "", ["本法"], "自1996年10月1日起施行", context="本法（2015年修正）").value == 1996
+    assert figure_of("year", "", ["不在"], text) is None
+
+
+def test_gives_figure_keeps_passages_of_the_kind_asked() -> None:
+    years = QuestionParts(("a", "b"), "difference", "year")
+    assert gives_figure(years, "自2014年起推動") and not gives_figure(
+        years, "計畫名稱：A+企業創新研發淬鍊計畫"
+    )
+
+
+def test_computation_leads() -> None:
+    years = QuestionParts(("a", "b"), "difference", "year")
+    assert (
+        computation_lead(years, [_fig("year", "", ["a"], "a 2014"), _fig("year", "", ["b"], "b 1997")])[0]
+        == "相差17年（2014−1997）："
+    )
+    counts = QuestionParts(("a", "b"), "sum", "count", "项")
+    three, four = _fig("count", "项", ["a"], "a 3項"), _fig("count", "项", ["b"], "b 4項")
+    assert computation_lead(counts, [three, four]) == ("合計7項（3項＋4項）：", "3項＋4項 = 7項")
+
+
+def test_a_difference_of_years_cites_both_operands() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None  # the fixed threshold decides: these fakes carry no calibrated signals
+    question = "A+淬鍊計畫比業界開發產業技術計畫晚幾年開始？"
+    query = _query(question, [("a+淬炼计划", 2.0), ("业界开发产业技术计划", 2.0), ("开始", 0.5)])
+    evidence = _evidence(["自1997年啟動「業界開發產業技術計畫」。", "自2014年起推動「A+淬鍊計畫」。"])
+    result = answerer.compose(query, evidence)
+    assert not result.refused
+    assert result.answer.startswith("相差17年（2014−1997）：")
+    assert sorted(c.quote for c in result.citations) == sorted(e.sentence.text for e in evidence)
+    assert result.diagnostics["computation"] == "2014−1997 = 17年"
+    assert "a+淬炼计划: 2014" in str(result.diagnostics["operands"])
+
+
+def test_a_missing_operand_is_named_not_guessed() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    question = "A+淬鍊計畫比業界開發產業技術計畫晚幾年開始？"
+    query = _query(question, [("a+淬炼计划", 2.0), ("业界开发产业技术计划", 2.0)])
+    evidence = _evidence(["自2014年起推動「A+淬鍊計畫」。", "「業界開發產業技術計畫」鼓勵企業投入研發。"])
+    result = answerer.compose(query, evidence)
+    assert not result.refused and "相差" not in result.answer
+    assert result.answer.startswith("文件沒有寫出「業界開發產業技術計劃」的年份")
+    assert [c.quote for c in result.citations] == ["自2014年起推動「A+淬鍊計畫」。"]
+
+
+def test_no_operand_at_all_is_refused() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    query = _query(
+        "A+淬鍊計畫比業界開發產業技術計畫晚幾年開始？", [("a+淬炼计划", 2.0), ("业界开发产业技术计划", 2.0)]
+    )
+    evidence = _evidence(["「A+淬鍊計畫」與「業界開發產業技術計畫」都鼓勵企業投入研發。"])
+    result = answerer.compose(query, evidence)
+    assert result.refused and result.citations == []
+    assert "no evidence gives the year" in str(result.diagnostics["reason"])
+
+
+def test_stated_figures() -> None:
+    assert [(w, k, v) for w, k, v, _ in stated_figures(sf("A+淬鍊計畫2018年停辦的原因？"))] == [
+        ("2018年", "year", 2018.0)
+    ]
+    assert [(k, v) for _, k, v, _ in stated_figures(sf("募資超過100億元"))] == [("amount", 1e10)]
+
+
+def test_a_contradicted_year_is_refused_with_what_the_documents_say() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    query = _query("A+淬鍊計畫2018年停辦的原因是什麼？", [("a+淬炼计划", 2.0), ("原因", 0.5)])
+    evidence = _evidence(["本部技術司自2014年起推動「A+淬鍊計畫」。"])
+    found = contradiction(query, evidence, depth=5, share=0.5)
+    assert found is not None and (found.stated, found.found.value) == ("2018年", 2014)
+    result = answerer.compose(query, evidence)
+    assert result.refused
+    assert result.answer.startswith("文件並未支持問題中的「2018年」；文件寫的是2014年：")
+    assert [c.quote for c in result.citations] == [evidence[0].sentence.text]
+    assert str(result.diagnostics["reason"]).startswith("false premise")
+
+
+def test_a_premise_the_evidence_holds_or_a_yes_no_question_is_not_refused_for_it() -> None:
+    evidence = _evidence(["本部技術司自2014年起推動「A+淬鍊計畫」。"])
+    right = _query("A+淬鍊計畫2014年開始推動的目的是什麼？", [("a+淬炼计划", 2.0), ("目的", 0.5)])
+    assert contradiction(right, evidence, depth=5, share=0.5) is None
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    yes_no = _query("A+淬鍊計畫是2018年開始的嗎？", [("a+淬炼计划", 2.0), ("开始", 0.5)])
+    assert "premise" not in answerer.compose(yes_no, evidence).diagnostics
+
+
+def test_a_quantity_no_evidence_states_is_a_false_premise() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    evidence = _evidence(["轉任新創公司之人員得分配股權作為獎勵，並得限制其於一年至五年內不得處分。"])
+    locked = _query(
+        "轉任人員拿到股權後至少要鎖三年，為什麼要鎖這麼久？", [("股权", 2.0), ("转任", 1.0), ("锁", 0.5)]
+    )
+    assert unstated_quantity(locked.question, evidence, depth=5) == "三年"
+    result = answerer.compose(locked, evidence)
+    assert result.refused and result.answer.startswith("文件沒有提到問題中的「三年」。")
+    assert result.citations == []
+    # the same quantity in other notation is stated; a case the asker sets up is theirs
+    assert unstated_quantity(sf("股權要鎖5年嗎，為什麼？"), evidence, depth=5) == ""
+    assert unstated_quantity(sf("如果鎖三年，股權怎麼算？"), evidence, depth=5) == ""
+    assert unstated_quantity(sf("有一天股權要怎麼處分？"), evidence, depth=5) == ""
+
+
+def test_each_parts_figure_side_by_side() -> None:
+    split = split_parts(sf("學界科專跟業界科專分別是哪一年開始的？"))
+    assert split is not None and (split.operation, split.kind) == ("each", "year")
+    figures = [_fig("year", "", ["学界"], "学界 2001"), _fig("year", "", ["业界"], "业界 1997")]
+    assert computation_lead(split, figures)[0] == "學界科專2001年，業界科專1997年："
+    assert split_parts(sf("半導體領域跟資通訊領域各做什麼？")) is None  # asks no figure
+    assert split_parts(sf("各地中心有哪些？")) is None  # 各地: all places, not each part
