@@ -161,7 +161,8 @@ def render_citation(citation: Citation, reply_id: str) -> str:
 def render_reply(reply: Reply, reply_id: str | None = None, sentences: int | None = None) -> str:
     """The HTML of an answer: the answer with linked markers, then its sources.
 
-    A refusal renders as a calm notice without sources.
+    A refusal renders as a calm notice: without sources, or, when it corrects the question
+    with cited text (a false premise: 文件寫的是2014年[1]), with its markers linked to them.
 
     Args:
         reply: The assistant's reply.
@@ -169,9 +170,17 @@ def render_reply(reply: Reply, reply_id: str | None = None, sentences: int | Non
         sentences: Render only the first ``sentences`` sentences (see :func:`split_sentences`)
             and the sources their markers name, marked as still streaming; ``None`` renders all.
     """
-    if reply.refused:
+    if reply.refused and not reply.citations:
         return render_notice(reply.answer)
     reply_id = reply_id or new_reply_id()
+    if reply.refused:
+        numbers = {c.n for c in reply.citations}
+        sources = "".join(render_citation(c, reply_id) for c in reply.citations)
+        return (
+            f'<div class="kz-refusal" role="note"><span class="kz-refusal-icon" aria-hidden="true">'
+            f'{REFUSAL_ICON}</span> <span class="kz-text">{render_answer_text(reply.answer, reply_id, numbers)}'
+            f'</span></div><div class="kz-sources"><div class="kz-sources-label">{SOURCES_LABEL}</div>{sources}</div>'
+        )
     answer = reply.answer
     streaming = ""
     if sentences is not None and sentences < len(split_sentences(answer)):

@@ -70,3 +70,15 @@ def test_refusal_is_a_notice_without_sources() -> None:
     html = render_reply(reply)
     assert 'class="kz-refusal"' in html and "kz-source" not in html
     assert "找不到&lt;答案&gt;。" in html
+
+
+def test_a_refusal_that_corrects_the_question_shows_its_sources() -> None:
+    reply = Reply(
+        question="A+淬鍊計畫是2018年開始的嗎？",
+        answer="文件並未支持問題中的「2018年」；文件寫的是2014年：自2014年起推動[1]。",
+        refused=True,
+        citations=[_citation(1, "本部技術司自2014年起推動「A+企業創新研發淬鍊計畫」。", "自2014年起推動")],
+    )
+    html = render_reply(reply, "r9")
+    assert 'class="kz-refusal"' in html and 'class="kz-sources"' in html
+    assert 'href="#kz-src-r9-1"' in html  # the marker links to its source
