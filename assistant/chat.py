@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -39,6 +40,7 @@ from assistant.query import Query, Speller, analyse
 from assistant.reply import Passage, Reply
 from assistant.rules import asks_for_list, asks_origin
 from assistant.terms import TermJudge
+from assistant.titles import scoped_passages
 from assistant.validate import Message, validate_request
 from core.errors import GenerationError
 from core.settings import Settings
@@ -247,6 +249,13 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
             query, context = f"{item} {analysed.search_text}", ""
         vector = self.embeddings.embed_query(query)
         passages = self.retriever.search(query, mode=mode, vector=vector)
+        # 「AI應用躍昇計畫收件收到什麼時候」: a document named by its title is searched on its own.
+        named = self.retriever.named_documents(query)
+        if not named.runs and context:
+            named = self.answer_document(messages)  # a follow-up stays with the last answer's document
+        passages = scoped_passages(
+            self.retriever, named, query, passages, mode, self.settings.heading_min_share, self.settings.heading_passages
+        )
         # The focus is what the answer must support; the background and earlier turns weigh less.
         focus = self.resolve_reference(analysed.focus, messages)
         if item:
@@ -256,6 +265,7 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
             # 「從A到B，中間隔了幾年？」: the clause that asks names nothing; the one before it does.
             focus = f"{background.pop()}，{focus}"
         terms = self.query_terms(focus, "，".join(filter(None, [*background, context])))
+        terms = replace(terms, scope=named.scope)
         qvec = np.asarray(vector, np.float32)
         evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         kinds = kinds_of(terms)

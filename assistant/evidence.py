@@ -54,6 +54,9 @@ class QueryTerms:
     #: Places the question's focus names (jieba tag ``ns``), with their aliases: the answer
     #: must be about them (「屏東有沒有中心？」 is not answered by a sentence about 台南).
     places: tuple[tuple[str, ...], ...] = ()
+    #: Documents the question names by their title, with the words of the title it uses
+    #: (:mod:`assistant.titles`): every sentence of such a document holds those words.
+    scope: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from assistant.evidence import QUOTED_NAME
 from assistant.lexicon import content_terms
 from assistant.lists import thing_names
 from assistant.reply import Passage
+from assistant.titles import NamedDocuments
 from assistant.validate import Message, validate_history
 from core.settings import Settings
 from core.text import to_search_form
@@ -27,6 +28,9 @@ _FOLLOW_UP = re.compile(
 
 
 _SPACE = re.compile(r"\s+")
+
+#: Openers that may start a new topic (「那東部有哪些中心？」); 其中, 它, 該, 上述 always point back.
+_OPENER = re.compile(r"那|那麼|那么|還有|还有|然後|然后|同樣|同样|and|what about", re.IGNORECASE)
 
 
 _SWAP = re.compile(
@@ -93,7 +97,11 @@ class FollowUps:
             # 「那東部有哪些中心？」: only a leading 那 and a question that names its own topic
             # (two known words, no pointer, no trailing 呢) starts afresh.
             bare = question.strip()
-            leading_only = match.start() == 0 and not _FOLLOW_UP.search(bare[match.end() :])
+            leading_only = (
+                match.start() == 0
+                and _OPENER.fullmatch(match.group(0)) is not None
+                and not _FOLLOW_UP.search(bare[match.end() :])
+            )
             return not (leading_only and len(known) >= 2 and not re.search(r"[呢咧][？?。.!！]*$", bare))
         # Few words the corpus knows: too little to search on alone.
         in_vocabulary = [t for t in content_terms(question) if t in self.retriever.bm25.vocab]
@@ -183,6 +191,24 @@ class FollowUps:
             return ""
         topic = max(candidates, key=self.retriever.bm25.idf_of)
         return earlier.replace(topic, new_topic, 1)
+
+    def answer_document(self, messages: Sequence[Message]) -> NamedDocuments:
+        """The document the latest answer came from, as the scope of a follow-up that names none.
+
+        「衍生新創拿到的股權也是照40%繳嗎？」 after an answer quoted from a regulation asks about that
+        regulation: the document is the one that holds every one of the passages that match the
+        answer best (``settings.answer_scope_passages``, BM25); none when they disagree, when the
+        corpus has one document, or when there is no earlier answer.
+        """
+        most = self.settings.answer_scope_passages
+        answers = [m["content"] for m in messages if m["role"] == "assistant"]
+        if not answers or most <= 0 or len(self.retriever.document_titles()) < 2:
+            return NamedDocuments()
+        found = self.retriever.search(answers[-1], k=most, mode="bm25")
+        sources = {p.source for p in found}
+        if len(found) < most or len(sources) != 1:
+            return NamedDocuments()
+        return NamedDocuments({sources.pop(): []})
 
     def _list_item(self, focus: str, messages: Sequence[Message]) -> str:
         """The item of the latest answer's list a follow-up asks about (第二個, 其中跟股票有關的), or "".

@@ -42,7 +42,7 @@ import time
 import zipfile
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +60,7 @@ from assistant.bilingual import Bridged, EnglishBridge
 from assistant.glossary import GLOSSARY_NAME, Glossary
 from assistant.lexicon import register_words
 from assistant.reply import Passage
+from assistant.titles import NamedDocuments, heading_share, named_documents
 from core.errors import IndexMissingError
 from core.settings import RETRIEVAL_MODES, Settings
 from core.text import article_tokens, bigram_list, count_cjk, index_tokens, to_search_form
@@ -527,7 +528,7 @@ class Retriever(BaseRetriever):
     _checked_at: float = PrivateAttr(default=0.0)
     _publishers: dict[str, str] = PrivateAttr(default_factory=dict)
     #: Per document, its bigrams (for :meth:`knows_in`); "" holds the snapshot fingerprint.
-    _source_vocab: dict[str, set[str] | str | list[Bridged]] = PrivateAttr(default_factory=dict)
+    _source_vocab: dict[str, set[str] | str | list[Bridged] | dict[str, str]] = PrivateAttr(default_factory=dict)
 
     def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings, **kwargs: Any) -> None:
         # pydantic fields, passed by name (mypy sees BaseRetriever's own signature only)
@@ -773,19 +774,68 @@ class Retriever(BaseRetriever):
         return self._current().glossary
 
     def knows(self, form: str) -> bool:
-        """Whether a term (search form) occurs anywhere in the live passages."""
+        """Whether a term (search form) occurs anywhere in the live passages or their headings."""
         vocab = self._current().bm25.vocab
         if form in vocab:
             return True
         if count_cjk(form) == len(form) and len(form) >= 2:
-            return all(form[i : i + 2] in vocab for i in range(len(form) - 1))
+            grams = [form[i : i + 2] for i in range(len(form) - 1)]
+            if all(g in vocab for g in grams):
+                return True
+            return any(form in heading for heading in self._headings())
         return False
 
+    def under_headings(self, question: str, min_share: float, most: int) -> list[Passage]:
+        """Passages whose heading the question names (:func:`~assistant.titles.heading_share` at
+        least ``min_share``), in document order, at most ``most`` of them; [] for ``min_share`` 0.
+
+        A table row or list item under 「創業海選」 never says 創業海選 itself, so neither BM25 nor
+        the question's meaning finds it by that name.
+        """
+        if min_share <= 0:
+            return []
+        snap = self._current()
+        named = {
+            heading
+            for heading in dict.fromkeys(s.split("｜")[0] for s in snap.sections)
+            if heading and heading_share(question, heading, self.settings.title_min_run or 3) >= min_share
+        }
+        if not named:
+            return []
+        found = [i for i, section in enumerate(snap.sections) if section.split("｜")[0] in named]
+        found.sort(key=lambda i: (snap.sources[i], snap.starts[i]))
+        return [self.passage(snap.ids[i]) for i in found[:most]]
+
+    def _headings(self) -> list[str]:
+        """The live passages' distinct sections (headings, article and row labels), search form."""
+        snap = self._current()
+        cache = self._source_vocab
+        if cache.get("") != snap.fingerprint:
+            cache.clear()
+            cache[""] = snap.fingerprint
+        found = cache.get("\x00headings")
+        if not isinstance(found, dict):
+            found = {to_search_form(section): "" for section in dict.fromkeys(snap.sections)}
+            cache["\x00headings"] = found
+        return list(found)
+
     def bigram_frequencies(self) -> dict[str, int]:
-        """Document frequency of every Chinese character bigram of the live passages (search form)."""
+        """Document frequency of every Chinese character bigram of the live passages (search form).
+
+        A passage's headings (its section: 創業海選, 第二章 研發成果之歸屬) are words of the documents
+        too: a bigram counts the passages whose text, or whose section, holds it (the larger count).
+        """
         snap = self._current()
         counts = np.diff(snap.bm25.matrix.indptr)
-        return {t: int(counts[j]) for t, j in snap.bm25.vocab.items() if len(t) == 2 and count_cjk(t) == 2}
+        found = {t: int(counts[j]) for t, j in snap.bm25.vocab.items() if len(t) == 2 and count_cjk(t) == 2}
+        headed: Counter[str] = Counter()
+        for section, n in Counter(snap.sections).items():
+            for gram in set(bigram_list(to_search_form(section))):
+                if count_cjk(gram) == 2:
+                    headed[gram] += n
+        for gram, n in headed.items():
+            found[gram] = max(found.get(gram, 0), n)
+        return found
 
     def knows_in(self, form: str, source: str) -> bool:
         """Whether a term (search form) occurs in the live passages of one document (bigrams, as :meth:`knows`)."""
@@ -927,6 +977,7 @@ class Retriever(BaseRetriever):
         k: int | None = None,
         mode: str | None = None,
         vector: list[float] | None = None,
+        sources: Collection[str] | None = None,
     ) -> list[Passage]:
         """The best passages for ``query``.
 
@@ -935,11 +986,12 @@ class Retriever(BaseRetriever):
             k: How many passages (default ``settings.top_k``).
             mode: ``hybrid``, ``dense`` or ``bm25`` (default ``settings.retrieval_mode``).
             vector: The query's embedding, if already computed.
+            sources: Search only these documents (files); None: all of them.
 
         Returns:
             Passages, best first; ``score`` is the fused (or single-ranker) score.
         """
-        return [p for p, _ in self.search_with_scores(query, k, mode, vector)]
+        return [p for p, _ in self.search_with_scores(query, k, mode, vector, sources)]
 
     def search_with_scores(
         self,
@@ -947,6 +999,7 @@ class Retriever(BaseRetriever):
         k: int | None = None,
         mode: str | None = None,
         vector: list[float] | None = None,
+        sources: Collection[str] | None = None,
     ) -> list[tuple[Passage, dict[str, float]]]:
         """:meth:`search`, each passage with its score from each ranker that returned it.
 
@@ -961,12 +1014,17 @@ class Retriever(BaseRetriever):
         if mode not in RETRIEVAL_MODES:
             raise ValueError(f"mode must be one of {', '.join(RETRIEVAL_MODES)}, not {mode!r}")
         with self.pinned():  # one version for the whole search
-            return self._search(query, k, mode, vector)
+            return self._search(query, k, mode, vector, sources)
 
     def _search(
-        self, query: str, k: int, mode: str, vector: list[float] | None
+        self, query: str, k: int, mode: str, vector: list[float] | None, sources: Collection[str] | None = None
     ) -> list[tuple[Passage, dict[str, float]]]:
         depth = max(k, 20)
+        if sources is not None:
+            # One document's passages among the corpus's: read deeper, keep only its own.
+            snap = self._current()
+            share = sum(1 for s in snap.sources if s in sources) / max(1, len(snap.sources))
+            depth = min(max(1, len(snap.ids)), int(depth / max(share, 1e-3)) + 1)
         # The question is embedded while BM25 scores it: the two cores work at once.
         pending = (
             _embed_in_background(self.embeddings, query) if mode == "hybrid" and vector is None else None
@@ -981,6 +1039,12 @@ class Retriever(BaseRetriever):
             rankings.append((self.settings.dense_weight, "dense", self.dense(vector, depth)))
         if mode in ("hybrid", "bm25"):
             rankings.append((self.settings.bm25_weight, "bm25", lexical))
+        if sources is not None:
+            snap = self._current()
+            rankings = [
+                (weight, name, [(pid, v) for pid, v in ranking if snap.sources[snap.position[pid]] in sources])
+                for weight, name, ranking in rankings
+            ]
         if mode == "hybrid":
             fused: dict[str, float] = {}
             for weight, _, ranking in rankings:
@@ -1072,6 +1136,28 @@ class Retriever(BaseRetriever):
     def document_titles(self) -> dict[str, str]:
         """Title of each live document, keyed by its file."""
         return self._current().doc_titles
+
+    def named_documents(self, question: str) -> NamedDocuments:
+        """The documents ``question`` names by part of their title (:mod:`assistant.titles`)."""
+        snap = self._current()
+        cache = self._source_vocab
+        if cache.get("") != snap.fingerprint:
+            cache.clear()
+            cache[""] = snap.fingerprint
+        texts = cache.get("\x00texts")
+        if not isinstance(texts, dict):
+            joined: dict[str, list[str]] = {}
+            for text, source in zip(snap.texts, snap.sources, strict=True):
+                joined.setdefault(source, []).append(to_search_form(text))
+            texts = {source: "\n".join(parts) for source, parts in joined.items()}
+            cache["\x00texts"] = texts
+        return named_documents(
+            question,
+            snap.doc_titles,
+            texts,
+            min_run=self.settings.title_min_run,
+            min_share=self.settings.title_min_share,
+        )
 
     def section_openings(self, source: str) -> list[Passage]:
         """The first text passage of each section of one document, in document order."""

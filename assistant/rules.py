@@ -326,11 +326,22 @@ _ASKS_LIST = re.compile(
 )
 
 
+#: A question for the members of a list (哪些, 哪幾種, 有幾項), not a comparison (差在哪, 不同):
+#: answered by a lead-in with its numbered items (…得作下列決定：一、…).
+ASKS_MEMBERS = re.compile(
+    r"^(?!.*(?:不同|不一样|差别|差在|差异|区别|比较)).*(?:哪些|哪几|有几|列出|有什么|有哪|\bwhich\b|\bwhat are\b)"
+)
+
+
 _ASKS_PHONE = re.compile(r"电话|手机|传真|分机|联络方式|联系方式|phone|telephone|\bfax\b|call them")
 _HAS_PHONE = re.compile(r"(?<!\d)(?:\(0\d{1,2}\)\s?|0\d{1,2}-)?\d{3,4}-\d{3,4}(?!\d)|0800|\+886")
 _ASKS_EMAIL = re.compile(r"e-?mail|电子邮件|电子信箱|邮箱|信箱|电邮")
 _HAS_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-_ASKS_URL = re.compile(r"网址|网站|网页|链接|连结|website|\burl\b|\blink\b|web ?page")
+#: 連結 asks for a link as a noun (官網連結, 連結是什麼), not as the verb of 「跟哪些地方的產業連結」.
+_ASKS_URL = re.compile(
+    r"网址|网站|网页|website|\burl\b|\blink\b|web ?page"
+    r"|^(?!.*(?:跟|与|和|同)[^，,。？?]{0,12}(?:链接|连结)).*(?:链接|连结)"
+)
 _HAS_URL = re.compile(r"https?://|www\.|[\w-]+\.(?:gov|org|com|edu|net)(?:\.\w{2})?\b")
 _ASKS_PERCENT = re.compile(
     r"几\s*%|几趴|百分之几|多少\s*%|百分比|几成|比例|比率|percent|percentage|\bratio\b|\bshare\b"

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.evidence import Evidence, Term, coverage
+from assistant.reply import Passage
 from core.text import to_search_form
 
 #: A labelled thing of a series (search form): phase 2, category 3, phase 2+.
@@ -46,6 +47,12 @@ def label_forms(label: tuple[str, str]) -> tuple[str, ...]:
     """The ways a text writes a label (search form): ``phase 2``, ``phase2``."""
     word, number = label
     return (f"{word} {number}", f"{word}{number}")
+
+
+def row_heading(passage: Passage) -> str:
+    """The heading a table row sits under (``台北市（SITI產業發展補助）｜表2``): what its cells are
+    about, which the row never says itself; "" for a passage that is not a row."""
+    return _ROW_LABEL.sub("", passage.section) if passage.kind == "row" else ""
 
 
 def table_of(ev: Evidence) -> str:

@@ -54,6 +54,21 @@ def quotable(text: str, min_chars: int = Settings.min_evidence_chars) -> bool:
     return len(text) >= min_chars and not _LEADERS.search(text)
 
 
+def items_of(siblings: Sequence[SentenceRecord], record: SentenceRecord) -> str:
+    """The numbered items that follow ``record`` when it is a lead-in (…得為下列處理：), joined;
+    "" otherwise. A lead-in says what its items are about, its items what it lists: together
+    they are one unit, and a question about either is about the unit."""
+    if not _LEAD_IN.search(record.text):
+        return ""
+    at = next((i for i, s in enumerate(siblings) if s.id == record.id), -1)
+    items: list[str] = []
+    for nxt in siblings[at + 1 :] if at >= 0 else ():
+        if not ITEM.match(nxt.text) and not (items and _CLAUSE_END.search(items[-1])):
+            break
+        items.append(nxt.text)
+    return "\n".join(items)
+
+
 @dataclass(frozen=True)
 class _Placed:
     """A sentence and the section it belongs to (a law article, a heading)."""

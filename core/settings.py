@@ -94,6 +94,20 @@ class Settings:
             are everyday words, 稅率 (210), 通過率 (80) topics. Chosen on dev half 0 (issue 12).
         typo_min_corpus_frequency: A typo is corrected to a word of the documents only if that
             word occurs in at least this many passages.
+        title_min_run: Fewest Chinese characters a stretch of a question must share with a
+            document's title to name that document (AI應用躍昇計畫, 成果轉化法;
+            ``assistant/titles.py``); a named document is searched on its own and the title's
+            words count as held by each of its sentences. 0 turns naming off.
+        title_min_share: Least share (0-1) of the corpus's uses of that stretch that must be in the
+            named document: below it the stretch is a word several documents use (科技專案), not
+            a name. Chosen on dev half 0 of the multi corpus (issue 12).
+        heading_min_share: Least share (0-1) of a heading's characters a question must name (in
+            runs of ``title_min_run``) for the passages under it to be read as candidates: a
+            table row under 「創業海選」 never says 創業海選. 0 turns it off.
+        heading_passages: Most passages read under the headings a question names.
+        answer_scope_passages: A follow-up that names no document is searched in the document the
+            latest answer came from when this many of the passages that match that answer best
+            (BM25) all come from it. 0 turns it off.
         answer_probability: The calibrated refusal model's probability (0-1) that the documents
             answer a question at or above which the assistant answers.
         evidence_unit_chars: Most characters (from its first sentence's start to its last one's
@@ -333,6 +347,11 @@ class Settings:
     foreign_limit: float = 0.25
     common_word_frequency: int = 1000
     typo_min_corpus_frequency: int = 3
+    title_min_run: int = 3
+    title_min_share: float = 0.8
+    heading_min_share: float = 0.5
+    heading_passages: int = 8
+    answer_scope_passages: int = 3
     answer_probability: float = 0.5
     evidence_unit_chars: int = 150
     article_quote_chars: int = 240
@@ -593,7 +612,22 @@ class Settings:
                 f"{self.evidence_unit_chars} and {self.article_quote_chars} "
                 "(set KEZHUAN_EVIDENCE_UNIT_CHARS / KEZHUAN_ARTICLE_QUOTE_CHARS)."
             )
+        if self.title_min_run < 0:
+            raise SettingsError(
+                f"title_min_run must be 0 (off) or more, not {self.title_min_run} (set KEZHUAN_TITLE_MIN_RUN)."
+            )
+        if self.answer_scope_passages < 0:
+            raise SettingsError(
+                f"answer_scope_passages must be 0 (off) or more, not {self.answer_scope_passages} "
+                "(set KEZHUAN_ANSWER_SCOPE_PASSAGES)."
+            )
+        if self.heading_passages < 0:
+            raise SettingsError(
+                f"heading_passages must be 0 (off) or more, not {self.heading_passages} (set KEZHUAN_HEADING_PASSAGES)."
+            )
         shares = (
+            "title_min_share",
+            "heading_min_share",
             "refusal_threshold",
             "foreign_limit",
             "answer_probability",

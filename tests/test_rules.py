@@ -211,3 +211,33 @@ def test_asks_origin_is_how_something_began_not_when_or_what() -> None:
 def test_zai_na_asks_for_a_place_only_when_no_other_noun_follows(question: str, place: bool) -> None:
     names = {t.name for t in rules.asked_types(to_search_form(question))}
     assert ("place" in names) == place, names
+
+
+@pytest.mark.parametrize(
+    ("question", "asks_url"),
+    [
+        ("苗栗中心有跟哪些地方的產業連結？", False),  # the verb: to link with
+        ("這個計畫和大學怎麼連結？", False),
+        ("SBIR的官網連結是什麼？", True),  # the noun: a link
+        ("申請表的連結在哪？", True),
+        ("請給我網址", True),
+    ],
+)
+def test_a_link_is_asked_for_only_as_a_noun(question: str, asks_url: bool) -> None:
+    names = [t.name for t in rules.asked_types(to_search_form(question))]
+    assert ("url" in names) is asks_url
+
+
+@pytest.mark.parametrize(
+    ("question", "members"),
+    [
+        ("查證結果會有哪幾種？", True),
+        ("運用方式有哪些？", True),
+        ("研究機構有幾項義務？", True),
+        ("創新前瞻類跟關鍵類的核定方式有什麼不同？", False),  # a comparison, not a list
+        ("兩類差在哪？", False),
+        ("科專是哪一年開始的？", False),
+    ],
+)
+def test_asks_members_is_a_list_question_that_compares_nothing(question: str, members: bool) -> None:
+    assert bool(rules.ASKS_MEMBERS.search(to_search_form(question))) is members

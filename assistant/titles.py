@@ -1,0 +1,165 @@
+"""Which documents a question names by their title, and what it asks once the name is set aside.
+
+A question often names the document it is about by part of its title (「研發成果歸屬運用辦法是根據
+哪個法訂的」, 「AI應用躍昇計畫收件收到什麼時候」). Two things follow, both from the corpus itself
+(titles and where their words occur), never from the words of any one question:
+
+* **scope**: the named document is searched on its own, so that its passages compete with each
+  other rather than with passages of other documents that repeat its name;
+* **title words are scope, not focus**: every sentence of a document is about its title, so
+  the words the question borrows from the title count as held by each of its sentences.
+
+A heading is named the same way (:func:`heading_share`): the passages under a heading the question
+names are read too, since a table row or a list item never repeats its heading.
+
+A stretch of the question names a document when it is a common run of the question and that
+document's title (at least ``min_run`` characters of Chinese, or a Latin word such as SBIR) and
+the document holds most of the corpus's uses of it (``min_share``): 「科技專案」 is in one title but
+in several documents' text, so it names none of them; 「躍昇計畫」 is used by one document only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from difflib import SequenceMatcher
+
+from assistant.reply import Passage
+from core.text import count_cjk, to_search_form
+
+#: A Latin word (search form) that may name a document on its own: SBIR (not AI, A+: too short).
+_LATIN = re.compile(r"[a-z][a-z0-9]{2,}")
+
+
+@dataclass(frozen=True)
+class NamedDocuments:
+    """The documents a question names and the title runs that name them.
+
+    Attributes:
+        runs: Per source file, the runs of the question (search form) found in its title.
+    """
+
+    runs: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def scope(self) -> tuple[tuple[str, str], ...]:
+        """``(file, the title's words the question uses)`` pairs, for :class:`~assistant.evidence.QueryTerms`."""
+        return tuple((source, " ".join(runs)) for source, runs in sorted(self.runs.items()))
+
+    @property
+    def sources(self) -> set[str]:
+        """The files named."""
+        return set(self.runs)
+
+    def remainder(self, question: str) -> str:
+        """``question`` (search form) without the runs that name documents: what it asks of them."""
+        text = to_search_form(question)
+        for run in sorted({r for runs in self.runs.values() for r in runs}, key=len, reverse=True):
+            text = text.replace(run, " ")
+        return re.sub(r"\s+", " ", text).strip()
+
+
+def _common_runs(question: str, title: str, min_run: int) -> list[str]:
+    """Runs of ``question`` also in ``title`` (both search form): Chinese ones of ``min_run``
+    characters or more, Latin words whole."""
+    runs: list[str] = []
+    matcher = SequenceMatcher(None, question, title, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        run = question[block.a : block.a + block.size].strip()
+        if count_cjk(run) >= min_run:
+            runs.append(run)
+    title_words = set(_LATIN.findall(title))
+    runs += [w for w in _LATIN.findall(question) if w in title_words]
+    return list(dict.fromkeys(runs))
+
+
+def named_documents(
+    question: str,
+    titles: Mapping[str, str],
+    texts: Mapping[str, str],
+    min_run: int = 3,
+    min_share: float = 0.8,
+) -> NamedDocuments:
+    """The documents ``question`` names by (part of) their title.
+
+    Args:
+        question: The question (any script).
+        titles: Title of each live document, keyed by its file.
+        texts: Each document's text in search form (where its title's words are used).
+        min_run: Fewest Chinese characters of a common run of question and title that can name it.
+        min_share: Least share (0-1) of the corpus's uses of a run that must be in the named
+            document; below it the run is a word several documents use, not a name.
+
+    Returns:
+        The named documents with their runs; none when one document holds the whole corpus (a
+        scope is then no restriction) or the question names no title.
+    """
+    if len(titles) < 2 or min_run <= 0:
+        return NamedDocuments()
+    asked = to_search_form(question)
+    found: dict[str, list[str]] = {}
+    for source, title in titles.items():
+        for run in _common_runs(asked, to_search_form(title), min_run):
+            # The title is the document's own first use of its words.
+            uses = {s: text.count(run) + (s == source) for s, text in texts.items()}
+            uses.setdefault(source, 1)
+            total = sum(uses.values())
+            mine = uses.get(source, 0)
+            if total and mine == max(uses.values()) and mine >= min_share * total:
+                found.setdefault(source, []).append(run)
+    if not found:
+        return NamedDocuments()
+    # The document named at greatest length; others only if named as fully.
+    length = {s: sum(len(r) for r in runs) for s, runs in found.items()}
+    best = max(length.values())
+    return NamedDocuments({s: runs for s, runs in found.items() if length[s] == best})
+
+
+def heading_share(question: str, heading: str, min_run: int = 3) -> float:
+    """Share (0-1) of ``heading``'s characters (Chinese and Latin, search form) that ``question``
+    names in runs of ``min_run`` Chinese characters or more (Latin words whole): 1.0 for
+    「SBIR的創業海選補助多少錢」 and the heading 「創業海選」."""
+    wanted = to_search_form(heading)
+    size = count_cjk(wanted) + sum(len(w) for w in _LATIN.findall(wanted))
+    if not size:
+        return 0.0
+    held = sum(len(run) for run in _common_runs(to_search_form(question), wanted, min_run))
+    return min(1.0, held / size)
+
+
+def scoped_passages(
+    retriever: Any,
+    named: NamedDocuments,
+    query: str,
+    passages: Sequence[Passage],
+    mode: str | None = None,
+    heading_min_share: float = 0.0,
+    heading_passages: int = 0,
+) -> list[Passage]:
+    """``passages`` led by the best passages of the named documents for what the question asks
+    of them (``query`` without the title's words), and followed by the passages under the
+    headings it names; ``passages`` as they are when it names neither.
+
+    Args:
+        retriever: A :class:`~assistant.retrieve.Retriever` (``search`` with ``sources``,
+            ``under_headings``).
+        named: The documents the question names.
+        query: The search text.
+        passages: The passages found in the whole corpus, best first.
+        mode: Retrieval mode override.
+        heading_min_share: Least share of a heading the question must name for the passages
+            under it to be read (0: none are).
+        heading_passages: Most passages read under named headings.
+    """
+    out = list(passages)
+    if named.runs:
+        asked = named.remainder(query) or query
+        scoped = retriever.search(asked, mode=mode, sources=named.sources)
+        known = {p.id for p in scoped}
+        out = [*scoped, *(p for p in out if p.id not in known)]
+    if heading_passages > 0:
+        known = {p.id for p in out}
+        out += [p for p in retriever.under_headings(query, heading_min_share, heading_passages) if p.id not in known]
+    return out
