@@ -1157,6 +1157,7 @@ class Retriever(BaseRetriever):
             texts,
             min_run=self.settings.title_min_run,
             min_share=self.settings.title_min_share,
+            min_cover=self.settings.title_min_cover,
         )
 
     def section_openings(self, source: str) -> list[Passage]:

@@ -16,6 +16,8 @@ A stretch of the question names a document when it is a common run of the questi
 document's title (at least ``min_run`` characters of Chinese, or a Latin word such as SBIR) and
 the document holds most of the corpus's uses of it (``min_share``): 「科技專案」 is in one title but
 in several documents' text, so it names none of them; 「躍昇計畫」 is used by one document only.
+Runs that together cover much of a title (``min_cover``: 「成果歸屬運用辦法」 of 「…研究發展成果歸屬及
+運用辦法」) name it whoever else uses them: that is the title, shortened.
 """
 
 from __future__ import annotations
@@ -81,6 +83,7 @@ def named_documents(
     texts: Mapping[str, str],
     min_run: int = 3,
     min_share: float = 0.8,
+    min_cover: float = 0.0,
 ) -> NamedDocuments:
     """The documents ``question`` names by (part of) their title.
 
@@ -91,6 +94,9 @@ def named_documents(
         min_run: Fewest Chinese characters of a common run of question and title that can name it.
         min_share: Least share (0-1) of the corpus's uses of a run that must be in the named
             document; below it the run is a word several documents use, not a name.
+        min_cover: Least share (0-1) of a title's characters that runs of the question must
+            cover to name it whoever else uses them (0: only ``min_share`` names). ``min_run``
+            0 turns naming off.
 
     Returns:
         The named documents with their runs; none when one document holds the whole corpus (a
@@ -101,7 +107,13 @@ def named_documents(
     asked = to_search_form(question)
     found: dict[str, list[str]] = {}
     for source, title in titles.items():
-        for run in _common_runs(asked, to_search_form(title), min_run):
+        runs = _common_runs(asked, to_search_form(title), min_run)
+        # Chinese runs only: a Latin word (SBIR) may be in several titles
+        held = sum(count_cjk(r) for r in runs)
+        if min_cover and held and held >= min_cover * count_cjk(to_search_form(title)):
+            found[source] = runs  # most of the title, as a shortened name: 成果歸屬運用辦法
+            continue
+        for run in runs:
             # The title is the document's own first use of its words.
             uses = {s: text.count(run) + (s == source) for s, text in texts.items()}
             uses.setdefault(source, 1)

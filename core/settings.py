@@ -101,6 +101,9 @@ class Settings:
         title_min_share: Least share (0-1) of the corpus's uses of that stretch that must be in the
             named document: below it the stretch is a word several documents use (科技專案), not
             a name. Chosen on dev half 0 of the multi corpus (issue 12).
+        title_min_cover: Least share (0-1) of a title's characters that such stretches together
+            must cover to name the document whoever else uses them (成果歸屬運用辦法 for
+            經濟部科學技術研究發展成果歸屬及運用辦法: a title, shortened). 0 turns it off.
         heading_min_share: Least share (0-1) of a heading's characters a question must name (in
             runs of ``title_min_run``) for the passages under it to be read as candidates: a
             table row under 「創業海選」 never says 創業海選. 0 turns it off.
@@ -349,6 +352,7 @@ class Settings:
     typo_min_corpus_frequency: int = 3
     title_min_run: int = 3
     title_min_share: float = 0.8
+    title_min_cover: float = 0.35
     heading_min_share: float = 0.5
     heading_passages: int = 8
     answer_scope_passages: int = 3
@@ -627,6 +631,7 @@ class Settings:
             )
         shares = (
             "title_min_share",
+            "title_min_cover",
             "heading_min_share",
             "refusal_threshold",
             "foreign_limit",
