@@ -143,8 +143,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         asked_labels = tables.labels(query.question)
         titled = dict(query.scope)
         for rank, passage in enumerate(passages):
-            # A row holds its table's heading; a document the question names by title holds the
-            # title's words in every sentence: that ranks its sentences, but supports none of them.
+            # A row holds its heading; a document named by title holds its words (ranking, not support).
             heading, title = tables.row_heading(passage), titled.get(passage.source, "")
             context_cov = coverage(query.terms, f"{passage.section}\n{passage.text}")
             labels = callout_labels(passage)
@@ -189,7 +188,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                     )
                 if query.cjk:
                     w_cov, w_ctx, w_dense, w_prior = self.weights
-                    ev.score = w_cov * scoped + w_ctx * context_cov + w_dense * dn + w_prior * prior + role_bonus
+                    ev.score = w_cov * scoped + w_ctx * context_cov + w_dense * dn + w_prior * prior
+                    ev.score += role_bonus
                     ev.support = 0.5 * max(cov, 0.8 * context_cov) + 0.5 * dn
                     shape = ev.shape = answer_shape(query.question, sent.text, names)
                     if not shape and items.count("\n"):  # a lead-in with its items: the list asked for

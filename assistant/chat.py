@@ -253,9 +253,7 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
         named = self.retriever.named_documents(query)
         if not named.runs and context:
             named = self.answer_document(messages)  # a follow-up stays with the last answer's document
-        passages = scoped_passages(
-            self.retriever, named, query, passages, mode, self.settings.heading_min_share, self.settings.heading_passages
-        )
+        passages = scoped_passages(self.retriever, named, query, passages, mode, self.settings)
         # The focus is what the answer must support; the background and earlier turns weigh less.
         focus = self.resolve_reference(analysed.focus, messages)
         if item:

@@ -1017,7 +1017,12 @@ class Retriever(BaseRetriever):
             return self._search(query, k, mode, vector, sources)
 
     def _search(
-        self, query: str, k: int, mode: str, vector: list[float] | None, sources: Collection[str] | None = None
+        self,
+        query: str,
+        k: int,
+        mode: str,
+        vector: list[float] | None,
+        sources: Collection[str] | None = None,
     ) -> list[tuple[Passage, dict[str, float]]]:
         depth = max(k, 20)
         if sources is not None:
@@ -1042,7 +1047,11 @@ class Retriever(BaseRetriever):
         if sources is not None:
             snap = self._current()
             rankings = [
-                (weight, name, [(pid, v) for pid, v in ranking if snap.sources[snap.position[pid]] in sources])
+                (
+                    weight,
+                    name,
+                    [(pid, v) for pid, v in ranking if snap.sources[snap.position[pid]] in sources],
+                )
                 for weight, name, ranking in rankings
             ]
         if mode == "hybrid":

@@ -292,7 +292,9 @@ _ASKS_MONEY = re.compile(r"多少钱|多少元|金额|多少(?:投资|资金|经
 
 
 #: An amount in money, or as a share of one (計畫總經費百分之五十, 收入之20%).
-_HAS_MONEY = re.compile(r"元|亿|万|\$|nt\$|(?:经费|金额|总额|收入|预算)[^，,。；;]{0,6}(?:百分之|\d+(?:\.\d+)?\s*%)")
+_HAS_MONEY = re.compile(
+    r"元|亿|万|\$|nt\$|(?:经费|金额|总额|收入|预算)[^，,。；;]{0,6}(?:百分之|\d+(?:\.\d+)?\s*%)"
+)
 
 
 _ASKS_DURATION = re.compile(r"期间|多久|多长时间|(?<![这哪那近])几年|how long")
@@ -309,7 +311,9 @@ _ASKS_NAME = re.compile(
 _HAS_TIME = re.compile(r"\d{4}|\d+\s*年|\d+\s*月|民国")
 
 
-_HAS_COUNT = re.compile(r"\d|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万]|百分之[零一二两三四五六七八九十百]+")
+_HAS_COUNT = re.compile(
+    r"\d|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万]|百分之[零一二两三四五六七八九十百]+"
+)
 
 
 _HAS_NAME = re.compile(r"「|」|中心|园区|计划|计画|方案|办法|技术司|经济部|机构|法人|学界|业界")

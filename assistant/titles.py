@@ -25,10 +25,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from difflib import SequenceMatcher
+from typing import Any
 
 from assistant.reply import Passage
+from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
 #: A Latin word (search form) that may name a document on its own: SBIR (not AI, A+: too short).
@@ -147,8 +148,7 @@ def scoped_passages(
     query: str,
     passages: Sequence[Passage],
     mode: str | None = None,
-    heading_min_share: float = 0.0,
-    heading_passages: int = 0,
+    settings: Settings | None = None,
 ) -> list[Passage]:
     """``passages`` led by the best passages of the named documents for what the question asks
     of them (``query`` without the title's words), and followed by the passages under the
@@ -161,9 +161,7 @@ def scoped_passages(
         query: The search text.
         passages: The passages found in the whole corpus, best first.
         mode: Retrieval mode override.
-        heading_min_share: Least share of a heading the question must name for the passages
-            under it to be read (0: none are).
-        heading_passages: Most passages read under named headings.
+        settings: ``heading_min_share`` and ``heading_passages`` (None: no headings are read).
     """
     out = list(passages)
     if named.runs:
@@ -171,7 +169,8 @@ def scoped_passages(
         scoped = retriever.search(asked, mode=mode, sources=named.sources)
         known = {p.id for p in scoped}
         out = [*scoped, *(p for p in out if p.id not in known)]
-    if heading_passages > 0:
+    if settings is not None and settings.heading_passages > 0:
         known = {p.id for p in out}
-        out += [p for p in retriever.under_headings(query, heading_min_share, heading_passages) if p.id not in known]
+        headed = retriever.under_headings(query, settings.heading_min_share, settings.heading_passages)
+        out += [p for p in headed if p.id not in known]
     return out

@@ -246,6 +246,8 @@ def test_asks_members_is_a_list_question_that_compares_nothing(question: str, me
 def test_an_amount_may_be_given_as_a_share_of_another() -> None:
     q = to_search_form("產學研合作金額超過多少要專案報核？")
     assert "money" in [t.name for t in rules.asked_types(q)]
-    assert rules.answer_type_ok(q, to_search_form("產學研合作之金額超過計畫總經費百分之五十者，應以專案方式報核。"))
+    assert rules.answer_type_ok(
+        q, to_search_form("產學研合作之金額超過計畫總經費百分之五十者，應以專案方式報核。")
+    )
     assert not rules.answer_type_ok(q, to_search_form("執行單位得以產學研合作方式共同開發技術。"))
     assert not rules.answer_type_ok(q, to_search_form("補助比例以50%為上限"))  # a share of nothing named

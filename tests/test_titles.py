@@ -30,7 +30,9 @@ TITLES = {
 TEXTS = {
     "guide.pdf": to_search_form("AI應用躍昇計畫受理至12月31日。躍昇計畫補助3,000萬元。科技專案經費。"),
     "overview.txt": to_search_form("科技專案自1979年起啟動。科技專案布局六大領域。"),
-    "subsidy.txt": to_search_form("科技專案依其特性分為三類。研究機構應提出申請。研究機構之審查。科技專案管理費。"),
+    "subsidy.txt": to_search_form(
+        "科技專案依其特性分為三類。研究機構應提出申請。研究機構之審查。科技專案管理費。"
+    ),
     "local.md": to_search_form("地方型SBIR補助上限100萬。地方型SBIR由縣市政府辦理。"),
     "central.md": to_search_form("SBIR Phase 1補助150萬。SBIR Phase 2補助1,200萬。"),
 }
@@ -70,7 +72,9 @@ def test_the_document_named_at_greatest_length_wins() -> None:
 
 def test_heading_share_is_the_share_of_the_heading_the_question_names() -> None:
     assert heading_share("SBIR的創業海選補助多少錢", "創業海選") == 1.0
-    assert heading_share("台北市的SITI補助上限", "台北市（SITI產業發展補助）") == pytest.approx(7 / 13)  # 台北市 and SITI of 9 + 4
+    assert heading_share("台北市的SITI補助上限", "台北市（SITI產業發展補助）") == pytest.approx(
+        7 / 13
+    )  # 台北市 and SITI of 9 + 4
     assert heading_share("科技專案是什麼", "推動科技專案 引領創新能量") < 0.5
     assert heading_share("任何問題", "") == 0.0
 
@@ -94,11 +98,14 @@ def _passage(pid: str, source: str = "guide.pdf", section: str = "壹", kind: st
     return Passage(id=pid, source=source, section=section, text=f"文字{pid}", start=0, end=4, kind=kind)
 
 
+_HEADINGS = Settings(heading_min_share=0.5, heading_passages=4)
+
+
 def test_scoped_passages_lead_with_the_named_document_searched_without_its_name() -> None:
     found = [_passage("a", "other.md"), _passage("b")]
     fake = _FakeRetriever([_passage("b"), _passage("c")], [_passage("h")])
     named = NamedDocuments({"guide.pdf": ["ai应用跃升计划"]})
-    out = scoped_passages(fake, named, "AI應用躍昇計畫收件到何時", found, None, 0.5, 4)
+    out = scoped_passages(fake, named, "AI應用躍昇計畫收件到何時", found, None, _HEADINGS)
     assert [p.id for p in out] == ["b", "c", "a", "h"]
     assert fake.calls[0] == ("收件到何时", {"guide.pdf"})
     # neither named nor headed: as found, and nothing searched
@@ -140,10 +147,16 @@ def _terms(*words: str) -> tuple[Term, ...]:
 
 
 def test_a_named_document_holds_its_title_words_in_every_sentence() -> None:
-    guide = Passage(id="g", source="guide.pdf", section="壹", text="自公告日起受理至12月31日止。", start=0, end=15)
-    other = Passage(id="o", source="other.md", section="貳", text="躍昇計畫的收件說明見官網。", start=0, end=13)
+    guide = Passage(
+        id="g", source="guide.pdf", section="壹", text="自公告日起受理至12月31日止。", start=0, end=15
+    )
+    other = Passage(
+        id="o", source="other.md", section="貳", text="躍昇計畫的收件說明見官網。", start=0, end=13
+    )
     terms = _terms("躍昇計畫", "受理")
-    assert _score("躍昇計畫何時受理", terms, [other, guide])[0].passage.id == "o"  # ranked first, same coverage
+    assert (
+        _score("躍昇計畫何時受理", terms, [other, guide])[0].passage.id == "o"
+    )  # ranked first, same coverage
     scoped = _score("躍昇計畫何時受理", terms, [other, guide], (("guide.pdf", to_search_form("躍昇計畫")),))
     assert scoped[0].passage.id == "g"
     # it ranks, but supports nothing: the sentence itself still holds half of the question
@@ -152,8 +165,13 @@ def test_a_named_document_holds_its_title_words_in_every_sentence() -> None:
 
 def test_a_row_holds_the_words_of_its_heading() -> None:
     row = Passage(
-        id="r", source="local.md", section="台北市（SITI）｜表2 第4列", text="項目：補助上限；內容：最高300萬",
-        start=0, end=17, kind="row",
+        id="r",
+        source="local.md",
+        section="台北市（SITI）｜表2 第4列",
+        text="項目：補助上限；內容：最高300萬",
+        start=0,
+        end=17,
+        kind="row",
     )
     (ev,) = _score("台北市的補助上限", _terms("台北市", "上限"), [row])
     assert ev.coverage == pytest.approx(1.0)  # 台北市 from the heading, 上限 from the row
@@ -188,7 +206,9 @@ def three_documents(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 
 
 def test_a_search_can_be_kept_to_some_documents(three_documents: Assistant) -> None:
-    found = three_documents.retriever.search("科技專案 新創團隊 預算", mode="hybrid", sources={"startup-guide.md"})
+    found = three_documents.retriever.search(
+        "科技專案 新創團隊 預算", mode="hybrid", sources={"startup-guide.md"}
+    )
     assert found and {p.source for p in found} == {"startup-guide.md"}
     assert {p.source for p in three_documents.retriever.search("科技專案 新創團隊 預算", mode="hybrid")} != {
         "startup-guide.md"
