@@ -55,13 +55,13 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     _ASKS_MISSION,
     _INJECTION,
     _ROLE_ASKED,
-    ASKS_MEMBERS,
     REFUSAL_HANT,
     SHAPE_STRENGTH,
     answer_shape,
     answer_type_ok,
     list_noun,
 )
+from assistant.titles import structural_coverage
 from assistant.verdicts import ShapedAnswers
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
@@ -141,10 +141,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         chinese_names = [t for t in query.terms if count_cjk(t.forms[0])] if not query.cjk else []
         names = [f for t in query.terms if t.asked for f in t.forms]
         asked_labels = tables.labels(query.question)
-        titled = dict(query.scope)
         for rank, passage in enumerate(passages):
-            # A row holds its heading; a document named by title holds its words (ranking, not support).
-            heading, title = tables.row_heading(passage), titled.get(passage.source, "")
             context_cov = coverage(query.terms, f"{passage.section}\n{passage.text}")
             labels = callout_labels(passage)
             siblings = sentences(passage)
@@ -170,10 +167,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                             for t in terms
                             if (t.forms not in facets or t.forms in named) and not _COUNTED.match(t.forms[0])
                         )
-                items = units.items_of(siblings, sent) if ASKS_MEMBERS.search(query.question) else ""
-                held = f"{heading}\n{sent.context}{sent.text}\n{items}"
-                cov = coverage(terms, held)
-                scoped = coverage(terms, f"{title}\n{held}") if title else cov
+                cov, scoped, listed = structural_coverage(terms, query, passage, sent, siblings)
                 ev = Evidence(sent, passage, rank, dense, cov, context_cov, siblings=siblings)
                 dn = self._dense_norm(dense, query.cjk)
                 prior = 1.0 / (1.0 + rank)
@@ -191,9 +185,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                     ev.score = w_cov * scoped + w_ctx * context_cov + w_dense * dn + w_prior * prior
                     ev.score += role_bonus
                     ev.support = 0.5 * max(cov, 0.8 * context_cov) + 0.5 * dn
-                    shape = ev.shape = answer_shape(query.question, sent.text, names)
-                    if not shape and items.count("\n"):  # a lead-in with its items: the list asked for
-                        shape = ev.shape = SHAPE_STRENGTH["list"]
+                    shape = ev.shape = answer_shape(query.question, sent.text, names) or listed
                     ev.score += self.shape_weight * shape
                     if shape >= SHAPE_STRENGTH["full_name"]:
                         # The sentence that defines the very name asked about answers it.

@@ -28,7 +28,10 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
+from assistant import tables, units
+from assistant.evidence import QueryTerms, SentenceRecord, Term, coverage
 from assistant.reply import Passage
+from assistant.rules import ASKS_MEMBERS, SHAPE_STRENGTH
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -174,3 +177,31 @@ def scoped_passages(
         headed = retriever.under_headings(query, settings.heading_min_share, settings.heading_passages)
         out += [p for p in headed if p.id not in known]
     return out
+
+
+def structural_coverage(
+    terms: Sequence[Term],
+    query: QueryTerms,
+    passage: Passage,
+    sentence: SentenceRecord,
+    siblings: Sequence[SentenceRecord],
+) -> tuple[float, float, float]:
+    """What a sentence holds of the question with what its document's structure lends it.
+
+    * a table row holds its table's heading (台北市（SITI…）for 「項目：補助上限；內容：…」);
+    * for a question that asks for the members of a list (:data:`~assistant.rules.ASKS_MEMBERS`),
+      a lead-in (…得作下列決定：) holds its numbered items, and is the list asked for;
+    * a document the question names by title holds the title's words in every sentence: that
+      ranks its sentences before other documents' ones, but supports none of them.
+
+    Returns:
+        ``(coverage, ranking coverage, list shape)``: the weighted share of ``terms`` held (0-1),
+        the same with the named title's words (0-1), and :data:`~assistant.rules.SHAPE_STRENGTH`
+        ``["list"]`` for a lead-in with two or more items asked for as a list, else 0.
+    """
+    items = units.items_of(siblings, sentence) if ASKS_MEMBERS.search(query.question) else ""
+    held = f"{tables.row_heading(passage)}\n{sentence.context}{sentence.text}\n{items}"
+    held_coverage = coverage(terms, held)
+    title = dict(query.scope).get(passage.source, "")
+    ranked = coverage(terms, f"{title}\n{held}") if title else held_coverage
+    return held_coverage, ranked, SHAPE_STRENGTH["list"] if items.count("\n") else 0.0
