@@ -16,7 +16,7 @@ from assistant.reply import Passage
 from assistant.tables import row_heading
 from assistant.titles import NamedDocuments, heading_share, named_documents, scoped_passages
 from assistant.units import items_of
-from core.settings import Settings
+from core.settings import PROJECT_ROOT, Settings
 from core.text import sentence_spans, to_search_form
 from ingest.index import run_ingest
 
@@ -260,3 +260,33 @@ def test_among_them_always_leans_on_the_turn_before(three_documents: Assistant) 
     # 其中 points back even when the question names words of its own; a leading 那 may start afresh
     assert three_documents.is_follow_up("其中有幾組成立新創公司？", history)
     assert not three_documents.is_follow_up("那研發成果歸屬的規定是什麼？", history)
+
+
+# -- the real model on real documents -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_laws(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The seed document and two real regulations, ingested with the bundled model."""
+    root = tmp_path_factory.mktemp("real-laws")
+    shutil.copytree(PROJECT_ROOT / "corpus", root / "corpus")
+    for name in ("moea-rd-results-regulation.txt", "moea-research-institute-subsidy-regulation.txt"):
+        shutil.copy(DATA / name, root / "corpus" / name)
+    settings = Settings.from_env(environ={}, corpus_dir=root / "corpus", data_dir=root / "data")
+    assert not run_ingest(settings, progress=False).failed
+    return Assistant.load(settings)
+
+
+@pytest.mark.slow
+def test_an_amount_asked_for_may_be_a_share_of_another(real_laws: Assistant) -> None:
+    reply = real_laws.ask("研究機構補助辦法第二十四條：產學研合作金額超過多少要專案報核？")
+    assert not reply.refused, reply.notes
+    assert "百分之五十" in reply.answer and reply.citations[0].section.endswith("｜第24條")
+
+
+@pytest.mark.slow
+def test_a_named_regulation_is_searched_on_its_own(real_laws: Assistant) -> None:
+    named = real_laws.retriever.named_documents("研發成果歸屬運用辦法是根據哪個法訂的")
+    assert named.sources == {"moea-rd-results-regulation.txt"}
+    reply = real_laws.ask("研發成果歸屬運用辦法是根據哪個法訂的")
+    assert reply.retrieved[0].source == "moea-rd-results-regulation.txt"
