@@ -528,7 +528,9 @@ class Retriever(BaseRetriever):
     _checked_at: float = PrivateAttr(default=0.0)
     _publishers: dict[str, str] = PrivateAttr(default_factory=dict)
     #: Per document, its bigrams (for :meth:`knows_in`); "" holds the snapshot fingerprint.
-    _source_vocab: dict[str, set[str] | str | list[Bridged] | dict[str, str]] = PrivateAttr(default_factory=dict)
+    _source_vocab: dict[str, set[str] | str | list[Bridged] | dict[str, str]] = PrivateAttr(
+        default_factory=dict
+    )
 
     def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings, **kwargs: Any) -> None:
         # pydantic fields, passed by name (mypy sees BaseRetriever's own signature only)
