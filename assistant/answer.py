@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from assistant import refusal as calibration
-from assistant import shapes, tables, units
+from assistant import shapes, tables, titles, units
 from assistant.evidence import (
     Composition,
     Evidence,
@@ -61,7 +61,6 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     answer_type_ok,
     list_noun,
 )
-from assistant.titles import structural_coverage
 from assistant.verdicts import ShapedAnswers
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
@@ -167,7 +166,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                             for t in terms
                             if (t.forms not in facets or t.forms in named) and not _COUNTED.match(t.forms[0])
                         )
-                cov, scoped, listed = structural_coverage(terms, query, passage, sent, siblings)
+                cov, scoped, listed = titles.structural_coverage(terms, query, passage, sent, siblings)
                 ev = Evidence(sent, passage, rank, dense, cov, context_cov, siblings=siblings)
                 dn = self._dense_norm(dense, query.cjk)
                 prior = 1.0 / (1.0 + rank)
