@@ -8,8 +8,9 @@ Quotes are compared **without whitespace** (a PDF extraction breaks lines and pa
 brackets; the meaning does not change). Where a quote sits is decided by character
 offsets in the cleaned source text (:class:`SourceTexts`): ``Citation.start``/``end`` and
 ``Passage.start``/``end`` are offsets there. A quote whose offsets do not hold it is found
-by substring search, and a text that is not a substring at all (the baseline's raw chunks,
-which keep page numbers) is aligned piece by piece (runs of at least
+by substring search; one built from its range (a table row quoted as ``header：cell`` pairs)
+is placed at its offsets when the range holds most of its characters; and a text that is not a
+substring at all (the baseline's raw chunks, which keep page numbers) is aligned piece by piece (runs of at least
 :data:`MIN_ALIGN_CHARS` characters). Without source texts, quotes are compared as strings.
 
 Example:
@@ -25,6 +26,7 @@ import math
 import re
 import statistics
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -44,6 +46,9 @@ COVERAGE_THRESHOLD = 0.6
 PRECISION_MIN_CHARS = 8
 #: ... or at least this share of the shorter of the two.
 PRECISION_SHARE = 0.5
+#: A quote that is no substring of its source but whose offsets' range holds at least this share
+#: of its characters (a table row quoted as header：cell pairs) is placed at its offsets.
+BUILT_QUOTE_SHARE = 0.5
 #: Shortest run of characters used to align a text that is not a substring of the source,
 #: and to compare two quotes as plain strings.
 MIN_ALIGN_CHARS = 8
@@ -77,8 +82,10 @@ METRIC_DEFINITIONS: dict[str, str] = {
         f"a gold quote is covered when at least {COVERAGE_THRESHOLD:.0%} of its characters "
         "(whitespace removed) fall inside the union of the cited quotes' spans in the cleaned "
         "source text. Spans come from the citations' start/end offsets; a quote those offsets do "
-        "not hold is found by substring search, else aligned in runs of at least "
-        f"{MIN_ALIGN_CHARS} characters. A refused answerable case scores 0."
+        "not hold is found by substring search, else placed at its offsets when their range holds "
+        f"at least {BUILT_QUOTE_SHARE:.0%} of its characters (a table row quoted as header：cell "
+        f"pairs), else aligned in runs of at least {MIN_ALIGN_CHARS} characters. A refused "
+        "answerable case scores 0."
     ),
     "citation_precision": (
         "Share of citations (pooled over answerable, non-refused cases) whose quote overlaps some "
@@ -215,7 +222,8 @@ class SourceTexts:
         return found
 
     def locate(self, span: Span) -> Located | None:
-        """Where ``span.text`` sits: by its offsets, else by search, else by alignment.
+        """Where ``span.text`` sits: by its offsets, else by search, else by its offsets when
+        their range holds most of its characters (:data:`BUILT_QUOTE_SHARE`), else by alignment.
 
         Args:
             span: The text with its claimed source and offsets.
@@ -242,6 +250,15 @@ class SourceTexts:
             pos = _nearest_find(self._squashed[source], needle, hint)
             if pos >= 0:
                 return Located(source, frozenset(range(pos, pos + len(needle))))
+        if hint is not None:
+            # A quote built from its range (a table row quoted as header：cell pairs, the cells
+            # from the row, the headers from the table's first line) sits where its offsets say
+            # when the range holds most of its characters.
+            a, b = hint, self._prefix[span.source][span.end]
+            held = Counter(self._squashed[span.source][a:b])
+            shared = sum(min(n, held[ch]) for ch, n in Counter(needle).items())
+            if shared >= BUILT_QUOTE_SHARE * len(needle):
+                return Located(span.source, frozenset(range(a, b)))
         best: Located | None = None
         for source in candidates:
             positions = _align(needle, self._squashed[source], hint)

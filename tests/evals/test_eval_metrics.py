@@ -84,6 +84,25 @@ def test_locate_aligns_text_with_a_stray_page_number(texts: SourceTexts) -> None
     assert len(where.positions) == len(squash(raw_like)) - 2
 
 
+def test_a_table_row_quoted_as_header_cell_pairs_sits_at_its_offsets() -> None:
+    table = "| 階段 | 補助上限 |\n|---|---|\n| Phase 1 | 150萬 |\n| Phase 2 | 1,200萬 |\n"
+    rows = SourceTexts({"t.md": table})
+    start = table.index("| Phase 1")
+    end = table.index("\n", start)
+    built = "階段：Phase 1；補助上限：150萬"  # the headers come from the first line, not this row
+    where = rows.locate(Span(built, "t.md", start, end))
+    assert where is not None and where.source == "t.md"
+    row = squash(table[start:end])
+    assert min(where.positions) == squash(table).index(row) and len(where.positions) == len(row)
+    cite = Citation(1, "p1", "t.md", "", built, built, start, end, 1.0)
+    assert gold_coverage("150萬", [cite], rows) == 1.0  # the cell the gold quote names is cited
+    assert gold_coverage("1,200萬", [cite], rows) == 0.0  # another row's cell is not
+    head = table.index("| 階段")
+    assert (
+        rows.locate(Span("甲乙丙丁戊己庚辛壬癸子丑", "t.md", head, head + 12)) is None
+    )  # a range holding few of its characters
+
+
 def test_locate_returns_none_for_text_not_in_the_corpus(texts: SourceTexts) -> None:
     assert texts.locate(Span("完全無關的一段文字內容在這裡", SOURCE)) is None
     assert texts.locate(Span("   ", SOURCE)) is None
