@@ -82,7 +82,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
     def __init__(self, settings: Settings | None = None, **changes: Any) -> None:
         settings = settings or Settings()
         settings = settings.replace(**changes) if changes else settings
-        self.settings = settings
+        self.settings = s = settings
         self.max_sentences = settings.max_answer_sentences
         self.refusal_threshold = settings.refusal_threshold
         self.foreign_limit = settings.foreign_limit
@@ -95,13 +95,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         self.cross_lingual_floor = settings.answer_cross_lingual_floor
         self.unit_chars, self.article_chars = settings.evidence_unit_chars, settings.article_quote_chars
         self.label_weight, self.row_score_ratio = settings.label_weight, settings.row_score_ratio
-        #: Sentence score = coverage, passage coverage, meaning, retrieval rank (Chinese questions).
-        self.weights = (
-            settings.answer_weights_coverage,
-            settings.answer_weights_context,
-            settings.answer_weights_meaning,
-            settings.answer_weights_rank,
-        )
+        #: Sentence score weights: Chinese questions, English ones (see Settings.answer_weights).
+        self.weights, self.english_weights = s.answer_weights, s.english_weights
         #: A further sentence must score this share of the best one (list questions, others) and
         #: add this much coverage of the question's words (or be a parallel list item).
         self.list_score_ratio = settings.list_score_ratio
@@ -179,24 +174,27 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                         if _ASKS_MISSION.search(query.question)
                         else self.settings.mission_bonus
                     )
+                lex, ctx_share = self.settings.support_coverage_share, self.settings.support_context_share
                 if query.cjk:
                     w_cov, w_ctx, w_dense, w_prior = self.weights
                     ev.score = w_cov * scoped + w_ctx * context_cov + w_dense * dn + w_prior * prior
                     ev.score += role_bonus
-                    ev.support = 0.5 * max(cov, 0.8 * context_cov) + 0.5 * dn
+                    ev.support = lex * max(cov, ctx_share * context_cov) + (1 - lex) * dn
                     shape = ev.shape = answer_shape(query.question, sent.text, names) or listed
                     ev.score += self.shape_weight * shape
                     if shape >= SHAPE_STRENGTH["full_name"]:
                         # The sentence that defines the very name asked about answers it.
-                        ev.support = max(ev.support, 0.5 + 0.5 * dn)
+                        ev.support = max(ev.support, lex + (1 - lex) * dn)
                 elif chinese_names:
                     # An English question: the Chinese names its words stand for (Southern Taiwan
                     # Innovation Park → 南臺灣創新園區) pick the sentence; meaning does the rest.
                     by_name = coverage(chinese_names, sent.context + sent.text)
-                    ev.score = 0.45 * by_name + 0.45 * dn + 0.1 * prior + role_bonus
-                    ev.support = 0.5 * by_name + 0.5 * dn
+                    w_name, w_dense, w_prior = self.english_weights
+                    ev.score = w_name * by_name + w_dense * dn + w_prior * prior + role_bonus
+                    ev.support = lex * by_name + (1 - lex) * dn
                 else:
-                    ev.score = 0.8 * dn + 0.2 * prior + role_bonus
+                    w_prior = self.settings.meaning_only_rank_weight
+                    ev.score = (1 - w_prior) * dn + w_prior * prior + role_bonus
                     ev.support = dn
                 # Phase 1 is not the Phase 2 asked about, however many other words it shares.
                 ev.score += self.label_weight * tables.label_match(asked_labels, sent.context + sent.text)

@@ -208,6 +208,18 @@ class Settings:
         answer_weights_context: Weight of the words its passage (section and text) covers.
         answer_weights_meaning: Weight of its cosine similarity, read against the similarity band.
         answer_weights_rank: Weight of its passage's retrieval rank (1 for the first passage).
+        support_coverage_share: Share (0-1) of a sentence's support (how well it answers, read
+            by the refusal decision) that comes from the question's words it covers; the rest
+            is its meaning (cosine read against the band). The answerer's figure since the
+            first sessions (0.5), not tuned again.
+        support_context_share: Share (0-1) of its passage's coverage that counts toward the
+            support when the passage covers more than the sentence (0.8).
+        english_weights_name: Weight, in an English question's sentence score, of the Chinese
+            names its words stand for (the three ``english_weights_*`` add up to 1; 0.45).
+        english_weights_meaning: Weight of the sentence's meaning for an English question (0.45).
+        english_weights_rank: Weight of its passage's retrieval rank for an English question (0.1).
+        meaning_only_rank_weight: Weight (0-1) of the retrieval rank in the score of a question
+            none of whose words names anything (the rest is meaning; 0.2).
         list_score_ratio: Share (0-1) of the best sentence's score a further sentence of a list
             answer must reach.
         extra_score_ratio: Share (0-1) of the best sentence's score a further sentence of any
@@ -401,6 +413,12 @@ class Settings:
     answer_weights_context: float = 0.15
     answer_weights_meaning: float = 0.3
     answer_weights_rank: float = 0.1
+    support_coverage_share: float = 0.5
+    support_context_share: float = 0.8
+    english_weights_name: float = 0.45
+    english_weights_meaning: float = 0.45
+    english_weights_rank: float = 0.1
+    meaning_only_rank_weight: float = 0.2
     list_score_ratio: float = 0.7
     extra_score_ratio: float = 0.8
     min_coverage_gain: float = 0.25
@@ -461,6 +479,22 @@ class Settings:
         for name in ("corpus_dir", "data_dir"):  # accept strings from callers
             object.__setattr__(self, name, Path(getattr(self, name)).expanduser())
         self.validate()
+
+    @property
+    def answer_weights(self) -> tuple[float, float, float, float]:
+        """A Chinese question's sentence score weights: coverage, passage coverage, meaning, rank."""
+        return (
+            self.answer_weights_coverage,
+            self.answer_weights_context,
+            self.answer_weights_meaning,
+            self.answer_weights_rank,
+        )
+
+    @property
+    def english_weights(self) -> tuple[float, float, float]:
+        """An English question's sentence score weights: the Chinese names its words stand for,
+        meaning, rank."""
+        return self.english_weights_name, self.english_weights_meaning, self.english_weights_rank
 
     @property
     def similarity_band(self) -> tuple[float, float]:
@@ -604,6 +638,12 @@ class Settings:
                 f"answer_weights_rank must add up to 1, not {weights:g} (set the KEZHUAN_ANSWER_WEIGHTS_* "
                 "variables so that they do)."
             )
+        english = self.english_weights_name + self.english_weights_meaning + self.english_weights_rank
+        if abs(english - 1.0) > 1e-6:
+            raise SettingsError(
+                f"english_weights_name, english_weights_meaning and english_weights_rank must add up to 1, "
+                f"not {english:g} (set the KEZHUAN_ENGLISH_WEIGHTS_* variables so that they do)."
+            )
         if not -1.0 <= self.answer_cross_lingual_floor < self.similarity_band[1]:
             raise SettingsError(
                 "answer_cross_lingual_floor is a cosine similarity from -1 up to the model's full "
@@ -650,6 +690,12 @@ class Settings:
             "answer_weights_context",
             "answer_weights_meaning",
             "answer_weights_rank",
+            "support_coverage_share",
+            "support_context_share",
+            "english_weights_name",
+            "english_weights_meaning",
+            "english_weights_rank",
+            "meaning_only_rank_weight",
             "list_score_ratio",
             "extra_score_ratio",
             "min_coverage_gain",

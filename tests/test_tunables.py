@@ -32,6 +32,8 @@ from ui.feedback import FeedbackStore
         ({"KEZHUAN_TYPE_SEARCH_DEPTH": "deep"}, "KEZHUAN_TYPE_SEARCH_DEPTH='deep' is not a valid int"),
         ({"KEZHUAN_ANSWER_WEIGHTS_RANK": "0.3"}, "must add up to 1, not 1.2"),
         ({"KEZHUAN_ANSWER_CROSS_LINGUAL_FLOOR": "0.95"}, "cosine similarity"),
+        ({"KEZHUAN_ENGLISH_WEIGHTS_RANK": "0.3"}, "english_weights_rank must add up to 1, not 1.2"),
+        ({"KEZHUAN_SUPPORT_COVERAGE_SHARE": "2"}, "support_coverage_share must be between 0 and 1"),
         ({"KEZHUAN_MAX_BODY_BYTES": "0"}, "max_body_bytes must be greater than 0"),
     ],
 )
@@ -46,6 +48,8 @@ def test_the_answerer_reads_its_figures_from_the_settings() -> None:
     )
     answerer = ExtractiveAnswerer(settings)
     assert (answerer.list_score_ratio, answerer.max_sentences) == (0.9, 2)
+    english = {"KEZHUAN_ENGLISH_WEIGHTS_NAME": "0.6", "KEZHUAN_ENGLISH_WEIGHTS_MEANING": "0.3"}
+    assert ExtractiveAnswerer(Settings.from_env(environ=english)).english_weights == (0.6, 0.3, 0.1)
     assert ExtractiveAnswerer(refusal_threshold=0.3).refusal_threshold == 0.3  # a change, validated
     with pytest.raises(SettingsError, match="shape_weight must be between 0 and 1"):
         ExtractiveAnswerer(shape_weight=2.0)
