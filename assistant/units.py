@@ -43,15 +43,11 @@ _PROVISO = re.compile(r"^\s*但")
 _GAP = re.compile(r"\s*")
 
 
-#: Dot leaders of a table of contents (標題 ........ 附件-48): a page reference, not a statement.
-_LEADERS = re.compile(r"(?:\.\s*){6,}|(?:…\s*){3,}|(?:·\s*){6,}|(?:‧\s*){6,}")
-
-
 def quotable(text: str, min_chars: int = Settings.min_evidence_chars) -> bool:
     """Whether a stored sentence can be evidence on its own: at least ``min_chars`` characters
-    (``Settings.min_evidence_chars``: a call-out's name or place label is shorter) and no line of
-    a table of contents."""
-    return len(text) >= min_chars and not _LEADERS.search(text)
+    (``Settings.min_evidence_chars``: a call-out's name or place label is shorter). Lines of a
+    table of contents never reach the index (``ingest.structure`` drops them)."""
+    return len(text) >= min_chars
 
 
 def items_of(siblings: Sequence[SentenceRecord], record: SentenceRecord) -> str:

@@ -319,6 +319,9 @@ class Settings:
             be furniture. Part of the index.
         heading_chars: Lines at most this long without sentence punctuation, standing alone, are
             headings in plain text. Part of the index.
+        contents_entry_chars: Most characters of a table-of-contents entry's text before its
+            leader and page label (「附件伍、會計科目與編列原則 ..... 附件-48」: 14); longer text is a
+            sentence, kept. Part of the index.
         law_first_article_lines: A law's first article comes within this many non-blank lines
             (title, dates, first chapter); a document whose first 第1條 comes later is no law (a
             guide quoting a regulation on page 9). Part of the index.
@@ -468,6 +471,7 @@ class Settings:
     furniture_min_pages: int = 3
     furniture_lines: int = 2
     heading_chars: int = 30
+    contents_entry_chars: int = 60
     law_first_article_lines: int = 30
     sentence_pace_seconds: float = 0.06
     keep_alive_seconds: int = 75
@@ -564,6 +568,7 @@ class Settings:
             "furniture_min_pages",
             "furniture_lines",
             "heading_chars",
+            "contents_entry_chars",
             "law_first_article_lines",
             "keep_alive_seconds",
             "max_body_bytes",

@@ -57,10 +57,12 @@ from ingest.records import (
     DocRecord,
     IngestReport,
     collection_pattern,
+    discard_commit_manifest,
     generation_names,
     ingest_lock,
     pipeline_key,
     pointer_name,
+    write_commit_manifest,
 )
 from ingest.sources import entry_hash, file_sha256, list_sources, read_manifest
 from ingest.split import Chunk, Sentence, split_document
@@ -229,9 +231,13 @@ class IndexStore:
     """kezhuan's index: three Chroma collections behind the few operations kezhuan needs.
 
     Only chromadb's public client and ``Collection`` API is used (``get_or_create_collection``,
-    ``get``, ``query``, ``upsert``, ``delete``, ``count``, ``id``, ``close``);
+    ``get``, ``query``, ``upsert``, ``delete``, ``count``, ``id``, ``close``, ``get_settings``);
     ``tests/test_chroma_contract.py`` pins the behaviour of it that kezhuan relies on.
     Vectors are computed by kezhuan (the collections have no embedding function).
+
+    A store of an embedded index in the settings' own folder keeps the commit manifest that
+    ``kezhuan ingest`` decides "nothing changed" from (:mod:`ingest.records`): every write deletes
+    it first, and each commit writes it again for what the index then holds.
 
     Args:
         settings: Where the index lives (embedded folder or server) and its collection name.
@@ -263,6 +269,9 @@ class IndexStore:
         self.embeddings = embeddings if embeddings is not None else _NoEmbeddings()
         self._fixed_generation = generation
         self.generation = generation or ""
+        #: Whether this store keeps the commit manifest (``ingest.records``): an embedded index in
+        #: the settings' own folder. Any write through the store deletes the manifest first.
+        self.keeps_manifest = not settings.chroma_host and _persists_in(self.client, settings.chroma_dir)
         try:
             self._open()
         except IndexMissingError:
@@ -270,6 +279,8 @@ class IndexStore:
             raise
 
     def _open(self) -> None:
+        if self._fixed_generation is not None:
+            self._discard_manifest()  # a generation being written: the index is no longer as recorded
         try:
             if self._fixed_generation is None:
                 self.generation = live_generation(self.client, self.settings.collection)
@@ -358,12 +369,14 @@ class IndexStore:
         self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict[str, Any]]
     ) -> None:
         """Store sentences with their vectors (replacing records of the same id)."""
+        self._discard_manifest()
         _write_batches(self.sentences, ids, vectors, texts, metadatas)
 
     def write_passages(
         self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict[str, Any]]
     ) -> None:
         """Store passages with their vectors (replacing records of the same id)."""
+        self._discard_manifest()
         _write_batches(self.passages, ids, vectors, texts, metadatas)
 
     def is_stale(self) -> bool:
@@ -382,7 +395,8 @@ class IndexStore:
         }
 
     def commit(self, records: DocRecord | Sequence[DocRecord]) -> None:
-        """Make one or several documents' versions live in one atomic write.
+        """Make one or several documents' versions live in one atomic write, then write the commit
+        manifest (:meth:`write_manifest`).
 
         Args:
             records: The versions to commit; their passages and sentences must be written.
@@ -390,6 +404,7 @@ class IndexStore:
         records = [records] if isinstance(records, DocRecord) else list(records)
         if not records:
             return
+        self._discard_manifest()
         now = time.time()
         metas: list[Metadata] = [
             {
@@ -410,6 +425,45 @@ class IndexStore:
             metadatas=metas,
             documents=[""] * len(records),
         )
+        self.write_manifest()
+
+    def _discard_manifest(self) -> None:
+        if self.keeps_manifest:
+            discard_commit_manifest(self.settings)
+
+    def write_manifest(self) -> bool:
+        """Write the commit manifest of the index as it is stored now (see :mod:`ingest.records`).
+
+        Only a store of the live generation of an embedded index in the settings' folder writes
+        one; its content is read back through the public API (the commit records, the passage and
+        sentence counts). A manifest that cannot be written is logged and left missing: the next
+        unchanged ``kezhuan ingest`` then takes the full path.
+
+        Returns:
+            Whether the manifest was written.
+        """
+        if (
+            not self.keeps_manifest
+            or live_generation(self.client, self.settings.collection) != self.generation
+        ):
+            return False
+        try:
+            write_commit_manifest(
+                self.settings,
+                self.generation,
+                self.committed(),
+                int(self.passages.count()),
+                int(self.sentences.count()),
+            )
+        except OSError as e:
+            log.warning(
+                "Could not write the commit manifest (%s: %s); the next `kezhuan ingest` checks the "
+                "index through Chroma instead",
+                type(e).__name__,
+                e,
+            )
+            return False
+        return True
 
     def is_clean(self, committed: dict[str, DocRecord] | None = None) -> bool:
         """True when the stored records are exactly the committed versions' (nothing to sweep).
@@ -425,6 +479,7 @@ class IndexStore:
 
     def uncommit(self, source: str) -> None:
         """Take a document out of the live index (its passages become invisible at once)."""
+        self._discard_manifest()
         self.documents.delete(ids=[source])
 
     def sweep(self) -> int:
@@ -432,6 +487,7 @@ class IndexStore:
         committed = self.committed()
         if self.is_clean(committed):
             return 0
+        self._discard_manifest()
         removed = 0
         for collection in (self.passages, self.sentences):
             before = collection.count()
@@ -454,18 +510,30 @@ class IndexStore:
 
     def drop(self) -> None:
         """Delete this generation's three collections."""
+        self._discard_manifest()
         for name in generation_names(self.settings.collection, self.generation):
             with contextlib.suppress(Exception):
                 self.client.delete_collection(name)
 
     def switch_to(self) -> None:
         """Make this store's generation the live one: one write of the pointer's metadata."""
+        self._discard_manifest()
         name = pointer_name(self.settings.collection)
         pointer = self.client.get_or_create_collection(
             name, embedding_function=None, metadata={"generation": self.generation}
         )
         pointer.modify(metadata={"generation": self.generation, "switched_at": time.time()})
         log.info("Generation %r of the index is live", self.generation or "(plain names)")
+
+
+def _persists_in(client: Any, folder: Path) -> bool:
+    """Whether ``client`` is an embedded Chroma keeping its data in ``folder``."""
+    try:
+        chroma = client.get_settings()
+        where = chroma.persist_directory if chroma.is_persistent else ""
+        return bool(where) and Path(where).resolve() == folder.resolve()
+    except Exception:  # a client of another kind: keep no manifest for it
+        return False
 
 
 def drop_other_generations(client: Any, collection: str) -> list[str]:
@@ -792,6 +860,7 @@ def _ingest_into(
                 _sweep_folders(settings)
         raise
     report.swept = store.sweep()
+    store.write_manifest()  # also after a run that found nothing to do: the manifest was missing
     return report
 
 
@@ -880,6 +949,7 @@ def _rebuild_unreadable_folder(
 
     target = settings.chroma_dir
     beside = target.with_name(target.name + _REBUILD_SUFFIX)
+    discard_commit_manifest(settings)  # the next full ingest writes the new folder's
     log.warning("The index folder %s cannot be read; rebuilding it in %s", target, beside)
     shutil.rmtree(beside, ignore_errors=True)  # an earlier unfinished rebuild, never the live index
     client = None

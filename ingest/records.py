@@ -2,29 +2,33 @@
 
 ``kezhuan ingest`` on an unchanged corpus has nothing to do, but finding that out through
 chromadb (and the model stack it sits beside) costs seconds of imports before the first file
-is looked at. :func:`unchanged_ingest` decides it with the standard library alone: it reads the
-commit records (see :mod:`ingest.index`) straight from the embedded Chroma's SQLite file,
-read-only, and compares them with the corpus folder's files and the settings. Any doubt (a
-record, collection or schema not as :mod:`ingest.index` leaves it after a complete ingest, a
-log entry Chroma has not applied yet, a file that cannot be read) means "not known to be
-unchanged", and the caller runs the full ingest, which sees and handles the case.
+is looked at. :func:`unchanged_ingest` decides it with the standard library alone, from the
+*commit manifest*: a JSON file of kezhuan's own beside the index folder
+(``<data_dir>/commits-<collection>.json``) that holds the live commit records, the pipeline
+they were made with and the numbers of stored passages and sentences.
 
-Reading Chroma's SQLite tables is the one place kezhuan looks past chromadb's public API; it
-only ever reads, and ``tests/test_chroma_contract.py`` pins that it reads exactly the records
-:meth:`ingest.index.IndexStore.committed` returns (chromadb is pinned in ``pyproject.toml``).
+:class:`ingest.index.IndexStore` deletes the manifest before it writes to the index and writes
+it again (atomically) right after each commit and at the end of every ingest, reading back
+what it describes through chromadb's public API. So a manifest that exists describes the index
+as stored: a kill between a write to Chroma and the manifest's leaves none. Any doubt (no
+manifest, another format, another collection or index folder, another database file in the
+folder, passages left for a sweep, a file that cannot be read) means "not known to be
+unchanged", and the caller runs the full ingest, which sees and handles the case and writes the
+manifest again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import json
 import logging
+import os
 import re
-import sqlite3
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.errors import DocumentReadError, KezhuanError
@@ -34,7 +38,10 @@ from ingest.sources import entry_hash, file_sha256, list_sources, read_manifest
 log = logging.getLogger(__name__)
 
 #: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
-PIPELINE_VERSION = 7  # 6: passages embedded under their title and section; 7: official headings and contents lines in plain text and PDFs
+#: 6: passages embedded under their title and section; 7: official headings and contents lines in
+#: plain text and PDFs; 8: contents lines dropped by every reader (Markdown, HTML, the seed's layout;
+#: ellipsis and middle-dot leaders; entries run together in one block).
+PIPELINE_VERSION = 8
 
 
 def pipeline_key(settings: Settings) -> str:
@@ -51,6 +58,7 @@ def pipeline_key(settings: Settings) -> str:
             "label_repeats": settings.label_repeats,
             "furniture": [settings.furniture_min_pages, settings.furniture_lines],
             "heading_chars": settings.heading_chars,
+            "contents_entry_chars": settings.contents_entry_chars,
             "law_lines": settings.law_first_article_lines,
         },
         sort_keys=True,
@@ -174,98 +182,143 @@ def ingest_lock(settings: Settings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-# -- the commit records, read from the embedded Chroma's SQLite file --------------------------
+# -- the commit manifest: the commit records as the last complete write left them -------------
 
-#: The tenant and database of chromadb's ``PersistentClient`` (kezhuan uses the defaults).
-_TENANT, _DATABASE = "default_tenant", "default_database"
+#: Layout of the commit manifest; a file of another layout is not read (the full ingest rewrites it).
+MANIFEST_FORMAT = 1
+#: The first bytes of every SQLite database file (the file format's documented header string).
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def commit_manifest_path(settings: Settings) -> Path:
+    """Where the commit manifest of the settings' embedded index is kept (beside the index folder)."""
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", settings.collection)
+    return settings.data_dir / f"commits-{name}.json"
+
+
+def _database_file(settings: Settings) -> Path:
+    return settings.chroma_dir / "chroma.sqlite3"
+
+
+def _database_identity(settings: Settings) -> dict[str, int] | None:
+    """Which database file the index folder holds, and its size; ``None`` when it is missing or is
+    no SQLite file. Reading the index leaves both as they are; replacing or damaging the file does not."""
+    path = _database_file(settings)
+    try:
+        with path.open("rb") as handle:
+            if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+                return None
+            stat = os.fstat(handle.fileno())
+    except OSError:
+        return None
+    return {"device": stat.st_dev, "inode": stat.st_ino, "bytes": stat.st_size}
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename or unlink in ``folder`` durable."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def discard_commit_manifest(settings: Settings) -> None:
+    """Delete the commit manifest (durably), before the index is written: while it is missing, an
+    unchanged ingest is decided through chromadb. A kill at any later point leaves no manifest that
+    describes another state of the index than the one stored."""
+    path = commit_manifest_path(settings)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    _sync_folder(path.parent)
+
+
+def write_commit_manifest(
+    settings: Settings, generation: str, records: Mapping[str, DocRecord], passages: int, sentences: int
+) -> Path:
+    """Write the commit manifest atomically: a temporary file, fsync, rename, fsync of the folder.
+
+    Call right after a write to the index succeeded, with what the index now holds (read back
+    through chromadb's public API): its live generation, the commit records, and the numbers of
+    stored passages and sentences (live or not).
+
+    Returns:
+        The manifest's path.
+
+    Raises:
+        OSError: the file cannot be written (the caller may go on without it: the next
+            unchanged ingest is then decided through chromadb).
+    """
+    path = commit_manifest_path(settings)
+    body = {
+        "format": MANIFEST_FORMAT,
+        "collection": settings.collection,
+        "chroma_dir": str(settings.chroma_dir.resolve()),
+        "database": _database_identity(settings),
+        "generation": generation,
+        "passages": passages,
+        "sentences": sentences,
+        "records": {source: asdict(record) for source, record in sorted(records.items())},
+        "written_at": time.time(),
+    }
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            json.dump(body, handle, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    _sync_folder(path.parent)
+    return path
 
 
 class _Distrust(Exception):
-    """The stored index is not exactly as a complete ingest leaves it: do not decide from it."""
+    """The manifest does not describe the settings' index as it is stored: do not decide from it."""
 
 
-def read_committed(settings: Settings) -> dict[str, DocRecord] | None:
-    """The live generation's commit records, read-only from the embedded index's SQLite file.
+def read_commit_manifest(settings: Settings) -> dict[str, DocRecord] | None:
+    """The live commit records as the commit manifest has them, when it can be trusted; else ``None``.
 
-    Returns the records only when the index is as a complete ingest leaves it: the pointer's
-    generation and exactly its three collections (no other generation to drop), every write
-    applied by Chroma, and as many stored passages and sentences as the records count (nothing
-    to sweep). ``None`` otherwise, for a Chroma server, or when the file cannot be read: the
-    caller then opens the index through chromadb, which handles each case.
+    Trusted means: the manifest is there, readable, of :data:`MANIFEST_FORMAT`, written for this
+    collection and this index folder, for the database file the folder holds now (same file, same
+    size), and it counts as many stored passages and sentences as its records do (nothing left for
+    a sweep). ``None`` also for a Chroma server (no manifest is kept for one). The caller then
+    opens the index through chromadb, which handles every case.
     """
     if settings.chroma_host:
         return None
-    database = settings.chroma_dir / "chroma.sqlite3"
-    if not database.is_file():
-        return None
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as db:
-            db.execute("BEGIN")  # one consistent read of every table below
-            return _read_records(db, settings.collection)
-    except (sqlite3.Error, _Distrust, ValueError, TypeError) as e:
-        log.info("Not deciding from the stored commit records (%s: %s)", type(e).__name__, e)
+        body = json.loads(commit_manifest_path(settings).read_text(encoding="utf-8"))
+        if not isinstance(body, dict) or body.get("format") != MANIFEST_FORMAT:
+            raise _Distrust(f"not a manifest of format {MANIFEST_FORMAT}")
+        if body["collection"] != settings.collection:
+            raise _Distrust(f"written for the collection {body['collection']!r}")
+        if body["chroma_dir"] != str(settings.chroma_dir.resolve()):
+            raise _Distrust(f"written for the index folder {body['chroma_dir']}")
+        identity = _database_identity(settings)
+        if identity is None or body["database"] != identity:
+            raise _Distrust("the index folder's database is not the one it was written for")
+        records = {
+            str(source): DocRecord(**{f.name: fields[f.name] for f in dataclasses.fields(DocRecord)})
+            for source, fields in body["records"].items()
+        }
+        if any(source != record.source for source, record in records.items()):
+            raise _Distrust("a record is filed under another source")
+        for what in ("passages", "sentences"):
+            counted = sum(getattr(r, what) for r in records.values())
+            if body[what] != counted:
+                raise _Distrust(f"{body[what]} {what} stored, the commit records count {counted}")
+    except FileNotFoundError:
+        log.info("No commit manifest at %s", commit_manifest_path(settings))
         return None
-
-
-def _read_records(db: sqlite3.Connection, collection: str) -> dict[str, DocRecord]:
-    rows = db.execute(
-        "SELECT c.id, c.name FROM collections c JOIN databases d ON c.database_id = d.id "
-        "WHERE d.name = ? AND d.tenant_id = ?",
-        (_DATABASE, _TENANT),
-    ).fetchall()
-    ids = {str(name): str(cid) for cid, name in rows}
-    generation = ""
-    if pointer_name(collection) in ids:
-        found = db.execute(
-            "SELECT str_value FROM collection_metadata WHERE collection_id = ? AND key = 'generation'",
-            (ids[pointer_name(collection)],),
-        ).fetchone()
-        generation = str(found[0]) if found and found[0] is not None else ""
-    names = generation_names(collection, generation)
-    ours = collection_pattern(collection)
-    others = sorted(n for n in ids if ours.match(n) and n not in names)
-    if others:
-        raise _Distrust(f"collections of another generation are stored: {', '.join(others)}")
-    missing = [n for n in names if n not in ids]
-    if missing:
-        raise _Distrust(f"collection {missing[0]} is missing")
-    passages, sentences, documents = (_metadata_segment(db, ids[n]) for n in names)
-    records: dict[str, DocRecord] = {}
-    metas: dict[str, dict[str, object]] = {}
-    for embedding_id, key, text, number, real in db.execute(
-        "SELECT e.embedding_id, m.key, m.string_value, m.int_value, m.float_value "
-        "FROM embeddings e JOIN embedding_metadata m ON m.id = e.id WHERE e.segment_id = ?",
-        (documents,),
-    ):
-        value = text if text is not None else number if number is not None else real
-        metas.setdefault(str(embedding_id), {})[str(key)] = value
-    for source, meta in metas.items():
-        records[source] = DocRecord.from_metadata(source, meta)
-    for segment, wanted, what in (
-        (passages, sum(r.passages for r in records.values()), "passages"),
-        (sentences, sum(r.sentences for r in records.values()), "sentences"),
-    ):
-        (stored,) = db.execute("SELECT COUNT(*) FROM embeddings WHERE segment_id = ?", (segment,)).fetchone()
-        if stored != wanted:
-            raise _Distrust(f"{stored} {what} stored, the commit records count {wanted}")
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, _Distrust) as e:
+        log.info("Not deciding from the commit manifest (%s: %s)", type(e).__name__, e)
+        return None
     return records
-
-
-def _metadata_segment(db: sqlite3.Connection, collection_id: str) -> str:
-    """The collection's metadata segment, checked to hold every write Chroma has logged for it."""
-    segments = db.execute(
-        "SELECT id FROM segments WHERE collection = ? AND scope = 'METADATA'", (collection_id,)
-    ).fetchall()
-    if len(segments) != 1:
-        raise _Distrust(f"collection {collection_id} has {len(segments)} metadata segments")
-    segment = str(segments[0][0])
-    (logged,) = db.execute(
-        "SELECT MAX(seq_id) FROM embeddings_queue WHERE topic LIKE ?", (f"%/{collection_id}",)
-    ).fetchone()
-    applied = db.execute("SELECT seq_id FROM max_seq_id WHERE segment_id = ?", (segment,)).fetchone()
-    if logged is not None and (applied is None or int(applied[0]) < int(logged)):
-        raise _Distrust(f"collection {collection_id} has writes Chroma has not applied yet")
-    return segment
 
 
 def unchanged_ingest(settings: Settings, corpus_dir: Path | None = None) -> IngestReport | None:
@@ -273,7 +326,7 @@ def unchanged_ingest(settings: Settings, corpus_dir: Path | None = None) -> Inge
 
     Nothing to do means: every supported file of the corpus folder has a commit record with the
     file's SHA-256, its manifest entry's hash and the current :func:`pipeline_key`; no record is
-    left without its file; the stored index is consistent (:func:`read_committed`); and the
+    left without its file; the commit manifest can be trusted (:func:`read_commit_manifest`); and the
     retrieval snapshot an ingest leaves is there (when ``retrieval_cache`` is on). This is what
     :func:`ingest.index.run_ingest` checks before it skips a document, minus anything it would
     repair. ``None`` (the full ingest must run) on any difference or doubt, also while another
@@ -281,11 +334,11 @@ def unchanged_ingest(settings: Settings, corpus_dir: Path | None = None) -> Inge
     """
     t0 = time.perf_counter()
     corpus_dir = corpus_dir or settings.corpus_dir
-    if settings.chroma_host or not (settings.chroma_dir / "chroma.sqlite3").is_file():
+    if settings.chroma_host or not commit_manifest_path(settings).is_file():
         return None
     try:
         with ingest_lock(settings):
-            records = read_committed(settings)
+            records = read_commit_manifest(settings)
             if records is None:
                 return None
             if settings.retrieval_cache and not snapshot_path(settings).is_file():

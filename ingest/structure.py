@@ -22,6 +22,7 @@ raw text that is in no block and no such list.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import unicodedata
@@ -62,10 +63,22 @@ _OFFICIAL_HEADING = re.compile(
     r"^\s*(?:[壹貳參肆伍陸柒捌玖拾]{1,3}、|附件\s*[壹貳參肆伍陸柒捌玖拾\d]{1,3}\s*[、：:]|"
     rf"第[{_CN_NUMBER}\d]{{1,3}}[章篇])\s*[^。！？；，,.!?;]{{1,28}}$"
 )
-#: A table-of-contents entry: text, a leader of dots, a page label (「貳、申請資格 ..... 1」,
-#: 「附件伍、… ..... 附件-48」, a form's 「..... .○○」). Dropped with that reason: a contents page
-#: repeats every heading in one block, which then matches any question about the document.
-_CONTENTS_LINE = re.compile(r"(?:\.{4,}|…{2,}|·{4,}|．{4,}|‧{4,})\s*\.?\s*(?:附件\s*-?\s*)?[\dＯ○O]{1,4}\s*$")
+#: The leader of a table-of-contents entry: four or more dots or middle dots (spaces may come
+#: between), or two or more ellipses (「……」, 「⋯⋯」; NFKC folding has already made 「…」 three dots).
+_LEADER = r"(?:(?:[.．·‧・⋅∙•﹒]\s*){4,}|(?:[…⋯‥]\s*){2,})"
+#: The page label of a contents entry: 「12」, 「3-2」, 「附件-48」, a form's 「○○」.
+_PAGE = r"(?:附件\s*[-－]?\s*)?[\dＯ○O]{1,4}(?:\s*[-－–]\s*\d{1,4})?"
+#: A table-of-contents entry at the end of a line: text, a leader, a page label (「貳、申請資格 ..... 1」,
+#: 「附件伍、… ..... 附件-48」, 「第一章 總則 ······ 3」, a form's 「..... .○○」). Dropped with that
+#: reason: a contents page repeats every heading in one block, which then matches any question
+#: about the document.
+_CONTENTS_LINE = re.compile(rf"{_LEADER}\s*{_PAGE}\s*$")
+#: A leader and page label inside a block whose line breaks are gone (a Markdown paragraph of
+#: contents lines, an HTML ``<p>`` with ``<br>``): the next entry, or the end, follows the page
+#: label; a count (「……3個」, 「……2.5」) does not end an entry.
+_CONTENTS_ENTRY = re.compile(rf"{_LEADER}\s*{_PAGE}(?![\d.．,，個人年月日次項件元萬億%％條款頁歲名家組位倍])")
+#: What cannot be inside the text of a contents entry (it would be a sentence).
+_NOT_IN_ENTRY = re.compile(r"[。！？；!?;\n]")
 
 
 def _is_cjkish(ch: str) -> bool:
@@ -141,7 +154,7 @@ class _Builder:
         self.blocks.append(Block(kind, start, len(self.chars), self.section, meta or {}))
 
     def heading(self, chars: _Chars, meta: dict[str, Any] | None = None) -> None:
-        chars = _squeeze(_strip(chars))
+        chars = _squeeze(_strip(_without_contents(chars, self.dropped)))  # never a section's name
         if not chars:
             return
         self.section = _text(chars)
@@ -747,6 +760,82 @@ def parse_plain(
     return out.build(), meta
 
 
+def _without_contents(
+    chars: _Chars, dropped: list[Dropped], entry_chars: int = Settings.contents_entry_chars
+) -> _Chars:
+    """``chars`` without the table-of-contents entries in it, which go to ``dropped``.
+
+    An entry is text of at most ``entry_chars`` characters without sentence punctuation,
+    then a leader and a page label (:data:`_CONTENTS_ENTRY`). One that ends the text counts on its
+    own; inside the text only two or more do (a block of contents lines whose line breaks are
+    gone). What is left around them without a letter or digit goes with them.
+    """
+    text = _text(chars)
+    found = list(_CONTENTS_ENTRY.finditer(text))
+    if not found or (len(found) == 1 and text[found[0].end() :].strip()):
+        return chars
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in found:
+        stops = list(_NOT_IN_ENTRY.finditer(text, start, match.start()))
+        begin = stops[-1].end() if stops else start
+        if match.start() - begin <= entry_chars:
+            spans.append((begin, match.end()))
+        start = match.end()
+    if not spans:
+        return chars
+    cut = [False] * len(chars)
+    for a, b in spans:
+        cut[a:b] = [True] * (b - a)
+    kept = [c for c, gone in zip(chars, cut, strict=True) if not gone]
+    if not any(unicodedata.category(ch)[0] in "LN" for ch, _ in kept):
+        spans, kept = [(0, len(chars))], []  # separators and spaces between entries go too
+    for a, b in spans:
+        positions = [off for _, off in chars[a:b] if off >= 0]
+        if positions:
+            dropped.append(Dropped(min(positions), max(positions) + 1, "table of contents"))
+    return kept
+
+
+def drop_contents(cleaned: CleanedText, entry_chars: int = Settings.contents_entry_chars) -> CleanedText:
+    """``cleaned`` without table-of-contents entries, whichever reader made it (listed in
+    ``dropped`` with the reason ``table of contents``); the same object when it holds none.
+    ``entry_chars``: ``Settings.contents_entry_chars``.
+
+    A block that held only contents entries is removed; the text between blocks is kept.
+    """
+    text, offsets = cleaned.text, cleaned.raw_offsets
+    if not _CONTENTS_ENTRY.search(text):
+        return cleaned
+    dropped: list[Dropped] = []
+    chars: _Chars = []
+    blocks: list[Block] = []
+    pos = 0
+    for block in cleaned.blocks:
+        gap = [(text[i], offsets[i]) for i in range(pos, block.start)]
+        own = [(text[i], offsets[i]) for i in range(block.start, block.end)]
+        pos = block.end
+        if not _CONTENTS_ENTRY.search(text, block.start, block.end):
+            chars.extend(gap)
+            start = len(chars)
+            chars.extend(own)
+            blocks.append(dataclasses.replace(block, start=start, end=len(chars)))
+            continue
+        kept = _strip(_without_contents(own, dropped, entry_chars))
+        if not kept:
+            if _text(gap).strip():
+                chars.extend(gap)
+            continue
+        chars.extend(gap)
+        start = len(chars)
+        chars.extend(kept)
+        blocks.append(dataclasses.replace(block, start=start, end=len(chars)))
+    if not dropped:
+        return cleaned
+    chars.extend((text[i], offsets[i]) for i in range(pos, len(text)))
+    return CleanedText(_text(chars), tuple(o for _, o in chars), tuple(blocks), (*cleaned.dropped, *dropped))
+
+
 # -- choosing a reader ------------------------------------------------------------------------
 
 
@@ -802,7 +891,7 @@ def parse_document(
         cleaned, meta = _compose(clean_text(text), offsets, []), {}
     else:
         cleaned, meta = parse_plain(text, offsets, s.heading_chars)
-    return cleaned.with_dropped(dropped), meta
+    return drop_contents(cleaned, s.contents_entry_chars).with_dropped(dropped), meta
 
 
 def unaccounted(raw: str, cleaned: CleanedText, covered: Iterable[tuple[int, int]]) -> list[int]:

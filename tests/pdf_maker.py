@@ -24,8 +24,9 @@ TABLE = [
 ]
 
 
-def make_report_pdf(path: Path, pages: int = 4) -> Path:
-    """A report of ``pages`` pages: a running header, a page-number footer, body text, one table.
+def make_report_pdf(path: Path, pages: int = 4, contents: list[str] | None = None) -> Path:
+    """A report of ``pages`` pages: a running header, a page-number footer, body text, one table;
+    with ``contents``, a first page titled 目錄 holding those lines (table-of-contents entries).
 
     Raises:
         FileNotFoundError: the CJK font is not installed (``apt-get install fonts-wqy-zenhei``).
@@ -48,6 +49,11 @@ def make_report_pdf(path: Path, pages: int = 4) -> Path:
 
     pdf = Report()
     pdf.add_font("cjk", "", str(CJK_FONT), collection_font_number=0)
+    if contents:
+        pdf.add_page()
+        pdf.set_font("cjk", size=12)
+        for line in ["目錄", *contents]:
+            pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
     for page in range(pages):
         pdf.add_page()
         pdf.set_font("cjk", size=12)

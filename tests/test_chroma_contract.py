@@ -15,7 +15,6 @@ import pytest
 from core.errors import IndexMissingError
 from core.settings import Settings
 from ingest.index import DocRecord, IndexStore
-from ingest.records import read_committed
 
 
 @pytest.fixture()
@@ -117,21 +116,25 @@ def test_a_closed_store_releases_its_folder_for_a_fresh_open(settings: Settings)
         IndexStore(settings)
 
 
-def test_the_commit_records_read_from_sqlite_are_the_stores(settings: Settings) -> None:
-    """ingest.records reads the commit records from Chroma's SQLite file without chromadb (for a
-    fast `kezhuan ingest` when nothing changed): it must read exactly what the public API returns,
-    and count the stored passages and sentences as Chroma does."""
+def test_the_client_names_the_folder_it_keeps_its_data_in(settings: Settings, tmp_path: Path) -> None:
+    """The store keeps the commit manifest only for a client of the settings' own folder."""
+    import chromadb
+
+    store = IndexStore(settings)
+    assert store.keeps_manifest
+    chroma = store.client.get_settings()
+    assert chroma.is_persistent and Path(chroma.persist_directory).resolve() == settings.chroma_dir.resolve()
+    store.close()
+    assert not chromadb.EphemeralClient().get_settings().is_persistent
+    elsewhere = chromadb.PersistentClient(path=str(tmp_path / "elsewhere"))
+    assert not IndexStore(settings, client=elsewhere).keeps_manifest
+
+
+def test_counts_are_of_stored_records_committed_or_not(settings: Settings) -> None:
+    """The commit manifest's passage and sentence counts come from count()."""
     store = IndexStore(settings)
     _put(store, ["a1", "a2"], [_unit(1, 0), _unit(0, 1)], source="a.md")
     store.write_sentences(["s1"], np.stack([_unit(1, 1)]), ["句子。"], [{"source": "a.md", "prefix_len": 0}])
-    records = [
-        DocRecord("a.md", "a" * 64, "key", "甲", 2, 1, "經濟部", "e" * 64),
-        DocRecord("b.md", "b" * 64, "key", "", 0, 0),
-    ]
-    store.commit(records)
-    store.close()
-    assert read_committed(settings) == IndexStore(settings).committed() == {r.source: r for r in records}
-    store = IndexStore(settings)
-    _put(store, ["x"], [_unit(2, 1)], source="c.md")  # stored, committed by no record: a sweep's work
-    store.close()
-    assert read_committed(settings) is None
+    assert store.count() == 2 and store.sentences.count() == 1
+    store.commit(DocRecord("a.md", "s1" + "0" * 62, "key", "甲", 2, 1))
+    assert store.count() == 2 and store.is_clean()

@@ -5,8 +5,10 @@ while documents are added, changed and deleted between rounds. The child counts 
 to Chroma and, after the N-th, says so and waits; the test kills it then, so every round
 dies at the same place on any machine. After every kill a fresh process reads the index and
 the test checks the invariant of :mod:`ingest.index`: every committed document is served
-from exactly the passages of its committed version, and nothing else is live. A normal
-ingest then repairs everything.
+from exactly the passages of its committed version, and nothing else is live; and that the
+unchanged-ingest check (:func:`ingest.records.unchanged_ingest`, from the commit manifest)
+never calls an index "unchanged" that is not exactly the corpus on disk with nothing to sweep.
+A normal ingest then repairs everything.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from core.errors import DiskFullError, IndexMissingError, IndexUnreadableError, 
 from core.settings import PROJECT_ROOT, Settings
 from ingest.index import IndexStore, open_index, prepare_document, record_id, run_ingest
 from ingest.load import SourceDocument
+from ingest.records import commit_manifest_path, unchanged_ingest
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +50,8 @@ SEED = 20240611
 #: The write after which each round's ingest is killed. An ingest writes sentences, then
 #: passages, then the commit records, then deletes what the commit replaced (a deleting
 #: round first takes documents out of the commit records): 1, 2 and 3 kill it before the
-#: passages, before the commit and before the sweep.
+#: passages, before the commit and before the sweep (3 also between the commit and the commit
+#: manifest written right after it).
 KILL_AFTER_WRITES = (1, 2, 3, 2, 3)
 ROUNDS = len(KILL_AFTER_WRITES)
 #: Extra generated documents, so the index holds many documents of several versions.
@@ -217,6 +221,16 @@ def check_invariant(
     return len(live_expected)
 
 
+def check_unchanged_verdict(index: dict[str, Any], corpus: Corpus, settings: Settings, live: int) -> bool:
+    """Assert that the unchanged-ingest check says "unchanged" only of an index that is: exactly
+    the corpus on disk committed, and no stored passage or sentence left for a sweep. Returns its verdict."""
+    unchanged = unchanged_ingest(settings.replace(retrieval_cache=False)) is not None  # no snapshot here
+    if unchanged:
+        assert index["committed"] == corpus.on_disk(), "called unchanged, but the index holds other versions"
+        assert len(index["passages"]) == live, "called unchanged, but passages are left for a sweep"
+    return unchanged
+
+
 def _read_line(process: subprocess.Popen[bytes], timeout: float) -> bytes:
     """The child's next stdout line, waiting at most ``timeout`` seconds."""
     assert process.stdout is not None
@@ -275,6 +289,7 @@ def test_sigkill_at_chosen_writes_never_breaks_the_index(tmp_settings: Settings)
 
         index = inspect_index(tmp_settings)
         live = check_invariant(index, corpus, tmp_settings, allowed)
+        check_unchanged_verdict(index, corpus, tmp_settings, live)
         committed_before = dict(index["committed"])
         print(
             f"\nround {round_no + 1} ({kind}): "
@@ -302,6 +317,57 @@ def test_sigkill_at_chosen_writes_never_breaks_the_index(tmp_settings: Settings)
     print(
         f"\n{killed} of {ROUNDS} rounds killed mid-ingest; repair: {report.summary()} ({live} live passages)"
     )
+
+
+def _ingest_killed_after(settings: Settings, writes: int) -> bool:
+    """Run an ingest subprocess killed after its ``writes``-th write to Chroma; True if it was."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _INGEST, str(settings.corpus_dir), str(settings.data_dir), str(writes)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+        cwd=PROJECT_ROOT,
+    )
+    killed = _read_line(process, timeout=120) == f"wrote {writes}".encode()
+    if killed:
+        process.send_signal(signal.SIGKILL)
+    process.wait(timeout=60)
+    if process.returncode not in (0, -signal.SIGKILL):
+        pytest.fail(f"ingest failed on its own: {process.stderr.read().decode()[-3000:]}")  # type: ignore[union-attr]
+    return killed
+
+
+@pytest.mark.slow
+def test_a_kill_between_the_commit_and_its_manifest_is_never_taken_for_unchanged(
+    tmp_settings: Settings,
+) -> None:
+    """An edit is committed to Chroma, the ingest dies before the commit manifest is written, and
+    the file is then put back as it was: the manifest of the ingest before matches the corpus
+    again, but the index holds the edit. Only the full ingest may decide."""
+    settings = tmp_settings.replace(retrieval_cache=False)
+    corpus = Corpus(settings.corpus_dir, random.Random(SEED + 2))
+    for seed_file in settings.corpus_dir.glob("*.txt"):
+        corpus.versions[hashlib.sha256(seed_file.read_bytes()).hexdigest()] = seed_file.read_bytes()
+    name = corpus.add()
+    assert not _ingest_killed_after(settings, 1000)  # a whole ingest: the manifest is written
+    assert unchanged_ingest(settings) is not None
+    before = (settings.corpus_dir / name).read_bytes()
+    corpus.write(name, chinese_document(corpus.rng, 1, 2))
+    # Sentences, passages, then the commit (write 3): killed right after it.
+    assert _ingest_killed_after(settings, 3)
+    index = inspect_index(settings)
+    assert index["committed"][name] == corpus.on_disk()[name], "the edit was not committed before the kill"
+    assert not commit_manifest_path(settings).exists()
+    assert not list(settings.data_dir.glob(".commits-*"))  # no half-written manifest either
+    (settings.corpus_dir / name).write_bytes(before)
+    assert unchanged_ingest(settings) is None
+    report = run_ingest(settings, progress=False, embeddings=_fake())
+    assert report.updated == [name] and report.swept > 0
+    assert unchanged_ingest(settings) is not None
+    index = inspect_index(settings)
+    live = check_invariant(index, corpus, settings, _versions(corpus.on_disk()))
+    assert check_unchanged_verdict(index, corpus, settings, live)
 
 
 def _fake() -> Any:

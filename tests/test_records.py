@@ -1,16 +1,19 @@
-"""`kezhuan ingest` decides "nothing changed" from the commit records, without Chroma (ingest/records.py).
+"""`kezhuan ingest` decides "nothing changed" from the commit manifest, without Chroma (ingest/records.py).
 
 Every change an ingest must act on (a file edited, added or deleted, a manifest entry, a setting
 of the pipeline, a missing or damaged index, leftovers of an interrupted ingest) must make the
 check answer None, so the full ingest runs; each case also checks that the full ingest then
-indeed had work to do or an error to report.
+indeed had work to do or an error to report. So must every commit manifest that does not describe
+the index as stored (missing, unreadable, of another format, another collection's or folder's,
+left by an ingest killed between its write to Chroma and the manifest's).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-import sqlite3
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -23,7 +26,14 @@ from assistant.retrieve import save_snapshot
 from core.errors import KezhuanError
 from core.settings import PROJECT_ROOT, Settings
 from ingest.index import IndexStore, run_ingest
-from ingest.records import ingest_lock, read_committed, snapshot_path, unchanged_ingest
+from ingest.records import (
+    MANIFEST_FORMAT,
+    commit_manifest_path,
+    ingest_lock,
+    read_commit_manifest,
+    snapshot_path,
+    unchanged_ingest,
+)
 from ui import cli
 
 SEED_NAME = "moea-doit-tech-programs-overview.txt"
@@ -144,15 +154,123 @@ def test_an_unfinished_rebuild_generation_runs_the_full_ingest(ingested: Setting
     assert unchanged_ingest(ingested) is None
 
 
-def test_writes_chroma_has_not_applied_are_not_trusted(ingested: Settings) -> None:
-    assert read_committed(ingested) is not None
-    with sqlite3.connect(ingested.chroma_dir / "chroma.sqlite3") as db:
-        (cid,) = db.execute("SELECT id FROM collections WHERE name = ?", (ingested.collection,)).fetchone()
-        db.execute(
-            "INSERT INTO embeddings_queue (seq_id, operation, topic, id) VALUES (1000000, 0, ?, 'x')",
-            (f"persistent://default_tenant/default_database/{cid}",),
-        )
-    assert read_committed(ingested) is None
+def test_the_manifest_holds_what_chroma_returns(ingested: Settings) -> None:
+    store = IndexStore(ingested)
+    try:
+        assert read_commit_manifest(ingested) == store.committed()
+        body = json.loads(commit_manifest_path(ingested).read_text(encoding="utf-8"))
+        assert (body["passages"], body["sentences"]) == (store.count(), store.sentences.count())
+    finally:
+        store.close()
+
+
+def test_reading_the_index_keeps_the_manifest_trusted(ingested: Settings, fake_embeddings) -> None:
+    """A server or `kezhuan ask` opening the index between two ingests must not cost the fast path."""
+    from assistant.retrieve import Retriever
+
+    store = IndexStore(ingested, fake_embeddings)
+    Retriever(store, fake_embeddings, ingested).search("水五金", 3)
+    store.close()
+    assert unchanged_ingest(ingested) is not None
+
+
+def _garbage(s: Settings) -> None:
+    commit_manifest_path(s).write_text("{not json", encoding="utf-8")
+
+
+def _older_format(s: Settings) -> None:
+    _rewrite(s, format=MANIFEST_FORMAT - 1)
+
+
+def _another_collection(s: Settings) -> None:
+    _rewrite(s, collection="other")
+
+
+def _counts_that_disagree(s: Settings) -> None:
+    body = json.loads(commit_manifest_path(s).read_text(encoding="utf-8"))
+    _rewrite(s, passages=body["passages"] + 1)
+
+
+def _a_missing_record(s: Settings) -> None:
+    body = json.loads(commit_manifest_path(s).read_text(encoding="utf-8"))
+    _rewrite(s, records={k: v for k, v in body["records"].items() if k != "notes.md"})
+
+
+def _a_record_missing_a_field(s: Settings) -> None:
+    body = json.loads(commit_manifest_path(s).read_text(encoding="utf-8"))
+    del body["records"]["notes.md"]["sha256"]
+    _rewrite(s, records=body["records"])
+
+
+def _rewrite(s: Settings, **fields: object) -> None:
+    path = commit_manifest_path(s)
+    body = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**body, **fields}), encoding="utf-8")
+
+
+UNTRUSTED_MANIFESTS: dict[str, Callable[[Settings], None]] = {
+    "missing": lambda s: commit_manifest_path(s).unlink(),
+    "not JSON": _garbage,
+    "an older format": _older_format,
+    "another collection's": _another_collection,
+    "counts that disagree with its records": _counts_that_disagree,
+    "a record missing": _a_missing_record,
+    "a record missing a field": _a_record_missing_a_field,
+}
+
+
+@pytest.mark.parametrize("manifest", list(UNTRUSTED_MANIFESTS))
+def test_a_manifest_not_to_trust_runs_the_full_ingest_which_writes_it_again(
+    ingested: Settings, fake_embeddings, manifest: str
+) -> None:
+    UNTRUSTED_MANIFESTS[manifest](ingested)
+    assert unchanged_ingest(ingested) is None
+    report = run_ingest(ingested, embeddings=fake_embeddings, progress=False)
+    assert not report.changed and len(report.unchanged) == 2  # the index itself was fine
+    assert read_commit_manifest(ingested) == IndexStore(ingested).committed()
+    assert unchanged_ingest(ingested) is not None
+
+
+def test_a_copied_data_folder_is_checked_through_chroma_once(
+    ingested: Settings, tmp_path: Path, fake_embeddings
+) -> None:
+    copy = ingested.replace(data_dir=tmp_path / "copy")
+    shutil.copytree(ingested.data_dir, copy.data_dir, ignore=shutil.ignore_patterns("ingest.lock"))
+    assert unchanged_ingest(copy) is None  # the manifest names the original folder
+    assert not run_ingest(copy, embeddings=fake_embeddings, progress=False).changed
+    assert unchanged_ingest(copy) is not None
+    assert unchanged_ingest(ingested) is not None
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL: nothing after it runs (tests/test_faults.py kills real processes)."""
+
+
+def test_a_kill_between_the_commit_and_its_manifest_is_never_taken_for_unchanged(
+    ingested: Settings, fake_embeddings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ingest of an edited file dies after Chroma committed it, before the manifest was
+    written; the file is then put back. The manifest of the first ingest would match the corpus,
+    but the index holds the edited version: only the full ingest may decide."""
+    path = ingested.corpus_dir / "notes.md"
+    _edit(ingested)
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise _Killed
+
+    monkeypatch.setattr("ingest.index.write_commit_manifest", killed)
+    with pytest.raises(_Killed):
+        run_ingest(ingested, embeddings=fake_embeddings, progress=False)
+    monkeypatch.undo()
+    store = IndexStore(ingested)
+    edited = store.committed()["notes.md"].sha256
+    store.close()
+    path.write_text(NOTES, encoding="utf-8")  # back to the version the old manifest described
+    assert edited != hashlib.sha256(NOTES.encode()).hexdigest()
+    assert unchanged_ingest(ingested) is None
+    report = run_ingest(ingested, embeddings=fake_embeddings, progress=False)
+    assert report.updated == ["notes.md"] and report.swept > 0
+    assert unchanged_ingest(ingested) is not None
 
 
 def test_another_ingest_running_is_left_to_the_full_ingest(ingested: Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -278,3 +279,125 @@ def test_evaluation_documents_lose_nothing_and_fit_the_limit(name: str) -> None:
     assert "⼩" not in doc.cleaned.text and "\uf997" not in doc.cleaned.text  # folded (聯 U+F997)
     if "law" in str(doc.meta.get("format", "")).lower():
         assert sum(c.kind == "article" for c in chunks) >= 30
+
+
+# -- tables of contents: dropped at ingest by every reader -------------------------------------
+
+#: A contents line as a reader of the test sees it, independent of ingest.structure's patterns:
+#: three or more dots, middle dots or ellipses, then a page label.
+CONTENTS_LINE = re.compile(r"(?:[.．·‧・⋯…]\s*){3,}\s*(?:附件\s*-?\s*)?[\d○]+")
+#: Contents entries in the styles documents use: dot leaders, ellipses, middle dots, page labels.
+ENTRIES = [
+    "壹、前言 ............................ 1",
+    "貳、申請資格……………… 3",
+    "參、計畫範疇 ⋯⋯⋯⋯ 5",
+    "第一章 總則 ··········· 7",
+    "第二章 申請程序 ‧‧‧‧‧‧‧‧ 12",
+    "附件壹、補助辦法 ................... 附件-1",
+    "一、計畫緣起 ..................... .○○",
+]
+BODY_SENTENCE = "本計畫協助企業導入人工智慧，每案補助上限為1,000萬元。"
+#: Prose with ellipses and numbers that is no contents line.
+PROSE = "申請文件包括計畫書、切結書……等共3項，審查約需2個月。"
+
+
+def folded(text: str) -> str:
+    """``text`` as the readers see it, folded (「……」 is six dots then)."""
+    return fold_text(text)[0]
+
+
+def _contents_document(kind: str) -> str:
+    if kind == "md":
+        listed = "\n".join(ENTRIES)  # one paragraph: its line breaks become soft breaks
+        return f"# 申請須知\n\n## 目錄\n\n{listed}\n\n- {ENTRIES[0]}\n- {ENTRIES[1]}\n\n## 壹、前言\n\n{BODY_SENTENCE}\n\n{PROSE}\n"
+    if kind == "html":
+        listed = "<br>".join(ENTRIES)
+        items = "".join(f"<li>{e}</li>" for e in ENTRIES[:2])
+        return (
+            "<html><head><title>申請須知</title></head><body><h1>申請須知</h1><h2>目錄</h2>"
+            f"<p>{listed}</p><ul>{items}</ul><table><tr><td>{ENTRIES[2]}</td></tr></table>"
+            f"<h2>壹、前言</h2><p>{BODY_SENTENCE}</p><p>{PROSE}</p></body></html>"
+        )
+    listed = "\n".join(ENTRIES)
+    return f"申請須知\n\n目錄\n{listed}\n\n壹、前言\n{BODY_SENTENCE}\n{PROSE}\n"
+
+
+@pytest.mark.parametrize(
+    ("kind", "layout"),
+    [("md", ""), ("html", ""), ("txt", ""), ("txt", "pdf-extracted text"), ("pdf", "")],
+    ids=["markdown", "html", "plain text", "seed-layout PDF text", "PDF text"],
+)
+def test_every_reader_drops_a_block_of_contents_lines(kind: str, layout: str) -> None:
+    raw = _contents_document("txt" if kind == "pdf" else kind)
+    if kind == "pdf":  # a PDF's text as the loader joins its pages: no blank lines inside a page
+        raw = raw.replace("\n\n", "\n").replace("壹、前言\n本計畫", "\n\f壹、前言\n本計畫")
+    cleaned, _ = parse_document(raw, kind, layout)
+    chunks, sentences = split_document(cleaned, f"guide.{kind}")
+    assert [s.text for s in sentences if CONTENTS_LINE.search(s.text)] == []
+    assert [c.text for c in chunks if CONTENTS_LINE.search(c.text)] == []
+    assert not CONTENTS_LINE.search(cleaned.text)
+    dropped = "\n".join(raw[d.start : d.end] for d in cleaned.dropped if d.reason == "table of contents")
+    for entry in ENTRIES:
+        assert entry.split()[0] in dropped, entry  # each entry is listed as dropped, with its reason
+    text = "".join(s.text for s in sentences)
+    assert BODY_SENTENCE in text and folded(PROSE) in text  # the body and prose with ellipses stay
+    assert unaccounted(raw, cleaned, [(s.start, s.end) for s in sentences]) == []
+
+
+def test_a_contents_entry_is_never_a_section_name() -> None:
+    raw = "# 申請須知\n\n## 壹、前言 ⋯⋯⋯⋯ 1\n\n## 貳、申請資格\n\n依法設立之公司。\n"
+    cleaned, _ = parse_document(raw, "md")
+    assert cleaned.sections == ["申請須知", "貳、申請資格"]
+
+
+def test_dots_and_numbers_in_prose_and_forms_are_kept() -> None:
+    for text in (
+        PROSE,
+        "填寫說明：職務別：....課長；人數：2",  # a form's blank, no page label
+        "依第3條辦理......詳見附件。",
+        "計畫期程......最長3年。",
+    ):
+        cleaned, _ = parse_document(f"說明\n\n{text}\n", "txt")
+        assert folded(text) in cleaned.text, text
+        assert not [d for d in cleaned.dropped if d.reason == "table of contents"], text
+
+
+@pytest.mark.skipif(not CJK_FONT.exists(), reason="needs the CJK font of tests/pdf_maker.py")
+def test_a_real_pdf_contents_page_is_dropped(tmp_path: Path) -> None:
+    entries = [e for e in ENTRIES if not set(e) & set("⋯‧")]  # the font has no glyphs for these
+    path = make_report_pdf(tmp_path / "guide.pdf", pages=2, contents=entries)
+    doc = load_document(path, tmp_path, {})
+    assert doc.cleaned is not None
+    chunks, sentences = split_document(doc.cleaned, doc.source)
+    assert [c.text for c in chunks if CONTENTS_LINE.search(c.text)] == []
+    assert sum(d.reason == "table of contents" for d in doc.cleaned.dropped) == len(entries)
+    assert any("中小企業" in s.text for s in sentences)  # the body is read
+    assert unaccounted(doc.raw, doc.cleaned, [(s.start, s.end) for s in sentences]) == []
+
+
+@pytest.mark.slow
+def test_no_indexed_passage_of_the_multi_corpus_holds_a_contents_line(
+    tmp_path: Path, fake_embeddings
+) -> None:
+    """The multi corpus's PDF guide has a contents page of 35 entries: none may reach the index."""
+    from core.settings import Settings
+    from ingest.index import IndexStore, run_ingest
+
+    corpus = PROJECT_ROOT / "evals" / "corpora" / "multi"
+    settings = Settings.from_env(environ={}, corpus_dir=corpus, data_dir=tmp_path / "data")
+    report = run_ingest(settings, embeddings=fake_embeddings, progress=False)
+    assert not report.failed and len(report.added) == 7
+    store = IndexStore(settings)
+    try:
+        _, passages, _ = store.read_passages(limit=10_000)
+        sentences = store.sentences.get(include=["documents"])["documents"] or []
+    finally:
+        store.close()
+    assert len(passages) == report.passages and len(sentences) == report.sentences
+    assert [t for t in passages if CONTENTS_LINE.search(t)] == []
+    assert [t for t in sentences if CONTENTS_LINE.search(t)] == []
+    # The guide's contents page is there to drop: the check is not of a corpus without one.
+    guide = next(corpus.glob("*.pdf"))
+    doc = load_document(guide, corpus, {})
+    assert doc.cleaned is not None
+    assert sum(d.reason == "table of contents" for d in doc.cleaned.dropped) >= 30

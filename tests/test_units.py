@@ -217,12 +217,10 @@ def test_a_longest_time_question_answered_by_a_limit_and_its_extension_leads_wit
     assert extended_limit(to_search_form("最長幾天？"), "期間為30日，得延長一個月。") == ""  # other units
 
 
-def test_table_of_contents_lines_are_no_evidence() -> None:
+def test_a_sentence_too_short_to_stand_alone_is_no_evidence() -> None:
     from assistant.units import quotable
 
-    assert not quotable("伍、會計科目與編列原則 ........................ 附件-48")
-    assert not quotable("計畫審查……………… 12")
-    assert not quotable("二、審查")  # too short to stand alone
+    assert not quotable("二、審查")
     assert quotable("審查：分為計畫審查及企業審查兩部分；")
 
 
