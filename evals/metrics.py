@@ -179,10 +179,18 @@ class SourceTexts:
 
     Args:
         texts: Cleaned text of each source document, keyed by source name (``Citation.source``).
+        offset_maps: For a source whose citations' offsets refer to another cleaned text (the
+            structured parse the index was built from: Markdown tables as rows, articles, ...),
+            the offset in ``texts`` of each of that text's characters (-1 where it has none).
+            Both texts map back to the raw file, which is how the map is built
+            (:func:`evals.run.load_source_texts`).
     """
 
-    def __init__(self, texts: Mapping[str, str]) -> None:
+    def __init__(
+        self, texts: Mapping[str, str], offset_maps: Mapping[str, Sequence[int]] | None = None
+    ) -> None:
         self._texts = dict(texts)
+        self._maps = dict(offset_maps or {})
         self._squashed: dict[str, str] = {}
         self._prefix: dict[str, list[int]] = {}
         for source, text in self._texts.items():
@@ -237,6 +245,8 @@ class SourceTexts:
             return None
         known = span.source in self._texts
         hint: int | None = None
+        if known and span.source in self._maps:
+            span = self._translated(span)
         if known:
             text = self._texts[span.source]
             prefix = self._prefix[span.source]
@@ -265,6 +275,17 @@ class SourceTexts:
             if positions and (best is None or len(positions) > len(best.positions)):
                 best = Located(source, frozenset(positions))
         return best
+
+    def _translated(self, span: Span) -> Span:
+        """``span`` with its offsets moved from the index's cleaned text into this one's
+        (unknown offsets when none of its characters has a place here)."""
+        mapping = self._maps[span.source]
+        inside = [
+            mapping[i] for i in range(max(span.start, 0), min(span.end, len(mapping))) if mapping[i] >= 0
+        ]
+        if not inside:
+            return Span(span.text, span.source)
+        return Span(span.text, span.source, min(inside), max(inside) + 1)
 
 
 def _nearest_find(hay: str, needle: str, hint: int | None) -> int:

@@ -250,14 +250,21 @@ def load_source_texts(settings: Settings) -> SourceTexts:
 
     manifest = read_manifest(settings.corpus_dir)
     texts: dict[str, str] = {}
+    maps: dict[str, list[int]] = {}
     for path in list_sources(settings.corpus_dir):
         try:
             doc = load_document(path, settings.corpus_dir, manifest, settings)
         except DocumentReadError as e:
             log.warning("Scoring without %s: %s", path, e)
             continue
-        texts[doc.source] = clean_text(doc.raw, markdown=doc.kind == "md").text
-    return SourceTexts(texts)
+        plain = clean_text(doc.raw, markdown=doc.kind == "md")
+        texts[doc.source] = plain.text
+        if doc.cleaned is not None and doc.cleaned.text != plain.text:
+            # Citations' offsets refer to the structured parse the index holds; gold quotes
+            # are placed in the plain cleaning: both map back to the raw file.
+            at_raw = {raw: i for i, raw in enumerate(plain.raw_offsets) if raw >= 0}
+            maps[doc.source] = [at_raw.get(raw, -1) if raw >= 0 else -1 for raw in doc.cleaned.raw_offsets]
+    return SourceTexts(texts, maps)
 
 
 def _load_assistant(settings: Settings) -> Any:

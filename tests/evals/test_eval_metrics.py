@@ -103,6 +103,23 @@ def test_a_table_row_quoted_as_header_cell_pairs_sits_at_its_offsets() -> None:
     )  # a range holding few of its characters
 
 
+def test_offsets_of_another_cleaning_are_translated_by_the_offset_map() -> None:
+    plain = "| 項目 | 限制 |\n| 人事費 | 不超過總經費 60% |\n"  # where gold quotes are placed
+    structured = "項目：人事費；限制：不超過總經費 60%"  # what the index quotes, offsets into this
+    row = plain.index("| 人事費")
+    # Each structured character's offset in the plain text (-1 for the built labels and marks).
+    offset_map = [-1] * len(structured)
+    for i, ch in enumerate(structured):
+        j = plain.find(ch, row) if ch not in "項目限制：；" else -1
+        offset_map[i] = j
+    texts = SourceTexts({"t.md": plain}, {"t.md": offset_map})
+    cite = Citation(1, "p1", "t.md", "", structured, structured, 0, len(structured), 1.0)
+    assert gold_coverage("人事費", [cite], texts) == 1.0
+    assert gold_coverage("項目", [cite], texts) == 0.0  # the header line is not the row cited
+    unmapped = SourceTexts({"t.md": plain}, {"t.md": [-1] * len(structured)})
+    assert gold_coverage("人事費", [cite], unmapped) == 0.0  # nothing placed: string comparison only
+
+
 def test_locate_returns_none_for_text_not_in_the_corpus(texts: SourceTexts) -> None:
     assert texts.locate(Span("完全無關的一段文字內容在這裡", SOURCE)) is None
     assert texts.locate(Span("   ", SOURCE)) is None
