@@ -35,7 +35,7 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -563,30 +563,39 @@ def drop_other_generations(client: Any, collection: str) -> list[str]:
 _SEGMENT_FOLDER = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-def sweep_segment_folders(chroma_dir: Path) -> list[Path]:
-    """Delete the vector-index folders of collections that no longer exist (embedded Chroma only).
+def segment_folders(chroma_dir: Path) -> set[str]:
+    """Names of the vector-index folders in an embedded Chroma's folder (named by UUID)."""
+    if not chroma_dir.is_dir():
+        return set()
+    return {p.name for p in chroma_dir.iterdir() if p.is_dir() and _SEGMENT_FOLDER.match(p.name)}
 
-    Chroma 1.5 keeps a folder per collection's vector segment, named by the segment's id, and
-    leaves it on disk when the collection is deleted: every rebuild left three behind. A folder
-    is deleted only when its name is a segment id that Chroma's own database no longer lists.
+
+def sweep_segment_folders(
+    chroma_dir: Path, folders: Iterable[str], client: Any, collection: str
+) -> list[Path]:
+    """Delete vector-index folders of collections this ingest has dropped (embedded Chroma only).
+
+    Chroma 1.5 keeps a folder per collection's vector segment and leaves it on disk when the
+    collection is deleted (every rebuild left three behind), and its public API does not say
+    which folder belongs to which collection. So the caller names the folders: a finished
+    rebuild, those that existed before it created its generation (all of them belong to the
+    generations it has since dropped); a failed one, those that appeared since. Nothing is
+    deleted when the Chroma folder also holds collections of another index (another
+    ``collection`` setting), whose folders could not be told apart.
 
     Returns:
-        The folders deleted (none when the database cannot be read).
+        The folders deleted.
     """
-    database = chroma_dir / "chroma.sqlite3"
-    if not database.is_file():
-        return []
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5)) as db:
-            known = {str(row[0]) for row in db.execute("SELECT id FROM segments")}
-    except sqlite3.Error as e:
-        log.warning("Not sweeping old index folders: cannot read %s (%s)", database, e)
+    ours = collection_pattern(collection)
+    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    others = [n for n in names if not ours.match(n) and n != pointer_name(collection)]
+    if others:
+        log.info("Not sweeping old index folders: %s also holds %s", chroma_dir, ", ".join(sorted(others)))
         return []
     removed = []
-    for folder in chroma_dir.iterdir():
-        if folder.is_dir() and _SEGMENT_FOLDER.match(folder.name) and folder.name not in known:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
+    for name in sorted(set(folders) & segment_folders(chroma_dir)):
+        shutil.rmtree(chroma_dir / name, ignore_errors=True)
+        removed.append(chroma_dir / name)
     if removed:
         log.info("Removed %d folders of dropped collections from %s", len(removed), chroma_dir)
     return removed
@@ -838,35 +847,41 @@ def _ingest_into(
             log.info("The embedding model or chunking changed: rebuilding the whole index.")
         live = store
         drop_other_generations(store.client, settings.collection)  # an earlier unfinished one
+        before = _folders(settings)  # the old generations' vector folders, swept after the switch
         store = IndexStore(settings, embeddings, client=store.client, generation=new_generation())
         log.info("Building generation %s beside the live one (%r)", store.generation, live.generation)
         committed = {}
     else:
-        # Leftovers of a rebuild killed before its switch.
-        if drop_other_generations(store.client, settings.collection):
-            _sweep_folders(settings)
+        # Leftovers of a rebuild killed before its switch (their folders go at the next rebuild).
+        drop_other_generations(store.client, settings.collection)
+        before = set()
     try:
         _write_documents(store, settings, corpus_dir, embeddings, progress, committed, key, report)
         if live is not None:
             store.switch_to()
             live.drop()
             drop_other_generations(store.client, settings.collection)
-            _sweep_folders(settings)
+            _sweep_folders(settings, store.client, before)
     except BaseException as e:
         if live is not None and not isinstance(e, KeyboardInterrupt):
             # The new generation is not live: give its space back (the disk may be full).
             with contextlib.suppress(Exception):
                 store.drop()
-                _sweep_folders(settings)
+                _sweep_folders(settings, store.client, _folders(settings) - before)
         raise
     report.swept = store.sweep()
     store.write_manifest()  # also after a run that found nothing to do: the manifest was missing
     return report
 
 
-def _sweep_folders(settings: Settings) -> None:
-    if not settings.chroma_host:
-        sweep_segment_folders(settings.chroma_dir)
+def _folders(settings: Settings) -> set[str]:
+    """The embedded store's vector-index folders (none with a Chroma server)."""
+    return set() if settings.chroma_host else segment_folders(settings.chroma_dir)
+
+
+def _sweep_folders(settings: Settings, client: Any, folders: set[str]) -> None:
+    if not settings.chroma_host and folders:
+        sweep_segment_folders(settings.chroma_dir, folders, client, settings.collection)
 
 
 def _write_documents(

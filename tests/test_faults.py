@@ -505,6 +505,20 @@ def test_rebuilds_sweep_the_folders_of_the_collections_they_replace(
     assert open_index(tmp_settings, fake_embeddings).count() > 0
 
 
+def test_no_folder_is_swept_when_another_index_shares_the_chroma_folder(
+    tmp_settings: Settings, fake_embeddings: Any
+) -> None:
+    """Folders cannot be told apart by the public API: with another index's collections beside
+    ours, a rebuild keeps every folder rather than risk deleting the other index's."""
+    other = tmp_settings.replace(collection="other")
+    run_ingest(other, progress=False, embeddings=fake_embeddings)
+    run_ingest(tmp_settings, progress=False, embeddings=fake_embeddings)
+    first = set(segment_folders(tmp_settings))
+    run_ingest(tmp_settings, progress=False, embeddings=fake_embeddings, rebuild=True)
+    assert first <= set(segment_folders(tmp_settings))  # nothing deleted, the other index's included
+    assert open_index(other, fake_embeddings).count() > 0
+
+
 # --------------------------------------------------------------------------- a full disk
 
 
