@@ -125,7 +125,10 @@ def test_the_client_names_the_folder_it_keeps_its_data_in(settings: Settings, tm
     chroma = store.client.get_settings()
     assert chroma.is_persistent and Path(chroma.persist_directory).resolve() == settings.chroma_dir.resolve()
     store.close()
-    assert not chromadb.EphemeralClient().get_settings().is_persistent
+    # One in-process ephemeral Chroma per settings: the baseline's (evals/baseline.py) settings,
+    # or the test fails when the baseline's client was made first in this process.
+    ephemeral = chromadb.EphemeralClient(settings=chromadb.config.Settings(anonymized_telemetry=False))
+    assert not ephemeral.get_settings().is_persistent
     elsewhere = chromadb.PersistentClient(path=str(tmp_path / "elsewhere"))
     assert not IndexStore(settings, client=elsewhere).keeps_manifest
 
