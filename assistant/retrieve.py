@@ -527,8 +527,9 @@ class Retriever(BaseRetriever):
     _snapshot: _Snapshot | None = PrivateAttr(default=None)
     _checked_at: float = PrivateAttr(default=0.0)
     _publishers: dict[str, str] = PrivateAttr(default_factory=dict)
-    #: Per document, its bigrams (for :meth:`knows_in`); "" holds the snapshot fingerprint.
-    _source_vocab: dict[str, set[str] | str | list[Bridged] | dict[str, str]] = PrivateAttr(
+    #: What is derived from the live snapshot and kept until it changes (see :meth:`_derived`):
+    #: per document its bigrams, the joined text, headings, titles, English bridges.
+    _derived_cache: dict[str, set[str] | str | list[Bridged] | dict[str, str]] = PrivateAttr(
         default_factory=dict
     )
 
@@ -808,13 +809,19 @@ class Retriever(BaseRetriever):
         found.sort(key=lambda i: (snap.sources[i], snap.starts[i]))
         return [self.passage(snap.ids[i]) for i in found[:most]]
 
-    def _headings(self) -> list[str]:
-        """The live passages' distinct sections (headings, article and row labels), search form."""
+    def _derived(self) -> tuple[_Snapshot, dict[str, set[str] | str | list[Bridged] | dict[str, str]]]:
+        """The live snapshot and the cache of what is derived from it, emptied when it changed
+        (its ``""`` key holds the fingerprint it was filled for)."""
         snap = self._current()
-        cache = self._source_vocab
+        cache = self._derived_cache
         if cache.get("") != snap.fingerprint:
             cache.clear()
             cache[""] = snap.fingerprint
+        return snap, cache
+
+    def _headings(self) -> list[str]:
+        """The live passages' distinct sections (headings, article and row labels), search form."""
+        snap, cache = self._derived()
         found = cache.get("\x00headings")
         if not isinstance(found, dict):
             found = {to_search_form(section): "" for section in dict.fromkeys(snap.sections)}
@@ -841,11 +848,7 @@ class Retriever(BaseRetriever):
 
     def knows_in(self, form: str, source: str) -> bool:
         """Whether a term (search form) occurs in the live passages of one document (bigrams, as :meth:`knows`)."""
-        snap = self._current()
-        cache = self._source_vocab
-        if cache.get("") != snap.fingerprint:  # a new snapshot: start again
-            cache.clear()
-            cache[""] = snap.fingerprint
+        snap, cache = self._derived()
         found = cache.get(source)
         if not isinstance(found, set):
             found = {
@@ -885,11 +888,7 @@ class Retriever(BaseRetriever):
 
     def _joined_text(self) -> str:
         """All live passages in search form, one per line (cached per snapshot)."""
-        snap = self._current()
-        cache = self._source_vocab
-        if cache.get("") != snap.fingerprint:
-            cache.clear()
-            cache[""] = snap.fingerprint
+        snap, cache = self._derived()
         joined = cache.get("\x00joined")
         if not isinstance(joined, str):
             joined = "\n".join(to_search_form(t) for t in snap.texts)
@@ -941,11 +940,7 @@ class Retriever(BaseRetriever):
             return []
         from assistant.rules import ENGLISH_ASKING, ENGLISH_INVERSION
 
-        cache = self._source_vocab
-        snap = self._current()
-        if cache.get("") != snap.fingerprint:
-            cache.clear()
-            cache[""] = snap.fingerprint
+        snap, cache = self._derived()
         key = "\x00english\x00" + text
         found = cache.get(key)
         if not isinstance(found, list):
@@ -1150,11 +1145,7 @@ class Retriever(BaseRetriever):
 
     def named_documents(self, question: str) -> NamedDocuments:
         """The documents ``question`` names by part of their title (:mod:`assistant.titles`)."""
-        snap = self._current()
-        cache = self._source_vocab
-        if cache.get("") != snap.fingerprint:
-            cache.clear()
-            cache[""] = snap.fingerprint
+        snap, cache = self._derived()
         texts = cache.get("\x00texts")
         if not isinstance(texts, dict):
             joined: dict[str, list[str]] = {}

@@ -66,9 +66,14 @@ def split_sentences(answer: str) -> list[str]:
 
 def render_notice(message: str) -> str:
     """A calm, non-error notice (used for refusals)."""
+    return _notice(escape_text(message))
+
+
+def _notice(inner_html: str) -> str:
+    """The notice box around already escaped (or rendered) text."""
     return (
         f'<div class="kz-refusal" role="note"><span class="kz-refusal-icon" aria-hidden="true">'
-        f'{REFUSAL_ICON}</span> <span class="kz-text">{escape_text(message)}</span></div>'
+        f'{REFUSAL_ICON}</span> <span class="kz-text">{inner_html}</span></div>'
     )
 
 
@@ -176,11 +181,8 @@ def render_reply(reply: Reply, reply_id: str | None = None, sentences: int | Non
     if reply.refused:
         numbers = {c.n for c in reply.citations}
         sources = "".join(render_citation(c, reply_id) for c in reply.citations)
-        return (
-            f'<div class="kz-refusal" role="note"><span class="kz-refusal-icon" aria-hidden="true">'
-            f'{REFUSAL_ICON}</span> <span class="kz-text">{render_answer_text(reply.answer, reply_id, numbers)}'
-            f'</span></div><div class="kz-sources"><div class="kz-sources-label">{SOURCES_LABEL}</div>{sources}</div>'
-        )
+        notice = _notice(render_answer_text(reply.answer, reply_id, numbers))
+        return f'{notice}<div class="kz-sources"><div class="kz-sources-label">{SOURCES_LABEL}</div>{sources}</div>'
     answer = reply.answer
     streaming = ""
     if sentences is not None and sentences < len(split_sentences(answer)):

@@ -203,18 +203,15 @@
   function renderReply(bubble, question, reply) {
     bubble.textContent = "";
     bubble.classList.remove("kz-pending");
-    var cited = reply.citations && reply.citations.length;
-    if (reply.refused && !cited) {
+    if (reply.refused) {
       bubble.classList.add("kz-refusal");
       bubble.setAttribute("role", "note");
+    }
+    // A refusal that corrects the question with cited text (a false premise) shows its sources.
+    if (reply.refused && !(reply.citations && reply.citations.length)) {
       bubble.appendChild(document.createTextNode(reply.answer));
       bubble.appendChild(rateButtons(question, reply));
       return;
-    }
-    if (reply.refused) {
-      // A refusal that corrects the question with cited text (a false premise): its sources too.
-      bubble.classList.add("kz-refusal");
-      bubble.setAttribute("role", "note");
     }
     replyCount += 1;
     var prefix = "kz-src-" + replyCount + "-";
