@@ -259,6 +259,8 @@ class _Snapshot:
     store: Any = None
     #: Positions of the passages labelled with each law article (``第24条``), built on first use.
     articles: dict[str, list[int]] | None = None
+    #: Unit passage vectors in snapshot order for exact dense search, read on first use.
+    vectors: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.ids)
@@ -918,9 +920,11 @@ class Retriever(BaseRetriever):
         """Passage ids and cosine similarities, best first (live passages only)."""
         snap = self._current()
         n = min(max(k * 2, k + 4), max(1, snap.bm25.size))
-        # Ids and distances only: the texts and metadata are in the snapshot already. The
-        # collection is in cosine space, so similarity = 1 - distance.
         try:
+            if 0 < snap.bm25.size <= self.settings.exact_dense_max_passages:
+                return self._exact_dense(snap, vector, k)
+            # Ids and distances only: the texts and metadata are in the snapshot already. The
+            # collection is in cosine space, so similarity = 1 - distance.
             nearest = snap.store.nearest_passages(vector, n)
         except Exception as e:  # a Chroma server that went away, a dropped collection
             raise IndexMissingError(
@@ -929,6 +933,32 @@ class Retriever(BaseRetriever):
                 "`kezhuan ingest`."
             ) from e
         return [(pid, 1.0 - distance) for pid, distance in nearest if pid in snap.position][:k]
+
+    def _exact_dense(self, snap: _Snapshot, vector: list[float], k: int) -> list[tuple[str, float]]:
+        """The ``k`` live passages most similar to ``vector`` by cosine over every stored vector.
+
+        Similarities are rounded to 6 decimals and equal ones ordered by passage id: vectors of
+        two builds differ in the last float bits (batches padded differently), which must not
+        reorder near-ties.
+        """
+        if snap.vectors is None:
+            found = snap.store.passage_vectors(snap.ids)
+            missing = [pid for pid in snap.ids if pid not in found]
+            if missing:
+                raise LookupError(f"{len(missing)} live passages have no stored vector (first: {missing[0]})")
+            matrix = np.stack([found[pid] for pid in snap.ids]).astype(np.float32)
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            snap.vectors = matrix
+        query = np.asarray(vector, dtype=np.float32)
+        similarity = np.round(snap.vectors @ (query / max(float(np.linalg.norm(query)), 1e-12)), 6)
+        best = np.argpartition(-similarity, min(k, len(similarity)) - 1)[:k] if k < len(similarity) else None
+        candidates = range(len(similarity)) if best is None else best.tolist()
+        # argpartition's cut may split a tie: take every passage tied with the k-th, then sort.
+        if best is not None:
+            cut = float(similarity[best].min())
+            candidates = np.flatnonzero(similarity >= cut).tolist()
+        ranked = sorted(candidates, key=lambda i: (-float(similarity[i]), snap.ids[i]))[:k]
+        return [(snap.ids[i], float(similarity[i])) for i in ranked]
 
     def english_words(self, text: str) -> list[Bridged]:
         """Chinese words of the documents for the English words of ``text`` (empty without any).

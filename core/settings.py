@@ -84,6 +84,12 @@ class Settings:
             BM25, glossary) to ``data_dir`` and load it on the next start while the index is
             unchanged (cold start at 100k passages: about 5 s instead of over a minute). Off:
             every start reads all passages from Chroma and builds BM25 again.
+        exact_dense_max_passages: Up to this many live passages, dense search compares the
+            question with every stored passage vector (read once per index version and held
+            in memory: 1.5 KB a passage for e5-small's 384 dimensions, 30 MB at 20,000) and
+            breaks near-ties by passage id, so two builds of one corpus retrieve alike; above
+            it, or at 0, Chroma's approximate HNSW search answers (whose graph differs from
+            build to build, which moved evaluation figures by about a case).
         max_answer_sentences: Most evidence sentences an extractive answer quotes.
         refusal_threshold: Minimum answer-support score (0-1) below which the assistant refuses.
         foreign_limit: Largest share (0-1) of a question's term weight that may be in topical
@@ -360,6 +366,7 @@ class Settings:
     dense_weight: float = 0.5
     bm25_weight: float = 1.0
     retrieval_cache: bool = True
+    exact_dense_max_passages: int = 20000
     max_answer_sentences: int = 3
     refusal_threshold: float = 0.5
     foreign_limit: float = 0.25
@@ -627,6 +634,7 @@ class Settings:
             "sentence_gap_chars",
             "index_check_seconds",
             "sentence_pace_seconds",
+            "exact_dense_max_passages",
         )
         for name in not_negative:
             value = getattr(self, name)

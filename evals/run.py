@@ -343,6 +343,16 @@ def _generator_of(reply: Reply | None) -> str:
     return str(notes.get("generator", ""))
 
 
+#: The section group of answerable cases whose evidence is in a document without the seed's
+#: sections (the gold set names sections of the seed document only).
+OTHER_DOCUMENTS = "(another document)"
+
+
+def _section_group(score: CaseScore) -> str:
+    """A case's row in the by-section breakdown: its gold section; ``""`` when unanswerable."""
+    return score.section or ("" if not score.answerable else OTHER_DOCUMENTS)
+
+
 def _generator_counts(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """How many answers each generator wrote (``fallback``: the LLM failed)."""
     counts: dict[str, int] = {}
@@ -614,7 +624,7 @@ def run_eval(
                 "by_split": breakdown(run.scores, lambda s: s.split),
                 "by_style": breakdown(run.scores, lambda s: s.style or "(none)"),
                 "by_source": breakdown(run.scores, lambda s: s.source or "(unanswerable)"),
-                "by_section": breakdown(run.scores, lambda s: s.section),
+                "by_section": breakdown(run.scores, _section_group),
                 "by_kind": breakdown(run.scores, lambda s: s.kind),
                 "by_lang": breakdown(run.scores, lambda s: s.lang),
             }

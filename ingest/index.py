@@ -354,6 +354,19 @@ class IndexStore:
         distances = (got["distances"] or [[]])[0]
         return [(str(i), float(d)) for i, d in zip(got["ids"][0], distances, strict=False)]
 
+    def passage_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored passage vectors by id: ``{id: float32 vector}``; unknown ids are left out.
+
+        Read in pages of 5,000 ids (one read of many more fails in Chroma: "too many SQL variables").
+        """
+        found: dict[str, np.ndarray] = {}
+        for first in range(0, len(ids), 5000):
+            got = self.passages.get(ids=list(ids[first : first + 5000]), include=["embeddings"])
+            vectors = got["embeddings"] if got["embeddings"] is not None else []
+            for pid, vec in zip(got["ids"], vectors, strict=False):
+                found[str(pid)] = np.asarray(vec, np.float32)
+        return found
+
     def get_sentences(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any], np.ndarray]]:
         """Stored sentences by id: ``{id: (text, metadata, vector)}``; unknown ids are left out."""
         got = self.sentences.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])

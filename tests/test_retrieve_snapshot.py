@@ -357,3 +357,43 @@ def test_ingest_can_save_the_snapshot_so_the_next_start_loads_it(
     off = indexed.replace(retrieval_cache=False)
     path.unlink()
     assert retrieve.save_snapshot(off) is None and not path.exists()
+
+
+def test_exact_dense_search_is_brute_force_cosine_with_ties_by_id(
+    indexed: Settings, fake_embeddings: Any
+) -> None:
+    """Exact dense search ranks every live passage by cosine; equal similarities go by passage id."""
+    r = _retriever(indexed, fake_embeddings)
+    snap = r._current()
+    stored = snap.store.passage_vectors(snap.ids)
+    assert set(stored) == set(snap.ids)
+    for q in _questions()[:6]:
+        vector = np.asarray(fake_embeddings.embed_query(q), dtype=np.float32)
+        cosine = {
+            pid: float(v @ vector / (np.linalg.norm(v) * np.linalg.norm(vector))) for pid, v in stored.items()
+        }
+        expected = sorted(cosine, key=lambda pid: (-round(cosine[pid], 6), pid))[:8]
+        got = r.dense(vector.tolist(), 8)
+        assert [pid for pid, _ in got] == expected
+        assert [s for _, s in got] == pytest.approx([cosine[pid] for pid in expected], abs=1e-6)
+    # Two passages with one vector tie: the smaller id comes first, whichever row holds it.
+    assert snap.vectors is not None
+    first, last = sorted(range(len(snap.ids)), key=lambda i: snap.ids[i])[:: len(snap.ids) - 1]
+    snap.vectors[first] = snap.vectors[last]
+    tied = r.dense(snap.vectors[last].tolist(), 2)
+    assert [pid for pid, _ in tied] == [snap.ids[first], snap.ids[last]] and tied[0][1] == tied[1][1]
+
+
+def test_exact_and_approximate_dense_search_agree_on_a_small_index(
+    indexed: Settings, fake_embeddings: Any
+) -> None:
+    """Above ``exact_dense_max_passages`` Chroma's HNSW answers; on a small index both find the same passages."""
+    exact = _retriever(indexed, fake_embeddings)
+    approximate = _retriever(indexed.replace(exact_dense_max_passages=0), fake_embeddings)
+    assert approximate._current().vectors is None
+    for q in _questions()[:6]:
+        vector = fake_embeddings.embed_query(q)
+        a, b = exact.dense(vector, 5), approximate.dense(vector, 5)
+        assert {pid for pid, _ in a[:3]} <= {pid for pid, _ in b}
+        assert [s for _, s in a] == pytest.approx(sorted((s for _, s in b), reverse=True), abs=1e-5)
+    assert approximate._current().vectors is None

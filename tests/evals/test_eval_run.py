@@ -356,3 +356,17 @@ def test_test_split_of_the_shipped_sets_is_reported_as_figures_only(
     )
     assert only_test.summary["run"]["cases"] == len(test_ids)
     assert (tmp_path / "t" / "results.jsonl").read_text(encoding="utf-8") == ""
+
+
+def test_sections_of_other_documents_are_not_labelled_unanswerable() -> None:
+    """Answerable cases on a document without the seed's sections get their own by-section row."""
+    from types import SimpleNamespace
+
+    from evals.run import OTHER_DOCUMENTS, _section_group
+
+    def group(section: str, answerable: bool) -> str:
+        return _section_group(SimpleNamespace(section=section, answerable=answerable))  # type: ignore[arg-type]
+
+    assert group("前言", True) == "前言"
+    assert group("", True) == OTHER_DOCUMENTS
+    assert group("", False) == ""
