@@ -297,7 +297,13 @@ _HAS_MONEY = re.compile(
 )
 
 
-_ASKS_DURATION = re.compile(r"期间|多久|多长时间|(?<![这哪那近])几年|how long")
+#: 「幾年」 before a verb of beginning, enacting or amending asks for the year it happened
+#: (科專幾年開始的, 幾年修過 → a year), not for a length of time (要執行幾年, 幾年內).
+_EVENT_VERB = (
+    r"\s*(?:就|才|正式)?\s*(?:开始|起|成立|启动|推出|推动|设立|设置|上路|实施|施行|修正|修订|修法|修过|修的"
+    r"|通过|发布|公布|创立|创办|开办|开跑|有的|出来|订的|定的|订定|制定|核定)"
+)
+_ASKS_DURATION = re.compile(rf"期间|多久|多长时间|(?<![这哪那近])几年(?!{_EVENT_VERB})|how long")
 
 
 _HAS_DURATION = re.compile(r"(?<!\d)\d{1,2}\s*年(?!\d)|[一二两三四五六七八九十]+年|个月|年内|年间|天内|日内")
@@ -354,7 +360,7 @@ _ASKS_PERCENT = re.compile(
 _HAS_PERCENT = re.compile(
     r"\d\s*%|百分之|[一二三四五六七八九十]成(?![立员果本长功])|分之[一二三四五六七八九十]|\d\s*成"
 )
-_ASKS_YEAR = re.compile(r"哪一?年|何年|几几年|what year|which year|in what year")
+_ASKS_YEAR = re.compile(rf"哪一?年|何年|几几年|几年(?={_EVENT_VERB})|what year|which year|in what year")
 _HAS_YEAR = re.compile(r"\d{4}|\d{2,3}\s*年|民国")
 _ASKS_DATE = re.compile(
     r"几月|哪个月|哪一天|几月几[号日]|什么日期|日期|截止|期限|deadline|due date|what date"

@@ -214,6 +214,22 @@ def test_zai_na_asks_for_a_place_only_when_no_other_noun_follows(question: str, 
 
 
 @pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("這個計畫幾年開始的啊", "year"),  # 幾年 + a verb of beginning: the year it happened
+        ("那個法幾年修過", "year"),
+        ("SBIR幾年正式上路？", "year"),
+        ("計畫要執行幾年？", "duration"),  # a length of time
+        ("幾年內要完成？", "duration"),
+        ("補助最長幾年", "duration"),
+    ],
+)
+def test_ji_nian_before_an_event_verb_asks_for_a_year(question: str, asked: str) -> None:
+    names = [t.name for t in rules.asked_types(to_search_form(question))]
+    assert asked in names and ({"year", "duration"} - {asked}).isdisjoint(names), names
+
+
+@pytest.mark.parametrize(
     ("question", "asks_url"),
     [
         ("苗栗中心有跟哪些地方的產業連結？", False),  # the verb: to link with
