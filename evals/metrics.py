@@ -53,6 +53,15 @@ BUILT_QUOTE_SHARE = 0.5
 #: and to compare two quotes as plain strings.
 MIN_ALIGN_CHARS = 8
 
+#: A text states a gold quote's words elsewhere in the documents (a map call-out repeating a
+#: body sentence as a list) when both are the same letters once punctuation, whitespace and
+#: these list conjunctions are removed: 「A」、「B」及「C」 states 「A、B、C」, 群聚發展以及新創商機
+#: states 群聚發展與新創商機. Any other difference (百分之四十 / 百分之二十, 南臺灣 / 中臺灣) is
+#: another statement. 或 is kept: "A or B" is not "A and B".
+SAME_WORDS_IGNORED = re.compile(r"以及|及|與|与|和|暨")
+#: Only gold quotes of at least this many letters are matched so (short ones match by chance).
+SAME_WORDS_MIN_CHARS = 8
+
 #: Metrics where a larger value is better: the ones ``--fail-under`` accepts.
 HIGHER_IS_BETTER: tuple[str, ...] = (
     *(f"hit@{k}" for k in HIT_KS),
@@ -71,7 +80,8 @@ METRIC_DEFINITIONS: dict[str, str] = {
         "Share of answerable cases with a *hit* among the first k retrieved passages "
         f"(k = {', '.join(map(str, HIT_KS))}). A passage hits when, whitespace removed, it contains "
         f"a gold quote whole, or holds at least {HIT_OVERLAP:.0%} of a gold quote's characters "
-        "(placed by offsets in the cleaned source text)."
+        "(placed by offsets in the cleaned source text), or states a gold quote's words elsewhere "
+        "(the rule of citation recall)."
     ),
     "mrr": (
         "Mean reciprocal rank of the first hitting passage over answerable cases "
@@ -84,13 +94,17 @@ METRIC_DEFINITIONS: dict[str, str] = {
         "source text. Spans come from the citations' start/end offsets; a quote those offsets do "
         "not hold is found by substring search, else placed at its offsets when their range holds "
         f"at least {BUILT_QUOTE_SHARE:.0%} of its characters (a table row quoted as header：cell "
-        f"pairs), else aligned in runs of at least {MIN_ALIGN_CHARS} characters. A refused "
-        "answerable case scores 0."
+        f"pairs), else aligned in runs of at least {MIN_ALIGN_CHARS} characters. A gold quote is "
+        "also covered by a cited quote that states its words elsewhere in the documents: with "
+        "punctuation, whitespace and the list conjunctions 以及/及/與/和/暨 removed from both, the gold "
+        f"quote (at least {SAME_WORDS_MIN_CHARS} letters) is part of the cited quote (a call-out "
+        "repeating a body sentence as a list). A refused answerable case scores 0."
     ),
     "citation_precision": (
         "Share of citations (pooled over answerable, non-refused cases) whose quote overlaps some "
         f"gold quote: they share at least {PRECISION_MIN_CHARS} characters, or at least "
-        f"{PRECISION_SHARE:.0%} of the shorter of the two (ALCE-style)."
+        f"{PRECISION_SHARE:.0%} of the shorter of the two (ALCE-style), or it states a gold "
+        "quote's words elsewhere (the rule of citation recall)."
     ),
     "evidence_chars_median": (
         "Median, over answered (non-refused) cases, of the characters quoted: the sum of the "
@@ -396,6 +410,28 @@ def gold_overlap(gold_quote: str, spans: Sequence[Span], texts: SourceTexts | No
     return best
 
 
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+def _letters(text: str) -> str:
+    """``text`` folded as :func:`squash` does, without punctuation, symbols or whitespace."""
+    return _NOT_LETTERS.sub("", squash(text))
+
+
+def states_same_words(gold_quote: str, text: str) -> bool:
+    """Whether ``text`` states the gold quote's words, wherever it sits (:data:`SAME_WORDS_IGNORED`).
+
+    >>> states_same_words("食品製程及設備整合、健康保健", "以「食品製程及設備整合」、「健康保健」為重點")
+    True
+    >>> states_same_words("食品製程及設備整合、健康保健", "「食品製程」")
+    False
+    """
+    gold = _letters(gold_quote)
+    if len(gold) < SAME_WORDS_MIN_CHARS:
+        return False
+    return SAME_WORDS_IGNORED.sub("", gold) in SAME_WORDS_IGNORED.sub("", _letters(text))
+
+
 def gold_coverage(gold_quote: str, citations: Sequence[Citation], texts: SourceTexts | None = None) -> float:
     """Share (0-1) of a gold quote's characters inside the union of the cited quotes.
 
@@ -409,6 +445,8 @@ def gold_coverage(gold_quote: str, citations: Sequence[Citation], texts: SourceT
     """
     gold = squash(gold_quote)
     if not gold:
+        return 1.0
+    if any(states_same_words(gold_quote, c.quote) for c in citations):
         return 1.0
     return gold_overlap(gold_quote, [Span.of_citation(c) for c in citations], texts) / len(gold)
 
@@ -428,6 +466,8 @@ def passage_hits(passage: Passage, gold_quotes: Sequence[str], texts: SourceText
         if not gold:
             continue
         if gold in body or gold_overlap(quote, [span], texts) >= HIT_OVERLAP * len(gold):
+            return True
+        if states_same_words(quote, passage.text):
             return True
     return False
 
@@ -466,6 +506,8 @@ def citation_is_precise(
             continue
         shared = gold_overlap(quote, [span], texts)
         if shared >= PRECISION_MIN_CHARS or (shared and shared >= PRECISION_SHARE * min(quoted, gold)):
+            return True
+        if states_same_words(quote, citation.quote):
             return True
     return False
 

@@ -386,3 +386,34 @@ def test_percentile() -> None:
 def test_every_bar_metric_is_defined() -> None:
     for name in HIGHER_IS_BETTER:
         assert name in METRIC_DEFINITIONS or name.startswith("hit@")
+
+
+def test_a_quote_stating_the_gold_words_elsewhere_covers_it() -> None:
+    """A body sentence that states a call-out's list (「A」、「B」及「C」 for A、B、C) covers it, hits and is precise."""
+    call_out = "健康產業、海洋生態、潔淨能源、教育觀光"
+    body = "此外，在臺東縣推動「東部深層海水創新研發中心」，以「健康產業」、「海洋生態」、「潔淨能源」及「教育觀光」為重點。"
+    texts = SourceTexts({"a.md": f"{body}\n\n地圖：{call_out}\n"})
+    start = texts.squashed("a.md").find(squash(body))
+    cite = Citation(1, "p1", "a.md", "", body, body, start, start + len(body), 1.0)
+    assert gold_coverage(call_out, [], texts) == 0.0
+    assert gold_coverage(call_out, [cite], texts) == 1.0
+    assert citation_is_precise(cite, [call_out], texts)
+    assert passage_hits(
+        Passage(id="p1", source="a.md", section="", text=body, start=0, end=0, score=0.5), [call_out], texts
+    )
+
+
+@pytest.mark.parametrize(
+    ("gold", "cited"),
+    [
+        ("其繳交收入之比率為百分之四十", "其繳交收入之比率為百分之二十。"),  # another figure
+        ("推動經濟部南臺灣創新園區", "推動「經濟部中臺灣創新園區」"),  # another place
+        ("申請人或代理人均可提出", "申請人及代理人均可提出"),  # 或 is not 及
+        ("技術司自1979年起啟動科技專案", "另有科技專案"),  # only part of it
+    ],
+)
+def test_other_statements_do_not_cover_a_gold_quote(gold: str, cited: str) -> None:
+    texts = SourceTexts({"a.md": f"{gold}\n\n{cited}\n"})
+    start = texts.squashed("a.md").find(squash(cited))
+    cite = Citation(1, "p1", "a.md", "", cited, cited, start, start + len(squash(cited)), 1.0)
+    assert gold_coverage(gold, [cite], texts) < COVERAGE_THRESHOLD
