@@ -990,10 +990,15 @@ class Retriever(BaseRetriever):
         return words + [b.chinese for b in self.english_words(query) if b.chinese not in words]
 
     def lexical(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Passage ids and BM25 scores, best first."""
+        """Passage ids and BM25 scores, best first.
+
+        Each token of the query and its expansions counts once: an alias repeats the bigrams of
+        the word it stands for (技術司 → 本部產業技術司), which must not weigh that word over the
+        question's other words.
+        """
         snap = self._current()
         expanded = " ".join([query, *self.expansions(query)])
-        scores = snap.bm25.scores(index_tokens(expanded))
+        scores = snap.bm25.scores(list(dict.fromkeys(index_tokens(expanded))))
         if not len(scores):
             return []
         return [(snap.ids[i], float(scores[i])) for i in snap.bm25.top(scores, k)]

@@ -397,3 +397,19 @@ def test_exact_and_approximate_dense_search_agree_on_a_small_index(
         assert {pid for pid, _ in a[:3]} <= {pid for pid, _ in b}
         assert [s for _, s in a] == pytest.approx(sorted((s for _, s in b), reverse=True), abs=1e-5)
     assert approximate._current().vectors is None
+
+
+def test_an_alias_does_not_weigh_its_word_over_the_question_s_other_words(
+    indexed: Settings, fake_embeddings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Expansions add each token once: 技術司's aliases repeat its bigrams, which must not bury 南投."""
+    r = _retriever(indexed, fake_embeddings)
+    question = "技術司在南投有設園區嗎"
+    aliases = ["本部產業技術司", "產業技術司", "本部技術司"]
+    monkeypatch.setattr(Retriever, "expansions", lambda self, query: aliases)
+    snap = r._current()
+    best = snap.texts[snap.position[r.lexical(question, 1)[0][0]]]
+    assert "南投" in best, best
+    # Counting the repeats (the old scoring) ranks a passage without 南投 first.
+    repeated = snap.bm25.scores(index_tokens(" ".join([question, *aliases])))
+    assert "南投" not in snap.texts[int(np.argmax(repeated))]
