@@ -252,7 +252,16 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if (
             candidates
             and candidates[0] is not best
-            and candidates[0].score >= self.settings.typed_candidate_ratio * best.score
+            and (
+                candidates[0].score >= self.settings.typed_candidate_ratio * best.score
+                # in the best sentence's section, it names as much of the question as the best
+                # sentence does, which lacks the kind asked for
+                or (
+                    candidates[0].coverage >= best.coverage
+                    and (candidates[0].passage.source, candidates[0].passage.section)
+                    == (best.passage.source, best.passage.section)
+                )
+            )
         ):
             best = candidates[0]
         support = best.support

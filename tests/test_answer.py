@@ -449,3 +449,36 @@ def test_the_kinds_of_a_thing_are_the_sentences_naming_each_kind() -> None:
     ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
     assert ev[0].sentence.text == texts[0]  # the best match names no kind
     assert [c.quote for c in answerer.compose(query, ev).citations] == texts[1:]
+
+
+def test_a_sentence_of_the_kind_asked_in_the_same_section_answers_when_it_names_as_much() -> None:
+    """The best sentence lacks a place; one of the same section names the same and holds one."""
+    from assistant.evidence import SentenceRecord
+
+    # the score rule alone (a typed sentence within typed_candidate_ratio of the best) is off
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3, typed_candidate_ratio=1.0)
+    best = "深層海水中心的重點：健康產業、海洋生態。"
+    typed = "深層海水中心設於臺東縣，帶動花東產業。"
+    records_best = _records([best], [[1, 0.05]])
+    vector = np.asarray([1, 0.2], np.float32)
+    records_typed = [SentenceRecord("t0", typed, 0, len(typed), vector / np.linalg.norm(vector))]
+    query = _query("深層海水中心在哪裡？", [("深层海水", 3.0), ("中心", 1.0)])
+
+    def answer(typed_section: str):
+        passages = [
+            Passage(id="pa", source="doc.txt", section="節", text=best, start=0, end=len(best)),
+            Passage(id="pb", source="doc.txt", section=typed_section, text=typed, start=0, end=len(typed)),
+        ]
+        evidence = answerer.score(
+            query,
+            np.array([1.0, 0.0], np.float32),
+            passages,
+            lambda p: records_best if p.id == "pa" else records_typed,
+        )
+        assert evidence[0].sentence.text == best and evidence[0].coverage == evidence[1].coverage
+        return answerer.compose(query, evidence)
+
+    same = answer("節")
+    assert not same.refused and same.citations[0].quote == typed
+    other = answer("另一節")  # another section may be about another thing of the same name
+    assert other.refused and "not of the kind asked for" in str(other.diagnostics["reason"])
