@@ -35,6 +35,7 @@ from assistant.evidence import (
     _numbers_supported,
     callout_labels,
     coverage,
+    typed_best,
     write_answer,
 )
 from assistant.lists import (
@@ -247,23 +248,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if not query.terms and not query.numbers:
             # 「？？？」, 「你是誰？」: nothing to look for; meaning alone would pick any sentence.
             return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for")
-        candidates = [e for e in evidence if answer_type_ok(query.question, e.sentence.text)]
-        best = evidence[0]
-        if (
-            candidates
-            and candidates[0] is not best
-            and (
-                candidates[0].score >= self.settings.typed_candidate_ratio * best.score
-                # in the best sentence's section, it names as much of the question as the best
-                # sentence does, which lacks the kind asked for
-                or (
-                    candidates[0].coverage >= best.coverage
-                    and (candidates[0].passage.source, candidates[0].passage.section)
-                    == (best.passage.source, best.passage.section)
-                )
-            )
-        ):
-            best = candidates[0]
+        best = typed_best(evidence, lambda e: answer_type_ok(query.question, e.sentence.text), self.settings)
         support = best.support
         diagnostics.update(
             support=round(support, 4), best_dense=round(best.dense, 4), best_coverage=round(best.coverage, 4)

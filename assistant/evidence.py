@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.reply import Citation, Passage
+from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -208,6 +209,37 @@ def question_numbers(question: str) -> tuple[str, ...]:
 def is_chinese(question: str) -> bool:
     """True when the question has enough Chinese to match words against."""
     return count_cjk(question) >= 2
+
+
+def typed_best(
+    evidence: Sequence[Evidence], of_kind: Callable[[Evidence], bool], settings: Settings
+) -> Evidence:
+    """The sentence that answers: the best one, or the best one of the kind asked for instead.
+
+    The best sentence of the kind asked for (a year for 哪一年) answers when it scores at least
+    ``settings.typed_candidate_ratio`` of the best, or when it is in the best sentence's section
+    and names as much of the question (coverage) as the best does, which lacks that kind (a
+    where-question whose best match is a centre's call-out without its county). Across sections
+    a year of another event would answer a near-miss.
+
+    Args:
+        evidence: Scored candidates, best first (not empty).
+        of_kind: Whether a candidate holds the kind of answer asked for.
+        settings: Read for ``typed_candidate_ratio``.
+    """
+    best = evidence[0]
+    typed = next((e for e in evidence if of_kind(e)), None)
+    if typed is None or typed is best:
+        return best
+    same_section = (typed.passage.source, typed.passage.section) == (
+        best.passage.source,
+        best.passage.section,
+    )
+    if typed.score >= settings.typed_candidate_ratio * best.score or (
+        same_section and typed.coverage >= best.coverage
+    ):
+        return typed
+    return best
 
 
 def write_answer(
