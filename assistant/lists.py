@@ -334,7 +334,13 @@ class ListAnswers:
         if compares and chosen:
             floor = self.row_score_ratio * chosen[0].score
             chosen = parallel_rows(
-                chosen, evidence, query.terms, self.max_sentences, floor, self.refusal_threshold
+                chosen,
+                evidence,
+                query.terms,
+                self.max_sentences,
+                floor,
+                self.refusal_threshold,
+                self.settings.sentence_gap_chars,
             )
             if _ASKS_EACH.search(query.question):
                 chosen = parallel_provisions(

@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant import units
 from assistant.evidence import Evidence, Term, coverage
 from assistant.reply import Passage
+from core.settings import Settings
 from core.text import to_search_form
 
 #: A labelled thing of a series (search form): phase 2, category 3, phase 2+.
@@ -55,6 +57,15 @@ def row_heading(passage: Passage) -> str:
     return _ROW_LABEL.sub("", passage.section) if passage.kind == "row" else ""
 
 
+def heading_of(passage: Passage) -> str:
+    """The heading a passage sits under, which its sentences need not repeat: a table row's
+    table heading, a list item's or an FAQ answer's heading (``Phase 1 審查``,
+    ``Q1：可以同時申請多個縣市嗎？``); the section without its row or article label."""
+    if passage.kind == "row":
+        return row_heading(passage)
+    return passage.section.split("｜")[0]
+
+
 def table_of(ev: Evidence) -> str:
     """The table a row belongs to (its section without the row number); "" for a non-row."""
     if ev.passage.kind != "row":
@@ -69,26 +80,39 @@ def parallel_rows(
     most: int,
     min_score: float,
     min_support: float,
+    max_gap: int = Settings.sentence_gap_chars,
 ) -> list[Evidence]:
-    """``chosen`` and the rows of its first row's table that hold question words it lacks, best first.
+    """``chosen`` and the parts of its first piece's series that hold question words it lacks,
+    best first: the rows of its table, or the numbered items of its list (「一、執行創新前瞻類…」
+    and 「二、執行關鍵類…」 after one lead-in) when it is an item.
 
     Args:
-        chosen: The evidence chosen so far; nothing is added unless its first piece is a row.
+        chosen: The evidence chosen so far; nothing is added unless its first piece is a row
+            or a numbered item after a lead-in.
         evidence: All scored evidence, best first.
         terms: The question's terms.
         most: Most pieces of evidence in all.
-        min_score: Lowest score a further row may have.
-        min_support: Lowest support a further row may have.
+        min_score: Lowest score a further part may have.
+        min_support: Lowest support a further part may have.
+        max_gap: Most characters between two sentences that follow each other
+            (``Settings.sentence_gap_chars``; see :class:`~assistant.units.Document`).
     """
     out = list(chosen)
-    table = table_of(chosen[0]) if chosen else ""
-    if not table:
+    if not chosen:
+        return out
+    doc = units.Document(evidence, max_gap)
+
+    def series(ev: Evidence) -> str:
+        return table_of(ev) or units.list_of(doc, ev)
+
+    group = series(chosen[0])
+    if not group:
         return out
     covered = coverage(terms, "\n".join(e.sentence.text for e in out))
     for ev in evidence:
         if len(out) >= most:
             break
-        if ev in out or table_of(ev) != table or ev.score < min_score or ev.support < min_support:
+        if ev in out or ev.score < min_score or ev.support < min_support or series(ev) != group:
             continue
         joined = coverage(terms, "\n".join(e.sentence.text for e in (*out, ev)))
         if joined > covered:

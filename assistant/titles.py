@@ -200,7 +200,7 @@ def structural_coverage(
         ``["list"]`` for a lead-in with two or more items asked for as a list, else 0.
     """
     items = units.items_of(siblings, sentence) if ASKS_MEMBERS.search(query.question) else ""
-    held = f"{tables.row_heading(passage)}\n{sentence.context}{sentence.text}\n{items}"
+    held = f"{tables.heading_of(passage)}\n{sentence.context}{sentence.text}\n{items}"
     held_coverage = coverage(terms, held)
     title = dict(query.scope).get(passage.source, "")
     ranked = coverage(terms, f"{title}\n{held}") if title else held_coverage

@@ -150,6 +150,25 @@ def item_count(text: str) -> int:
     return len(_ITEM_START.findall(text[lead.end() :])) if lead else 0
 
 
+def list_of(doc: Document, ev: Evidence) -> str:
+    """The list a numbered item belongs to (``source@start of its lead-in``), "" for a sentence
+    that is no item of a lead-in's list in the retrieved text: 「二、執行關鍵類…」 and 「一、執行
+    創新前瞻類…」 after 「…應依約定期提交下列工作報告…：」 are items of one list."""
+    if not ITEM.match(ev.sentence.text):
+        return ""
+    source, section = ev.passage.source, ev.passage.section
+    prev = doc.before(source, ev.sentence, section)
+    while prev is not None:
+        if _LEAD_IN.search(prev.text):
+            return f"{source}@{prev.start}"
+        before = doc.before(source, prev, section)
+        # an earlier item, or a clause of one cut at ；
+        if not ITEM.match(prev.text) and not (before is not None and _CLAUSE_END.search(before.text)):
+            return ""
+        prev = before
+    return ""
+
+
 def _length(records: Sequence[SentenceRecord]) -> int:
     return records[-1].end - records[0].start
 

@@ -13,7 +13,7 @@ from assistant import Assistant
 from assistant.answer import ExtractiveAnswerer
 from assistant.evidence import QueryTerms, SentenceRecord, Term
 from assistant.reply import Passage
-from assistant.tables import row_heading
+from assistant.tables import heading_of, row_heading
 from assistant.titles import NamedDocuments, heading_share, named_documents, scoped_passages
 from assistant.units import items_of
 from core.settings import PROJECT_ROOT, Settings
@@ -175,6 +175,47 @@ def test_a_row_holds_the_words_of_its_heading() -> None:
     )
     (ev,) = _score("台北市的補助上限", _terms("台北市", "上限"), [row])
     assert ev.coverage == pytest.approx(1.0)  # 台北市 from the heading, 上限 from the row
+
+
+def test_a_passage_sits_under_its_heading_without_its_row_or_article_label() -> None:
+    assert heading_of(_passage("r", section="台北市｜表2 第4列", kind="row")) == "台北市｜表2"
+    assert heading_of(_passage("a", section="第四章 研發成果之收入｜第24條", kind="article")) == (
+        "第四章 研發成果之收入"
+    )
+    assert heading_of(_passage("t", section="Phase 1 審查")) == "Phase 1 審查"
+
+
+def test_a_list_item_or_an_faq_answer_holds_the_words_of_its_heading() -> None:
+    # Items of a Markdown list never repeat their heading (SBIR guide: ### Phase 1 審查 … - 現場簡報
+    # 15-20 分鐘), nor does the answer under an FAQ's question heading.
+    item = Passage(
+        id="i", source="central.md", section="Phase 1 審查", text="現場簡報 15-20 分鐘", start=0, end=14
+    )
+    (ev,) = _score("Phase 1 審查的簡報要多久", _terms("phase 1", "審查", "簡報"), [item])
+    assert ev.coverage == pytest.approx(1.0)  # phase 1 and 審查 from the heading
+    faq = Passage(
+        id="q",
+        source="local.md",
+        section="Q3：分公司可以申請嗎？",
+        text="多數縣市規定只有總公司可以申請。",
+        start=0,
+        end=16,
+    )
+    other = Passage(
+        id="o", source="local.md", section="申請資格", text="總公司須設於本市。", start=40, end=49
+    )
+    scored = _score("分公司能申請嗎", _terms("分公司", "申請"), [other, faq])
+    assert scored[0].passage.id == "q" and scored[0].coverage == pytest.approx(1.0)
+
+
+def test_the_items_of_a_guide_sit_under_their_heading() -> None:
+    # A second Markdown document: its numbered and bulleted items are passages of their heading.
+    from ingest.structure import parse_document
+
+    raw = (DATA / "startup-guide.md").read_text(encoding="utf-8")
+    cleaned, _meta = parse_document(raw, "md")
+    item = next(b for b in cleaned.blocks if cleaned.text[b.start : b.end].startswith("每年受理一次"))
+    assert item.section == "申請方式"
 
 
 def test_a_lead_in_with_items_answers_a_list_question() -> None:

@@ -269,3 +269,71 @@ def test_a_comparison_quotes_the_parallel_provision_next_to_the_one_chosen() -> 
         _at(article, "執行單位運用").sentence.text
     ]
     assert parallel_provisions([school], article, 1) == [school]  # no room
+
+
+# Two laws of different styles with numbered lists after a lead-in: a Taiwanese regulation
+# (經濟部推動研究機構進行產業創新及研究發展補助辦法 第4條 and 第18條, items 一、二、) and the PRC law on
+# promoting the transformation of scientific and technological achievements (2015), 第四十条
+# (items （一）（二）（三）, each cut at ；), as the multi corpus holds them.
+REPORTS = (
+    "依前條規定與本部或所屬機關簽約執行科技專案者（以下簡稱執行單位），應依約定期提交下列工作報告送本部或所屬機關進行審查：\n"
+    "一、執行創新前瞻類科技專案者，應提交半年工作報告及年度執行報告。\n"
+    "二、執行關鍵類及環境建構類科技專案者，應提交工作季報、年度執行報告及全程執行總報告。\n"
+    "科技專案執行期間，本部或所屬機關於必要時得依約進行查證。"
+)
+CATEGORIES = (
+    "創新前瞻類指規劃開發符合下列規定之科技專案：\n"
+    "一、國內外尚未商業化之產品、服務或技術。\n"
+    "二、具潛力可促使我國產生領導型技術。\n"
+    "環境建構類指下列規定之科技專案：\n"
+    "一、建置或維持檢測與認驗證設施、實驗室及試量產工廠。\n"
+    "二、推動或開發產業發展創新服務。"
+)
+PRC_ARTICLE_40 = (
+    "科技成果完成单位与其他单位合作进行科技成果转化的，应当依法由合同约定该科技成果有关权益的归属。"
+    "合同未作约定的，按照下列原则办理：\n"
+    "（一）在合作转化中无新的发明创造的，该科技成果的权益，归该科技成果完成单位；\n"
+    "（二）在合作转化中产生新的发明创造的，该新发明创造的权益归合作各方共有；\n"
+    "（三）对合作转化中产生的科技成果，各方都有实施该项科技成果的权利，转让该科技成果应经合作各方同意。"
+)
+
+
+def test_items_after_one_lead_in_are_one_list_and_a_second_lead_in_starts_another() -> None:
+    from assistant.units import Document, list_of
+
+    reports = _passage_evidence(REPORTS, section="第四章｜第18條")
+    doc = Document(reports)
+    first, second = _at(reports, "一、執行創新"), _at(reports, "二、執行關鍵類")
+    assert list_of(doc, first) == list_of(doc, second) != ""
+    assert list_of(doc, _at(reports, "科技專案執行期間")) == ""  # no item
+    assert list_of(doc, _at(reports, "依前條規定")) == ""  # the lead-in itself
+    categories = _passage_evidence(CATEGORIES, section="第一章｜第4條", offset=1000)
+    doc = Document(categories)
+    assert list_of(doc, _at(categories, "一、國內外")) == list_of(doc, _at(categories, "二、具潛力"))
+    assert list_of(doc, _at(categories, "一、建置")) != list_of(doc, _at(categories, "一、國內外"))
+    prc = _passage_evidence(PRC_ARTICLE_40, section="第四章 技术权益｜第40條", offset=2000)
+    doc = Document(prc)
+    keys = {list_of(doc, _at(prc, start)) for start in ("（一）", "（二）", "（三）")}
+    assert len(keys) == 1 and "" not in keys
+
+
+def test_a_comparison_answered_by_an_item_quotes_the_items_of_its_list_that_hold_what_it_lacks() -> None:
+    reports = _passage_evidence(REPORTS, section="第四章｜第18條")
+    first, second = _at(reports, "一、執行創新"), _at(reports, "二、執行關鍵類")
+    terms = _terms("創新前瞻類", "關鍵類", "工作報告")
+    chosen = parallel_rows([first], reports, terms, 3, 0.4, 0.5)
+    assert chosen == [first, second]
+    quoted = expand_all(chosen, reports, terms, 150)
+    assert len(quoted) == 1 and quoted[0].sentence.text.startswith("依前條規定")
+    assert quoted[0].sentence.text.endswith("全程執行總報告。")  # lead-in and both items, one quote
+    # an item of another list in the same article is not a part of this one
+    categories = _passage_evidence(CATEGORIES, section="第一章｜第4條")
+    terms = _terms("創新前瞻類", "試量產")
+    assert parallel_rows([_at(categories, "一、國內外")], categories, terms, 3, 0.4, 0.5) == [
+        _at(categories, "一、國內外")
+    ]
+    # the second law: the case asked about that the chosen item lacks
+    prc = _passage_evidence(PRC_ARTICLE_40, section="第四章 技术权益｜第40條")
+    terms = _terms("无新的发明创造", "产生新的发明创造")
+    one = _at(prc, "（一）")
+    assert parallel_rows([one], prc, terms, 3, 0.4, 0.5) == [one, _at(prc, "（二）")]
