@@ -310,6 +310,8 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
             following: dict[str, Passage] = {}
             for e in evidence[:2]:
                 current = e.passage
+                for row in self.retriever.table_rows(current, self.settings.table_read_rows):
+                    following.setdefault(row.id, row)  # a row's table: 哪些縣市…, A跟B差在哪
                 for _ in range(self.settings.list_read_ahead_passages):
                     nxt = self.retriever.next_passage(current)
                     if nxt is None:

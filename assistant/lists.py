@@ -18,7 +18,7 @@ from assistant.evidence import (
     _numbers_supported,
 )
 from assistant.lexicon import PLACE_TAGS, part_of_speech
-from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED
+from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED, ASKS_MEMBERS
 from assistant.tables import label_forms, labels, parallel_rows
 from assistant.units import exception_first, expand_all, item_count, parallel_provisions
 from core.settings import Settings
@@ -244,6 +244,7 @@ class ListAnswers:
     max_sentences: int
     row_score_ratio: float
     unit_chars: int
+    article_chars: int
 
     def _primary(self, chosen: Evidence, evidence: Sequence[Evidence], question: str = "") -> Evidence:
         """The body sentence a figure call-out line repeats, if there is one: cite the text, not the figure.
@@ -333,14 +334,16 @@ class ListAnswers:
         that hold what it lacks (上限 and 審查週期), then each piece as its unit (:mod:`assistant.units`)."""
         if compares and chosen:
             floor = self.row_score_ratio * chosen[0].score
+            members = bool(ASKS_MEMBERS.search(query.question))
             chosen = parallel_rows(
                 chosen,
                 evidence,
                 query.terms,
-                self.max_sentences,
+                self.settings.max_list_sentences if members else self.max_sentences,
                 floor,
                 self.refusal_threshold,
                 self.settings.sentence_gap_chars,
+                members,
             )
             if _ASKS_EACH.search(query.question):
                 chosen = parallel_provisions(
@@ -351,8 +354,12 @@ class ListAnswers:
                     self.settings.sentence_gap_chars,
                 )
         chosen = exception_first(chosen, evidence, query.terms)[: max(self.max_sentences, len(chosen))]
+        # the items of a lead-in are the answer to 「…哪些事項？」: all of them, up to an article's length
+        items = self.article_chars if ASKS_MEMBERS.search(query.question) else 0
         return (
-            expand_all(chosen, evidence, query.terms, self.unit_chars, self.settings.sentence_gap_chars)
+            expand_all(
+                chosen, evidence, query.terms, self.unit_chars, self.settings.sentence_gap_chars, items
+            )
             if self.unit_chars
             else chosen
         )

@@ -60,6 +60,7 @@ from assistant.bilingual import Bridged, EnglishBridge
 from assistant.glossary import GLOSSARY_NAME, Glossary
 from assistant.lexicon import register_words
 from assistant.reply import Passage
+from assistant.tables import row_heading, table_section
 from assistant.titles import NamedDocuments, heading_share, named_documents
 from core.errors import IndexMissingError
 from core.settings import RETRIEVAL_MODES, Settings
@@ -534,6 +535,9 @@ class Retriever(BaseRetriever):
     _derived_cache: dict[str, set[str] | str | list[Bridged] | dict[str, str]] = PrivateAttr(
         default_factory=dict
     )
+    #: The rows of each table (``source\x00table section``: positions in document order), and the
+    #: fingerprint of the snapshot they were read from.
+    _tables: tuple[str, dict[str, list[int]]] = PrivateAttr(default=("", {}))
 
     def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings, **kwargs: Any) -> None:
         # pydantic fields, passed by name (mypy sees BaseRetriever's own signature only)
@@ -1173,6 +1177,25 @@ class Retriever(BaseRetriever):
         if i < len(starts) and starts[i][0] <= passage.end + 2:
             return self.passage(snap.ids[starts[i][1]])
         return None
+
+    def table_rows(self, passage: Passage, most: int) -> list[Passage]:
+        """The live rows of the table ``passage`` is a row of (its section without the row label),
+        in document order, at most ``most``; [] for a passage that is no row."""
+        table = row_heading(passage)
+        if not table or most <= 0:
+            return []
+        snap = self._current()
+        if self._tables[0] != snap.fingerprint:
+            tables: dict[str, list[int]] = {}
+            for i, kind in enumerate(snap.kinds):
+                if kind == "row":
+                    tables.setdefault(f"{snap.sources[i]}\x00{table_section(snap.sections[i])}", []).append(i)
+            for rows in tables.values():
+                rows.sort(key=lambda i: snap.starts[i])
+            self._tables = (snap.fingerprint, tables)
+        tables = self._tables[1]
+        found = tables.get(f"{passage.source}\x00{table}", [])
+        return [self.passage(snap.ids[i]) for i in found[:most]]
 
     def document_titles(self) -> dict[str, str]:
         """Title of each live document, keyed by its file."""

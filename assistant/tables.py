@@ -51,6 +51,11 @@ def label_forms(label: tuple[str, str]) -> tuple[str, ...]:
     return (f"{word} {number}", f"{word}{number}")
 
 
+def table_section(section: str) -> str:
+    """A row's section without its row number: ``快速比較｜表1 第2列`` → ``快速比較｜表1``."""
+    return _ROW_LABEL.sub("", section)
+
+
 def row_heading(passage: Passage) -> str:
     """The heading a table row sits under (``台北市（SITI產業發展補助）｜表2``): what its cells are
     about, which the row never says itself; "" for a passage that is not a row."""
@@ -81,21 +86,29 @@ def parallel_rows(
     min_score: float,
     min_support: float,
     max_gap: int = Settings.sentence_gap_chars,
+    members: bool = False,
 ) -> list[Evidence]:
-    """``chosen`` and the parts of its first piece's series that hold question words it lacks,
-    best first: the rows of its table, or the numbered items of its list (「一、執行創新前瞻類…」
-    and 「二、執行關鍵類…」 after one lead-in) when it is an item.
+    """``chosen`` and the parts of its first piece's series that the question asks for, best first:
+    the rows of its table, or the numbered items of its list (「一、執行創新前瞻類…」 and 「二、執行
+    關鍵類…」 after one lead-in) when it is an item.
+
+    A part is added when it holds question words the series' parts chosen so far lack (the other
+    row of a comparison: 桃園市 and 台中市), or, for a question that asks for the members of a
+    series (``members``: 哪些縣市…有半導體), when it holds as much of the question as the first
+    part does (every row with 半導體). A chosen piece from outside the series whose question words
+    the parts then hold is dropped: the table answers for it.
 
     Args:
         chosen: The evidence chosen so far; nothing is added unless its first piece is a row
             or a numbered item after a lead-in.
         evidence: All scored evidence, best first.
         terms: The question's terms.
-        most: Most pieces of evidence in all.
+        most: Most parts of the series (pieces from outside it that stay come on top).
         min_score: Lowest score a further part may have.
         min_support: Lowest support a further part may have.
         max_gap: Most characters between two sentences that follow each other
             (``Settings.sentence_gap_chars``; see :class:`~assistant.units.Document`).
+        members: The question asks which members of a series hold something (哪些, 哪幾個).
     """
     out = list(chosen)
     if not chosen:
@@ -105,17 +118,28 @@ def parallel_rows(
     def series(ev: Evidence) -> str:
         return table_of(ev) or units.list_of(doc, ev)
 
+    def held(pieces: Sequence[Evidence]) -> float:
+        return coverage(terms, "\n".join(e.sentence.text for e in pieces if series(e) == group))
+
     group = series(chosen[0])
     if not group:
         return out
-    covered = coverage(terms, "\n".join(e.sentence.text for e in out))
+    first = chosen[0]
+    added = False
     for ev in evidence:
-        if len(out) >= most:
+        if sum(series(e) == group for e in out) >= most:
             break
         if ev in out or ev.score < min_score or ev.support < min_support or series(ev) != group:
             continue
-        joined = coverage(terms, "\n".join(e.sentence.text for e in (*out, ev)))
-        if joined > covered:
+        if held([*out, ev]) > held(out) or (members and ev.coverage >= first.coverage):
             out.append(ev)
-            covered = joined
+            added = True
+    if added:
+        whole = coverage(terms, "\n".join(e.sentence.text for e in out))
+        out = [
+            e
+            for e in out
+            if series(e) == group
+            or coverage(terms, "\n".join(o.sentence.text for o in out if o is not e)) < whole
+        ]
     return out

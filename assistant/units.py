@@ -224,7 +224,7 @@ def _items_after(doc: Document, source: str, last: SentenceRecord, section: str)
         current = nxt
 
 
-def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int) -> Evidence:
+def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list_budget: int = 0) -> Evidence:
     """``ev`` with the stretch of text it is quoted as (see the module docstring).
 
     Args:
@@ -232,6 +232,9 @@ def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int) -> E
         doc: The retrieved sentences in document order.
         terms: The question's terms (which neighbouring clauses hold more of the question).
         budget: Most characters of the unit, from its first sentence's start to its last one's end.
+        list_budget: Most characters of a lead-in with its items when the question asks for the
+            members of a list (「第15條要聲明哪些事項？」: the items are the answer, all five);
+            0 or less than ``budget``: ``budget``.
 
     Returns:
         ``ev`` itself when nothing is joined, else a copy whose sentence quotes the unit.
@@ -254,7 +257,7 @@ def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int) -> E
             unit = [*unit, nxt]
     if _LEAD_IN.search(unit[-1].text):
         for item in _items_after(doc, source, unit[-1], section):
-            if _length([unit[0], item]) > budget:
+            if _length([unit[0], item]) > max(budget, list_budget):
                 break
             unit = [*unit, item]
     if len(unit) == 1:
@@ -268,15 +271,16 @@ def expand_all(
     terms: Sequence[Term],
     budget: int,
     max_gap: int = Settings.sentence_gap_chars,
+    list_budget: int = 0,
 ) -> list[Evidence]:
     """Every chosen piece of evidence as the unit it is quoted as; a unit another one holds is dropped.
 
-    ``max_gap``: see :class:`Document`.
+    ``max_gap``: see :class:`Document`; ``list_budget``: see :func:`expand`.
     """
     doc = Document(evidence, max_gap)
     out: list[Evidence] = []
     for ev in chosen:
-        unit = expand(ev, doc, terms, budget)
+        unit = expand(ev, doc, terms, budget, list_budget)
         span = (unit.passage.source, unit.sentence.start, unit.sentence.end)
         if any(
             o.passage.source == span[0] and o.sentence.start <= span[1] and span[2] <= o.sentence.end

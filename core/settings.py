@@ -281,6 +281,9 @@ class Settings:
             A+ program's start year on the multi corpus, where its name fills a form's rows.
         list_read_ahead_passages: Passages read on after the best ones for a list question (the
             seed document's seven centers span several).
+        table_read_rows: Most rows of a table read when a list or comparison question is answered
+            from one of its rows (哪些縣市…, A跟B有什麼不同): every row of the SBIR guides' tables
+            (at most 12), so no member is missed because retrieval ranked it low. 0: none.
         trace_candidates: Candidate sentences listed in a reply's trace.
         max_overview_sections: Most sections an overview of a document lists.
         max_names_from_answer: Most names borrowed from the last answer for a follow-up's search.
@@ -456,6 +459,7 @@ class Settings:
     kinds_read_passages: int = 20
     part_read_passages: int = 10
     list_read_ahead_passages: int = 4
+    table_read_rows: int = 30
     trace_candidates: int = 5
     max_overview_sections: int = 8
     max_names_from_answer: int = 2
@@ -630,6 +634,7 @@ class Settings:
         not_negative = (
             "min_evidence_chars",
             "list_read_ahead_passages",
+            "table_read_rows",
             "trace_candidates",
             "shortened_term_gap",
             "join_word_frequency",

@@ -173,6 +173,24 @@ def test_no_operand_at_all_is_refused() -> None:
     assert "no evidence gives the year" in str(result.diagnostics["reason"])
 
 
+def test_each_part_without_a_figure_is_answered_as_a_comparison_not_refused() -> None:
+    # 「…上限跟審查週期各差在哪」 over a table whose 審查週期 row says 較長 / 較短: no amount to show
+    # side by side, but the rows compare the parts all the same.
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    question = "中央型跟地方型，補助上限跟審查週期各差在哪"
+    assert (split := split_parts(sf(question))) is not None and split.operation == "each"
+    query = _query(question, [("上限", 2.0), ("审查周期", 2.0)])
+    evidence = _evidence(["項目：審查週期；中央型：較長；地方型：較短"])
+    result = answerer.compose(query, evidence)
+    assert not result.refused and result.citations
+    assert "parts" not in str(result.diagnostics.get("reason", ""))
+    # a difference with no figure is still refused (there is nothing to compute)
+    difference = _query("補助上限跟審查週期相差多少", [("上限", 2.0), ("审查周期", 2.0)])
+    assert split_parts(difference.question) is not None
+    assert answerer.compose(difference, evidence).refused
+
+
 def test_stated_figures() -> None:
     assert [(w, k, v) for w, k, v, _ in stated_figures(sf("A+淬鍊計畫2018年停辦的原因？"))] == [
         ("2018年", "year", 2018.0)

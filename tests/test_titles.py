@@ -331,3 +331,18 @@ def test_a_named_regulation_is_searched_on_its_own(real_laws: Assistant) -> None
     assert named.sources == {"moea-rd-results-regulation.txt"}
     reply = real_laws.ask("研發成果歸屬運用辦法是根據哪個法訂的")
     assert reply.retrieved[0].source == "moea-rd-results-regulation.txt"
+
+
+def test_the_rows_of_a_table_are_read_whole_from_any_of_its_rows(three_documents: Assistant) -> None:
+    # Two documents' tables: a Markdown one (歷年培育成果, 3 rows) and an HTML one (歷年預算, 5 rows).
+    retriever = three_documents.retriever
+    for source, rows in (("startup-guide.md", 3), ("legislative-review.html", 5)):
+        found = [p for p in retriever.search("年度", k=50, mode="bm25", sources={source}) if p.kind == "row"]
+        assert found, source
+        table = retriever.table_rows(found[-1], 30)
+        assert len(table) == rows and all(p.kind == "row" and p.source == source for p in table)
+        assert [p.start for p in table] == sorted(p.start for p in table)  # document order
+        assert found[-1].id in {p.id for p in table}
+        assert len(retriever.table_rows(found[-1], 2)) == 2
+    prose = next(p for p in retriever.search("研發成果", k=10, mode="bm25") if p.kind != "row")
+    assert retriever.table_rows(prose, 30) == []

@@ -337,3 +337,90 @@ def test_a_comparison_answered_by_an_item_quotes_the_items_of_its_list_that_hold
     terms = _terms("无新的发明创造", "产生新的发明创造")
     one = _at(prc, "（一）")
     assert parallel_rows([one], prc, terms, 3, 0.4, 0.5) == [one, _at(prc, "（二）")]
+
+
+def _table_row(
+    table: str, text: str, n: int, score: float, coverage: float, source: str = "local.md"
+) -> Evidence:
+    passage = Passage(
+        id=f"{table}{n}",
+        source=source,
+        section=f"{table}｜表7 第{n}列",
+        text=text,
+        start=0,
+        end=len(text),
+        kind="row",
+    )
+    record = SentenceRecord(f"{table}{n}", text, 1000 * n, 1000 * n + len(text), _VEC)
+    return Evidence(record, passage, 0, 0.9, coverage, 0.5, score=score, support=0.7, siblings=[record])
+
+
+def test_a_question_for_the_members_of_a_table_quotes_every_row_that_holds_what_the_first_does() -> None:
+    # 各縣市重點領域對照 of the local SBIR guide: which cities have 半導體?
+    hsinchu = _table_row(
+        "對照", "縣市：新竹市；重點領域1：ICT；重點領域2：生技；重點領域3：半導體", 7, 0.9, 1.0
+    )
+    kaohsiung = _table_row(
+        "對照", "縣市：高雄市；重點領域1：鋼鐵金屬；重點領域2：石化；重點領域3：半導體", 4, 0.7, 1.0
+    )
+    taipei = _table_row(
+        "對照", "縣市：台北市；重點領域1：資通訊；重點領域2：生技醫療；重點領域3：文創", 1, 0.7, 0.5
+    )
+    prose = _passage_evidence("半導體領域投入新世代半導體研發。", section="領域", kind="text", offset=9000)[0]
+    prose.score = 0.8
+    evidence = [hsinchu, prose, taipei, kaohsiung]
+    terms = _terms("重點領域", "半導體")
+    assert parallel_rows([hsinchu], evidence, terms, 8, 0.5, 0.5, members=True) == [hsinchu, kaohsiung]
+    # not asked for members: a row that adds nothing to what is held is not quoted
+    assert parallel_rows([hsinchu], evidence, terms, 8, 0.5, 0.5) == [hsinchu]
+    # the same rule on another document's table (an HTML table of rates)
+    rows = [
+        _table_row("附表", f"類別：第{n}類；補助比率：{rate}", n, 0.8, cov, source="rates.html")
+        for n, rate, cov in ((1, "百分之五十", 1.0), (2, "百分之四十", 0.5), (3, "百分之五十", 1.0))
+    ]
+    assert parallel_rows([rows[0]], rows, _terms("補助比率", "百分之五十"), 8, 0.5, 0.5, members=True) == [
+        rows[0],
+        rows[2],
+    ]
+
+
+def test_a_comparison_of_two_rows_quotes_the_other_row_instead_of_a_sentence_elsewhere() -> None:
+    taoyuan = _table_row(
+        "對照", "縣市：桃園市；重點領域1：物流；重點領域2：航太；重點領域3：電子", 5, 0.9, 0.7
+    )
+    taichung = _table_row(
+        "對照", "縣市：台中市；重點領域1：精密機械；重點領域2：航太；重點領域3：光電", 3, 0.6, 0.7
+    )
+    elsewhere = _passage_evidence("公司登記或商業登記於台中市。", section="台中市", kind="text", offset=9000)[
+        0
+    ]
+    elsewhere.score = 0.7
+    terms = _terms("桃園", "台中", "重點領域")
+    chosen = parallel_rows([taoyuan, elsewhere], [taoyuan, elsewhere, taichung], terms, 3, 0.5, 0.5)
+    assert chosen == [taoyuan, taichung]  # the sentence elsewhere only named 台中, which the row holds
+
+
+# 第15條 of the research-institute regulation: five items after the lead-in, longer together than
+# one evidence unit.
+DECLARATIONS = (
+    "依本辦法申請科技專案者，於提出計畫申請時，應向本部或所屬機關聲明下列事項：\n"
+    "一、三年內未曾有執行政府計畫之重大違約紀錄。\n"
+    "二、未有因執行政府計畫受停權處分而其期間尚未屆滿情事。\n"
+    "三、於三年內未有違反勞工、環境保護、食品安全衛生相關法規或身心障礙者權益保障法相關規定之重大情節。\n"
+    "四、三年內無欠繳應納稅捐情事。\n"
+    "五、同一計畫未獲得其他機關經費之補助。"
+)
+
+
+def test_a_question_for_the_members_of_a_list_quotes_all_its_items_within_the_list_budget() -> None:
+    evidence = _passage_evidence(DECLARATIONS, section="第三章｜第15條")
+    lead = _at(evidence, "依本辦法申請")
+    unit = expand_all([lead], evidence, _terms("聲明"), 150)[0].sentence.text
+    assert "一、" in unit and "五、" not in unit  # one unit's budget stops early
+    whole = expand_all([lead], evidence, _terms("聲明"), 150, list_budget=240)[0].sentence.text
+    assert whole == DECLARATIONS  # the lead-in and every item, exact text
+    # the second law (PRC, items （一）…（三）): the list budget never cuts an item in half
+    prc = _passage_evidence(PRC_ARTICLE_40, section="第四章 技术权益｜第40條")
+    lead = _at(prc, "合同未作约定的")
+    short = expand_all([lead], prc, _terms("原则"), 60, list_budget=120)[0].sentence.text
+    assert short.endswith("；") and "（三）" not in short and "（一）" in short
