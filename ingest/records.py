@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 #: Bump when cleaning or splitting changes in a way that needs every document re-ingested.
 #: 6: passages embedded under their title and section; 7: official headings and contents lines in
 #: plain text and PDFs; 8: contents lines dropped by every reader (Markdown, HTML, the seed's layout;
-#: ellipsis and middle-dot leaders; entries run together in one block).
-PIPELINE_VERSION = 8
+#: ellipsis and middle-dot leaders; entries run together in one block); 9: a Markdown hard line
+#: break stays a line break (key-value lines of one paragraph are sentences of their own).
+PIPELINE_VERSION = 9
 
 
 def pipeline_key(settings: Settings) -> str:

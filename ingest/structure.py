@@ -241,15 +241,26 @@ class _Locator:
 
 
 def _inline_chars(token: Any, locator: _Locator) -> _Chars:
-    out: _Chars = []
+    """The text of an inline token, whitespace squeezed; a hard line break (two spaces or a
+    backslash at the end of a line: 「**計畫全名**：…  」 then 「**主辦機關**：…」) stays a line
+    break, so the lines it separates are sentences of their own."""
+    lines: list[_Chars] = [[]]
     for child in token.children or []:
         if child.type in ("text", "code_inline"):
-            out.extend(locator.locate(child.content))
-        elif child.type in ("softbreak", "hardbreak"):
-            out.append(("\n" if child.type == "hardbreak" else " ", -1))
+            lines[-1].extend(locator.locate(child.content))
+        elif child.type == "softbreak":
+            lines[-1].append((" ", -1))
+        elif child.type == "hardbreak":
+            lines.append([])
         elif child.type == "image":
-            out.extend(_inline_chars(child, locator))
-    return _squeeze(out)
+            lines[-1].extend(_inline_chars(child, locator))
+    out: _Chars = []
+    for line in (_squeeze(_strip(line)) for line in lines):
+        if line:
+            if out:
+                out.append(("\n", -1))
+            out.extend(line)
+    return out
 
 
 _MD_LIST_MARKER = re.compile(r"^[ \t>]*(?:\d{1,9}[.)]|[-*+])(?=[ \t])", re.MULTILINE)

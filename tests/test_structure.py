@@ -401,3 +401,19 @@ def test_no_indexed_passage_of_the_multi_corpus_holds_a_contents_line(
     doc = load_document(guide, corpus, {})
     assert doc.cleaned is not None
     assert sum(d.reason == "table of contents" for d in doc.cleaned.dropped) >= 30
+
+
+def test_a_markdown_hard_line_break_keeps_the_lines_apart() -> None:
+    # 「**計畫全名**：…  」 / 「**主辦機關**：…」: key-value lines of one paragraph, each a sentence;
+    # a soft break (a plain newline) still joins the lines of a sentence broken mid-way.
+    raw = (
+        "# 計畫簡介\n\n**計畫全名**：小型企業創新研發計畫  \n**主辦機關**：經濟部中小及新創企業署\\\n"
+        "**官方網站**：https://www.sbir.org.tw/\n\n本計畫補助中小企業\n進行創新研發。\n"
+    )
+    cleaned, _meta = parse_document(raw, "md")
+    text = cleaned.text
+    assert "計畫全名：小型企業創新研發計畫\n主辦機關：經濟部中小及新創企業署\n官方網站：" in text
+    assert "本計畫補助中小企業進行創新研發。" in text
+    for line in ("小型企業創新研發計畫", "經濟部中小及新創企業署"):
+        at = text.index(line)
+        assert raw[cleaned.raw_offsets[at]] == line[0]  # offsets still map to the raw file
