@@ -20,7 +20,7 @@ from assistant.evidence import (
 from assistant.lexicon import PLACE_TAGS, part_of_speech
 from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED, ASKS_MEMBERS
 from assistant.tables import label_forms, labels, parallel_rows
-from assistant.units import exception_first, expand_all, item_count, parallel_provisions
+from assistant.units import ITEM, exception_first, expand_all, item_count, parallel_provisions
 from core.settings import Settings
 from core.text import count_cjk, to_search_form, to_traditional
 
@@ -109,6 +109,7 @@ def enumeration_count(question: str, text: str) -> str:
     if re.search(r"\d+\s*" + re.escape(classifier), norm):
         return ""  # the sentence gives the number itself (52組)
     for clause in re.split(r"[,，。;；:：]", norm):
+        clause = ITEM.sub("", clause)  # 「四、其他適當之方式」: an item's number is no enumeration
         at = clause.find(noun)
         if at <= 0 or "、" not in clause[:at]:
             continue

@@ -202,6 +202,14 @@ def test_a_count_question_answered_by_a_lead_in_and_its_items_leads_with_their_c
     assert enumeration_count(to_search_form("申請條件有幾項？"), unit) == "共3項："
     assert item_count("項目：Phase 1上限；中央型SBIR：150萬") == 0  # a row's cells are no items
     assert enumeration_count(to_search_form("申請條件有幾項？"), "申請者應依法設立。") == ""
+    # an item that ends in the noun counted (四、其他適當之方式) is one item, not an enumeration
+    # of two (its number's 、 is no enumeration comma); in both laws' numbering styles
+    uses = (
+        "執行單位運用研發成果，得依下列方式為之：\n一、授權。\n二、讓與。\n三、信託。\n四、其他適當之方式。"
+    )
+    assert enumeration_count(to_search_form("第13條有哪幾種運用方式？"), uses) == "共4種："
+    prc = "可以采用下列方式进行科技成果转化：\n（一）自行投资实施转化；\n（二）向他人转让该科技成果；\n（三）以该科技成果作价投资，折算股份或者出资比例；\n（四）其他协商确定的方式。"
+    assert enumeration_count(to_search_form("可以用哪幾種方式轉化？"), prc) == "共4種："
 
 
 def test_a_longest_time_question_answered_by_a_limit_and_its_extension_leads_with_their_sum() -> None:
