@@ -8,8 +8,9 @@ the sum of the items each lists. Such a question is read from its structure alon
    how many years between), a sum (加起來, 總共, 合計, in total) or each part's figure side by
    side (分別是哪一年, 各有幾項);
 2. the kind of figure (:func:`figure_kind`): years (幾年, 多久), a count with its classifier
-   (幾項, 幾組: a number written with it, or the items a sentence lists) or an amount (多少錢,
-   是多少: a number with 萬/億/元);
+   (幾項, 幾組: a number written with it, or the items a sentence lists), a percentage (比例,
+   比率, 幾趴: 百分之二十, 40%; a difference of two is in percentage points) or an amount
+   (多少錢, 是多少: a number with 萬/億/元);
 3. its parts: the clause before the operation cut at the words that join named things
    (跟, 和, 與, 及, 比, 到, 、); what the question says besides the parts is shared by all.
 
@@ -66,6 +67,12 @@ _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
 _COUNT_OF = re.compile(r"(?:几|多少)\s*([个组家项件位名次人队所种类座间条款])")
 #: An amount of money (search form): 2,000 萬元, 8.29億元, 500萬.
 _AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(亿|万|千)?\s*(?:元|新台币)?")
+#: Asks a percentage (search form): 比例, 比率, 百分之幾, 幾趴, what percentage.
+_ASKS_PERCENTAGE = re.compile(r"比例|比率|百分之|百分比|几趴|多少趴|percent|[%％]")
+#: A percentage (search form): 百分之二十, 百分之五十, 40%, 12.5 %.
+_PERCENTAGE = re.compile(r"百分之([零〇一二两三四五六七八九十百]+)|(\d+(?:\.\d+)?)\s*[%％]")
+#: What makes a figure the case a provision applies to (search form): 以下者, 以上者, 未满者.
+_CONDITION = re.compile(r"\s*(?:以下|以上|以内|未满|未达)?者")
 #: Asks an amount: 多少錢, 是多少, 金額, how much.
 _ASKS_AMOUNT = re.compile(r"多少钱|多少经费|是多少|有多少|金额|上限|how much")
 #: An enumeration of quoted items: 「生活工藝」、「觀光休閒」及「科技農企」.
@@ -117,12 +124,14 @@ def _joined(clause: str, word_frequency: int) -> list[str]:
 
 def figure_kind(question: str) -> tuple[str, str]:
     """The kind of figure a question asks (search form) and a count's classifier: ``("year", "")``,
-    ``("count", "项")``, ``("amount", "")`` or ``("", "")``."""
+    ``("count", "项")``, ``("percentage", "")``, ``("amount", "")`` or ``("", "")``."""
     if re.search(r"几年|多少年|多久|哪一?年|何年|how many years|how long|\byears?\b", question):
         return "year", ""
     count = _COUNT_OF.search(question)
     if count:
         return "count", count.group(1)
+    if _ASKS_PERCENTAGE.search(question):
+        return "percentage", ""
     if _ASKS_AMOUNT.search(question) or re.search(r"多少", question):
         return "amount", ""
     return "", ""
@@ -197,7 +206,7 @@ def figure_of(
     numbered items the text lists.
 
     Args:
-        kind: ``"year"``, ``"count"`` or ``"amount"`` (:func:`figure_kind`).
+        kind: ``"year"``, ``"count"``, ``"percentage"`` or ``"amount"`` (:func:`figure_kind`).
         classifier: A count's classifier (search form).
         forms: The part's words (search form).
         text: The evidence unit with its context.
@@ -231,6 +240,8 @@ def figure_of(
         runs = [m.group(0).count("「") for m in _QUOTED_RUN.finditer(norm)]
         listed = max(runs, default=0) or item_count(text)
         return Figure(float(listed), f"{listed}{to_traditional(classifier)}", -1) if listed >= 2 else None
+    if kind == "percentage":
+        return closest(_percentages(norm))
     if kind == "amount":
         amounts: list[tuple[int, float, str]] = []
         for m in _AMOUNT.finditer(norm):
@@ -244,6 +255,18 @@ def figure_of(
     return None
 
 
+def _percentages(norm: str) -> list[tuple[int, float, str]]:
+    """Every percentage of ``norm`` (search form): offset, value (20.0 for 百分之二十), as written."""
+    found: list[tuple[int, float, str]] = []
+    for m in _PERCENTAGE.finditer(norm):
+        if _CONDITION.match(norm, m.end()):
+            continue  # 「…百分之五十以下者」 names the case a rule is for, not the rule's figure
+        value = chinese_number(m.group(1).replace("两", "二")) if m.group(1) else float(m.group(2))
+        if value is not None:
+            found.append((m.start(), float(value), to_traditional(m.group(0).strip())))
+    return found
+
+
 def gives_figure(parts: QuestionParts, text: str) -> bool:
     """Whether ``text`` states a figure of the kind the question asks (a year, a count, an amount)."""
     norm = to_search_form(text)
@@ -251,11 +274,15 @@ def gives_figure(parts: QuestionParts, text: str) -> bool:
         return bool(_YEAR.search(norm))
     if parts.kind == "count":
         return bool(re.search(r"\d\s*" + re.escape(parts.classifier), norm) or _QUOTED_RUN.search(norm))
+    if parts.kind == "percentage":
+        return bool(_percentages(norm))
     return any(m.group(2) or "元" in m.group(0) for m in _AMOUNT.finditer(norm))
 
 
 def _shown(value: float, kind: str, unit: str) -> str:
-    """A computed figure as the answer writes it: 17年, 7項, 3,000萬元."""
+    """A computed figure as the answer writes it: 17年, 7項, 3,000萬元, 20個百分點."""
+    if kind == "percentage":
+        return f"{value:g}個百分點"
     if kind == "amount":
         for scale, name in ((1e8, "億"), (1e4, "萬")):
             if value >= scale and value % (scale / 100) == 0:
@@ -289,7 +316,7 @@ def computation_lead(parts: QuestionParts, figures: Sequence[Figure]) -> tuple[s
 
 
 #: What a part's missing figure is called in the answer.
-_FIGURE_NAME = {"year": "年份", "count": "數量", "amount": "金額"}
+_FIGURE_NAME = {"year": "年份", "count": "數量", "percentage": "比率", "amount": "金額"}
 
 
 @dataclass(frozen=True)

@@ -149,6 +149,29 @@ def test_a_difference_of_years_cites_both_operands() -> None:
     assert "a+淬炼计划: 2014" in str(result.diagnostics["operands"])
 
 
+def test_a_difference_of_percentages_is_in_percentage_points_from_a_law_and_from_a_table() -> None:
+    # Both regulations' 百分之二十 / 百分之四十, and the SBIR guide's table of limits (60% / 30%).
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    question = "學校跟研究機構繳交收入的比率差多少？"
+    assert (split := split_parts(sf(question))) is not None and split.kind == "percentage"
+    query = _query(question, [("学校", 2.0), ("研究机构", 2.0), ("缴交", 1.0)])
+    law = _evidence(
+        [
+            "執行單位如為學校者，其繳交收入之比率為百分之二十。",
+            "本部提供金額占總經費百分之五十以下者，研究機構繳交收入之比率為百分之四十。",
+        ]
+    )
+    result = answerer.compose(query, law)
+    assert not result.refused
+    # 「百分之五十以下者」 is the case the provision is for, not its figure
+    assert result.answer.startswith("相差20個百分點（百分之四十−百分之二十）：")
+    table = _query("人事費跟委託研究費的上限比率差多少？", [("人事费", 2.0), ("委托研究费", 2.0)])
+    rows = _evidence(["項目：人事費；限制：不超過總經費60%", "項目：委託研究費；限制：不超過總經費30%"])
+    assert answerer.compose(table, rows).answer.startswith("相差30個百分點（60%−30%）：")
+    assert gives_figure(split, "比率為百分之二十") and not gives_figure(split, "比率由雙方約定之")
+
+
 def test_a_missing_operand_is_named_not_guessed() -> None:
     answerer = ExtractiveAnswerer()
     answerer.refusal_model = None
