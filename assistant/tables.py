@@ -20,7 +20,7 @@ from assistant import units
 from assistant.evidence import Evidence, Term, coverage
 from assistant.reply import Passage
 from core.settings import Settings
-from core.text import to_search_form
+from core.text import chinese_number, to_search_form
 
 #: A labelled thing of a series (search form): phase 2, category 3, phase 2+.
 _LABEL = re.compile(r"(?<![a-z])([a-z]{2,})\s*(\d{1,3})(\+?)(?![\d.,])")
@@ -28,9 +28,23 @@ _LABEL = re.compile(r"(?<![a-z])([a-z]{2,})\s*(\d{1,3})(\+?)(?![\d.,])")
 _ROW_LABEL = re.compile(r"\s*第\s*\d+\s*列$")
 
 
+#: A Chinese ordinal of a series (search form): 第二階段 is Phase 2 (or Stage 2) of a text that
+#: labels its series in English.
+_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十\d]{1,3})\s*阶段")
+#: The English words a series of 階段 is labelled with.
+_ORDINAL_WORDS = ("phase", "stage")
+
+
 def labels(text: str) -> set[tuple[str, str]]:
-    """The labelled things ``text`` names: ``{("phase", "2"), ("phase", "2+")}``."""
-    return {(m.group(1), m.group(2) + m.group(3)) for m in _LABEL.finditer(to_search_form(text))}
+    """The labelled things ``text`` names: ``{("phase", "2"), ("phase", "2+")}``; a Chinese
+    ordinal stage names its English labels too (第二階段: ``("phase", "2")``, ``("stage", "2")``)."""
+    form = to_search_form(text)
+    found = {(m.group(1), m.group(2) + m.group(3)) for m in _LABEL.finditer(form)}
+    for m in _ORDINAL.finditer(form):
+        number = chinese_number(m.group(1))
+        if number is not None:
+            found |= {(word, str(number)) for word in _ORDINAL_WORDS}
+    return found
 
 
 def label_match(asked: set[tuple[str, str]], text: str) -> int:

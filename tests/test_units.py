@@ -142,6 +142,14 @@ def test_labels_of_a_series_tell_rows_apart() -> None:
     assert label_match(asked, "項目：Phase 1上限；中央型SBIR：150萬") == -1
     assert label_match(asked, "補助比例：最高50%") == 0
     assert label_match(set(), "Phase 1") == 0
+    # a Chinese ordinal stage is the English label of its series, in either script
+    assert labels("SBIR第二階段的補助上限是多少？") == {("phase", "2"), ("stage", "2")}
+    assert labels("第 1 阶段") == {("phase", "1"), ("stage", "1")}
+    second = labels("第二階段的補助上限")
+    assert label_match(second, "階段：Phase 2；補助上限：1,200萬元") == 1
+    assert label_match(second, "階段：Phase 2+；補助上限：600萬元") == -1
+    assert label_match(second, "Stage 2 grants up to 1 million") == 1  # another document's labels
+    assert labels("第一、二階段總期程") == set()  # no ordinal of one stage
 
 
 def test_labelled_things_are_the_parts_of_a_comparison() -> None:
