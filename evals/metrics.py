@@ -564,6 +564,8 @@ class CaseScore:
         style: Gold style (how the question is written).
         split: Gold split, ``"dev"`` or ``"test"``.
         source: Document the gold evidence is in (``""`` when unanswerable).
+        wave: Gold writing wave (1: the first blind sets and the old gold set; a later wave was
+            written after the rules before it were chosen).
     """
 
     id: str
@@ -589,6 +591,7 @@ class CaseScore:
     style: str = ""
     split: str = ""
     source: str = ""
+    wave: int = 1
 
     @property
     def passed(self) -> bool:
@@ -698,6 +701,7 @@ def score_case(
         style=case.style,
         split=case.split,
         source=case.source,
+        wave=case.wave,
         **values,
     )
 

@@ -273,6 +273,7 @@ def render_markdown(
         ("by_split", "split", "By split"),
         ("by_style", "style", "By style (how the question is written)"),
         ("by_source", "document", "By document of the gold evidence"),
+        ("by_wave", "wave", "By writing wave (a later wave was written after the rules before it)"),
     ):
         if field not in summary["variants"][primary]:
             continue

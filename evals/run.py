@@ -624,6 +624,7 @@ def run_eval(
                 "by_split": breakdown(run.scores, lambda s: s.split),
                 "by_style": breakdown(run.scores, lambda s: s.style or "(none)"),
                 "by_source": breakdown(run.scores, lambda s: s.source or "(unanswerable)"),
+                "by_wave": breakdown(run.scores, lambda s: f"wave {s.wave}"),
                 "by_section": breakdown(run.scores, _section_group),
                 "by_kind": breakdown(run.scores, lambda s: s.kind),
                 "by_lang": breakdown(run.scores, lambda s: s.lang),

@@ -100,6 +100,8 @@ def test_run_eval_writes_every_file(
         "打造產業聚落 驅動區域創新",
         "",
     }
+    waves = summary["variants"]["hybrid"]["by_wave"]
+    assert set(waves) == {"wave 1"} and waves["wave 1"]["n_cases"] == 5
     assert set(summary["variants"]["hybrid"]["by_kind"]) == {
         "fact",
         "simplified",
