@@ -22,7 +22,10 @@ Rules, from CC-CEDICT's conventions (https://cc-cedict.org/wiki/format:syntax):
 * only headwords of 2-8 Chinese characters: a single character is too ambiguous to search for.
 
 Abbreviations written in a definition (``artificial intelligence (AI)``) also map the
-abbreviation.
+abbreviation. An acronym of the question that CC-CEDICT never writes (``AR``, ``VR``, ``R&D``)
+is read as the initials of a gloss of two to five words (``augmented reality`` → 擴增實境;
+``research and development`` → 研發, with or without the initials of ``of``/``and``/``the``),
+and only when the documents do not use the acronym itself.
 """
 
 from __future__ import annotations
@@ -46,6 +49,30 @@ _PAREN = re.compile(r"\([^()]*\)")
 _ABBREVIATION = re.compile(r"\(([A-Z][A-Z0-9]{1,5})\)")
 _LATIN_WORD = re.compile(r"[a-z][a-z'\-]*")
 _HEADWORD = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
+#: An acronym as a question writes it: two to six letters, two or more capitals (AR, R&D, IoT).
+_ACRONYM = re.compile(r"(?<![A-Za-z&])[A-Za-z][A-Za-z&]{1,6}(?![A-Za-z&])")
+#: Words an acronym may skip (``R&D`` is research *and* development).
+_ACRONYM_SKIPS = frozenset("of and the for a an in on".split())
+#: Most words of a gloss read as an acronym's expansion.
+MAX_ACRONYM_WORDS = 5
+#: Fewest characters of a headword an acronym may stand for: a two-character headword's
+#: two-word gloss is an everyday phrase as often as a term (各地 "various regions" is no VR).
+MIN_ACRONYM_HEADWORD = 3
+
+
+def _initials(words: Sequence[str]) -> set[str]:
+    """The acronyms of a gloss: the initials of all its words, and of its words but of/and/the."""
+    out = set()
+    for kept in (list(words), [w for w in words if w not in _ACRONYM_SKIPS]):
+        if len(kept) >= 2:
+            out.add("".join(w[0] for w in kept))
+    return out
+
+
+def acronyms(text: str) -> list[str]:
+    """The acronyms ``text`` writes (two or more capitals), lower case without ``&``: ``AR/VR`` → ar, vr."""
+    found = [t for t in _ACRONYM.findall(text) if sum(c.isupper() for c in t) >= 2]
+    return list(dict.fromkeys(t.replace("&", "").lower() for t in found))
 
 
 def _stemmer() -> Callable[[Sequence[str]], list[str]]:
@@ -81,6 +108,7 @@ class EnglishBridge:
         stem = _stemmer()
         self._stem = stem
         index: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        initialisms: dict[str, set[str]] = defaultdict(set)
         spread: Counter[str] = Counter()
         headwords = 0
         for headword, definitions in entries:
@@ -95,7 +123,15 @@ class EnglishBridge:
                 if _REFERENCE.match(definition.strip()):
                     continue
                 for gloss in _PAREN.sub(" ", definition).split(";"):
-                    words = [w for w in _LATIN_WORD.findall(gloss.lower()) if w not in _FILLER]
+                    written = _LATIN_WORD.findall(gloss.lower())
+                    if (
+                        2 <= len(written) <= MAX_ACRONYM_WORDS
+                        and len(headword) >= MIN_ACRONYM_HEADWORD
+                        and not _FILLER.intersection(written[:1] + written[-1:])
+                    ):
+                        for acronym in _initials(written):
+                            initialisms[acronym].add(chinese)
+                    words = [w for w in written if w not in _FILLER]
                     if not words or len(words) > MAX_GLOSS_WORDS:
                         continue
                     stems = tuple(stem(words))
@@ -103,6 +139,7 @@ class EnglishBridge:
                     seen.update(stems)
             spread.update(seen)
         self._index = dict(index)
+        self._initialisms = dict(initialisms)
         limit = share * max(headwords, 1)
         self._function_words = frozenset(s for s, n in spread.items() if n > limit)
 
@@ -122,6 +159,7 @@ class EnglishBridge:
         per_word: int = 2,
         skip: Iterable[str] = (),
         prefer: Callable[[str], float] = len,
+        writes: Callable[[str], bool] | None = None,
     ) -> list[Bridged]:
         """Chinese words (search form) the documents use for the English words of ``text``.
 
@@ -136,6 +174,8 @@ class EnglishBridge:
             skip: English words never looked up (the question words of the caller's rules).
             prefer: Score of a Chinese word (higher is kept first): the retriever passes how
                 common the word is in the documents.
+            writes: Whether the documents write an English word as a word of their own (an
+                acronym they use, SBIR, is searched as written, not bridged); default: never.
         """
         skipped = {w.lower() for w in skip}
         words = [w for w in _LATIN_WORD.findall(text.lower()) if w not in _FILLER]
@@ -154,4 +194,12 @@ class EnglishBridge:
                 if kept:
                     out.extend(kept)
                     taken[i : i + n] = [True] * n
+        bridged = {b.english for b in out}
+        for acronym in acronyms(text):
+            if acronym in bridged or acronym in skipped or (writes is not None and writes(acronym)):
+                continue  # glossed already, a question word, or a word the documents write
+            ranked = sorted(
+                (c for c in self._initialisms.get(acronym, ()) if present(c)), key=lambda c: (-prefer(c), c)
+            )
+            out.extend(Bridged(acronym, c) for c in ranked[:per_word])
         return out

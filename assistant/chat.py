@@ -337,6 +337,7 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
         notes["generator"] = "extractive"
         notes["query"] = analysed.trace()
         notes["trace"] = self._trace(analysed, terms, evidence, composed)
+        notes["trace"]["follow_up"] = self.follow_up_trace(analysed.text, messages, resolved, query, item)
         if context:
             notes["follow_up_context"] = context
         if condensed:

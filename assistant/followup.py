@@ -9,18 +9,19 @@ from typing import Any
 
 from assistant import shapes
 from assistant.evidence import QUOTED_NAME
-from assistant.lexicon import content_terms
+from assistant.lexicon import NOMINAL_TAGS, content_terms, part_of_speech
 from assistant.lists import thing_names
 from assistant.reply import Passage
 from assistant.titles import NamedDocuments
 from assistant.validate import Message, validate_history
 from core.settings import Settings
-from core.text import to_search_form
+from core.text import count_cjk, to_search_form
 
-# A question that leans on what was said before: a pronoun or "that/its/among them",
-# or a bare "…呢？" ("and X?").
+# A question that leans on what was said before: a pronoun or "that/its/among them", a
+# connective that continues the story (後來, 之後, 接著: "and then"), or a bare "…呢？" ("and X?").
 _FOLLOW_UP = re.compile(
-    r"^(那|那麼|那么|其中|它|他們|他们|該|该|這|这|此|上述|前述|還有|还有|然後|然后|同樣|同样|那個|那个|and\b|what about)"
+    r"^(那|那麼|那么|其中|它|他們|他们|該|该|這|这|此|上述|前述|還有|还有|然後|然后|同樣|同样|那個|那个"
+    r"|後來|后来|之後|之后|接著|接着|再來|再来|and\b|what about)"
     r"|(呢|咧)[？?。.!！]*$"
     r"|(它|其中|該中心|该中心|這個|这个|那個|那个|這些|这些|那些|他們|他们|上述|前面|剛才|刚才|\bit\b|\bthey\b|\bthat\b)",
     re.IGNORECASE,
@@ -29,8 +30,15 @@ _FOLLOW_UP = re.compile(
 
 _SPACE = re.compile(r"\s+")
 
+#: jieba's tags of words that name a thing: nouns and names, verbal nouns (合作), idioms and set
+#: phrases, and words jieba does not know as one (x: the documents' own terms, 科專).
+_THING_TAGS = NOMINAL_TAGS | {"vn", "i", "l", "x", "eng"}
+
 #: Openers that may start a new topic (「那東部有哪些中心？」); 其中, 它, 該, 上述 always point back.
-_OPENER = re.compile(r"那|那麼|那么|還有|还有|然後|然后|同樣|同样|and|what about", re.IGNORECASE)
+_OPENER = re.compile(
+    r"那|那麼|那么|還有|还有|然後|然后|同樣|同样|後來|后来|之後|之后|接著|接着|再來|再来|and|what about",
+    re.IGNORECASE,
+)
 
 
 _SWAP = re.compile(
@@ -45,12 +53,12 @@ _POINTER = re.compile(r"它們|它们|它|該中心|该中心|該計畫|该计�
 
 #: 「第二個」 as a phrase to replace.
 _ORDINAL_PHRASE = re.compile(
-    r"第\s*(?:[一二三四五六七八九十]|\d{1,2})\s*[個个項项家間间所](?:中心|園區|园区|計畫|计划)?"
+    r"第\s*(?:[一二三四五六七八九十]|\d{1,2})\s*[個个項项家間间所類类種种](?:中心|園區|园区|計畫|计划)?"
 )
 
 
 #: 「第二個的重點是什麼？」: the n-th thing the latest answer named.
-_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]|\d{1,2})\s*[個个項项家間间所]")
+_ORDINAL = re.compile(r"第\s*([一二三四五六七八九十]|\d{1,2})\s*[個个項项家間间所類类種种]")
 
 
 _CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", start=1)}
@@ -65,18 +73,37 @@ def _ordinal_number(text: str) -> int:
     return int(text) if text.isdigit() else _CHINESE_DIGITS.get(text, 0)
 
 
+#: The word that joins the last item of a list to the others: A、B及C, A、B和C, A、B或C.
+_LAST_JOIN = re.compile(r"以及|及|和|與|与|跟|或")
+
+#: A count or a 等 after the last item (…及環境建構類三類, …等四大加值): not part of the item.
+_TRAILING_COUNT = re.compile(r"(?:等|共)?\s*[一二三四五六七八九十兩两\d]+\s*[大項项個个類类種种組组家所]$")
+
+
 def list_items(text: str) -> list[str]:
-    """The items of the clause of ``text`` with the most 、 (without 等… and the clause's lead-in)."""
+    """The items of the clause of ``text`` with the most 、 (without 等… and the clause's lead-in).
+
+    The last item may be joined by a conjunction (``A、B及C``, ``A、B和C``): it is split off
+    when both sides have two characters or more, so ``分為創新前瞻類、關鍵類及環境建構類三類``
+    gives three items (a count after the last item, 三類, is no part of it).
+    """
     clauses = re.split(r"[。；;！？?!\n]", text)
     best = max(clauses, key=lambda c: c.count("、"), default="")
-    if best.count("、") < 2:
+    if best.count("、") < 1:
         return []
     items = [i.strip(" 「」『』") for i in best.split("、")]
     # The first item follows the clause's lead-in (…布局半導體及光電 / 七大誘因是：成果運用免公告).
     lead = re.split(r"[：:，,]|是|為|为|有|包括|包含|布局|提供", items[0])
     items[0] = lead[-1].strip(" 「」『』") if lead else items[0]
-    items[-1] = re.split(r"等|及其|，|,", items[-1])[0].strip(" 「」『』")
-    return [i for i in items if i]
+    last = re.split(r"等|及其|，|,", items[-1])[0].strip(" 「」『』")
+    last = _TRAILING_COUNT.sub("", last).strip(" 「」『』")
+    join = _LAST_JOIN.search(last)
+    if join and join.start() >= 2 and len(last) - join.end() >= 2:
+        items[-1:] = [last[: join.start()].strip(" 「」『』"), last[join.end() :].strip(" 「」『』")]
+    else:
+        items[-1] = last
+    items = [i for i in items if i]
+    return items if len(items) >= 3 else []
 
 
 class FollowUps:
@@ -88,10 +115,23 @@ class FollowUps:
     # -- understanding the question ------------------------------------------------------
     def is_follow_up(self, question: str, history: Sequence[Message]) -> bool:
         """Whether ``question`` needs the conversation to be understood."""
+        return self.follow_up_verdict(question, history)[0]
+
+    def follow_up_verdict(self, question: str, history: Sequence[Message]) -> tuple[bool, str]:
+        """Whether ``question`` needs the conversation, and why (for the trace).
+
+        Rules, in order: no earlier question, no follow-up; a pointer, connective or bare
+        「…呢？」 leans on the turn before, unless only a leading opener (那, 後來) starts a
+        question that names its own topic (two words the documents know, no trailing 呢); a
+        question that names no thing (none of its words is a noun or name, in jieba's
+        part-of-speech tags, or English: 「後來改成什麼？什麼時候轉的」) asks about the topic of
+        the turn before; so does a short one with at most one word the documents use.
+        """
         if not any(m["role"] == "user" for m in history):
-            return False
+            return False, "no earlier question"
         # Words the corpus knows (bigrams too: 东部, 中心).
-        known = [t for t in content_terms(question) if self.retriever.knows(t)]
+        terms = content_terms(question)
+        known = [t for t in terms if self.retriever.knows(t)]
         match = _FOLLOW_UP.search(question.strip())
         if match:
             # 「那東部有哪些中心？」: only a leading 那 and a question that names its own topic
@@ -102,10 +142,39 @@ class FollowUps:
                 and _OPENER.fullmatch(match.group(0)) is not None
                 and not _FOLLOW_UP.search(bare[match.end() :])
             )
-            return not (leading_only and len(known) >= 2 and not re.search(r"[呢咧][？?。.!！]*$", bare))
+            if leading_only and len(known) >= 2 and not re.search(r"[呢咧][？?。.!！]*$", bare):
+                return (
+                    False,
+                    f"「{match.group(0)}」 opens a question that names its own topic: {'、'.join(known)}",
+                )
+            return True, f"「{match.group(0)}」 leans on the turn before"
+        if not any(not count_cjk(t) or part_of_speech(t) in _THING_TAGS for t in terms):
+            return True, "it names no thing of its own (no noun or name): it asks about the turn before"
         # Few words the corpus knows: too little to search on alone.
-        in_vocabulary = [t for t in content_terms(question) if t in self.retriever.bm25.vocab]
-        return len(in_vocabulary) <= 1 and len(_SPACE.sub("", question)) <= 10
+        in_vocabulary = [t for t in terms if t in self.retriever.bm25.vocab]
+        if len(in_vocabulary) <= 1 and len(_SPACE.sub("", question)) <= 10:
+            return True, "a short question with at most one word the documents use"
+        return False, "it names its own topic"
+
+    def follow_up_trace(
+        self, question: str, messages: Sequence[Message], resolved: str, query: str, item: str
+    ) -> dict[str, object]:
+        """What the conversation lent ``question``, for the trace (empty without an earlier turn).
+
+        ``resolved``: the question with its pointer replaced; ``query``: what was searched;
+        ``item``: the item of the last answer's list it asks about ("" if none).
+        """
+        if not messages:
+            return {}
+        recent = list(messages)[-self.settings.max_history_turns :] if self.settings.max_history_turns else []
+        continues, why = self.follow_up_verdict(question, recent)
+        return {
+            "continues": continues,
+            "why": why,
+            "resolved": resolved,
+            "searched": query,
+            "list_item": item,
+        }
 
     def resolve_reference(self, question: str, history: Sequence[Message]) -> str:
         """The question with 它 / 那個 / 第二個 replaced by the one thing it points at, if known.

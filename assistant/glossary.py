@@ -29,8 +29,32 @@ _DEFINITION = re.compile(
     r"(?:「([^「」]{2,30})」|([^\s，。、；：「」（）]{2,12}))（(?:簡稱|简称|以下稱|以下简称|以下簡稱|以下称)([^（）]{2,16})）"
 )
 
+#: 全名（English name or acronym）: 「小型企業創新研發計畫」（SBIR）, 人工智慧（AI）. The documents
+#: write the English next to their Chinese; an English question reaches the Chinese through it.
+_ENGLISH_NAME = re.compile(
+    r"(?:「([^「」]{2,30})」|([\u4e00-\u9fff]{2,12}))\s*[（(]\s*([A-Za-z][A-Za-z0-9&+\-]*(?: [A-Za-z0-9&+\-]+){0,5})\s*[）)]"
+)
+
 #: A short quoted name: 「促新創」, 「健康產業」 (longer ones are phrases the segmenter splits well).
 _SHORT_NAME = re.compile(r"「([\u4e00-\u9fff]{2,6})」")
+
+
+#: jieba's tags of words that start no name: verbs (not verbal nouns), prepositions,
+#: conjunctions, particles, adverbs, pronouns (與人工智慧 → 人工智慧, 推動虛擬實境 → 虛擬實境).
+_NOT_NAME_START = ("v", "p", "c", "u", "d", "r")
+
+
+def _name_at_end(run: str) -> str:
+    """The name a run of Chinese ends with: its words from the first that may start a name."""
+    from assistant.lexicon import part_of_speech, words
+
+    cut = words(run)
+    while len(cut) > 1:
+        tag = part_of_speech(to_search_form(cut[0]))
+        if not tag.startswith(_NOT_NAME_START) or tag == "vn":
+            break
+        cut = cut[1:]
+    return "".join(cut)
 
 
 class Glossary:
@@ -71,9 +95,10 @@ class Glossary:
         out: list[str] = []
         for key, values in self._aliases.items():
             if key in norm and (
-                not key.isascii() or re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", norm)
+                not key.isascii() or re.search(rf"(?<![a-z0-9]){re.escape(key)}(?:e?s)?(?![a-z0-9])", norm)
             ):
-                # An English key is a word of its own: "ai" is not the ai of "taiwan".
+                # An English key is a word of its own: "ai" is not the ai of "taiwan"; its
+                # plural is the same entry ("technology programs").
                 out.extend(v for v in values if v not in norm and v not in out)
         return out
 
@@ -86,12 +111,18 @@ class Glossary:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Glossary:
-        """Definitions such as ``產業技術司（簡稱技術司）`` found in the documents."""
+        """Definitions such as ``產業技術司（簡稱技術司）`` found in the documents, and English names
+        written next to their Chinese (``小型企業創新研發計畫（SBIR）``)."""
         glossary = cls()
         for text in texts:
             for match in _DEFINITION.finditer(text):
                 full = match.group(1) or match.group(2)
                 glossary.add(match.group(3), full)
+            for match in _ENGLISH_NAME.finditer(text):
+                english = match.group(3)
+                name = match.group(1) or _name_at_end(match.group(2))
+                if sum(c.isalpha() for c in english) >= 2 and len(name) >= 2:  # 平均月薪（A）: a label
+                    glossary.add(english, name)
             glossary.names.update(to_search_form(name) for name in _SHORT_NAME.findall(text))
         return glossary
 

@@ -28,21 +28,41 @@ DEFAULT_LEAD = "The sources are in Chinese; this is what they say, quoted with t
 REFUSAL_LEAD = "The documents do not answer this question (they are in Chinese):"
 
 
+#: English words that frame a sentence (articles, auxiliaries, prepositions, pronouns, question
+#: words): a question that has none of them is Chinese that names English terms
+#: (``SBIR Phase 2 的 approval rate 大概多少？``), however many of those it names.
+ENGLISH_FRAME_WORDS = frozenset(
+    """
+    the a an of to in on for at by with from about into than as this that these those it its they them
+    their there is are was were be been being do does did can could would should will shall may might
+    must has have had what what's which who whom whose when where why how and or not any
+    """.split()
+)
+
+
 def is_english(question: str, settings: Settings | None = None) -> bool:
     """True when ``question`` is written in English.
 
-    That is ``english_sentence_words`` (3) English words or more, or ``min_english_words`` (2)
-    with more English letters than CJK characters (``settings``, default: the defaults): Chinese
-    names inside an English question (``What is the A+企業創新研發淬鍊計畫?``) do not make it
-    Chinese, and an English term inside a Chinese one (``園區 park 在做什麼？``) does not make it English.
+    A question with no Chinese character is English when it has ``min_english_words`` (2)
+    English words. One that has Chinese characters is English only when its frame is: it has
+    an English frame word (:data:`ENGLISH_FRAME_WORDS`) and ``english_sentence_words`` (3)
+    English words or more, or more English letters than CJK characters (``settings``, default:
+    the defaults). Chinese names inside an English question (``What is the A+企業創新研發淬鍊計畫?``)
+    do not make it Chinese; English terms inside a Chinese one (``園區 park 在做什麼？``,
+    ``OK了解，中央型SBIR的Phase 2最多補多少？``) do not make it English.
     """
     sentence_words = settings.english_sentence_words if settings else Settings.english_sentence_words
     min_words = settings.min_english_words if settings else Settings.min_english_words
     words = _ENGLISH_WORD.findall(question)
+    cjk = len(_CJK.findall(question))
+    if not cjk:
+        return len(words) >= min_words
+    if not any(w.lower() in ENGLISH_FRAME_WORDS for w in words):
+        return False
     if len(words) >= sentence_words:
         return True
     letters = sum(len(w) for w in words)
-    return len(words) >= min_words and letters > len(_CJK.findall(question))
+    return len(words) >= min_words and letters > cjk
 
 
 @dataclass(frozen=True)

@@ -984,6 +984,7 @@ class Retriever(BaseRetriever):
                 per_word=self.settings.english_words_per_word,
                 skip=ENGLISH_ASKING | ENGLISH_INVERSION,
                 prefer=lambda word: -snap.bm25.idf_of(word),  # the word the documents use more
+                writes=lambda word: word in snap.bm25.vocab,
             )
             cache[key] = found
         return list(found)

@@ -23,6 +23,11 @@ from assistant.reply import Reply
         ("A+企業創新研發淬鍊計畫是什麼時候開始的？", False),
         ("南臺灣創新園區 park 在做什麼？", False),
         ("AI", False),
+        # English terms in a Chinese frame: no English frame word (the, is, how …)
+        ("OK了解。另外想順便問，中央型SBIR的Phase 2最多補多少？", False),
+        ("SBIR Phase 2 的 approval rate 大概多少？", False),
+        ("How much is the SBIR 補助 for Phase 2?", True),
+        ("Which fields did the 2022 program cover?", True),
     ],
 )
 def test_is_english(question: str, english: bool) -> None:

@@ -63,7 +63,7 @@ def test_a_repeated_character_message_is_no_question_from_the_settings_length() 
 
 
 def test_what_counts_as_english_follows_the_settings() -> None:
-    question = "研發計畫的 AI 與 ML 補助怎麼申請"  # two English words, fewer letters than CJK characters
+    question = "AI for 研發計畫的補助怎麼申請"  # two English words, one a frame word; fewer letters than CJK
     assert not is_english(question)
     assert is_english(question, Settings.from_env(environ={"KEZHUAN_ENGLISH_SENTENCE_WORDS": "2"}))
 
