@@ -156,6 +156,10 @@ _QUOTED = re.compile(r"「[^「」]+」")
 QUOTED_NAME = re.compile(r"「([^「」]{2,40})」")
 
 
+#: A citation marker of an answer: [1], [1, 2], 【2】.
+CITATION_MARKER = re.compile(r"\s*[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】］]")
+
+
 def _with_marker(text: str, n: int) -> str:
     """Put ``[n]`` before the sentence's closing punctuation: ``…轉型[1]。``."""
     body = text.rstrip()

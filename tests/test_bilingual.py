@@ -97,3 +97,46 @@ def test_real_assistant_answers_an_english_question_from_the_fields_sentence(rea
     assert not reply.refused
     quoted = " ".join(c.quote for c in reply.citations)
     assert "半導體及光電" in quoted and "資通訊" in quoted, quoted
+
+
+ACRONYM_ENTRIES = [
+    *ENTRIES,
+    ("扩增实境", ["augmented reality (computing)"]),
+    ("年度报告", ["annual report"]),
+    ("研究发展", ["research and development"]),
+    ("各地", ["various regions"]),  # two characters: an everyday phrase, never an acronym's
+    ("得以", ["able to", "so that sb can"]),  # a gloss of filler words is no expansion
+]
+
+
+def test_an_acronym_is_read_as_the_initials_of_a_gloss() -> None:
+    bridge = EnglishBridge(ACRONYM_ENTRIES, share=0.5)
+    found = bridge.chinese_for("AR/VR 是哪個領域在做？", present=lambda w: w != "年度报告")
+    assert ("ar", "扩增实境") in {(b.english, b.chinese) for b in found}
+    assert ("vr", "虚拟实境") in {(b.english, b.chinese) for b in found}
+    # R&D skips the initial of "and"; the headword the documents lack is never kept
+    assert [b.chinese for b in bridge.chinese_for("R&D", present=lambda w: True)] == ["研究发展"]
+    assert bridge.chinese_for("VR", present=lambda w: w == "各地") == []
+    assert bridge.chinese_for("SO", present=lambda w: True) == []
+
+
+def test_an_acronym_the_documents_write_is_not_bridged() -> None:
+    bridge = EnglishBridge(ACRONYM_ENTRIES, share=0.5)
+    assert bridge.chinese_for("AR", present=lambda w: True, writes={"ar"}.__contains__) == []
+    # lower-case letters are a word, not an acronym
+    assert not any(b.english == "ar" for b in bridge.chinese_for("ar", present=lambda w: True))
+
+
+def test_english_names_the_documents_write_next_to_their_chinese_are_aliases() -> None:
+    from assistant.glossary import Glossary
+
+    found = Glossary.from_texts(
+        ["推動「小型企業創新研發計畫」（SBIR）與人工智慧（AI）、虛擬實境(Virtual Reality)；平均月薪（A）×人月數（B）"]
+    )
+    assert found.aliases_of("sbir") == ["小型企业创新研发计划"]  # the quoted name
+    assert found.aliases_of("ai") == ["人工智慧"]  # the run's name, without the conjunction 與
+    assert found.aliases_of("virtual reality") == ["虚拟实境"]  # without the verb 推動
+    assert found.aliases_of("a") == [] and found.aliases_of("b") == []  # a one-letter label names nothing
+    assert found.expand("Which technology programs cover virtual reality?") == ["虚拟实境"]
+    assert found.expand("Is there a program for SBIRs?") == ["小型企业创新研发计划"]  # plural of the name
+    assert found.expand("taiwan") == []  # "ai" inside a word is not the name

@@ -20,6 +20,7 @@ from langchain_core.outputs import ChatResult
 
 from assistant.answer import REFUSAL_HANT, ExtractiveAnswerer
 from assistant.chat import FALLBACK_NOTICE_HANT, Assistant
+from assistant.followup import list_items
 from assistant.generate import PROMPT_REFUSAL_HANT, GenerativeAnswerer
 from assistant.reply import Reply
 from assistant.retrieve import Retriever
@@ -240,6 +241,42 @@ def test_the_item_of_the_last_list_is_what_the_follow_up_asks_about(bot: Assista
     assert bot._list_item("第二個是什麼意思？", _history(listed)) == "境外實施免報部"
     assert bot._list_item("其中跟股票有關的是哪一個？", _history(listed)) == "股票緩課且擇低"
     assert bot._list_item("其中哪一個最重要？", _history(listed)) == ""  # no item holds a word of it
+
+
+@pytest.mark.parametrize(
+    ("question", "continues", "why"),
+    [
+        ("後來改成什麼？什麼時候轉的", True, "leans on"),  # a connective that continues the story
+        ("改成什麼了？什麼時候改的", True, "names no thing"),  # only verbs and adverbs
+        ("那東部有哪些產業創新中心？", False, "names its own topic"),  # 那 opens a new topic
+        ("業界開發產業技術計畫是哪一年啟動的？", False, "names its own topic"),
+    ],
+)
+def test_the_follow_up_verdict_says_why(bot: Assistant, question: str, continues: bool, why: str) -> None:
+    verdict = bot.follow_up_verdict(question, _history("2001年起實施學界開發產業技術計畫[1]。"))
+    assert verdict[0] is continues and why in verdict[1]
+
+
+def test_the_trace_says_what_the_conversation_lent_the_question(bot: Assistant) -> None:
+    history = _history("依特性分為創新前瞻類、關鍵類及環境建構類三類[1]。", "科技專案分成哪幾類？")
+    trace = bot.ask("第三類包含哪些事", history).notes["trace"]["follow_up"]
+    assert trace["continues"] is True and trace["list_item"] == "環境建構類"
+    assert trace["searched"].startswith("環境建構類")
+    assert bot.ask(ANSWERED).notes["trace"]["follow_up"] == {}  # no conversation, nothing lent
+
+
+@pytest.mark.parametrize(
+    ("text", "items"),
+    [
+        ("依特性分為創新前瞻類、關鍵類及環境建構類三類。", ["創新前瞻類", "關鍵類", "環境建構類"]),
+        ("以「健康產業」、「海洋生態」、「潔淨能源」及「教育觀光」為重點", ["健康產業", "海洋生態", "潔淨能源", "教育觀光"]),
+        ("七大誘因是：成果運用免公告、境外實施免報部、股票緩課且擇低。", ["成果運用免公告", "境外實施免報部", "股票緩課且擇低"]),
+        ("分為甲類及乙類。", []),  # two items are no list to pick from
+        ("材料、製程及其應用", []),  # 及其 (and its) ends the list: two items
+    ],
+)
+def test_list_items_split_the_last_item_at_its_conjunction(text: str, items: list[str]) -> None:
+    assert list_items(text) == items
 
 
 def test_a_topic_switch_drops_the_earlier_turns(bot: Assistant) -> None:
