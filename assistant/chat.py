@@ -22,6 +22,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant import shapes
 from assistant.answer import ExtractiveAnswerer
+from assistant.clauses import ClauseAnswers
 from assistant.evidence import (
     SentenceRecord,
 )
@@ -61,7 +62,7 @@ def to_question_script_hant(text: str) -> str:
     return to_traditional(text) if detect_script(text) == "hans" else text
 
 
-class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
+class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFlow):
     """kezhuan's grounded question answering.
 
     Build it with :meth:`load`. It is safe to share between threads.
@@ -262,7 +263,8 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
         if analysed.background and self._thin(focus):
             # 「從A到B，中間隔了幾年？」: the clause that asks names nothing; the one before it does.
             focus = f"{background.pop()}，{focus}"
-        terms = self.query_terms(focus, "，".join(filter(None, [*background, context])))
+        lent = "，".join(filter(None, [*background, context]))
+        terms = self.query_terms(focus, lent)
         terms = replace(terms, scope=named.scope)
         qvec = np.asarray(vector, np.float32)
         evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
@@ -330,6 +332,7 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
             composed = self.answerer.compose(
                 terms, evidence, convert=convert, refusal=self._refusal_text(script)
             )
+        clauses = self._answer_each_clause(analysed.focus, composed, passages, lent, terms.scope, convert)
         if item and not composed.refused and item not in composed.answer[: len(item) + 2]:
             composed.answer = f"{convert(item)}：{composed.answer}"
             composed.diagnostics["shape"] = f"list_item: {item}"
@@ -338,6 +341,7 @@ class Assistant(FollowUps, TermJudge, DirectReplies, GenerativeFlow):
         notes["query"] = analysed.trace()
         notes["trace"] = self._trace(analysed, terms, evidence, composed)
         notes["trace"]["follow_up"] = self.follow_up_trace(analysed.text, messages, resolved, query, item)
+        notes["trace"]["clauses"] = clauses
         if context:
             notes["follow_up_context"] = context
         if condensed:

@@ -253,20 +253,22 @@ def write_answer(
     convert: Callable[[str], str],
     lead: str = "",
     labels: Sequence[str] = (),
+    first: int = 1,
 ) -> Composition:
     """The answer text and citations for the chosen sentences, in order.
 
-    ``labels``: a label written before each sentence (an overview's section names).
+    ``labels``: a label written before each sentence (an overview's section names); ``first``:
+    the number of the first marker (an answer that goes on after ``first - 1`` citations).
     """
     parts: list[str] = []
     citations: list[Citation] = []
     if lead:
         parts.append(convert(lead))
-    for n, ev in enumerate(chosen, start=1):
+    for n, ev in enumerate(chosen, start=first):
         text = ev.sentence.text
         lead = ""
-        if n - 1 < len(labels):
-            lead = f"{labels[n - 1]}："
+        if n - first < len(labels):
+            lead = f"{labels[n - first]}："
         elif ev.passage.kind == "center":
             name = ev.passage.text.split("\n", 1)[0]
             if not text.startswith(name):

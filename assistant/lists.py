@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from assistant.evidence import (
     _QUOTED,
+    CITATION_MARKER,
     QUOTED_NAME,
     Evidence,
     QueryTerms,
@@ -17,7 +18,7 @@ from assistant.evidence import (
     _near_duplicate,
     _numbers_supported,
 )
-from assistant.lexicon import PLACE_TAGS, part_of_speech
+from assistant.lexicon import FRAME_WORDS, PLACE_TAGS, part_of_speech
 from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED, ASKS_MEMBERS
 from assistant.tables import label_forms, labels, parallel_rows
 from assistant.units import ITEM, exception_first, expand_all, item_count, parallel_provisions
@@ -75,6 +76,47 @@ def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[
     return []
 
 
+#: The word that joins the last item of a list to the others: A、B及C, A、B和C, A、B或C.
+_LAST_JOIN = re.compile(r"以及|及|和|與|与|跟|或")
+
+#: A count or a 等 after the last item (…及環境建構類三類, …等四大加值): not part of the item.
+_TRAILING_COUNT = re.compile(r"(?:等|共)?\s*[一二三四五六七八九十兩两\d]+\s*[大項项個个類类種种組组家所]$")
+
+
+#: Quoted names joined by 、 and a last conjunction: 「A」、「B」及「C」.
+_QUOTED_LIST = re.compile(r"「[^「」]+」(?:\s*(?:、|以及|及|和|與|与|或)\s*「[^「」]+」)+")
+
+
+def list_items(text: str) -> list[str]:
+    """The items of the clause of ``text`` with the most 、 (without 等… and the clause's lead-in).
+
+    The last item may be joined by a conjunction (``A、B及C``, ``A、B和C``): it is split off
+    when both sides have two characters or more, so ``分為創新前瞻類、關鍵類及環境建構類三類``
+    gives three items (a count after the last item, 三類, is no part of it).
+    """
+    clauses = re.split(r"[。；;！？?!\n]", CITATION_MARKER.sub("", text))
+    best = max(clauses, key=lambda c: c.count("、"), default="")
+    if best.count("、") < 1:
+        return []
+    quoted = _QUOTED_LIST.search(best)
+    if quoted:  # 以「健康產業」、「海洋生態」及「教育觀光」為重點: the quoted names are the items
+        names = re.findall(r"「([^「」]+)」", quoted.group(0))
+        return names if len(names) >= 3 else []
+    items = [i.strip(" 「」『』") for i in best.split("、")]
+    # The first item follows the clause's lead-in (…布局半導體及光電 / 七大誘因是：成果運用免公告).
+    lead = re.split(r"[：:，,]|是|為|为|有|包括|包含|布局|提供", items[0])
+    items[0] = lead[-1].strip(" 「」『』") if lead else items[0]
+    last = re.split(r"等|及其|，|,", items[-1])[0].strip(" 「」『』")
+    last = _TRAILING_COUNT.sub("", last).strip(" 「」『』")
+    join = _LAST_JOIN.search(last)
+    if join and join.start() >= 2 and len(last) - join.end() >= 2:
+        items[-1:] = [last[: join.start()].strip(" 「」『』"), last[join.end() :].strip(" 「」『』")]
+    else:
+        items[-1] = last
+    items = [i for i in items if i]
+    return items if len(items) >= 3 else []
+
+
 #: "How many X": the classifier and the noun counted (search form): 幾個領域 → 个, 领域.
 _HOW_MANY = re.compile(r"几([个项种类组家所间位大])?([\u4e00-\u9fff]{1,4}?)(?:[?？呢吗啊,，]|$)")
 
@@ -121,6 +163,10 @@ def enumeration_count(question: str, text: str) -> str:
             (text[i : i + 2] for i in range(len(text) - 1) if to_search_form(text[i : i + 2]) == noun), noun
         )
         return f"共{count}{to_traditional(classifier)}{written}："
+    listed = list_items(text)
+    if noun in FRAME_WORDS and listed:
+        # 「投入的項目有幾個？」: 項目 (items) names no kind of thing; the sentence's list is what is counted.
+        return f"共{len(listed)}{to_traditional(classifier)}："
     items = item_count(text)
     return f"共{items}{to_traditional(classifier)}：" if items >= 2 else ""
 

@@ -218,11 +218,20 @@ def clause_role(clause: str) -> str:
     bare = clause.strip()
     if not bare or PLEASANTRY.match(bare):
         return "pleasantry"
-    if QUESTION_MARKS.search(bare):
+    if QUESTION_MARKS.search(bare) or _english_asks(bare):
         return "focus"
     if SELF_MARKS.match(bare):
         return "self"
     return "background"
+
+
+def _english_asks(clause: str) -> bool:
+    """An English clause that asks: it opens (after and/or/but) with a question word or an auxiliary
+    (``How many SBIR projects can one company run at the same time``)."""
+    words = [w.lower() for w in _latin_words(clause)]
+    while words and words[0] in ("and", "or", "but", "also"):
+        words = words[1:]
+    return bool(words) and (words[0] in ENGLISH_ASKING or words[0] in ENGLISH_INVERSION)
 
 
 def strip_opener(clause: str) -> str:

@@ -20,7 +20,7 @@ from langchain_core.outputs import ChatResult
 
 from assistant.answer import REFUSAL_HANT, ExtractiveAnswerer
 from assistant.chat import FALLBACK_NOTICE_HANT, Assistant
-from assistant.followup import list_items
+from assistant.lists import list_items
 from assistant.generate import PROMPT_REFUSAL_HANT, GenerativeAnswerer
 from assistant.reply import Reply
 from assistant.retrieve import Retriever
@@ -269,8 +269,14 @@ def test_the_trace_says_what_the_conversation_lent_the_question(bot: Assistant) 
     ("text", "items"),
     [
         ("依特性分為創新前瞻類、關鍵類及環境建構類三類。", ["創新前瞻類", "關鍵類", "環境建構類"]),
-        ("以「健康產業」、「海洋生態」、「潔淨能源」及「教育觀光」為重點", ["健康產業", "海洋生態", "潔淨能源", "教育觀光"]),
-        ("七大誘因是：成果運用免公告、境外實施免報部、股票緩課且擇低。", ["成果運用免公告", "境外實施免報部", "股票緩課且擇低"]),
+        (
+            "以「健康產業」、「海洋生態」、「潔淨能源」及「教育觀光」為重點",
+            ["健康產業", "海洋生態", "潔淨能源", "教育觀光"],
+        ),
+        (
+            "七大誘因是：成果運用免公告、境外實施免報部、股票緩課且擇低。",
+            ["成果運用免公告", "境外實施免報部", "股票緩課且擇低"],
+        ),
         ("分為甲類及乙類。", []),  # two items are no list to pick from
         ("材料、製程及其應用", []),  # 及其 (and its) ends the list: two items
     ],

@@ -1,0 +1,94 @@
+"""Questions that ask several things at once: each asking clause gets its own cited sentence.
+
+「SBIR Phase 1 審查的簡報要講多久？委員提問又多久？」 and "How many SBIR projects can one company
+run at the same time, and what score does the first one need before applying for a second?" ask
+two things. The whole question is answered as usual (:meth:`Assistant._plan_once`); then each of
+its asking clauses (:attr:`Query.focus`, cut at its commas) is scored on its own words and
+meaning over the same passages, and its best sentence of the kind that clause asks for is added
+when the answer does not cite it yet and it supports the clause (``refusal_threshold``). A
+clause that names nothing to look for (「什麼時候轉的」) adds nothing. Every clause's decision is
+in the trace (``clauses``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from assistant.evidence import Composition, QueryTerms, SentenceRecord, write_answer
+from assistant.reply import Passage
+from assistant.rules import answer_type_ok
+from core.settings import Settings
+
+
+class ClauseAnswers:
+    """Answers to each asking clause of a question, mixed into the Assistant."""
+
+    settings: Settings
+    embeddings: Any
+    answerer: Any
+    query_terms: Callable[..., QueryTerms]
+    _sentence_records: Callable[[Passage], list[SentenceRecord]]
+
+    def _answer_each_clause(
+        self,
+        focus: str,
+        composed: Composition,
+        passages: Sequence[Passage],
+        background: str,
+        scope: Any,
+        convert: Callable[[str], str],
+    ) -> list[dict[str, object]]:
+        """Add to ``composed`` the best sentence of each asking clause of ``focus`` it lacks.
+
+        Args:
+            focus: The question's asking clauses, joined by ``，`` (:attr:`Query.focus`).
+            composed: The answer to the whole question (changed in place when a clause adds one).
+            passages: The passages the answer was chosen from.
+            background: Background and earlier turns, which weigh less (as for the whole question).
+            scope: The documents the question is confined to (``QueryTerms.scope``).
+            convert: Script conversion of the answer text.
+
+        Returns:
+            One record per clause for the trace: the clause, the sentence it found, its support,
+            and what was decided. Empty for a question of one clause, a refused one, or one
+            answered part by part (:mod:`assistant.parts`).
+        """
+        clauses = [c.strip() for c in focus.split("，") if c.strip()]
+        if composed.refused or len(clauses) < 2 or "parts" in composed.diagnostics:
+            return []  # a multi-part answer (assistant/parts.py) has decided each part already
+        cited = {(c.passage_id, c.start) for c in composed.citations}
+        added = []
+        trace: list[dict[str, object]] = []
+        for clause in clauses:
+            terms = replace(self.query_terms(clause, background), scope=scope)
+            record: dict[str, object] = {"clause": clause}
+            trace.append(record)
+            if not any(t.asked and t.known for t in terms.terms):
+                record["decision"] = "names nothing the documents use: adds nothing"
+                continue
+            vector = np.asarray(self.embeddings.embed_query(clause), np.float32)
+            evidence = self.answerer.score(terms, vector, passages, self._sentence_records)
+            depth = evidence[: self.settings.type_search_depth]
+            best = next((e for e in depth if answer_type_ok(terms.question, e.sentence.text)), None)
+            if best is None:
+                record["decision"] = "no sentence of the kind it asks for"
+                continue
+            record.update(sentence=best.sentence.text[:80], support=round(best.support, 3))
+            key = (best.passage.id, best.sentence.start)
+            if key in cited:
+                record["decision"] = "the answer cites its sentence already"
+            elif best.support < self.settings.refusal_threshold:
+                record["decision"] = f"support below refusal_threshold ({self.settings.refusal_threshold})"
+            else:
+                record["decision"] = "added"
+                cited.add(key)
+                added.append(best)
+        if added:
+            more = write_answer(added, composed.support, {}, convert, first=len(composed.citations) + 1)
+            composed.answer += more.answer
+            composed.citations = [*composed.citations, *more.citations]
+        return trace
