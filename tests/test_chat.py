@@ -20,8 +20,8 @@ from langchain_core.outputs import ChatResult
 
 from assistant.answer import REFUSAL_HANT, ExtractiveAnswerer
 from assistant.chat import FALLBACK_NOTICE_HANT, Assistant
-from assistant.lists import list_items
 from assistant.generate import PROMPT_REFUSAL_HANT, GenerativeAnswerer
+from assistant.lists import list_items
 from assistant.reply import Reply
 from assistant.retrieve import Retriever
 from core.errors import BadQuestionError
