@@ -289,3 +289,19 @@ def test_a_topic_switch_drops_the_earlier_turns(bot: Assistant) -> None:
     history = _history("七大誘因是：成果運用免公告、境外實施免報部。", "新創專章的七大誘因是什麼？")
     reply = bot.ask("ok 換個問題，東部有哪些中心？", history)
     assert "誘因" not in reply.search_query
+
+
+# -- a question of several asking clauses --------------------------------------------------------
+
+
+def test_each_asking_clause_gets_its_own_cited_sentence(bot: Assistant) -> None:
+    reply = bot.ask("A+企業創新研發淬鍊計畫是哪一年推動的？學界開發產業技術計畫又是哪一年實施的？")
+    assert not reply.refused and "2014" in reply.answer and "2001" in reply.answer
+    assert [c.n for c in reply.citations] == list(range(1, len(reply.citations) + 1))
+    clauses = reply.notes["trace"]["clauses"]
+    assert len(clauses) == 2 and any(c["decision"] == "added" for c in clauses)
+
+
+def test_a_question_of_one_clause_adds_nothing(bot: Assistant) -> None:
+    reply = bot.ask(ANSWERED)
+    assert reply.notes["trace"]["clauses"] == []

@@ -267,3 +267,15 @@ def test_an_amount_may_be_given_as_a_share_of_another() -> None:
     )
     assert not rules.answer_type_ok(q, to_search_form("執行單位得以產學研合作方式共同開發技術。"))
     assert not rules.answer_type_ok(q, to_search_form("補助比例以50%為上限"))  # a share of nothing named
+
+
+@pytest.mark.parametrize(
+    ("clause", "role"),
+    [
+        ("how many sbir projects can one company run at the same time", "focus"),
+        ("and what score does the first one need before applying for a second?", "focus"),
+        ("under the moea regulation on subsidizing research institutes", "background"),
+    ],
+)
+def test_an_english_clause_that_opens_with_a_question_word_asks(clause: str, role: str) -> None:
+    assert rules.clause_role(clause) == role
