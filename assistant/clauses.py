@@ -3,8 +3,9 @@
 「SBIR Phase 1 審查的簡報要講多久？委員提問又多久？」 and "How many SBIR projects can one company
 run at the same time, and what score does the first one need before applying for a second?" ask
 two things. The whole question is answered as usual (:meth:`Assistant._plan_once`); then each of
-its asking clauses (:attr:`Query.focus`, cut at its commas) is scored on its own words and
-meaning over the same passages, and its best sentence of the kind that clause asks for is added
+its asking clauses (:attr:`Query.focus`, cut at its commas; a clause asks when it has a question
+word or mark of its own, :func:`assistant.rules.clause_role`) is scored on its own words (the
+other clauses lending theirs as context) and meaning over the same passages, and its best sentence of the kind that clause asks for is added
 when the answer does not cite it yet and it supports the clause (``refusal_threshold``). A
 clause that names nothing to look for (「什麼時候轉的」) adds nothing. Every clause's decision is
 in the trace (``clauses``).
@@ -20,8 +21,9 @@ import numpy as np
 
 from assistant.evidence import Composition, QueryTerms, SentenceRecord, write_answer
 from assistant.reply import Passage
-from assistant.rules import answer_type_ok
+from assistant.rules import answer_type_ok, clause_role
 from core.settings import Settings
+from core.text import to_search_form
 
 
 class ClauseAnswers:
@@ -57,14 +59,19 @@ class ClauseAnswers:
             and what was decided. Empty for a question of one clause, a refused one, or one
             answered part by part (:mod:`assistant.parts`).
         """
-        clauses = [c.strip() for c in focus.split("，") if c.strip()]
+        # Only clauses that ask count: keywords (苗栗 中心 推動主軸) are one question, not three.
+        clauses = [c.strip() for c in focus.split("，") if clause_role(to_search_form(c.strip())) == "focus"]
         if composed.refused or len(clauses) < 2 or "parts" in composed.diagnostics:
             return []  # a multi-part answer (assistant/parts.py) has decided each part already
         cited = {(c.passage_id, c.start) for c in composed.citations}
         added = []
         trace: list[dict[str, object]] = []
         for clause in clauses:
-            terms = replace(self.query_terms(clause, background), scope=scope)
+            # The other clauses lend their topic: 「法人科技專案是什麼？主要補助誰？」 asks whom *it* funds.
+            others = "，".join(c for c in clauses if c != clause)
+            terms = replace(
+                self.query_terms(clause, "，".join(filter(None, [background, others]))), scope=scope
+            )
             record: dict[str, object] = {"clause": clause}
             trace.append(record)
             if not any(t.asked and t.known for t in terms.terms):
