@@ -112,30 +112,17 @@ class Glossary:
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Glossary:
         """Definitions such as ``產業技術司（簡稱技術司）`` found in the documents, and English names
-        written next to their Chinese (``國科會創新創業激勵計畫（FITI）``).
-
-        An English name the documents write more often than its Chinese name (SBIR) is their own
-        word for it, searched as written: making it an alias would flood a search for it with
-        the Chinese name's words.
-        """
-        texts = list(texts)
+        written next to their Chinese (``「小型企業創新研發計畫」（SBIR）``, ``人工智慧（AI）``)."""
         glossary = cls()
-        english: list[tuple[str, str]] = []
         for text in texts:
             for match in _DEFINITION.finditer(text):
                 full = match.group(1) or match.group(2)
                 glossary.add(match.group(3), full)
             for match in _ENGLISH_NAME.finditer(text):
-                name = to_search_form(match.group(1) or _name_at_end(match.group(2)))
+                name = match.group(1) or _name_at_end(match.group(2))
                 if sum(c.isalpha() for c in match.group(3)) >= 2 and len(name) >= 2:  # 平均月薪（A）: a label
-                    english.append((to_search_form(match.group(3)), name))
+                    glossary.add(match.group(3), name)
             glossary.names.update(to_search_form(name) for name in _SHORT_NAME.findall(text))
-        if english:
-            joined = to_search_form("\n".join(texts))
-            for name, chinese in english:
-                written = len(re.findall(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", joined))
-                if written <= joined.count(chinese):
-                    glossary.add(name, chinese)
         return glossary
 
     def merge_file(self, path: Path) -> None:

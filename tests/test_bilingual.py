@@ -142,12 +142,3 @@ def test_english_names_the_documents_write_next_to_their_chinese_are_aliases() -
     assert found.expand("Which technology programs cover virtual reality?") == ["虚拟实境"]
     assert found.expand("Is there a program for SBIRs?") == ["小型企业创新研发计划"]  # plural of the name
     assert found.expand("taiwan") == []  # "ai" inside a word is not the name
-
-
-def test_an_english_name_the_documents_use_more_than_its_chinese_is_no_alias() -> None:
-    from assistant.glossary import Glossary
-
-    found = Glossary.from_texts(
-        ["「小型企業創新研發計畫」（SBIR）", "SBIR 分為 Phase 1 與 Phase 2。", "SBIR 補助上限"]
-    )
-    assert found.aliases_of("sbir") == []  # the documents' own word: searched as written
