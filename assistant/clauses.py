@@ -4,8 +4,9 @@
 run at the same time, and what score does the first one need before applying for a second?" ask
 two things. The whole question is answered as usual (:meth:`Assistant._plan_once`); then each of
 its asking clauses (:attr:`Query.focus`, cut at its commas; a clause asks when it has a question
-word or mark of its own, :func:`assistant.rules.clause_role`) is scored on its own words (the
-other clauses lending theirs as context) and meaning over the same passages, and its best sentence of the kind that clause asks for is added
+word or mark of its own, :func:`assistant.rules.clause_role`) is scored on its own words (a clause
+that names no thing takes the other clauses' words as context) and meaning over the passages of the whole question and those found for the clause alone
+(``part_read_passages``), and its best sentence of the kind that clause asks for is added
 when the answer does not cite it yet and it supports the clause (``refusal_threshold``). A
 clause that names nothing to look for (「什麼時候轉的」) adds nothing. Every clause's decision is
 in the trace (``clauses``).
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from assistant.evidence import Composition, QueryTerms, SentenceRecord, write_answer
+from assistant.lexicon import names_a_thing
 from assistant.reply import Passage
 from assistant.rules import answer_type_ok, clause_role
 from core.settings import Settings
@@ -32,6 +34,7 @@ class ClauseAnswers:
     settings: Settings
     embeddings: Any
     answerer: Any
+    retriever: Any
     query_terms: Callable[..., QueryTerms]
     _sentence_records: Callable[[Passage], list[SentenceRecord]]
 
@@ -67,8 +70,9 @@ class ClauseAnswers:
         added = []
         trace: list[dict[str, object]] = []
         for clause in clauses:
-            # The other clauses lend their topic: 「法人科技專案是什麼？主要補助誰？」 asks whom *it* funds.
-            others = "，".join(c for c in clauses if c != clause)
+            # A clause that names no thing takes the others' topic: 「法人科技專案是什麼？主要補助誰？」
+            # asks whom *it* funds.
+            others = "" if names_a_thing(clause) else "，".join(c for c in clauses if c != clause)
             terms = replace(
                 self.query_terms(clause, "，".join(filter(None, [background, others]))), scope=scope
             )
@@ -78,7 +82,11 @@ class ClauseAnswers:
                 record["decision"] = "names nothing the documents use: adds nothing"
                 continue
             vector = np.asarray(self.embeddings.embed_query(clause), np.float32)
-            evidence = self.answerer.score(terms, vector, passages, self._sentence_records)
+            # The clause is searched on its own too: its sentence may rank low for the whole question.
+            known = {p.id for p in passages}
+            found = self.retriever.search(clause, k=self.settings.part_read_passages, vector=vector)
+            read = [*passages, *(p for p in found if p.id not in known)]
+            evidence = self.answerer.score(terms, vector, read, self._sentence_records)
             depth = evidence[: self.settings.type_search_depth]
             best = next((e for e in depth if answer_type_ok(terms.question, e.sentence.text)), None)
             if best is None:

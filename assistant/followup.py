@@ -9,13 +9,13 @@ from typing import Any
 
 from assistant import shapes
 from assistant.evidence import QUOTED_NAME
-from assistant.lexicon import NOMINAL_TAGS, content_terms, part_of_speech
+from assistant.lexicon import content_terms, names_a_thing
 from assistant.lists import list_items, thing_names
 from assistant.reply import Passage
 from assistant.titles import NamedDocuments
 from assistant.validate import Message, validate_history
 from core.settings import Settings
-from core.text import count_cjk, to_search_form
+from core.text import to_search_form
 
 # A question that leans on what was said before: a pronoun or "that/its/among them", a
 # connective that continues the story (後來, 之後, 接著: "and then"), or a bare "…呢？" ("and X?").
@@ -29,10 +29,6 @@ _FOLLOW_UP = re.compile(
 
 
 _SPACE = re.compile(r"\s+")
-
-#: jieba's tags of words that name a thing: nouns and names, verbal nouns (合作), idioms and set
-#: phrases, and words jieba does not know as one (x: the documents' own terms, 科專).
-_THING_TAGS = NOMINAL_TAGS | {"vn", "i", "l", "x", "eng"}
 
 #: Openers that may start a new topic (「那東部有哪些中心？」); 其中, 它, 該, 上述 always point back.
 _OPENER = re.compile(
@@ -115,7 +111,7 @@ class FollowUps:
                     f"「{match.group(0)}」 opens a question that names its own topic: {'、'.join(known)}",
                 )
             return True, f"「{match.group(0)}」 leans on the turn before"
-        if not any(not count_cjk(t) or part_of_speech(t) in _THING_TAGS for t in terms):
+        if not names_a_thing(question):
             return True, "it names no thing of its own (no noun or name): it asks about the turn before"
         # Few words the corpus knows: too little to search on alone.
         in_vocabulary = [t for t in terms if t in self.retriever.bm25.vocab]

@@ -130,3 +130,16 @@ def content_terms(text: str) -> list[str]:
     terms += [a for a in articles if a not in terms]
     long_terms = [w for w in terms if len(w) > 1]
     return long_terms if long_terms else terms
+
+
+#: jieba's tags of words that name a thing: nouns and names, verbal nouns (合作), idioms and set
+#: phrases, words jieba does not know as one (x), and the documents' own terms taught to it
+#: without a tag (:func:`register_words`: 學界開發產業技術計畫, 科專).
+THING_TAGS = NOMINAL_TAGS | {"vn", "i", "l", "x", "eng", ""}
+
+
+def names_a_thing(text: str) -> bool:
+    """Whether ``text`` names a thing of its own: one of its content words is a noun, a name or
+    English (jieba's tags, :data:`THING_TAGS`). 「後來改成什麼？」 and 「主要補助誰？」 name none:
+    they ask about a thing named elsewhere (the turn or clause before)."""
+    return any(not count_cjk(t) or part_of_speech(t) in THING_TAGS for t in content_terms(text))
