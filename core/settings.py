@@ -279,6 +279,8 @@ class Settings:
         part_read_passages: Passages searched (hybrid) for each part of a multi-part question
             (for arithmetic, those that give a figure of the kind asked are kept). 10 finds the
             A+ program's start year on the multi corpus, where its name fills a form's rows.
+            Also the passages searched for each asking clause of a question of several
+            (:mod:`assistant.clauses`).
         list_read_ahead_passages: Passages read on after the best ones for a list question (the
             seed document's seven centers span several).
         table_read_rows: Most rows of a table read when a list or comparison question is answered
@@ -288,9 +290,10 @@ class Settings:
         max_overview_sections: Most sections an overview of a document lists.
         max_names_from_answer: Most names borrowed from the last answer for a follow-up's search.
         english_sentence_words: English words (two letters or more) that make a question English
-            on their own.
+            on their own (one with Chinese characters needs an English frame word too: the, is,
+            how; :func:`assistant.language.is_english`).
         min_english_words: Fewest English words of a question that is English because it has
-            more English letters than CJK characters.
+            more English letters than CJK characters (or none).
         common_char_frequency: A single character that is a word this frequent in jieba's
             dictionary (比 跟 號; counts in about 60 million words) is a function or everyday
             word, never taken for a typo.

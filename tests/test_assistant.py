@@ -306,3 +306,20 @@ def test_the_kinds_of_program_are_listed_by_name(real_assistant) -> None:
     quotes = " ".join(c.quote for c in reply.citations)
     for kind in ("「法人科技專案」", "「業界科技專案」", "「學界科技專案」"):
         assert kind in quotes
+
+
+def test_an_acronym_cc_cedict_never_spells_out_reaches_the_documents_chinese(real_assistant) -> None:
+    # VR and AR: the initials of CC-CEDICT's glosses "virtual reality", "augmented reality"; the
+    # seed document writes only 擴增實境, under the semiconductor field.
+    reply = real_assistant.ask("哪個領域在做 VR 跟 AR 的技術？")
+    assert not reply.refused and "擴增實境" in reply.answer and "半導體" in reply.answer
+
+
+def test_a_follow_up_that_names_no_thing_asks_about_the_turn_before(real_assistant) -> None:
+    history = [
+        {"role": "user", "content": "A+企業創新研發淬鍊計畫是什麼時候推動的？"},
+        {"role": "assistant", "content": "自2014年起推動「A+企業創新研發淬鍊計畫」[1]。"},
+    ]
+    reply = real_assistant.ask("之後又做了什麼？", history)
+    assert reply.notes["trace"]["follow_up"]["continues"] is True
+    assert "A+" in reply.search_query
