@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from assistant import shapes
+from assistant import rules, shapes
 from assistant.evidence import QUOTED_NAME
 from assistant.lexicon import content_terms, names_a_thing
 from assistant.lists import list_items, thing_names
@@ -41,6 +41,10 @@ _SWAP = re.compile(
     r"^(?:那麼|那么|那|還有|还有|至於|至于|换成|換成)\s*(.{1,16}?)\s*(?:呢|咧|又如何|又怎样|又怎樣)[？?。.!！]*$"
     r"|^([^\s，,。？?]{1,8}?)\s*(?:呢|咧)[？?。.!！]*$"
 )
+
+
+#: A trailing 呢 (and its punctuation): a softener, or the whole of 「X呢？」.
+_TRAILING_NE = re.compile(r"\s*[呢咧]?\s*[？?。.!！]*\s*$")
 
 
 #: Words that point at a thing named earlier: 它, 該中心, 那個 (not 其中, "among them").
@@ -84,8 +88,9 @@ class FollowUps:
         """Whether ``question`` needs the conversation, and why (for the trace).
 
         Rules, in order: no earlier question, no follow-up; a pointer, connective or bare
-        「…呢？」 leans on the turn before, unless only a leading opener (那, 後來) starts a
-        question that names its own topic (two words the documents know, no trailing 呢); a
+        「…呢？」 leans on the turn before, unless a leading opener (那, 後來) or a trailing 呢
+        wraps a question that asks on its own (a question word of its own) and names its own
+        topic (two words the documents know): 「那東部有哪些中心呢？」 starts afresh; a
         question that names no thing (none of its words is a noun or name, in jieba's
         part-of-speech tags, or English: 「後來改成什麼？什麼時候轉的」) asks about the topic of
         the turn before; so does a short one with at most one word the documents use.
@@ -95,20 +100,19 @@ class FollowUps:
         # Words the corpus knows (bigrams too: 东部, 中心).
         terms = content_terms(question)
         known = [t for t in terms if self.retriever.knows(t)]
-        match = _FOLLOW_UP.search(question.strip())
+        bare = question.strip()
+        match = _FOLLOW_UP.search(bare)
         if match:
-            # 「那東部有哪些中心？」: only a leading 那 and a question that names its own topic
-            # (two known words, no pointer, no trailing 呢) starts afresh.
-            bare = question.strip()
-            leading_only = (
-                match.start() == 0
-                and _OPENER.fullmatch(match.group(0)) is not None
-                and not _FOLLOW_UP.search(bare[match.end() :])
-            )
-            if leading_only and len(known) >= 2 and not re.search(r"[呢咧][？?。.!！]*$", bare):
+            # 「那東部有哪些中心（呢）？」: a leading 那 and a trailing 呢 wrap a question that asks on
+            # its own (a question word of its own) and names its own topic (two known words): it
+            # starts afresh. 「那生醫呢？」 asks nothing of its own: it swaps the last topic.
+            opener = re.match(_OPENER.pattern, bare, re.IGNORECASE)
+            rest = _TRAILING_NE.sub("", bare[opener.end() :] if opener else bare)
+            asks = rules.QUESTION_MARKS.search(to_search_form(rest)) is not None
+            if not _FOLLOW_UP.search(rest) and asks and len(known) >= 2:
                 return (
                     False,
-                    f"「{match.group(0)}」 opens a question that names its own topic: {'、'.join(known)}",
+                    f"「{match.group(0)}」 wraps a question that names its own topic: {'、'.join(known)}",
                 )
             return True, f"「{match.group(0)}」 leans on the turn before"
         if not names_a_thing(question):

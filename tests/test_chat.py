@@ -249,6 +249,10 @@ def test_the_item_of_the_last_list_is_what_the_follow_up_asks_about(bot: Assista
         ("後來改成什麼？什麼時候轉的", True, "leans on"),  # a connective that continues the story
         ("改成什麼了？什麼時候改的", True, "names no thing"),  # only verbs and adverbs
         ("那東部有哪些產業創新中心？", False, "names its own topic"),  # 那 opens a new topic
+        ("那東部有哪些產業創新中心呢？", False, "names its own topic"),  # 呢 softens a question of its own
+        ("東部的中心有哪些呢？", False, "names its own topic"),
+        ("那生醫呢？", True, "leans on"),  # asks nothing of its own: swaps the topic
+        ("那它的任務是什麼呢？", True, "leans on"),  # a pointer
         ("業界開發產業技術計畫是哪一年啟動的？", False, "names its own topic"),
     ],
 )
