@@ -145,6 +145,16 @@ def _print_trace(trace: dict) -> None:
             f"candidate {n}: score {cand['score']} support {cand['support']} coverage {cand['coverage']} "
             f"dense {cand['dense']} shape {cand['shape']} [{cand['section']}] {cand['sentence']}"
         )
+    follow_up = trace.get("follow_up") or {}
+    if follow_up:
+        lent = "continues the conversation" if follow_up.get("continues") else "stands on its own"
+        print(f"follow-up: {lent}: {follow_up.get('why', '')}; searched: {follow_up.get('searched', '')}")
+        if follow_up.get("list_item"):
+            print(f"follow-up: asks about the item {follow_up['list_item']} of the last answer's list")
+    for clause in trace.get("clauses", []):
+        print(
+            f"clause: {clause['clause']}: {clause.get('decision', '')} {clause.get('sentence', '')}".rstrip()
+        )
     for key, value in trace.get("parts", {}).items():
         print(f"parts.{key}: {value}")
     if trace.get("premise"):

@@ -58,3 +58,31 @@ def test_the_trace_shows_the_parts_their_evidence_and_the_computation(
     assert "parts.operands: a+淬炼计划: 2014 [1]; 业界开发产业技术计划: 1997 [2]" in out
     assert "parts.computation: 2014−1997 = 17年" in out
     assert "premise:" not in out
+
+
+def test_the_trace_shows_what_the_conversation_lent_and_each_clause(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _print_trace(
+        {
+            "follow_up": {
+                "continues": True,
+                "why": "「其中」 leans on the turn before",
+                "searched": "環境建構類 第三類包含哪些事",
+                "list_item": "環境建構類",
+            },
+            "clauses": [
+                {"clause": "每家企業同時可以執行幾案?", "decision": "the answer cites its sentence already"},
+                {
+                    "clause": "第二案需要幾分?",
+                    "sentence": "申請第2案，需前案審查評分達88分以上",
+                    "decision": "added",
+                },
+            ],
+            "decision": {"refused": False, "why": "answered"},
+        }
+    )
+    out = capsys.readouterr().out
+    assert "follow-up: continues the conversation: 「其中」 leans on the turn before" in out
+    assert "asks about the item 環境建構類" in out
+    assert "clause: 第二案需要幾分?: added 申請第2案" in out
