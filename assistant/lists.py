@@ -163,10 +163,10 @@ def enumeration_count(question: str, text: str) -> str:
             (text[i : i + 2] for i in range(len(text) - 1) if to_search_form(text[i : i + 2]) == noun), noun
         )
         return f"共{count}{to_traditional(classifier)}{written}："
-    listed = list_items(text)
-    if noun in FRAME_WORDS and listed:
+    members = list_items(text)
+    if noun in FRAME_WORDS and members:
         # 「投入的項目有幾個？」: 項目 (items) names no kind of thing; the sentence's list is what is counted.
-        return f"共{len(listed)}{to_traditional(classifier)}："
+        return f"共{len(members)}{to_traditional(classifier)}："
     items = item_count(text)
     return f"共{items}{to_traditional(classifier)}：" if items >= 2 else ""
 
