@@ -331,6 +331,16 @@ class Settings:
             headers, page numbers) and be removed. Part of the index.
         furniture_lines: Lines of a PDF page, counted from its top and from its bottom, that may
             be furniture. Part of the index.
+        pdf_gap_ratio: A vertical gap between two lines of a PDF page wider than this many times
+            the page's median line gap (plus a quarter of the font size) starts a new paragraph.
+            Part of the index.
+        pdf_size_step: A change of font size of at least this many points between two lines of a
+            PDF page starts a new paragraph (a heading, a footnote). Part of the index.
+        pdf_centered_share: A PDF line that starts more than this share (0-1) of the text width
+            right of the page's left text edge is centred or right-aligned (a title, a date, a page
+            number): a paragraph of its own. Part of the index.
+        pdf_superscript_ratio: A raised digit after CJK text at most this share (0-1) of its
+            line's font size is a footnote reference mark, left out of the text. Part of the index.
         heading_chars: Lines at most this long without sentence punctuation, standing alone, are
             headings in plain text. Part of the index.
         contents_entry_chars: Most characters of a table-of-contents entry's text before its
@@ -486,6 +496,10 @@ class Settings:
     label_repeats: int = 3
     furniture_min_pages: int = 3
     furniture_lines: int = 2
+    pdf_gap_ratio: float = 1.5
+    pdf_size_step: float = 1.0
+    pdf_centered_share: float = 0.25
+    pdf_superscript_ratio: float = 0.8
     heading_chars: int = 30
     contents_entry_chars: int = 60
     law_first_article_lines: int = 30
@@ -583,6 +597,10 @@ class Settings:
             "label_repeats",
             "furniture_min_pages",
             "furniture_lines",
+            "pdf_gap_ratio",
+            "pdf_size_step",
+            "pdf_centered_share",
+            "pdf_superscript_ratio",
             "heading_chars",
             "contents_entry_chars",
             "law_first_article_lines",
@@ -737,6 +755,8 @@ class Settings:
             "number_led_share",
             "yes_share",
             "parallel_share",
+            "pdf_centered_share",
+            "pdf_superscript_ratio",
         )
         for name in shares:
             value = getattr(self, name)

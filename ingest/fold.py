@@ -92,6 +92,28 @@ def _edge_lines(page: str, edge: int) -> list[tuple[int, int, str]]:
     return lines[:edge] + lines[-edge:]
 
 
+def page_counters(pages: list[tuple[int, str]], edge_lines: int, min_pages: int) -> set[str]:
+    """Digit-blind forms of edge lines that count the pages: page numbers of a part of a document.
+
+    A page number need not recur on half of the pages (a guide's 8 numbered pages before 64 pages of
+    annexes numbered 「附件-1」…); it counts up with the pages. A form with one number (``#``,
+    ``- # -``, ``第#頁``, ``附件-#``) whose number minus the page's index is the same on at least
+    ``min_pages`` pages is such a counter (its lines are furniture on every page).
+    """
+    seen: dict[str, dict[int, int]] = {}
+    for index, (_, page) in enumerate(pages):
+        for _, _, line in _edge_lines(page, edge_lines):
+            key = _furniture_key(line)
+            numbers = _DIGITS.findall(line)
+            if len(numbers) == 1 and key.count("#") == 1:
+                seen.setdefault(key, {}).setdefault(index, index - int(numbers[0]))
+    return {
+        key
+        for key, offsets in seen.items()
+        if max(Counter(offsets.values()).values()) >= min_pages
+    }
+
+
 def strip_page_furniture(
     text: str,
     offsets: list[int],
@@ -126,6 +148,7 @@ def strip_page_furniture(
     needed = max(min_pages, (len(pages) + 1) // 2)
     # A line that ends a sentence is body text, however alike the pages are.
     furniture = {key for key, n in counts.items() if n >= needed and key and key[-1] not in "。！？；.!?;"}
+    furniture |= page_counters(pages, edge_lines, min_pages)
     if not furniture:
         return text, offsets, []
     remove: list[tuple[int, int, str]] = []

@@ -3,9 +3,9 @@
 A document is read, folded and parsed into its structure (:mod:`ingest.structure`) here, so
 its title and publisher are known: from ``corpus/manifest.json`` first, else from the document
 itself (Markdown front matter or first heading, an HTML ``<title>``, a law's or a text's title
-line), else the file name. PDFs are read with pdfplumber: the text outside tables, and each
-table as rows of cells (written as ``| a | b |`` lines, which the text reader turns into one
-unit per row).
+line), else the file name. PDFs are read with pdfplumber by :mod:`ingest.pdf`: paragraphs from the
+layout (written as blank lines), each table as rows of cells (``| a | b |`` lines, which the text
+reader turns into one unit per row).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from core.errors import DocumentReadError
 from core.settings import Settings
 from ingest.clean import CleanedText
+from ingest.pdf import read_pages
 from ingest.sources import (
     MANIFEST_NAME,
     SUPPORTED_SUFFIXES,
@@ -50,7 +51,7 @@ class SourceDocument:
 
     Attributes:
         source: Path relative to the corpus folder, with ``/`` separators (the document's key).
-        raw: The text as extracted (PDF pages joined by a form feed and newline).
+        raw: The text as extracted (PDF pages joined by a blank line and a form feed).
         sha256: Hash of the file's bytes: a changed hash means a changed document.
         title: Title from the manifest, else the document's own title line, else the file stem.
         kind: ``txt``, ``md``, ``html`` or ``pdf``.
@@ -71,40 +72,7 @@ class SourceDocument:
     entry_sha: str = ""
 
 
-def _table_lines(table: list[list[str | None]]) -> str:
-    rows = []
-    for row in table:
-        cells = [(c or "").replace("\n", "").replace("|", "｜").strip() for c in row]
-        if any(cells):
-            rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join(rows)
-
-
-def _page_text(page: Any) -> str:
-    """A pdfplumber page's text in reading order, each table as ``| a | b |`` lines where it stands."""
-    tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
-    if not tables:
-        return str(page.extract_text() or "")
-    boxes = [t.bbox for t in tables]
-
-    def outside(obj: dict[str, Any]) -> bool:
-        x = (obj.get("x0", 0) + obj.get("x1", 0)) / 2
-        y = (obj.get("top", 0) + obj.get("bottom", 0)) / 2
-        return not any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
-
-    text_only = page.filter(outside)
-    parts = []
-    top = 0.0
-    for table in tables:
-        above = text_only.crop((0, top, page.width, max(top, table.bbox[1])), strict=False)
-        parts.append(above.extract_text() or "")
-        parts.append(_table_lines(table.extract()))
-        top = table.bbox[3]
-    parts.append(text_only.crop((0, top, page.width, page.height), strict=False).extract_text() or "")
-    return "\n\n".join(p for p in parts if p.strip())
-
-
-def _read_pdf(path: Path) -> str:
+def _read_pdf(path: Path, settings: Settings) -> str:
     try:
         import pdfplumber
         from pdfminer.pdfdocument import PDFPasswordIncorrect
@@ -112,7 +80,7 @@ def _read_pdf(path: Path) -> str:
         raise DocumentReadError(f"{path}: reading PDFs needs pdfplumber: pip install pdfplumber") from e
     try:
         with pdfplumber.open(str(path)) as pdf:
-            pages = [_page_text(page) for page in pdf.pages]
+            pages = read_pages(pdf, settings)
     except PDFPasswordIncorrect as e:
         raise DocumentReadError(
             f"{path}: the PDF is encrypted; save an unencrypted copy into the corpus."
@@ -121,7 +89,7 @@ def _read_pdf(path: Path) -> str:
         raise DocumentReadError(
             f"{path}: the PDF has no extractable text (a scan?). OCR it first, or add a .txt version."
         )
-    return "\n\f".join(pages)
+    return "\n\n\f".join(pages)  # a blank line: a page ends its paragraph unless joined again
 
 
 def load_document(
@@ -141,7 +109,7 @@ def load_document(
     kind = _KINDS.get(kind, kind)
     try:
         if kind == "pdf":
-            raw = _read_pdf(path)
+            raw = _read_pdf(path, settings or Settings())
         else:
             raw = path.read_bytes().decode("utf-8-sig")
     except DocumentReadError:

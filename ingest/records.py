@@ -41,8 +41,10 @@ log = logging.getLogger(__name__)
 #: 6: passages embedded under their title and section; 7: official headings and contents lines in
 #: plain text and PDFs; 8: contents lines dropped by every reader (Markdown, HTML, the seed's layout;
 #: ellipsis and middle-dot leaders; entries run together in one block); 9: a Markdown hard line
-#: break stays a line break (key-value lines of one paragraph are sentences of their own).
-PIPELINE_VERSION = 9
+#: break stays a line break (key-value lines of one paragraph are sentences of their own); 10: PDFs read by their layout
+#: (paragraphs, visual lines, footnotes, tables over pages), page numbers found by counting up,
+#: wrapped lines of list items and paragraphs over a page break joined.
+PIPELINE_VERSION = 10
 
 
 def pipeline_key(settings: Settings) -> str:
@@ -58,6 +60,12 @@ def pipeline_key(settings: Settings) -> str:
             "max_unit_chars": settings.max_unit_chars,
             "label_repeats": settings.label_repeats,
             "furniture": [settings.furniture_min_pages, settings.furniture_lines],
+            "pdf_layout": [
+                settings.pdf_gap_ratio,
+                settings.pdf_size_step,
+                settings.pdf_centered_share,
+                settings.pdf_superscript_ratio,
+            ],
             "heading_chars": settings.heading_chars,
             "contents_entry_chars": settings.contents_entry_chars,
             "law_lines": settings.law_first_article_lines,

@@ -718,27 +718,83 @@ def _apart_at_headings(
             yield part, False
 
 
+#: How a line ends a unit of its own: the next line is no wrap of it.
+_LINE_END = re.compile("[。！？；：!?;:]$")
+
+
+def _over_page_breaks(
+    groups: list[tuple[list[tuple[int, int]], bool]], text: str, heading_chars: int
+) -> list[tuple[list[tuple[int, int]], bool]]:
+    """Paragraph groups with a paragraph that runs over a page break made one again.
+
+    A group that starts on a new page continues the group before when that one does not end its
+    sentence or clause (no 。：… at its end), is no heading (a single short line), and the new
+    page's first line starts no list item, heading or table row.
+    """
+    out: list[tuple[list[tuple[int, int]], bool]] = []
+    for group, heading in groups:
+        if out and not heading and not out[-1][1]:
+            before, _ = out[-1]
+            last = text[before[-1][0] : before[-1][1]].strip()
+            first = text[group[0][0] : group[0][1]].replace("\f", "").strip()
+            if (
+                "\f" in text[before[-1][1] : group[0][0] + 1]
+                and not _LINE_END.search(last)
+                and not (len(before) == 1 and len(last) <= heading_chars)
+                and not last.startswith("|")
+                and not first.startswith("|")
+                and not _LIST_MARKER.match(first)
+            ):
+                out[-1] = (before + group, False)
+                continue
+        out.append((group, heading))
+    return out
+
+
+def _pieces(lines: list[_Chars], texts: list[str]) -> list[list[_Chars]]:
+    """The blocks of one punctuated paragraph group: wrapped lines joined, a list item apart.
+
+    A line that starts a list item starts a block when the group is a list (half its lines are
+    items) or the line before ends a clause (「如下：」); any other line continues the block before
+    (a line broken mid-sentence), unless in a list the line before ends its sentence.
+    """
+    listy = sum(bool(_LIST_MARKER.match(t)) for t in texts) >= max(1, len(texts) // 2)
+    pieces: list[list[_Chars]] = []
+    previous = ""
+    for line, t in zip(lines, texts, strict=True):
+        ended = bool(_LINE_END.search(previous))
+        if not pieces or (_LIST_MARKER.match(t) and (listy or ended)) or (listy and ended):
+            pieces.append([line])
+        else:
+            pieces[-1].append(line)
+        previous = t
+    return pieces
+
+
 def parse_plain(
     text: str, offsets: list[int], heading_chars: int = Settings.heading_chars
 ) -> tuple[CleanedText, dict[str, str]]:
     """Paragraphs, list items, headings and pipe tables of plain text (or a PDF's text).
 
-    A paragraph whose lines are list items, or which has no sentence punctuation at all (a
-    list of 120 items, a table pasted as lines) keeps each line as a block of its own; other
-    paragraphs join lines broken mid-sentence. A short line (at most ``heading_chars``,
+    A paragraph which has no sentence or clause punctuation at all (a list of 120 items, a table
+    pasted as lines) keeps each line as a block of its own; other paragraphs join lines broken mid-sentence
+    and keep list items apart (:func:`_pieces`); a paragraph broken by a page break is joined again
+    (:func:`_over_page_breaks`). A short line (at most ``heading_chars``,
     ``Settings.heading_chars``) without punctuation standing alone before more text is a
     heading; the first such line is the document's title.
     """
     out = _Builder()
     meta: dict[str, str] = {}
-    groups = list(_apart_at_headings(_paragraphs(text), text, offsets, out.dropped))
+    groups = _over_page_breaks(
+        list(_apart_at_headings(_paragraphs(text), text, offsets, out.dropped)), text, heading_chars
+    )
     for g, (group, official_heading) in enumerate(groups):
         lines = [_mapped(text, offsets, a, b) for a, b in group]
-        texts = [text[a:b].strip() for a, b in group]
+        texts = [text[a:b].replace("\f", "").strip() for a, b in group]
         if official_heading:
             out.heading(lines[0])
             continue
-        if len(texts) >= 2 and all(t.startswith("|") for t in texts):
+        if all(t.startswith("|") and t.endswith("|") for t in texts) and (len(texts) >= 2 or "|" in texts[0][1:-1]):
             rows = []
             for (a, b), t in zip(group, texts, strict=True):
                 if _PIPE_SEPARATOR.match(t):
@@ -761,13 +817,15 @@ def parse_plain(
                 meta["title"] = texts[0]
             out.heading(lines[0])
             continue
-        listy = sum(bool(_LIST_MARKER.match(t)) for t in texts) >= max(1, len(texts) // 2)
-        unpunctuated = not any(_SENTENCE_PUNCT.search(t) for t in texts)
-        if len(texts) > 1 and (listy or unpunctuated):
+        # No sentence or clause punctuation at all: a list of lines, not prose wrapped over lines.
+        unpunctuated = not any(_SENTENCE_PUNCT.search(t) or "，" in t or "：" in t for t in texts)
+        if len(texts) > 1 and unpunctuated:
             for line, t in zip(lines, texts, strict=True):
                 out.emit("item" if _LIST_MARKER.match(t) else "paragraph", _collapse(line))
-        else:
-            out.emit("paragraph", _collapse(_join_lines(lines)))
+            continue
+        for piece in _pieces(lines, texts):
+            kind = "item" if _LIST_MARKER.match(_text(_strip(piece[0]))) else "paragraph"
+            out.emit(kind, _collapse(_join_lines(piece)))
     return out.build(), meta
 
 
