@@ -16,7 +16,12 @@ together. Here the layout decides:
   the left edge). Wrapped lines of one paragraph stay lines of one paragraph.
 * **Footnote reference marks**, small raised digits right after CJK text (``公司¹``, ``淨值²``, at most
   ``Settings.pdf_superscript_ratio`` of the line's font size), are left out: read inline they
-  turn ``公司`` into ``公司1``. The footnotes themselves are paragraphs of their own (smaller font).
+  turn ``公司`` into ``公司1``. The footnotes themselves are paragraphs of their own (smaller font),
+  without the number a left-out mark gave them.
+* **Headings** are lines standing alone in a font larger than the document's body text (by
+  ``Settings.pdf_size_step``), short and without punctuation: written as ``# 標題`` lines, the only
+  headings the text reader takes besides official ones (「壹、前言」); a short line in the body's
+  font (a form's 「請說明」) is no heading.
 * **Tables** become ``| a | b |`` lines where they stand. A header over two rows (a merged cell)
   gives each column both names (``查核準則／應注意事項``). A table continued on the next page (its
   header rows repeated, nothing but page furniture between) is one table: a first row whose first
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +42,7 @@ from core.settings import Settings
 
 _CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _SENTENCE_END = re.compile("[。！？；.!?;]$")
+_CLAUSE_END = re.compile("[，。、；：？！,;:?!]")
 
 
 @dataclass
@@ -49,6 +56,8 @@ class _Line:
     bottom: float
     size: float
     text: str = ""
+    #: Footnote reference marks left out of the line (``["1"]``).
+    marks: tuple[str, ...] = ()
 
 
 @dataclass
@@ -80,13 +89,14 @@ def _line(chars: list[dict[str, Any]]) -> _Line:
     )
 
 
-def _without_reference_marks(line: _Line, ratio: float) -> list[dict[str, Any]]:
-    """The line's characters without footnote reference marks: small raised digits after CJK text.
+def _without_reference_marks(line: _Line, ratio: float) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
+    """The line's characters without footnote reference marks (small raised digits after CJK
+    text), and the marks left out (``("1",)``).
 
     The characters after a mark move left by its width, so no space is read where it stood.
     """
     if not line.size:
-        return line.chars
+        return line.chars, ()
     full = [float(c["bottom"]) for c in line.chars if round(float(c.get("size", 0)), 1) >= line.size]
     base = statistics.median(full) if full else line.bottom
 
@@ -95,6 +105,7 @@ def _without_reference_marks(line: _Line, ratio: float) -> list[dict[str, Any]]:
         return str(c["text"]).isdigit() and small and float(c["bottom"]) < base - 0.2 * line.size
 
     kept: list[dict[str, Any]] = []
+    marks: list[str] = []
     shift = 0.0
     for i, c in enumerate(line.chars):
         if mark(c):
@@ -104,9 +115,12 @@ def _without_reference_marks(line: _Line, ratio: float) -> list[dict[str, Any]]:
             if j >= 0 and _CJK.match(str(line.chars[j]["text"])):
                 nxt = line.chars[i + 1] if i + 1 < len(line.chars) else None
                 shift += (float(nxt["x0"]) if nxt else float(c["x1"])) - float(c["x0"])
+                if j == i - 1:
+                    marks.append("")
+                marks[-1] += str(c["text"])
                 continue
         kept.append(dict(c, x0=float(c["x0"]) - shift, x1=float(c["x1"]) - shift) if shift else c)
-    return kept
+    return kept, tuple(marks)
 
 
 def visual_lines(page: Any, settings: Settings) -> list[_Line]:
@@ -138,8 +152,9 @@ def visual_lines(page: Any, settings: Settings) -> list[_Line]:
     lines = []
     for chars in merged:
         line = _line(chars)
-        kept = _without_reference_marks(line, settings.pdf_superscript_ratio)
+        kept, line.marks = _without_reference_marks(line, settings.pdf_superscript_ratio)
         line.text = extract_text(kept, y_tolerance=line.bottom - line.top + 1).replace("\n", " ").strip()
+
         if line.text:
             lines.append(line)
     return lines
@@ -261,12 +276,10 @@ def _table_lines(names: list[str], body: list[list[str | None]]) -> str:
 
 def _page_items(page: Any, settings: Settings) -> list[tuple[float, str, Any]]:
     """(top, kind, content) of the page's lines and tables, top to bottom."""
-    tables = [
-        _Table(float(t.bbox[1]), float(t.bbox[3]), [[_cell(c) for c in row] for row in t.extract()])
-        for t in page.find_tables()
-    ]
+    found = page.find_tables()
+    tables = [_Table(float(t.bbox[1]), float(t.bbox[3]), [[_cell(c) for c in row] for row in t.extract()]) for t in found]
     tables = [t for t in tables if t.rows and t.rows[0]]
-    boxes = [t.bbox for t in page.find_tables()] if tables else []
+    boxes = [t.bbox for t in found]
 
     def outside(obj: dict[str, Any]) -> bool:
         x = (obj.get("x0", 0) + obj.get("x1", 0)) / 2
@@ -333,13 +346,38 @@ def read_pages(pdf: Any, settings: Settings) -> list[str]:
             parts.append(("table", table))
             previous, between = table, []
         pages.append(parts)
-    return [_render(parts, settings) for parts in pages]
+    sizes: Counter[float] = Counter()
+    for parts in pages:
+        for kind, item in parts:
+            if kind == "line":
+                sizes[item.size] += len(item.text)
+    body_size = sizes.most_common(1)[0][0] if sizes else 0.0
+    return [_render(parts, body_size, settings) for parts in pages]
 
 
-def _render(parts: list[tuple[str, Any]], settings: Settings) -> str:
-    """One page's text: paragraphs (breaks judged against the whole page's edges) and tables."""
+def _footnote_numbers(lines: list[_Line], starts: dict[int, bool]) -> None:
+    """Takes the number off each footnote of the page: a paragraph in a smaller font than the
+    page's body that starts with the number of a reference mark left out of the page's text."""
+    marks = {m for line in lines for m in line.marks}
+    if not marks:
+        return
+    body = statistics.mode(line.size for line in lines)
+    for line in lines:
+        if not starts[id(line)] or line.size >= body:
+            continue
+        match = re.match(r"(\d{1,3})\s*(?=\S)", line.text)
+        if match and match.group(1) in marks:
+            line.text = line.text[match.end() :]
+
+
+def _render(parts: list[tuple[str, Any]], body_size: float, settings: Settings) -> str:
+    """One page's text: paragraphs (breaks judged against the whole page's edges), headings (lines
+    larger than ``body_size``, the document's most used font size) and tables."""
     lines = [item for kind, item in parts if kind == "line"]
-    starts = dict(zip(map(id, lines), paragraph_breaks(lines, settings), strict=True))
+    breaks = paragraph_breaks(lines, settings)
+    starts = dict(zip(map(id, lines), breaks, strict=True))
+    _footnote_numbers(lines, starts)
+    alone = {id(ln) for ln, a, b in zip(lines, breaks, [*breaks[1:], True], strict=True) if a and b}
     out: list[str] = []
     paragraph: list[str] = []
     for kind, item in parts:
@@ -347,7 +385,14 @@ def _render(parts: list[tuple[str, Any]], settings: Settings) -> str:
             if starts[id(item)] and paragraph:
                 out.append("\n".join(paragraph))
                 paragraph = []
-            paragraph.append(item.text)
+            heading = (
+                id(item) in alone
+                and item.size >= body_size + settings.pdf_size_step
+                and 2 <= sum(ch.isalnum() for ch in item.text)  # not a character of vertical text
+                and len(item.text) <= settings.heading_chars
+                and not _CLAUSE_END.search(item.text)
+            )
+            paragraph.append(f"# {item.text}" if heading else item.text)
             continue
         if paragraph:
             out.append("\n".join(paragraph))

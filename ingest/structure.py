@@ -53,7 +53,7 @@ _ARTICLE_START = re.compile(
     rf"^第\s*([{_CN_NUMBER}\d]+)\s*(?:-\s*(\d+)\s*)?[條条](?:\s*之\s*([{_CN_NUMBER}\d]+))?\s*"
 )
 _LIST_MARKER = re.compile(
-    rf"^\s*(?:[-*+•・●○■□◆▪‧]\s*|\d{{1,3}}[.、)）]\s*|[（(][{_CN_NUMBER}\d]{{1,3}}[）)]\s*|[{_CN_NUMBER}]{{1,3}}、)"
+    rf"^\s*(?:[-*+•・●○■□◆▪‧]\s*|\d{{1,3}}(?:[、)）]|\.(?!\d))\s*|[（(][{_CN_NUMBER}\d]{{1,3}}[）)]\s*|[{_CN_NUMBER}]{{1,3}}、)"
 )
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 #: A top-level heading of a Chinese official document on a line of its own, even inside a block of
@@ -718,6 +718,8 @@ def _apart_at_headings(
             yield part, False
 
 
+#: Punctuation a heading line has none of.
+_CLAUSE_PUNCT = re.compile("[，。、；：？！,.;:?!]")
 #: How a line ends a unit of its own: the next line is no wrap of it.
 _LINE_END = re.compile("[。！？；：!?;:]$")
 
@@ -740,7 +742,7 @@ def _over_page_breaks(
             if (
                 "\f" in text[before[-1][1] : group[0][0] + 1]
                 and not _LINE_END.search(last)
-                and not (len(before) == 1 and len(last) <= heading_chars)
+                and not (len(before) == 1 and len(last) <= heading_chars and not _CLAUSE_PUNCT.search(last))
                 and not last.startswith("|")
                 and not first.startswith("|")
                 and not _LIST_MARKER.match(first)
@@ -772,7 +774,7 @@ def _pieces(lines: list[_Chars], texts: list[str]) -> list[list[_Chars]]:
 
 
 def parse_plain(
-    text: str, offsets: list[int], heading_chars: int = Settings.heading_chars
+    text: str, offsets: list[int], heading_chars: int = Settings.heading_chars, guess_headings: bool = True
 ) -> tuple[CleanedText, dict[str, str]]:
     """Paragraphs, list items, headings and pipe tables of plain text (or a PDF's text).
 
@@ -781,7 +783,8 @@ def parse_plain(
     and keep list items apart (:func:`_pieces`); a paragraph broken by a page break is joined again
     (:func:`_over_page_breaks`). A short line (at most ``heading_chars``,
     ``Settings.heading_chars``) without punctuation standing alone before more text is a
-    heading; the first such line is the document's title.
+    heading, unless ``guess_headings`` is off (a PDF's reader marks its headings ``# 標題`` by
+    their font); the first heading is the document's title.
     """
     out = _Builder()
     meta: dict[str, str] = {}
@@ -804,12 +807,15 @@ def parse_plain(
             out.table(rows)
             continue
         if len(texts) == 1 and texts[0].startswith("#"):
+            if "title" not in meta and not out.blocks:
+                meta["title"] = texts[0].lstrip("# ")
             out.heading([(c, o) for c, o in lines[0] if c != "#"])
             continue
         if (
-            len(texts) == 1
+            guess_headings
+            and len(texts) == 1
             and len(texts[0]) <= heading_chars
-            and not re.search("[，。、；：？！,.;:?!]", texts[0])
+            and not _CLAUSE_PUNCT.search(texts[0])
             and not _LIST_MARKER.match(texts[0])
             and g + 1 < len(groups)
         ):
@@ -959,7 +965,7 @@ def parse_document(
     elif kind == "txt" and ("pdf-extracted" in layout.lower() or is_pdf_layout_text(text)):
         cleaned, meta = _compose(clean_text(text), offsets, []), {}
     else:
-        cleaned, meta = parse_plain(text, offsets, s.heading_chars)
+        cleaned, meta = parse_plain(text, offsets, s.heading_chars, guess_headings=kind != "pdf")
     return drop_contents(cleaned, s.contents_entry_chars).with_dropped(dropped), meta
 
 
