@@ -3,7 +3,8 @@
 Passages pack whole Chinese sentences (ending in 。！？； or a line break) of one section up
 to a target length, repeating the last sentence(s) of a passage at the start of the next.
 Each figure call-out (one regional center) and each table row becomes one passage of its
-own; a law article is a section of its own (its passages never run into the next article).
+own (a row too long for one unit, its cells prose, gives one unit per sentence of a cell, with the
+row's first cell as context); a law article is a section of its own (its passages never run into the next article).
 No sentence is longer than ``max_unit_chars``: a longer run of text without punctuation is
 cut at the last comma, enumeration comma or space before the limit (or at the limit). Every
 passage and sentence keeps its character offsets in the cleaned text, and its id is derived
@@ -101,11 +102,41 @@ def _sentences_of(
         # An article's sentences never say which law and article they are: the context does.
         article = f"{title}{block.meta['article']}（{block.meta['article_zh']}）："
     section = block_section(block)
+    if block.kind == "row" and block.end - block.start > max_chars:
+        for a, b, context in _long_row_spans(cleaned, block, max_chars):
+            text = cleaned.text[a:b]
+            out.append(Sentence(stable_id(source, a, text), source, section, text, a, b, context))
+        return out
     pattern = _ROW_END if block.kind == "row" else None  # a row is one unit, its cells stay together
     for a, b in sentence_spans(cleaned.text, block.start, block.end, max_chars, pattern):
         text = cleaned.text[a:b]
         context = f"{name}{roles.get(text, '：')}" if name and not text.startswith(name) else article
         out.append(Sentence(stable_id(source, a, text), source, section, text, a, b, context))
+    return out
+
+
+def _long_row_spans(cleaned: CleanedText, block: Block, max_chars: int) -> list[tuple[int, int, str]]:
+    """(start, end, context) of the units of a table row too long to be one: the sentences of
+    each cell (cells whose text is prose, as in a guide's table of rules), each with what the
+    row is about as context: its first cell, and the cell's column name where the sentence does
+    not start with it.
+
+    Cells are told apart by the separators the table reader put between them (``；`` and the
+    ``：`` after a column name, which stand for nothing in the source: no raw offset).
+    """
+    text, offsets = cleaned.text, cleaned.raw_offsets
+    cuts = [i for i in range(block.start, block.end) if text[i] == "；" and offsets[i] < 0]
+    bounds = list(zip([block.start, *(c + 1 for c in cuts)], [*cuts, block.end], strict=True))
+    first = text[bounds[0][0] : bounds[0][1]]
+    out = []
+    for n, (a, b) in enumerate(bounds):
+        colon = next((i for i in range(a, b) if text[i] == "：" and offsets[i] < 0), -1)
+        column = text[a : colon + 1] if colon >= 0 else ""
+        for s, e in sentence_spans(text, a, b, max_chars):
+            parts = [first] if n else []
+            if column and s > colon:
+                parts.append(column)
+            out.append((s, e, "；".join(parts)))
     return out
 
 

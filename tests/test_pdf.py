@@ -192,3 +192,22 @@ def test_the_multi_corpus_guide_is_read_by_its_layout() -> None:
     assert not [r for r in rows if r.startswith("查核準則")]
     _, sentences = split_document(cleaned, doc.source)
     assert unaccounted(doc.raw, cleaned, [(s.start, s.end) for s in sentences]) == []
+
+
+def test_a_row_too_long_for_one_unit_gives_one_unit_per_sentence_of_its_cells() -> None:
+    rule = "所稱人事費係指參與計畫人員之薪資。" * 6 + "加班費應有加班紀錄。"
+    short = "| 科目 | 編列原則 |\n| 差旅費 | 依實際支出報支。 |\n"
+    long = f"| 科目 | 編列原則 |\n| 人事費 | {rule} |\n"
+    for text, units in ((short, ["科目：差旅費；編列原則：依實際支出報支。"]), (long, None)):
+        cleaned, _ = parse_document(text, "txt")
+        _, sentences = split_document(cleaned, "t.txt", max_unit_chars=60)
+        if units:
+            assert [s.text for s in sentences] == units  # a row that fits stays one unit
+            continue
+        assert all(len(s.text) <= 60 for s in sentences)
+        assert sentences[0].text == "科目：人事費" and sentences[0].context == ""
+        assert sentences[1].text == "編列原則：所稱人事費係指參與計畫人員之薪資。"
+        assert sentences[1].context == "科目：人事費"
+        assert sentences[-1].text == "加班費應有加班紀錄。"
+        assert sentences[-1].context == "科目：人事費；編列原則："
+        assert len({s.section for s in sentences}) == 1  # all cited as the one row
