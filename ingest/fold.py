@@ -108,11 +108,7 @@ def page_counters(pages: list[tuple[int, str]], edge_lines: int, min_pages: int)
             numbers = _DIGITS.findall(line)
             if len(numbers) == 1 and key.count("#") == 1:
                 seen.setdefault(key, {}).setdefault(index, index - int(numbers[0]))
-    return {
-        key
-        for key, offsets in seen.items()
-        if max(Counter(offsets.values()).values()) >= min_pages
-    }
+    return {key for key, offsets in seen.items() if max(Counter(offsets.values()).values()) >= min_pages}
 
 
 def strip_page_furniture(

@@ -213,7 +213,14 @@ def _cell(text: str | None) -> str | None:
     parts = [p.strip() for p in text.split("\n")]
     out = ""
     for part in parts:
-        if out and part and out[-1].isascii() and out[-1].isalnum() and part[0].isascii() and part[0].isalnum():
+        if (
+            out
+            and part
+            and out[-1].isascii()
+            and out[-1].isalnum()
+            and part[0].isascii()
+            and part[0].isalnum()
+        ):
             out += " "
         out += part
     return out.replace("|", "｜")
@@ -221,7 +228,7 @@ def _cell(text: str | None) -> str | None:
 
 def _spans(row: list[str | None]) -> list[int]:
     """For each column, the column where its cell starts (a merged cell covers the ones after it)."""
-    starts = []
+    starts: list[int] = []
     for c, cell in enumerate(row):
         starts.append(c if cell is not None or c == 0 else starts[-1])
     return starts
@@ -277,7 +284,10 @@ def _table_lines(names: list[str], body: list[list[str | None]]) -> str:
 def _page_items(page: Any, settings: Settings) -> list[tuple[float, str, Any]]:
     """(top, kind, content) of the page's lines and tables, top to bottom."""
     found = page.find_tables()
-    tables = [_Table(float(t.bbox[1]), float(t.bbox[3]), [[_cell(c) for c in row] for row in t.extract()]) for t in found]
+    tables = [
+        _Table(float(t.bbox[1]), float(t.bbox[3]), [[_cell(c) for c in row] for row in t.extract()])
+        for t in found
+    ]
     tables = [t for t in tables if t.rows and t.rows[0]]
     boxes = [t.bbox for t in found]
 

@@ -797,7 +797,9 @@ def parse_plain(
         if official_heading:
             out.heading(lines[0])
             continue
-        if all(t.startswith("|") and t.endswith("|") for t in texts) and (len(texts) >= 2 or "|" in texts[0][1:-1]):
+        if all(t.startswith("|") and t.endswith("|") for t in texts) and (
+            len(texts) >= 2 or "|" in texts[0][1:-1]
+        ):
             rows = []
             for (a, b), t in zip(group, texts, strict=True):
                 if _PIPE_SEPARATOR.match(t):

@@ -177,7 +177,9 @@ def make_layout_pdf(path: Path) -> Path:
     pdf.set_font("cjk", size=11)
     filler = "審查小組由學者專家組成，就計畫之創新性、可行性與預期效益進行評分，"
     pdf.set_y(pdf.h - 20 - 6 * 3)
-    pdf.multi_cell(0, 6, filler * 3 + "並作成審查意見送交主管機關核定。", align=Align.J, wrapmode=WrapMode.CHAR)
+    pdf.multi_cell(
+        0, 6, filler * 3 + "並作成審查意見送交主管機關核定。", align=Align.J, wrapmode=WrapMode.CHAR
+    )
 
     # A table at the bottom of a page, continued on the next with its header repeated.
     pdf.add_page()

@@ -29,7 +29,9 @@ from ingest.structure import parse_document, parse_plain, unaccounted
 
 MULTI = Path(__file__).resolve().parents[1] / "evals" / "corpora" / "multi"
 GUIDE = "moea-doit-ai-application-leap-program-application-guide-2025-10.pdf"
-needs_font = pytest.mark.skipif(not CJK_FONT.exists(), reason=f"{CJK_FONT} missing: apt-get install fonts-wqy-zenhei")
+needs_font = pytest.mark.skipif(
+    not CJK_FONT.exists(), reason=f"{CJK_FONT} missing: apt-get install fonts-wqy-zenhei"
+)
 
 
 def _blocks(cleaned: CleanedText, kind: str | None = None) -> list[str]:
@@ -44,7 +46,9 @@ def layout_doc(tmp_path_factory: pytest.TempPathFactory) -> SourceDocument:
 
 
 @needs_font
-def test_wrapped_lines_of_a_paragraph_are_one_block_and_paragraphs_stay_apart(layout_doc: SourceDocument) -> None:
+def test_wrapped_lines_of_a_paragraph_are_one_block_and_paragraphs_stay_apart(
+    layout_doc: SourceDocument,
+) -> None:
     cleaned = layout_doc.cleaned
     assert cleaned is not None
     blocks = _blocks(cleaned)
@@ -64,7 +68,9 @@ def test_a_title_line_of_two_fonts_is_read_as_one_line_in_order(layout_doc: Sour
 
 
 @needs_font
-def test_a_footnote_reference_mark_is_left_out_and_the_footnote_is_a_block_without_its_number(layout_doc: SourceDocument) -> None:
+def test_a_footnote_reference_mark_is_left_out_and_the_footnote_is_a_block_without_its_number(
+    layout_doc: SourceDocument,
+) -> None:
     assert layout_doc.cleaned is not None
     blocks = _blocks(layout_doc.cleaned)
     assert "申請人須為國內依法登記之公司。" in blocks  # not 「公司1。」
@@ -84,7 +90,8 @@ def test_a_table_over_a_page_break_is_one_table_whose_last_row_goes_on(layout_do
     assert layout_doc.cleaned is not None
     rows = _blocks(layout_doc.cleaned, "row")
     expected = [
-        "；".join(f"{h}：{v}" for h, v in zip(GUIDE_TABLE_HEADER, row, strict=True)) for row in GUIDE_TABLE_ROWS
+        "；".join(f"{h}：{v}" for h, v in zip(GUIDE_TABLE_HEADER, row, strict=True))
+        for row in GUIDE_TABLE_ROWS
     ]
     expected[-1] += GUIDE_TABLE_REST
     assert rows == expected  # the repeated header is no row of its own
@@ -157,7 +164,12 @@ def test_a_header_over_two_rows_names_each_column_twice() -> None:
         ["人事費", "依月薪編列", "核對名單", "薪資清冊"],
     ]
     assert _header_rows(rows) == 2
-    assert _header_names(rows, 2) == ["科目", "編列原則", "查核準則／應注意事項", "查核準則／應備妥之支用單據"]
+    assert _header_names(rows, 2) == [
+        "科目",
+        "編列原則",
+        "查核準則／應注意事項",
+        "查核準則／應備妥之支用單據",
+    ]
     # A form's label and value under two wide cells are a body row, not a second header row.
     form: list[list[str | None]] = [["計畫名稱", None, "", None], ["計畫別", None, "補助計畫", None]]
     assert _header_rows(form + [["計畫期間", None, "二年", None]]) == 1
@@ -178,8 +190,14 @@ def test_the_multi_corpus_guide_is_read_by_its_layout() -> None:
     assert cleaned is not None
     blocks = _blocks(cleaned)
     # A list item wrapped over two lines is one block; the next item is another.
-    assert "(一)計畫審查：所有參與單位須派員出席並由計畫主持人進行簡報，會議結論由審查委員採共識決。審查重點包含：" in blocks
-    assert any(b.startswith("一、自公告日起算7日後開始受理至114年12月31日止") and b.endswith("採隨到隨審。") for b in blocks)
+    assert (
+        "(一)計畫審查：所有參與單位須派員出席並由計畫主持人進行簡報，會議結論由審查委員採共識決。審查重點包含："
+        in blocks
+    )
+    assert any(
+        b.startswith("一、自公告日起算7日後開始受理至114年12月31日止") and b.endswith("採隨到隨審。")
+        for b in blocks
+    )
     # The cover is short lines, not one run of every title word; the page numbers 1-8 are gone.
     assert not [b for b in blocks if "申請須知" in b and "經濟部產業技術司編印" in b]
     assert not [b for b in blocks if b.strip().isdigit()]
