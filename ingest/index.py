@@ -630,6 +630,7 @@ def prepare_document(doc: SourceDocument, settings: Settings) -> tuple[list[Chun
         settings.chunk_overlap_sentences,
         settings.max_unit_chars,
         doc.title,
+        settings.heading_chars,
     )
     reasons: dict[str, int] = {}
     for d in cleaned.dropped:

@@ -27,7 +27,7 @@ together. Here the layout decides:
   header rows repeated, nothing but page furniture between) is one table: a first row whose first
   cell is empty continues the row before the page break.
 
-The text of each page is returned separately; :func:`ingest.load` joins pages with a form feed.
+The text of each page is returned separately; :mod:`ingest.load` joins pages with a blank line and a form feed.
 """
 
 from __future__ import annotations

@@ -83,6 +83,14 @@ def stable_id(*parts: object) -> str:
 
 
 _ROW_END = re.compile(r"\n")
+#: A run-in heading at the start of a sentence: a few words and a colon (「資格初審：」, 「名詞定義如下:」).
+_RUN_IN = re.compile(r"([^，。；：:、,;\s]+)[：:]")
+#: List markers by kind: a run-in heading followed by one is the lead-in of that list.
+_MARKERS = (
+    ("dot", re.compile(r"\s*\d{1,2}\s*[.．、](?!\d)")),
+    ("paren", re.compile(r"\s*[(（]\s*\d{1,2}\s*[)）]")),
+    ("han", re.compile(r"\s*[(（]?[一二三四五六七八九十]{1,3}[)）、]")),
+)
 
 
 def block_section(block: Block) -> str:
@@ -92,7 +100,12 @@ def block_section(block: Block) -> str:
 
 
 def _sentences_of(
-    cleaned: CleanedText, source: str, block: Block, max_chars: int, title: str = ""
+    cleaned: CleanedText,
+    source: str,
+    block: Block,
+    max_chars: int,
+    title: str = "",
+    label_chars: int = Settings.heading_chars,
 ) -> list[Sentence]:
     out = []
     name = str(block.meta.get("name", "")) if block.kind == "callout" else ""
@@ -103,7 +116,7 @@ def _sentences_of(
         article = f"{title}{block.meta['article']}（{block.meta['article_zh']}）："
     section = block_section(block)
     if block.kind == "row" and block.end - block.start > max_chars:
-        for a, b, context in _long_row_spans(cleaned, block, max_chars):
+        for a, b, context in _long_row_spans(cleaned, block, max_chars, label_chars):
             text = cleaned.text[a:b]
             out.append(Sentence(stable_id(source, a, text), source, section, text, a, b, context))
         return out
@@ -115,11 +128,16 @@ def _sentences_of(
     return out
 
 
-def _long_row_spans(cleaned: CleanedText, block: Block, max_chars: int) -> list[tuple[int, int, str]]:
+def _long_row_spans(
+    cleaned: CleanedText, block: Block, max_chars: int, label_chars: int
+) -> list[tuple[int, int, str]]:
     """(start, end, context) of the units of a table row too long to be one: the sentences of
     each cell (cells whose text is prose, as in a guide's table of rules), each with what the
-    row is about as context: its first cell, and the cell's column name where the sentence does
-    not start with it.
+    row is about as context: its first cell when that is a label (at most ``label_chars``
+    characters; a long first cell says no one thing), the cell's column name where the
+    sentence does not start with it, and the run-in heading of the list it is in
+    (「資格初審：1.審查…。2.…」: 「資格初審：」 for the items after the first, until an item of
+    another kind of list or the next run-in heading).
 
     Cells are told apart by the separators the table reader put between them (``；`` and the
     ``：`` after a column name, which stand for nothing in the source: no raw offset).
@@ -128,16 +146,36 @@ def _long_row_spans(cleaned: CleanedText, block: Block, max_chars: int) -> list[
     cuts = [i for i in range(block.start, block.end) if text[i] == "；" and offsets[i] < 0]
     bounds = list(zip([block.start, *(c + 1 for c in cuts)], [*cuts, block.end], strict=True))
     first = text[bounds[0][0] : bounds[0][1]]
+    label = first if len(first) <= label_chars else ""
     out = []
     for n, (a, b) in enumerate(bounds):
         colon = next((i for i in range(a, b) if text[i] == "：" and offsets[i] < 0), -1)
         column = text[a : colon + 1] if colon >= 0 else ""
+        lead, style = "", ""  # a run-in heading of the cell (「資格初審：1.…2.…」) and its list's marker
         for s, e in sentence_spans(text, a, b, max_chars):
-            parts = [first] if n else []
+            start = colon + 1 if s <= colon < e else s
+            match = _RUN_IN.match(text, start, e)
+            marker = _marker_style(text, start)
+            if match and len(match.group(1)) <= label_chars and _marker_style(text, match.end()):
+                lead, style = match.group(0), _marker_style(text, match.end())
+                marker = ""
+            elif (marker and marker != style) or (match and not marker):
+                lead = style = ""  # an item of another list, or another run-in heading: it is over
+            parts = [label] if n and label else []
             if column and s > colon:
                 parts.append(column)
+            if lead and not (match and match.group(0) == lead and match.start() == start):
+                parts.append(lead)
             out.append((s, e, "；".join(parts)))
     return out
+
+
+def _marker_style(text: str, at: int) -> str:
+    """The kind of list marker at ``text[at]`` (``dot`` 1., ``paren`` (1), ``han`` 一、; "" none)."""
+    for style, pattern in _MARKERS:
+        if pattern.match(text, at):
+            return style
+    return ""
 
 
 def _pack(
@@ -192,6 +230,7 @@ def split_document(
     overlap_sentences: int = 1,
     max_unit_chars: int = Settings.max_unit_chars,
     title: str = "",
+    label_chars: int = Settings.heading_chars,
 ) -> tuple[list[Chunk], list[Sentence]]:
     """Passages and sentences of one cleaned document.
 
@@ -204,6 +243,8 @@ def split_document(
             so no unit exceeds the embedding model's window.
         title: The document's title, put before a law article's label in its sentences' context
             (``經濟部…運用辦法第24條（第二十四條）：``).
+        label_chars: Longest first cell of a long row that is its label, the context of the
+            row's other units (``Settings.heading_chars``).
 
     Returns:
         The passages in text order, and every sentence once.
@@ -242,7 +283,7 @@ def split_document(
             section = block_section(block) if block.kind == "article" else block.section
             group_kind = "article" if block.kind == "article" else "text"
             group_meta = _unit_meta(block) if block.kind == "article" else {}
-        block_sentences = _sentences_of(cleaned, source, block, max_unit_chars, title)
+        block_sentences = _sentences_of(cleaned, source, block, max_unit_chars, title, label_chars)
         sentences.extend(block_sentences)
         if block.kind == "row":
             flush()  # text before and after a table never shares a passage with its rows

@@ -229,3 +229,14 @@ def test_a_row_too_long_for_one_unit_gives_one_unit_per_sentence_of_its_cells() 
         assert sentences[-1].text == "加班費應有加班紀錄。"
         assert sentences[-1].context == "科目：人事費；編列原則："
         assert len({s.section for s in sentences}) == 1  # all cited as the one row
+
+
+def test_the_items_of_a_run_in_heading_in_a_long_cell_keep_it_as_context() -> None:
+    cell = "備妥資料：請備妥應備資料並送件。資格初審：1.審查申請資格。2.審查計畫性質。3.於10天內補件。計畫核定：提報核定。"
+    text = f"| 階段 | 公司配合事項 |\n| 全程 | {cell * 2} |\n"
+    cleaned, _ = parse_document(text, "txt")
+    _, sentences = split_document(cleaned, "t.txt", max_unit_chars=60)
+    context = {s.text: s.context for s in sentences}
+    assert context["3.於10天內補件。"] == "階段：全程；公司配合事項：；資格初審："
+    assert context["計畫核定：提報核定。"] == "階段：全程；公司配合事項："  # a sibling heading ends the list
+    assert context["2.審查計畫性質。"].endswith("資格初審：")
