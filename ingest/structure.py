@@ -760,6 +760,10 @@ def _over_page_breaks(
     return out
 
 
+def _heading_texts(out: _Builder) -> list[str]:
+    return [_text(out.chars[b.start : b.end]) for b in out.blocks if b.kind == "heading"]
+
+
 def _apart_at_articles(
     groups: list[tuple[list[tuple[int, int]], bool]], text: str
 ) -> tuple[list[tuple[list[tuple[int, int]], bool]], bool]:
@@ -837,7 +841,10 @@ def parse_plain(
         match = _PLAIN_ARTICLE.match(texts[0]) if articles else None
         if match:
             arabic, chinese = article_label(match.group(1), match.group(2) or match.group(3))
-            article = {"article": arabic, "article_zh": chinese, "label": arabic}
+            # The articles' own name is the heading above them (not a chapter's): a regulation's
+            # title, not the guide's that quotes it.
+            named = next((h for h in reversed(_heading_texts(out)) if not _CHAPTER.match(h)), "")
+            article = {"article": arabic, "article_zh": chinese, "label": arabic, "law": named}
         elif official_heading or texts[0].startswith(("#", "|")):
             article = None
         if official_heading:

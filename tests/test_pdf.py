@@ -260,6 +260,9 @@ def test_articles_of_a_regulation_quoted_in_a_guide_are_labelled_units() -> None
         ("第 3 條：計畫變更", "第3條"),
         ("乙方應於三十日前提出。", "第3條"),
     ]
+    # Their context names the regulation (the heading above them), not the document quoting it.
+    _, sentences = split_document(cleaned, "guide.txt", title="某計畫申請須知")
+    assert sentences[0].context == "附件壹、補助辦法第1條（第一條）："
     # A heading ends the articles; a reference to an article (「第四條第一項」) starts none.
     assert [b.kind for b in cleaned.blocks][-1] == "paragraph"
     one, _ = parse_document("說明\n\n第一條 只引用一次。\n\n其他文字。\n", "txt")
