@@ -769,7 +769,9 @@ def _apart_at_articles(
 ) -> tuple[list[tuple[list[tuple[int, int]], bool]], bool]:
     """Paragraph groups cut before each line that starts an article (:data:`_PLAIN_ARTICLE`), and
     after one that only names it (「第 3 條：計畫變更」), when two lines or more do; and whether they do."""
-    found = sum(bool(_PLAIN_ARTICLE.match(text[a:b].replace("\f", ""))) for group, _ in groups for a, b in group)
+    found = sum(
+        bool(_PLAIN_ARTICLE.match(text[a:b].replace("\f", ""))) for group, _ in groups for a, b in group
+    )
     if found < 2:
         return groups, False
     out: list[tuple[list[tuple[int, int]], bool]] = []

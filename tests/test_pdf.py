@@ -251,7 +251,9 @@ def test_articles_of_a_regulation_quoted_in_a_guide_are_labelled_units() -> None
         "貳、其他事項\n\n依第四條第一項規定辦理。\n"
     )
     cleaned, _ = parse_document(text, "txt")
-    labelled = [(cleaned.text[b.start : b.end], b.meta.get("label")) for b in cleaned.blocks if b.kind == "article"]
+    labelled = [
+        (cleaned.text[b.start : b.end], b.meta.get("label")) for b in cleaned.blocks if b.kind == "article"
+    ]
     assert labelled == [
         ("第一條 本辦法依產業創新條例訂定之。", "第1條"),
         ("第二條 申請人應提出下列文件：", "第2條"),
