@@ -340,7 +340,8 @@ class Settings:
             right of the page's left text edge is centred or right-aligned (a title, a date, a page
             number): a paragraph of its own. Part of the index.
         pdf_superscript_ratio: A raised digit after CJK text at most this share (0-1) of its
-            line's font size is a footnote reference mark, left out of the text. Part of the index.
+            line's font size is a footnote reference mark: the footnote that starts with its number
+            loses the number. Part of the index.
         heading_chars: Lines at most this long without sentence punctuation, standing alone, are
             headings in plain text. Part of the index.
         contents_entry_chars: Most characters of a table-of-contents entry's text before its

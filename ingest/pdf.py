@@ -14,10 +14,10 @@ together. Here the layout decides:
   font size (``Settings.pdf_size_step``), and around a centred or right-aligned line (a title, a
   date, a page number: it starts more than ``Settings.pdf_centered_share`` of the text width right of
   the left edge). Wrapped lines of one paragraph stay lines of one paragraph.
-* **Footnote reference marks**, small raised digits right after CJK text (``公司¹``, ``淨值²``, at most
-  ``Settings.pdf_superscript_ratio`` of the line's font size), are left out: read inline they
-  turn ``公司`` into ``公司1``. The footnotes themselves are paragraphs of their own (smaller font),
-  without the number a left-out mark gave them.
+* **Footnotes** are paragraphs of their own (a smaller font), without their number where a footnote
+  reference mark gave it: a small raised digit right after CJK text (``公司¹``, ``淨值²``, at most
+  ``Settings.pdf_superscript_ratio`` of the line's font size). The marks stay in the text as read
+  (「淨值2（股東權益）」), which is how readers quote it.
 * **Headings** are lines standing alone in a font larger than the document's body text (by
   ``Settings.pdf_size_step``), short and without punctuation: written as ``# 標題`` lines, the only
   headings the text reader takes besides official ones (「壹、前言」); a short line in the body's
@@ -56,7 +56,7 @@ class _Line:
     bottom: float
     size: float
     text: str = ""
-    #: Footnote reference marks left out of the line (``["1"]``).
+    #: Footnote reference marks of the line (``("1",)``).
     marks: tuple[str, ...] = ()
 
 
@@ -89,14 +89,11 @@ def _line(chars: list[dict[str, Any]]) -> _Line:
     )
 
 
-def _without_reference_marks(line: _Line, ratio: float) -> tuple[list[dict[str, Any]], tuple[str, ...]]:
-    """The line's characters without footnote reference marks (small raised digits after CJK
-    text), and the marks left out (``("1",)``).
-
-    The characters after a mark move left by its width, so no space is read where it stood.
-    """
+def _reference_marks(line: _Line, ratio: float) -> tuple[str, ...]:
+    """The footnote reference marks of a line (``("1",)``): runs of small raised digits right
+    after CJK text. They stay in the text as read (「淨值2（股東權益）」, how a reader quotes it)."""
     if not line.size:
-        return line.chars, ()
+        return ()
     full = [float(c["bottom"]) for c in line.chars if round(float(c.get("size", 0)), 1) >= line.size]
     base = statistics.median(full) if full else line.bottom
 
@@ -104,23 +101,18 @@ def _without_reference_marks(line: _Line, ratio: float) -> tuple[list[dict[str, 
         small = float(c.get("size", 0)) <= ratio * line.size
         return str(c["text"]).isdigit() and small and float(c["bottom"]) < base - 0.2 * line.size
 
-    kept: list[dict[str, Any]] = []
     marks: list[str] = []
-    shift = 0.0
     for i, c in enumerate(line.chars):
-        if mark(c):
-            j = i - 1  # a run of marks counts from the character before the run
-            while j >= 0 and mark(line.chars[j]):
-                j -= 1
-            if j >= 0 and _CJK.match(str(line.chars[j]["text"])):
-                nxt = line.chars[i + 1] if i + 1 < len(line.chars) else None
-                shift += (float(nxt["x0"]) if nxt else float(c["x1"])) - float(c["x0"])
-                if j == i - 1:
-                    marks.append("")
-                marks[-1] += str(c["text"])
-                continue
-        kept.append(dict(c, x0=float(c["x0"]) - shift, x1=float(c["x1"]) - shift) if shift else c)
-    return kept, tuple(marks)
+        if not mark(c):
+            continue
+        j = i - 1  # a run of marks counts from the character before the run
+        while j >= 0 and mark(line.chars[j]):
+            j -= 1
+        if j >= 0 and _CJK.match(str(line.chars[j]["text"])):
+            if j == i - 1:
+                marks.append("")
+            marks[-1] += str(c["text"])
+    return tuple(marks)
 
 
 def visual_lines(page: Any, settings: Settings) -> list[_Line]:
@@ -152,8 +144,8 @@ def visual_lines(page: Any, settings: Settings) -> list[_Line]:
     lines = []
     for chars in merged:
         line = _line(chars)
-        kept, line.marks = _without_reference_marks(line, settings.pdf_superscript_ratio)
-        line.text = extract_text(kept, y_tolerance=line.bottom - line.top + 1).replace("\n", " ").strip()
+        line.marks = _reference_marks(line, settings.pdf_superscript_ratio)
+        line.text = extract_text(line.chars, y_tolerance=line.bottom - line.top + 1).replace("\n", " ").strip()
 
         if line.text:
             lines.append(line)
@@ -367,7 +359,7 @@ def read_pages(pdf: Any, settings: Settings) -> list[str]:
 
 def _footnote_numbers(lines: list[_Line], starts: dict[int, bool]) -> None:
     """Takes the number off each footnote of the page: a paragraph in a smaller font than the
-    page's body that starts with the number of a reference mark left out of the page's text."""
+    page's body that starts with the number of a reference mark of the page."""
     marks = {m for line in lines for m in line.marks}
     if not marks:
         return

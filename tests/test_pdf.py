@@ -68,13 +68,13 @@ def test_a_title_line_of_two_fonts_is_read_as_one_line_in_order(layout_doc: Sour
 
 
 @needs_font
-def test_a_footnote_reference_mark_is_left_out_and_the_footnote_is_a_block_without_its_number(
+def test_a_footnote_is_a_block_without_the_number_of_its_reference_mark(
     layout_doc: SourceDocument,
 ) -> None:
     assert layout_doc.cleaned is not None
     blocks = _blocks(layout_doc.cleaned)
-    assert "申請人須為國內依法登記之公司。" in blocks  # not 「公司1。」
-    assert "分公司不具獨立法人格，不得為申請人" in blocks  # its number went with the mark
+    assert "申請人須為國內依法登記之公司1。" in blocks  # the mark as read, how a reader quotes it
+    assert "分公司不具獨立法人格，不得為申請人" in blocks  # the footnote, without its number
 
 
 @needs_font
@@ -201,8 +201,8 @@ def test_the_multi_corpus_guide_is_read_by_its_layout() -> None:
     # The cover is short lines, not one run of every title word; the page numbers 1-8 are gone.
     assert not [b for b in blocks if "申請須知" in b and "經濟部產業技術司編印" in b]
     assert not [b for b in blocks if b.strip().isdigit()]
-    # Footnote marks are out of the text, the footnote is a block of its own.
-    assert "一、國內依法登記成立之獨資、合夥事業、有限合夥事業或公司。" in blocks
+    # The footnote is a block of its own, without its number; the mark stays as read.
+    assert "一、國內依法登記成立之獨資、合夥事業、有限合夥事業或公司1。" in blocks
     assert "分公司屬總公司管轄之分支機構，不具獨立之法人格，不符申請資格" in blocks
     # The accounting table's two-row header names its columns; its repeats on later pages are no rows.
     rows = _blocks(cleaned, "row")
