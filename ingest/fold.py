@@ -76,8 +76,7 @@ def fold_text(raw: str) -> tuple[str, list[int]]:
 
 
 def _furniture_key(line: str) -> str:
-    # A heading mark (``# ``, how the PDF reader marks a line in a larger font) is no part of it.
-    return _DIGITS.sub("#", re.sub(r"\s+", "", re.sub(r"^\s*#+\s+", "", line)))
+    return _DIGITS.sub("#", re.sub(r"\s+", "", line))
 
 
 def _edge_lines(page: str, edge: int) -> list[tuple[int, int, str]]:

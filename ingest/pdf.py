@@ -18,10 +18,6 @@ together. Here the layout decides:
   reference mark gave it: a small raised digit right after CJK text (``公司¹``, ``淨值²``, at most
   ``Settings.pdf_superscript_ratio`` of the line's font size). The marks stay in the text as read
   (「淨值2（股東權益）」), which is how readers quote it.
-* **Headings** are lines standing alone in a font larger than the document's body text (by
-  ``Settings.pdf_size_step``), short and without punctuation: written as ``# 標題`` lines, the only
-  headings the text reader takes besides official ones (「壹、前言」); a short line in the body's
-  font (a form's 「請說明」) is no heading.
 * **Tables** become ``| a | b |`` lines where they stand. A header over two rows (a merged cell)
   gives each column both names (``查核準則／應注意事項``). A table continued on the next page (its
   header rows repeated, nothing but page furniture between) is one table: a first row whose first
@@ -34,7 +30,6 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +37,6 @@ from core.settings import Settings
 
 _CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _SENTENCE_END = re.compile("[。！？；.!?;]$")
-_CLAUSE_END = re.compile("[，。、；：？！,;:?!]")
 
 
 @dataclass
@@ -145,7 +139,9 @@ def visual_lines(page: Any, settings: Settings) -> list[_Line]:
     for chars in merged:
         line = _line(chars)
         line.marks = _reference_marks(line, settings.pdf_superscript_ratio)
-        line.text = extract_text(line.chars, y_tolerance=line.bottom - line.top + 1).replace("\n", " ").strip()
+        line.text = (
+            extract_text(line.chars, y_tolerance=line.bottom - line.top + 1).replace("\n", " ").strip()
+        )
 
         if line.text:
             lines.append(line)
@@ -348,13 +344,7 @@ def read_pages(pdf: Any, settings: Settings) -> list[str]:
             parts.append(("table", table))
             previous, between = table, []
         pages.append(parts)
-    sizes: Counter[float] = Counter()
-    for parts in pages:
-        for kind, item in parts:
-            if kind == "line":
-                sizes[item.size] += len(item.text)
-    body_size = sizes.most_common(1)[0][0] if sizes else 0.0
-    return [_render(parts, body_size, settings) for parts in pages]
+    return [_render(parts, settings) for parts in pages]
 
 
 def _footnote_numbers(lines: list[_Line], starts: dict[int, bool]) -> None:
@@ -372,14 +362,12 @@ def _footnote_numbers(lines: list[_Line], starts: dict[int, bool]) -> None:
             line.text = line.text[match.end() :]
 
 
-def _render(parts: list[tuple[str, Any]], body_size: float, settings: Settings) -> str:
-    """One page's text: paragraphs (breaks judged against the whole page's edges), headings (lines
-    larger than ``body_size``, the document's most used font size) and tables."""
+def _render(parts: list[tuple[str, Any]], settings: Settings) -> str:
+    """One page's text: paragraphs (breaks judged against the whole page's edges) and tables."""
     lines = [item for kind, item in parts if kind == "line"]
     breaks = paragraph_breaks(lines, settings)
     starts = dict(zip(map(id, lines), breaks, strict=True))
     _footnote_numbers(lines, starts)
-    alone = {id(ln) for ln, a, b in zip(lines, breaks, [*breaks[1:], True], strict=True) if a and b}
     out: list[str] = []
     paragraph: list[str] = []
     for kind, item in parts:
@@ -387,14 +375,7 @@ def _render(parts: list[tuple[str, Any]], body_size: float, settings: Settings) 
             if starts[id(item)] and paragraph:
                 out.append("\n".join(paragraph))
                 paragraph = []
-            heading = (
-                id(item) in alone
-                and item.size >= body_size + settings.pdf_size_step
-                and 2 <= sum(ch.isalnum() for ch in item.text)  # not a character of vertical text
-                and len(item.text) <= settings.heading_chars
-                and not _CLAUSE_END.search(item.text)
-            )
-            paragraph.append(f"# {item.text}" if heading else item.text)
+            paragraph.append(item.text)
             continue
         if paragraph:
             out.append("\n".join(paragraph))

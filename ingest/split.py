@@ -113,8 +113,7 @@ def _sentences_of(
     article = ""
     if block.kind == "article":
         # An article's sentences never say which law and article they are: the context does.
-        law = block.meta.get("law") or title  # a regulation quoted in a guide has its own name
-        article = f"{law}{block.meta['article']}（{block.meta['article_zh']}）："
+        article = f"{title}{block.meta['article']}（{block.meta['article_zh']}）："
     section = block_section(block)
     if block.kind == "row" and block.end - block.start > max_chars:
         for a, b, context in _long_row_spans(cleaned, block, max_chars, label_chars):

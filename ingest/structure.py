@@ -718,12 +718,6 @@ def _apart_at_headings(
             yield part, False
 
 
-#: An article label starting a paragraph of a regulation or contract quoted in a guide, followed by
-#: a space or a colon (「第十二條 申請補助案件…」, 「第 13 條：研發成果之歸屬」); 「第四條第一項…」, a
-#: reference to an article, has neither.
-_PLAIN_ARTICLE = re.compile(
-    rf"^\s*第\s*([{_CN_NUMBER}\d]+)\s*(?:-\s*(\d+)\s*)?[條条](?:\s*之\s*([{_CN_NUMBER}\d]+))?(?:\s+|\s*[：:]\s*)(?=\S)"
-)
 #: Punctuation a heading line has none of.
 _CLAUSE_PUNCT = re.compile("[，。、；：？！,.;:?!]")
 #: How a line ends a unit of its own: the next line is no wrap of it.
@@ -752,44 +746,11 @@ def _over_page_breaks(
                 and not last.startswith("|")
                 and not first.startswith("|")
                 and not _LIST_MARKER.match(first)
-                and not _PLAIN_ARTICLE.match(first)
             ):
                 out[-1] = (before + group, False)
                 continue
         out.append((group, heading))
     return out
-
-
-def _heading_texts(out: _Builder) -> list[str]:
-    return [_text(out.chars[b.start : b.end]) for b in out.blocks if b.kind == "heading"]
-
-
-def _apart_at_articles(
-    groups: list[tuple[list[tuple[int, int]], bool]], text: str
-) -> tuple[list[tuple[list[tuple[int, int]], bool]], bool]:
-    """Paragraph groups cut before each line that starts an article (:data:`_PLAIN_ARTICLE`), and
-    after one that only names it (「第 3 條：計畫變更」), when two lines or more do; and whether they do."""
-    found = sum(
-        bool(_PLAIN_ARTICLE.match(text[a:b].replace("\f", ""))) for group, _ in groups for a, b in group
-    )
-    if found < 2:
-        return groups, False
-    out: list[tuple[list[tuple[int, int]], bool]] = []
-    for group, heading in groups:
-        part: list[tuple[int, int]] = []
-        for a, b in group:
-            line = text[a:b].replace("\f", "")
-            match = _PLAIN_ARTICLE.match(line)
-            if part and match:
-                out.append((part, heading))
-                part = []
-            part.append((a, b))
-            if match and not _CLAUSE_PUNCT.search(line, match.end()):  # 「第 3 條：計畫變更」: a title line
-                out.append((part, heading))
-                part = []
-        if part:
-            out.append((part, heading))
-    return out, True
 
 
 def _pieces(lines: list[_Chars], texts: list[str]) -> list[list[_Chars]]:
@@ -813,7 +774,7 @@ def _pieces(lines: list[_Chars], texts: list[str]) -> list[list[_Chars]]:
 
 
 def parse_plain(
-    text: str, offsets: list[int], heading_chars: int = Settings.heading_chars, guess_headings: bool = True
+    text: str, offsets: list[int], heading_chars: int = Settings.heading_chars
 ) -> tuple[CleanedText, dict[str, str]]:
     """Paragraphs, list items, headings and pipe tables of plain text (or a PDF's text).
 
@@ -822,39 +783,18 @@ def parse_plain(
     and keep list items apart (:func:`_pieces`); a paragraph broken by a page break is joined again
     (:func:`_over_page_breaks`). A short line (at most ``heading_chars``,
     ``Settings.heading_chars``) without punctuation standing alone before more text is a
-    heading, unless ``guess_headings`` is off (a PDF's reader marks its headings ``# 標題`` by
-    their font); the first heading is the document's title. Where two or more paragraphs start
-    with an article label (a regulation or contract quoted in a guide: 「第十二條 …」), each
-    article's paragraphs and items are ``article`` blocks labelled as in a law (``第12條``) up to
-    the next article, heading or table.
+    heading; the first such line is the document's title.
     """
     out = _Builder()
     meta: dict[str, str] = {}
     groups = _over_page_breaks(
         list(_apart_at_headings(_paragraphs(text), text, offsets, out.dropped)), text, heading_chars
     )
-    # Articles of a regulation or contract quoted in the text (two labels at least): each its own
-    # unit group, labelled for citation and search like a law's (``第12條``).
-    groups, articles = _apart_at_articles(groups, text)
-    article: dict[str, Any] | None = None
     for g, (group, official_heading) in enumerate(groups):
         lines = [_mapped(text, offsets, a, b) for a, b in group]
         texts = [text[a:b].replace("\f", "").strip() for a, b in group]
-        match = _PLAIN_ARTICLE.match(texts[0]) if articles else None
-        if match:
-            arabic, chinese = article_label(match.group(1), match.group(2) or match.group(3))
-            # The articles' own name is the heading above them (not a chapter's): a regulation's
-            # title, not the guide's that quotes it.
-            named = next((h for h in reversed(_heading_texts(out)) if not _CHAPTER.match(h)), "")
-            article = {"article": arabic, "article_zh": chinese, "label": arabic, "law": named}
-        elif official_heading or texts[0].startswith(("#", "|")):
-            article = None
         if official_heading:
             out.heading(lines[0])
-            continue
-        if article is not None:
-            for piece in _pieces(lines, texts):
-                out.emit("article", _collapse(_join_lines(piece)), dict(article))
             continue
         if all(t.startswith("|") and t.endswith("|") for t in texts) and (
             len(texts) >= 2 or "|" in texts[0][1:-1]
@@ -868,13 +808,10 @@ def parse_plain(
             out.table(rows)
             continue
         if len(texts) == 1 and texts[0].startswith("#"):
-            if "title" not in meta and not out.blocks:
-                meta["title"] = texts[0].lstrip("# ")
             out.heading([(c, o) for c, o in lines[0] if c != "#"])
             continue
         if (
-            guess_headings
-            and len(texts) == 1
+            len(texts) == 1
             and len(texts[0]) <= heading_chars
             and not _CLAUSE_PUNCT.search(texts[0])
             and not _LIST_MARKER.match(texts[0])
@@ -1026,7 +963,7 @@ def parse_document(
     elif kind == "txt" and ("pdf-extracted" in layout.lower() or is_pdf_layout_text(text)):
         cleaned, meta = _compose(clean_text(text), offsets, []), {}
     else:
-        cleaned, meta = parse_plain(text, offsets, s.heading_chars, guess_headings=kind != "pdf")
+        cleaned, meta = parse_plain(text, offsets, s.heading_chars)
     return drop_contents(cleaned, s.contents_entry_chars).with_dropped(dropped), meta
 
 

@@ -240,32 +240,3 @@ def test_the_items_of_a_run_in_heading_in_a_long_cell_keep_it_as_context() -> No
     assert context["3.於10天內補件。"] == "階段：全程；公司配合事項：；資格初審："
     assert context["計畫核定：提報核定。"] == "階段：全程；公司配合事項："  # a sibling heading ends the list
     assert context["2.審查計畫性質。"].endswith("資格初審：")
-
-
-def test_articles_of_a_regulation_quoted_in_a_guide_are_labelled_units() -> None:
-    text = (
-        "附件壹、補助辦法\n\n"
-        "第一條 本辦法依產業創新條例訂定之。\n\n"
-        "第二條 申請人應提出下列文件：\n一、申請書。\n二、計畫書。\n"
-        "第 3 條：計畫變更\n乙方應於三十日前提出。\n\n"
-        "貳、其他事項\n\n依第四條第一項規定辦理。\n"
-    )
-    cleaned, _ = parse_document(text, "txt")
-    labelled = [
-        (cleaned.text[b.start : b.end], b.meta.get("label")) for b in cleaned.blocks if b.kind == "article"
-    ]
-    assert labelled == [
-        ("第一條 本辦法依產業創新條例訂定之。", "第1條"),
-        ("第二條 申請人應提出下列文件：", "第2條"),
-        ("一、申請書。", "第2條"),
-        ("二、計畫書。", "第2條"),
-        ("第 3 條：計畫變更", "第3條"),
-        ("乙方應於三十日前提出。", "第3條"),
-    ]
-    # Their context names the regulation (the heading above them), not the document quoting it.
-    _, sentences = split_document(cleaned, "guide.txt", title="某計畫申請須知")
-    assert sentences[0].context == "附件壹、補助辦法第1條（第一條）："
-    # A heading ends the articles; a reference to an article (「第四條第一項」) starts none.
-    assert [b.kind for b in cleaned.blocks][-1] == "paragraph"
-    one, _ = parse_document("說明\n\n第一條 只引用一次。\n\n其他文字。\n", "txt")
-    assert not [b for b in one.blocks if b.kind == "article"]
