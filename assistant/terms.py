@@ -49,18 +49,6 @@ _CLAUSE_END = r"[了啦啊呀喔嘛]?(?:[，,。？?！!；;]|$)"
 _GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
 
 
-def _written_as_name(term: str, written: str) -> bool:
-    """Whether the English word ``term`` is written in ``written`` as an acronym (NEDO, ITRI):
-    two or more capital letters. Capitalised words are not taken for names: a title-case name
-    (Southern Taiwan Innovation Park) is often the documents' Chinese name word by word."""
-    if not written or not term.isascii():
-        return False
-    pattern = rf"(?<![A-Za-z]){re.escape(term)}(?![A-Za-z])"
-    return any(
-        len(m.group(0)) >= 2 and m.group(0).isupper() for m in re.finditer(pattern, written, re.IGNORECASE)
-    )
-
-
 class TermJudge:
     """Question terms and their judgement, mixed into the Assistant (reads its retriever)."""
 
@@ -102,7 +90,7 @@ class TermJudge:
                     share *= 1.0 if term in current else 0.5
                     weight = share * max(retriever.bm25.idf_of(c) for c in chinese)
             known = True
-            if term in current and self._is_foreign(term, forms, asked, sources, question):
+            if term in current and self._is_foreign(term, forms, asked, sources):
                 foreign.append(term)
                 foreign_weight += weight
             elif not any(retriever.knows(f) for f in forms):
@@ -136,22 +124,15 @@ class TermJudge:
         )
 
     def _is_foreign(
-        self,
-        term: str,
-        forms: Sequence[str],
-        question: str = "",
-        sources: Sequence[str] = (),
-        written: str = "",
+        self, term: str, forms: Sequence[str], question: str = "", sources: Sequence[str] = ()
     ) -> bool:
         """A named thing or help-desk intent that no document mentions, in any part or alias.
 
         Args:
             term: A question term (search form).
-            forms: The term and its aliases (for an English word, also the documents' Chinese
-                words for it).
+            forms: The term and its aliases.
             question: The whole question (search form), to see how the term is used.
             sources: The documents expected to answer (their words count); empty for all documents.
-            written: The question as the user wrote it (its capitals mark English names).
         """
 
         def knows(form: str) -> bool:
@@ -162,9 +143,7 @@ class TermJudge:
         if term in ENGLISH_INTENT_WORDS:
             return not knows(ENGLISH_INTENT_WORDS[term])
         if len(term) < 2 or not count_cjk(term):
-            # An acronym (NEDO) the documents use neither as written nor in Chinese names
-            # another thing than theirs; other English words are matched by meaning.
-            return _written_as_name(term, written) and not any(knows(f) for f in forms)
+            return False  # other English words are matched by meaning, not spelling
         if any(c in _QUESTION_CHARS for c in term):
             return False  # 歸誰: a verb glued to a question word, not a topic
         if self._slip_before_question(term, question):

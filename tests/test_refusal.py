@@ -61,13 +61,3 @@ def test_foreign_share_over_the_limit_is_refused() -> None:
     best = _evidence("科專推動產業創新")
     assert veto(_query("韓國政府的計畫有哪些？", share=0.6), [best], best, 0.25)[0] == "foreign_share"
     assert veto(_query("科專有哪些？", share=0.1), [best], best, 0.25) == ("", "")
-
-
-def test_an_acronym_is_written_as_a_name_only_in_capitals() -> None:
-    from assistant.terms import _written_as_name
-
-    assert _written_as_name("nedo", "How do I apply for Japan's NEDO R&D subsidy?")
-    assert not _written_as_name("japan", "How do I apply for Japan's NEDO R&D subsidy?")  # title case
-    assert not _written_as_name("r", "R&D")  # one letter
-    assert not _written_as_name("nedo", "how about nedo")  # not written in capitals
-    assert not _written_as_name("southern", "Where is the Southern Taiwan Innovation Park?")
