@@ -622,20 +622,6 @@ class Settings:
                 f"max_unit_chars must be between 20 and 480 (e5 reads 512 tokens), not {self.max_unit_chars} "
                 "(set KEZHUAN_MAX_UNIT_CHARS)."
             )
-        if self.chunk_overlap_sentences < 0:
-            raise SettingsError(
-                f"chunk_overlap_sentences must be 0 or more, not {self.chunk_overlap_sentences}."
-            )
-        if self.rate_limit_per_minute < 0:
-            raise SettingsError(
-                f"rate_limit_per_minute must be 0 (off) or more. Currently, it is "
-                f"{self.rate_limit_per_minute} (set KEZHUAN_RATE_LIMIT_PER_MINUTE=0 to turn the limit off)."
-            )
-        if self.login_attempts_per_minute < 0:
-            raise SettingsError(
-                "login_attempts_per_minute must be 0 (off) or more. Currently, it is "
-                f"{self.login_attempts_per_minute} (set KEZHUAN_LOGIN_ATTEMPTS_PER_MINUTE)."
-            )
         if self.rate_limit_burst < 1:
             raise SettingsError(
                 f"rate_limit_burst must be at least 1. Currently, it is {self.rate_limit_burst} "
@@ -646,8 +632,6 @@ class Settings:
                 f"expensive_answer_slots must be between 1 and answer_slots ({self.answer_slots}). "
                 f"Currently, it is {self.expensive_answer_slots} (set KEZHUAN_EXPENSIVE_ANSWER_SLOTS)."
             )
-        if self.max_history_turns < 0:
-            raise SettingsError(f"max_history_turns must be 0 or more, not {self.max_history_turns}.")
         if self.max_history_messages < self.max_history_turns:
             raise SettingsError(
                 f"max_history_messages ({self.max_history_messages}) must be at least max_history_turns "
@@ -664,8 +648,18 @@ class Settings:
             "index_check_seconds",
             "sentence_pace_seconds",
             "exact_dense_max_passages",
+            "chunk_overlap_sentences",
+            "rate_limit_per_minute",
+            "login_attempts_per_minute",
+            "max_history_turns",
+            "evidence_unit_chars",
+            "article_quote_chars",
+            "title_min_run",
+            "answer_scope_passages",
+            "heading_passages",
+            "english_words_per_word",
         )
-        for name in not_negative:
+        for name in not_negative:  # 0 turns off the ones that are switches (see each field)
             value = getattr(self, name)
             if value < 0:
                 raise SettingsError(
@@ -691,25 +685,6 @@ class Settings:
                 "answer_cross_lingual_floor is a cosine similarity from -1 up to the model's full "
                 f"match ({self.similarity_band[1]}), not {self.answer_cross_lingual_floor} "
                 "(set KEZHUAN_ANSWER_CROSS_LINGUAL_FLOOR)."
-            )
-        if self.evidence_unit_chars < 0 or self.article_quote_chars < 0:
-            raise SettingsError(
-                "evidence_unit_chars and article_quote_chars must be 0 or more, not "
-                f"{self.evidence_unit_chars} and {self.article_quote_chars} "
-                "(set KEZHUAN_EVIDENCE_UNIT_CHARS / KEZHUAN_ARTICLE_QUOTE_CHARS)."
-            )
-        if self.title_min_run < 0:
-            raise SettingsError(
-                f"title_min_run must be 0 (off) or more, not {self.title_min_run} (set KEZHUAN_TITLE_MIN_RUN)."
-            )
-        if self.answer_scope_passages < 0:
-            raise SettingsError(
-                f"answer_scope_passages must be 0 (off) or more, not {self.answer_scope_passages} "
-                "(set KEZHUAN_ANSWER_SCOPE_PASSAGES)."
-            )
-        if self.heading_passages < 0:
-            raise SettingsError(
-                f"heading_passages must be 0 (off) or more, not {self.heading_passages} (set KEZHUAN_HEADING_PASSAGES)."
             )
         shares = (
             "title_min_share",
@@ -766,11 +741,6 @@ class Settings:
                     f"{name} must be between 0 and 1. Currently, {name} is {value} "
                     f"(set KEZHUAN_{name.upper()})."
                 )
-        if self.english_words_per_word < 0:
-            raise SettingsError(
-                f"english_words_per_word must be 0 or more, not {self.english_words_per_word} "
-                "(set KEZHUAN_ENGLISH_WORDS_PER_WORD)."
-            )
         if self.enforcer_window < 1:
             raise SettingsError(
                 f"enforcer_window must be 1 or more. Currently, it is {self.enforcer_window} "

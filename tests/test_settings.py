@@ -41,6 +41,15 @@ def test_bad_values_say_what_is_wrong(env: dict[str, str], message: str) -> None
 
 
 @pytest.mark.parametrize(
+    "name", ["chunk_overlap_sentences", "rate_limit_per_minute", "max_history_turns", "title_min_run"]
+)
+def test_a_negative_count_names_the_setting_and_its_variable(name: str) -> None:
+    with pytest.raises(SettingsError, match=f"{name} must be 0 or more.*KEZHUAN_{name.upper()}"):
+        Settings.from_env(environ={f"KEZHUAN_{name.upper()}": "-1"})
+    assert getattr(Settings.from_env(environ={f"KEZHUAN_{name.upper()}": "0"}), name) == 0
+
+
+@pytest.mark.parametrize(
     ("env", "message"),
     [
         ({"KEZHUAN_GENERATOR": "gpt"}, "generator must be one of extractive, openai, llamacpp"),
