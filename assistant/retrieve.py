@@ -955,11 +955,10 @@ class Retriever(BaseRetriever):
             snap.vectors = matrix
         query = np.asarray(vector, dtype=np.float32)
         similarity = np.round(snap.vectors @ (query / max(float(np.linalg.norm(query)), 1e-12)), 6)
-        best = np.argpartition(-similarity, min(k, len(similarity)) - 1)[:k] if k < len(similarity) else None
-        candidates = range(len(similarity)) if best is None else best.tolist()
-        # argpartition's cut may split a tie: take every passage tied with the k-th, then sort.
-        if best is not None:
-            cut = float(similarity[best].min())
+        candidates: Iterable[int] = range(len(similarity))
+        if 0 < k < len(similarity):
+            # Every passage at least as similar as the k-th best, ties with it included; then sort.
+            cut = np.partition(similarity, -k)[-k]
             candidates = np.flatnonzero(similarity >= cut).tolist()
         ranked = sorted(candidates, key=lambda i: (-float(similarity[i]), snap.ids[i]))[:k]
         return [(snap.ids[i], float(similarity[i])) for i in ranked]
