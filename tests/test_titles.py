@@ -94,8 +94,19 @@ class _FakeRetriever:
         return self.headed[:most]
 
 
-def _passage(pid: str, source: str = "guide.pdf", section: str = "壹", kind: str = "text") -> Passage:
-    return Passage(id=pid, source=source, section=section, text=f"文字{pid}", start=0, end=4, kind=kind)
+def _passage(
+    pid: str,
+    source: str = "guide.pdf",
+    section: str = "壹",
+    kind: str = "text",
+    text: str = "",
+    start: int = 0,
+) -> Passage:
+    """A passage whose text runs from ``start`` (a placeholder text when none is given)."""
+    text = text or f"文字{pid}"
+    return Passage(
+        id=pid, source=source, section=section, text=text, start=start, end=start + len(text), kind=kind
+    )
 
 
 _HEADINGS = Settings(heading_min_share=0.5, heading_passages=4)
@@ -147,12 +158,8 @@ def _terms(*words: str) -> tuple[Term, ...]:
 
 
 def test_a_named_document_holds_its_title_words_in_every_sentence() -> None:
-    guide = Passage(
-        id="g", source="guide.pdf", section="壹", text="自公告日起受理至12月31日止。", start=0, end=15
-    )
-    other = Passage(
-        id="o", source="other.md", section="貳", text="躍昇計畫的收件說明見官網。", start=0, end=13
-    )
+    guide = _passage("g", text="自公告日起受理至12月31日止。")
+    other = _passage("o", "other.md", "貳", text="躍昇計畫的收件說明見官網。")
     terms = _terms("躍昇計畫", "受理")
     assert (
         _score("躍昇計畫何時受理", terms, [other, guide])[0].passage.id == "o"
@@ -164,15 +171,7 @@ def test_a_named_document_holds_its_title_words_in_every_sentence() -> None:
 
 
 def test_a_row_holds_the_words_of_its_heading() -> None:
-    row = Passage(
-        id="r",
-        source="local.md",
-        section="台北市（SITI）｜表2 第4列",
-        text="項目：補助上限；內容：最高300萬",
-        start=0,
-        end=17,
-        kind="row",
-    )
+    row = _passage("r", "local.md", "台北市（SITI）｜表2 第4列", "row", "項目：補助上限；內容：最高300萬")
     (ev,) = _score("台北市的補助上限", _terms("台北市", "上限"), [row])
     assert ev.coverage == pytest.approx(1.0)  # 台北市 from the heading, 上限 from the row
 
@@ -188,22 +187,11 @@ def test_a_passage_sits_under_its_heading_without_its_row_or_article_label() -> 
 def test_a_list_item_or_an_faq_answer_holds_the_words_of_its_heading() -> None:
     # Items of a Markdown list never repeat their heading (SBIR guide: ### Phase 1 審查 … - 現場簡報
     # 15-20 分鐘), nor does the answer under an FAQ's question heading.
-    item = Passage(
-        id="i", source="central.md", section="Phase 1 審查", text="現場簡報 15-20 分鐘", start=0, end=14
-    )
+    item = _passage("i", "central.md", "Phase 1 審查", text="現場簡報 15-20 分鐘")
     (ev,) = _score("Phase 1 審查的簡報要多久", _terms("phase 1", "審查", "簡報"), [item])
     assert ev.coverage == pytest.approx(1.0)  # phase 1 and 審查 from the heading
-    faq = Passage(
-        id="q",
-        source="local.md",
-        section="Q3：分公司可以申請嗎？",
-        text="多數縣市規定只有總公司可以申請。",
-        start=0,
-        end=16,
-    )
-    other = Passage(
-        id="o", source="local.md", section="申請資格", text="總公司須設於本市。", start=40, end=49
-    )
+    faq = _passage("q", "local.md", "Q3：分公司可以申請嗎？", text="多數縣市規定只有總公司可以申請。")
+    other = _passage("o", "local.md", "申請資格", text="總公司須設於本市。", start=40)
     scored = _score("分公司能申請嗎", _terms("分公司", "申請"), [other, faq])
     assert scored[0].passage.id == "q" and scored[0].coverage == pytest.approx(1.0)
 
@@ -219,7 +207,7 @@ def test_the_items_of_a_guide_sit_under_their_heading() -> None:
 
 
 def test_a_lead_in_with_items_answers_a_list_question() -> None:
-    law = Passage(id="l", source="law.txt", section="第四章｜第28條", text=ARTICLE, start=0, end=len(ARTICLE))
+    law = _passage("l", "law.txt", "第四章｜第28條", text=ARTICLE)
     scored = _score("結案查證的結果有哪幾種", _terms("查證", "結案"), [law])
     lead = next(e for e in scored if e.sentence.text.endswith("決定："))
     assert lead.coverage == pytest.approx(1.0)  # 結案 is in its items

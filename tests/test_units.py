@@ -17,6 +17,13 @@ from core.text import sentence_spans, to_search_form
 _VEC = np.ones(4, np.float32) / 2.0
 
 
+def _unit(pid: str, text: str, section: str, kind: str, source: str, start: int = 0) -> Passage:
+    """One stored unit of ``text`` from ``start``."""
+    return Passage(
+        id=pid, source=source, section=section, text=text, start=start, end=start + len(text), kind=kind
+    )
+
+
 def _passage_evidence(
     text: str,
     section: str = "第一章｜第19條",
@@ -25,15 +32,7 @@ def _passage_evidence(
     offset: int = 0,
 ) -> list[Evidence]:
     """Evidence for every sentence of one passage, cut as ingest cuts them (。；： and line breaks)."""
-    passage = Passage(
-        id=f"p{offset}",
-        source=source,
-        section=section,
-        text=text,
-        start=offset,
-        end=offset + len(text),
-        kind=kind,
-    )
+    passage = _unit(f"p{offset}", text, section, kind, source, offset)
     spans = sentence_spans(text, pattern=re.compile(r"[。！？；：!?;:][」』）”’)]*|\n"))
     records = [SentenceRecord(f"s{offset + a}", text[a:b], offset + a, offset + b, _VEC) for a, b in spans]
     return [Evidence(r, passage, 0, 0.9, 0.5, 0.5, score=0.5, support=0.7, siblings=records) for r in records]
@@ -160,15 +159,7 @@ def test_labelled_things_are_the_parts_of_a_comparison() -> None:
 
 def _row(text: str, n: int, score: float) -> Evidence:
     """One table row: a single unit, as ingest stores it."""
-    passage = Passage(
-        id=f"r{n}",
-        source="t.md",
-        section=f"快速比較｜表1 第{n}列",
-        text=text,
-        start=0,
-        end=len(text),
-        kind="row",
-    )
+    passage = _unit(f"r{n}", text, f"快速比較｜表1 第{n}列", "row", "t.md")
     record = SentenceRecord(f"r{n}", text, 100 * n, 100 * n + len(text), _VEC)
     return Evidence(record, passage, 0, 0.9, 0.5, 0.5, score=score, support=0.7, siblings=[record])
 
@@ -358,15 +349,7 @@ def test_a_comparison_answered_by_an_item_quotes_the_items_of_its_list_that_hold
 def _table_row(
     table: str, text: str, n: int, score: float, coverage: float, source: str = "local.md"
 ) -> Evidence:
-    passage = Passage(
-        id=f"{table}{n}",
-        source=source,
-        section=f"{table}｜表7 第{n}列",
-        text=text,
-        start=0,
-        end=len(text),
-        kind="row",
-    )
+    passage = _unit(f"{table}{n}", text, f"{table}｜表7 第{n}列", "row", source)
     record = SentenceRecord(f"{table}{n}", text, 1000 * n, 1000 * n + len(text), _VEC)
     return Evidence(record, passage, 0, 0.9, coverage, 0.5, score=score, support=0.7, siblings=[record])
 
