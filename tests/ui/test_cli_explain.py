@@ -7,13 +7,19 @@ import pytest
 from ui.cli import _print_trace, build_parser
 
 
+def _printed(trace: dict[str, object], capsys: pytest.CaptureFixture[str]) -> str:
+    """What `kezhuan ask --explain` prints for ``trace``."""
+    _print_trace(trace)
+    return capsys.readouterr().out
+
+
 def test_explain_is_an_option_of_ask() -> None:
     args = build_parser().parse_args(["ask", "科專是什麼？", "--explain"])
     assert args.explain is True
 
 
 def test_the_trace_says_what_decided(capsys: pytest.CaptureFixture[str]) -> None:
-    _print_trace(
+    out = _printed(
         {
             "query": {"cleaned": "東部中心的主任是誰?", "kind": "question", "focus": "東部中心的主任是誰?"},
             "terms": [{"forms": ["主任"], "weight": 4.3, "asked": True, "known": True}],
@@ -32,9 +38,9 @@ def test_the_trace_says_what_decided(capsys: pytest.CaptureFixture[str]) -> None
             ],
             "signals": {"support": 0.7},
             "decision": {"refused": True, "why": "asks for 主任, which the documents never mention"},
-        }
+        },
+        capsys,
     )
-    out = capsys.readouterr().out
     assert "query.focus: 東部中心的主任是誰?" in out
     assert "topical words no document uses: 主任" in out
     assert "decision: refused: asks for 主任" in out
@@ -43,7 +49,7 @@ def test_the_trace_says_what_decided(capsys: pytest.CaptureFixture[str]) -> None
 def test_the_trace_shows_the_parts_their_evidence_and_the_computation(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _print_trace(
+    out = _printed(
         {
             "parts": {
                 "parts": "a+淬炼计划 | 业界开发产业技术计划",
@@ -52,9 +58,9 @@ def test_the_trace_shows_the_parts_their_evidence_and_the_computation(
             },
             "premise": "",
             "decision": {"refused": False, "why": "answered"},
-        }
+        },
+        capsys,
     )
-    out = capsys.readouterr().out
     assert "parts.operands: a+淬炼计划: 2014 [1]; 业界开发产业技术计划: 1997 [2]" in out
     assert "parts.computation: 2014−1997 = 17年" in out
     assert "premise:" not in out
@@ -63,7 +69,7 @@ def test_the_trace_shows_the_parts_their_evidence_and_the_computation(
 def test_the_trace_shows_what_the_conversation_lent_and_each_clause(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    _print_trace(
+    out = _printed(
         {
             "follow_up": {
                 "continues": True,
@@ -80,9 +86,9 @@ def test_the_trace_shows_what_the_conversation_lent_and_each_clause(
                 },
             ],
             "decision": {"refused": False, "why": "answered"},
-        }
+        },
+        capsys,
     )
-    out = capsys.readouterr().out
     assert "follow-up: continues the conversation: 「其中」 leans on the turn before" in out
     assert "asks about the item 環境建構類" in out
     assert "clause: 第二案需要幾分?: added 申請第2案" in out
