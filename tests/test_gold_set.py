@@ -119,23 +119,29 @@ def blind(everything: dict[str, GoldCase]) -> list[GoldCase]:
     return [c for c in everything.values() if c.style != "gold-v1"]
 
 
-@lru_cache(maxsize=2)
-def multi_texts(pdf: bool) -> dict[str, str]:
-    """Whitespace-free cleaned text of the multi corpus's PDF documents (``pdf``) or of the others,
-    read and cleaned as :func:`evals.run.load_source_texts` does, as the eval places quotes.
+@lru_cache(maxsize=4)
+def corpus_texts(corpus: str, pdf: bool) -> dict[str, str]:
+    """Whitespace-free cleaned text of an evaluation corpus's PDF documents (``pdf``) or of the
+    others, read and cleaned as :func:`evals.run.load_source_texts` does, as the eval places quotes.
 
-    The two halves are apart because reading the 74-page PDF costs more than the rest of this file.
+    The two halves are apart because reading the multi corpus's 74-page PDF costs more than the
+    rest of this file.
     """
     from evals.metrics import SourceTexts, squash
     from evals.run import EVAL_CORPORA_DIR
     from ingest.clean import clean_text
     from ingest.load import list_sources, load_document, read_manifest
 
-    folder = EVAL_CORPORA_DIR / "multi"
+    folder = EVAL_CORPORA_DIR / corpus
     manifest = read_manifest(folder)
     docs = [load_document(p, folder, manifest) for p in list_sources(folder) if (p.suffix == ".pdf") == pdf]
     texts = SourceTexts({d.source: clean_text(d.raw, markdown=d.kind == "md").text for d in docs})
     return {source: squash(texts.squashed(source)) for source in texts.sources}
+
+
+def _home(case: GoldCase) -> str:
+    """The corpus whose documents a blind case quotes: the widest one it holds on."""
+    return "holdout" if "holdout" in case.corpora else "multi"
 
 
 def _evidence_not_found(
@@ -219,7 +225,7 @@ def test_later_waves_are_split_on_their_own(everything: dict[str, GoldCase]) -> 
         {k: stratum_of(c.style, c.corpora, c.answerable, c.wave) for k, c in earlier.items()}
     )
     assert {k: c.split for k, c in earlier.items()} == alone
-    assert {c.wave for c in later} == {2, 3, 4}
+    assert {c.wave for c in later} == {2, 3, 4, 5}
 
 
 def test_split_is_balanced_in_every_sizeable_group(everything: dict[str, GoldCase]) -> None:
@@ -239,12 +245,17 @@ def test_split_is_balanced_in_every_sizeable_group(everything: dict[str, GoldCas
     assert off == {}
 
 
-def test_both_corpora_have_dev_and_test_cases(everything: dict[str, GoldCase]) -> None:
-    for corpus in CORPORA:
+#: Fewest cases, and fewest unanswerable ones, of each corpus in each split.
+_LEAST_CASES = {"seed": (100, 30), "multi": (100, 30), "holdout": (35, 5)}
+
+
+def test_every_corpus_has_dev_and_test_cases(everything: dict[str, GoldCase]) -> None:
+    assert set(_LEAST_CASES) == set(CORPORA)
+    for corpus, (cases, unanswerable) in _LEAST_CASES.items():
         for split in ("dev", "test"):
             chosen = select_cases(everything, corpus, split)
-            assert len(chosen) >= 100, (corpus, split)
-            assert sum(not c.answerable for c in chosen) >= 30, (corpus, split)
+            assert len(chosen) >= cases, (corpus, split)
+            assert sum(not c.answerable for c in chosen) >= unanswerable, (corpus, split)
 
 
 def test_cases_for_every_corpus_state_why(blind: list[GoldCase]) -> None:
@@ -266,11 +277,12 @@ def test_seed_corpus_is_the_product_corpus() -> None:
         assert path.read_bytes() == (product / path.name).read_bytes(), path.name
 
 
-def test_every_document_of_the_multi_corpus_says_where_it_came_from() -> None:
+@pytest.mark.parametrize("corpus", ["multi", "holdout"])
+def test_every_document_of_an_added_corpus_says_where_it_came_from(corpus: str) -> None:
     from evals.run import EVAL_CORPORA_DIR
     from ingest.load import list_sources, read_manifest
 
-    folder = EVAL_CORPORA_DIR / "multi"
+    folder = EVAL_CORPORA_DIR / corpus
     manifest = read_manifest(folder)
     for path in list_sources(folder):
         entry = manifest[path.name]
@@ -280,19 +292,22 @@ def test_every_document_of_the_multi_corpus_says_where_it_came_from() -> None:
 def test_blind_evidence_is_in_the_named_document(blind: list[GoldCase]) -> None:
     from evals.run import EVAL_CORPORA_DIR
 
-    documents = {p.name for p in (EVAL_CORPORA_DIR / "multi").iterdir()}
-    assert [(c.id, c.source) for c in blind if c.evidence and c.source not in documents] == []
-    # The PDF's cases: test_blind_evidence_in_the_pdf_is_in_it (slow).
-    assert (
-        _evidence_not_found([c for c in blind if not c.source.endswith(".pdf")], multi_texts(pdf=False)) == []
-    )
+    for corpus in ("multi", "holdout"):
+        cases = [c for c in blind if _home(c) == corpus]
+        documents = {p.name for p in (EVAL_CORPORA_DIR / corpus).iterdir()}
+        assert [(c.id, c.source) for c in cases if c.evidence and c.source not in documents] == []
+        # The PDFs' cases: test_blind_evidence_in_a_pdf_is_in_it (slow).
+        not_pdf = [c for c in cases if not c.source.endswith(".pdf")]
+        assert _evidence_not_found(not_pdf, corpus_texts(corpus, pdf=False)) == []
 
 
 @pytest.mark.slow  # reads the multi corpus's 74-page PDF
-def test_blind_evidence_in_the_pdf_is_in_it(blind: list[GoldCase]) -> None:
-    in_pdf = [c for c in blind if c.source.endswith(".pdf")]
-    assert in_pdf, "no blind case quotes the PDF"
-    assert _evidence_not_found(in_pdf, multi_texts(pdf=True), others=multi_texts(pdf=False)) == []
+@pytest.mark.parametrize("corpus", ["multi", "holdout"])
+def test_blind_evidence_in_a_pdf_is_in_it(blind: list[GoldCase], corpus: str) -> None:
+    in_pdf = [c for c in blind if c.source.endswith(".pdf") and _home(c) == corpus]
+    assert in_pdf, f"no blind case quotes a PDF of the {corpus} corpus"
+    found = _evidence_not_found(in_pdf, corpus_texts(corpus, pdf=True), corpus_texts(corpus, pdf=False))
+    assert found == []
 
 
 def test_blind_answerable_cases_name_their_document(blind: list[GoldCase]) -> None:
