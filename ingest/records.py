@@ -43,8 +43,10 @@ log = logging.getLogger(__name__)
 #: ellipsis and middle-dot leaders; entries run together in one block); 9: a Markdown hard line
 #: break stays a line break (key-value lines of one paragraph are sentences of their own); 10: PDFs read by their layout
 #: (paragraphs, visual lines, footnotes, tables over pages), page numbers found by counting up,
-#: wrapped lines of list items and paragraphs over a page break joined.
-PIPELINE_VERSION = 10
+#: wrapped lines of list items and paragraphs over a page break joined; 11: a law laid out in blocks
+#: (an HTML law page, Markdown ``### 第 N 條`` headings) read as articles, a web page's navigation,
+#: banner and footer left out.
+PIPELINE_VERSION = 11
 
 
 def pipeline_key(settings: Settings) -> str:

@@ -384,6 +384,11 @@ _BLOCK_TAGS = {
     "caption", "figcaption", "address", "br", "ul", "ol", "dl", "table", "body", "nav", "aside", "form",
 }  # fmt: skip
 _SKIP_TAGS = {"script", "style", "noscript", "template"}
+#: A page's navigation, and its banner and footer (a ``<header>``/``<footer>`` outside any
+#: ``<article>`` or ``<main>``): site menus, search boxes, copyright lines, the same on every page
+#: of a site. Left out with that reason; an article's own ``<header>`` (its title) is kept.
+_PAGE_CHROME_TAGS = {"nav", "header", "footer"}
+_CONTENT_TAGS = {"article", "main"}
 
 
 class _HtmlReader(HTMLParser):
@@ -399,6 +404,8 @@ class _HtmlReader(HTMLParser):
         self.kind = "paragraph"
         self.skip = 0
         self.skip_from = 0
+        self.skip_tags: list[str] = []
+        self.content_depth = 0
         self.in_title = False
         self.title: _Chars = []
         self.heading = False
@@ -420,10 +427,15 @@ class _HtmlReader(HTMLParser):
         self.current = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
+        if tag in _CONTENT_TAGS:
+            self.content_depth += 1
+        if self._skipped(tag):
             if not self.skip:
                 self.skip_from = self._pos()
             self.skip += 1
+            self.skip_tags.append(tag)
+            return
+        if self.skip:
             return
         if tag == "title":
             self.in_title = True
@@ -444,15 +456,21 @@ class _HtmlReader(HTMLParser):
             self.kind = "item" if self.list_depth and tag == "li" else "paragraph"
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "br":
+        if tag == "br" and not self.skip:
             self._target().append(("\n", -1))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
+        if tag in _CONTENT_TAGS:
+            self.content_depth = max(0, self.content_depth - 1)
+        if self.skip_tags and tag == self.skip_tags[-1]:
+            self.skip_tags.pop()
             self.skip = max(0, self.skip - 1)
             if not self.skip:
                 end = self.src.find(">", self._pos()) + 1
-                self.dropped.append(_dropped(self.src_offsets, self.skip_from, end, f"<{tag}> content"))
+                what = "page navigation, banner or footer" if tag in _PAGE_CHROME_TAGS else "content"
+                self.dropped.append(_dropped(self.src_offsets, self.skip_from, end, f"<{tag}> {what}"))
+            return
+        if self.skip:
             return
         if tag == "title":
             self.in_title = False
@@ -473,6 +491,12 @@ class _HtmlReader(HTMLParser):
             if tag in ("ul", "ol"):
                 self.list_depth = max(0, self.list_depth - 1)
             self.kind = "item" if self.list_depth else "paragraph"
+
+    def _skipped(self, tag: str) -> bool:
+        """Whether ``tag`` opens content left out: scripts and styles, or the page's chrome."""
+        if tag in _SKIP_TAGS:
+            return True
+        return tag == "nav" or (tag in _PAGE_CHROME_TAGS and not self.content_depth)
 
     def _target(self) -> _Chars:
         if self.in_title:
@@ -648,6 +672,74 @@ def parse_law(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str
         body.extend(_strip(chars))
     flush()
     return out.build(), meta
+
+
+def articles_from_blocks(cleaned: CleanedText) -> CleanedText:
+    """A law laid out in blocks (an HTML page of 全國法規資料庫, a Markdown law with ``### 第 1 條``
+    headings) read as :func:`parse_law` reads a law text: one ``article`` block per article.
+
+    A block whose whole text is an article label (``第 1 條``, ``第 10-1 條``, ``第二條之一``) opens an
+    article; the paragraphs and list items after it, up to the next label or heading, are its
+    paragraphs (one per line). A block that is a chapter label (``第 一 章 總則``) is the section of
+    the articles after it. Other blocks keep their kind, section and metadata. A document with
+    fewer than two article labels is returned as it is.
+    """
+    text = cleaned.text
+    labels = sum(
+        1
+        for b in cleaned.blocks
+        if b.kind in ("heading", "paragraph")
+        and (m := _ARTICLE.match(text[b.start : b.end]))
+        and not m.group(4)
+    )
+    if labels < 2:
+        return cleaned
+    out = _Builder(dropped=list(cleaned.dropped))
+    chapter = ""
+    article: dict[str, Any] | None = None
+    body: _Chars = []
+
+    def flush() -> None:
+        nonlocal body
+        if body and article is not None:
+            out.emit("article", body, dict(article))
+        body = []
+
+    for b in cleaned.blocks:
+        chars = list(zip(text[b.start : b.end], cleaned.raw_offsets[b.start : b.end], strict=True))
+        line = text[b.start : b.end]
+        chapter_match = (
+            _CHAPTER.match(line) if b.kind in ("heading", "paragraph") and "\n" not in line else None
+        )
+        article_match = (
+            _ARTICLE.match(line) if b.kind in ("heading", "paragraph") and not chapter_match else None
+        )
+        if chapter_match and chapter_match.group(2) in "章編":
+            flush()
+            article = None
+            name = chapter_match.group(3).strip()
+            label = re.sub(r"\s+", "", line.strip()[: len(line.strip()) - len(name)])
+            chapter = out.section = f"{label} {name}".strip()
+            out.emit("heading", chars)
+        elif article_match and not article_match.group(4):
+            flush()
+            arabic, chinese = article_label(
+                article_match.group(1), article_match.group(2) or article_match.group(3)
+            )
+            article = {"article": arabic, "article_zh": chinese, "label": arabic}
+            out.section = chapter or (b.section if b.kind != "heading" else out.section)
+            out.emit("heading", chars, {"article": arabic})
+        elif article is not None and b.kind in ("paragraph", "item"):
+            if body:
+                body.append(("\n", -1))
+            body.extend(chars)
+        else:
+            flush()
+            article = None
+            out.section = b.section
+            out.emit(b.kind, chars, dict(b.meta))
+    flush()
+    return out.build()
 
 
 # -- plain text (and text extracted from PDFs) -------------------------------------------------
@@ -956,8 +1048,10 @@ def parse_document(
         )
     if kind == "md":
         cleaned, meta = parse_markdown(text, offsets, s.law_first_article_lines)
+        cleaned = articles_from_blocks(cleaned)
     elif kind in ("html", "htm"):
         cleaned, meta = parse_html(text, offsets)
+        cleaned = articles_from_blocks(cleaned)
     elif looks_like_law(text, s.law_first_article_lines):
         cleaned, meta = parse_law(text, offsets)
     elif kind == "txt" and ("pdf-extracted" in layout.lower() or is_pdf_layout_text(text)):

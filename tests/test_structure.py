@@ -417,3 +417,87 @@ def test_a_markdown_hard_line_break_keeps_the_lines_apart() -> None:
     for line in ("小型企業創新研發計畫", "經濟部中小及新創企業署"):
         at = text.index(line)
         assert raw[cleaned.raw_offsets[at]] == line[0]  # offsets still map to the raw file
+
+
+# -- laws laid out in blocks, and a web page's chrome -------------------------------------------
+
+HOLDOUT = PROJECT_ROOT / "evals" / "corpora" / "holdout"
+
+LAW_MD = """# 某某條例
+
+## 第 一 章 總則
+
+### 第 1 條
+
+為促進產業創新，特制定本條例。
+
+### 第 1-1 條
+
+本條例所稱產業，指農業、工業及服務業。
+
+- 一、農業。
+- 二、工業。
+
+## 第 二 章 附則
+
+### 第 2 條
+
+本條例自公布日施行。
+"""
+
+
+def test_a_markdown_law_with_article_headings_becomes_articles_of_their_chapter() -> None:
+    cleaned, _ = parse_document(LAW_MD, "md")
+    chunks, _ = split_document(cleaned, "law.md")
+    articles = {c.meta["article"]: c for c in chunks if c.kind == "article"}
+    assert list(articles) == ["第1條", "第1-1條", "第2條"]
+    assert articles["第1-1條"].section == "第一章 總則｜第1-1條"
+    assert articles["第1-1條"].meta["article_zh"] == "第一條之一"
+    assert "一、農業。" in articles["第1-1條"].text  # its list items are its paragraphs
+    assert articles["第2條"].section.startswith("第二章 附則")
+
+
+def test_one_article_label_in_a_page_is_no_law() -> None:
+    page = "# 指南\n\n## 依據\n\n### 第 5 條\n\n本指南依第5條訂定。\n\n## 申請\n\n每年受理一次。\n"
+    cleaned, _ = parse_document(page, "md")
+    assert not any(b.kind == "article" for b in cleaned.blocks)
+
+
+def test_a_pages_navigation_banner_and_footer_are_left_out_but_an_articles_header_is_kept() -> None:
+    page = (
+        "<html><body><header><a>網站導覽</a><nav><ul><li>最新訊息</li></ul></nav></header>"
+        "<main><article><header><h1>補助要點</h1></header><p>每案補助上限為100萬元。</p></article></main>"
+        "<nav>回首頁</nav><footer>本網站由某單位維運。電話02-1234</footer></body></html>"
+    )
+    cleaned, _ = parse_document(page, "html")
+    assert "補助要點" in cleaned.text and "每案補助上限為100萬元。" in cleaned.text
+    for chrome in ("網站導覽", "最新訊息", "回首頁", "維運"):
+        assert chrome not in cleaned.text
+    reasons = {d.reason for d in cleaned.dropped}
+    assert {
+        "<header> page navigation, banner or footer",
+        "<footer> page navigation, banner or footer",
+    } <= reasons
+    assert unaccounted(page, cleaned, [(b.start, b.end) for b in cleaned.blocks]) == []
+
+
+@pytest.mark.slow  # reads the held-out corpus's law page and Markdown law
+@pytest.mark.parametrize(
+    ("name", "labels"),
+    [
+        ("industrial-innovation-act-moj.html", ("第1條", "第10-1條", "第72條")),
+        ("sme-development-act.md", ("第1條", "第24-1條", "第40條")),
+    ],
+)
+def test_a_real_law_page_and_markdown_law_read_as_articles(name: str, labels: tuple[str, ...]) -> None:
+    from ingest.load import read_manifest
+
+    doc = load_document(HOLDOUT / name, HOLDOUT, read_manifest(HOLDOUT))
+    assert doc.cleaned is not None
+    chunks, sentences = split_document(doc.cleaned, doc.source, title=doc.title)
+    found = {c.meta.get("article") for c in chunks if c.kind == "article"}
+    assert set(labels) <= found and len(found) >= 40
+    assert all(c.section.startswith("第") for c in chunks if c.kind == "article")  # under its chapter
+    text = "".join(c.text for c in chunks)
+    assert "網站導覽" not in text and "訂閱電子報" not in text  # the site's menus and footer
+    assert unaccounted(doc.raw, doc.cleaned, [(s.start, s.end) for s in sentences]) == []
