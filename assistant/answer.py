@@ -197,8 +197,10 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                     w_prior = self.settings.meaning_only_rank_weight
                     ev.score = (1 - w_prior) * dn + w_prior * prior + role_bonus
                     ev.support = dn
-                # Phase 1 is not the Phase 2 asked about, however many other words it shares.
-                ev.score += self.label_weight * tables.label_match(asked_labels, sent.context + sent.text)
+                # Phase 1 is not the Phase 2 asked about, however many other words it shares; a
+                # list item under 「Phase 2 審查」 is about Phase 2.
+                labelled = f"{tables.heading_of(passage)}\n{sent.context}{sent.text}"
+                ev.score += self.label_weight * tables.label_match(asked_labels, labelled)
                 # The section holds a law article's or table row's label (｜第24條): its number counts.
                 located = f"{passage.section}\n{passage.text}"
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from assistant import tables, units
+from assistant import statutes, tables, units
 from assistant.evidence import QueryTerms, SentenceRecord, Term, coverage
 from assistant.reply import Passage
 from assistant.rules import ASKS_MEMBERS, SHAPE_STRENGTH
@@ -133,16 +133,40 @@ def named_documents(
     return NamedDocuments({s: runs for s, runs in found.items() if length[s] == best})
 
 
+#: Whitespace next to a Chinese character (search form): 「Phase 1 審查」 and 「Phase 1審查」 are one name.
+_SPACE_BY_CJK = re.compile(r"\s+(?=[\u3400-\u9fff])|(?<=[\u3400-\u9fff])\s+")
+
+
+def _name_size(text: str) -> int:
+    """Characters of ``text`` (search form) that name something: Chinese ones, Latin words, and
+    the numbers of labels (``phase 1``: 6)."""
+    return (
+        count_cjk(text)
+        + sum(len(w) for w in _LATIN.findall(text))
+        + sum(len(n) for _, n in tables.labels(text))
+    )
+
+
 def heading_share(question: str, heading: str, min_run: int = 3) -> float:
-    """Share (0-1) of ``heading``'s characters (Chinese and Latin, search form) that ``question``
-    names in runs of ``min_run`` Chinese characters or more (Latin words whole): 1.0 for
-    「SBIR的創業海選補助多少錢」 and the heading 「創業海選」."""
-    wanted = to_search_form(heading)
-    size = count_cjk(wanted) + sum(len(w) for w in _LATIN.findall(wanted))
+    """Share (0-1) of ``heading``'s characters (Chinese, Latin words, label numbers; search form)
+    that ``question`` names in runs of ``min_run`` Chinese characters or more, in runs that hold
+    a label (``Phase 1 審查``: the label and the words after it), or as whole Latin words: 1.0
+    for 「SBIR的創業海選補助多少錢」 and the heading 「創業海選」."""
+    wanted = _SPACE_BY_CJK.sub("", to_search_form(heading))
+    size = _name_size(wanted)
     if not size:
         return 0.0
-    held = sum(len(run) for run in _common_runs(to_search_form(question), wanted, min_run))
-    return min(1.0, held / size)
+    asked = _SPACE_BY_CJK.sub("", to_search_form(question))
+    runs: list[str] = []
+    matcher = SequenceMatcher(None, asked, wanted, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        run = asked[block.a : block.a + block.size].strip()
+        if count_cjk(run) >= min_run or (count_cjk(run) and tables.labels(run)):
+            runs.append(run)
+    named = " ".join(runs)
+    title_words = set(_LATIN.findall(wanted)) - set(_LATIN.findall(named))
+    runs += [w for w in dict.fromkeys(_LATIN.findall(asked)) if w in title_words]
+    return min(1.0, sum(_name_size(run) for run in runs) / size)
 
 
 def scoped_passages(
@@ -155,7 +179,9 @@ def scoped_passages(
 ) -> list[Passage]:
     """``passages`` led by the best passages of the named documents for what the question asks
     of them (``query`` without the title's words), and followed by the passages under the
-    headings it names; ``passages`` as they are when it names neither.
+    headings it names; ``passages`` as they are when it names neither. A question about a legal
+    basis is led by the enacting clauses of the named documents (or of the documents of the
+    first ``basis_sources`` passages).
 
     Args:
         retriever: A :class:`~assistant.retrieve.Retriever` (``search`` with ``sources``,
@@ -164,7 +190,8 @@ def scoped_passages(
         query: The search text.
         passages: The passages found in the whole corpus, best first.
         mode: Retrieval mode override.
-        settings: ``heading_min_share`` and ``heading_passages`` (None: no headings are read).
+        settings: ``heading_min_share``, ``heading_passages`` (None: no headings are read) and
+            ``basis_sources`` (None: 3).
     """
     out = list(passages)
     if named.runs:
@@ -172,6 +199,13 @@ def scoped_passages(
         scoped = retriever.search(asked, mode=mode, sources=named.sources)
         known = {p.id for p in scoped}
         out = [*scoped, *(p for p in out if p.id not in known)]
+    if statutes.asks_basis(to_search_form(query)):
+        # 「…是根據哪個法訂的」: the enacting clause of the named law (or of the laws found) answers,
+        # whatever words it shares with the question.
+        sources = named.sources or {p.source for p in out[: settings.basis_sources if settings else 3]}
+        basis = retriever.enacting_passages(sources)
+        known = {p.id for p in basis}
+        out = [*basis, *(p for p in out if p.id not in known)]
     if settings is not None and settings.heading_passages > 0:
         known = {p.id for p in out}
         headed = retriever.under_headings(query, settings.heading_min_share, settings.heading_passages)
