@@ -825,22 +825,26 @@ class Retriever(BaseRetriever):
         found.sort(key=lambda i: (order[snap.sections[i].split("｜")[0]], snap.sources[i], snap.starts[i]))
         return [self.passage(snap.ids[i]) for i in found[:most]]
 
-    def enacting_passages(self, sources: Collection[str]) -> list[Passage]:
-        """The passages of ``sources`` that hold a law text's enacting clause (「本辦法依…規定訂定之。」,
-        :func:`~assistant.statutes.is_enacting`), in document order.
+    def formula_passages(self, sources: Collection[str], formula: str) -> list[Passage]:
+        """The passages of ``sources`` that hold a line of a law text's fixed formula, in document
+        order: ``enacting``, its enacting clause (「本辦法依…規定訂定之。」,
+        :func:`~assistant.statutes.is_enacting`), or ``history``, its legislative history
+        (「修正日期：…」, :func:`~assistant.statutes.is_history`).
 
-        A question about a text's legal basis (「是根據哪個法訂的」) shares few words with the clause
-        that answers it, and every article of the law shares the law's name.
+        A question about a text's legal basis (「是根據哪個法訂的」) or about when it was amended
+        (「哪年修過的」) shares few words with the line that answers it, and every article of the
+        law shares the law's name.
         """
+        test = {"enacting": statutes.is_enacting, "history": statutes.is_history}[formula]
         snap, cache = self._derived()
-        found = cache.get("enacting")
+        found = cache.get(f"formula:{formula}")
         if not isinstance(found, set):
             found = {
                 snap.ids[i]
                 for i, text in enumerate(snap.texts)
-                if any(statutes.is_enacting(s) for s in re.split(r"(?<=[。；;])|\n", to_search_form(text)))
+                if any(test(line) for line in re.split(r"(?<=[。；;])|\n", to_search_form(text)))
             }
-            cache["enacting"] = found
+            cache[f"formula:{formula}"] = found
         picked = [self.passage(pid) for pid in sorted(found)]
         return sorted((p for p in picked if p.source in sources), key=lambda p: (p.source, p.start))
 

@@ -29,7 +29,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from assistant import statutes, tables, units
-from assistant.evidence import QueryTerms, SentenceRecord, Term, coverage
+from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, coverage
 from assistant.reply import Passage
 from assistant.rules import ASKS_MEMBERS, SHAPE_STRENGTH
 from core.settings import Settings
@@ -180,8 +180,9 @@ def scoped_passages(
     """``passages`` led by the best passages of the named documents for what the question asks
     of them (``query`` without the title's words), and followed by the passages under the
     headings it names; ``passages`` as they are when it names neither. A question about a legal
-    basis is led by the enacting clauses of the named documents (or of the documents of the
-    first ``basis_sources`` passages).
+    basis, or about when a law was passed or amended, is led by the enacting clauses, or the
+    legislative history, of the named documents (or of the documents of the first
+    ``basis_sources`` passages).
 
     Args:
         retriever: A :class:`~assistant.retrieve.Retriever` (``search`` with ``sources``,
@@ -199,11 +200,13 @@ def scoped_passages(
         scoped = retriever.search(asked, mode=mode, sources=named.sources)
         known = {p.id for p in scoped}
         out = [*scoped, *(p for p in out if p.id not in known)]
-    if statutes.asks_basis(to_search_form(query)):
-        # 「…是根據哪個法訂的」: the enacting clause of the named law (or of the laws found) answers,
-        # whatever words it shares with the question.
+    form = to_search_form(query)
+    formula = "enacting" if statutes.asks_basis(form) else "history" if statutes.asks_history(form) else ""
+    if formula:
+        # 「…是根據哪個法訂的」, 「…哪年修過的」: the enacting clause or the legislative history of
+        # the named law (or of the laws found) answers, whatever words it shares with the question.
         sources = named.sources or {p.source for p in out[: settings.basis_sources if settings else 3]}
-        basis = retriever.enacting_passages(sources)
+        basis = retriever.formula_passages(sources, formula)
         known = {p.id for p in basis}
         out = [*basis, *(p for p in out if p.id not in known)]
     if settings is not None and settings.heading_passages > 0:
@@ -239,3 +242,35 @@ def structural_coverage(
     title = dict(query.scope).get(passage.source, "")
     ranked = coverage(terms, f"{title}\n{held}") if title else held_coverage
     return held_coverage, ranked, SHAPE_STRENGTH["list"] if items.count("\n") else 0.0
+
+
+def off_subject(evidence: Sequence[Evidence], query: QueryTerms, share: float) -> list[Evidence]:
+    """The shaped evidence whose shape bonus is to be taken back: it is not about what the
+    question names, though it has the shape of the answer asked for.
+
+    * an enumeration of the noun asked for (…等領域, :data:`~assistant.rules.SHAPE_STRENGTH`
+      ``["list"]``) whose sentence or passage covers less than ``share`` of what the best one
+      covers of the question (「南臺灣創新園區投入哪些領域？」 is not answered by another park's list);
+    * a line of a law's legislative history (:func:`~assistant.statutes.is_history`) that, with
+      the title of the law the question names, covers less than ``share`` of it: 「新創專章是哪一天
+      修正發布的？」 asks about one amendment, which the law's 修正日期 line does not name. (An
+      enacting clause is the one statement of its law's basis, and a definition answers only a
+      question that names its term: neither is taken back.)
+
+    Args:
+        evidence: Scored evidence (:meth:`~assistant.answer.ExtractiveAnswerer.score`).
+        query: The question's terms, with the documents it names (``scope``).
+        share: ``Settings.subject_share`` (0-1).
+    """
+    best = max((max(e.coverage, e.context_coverage) for e in evidence), default=0.0)
+    out = []
+    for ev in evidence:
+        held = max(ev.coverage, ev.context_coverage)
+        if ev.shape == SHAPE_STRENGTH["list"]:
+            if held < share * best:
+                out.append(ev)
+        elif ev.shape >= SHAPE_STRENGTH["statute"] and statutes.is_history(to_search_form(ev.sentence.text)):
+            scoped = structural_coverage(query.terms, query, ev.passage, ev.sentence, ev.siblings)[1]
+            if max(held, scoped) < share * best:
+                out.append(ev)
+    return out

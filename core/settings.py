@@ -116,8 +116,9 @@ class Settings:
             runs of ``title_min_run``) for the passages under it to be read as candidates: a
             table row under 「創業海選」 never says 創業海選. 0 turns it off.
         heading_passages: Most passages read under the headings a question names.
-        basis_sources: A question about a legal basis (根據哪個法訂的) that names no document reads
-            the enacting clauses of the documents of this many of its best passages
+        basis_sources: A question about a legal basis (根據哪個法訂的) or about when a law was
+            passed or amended (哪年修過的) that names no document reads the enacting clauses or
+            the legislative history of the documents of this many of its best passages
             (:mod:`assistant.statutes`). 0 turns it off unless a document is named.
         answer_scope_passages: A follow-up that names no document is searched in the document the
             latest answer came from when this many of the passages that match that answer best

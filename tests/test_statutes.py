@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from assistant.rules import SHAPE_STRENGTH, answer_shape
-from assistant.statutes import asks_basis, asks_scope_of, defined_term, is_enacting, statutory_shape
+from assistant.statutes import (
+    asks_basis,
+    asks_history,
+    asks_scope_of,
+    defined_term,
+    is_enacting,
+    is_history,
+    statutory_shape,
+)
 from core.text import sentence_spans, to_search_form
 
 MULTI = Path(__file__).resolve().parents[1] / "evals" / "corpora" / "multi"
@@ -90,3 +98,46 @@ def test_the_formula_outranks_lead_ins_as_an_answer_shape() -> None:
     basis = to_search_form("研究機構補助辦法是依據哪一條訂定的？")
     assert statutory_shape(basis, to_search_form("本辦法依產業創新條例第九條第二項規定訂定之。"))
     assert not statutory_shape(basis, definition)
+
+
+def _lines(name: str) -> list[str]:
+    return [to_search_form(line) for line in (MULTI / name).read_text(encoding="utf-8").splitlines()]
+
+
+def test_each_law_has_its_history_above_the_first_article_and_nowhere_else() -> None:
+    for name, dated in zip(LAWS, (1, 1, 2), strict=True):
+        lines = _lines(name)
+        first = next(
+            i for i, line in enumerate(lines) if line.lstrip("# ").startswith("第") and "条" in line[:8]
+        )
+        history = [i for i, line in enumerate(lines) if is_history(line)]
+        assert len(history) == dated and all(i < first for i in history), name
+    # a body sentence that reports an amendment, and the article on entry into force, are no history line
+    assert not is_history(
+        to_search_form("本部於2022年1月25日修正發布「經濟部科學技術研究發展成果歸屬及運用辦法」")
+    )
+    assert not is_history(to_search_form("本法自1996年10月1日起施行。"))
+
+
+@pytest.mark.parametrize(
+    ("question", "acts"),
+    [
+        ("大陸那個科技成果轉化法是哪年修過的", ("amend",)),
+        ("研發成果辦法最近一次修正是什麼時候？", ("amend",)),
+        ("這部法從通過到修正隔了幾年？", ("amend", "pass")),
+        ("本法什麼時候施行？", ("force",)),
+        ("科專幾年開始的？", ()),  # no law-making act
+        ("研發成果要怎麼修改？", ()),  # asks no time
+    ],
+)
+def test_history_questions_name_the_act_they_ask_the_time_of(question: str, acts: tuple[str, ...]) -> None:
+    assert set(asks_history(to_search_form(question))) == set(acts)
+
+
+def test_a_history_line_answers_only_the_act_it_records() -> None:
+    amended = to_search_form(
+        "2015年8月29日第十二届全国人民代表大会常务委员会第十六次会议《关于修改…的决定》修正"
+    )
+    passed = to_search_form("1996年5月15日第八届全国人民代表大会常务委员会第十九次会议通过")
+    question = to_search_form("哪年修過的？")
+    assert statutory_shape(question, amended) and not statutory_shape(question, passed)

@@ -355,7 +355,7 @@ def test_the_best_named_heading_is_read_first(three_documents: Assistant) -> Non
 
 def test_the_enacting_clause_leads_a_legal_basis_question(three_documents: Assistant) -> None:
     retriever = three_documents.retriever
-    clauses = retriever.enacting_passages({"moea-rd-results-regulation.txt", "startup-guide.md"})
+    clauses = retriever.formula_passages({"moea-rd-results-regulation.txt", "startup-guide.md"}, "enacting")
     assert [p.section.rsplit("｜", 1)[-1] for p in clauses] == ["第1條"]
     found = retriever.search("成果歸屬及運用辦法是根據哪個法訂的？", mode="hybrid")
     named = retriever.named_documents("成果歸屬及運用辦法是根據哪個法訂的？")
@@ -371,7 +371,45 @@ def test_legal_basis_and_definition_questions_get_their_formula(real_laws: Assis
         ("研發成果歸屬運用辦法是根據哪個法訂的", "科學技術基本法", "｜第1條"),
         ("研究機構補助辦法是依據哪一條訂定的？", "產業創新條例", "｜第1條"),
         ("辦法裡講的「研發成果」具體包含哪些東西？", "營業秘密", "｜第4條"),
+        (
+            "研究機構補助辦法最近一次是什麼時候修正的？",
+            "109年8月27日",
+            "補助辦法",
+        ),  # its history, above 第1條
     ):
         reply = real_laws.ask(question)
         assert not reply.refused, reply.notes
         assert law in reply.answer and reply.citations[0].section.endswith(label), reply.answer
+
+
+def test_a_law_formula_answers_only_what_the_question_names() -> None:
+    law = "經濟部科學技術研究發展成果歸屬及運用辦法"
+    history = Passage(
+        id="h", source="law.txt", section=law, text="修正日期：民國111年1月25日", start=0, end=16
+    )
+    report = Passage(
+        id="r",
+        source="overview.txt",
+        section="推動新創事業",
+        text="本部於2022年1月25日修正發布該辦法，增訂新創專章。",
+        start=0,
+        end=27,
+    )
+    # each passage one sentence, as ingest keeps a history line whole
+    records = {
+        p.id: [SentenceRecord(p.id, p.text, 0, len(p.text), np.ones(4, np.float32) / 2)]
+        for p in (history, report)
+    }
+
+    def score(question: str, terms: tuple[Term, ...]) -> list:
+        query = QueryTerms(terms, (), True, question=to_search_form(question))
+        return ExtractiveAnswerer().score(
+            query, np.ones(4, np.float32) / 2, [report, history], lambda p: records[p.id]
+        )
+
+    # the whole law's amendment: its history line answers
+    whole = score("成果歸屬及運用辦法哪年修正的？", _terms("歸屬", "運用", "辦法"))
+    assert whole[0].passage.id == "h" and whole[0].shape > 0
+    # one amendment, which the history line does not name: the sentence that names it answers
+    one = score("新創專章是哪一天修正發布的？", _terms("新創專章", "修正", "發布"))
+    assert one[0].passage.id == "r" and all(e.shape == 0 for e in one)
