@@ -384,16 +384,9 @@ def test_legal_basis_and_definition_questions_get_their_formula(real_laws: Assis
 
 def test_a_law_formula_answers_only_what_the_question_names() -> None:
     law = "經濟部科學技術研究發展成果歸屬及運用辦法"
-    history = Passage(
-        id="h", source="law.txt", section=law, text="修正日期：民國111年1月25日", start=0, end=16
-    )
-    report = Passage(
-        id="r",
-        source="overview.txt",
-        section="推動新創事業",
-        text="本部於2022年1月25日修正發布該辦法，增訂新創專章。",
-        start=0,
-        end=27,
+    history = _passage("h", "law.txt", law, text="修正日期：民國111年1月25日")
+    report = _passage(
+        "r", "overview.txt", "推動新創事業", text="本部於2022年1月25日修正發布該辦法，增訂新創專章。"
     )
     # each passage one sentence, as ingest keeps a history line whole
     records = {
