@@ -197,25 +197,22 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                     w_prior = self.settings.meaning_only_rank_weight
                     ev.score = (1 - w_prior) * dn + w_prior * prior + role_bonus
                     ev.support = dn
-                # Phase 1 is not the Phase 2 asked about, however many other words it shares.
-                ev.score += self.label_weight * tables.label_match(asked_labels, sent.context + sent.text)
+                # Phase 1 is not the Phase 2 asked about, however many other words it shares; a
+                # list item under 「Phase 2 審查」 is about Phase 2.
+                labelled = f"{tables.heading_of(passage)}\n{sent.context}{sent.text}"
+                ev.score += self.label_weight * tables.label_match(asked_labels, labelled)
                 # The section holds a law article's or table row's label (｜第24條): its number counts.
                 located = f"{passage.section}\n{passage.text}"
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):
                     ev.support = 0.0
                 out.append(ev)
         if out and self.subject_share:
-            # An enumeration of the noun asked for (…等領域) answers 「南臺灣創新園區投入哪些領域？」
-            # only if it is about what the question names: its sentence or passage covers
-            # nearly as much of the question as the best one does.
-            best_cov = max(max(e.coverage, e.context_coverage) for e in out)
-            for ev in out:
-                if (
-                    ev.shape == SHAPE_STRENGTH["list"]
-                    and max(ev.coverage, ev.context_coverage) < self.subject_share * best_cov
-                ):
-                    ev.score -= self.shape_weight * ev.shape
-                    ev.shape = 0.0
+            # An enumeration of the noun asked for (…等領域) answers 「南臺灣創新園區投入哪些領域？」,
+            # and a law's formula (修正日期：…) 「哪年修過的」, only if it is about what the question
+            # names (see :func:`assistant.titles.off_subject`).
+            for ev in titles.off_subject(out, query, self.subject_share):
+                ev.score -= self.shape_weight * ev.shape
+                ev.shape = 0.0
         out.sort(key=lambda e: -e.score)
         return out
 

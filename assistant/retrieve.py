@@ -56,6 +56,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr, SkipValidation
 from scipy import sparse
 
+from assistant import statutes
 from assistant.bilingual import Bridged, EnglishBridge
 from assistant.glossary import GLOSSARY_NAME, Glossary
 from assistant.lexicon import register_words
@@ -796,7 +797,8 @@ class Retriever(BaseRetriever):
 
     def under_headings(self, question: str, min_share: float, most: int) -> list[Passage]:
         """Passages whose heading the question names (:func:`~assistant.titles.heading_share` at
-        least ``min_share``), in document order, at most ``most`` of them; [] for ``min_share`` 0.
+        least ``min_share``), the best-named heading's first, each heading's in document order, at
+        most ``most`` of them; [] for ``min_share`` 0.
 
         A table row or list item under 「創業海選」 never says 創業海選 itself, so neither BM25 nor
         the question's meaning finds it by that name.
@@ -804,16 +806,47 @@ class Retriever(BaseRetriever):
         if min_share <= 0:
             return []
         snap = self._current()
-        named = {
-            heading
+        min_run = self.settings.title_min_run or 3
+        shares = {
+            heading: heading_share(question, heading, min_run)
             for heading in dict.fromkeys(s.split("｜")[0] for s in snap.sections)
-            if heading and heading_share(question, heading, self.settings.title_min_run or 3) >= min_share
+            if heading
         }
-        if not named:
+        # The heading named best first (「Phase 1 審查」 before every heading that shares SBIR).
+        order = {
+            h: n
+            for n, h in enumerate(
+                sorted((h for h, v in shares.items() if v >= min_share), key=lambda h: -shares[h])
+            )
+        }
+        if not order:
             return []
-        found = [i for i, section in enumerate(snap.sections) if section.split("｜")[0] in named]
-        found.sort(key=lambda i: (snap.sources[i], snap.starts[i]))
+        found = [i for i, section in enumerate(snap.sections) if section.split("｜")[0] in order]
+        found.sort(key=lambda i: (order[snap.sections[i].split("｜")[0]], snap.sources[i], snap.starts[i]))
         return [self.passage(snap.ids[i]) for i in found[:most]]
+
+    def formula_passages(self, sources: Collection[str], formula: str) -> list[Passage]:
+        """The passages of ``sources`` that hold a line of a law text's fixed formula, in document
+        order: ``enacting``, its enacting clause (「本辦法依…規定訂定之。」,
+        :func:`~assistant.statutes.is_enacting`), or ``history``, its legislative history
+        (「修正日期：…」, :func:`~assistant.statutes.is_history`).
+
+        A question about a text's legal basis (「是根據哪個法訂的」) or about when it was amended
+        (「哪年修過的」) shares few words with the line that answers it, and every article of the
+        law shares the law's name.
+        """
+        test = {"enacting": statutes.is_enacting, "history": statutes.is_history}[formula]
+        snap, cache = self._derived()
+        found = cache.get(f"formula:{formula}")
+        if not isinstance(found, set):
+            found = {
+                snap.ids[i]
+                for i, text in enumerate(snap.texts)
+                if any(test(line) for line in re.split(r"(?<=[。；;])|\n", to_search_form(text)))
+            }
+            cache[f"formula:{formula}"] = found
+        picked = [self.passage(pid) for pid in sorted(found)]
+        return sorted((p for p in picked if p.source in sources), key=lambda p: (p.source, p.start))
 
     def _derived(self) -> tuple[_Snapshot, dict[str, set[str] | str | list[Bridged] | dict[str, str]]]:
         """The live snapshot and the cache of what is derived from it, emptied when it changed

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from assistant import shapes
+from assistant import shapes, statutes
 from core.settings import Settings
 from core.text import to_search_form
 
@@ -483,7 +483,9 @@ _HAS_REASON = re.compile(
 
 
 #: How sure each answer shape is that the sentence answers (see :func:`answer_shape`).
-SHAPE_STRENGTH = {"full_name": 1.5, "list": 0.8, "reason": 0.4, "origin": 0.4}
+#: ``statute``: a law text's enacting clause or definition for the question it answers
+#: (:func:`assistant.statutes.statutory_shape`), as sure as a defined full name.
+SHAPE_STRENGTH = {"full_name": 1.5, "statute": 1.5, "list": 0.8, "reason": 0.4, "origin": 0.4}
 
 
 #: A question about how something began: 當初, 一開始 (answered by 自1979年起…).
@@ -499,7 +501,8 @@ def answer_shape(question: str, text: str, names: Sequence[str] = ()) -> float:
     """How much ``text`` has the shape of the answer asked for, 0-1 (both search form).
 
     Shapes, surest first: for a full name, the sentence that defines the short one
-    (…（簡稱技術司）); for 「哪些趨勢」, an enumeration of that noun (美中科技戰、…等趨勢);
+    (…（簡稱技術司）); for a legal basis or a term's scope, a law's enacting clause or definition
+    (:mod:`assistant.statutes`); for 「哪些趨勢」, an enumeration of that noun (美中科技戰、…等趨勢);
     for 為什麼, a clause that gives a reason or purpose; for 當初/一開始, a start (自1979年起).
     ``names``: other forms of the question's terms (科技專案 for 科專), which a definition
     question may be asking about.
@@ -509,6 +512,8 @@ def answer_shape(question: str, text: str, names: Sequence[str] = ()) -> float:
         short and (short in question or short in names) for short in _DEFINES.findall(norm)
     ):
         return SHAPE_STRENGTH["full_name"]
+    if statutes.statutory_shape(question, norm):
+        return SHAPE_STRENGTH["statute"]
     head = list_noun(question)
     if head:
         for clause in re.split(r"[,，。;；:：]", norm):

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from assistant import tables, units
-from assistant.evidence import QueryTerms, SentenceRecord, Term, coverage
+from assistant import statutes, tables, units
+from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, coverage
 from assistant.reply import Passage
 from assistant.rules import ASKS_MEMBERS, SHAPE_STRENGTH
 from core.settings import Settings
@@ -133,16 +133,40 @@ def named_documents(
     return NamedDocuments({s: runs for s, runs in found.items() if length[s] == best})
 
 
+#: Whitespace next to a Chinese character (search form): 「Phase 1 審查」 and 「Phase 1審查」 are one name.
+_SPACE_BY_CJK = re.compile(r"\s+(?=[\u3400-\u9fff])|(?<=[\u3400-\u9fff])\s+")
+
+
+def _name_size(text: str) -> int:
+    """Characters of ``text`` (search form) that name something: Chinese ones, Latin words, and
+    the numbers of labels (``phase 1``: 6)."""
+    return (
+        count_cjk(text)
+        + sum(len(w) for w in _LATIN.findall(text))
+        + sum(len(n) for _, n in tables.labels(text))
+    )
+
+
 def heading_share(question: str, heading: str, min_run: int = 3) -> float:
-    """Share (0-1) of ``heading``'s characters (Chinese and Latin, search form) that ``question``
-    names in runs of ``min_run`` Chinese characters or more (Latin words whole): 1.0 for
-    「SBIR的創業海選補助多少錢」 and the heading 「創業海選」."""
-    wanted = to_search_form(heading)
-    size = count_cjk(wanted) + sum(len(w) for w in _LATIN.findall(wanted))
+    """Share (0-1) of ``heading``'s characters (Chinese, Latin words, label numbers; search form)
+    that ``question`` names in runs of ``min_run`` Chinese characters or more, in runs that hold
+    a label (``Phase 1 審查``: the label and the words after it), or as whole Latin words: 1.0
+    for 「SBIR的創業海選補助多少錢」 and the heading 「創業海選」."""
+    wanted = _SPACE_BY_CJK.sub("", to_search_form(heading))
+    size = _name_size(wanted)
     if not size:
         return 0.0
-    held = sum(len(run) for run in _common_runs(to_search_form(question), wanted, min_run))
-    return min(1.0, held / size)
+    asked = _SPACE_BY_CJK.sub("", to_search_form(question))
+    runs: list[str] = []
+    matcher = SequenceMatcher(None, asked, wanted, autojunk=False)
+    for block in matcher.get_matching_blocks():
+        run = asked[block.a : block.a + block.size].strip()
+        if count_cjk(run) >= min_run or (count_cjk(run) and tables.labels(run)):
+            runs.append(run)
+    named = " ".join(runs)
+    title_words = set(_LATIN.findall(wanted)) - set(_LATIN.findall(named))
+    runs += [w for w in dict.fromkeys(_LATIN.findall(asked)) if w in title_words]
+    return min(1.0, sum(_name_size(run) for run in runs) / size)
 
 
 def scoped_passages(
@@ -155,7 +179,10 @@ def scoped_passages(
 ) -> list[Passage]:
     """``passages`` led by the best passages of the named documents for what the question asks
     of them (``query`` without the title's words), and followed by the passages under the
-    headings it names; ``passages`` as they are when it names neither.
+    headings it names; ``passages`` as they are when it names neither. A question about a legal
+    basis, or about when a law was passed or amended, is led by the enacting clauses, or the
+    legislative history, of the named documents (or of the documents of the first
+    ``basis_sources`` passages).
 
     Args:
         retriever: A :class:`~assistant.retrieve.Retriever` (``search`` with ``sources``,
@@ -164,7 +191,8 @@ def scoped_passages(
         query: The search text.
         passages: The passages found in the whole corpus, best first.
         mode: Retrieval mode override.
-        settings: ``heading_min_share`` and ``heading_passages`` (None: no headings are read).
+        settings: ``heading_min_share``, ``heading_passages`` (None: no headings are read) and
+            ``basis_sources`` (None: 3).
     """
     out = list(passages)
     if named.runs:
@@ -172,6 +200,15 @@ def scoped_passages(
         scoped = retriever.search(asked, mode=mode, sources=named.sources)
         known = {p.id for p in scoped}
         out = [*scoped, *(p for p in out if p.id not in known)]
+    form = to_search_form(query)
+    formula = "enacting" if statutes.asks_basis(form) else "history" if statutes.asks_history(form) else ""
+    if formula:
+        # 「…是根據哪個法訂的」, 「…哪年修過的」: the enacting clause or the legislative history of
+        # the named law (or of the laws found) answers, whatever words it shares with the question.
+        sources = named.sources or {p.source for p in out[: settings.basis_sources if settings else 3]}
+        basis = retriever.formula_passages(sources, formula)
+        known = {p.id for p in basis}
+        out = [*basis, *(p for p in out if p.id not in known)]
     if settings is not None and settings.heading_passages > 0:
         known = {p.id for p in out}
         headed = retriever.under_headings(query, settings.heading_min_share, settings.heading_passages)
@@ -205,3 +242,35 @@ def structural_coverage(
     title = dict(query.scope).get(passage.source, "")
     ranked = coverage(terms, f"{title}\n{held}") if title else held_coverage
     return held_coverage, ranked, SHAPE_STRENGTH["list"] if items.count("\n") else 0.0
+
+
+def off_subject(evidence: Sequence[Evidence], query: QueryTerms, share: float) -> list[Evidence]:
+    """The shaped evidence whose shape bonus is to be taken back: it is not about what the
+    question names, though it has the shape of the answer asked for.
+
+    * an enumeration of the noun asked for (…等領域, :data:`~assistant.rules.SHAPE_STRENGTH`
+      ``["list"]``) whose sentence or passage covers less than ``share`` of what the best one
+      covers of the question (「南臺灣創新園區投入哪些領域？」 is not answered by another park's list);
+    * a line of a law's legislative history (:func:`~assistant.statutes.is_history`) that, with
+      the title of the law the question names, covers less than ``share`` of it: 「新創專章是哪一天
+      修正發布的？」 asks about one amendment, which the law's 修正日期 line does not name. (An
+      enacting clause is the one statement of its law's basis, and a definition answers only a
+      question that names its term: neither is taken back.)
+
+    Args:
+        evidence: Scored evidence (:meth:`~assistant.answer.ExtractiveAnswerer.score`).
+        query: The question's terms, with the documents it names (``scope``).
+        share: ``Settings.subject_share`` (0-1).
+    """
+    best = max((max(e.coverage, e.context_coverage) for e in evidence), default=0.0)
+    out = []
+    for ev in evidence:
+        held = max(ev.coverage, ev.context_coverage)
+        if ev.shape == SHAPE_STRENGTH["list"]:
+            if held < share * best:
+                out.append(ev)
+        elif ev.shape >= SHAPE_STRENGTH["statute"] and statutes.is_history(to_search_form(ev.sentence.text)):
+            scoped = structural_coverage(query.terms, query, ev.passage, ev.sentence, ev.siblings)[1]
+            if max(held, scoped) < share * best:
+                out.append(ev)
+    return out

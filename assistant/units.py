@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from assistant.evidence import Evidence, SentenceRecord, Term, coverage
 from core.settings import Settings
-from core.text import article_tokens, to_search_form
+from core.text import article_tokens, count_cjk, to_search_form
 
 #: A clause that the sentence goes on after: it ends in ；.
 _CLAUSE_END = re.compile(r"[；;]\s*$")
@@ -43,11 +43,20 @@ _PROVISO = re.compile(r"^\s*但")
 _GAP = re.compile(r"\s*")
 
 
+#: A figure in a short sentence: a number with a Chinese word next to it (現場簡報15-20分鐘).
+_FIGURE_BY_WORD = re.compile(r"\d[\d\-~～–.,]*\s*[\u4e00-\u9fff]|[\u4e00-\u9fff]\s*\d")
+
+
 def quotable(text: str, min_chars: int = Settings.min_evidence_chars) -> bool:
     """Whether a stored sentence can be evidence on its own: at least ``min_chars`` characters
-    (``Settings.min_evidence_chars``: a call-out's name or place label is shorter). Lines of a
-    table of contents never reach the index (``ingest.structure`` drops them)."""
-    return len(text) >= min_chars
+    (``Settings.min_evidence_chars``: a call-out's name or place label is shorter), or at least
+    half that when it states a figure with its words (a list item 「委員提問10-15分鐘」: a label
+    names, a figure says something). Lines of a table of contents never reach the index
+    (``ingest.structure`` drops them)."""
+    text = text.strip()
+    if len(text) >= min_chars:
+        return True
+    return 2 * len(text) >= min_chars and count_cjk(text) >= 2 and bool(_FIGURE_BY_WORD.search(text))
 
 
 def items_of(siblings: Sequence[SentenceRecord], record: SentenceRecord) -> str:

@@ -116,6 +116,10 @@ class Settings:
             runs of ``title_min_run``) for the passages under it to be read as candidates: a
             table row under 「創業海選」 never says 創業海選. 0 turns it off.
         heading_passages: Most passages read under the headings a question names.
+        basis_sources: A question about a legal basis (根據哪個法訂的) or about when a law was
+            passed or amended (哪年修過的) that names no document reads the enacting clauses or
+            the legislative history of the documents of this many of its best passages
+            (:mod:`assistant.statutes`). 0 turns it off unless a document is named.
         answer_scope_passages: A follow-up that names no document is searched in the document the
             latest answer came from when this many of the passages that match that answer best
             (BM25) all come from it. 0 turns it off.
@@ -396,6 +400,7 @@ class Settings:
     title_min_cover: float = 0.35
     heading_min_share: float = 0.5
     heading_passages: int = 8
+    basis_sources: int = 3
     answer_scope_passages: int = 3
     answer_probability: float = 0.5
     evidence_unit_chars: int = 150
@@ -657,6 +662,7 @@ class Settings:
             "title_min_run",
             "answer_scope_passages",
             "heading_passages",
+            "basis_sources",
             "english_words_per_word",
         )
         for name in not_negative:  # 0 turns off the ones that are switches (see each field)

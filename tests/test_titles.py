@@ -334,3 +334,75 @@ def test_the_rows_of_a_table_are_read_whole_from_any_of_its_rows(three_documents
         assert len(retriever.table_rows(found[-1], 2)) == 2
     prose = next(p for p in retriever.search("研發成果", k=10, mode="bm25") if p.kind != "row")
     assert retriever.table_rows(prose, 30) == []
+
+
+def test_a_heading_with_a_label_is_named_with_the_words_after_it() -> None:
+    question = "SBIR Phase 1 審查的簡報要講多久？"
+    assert heading_share(question, "Phase 1審查") == 1.0  # 「Phase 1 審查」 and 「Phase 1審查」 alike
+    # Phase 2 shares only its word: named less than the Phase 1 heading
+    assert heading_share(question, "Phase 2審查") < heading_share(question, "Phase 1審查")
+
+
+def test_the_best_named_heading_is_read_first(three_documents: Assistant) -> None:
+    retriever = three_documents.retriever
+    question = "科技專案預算的歷年培育成果是多少？"  # 歷年培育成果 whole, 科技專案預算評估報告 in part
+    headings = [p.section.split("｜")[0] for p in retriever.under_headings(question, 0.5, 50)]
+    assert set(headings) == {"歷年培育成果", "科技專案預算評估報告"}
+    assert headings.index("科技專案預算評估報告") > max(
+        i for i, h in enumerate(headings) if h == "歷年培育成果"
+    )
+
+
+def test_the_enacting_clause_leads_a_legal_basis_question(three_documents: Assistant) -> None:
+    retriever = three_documents.retriever
+    clauses = retriever.formula_passages({"moea-rd-results-regulation.txt", "startup-guide.md"}, "enacting")
+    assert [p.section.rsplit("｜", 1)[-1] for p in clauses] == ["第1條"]
+    found = retriever.search("成果歸屬及運用辦法是根據哪個法訂的？", mode="hybrid")
+    named = retriever.named_documents("成果歸屬及運用辦法是根據哪個法訂的？")
+    led = scoped_passages(retriever, named, "成果歸屬及運用辦法是根據哪個法訂的？", found, None, _HEADINGS)
+    assert led[0].id == clauses[0].id
+    plain = scoped_passages(retriever, named, "成果歸屬及運用辦法是誰訂的？", found, None, _HEADINGS)
+    assert plain[0].id != clauses[0].id or "依" not in found[0].text
+
+
+@pytest.mark.slow
+def test_legal_basis_and_definition_questions_get_their_formula(real_laws: Assistant) -> None:
+    for question, law, label in (
+        ("研發成果歸屬運用辦法是根據哪個法訂的", "科學技術基本法", "｜第1條"),
+        ("研究機構補助辦法是依據哪一條訂定的？", "產業創新條例", "｜第1條"),
+        ("辦法裡講的「研發成果」具體包含哪些東西？", "營業秘密", "｜第4條"),
+        (
+            "研究機構補助辦法最近一次是什麼時候修正的？",
+            "109年8月27日",
+            "補助辦法",
+        ),  # its history, above 第1條
+    ):
+        reply = real_laws.ask(question)
+        assert not reply.refused, reply.notes
+        assert law in reply.answer and reply.citations[0].section.endswith(label), reply.answer
+
+
+def test_a_law_formula_answers_only_what_the_question_names() -> None:
+    law = "經濟部科學技術研究發展成果歸屬及運用辦法"
+    history = _passage("h", "law.txt", law, text="修正日期：民國111年1月25日")
+    report = _passage(
+        "r", "overview.txt", "推動新創事業", text="本部於2022年1月25日修正發布該辦法，增訂新創專章。"
+    )
+    # each passage one sentence, as ingest keeps a history line whole
+    records = {
+        p.id: [SentenceRecord(p.id, p.text, 0, len(p.text), np.ones(4, np.float32) / 2)]
+        for p in (history, report)
+    }
+
+    def score(question: str, terms: tuple[Term, ...]) -> list:
+        query = QueryTerms(terms, (), True, question=to_search_form(question))
+        return ExtractiveAnswerer().score(
+            query, np.ones(4, np.float32) / 2, [report, history], lambda p: records[p.id]
+        )
+
+    # the whole law's amendment: its history line answers
+    whole = score("成果歸屬及運用辦法哪年修正的？", _terms("歸屬", "運用", "辦法"))
+    assert whole[0].passage.id == "h" and whole[0].shape > 0
+    # one amendment, which the history line does not name: the sentence that names it answers
+    one = score("新創專章是哪一天修正發布的？", _terms("新創專章", "修正", "發布"))
+    assert one[0].passage.id == "r" and all(e.shape == 0 for e in one)

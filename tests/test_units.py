@@ -229,6 +229,9 @@ def test_a_sentence_too_short_to_stand_alone_is_no_evidence() -> None:
 
     assert not quotable("二、審查")
     assert quotable("審查：分為計畫審查及企業審查兩部分；")
+    # a short list item that states a figure with its words says something; a label does not
+    assert quotable("委員提問10-15分鐘") and quotable("現場簡報15-20分鐘")
+    assert not quotable("臺南（沙崙）") and not quotable("第3條") and not quotable("2023")
 
 
 def test_the_exception_for_the_case_asked_about_leads_the_answer() -> None:

@@ -1,0 +1,132 @@
+"""What the fixed formulas of a law text answer: its enacting clause and its definitions.
+
+Laws and regulations state three things in set phrases that no question repeats word for word:
+
+* the **enacting clause**, where a regulation names the law it is made under (「本辦法依科學技術
+  基本法第六條第三項規定訂定之。」, 「根據憲法，制定本法。」): it answers a question about the
+  legal basis (「是根據哪個法訂的」, 「法源依據為何」), though it shares little with its words;
+* a **statutory definition** (「本辦法所稱研發成果，指…」, 「職務科技成果，是指…」): it answers a
+  question about what the defined term covers (「研發成果包含哪些」, 「什麼是職務科技成果」),
+  rather than the many provisions that merely use the term;
+* the **legislative history** above the first article (「修正日期：民國111年1月25日」, 「1996年5月15日
+  第八屆…會議通過」, 「2015年8月29日…修正」): it answers when the law was passed or amended
+  (「哪年修過的」, 「什麼時候通過」), rather than the article that says when it takes effect.
+
+All patterns read the search form (Simplified, lower case) of the text; none names a word of
+any one document beyond the formulas themselves.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: The instruments a law text calls itself (search form): 本辦法, 本法, 本條例, 本規則…
+_INSTRUMENT = r"本(?:办法|法|条例|规则|细则|要点|准则|规程|规定|通则|章程)"
+#: An enacting clause (search form): 本辦法依…規定訂定之, 依…訂定本辦法, 根據憲法，制定本法.
+_ENACTING = re.compile(
+    rf"^{_INSTRUMENT}(?:系|是)?(?:依|依据|根据|依照)[^。；;]{{2,60}}?(?:订定|制定|订之|定之)"
+    rf"|(?:依|依据|根据|依照)[^。；;]{{2,60}}?[，,]?\s*(?:订定|制定){_INSTRUMENT}"
+)
+#: A question about the legal basis of a text (search form): 根據哪個法訂的, 依據哪一條, 法源依據.
+_ASKS_BASIS = re.compile(
+    r"(?:根据|依据|依照|按照|依)(?:的是)?(?:哪|什么|何)(?:一|个|部|项|种|条)?"
+    r"(?:条|法|规定|法律|法规|条例|订|制定|定)"
+    r"|法源|法律依据|法规依据|授权依据|法律基础|legal basis|(?:under|based on) (?:which|what) (?:law|act|statute)"
+)
+#: A statutory definition (search form): 本辦法所稱研發成果，指…; 職務科技成果，是指….
+_DEFINES = re.compile(
+    r"所称之?\s*[「『]?([^，,。；;：:「」『』]{2,20}?)[」』]?\s*[，,]?\s*(?:系|是)?指"
+    r"|^[「『]?([^，,。；;：:「」『』所]{2,16}?)[」』]?[，,]\s*是指"
+)
+#: After the term, the question asks what it covers (search form): 包含哪些, 是指什麼, 的定義.
+_ASKS_SCOPE_AFTER = re.compile(
+    r"^[」』]?(?:的|之)?(?:具体|到底|究竟)?(?:包含|包括|涵盖|范围|定义|意思|是指|指的|是什么|指什么|是啥|"
+    r"算是|有哪些东西|有哪些|哪些东西|什么东西)"
+)
+#: Before the term, the question asks what it is (search form): 什麼是, 何謂, 什麼算.
+_ASKS_SCOPE_BEFORE = re.compile(
+    r"(?:什么是|何谓|什么叫|什么算|哪些算|怎样算|what (?:is|are|counts as))\s*[「『]?$"
+)
+
+#: What may come right before a term that stands on its own (search form): punctuation, a quote
+#: mark, a space, 的 (辦法裡講的「研發成果」), 所謂.
+_TERM_BOUNDARY = re.compile(r"(?:[\s「『\"'“‘，,。？?！!：:；;（(]|的|所谓|所称)$")
+
+#: The law-making acts a question may ask the time of (search form), by kind: amended, passed or
+#: made, put in force. A history line answers only the act it records.
+_ACTS = {
+    "amend": re.compile(r"修"),
+    "pass": re.compile(r"通过|制定|订定|公布|颁布|发布"),
+    "force": re.compile(r"施行|生效|实施"),
+}
+#: A question that asks when (search form): a year, a date, a time, a gap between two dates.
+_ASKS_WHEN = re.compile(
+    r"哪一?年|几几?年|何年|什么时候|何时|哪天|哪一天|几月|日期|时间|隔了|相差|多少年|when|what year|which year"
+)
+#: A line of a law's history (search form): 修正日期：民國111年1月25日; 2015年8月29日…會議…修正.
+_HISTORY = re.compile(
+    r"^\s*(?:修正|发布|公布|施行|制定)日期\s*[:：]"
+    r"|^\s*(?:民国)?\s*\d{2,4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[^。]{0,80}?(?:通过|修正|公布|施行|颁布|发布|制定)"
+)
+
+
+def asks_history(question: str) -> tuple[str, ...]:
+    """The law-making acts (``amend``, ``pass``, ``force``) whose time the question (search form)
+    asks (「哪年修過的」: ``("amend",)``; 「從通過到修正隔了幾年」: both), or ()."""
+    if not _ASKS_WHEN.search(question):
+        return ()
+    return tuple(act for act, verb in _ACTS.items() if verb.search(question))
+
+
+def is_history(text: str, acts: tuple[str, ...] = ()) -> bool:
+    """Whether ``text`` (search form, one line) is a line of a law's legislative history, and
+    records one of ``acts`` when they are given."""
+    text = text.strip()
+    return bool(_HISTORY.search(text)) and (not acts or any(_ACTS[a].search(text) for a in acts))
+
+
+def asks_basis(question: str) -> bool:
+    """Whether the question (search form) asks on what legal basis a text was made."""
+    return bool(_ASKS_BASIS.search(question))
+
+
+def is_enacting(text: str) -> bool:
+    """Whether ``text`` (search form, one sentence) is an enacting clause (「本辦法依…訂定之。」)."""
+    return bool(_ENACTING.search(text.strip()))
+
+
+def defined_term(text: str) -> str:
+    """The term ``text`` (search form, one sentence) defines (「本辦法所稱研發成果，指…」:
+    ``研发成果``), or ""."""
+    match = _DEFINES.search(text.strip())
+    return next((g for g in match.groups() if g), "").strip() if match else ""
+
+
+def asks_scope_of(question: str, term: str) -> bool:
+    """Whether the question (search form) asks what ``term`` covers or means: the term, then
+    包含/包括/是指/的定義…, or 什麼是/何謂 then the term."""
+    if not term:
+        return False
+    at = question.find(term)
+    while at >= 0:
+        before = question[:at]
+        if _ASKS_SCOPE_BEFORE.search(before):
+            return True
+        # The term on its own, not the end of a longer name (法人科技專案 is not 科技專案).
+        alone = not before or _TERM_BOUNDARY.search(before)
+        if alone and _ASKS_SCOPE_AFTER.search(question[at + len(term) :]):
+            return True
+        at = question.find(term, at + 1)
+    return False
+
+
+def statutory_shape(question: str, text: str) -> bool:
+    """Whether ``text`` is the fixed formula that answers the question: the enacting clause of a
+    legal-basis question, the history line of the act whose time it asks, or the definition of
+    the term whose scope it asks (both search form)."""
+    if asks_basis(question) and is_enacting(text):
+        return True
+    acts = asks_history(question)
+    if acts and is_history(text, acts):
+        return True
+    return asks_scope_of(question, defined_term(text))
