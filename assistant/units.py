@@ -45,16 +45,23 @@ _GAP = re.compile(r"\s*")
 
 #: A figure in a short sentence: a number with a Chinese word next to it (現場簡報15-20分鐘).
 _FIGURE_BY_WORD = re.compile(r"\d[\d\-~～–.,]*\s*[\u4e00-\u9fff]|[\u4e00-\u9fff]\s*\d")
+#: The end of a whole sentence: 。！？； (a name, label or heading ends without one).
+_WHOLE_SENTENCE = re.compile(r"[。！？；!?;][」』）”’)]*\s*$")
+#: Fewest letters of a whole sentence that may be evidence however short: 「申復以一次為限。」.
+_SHORTEST_SENTENCE = 4
 
 
 def quotable(text: str, min_chars: int = Settings.min_evidence_chars) -> bool:
     """Whether a stored sentence can be evidence on its own: at least ``min_chars`` characters
-    (``Settings.min_evidence_chars``: a call-out's name or place label is shorter), or at least
-    half that when it states a figure with its words (a list item 「委員提問10-15分鐘」: a label
-    names, a figure says something). Lines of a table of contents never reach the index
-    (``ingest.structure`` drops them)."""
+    (``Settings.min_evidence_chars``: a call-out's name or place label is shorter); shorter, a
+    whole sentence ending in 。！？； (a short rule 「申復以一次為限。」 states a fact; a label never
+    ends so), or at least half that when it states a figure with its words (a list item
+    「委員提問10-15分鐘」: a label names, a figure says something). Lines of a table of contents
+    never reach the index (``ingest.structure`` drops them)."""
     text = text.strip()
     if len(text) >= min_chars:
+        return True
+    if _WHOLE_SENTENCE.search(text) and sum(ch.isalnum() for ch in text) >= _SHORTEST_SENTENCE:
         return True
     return 2 * len(text) >= min_chars and count_cjk(text) >= 2 and bool(_FIGURE_BY_WORD.search(text))
 
