@@ -128,9 +128,9 @@ def yes_no(
     # A rule answers a question about what is allowed or required by what it rules out or
     # exempts from, in the first cited sentence (the rule; a proviso after it limits it).
     first = _SENTENCE_END.split(to_search_form(evidence), maxsplit=1)[0]
-    if _ASKS_MAY.search(question) and _FORBIDS.search(first):
+    if _ASKS_MAY.search(question) and _ruled(_FORBIDS, first, terms, gap):
         return Shaped("否，不行。", "yes_no: the cited rule forbids what the question asks to do")
-    if _ASKS_MUST.search(question) and _EXEMPTS.search(first):
+    if _ASKS_MUST.search(question) and _ruled(_EXEMPTS, first, terms, gap):
         return Shaped("否，不用。", "yes_no: the cited rule exempts from what the question asks about")
     terms = [(tuple(_with_modifier(f, question) for f in forms), w) for forms, w in terms]
     norm = to_search_form(evidence)
@@ -144,15 +144,35 @@ def yes_no(
     )
 
 
+#: Where a clause of a rule ends (search form): 「…得選擇…抵減，一經擇定不得變更」 is two clauses.
+_CLAUSE_END = re.compile(r"[，,；;：:]")
+
+
+def _ruled(
+    rule: re.Pattern[str], sentence: str, terms: Sequence[tuple[tuple[str, ...], float]], gap: int
+) -> bool:
+    """Whether a clause of ``sentence`` both states ``rule`` (forbids, exempts) and names something
+    the question asks about: 「一經擇定不得變更」 forbids changing a choice, not what 「有限合夥可以
+    適用…嗎」 asks."""
+    return any(
+        rule.search(clause) and held_share(terms, clause, gap) > 0 for clause in _CLAUSE_END.split(sentence)
+    )
+
+
 def _with_modifier(form: str, question: str) -> str:
     """The term with the one content character the question writes before it: 企業 → 大企業."""
     at = question.find(form)
     if at <= 0:
         return form
     before = question[at - 1]
-    if re.match(r"[\u4e00-\u9fff]", before) and before not in MODIFIER_STOP:
-        return before + form
-    return form
+    if not re.match(r"[\u4e00-\u9fff]", before) or before in MODIFIER_STOP:
+        return form
+    # Only a one-character word of its own (大 in 大企業), never the end of a longer word (械 of
+    # 機械 in 智慧機械抵減, which would make 抵減 read 械抵減 and the verdict 否).
+    from assistant.lexicon import words
+
+    before_words = words(question[:at])
+    return before + form if before_words and before_words[-1] == before else form
 
 
 #: Characters before a term that do not narrow it (function words, verbs of asking).

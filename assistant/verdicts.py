@@ -39,7 +39,12 @@ class ShapedAnswers:
                 or part_of_speech(t.forms[0]) in ASSERTED_TAGS
             )
         ]
-        joined = "\n".join(c.sentence.context + c.sentence.text for c in chosen)
+        # What a cited sentence says holds under its document's title and its section (a law's
+        # chapter 罰則, an article's label): 「產業創新條例有罰則嗎」 is answered by an article of
+        # the chapter 罰則 of that law, which never repeats either name.
+        joined = "\n".join(
+            f"{c.passage.title}\n{c.passage.section}\n{c.sentence.context}{c.sentence.text}" for c in chosen
+        )
         verdict = shapes.yes_no(
             query.question, asked, query.numbers, joined, self.settings.shortened_term_gap
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -192,6 +193,37 @@ def test_a_rule_that_forbids_or_exempts_answers_a_yes_no_question_with_no() -> N
     assert verdict is not None and verdict.lead == "是。"
 
 
+def test_a_rule_forbidding_something_else_in_the_same_sentence_gives_no_no() -> None:
+    # 「一經擇定不得變更」 forbids changing a choice, not what the question asks to do.
+    q = to_search_form
+    terms = [((q("有限合夥"),), 1.0), ((q("抵減"),), 1.0)]
+    rule = "公司或有限合夥事業投資於智慧機械，得選擇抵減營利事業所得稅額，一經擇定不得變更。"
+    verdict = yes_no(q("有限合夥可以適用智慧機械抵減嗎？"), terms, (), rule)
+    assert verdict is not None and not verdict.lead.startswith("否")
+    forbids = "計畫書經受理後，不得更替抽換。"
+    verdict = yes_no(q("計畫書可以中途抽換嗎？"), [((q("抽換"),), 1.0)], (), forbids)
+    assert verdict is not None and verdict.lead.startswith("否")
+
+
+def test_a_yes_no_verdict_reads_the_cited_sentence_under_its_title_and_chapter() -> None:
+    # 「產業創新條例有罰則嗎」 cites an article of the chapter 罰則, which names neither.
+    from assistant.answer import ExtractiveAnswerer
+
+    question = to_search_form("產業創新條例有罰則嗎？")
+    (penalty,) = _passage_evidence(
+        "違反前項規定者，處新臺幣十萬元以上罰鍰。", section="第十二章 罰則｜第66條"
+    )
+    penalty = dataclasses.replace(penalty, passage=dataclasses.replace(penalty.passage, title="產業創新條例"))
+    query = QueryTerms(terms=_terms("產業創新條例", "罰則"), numbers=(), cjk=True, question=question)
+    verdict, _ = ExtractiveAnswerer()._yes_no(query, [penalty], [penalty])
+    assert verdict is not None and verdict.lead.startswith("有")
+    bare = dataclasses.replace(
+        penalty, passage=dataclasses.replace(penalty.passage, title="", section="附則")
+    )
+    verdict, _ = ExtractiveAnswerer()._yes_no(query, [bare], [bare])
+    assert verdict is not None and verdict.lead.startswith("否")
+
+
 def test_a_count_question_answered_by_a_lead_in_and_its_items_leads_with_their_count() -> None:
     from assistant.lists import enumeration_count
     from assistant.units import item_count
@@ -228,10 +260,13 @@ def test_a_sentence_too_short_to_stand_alone_is_no_evidence() -> None:
     from assistant.units import quotable
 
     assert not quotable("二、審查")
+    assert not quotable("嘉義產業創新研發中心")  # a name, however long its label
     assert quotable("審查：分為計畫審查及企業審查兩部分；")
     # a short list item that states a figure with its words says something; a label does not
     assert quotable("委員提問10-15分鐘") and quotable("現場簡報15-20分鐘")
     assert not quotable("臺南（沙崙）") and not quotable("第3條") and not quotable("2023")
+    assert quotable("申復以一次為限。")  # a whole sentence, however short
+    assert not quotable("見下。")  # too few letters to state anything
 
 
 def test_the_exception_for_the_case_asked_about_leads_the_answer() -> None:
