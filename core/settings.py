@@ -665,11 +665,23 @@ class Settings:
             "basis_sources",
             "english_words_per_word",
         )
-        for name in not_negative:  # 0 turns off the ones that are switches (see each field)
+        # Where 0 turns the behaviour off, the message says so.
+        switches = {
+            "rate_limit_per_minute",
+            "login_attempts_per_minute",
+            "title_min_run",
+            "answer_scope_passages",
+            "heading_passages",
+            "evidence_unit_chars",
+            "exact_dense_max_passages",
+        }
+        for name in not_negative:
             value = getattr(self, name)
             if value < 0:
+                off = f"KEZHUAN_{name.upper()}=0 turns it off, or set" if name in switches else "set"
                 raise SettingsError(
-                    f"{name} must be 0 or more. Currently, {name} is {value} (set KEZHUAN_{name.upper()})."
+                    f"{name} must be 0 or more. Currently, {name} is {value} ({off} "
+                    f"KEZHUAN_{name.upper()} to a number of 0 or more)."
                 )
         weights = sum(
             getattr(self, f"answer_weights_{part}") for part in ("coverage", "context", "meaning", "rank")
