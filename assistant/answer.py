@@ -246,6 +246,9 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             # 「？？？」, 「你是誰？」: nothing to look for; meaning alone would pick any sentence.
             return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for")
         best = typed_best(evidence, lambda e: answer_type_ok(query.question, e.sentence.text), self.settings)
+        best = calibration.named_best(
+            query, evidence, best, self.settings.place_search_depth, self.refusal_threshold
+        )
         support = best.support
         diagnostics.update(
             support=round(support, 4), best_dense=round(best.dense, 4), best_coverage=round(best.coverage, 4)
@@ -294,8 +297,11 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if kinds:
             return self._write(kinds, support, diagnostics, convert)
         tally = ""
-        if not answer_type_ok(query.question, best.sentence.text) and not enumeration_count(
-            query.question, best.sentence.text
+        depth = self.settings.type_search_depth
+        if not (
+            answer_type_ok(query.question, best.sentence.text)
+            or enumeration_count(query.question, best.sentence.text)
+            or calibration.types_held(query.question, evidence, depth, self.refusal_threshold)
         ):
             tally, items = self._tally(query, best, evidence)
             if not tally:

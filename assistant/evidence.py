@@ -11,7 +11,7 @@ import numpy as np
 
 from assistant.reply import Citation, Passage
 from core.settings import Settings
-from core.text import count_cjk, to_search_form
+from core.text import chinese_number, count_cjk, to_search_form
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -52,8 +52,9 @@ class QueryTerms:
     #: Foreign terms that are what the question asks for (中心的主任, 園區的電話): refused outright.
     foreign_heads: tuple[str, ...] = ()
     question: str = ""
-    #: Places the question's focus names (jieba tag ``ns``), with their aliases: the answer
-    #: must be about them (「屏東有沒有中心？」 is not answered by a sentence about 台南).
+    #: Places and organisations the question's focus names (jieba tags ``ns``, ``nt``), with
+    #: their aliases: the answer must be about them (「屏東有沒有中心？」 is not answered by a
+    #: sentence about 台南, 「國科會的計畫」 not by one about the ministry's).
     places: tuple[tuple[str, ...], ...] = ()
     #: Documents the question names by their title, with the words of the title it uses
     #: (:mod:`assistant.titles`): every sentence of such a document holds those words.
@@ -136,9 +137,22 @@ def coverage(terms: Sequence[Term], text: str) -> float:
     return sum(t.weight * max(_form_match(f, norm) for f in t.forms) for t in terms) / total
 
 
+#: A figure written in Chinese numerals (search form): a percentage (百分之四十) or a number of
+#: two or more characters with a place character (二十四, 三百, 十五); a lone 一 (一般, 統一),
+#: 百 (百姓) or 十 (十分) is no figure.
+_CHINESE_FIGURE = re.compile(
+    r"(?<=百分之)[零一二两三四五六七八九十百千]+|[一二两三四五六七八九][十百千][零一二两三四五六七八九十]*|十[一二三四五六七八九]"
+)
+
+
 def _numbers_supported(numbers: Sequence[str], text: str, partial: bool = False) -> bool:
-    """Whether ``text`` holds every number of the question (with ``partial``, at least one)."""
-    found = set(_NUMBER.findall(to_search_form(text)))
+    """Whether ``text`` holds every number of the question (with ``partial``, at least one), in
+    digits or Chinese numerals (「照40%繳」 is held by 「百分之四十」)."""
+    norm = to_search_form(text)
+    found = set(_NUMBER.findall(norm))
+    if numbers and not all(n in found for n in numbers):
+        values = (chinese_number(m) for m in _CHINESE_FIGURE.findall(norm))
+        found |= {str(v) for v in values if v is not None}
     if partial and numbers:
         return any(n in found for n in numbers)
     return all(n in found for n in numbers)

@@ -20,19 +20,22 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from assistant.evidence import Evidence, QueryTerms
-from assistant.rules import COMPARES, missing_specific_type, title_asked
+from assistant.evidence import Evidence, QueryTerms, coverage
+from assistant.rules import COMPARES, asked_types, missing_specific_type, title_asked
 from core.settings import Settings
 from core.text import to_search_form
 
 #: The signals, in the order of the model's coefficients.
 FEATURES: tuple[str, ...] = ("support", "coverage", "dense", "foreign", "type_ok", "margin")
+#: Where a question's clauses end (search form): each clause asking something is a part.
+_CLAUSES = re.compile(r"[?？，,、；;。!！]+")
 #: Where the fitted model lives.
 MODEL_PATH = Path(__file__).with_name("refusal_model.json")
 
@@ -163,10 +166,71 @@ def veto(
         return "missing_type", f"asks for a {missing} value; no evidence found holds one"
     # A comparison (嘉義跟台南) may answer each place with a sentence of its own.
     answering = [best] if not _compares(query.question) else [best, *evidence[: settings.place_search_depth]]
-    where = "\n".join(
-        to_search_form(f"{e.passage.section}\n{e.passage.text}\n{e.sentence.context}") for e in answering
-    )
+    where = "\n".join(_where(e) for e in answering)
     for forms in query.places:
         if not any(form in where for form in forms):
             return "missing_place", f"names {forms[0]}, which the answering passage does not mention"
     return "", ""
+
+
+def _where(ev: Evidence) -> str:
+    """What an evidence unit is about (search form): its document's title, section, passage, context."""
+    return to_search_form(
+        f"{ev.passage.title}\n{ev.passage.section}\n{ev.passage.text}\n{ev.sentence.context}"
+    )
+
+
+def named_best(
+    query: QueryTerms, evidence: Sequence[Evidence], best: Evidence, depth: int, floor: float
+) -> Evidence:
+    """The sentence that answers a question naming places or organisations: ``best`` when its
+    passage mentions them all, else the first of the ``depth`` best sentences whose passage does
+    and whose support is at least ``floor`` (``Settings.refusal_threshold``), else ``best``.
+
+    「可以同時申請台北市的地方型SBIR嗎？」 is answered by the row about 台北市, not by the one
+    about 新北 that scored higher; when no such sentence exists the ``missing_place`` veto refuses.
+    """
+    if not query.places or _compares(query.question):
+        return best
+
+    def names_all(ev: Evidence) -> bool:
+        where = _where(ev)
+        return all(any(form in where for form in forms) for forms in query.places)
+
+    if names_all(best):
+        return best
+    # As much of the rest of the question as the best covers: a row that only names the place
+    # (縣市：屏東縣) does not answer 「南臺灣創新園區搬到屏東之後…」.
+    rest = [t for t in query.terms if t.forms not in query.places]
+
+    def others(ev: Evidence) -> float:
+        return coverage(rest, ev.sentence.context + ev.sentence.text)
+
+    return next(
+        (
+            ev
+            for ev in evidence[:depth]
+            if ev.support >= floor and others(ev) >= others(best) and names_all(ev)
+        ),
+        best,
+    )
+
+
+def types_held(question: str, evidence: Sequence[Evidence], depth: int, floor: float) -> bool:
+    """Whether a question of several parts (clauses that each ask for a kind of answer) finds one
+    of the kinds of answer it asks for.
+
+    「東部一共有幾個中心？分別在哪裡？」 asks for a count and places, 「試導入要幾家、合作備忘錄
+    什麼時候要交？」 for a count and a time: no one sentence need hold them all, and a part the
+    documents answer is worth answering (the reply cites what they say). It is answerable when
+    one of the ``depth`` best sentences (``Settings.type_search_depth``) with support at least
+    ``floor`` holds one of the asked kinds. A question asking for one kind is judged on the best
+    sentence alone (:func:`assistant.rules.answer_type_ok`), and so is the calibrated decision.
+    """
+    # Parts are clauses: 「…超過多少金額？」 asking a count and an amount in one clause is one part.
+    clauses = [c for c in _CLAUSES.split(question) if c]
+    kinds = list({kind.name: kind for c in clauses for kind in asked_types(c)}.values())
+    if sum(1 for c in clauses if asked_types(c)) < 2:
+        return False
+    read = [to_search_form(e.sentence.text) for e in evidence[:depth] if e.support >= floor]
+    return any(kind.held_by(t) for kind in kinds for t in read)

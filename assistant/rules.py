@@ -326,8 +326,21 @@ _ASKS_NAME = re.compile(
 _HAS_TIME = re.compile(r"\d{4}|\d+\s*年|\d+\s*月|民国")
 
 
+#: A figure (search form): digits, but not a list item's or a label's number (「2.營利事業…」,
+#: 「（二）」, 「第3列」, 「表7」), which counts nothing.
 _HAS_COUNT = re.compile(
-    r"\d|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万]|百分之[零一二两三四五六七八九十百]+"
+    r"(?<![\d第表])\d+(?:\.\d+)?(?![\d.、．)）])"
+    r"|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万]|百分之[零一二两三四五六七八九十百]+"
+)
+
+
+#: Which one of several is the most, or more (哪一組募最多, 哪個規模比較大): a ranking, not
+#: the amount a thing is limited to (最多可以補助多少 asks a figure). Which is earlier or
+#: later (哪個最早) is read from years, so it is not a ranking asked for.
+_ASKS_TOP = re.compile(r"哪[一个些家组项位所种类]?[^，,。？?、]{0,16}?(?:最|比较|较)(?:多|大|高|少|低|好|强)")
+#: Evidence that ranks: a superlative, a comparative or a first place (最多, 較大, 高於, 居冠).
+_HAS_TOP = re.compile(
+    r"最(?:多|大|高|少|低|好|佳|强)|较(?:多|大|高|少|低|好|强)|[高多大少低]于|居冠|之冠|第一名|首位"
 )
 
 
@@ -422,6 +435,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
     AnswerType("person", _ASKS_PERSON, _HAS_PERSON),
     AnswerType("example", _ASKS_EXAMPLE, _HAS_EXAMPLE),
     AnswerType("name", _ASKS_NAME, _HAS_NAME),
+    AnswerType("top", _ASKS_TOP, _HAS_TOP),
 )
 
 

@@ -31,6 +31,9 @@ _ASKED_AMOUNT = r"(?:是|有|为|大概|大约|约)?(?:多少|几)"
 _QUESTION_CHARS = frozenset("谁哪几啥吗呢么")
 #: Part-of-speech tags (jieba) of names of places and organisations: topical however common.
 PROPER_TAGS = frozenset({"ns", "nt"})
+#: Tags of the names the answering passage must mention (a place, an organisation): 「國科會的
+#: 產學合作計畫」 is not answered by a passage about the ministry's own programmes.
+NAMED_TAGS = PROPER_TAGS
 
 
 #: Function characters the segmenter sometimes glues onto a neighbouring word (search form).
@@ -119,7 +122,7 @@ class TermJudge:
             places=tuple(
                 t.forms
                 for t in terms
-                if t.asked and t.forms[0] in current and part_of_speech(t.forms[0]) == "ns"
+                if t.asked and t.forms[0] in current and self._named(t.forms[0], foreign)
             ),
         )
 
@@ -189,6 +192,13 @@ class TermJudge:
             if self.retriever.knows_abbreviation(form):
                 return False  # 國安 for 國家安全: the first character of each word
         return True
+
+    @staticmethod
+    def _named(term: str, foreign: Sequence[str]) -> bool:
+        """Whether the answering passage must mention ``term``: a place (tag ``ns``), or an
+        organisation (``nt``) some document names (one no document names is judged as foreign)."""
+        tag = part_of_speech(term)
+        return tag == "ns" or (tag in NAMED_TAGS and term not in foreign)
 
     @staticmethod
     def _asked_attribute(term: str, question: str) -> bool:

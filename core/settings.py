@@ -307,9 +307,11 @@ class Settings:
         title_search_depth: Evidence sentences (best first) one must name the title asked about
             (主任是誰) in, or the question is refused.
         type_search_depth: Evidence sentences (best first) searched for a value of the specific
-            type asked for (a date, an amount) before the refusal veto says none is there.
+            type asked for (a date, an amount) before the refusal veto says none is there, and
+            for a kind of answer one part of a question of several parts asks for.
         place_search_depth: Evidence sentences (best first) whose passages may name the places
-            a comparison asks about.
+            a comparison asks about, or answer a question naming a place (or organisation) its
+            best sentence's passage does not name.
         paraphrase_weight: Weight (times the IDF) of a question word no document uses under any
             alias (a paraphrase).
         yes_share: Share (0-1) of the question's term weight the evidence must hold to answer "yes".

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term
-from assistant.refusal import veto
+from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, _numbers_supported
+from assistant.refusal import named_best, types_held, veto
 from assistant.reply import Passage
 from core.text import to_search_form
 
 
-def _evidence(text: str, passage_text: str = "", section: str = "") -> Evidence:
+def _evidence(
+    text: str, passage_text: str = "", section: str = "", support: float = 0.0, title: str = ""
+) -> Evidence:
     passage = Passage(
-        id=text[:8], source="doc.txt", section=section, text=passage_text or text, start=0, end=1
+        id=text[:8], source="doc.txt", section=section, text=passage_text or text, start=0, end=1, title=title
     )
     sentence = SentenceRecord(id=text, text=text, start=0, end=len(text), vector=np.zeros(2, np.float32))
-    return Evidence(sentence, passage, rank=0, dense=0.9, coverage=1.0, context_coverage=1.0)
+    ev = Evidence(sentence, passage, rank=0, dense=0.9, coverage=1.0, context_coverage=1.0)
+    ev.support = support
+    return ev
 
 
 def _query(question: str, places: tuple[tuple[str, ...], ...] = (), share: float = 0.0) -> QueryTerms:
@@ -61,3 +65,58 @@ def test_foreign_share_over_the_limit_is_refused() -> None:
     best = _evidence("科專推動產業創新")
     assert veto(_query("韓國政府的計畫有哪些？", share=0.6), [best], best, 0.25)[0] == "foreign_share"
     assert veto(_query("科專有哪些？", share=0.1), [best], best, 0.25) == ("", "")
+
+
+def test_an_organisation_the_answering_passage_never_names_is_refused_unless_its_title_does() -> None:
+    best = _evidence("技術司於2014年推動產學研價值創造計畫")
+    query = _query("國科會的產學合作計畫是什麼時候開始的？", places=(("国科会",),))
+    assert veto(query, [best], best, 0.25)[0] == "missing_place"
+    # The document's title names it: every passage of that document is about it.
+    titled = _evidence("產學合作計畫於2014年開始", title="國科會產學合作計畫作業要點")
+    assert veto(query, [titled], titled, 0.25) == ("", "")
+
+
+def test_the_sentence_whose_passage_names_the_place_answers_instead_of_the_best() -> None:
+    query = _query("可以申請台北市的地方型SBIR嗎？", places=(("台北市",),))
+    new_taipei = _evidence("公司登記於新北市", support=0.8)
+    taipei = _evidence("公司登記於台北市者得申請", support=0.6)
+    assert named_best(query, [new_taipei, taipei], new_taipei, depth=5, floor=0.5) is taipei
+    # Too weak a sentence, or one past the depth read, does not replace the best.
+    assert named_best(query, [new_taipei, taipei], new_taipei, depth=5, floor=0.7) is new_taipei
+    assert named_best(query, [new_taipei, taipei], new_taipei, depth=1, floor=0.5) is new_taipei
+    # A sentence covering less of the rest of the question than the best does not answer it,
+    # however well it names the place (the rest here is 中心: the best names it, the row not).
+    rest = _query("台北市的中心可以申請嗎？", places=(("台北市",),))
+    named, row = _evidence("中心設於新北市", support=0.8), _evidence("縣市：台北市", support=0.9)
+    assert named_best(rest, [named, row], named, depth=5, floor=0.5) is named
+    assert named_best(rest, [named, row, taipei], named, depth=5, floor=0.5) is named
+    centre = _evidence("台北市另設中心", support=0.6)
+    assert named_best(rest, [named, row, centre], named, depth=5, floor=0.5) is centre
+    # A comparison answers each place with its own sentence: the best stays.
+    both = _query("新北市跟台北市的SBIR差在哪？", places=(("台北市",),))
+    assert named_best(both, [new_taipei, taipei], new_taipei, depth=5, floor=0.5) is new_taipei
+
+
+def test_a_question_of_several_parts_is_answerable_when_one_asked_kind_is_held() -> None:
+    question = to_search_form("東部一共有幾個中心？分別在哪裡？")
+    label = _evidence("生活工藝、觀光休閒、科技農企", support=0.9)
+    placed = _evidence("本部技術司在花蓮縣推動東部產業技術服務中心", support=0.8)
+    assert types_held(question, [label, placed], depth=8, floor=0.5)
+    # Neither kind anywhere, or only in a sentence too weak to answer: not answerable.
+    assert not types_held(question, [label], depth=8, floor=0.5)
+    assert not types_held(question, [label, placed], depth=8, floor=0.85)
+    # A question asking for one kind is judged on the best sentence, not here; so is one clause
+    # asking for two kinds at once (多少 a count, 金額 an amount).
+    assert not types_held(to_search_form("東部的中心在哪裡？"), [label, placed], depth=8, floor=0.5)
+    amount = _evidence("契約金額達新臺幣五千萬元以上者應報部核定", support=0.9)
+    assert not types_held(to_search_form("契約金額超過多少要報部核定？"), [label, amount], depth=8, floor=0.5)
+
+
+def test_a_number_the_question_states_is_held_in_chinese_numerals_too() -> None:
+    assert _numbers_supported(["40"], "其繳交收入之比率為百分之四十。")
+    assert _numbers_supported(["24"], "二十四組募得資金")
+    assert not _numbers_supported(["40"], "其繳交收入之比率為百分之三十。")
+    # A lone 一, 百 or 十 in a word (一般, 百姓, 十分) states no figure.
+    assert not _numbers_supported(["1"], "一般而言")
+    assert not _numbers_supported(["100"], "照顧百姓")
+    assert not _numbers_supported(["10"], "十分重要")

@@ -164,6 +164,8 @@ def test_repeated_characters_spares_short_or_varied_text(text: str) -> None:
         ("計畫最長可以做幾年？", "duration", "整體期程 3 年以內", "計畫分兩階段執行"),
         ("研發成果一般歸誰？", "person", "研發成果歸屬執行單位", "研發成果應妥善運用"),
         ("中心設在哪個縣？", "place", "在苗栗縣設立", "推動材料產業"),
+        ("可以抵減多少稅？", "count", "抵減率為15%", "2.營利事業所得稅查核準則規定"),
+        ("哪一組募得最多？", "top", "其中以甲組募資最多", "24組募得資金新臺幣8.29億元"),
     ],
 )
 def test_answer_types_table(question: str, asked: str, holds: str, lacks: str) -> None:
@@ -187,6 +189,27 @@ def test_answer_types_do_not_collide_on_a_plain_question() -> None:
     assert [t.name for t in rules.asked_types(q)] == []
     names = [t.name for t in rules.asked_types(to_search_form("研發主軸有幾項？"))]
     assert "count" in names and "money" not in names
+
+
+@pytest.mark.parametrize(
+    "label", ["2.營利事業所得稅查核準則", "（二）申請資格", "見第3列", "如表7所示", "一、申請資格"]
+)
+def test_a_list_items_or_labels_number_is_no_count(label: str) -> None:
+    assert not rules.answer_type_ok(to_search_form("總共多少？"), to_search_form(label))
+
+
+@pytest.mark.parametrize("figure", ["共8.29億元", "補助45天", "52組", "1,200萬元", "三家"])
+def test_a_figure_is_a_count(figure: str) -> None:
+    assert rules.answer_type_ok(to_search_form("總共多少？"), to_search_form(figure))
+
+
+def test_a_limit_asked_with_most_is_no_ranking() -> None:
+    # 最多可以補助多少 asks for the figure a thing is limited to, not which one ranks first.
+    names = [t.name for t in rules.asked_types(to_search_form("業界科專最多可以補助多少錢？"))]
+    assert "top" not in names and "money" in names
+    assert "top" in [t.name for t in rules.asked_types(to_search_form("哪個園區規模比較大？"))]
+    # Which came first is read from the years, not from a ranking word.
+    assert "top" not in [t.name for t in rules.asked_types(to_search_form("哪個中心最早成立？"))]
 
 
 def test_asks_origin_is_how_something_began_not_when_or_what() -> None:
