@@ -149,12 +149,18 @@ def figure_kind(question: str) -> tuple[str, str]:
     return "", ""
 
 
-def split_parts(question: str, join_frequency: int = Settings.join_word_frequency) -> QuestionParts | None:
+def split_parts(
+    question: str,
+    join_frequency: int = Settings.join_word_frequency,
+    event_chars: int = Settings.span_event_chars,
+) -> QuestionParts | None:
     """The named parts of a question that asks a difference, a sum or each one's figure, or None.
 
     Args:
         question: The question's focus, search form.
         join_frequency: ``Settings.join_word_frequency``.
+        event_chars: ``Settings.span_event_chars``: a span's end that short shares the subject
+            written before 從 (「成果轉化法從通過到2015年修正」: the parts are 通過 and 2015年修正).
 
     Returns:
         The parts (two or more, each at least two characters) and the operation; None when the
@@ -186,7 +192,10 @@ def split_parts(question: str, join_frequency: int = Settings.join_word_frequenc
         return None
     pieces = [p.strip() for p in _joined(clauses[-1], join_frequency)]
     if pieces:
-        pieces[0] = _span_start(_LEADING.sub("", pieces[0]), join_frequency)
+        pieces[0] = _LEADING.sub("", pieces[0])
+        event = re.sub(r"[\d年月日\s]", "", pieces[-1])
+        if len(pieces) == 2 and len(event) <= event_chars:
+            pieces[0] = _span_start(pieces[0], join_frequency)
         pieces[-1] = _ASKING.sub("", _DEMONSTRATIVE.sub("", pieces[-1]))
     parts = tuple(p for p in pieces if len(p) >= 2)
     if len(parts) < 2:
@@ -369,7 +378,7 @@ class PartAnswers:
     ) -> tuple[QuestionParts, list[PartEvidence]] | None:
         """One evidence unit per part of a difference or sum question, with its figure; None when
         the question asks none or a part names no word of the question's terms."""
-        parts = split_parts(query.question, self.settings.join_word_frequency)
+        parts = split_parts(query.question, self.settings.join_word_frequency, self.settings.span_event_chars)
         if parts is None:
             return None
         # Each part's terms, in the order the part writes them.
@@ -522,7 +531,7 @@ def part_searches(query: QueryTerms, settings: Settings) -> list[tuple[str, Call
     什麼？」, :func:`assistant.lists.question_facets`): one search per thing, keeping all.
     Empty for other questions.
     """
-    split = split_parts(query.question, settings.join_word_frequency)
+    split = split_parts(query.question, settings.join_word_frequency, settings.span_event_chars)
     if split is not None:
         return [(sub, partial(gives_figure, split)) for sub in sub_queries(split, query)]
     facets = question_facets(query, settings.max_facets)
