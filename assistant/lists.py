@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import partial
 
 from assistant.evidence import (
     _QUOTED,
@@ -566,7 +567,7 @@ class ListAnswers:
             ]
             for n, pool in enumerate([a for a in asked if a] or [named or alone]):
                 pick = self._primary(
-                    max(pool, key=lambda ev, n=n: _aspect_key(ev, n, aspects, out, forms)),  # type: ignore[misc]
+                    max(pool, key=partial(_aspect_key, n=n, aspects=aspects, picked=out, part=forms)),
                     evidence,
                     query.question,
                 )
