@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from assistant import refusal as calibration
-from assistant import shapes, tables, titles, units
+from assistant import tables, titles, units
 from assistant.evidence import (
     Composition,
     Evidence,
@@ -48,7 +48,7 @@ from assistant.lists import (
     enumeration_count,
     question_facets,
 )
-from assistant.parts import PartAnswers
+from assistant.parts import PartAnswers, figure_lead
 from assistant.premise import PremiseChecks
 from assistant.reply import Passage
 from assistant.rules import (  # REFUSAL_HANT is imported from here by the generative answerer
@@ -370,11 +370,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))
         )
         opening = chosen[0].sentence.text
-        lead = enumeration_count(query.question, opening) or shapes.arithmetic_lead(
-            query.question,
-            [(t.forms, t.weight) for t in query.terms if t.asked],
-            opening,
-            self.settings.shortened_term_gap,
+        lead = enumeration_count(query.question, opening) or figure_lead(
+            query, opening, self.settings.shortened_term_gap
         )
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:

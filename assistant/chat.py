@@ -45,7 +45,7 @@ from assistant.titles import scoped_passages
 from assistant.validate import Message, validate_request
 from core.errors import GenerationError
 from core.settings import Settings
-from core.text import detect_script, to_simplified, to_traditional
+from core.text import detect_script, to_search_form, to_simplified, to_traditional
 from ingest.index import IndexStore, open_index
 
 if TYPE_CHECKING:  # the language-model modules load only when a generator is configured
@@ -265,7 +265,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
             focus = f"{background.pop()}，{focus}"
         lent = "，".join(filter(None, [*background, context]))
         terms = self.query_terms(focus, lent)
-        terms = replace(terms, scope=named.scope)
+        terms = replace(terms, scope=named.scope, given=to_search_form(analysed.text))
         qvec = np.asarray(vector, np.float32)
         evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         kinds = kinds_of(terms)

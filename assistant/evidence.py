@@ -59,6 +59,9 @@ class QueryTerms:
     #: Documents the question names by their title, with the words of the title it uses
     #: (:mod:`assistant.titles`): every sentence of such a document holds those words.
     scope: tuple[tuple[str, str], ...] = ()
+    #: The whole message, search form: figures it states outside the focus (「管理費是500萬，
+    #: 績效獎勵最多多少？」) are operands of the answer's arithmetic (:func:`assistant.parts.figure_lead`).
+    given: str = ""
 
 
 @dataclass(frozen=True)

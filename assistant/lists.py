@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import partial
 
 from assistant.evidence import (
     _QUOTED,
@@ -70,10 +71,67 @@ def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[
                 if at >= 0 and term.weight > 0:
                     found.append((at, term.forms))
             if found:
-                facets.append(min(found, key=lambda item: item[0])[1])
+                at, forms = min(found, key=lambda item: item[0])
+                facets.append(forms)
+                if len(facets) >= 2 and "的" in piece[at:]:
+                    break  # 「A和B的X跟Y」: what follows B的 is asked of each part (:func:`question_aspects`)
         if len(facets) >= 2 and len(set(facets)) == len(facets):
             return facets
     return []
+
+
+def question_aspects(
+    query: QueryTerms, facets: Sequence[tuple[str, ...]]
+) -> list[tuple[tuple[str, ...], ...]]:
+    """What a comparison asks of each of its parts when it asks two things or more of them.
+
+    「SBIR Phase 1 和 Phase 2 的審查方式跟簡報時間有什麼不同？」: after the last part the clause
+    names 審查方式 and 簡報時間, joined like the parts (:data:`_FACET_JOIN`); each is an aspect,
+    given as the forms of the question's terms it holds. Empty when fewer than two aspects are named.
+    """
+    facet_forms = [f for forms in facets for f in forms]
+    for clause in re.split(r"[,，。;；?？!！]", query.question):
+        ends = [clause.rfind(f) + len(f) for f in facet_forms if f in clause]
+        if len(ends) < 2:
+            continue
+        aspects = []
+        for piece in _FACET_JOIN.split(clause[max(ends) :]):
+            own = tuple(
+                t.forms
+                for t in query.terms
+                if t.weight > 0
+                and any(f in piece for f in t.forms)
+                and not any(f in g or g in f for f in t.forms for g in facet_forms)
+            )
+            if own:
+                aspects.append(own)
+        return aspects if len(aspects) >= 2 else []
+    return []
+
+
+def _holds(text: str, aspect: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether ``text`` holds a form of one of the aspect's terms (inside a word too: 現場簡報)."""
+    norm = to_search_form(text)
+    return any(f in norm for forms in aspect for f in forms)
+
+
+def _aspect_key(
+    ev: Evidence,
+    n: int,
+    aspects: Sequence[tuple[tuple[str, ...], ...]],
+    picked: Sequence[Evidence],
+    part: tuple[str, ...],
+) -> tuple[bool, bool, bool, float]:
+    """How well ``ev`` answers aspect ``n`` of a ``part`` (:func:`question_aspects`), as a sort
+    key: it is no sentence picked already, names no other aspect, is under a heading that names
+    the part, then scores best."""
+    text = ev.sentence.context + ev.sentence.text
+    return (
+        ev not in picked and not any(ev.sentence.text == c.sentence.text for c in picked),
+        not any(_holds(text, a) for m, a in enumerate(aspects) if m != n),
+        _mentions_text(ev.passage.section, part),
+        ev.score,
+    )
 
 
 #: The word that joins the last item of a list to the others: A、B及C, A、B和C, A、B或C.
@@ -463,6 +521,7 @@ class ListAnswers:
         if not facets:
             return chosen
         out: list[Evidence] = []
+        aspects = question_aspects(query, facets)
         shared = (
             [
                 g
@@ -493,9 +552,27 @@ class ListAnswers:
             # 學界 + 科專 → 「學界科技專案」, 生醫 + 領域 → 生醫領域.
             compounds = [f + g for f in forms for g in shared]
             named = [ev for ev in alone if _mentions_text(ev.sentence.text, compounds)]
-            pick = self._primary(max(named or alone, key=lambda e: e.score), evidence, query.question)
-            if pick not in out:
-                out.append(pick)
+            # Two things asked of each part (審查方式跟簡報時間): the best sentence for each, also
+            # among those under a heading that names the part alone (### Phase 1 審查).
+            headed = [
+                ev
+                for ev in evidence
+                if ev.support >= self.settings.facet_support * self.refusal_threshold
+                and _mentions_text(ev.passage.section, forms)
+                and not any(_mentions_text(ev.passage.section, f) for f in others)
+            ]
+            asked = [
+                [ev for ev in [*alone, *headed] if _holds(ev.sentence.context + ev.sentence.text, aspect)]
+                for aspect in aspects
+            ]
+            for n, pool in enumerate([a for a in asked if a] or [named or alone]):
+                pick = self._primary(
+                    max(pool, key=partial(_aspect_key, n=n, aspects=aspects, picked=out, part=forms)),
+                    evidence,
+                    query.question,
+                )
+                if pick not in out:
+                    out.append(pick)
         return out or chosen
 
     def _kinds(self, query: QueryTerms, evidence: Sequence[Evidence]) -> list[Evidence]:

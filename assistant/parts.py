@@ -31,7 +31,7 @@ from assistant.evidence import Composition, Evidence, QueryTerms, Term, coverage
 from assistant.lists import question_facets
 from assistant.query import general_frequency
 from assistant.refusal import RefusalModel, signals
-from assistant.shapes import held_share, shortened_at
+from assistant.shapes import arithmetic_lead, held_share, shortened_at
 from assistant.units import item_count
 from core.settings import Settings
 from core.text import chinese_number, to_search_form, to_traditional
@@ -122,6 +122,18 @@ def _joined(clause: str, word_frequency: int) -> list[str]:
     return pieces
 
 
+def _span_start(piece: str, word_frequency: int) -> str:
+    """The first part of a span its subject goes before (「成果轉化法從通過」 → 「通過」): the words
+    before 從/自 name what both parts are about, not the first part. A 從/自 that makes a word of
+    general Chinese with a neighbour (從事, 自己: ``word_frequency`` in jieba's dictionary) starts no span."""
+    for m in re.finditer(r"从|自", piece):
+        pair = (piece[max(m.start() - 1, 0) : m.end()], piece[m.start() : m.end() + 1])
+        if m.start() >= 2 and len(piece) - m.end() >= 2:
+            if not any(len(w) == 2 and general_frequency(w) >= word_frequency for w in pair):
+                return piece[m.end() :]
+    return piece
+
+
 def figure_kind(question: str) -> tuple[str, str]:
     """The kind of figure a question asks (search form) and a count's classifier: ``("year", "")``,
     ``("count", "项")``, ``("percentage", "")``, ``("amount", "")`` or ``("", "")``."""
@@ -137,12 +149,18 @@ def figure_kind(question: str) -> tuple[str, str]:
     return "", ""
 
 
-def split_parts(question: str, join_frequency: int = Settings.join_word_frequency) -> QuestionParts | None:
+def split_parts(
+    question: str,
+    join_frequency: int = Settings.join_word_frequency,
+    event_chars: int = Settings.span_event_chars,
+) -> QuestionParts | None:
     """The named parts of a question that asks a difference, a sum or each one's figure, or None.
 
     Args:
         question: The question's focus, search form.
         join_frequency: ``Settings.join_word_frequency``.
+        event_chars: ``Settings.span_event_chars``: a span's end that short shares the subject
+            written before 從 (「成果轉化法從通過到2015年修正」: the parts are 通過 and 2015年修正).
 
     Returns:
         The parts (two or more, each at least two characters) and the operation; None when the
@@ -175,6 +193,9 @@ def split_parts(question: str, join_frequency: int = Settings.join_word_frequenc
     pieces = [p.strip() for p in _joined(clauses[-1], join_frequency)]
     if pieces:
         pieces[0] = _LEADING.sub("", pieces[0])
+        event = re.sub(r"[\d年月日\s]", "", pieces[-1])
+        if len(pieces) == 2 and len(event) <= event_chars:
+            pieces[0] = _span_start(pieces[0], join_frequency)
         pieces[-1] = _ASKING.sub("", _DEMONSTRATIVE.sub("", pieces[-1]))
     parts = tuple(p for p in pieces if len(p) >= 2)
     if len(parts) < 2:
@@ -357,7 +378,7 @@ class PartAnswers:
     ) -> tuple[QuestionParts, list[PartEvidence]] | None:
         """One evidence unit per part of a difference or sum question, with its figure; None when
         the question asks none or a part names no word of the question's terms."""
-        parts = split_parts(query.question, self.settings.join_word_frequency)
+        parts = split_parts(query.question, self.settings.join_word_frequency, self.settings.span_event_chars)
         if parts is None:
             return None
         # Each part's terms, in the order the part writes them.
@@ -510,7 +531,7 @@ def part_searches(query: QueryTerms, settings: Settings) -> list[tuple[str, Call
     什麼？」, :func:`assistant.lists.question_facets`): one search per thing, keeping all.
     Empty for other questions.
     """
-    split = split_parts(query.question, settings.join_word_frequency)
+    split = split_parts(query.question, settings.join_word_frequency, settings.span_event_chars)
     if split is not None:
         return [(sub, partial(gives_figure, split)) for sub in sub_queries(split, query)]
     facets = question_facets(query, settings.max_facets)
@@ -520,3 +541,96 @@ def part_searches(query: QueryTerms, settings: Settings) -> list[tuple[str, Call
 
 def _any_passage(text: str) -> bool:
     return True
+
+
+#: Asks about what is not (yet) so (search form): 還沒, 尚未, 未, 其餘; the words after it name
+#: what the counted rest lacks.
+_NOT_YET = re.compile(r"还没有?|尚未|仍未|还未|没有|其余|其他|剩下|剩余")
+#: A total count (search form): 共52組, 共培育52組, 合計52組 (a verb of up to four characters between).
+_TOTAL = r"(?:共|总共|合计|总计|一共)[^\d，,。；;]{0,4}?(\d+)\s*"
+#: Where a rule's clause ends: its percentage belongs to the clause's own subject.
+_RULE_CLAUSE = re.compile(r"[；;。\n]")
+#: A number the message states (search form) with its unit of money: 500萬, 2,000萬元, 3億.
+_STATED_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(亿|万|千)?\s*(元|块)?")
+
+
+def remainder_lead(question: str, terms: Sequence[tuple[tuple[str, ...], float]], text: str, gap: int) -> str:
+    """For 「有幾組還沒完成公司設立？」 answered by 「共培育52組…，分別促成16組…完成公司設立、…」,
+    the total less the count of those that are so: 「36組（52−16）：」.
+
+    The question asks a count (幾組) of what is not (yet) so (還沒, 尚未, 未, 其餘); the text gives a
+    total with that classifier (共52組) and, after it, an item with a count of the same classifier
+    that holds every asked word written after the negation (完成, 公司, 設立). "" otherwise.
+    """
+    asked, negation = _COUNT_OF.search(question), _NOT_YET.search(question)
+    if not asked or not negation:
+        return ""
+    classifier = asked.group(1)
+    rest = question[negation.end() :]
+    done = [(forms, w) for forms, w in terms if any(f in rest for f in forms)]
+    norm = to_search_form(text)
+    total = re.search(_TOTAL + re.escape(classifier), norm)
+    if not done or not total:
+        return ""
+    for item in re.split(r"[、，,；;。\n]", norm[total.end() :]):
+        count = re.search(r"(\d+)\s*" + re.escape(classifier), item)
+        if count and held_share(done, item, gap) >= 1.0 and int(count.group(1)) <= int(total.group(1)):
+            whole, part = int(total.group(1)), int(count.group(1))
+            return f"{whole - part}{to_traditional(classifier)}（{whole}−{part}）："
+    return ""
+
+
+def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
+    """For 「管理費是500萬，績效獎勵最多能拿多少？」 answered by 「…績效獎勵之上限，不得超過管理費之
+    百分之二十」, the stated amount times the cited percentage: 「100萬元（500萬×百分之二十）：」.
+
+    The focus asks an amount (多少, 上限) and no percentage; the message states exactly one amount
+    of money outside the focus, after a word of its terms (管理費是500萬); the clause of the text
+    (cut at ；。) that holds that word and a percentage, and most of the question's other words,
+    gives the rate. "" otherwise.
+    """
+    if not _ASKS_AMOUNT.search(query.question) and "多少" not in query.question:
+        return ""
+    if _ASKS_PERCENTAGE.search(query.question) or not query.given:
+        return ""
+    outside = query.given.replace(query.question.rstrip("?？"), "")
+    stated = [
+        m
+        for m in _STATED_AMOUNT.finditer(outside)
+        if (m.group(2) or m.group(3)) and not _YEAR.fullmatch(m.group(1))
+    ]
+    if len(stated) != 1:
+        return ""
+    amount = stated[0]
+    before = outside[: amount.start()]
+    base = [t for t in query.terms if any(f in before[-8:] for f in t.forms)]
+    if not base:
+        return ""
+    terms = [(t.forms, t.weight) for t in query.terms]
+    best: tuple[float, tuple[int, float, str]] | None = None
+    for clause in _RULE_CLAUSE.split(to_search_form(text)):
+        rates = _percentages(clause)
+        if len(rates) != 1 or not any(f in clause for t in base for f in t.forms):
+            continue
+        share = held_share(terms, clause, gap)
+        if best is None or share > best[0]:
+            best = (share, rates[0])
+    if best is None:
+        return ""
+    scale = {"亿": 1e8, "万": 1e4, "千": 1e3}.get(amount.group(2) or "", 1.0)
+    value = float(amount.group(1).replace(",", "")) * scale * best[1][1] / 100
+    written = to_traditional(amount.group(0).strip())
+    return f"{_shown(value, 'amount', '')}（{written}×{best[1][2]}）："
+
+
+def figure_lead(query: QueryTerms, text: str, gap: int = Settings.shortened_term_gap) -> str:
+    """The lead of the figure the question asks computed from the answer's first cited unit
+    ``text``: a sum or extended limit (:func:`assistant.shapes.arithmetic_lead`), a total less a
+    part (:func:`remainder_lead`) or a stated amount times a cited rate (:func:`share_of_stated_lead`);
+    "" when none applies."""
+    asked = [(t.forms, t.weight) for t in query.terms if t.asked]
+    return (
+        arithmetic_lead(query.question, asked, text, gap)
+        or remainder_lead(query.question, asked, text, gap)
+        or share_of_stated_lead(query, text, gap)
+    )

@@ -18,7 +18,7 @@ from core.text import chinese_number, to_search_form, to_traditional
 
 #: A question that asks yes or no (search form): …嗎, 是不是, 有沒有, 是否.
 YES_NO = re.compile(
-    r"吗[?？。!！]*\s*$|是不是|有没有|是否|有无|算不算|会不会|能不能|可不可以|对不对|\bis it\b|^(is|are|does|do|did|can|has|have)\b"
+    r"吗[\s?？。!！~～]*$|是不是|有没有|是否|有无|算不算|会不会|能不能|可不可以|对不对|\bis it\b|^(is|are|does|do|did|can|has|have)\b"
 )
 #: …有…嗎 / 有沒有: the verdict is 有 or 沒有 rather than 是 or 不是.
 _ASKS_HAVE = re.compile(r"有没有|有无|有.{0,12}吗")
@@ -137,11 +137,13 @@ def yes_no(
     found = set(re.findall(r"\d+(?:\.\d+)?", norm))
     # Every term the documents use must be held: the one left out is what the question asserts.
     holds = all(n in found for n in numbers) and held_share(terms, evidence, gap) >= 1.0
+    # A Chinese yes/no answer echoes the question's modal verb: 可以…嗎 → 可以 / 不行.
+    may = bool(_ASKS_MAY.search(question))
     if holds:
-        return Shaped("有。" if have else "是。", "yes_no: the cited text holds every asserted term")
-    return Shaped(
-        "否，沒有。" if have else "否，不是。", "yes_no: the cited text lacks an asserted term or number"
-    )
+        lead = "是，可以。" if may else "有。" if have else "是。"
+        return Shaped(lead, "yes_no: the cited text holds every asserted term")
+    lead = "否，不行。" if may else "否，沒有。" if have else "否，不是。"
+    return Shaped(lead, "yes_no: the cited text lacks an asserted term or number")
 
 
 #: Where a clause of a rule ends (search form): 「…得選擇…抵減，一經擇定不得變更」 is two clauses.

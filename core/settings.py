@@ -262,6 +262,10 @@ class Settings:
         join_word_frequency: A joining character of a multi-part question (跟, 和, 與, 到, 比)
             that forms a word at least this frequent in jieba's dictionary with a neighbour
             (拿到 1464, 參與 7060, 比較 15910; 過到 3) is part of that word, not a join of parts.
+        span_event_chars: The end of a span 「X從A到B」 of at most this many characters once its
+            figure (digits, 年, 月, 日) is removed names an event (修正, 2015年修正), not a thing of
+            its own: the words before 從 are then the subject of both parts
+            (``assistant/parts.py``; 0 turns this off).
         premise_depth: Evidence units (best first) read for a figure the question states (a
             false premise is a year or amount they contradict, or a quantity none of them states).
         premise_share: Share (0-1) of a question's asked term weight an evidence unit must hold
@@ -469,6 +473,7 @@ class Settings:
     callout_body_share: float = 0.8
     part_term_share: float = 0.5
     join_word_frequency: int = 100
+    span_event_chars: int = 3
     premise_depth: int = 5
     premise_share: float = 0.5
     context_term_weight: float = 0.5
@@ -651,6 +656,7 @@ class Settings:
             "trace_candidates",
             "shortened_term_gap",
             "join_word_frequency",
+            "span_event_chars",
             "sentence_gap_chars",
             "index_check_seconds",
             "sentence_pace_seconds",

@@ -7,7 +7,7 @@ import numpy as np
 from assistant.answer import ExtractiveAnswerer
 from assistant.evidence import QueryTerms, SentenceRecord, Term, coverage, question_numbers
 from assistant.glossary import Glossary
-from assistant.lists import enumeration_count, question_facets
+from assistant.lists import enumeration_count, question_aspects, question_facets
 from assistant.reply import Passage
 from assistant.rules import answer_shape, answer_type_ok
 from core.text import to_search_form
@@ -174,6 +174,52 @@ def test_each_part_of_a_comparison_gets_its_own_sentence() -> None:
     result = answerer.compose(query, ev)
     # one sentence about each part, in the question's order; not the one that names them all
     assert [c.quote for c in result.citations] == texts[:3]
+
+
+def test_two_things_asked_of_each_part_get_a_sentence_each_also_under_the_parts_heading() -> None:
+    q = to_search_form
+    query = _query(
+        "甲類和乙類的審查方式跟簡報時間有什麼不同？",
+        [("甲类", 2.0), ("乙类", 2.0), ("审查", 1.0), ("简报", 1.0)],
+    )
+    assert question_aspects(query, question_facets(query)) == [((q("審查"),),), ((q("簡報"),),)]
+    # one aspect only: nothing to split
+    one = _query("甲類和乙類的審查方式有什麼不同？", [("甲类", 2.0), ("乙类", 2.0), ("审查", 1.0)])
+    assert question_aspects(one, question_facets(one)) == []
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    sections = {
+        "甲類審查": ["甲類計畫：採書面審查方式辦理。", "現場簡報15分鐘"],
+        "乙類審查": ["乙類計畫先書面初審，通過者再進入簡報審查。", "現場簡報30分鐘"],
+    }
+    passages, records = [], {}
+    for n, (section, texts) in enumerate(sections.items()):
+        passage = Passage(
+            id=f"p{n}",
+            source="doc.md",
+            section=section,
+            text="\n".join(texts),
+            start=100 * n,
+            end=100 * n + len("".join(texts)),
+        )
+        passages.append(passage)
+        records[passage.id] = _records(texts, [[1, 0.1 * n], [1, 0.3]])
+        records[passage.id] = [
+            SentenceRecord(f"{passage.id}-{r.id}", r.text, 100 * n + r.start, 100 * n + r.end, r.vector)
+            for r in records[passage.id]
+        ]
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), passages, lambda p: records[p.id])
+    result = answerer.compose(query, ev)
+    # the review line of each part, and the talk's length from under the part's own heading
+    # (a line and the one after it may be quoted as one unit)
+    quoted = "\n".join(c.quote for c in result.citations)
+    wanted = [
+        "甲類計畫：採書面審查方式辦理。",
+        "現場簡報15分鐘",
+        "乙類計畫先書面初審，通過者再進入簡報審查。",
+        "現場簡報30分鐘",
+    ]
+    assert all(w in quoted for w in wanted)
+    assert sorted(wanted, key=quoted.find) == wanted
 
 
 def test_several_years_must_all_be_in_the_evidence() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -13,6 +15,8 @@ from assistant.parts import (
     computation_lead,
     figure_of,
     gives_figure,
+    remainder_lead,
+    share_of_stated_lead,
     split_parts,
     sub_queries,
 )
@@ -64,6 +68,9 @@ def _evidence(texts: list[str], score: float = 1.0) -> list[Evidence]:
         ),
         ("花蓮跟台東那兩個東部中心，研發主軸加起來總共幾項？", ("花蓮", "台東"), "sum", "count"),
         ("第一階段跟第二階段的補助加起來是多少？", ("第一階段", "第二階段的補助"), "sum", "amount"),
+        # 從 after a subject, and a span that ends in a bare event: the subject is both parts'.
+        ("成果轉化法從通過到2015年修正，中間隔了幾年？", ("通過", "2015年修正"), "difference", "year"),
+        ("這部法從制定到修正隔了多少年？", ("制定", "修正"), "difference", "year"),
         (
             "How many years between the A+ program and the industry program?",
             ("the A+ program", "the industry program"),
@@ -90,6 +97,40 @@ def test_split_parts_reads_the_parts_and_the_operation(question, parts, operatio
 )
 def test_split_parts_leaves_other_questions_alone(question) -> None:
     assert split_parts(sf(question)) is None
+
+
+def test_a_span_that_ends_in_a_named_thing_keeps_its_subject_in_the_first_part() -> None:
+    split = split_parts(sf("科專從啟動到學界開發產業技術計畫，經過幾年？"))
+    assert split is not None and split.parts == (sf("科專從啟動"), sf("學界開發產業技術計畫"))
+    # 從事 is a word: no span starts there
+    split = split_parts(sf("從事研發的計畫從開始到修正隔了幾年？"), event_chars=3)
+    assert split is not None and split.parts[1] == sf("修正")
+
+
+def test_a_total_less_the_counted_part_is_computed_from_the_cited_sentence() -> None:
+    text = "2022年共培育52組新創團隊，分別促成16組團隊完成公司設立、24組募得資金"
+    terms = [((sf("完成"),), 1.0), ((sf("公司"),), 1.0), ((sf("設立"),), 1.0)]
+    assert remainder_lead(sf("有幾組還沒完成公司設立？"), terms, text, 2) == "36組（52−16）："
+    assert remainder_lead(sf("有幾組完成公司設立？"), terms, text, 2) == ""  # no negation
+    # no total in the text: nothing to subtract from
+    assert remainder_lead(sf("有幾組還沒完成公司設立？"), terms, "16組團隊完成公司設立", 2) == ""
+
+
+def test_a_stated_amount_times_the_cited_rate_of_the_clause_about_it() -> None:
+    question = "某個科專的管理費是500萬，它的績效獎勵最多能拿多少？"
+    query = QueryTerms(
+        terms=(Term((sf("管理费"),), 1.0, asked=False), Term((sf("绩效"),), 2.0), Term((sf("个别"),), 1.0)),
+        numbers=(),
+        cjk=True,
+        question=sf("它的績效獎勵最多能拿多少？"),
+        given=sf(question),
+    )
+    text = "個別績效獎勵之上限，不得超過管理費之百分之二十；年度績效獎勵總額，不得超過管理費總額之百分之八。"
+    assert share_of_stated_lead(query, text, 2) == "100萬元（500萬×百分之二十）："
+    # the rate must be of the thing the amount is stated for
+    assert share_of_stated_lead(query, "補助不得超過總經費之百分之五十。", 2) == ""
+    # no amount stated outside the focus
+    assert share_of_stated_lead(replace(query, given=query.question), text, 2) == ""
 
 
 def test_count_classifier_and_sub_queries() -> None:

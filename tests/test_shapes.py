@@ -31,6 +31,15 @@ def test_yes_no_says_no_for_a_wrong_year() -> None:
     assert verdict is not None and verdict.lead == "否，不是。"
 
 
+def test_yes_no_echoes_the_modal_the_question_asks_with() -> None:
+    # 可以…嗎 is answered 可以 / 不行, not 是 / 不是; a space before the mark still asks.
+    no = shapes.yes_no(sf("公司在新北，可以申請台中市的計畫嗎 ?"), [(("新北",), 1.0)], (), "公司登記於台中市")
+    assert no is not None and no.lead == "否，不行。"
+    yes = shapes.yes_no(sf("中小企業可以申請嗎？"), [(("中小企业",), 1.0)], (), "中小企業得申請補助")
+    assert yes is not None and yes.lead == "是，可以。"
+    assert shapes.yes_no(sf("法人有鼓勵新創嗎 ?!"), [], (), "鼓勵新創") is not None
+
+
 def test_yes_no_ignores_other_questions() -> None:
     assert shapes.yes_no(sf("科專是哪一年開始的？"), [], (), "自1979年起") is None
 

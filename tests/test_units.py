@@ -190,7 +190,7 @@ def test_a_rule_that_forbids_or_exempts_answers_a_yes_no_question_with_no() -> N
     assert verdict is not None and verdict.lead == "否，不用。"
     # a proviso that forbids something else does not decide
     verdict = yes_no(q("可以申請嗎？"), [((q("申請"),), 1.0)], (), "符合資格者得申請。但不得重複申請。")
-    assert verdict is not None and verdict.lead == "是。"
+    assert verdict is not None and verdict.lead == "是，可以。"
 
 
 def test_a_rule_forbidding_something_else_in_the_same_sentence_gives_no_no() -> None:
