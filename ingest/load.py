@@ -11,11 +11,13 @@ reader turns into one unit per row).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import DocumentReadError
 from core.settings import Settings
+from core.text import count_cjk
 from ingest.clean import CleanedText
 from ingest.pdf import read_pages
 from ingest.sources import (
@@ -91,6 +93,41 @@ def _read_pdf(path: Path, settings: Settings) -> str:
     return "\n\n\f".join(pages)  # a blank line: a page ends its paragraph unless joined again
 
 
+#: Characters a text document does not hold: C0 controls other than tab, line breaks and form
+#: feed, and the private-use area (where CP950 puts its user-defined characters).
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ue000-\uf8ff]")
+#: The legacy encoding of Taiwanese government files, tried when a file is not UTF-8: Big5 as
+#: Windows writes it (CP950, a superset of Big5).
+LEGACY_ENCODING = "cp950"
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """The text of a ``.txt``/``.md``/``.html`` file: UTF-8 (with or without a BOM), else Big5.
+
+    A file that is not UTF-8 is read as Big5/CP950 when its bytes decode as such without an
+    error and the result is text (no control characters, no private-use characters, at least
+    one Han character); that is logged, so the operator knows which encoding was read.
+
+    Raises:
+        DocumentReadError: neither reading works; the message names the byte and how to fix it.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        utf8_error = e
+    try:
+        text = data.decode(LEGACY_ENCODING)
+    except UnicodeDecodeError:
+        text = ""
+    if text and not _NOT_TEXT.search(text) and count_cjk(text):
+        log.warning("%s: not UTF-8; read as Big5 (CP950), which decodes it without an error.", path)
+        return text
+    raise DocumentReadError(
+        f"{path}: not UTF-8 text ({utf8_error.reason} at byte {utf8_error.start}), nor Big5 (CP950) "
+        "text. Save it as UTF-8."
+    ) from utf8_error
+
+
 def load_document(
     path: Path,
     corpus_dir: Path,
@@ -110,13 +147,9 @@ def load_document(
         if kind == "pdf":
             raw = _read_pdf(path, settings or Settings())
         else:
-            raw = path.read_bytes().decode("utf-8-sig")
+            raw = decode_text(path.read_bytes(), path)
     except DocumentReadError:
         raise
-    except UnicodeDecodeError as e:
-        raise DocumentReadError(
-            f"{path}: not UTF-8 text ({e.reason} at byte {e.start}). Save it as UTF-8."
-        ) from e
     except Exception as e:  # pypdf raises many types for broken files
         raise DocumentReadError(f"{path}: cannot be read ({type(e).__name__}: {e}).") from e
     if not raw.strip():
