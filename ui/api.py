@@ -307,6 +307,12 @@ class Reference(BaseModel):
     score: float = Field(description="How strongly the quote supports the answer (0-1).")
     title: str = Field("", description="Document title.")
     publisher: str = Field("", description="Who published the document (empty if unknown).")
+    text_start: int = Field(
+        0,
+        description="Offset of `text` in the cleaned source document: `quote` is "
+        "`text[start - text_start : end - text_start]`. `text` is the cited passage, or overlapping "
+        "passages of one section joined when the quote runs over them (a long law article).",
+    )
 
 
 class PassageOut(BaseModel):
