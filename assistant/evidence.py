@@ -302,13 +302,14 @@ def cited_text(ev: Evidence) -> CitedText:
     its quote, which the reader could not find highlighted).
     """
     start, end = ev.sentence.start, ev.sentence.end
+    own = ev.passage
+    if ev.sentence.text in own.text:  # the usual case: a sentence (or unit) of its own passage
+        return CitedText(own.id, own.text, own.start, ev.sentence.text, start, end)
     passages = sorted(
         {p.id: p for p in (ev.passage, *ev.neighbours) if p.source == ev.passage.source}.values(),
         key=lambda p: (p.start, -p.end),
     )
-    holder = next(
-        (p for p in (ev.passage, *passages) if p.start <= start and end <= p.start + len(p.text)), None
-    )
+    holder = next((p for p in passages if p.start <= start and end <= p.start + len(p.text)), None)
     if holder is not None:
         at = start - holder.start
         quote = holder.text[at : at + end - start]
