@@ -699,8 +699,11 @@ def limit_answer(answer: str, max_chars: int | None, stop: str | list[str] | Non
     """``answer`` cut by ``stop`` and ``max_chars``, with OpenAI's ``finish_reason``.
 
     The answer ends before the first stop sequence it contains (``stop``). Longer than
-    ``max_chars`` characters, it keeps the whole sentences that fit, or the first
-    ``max_chars`` characters when not even one sentence does (``length``).
+    ``max_chars`` characters, it keeps the whole sentences that fit up to the last one with its
+    ``[n]`` marker (``length``): an answer is never cut inside a sentence, and a cited answer
+    never ends in uncited words (a section label, a lead). When not even its first cited
+    sentence fits, the answer is "" (``length``); a refusal, which cites nothing, keeps the
+    whole sentences that fit.
     """
     stops = [stop] if isinstance(stop, str) else list(stop or [])
     cuts = [answer.find(s) for s in stops if s and s in answer]
@@ -713,7 +716,20 @@ def limit_answer(answer: str, max_chars: int | None, stop: str | list[str] | Non
         if count_usage(kept + sentence) > max_chars:
             break
         kept += sentence
-    return (kept or answer[:max_chars]), "length"
+    if MARKER.search(answer):
+        cited = [m.end() for m in MARKER.finditer(kept)]
+        last = next((end for end in _sentence_ends(kept) if cited and end >= cited[-1]), 0)
+        kept = kept[:last]
+    return kept, "length"
+
+
+def _sentence_ends(text: str) -> list[int]:
+    """Where each sentence of ``text`` ends (:func:`ui.render.split_sentences`), in order."""
+    ends, at = [], 0
+    for sentence in split_sentences(text):
+        at += len(sentence)
+        ends.append(at)
+    return ends
 
 
 def _cited(references: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
