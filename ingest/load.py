@@ -128,6 +128,51 @@ def decode_text(data: bytes, path: Path) -> str:
     ) from utf8_error
 
 
+#: A field label before a title on a header line: 「法規名稱：」, 「計畫名稱：」, 「標題：」, "Title:".
+_TITLE_LABEL = re.compile(
+    r"^[^\s：:，。；]{0,8}(?:名稱|標題|題名|title|name)\s*[：:]\s*(?=\S)", re.IGNORECASE
+)
+#: A site's name after a page's title: 「產業創新條例-全國法規資料庫」, 「… | 全國法規資料庫」, 「… – Site」.
+_SITE_SUFFIX = re.compile(r"(?:\s+[-–—|｜]\s+|\s*[-–—|｜_]\s*)[^-–—|｜_]+$")
+#: Sentence punctuation: a line with it is a sentence, not a title.
+_SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
+
+
+def document_title(found: str, body: str, kind: str, settings: Settings | None = None) -> str:
+    """The title a document gives itself, without a field label or a site's name; "" if none.
+
+    * a leading field label of a header line goes (「法規名稱：科學技術基本法」 → 科學技術基本法);
+    * a site's name after a separator goes when the page's own text (its heading, its body)
+      repeats the title without it and never with it (「產業創新條例-全國法規資料庫」 →
+      產業創新條例, as the page's heading and body call the law);
+    * a PDF without a title of its own is titled by its first line when that line is a title:
+      at most ``Settings.title_chars`` characters without sentence punctuation.
+
+    Args:
+        found: The title the parser found (front matter, ``<title>``, a heading, a title line).
+        body: The cleaned text.
+        kind: ``txt``, ``md``, ``html`` or ``pdf``.
+        settings: ``title_chars`` (None: the default).
+    """
+    title = " ".join(found.split())
+    if not title and kind == "pdf":
+        line = next((line.strip() for line in body.splitlines() if line.strip()), "")
+        most = (settings or Settings()).title_chars
+        if (
+            len(line) <= most
+            and not _SENTENCE_PUNCT.search(line)
+            and count_cjk(line) + sum(c.isalpha() for c in line)
+        ):
+            title = line
+    title = _TITLE_LABEL.sub("", title, count=1)
+    suffix = _SITE_SUFFIX.search(title)
+    if suffix is not None:
+        head = title[: suffix.start()].strip()
+        if head and head in body and title not in body:
+            title = head
+    return title
+
+
 def load_document(
     path: Path,
     corpus_dir: Path,
@@ -163,7 +208,9 @@ def load_document(
         source=rel,
         raw=raw,
         sha256=file_sha256(path),
-        title=entry.get("title") or found.get("title") or path.stem,
+        title=entry.get("title")
+        or document_title(found.get("title", ""), cleaned.text, kind, settings)
+        or path.stem,
         kind=kind,
         meta=entry,
         publisher=entry.get("publisher") or found.get("publisher", ""),

@@ -69,6 +69,7 @@ def pipeline_key(settings: Settings) -> str:
                 settings.pdf_superscript_ratio,
             ],
             "heading_chars": settings.heading_chars,
+            "title_chars": settings.title_chars,
             "contents_entry_chars": settings.contents_entry_chars,
             "law_lines": settings.law_first_article_lines,
         },
