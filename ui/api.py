@@ -21,7 +21,6 @@ import hmac
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from itertools import chain
 from typing import Any, Literal
@@ -38,7 +37,7 @@ from assistant.reply import Reply
 from assistant.validate import validate_request
 from core.errors import BadQuestionError, IndexMissingError, KezhuanError
 from core.settings import Settings
-from ui.feedback import FeedbackStore, new_reply_id
+from ui.feedback import FeedbackStore
 from ui.gate import AnswerGate, ClientGoneError, request_cost
 from ui.protocol import ChatAssistant, HistoryMessage
 from ui.render import MARKER, split_sentences
@@ -810,6 +809,17 @@ def _sse(
     yield "data: [DONE]\n\n"
 
 
+def _known_reply(feedback: FeedbackStore, reply_id: str) -> None:
+    """Refuse feedback against an id no answer of this server had (404 ``unknown_reply_id``)."""
+    if reply_id and not feedback.knows(reply_id):
+        raise ApiError(
+            404,
+            f"reply_id {reply_id[:100]!r} is no answer this server gave: send the `id` of the "
+            "/api/ask or /v1/chat/completions reply being rated.",
+            "unknown_reply_id",
+        )
+
+
 def build_api_router(
     assistant: ChatAssistant,
     settings: Settings,
@@ -865,7 +875,7 @@ def build_api_router(
         question, history = split_conversation(request.messages)
         question, history = validate_request(question, history, settings)
         cost = request_cost(question, history, settings.max_history_turns)
-        completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+        completion_id = feedback.new_reply_id("chatcmpl")  # also the reply_id of its feedback
         created = int(time.time())
         if request.stream:
             events = iter(assistant.stream(question, history))
@@ -922,7 +932,7 @@ def build_api_router(
         question, history = validate_request(request.question, asked, settings)
         cost = request_cost(question, history, settings.max_history_turns)
         reply = await gate.run(http, lambda: assistant.ask(question, history), cost=cost)
-        return {"id": new_reply_id(), **reply.to_dict()}
+        return {"id": feedback.new_reply_id(), **reply.to_dict()}
 
     @router.post("/api/feedback", response_model=FeedbackSaved, tags=["kezhuan"], summary="Rate an answer")
     def rate(request: FeedbackRequest) -> dict[str, Any]:
@@ -931,6 +941,7 @@ def build_api_router(
             raise ApiError(
                 400, "Withdrawing a vote (rating: null) needs the answer's reply_id.", "missing_reply_id"
             )
+        _known_reply(feedback, request.reply_id)
         entry = feedback.record(
             question=request.question,
             answer=request.answer,
@@ -950,6 +961,7 @@ def build_api_router(
     )
     def reason(request: FeedbackReason) -> dict[str, Any]:
         """Store what a visitor wrote about an answer (after a thumbs down), against its id."""
+        _known_reply(feedback, request.reply_id)
         entry = feedback.record_reason(
             reply_id=request.reply_id,
             reason=request.reason,
