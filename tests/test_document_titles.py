@@ -45,7 +45,11 @@ def test_documents_without_a_manifest_entry_get_their_own_clean_titles(tmp_path:
     (tmp_path / "page.html").write_text(PAGE, encoding="utf-8")
     _pdf(tmp_path / "guide.pdf", ["地方型SBIR申請須知", "一、為鼓勵轄內中小企業創新，特訂定本須知。"])
     titles = {p.name: load_document(p, tmp_path).title for p in sorted(tmp_path.iterdir())}
-    assert titles == {"law.txt": "科學技術基本法", "page.html": "產業創新條例", "guide.pdf": "地方型SBIR申請須知"}
+    assert titles == {
+        "law.txt": "科學技術基本法",
+        "page.html": "產業創新條例",
+        "guide.pdf": "地方型SBIR申請須知",
+    }
 
 
 def _pdf(path: Path, lines: list[str]) -> None:

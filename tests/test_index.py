@@ -178,7 +178,10 @@ def test_an_indexed_document_overwritten_by_an_unreadable_one_keeps_its_old_vers
 
 
 def test_the_command_exits_1_when_a_document_fails_and_ingests_the_rest(
-    tmp_settings: Settings, fake_embeddings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_settings: Settings,
+    fake_embeddings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from ui import cli
 
