@@ -136,7 +136,11 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         chinese_names = [t for t in query.terms if count_cjk(t.forms[0])] if not query.cjk else []
         names = [f for t in query.terms if t.asked for f in t.forms]
         asked_labels = tables.labels(query.question)
+        by_section: dict[tuple[str, str], list[Passage]] = {}
+        for passage in passages:
+            by_section.setdefault((passage.source, passage.section), []).append(passage)
         for rank, passage in enumerate(passages):
+            neighbours = by_section[(passage.source, passage.section)]
             context_cov = coverage(query.terms, f"{passage.section}\n{passage.text}")
             labels = callout_labels(passage)
             siblings = sentences(passage)
@@ -163,7 +167,9 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                             if (t.forms not in facets or t.forms in named) and not _COUNTED.match(t.forms[0])
                         )
                 cov, scoped, listed = titles.structural_coverage(terms, query, passage, sent, siblings)
-                ev = Evidence(sent, passage, rank, dense, cov, context_cov, siblings=siblings)
+                ev = Evidence(
+                    sent, passage, rank, dense, cov, context_cov, siblings=siblings, neighbours=neighbours
+                )
                 dn = self._dense_norm(dense, query.cjk)
                 prior = 1.0 / (1.0 + rank)
                 role = next((r for r in _ROLE_ASKED if sent.context.endswith(r)), "")

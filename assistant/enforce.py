@@ -571,6 +571,7 @@ class CitationEnforcer:
                             score=round(support.score, 4),
                             title=passage.title,
                             publisher=passage.publisher,
+                            text_start=passage.start,
                         )
                     )
                 else:

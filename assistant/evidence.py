@@ -93,6 +93,10 @@ class Evidence:
     #: Every sentence of the passage, in order (short ones too): what the quote may grow into
     #: (:mod:`assistant.units`).
     siblings: Sequence[SentenceRecord] = ()
+    #: The other retrieved passages of the same document and section: where a quote that grew
+    #: past its own passage (a law article split over overlapping passages) goes on, so that its
+    #: citation can show a text that holds it (:func:`cited_text`).
+    neighbours: Sequence[Passage] = ()
 
 
 @dataclass
@@ -263,6 +267,74 @@ def typed_best(
     return best
 
 
+@dataclass(frozen=True)
+class CitedText:
+    """What a citation shows: ``quote`` is ``text[start - text_start : end - text_start]``.
+
+    Attributes:
+        passage_id: The passage ``text`` is (the first one, when passages are joined).
+        text: A retrieved passage, or overlapping passages of one section joined as the one
+            stretch of the cleaned source they cover.
+        text_start: Offset of ``text`` in the cleaned source.
+        quote: The quoted sentence(s), exactly as in the cleaned source.
+        start: Offset of ``quote`` in the cleaned source.
+        end: End offset (exclusive) of ``quote``.
+    """
+
+    passage_id: str
+    text: str
+    text_start: int
+    quote: str
+    start: int
+    end: int
+
+
+#: Where a quote may be cut when the retrieved passages do not hold all of it: after a
+#: sentence's end (。！？；, a line break).
+_QUOTE_CUT = re.compile(r"[。！？；!?;][」』）”’)]*|\n")
+
+
+def cited_text(ev: Evidence) -> CitedText:
+    """The passage text ``ev``'s quote is shown in, and the quote as it stands there.
+
+    A quote grown into a unit (:mod:`assistant.units`) may start or end outside its own
+    passage when an article or section is split over several overlapping passages. Then the
+    passage of the section that holds the whole quote is shown, else the overlapping ones that
+    cover it joined into one stretch of the cleaned source. Should no retrieved passages cover
+    it, the quote is cut at the last sentence end they cover (never a text that does not hold
+    its quote, which the reader could not find highlighted).
+    """
+    start, end = ev.sentence.start, ev.sentence.end
+    own = ev.passage
+    if ev.sentence.text in own.text:  # the usual case: a sentence (or unit) of its own passage
+        return CitedText(own.id, own.text, own.start, ev.sentence.text, start, end)
+    passages = sorted(
+        {p.id: p for p in (ev.passage, *ev.neighbours) if p.source == ev.passage.source}.values(),
+        key=lambda p: (p.start, -p.end),
+    )
+    holder = next((p for p in passages if p.start <= start and end <= p.start + len(p.text)), None)
+    if holder is not None:
+        at = start - holder.start
+        quote = holder.text[at : at + end - start]
+        return CitedText(holder.id, holder.text, holder.start, quote, start, end)
+    first = next((p for p in passages if p.start <= start < p.start + len(p.text)), ev.passage)
+    text, text_end = first.text, first.start + len(first.text)
+    for p in passages:
+        if text_end >= end:
+            break
+        if p.start <= text_end < p.start + len(p.text) and p.start >= first.start:
+            text += p.text[text_end - p.start :]
+            text_end = p.start + len(p.text)
+    if not first.start <= start < text_end:  # the quote is not in the retrieved text at all
+        return CitedText(ev.passage.id, ev.passage.text, ev.passage.start, ev.sentence.text, start, end)
+    if text_end < end:
+        covered = text[start - first.start :]
+        cuts = [m.end() for m in _QUOTE_CUT.finditer(covered)]
+        end = start + (cuts[-1] if cuts else len(covered))
+    quote = text[start - first.start : end - first.start].rstrip()
+    return CitedText(first.id, text, first.start, quote, start, start + len(quote))
+
+
 def write_answer(
     chosen: Sequence[Evidence],
     support: float,
@@ -282,7 +354,8 @@ def write_answer(
     if lead:
         parts.append(convert(lead))
     for n, ev in enumerate(chosen, start=first):
-        text = ev.sentence.text
+        cited = cited_text(ev)
+        text = cited.quote
         lead = ""
         if n - first < len(labels):
             lead = f"{labels[n - first]}："
@@ -294,16 +367,17 @@ def write_answer(
         citations.append(
             Citation(
                 n=n,
-                passage_id=ev.passage.id,
+                passage_id=cited.passage_id,
                 source=ev.passage.source,
                 section=ev.passage.section,
-                text=ev.passage.text,
+                text=cited.text,
                 quote=text,
-                start=ev.sentence.start,
-                end=ev.sentence.end,
+                start=cited.start,
+                end=cited.end,
                 score=round(ev.support, 4),
                 title=ev.passage.title,
                 publisher=ev.passage.publisher,
+                text_start=cited.text_start,
             )
         )
     return Composition("".join(parts), citations, False, support, diagnostics)

@@ -57,6 +57,10 @@ class Citation:
         score: How strongly the quote supports the answer (0-1).
         title: Document title.
         publisher: Who published the document ("" if unknown).
+        text_start: Offset of ``text`` in the cleaned source text: ``quote`` is
+            ``text[start - text_start : end - text_start]``. ``text`` is the cited passage, or
+            overlapping passages of one section joined when the quote runs over them (a long
+            law article); ``passage_id`` is then the first of them.
     """
 
     n: int
@@ -70,6 +74,7 @@ class Citation:
     score: float
     title: str = ""
     publisher: str = ""
+    text_start: int = 0
 
     @property
     def where(self) -> str:

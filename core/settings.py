@@ -354,6 +354,8 @@ class Settings:
             loses the number. Part of the index.
         heading_chars: Lines at most this long without sentence punctuation, standing alone, are
             headings in plain text. Part of the index.
+        title_chars: A PDF that the manifest does not name is titled by its first line when that
+            line is at most this long and has no sentence punctuation. Part of the index.
         contents_entry_chars: Most characters of a table-of-contents entry's text before its
             leader and page label (「附件伍、會計科目與編列原則 ..... 附件-48」: 14); longer text is a
             sentence, kept. Part of the index.
@@ -514,6 +516,7 @@ class Settings:
     pdf_centered_share: float = 0.25
     pdf_superscript_ratio: float = 0.8
     heading_chars: int = 30
+    title_chars: int = 60
     contents_entry_chars: int = 60
     law_first_article_lines: int = 30
     sentence_pace_seconds: float = 0.06
@@ -615,6 +618,7 @@ class Settings:
             "pdf_centered_share",
             "pdf_superscript_ratio",
             "heading_chars",
+            "title_chars",
             "contents_entry_chars",
             "law_first_article_lines",
             "keep_alive_seconds",

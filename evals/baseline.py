@@ -188,6 +188,7 @@ class Baseline:
                 end=p.end,
                 score=p.score,
                 title=p.title,
+                text_start=p.start,
             )
             for n, p in enumerate(passages, start=1)
         ]

@@ -930,6 +930,8 @@ def _write_documents(
         except (DocumentReadError, OSError) as e:
             log.error("%s", e)
             report.failed[source] = str(e)
+            if record and record.pipeline == key:
+                report.kept.append(source)  # its committed version stays live (see IngestReport.kept)
             continue
         todo.append(doc)
         (report.updated if record else report.added).append(doc.source)

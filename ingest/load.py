@@ -11,11 +11,13 @@ reader turns into one unit per row).
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import DocumentReadError
 from core.settings import Settings
+from core.text import count_cjk
 from ingest.clean import CleanedText
 from ingest.pdf import read_pages
 from ingest.sources import (
@@ -91,6 +93,86 @@ def _read_pdf(path: Path, settings: Settings) -> str:
     return "\n\n\f".join(pages)  # a blank line: a page ends its paragraph unless joined again
 
 
+#: Characters a text document does not hold: C0 controls other than tab, line breaks and form
+#: feed, and the private-use area (where CP950 puts its user-defined characters).
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ue000-\uf8ff]")
+#: The legacy encoding of Taiwanese government files, tried when a file is not UTF-8: Big5 as
+#: Windows writes it (CP950, a superset of Big5).
+LEGACY_ENCODING = "cp950"
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """The text of a ``.txt``/``.md``/``.html`` file: UTF-8 (with or without a BOM), else Big5.
+
+    A file that is not UTF-8 is read as Big5/CP950 when its bytes decode as such without an
+    error and the result is text (no control characters, no private-use characters, at least
+    one Han character); that is logged, so the operator knows which encoding was read.
+
+    Raises:
+        DocumentReadError: neither reading works; the message names the byte and how to fix it.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        utf8_error = e
+    try:
+        text = data.decode(LEGACY_ENCODING)
+    except UnicodeDecodeError:
+        text = ""
+    if text and not _NOT_TEXT.search(text) and count_cjk(text):
+        log.warning("%s: not UTF-8; read as Big5 (CP950), which decodes it without an error.", path)
+        return text
+    raise DocumentReadError(
+        f"{path}: not UTF-8 text ({utf8_error.reason} at byte {utf8_error.start}), nor Big5 (CP950) "
+        "text. Save it as UTF-8."
+    ) from utf8_error
+
+
+#: A field label before a title on a header line: 「法規名稱：」, 「計畫名稱：」, 「標題：」, "Title:".
+_TITLE_LABEL = re.compile(
+    r"^[^\s：:，。；]{0,8}(?:名稱|標題|題名|title|name)\s*[：:]\s*(?=\S)", re.IGNORECASE
+)
+#: A site's name after a page's title: 「產業創新條例-全國法規資料庫」, 「… | 全國法規資料庫」, 「… – Site」.
+_SITE_SUFFIX = re.compile(r"(?:\s+[-–—|｜]\s+|\s*[-–—|｜_]\s*)[^-–—|｜_]+$")
+#: Sentence punctuation: a line with it is a sentence, not a title.
+_SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
+
+
+def document_title(found: str, body: str, kind: str, settings: Settings | None = None) -> str:
+    """The title a document gives itself, without a field label or a site's name; "" if none.
+
+    * a leading field label of a header line goes (「法規名稱：科學技術基本法」 → 科學技術基本法);
+    * a site's name after a separator goes when the page's own text (its heading, its body)
+      repeats the title without it and never with it (「產業創新條例-全國法規資料庫」 →
+      產業創新條例, as the page's heading and body call the law);
+    * a PDF without a title of its own is titled by its first line when that line is a title:
+      at most ``Settings.title_chars`` characters without sentence punctuation.
+
+    Args:
+        found: The title the parser found (front matter, ``<title>``, a heading, a title line).
+        body: The cleaned text.
+        kind: ``txt``, ``md``, ``html`` or ``pdf``.
+        settings: ``title_chars`` (None: the default).
+    """
+    title = " ".join(found.split())
+    if not title and kind == "pdf":
+        line = next((line.strip() for line in body.splitlines() if line.strip()), "")
+        most = (settings or Settings()).title_chars
+        if (
+            len(line) <= most
+            and not _SENTENCE_PUNCT.search(line)
+            and count_cjk(line) + sum(c.isalpha() for c in line)
+        ):
+            title = line
+    title = _TITLE_LABEL.sub("", title, count=1)
+    suffix = _SITE_SUFFIX.search(title)
+    if suffix is not None:
+        head = title[: suffix.start()].strip()
+        if head and head in body and title not in body:
+            title = head
+    return title
+
+
 def load_document(
     path: Path,
     corpus_dir: Path,
@@ -110,13 +192,9 @@ def load_document(
         if kind == "pdf":
             raw = _read_pdf(path, settings or Settings())
         else:
-            raw = path.read_bytes().decode("utf-8-sig")
+            raw = decode_text(path.read_bytes(), path)
     except DocumentReadError:
         raise
-    except UnicodeDecodeError as e:
-        raise DocumentReadError(
-            f"{path}: not UTF-8 text ({e.reason} at byte {e.start}). Save it as UTF-8."
-        ) from e
     except Exception as e:  # pypdf raises many types for broken files
         raise DocumentReadError(f"{path}: cannot be read ({type(e).__name__}: {e}).") from e
     if not raw.strip():
@@ -130,7 +208,9 @@ def load_document(
         source=rel,
         raw=raw,
         sha256=file_sha256(path),
-        title=entry.get("title") or found.get("title") or path.stem,
+        title=entry.get("title")
+        or document_title(found.get("title", ""), cleaned.text, kind, settings)
+        or path.stem,
         kind=kind,
         meta=entry,
         publisher=entry.get("publisher") or found.get("publisher", ""),

@@ -69,6 +69,7 @@ def pipeline_key(settings: Settings) -> str:
                 settings.pdf_superscript_ratio,
             ],
             "heading_chars": settings.heading_chars,
+            "title_chars": settings.title_chars,
             "contents_entry_chars": settings.contents_entry_chars,
             "law_lines": settings.law_first_article_lines,
         },
@@ -145,6 +146,10 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    #: Failed documents whose previously ingested version is still in the index and still
+    #: answers (an indexed file overwritten by one that cannot be read): kept, not dropped, so a
+    #: half-copied or broken file loses nothing; fixing the file, or deleting it, updates the index.
+    kept: list[str] = field(default_factory=list)
     passages: int = 0
     sentences: int = 0
     swept: int = 0
@@ -164,7 +169,8 @@ class IngestReport:
             f"{len(self.unchanged)} unchanged",
         ]
         if self.failed:
-            parts.append(f"{len(self.failed)} failed")
+            kept = f" ({len(self.kept)} of them still served in their previous version)" if self.kept else ""
+            parts.append(f"{len(self.failed)} failed{kept}")
         return (
             f"Ingest: {', '.join(parts)}; {self.passages} passages, {self.sentences} sentences written "
             f"in {self.seconds:.1f} s."

@@ -149,3 +149,53 @@ def test_passages_are_embedded_under_their_title_and_section_but_stored_as_writt
         assert not text.startswith("《")  # the stored (quoted) text is the document's own
         heading = f"《{meta['title']}》{meta['section']}："
         assert heading + text in seen, "the embedded text carries the document title and section"
+
+
+def test_a_big5_text_is_read_and_the_log_says_so(
+    tmp_settings: Settings, fake_embeddings, caplog: pytest.LogCaptureFixture
+) -> None:
+    law = "科學技術基本法\n第一條　為確立政府推動科學技術發展之基本方針，特制定本法。\n"
+    (tmp_settings.corpus_dir / "big5-law.txt").write_bytes(law.encode("cp950"))
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert report.failed == {} and "big5-law.txt" in report.added
+    assert any("特制定本法" in t for t in _live_texts(tmp_settings, fake_embeddings))
+    assert any("big5-law.txt" in r.getMessage() and "Big5" in r.getMessage() for r in caplog.records)
+
+
+def test_an_indexed_document_overwritten_by_an_unreadable_one_keeps_its_old_version(
+    tmp_settings: Settings, fake_embeddings
+) -> None:
+    notes = tmp_settings.corpus_dir / "notes.txt"
+    notes.write_text("測試用的補充文件：舊版本仍然可以回答。\n", encoding="utf-8")
+    run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    notes.write_bytes(b"\x00\x01\x02\xff\xfe binary")
+    (tmp_settings.corpus_dir / "new.txt").write_bytes(b"")
+    report = run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+    assert set(report.failed) == {"notes.txt", "new.txt"}
+    assert report.kept == ["notes.txt"]  # never ingested before: new.txt has no old version
+    assert "1 of them still served in their previous version" in report.summary()
+    assert any("舊版本仍然可以回答" in t for t in _live_texts(tmp_settings, fake_embeddings))
+
+
+def test_the_command_exits_1_when_a_document_fails_and_ingests_the_rest(
+    tmp_settings: Settings,
+    fake_embeddings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ui import cli
+
+    monkeypatch.setenv("KEZHUAN_CORPUS_DIR", str(tmp_settings.corpus_dir))
+    monkeypatch.setenv("KEZHUAN_DATA_DIR", str(tmp_settings.data_dir))
+    monkeypatch.setattr("ingest.embed.load_embeddings", lambda settings: fake_embeddings)
+    notes = tmp_settings.corpus_dir / "notes.txt"
+    notes.write_text("測試用的補充文件：舊版本仍然可以回答。\n", encoding="utf-8")
+    assert cli.main(["ingest", "--no-progress"]) == 0
+    notes.write_bytes(b"%PDF-1.4 truncated")
+    notes.rename(notes.with_suffix(".pdf"))
+    (tmp_settings.corpus_dir / "notes.txt").write_bytes(bytes(range(256)) * 4)  # binary, same name
+    assert cli.main(["ingest", "--no-progress"]) == cli.INGEST_FAILED_DOCUMENTS == 1
+    err = capsys.readouterr().err
+    assert "could not read notes.pdf" in err and "could not read notes.txt" in err
+    assert "previously ingested version of notes.txt is still being served" in err
+    assert _live_texts(tmp_settings, fake_embeddings)  # the seed is still answered from

@@ -21,7 +21,6 @@ import hmac
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from itertools import chain
 from typing import Any, Literal
@@ -38,7 +37,7 @@ from assistant.reply import Reply
 from assistant.validate import validate_request
 from core.errors import BadQuestionError, IndexMissingError, KezhuanError
 from core.settings import Settings
-from ui.feedback import FeedbackStore, new_reply_id
+from ui.feedback import FeedbackStore
 from ui.gate import AnswerGate, ClientGoneError, request_cost
 from ui.protocol import ChatAssistant, HistoryMessage
 from ui.render import MARKER, split_sentences
@@ -307,6 +306,12 @@ class Reference(BaseModel):
     score: float = Field(description="How strongly the quote supports the answer (0-1).")
     title: str = Field("", description="Document title.")
     publisher: str = Field("", description="Who published the document (empty if unknown).")
+    text_start: int = Field(
+        0,
+        description="Offset of `text` in the cleaned source document: `quote` is "
+        "`text[start - text_start : end - text_start]`. `text` is the cited passage, or overlapping "
+        "passages of one section joined when the quote runs over them (a long law article).",
+    )
 
 
 class PassageOut(BaseModel):
@@ -693,8 +698,11 @@ def limit_answer(answer: str, max_chars: int | None, stop: str | list[str] | Non
     """``answer`` cut by ``stop`` and ``max_chars``, with OpenAI's ``finish_reason``.
 
     The answer ends before the first stop sequence it contains (``stop``). Longer than
-    ``max_chars`` characters, it keeps the whole sentences that fit, or the first
-    ``max_chars`` characters when not even one sentence does (``length``).
+    ``max_chars`` characters, it keeps the whole sentences that fit up to the last one with its
+    ``[n]`` marker (``length``): an answer is never cut inside a sentence, and a cited answer
+    never ends in uncited words (a section label, a lead). When not even its first cited
+    sentence fits, the answer is "" (``length``); a refusal, which cites nothing, keeps the
+    whole sentences that fit.
     """
     stops = [stop] if isinstance(stop, str) else list(stop or [])
     cuts = [answer.find(s) for s in stops if s and s in answer]
@@ -707,7 +715,20 @@ def limit_answer(answer: str, max_chars: int | None, stop: str | list[str] | Non
         if count_usage(kept + sentence) > max_chars:
             break
         kept += sentence
-    return (kept or answer[:max_chars]), "length"
+    if MARKER.search(answer):
+        cited = [m.end() for m in MARKER.finditer(kept)]
+        last = next((end for end in _sentence_ends(kept) if cited and end >= cited[-1]), 0)
+        kept = kept[:last]
+    return kept, "length"
+
+
+def _sentence_ends(text: str) -> list[int]:
+    """Where each sentence of ``text`` ends (:func:`ui.render.split_sentences`), in order."""
+    ends, at = [], 0
+    for sentence in split_sentences(text):
+        at += len(sentence)
+        ends.append(at)
+    return ends
 
 
 def _cited(references: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
@@ -788,6 +809,17 @@ def _sse(
     yield "data: [DONE]\n\n"
 
 
+def _known_reply(feedback: FeedbackStore, reply_id: str) -> None:
+    """Refuse feedback against an id no answer of this server had (404 ``unknown_reply_id``)."""
+    if reply_id and not feedback.knows(reply_id):
+        raise ApiError(
+            404,
+            f"reply_id {reply_id[:100]!r} is no answer this server gave: send the `id` of the "
+            "/api/ask or /v1/chat/completions reply being rated.",
+            "unknown_reply_id",
+        )
+
+
 def build_api_router(
     assistant: ChatAssistant,
     settings: Settings,
@@ -843,7 +875,7 @@ def build_api_router(
         question, history = split_conversation(request.messages)
         question, history = validate_request(question, history, settings)
         cost = request_cost(question, history, settings.max_history_turns)
-        completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+        completion_id = feedback.new_reply_id("chatcmpl")  # also the reply_id of its feedback
         created = int(time.time())
         if request.stream:
             events = iter(assistant.stream(question, history))
@@ -900,7 +932,7 @@ def build_api_router(
         question, history = validate_request(request.question, asked, settings)
         cost = request_cost(question, history, settings.max_history_turns)
         reply = await gate.run(http, lambda: assistant.ask(question, history), cost=cost)
-        return {"id": new_reply_id(), **reply.to_dict()}
+        return {"id": feedback.new_reply_id(), **reply.to_dict()}
 
     @router.post("/api/feedback", response_model=FeedbackSaved, tags=["kezhuan"], summary="Rate an answer")
     def rate(request: FeedbackRequest) -> dict[str, Any]:
@@ -909,6 +941,7 @@ def build_api_router(
             raise ApiError(
                 400, "Withdrawing a vote (rating: null) needs the answer's reply_id.", "missing_reply_id"
             )
+        _known_reply(feedback, request.reply_id)
         entry = feedback.record(
             question=request.question,
             answer=request.answer,
@@ -928,6 +961,7 @@ def build_api_router(
     )
     def reason(request: FeedbackReason) -> dict[str, Any]:
         """Store what a visitor wrote about an answer (after a thumbs down), against its id."""
+        _known_reply(feedback, request.reply_id)
         entry = feedback.record_reason(
             reply_id=request.reply_id,
             reason=request.reason,

@@ -53,6 +53,11 @@ def _load_history(path: str | None) -> list[dict[str, str]] | None:
     return data  # type: ignore[no-any-return]
 
 
+#: Exit status of `kezhuan ingest` when a document could not be read (the readable ones are
+#: ingested all the same); 2 is an error that stopped the whole command (:func:`main`).
+INGEST_FAILED_DOCUMENTS = 1
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _settings(args)
     corpus = Path(args.path) if args.path else None
@@ -76,9 +81,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(report.summary())
     for source, error in report.failed.items():
         print(f"  could not read {source}: {error}", file=sys.stderr)
+        if source in report.kept:
+            print(
+                f"    the previously ingested version of {source} is still being served: fix the file "
+                "and run `kezhuan ingest` again, or delete it to take it out of the index.",
+                file=sys.stderr,
+            )
     if report.changed or report.swept or not _snapshot_saved(settings):
         _save_retrieval_snapshot(settings)  # an unchanged index keeps the snapshot it has
-    return 1 if report.failed and not (report.added or report.updated or report.unchanged) else 0
+    return INGEST_FAILED_DOCUMENTS if report.failed else 0
 
 
 def _snapshot_saved(settings: Settings) -> bool:

@@ -16,8 +16,12 @@ reads the file: each answer counts with its latest vote.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
 import json
 import logging
+import os
 import secrets
 import threading
 from collections import Counter
@@ -36,9 +40,71 @@ RATINGS: tuple[str, ...] = ("up", "down")
 FEEDBACK_FILE = "feedback.jsonl"
 
 
+#: The key answer ids are signed with, beside the feedback file (created on first use).
+REPLY_KEY_FILE = "reply-ids.key"
+
+
 def new_reply_id(prefix: str = "reply") -> str:
-    """A fresh answer id, ``<prefix>-<16 hex digits>`` (random, unique in practice)."""
+    """A fresh answer id, ``<prefix>-<16 hex digits>`` (random, unique in practice), unsigned:
+    a server issues :meth:`ReplyIds.issue` ids, which it can recognise later."""
     return f"{prefix}-{secrets.token_hex(8)}"
+
+
+class ReplyIds:
+    """Answer ids the server can recognise later without keeping a list of them.
+
+    An id is ``<prefix>-<16 random hex digits>-<8 hex digits>``, the last part an HMAC-SHA256
+    of the rest under a key kept in the data folder (``reply-ids.key``, made on first use, mode
+    0600): every worker and every restart sharing the folder recognises the ids the others gave,
+    and an id nobody gave (``"nonexistent"``, a typo) is not taken for an answer.
+
+    Args:
+        key: The signing key.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    @classmethod
+    def in_folder(cls, folder: Path) -> ReplyIds:
+        """The ids signed with ``folder / REPLY_KEY_FILE``, made there first if missing.
+
+        Raises:
+            KezhuanError: the key cannot be read or written (the message names the file).
+        """
+        path = Path(folder) / REPLY_KEY_FILE
+        try:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fresh = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+                fresh.write_bytes(secrets.token_bytes(32))
+                fresh.chmod(0o600)
+                with contextlib.suppress(FileExistsError):  # another worker made it first: use theirs
+                    os.link(fresh, path)
+                fresh.unlink()
+            key = path.read_bytes()
+        except OSError as e:
+            raise KezhuanError(
+                f"Cannot read or create the answer-id key {path}: {e}. Check the folder's permissions."
+            ) from e
+        if len(key) < 16:
+            raise KezhuanError(
+                f"The answer-id key {path} is damaged (too short): delete it; a new one is made."
+            )
+        return cls(key)
+
+    def _mac(self, body: str) -> str:
+        return hmac.new(self._key, body.encode("utf-8"), hashlib.sha256).hexdigest()[:8]
+
+    def issue(self, prefix: str = "reply") -> str:
+        """A fresh id for an answer: ``<prefix>-<16 hex>-<8 hex>``."""
+        body = f"{prefix}-{secrets.token_hex(8)}"
+        return f"{body}-{self._mac(body)}"
+
+    def knows(self, reply_id: str) -> bool:
+        """Whether ``reply_id`` is an id :meth:`issue` gave (under this key)."""
+        body, _, mac = reply_id.rpartition("-")
+        return bool(body) and hmac.compare_digest(mac, self._mac(body))
 
 
 class FeedbackStore:
@@ -55,6 +121,22 @@ class FeedbackStore:
         self.max_reason_chars = max_reason_chars
         self._lock = threading.Lock()
         self._latest: dict[str, str | None] | None = None  # reply_id -> latest rating
+        self._ids: ReplyIds | None = None
+
+    @property
+    def ids(self) -> ReplyIds:
+        """The answer ids of this store's server (signed with a key beside the file)."""
+        if self._ids is None:
+            self._ids = ReplyIds.in_folder(self.path.parent)
+        return self._ids
+
+    def new_reply_id(self, prefix: str = "reply") -> str:
+        """A fresh answer id that :meth:`knows` later (:class:`ReplyIds`)."""
+        return self.ids.issue(prefix)
+
+    def knows(self, reply_id: str) -> bool:
+        """Whether ``reply_id`` is an id this server (or another sharing its data folder) gave."""
+        return self.ids.knows(reply_id)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path, max_reason_chars: int = Settings.max_reason_chars) -> FeedbackStore:

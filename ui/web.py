@@ -29,7 +29,6 @@ from assistant.validate import validate_question
 from core.errors import BadQuestionError, KezhuanError
 from core.settings import Settings
 from ui.feedback import FeedbackStore
-from ui.feedback import new_reply_id as new_answer_id
 from ui.history import recent_history
 from ui.protocol import ChatAssistant
 from ui.render import (
@@ -395,7 +394,7 @@ class ChatPage:
         shown = _messages(turns) + [{"role": "user", "content": render_question(question)}]
         partial = ""
         reply: Reply | None = None
-        reply_id = new_answer_id("web")
+        reply_id = self.feedback.new_reply_id("web")
         try:
             yield shown + [{"role": "assistant", "content": render_searching()}], turns, ""
             for event in self.assistant.stream(question, history):

@@ -57,6 +57,7 @@ def test_openai_client_gets_answer_with_references(client: openai.OpenAI, fake: 
         "score",
         "title",
         "publisher",
+        "text_start",
     }
     assert references[0]["quote"] in references[0]["text"]
     assert extra["refused"] is False

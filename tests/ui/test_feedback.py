@@ -117,3 +117,29 @@ def test_api_replies_carry_an_id_that_feedback_is_recorded_against(
         timeout=30,
     ).json()
     assert completion["id"].startswith("chatcmpl-")  # the id to send as reply_id for /v1 answers
+    vote_on_completion = {**vote, "reply_id": completion["id"], "rating": "up"}
+    assert httpx.post(server.url + "/api/feedback", json=vote_on_completion, timeout=30).status_code == 200
+
+
+def test_feedback_on_an_id_no_answer_had_is_refused_and_not_listed(
+    server: LiveServer, settings: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    forged = {"question": "問題？", "answer": "答案。", "rating": "down", "surface": "api"}
+    for reply_id in ("nonexistent", "reply-0123456789abcdef-00000000"):
+        response = httpx.post(server.url + "/api/feedback", json={**forged, "reply_id": reply_id}, timeout=30)
+        assert response.status_code == 404, response.text
+        error = response.json()["error"]
+        assert error["code"] == "unknown_reply_id" and "/api/ask" in error["message"]
+        reason = {"reply_id": reply_id, "reason": "不對", "surface": "api"}
+        assert httpx.post(server.url + "/api/feedback/reason", json=reason, timeout=30).status_code == 404
+    monkeypatch.setenv("KEZHUAN_DATA_DIR", str(settings.data_dir))
+    assert kezhuan(["feedback", "--json"]) == 0
+    assert "nonexistent" not in capsys.readouterr().out
+
+
+def test_answer_ids_are_recognised_by_every_store_sharing_the_data_folder(tmp_path: Path) -> None:
+    issued = FeedbackStore.in_data_dir(tmp_path).new_reply_id("web")
+    assert FeedbackStore.in_data_dir(tmp_path).knows(issued)  # another worker, or after a restart
+    assert not FeedbackStore.in_data_dir(tmp_path / "other").knows(issued)  # another key
+    assert not FeedbackStore.in_data_dir(tmp_path).knows(issued[:-1] + ("0" if issued[-1] != "0" else "1"))
+    assert (tmp_path / "reply-ids.key").stat().st_mode & 0o077 == 0

@@ -114,7 +114,13 @@ def test_response_format_text_only(client: openai.OpenAI) -> None:
         )
 
 
-def test_limit_answer_falls_back_to_characters_when_no_sentence_fits() -> None:
-    assert limit_answer(ANSWER, 5, None) == ("南臺灣創新", "length")
+def test_limit_answer_never_returns_a_fragment_or_uncited_words() -> None:
+    assert limit_answer(ANSWER, 5, None) == ("", "length")  # not even one cited sentence fits
+    assert limit_answer(ANSWER, len(FIRST) + 3, None) == (FIRST, "length")
+    labelled = "國際合作：\n" + ANSWER  # a section label before the cited sentences
+    assert limit_answer(labelled, 8, None) == ("", "length")
+    assert limit_answer(labelled, 8 + len(FIRST), None) == ("國際合作：\n" + FIRST, "length")
+    refusal = "文件中沒有這項資訊。我能回答科技專案的問題。"
+    assert limit_answer(refusal, 12, None) == ("文件中沒有這項資訊。", "length")
     assert limit_answer(ANSWER, None, None) == (ANSWER, "stop")
     assert limit_answer(ANSWER, 1000, ["不在答案裡"]) == (ANSWER, "stop")
