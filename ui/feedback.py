@@ -44,12 +44,6 @@ FEEDBACK_FILE = "feedback.jsonl"
 REPLY_KEY_FILE = "reply-ids.key"
 
 
-def new_reply_id(prefix: str = "reply") -> str:
-    """A fresh answer id, ``<prefix>-<16 hex digits>`` (random, unique in practice), unsigned:
-    a server issues :meth:`ReplyIds.issue` ids, which it can recognise later."""
-    return f"{prefix}-{secrets.token_hex(8)}"
-
-
 class ReplyIds:
     """Answer ids the server can recognise later without keeping a list of them.
 
