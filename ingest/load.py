@@ -28,7 +28,7 @@ from ingest.sources import (
     list_sources,
     read_manifest,
 )
-from ingest.structure import parse_document
+from ingest.structure import SENTENCE_PUNCT, parse_document
 
 __all__ = [
     "MANIFEST_NAME",
@@ -134,8 +134,6 @@ _TITLE_LABEL = re.compile(
 )
 #: A site's name after a page's title: 「產業創新條例-全國法規資料庫」, 「… | 全國法規資料庫」, 「… – Site」.
 _SITE_SUFFIX = re.compile(r"(?:\s+[-–—|｜]\s+|\s*[-–—|｜_]\s*)[^-–—|｜_]+$")
-#: Sentence punctuation: a line with it is a sentence, not a title.
-_SENTENCE_PUNCT = re.compile(r"[。！？；!?;]")
 
 
 def document_title(found: str, body: str, kind: str, settings: Settings | None = None) -> str:
@@ -160,7 +158,7 @@ def document_title(found: str, body: str, kind: str, settings: Settings | None =
         most = (settings or Settings()).title_chars
         if (
             len(line) <= most
-            and not _SENTENCE_PUNCT.search(line)
+            and not SENTENCE_PUNCT.search(line)
             and count_cjk(line) + sum(c.isalpha() for c in line)
         ):
             title = line

@@ -42,7 +42,8 @@ _Chars = list[tuple[str, int]]
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_OR_PUNCT = re.compile(f"[{_CJK}\u3000-\u303f\uff00-\uffef]")
-_SENTENCE_PUNCT = re.compile("[。！？；!?;]")
+#: Sentence punctuation: a line that holds it is a sentence, not a title or heading.
+SENTENCE_PUNCT = re.compile("[。！？；!?;]")
 _CN_NUMBER = "〇零一二三四五六七八九十百千"
 _CHAPTER = re.compile(rf"^\s*第\s*([{_CN_NUMBER}\d]+)\s*([章編節])\s*(.*)$")
 _ARTICLE = re.compile(
@@ -635,7 +636,7 @@ def parse_law(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str
         stripped = line.strip()
         if not stripped:
             continue
-        if "title" not in meta and not out.blocks and not _SENTENCE_PUNCT.search(stripped):
+        if "title" not in meta and not out.blocks and not SENTENCE_PUNCT.search(stripped):
             meta["title"] = stripped
             out.heading(chars)
             continue
@@ -914,7 +915,7 @@ def parse_plain(
             out.heading(lines[0])
             continue
         # No sentence or clause punctuation at all: a list of lines, not prose wrapped over lines.
-        unpunctuated = not any(_SENTENCE_PUNCT.search(t) or "，" in t or "：" in t for t in texts)
+        unpunctuated = not any(SENTENCE_PUNCT.search(t) or "，" in t or "：" in t for t in texts)
         if len(texts) > 1 and unpunctuated:
             for line, t in zip(lines, texts, strict=True):
                 out.emit("item" if _LIST_MARKER.match(t) else "paragraph", _collapse(line))
