@@ -461,3 +461,23 @@ def test_a_question_for_the_members_of_a_list_quotes_all_its_items_within_the_li
     lead = _at(prc, "合同未作约定的")
     short = expand_all([lead], prc, _terms("原则"), 60, list_budget=120)[0].sentence.text
     assert short.endswith("；") and "（三）" not in short and "（一）" in short
+
+
+DEFINES = (
+    "本條例所稱中小企業，指依法辦理公司、有限合夥或商業登記，合於中小企業認定標準之事業。"
+    "前項認定標準，由中央主管機關按資本額、經常僱用員工數等定之。"
+    "前項事業之輔導，由中央主管機關定之。"
+)
+
+
+def test_a_provision_that_says_what_a_name_of_the_unit_means_is_quoted_with_it() -> None:
+    evidence = _passage_evidence(DEFINES, section="第一章 總則｜第2條")
+    unit = expand_all([_at(evidence, "本條例所稱")], evidence, _terms("中小企業", "認定"), 150)[0]
+    assert unit.sentence.text.endswith("經常僱用員工數等定之。")  # 前項認定標準 takes up 認定標準
+    # a delegation that only points elsewhere is not joined
+    pointer = _passage_evidence(DEFINES.replace("按資本額、經常僱用員工數等", ""), section="｜第2條")
+    kept = expand_all([_at(pointer, "本條例所稱")], pointer, _terms("中小企業", "認定"), 150)[0]
+    assert kept.sentence.text.endswith("之事業。")
+    # a 前項 provision holding none of the question's words is not joined either
+    alone = expand_all([_at(evidence, "本條例所稱")], evidence, _terms("有限合夥"), 150)[0]
+    assert alone.sentence.text.endswith("之事業。")
