@@ -8,7 +8,7 @@ import re
 import numpy as np
 
 from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term
-from assistant.lists import question_facets
+from assistant.lists import about, question_facets
 from assistant.reply import Passage
 from assistant.shapes import yes_no
 from assistant.tables import label_match, labels, parallel_rows
@@ -481,3 +481,22 @@ def test_a_provision_that_says_what_a_name_of_the_unit_means_is_quoted_with_it()
     # a 前項 provision holding none of the question's words is not joined either
     alone = expand_all([_at(evidence, "本條例所稱")], evidence, _terms("有限合夥"), 150)[0]
     assert alone.sentence.text.endswith("之事業。")
+
+
+def test_each_law_article_a_comparison_names_is_a_part_found_by_its_section() -> None:
+    question = to_search_form("第10條跟第10-1條的抵減比例差在哪？")
+    query = QueryTerms(terms=(Term(("抵减",), 1.0),), numbers=("10",), cjk=True, question=question)
+    assert question_facets(query) == [("第10条",), ("第10-1条",)]
+    ten = _passage_evidence(
+        "一、於支出金額百分之十五限度內，抵減當年度應納營利事業所得稅額。", section="第三章｜第10條"
+    )
+    ten_one = _passage_evidence(
+        "一、於支出金額百分之五限度內，抵減當年度應納營利事業所得稅額。",
+        section="第三章｜第10-1條",
+        offset=100,
+    )
+    assert about(ten[0], ("第10条",)) and not about(ten[0], ("第10-1条",))
+    assert about(ten_one[0], ("第10-1条",)) and not about(ten_one[0], ("第10条",))
+    # one article named is no comparison of articles
+    single = dataclasses.replace(query, question=to_search_form("第10條的抵減比例跟抵減上限差在哪？"))
+    assert ("第10条",) not in question_facets(single)
