@@ -50,6 +50,8 @@ _GAP = re.compile(r"\s*")
 _FIGURE_BY_WORD = re.compile(r"\d[\d\-~～–.,]*\s*[\u4e00-\u9fff]|[\u4e00-\u9fff]\s*\d")
 #: The end of a whole sentence: 。！？； (a name, label or heading ends without one).
 _WHOLE_SENTENCE = re.compile(r"[。！？；!?;][」』）”’)]*\s*$")
+#: A repealed law article's whole text: 「（刪除）」 says the article was struck out.
+_REPEALED = re.compile(r"^[（(]\s*[刪删]除\s*[）)]$")
 #: Fewest letters of a whole sentence that may be evidence however short: 「申復以一次為限。」.
 _SHORTEST_SENTENCE = 4
 
@@ -59,10 +61,11 @@ def quotable(text: str, min_chars: int = Settings.min_evidence_chars) -> bool:
     (``Settings.min_evidence_chars``: a call-out's name or place label is shorter); shorter, a
     whole sentence ending in 。！？； (a short rule 「申復以一次為限。」 states a fact; a label never
     ends so), or at least half that when it states a figure with its words (a list item
-    「委員提問10-15分鐘」: a label names, a figure says something). Lines of a table of contents
+    「委員提問10-15分鐘」: a label names, a figure says something); a repealed article's whole
+    text 「（刪除）」 says it was struck out. Lines of a table of contents
     never reach the index (``ingest.structure`` drops them)."""
     text = text.strip()
-    if len(text) >= min_chars:
+    if len(text) >= min_chars or _REPEALED.match(text):
         return True
     if _WHOLE_SENTENCE.search(text) and sum(ch.isalnum() for ch in text) >= _SHORTEST_SENTENCE:
         return True

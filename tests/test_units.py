@@ -267,6 +267,8 @@ def test_a_sentence_too_short_to_stand_alone_is_no_evidence() -> None:
     assert not quotable("臺南（沙崙）") and not quotable("第3條") and not quotable("2023")
     assert quotable("申復以一次為限。")  # a whole sentence, however short
     assert not quotable("見下。")  # too few letters to state anything
+    # a repealed article's whole text says it was struck out (全國法規資料庫: 第 6 條 （刪除）)
+    assert quotable("（刪除）") and quotable("(删除)") and not quotable("（略）")
 
 
 def test_the_exception_for_the_case_asked_about_leads_the_answer() -> None:
