@@ -6,7 +6,8 @@ well it answers the question:
 * meaning: cosine similarity of the question and sentence embeddings (e5);
 * coverage: the share of the question's content words (IDF-weighted, matched after
   script normalisation, aliases allowed) that the sentence holds, and its passage holds;
-* the retrieval rank of its passage.
+* the retrieval rank of its passage; a sentence that only points elsewhere (…由中央主管機關定之)
+  ranks lower (:func:`assistant.rules.boilerplate`).
 
 The best sentences become the answer, each followed by its citation marker. The question
 is refused when the best evidence does not support it well enough, when it asks about
@@ -60,6 +61,7 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     SHAPE_STRENGTH,
     answer_shape,
     answer_type_ok,
+    boilerplate,
     list_noun,
 )
 from assistant.verdicts import ShapedAnswers
@@ -211,6 +213,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                 located = f"{passage.section}\n{passage.text}"
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):
                     ev.support = 0.0
+                ev.boilerplate = boilerplate(query.question, to_search_form(sent.text))
+                ev.score -= self.settings.boilerplate_penalty * bool(ev.boilerplate)
                 out.append(ev)
         if out and self.subject_share:
             # An enumeration of the noun asked for (…等領域) answers 「南臺灣創新園區投入哪些領域？」,
@@ -342,8 +346,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         for ev in evidence:
             if len(chosen) >= self.max_sentences or complete:
                 break
-            if ev in chosen or ev.support < self.refusal_threshold:
-                continue
+            if ev in chosen or ev.boilerplate or ev.support < self.refusal_threshold:
+                continue  # a delegation (…由中央主管機關定之) adds no content to an answer
             if any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in chosen):
                 continue  # the map call-out often repeats a body sentence
             if items_only and not _introduces(ev.sentence.text, head):
@@ -383,12 +387,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:
             # 「宜蘭有沒有中心？」: "no" would rest on a word the answering document never uses;
             # it does not say, so neither do we.
-            return self._refusal(
-                refusal,
-                support,
-                diagnostics,
-                f"a 'no' would rest on {'、'.join(query.foreign)}, which the document never mentions",
-            )
+            why = f"a 'no' would rest on {'、'.join(query.foreign)}, which the document never mentions"
+            return self._refusal(refusal, support, diagnostics, why)
         if verdict is not None:
             diagnostics["shape"] = verdict.rule
             lead = verdict.lead + lead

@@ -90,6 +90,9 @@ class Evidence:
     support: float = 0.0
     #: How much the sentence has the shape of the answer asked for (:func:`answer_shape`).
     shape: float = 0.0
+    #: The kind of pointer sentence it is (a delegation 「…由中央主管機關定之」, a reference, a bare
+    #: proviso; :func:`assistant.rules.boilerplate`), "" for one that states content.
+    boilerplate: str = ""
     #: Every sentence of the passage, in order (short ones too): what the quote may grow into
     #: (:mod:`assistant.units`).
     siblings: Sequence[SentenceRecord] = ()

@@ -249,6 +249,7 @@ class DirectReplies:
                     "coverage": round(ev.coverage, 3),
                     "dense": round(ev.dense, 3),
                     "shape": round(ev.shape, 3),
+                    **({"boilerplate": ev.boilerplate} if ev.boilerplate else {}),
                 }
                 for ev in evidence[: self.settings.trace_candidates]
             ],

@@ -24,7 +24,7 @@ from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED, 
 from assistant.tables import label_forms, labels, parallel_rows
 from assistant.units import ITEM, exception_first, expand_all, item_count, parallel_provisions
 from core.settings import Settings
-from core.text import count_cjk, to_search_form, to_traditional
+from core.text import article_tokens, count_cjk, to_search_form, to_traditional
 
 #: What joins the parallel parts of a question: 法人、業界、學界 / A跟B (search form).
 _FACET_JOIN = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")
@@ -47,11 +47,16 @@ def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[
     At most ``most`` parts are read (``Settings.max_facets``).
 
     「法人、業界、學界三種科專差在哪？」 has three parts, each known by its first word;
-    「1979、1997、2001這三年分別發生什麼事？」 three numbers. Empty for other questions.
+    「1979、1997、2001這三年分別發生什麼事？」 three numbers; 「第10條跟第10-1條的抵減比例差在哪？」
+    two law articles (``第10条``, ``第10-1条``: a sentence is about one when its section is that
+    article, :func:`about`). Empty for other questions.
     """
     question = query.question
     if not _ASKS_EACH.search(question):
         return []
+    articles = list(dict.fromkeys(article_tokens(f"{question} {query.given}")))  # the background too
+    if len(articles) >= 2:
+        return [(a,) for a in articles[:most]]  # 「第10條跟第10-1條差在哪？」: each article is a part
     for clause in re.split(r"[,，。;；?？!！]", question):
         pieces = [p for p in _FACET_JOIN.split(clause) if p.strip()]
         if len(pieces) < 2:
@@ -78,6 +83,18 @@ def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[
         if len(facets) >= 2 and len(set(facets)) == len(facets):
             return facets
     return []
+
+
+#: A part that is a law article (:func:`core.text.article_tokens`): 第10条, 第10-1条.
+_ARTICLE_PART = re.compile(r"^第\d+(?:-\d+)?条$")
+
+
+def about(ev: Evidence, forms: Sequence[str]) -> bool:
+    """Whether ``ev`` is about the part ``forms`` (:func:`question_facets`): for a law article,
+    its section is that article; else its sentence names the part as a word of its own."""
+    if forms and _ARTICLE_PART.match(forms[0]):
+        return forms[0] in article_tokens(ev.passage.section)
+    return _mentions(ev, forms)
 
 
 def question_aspects(
@@ -538,7 +555,7 @@ class ListAnswers:
                 ev
                 for ev in (*chosen, *evidence)
                 if ev.support >= self.settings.facet_support * self.refusal_threshold
-                and _mentions(ev, forms)
+                and about(ev, forms)
                 and not any(
                     _near_duplicate(ev.sentence.text, c.sentence.text)
                     and labels(ev.sentence.text) == labels(c.sentence.text)  # Phase 1：… vs Phase 2：…
@@ -547,7 +564,7 @@ class ListAnswers:
             ]
             if not usable:
                 continue
-            alone = [ev for ev in usable if not any(_mentions(ev, f) for f in others)] or usable
+            alone = [ev for ev in usable if not any(about(ev, f) for f in others)] or usable
             # The part joined to what the question says of all of them is its full name:
             # 學界 + 科專 → 「學界科技專案」, 生醫 + 領域 → 生醫領域.
             compounds = [f + g for f in forms for g in shared]

@@ -542,6 +542,57 @@ def answer_shape(question: str, text: str, names: Sequence[str] = ()) -> float:
     return shape
 
 
+#: Sentences that point elsewhere instead of stating the content (search form), each with the
+#: questions that do ask for them: a delegation (「…之辦法，由中央主管機關會同財政部定之。」) names
+#: the topics a regulation will settle, not what it settles; a reference (「…依相關規定辦理。」)
+#: names a rule, not what it says; a bare proviso (「…者，不在此限。」) exempts a case from a rule
+#: it does not state; an application (「…準用之。」) borrows another article's rule.
+BOILERPLATE: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        "delegation",
+        re.compile(
+            r"由[^，。；;：:按依参]{0,24}?(?:机关|机构|部|院|会|政府|局|署|处)"
+            r"(?:会同[^，。；;：:按依参]{0,24}?)?另?(?:订定之|定之|订之)[。；;]?\s*$"
+        ),
+        re.compile(
+            r"谁|哪个?(?:机关|单位|部会|部门|机构)|由哪|办法|细则|订定|制定|授权|另定|主管机关|who\b|which (?:agency|authority|ministry)"
+        ),
+    ),
+    (
+        "reference",
+        re.compile(
+            r"(?:依|依照|按照|依据)[^。；;]{0,40}(?:规定|办法|要点|法令|法规)办理[。；;]?\s*$|未尽事宜"
+        ),
+        re.compile(r"依据|根据|依照|按照|哪[个条项部].{0,6}规定|哪个法|according|under which"),
+    ),
+    (
+        "proviso",
+        re.compile(r"^\s*但[^。；;]*不在此限[。；;]?\s*$"),
+        re.compile(
+            r"例外|除外|不受|不用|不必|免[除予征]?|不需|可以不|什么情况|哪些情况|情形|except|unless|exempt"
+        ),
+    ),
+    (
+        "application",
+        re.compile(r"准用(?:之|[^。；;]{0,24}规定)[。；;]?\s*$"),
+        re.compile(r"准用|适用|比照"),
+    ),
+)
+
+
+def boilerplate(question: str, text: str) -> str:
+    """The kind of pointer sentence ``text`` is (:data:`BOILERPLATE`: ``delegation``,
+    ``reference``, ``proviso``, ``application``), or "" for a sentence that states content or
+    one of the kind the question asks for (「由哪個機關訂定？」 is answered by a delegation).
+    Both search form; an enacting clause (「本辦法依…訂定之。」) is no pointer."""
+    if statutes.is_enacting(text):
+        return ""
+    for name, pattern, asked in BOILERPLATE:
+        if pattern.search(text):
+            return "" if asked.search(question) else name
+    return ""
+
+
 #: Part-of-speech tags (jieba) of the words a yes/no question asserts: nouns, names, places.
 ASSERTED_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "j", "f", "s", "eng"})
 

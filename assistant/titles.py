@@ -81,6 +81,33 @@ def _common_runs(question: str, title: str, min_run: int) -> list[str]:
     return list(dict.fromkeys(runs))
 
 
+#: Fewest Chinese characters of a title's abbreviation (產創條例, 中小條例, 科技基本法).
+_ABBREVIATION_MIN = 4
+
+
+def _abbreviation(question: str, title: str) -> str:
+    """The run of ``question`` that abbreviates ``title`` the way Chinese shortens a name (both
+    search form): the title's characters in order with some left out (產創條例 for 產業創新條例,
+    科技基本法 for 科學技術基本法), from its first character to its last two (the kind of
+    instrument: 條例, 辦法, 本法); "" when there is none."""
+    tail = title[-2:]
+    if len(title) < _ABBREVIATION_MIN + 1 or count_cjk(tail) < 2:
+        return ""
+    at = question.find(tail)
+    while at >= 0:
+        j, k = at - 1, len(title) - 3
+        while j >= 0 and k >= 0:
+            pos = title.rfind(question[j], 0, k + 1)
+            if pos < 0:
+                break
+            j, k = j - 1, pos - 1
+        run = question[j + 1 : at + 2]
+        if run[:1] == title[:1] and count_cjk(run) >= _ABBREVIATION_MIN and run not in title:
+            return run
+        at = question.find(tail, at + 1)
+    return ""
+
+
 def named_documents(
     question: str,
     titles: Mapping[str, str],
@@ -112,6 +139,10 @@ def named_documents(
     found: dict[str, list[str]] = {}
     for source, title in titles.items():
         runs = _common_runs(asked, to_search_form(title), min_run)
+        short = _abbreviation(asked, to_search_form(title))
+        if short:
+            found[source] = [short]  # 產創條例: the title as people shorten it names it
+            continue
         # Chinese runs only: a Latin word (SBIR) may be in several titles
         held = sum(count_cjk(r) for r in runs)
         if min_cover and held and held >= min_cover * count_cjk(to_search_form(title)):

@@ -10,7 +10,9 @@ sentence, the stretch it quotes follows the document's structure, never its word
 * **lead-in and items**: a sentence ending in ： (「…應符合下列各款條件：」) is quoted with the
   numbered items after it; a numbered item with its lead-in (and the items between them);
 * **proviso**: a sentence followed in the same article or section by its proviso (但…) is
-  quoted with it, and with the proviso's items.
+  quoted with it, and with the proviso's items;
+* **elaboration**: a sentence followed by the provision that says what a name of it means
+  (「…合於中小企業認定標準之事業。」, 「前項認定標準，由中央主管機關按資本額…定之。」) is quoted with it.
 
 Every unit stays within one section (one law article, one heading) and within
 ``unit_chars`` characters; the quote is the exact cleaned text from its first sentence's
@@ -23,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from assistant import rules
 from assistant.evidence import Evidence, SentenceRecord, Term, coverage
 from core.settings import Settings
 from core.text import article_tokens, count_cjk, to_search_form
@@ -47,6 +50,8 @@ _GAP = re.compile(r"\s*")
 _FIGURE_BY_WORD = re.compile(r"\d[\d\-~～–.,]*\s*[\u4e00-\u9fff]|[\u4e00-\u9fff]\s*\d")
 #: The end of a whole sentence: 。！？； (a name, label or heading ends without one).
 _WHOLE_SENTENCE = re.compile(r"[。！？；!?;][」』）”’)]*\s*$")
+#: A repealed law article's whole text: 「（刪除）」 says the article was struck out.
+_REPEALED = re.compile(r"^[（(]\s*[刪删]除\s*[）)]$")
 #: Fewest letters of a whole sentence that may be evidence however short: 「申復以一次為限。」.
 _SHORTEST_SENTENCE = 4
 
@@ -56,10 +61,11 @@ def quotable(text: str, min_chars: int = Settings.min_evidence_chars) -> bool:
     (``Settings.min_evidence_chars``: a call-out's name or place label is shorter); shorter, a
     whole sentence ending in 。！？； (a short rule 「申復以一次為限。」 states a fact; a label never
     ends so), or at least half that when it states a figure with its words (a list item
-    「委員提問10-15分鐘」: a label names, a figure says something). Lines of a table of contents
+    「委員提問10-15分鐘」: a label names, a figure says something); a repealed article's whole
+    text 「（刪除）」 says it was struck out. Lines of a table of contents
     never reach the index (``ingest.structure`` drops them)."""
     text = text.strip()
-    if len(text) >= min_chars:
+    if len(text) >= min_chars or _REPEALED.match(text):
         return True
     if _WHOLE_SENTENCE.search(text) and sum(ch.isalnum() for ch in text) >= _SHORTEST_SENTENCE:
         return True
@@ -240,6 +246,27 @@ def _items_after(doc: Document, source: str, last: SentenceRecord, section: str)
         current = nxt
 
 
+#: A provision that goes on from the paragraph before it: 前項…, 前二項…, 前條….
+_GOES_ON = re.compile(r"^\s*前(?:[一二三四五六七八九十\d]{1,3})?[項项款]")
+#: Fewest characters of the name a 前項 provision takes up from the unit before it.
+_TAKEN_UP = 3
+
+
+def _elaborates(unit: Sequence[SentenceRecord], nxt: SentenceRecord, terms: Sequence[Term]) -> bool:
+    """Whether ``nxt`` says what a name the unit uses means (「…合於中小企業認定標準之事業。」 then
+    「前項認定標準，由中央主管機關按資本額、經常僱用員工數等定之。」): it starts with 前項 and the
+    name it takes up, which the unit holds, and it holds some of the question's words. A
+    provision that only points elsewhere (:func:`assistant.rules.boilerplate`) says nothing."""
+    match = _GOES_ON.match(nxt.text)
+    if not match or coverage(terms, nxt.text) <= 0:
+        return False
+    said = to_search_form("".join(r.text for r in unit))
+    rest = to_search_form(nxt.text[match.end() :])
+    if rules.boilerplate("", rest):
+        return False
+    return any(rest[:n] in said for n in range(_TAKEN_UP, min(len(rest), 12) + 1))
+
+
 def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list_budget: int = 0) -> Evidence:
     """``ev`` with the stretch of text it is quoted as (see the module docstring).
 
@@ -271,6 +298,9 @@ def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list
         nxt = doc.after(source, unit[-1], section)
         if nxt is not None and _PROVISO.match(nxt.text) and _length([unit[0], nxt]) <= budget:
             unit = [*unit, nxt]
+    nxt = doc.after(source, unit[-1], section)
+    if nxt is not None and _length([unit[0], nxt]) <= budget and _elaborates(unit, nxt, terms):
+        unit = [*unit, nxt]
     if _LEAD_IN.search(unit[-1].text):
         for item in _items_after(doc, source, unit[-1], section):
             if _length([unit[0], item]) > max(budget, list_budget):

@@ -242,6 +242,10 @@ class Settings:
         parallel_score: Share (0-1) of the best sentence's score a parallel list item needs.
         shape_weight: Score (0-1 scale of the sentence score) added to a sentence shaped like the
             answer asked for (a date for 「何時」, an amount for 「多少」; ``assistant/rules.py``).
+        boilerplate_penalty: Score (0-1 scale of the sentence score) taken from a sentence that
+            points elsewhere instead of stating the content (a delegation 「…之辦法，由中央主管機關
+            定之」, a reference 「依…規定辦理」, a bare proviso 「但…不在此限」; the table is
+            ``assistant.rules.BOILERPLATE``) unless the question asks for that kind; 0 turns it off.
         subject_share: Share (0-1) of what the best sentence covers of the question an
             enumeration (or its passage) must cover to earn the shape bonus.
         answer_cross_lingual_floor: The cosine similarity the extractive answerer reads as no
@@ -467,6 +471,7 @@ class Settings:
     parallel_coverage: float = 0.7
     parallel_score: float = 0.85
     shape_weight: float = 0.5
+    boilerplate_penalty: float = 0.15
     subject_share: float = 0.7
     answer_cross_lingual_floor: float = 0.70
     mission_bonus: float = 0.15
@@ -749,6 +754,7 @@ class Settings:
             "parallel_coverage",
             "parallel_score",
             "shape_weight",
+            "boilerplate_penalty",
             "subject_share",
             "facet_support",
             "mission_bonus",

@@ -528,3 +528,23 @@ def test_a_sentence_of_the_kind_asked_in_the_same_section_answers_when_it_names_
     assert not same.refused and same.citations[0].quote == typed
     other = answer("另一節")  # another section may be about another thing of the same name
     assert other.refused and "not of the kind asked for" in str(other.diagnostics["reason"])
+
+
+def test_a_delegation_ranks_below_the_figure_and_is_no_further_sentence() -> None:
+    texts = [
+        "一、投資抵減於支出金額百分之十五限度內，抵減當年度應納營利事業所得稅額。",
+        "前項投資抵減之申請期限、抵減率及其他相關事項之辦法，由中央主管機關會同財政部定之。",
+    ]
+    records = _records(texts, [[1, 0.2], [1, 0.1]])
+    passage = _passage("p1", "".join(texts), kind="article")
+    query = _query("投資抵減的抵減率是多少？", [("投资抵减", 3.0), ("抵减率", 1.0)])
+    vector = np.array([1.0, 0.0], np.float32)
+    off = ExtractiveAnswerer(boilerplate_penalty=0.0).score(query, vector, [passage], lambda p: records)
+    assert off[0].sentence.text == texts[1]  # it names more of the question's words
+    answerer = ExtractiveAnswerer()
+    on = answerer.score(query, vector, [passage], lambda p: records)
+    assert on[0].sentence.text == texts[0] and on[1].boilerplate == "delegation"
+    assert "財政部定之" not in answerer.compose(query, on).answer
+    # asked who sets it, the delegation is the answer
+    who = _query("抵減率的辦法由哪個機關訂定？", [("抵减率", 2.0), ("办法", 1.0)])
+    assert answerer.score(who, vector, [passage], lambda p: records)[0].boilerplate == ""

@@ -302,3 +302,48 @@ def test_an_amount_may_be_given_as_a_share_of_another() -> None:
 )
 def test_an_english_clause_that_opens_with_a_question_word_asks(clause: str, role: str) -> None:
     assert rules.clause_role(clause) == role
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        (
+            "前項投資抵減之適用範圍、申請程序、抵減率及其他相關事項之辦法，由中央主管機關會同財政部定之。",
+            "delegation",
+        ),
+        ("第一項創作人取得股票緩課之申報程序及其他相關事項之辦法，由財政部定之。", "delegation"),
+        ("前項補助之審查基準，由各中央目的事業主管機關另定之。", "delegation"),
+        ("本須知如有未盡事宜，依本府相關規定辦理。", "reference"),
+        ("補助款之撥付，依會計相關法令規定辦理。", "reference"),
+        ("但依其他法律規定當年度為最後抵減年度者，不在此限。", "proviso"),
+        ("第一項規定，於有限合夥事業準用之。", "application"),
+    ],
+)
+def test_boilerplate_sentences_point_elsewhere(sentence: str, kind: str) -> None:
+    assert rules.boilerplate(to_search_form("抵減率是多少？"), to_search_form(sentence)) == kind
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the content is in the sentence: what the standard is made of, a figure, a basis
+        "前項認定標準，由中央主管機關按資本額、經常僱用員工數等定之。",
+        "一、於支出金額百分之十五限度內，抵減當年度應納營利事業所得稅額。",
+        "本辦法依科學技術基本法第六條第三項規定訂定之。",
+        "本條例所稱主管機關：在中央為經濟部。",
+    ],
+)
+def test_boilerplate_spares_sentences_that_state_content(sentence: str) -> None:
+    assert rules.boilerplate(to_search_form("認定標準是什麼？"), to_search_form(sentence)) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        ("相關辦法由哪個機關訂定？", "前項投資抵減之辦法，由中央主管機關會同財政部定之。"),
+        ("未盡事宜要依據什麼處理？", "本須知如有未盡事宜，依本府相關規定辦理。"),
+        ("什麼情況下可以例外？", "但依其他法律規定當年度為最後抵減年度者，不在此限。"),
+    ],
+)
+def test_boilerplate_answers_the_question_that_asks_for_it(question: str, sentence: str) -> None:
+    assert rules.boilerplate(to_search_form(question), to_search_form(sentence)) == ""

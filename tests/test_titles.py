@@ -406,3 +406,13 @@ def test_a_law_formula_answers_only_what_the_question_names() -> None:
     # one amendment, which the history line does not name: the sentence that names it answers
     one = score("新創專章是哪一天修正發布的？", _terms("新創專章", "修正", "發布"))
     assert one[0].passage.id == "r" and all(e.shape == 0 for e in one)
+
+
+def test_a_title_shortened_the_chinese_way_names_its_document() -> None:
+    laws = {"act.html": "產業創新條例", "sme.md": "中小企業發展條例", "basic.txt": "科學技術基本法"}
+    texts = {s: to_search_form(t) for s, t in laws.items()}
+    assert named_documents("產創條例第27條在講什麼", laws, texts).sources == {"act.html"}
+    assert named_documents("中小條例怎麼定義中小企業？", laws, texts).sources == {"sme.md"}
+    assert named_documents("科技基本法第6條", laws, texts).scope == (("basic.txt", "科技基本法"),)
+    # 本條例 is no abbreviation of any of them: it does not start where a title starts
+    assert not named_documents("本條例第6條在講什麼", laws, texts).runs

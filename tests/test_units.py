@@ -8,7 +8,7 @@ import re
 import numpy as np
 
 from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term
-from assistant.lists import question_facets
+from assistant.lists import about, question_facets
 from assistant.reply import Passage
 from assistant.shapes import yes_no
 from assistant.tables import label_match, labels, parallel_rows
@@ -267,6 +267,8 @@ def test_a_sentence_too_short_to_stand_alone_is_no_evidence() -> None:
     assert not quotable("臺南（沙崙）") and not quotable("第3條") and not quotable("2023")
     assert quotable("申復以一次為限。")  # a whole sentence, however short
     assert not quotable("見下。")  # too few letters to state anything
+    # a repealed article's whole text says it was struck out (全國法規資料庫: 第 6 條 （刪除）)
+    assert quotable("（刪除）") and quotable("(删除)") and not quotable("（略）")
 
 
 def test_the_exception_for_the_case_asked_about_leads_the_answer() -> None:
@@ -461,3 +463,42 @@ def test_a_question_for_the_members_of_a_list_quotes_all_its_items_within_the_li
     lead = _at(prc, "合同未作约定的")
     short = expand_all([lead], prc, _terms("原则"), 60, list_budget=120)[0].sentence.text
     assert short.endswith("；") and "（三）" not in short and "（一）" in short
+
+
+DEFINES = (
+    "本條例所稱中小企業，指依法辦理公司、有限合夥或商業登記，合於中小企業認定標準之事業。"
+    "前項認定標準，由中央主管機關按資本額、經常僱用員工數等定之。"
+    "前項事業之輔導，由中央主管機關定之。"
+)
+
+
+def test_a_provision_that_says_what_a_name_of_the_unit_means_is_quoted_with_it() -> None:
+    evidence = _passage_evidence(DEFINES, section="第一章 總則｜第2條")
+    unit = expand_all([_at(evidence, "本條例所稱")], evidence, _terms("中小企業", "認定"), 150)[0]
+    assert unit.sentence.text.endswith("經常僱用員工數等定之。")  # 前項認定標準 takes up 認定標準
+    # a delegation that only points elsewhere is not joined
+    pointer = _passage_evidence(DEFINES.replace("按資本額、經常僱用員工數等", ""), section="｜第2條")
+    kept = expand_all([_at(pointer, "本條例所稱")], pointer, _terms("中小企業", "認定"), 150)[0]
+    assert kept.sentence.text.endswith("之事業。")
+    # a 前項 provision holding none of the question's words is not joined either
+    alone = expand_all([_at(evidence, "本條例所稱")], evidence, _terms("有限合夥"), 150)[0]
+    assert alone.sentence.text.endswith("之事業。")
+
+
+def test_each_law_article_a_comparison_names_is_a_part_found_by_its_section() -> None:
+    question = to_search_form("第10條跟第10-1條的抵減比例差在哪？")
+    query = QueryTerms(terms=(Term(("抵减",), 1.0),), numbers=("10",), cjk=True, question=question)
+    assert question_facets(query) == [("第10条",), ("第10-1条",)]
+    ten = _passage_evidence(
+        "一、於支出金額百分之十五限度內，抵減當年度應納營利事業所得稅額。", section="第三章｜第10條"
+    )
+    ten_one = _passage_evidence(
+        "一、於支出金額百分之五限度內，抵減當年度應納營利事業所得稅額。",
+        section="第三章｜第10-1條",
+        offset=100,
+    )
+    assert about(ten[0], ("第10条",)) and not about(ten[0], ("第10-1条",))
+    assert about(ten_one[0], ("第10-1条",)) and not about(ten_one[0], ("第10条",))
+    # one article named is no comparison of articles
+    single = dataclasses.replace(query, question=to_search_form("第10條的抵減比例跟抵減上限差在哪？"))
+    assert ("第10条",) not in question_facets(single)

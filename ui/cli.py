@@ -154,7 +154,9 @@ def _print_trace(trace: dict) -> None:
     for n, cand in enumerate(trace.get("candidates", []), start=1):
         print(
             f"candidate {n}: score {cand['score']} support {cand['support']} coverage {cand['coverage']} "
-            f"dense {cand['dense']} shape {cand['shape']} [{cand['section']}] {cand['sentence']}"
+            f"dense {cand['dense']} shape {cand['shape']}"
+            + (f" boilerplate {cand['boilerplate']}" if cand.get("boilerplate") else "")
+            + f" [{cand['section']}] {cand['sentence']}"
         )
     follow_up = trace.get("follow_up") or {}
     if follow_up:

@@ -92,3 +92,12 @@ def test_the_trace_shows_what_the_conversation_lent_and_each_clause(
     assert "follow-up: continues the conversation: 「其中」 leans on the turn before" in out
     assert "asks about the item 環境建構類" in out
     assert "clause: 第二案需要幾分?: added 申請第2案" in out
+
+
+def test_the_trace_names_a_candidate_that_only_points_elsewhere(capsys: pytest.CaptureFixture[str]) -> None:
+    candidate = {"sentence": "…之辦法，由財政部定之。", "section": "第10條", "score": 0.4, "support": 0.7}
+    candidate |= {"coverage": 0.5, "dense": 0.9, "shape": 0.0}
+    out = _printed({"candidates": [{**candidate, "boilerplate": "delegation"}, candidate]}, capsys)
+    first, second = (line for line in out.splitlines() if line.startswith("candidate"))
+    assert "boilerplate delegation [第10條]" in first
+    assert "boilerplate" not in second
