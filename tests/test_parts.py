@@ -310,3 +310,18 @@ def test_each_parts_figure_side_by_side() -> None:
     assert computation_lead(split, figures)[0] == "學界科專2001年，業界科專1997年："
     assert split_parts(sf("半導體領域跟資通訊領域各做什麼？")) is None  # asks no figure
     assert split_parts(sf("各地中心有哪些？")) is None  # 各地: all places, not each part
+
+
+def test_percentages_added_up_are_a_percentage_and_a_plus_joins_the_parts() -> None:
+    # 「A加上B，合計…幾%」: 加上 joins the two parts; a sum of shares of one whole is a share
+    # (80%), where a difference is in percentage points.
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    question = "園區的產業用地加上公共設施用地，合計至少要佔全區幾%？"
+    split = split_parts(sf(question))
+    assert split is not None and split.operation == "sum" and split.kind == "percentage"
+    assert split.parts[-1] == sf("公共設施用地")
+    query = _query(question, [("产业用地", 2.0), ("公共设施用地", 2.0), ("全区", 1.0)])
+    law = _evidence(["產業用地所占面積，不得低於全區土地總面積百分之六十。", "公共設施用地所占面積，不得低於全區土地總面積百分之二十。"])
+    result = answerer.compose(query, law)
+    assert result.answer.startswith("合計80%（百分之六十＋百分之二十）：")

@@ -205,6 +205,30 @@ def test_a_rule_forbidding_something_else_in_the_same_sentence_gives_no_no() -> 
     assert verdict is not None and verdict.lead.startswith("否")
 
 
+def test_a_count_over_the_most_a_rule_allows_is_a_no_and_one_within_it_is_not() -> None:
+    q = to_search_form
+    rule = "公司申請適用投資抵減，於同一課稅年度以申請一次為限。"
+    terms = [((q("申請"),), 1.0)]
+    verdict = yes_no(q("同一年可以申請兩次嗎？"), terms, (), rule)
+    assert verdict is not None and verdict.lead == "否，不行。" and "at most 1次" in verdict.rule
+    verdict = yes_no(q("同一年可以申請一次嗎？"), terms, (), rule)
+    assert verdict is not None and verdict.lead == "是，可以。"
+    verdict = yes_no(q("展延會超過三個月嗎？"), [], (), "必要時得展延，展延期間不得逾二個月。")
+    assert verdict is not None and verdict.lead == "否。"
+
+
+def test_a_have_question_echoes_its_verb() -> None:
+    # 「有包含…嗎」 is answered 有，包含 / 否，沒有包含, as a Chinese reply repeats the verb.
+    q = to_search_form
+    terms = [((q("人文社會科學"),), 1.0)]
+    verdict = yes_no(q("適用範圍有包含人文社會科學嗎？"), terms, (), "本法適用於含人文社會科學之科學技術。")
+    assert verdict is not None and verdict.lead == "有，包含。"
+    verdict = yes_no(q("適用範圍有包含人文社會科學嗎？"), terms, (), "本法適用於自然科學。")
+    assert verdict is not None and verdict.lead == "否，沒有包含。"
+    verdict = yes_no(q("技術司在花蓮有中心嗎？"), [((q("花蓮"),), 1.0)], (), "於花蓮設有東部中心。")
+    assert verdict is not None and verdict.lead == "有。"  # 中心 is no verb
+
+
 def test_a_yes_no_verdict_reads_the_cited_sentence_under_its_title_and_chapter() -> None:
     # 「產業創新條例有罰則嗎」 cites an article of the chapter 罰則, which names neither.
     from assistant.answer import ExtractiveAnswerer
