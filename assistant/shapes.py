@@ -112,6 +112,7 @@ def yes_no(
     numbers: Sequence[str],
     evidence: str,
     gap: int = Settings.shortened_term_gap,
+    rule: str = "",
 ) -> Shaped | None:
     """是/有 when the cited evidence holds what the question asserts, else 否 (不是/沒有).
 
@@ -121,13 +122,15 @@ def yes_no(
         numbers: Numbers the question names (a year it asserts must be the cited one).
         evidence: The cited sentences with their context, joined.
         gap: See :func:`held_share`.
+        rule: The first cited sentence, which a question about what is allowed or required is
+            ruled by; "" reads the first sentence of ``evidence``.
     """
     if not YES_NO.search(question):
         return None
     have = bool(_ASKS_HAVE.search(question))
     # A rule answers a question about what is allowed or required by what it rules out or
     # exempts from, in the first cited sentence (the rule; a proviso after it limits it).
-    first = _SENTENCE_END.split(to_search_form(evidence), maxsplit=1)[0]
+    first = to_search_form(rule) or _SENTENCE_END.split(to_search_form(evidence), maxsplit=1)[0]
     if _ASKS_MAY.search(question) and _ruled(_FORBIDS, first, terms, gap):
         return Shaped("否，不行。", "yes_no: the cited rule forbids what the question asks to do")
     if _ASKS_MUST.search(question) and _ruled(_EXEMPTS, first, terms, gap):

@@ -248,6 +248,27 @@ def test_a_yes_no_verdict_reads_the_cited_sentence_under_its_title_and_chapter()
     assert verdict is not None and verdict.lead.startswith("否")
 
 
+def test_a_rule_cited_under_its_title_still_rules_the_verdict() -> None:
+    # The verdict reads the cited sentence under its title and section; what the question may do
+    # is still ruled by the cited sentence itself, not by the title line before it.
+    from assistant.answer import ExtractiveAnswerer
+
+    (rule,) = _passage_evidence("已享有補助者，不得就同一事項重覆申請補助。", section="第一章｜第8條")
+    rule = dataclasses.replace(rule, passage=dataclasses.replace(rule.passage, title="某某條例"))
+    query = QueryTerms(
+        terms=_terms("補助"), numbers=(), cjk=True, question=to_search_form("補助可以重覆申請嗎？")
+    )
+    verdict, _ = ExtractiveAnswerer()._yes_no(query, [rule], [rule])
+    assert verdict is not None and verdict.lead == "否，不行。"
+    (once,) = _passage_evidence("申請抵減者，於同一課稅年度以申請一次為限。", section="第一章｜第9條")
+    once = dataclasses.replace(once, passage=dataclasses.replace(once.passage, title="某某條例"))
+    query = QueryTerms(
+        terms=_terms("抵減"), numbers=(), cjk=True, question=to_search_form("抵減同一年可以申請兩次嗎？")
+    )
+    verdict, _ = ExtractiveAnswerer()._yes_no(query, [once], [once])
+    assert verdict is not None and verdict.lead == "否，不行。"
+
+
 def test_a_count_question_answered_by_a_lead_in_and_its_items_leads_with_their_count() -> None:
     from assistant.lists import enumeration_count
     from assistant.units import item_count
