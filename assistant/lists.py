@@ -142,13 +142,16 @@ def _aspect_key(
 ) -> tuple[bool, bool, bool, bool, float]:
     """How well ``ev`` answers aspect ``n`` of a ``part`` (:func:`question_aspects`), as a sort
     key: it is no sentence picked already, names no other aspect, is under a heading that names
-    the part, holds the kind of answer the question asks (a rate for 抵減比例差在哪), then scores best."""
+    the part, holds the kind of answer the question asks when it asks one thing of each part (a
+    rate for 抵減比例差在哪), then scores best."""
     text = ev.sentence.context + ev.sentence.text
     return (
         ev not in picked and not any(ev.sentence.text == c.sentence.text for c in picked),
         not any(_holds(text, a) for m, a in enumerate(aspects) if m != n),
         _about(ev.passage.section, part),
-        bool(question) and bool(asked_types(question)) and answer_type_ok(question, ev.sentence.text),
+        # with two aspects or more, each aspect is its own ask (幾家、什麼時候), which the
+        # question's answer types as a whole would not tell apart
+        not aspects and bool(asked_types(question)) and answer_type_ok(question, ev.sentence.text),
         ev.score,
     )
 
