@@ -570,6 +570,8 @@ class ListAnswers:
                 and not any(
                     _near_duplicate(ev.sentence.text, c.sentence.text)
                     and labels(ev.sentence.text) == labels(c.sentence.text)  # Phase 1：… vs Phase 2：…
+                    # the same wording in two articles is two provisions (百分之十五 / 百分之五)
+                    and article_tokens(ev.passage.section) == article_tokens(c.passage.section)
                     for c in out
                 )
             ]
