@@ -469,8 +469,8 @@ class PartAnswers:
         question asks none (or its parts cannot be told apart in the evidence).
 
         A part whose figure no evidence gives is named as missing and nothing is computed; when
-        no part's figure is found a difference or sum is refused, and a question for each part's
-        figure is answered as a comparison (None).
+        no part's figure is found a difference or sum is refused. A question for each part's
+        figure with a part whose figure is missing is answered as a comparison (None).
         """
         found = self._parts(query, evidence)
         if found is None:
@@ -480,10 +480,11 @@ class PartAnswers:
         diagnostics["operation"] = f"{parts.operation} of {parts.kind}s"
         diagnostics["part_probabilities"] = " | ".join(f"{p.probability:.2f}" for p in picked)
         given = [p for p in picked if p.evidence is not None and p.figure is not None]
-        if not given and parts.operation == "each":
-            # 「第一階段上限跟審查週期各差在哪」: nothing to compute; the comparison is answered
-            # from what the evidence says of each part (a row of 較長/較短 is no amount).
-            diagnostics["shape"] = "parts: no figure of any part, answered as a comparison"
+        if len(given) < len(picked) and parts.operation == "each":
+            # 「第一階段上限跟審查週期各差在哪」, 「年酬勞、獎金、加班費各有什麼上限」: nothing is
+            # computed, so a part without a figure of the kind asked (a cap in months, a row of
+            # 較長/較短) is answered as a comparison, from what the evidence says of each part.
+            diagnostics["shape"] = "parts: a part without a figure, answered as a comparison"
             return None
         if not given:
             diagnostics["reason"] = f"no evidence gives the {parts.kind} of any part ({diagnostics['parts']})"

@@ -249,6 +249,14 @@ def test_each_part_without_a_figure_is_answered_as_a_comparison_not_refused() ->
     result = answerer.compose(query, evidence)
     assert not result.refused and result.citations
     assert "parts" not in str(result.diagnostics.get("reason", ""))
+    # one part with an amount and one whose cap is in months: nothing is computed, so no
+    # "cannot compute" lead; each part's sentence is quoted as a comparison
+    caps = _query("年酬勞跟獎金各有什麼編列上限？", [("年酬劳", 2.0), ("奖金", 2.0), ("上限", 1.0)])
+    assert (split := split_parts(caps.question)) is not None and split.operation == "each"
+    rules = _evidence(["年酬勞編列上限為新臺幣150萬元。", "獎金總計不得超過2個月月薪。"])
+    result = answerer.compose(caps, rules)
+    assert not result.refused and "無法計算" not in result.answer
+    assert [c.quote for c in result.citations] == [e.sentence.text for e in rules]
     # a difference with no figure is still refused (there is nothing to compute)
     difference = _query("補助上限跟審查週期相差多少", [("上限", 2.0), ("审查周期", 2.0)])
     assert split_parts(difference.question) is not None
