@@ -20,7 +20,15 @@ from assistant.evidence import (
     _numbers_supported,
 )
 from assistant.lexicon import FRAME_WORDS, PLACE_TAGS, part_of_speech
-from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED, ASKS_MEMBERS, answer_type_ok, asked_types
+from assistant.rules import (
+    _ASKS_MISSION,
+    _CONTINUES,
+    _HAS_PLACE,
+    _ROLE_ASKED,
+    ASKS_MEMBERS,
+    answer_type_ok,
+    asked_types,
+)
 from assistant.tables import label_forms, labels, parallel_rows
 from assistant.units import ITEM, exception_first, expand_all, item_count, parallel_provisions
 from core.settings import Settings

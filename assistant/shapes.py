@@ -157,7 +157,9 @@ def yes_no(
 #: A count (search form) with its classifier: 兩次, 3件, 一年.
 _COUNTED = r"([0-9一二两三四五六七八九十百]+)\s*个?([次件项年月天日家人名组])"
 #: The most a rule allows (search form): 以一次為限, 最多2次, 不得超過三件.
-_AT_MOST = re.compile(r"以[^，。；,;]{0,4}?" + _COUNTED + r"\s*为限|(?:最多|至多|不得超过|不超过|不得逾)\s*" + _COUNTED)
+_AT_MOST = re.compile(
+    r"以[^，。；,;]{0,4}?" + _COUNTED + r"\s*为限|(?:最多|至多|不得超过|不超过|不得逾)\s*" + _COUNTED
+)
 
 
 def _over_limit(question: str, rule: str) -> str:

@@ -237,8 +237,13 @@ def test_a_comparison_of_two_articles_quotes_each_articles_own_rate() -> None:
     passages, records = [], {}
     for n, (section, texts) in enumerate(articles.items()):
         passage = Passage(
-            id=f"p{n}", source="law.txt", section=section, text="".join(texts), start=100 * n,
-            end=100 * n + len("".join(texts)), kind="article",
+            id=f"p{n}",
+            source="law.txt",
+            section=section,
+            text="".join(texts),
+            start=100 * n,
+            end=100 * n + len("".join(texts)),
+            kind="article",
         )
         passages.append(passage)
         records[passage.id] = [

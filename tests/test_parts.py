@@ -330,6 +330,11 @@ def test_percentages_added_up_are_a_percentage_and_a_plus_joins_the_parts() -> N
     assert split is not None and split.operation == "sum" and split.kind == "percentage"
     assert split.parts[-1] == sf("公共設施用地")
     query = _query(question, [("产业用地", 2.0), ("公共设施用地", 2.0), ("全区", 1.0)])
-    law = _evidence(["產業用地所占面積，不得低於全區土地總面積百分之六十。", "公共設施用地所占面積，不得低於全區土地總面積百分之二十。"])
+    law = _evidence(
+        [
+            "產業用地所占面積，不得低於全區土地總面積百分之六十。",
+            "公共設施用地所占面積，不得低於全區土地總面積百分之二十。",
+        ]
+    )
     result = answerer.compose(query, law)
     assert result.answer.startswith("合計80%（百分之六十＋百分之二十）：")
