@@ -11,7 +11,7 @@ import numpy as np
 
 from assistant.reply import Citation, Passage
 from core.settings import Settings
-from core.text import chinese_number, count_cjk, to_search_form
+from core.text import chinese_number, count_cjk, to_search_form, without_articles
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -229,8 +229,9 @@ def callout_labels(passage: Passage) -> set[str]:
 
 
 def question_numbers(question: str) -> tuple[str, ...]:
-    """Numbers of two or more digits in the question (years, amounts, counts)."""
-    norm = to_search_form(question)
+    """Numbers of two or more digits in the question (years, amounts, counts); an article's
+    number (第10條, 第10-1條) names where to look, not a figure the evidence must state."""
+    norm = without_articles(to_search_form(question))
     return tuple(n for n in _NUMBER.findall(norm) if len(n) >= 2 or "." in n)
 
 

@@ -20,7 +20,15 @@ from assistant.evidence import (
     _numbers_supported,
 )
 from assistant.lexicon import FRAME_WORDS, PLACE_TAGS, part_of_speech
-from assistant.rules import _ASKS_MISSION, _CONTINUES, _HAS_PLACE, _ROLE_ASKED, ASKS_MEMBERS
+from assistant.rules import (
+    _ASKS_MISSION,
+    _CONTINUES,
+    _HAS_PLACE,
+    _ROLE_ASKED,
+    ASKS_MEMBERS,
+    answer_type_ok,
+    asked_types,
+)
 from assistant.tables import label_forms, labels, parallel_rows
 from assistant.units import ITEM, exception_first, expand_all, item_count, parallel_provisions
 from core.settings import Settings
@@ -138,17 +146,28 @@ def _aspect_key(
     aspects: Sequence[tuple[tuple[str, ...], ...]],
     picked: Sequence[Evidence],
     part: tuple[str, ...],
-) -> tuple[bool, bool, bool, float]:
+    question: str = "",
+) -> tuple[bool, bool, bool, bool, float]:
     """How well ``ev`` answers aspect ``n`` of a ``part`` (:func:`question_aspects`), as a sort
     key: it is no sentence picked already, names no other aspect, is under a heading that names
-    the part, then scores best."""
+    the part, holds the kind of answer the question asks when it asks one thing of each part (a
+    rate for 抵減比例差在哪), then scores best."""
     text = ev.sentence.context + ev.sentence.text
     return (
         ev not in picked and not any(ev.sentence.text == c.sentence.text for c in picked),
         not any(_holds(text, a) for m, a in enumerate(aspects) if m != n),
-        _mentions_text(ev.passage.section, part),
+        _about(ev.passage.section, part),
+        # with two aspects or more, each aspect is its own ask (幾家、什麼時候), which the
+        # question's answer types as a whole would not tell apart
+        not aspects and bool(asked_types(question)) and answer_type_ok(question, ev.sentence.text),
         ev.score,
     )
+
+
+def _about(section: str, forms: Sequence[str]) -> bool:
+    """Whether a section heading names the part: one of ``forms`` as a word of its own, or the
+    article a ``第N條`` form names (第十條 and 第10條 alike)."""
+    return _mentions_text(section, forms) or bool(set(forms) & set(article_tokens(section)))
 
 
 #: The word that joins the last item of a list to the others: A、B及C, A、B和C, A、B或C.
@@ -559,6 +578,8 @@ class ListAnswers:
                 and not any(
                     _near_duplicate(ev.sentence.text, c.sentence.text)
                     and labels(ev.sentence.text) == labels(c.sentence.text)  # Phase 1：… vs Phase 2：…
+                    # the same wording in two articles is two provisions (百分之十五 / 百分之五)
+                    and article_tokens(ev.passage.section) == article_tokens(c.passage.section)
                     for c in out
                 )
             ]
@@ -575,8 +596,8 @@ class ListAnswers:
                 ev
                 for ev in evidence
                 if ev.support >= self.settings.facet_support * self.refusal_threshold
-                and _mentions_text(ev.passage.section, forms)
-                and not any(_mentions_text(ev.passage.section, f) for f in others)
+                and _about(ev.passage.section, forms)
+                and not any(_about(ev.passage.section, f) for f in others)
             ]
             asked = [
                 [ev for ev in [*alone, *headed] if _holds(ev.sentence.context + ev.sentence.text, aspect)]
@@ -584,7 +605,12 @@ class ListAnswers:
             ]
             for n, pool in enumerate([a for a in asked if a] or [named or alone]):
                 pick = self._primary(
-                    max(pool, key=partial(_aspect_key, n=n, aspects=aspects, picked=out, part=forms)),
+                    max(
+                        pool,
+                        key=partial(
+                            _aspect_key, n=n, aspects=aspects, picked=out, part=forms, question=query.question
+                        ),
+                    ),
                     evidence,
                     query.question,
                 )

@@ -50,7 +50,7 @@ _EACH = re.compile(r"分别|各自|各(?![地项种级界国类部])|respectivel
 #: A difference is only read from 比 (A比B多幾) or a span (從A到B, A跟B相差).
 _COMPARED = re.compile(r"比|相差|相隔|间隔|隔|差|到|至|between|difference")
 #: Words that join the named parts (search form).
-_JOIN = re.compile(r"跟|和|与|及|以及|比|到|至|、|\s+and\s+|\s+to\s+|\bvs\.?\s")
+_JOIN = re.compile(r"跟|和|与|及|以及|加上|比|到|至|、|\s+and\s+|\s+to\s+|\bvs\.?\s")
 #: Where a clause ends.
 _CLAUSE = re.compile(r"[，,；;：:？?。！!]")
 #: A demonstrative and count after the last part (台東那兩個中心): not part of its name.
@@ -300,10 +300,11 @@ def gives_figure(parts: QuestionParts, text: str) -> bool:
     return any(m.group(2) or "元" in m.group(0) for m in _AMOUNT.finditer(norm))
 
 
-def _shown(value: float, kind: str, unit: str) -> str:
-    """A computed figure as the answer writes it: 17年, 7項, 3,000萬元, 20個百分點."""
+def _shown(value: float, kind: str, unit: str, operation: str = "difference") -> str:
+    """A computed figure as the answer writes it: 17年, 7項, 3,000萬元; percentages differ by
+    20個百分點 and add up to 80%."""
     if kind == "percentage":
-        return f"{value:g}個百分點"
+        return f"{value:g}%" if operation == "sum" else f"{value:g}個百分點"
     if kind == "amount":
         for scale, name in ((1e8, "億"), (1e4, "萬")):
             if value >= scale and value % (scale / 100) == 0:
@@ -331,7 +332,7 @@ def computation_lead(parts: QuestionParts, figures: Sequence[Figure]) -> tuple[s
             for p, f in zip(parts.parts, figures, strict=True)
         ]
         return f"{'，'.join(named)}：", f"each: {'; '.join(named)}"
-    result = _shown(sum(values), parts.kind, unit)
+    result = _shown(sum(values), parts.kind, unit, "sum")
     formula = "＋".join(f.written for f in figures)
     return f"合計{result}（{formula}）：", f"{formula} = {result}"
 
@@ -468,8 +469,8 @@ class PartAnswers:
         question asks none (or its parts cannot be told apart in the evidence).
 
         A part whose figure no evidence gives is named as missing and nothing is computed; when
-        no part's figure is found a difference or sum is refused, and a question for each part's
-        figure is answered as a comparison (None).
+        no part's figure is found a difference or sum is refused. A question for each part's
+        figure with a part whose figure is missing is answered as a comparison (None).
         """
         found = self._parts(query, evidence)
         if found is None:
@@ -479,10 +480,11 @@ class PartAnswers:
         diagnostics["operation"] = f"{parts.operation} of {parts.kind}s"
         diagnostics["part_probabilities"] = " | ".join(f"{p.probability:.2f}" for p in picked)
         given = [p for p in picked if p.evidence is not None and p.figure is not None]
-        if not given and parts.operation == "each":
-            # 「第一階段上限跟審查週期各差在哪」: nothing to compute; the comparison is answered
-            # from what the evidence says of each part (a row of 較長/較短 is no amount).
-            diagnostics["shape"] = "parts: no figure of any part, answered as a comparison"
+        if len(given) < len(picked) and parts.operation == "each":
+            # 「第一階段上限跟審查週期各差在哪」, 「年酬勞、獎金、加班費各有什麼上限」: nothing is
+            # computed, so a part without a figure of the kind asked (a cap in months, a row of
+            # 較長/較短) is answered as a comparison, from what the evidence says of each part.
+            diagnostics["shape"] = "parts: a part without a figure, answered as a comparison"
             return None
         if not given:
             diagnostics["reason"] = f"no evidence gives the {parts.kind} of any part ({diagnostics['parts']})"

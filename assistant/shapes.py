@@ -112,6 +112,7 @@ def yes_no(
     numbers: Sequence[str],
     evidence: str,
     gap: int = Settings.shortened_term_gap,
+    rule: str = "",
 ) -> Shaped | None:
     """是/有 when the cited evidence holds what the question asserts, else 否 (不是/沒有).
 
@@ -121,17 +122,22 @@ def yes_no(
         numbers: Numbers the question names (a year it asserts must be the cited one).
         evidence: The cited sentences with their context, joined.
         gap: See :func:`held_share`.
+        rule: The first cited sentence, which a question about what is allowed or required is
+            ruled by; "" reads the first sentence of ``evidence``.
     """
     if not YES_NO.search(question):
         return None
     have = bool(_ASKS_HAVE.search(question))
     # A rule answers a question about what is allowed or required by what it rules out or
     # exempts from, in the first cited sentence (the rule; a proviso after it limits it).
-    first = _SENTENCE_END.split(to_search_form(evidence), maxsplit=1)[0]
+    first = to_search_form(rule) or _SENTENCE_END.split(to_search_form(evidence), maxsplit=1)[0]
     if _ASKS_MAY.search(question) and _ruled(_FORBIDS, first, terms, gap):
         return Shaped("否，不行。", "yes_no: the cited rule forbids what the question asks to do")
     if _ASKS_MUST.search(question) and _ruled(_EXEMPTS, first, terms, gap):
         return Shaped("否，不用。", "yes_no: the cited rule exempts from what the question asks about")
+    over = _over_limit(question, first)
+    if over:
+        return Shaped("否，不行。" if _ASKS_MAY.search(question) else "否。", f"yes_no: {over}")
     terms = [(tuple(_with_modifier(f, question) for f in forms), w) for forms, w in terms]
     norm = to_search_form(evidence)
     found = set(re.findall(r"\d+(?:\.\d+)?", norm))
@@ -139,11 +145,49 @@ def yes_no(
     holds = all(n in found for n in numbers) and held_share(terms, evidence, gap) >= 1.0
     # A Chinese yes/no answer echoes the question's modal verb: 可以…嗎 → 可以 / 不行.
     may = bool(_ASKS_MAY.search(question))
+    # …有包含…嗎 echoes its verb too: 有，包含 / 否，沒有包含.
+    verb = to_traditional(_had_verb(question)) if have and not may else ""
     if holds:
-        lead = "是，可以。" if may else "有。" if have else "是。"
+        lead = "是，可以。" if may else (f"有，{verb}。" if verb else "有。") if have else "是。"
         return Shaped(lead, "yes_no: the cited text holds every asserted term")
-    lead = "否，不行。" if may else "否，沒有。" if have else "否，不是。"
+    lead = "否，不行。" if may else f"否，沒有{verb}。" if have else "否，不是。"
     return Shaped(lead, "yes_no: the cited text lacks an asserted term or number")
+
+
+#: A count (search form) with its classifier: 兩次, 3件, 一年.
+_COUNTED = r"([0-9一二两三四五六七八九十百]+)\s*个?([次件项年月天日家人名组])"
+#: The most a rule allows (search form): 以一次為限, 最多2次, 不得超過三件.
+_AT_MOST = re.compile(
+    r"以[^，。；,;]{0,4}?" + _COUNTED + r"\s*为限|(?:最多|至多|不得超过|不超过|不得逾)\s*" + _COUNTED
+)
+
+
+def _over_limit(question: str, rule: str) -> str:
+    """Why the count a yes/no question asks for exceeds the most the cited rule allows, or "".
+
+    「同一年可以申請兩次嗎」 against 「於同一課稅年度以申請一次為限」: 2 > 1 of the same classifier.
+    """
+    limit = _AT_MOST.search(rule)
+    if limit is None:
+        return ""
+    most, unit = (limit.group(1), limit.group(2)) if limit.group(1) else (limit.group(3), limit.group(4))
+    allowed = chinese_number(most.replace("两", "二"))
+    for m in re.finditer(_COUNTED, question):
+        asked = chinese_number(m.group(1).replace("两", "二"))
+        if m.group(2) == unit and asked is not None and allowed is not None and asked > allowed:
+            return f"the question asks {asked}{unit}, the cited rule allows at most {allowed}{unit}"
+    return ""
+
+
+def _had_verb(question: str) -> str:
+    """The verb a 有…嗎 question asks about (search form): 包含 of 「有包含人文社會科學嗎」, or ""."""
+    from assistant.lexicon import part_of_speech, words
+
+    said = words(question)
+    for before, word in zip(said, said[1:], strict=False):
+        if before in ("有", "有没有") and len(word) >= 2 and part_of_speech(word).startswith("v"):
+            return word
+    return ""
 
 
 #: Where a clause of a rule ends (search form): 「…得選擇…抵減，一經擇定不得變更」 is two clauses.

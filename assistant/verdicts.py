@@ -46,7 +46,12 @@ class ShapedAnswers:
             f"{c.passage.title}\n{c.passage.section}\n{c.sentence.context}{c.sentence.text}" for c in chosen
         )
         verdict = shapes.yes_no(
-            query.question, asked, query.numbers, joined, self.settings.shortened_term_gap
+            query.question,
+            asked,
+            query.numbers,
+            joined,
+            self.settings.shortened_term_gap,
+            rule=chosen[0].sentence.text if chosen else "",
         )
         if verdict is None or verdict.lead.startswith(("是", "有")) or not query.numbers:
             return verdict, chosen

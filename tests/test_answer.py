@@ -222,6 +222,47 @@ def test_two_things_asked_of_each_part_get_a_sentence_each_also_under_the_parts_
     assert sorted(wanted, key=quoted.find) == wanted
 
 
+def test_a_comparison_of_two_articles_quotes_each_articles_own_rate() -> None:
+    # 「第10條跟第10-1條的抵減比例差在哪」: the parts are the articles, known by their sections
+    # (第十條 as well as 第10條), and each gives the sentence that holds the rate asked for.
+    q = to_search_form
+    query = _query("第10條跟第10-1條的抵減比例差在哪？", [("抵减", 2.0), ("比例", 1.0)])
+    assert question_facets(query) == [("第10条",), ("第10-1条",)]
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    answerer.refusal_model = None  # the rules alone, on hand-made vectors
+    articles = {
+        "第三章｜第10條": ["前項抵減之辦法，由主管機關定之。", "於支出金額百分之十五限度內抵減。"],
+        "第三章｜第10-1條": ["前項抵減之辦法，由主管機關定之。", "於支出金額百分之五限度內抵減。"],
+    }
+    passages, records = [], {}
+    for n, (section, texts) in enumerate(articles.items()):
+        passage = Passage(
+            id=f"p{n}",
+            source="law.txt",
+            section=section,
+            text="".join(texts),
+            start=100 * n,
+            end=100 * n + len("".join(texts)),
+            kind="article",
+        )
+        passages.append(passage)
+        records[passage.id] = [
+            SentenceRecord(f"{passage.id}-{r.id}", r.text, 100 * n + r.start, 100 * n + r.end, r.vector)
+            for r in _records(texts, [[1, 0.05], [1, 0.3]])
+        ]
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), passages, lambda p: records[p.id])
+    result = answerer.compose(query, ev)
+    assert not result.refused, result.diagnostics
+    quoted = [c.quote for c in result.citations]
+    # the two articles' sentences differ by one figure: two provisions, not one quoted twice
+    assert quoted[:2] == ["於支出金額百分之十五限度內抵減。", "於支出金額百分之五限度內抵減。"]
+    assert result.citations[0].section.endswith("第10條")
+    # an article numbered in Chinese numerals is the same article
+    from assistant.lists import _about
+
+    assert _about("第三章｜第十條", (q("第10條"),)) and not _about("第三章｜第10-1條", (q("第10條"),))
+
+
 def test_several_years_must_all_be_in_the_evidence() -> None:
     answerer = ExtractiveAnswerer(refusal_threshold=0.3)
     texts = ["自1979年起啟動科技專案。", "自1997年啟動業界計畫。"]
@@ -548,3 +589,9 @@ def test_a_delegation_ranks_below_the_figure_and_is_no_further_sentence() -> Non
     # asked who sets it, the delegation is the answer
     who = _query("抵減率的辦法由哪個機關訂定？", [("抵减率", 2.0), ("办法", 1.0)])
     assert answerer.score(who, vector, [passage], lambda p: records)[0].boilerplate == ""
+
+
+def test_an_articles_number_is_not_a_figure_the_evidence_must_state() -> None:
+    assert question_numbers("第10條跟第10-1條的抵減比例差在哪？") == ()
+    assert question_numbers("第二十四條在2022年改了嗎？") == ("2022",)
+    assert question_numbers("補助上限是500萬嗎？") == ("500",)

@@ -249,6 +249,14 @@ def test_each_part_without_a_figure_is_answered_as_a_comparison_not_refused() ->
     result = answerer.compose(query, evidence)
     assert not result.refused and result.citations
     assert "parts" not in str(result.diagnostics.get("reason", ""))
+    # one part with an amount and one whose cap is in months: nothing is computed, so no
+    # "cannot compute" lead; each part's sentence is quoted as a comparison
+    caps = _query("年酬勞跟獎金各有什麼編列上限？", [("年酬劳", 2.0), ("奖金", 2.0), ("上限", 1.0)])
+    assert (split := split_parts(caps.question)) is not None and split.operation == "each"
+    rules = _evidence(["年酬勞編列上限為新臺幣150萬元。", "獎金總計不得超過2個月月薪。"])
+    result = answerer.compose(caps, rules)
+    assert not result.refused and "無法計算" not in result.answer
+    assert [c.quote for c in result.citations] == [e.sentence.text for e in rules]
     # a difference with no figure is still refused (there is nothing to compute)
     difference = _query("補助上限跟審查週期相差多少", [("上限", 2.0), ("审查周期", 2.0)])
     assert split_parts(difference.question) is not None
@@ -310,3 +318,23 @@ def test_each_parts_figure_side_by_side() -> None:
     assert computation_lead(split, figures)[0] == "學界科專2001年，業界科專1997年："
     assert split_parts(sf("半導體領域跟資通訊領域各做什麼？")) is None  # asks no figure
     assert split_parts(sf("各地中心有哪些？")) is None  # 各地: all places, not each part
+
+
+def test_percentages_added_up_are_a_percentage_and_a_plus_joins_the_parts() -> None:
+    # 「A加上B，合計…幾%」: 加上 joins the two parts; a sum of shares of one whole is a share
+    # (80%), where a difference is in percentage points.
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    question = "園區的產業用地加上公共設施用地，合計至少要佔全區幾%？"
+    split = split_parts(sf(question))
+    assert split is not None and split.operation == "sum" and split.kind == "percentage"
+    assert split.parts[-1] == sf("公共設施用地")
+    query = _query(question, [("产业用地", 2.0), ("公共设施用地", 2.0), ("全区", 1.0)])
+    law = _evidence(
+        [
+            "產業用地所占面積，不得低於全區土地總面積百分之六十。",
+            "公共設施用地所占面積，不得低於全區土地總面積百分之二十。",
+        ]
+    )
+    result = answerer.compose(query, law)
+    assert result.answer.startswith("合計80%（百分之六十＋百分之二十）：")

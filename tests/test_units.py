@@ -205,6 +205,30 @@ def test_a_rule_forbidding_something_else_in_the_same_sentence_gives_no_no() -> 
     assert verdict is not None and verdict.lead.startswith("否")
 
 
+def test_a_count_over_the_most_a_rule_allows_is_a_no_and_one_within_it_is_not() -> None:
+    q = to_search_form
+    rule = "公司申請適用投資抵減，於同一課稅年度以申請一次為限。"
+    terms = [((q("申請"),), 1.0)]
+    verdict = yes_no(q("同一年可以申請兩次嗎？"), terms, (), rule)
+    assert verdict is not None and verdict.lead == "否，不行。" and "at most 1次" in verdict.rule
+    verdict = yes_no(q("同一年可以申請一次嗎？"), terms, (), rule)
+    assert verdict is not None and verdict.lead == "是，可以。"
+    verdict = yes_no(q("展延會超過三個月嗎？"), [], (), "必要時得展延，展延期間不得逾二個月。")
+    assert verdict is not None and verdict.lead == "否。"
+
+
+def test_a_have_question_echoes_its_verb() -> None:
+    # 「有包含…嗎」 is answered 有，包含 / 否，沒有包含, as a Chinese reply repeats the verb.
+    q = to_search_form
+    terms = [((q("人文社會科學"),), 1.0)]
+    verdict = yes_no(q("適用範圍有包含人文社會科學嗎？"), terms, (), "本法適用於含人文社會科學之科學技術。")
+    assert verdict is not None and verdict.lead == "有，包含。"
+    verdict = yes_no(q("適用範圍有包含人文社會科學嗎？"), terms, (), "本法適用於自然科學。")
+    assert verdict is not None and verdict.lead == "否，沒有包含。"
+    verdict = yes_no(q("技術司在花蓮有中心嗎？"), [((q("花蓮"),), 1.0)], (), "於花蓮設有東部中心。")
+    assert verdict is not None and verdict.lead == "有。"  # 中心 is no verb
+
+
 def test_a_yes_no_verdict_reads_the_cited_sentence_under_its_title_and_chapter() -> None:
     # 「產業創新條例有罰則嗎」 cites an article of the chapter 罰則, which names neither.
     from assistant.answer import ExtractiveAnswerer
@@ -222,6 +246,27 @@ def test_a_yes_no_verdict_reads_the_cited_sentence_under_its_title_and_chapter()
     )
     verdict, _ = ExtractiveAnswerer()._yes_no(query, [bare], [bare])
     assert verdict is not None and verdict.lead.startswith("否")
+
+
+def test_a_rule_cited_under_its_title_still_rules_the_verdict() -> None:
+    # The verdict reads the cited sentence under its title and section; what the question may do
+    # is still ruled by the cited sentence itself, not by the title line before it.
+    from assistant.answer import ExtractiveAnswerer
+
+    (rule,) = _passage_evidence("已享有補助者，不得就同一事項重覆申請補助。", section="第一章｜第8條")
+    rule = dataclasses.replace(rule, passage=dataclasses.replace(rule.passage, title="某某條例"))
+    query = QueryTerms(
+        terms=_terms("補助"), numbers=(), cjk=True, question=to_search_form("補助可以重覆申請嗎？")
+    )
+    verdict, _ = ExtractiveAnswerer()._yes_no(query, [rule], [rule])
+    assert verdict is not None and verdict.lead == "否，不行。"
+    (once,) = _passage_evidence("申請抵減者，於同一課稅年度以申請一次為限。", section="第一章｜第9條")
+    once = dataclasses.replace(once, passage=dataclasses.replace(once.passage, title="某某條例"))
+    query = QueryTerms(
+        terms=_terms("抵減"), numbers=(), cjk=True, question=to_search_form("抵減同一年可以申請兩次嗎？")
+    )
+    verdict, _ = ExtractiveAnswerer()._yes_no(query, [once], [once])
+    assert verdict is not None and verdict.lead == "否，不行。"
 
 
 def test_a_count_question_answered_by_a_lead_in_and_its_items_leads_with_their_count() -> None:
