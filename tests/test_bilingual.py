@@ -57,10 +57,11 @@ def test_a_name_glossed_with_a_description_is_glossed_by_the_name() -> None:
         ("立法院", ["Legislative Yuan, the legislative branch of government under the constitution"]),
         ("大", ["big, huge"]),  # one character: never a bridge, whatever its glosses
     ]
-    found = EnglishBridge(entries, share=0.5).chinese_for("the Legislative Yuan", present=lambda w: True)
+    bridge = EnglishBridge(ENTRIES + entries, share=0.5)
+    found = bridge.chinese_for("the Legislative Yuan", present=lambda w: True)
     assert [(b.english, b.chinese) for b in found] == [("legislative yuan", "立法院")]
     # the description after the comma is no gloss
-    assert EnglishBridge(entries, share=0.5).chinese_for("legislative branch", present=lambda w: True) == []
+    assert bridge.chinese_for("legislative branch", present=lambda w: True) == []
 
 
 def test_per_word_limit_and_the_preferred_word_first() -> None:
