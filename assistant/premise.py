@@ -117,6 +117,23 @@ def stated_figures(question: str) -> list[tuple[str, str, float, int]]:
     return out
 
 
+#: Where a question's clauses end (search form).
+_CLAUSE_END = re.compile(r"[，,；;。]")
+
+
+def asserted_figures(question: str) -> list[tuple[str, str, float, int]]:
+    """The figures a yes/no question asserts: those of its clause that asks 嗎/是不是 (search
+    form). 「兩家公司的負責人是父子，這樣會不會有問題？」 sets up two companies as its case and
+    asserts nothing about a count; 「補助上限是500萬嗎？」 asserts 500萬."""
+    start = 0
+    for clause in _CLAUSE_END.split(question):
+        end = start + len(clause)
+        if YES_NO.search(clause):
+            return [f for f in stated_figures(question) if start <= f[3] < end]
+        start = end + 1
+    return []
+
+
 def _compared(question: str, written: str, at: int) -> str:
     """How a yes/no question compares with a figure it states: ``">"`` (超過100億), ``"<"``
     (不到三年) or ``"="`` (the figure itself)."""
@@ -144,7 +161,11 @@ def contradiction(
 
 
 def premise_figures(
-    query: QueryTerms, evidence: Sequence[Evidence], depth: int, share: float
+    query: QueryTerms,
+    evidence: Sequence[Evidence],
+    depth: int,
+    share: float,
+    figures: Sequence[tuple[str, str, float, int]] | None = None,
 ) -> list[tuple[Contradiction, bool]]:
     """Each figure the question states that an evidence unit about its word checks, with that
     unit's figure and whether it bears the question's out (``True``) or contradicts it.
@@ -152,7 +173,8 @@ def premise_figures(
     A figure is borne out when one of the units about its word states it (or, in a yes/no
     question, one that passes its 超過/不到); else the first unit stating another contradicts it.
     A count contradicts only when written with its classifier (5種), not counted from a list.
-    Arguments as :func:`contradiction`.
+    Arguments as :func:`contradiction`; ``figures``: the stated figures to check (default: all
+    of :func:`stated_figures`).
     """
     question = query.question
     compare = _compared if YES_NO.search(question) else (lambda *_: "=")
@@ -163,7 +185,7 @@ def premise_figures(
         return []
     read = evidence[:depth]
     out: list[tuple[Contradiction, bool]] = []
-    for written, kind, value, at in stated_figures(question):
+    for written, kind, value, at in stated_figures(question) if figures is None else figures:
         # The word the figure is attached to: the asked term written closest before it (the
         # subject of 「A+淬鍊計畫是2018年開始的嗎」, not its verb), else closest after it.
         placed = [
@@ -290,11 +312,11 @@ class PremiseChecks:
           notation), and none states another: refused, saying the documents never state it;
         * otherwise the yes/no shape's own verdict stands.
         """
-        stated = stated_figures(query.question)
+        stated = asserted_figures(query.question)
         if not stated:
             return composed
         depth = self.settings.premise_depth
-        checked = premise_figures(query, evidence, depth, self.settings.premise_share)
+        checked = premise_figures(query, evidence, depth, self.settings.premise_share, stated)
         found = next((c for c, agrees in checked if not agrees), None)
         diagnostics = dict(composed.diagnostics)
         if found is None:

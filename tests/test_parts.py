@@ -20,7 +20,7 @@ from assistant.parts import (
     split_parts,
     sub_queries,
 )
-from assistant.premise import contradiction, stated_figures, unstated_quantity
+from assistant.premise import asserted_figures, contradiction, stated_figures, unstated_quantity
 from assistant.reply import Passage
 from core.text import to_search_form as sf
 
@@ -341,6 +341,12 @@ def test_stated_counts_and_comparisons() -> None:
     # an ordinal, a count asked and "a" are not stated counts; a span is not a count
     for question in ("第3項規定什麼？", "有幾種類別？", "有一個中心嗎", "期程是2年嗎"):
         assert not [k for _, k, _, _ in stated_figures(sf(question)) if k.startswith("count")], question
+
+
+def test_a_yes_no_question_asserts_only_the_figures_of_its_asking_clause() -> None:
+    assert [w for w, *_ in asserted_figures(sf("補助上限是500萬嗎？"))] == ["500万"]
+    assert asserted_figures(sf("兩家公司的負責人是父子，這樣會不會有問題？")) == []
+    assert [w for w, *_ in asserted_figures(sf("我們有3家公司，聯合申請上限是200萬嗎？"))] == ["200万"]
 
 
 def test_a_yes_no_question_stating_a_count_is_corrected_by_the_count_written() -> None:
