@@ -70,6 +70,7 @@ def test_a_percentage_is_asked_by_a_question_word_not_by_the_noun_alone() -> Non
     assert "percentage" in names("自籌款要佔多少比例")
     assert "percentage" in names("補助比例？")
     assert "percentage" in names("A+計畫 補助比例 上限")  # a ratio's bound is a value
+    assert "percentage" in names("A+計畫，補助比例，上限")  # as the query analysis writes keywords
     # a keyword query is then answered by the sentence that names it all
     assert answer_type_ok(q("銀行 融資比例"), "銀行應提高對中小企業之融資比例")
 
