@@ -310,10 +310,14 @@ class PremiseChecks:
           answer is 「否，文件寫的是100萬元，不是500萬：」 with that sentence cited;
         * no evidence unit of the ``premise_depth`` best states the year or amount at all (in any
           notation), and none states another: refused, saying the documents never state it;
-        * otherwise the yes/no shape's own verdict stands.
+        * otherwise, or when a veto refused the question or it names a topical word no document
+          uses, the yes/no shape's own verdict (or refusal) stands.
         """
         stated = asserted_figures(query.question)
-        if not stated:
+        vetoed = composed.refused and str(composed.diagnostics.get("decided_by", "")).startswith("veto")
+        if not stated or vetoed or query.foreign:
+            # 「宜蘭中心的補助上限是500萬嗎？」: a figure of another centre neither bears it out
+            # nor refutes it; the veto (or the word no document uses) decides.
             return composed
         depth = self.settings.premise_depth
         checked = premise_figures(query, evidence, depth, self.settings.premise_share, stated)

@@ -343,6 +343,22 @@ def test_stated_counts_and_comparisons() -> None:
         assert not [k for _, k, _, _ in stated_figures(sf(question)) if k.startswith("count")], question
 
 
+def test_a_figure_of_something_else_does_not_answer_a_vetoed_yes_no_question() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    # 宜蘭 is a place the answering passage never names: the place veto refuses, and the cap of
+    # another city neither refutes nor bears out the question's 500萬
+    query = replace(
+        _query("宜蘭的補助上限是500萬嗎？", [("宜兰", 1.0), ("补助", 1.0), ("上限", 1.0)]),
+        places=(("宜兰",),),
+    )
+    result = answerer.compose(query, _evidence(["基隆市" + CAP]))
+    assert result.refused
+    assert result.diagnostics["decided_by"] == "veto: missing_place"
+    foreign = replace(query, places=(), foreign=("宜兰",))
+    assert "premise" not in answerer.compose(foreign, _evidence(["基隆市" + CAP])).diagnostics
+
+
 def test_a_yes_no_question_asserts_only_the_figures_of_its_asking_clause() -> None:
     assert [w for w, *_ in asserted_figures(sf("補助上限是500萬嗎？"))] == ["500万"]
     assert asserted_figures(sf("兩家公司的負責人是父子，這樣會不會有問題？")) == []
