@@ -12,6 +12,8 @@ Rules, from CC-CEDICT's conventions (https://cc-cedict.org/wiki/format:syntax):
 
 * a definition is cut at ``;`` into glosses; parentheses, ``CL:`` measure words and references
   (``variant of``, ``see``, ``surname``, ``abbr. for``) are not glosses;
+* a gloss written as a name and a description (``Legislative Yuan, the legislative branch of
+  government``) also glosses the headword by its part before the comma;
 * a gloss counts when it has at most :data:`MAX_GLOSS_WORDS` words after CEDICT's own filler
   (``to``, ``a``, ``the``, ``sb``, ``sth``): ``to cover (an area)`` is the gloss ``cover``;
 * a headword is reached only through a whole gloss: one word of a longer gloss is an idiom's
@@ -122,7 +124,10 @@ class EnglishBridge:
                     index[(abbreviation.lower(),)].add(chinese)
                 if _REFERENCE.match(definition.strip()):
                     continue
-                for gloss in _PAREN.sub(" ", definition).split(";"):
+                glosses = _PAREN.sub(" ", definition).split(";")
+                # 「Legislative Yuan, the legislative branch of …」: a name, then what it is.
+                glosses += [g.split(",", 1)[0] for g in glosses if "," in g]
+                for gloss in glosses:
                     written = _LATIN_WORD.findall(gloss.lower())
                     if (
                         2 <= len(written) <= MAX_ACRONYM_WORDS

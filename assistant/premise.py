@@ -37,8 +37,19 @@ from assistant.shapes import YES_NO, held_share
 from core.settings import Settings
 from core.text import chinese_number, to_search_form, to_traditional
 
-#: A figure a question states (search form): a year (2018年) or an amount (100億元, 500萬).
-_STATED = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*年|(?<![\d.])(\d[\d,]*(?:\.\d+)?)\s*(亿|万)\s*元?")
+#: A figure a question states (search form): a year (2018年), an amount (100億元, 500萬), or a
+#: count with its classifier (三種, 6個); not an ordinal (第3項) nor a count asked (幾項).
+_STATED = re.compile(
+    r"(?<![\d.])((?:19|20)\d{2})\s*年|(?<![\d.])(\d[\d,]*(?:\.\d+)?)\s*(亿|万)\s*元?"
+    r"|(?<![\d.,第几哪这那每前后近条款项])(\d+|[两二三四五六七八九十]+)\s*(个|组|家|项|种|类|位|所|座|队|大)"
+    r"(?![\u4e00-\u9fff]?[年月日天])"
+)
+#: The comparison a yes/no question makes with the figure it states (search form): 超過100億,
+#: 不到三年, 至少5家. A figure with no comparison is asserted as the value itself.
+_MORE = re.compile(r"(?:超过|多于|高于|大于|至少|起码|逾|不止)\s*$")
+_LESS = re.compile(r"(?:不到|少于|低于|小于|不超过|未满|未达|最多)\s*$")
+_MORE_AFTER = re.compile(r"^\s*(?:以上|多|出头)")
+_LESS_AFTER = re.compile(r"^\s*(?:以下|以内|之内|内)")
 
 
 #: A quantity a question states (search form): 三年, 5個月, 20%, 500萬; not a count of the parts
@@ -90,15 +101,48 @@ class Contradiction:
 
 
 def stated_figures(question: str) -> list[tuple[str, str, float, int]]:
-    """The figures a question states (search form): ``(as written, kind, value, offset)``."""
+    """The figures a question states (search form): ``(as written, kind, value, offset)``;
+    kind ``"year"``, ``"amount"`` (in 元) or ``"count:<classifier>"`` (三種 → ``count:种``)."""
     out = []
     for m in _STATED.finditer(question):
         if m.group(1):
             out.append((m.group(0), "year", float(m.group(1)), m.start()))
-        else:
+        elif m.group(2):
             scale = 1e8 if m.group(3) == "亿" else 1e4
             out.append((m.group(0), "amount", float(m.group(2).replace(",", "")) * scale, m.start()))
+        else:
+            number = chinese_number(m.group(4).replace("两", "二"))
+            if number is not None and number >= 2:  # 一個 is "a", not a count the question asserts
+                out.append((m.group(0), f"count:{m.group(5)}", float(number), m.start()))
     return out
+
+
+#: Where a question's clauses end (search form).
+_CLAUSE_END = re.compile(r"[，,；;。]")
+
+
+def asserted_figures(question: str) -> list[tuple[str, str, float, int]]:
+    """The figures a yes/no question asserts: those of its clause that asks 嗎/是不是 (search
+    form). 「兩家公司的負責人是父子，這樣會不會有問題？」 sets up two companies as its case and
+    asserts nothing about a count; 「補助上限是500萬嗎？」 asserts 500萬."""
+    start = 0
+    for clause in _CLAUSE_END.split(question):
+        end = start + len(clause)
+        if YES_NO.search(clause):
+            return [f for f in stated_figures(question) if start <= f[3] < end]
+        start = end + 1
+    return []
+
+
+def _compared(question: str, written: str, at: int) -> str:
+    """How a yes/no question compares with a figure it states: ``">"`` (超過100億), ``"<"``
+    (不到三年) or ``"="`` (the figure itself)."""
+    before, after = question[:at], question[at + len(written) :]
+    if _MORE.search(before) or _MORE_AFTER.match(after):
+        return ">"
+    if _LESS.search(before) or _LESS_AFTER.match(after):
+        return "<"
+    return "="
 
 
 def contradiction(
@@ -112,17 +156,46 @@ def contradiction(
         depth: How many of the best evidence units are read.
         share: Share of the question's asked terms an evidence unit must hold to be about it.
     """
+    checked = premise_figures(query, evidence, depth, share)
+    return next((c for c, agrees in checked if not agrees), None)
+
+
+def premise_figures(
+    query: QueryTerms,
+    evidence: Sequence[Evidence],
+    depth: int,
+    share: float,
+    figures: Sequence[tuple[str, str, float, int]] | None = None,
+) -> list[tuple[Contradiction, bool]]:
+    """Each figure the question states that an evidence unit about its word checks, with that
+    unit's figure and whether it bears the question's out (``True``) or contradicts it.
+
+    A figure is borne out when one of the units about its word states it (or, in a yes/no
+    question, one that passes its 超過/不到); else the first unit stating another contradicts it.
+    A count contradicts only when written with its classifier (5種), not counted from a list.
+    Arguments as :func:`contradiction`; ``figures``: the stated figures to check (default: all
+    of :func:`stated_figures`).
+    """
     question = query.question
+    compare = _compared if YES_NO.search(question) else (lambda *_: "=")
     asked = [t for t in query.terms if t.asked and t.known and not any(f.isdigit() for f in t.forms)]
+    # The comparison's own word (超過, 不到) is no word the figure belongs to.
+    named = [t for t in asked if not (_MORE.search(t.forms[0]) or _LESS.search(t.forms[0]))]
     if not asked:
-        return None
+        return []
     read = evidence[:depth]
-    for written, kind, value, at in stated_figures(question):
-        # The word the figure is attached to: the asked term written closest to it.
-        placed = [(abs(question.find(t.forms[0]) - at), t) for t in asked if t.forms[0] in question]
+    out: list[tuple[Contradiction, bool]] = []
+    for written, kind, value, at in stated_figures(question) if figures is None else figures:
+        # The word the figure is attached to: the asked term written closest before it (the
+        # subject of 「A+淬鍊計畫是2018年開始的嗎」, not its verb), else closest after it.
+        placed = [
+            (question.find(t.forms[0]) > at, abs(question.find(t.forms[0]) - at), t)
+            for t in named
+            if t.forms[0] in question
+        ]
         if not placed:
             continue
-        anchor = min(placed, key=lambda p: p[0])[1]
+        anchor = min(placed, key=lambda p: p[:2])[2]
         about = [
             ev
             for ev in read
@@ -131,17 +204,40 @@ def contradiction(
             >= share
         ]
         found: list[tuple[Figure, Evidence]] = []
+        measure, _, classifier = kind.partition(":")
+        comparison = compare(question, written, at)
         for ev in about:
-            figure = figure_of(kind, "", anchor.forms, ev.sentence.text, context=ev.sentence.context)
-            if figure is not None and figure.value == value:
-                found = []
+            figure = figure_of(
+                measure, classifier, anchor.forms, ev.sentence.text, context=ev.sentence.context
+            )
+            if figure is None or (measure == "count" and figure.at < 0):
+                continue
+            if (
+                comparison == "="
+                and measure != "count"
+                and _states(measure, value, "=", to_search_form(ev.sentence.text))
+            ):
+                # 「聯合申請上限是200萬嗎」: the unit states that very figure, if not next to the word
+                figure = Figure(value, written, figure.at)
+            if _agrees(figure.value, value, comparison):
+                found = [(figure, ev)]
+                out.append((Contradiction(written, kind, figure, ev), True))
                 break  # an evidence unit about it states the question's figure: no contradiction
-            if figure is not None:
-                found.append((figure, ev))
-        if found:
-            figure, ev = found[0]
-            return Contradiction(written, kind, figure, ev)
-    return None
+            found.append((figure, ev))
+        else:
+            if found:
+                figure, ev = found[0]
+                out.append((Contradiction(written, kind, figure, ev), False))
+    return out
+
+
+def _agrees(found: float, stated: float, comparison: str) -> bool:
+    """Whether a figure the evidence states bears out the question's (``=``, ``>``, ``<``)."""
+    if comparison == ">":
+        return found > stated
+    if comparison == "<":
+        return found < stated
+    return found == stated
 
 
 class PremiseChecks:
@@ -163,11 +259,14 @@ class PremiseChecks:
         """The cited answer from scored evidence, or a refusal (see ``_compose``), with its premise checked.
 
         A question (not a yes/no one) stating a figure that the evidence contradicts is refused,
-        and the reply quotes what the documents say instead (:mod:`assistant.premise`).
+        and the reply quotes what the documents say instead (:mod:`assistant.premise`); a yes/no
+        one is answered 否 with that quote (:meth:`_checked_yes_no`).
         """
         composed = self._compose(query, evidence, convert, refusal)
-        if not evidence or YES_NO.search(query.question) or _INJECTION.search(query.question):
+        if not evidence or _INJECTION.search(query.question):
             return composed
+        if YES_NO.search(query.question):
+            return self._checked_yes_no(query, evidence, composed, convert, refusal)
         found = contradiction(query, evidence, self.settings.premise_depth, self.settings.premise_share)
         if found is None:
             unstated = (
@@ -195,3 +294,94 @@ class PremiseChecks:
         corrected = write_answer([found.evidence], composed.support, diagnostics, convert, lead=lead)
         corrected.refused = True
         return corrected
+
+    def _checked_yes_no(
+        self,
+        query: QueryTerms,
+        evidence: Sequence[Evidence],
+        composed: Composition,
+        convert: Callable[[str], str],
+        refusal: str,
+    ) -> Composition:
+        """A yes/no question stating a figure (「補助上限是500萬嗎？」, 「…是2018年開始的嗎？」,
+        「…有三種嗎？」), checked against the figure the evidence states next to the same word.
+
+        * the evidence states another figure (or one that fails the question's 超過/不到): the
+          answer is 「否，文件寫的是100萬元，不是500萬：」 with that sentence cited;
+        * no evidence unit of the ``premise_depth`` best states the year or amount at all (in any
+          notation), and none states another: refused, saying the documents never state it;
+        * otherwise, or when a veto refused the question or it names a topical word no document
+          uses, the yes/no shape's own verdict (or refusal) stands.
+        """
+        stated = asserted_figures(query.question)
+        vetoed = composed.refused and str(composed.diagnostics.get("decided_by", "")).startswith("veto")
+        if not stated or vetoed or query.foreign:
+            # 「宜蘭中心的補助上限是500萬嗎？」: a figure of another centre neither bears it out
+            # nor refutes it; the veto (or the word no document uses) decides.
+            return composed
+        depth = self.settings.premise_depth
+        checked = premise_figures(query, evidence, depth, self.settings.premise_share, stated)
+        found = next((c for c, agrees in checked if not agrees), None)
+        diagnostics = dict(composed.diagnostics)
+        if found is None:
+            read = [to_search_form(ev.passage.text + ev.sentence.context) for ev in evidence[:depth]]
+            unheld = [
+                written
+                for written, kind, value, at in stated
+                if kind in ("year", "amount")
+                and not any(_states(kind, value, _compared(query.question, written, at), t) for t in read)
+            ]
+            if unheld:
+                missing = to_traditional(unheld[0])
+                diagnostics["premise"] = f"states {missing}; no evidence states it"
+                diagnostics["decided_by"] = "premise"
+                diagnostics["reason"] = f"false premise: the documents never state {missing}"
+                said = convert(f"文件沒有提到問題中的「{missing}」。")
+                return Composition(said + refusal, [], True, composed.support, diagnostics)
+            if not checked:
+                return composed
+            held = checked[0][0]
+            at = query.question.find(held.stated)
+            if not composed.refused and _compared(query.question, held.stated, at) == "=":
+                return composed  # the yes/no shape finds the question's own figure in the text
+            # 「…超過50萬嗎？」 borne out by 100萬元, which does not write the question's number.
+            diagnostics["premise"] = f"states {held.stated}; the evidence states {held.found.written}"
+            diagnostics["decided_by"] = "premise"
+            diagnostics["shape"] = "yes_no: premise borne out by the figure cited"
+            diagnostics["reason"] = f"answered yes: the documents state {held.found.written}"
+            lead = f"是，文件寫的是{_as_written(held)}："
+            return write_answer([held.evidence], composed.support, diagnostics, convert, lead=lead)
+        stated_as = next((w for w, _, _, _ in stated if w == found.stated), found.stated)
+        at = query.question.find(stated_as)
+        compared = _compared(query.question, stated_as, at) if at >= 0 else "="
+        diagnostics["premise"] = f"states {found.stated}; the evidence states {found.found.written}"
+        diagnostics["decided_by"] = "premise"
+        diagnostics["shape"] = "yes_no: premise contradicted by the figure cited"
+        diagnostics["reason"] = (
+            f"answered no: the question states {found.stated}, the documents {found.found.written}"
+        )
+        other = f"，不是{to_traditional(found.stated)}" if compared == "=" else ""
+        lead = f"否，文件寫的是{_as_written(found)}{other}："
+        return write_answer([found.evidence], composed.support, diagnostics, convert, lead=lead)
+
+
+def _as_written(checked: Contradiction) -> str:
+    """The evidence's figure as the answer writes it (a year with 年)."""
+    return to_traditional(checked.found.written) + ("年" if checked.kind == "year" else "")
+
+
+#: An amount of money as evidence writes it (search form): 100萬元, 8.29億元, 1,500千元, 3,000 萬.
+_AMOUNT_WRITTEN = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(亿|万|千)?\s*(元|新台币)?")
+
+
+def _states(kind: str, value: float, comparison: str, text: str) -> bool:
+    """Whether ``text`` (search form) states a year or amount that bears out the question's."""
+    if kind == "year":
+        return re.search(rf"(?<!\d){int(value)}(?!\d)", text) is not None
+    for m in _AMOUNT_WRITTEN.finditer(text):
+        if not (m.group(2) or m.group(3)):
+            continue  # a bare number is no amount
+        scale = {"亿": 1e8, "万": 1e4, "千": 1e3}.get(m.group(2) or "", 1.0)
+        if _agrees(float(m.group(1).replace(",", "")) * scale, value, comparison):
+            return True
+    return False

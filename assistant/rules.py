@@ -303,6 +303,8 @@ _ASKS_MONEY = re.compile(r"多少钱|多少元|金额|多少(?:投资|资金|经
 #: An amount in money, or as a share of one (計畫總經費百分之五十, 收入之20%).
 _HAS_MONEY = re.compile(
     r"元|亿|万|\$|nt\$|(?:经费|金额|总额|收入|预算)[^，,。；;]{0,6}(?:百分之|\d+(?:\.\d+)?\s*%)"
+    # a multiple of another amount (匡列二倍之協助經費)
+    r"|(?:\d+|[一二两三四五六七八九十]+)\s*倍[^，,。；;]{0,4}(?:经费|金额|款|资金|预算)"
 )
 
 
@@ -323,14 +325,15 @@ _ASKS_NAME = re.compile(
 )
 
 
-_HAS_TIME = re.compile(r"\d{4}|\d+\s*年|\d+\s*月|民国")
+#: A time: a year, a month, 民國, or a span written in Chinese numerals (於年度終了三個月內).
+_HAS_TIME = re.compile(r"\d{4}|\d+\s*年|\d+\s*月|民国|[一二两三四五六七八九十百]+\s*个?(?:年|月|日|天)")
 
 
 #: A figure (search form): digits, but not a list item's or a label's number (「2.營利事業…」,
 #: 「（二）」, 「第3列」, 「表7」), which counts nothing.
 _HAS_COUNT = re.compile(
     r"(?<![\d第表])\d+(?:\.\d+)?(?![\d.、．)）])"
-    r"|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万]|百分之[零一二两三四五六七八九十百]+"
+    r"|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万倍]|百分之[零一二两三四五六七八九十百]+"
 )
 
 
@@ -376,8 +379,14 @@ _ASKS_URL = re.compile(
     r"|^(?!.*(?:跟|与|和|同)[^，,。？?]{0,12}(?:链接|连结)).*(?:链接|连结)"
 )
 _HAS_URL = re.compile(r"https?://|www\.|[\w-]+\.(?:gov|org|com|edu|net)(?:\.\w{2})?\b")
+#: A percentage asked for: 幾%, 百分之幾, or the noun 比例/比率/百分比 with a question word of its
+#: clause (補助比例是多少, 多少比例) or a bound (補助比例 上限); the noun alone names a topic
+#: (「銀行 融資比例」, 「提高融資比例嗎」).
 _ASKS_PERCENT = re.compile(
-    r"几\s*%|几趴|百分之几|多少\s*%|百分比|几成|比例|比率|percent|percentage|\bratio\b|\bshare\b"
+    r"几\s*%|几趴|百分之几|多少\s*%|几成|percent|percentage|\bratio\b|\bshare\b"
+    r"|(?:百分比|比例|比率)(?=[^，,。；;!！]*(?:多少|几|为何|多高|多大|什么|怎么|如何|[?？]))"
+    r"|(?:百分比|比例|比率)[\s，,]*(?:的)?(?:上限|下限|最高|最低)"
+    r"|(?:多少|几|什么|多高)[^，,。；;]{0,4}(?:百分比|比例|比率)"
 )
 _HAS_PERCENT = re.compile(
     r"\d\s*%|百分之|[一二三四五六七八九十]成(?![立员果本长功])|分之[一二三四五六七八九十]|\d\s*成"

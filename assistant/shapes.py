@@ -140,7 +140,8 @@ def yes_no(
         return Shaped("否，不行。" if _ASKS_MAY.search(question) else "否。", f"yes_no: {over}")
     terms = [(tuple(_with_modifier(f, question) for f in forms), w) for forms, w in terms]
     norm = to_search_form(evidence)
-    found = set(re.findall(r"\d+(?:\.\d+)?", norm))
+    # 1,500 is one number (1500), not 1 and 500 (「上限是500萬嗎」 is not held by 1,500千元).
+    found = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<=\d),(?=\d{3})", "", norm)))
     # Every term the documents use must be held: the one left out is what the question asserts.
     holds = all(n in found for n in numbers) and held_share(terms, evidence, gap) >= 1.0
     # A Chinese yes/no answer echoes the question's modal verb: 可以…嗎 → 可以 / 不行.

@@ -9,7 +9,7 @@ from assistant.evidence import QueryTerms, SentenceRecord, Term, coverage, quest
 from assistant.glossary import Glossary
 from assistant.lists import enumeration_count, question_aspects, question_facets
 from assistant.reply import Passage
-from assistant.rules import answer_shape, answer_type_ok
+from assistant.rules import answer_shape, answer_type_ok, asked_types
 from core.text import to_search_form
 
 
@@ -58,6 +58,31 @@ def test_answer_types() -> None:
     # 幾件 / 幾家 are answered by a number with that very classifier
     assert not answer_type_ok(q("學界科專每年補助幾件？"), "自2001年實施學界計畫")
     assert answer_type_ok(q("學界科專每年補助幾件？"), "每年補助約120件")
+
+
+def test_a_percentage_is_asked_by_a_question_word_not_by_the_noun_alone() -> None:
+    q = to_search_form
+    names = lambda question: [t.name for t in asked_types(q(question))]  # noqa: E731
+    # a keyword query or a yes/no question names 比例 as its topic
+    assert "percentage" not in names("銀行 中小企業 融資比例 輔導中心")
+    assert "percentage" not in names("銀行要提高融資比例嗎")
+    assert "percentage" in names("補助比例是多少？")
+    assert "percentage" in names("自籌款要佔多少比例")
+    assert "percentage" in names("補助比例？")
+    assert "percentage" in names("A+計畫 補助比例 上限")  # a ratio's bound is a value
+    assert "percentage" in names("A+計畫，補助比例，上限")  # as the query analysis writes keywords
+    # a keyword query is then answered by the sentence that names it all
+    assert answer_type_ok(q("銀行 融資比例"), "銀行應提高對中小企業之融資比例")
+
+
+def test_figures_in_chinese_numerals_and_multiples_hold_their_answer_types() -> None:
+    q = to_search_form
+    # 三個月內 is a time as much as 3個月內
+    assert answer_type_ok(q("by when does it have to report?"), "於年度終了三個月內，向立法院提出檢討報告")
+    assert not answer_type_ok(q("by when does it have to report?"), "應定期檢討與中小企業有關之法規")
+    # an amount stated as a multiple of another (該部匡列二倍之協助經費) answers 多少經費
+    assert answer_type_ok(q("經濟部會出多少經費？"), "由本府編列經費，該部匡列二倍之協助經費")
+    assert not answer_type_ok(q("經濟部會出多少經費？"), "由本府編列經費，該部協助輔導")
 
 
 def test_best_sentence_is_cited_with_its_exact_offsets() -> None:

@@ -52,6 +52,18 @@ def test_a_phrase_is_matched_before_its_words_and_abbreviations_map() -> None:
     ]  # "reality" alone (实境) is not looked up once its phrase matched
 
 
+def test_a_name_glossed_with_a_description_is_glossed_by_the_name() -> None:
+    entries = [
+        ("立法院", ["Legislative Yuan, the legislative branch of government under the constitution"]),
+        ("大", ["big, huge"]),  # one character: never a bridge, whatever its glosses
+    ]
+    bridge = EnglishBridge(ENTRIES + entries, share=0.5)
+    found = bridge.chinese_for("the Legislative Yuan", present=lambda w: True)
+    assert [(b.english, b.chinese) for b in found] == [("legislative yuan", "立法院")]
+    # the description after the comma is no gloss
+    assert bridge.chinese_for("legislative branch", present=lambda w: True) == []
+
+
 def test_per_word_limit_and_the_preferred_word_first() -> None:
     found = _bridge().chinese_for(
         "field", present=lambda w: True, per_word=1, prefer={"领域": 5.0, "田地": 1.0}.__getitem__

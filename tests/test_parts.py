@@ -20,7 +20,7 @@ from assistant.parts import (
     split_parts,
     sub_queries,
 )
-from assistant.premise import contradiction, stated_figures, unstated_quantity
+from assistant.premise import asserted_figures, contradiction, stated_figures, unstated_quantity
 from assistant.reply import Passage
 from core.text import to_search_form as sf
 
@@ -290,8 +290,97 @@ def test_a_premise_the_evidence_holds_or_a_yes_no_question_is_not_refused_for_it
     assert contradiction(right, evidence, depth=5, share=0.5) is None
     answerer = ExtractiveAnswerer()
     answerer.refusal_model = None
+    # a yes/no question is answered, not refused: 否, with the year the documents give
     yes_no = _query("A+淬鍊計畫是2018年開始的嗎？", [("a+淬炼计划", 2.0), ("开始", 0.5)])
-    assert "premise" not in answerer.compose(yes_no, evidence).diagnostics
+    result = answerer.compose(yes_no, evidence)
+    assert not result.refused
+    assert result.answer.startswith("否，文件寫的是2014年，不是2018年：")
+    assert [c.quote for c in result.citations] == [evidence[0].sentence.text]
+
+
+CAP = "「個別申請」補助款編列之上限為100萬元整，「聯合申請」補助款之補助上限為200萬元整。"
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        # another figure next to the same word: corrected from the text, not refused
+        ("補助上限是500萬嗎？", "否，文件寫的是100萬元，不是500萬："),
+        # the figure itself, or a comparison the text bears out
+        ("聯合申請的補助上限是200萬嗎？", None),
+        ("個別申請的補助上限超過50萬嗎？", "是，文件寫的是100萬元："),
+        ("個別申請的補助上限超過300萬嗎？", "否，文件寫的是100萬元："),
+        ("個別申請的補助上限不到300萬嗎？", "是，文件寫的是100萬元："),
+    ],
+)
+def test_a_yes_no_question_stating_an_amount_is_answered_from_the_amount_the_text_states(
+    question: str, lead: str | None
+) -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    words = [w for w in ("个别申请", "联合申请") if w in sf(question)]
+    query = _query(question, [(w, 1.0) for w in [*words, "补助", "上限"]] + [("超过", 0.5), ("不到", 0.5)])
+    result = answerer.compose(query, _evidence([CAP]))
+    assert not result.refused
+    if lead is None:
+        assert "premise" not in result.diagnostics or "borne out" in str(result.diagnostics.get("shape"))
+        assert not result.answer.startswith("否")
+    else:
+        assert result.answer.startswith(lead)
+        assert [c.quote for c in result.citations] == [CAP]
+        assert result.diagnostics["decided_by"] == "premise"
+
+
+def test_a_yes_no_question_stating_a_figure_no_document_states_stays_refused() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    evidence = _evidence(["中小企業之研究發展支出，得抵減應納營利事業所得稅額。"])
+    for question in ("研發抵減的預算是500萬嗎？", "研發抵減是2030年開始的嗎？"):
+        query = _query(question, [("研发", 1.0), ("抵减", 1.0), ("预算", 1.0), ("开始", 0.5)])
+        result = answerer.compose(query, evidence)
+        assert result.refused, question
+        assert result.answer.startswith("文件沒有提到問題中的")
+        assert result.citations == []
+
+
+def test_stated_counts_and_comparisons() -> None:
+    assert [(k, v) for _, k, v, _ in stated_figures(sf("申請類別有三種嗎？"))] == [("count:种", 3.0)]
+    assert [(k, v) for _, k, v, _ in stated_figures(sf("區域中心有7個嗎"))] == [("count:个", 7.0)]
+    # an ordinal, a count asked and "a" are not stated counts; a span is not a count
+    for question in ("第3項規定什麼？", "有幾種類別？", "有一個中心嗎", "期程是2年嗎"):
+        assert not [k for _, k, _, _ in stated_figures(sf(question)) if k.startswith("count")], question
+
+
+def test_a_figure_of_something_else_does_not_answer_a_vetoed_yes_no_question() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    # 宜蘭 is a place the answering passage never names: the place veto refuses, and the cap of
+    # another city neither refutes nor bears out the question's 500萬
+    query = replace(
+        _query("宜蘭的補助上限是500萬嗎？", [("宜兰", 1.0), ("补助", 1.0), ("上限", 1.0)]),
+        places=(("宜兰",),),
+    )
+    result = answerer.compose(query, _evidence(["基隆市" + CAP]))
+    assert result.refused
+    assert result.diagnostics["decided_by"] == "veto: missing_place"
+    foreign = replace(query, places=(), foreign=("宜兰",))
+    assert "premise" not in answerer.compose(foreign, _evidence(["基隆市" + CAP])).diagnostics
+
+
+def test_a_yes_no_question_asserts_only_the_figures_of_its_asking_clause() -> None:
+    assert [w for w, *_ in asserted_figures(sf("補助上限是500萬嗎？"))] == ["500万"]
+    assert asserted_figures(sf("兩家公司的負責人是父子，這樣會不會有問題？")) == []
+    assert [w for w, *_ in asserted_figures(sf("我們有3家公司，聯合申請上限是200萬嗎？"))] == ["200万"]
+
+
+def test_a_yes_no_question_stating_a_count_is_corrected_by_the_count_written() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    evidence = _evidence(["東部共設有2個中心，分別在花蓮及臺東。"])
+    query = _query("東部有三個中心嗎？", [("东部", 1.0), ("中心", 1.0)])
+    result = answerer.compose(query, evidence)
+    assert not result.refused
+    assert result.answer.startswith("否，文件寫的是2個，不是三個：")
 
 
 def test_a_quantity_no_evidence_states_is_a_false_premise() -> None:
