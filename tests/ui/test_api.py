@@ -306,7 +306,6 @@ def test_openai_client_sees_bad_question_as_bad_request(client: openai.OpenAI) -
 # --------------------------------------------------------------------------- auth and CORS
 
 AUTH_ROUTES = [
-    ("GET", "/healthz", None),
     ("GET", "/v1/models", None),
     ("POST", "/api/ask", {"question": QUESTION}),
     ("POST", CHAT, {"messages": [{"role": "user", "content": QUESTION}]}),
@@ -341,6 +340,50 @@ def test_api_key_is_required_when_set(
         assert response.json()["error"]["code"] == code
         assert "KEZHUAN_API_KEY" in response.json()["error"]["message"]
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "body"),
+    [
+        (None, 200, {"ok": True}),
+        ("Basic czNjcmV0LWtleQ==", 200, {"ok": True}),
+        ("Bearer wrong-key", 401, None),
+        ("Bearer s3cret-key", 200, "details"),
+    ],
+    ids=["missing", "not-bearer", "wrong", "right"],
+)
+def test_healthz_answers_a_load_balancer_without_the_key_and_shows_details_only_with_it(
+    auth_server: LiveServer, fake: FakeAssistant, header: str | None, status: int, body: Any
+) -> None:
+    headers = {"Authorization": header} if header else {}
+    response = httpx.get(auth_server.url + "/healthz", headers=headers, timeout=30)
+    assert response.status_code == status, response.text
+    if body == "details":
+        assert response.json() == fake.health()
+    elif body is not None:
+        assert response.json() == body, "no index details (model, collection, paths) without the key"
+    else:
+        assert response.json()["error"]["code"] == "wrong_api_key"
+
+
+def test_keyless_healthz_reports_an_unreadable_index_as_503_without_its_error(
+    make_app: Any, fake: FakeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken index is a 503 for the load balancer too, but its error text (which may name
+    paths) goes only to a caller with the key."""
+    from fastapi.testclient import TestClient
+
+    from core.errors import IndexUnreadableError
+
+    def broken() -> dict[str, Any]:
+        raise IndexUnreadableError("cannot read /srv/kezhuan/data/chroma/chroma.sqlite3")
+
+    monkeypatch.setattr(fake, "health", broken)
+    with TestClient(make_app(api_key="s3cret-key")) as client:
+        anonymous = client.get("/healthz")
+        keyed = client.get("/healthz", headers={"Authorization": "Bearer s3cret-key"})
+    assert (anonymous.status_code, anonymous.json()) == (503, {"ok": False})
+    assert keyed.status_code == 503 and "/srv/kezhuan" in keyed.json()["error"]
 
 
 def test_openai_client_with_the_key(auth_server: LiveServer) -> None:
