@@ -295,6 +295,14 @@ class BodySizeLimit:
 # --------------------------------------------------------------------------- models
 
 
+class QuoteOut(BaseModel):
+    """One exact quote of a reference (``Reply.to_dict()["citations"][i]["quotes"][j]``)."""
+
+    quote: str = Field(description="The exact supporting sentence(s), found inside the reference's `text`.")
+    start: int = Field(description="Offset of `quote` in the cleaned source document.")
+    end: int = Field(description="End offset (exclusive) of `quote` in the cleaned source document.")
+
+
 class Reference(BaseModel):
     """One numbered source of an answer (the fields of ``Reply.to_dict()["citations"]``)."""
 
@@ -316,6 +324,11 @@ class Reference(BaseModel):
         description="Offset of `text` in the cleaned source document: `quote` is "
         "`text[start - text_start : end - text_start]`. `text` is the cited passage, or overlapping "
         "passages of one section joined when the quote runs over them (a long law article).",
+    )
+    quotes: list[QuoteOut] = Field(
+        default_factory=list,
+        description="Every quote of this passage the answer cites, in answer order, each inside `text` "
+        "(several cells of one table row are one reference); `quote`/`start`/`end` are the first.",
     )
 
 
