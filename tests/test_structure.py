@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from corpus_docs import corpus_document
 from pdf_maker import CJK_FONT, TABLE, make_report_pdf
 
 from core.settings import PROJECT_ROOT
@@ -268,9 +269,7 @@ MULTI = PROJECT_ROOT / "evals" / "corpora" / "multi"
     sorted(p.name for p in MULTI.glob("*") if p.suffix in (".md", ".txt", ".pdf")) if MULTI.is_dir() else [],
 )
 def test_evaluation_documents_lose_nothing_and_fit_the_limit(name: str) -> None:
-    from ingest.load import read_manifest
-
-    doc = load_document(MULTI / name, MULTI, read_manifest(MULTI))
+    doc = corpus_document(MULTI / name)
     assert doc.cleaned is not None
     chunks, sentences = split_document(doc.cleaned, doc.source, title=doc.title)
     lost = unaccounted(doc.raw, doc.cleaned, [(s.start, s.end) for s in sentences])
@@ -397,8 +396,7 @@ def test_no_indexed_passage_of_the_multi_corpus_holds_a_contents_line(
     assert [t for t in passages if CONTENTS_LINE.search(t)] == []
     assert [t for t in sentences if CONTENTS_LINE.search(t)] == []
     # The guide's contents page is there to drop: the check is not of a corpus without one.
-    guide = next(corpus.glob("*.pdf"))
-    doc = load_document(guide, corpus, {})
+    doc = corpus_document(next(corpus.glob("*.pdf")))
     assert doc.cleaned is not None
     assert sum(d.reason == "table of contents" for d in doc.cleaned.dropped) >= 30
 
