@@ -16,7 +16,7 @@ import numpy as np
 from assistant.evidence import Composition, Evidence, QueryTerms, SentenceRecord
 from assistant.language import in_question_language
 from assistant.query import Query
-from assistant.reply import Passage, Reply
+from assistant.reply import Passage, Reply, one_citation_per_passage
 from assistant.scope import corpus_refusal
 from assistant.validate import Message
 from core.errors import GenerationError
@@ -114,6 +114,7 @@ class GenerativeFlow:
         return to_simplified(text) if script == "hans" else text
 
     def _finished(self, reply: Reply, t0: float) -> Reply:
+        reply.answer, reply.citations = one_citation_per_passage(reply.answer, reply.citations)
         reply = in_question_language(
             reply, self.settings
         )  # assistant/language.py: English questions get an English lead
@@ -167,8 +168,9 @@ class GenerativeFlow:
             return
         plan = self._plan(question, history, None)
         if not plan.passages:
-            yield from (piece for piece in _PIECE.findall(plan.reply.answer) if piece)
-            yield self._finished(plan.reply, plan.t0)
+            finished = self._finished(plan.reply, plan.t0)  # the pieces carry its final markers
+            yield from (piece for piece in _PIECE.findall(finished.answer) if piece)
+            yield finished
             return
         from assistant.enforce import EnforcedAnswer
 

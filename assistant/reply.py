@@ -6,8 +6,12 @@ evaluation runner all read ``Reply.to_dict()``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+#: A citation marker in an answer, ``[n]``.
+ANSWER_MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,23 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """One exact quote of a cited passage.
+
+    Attributes:
+        quote: The supporting sentence(s), a substring of the cleaned source.
+        start: Offset of ``quote`` in the cleaned source text.
+        end: End offset (exclusive) of ``quote`` in the cleaned source text.
+    """
+
+    quote: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Citation:
-    """One numbered source of an answer.
+    """One numbered source of an answer: one passage (a table row, a law article) and its quotes.
 
     Attributes:
         n: The marker number used in the answer text (``[n]``).
@@ -51,16 +70,20 @@ class Citation:
         source: Source document file name.
         section: Section heading, then the table row or law article (``｜表1 第3列``, ``｜第24條``).
         text: The whole cited passage.
-        quote: The exact supporting sentence(s), a substring of the cleaned source.
+        quote: The exact supporting sentence(s), a substring of the cleaned source (the first
+            of ``quotes``).
         start: Offset of ``quote`` in the cleaned source text.
         end: End offset (exclusive) of ``quote`` in the cleaned source text.
-        score: How strongly the quote supports the answer (0-1).
+        score: How strongly the quote supports the answer (0-1; the best of ``quotes``).
         title: Document title.
         publisher: Who published the document ("" if unknown).
         text_start: Offset of ``text`` in the cleaned source text: ``quote`` is
             ``text[start - text_start : end - text_start]``. ``text`` is the cited passage, or
             overlapping passages of one section joined when the quote runs over them (a long
             law article); ``passage_id`` is then the first of them.
+        quotes: Every quote of this passage the answer cites, in answer order, each inside
+            ``text`` (:func:`one_citation_per_passage` gathers them); ``[Quote(quote, start,
+            end)]`` when the citation holds one quote (filled in when left empty).
     """
 
     n: int
@@ -75,6 +98,17 @@ class Citation:
     title: str = ""
     publisher: str = ""
     text_start: int = 0
+    quotes: list[Quote] = field(default_factory=list, hash=False)
+
+    def __post_init__(self) -> None:
+        if not self.quotes:
+            self.quotes.append(Quote(self.quote, self.start, self.end))
+
+    def each_quote(self) -> list[Citation]:
+        """One single-quote citation per quote, numbered ``n`` like this one (for the evaluation)."""
+        if len(self.quotes) == 1:
+            return [self]
+        return [replace(self, quote=q.quote, start=q.start, end=q.end, quotes=[q]) for q in self.quotes]
 
     @property
     def where(self) -> str:
@@ -118,3 +152,56 @@ class Reply:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dict with the same fields."""
         return asdict(self)
+
+
+def one_citation_per_passage(answer: str, citations: list[Citation]) -> tuple[str, list[Citation]]:
+    """One citation per cited passage, holding all its quotes, and the answer renumbered to match.
+
+    A reply quoting several cells of one table row (or several sentences of one passage)
+    has one citation per quote; a reader needs the row once. Citations of one passage (same
+    ``passage_id`` whose ``text`` covers every quote) become one, numbered in order of first
+    appearance; its ``quotes`` keep every quote with its offsets, in answer order, and its
+    ``score`` is the best of theirs (a quote cited twice is kept once). The answer's ``[n]`` markers are renumbered, and a marker
+    repeated right after itself (``[2][2]``) is written once.
+
+    Args:
+        answer: The answer text with ``[n]`` markers numbering ``citations``.
+        citations: The reply's citations in marker order.
+
+    Returns:
+        The renumbered answer and the merged citations (``n`` = 1, 2, … in order).
+    """
+    groups: dict[tuple[str, str], list[Citation]] = {}
+    for c in citations:
+        groups.setdefault((c.source, c.passage_id), []).append(c)
+    if len(groups) == len(citations):
+        return answer, citations
+    renumber: dict[int, int] = {}
+    merged: list[Citation] = []
+    placed: dict[tuple[str, str, str], int] = {}
+    for c in citations:
+        members = groups[(c.source, c.passage_id)]
+        text, text_start = max(((m.text, m.text_start) for m in members), key=lambda t: len(t[0]))
+        covers = all(text_start <= m.start and m.end <= text_start + len(text) for m in members)
+        key = (c.source, c.passage_id, text if covers else c.text)
+        if key in placed:
+            renumber[c.n] = placed[key]
+            continue
+        same = [m for m in members if covers or m.text == c.text]
+        placed[key] = renumber[c.n] = len(merged) + 1
+        merged.append(
+            replace(
+                c,
+                n=len(merged) + 1,
+                text=key[2],
+                text_start=text_start if covers else c.text_start,
+                score=max(m.score for m in same),
+                quotes=list(dict.fromkeys(q for m in same for q in m.quotes)),
+            )
+        )
+
+    def marker(match: re.Match[str]) -> str:
+        return f"[{renumber.get(int(match.group(1)), int(match.group(1)))}]"
+
+    renumbered = ANSWER_MARKER.sub(marker, answer)
+    return re.sub(r"(\[\d{1,3}\])\1+", r"\1", renumbered), merged

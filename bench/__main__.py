@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run: seed + 200 passages, composed vectors only, 10 questions, 1 cold start",
+        help="a smoke run: seed + 200 passages, composed vectors only, 10 questions, 1 cold start, "
+        "1 unchanged re-ingest",
     )
     parser.add_argument(
         "--report-from",
@@ -131,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         config.sizes, config.real_encode_up_to, config.questions = [200], 0, 10
         config.cold_runs, config.compare_cold, config.seed_real, config.estimate_sample = 1, False, False, 32
+        config.reingest_runs = 1
     results = run_benchmark(config, progress=logging.getLogger("bench").info)
     paths = write_report(results, args.out)
     if args.load:

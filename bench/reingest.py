@@ -4,7 +4,7 @@
 corpus that :mod:`bench.documents` generates from real texts), each with a hashing embedder (an
 unchanged re-ingest never reads a vector, so the model's vectors would change nothing here), and
 saves their retrieval snapshots as ``kezhuan ingest`` does. Then, per corpus, it runs as
-subprocesses, alternating, after one warm-up run of each:
+subprocesses, alternating, after one warm-up run of each (``--warmups``):
 
 * **kezhuan ingest**: ``python -m ui.cli ingest --no-progress``, the command as users run it;
 * **full check**: a process that imports the ingest and retrieval stack and runs
@@ -109,14 +109,14 @@ def _spread(values: list[float]) -> dict[str, float]:
     }
 
 
-def measure(settings: Settings, runs: int) -> dict[str, Any]:
-    """Both commands on one index, alternating, after one warm-up of each."""
+def measure(settings: Settings, runs: int, warmups: int = 1) -> dict[str, Any]:
+    """Both commands on one index, alternating, after ``warmups`` untimed rounds of each."""
     env = _env(settings)
     samples: dict[str, list[dict[str, Any]]] = {name: [] for name in COMMANDS}
-    for i in range(runs + 1):
+    for i in range(warmups + runs):
         for name, cmd in COMMANDS.items():
             run = time_process(cmd, env)
-            if i:  # the first round warms the file cache
+            if i >= warmups:  # the first rounds warm the file cache
                 samples[name].append(run)
     out: dict[str, Any] = {}
     for name, runs_of in samples.items():
@@ -148,8 +148,14 @@ def _build_in_a_child(work: Path, documents: int, total_bytes: int) -> dict[str,
     }
 
 
-def run(out: Path, work: Path, runs: int, documents: int, total_bytes: int) -> dict[str, Any]:
-    """Build the two indexes, time both commands on each, write ``results.json`` and ``report.md``."""
+def run(
+    out: Path, work: Path, runs: int, documents: int, total_bytes: int, warmups: int = 1
+) -> dict[str, Any]:
+    """Build the two indexes, time both commands on each, write ``results.json`` and ``report.md``.
+
+    ``warmups``: untimed rounds of both commands before the timed ones (0 for a smoke test, whose
+    figures mean nothing anyway; 1 for figures read from a warm file cache).
+    """
     from ingest.sources import list_sources
 
     t0 = time.perf_counter()
@@ -159,6 +165,7 @@ def run(out: Path, work: Path, runs: int, documents: int, total_bytes: int) -> d
         "machine": {"cpus": os.cpu_count(), "load_average_at_start": round(os.getloadavg()[0], 1)},
         "build_seconds": round(time.perf_counter() - t0, 1),
         "runs": runs,
+        "warmups": warmups,
         "corpora": {},
     }
     for name, settings in indexes.items():
@@ -166,7 +173,7 @@ def run(out: Path, work: Path, runs: int, documents: int, total_bytes: int) -> d
         result["corpora"][name] = {
             "documents": len(files),
             "bytes": sum(p.stat().st_size for p in files),
-            **measure(settings, runs),
+            **measure(settings, runs, warmups),
         }
     result["machine"]["load_average_at_end"] = round(os.getloadavg()[0], 1)
     result["targets"] = {
@@ -188,7 +195,8 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
     lines = [
         "# `kezhuan ingest` on an unchanged corpus, as a new process",
         "",
-        f"`{result['command']}`: {result['runs']} runs of each command after one warm-up, alternating; "
+        f"`{result['command']}`: {result['runs']} runs of each command after "
+        f"{result.get('warmups', 1)} warm-up round(s), alternating; "
         f"median (min–max). Load average {machine['load_average_at_start']} at the start, "
         f"{machine['load_average_at_end']} at the end, on {machine['cpus']} shared CPUs.",
         "",
@@ -224,16 +232,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--work-dir", type=Path, default=None, help="corpora and indexes (default: a temp dir)"
     )
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each command per corpus")
+    parser.add_argument(
+        "--warmups", type=int, default=1, help="untimed rounds of both commands first (default 1)"
+    )
     parser.add_argument("--documents", type=int, default=200)
     parser.add_argument("--bytes", type=int, default=2_000_000)
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error(f"--runs must be at least 1, not {args.runs}")
+    if args.warmups < 0:
+        parser.error(f"--warmups must be 0 or more, not {args.warmups}")
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="kezhuan-reingest-"))
     if args.work_dir is not None:
         shutil.rmtree(work, ignore_errors=True)
     try:
-        result = run(args.out, work, args.runs, args.documents, args.bytes)
+        result = run(args.out, work, args.runs, args.documents, args.bytes, args.warmups)
     finally:
         if args.work_dir is None:
             shutil.rmtree(work, ignore_errors=True)

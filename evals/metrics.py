@@ -101,7 +101,8 @@ METRIC_DEFINITIONS: dict[str, str] = {
         "repeating a body sentence as a list). A refused answerable case scores 0."
     ),
     "citation_precision": (
-        "Share of citations (pooled over answerable, non-refused cases) whose quote overlaps some "
+        "Share of cited quotes (pooled over answerable, non-refused cases; a citation holding "
+        "several quotes of one passage counts each) that overlap some "
         f"gold quote: they share at least {PRECISION_MIN_CHARS} characters, or at least "
         f"{PRECISION_SHARE:.0%} of the shorter of the two (ALCE-style), or it states a gold "
         "quote's words elsewhere (the rule of citation recall)."
@@ -634,7 +635,8 @@ def score_case(
     """
     refused = bool(reply and reply.refused)
     answer = reply.answer if reply else ""
-    citations = list(reply.citations) if reply and not reply.refused else []
+    # Scored per quote: a citation of one table row holding three quotes counts as three.
+    citations = [q for c in reply.citations for q in c.each_quote()] if reply and not reply.refused else []
     if ranking is None:
         ranking = list(reply.retrieved) if reply else []
     latency = latency_ms if latency_ms is not None else (reply.latency_ms if reply else 0.0)

@@ -291,6 +291,7 @@ def _citation_record(citation: Any) -> dict[str, Any]:
         "source": citation.source,
         "section": citation.section,
         "passage_id": citation.passage_id,
+        "quotes": [{"quote": q.quote, "start": q.start, "end": q.end} for q in citation.quotes],
     }
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from assistant.evidence import Evidence, SentenceRecord, cited_text, write_answer
-from assistant.reply import Passage, Reply
+from assistant.reply import Passage, Reply, one_citation_per_passage
 from core.settings import PROJECT_ROOT, Settings
 from ingest.load import list_sources, load_document, read_manifest
 
@@ -39,13 +39,19 @@ def _evidence(passage: Passage, start: int, end: int, neighbours: Iterable[Passa
 
 
 def _shown_exactly(reply_citations: Iterable, cleaned: dict[str, str] | None = None) -> None:
+    """Every quote of every citation sits in its text at its offsets; one citation per passage text."""
+    reply_citations = list(reply_citations)
+    shown = [(c.source, c.passage_id, c.text) for c in reply_citations]
+    assert len(shown) == len(set(shown)), "a passage is cited once, with all its quotes"
     for c in reply_citations:
-        at = c.start - c.text_start
-        assert c.text[at : at + c.end - c.start] == c.quote, (c.n, c.section, c.quote[:30], c.text[:30])
-        if cleaned is not None:
-            source = cleaned[c.source]
-            assert source[c.text_start : c.text_start + len(c.text)] == c.text, (c.section, c.text[:30])
-            assert source[c.start : c.end] == c.quote, (c.section, c.quote[:30])
+        assert (c.quote, c.start, c.end) == (c.quotes[0].quote, c.quotes[0].start, c.quotes[0].end)
+        for q in c.quotes:
+            at = q.start - c.text_start
+            assert c.text[at : at + q.end - q.start] == q.quote, (c.n, c.section, q.quote[:30], c.text[:30])
+            if cleaned is not None:
+                source = cleaned[c.source]
+                assert source[c.text_start : c.text_start + len(c.text)] == c.text, (c.section, c.text[:30])
+                assert source[q.start : q.end] == q.quote, (c.section, q.quote[:30])
 
 
 def test_a_quote_over_two_overlapping_passages_is_shown_in_both_joined() -> None:
@@ -56,6 +62,47 @@ def test_a_quote_over_two_overlapping_passages_is_shown_in_both_joined() -> None
     assert citation.text == ARTICLE and citation.text_start == 0 and citation.passage_id == "p1"
     assert citation.quote == ARTICLE and composed.answer.startswith(ARTICLE[:-1])
     _shown_exactly(composed.citations, {"law.txt": ARTICLE})
+
+
+def test_quotes_of_one_passage_are_one_citation_and_the_markers_follow() -> None:
+    """Three sentences of one article cited by three markers, and one of another passage: two
+    citations, the article's holding its three quotes in answer order; [1][1] is written once."""
+    article = _passage("p1", 0, 30)
+    other = Passage("p9", "law.txt", "第三章｜第6條", "另一條說申請的方式。", 40, 50, kind="article")
+    evidence = [_evidence(article, 0, 10), _evidence(article, 20, 30)]
+    composed = write_answer(
+        [
+            *evidence,
+            Evidence(
+                SentenceRecord("t", other.text, 40, 50, np.zeros(2)), other, 0, 0.5, 0.5, 0.5, support=0.4
+            ),
+            _evidence(article, 10, 20),
+        ],
+        0.9,
+        {},
+        str,
+    )
+    assert [c.n for c in composed.citations] == [1, 2, 3, 4]
+    answer, citations = one_citation_per_passage(composed.answer, composed.citations)
+    assert [c.n for c in citations] == [1, 2] and [c.passage_id for c in citations] == ["p1", "p9"]
+    assert [q.quote for q in citations[0].quotes] == [
+        "第一句說補助的對象。",
+        "第三句說補助的期限。",
+        "第二句說補助的比率。",
+    ]
+    assert citations[0].score == 0.9 and citations[1].quotes[0].quote == other.text
+    assert re.findall(r"\[\d+\]", answer) == ["[1]", "[1]", "[2]", "[1]"], answer
+    assert one_citation_per_passage("甲[1][2]乙[3]丙[4]。", composed.citations)[0] == "甲[1]乙[2]丙[1]。"
+    _shown_exactly(citations, {"law.txt": ARTICLE.ljust(40) + other.text})
+
+
+def test_citations_of_different_passages_are_left_as_they_are() -> None:
+    first, second = _passage("p1", 0, 10), _passage("p2", 10, 20)
+    composed = write_answer([_evidence(first, 0, 10), _evidence(second, 10, 20)], 0.9, {}, str)
+    assert one_citation_per_passage(composed.answer, composed.citations) == (
+        composed.answer,
+        composed.citations,
+    )
 
 
 def test_the_passage_that_holds_the_whole_quote_is_the_one_shown() -> None:

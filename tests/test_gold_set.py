@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from corpus_docs import corpus_document
 
 from evals.dataset import (
     CORPORA,
@@ -132,11 +133,10 @@ def corpus_texts(corpus: str, pdf: bool) -> dict[str, str]:
     from evals.metrics import SourceTexts, squash
     from evals.run import EVAL_CORPORA_DIR
     from ingest.clean import clean_text
-    from ingest.load import list_sources, load_document, read_manifest
+    from ingest.load import list_sources
 
     folder = EVAL_CORPORA_DIR / corpus
-    manifest = read_manifest(folder)
-    docs = [load_document(p, folder, manifest) for p in list_sources(folder) if (p.suffix == ".pdf") == pdf]
+    docs = [corpus_document(p) for p in list_sources(folder) if (p.suffix == ".pdf") == pdf]
     texts = SourceTexts({d.source: clean_text(d.raw, markdown=d.kind == "md").text for d in docs})
     return {source: squash(texts.squashed(source)) for source in texts.sources}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from corpus_docs import corpus_document
 from pdf_maker import (
     CJK_FONT,
     GUIDE_ITEMS,
@@ -22,7 +23,7 @@ from pdf_maker import (
 from core.settings import Settings
 from ingest.clean import CleanedText
 from ingest.fold import page_counters, strip_page_furniture
-from ingest.load import SourceDocument, load_document, read_manifest
+from ingest.load import SourceDocument, load_document
 from ingest.pdf import _header_names, _header_rows
 from ingest.split import split_document
 from ingest.structure import parse_document, parse_plain, unaccounted
@@ -185,7 +186,7 @@ def test_the_layout_figures_are_settings_and_part_of_the_index() -> None:
 
 @pytest.mark.slow
 def test_the_multi_corpus_guide_is_read_by_its_layout() -> None:
-    doc = load_document(MULTI / GUIDE, MULTI, read_manifest(MULTI))
+    doc = corpus_document(MULTI / GUIDE)
     cleaned = doc.cleaned
     assert cleaned is not None
     blocks = _blocks(cleaned)

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from corpus_docs import corpus_document
 from pdf_maker import CJK_FONT, TABLE, make_report_pdf
 
 from core.settings import PROJECT_ROOT
@@ -240,12 +241,23 @@ def test_table_cells_with_the_same_text_keep_their_own_offsets() -> None:
 
 @pytest.mark.slow
 def test_no_unit_exceeds_the_real_models_window(tmp_path: Path) -> None:
-    """With the default limit, every unit (with its prompt and context) fits e5's 512 tokens."""
+    """With the default limit, every unit (with its prompt and context) fits e5's 512 tokens.
+
+    The model's own tokenizer file and window (what sentence-transformers loads), without
+    loading the model: counting tokens needs no weights, and torch's import was most of the time.
+    """
+    import json
+
+    from tokenizers import Tokenizer
+
     from core.settings import Settings
-    from ingest.embed import load_embeddings
+    from ingest.e5_convert import ensure_e5_model
 
     settings = Settings.from_env(environ={}, data_dir=PROJECT_ROOT / ".kezhuan")
-    model = load_embeddings(settings).model  # type: ignore[attr-defined]  # sentence-transformers
+    folder = ensure_e5_model(settings.model_cache_dir)
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    tokenizer.no_truncation()  # count every token: a cut would hide a unit over the window
+    window = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))["max_seq_length"]
     texts = []
     for name, kind, layout in [*DOCUMENTS, ("seed", "txt", "pdf-extracted text")]:
         _, _, _, chunks, sentences = _split(name, kind, layout)
@@ -255,8 +267,9 @@ def test_no_unit_exceeds_the_real_models_window(tmp_path: Path) -> None:
     cleaned, _ = parse_document("標題\n\n" + long_run, "txt")
     _, cut = split_document(cleaned, "long.txt")
     texts += [settings.passage_prompt + s.text for s in cut]
-    lengths = [len(ids) for ids in model.tokenizer(texts)["input_ids"]]
-    assert max(lengths) <= model.max_seq_length == 512, max(lengths)
+    lengths = [len(encoding.ids) for encoding in tokenizer.encode_batch(texts)]
+    assert max(lengths) <= window == 512, max(lengths)
+    assert len(tokenizer.encode("，".join([long_run] * 3)).ids) > window  # no truncation hides a long unit
 
 
 MULTI = PROJECT_ROOT / "evals" / "corpora" / "multi"
@@ -268,9 +281,7 @@ MULTI = PROJECT_ROOT / "evals" / "corpora" / "multi"
     sorted(p.name for p in MULTI.glob("*") if p.suffix in (".md", ".txt", ".pdf")) if MULTI.is_dir() else [],
 )
 def test_evaluation_documents_lose_nothing_and_fit_the_limit(name: str) -> None:
-    from ingest.load import read_manifest
-
-    doc = load_document(MULTI / name, MULTI, read_manifest(MULTI))
+    doc = corpus_document(MULTI / name)
     assert doc.cleaned is not None
     chunks, sentences = split_document(doc.cleaned, doc.source, title=doc.title)
     lost = unaccounted(doc.raw, doc.cleaned, [(s.start, s.end) for s in sentences])
@@ -397,8 +408,7 @@ def test_no_indexed_passage_of_the_multi_corpus_holds_a_contents_line(
     assert [t for t in passages if CONTENTS_LINE.search(t)] == []
     assert [t for t in sentences if CONTENTS_LINE.search(t)] == []
     # The guide's contents page is there to drop: the check is not of a corpus without one.
-    guide = next(corpus.glob("*.pdf"))
-    doc = load_document(guide, corpus, {})
+    doc = corpus_document(next(corpus.glob("*.pdf")))
     assert doc.cleaned is not None
     assert sum(d.reason == "table of contents" for d in doc.cleaned.dropped) >= 30
 

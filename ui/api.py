@@ -1,6 +1,7 @@
 """The helpdesk HTTP API: OpenAI-compatible chat completions, ``/api/ask`` and health.
 
-Routes (all under the optional bearer-token check):
+Routes (all under the optional bearer-token check, except that ``/healthz`` answers a load
+balancer without the key, with ``{"ok"}`` alone):
 
 * ``POST /v1/chat/completions``: OpenAI chat completions, plain or streamed (SSE). The
   citations travel in the extension field ``references`` (same fields as
@@ -9,7 +10,8 @@ Routes (all under the optional bearer-token check):
 * ``POST /api/ask``: ``{question, history?}`` -> ``Reply.to_dict()``.
 * ``POST /api/feedback``: a thumbs up/down (or its withdrawal) against a reply id.
 * ``POST /api/feedback/reason``: what was wrong with an answer, after a thumbs down.
-* ``GET /healthz``: ``assistant.health()`` (503 when not ok).
+* ``GET /healthz``: ``assistant.health()`` (503 when not ok); when an API key is set, a request
+  without an ``Authorization`` header gets only ``{"ok": bool}``, a wrong key a 401.
 
 Every error is JSON in OpenAI's shape, ``{"error": {"message", "type", "code"}}``, and
 never carries a stack trace.
@@ -48,6 +50,9 @@ logger = logging.getLogger(__name__)
 MODEL_ID = "kezhuan"
 #: Path prefixes of the API routes (auth, body-size limit).
 API_PREFIXES: tuple[str, ...] = ("/v1/", "/api/", "/healthz")
+#: API paths that answer a request without the key (when one is set) with less: a load balancer's
+#: health check sends no key, and gets ``{"ok": bool}`` without the index's details.
+KEYLESS_PATHS: tuple[str, ...] = ("/healthz",)
 #: What ``usage`` counts and ``max_tokens`` limits: Unicode characters. kezhuan runs no
 #: token-billed model (the extractive answer quotes the documents), and a character is the
 #: unit a Chinese answer's length is read in; for CJK text it is close to a model token.
@@ -290,6 +295,14 @@ class BodySizeLimit:
 # --------------------------------------------------------------------------- models
 
 
+class QuoteOut(BaseModel):
+    """One exact quote of a reference (``Reply.to_dict()["citations"][i]["quotes"][j]``)."""
+
+    quote: str = Field(description="The exact supporting sentence(s), found inside the reference's `text`.")
+    start: int = Field(description="Offset of `quote` in the cleaned source document.")
+    end: int = Field(description="End offset (exclusive) of `quote` in the cleaned source document.")
+
+
 class Reference(BaseModel):
     """One numbered source of an answer (the fields of ``Reply.to_dict()["citations"]``)."""
 
@@ -311,6 +324,11 @@ class Reference(BaseModel):
         description="Offset of `text` in the cleaned source document: `quote` is "
         "`text[start - text_start : end - text_start]`. `text` is the cited passage, or overlapping "
         "passages of one section joined when the quote runs over them (a long law article).",
+    )
+    quotes: list[QuoteOut] = Field(
+        default_factory=list,
+        description="Every quote of this passage the answer cites, in answer order, each inside `text` "
+        "(several cells of one table row are one reference); `quote`/`start`/`end` are the first.",
     )
 
 
@@ -514,12 +532,12 @@ class ModelList(BaseModel):
 
 
 class Health(BaseModel):
-    """``assistant.health()``."""
+    """``assistant.health()``; only ``ok`` for a request without the key when one is set."""
 
     model_config = ConfigDict(extra="allow")
 
     ok: bool
-    passages: int = Field(description="Passages in the index.")
+    passages: int | None = Field(None, description="Passages in the index (with the key, when one is set).")
     embedding_model: str = ""
     collection: str = ""
     retrieval_mode: str = ""
@@ -579,11 +597,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 # --------------------------------------------------------------------------- routes
 
 
+#: Reads ``Authorization: Bearer <key>``; ``None`` when the header is missing or not a bearer token.
+BEARER = HTTPBearer(auto_error=False, description="`Authorization: Bearer <KEZHUAN_API_KEY>`")
+
+
 def bearer_guard(api_key: str | None) -> Callable[..., None]:
     """A dependency that checks ``Authorization: Bearer <api_key>``; a no-op without a key."""
-    scheme = HTTPBearer(auto_error=False, description="`Authorization: Bearer <KEZHUAN_API_KEY>`")
 
-    def check(credentials: HTTPAuthorizationCredentials | None = Depends(scheme)) -> None:  # noqa: B008
+    def check(credentials: HTTPAuthorizationCredentials | None = Depends(BEARER)) -> None:  # noqa: B008
         if not api_key:
             return
         if credentials is None:
@@ -839,11 +860,14 @@ def build_api_router(
         assistant: Answers the questions.
         settings: Supplies ``max_question_chars`` and the history limits.
         feedback: Where ``/api/feedback`` votes go.
-        api_key: When set, every route requires ``Authorization: Bearer <api_key>``.
+        api_key: When set, every route requires ``Authorization: Bearer <api_key>``, except
+            that ``/healthz`` without an ``Authorization`` header answers ``{"ok": bool}`` alone.
         gate: Limits and orders the answers computed at once (default: the settings'
             ``answer_slots``, ``expensive_answer_slots`` and ``expensive_request_chars``).
     """
-    router = APIRouter(dependencies=[Depends(bearer_guard(api_key))], responses=ERROR_RESPONSES)
+    router = APIRouter(responses=ERROR_RESPONSES)
+    check_key = bearer_guard(api_key)
+    keyed = [Depends(check_key)]  # every route but /healthz
     started = int(time.time())
     gate = gate or AnswerGate(
         settings.answer_slots, settings.expensive_answer_slots, settings.expensive_request_chars
@@ -851,6 +875,7 @@ def build_api_router(
 
     @router.post(
         "/v1/chat/completions",
+        dependencies=keyed,
         response_model=ChatCompletion,
         tags=["OpenAI-compatible"],
         summary="Chat completion (OpenAI-compatible)",
@@ -917,7 +942,13 @@ def build_api_router(
             "notice": getattr(reply, "notice", ""),
         }
 
-    @router.get("/v1/models", response_model=ModelList, tags=["OpenAI-compatible"], summary="List models")
+    @router.get(
+        "/v1/models",
+        dependencies=keyed,
+        response_model=ModelList,
+        tags=["OpenAI-compatible"],
+        summary="List models",
+    )
     def list_models() -> dict[str, Any]:
         """The single model served, ``kezhuan``."""
         return {
@@ -925,7 +956,9 @@ def build_api_router(
             "data": [{"id": MODEL_ID, "object": "model", "created": started, "owned_by": "kezhuan"}],
         }
 
-    @router.post("/api/ask", response_model=AskResponse, tags=["kezhuan"], summary="Ask a question")
+    @router.post(
+        "/api/ask", dependencies=keyed, response_model=AskResponse, tags=["kezhuan"], summary="Ask a question"
+    )
     async def ask(request: AskRequest, http: Request) -> dict[str, Any]:
         """Answer a question; returns ``Reply.to_dict()`` (answer, citations, refusal flag)."""
         asked: list[HistoryMessage] = [m.model_dump() for m in request.history or []]
@@ -934,7 +967,13 @@ def build_api_router(
         reply = await gate.run(http, lambda: assistant.ask(question, history), cost=cost)
         return {"id": feedback.new_reply_id(), **reply.to_dict()}
 
-    @router.post("/api/feedback", response_model=FeedbackSaved, tags=["kezhuan"], summary="Rate an answer")
+    @router.post(
+        "/api/feedback",
+        dependencies=keyed,
+        response_model=FeedbackSaved,
+        tags=["kezhuan"],
+        summary="Rate an answer",
+    )
     def rate(request: FeedbackRequest) -> dict[str, Any]:
         """Store a thumbs up/down (or its withdrawal) in ``data_dir/feedback.jsonl``."""
         if request.rating is None and not request.reply_id:
@@ -955,6 +994,7 @@ def build_api_router(
 
     @router.post(
         "/api/feedback/reason",
+        dependencies=keyed,
         response_model=FeedbackSaved,
         tags=["kezhuan"],
         summary="Say why an answer was bad",
@@ -977,14 +1017,25 @@ def build_api_router(
         summary="Health",
         responses={503: {"model": Health, "description": "The assistant is not ready."}},
     )
-    def healthz() -> JSONResponse:
-        """``assistant.health()``; status 503 when ``ok`` is false."""
+    def healthz(
+        credentials: HTTPAuthorizationCredentials | None = Depends(BEARER),  # noqa: B008
+    ) -> JSONResponse:
+        """``assistant.health()``; status 503 when ``ok`` is false.
+
+        With an API key set, a request with no bearer ``Authorization`` header (a load
+        balancer's health check) gets ``{"ok": bool}`` alone, without paths, model or
+        collection names or error text; a wrong key gets the usual 401.
+        """
+        if credentials is not None:
+            check_key(credentials)
+        detailed = not api_key or credentials is not None
         try:
             health = assistant.health()
         except Exception as e:  # e.g. chroma.sqlite3 replaced under the running server
             logger.warning("Health check failed: %s: %s", type(e).__name__, e)
             reason = str(e) if isinstance(e, KezhuanError) else "the index cannot be read right now"
-            return JSONResponse({"ok": False, "passages": 0, "error": reason}, status_code=503)
-        return JSONResponse(health, status_code=200 if health.get("ok") else 503)
+            health = {"ok": False, "passages": 0, "error": reason}
+        status = 200 if health.get("ok") else 503
+        return JSONResponse(health if detailed else {"ok": bool(health.get("ok"))}, status_code=status)
 
     return router

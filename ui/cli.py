@@ -32,8 +32,11 @@ def _print_reply(reply: Any) -> None:
     print()
     print("來源：")
     for c in reply.citations:
-        print(f"[{c.n}] {c.where}（第 {c.start}–{c.end} 字）")
-        print(f"    「{c.quote}」")
+        quotes = c.quotes or [c]
+        spans = "、".join(f"{q.start}–{q.end}" for q in quotes)
+        print(f"[{c.n}] {c.where}（第 {spans} 字）")
+        for q in quotes:
+            print(f"    「{q.quote}」")
 
 
 def _load_history(path: str | None) -> list[dict[str, str]] | None:

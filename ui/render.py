@@ -11,12 +11,13 @@ from __future__ import annotations
 import html
 import re
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
-from assistant.reply import Citation, Reply
+from assistant.reply import ANSWER_MARKER, Citation, Reply
 
 #: Marker pattern in answers: ``[1]``, ``[12]``.
-MARKER = re.compile(r"\[(\d{1,3})\]")
+MARKER = ANSWER_MARKER
 #: Sentence ends used to find a quote that is not one contiguous substring of its passage.
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 
@@ -82,32 +83,16 @@ def anchor_id(reply_id: str, n: int) -> str:
     return f"kz-src-{reply_id}-{n}"
 
 
-def highlight_quote(passage: str, quote: str) -> str:
+def highlight_quote(passage: str, quote: str | Sequence[str]) -> str:
     """Escaped ``passage`` with the ``quote`` sentence(s) wrapped in ``<mark>``.
 
-    The quote is normally one substring of the passage. When it is not (the quote joins
-    sentences that the passage separates differently), each of its sentences found in
+    ``quote`` is one quote or several (a citation's ``quotes``: cells of one table row); each
+    is marked. A quote is normally one substring of the passage. When it is not (the quote
+    joins sentences that the passage separates differently), each of its sentences found in
     the passage is marked on its own; text that cannot be found is simply not marked.
     """
-    quote = quote.strip()
-    if not quote:
-        return escape_text(passage)
-    spans: list[tuple[int, int]] = []
-    at = passage.find(quote)
-    if at >= 0:
-        spans.append((at, at + len(quote)))
-    else:
-        cursor = 0
-        for sentence in (s.strip() for s in _SENTENCE_END.split(quote)):
-            if not sentence:
-                continue
-            found = passage.find(sentence, cursor)
-            if found < 0:
-                found = passage.find(sentence)
-            if found >= 0:
-                spans.append((found, found + len(sentence)))
-                cursor = found + len(sentence)
-    spans = _merge(spans)
+    quotes = [quote] if isinstance(quote, str) else list(quote)
+    spans = _merge([span for q in quotes for span in _quote_spans(passage, q.strip())])
     parts: list[str] = []
     last = 0
     for start, end in spans:
@@ -116,6 +101,27 @@ def highlight_quote(passage: str, quote: str) -> str:
         last = end
     parts.append(escape_text(passage[last:]))
     return "".join(parts)
+
+
+def _quote_spans(passage: str, quote: str) -> list[tuple[int, int]]:
+    """Where ``quote`` sits in ``passage``: the whole of it, else each of its sentences found."""
+    if not quote:
+        return []
+    at = passage.find(quote)
+    if at >= 0:
+        return [(at, at + len(quote))]
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for sentence in (s.strip() for s in _SENTENCE_END.split(quote)):
+        if not sentence:
+            continue
+        found = passage.find(sentence, cursor)
+        if found < 0:
+            found = passage.find(sentence)
+        if found >= 0:
+            spans.append((found, found + len(sentence)))
+            cursor = found + len(sentence)
+    return spans
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -141,15 +147,20 @@ def render_answer_text(answer: str, reply_id: str, numbers: set[int]) -> str:
 
 
 def render_citation(citation: Citation, reply_id: str) -> str:
-    """One numbered source: a ``<details>`` whose summary names the document and section."""
+    """One numbered source: a ``<details>`` whose summary names the document and section.
+
+    The passage shows every quote of the citation marked (a table row cited once for all
+    its quoted cells); the summary previews them joined by ``…``.
+    """
     title = citation.title or citation.source
     if citation.publisher:
         title = f"{title}（{citation.publisher}）"
     section = (
         f' <span class="kz-section">· {escape_text(citation.section)}</span>' if citation.section else ""
     )
-    passage = highlight_quote(citation.text, citation.quote)
-    quote_preview = citation.quote.strip()
+    quotes = [q.quote for q in citation.quotes] or [citation.quote]
+    passage = highlight_quote(citation.text, quotes)
+    quote_preview = "…".join(q.strip() for q in quotes)
     if len(quote_preview) > 60:
         quote_preview = quote_preview[:60] + "…"
     return (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 from llm_server import loopback_socket
 
-from assistant.reply import Citation, Reply
+from assistant.reply import Citation, Reply, one_citation_per_passage
 from core.errors import BadQuestionError, IndexMissingError
 from core.settings import Settings
 from ui.server import create_app
@@ -66,6 +66,23 @@ PARK_TEXT = (
 TEAMS_TEXT = "2022年共培育52組科專新創團隊，分別促成16組科專新創團隊完成公司設立。"
 
 
+#: One table row (a unit of its own at ingest) that an answer quotes cell by cell.
+ROW_TEXT = "年度：2021；培育團隊：44組；募資金額：8.29億元；設立公司：12家"
+ROW_QUOTES = ("年度：2021", "培育團隊：44組", "募資金額：8.29億元")
+
+
+def _row_script() -> tuple[str, list[Citation]]:
+    """An answer citing three cells of one row and a sentence elsewhere, merged as the assistant does."""
+    cells = [
+        _citation(n, ROW_TEXT, quote, "成果｜表1 第2列", start=500) for n, quote in enumerate(ROW_QUOTES, 1)
+    ]
+    cells = [replace(c, passage_id="row-2021", text_start=500, quotes=[]) for c in cells]
+    teams = _citation(4, TEAMS_TEXT, "2022年共培育52組科專新創團隊，", "新創")
+    return one_citation_per_passage(
+        "2021年[1]培育44組團隊[2]，募資8.29億元[3]；2022年培育52組[4]。", [*cells, teams]
+    )
+
+
 @dataclass
 class Script:
     """A scripted answer: what to say and which citations back it."""
@@ -100,6 +117,7 @@ SCRIPTS: dict[str, Script] = {
         answer="2022年共培育52組科專新創團隊[1]。",
         citations=[_citation(1, TEAMS_TEXT, "2022年共培育52組科專新創團隊，", "新創")],
     ),
+    "表格": Script(*_row_script()),
     "天氣": Script(answer=REFUSAL, refused=True),
     # Two sentences, each citing its own source: the page shows them one at a time.
     "分別": Script(

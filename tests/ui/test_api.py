@@ -9,9 +9,10 @@ from typing import Any
 import httpx
 import openai
 import pytest
-from conftest import FakeAssistant, LiveServer
+from conftest import ROW_QUOTES, FakeAssistant, LiveServer
 
 from core.settings import Settings
+from ui.render import MARKER
 
 QUESTION = "成果歸屬及運用辦法的新創專章有哪些誘因？"
 
@@ -58,6 +59,7 @@ def test_openai_client_gets_answer_with_references(client: openai.OpenAI, fake: 
         "title",
         "publisher",
         "text_start",
+        "quotes",
     }
     assert references[0]["quote"] in references[0]["text"]
     assert extra["refused"] is False
@@ -306,7 +308,6 @@ def test_openai_client_sees_bad_question_as_bad_request(client: openai.OpenAI) -
 # --------------------------------------------------------------------------- auth and CORS
 
 AUTH_ROUTES = [
-    ("GET", "/healthz", None),
     ("GET", "/v1/models", None),
     ("POST", "/api/ask", {"question": QUESTION}),
     ("POST", CHAT, {"messages": [{"role": "user", "content": QUESTION}]}),
@@ -341,6 +342,50 @@ def test_api_key_is_required_when_set(
         assert response.json()["error"]["code"] == code
         assert "KEZHUAN_API_KEY" in response.json()["error"]["message"]
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "body"),
+    [
+        (None, 200, {"ok": True}),
+        ("Basic czNjcmV0LWtleQ==", 200, {"ok": True}),
+        ("Bearer wrong-key", 401, None),
+        ("Bearer s3cret-key", 200, "details"),
+    ],
+    ids=["missing", "not-bearer", "wrong", "right"],
+)
+def test_healthz_answers_a_load_balancer_without_the_key_and_shows_details_only_with_it(
+    auth_server: LiveServer, fake: FakeAssistant, header: str | None, status: int, body: Any
+) -> None:
+    headers = {"Authorization": header} if header else {}
+    response = httpx.get(auth_server.url + "/healthz", headers=headers, timeout=30)
+    assert response.status_code == status, response.text
+    if body == "details":
+        assert response.json() == fake.health()
+    elif body is not None:
+        assert response.json() == body, "no index details (model, collection, paths) without the key"
+    else:
+        assert response.json()["error"]["code"] == "wrong_api_key"
+
+
+def test_keyless_healthz_reports_an_unreadable_index_as_503_without_its_error(
+    make_app: Any, fake: FakeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken index is a 503 for the load balancer too, but its error text (which may name
+    paths) goes only to a caller with the key."""
+    from fastapi.testclient import TestClient
+
+    from core.errors import IndexUnreadableError
+
+    def broken() -> dict[str, Any]:
+        raise IndexUnreadableError("cannot read /srv/kezhuan/data/chroma/chroma.sqlite3")
+
+    monkeypatch.setattr(fake, "health", broken)
+    with TestClient(make_app(api_key="s3cret-key")) as client:
+        anonymous = client.get("/healthz")
+        keyed = client.get("/healthz", headers={"Authorization": "Bearer s3cret-key"})
+    assert (anonymous.status_code, anonymous.json()) == (503, {"ok": False})
+    assert keyed.status_code == 503 and "/srv/kezhuan" in keyed.json()["error"]
 
 
 def test_openai_client_with_the_key(auth_server: LiveServer) -> None:
@@ -382,3 +427,37 @@ def test_cors_allows_only_listed_origins(http: httpx.Client) -> None:
         "/api/ask", json={"question": QUESTION}, headers={"Origin": "http://evil.example"}
     )
     assert "access-control-allow-origin" not in simple_other.headers
+
+
+# --------------------------------------------------------------------------- one citation per row
+
+ROW_QUESTION = "表格裡2021年的成果？"
+
+
+def _check_row_references(answer: str, references: list[dict[str, Any]]) -> None:
+    """One reference for the row holding its three quotes; the answer's markers name exactly them."""
+    assert sorted({int(n) for n in MARKER.findall(answer)}) == [r["n"] for r in references] == [1, 2]
+    row = references[0]
+    assert [q["quote"] for q in row["quotes"]] == list(ROW_QUOTES)
+    for q in row["quotes"]:
+        assert row["text"][q["start"] - row["text_start"] : q["end"] - row["text_start"]] == q["quote"]
+    assert (row["quote"], row["start"], row["end"]) == tuple(row["quotes"][0].values())
+    assert len(references[1]["quotes"]) == 1
+
+
+def test_a_table_row_quoted_cell_by_cell_is_one_reference_on_every_api(http: httpx.Client) -> None:
+    asked = http.post("/api/ask", json={"question": ROW_QUESTION}).json()
+    _check_row_references(asked["answer"], asked["citations"])
+
+    chat = http.post(CHAT, json={"messages": [{"role": "user", "content": ROW_QUESTION}]}).json()
+    message = chat["choices"][0]["message"]
+    assert message["content"] == asked["answer"] and message["references"] == asked["citations"]
+    _check_row_references(message["content"], chat["references"])
+
+    body = {"messages": [{"role": "user", "content": ROW_QUESTION}], "stream": True}
+    with http.stream("POST", CHAT, json=body) as response:
+        chunks = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: {")]
+    final = next(c for c in chunks if c["choices"] and c["choices"][0]["finish_reason"] == "stop")
+    streamed = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks[:-1] if c["choices"])
+    assert final["answer"] == asked["answer"] and final["references"] == asked["citations"]
+    _check_row_references(streamed or final["answer"], final["references"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, FakeAssistant, LiveServer, free_port
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROW_QUOTES, FakeAssistant, LiveServer, free_port
 
 from core.settings import Settings
 from ui.server import create_app
@@ -231,3 +231,31 @@ def test_widget_bubble_opens_the_chat(page: Any, site: LiveServer, host: HostPag
     page.screenshot(path=str(artifacts / "host-widget.png"))
     bubble.click()
     assert not page.locator("#kezhuan-widget-frame").is_visible()
+
+
+def _row_sources(surface: Any) -> None:
+    """The answer quoting three cells of one row: two sources, the row once with all three marked."""
+    surface.locator("details.kz-source >> nth=1").wait_for()
+    sources = surface.locator("details.kz-source")
+    assert sources.count() == 2
+    links = surface.locator(".kz-answer").last.locator("a.kz-cite")
+    assert [links.nth(i).inner_text() for i in range(links.count())] == ["[1]", "[1]", "[1]", "[2]"]
+    links.first.click()
+    row = sources.first
+    assert [row.locator("mark").nth(i).inner_text() for i in range(row.locator("mark").count())] == list(
+        ROW_QUOTES
+    )
+
+
+def test_a_table_row_quoted_cell_by_cell_is_one_source_on_the_page_and_in_the_widget(
+    page: Any, site: LiveServer
+) -> None:
+    page.goto(site.url + "/")
+    page.locator("#kz-question textarea").wait_for()
+    _ask_chat(page, "表格裡2021年的成果？")
+    _row_sources(page)
+    page.set_viewport_size({"width": 390, "height": 800})  # a phone
+    page.goto(site.url + "/embed")
+    page.locator("#kz-question").fill("表格裡2021年的成果？")
+    page.locator("#kz-question").press("Enter")
+    _row_sources(page)

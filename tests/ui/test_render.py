@@ -82,3 +82,17 @@ def test_a_refusal_that_corrects_the_question_shows_its_sources() -> None:
     html = render_reply(reply, "r9")
     assert 'class="kz-refusal"' in html and 'class="kz-sources"' in html
     assert 'href="#kz-src-r9-1"' in html  # the marker links to its source
+
+
+def test_a_citation_of_one_row_marks_every_quoted_cell_under_one_number() -> None:
+    from assistant.reply import Quote
+
+    row = "年度：2021；培育團隊：44組；募資金額：8.29億元"
+    quotes = [Quote("年度：2021", 0, 7), Quote("募資金額：8.29億元", 17, 28)]
+    citation = Citation(
+        1, "r1", "doc.txt", "表1 第2列", row, quotes[0].quote, 0, 7, 0.8, "文件", quotes=quotes
+    )
+    html = render_reply(Reply("q", "2021年[1]募資8.29億元[1]。", False, [citation]), reply_id="r")
+    assert html.count('class="kz-source"') == 1 and html.count('href="#kz-src-r-1"') == 2
+    assert "<mark>年度：2021</mark>；培育團隊：44組；<mark>募資金額：8.29億元</mark>" in html
+    assert "年度：2021…募資金額：8.29億元" in html  # the summary previews both

@@ -54,10 +54,19 @@
     return merged;
   }
 
-  function highlighted(passage, quote) {
+  // The passage with every quote marked (a citation of one table row holds all its quoted cells).
+  function highlighted(passage, quotes) {
     var block = el("blockquote", "kz-passage");
     var last = 0;
-    quoteSpans(passage, quote).forEach(function (s) {
+    var spans = [];
+    quotes.forEach(function (quote) { spans = spans.concat(quoteSpans(passage, quote)); });
+    spans.sort(function (a, b) { return a[0] - b[0]; });
+    var merged = [];
+    spans.forEach(function (s) {
+      var prev = merged[merged.length - 1];
+      if (prev && s[0] <= prev[1]) { prev[1] = Math.max(prev[1], s[1]); } else { merged.push([s[0], s[1]]); }
+    });
+    merged.forEach(function (s) {
       block.appendChild(document.createTextNode(passage.slice(last, s[0])));
       block.appendChild(el("mark", null, passage.slice(s[0], s[1])));
       last = s[1];
@@ -105,7 +114,8 @@
     summary.appendChild(el("span", "kz-title", citation.title || citation.source));
     if (citation.section) { summary.appendChild(el("span", "kz-section", " · " + citation.section)); }
     details.appendChild(summary);
-    details.appendChild(highlighted(citation.text || "", citation.quote || ""));
+    var quotes = (citation.quotes || []).map(function (q) { return q.quote; });
+    details.appendChild(highlighted(citation.text || "", quotes.length ? quotes : [citation.quote || ""]));
     details.appendChild(el("div", "kz-file", citation.source));
     return details;
   }
