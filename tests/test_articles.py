@@ -36,6 +36,14 @@ PRC = "prc-law-on-promoting-transformation-of-scientific-and-technological-achie
         ("art. 4-1 and ARTICLE 10", ["第4-1条", "第10条"]),
         ("第4條之1與第十條", ["第4-1条", "第10条"]),
         ("第24條和第二十四條", ["第24条"]),  # one article named twice
+        ("第10條之1規定什麼", ["第10-1条"]),
+        ("第 10-1 條與第十條之一", ["第10-1条"]),
+        ("10-1條的投資抵減", ["第10-1条"]),  # without 第, as people type it
+        ("10條之一規定什麼", ["第10-1条"]),
+        ("第十之一條", ["第10-1条"]),
+        ("產創條例10條在講什麼", ["第10条"]),  # a number right after a law's name
+        ("本法共有72條，其中3條已刪除", []),  # counts of articles, not references
+        ("版本1.10-1條", []),
         ("民國24年的規定", []),
         ("the article says 24 things; start 24", []),
     ],
