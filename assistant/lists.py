@@ -101,8 +101,19 @@ def about(ev: Evidence, forms: Sequence[str]) -> bool:
     """Whether ``ev`` is about the part ``forms`` (:func:`question_facets`): for a law article,
     its section is that article; else its sentence names the part as a word of its own."""
     if forms and _ARTICLE_PART.match(forms[0]):
-        return forms[0] in article_tokens(ev.passage.section)
+        return _is_article(ev.passage.section, forms)
     return _mentions(ev, forms)
+
+
+def _is_article(section: str, forms: Sequence[str]) -> bool:
+    """Whether ``section`` is the law article the part ``forms`` names (第十條 and 第10條 alike)."""
+    return bool(forms) and forms[0] in article_tokens(section)
+
+
+def _heading_names(section: str, forms: Sequence[str]) -> bool:
+    """Whether a section heading names the part: it is the article the part names, or it holds
+    one of ``forms`` as a word of its own."""
+    return _is_article(section, forms) or _mentions_text(section, forms)
 
 
 def question_aspects(
@@ -156,18 +167,12 @@ def _aspect_key(
     return (
         ev not in picked and not any(ev.sentence.text == c.sentence.text for c in picked),
         not any(_holds(text, a) for m, a in enumerate(aspects) if m != n),
-        _about(ev.passage.section, part),
+        _heading_names(ev.passage.section, part),
         # with two aspects or more, each aspect is its own ask (幾家、什麼時候), which the
         # question's answer types as a whole would not tell apart
         not aspects and bool(asked_types(question)) and answer_type_ok(question, ev.sentence.text),
         ev.score,
     )
-
-
-def _about(section: str, forms: Sequence[str]) -> bool:
-    """Whether a section heading names the part: one of ``forms`` as a word of its own, or the
-    article a ``第N條`` form names (第十條 and 第10條 alike)."""
-    return _mentions_text(section, forms) or bool(set(forms) & set(article_tokens(section)))
 
 
 #: The word that joins the last item of a list to the others: A、B及C, A、B和C, A、B或C.
@@ -596,8 +601,8 @@ class ListAnswers:
                 ev
                 for ev in evidence
                 if ev.support >= self.settings.facet_support * self.refusal_threshold
-                and _about(ev.passage.section, forms)
-                and not any(_about(ev.passage.section, f) for f in others)
+                and _heading_names(ev.passage.section, forms)
+                and not any(_heading_names(ev.passage.section, f) for f in others)
             ]
             asked = [
                 [ev for ev in [*alone, *headed] if _holds(ev.sentence.context + ev.sentence.text, aspect)]

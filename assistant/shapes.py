@@ -128,24 +128,24 @@ def yes_no(
     if not YES_NO.search(question):
         return None
     have = bool(_ASKS_HAVE.search(question))
+    # A Chinese yes/no answer echoes the question's modal verb: 可以…嗎 → 可以 / 不行.
+    may = bool(_ASKS_MAY.search(question))
     # A rule answers a question about what is allowed or required by what it rules out or
     # exempts from, in the first cited sentence (the rule; a proviso after it limits it).
     first = to_search_form(rule) or _SENTENCE_END.split(to_search_form(evidence), maxsplit=1)[0]
-    if _ASKS_MAY.search(question) and _ruled(_FORBIDS, first, terms, gap):
+    if may and _ruled(_FORBIDS, first, terms, gap):
         return Shaped("否，不行。", "yes_no: the cited rule forbids what the question asks to do")
     if _ASKS_MUST.search(question) and _ruled(_EXEMPTS, first, terms, gap):
         return Shaped("否，不用。", "yes_no: the cited rule exempts from what the question asks about")
     over = _over_limit(question, first)
     if over:
-        return Shaped("否，不行。" if _ASKS_MAY.search(question) else "否。", f"yes_no: {over}")
+        return Shaped("否，不行。" if may else "否。", f"yes_no: {over}")
     terms = [(tuple(_with_modifier(f, question) for f in forms), w) for forms, w in terms]
     norm = to_search_form(evidence)
     # 1,500 is one number (1500), not 1 and 500 (「上限是500萬嗎」 is not held by 1,500千元).
     found = set(re.findall(r"\d+(?:\.\d+)?", re.sub(r"(?<=\d),(?=\d{3})", "", norm)))
     # Every term the documents use must be held: the one left out is what the question asserts.
     holds = all(n in found for n in numbers) and held_share(terms, evidence, gap) >= 1.0
-    # A Chinese yes/no answer echoes the question's modal verb: 可以…嗎 → 可以 / 不行.
-    may = bool(_ASKS_MAY.search(question))
     # …有包含…嗎 echoes its verb too: 有，包含 / 否，沒有包含.
     verb = to_traditional(_had_verb(question)) if have and not may else ""
     if holds:

@@ -36,6 +36,30 @@ def _records(texts: list[str], vectors: list[list[float]]):
     return out
 
 
+def _sectioned(
+    sections: dict[str, list[str]], source: str, kind: str, joiner: str, vectors
+) -> tuple[list[Passage], dict[str, list[SentenceRecord]]]:
+    """One passage per section (100 characters apart), and its sentences' records by passage id;
+    ``vectors(n)`` gives the sentence vectors of the n-th section."""
+    passages, records = [], {}
+    for n, (section, texts) in enumerate(sections.items()):
+        passage = Passage(
+            id=f"p{n}",
+            source=source,
+            section=section,
+            text=joiner.join(texts),
+            start=100 * n,
+            end=100 * n + len("".join(texts)),
+            kind=kind,
+        )
+        passages.append(passage)
+        records[passage.id] = [
+            SentenceRecord(f"{passage.id}-{r.id}", r.text, 100 * n + r.start, 100 * n + r.end, r.vector)
+            for r in _records(texts, vectors(n))
+        ]
+    return passages, records
+
+
 def test_coverage_weights_terms_and_accepts_aliases() -> None:
     terms = [Term(("科专", "科技专案"), 2.0), Term(("苗栗",), 1.0)]
     assert coverage(terms, "推動「科技專案」") == 2.0 / 3.0
@@ -216,22 +240,7 @@ def test_two_things_asked_of_each_part_get_a_sentence_each_also_under_the_parts_
         "甲類審查": ["甲類計畫：採書面審查方式辦理。", "現場簡報15分鐘"],
         "乙類審查": ["乙類計畫先書面初審，通過者再進入簡報審查。", "現場簡報30分鐘"],
     }
-    passages, records = [], {}
-    for n, (section, texts) in enumerate(sections.items()):
-        passage = Passage(
-            id=f"p{n}",
-            source="doc.md",
-            section=section,
-            text="\n".join(texts),
-            start=100 * n,
-            end=100 * n + len("".join(texts)),
-        )
-        passages.append(passage)
-        records[passage.id] = _records(texts, [[1, 0.1 * n], [1, 0.3]])
-        records[passage.id] = [
-            SentenceRecord(f"{passage.id}-{r.id}", r.text, 100 * n + r.start, 100 * n + r.end, r.vector)
-            for r in records[passage.id]
-        ]
+    passages, records = _sectioned(sections, "doc.md", "text", "\n", lambda n: [[1, 0.1 * n], [1, 0.3]])
     ev = answerer.score(query, np.array([1.0, 0.0], np.float32), passages, lambda p: records[p.id])
     result = answerer.compose(query, ev)
     # the review line of each part, and the talk's length from under the part's own heading
@@ -259,22 +268,7 @@ def test_a_comparison_of_two_articles_quotes_each_articles_own_rate() -> None:
         "第三章｜第10條": ["前項抵減之辦法，由主管機關定之。", "於支出金額百分之十五限度內抵減。"],
         "第三章｜第10-1條": ["前項抵減之辦法，由主管機關定之。", "於支出金額百分之五限度內抵減。"],
     }
-    passages, records = [], {}
-    for n, (section, texts) in enumerate(articles.items()):
-        passage = Passage(
-            id=f"p{n}",
-            source="law.txt",
-            section=section,
-            text="".join(texts),
-            start=100 * n,
-            end=100 * n + len("".join(texts)),
-            kind="article",
-        )
-        passages.append(passage)
-        records[passage.id] = [
-            SentenceRecord(f"{passage.id}-{r.id}", r.text, 100 * n + r.start, 100 * n + r.end, r.vector)
-            for r in _records(texts, [[1, 0.05], [1, 0.3]])
-        ]
+    passages, records = _sectioned(articles, "law.txt", "article", "", lambda n: [[1, 0.05], [1, 0.3]])
     ev = answerer.score(query, np.array([1.0, 0.0], np.float32), passages, lambda p: records[p.id])
     result = answerer.compose(query, ev)
     assert not result.refused, result.diagnostics
@@ -283,9 +277,10 @@ def test_a_comparison_of_two_articles_quotes_each_articles_own_rate() -> None:
     assert quoted[:2] == ["於支出金額百分之十五限度內抵減。", "於支出金額百分之五限度內抵減。"]
     assert result.citations[0].section.endswith("第10條")
     # an article numbered in Chinese numerals is the same article
-    from assistant.lists import _about
+    from assistant.lists import _heading_names
 
-    assert _about("第三章｜第十條", (q("第10條"),)) and not _about("第三章｜第10-1條", (q("第10條"),))
+    assert _heading_names("第三章｜第十條", (q("第10條"),))
+    assert not _heading_names("第三章｜第10-1條", (q("第10條"),))
 
 
 def test_several_years_must_all_be_in_the_evidence() -> None:

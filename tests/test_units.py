@@ -39,6 +39,12 @@ def _passage_evidence(
     return [Evidence(r, passage, 0, 0.9, 0.5, 0.5, score=0.5, support=0.7, siblings=records) for r in records]
 
 
+def _titled(text: str, section: str, title: str = "某某條例") -> Evidence:
+    """The evidence of a one-sentence passage of a document titled ``title``."""
+    (ev,) = _passage_evidence(text, section=section)
+    return dataclasses.replace(ev, passage=dataclasses.replace(ev.passage, title=title))
+
+
 def _at(evidence: list[Evidence], start: str) -> Evidence:
     return next(ev for ev in evidence if ev.sentence.text.startswith(start))
 
@@ -234,10 +240,7 @@ def test_a_yes_no_verdict_reads_the_cited_sentence_under_its_title_and_chapter()
     from assistant.answer import ExtractiveAnswerer
 
     question = to_search_form("產業創新條例有罰則嗎？")
-    (penalty,) = _passage_evidence(
-        "違反前項規定者，處新臺幣十萬元以上罰鍰。", section="第十二章 罰則｜第66條"
-    )
-    penalty = dataclasses.replace(penalty, passage=dataclasses.replace(penalty.passage, title="產業創新條例"))
+    penalty = _titled("違反前項規定者，處新臺幣十萬元以上罰鍰。", "第十二章 罰則｜第66條", "產業創新條例")
     query = QueryTerms(terms=_terms("產業創新條例", "罰則"), numbers=(), cjk=True, question=question)
     verdict, _ = ExtractiveAnswerer()._yes_no(query, [penalty], [penalty])
     assert verdict is not None and verdict.lead.startswith("有")
@@ -253,15 +256,13 @@ def test_a_rule_cited_under_its_title_still_rules_the_verdict() -> None:
     # is still ruled by the cited sentence itself, not by the title line before it.
     from assistant.answer import ExtractiveAnswerer
 
-    (rule,) = _passage_evidence("已享有補助者，不得就同一事項重覆申請補助。", section="第一章｜第8條")
-    rule = dataclasses.replace(rule, passage=dataclasses.replace(rule.passage, title="某某條例"))
+    rule = _titled("已享有補助者，不得就同一事項重覆申請補助。", "第一章｜第8條")
     query = QueryTerms(
         terms=_terms("補助"), numbers=(), cjk=True, question=to_search_form("補助可以重覆申請嗎？")
     )
     verdict, _ = ExtractiveAnswerer()._yes_no(query, [rule], [rule])
     assert verdict is not None and verdict.lead == "否，不行。"
-    (once,) = _passage_evidence("申請抵減者，於同一課稅年度以申請一次為限。", section="第一章｜第9條")
-    once = dataclasses.replace(once, passage=dataclasses.replace(once.passage, title="某某條例"))
+    once = _titled("申請抵減者，於同一課稅年度以申請一次為限。", "第一章｜第9條")
     query = QueryTerms(
         terms=_terms("抵減"), numbers=(), cjk=True, question=to_search_form("抵減同一年可以申請兩次嗎？")
     )
