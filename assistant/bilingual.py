@@ -27,7 +27,8 @@ Abbreviations written in a definition (``artificial intelligence (AI)``) also ma
 abbreviation. An acronym of the question that CC-CEDICT never writes (``AR``, ``VR``, ``R&D``)
 is read as the initials of a gloss of two to five words (``augmented reality`` → 擴增實境;
 ``research and development`` → 研發, with or without the initials of ``of``/``and``/``the``),
-and only when the documents do not use the acronym itself.
+and only when the documents do not use the acronym itself. An acronym starts with a word of
+substance: a gloss that opens with a preposition or article (``in principle`` → 原則上) gives none.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ MAX_ACRONYM_WORDS = 5
 #: Fewest characters of a headword an acronym may stand for: a two-character headword's
 #: two-word gloss is an everyday phrase as often as a term (各地 "various regions" is no VR).
 MIN_ACRONYM_HEADWORD = 3
+#: A gloss of this many words or more is specific enough to stand for a two-character headword
+#: too (研发 "research and development" is R&D).
+MIN_ACRONYM_GLOSS_WORDS = 3
 
 
 def _initials(words: Sequence[str]) -> set[str]:
@@ -131,8 +135,9 @@ class EnglishBridge:
                     written = _LATIN_WORD.findall(gloss.lower())
                     if (
                         2 <= len(written) <= MAX_ACRONYM_WORDS
-                        and len(headword) >= MIN_ACRONYM_HEADWORD
+                        and (len(headword) >= MIN_ACRONYM_HEADWORD or len(written) >= MIN_ACRONYM_GLOSS_WORDS)
                         and not _FILLER.intersection(written[:1] + written[-1:])
+                        and written[0] not in _ACRONYM_SKIPS
                     ):
                         for acronym in _initials(written):
                             initialisms[acronym].add(chinese)
