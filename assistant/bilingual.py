@@ -62,7 +62,8 @@ MAX_ACRONYM_WORDS = 5
 #: two-word gloss is an everyday phrase as often as a term (各地 "various regions" is no VR).
 MIN_ACRONYM_HEADWORD = 3
 #: A gloss of this many words or more is specific enough to stand for a two-character headword
-#: too (研发 "research and development" is R&D).
+#: too (研发 "research and development" is R&D), when the documents have no longer headword
+#: for the acronym (因此 "and as a result" must not outrank 擴增實境 for AR).
 MIN_ACRONYM_GLOSS_WORDS = 3
 
 
@@ -115,6 +116,7 @@ class EnglishBridge:
         self._stem = stem
         index: dict[tuple[str, ...], set[str]] = defaultdict(set)
         initialisms: dict[str, set[str]] = defaultdict(set)
+        short_initialisms: dict[str, set[str]] = defaultdict(set)
         spread: Counter[str] = Counter()
         headwords = 0
         for headword, definitions in entries:
@@ -135,12 +137,15 @@ class EnglishBridge:
                     written = _LATIN_WORD.findall(gloss.lower())
                     if (
                         2 <= len(written) <= MAX_ACRONYM_WORDS
-                        and (len(headword) >= MIN_ACRONYM_HEADWORD or len(written) >= MIN_ACRONYM_GLOSS_WORDS)
                         and not _FILLER.intersection(written[:1] + written[-1:])
                         and written[0] not in _ACRONYM_SKIPS
                     ):
-                        for acronym in _initials(written):
-                            initialisms[acronym].add(chinese)
+                        if len(headword) >= MIN_ACRONYM_HEADWORD:
+                            for acronym in _initials(written):
+                                initialisms[acronym].add(chinese)
+                        elif len(written) >= MIN_ACRONYM_GLOSS_WORDS:
+                            for acronym in _initials(written):
+                                short_initialisms[acronym].add(chinese)
                     words = [w for w in written if w not in _FILLER]
                     if not words or len(words) > MAX_GLOSS_WORDS:
                         continue
@@ -150,6 +155,7 @@ class EnglishBridge:
             spread.update(seen)
         self._index = dict(index)
         self._initialisms = dict(initialisms)
+        self._short_initialisms = dict(short_initialisms)
         limit = share * max(headwords, 1)
         self._function_words = frozenset(s for s, n in spread.items() if n > limit)
 
@@ -199,7 +205,7 @@ class EnglishBridge:
                 found = self._index.get(tuple(stems[i : i + n]))
                 if not found:
                     continue
-                ranked = sorted((c for c in found if present(c)), key=lambda c: (-prefer(c), c))
+                ranked = self._present(found, present, prefer)
                 kept = [Bridged(" ".join(words[i : i + n]), c) for c in ranked[:per_word]]
                 if kept:
                     out.extend(kept)
@@ -208,8 +214,15 @@ class EnglishBridge:
         for acronym in acronyms(text):
             if acronym in bridged or acronym in skipped or (writes is not None and writes(acronym)):
                 continue  # glossed already, a question word, or a word the documents write
-            ranked = sorted(
-                (c for c in self._initialisms.get(acronym, ()) if present(c)), key=lambda c: (-prefer(c), c)
-            )
+            ranked = self._present(self._initialisms.get(acronym, ()), present, prefer)
+            if not ranked:  # a two-character headword only when no longer one is there
+                ranked = self._present(self._short_initialisms.get(acronym, ()), present, prefer)
             out.extend(Bridged(acronym, c) for c in ranked[:per_word])
         return out
+
+    @staticmethod
+    def _present(
+        found: Iterable[str], present: Callable[[str], bool], prefer: Callable[[str], float]
+    ) -> list[str]:
+        """The headwords of ``found`` that ``present`` accepts, the one ``prefer`` scores higher first."""
+        return sorted((c for c in found if present(c)), key=lambda c: (-prefer(c), c))

@@ -132,6 +132,23 @@ def test_an_acronym_is_read_as_the_initials_of_a_gloss() -> None:
     assert bridge.chinese_for("SO", present=lambda w: True) == []
 
 
+def test_an_acronym_starts_with_a_word_of_substance_and_may_name_a_two_character_word() -> None:
+    entries = [
+        ("原则上", ["in principle", "generally"]),  # "in principle" is no IP
+        ("智慧财产", ["intellectual property"]),
+        ("研发", ["research and development", "to develop"]),  # three words: R&D
+        ("各地", ["in all parts of (a country)", "various regions"]),  # two words: no VR
+    ]
+    bridge = EnglishBridge(entries, share=0.5)
+    assert [b.chinese for b in bridge.chinese_for("IP", present=lambda w: True)] == ["智慧财产"]
+    assert [b.chinese for b in bridge.chinese_for("R&D", present=lambda w: True)] == ["研发"]
+    assert bridge.chinese_for("VR", present=lambda w: True) == []
+    # A two-character headword is read only when no longer one is there: AR is 扩增实境.
+    both = EnglishBridge([("研区", ["area of research"]), ("扩增实境", ["augmented reality"])], share=0.5)
+    assert [b.chinese for b in both.chinese_for("AR", present=lambda w: True)] == ["扩增实境"]
+    assert [b.chinese for b in both.chinese_for("AR", present=lambda w: w == "研区")] == ["研区"]
+
+
 def test_an_acronym_the_documents_write_is_not_bridged() -> None:
     bridge = EnglishBridge(ACRONYM_ENTRIES, share=0.5)
     assert bridge.chinese_for("AR", present=lambda w: True, writes={"ar"}.__contains__) == []
