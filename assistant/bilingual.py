@@ -38,6 +38,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 #: A gloss of more words is a description, not a name for the headword.
 MAX_GLOSS_WORDS = 3
@@ -174,7 +175,7 @@ class EnglishBridge:
         present: Callable[[str], bool],
         per_word: int = 2,
         skip: Iterable[str] = (),
-        prefer: Callable[[str], float] = len,
+        prefer: Callable[[str], Any] = len,
         writes: Callable[[str], bool] | None = None,
     ) -> list[Bridged]:
         """Chinese words (search form) the documents use for the English words of ``text``.
@@ -188,8 +189,9 @@ class EnglishBridge:
             present: Whether the documents contain a Chinese word (search form).
             per_word: Most Chinese words kept per English word or phrase.
             skip: English words never looked up (the question words of the caller's rules).
-            prefer: Score of a Chinese word (higher is kept first): the retriever passes how
-                common the word is in the documents.
+            prefer: Score of a Chinese word (higher is kept first; any sortable value): the
+                retriever passes whether the passages nearest the question use the word, then
+                how common it is in the documents.
             writes: Whether the documents write an English word as a word of their own (an
                 acronym they use, SBIR, is searched as written, not bridged); default: never.
         """
@@ -222,7 +224,10 @@ class EnglishBridge:
 
     @staticmethod
     def _present(
-        found: Iterable[str], present: Callable[[str], bool], prefer: Callable[[str], float]
+        found: Iterable[str], present: Callable[[str], bool], prefer: Callable[[str], Any]
     ) -> list[str]:
-        """The headwords of ``found`` that ``present`` accepts, the one ``prefer`` scores higher first."""
-        return sorted((c for c in found if present(c)), key=lambda c: (-prefer(c), c))
+        """The headwords of ``found`` that ``present`` accepts, the one ``prefer`` scores higher
+        first (equal scores in code-point order)."""
+        ranked = sorted(c for c in found if present(c))
+        ranked.sort(key=prefer, reverse=True)  # stable: ties keep code-point order
+        return ranked

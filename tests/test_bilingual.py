@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from assistant.bilingual import EnglishBridge
+from assistant.retrieve import Retriever
+from core.settings import Settings
+from ingest.index import open_index, run_ingest
 
 #: A few CC-CEDICT-shaped entries: (simplified headword, definitions).
 ENTRIES = [
@@ -171,3 +176,26 @@ def test_english_names_the_documents_write_next_to_their_chinese_are_aliases() -
     assert found.expand("Which technology programs cover virtual reality?") == ["虚拟实境"]
     assert found.expand("Is there a program for SBIRs?") == ["小型企业创新研发计划"]  # plural of the name
     assert found.expand("taiwan") == []  # "ai" inside a word is not the name
+
+
+@pytest.mark.slow  # reads the bundled CC-CEDICT (about 2 s)
+def test_translations_the_passages_nearest_the_question_use_come_first(
+    tmp_settings: Settings, fake_embeddings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "field" glosses 領域 and 田地 alike; the seed document says 領域 far more often, but the
+    # passage nearest the question (here: forced) speaks of farmland.
+    (tmp_settings.corpus_dir / "farm.md").write_text(
+        "# 農業\n\n## 耕地\n\n農民的田地面積逐年減少。\n", encoding="utf-8"
+    )
+    run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+
+    def translations(k: int) -> list[str]:
+        settings = tmp_settings.replace(english_context_passages=k)
+        retriever = Retriever(open_index(settings, fake_embeddings), fake_embeddings, settings)
+        snap = retriever._current()
+        nearest = next(pid for pid, text in zip(snap.ids, snap.texts, strict=True) if "田地" in text)
+        monkeypatch.setattr(Retriever, "dense", lambda self, vector, k: [(nearest, 1.0)])
+        return [b.chinese for b in retriever.english_words("How large is the field?") if b.english == "field"]
+
+    assert translations(0)[0] == "领域"  # by how common in the documents
+    assert translations(1)[0] == "田地"  # the nearest passage's word first
