@@ -27,7 +27,8 @@ Abbreviations written in a definition (``artificial intelligence (AI)``) also ma
 abbreviation. An acronym of the question that CC-CEDICT never writes (``AR``, ``VR``, ``R&D``)
 is read as the initials of a gloss of two to five words (``augmented reality`` → 擴增實境;
 ``research and development`` → 研發, with or without the initials of ``of``/``and``/``the``),
-and only when the documents do not use the acronym itself.
+and only when the documents do not use the acronym itself. An acronym starts with a word of
+substance: a gloss that opens with a preposition or article (``in principle`` → 原則上) gives none.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 #: A gloss of more words is a description, not a name for the headword.
 MAX_GLOSS_WORDS = 3
@@ -60,6 +62,10 @@ MAX_ACRONYM_WORDS = 5
 #: Fewest characters of a headword an acronym may stand for: a two-character headword's
 #: two-word gloss is an everyday phrase as often as a term (各地 "various regions" is no VR).
 MIN_ACRONYM_HEADWORD = 3
+#: A gloss of this many words or more is specific enough to stand for a two-character headword
+#: too (研发 "research and development" is R&D), when the documents have no longer headword
+#: for the acronym (因此 "and as a result" must not outrank 擴增實境 for AR).
+MIN_ACRONYM_GLOSS_WORDS = 3
 
 
 def _initials(words: Sequence[str]) -> set[str]:
@@ -111,6 +117,7 @@ class EnglishBridge:
         self._stem = stem
         index: dict[tuple[str, ...], set[str]] = defaultdict(set)
         initialisms: dict[str, set[str]] = defaultdict(set)
+        short_initialisms: dict[str, set[str]] = defaultdict(set)
         spread: Counter[str] = Counter()
         headwords = 0
         for headword, definitions in entries:
@@ -131,11 +138,15 @@ class EnglishBridge:
                     written = _LATIN_WORD.findall(gloss.lower())
                     if (
                         2 <= len(written) <= MAX_ACRONYM_WORDS
-                        and len(headword) >= MIN_ACRONYM_HEADWORD
                         and not _FILLER.intersection(written[:1] + written[-1:])
+                        and written[0] not in _ACRONYM_SKIPS
                     ):
-                        for acronym in _initials(written):
-                            initialisms[acronym].add(chinese)
+                        if len(headword) >= MIN_ACRONYM_HEADWORD:
+                            for acronym in _initials(written):
+                                initialisms[acronym].add(chinese)
+                        elif len(written) >= MIN_ACRONYM_GLOSS_WORDS:
+                            for acronym in _initials(written):
+                                short_initialisms[acronym].add(chinese)
                     words = [w for w in written if w not in _FILLER]
                     if not words or len(words) > MAX_GLOSS_WORDS:
                         continue
@@ -145,6 +156,7 @@ class EnglishBridge:
             spread.update(seen)
         self._index = dict(index)
         self._initialisms = dict(initialisms)
+        self._short_initialisms = dict(short_initialisms)
         limit = share * max(headwords, 1)
         self._function_words = frozenset(s for s, n in spread.items() if n > limit)
 
@@ -163,7 +175,7 @@ class EnglishBridge:
         present: Callable[[str], bool],
         per_word: int = 2,
         skip: Iterable[str] = (),
-        prefer: Callable[[str], float] = len,
+        prefer: Callable[[str], Any] = len,
         writes: Callable[[str], bool] | None = None,
     ) -> list[Bridged]:
         """Chinese words (search form) the documents use for the English words of ``text``.
@@ -177,8 +189,9 @@ class EnglishBridge:
             present: Whether the documents contain a Chinese word (search form).
             per_word: Most Chinese words kept per English word or phrase.
             skip: English words never looked up (the question words of the caller's rules).
-            prefer: Score of a Chinese word (higher is kept first): the retriever passes how
-                common the word is in the documents.
+            prefer: Score of a Chinese word (higher is kept first; any sortable value): the
+                retriever passes whether the passages nearest the question use the word, then
+                how common it is in the documents.
             writes: Whether the documents write an English word as a word of their own (an
                 acronym they use, SBIR, is searched as written, not bridged); default: never.
         """
@@ -194,7 +207,7 @@ class EnglishBridge:
                 found = self._index.get(tuple(stems[i : i + n]))
                 if not found:
                     continue
-                ranked = sorted((c for c in found if present(c)), key=lambda c: (-prefer(c), c))
+                ranked = self._present(found, present, prefer)
                 kept = [Bridged(" ".join(words[i : i + n]), c) for c in ranked[:per_word]]
                 if kept:
                     out.extend(kept)
@@ -203,8 +216,18 @@ class EnglishBridge:
         for acronym in acronyms(text):
             if acronym in bridged or acronym in skipped or (writes is not None and writes(acronym)):
                 continue  # glossed already, a question word, or a word the documents write
-            ranked = sorted(
-                (c for c in self._initialisms.get(acronym, ()) if present(c)), key=lambda c: (-prefer(c), c)
-            )
+            ranked = self._present(self._initialisms.get(acronym, ()), present, prefer)
+            if not ranked:  # a two-character headword only when no longer one is there
+                ranked = self._present(self._short_initialisms.get(acronym, ()), present, prefer)
             out.extend(Bridged(acronym, c) for c in ranked[:per_word])
         return out
+
+    @staticmethod
+    def _present(
+        found: Iterable[str], present: Callable[[str], bool], prefer: Callable[[str], Any]
+    ) -> list[str]:
+        """The headwords of ``found`` that ``present`` accepts, the one ``prefer`` scores higher
+        first (equal scores in code-point order)."""
+        ranked = sorted(c for c in found if present(c))
+        ranked.sort(key=prefer, reverse=True)  # stable: ties keep code-point order
+        return ranked

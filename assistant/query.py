@@ -217,7 +217,10 @@ class Speller:
     A character is a typo when neither bigram it forms with its Chinese neighbours occurs in
     the documents, and neither is a word of general Chinese. It is replaced by the character
     that sounds the same (pypinyin, tones ignored) and makes a bigram the documents use; else,
-    by one edit (rapidfuzz Hamming distance 1), the one glossary name it then spells.
+    by one edit (rapidfuzz Hamming distance 1), the one glossary name it then spells. Before
+    that, whole words are read: a rare word that sounds like a frequent word of the documents
+    (上線 → 上限), and a two-character word no dictionary has that sounds like a known one
+    (幾念 → 幾年, 公作 → 工作).
 
     Args:
         bigrams: The documents' character bigrams (search form) and their document frequency.
@@ -281,6 +284,47 @@ class Speller:
                 out.append((start, word, found[0]))
         return out
 
+    def _unknown_word(self, s: str) -> list[tuple[int, str, str]]:
+        """Two-character words that neither the documents nor general Chinese know, one of whose
+        characters sounds like a character of the documents that makes a known word: 幾念 → 幾年,
+        公作 → 工作. ``(start, word, replacement)``.
+
+        The character pass leaves them alone when the mistyped character is common (念, 公) or
+        the word holds a question character (幾); a word that no dictionary has is a slip
+        whatever its characters. The replacement is a word the documents use often enough
+        (``min_corpus_frequency`` passages) and general Chinese knows, else a word of general
+        Chinese at least ``rare_frequency`` times common when the word holds a question
+        character (幾年, 幾號: words of questions, which documents seldom write); a question
+        character is never replaced.
+        """
+        from assistant.lexicon import words
+
+        out: list[tuple[int, str, str]] = []
+        at = 0
+        for word in words(s):
+            start = s.find(word, at)
+            if start < 0:
+                continue
+            at = start + len(word)
+            if len(word) != 2 or count_cjk(word) != 2 or word in self.bigrams or general_frequency(word):
+                continue
+            asks = any(c in _QUESTION_CHARS for c in word)
+            best, best_key = "", (0, 0)
+            for j, c in enumerate(word):
+                if c in _QUESTION_CHARS:
+                    continue
+                for x in self._sound.get(self._pinyin(c)[0], []):
+                    candidate = word[:j] + x + word[j + 1 :]
+                    if x == c or candidate not in general_words():
+                        continue
+                    df = self.bigrams.get(candidate, 0)
+                    key = (df if df >= self.min_corpus_frequency else 0, general_frequency(candidate))
+                    if (key[0] or (asks and key[1] >= self.rare_frequency)) and key > best_key:
+                        best, best_key = candidate, key
+            if best:
+                out.append((start, word, best))
+        return out
+
     def _suspect(self, s: str, i: int) -> bool:
         c = s[i]
         if not count_cjk(c) or c in _FUNCTION_CHARS or c in common_characters(self.common_char_frequency):
@@ -332,7 +376,7 @@ class Speller:
         """The text with typos corrected, and the ``(span, corrected span)`` pairs."""
         s = list(search_form)
         fixes: list[tuple[str, str]] = []
-        for start, word, replacement in self._rare_word(search_form):
+        for start, word, replacement in self._rare_word(search_form) + self._unknown_word(search_form):
             s[start : start + 2] = list(replacement)
             fixes.append((word, replacement))
         for i in range(len(s)):

@@ -1026,16 +1026,25 @@ class Retriever(BaseRetriever):
         key = "\x00english\x00" + text
         found = cache.get(key)
         if not isinstance(found, list):
+            context = self._nearest_text(text, self.settings.english_context_passages)
             found = EnglishBridge.bundled().chinese_for(
                 text,
                 present=self.occurs,
                 per_word=self.settings.english_words_per_word,
                 skip=ENGLISH_ASKING | ENGLISH_INVERSION,
-                prefer=lambda word: -snap.bm25.idf_of(word),  # the word the documents use more
+                # A word of the passages nearest in meaning first, then the word the documents use more.
+                prefer=lambda word: (word in context, -snap.bm25.idf_of(word)),
                 writes=lambda word: word in snap.bm25.vocab,
             )
             cache[key] = found
         return list(found)
+
+    def _nearest_text(self, text: str, k: int) -> str:
+        """The ``k`` passages nearest to ``text`` by the embedding, joined in search form ("" for k 0)."""
+        if k <= 0 or not self.size:
+            return ""
+        nearest = self.dense(self.embeddings.embed_query(text), k)
+        return "\n".join(to_search_form(self.passage(pid).text) for pid, _ in nearest)
 
     def expansions(self, query: str) -> list[str]:
         """Other words for the query's words: glossary aliases, then the documents' Chinese for its English words."""

@@ -143,6 +143,10 @@ class Settings:
         english_word_weight: Share (0-1) of a Chinese word's IDF that an English question word
             bridged to it weighs in sentence choice: a translation is weaker evidence than the
             user's own Chinese word (0.5, chosen on half 0 of the dev split).
+        english_context_passages: Passages nearest to an English or mixed question by meaning
+            (the multilingual embedding) whose words are preferred among the dictionary's
+            translations of its English words (``apply`` → 申請 where those passages speak of
+            applications, not 使用); 0 ranks translations by how common they are in the documents.
         max_question_chars: Longest question accepted; longer ones are rejected with a message.
         max_history_turns: Most recent history messages used to understand a follow-up.
         max_history_messages: Most history messages a request may carry; more are rejected
@@ -421,6 +425,7 @@ class Settings:
     row_score_ratio: float = 0.6
     english_words_per_word: int = 2
     english_word_weight: float = 0.5
+    english_context_passages: int = 8
     max_question_chars: int = 2000
     max_history_turns: int = 6
     max_history_messages: int = 100
@@ -681,6 +686,7 @@ class Settings:
             "heading_passages",
             "basis_sources",
             "english_words_per_word",
+            "english_context_passages",
         )
         # Where 0 turns the behaviour off, the message says so.
         switches = {
@@ -691,6 +697,7 @@ class Settings:
             "heading_passages",
             "evidence_unit_chars",
             "exact_dense_max_passages",
+            "english_context_passages",
         }
         for name in not_negative:
             value = getattr(self, name)

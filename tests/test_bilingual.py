@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from assistant.bilingual import EnglishBridge
+from assistant.retrieve import Retriever
+from core.settings import Settings
+from ingest.index import open_index, run_ingest
 
 #: A few CC-CEDICT-shaped entries: (simplified headword, definitions).
 ENTRIES = [
@@ -132,6 +137,23 @@ def test_an_acronym_is_read_as_the_initials_of_a_gloss() -> None:
     assert bridge.chinese_for("SO", present=lambda w: True) == []
 
 
+def test_an_acronym_starts_with_a_word_of_substance_and_may_name_a_two_character_word() -> None:
+    entries = [
+        ("原则上", ["in principle", "generally"]),  # "in principle" is no IP
+        ("智慧财产", ["intellectual property"]),
+        ("研发", ["research and development", "to develop"]),  # three words: R&D
+        ("各地", ["in all parts of (a country)", "various regions"]),  # two words: no VR
+    ]
+    bridge = EnglishBridge(entries, share=0.5)
+    assert [b.chinese for b in bridge.chinese_for("IP", present=lambda w: True)] == ["智慧财产"]
+    assert [b.chinese for b in bridge.chinese_for("R&D", present=lambda w: True)] == ["研发"]
+    assert bridge.chinese_for("VR", present=lambda w: True) == []
+    # A two-character headword is read only when no longer one is there: AR is 扩增实境.
+    both = EnglishBridge([("研区", ["area of research"]), ("扩增实境", ["augmented reality"])], share=0.5)
+    assert [b.chinese for b in both.chinese_for("AR", present=lambda w: True)] == ["扩增实境"]
+    assert [b.chinese for b in both.chinese_for("AR", present=lambda w: w == "研区")] == ["研区"]
+
+
 def test_an_acronym_the_documents_write_is_not_bridged() -> None:
     bridge = EnglishBridge(ACRONYM_ENTRIES, share=0.5)
     assert bridge.chinese_for("AR", present=lambda w: True, writes={"ar"}.__contains__) == []
@@ -154,3 +176,26 @@ def test_english_names_the_documents_write_next_to_their_chinese_are_aliases() -
     assert found.expand("Which technology programs cover virtual reality?") == ["虚拟实境"]
     assert found.expand("Is there a program for SBIRs?") == ["小型企业创新研发计划"]  # plural of the name
     assert found.expand("taiwan") == []  # "ai" inside a word is not the name
+
+
+@pytest.mark.slow  # reads the bundled CC-CEDICT (about 2 s)
+def test_translations_the_passages_nearest_the_question_use_come_first(
+    tmp_settings: Settings, fake_embeddings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "field" glosses 領域 and 田地 alike; the seed document says 領域 far more often, but the
+    # passage nearest the question (here: forced) speaks of farmland.
+    (tmp_settings.corpus_dir / "farm.md").write_text(
+        "# 農業\n\n## 耕地\n\n農民的田地面積逐年減少。\n", encoding="utf-8"
+    )
+    run_ingest(tmp_settings, embeddings=fake_embeddings, progress=False)
+
+    def translations(k: int) -> list[str]:
+        settings = tmp_settings.replace(english_context_passages=k)
+        retriever = Retriever(open_index(settings, fake_embeddings), fake_embeddings, settings)
+        snap = retriever._current()
+        nearest = next(pid for pid, text in zip(snap.ids, snap.texts, strict=True) if "田地" in text)
+        monkeypatch.setattr(Retriever, "dense", lambda self, vector, k: [(nearest, 1.0)])
+        return [b.chinese for b in retriever.english_words("How large is the field?") if b.english == "field"]
+
+    assert translations(0)[0] == "领域"  # by how common in the documents
+    assert translations(1)[0] == "田地"  # the nearest passage's word first

@@ -121,3 +121,15 @@ def test_general_frequency_reads_jiebas_counts() -> None:
 
     assert general_frequency("对象") > 1000 > general_frequency("税率") > 0
     assert general_frequency("海旋") == 0
+
+
+def test_speller_replaces_a_word_no_dictionary_has_by_a_known_homophone() -> None:
+    # 幾念 and 公作 are in neither the documents nor jieba's dictionary; 念 and 公 are common
+    # characters (the character pass skips them) and 幾 a question character (never replaced).
+    speller = Speller({"停权": 3, "年度": 5, "工作": 4, "报告": 4})
+    fixed, fixes = speller.correct("会被停权几念")
+    assert fixed == "会被停权几年" and ("几念", "几年") in fixes
+    assert speller.correct("公作报告")[0] == "工作报告"
+    # A word of general Chinese, and a word the documents use, stay as written.
+    assert speller.correct("民宿老板")[0] == "民宿老板"
+    assert Speller({"停权": 3, "念书": 3}).correct("停权几念")[0] == "停权几念"
