@@ -59,6 +59,9 @@ _QUANTITY = re.compile(
 )
 #: A question that sets up a case of its own (某個科專的管理費是500萬): its figures are the asker's.
 _HYPOTHETICAL = re.compile(r"某|如果|假设|假如|若是|若|万一|比如|例如|譬如|\bif\b|\bsuppose")
+#: Units written two ways for one measure (60天 and 60日 are the same span); a quantity is keyed
+#: by the first form.
+_SAME_UNIT = {"天": "日"}
 
 
 def _quantities(text: str) -> dict[tuple[float, str], str]:
@@ -71,7 +74,7 @@ def _quantities(text: str) -> dict[tuple[float, str], str]:
         if m.group(1) == "一":
             continue  # 一天, 一年 are as often "some day", "a year" as a figure the question asserts
         if number is not None and not (m.group(2) == "年" and 1900 <= number <= 2100):
-            out.setdefault((float(number), m.group(2)), m.group(0))
+            out.setdefault((float(number), _SAME_UNIT.get(m.group(2), m.group(2))), m.group(0))
     return out
 
 

@@ -325,15 +325,20 @@ _ASKS_NAME = re.compile(
 )
 
 
-#: A time: a year, a month, 民國, or a span written in Chinese numerals (於年度終了三個月內).
-_HAS_TIME = re.compile(r"\d{4}|\d+\s*年|\d+\s*月|民国|[一二两三四五六七八九十百]+\s*个?(?:年|月|日|天)")
+#: A time: a year, a month, 民國, or a span in digits or Chinese numerals (於年度終了三個月內,
+#: 次日起30日內).
+_HAS_TIME = re.compile(
+    r"\d{4}|\d+\s*(?:个月|年|月|日|天)|民国|[一二两三四五六七八九十百]+\s*个?(?:年|月|日|天)"
+)
 
 
 #: A figure (search form): digits, but not a list item's or a label's number (「2.營利事業…」,
-#: 「（二）」, 「第3列」, 「表7」), which counts nothing.
+#: 「（二）」, 「第3列」, 「表7」), which counts nothing; or a Chinese numeral with a measure word
+#: (三家, 二百五十字, 一次, 十八歲: the common classifiers of modern Chinese).
 _HAS_COUNT = re.compile(
     r"(?<![\d第表])\d+(?:\.\d+)?(?![\d.、．)）])"
-    r"|[一二两三四五六七八九十百千万亿]+[个组家项位年种类大方笔元亿万倍]|百分之[零一二两三四五六七八九十百]+"
+    r"|[一二两三四五六七八九十百千万亿]+(?:小时|[个组家项位年种类大方笔元亿万倍次字篇日天岁人件张份名间所周条款月季期场])"
+    r"|百分之[零一二两三四五六七八九十百]+"
 )
 
 
@@ -370,7 +375,12 @@ ASKS_MEMBERS = re.compile(
 
 
 _ASKS_PHONE = re.compile(r"电话|手机|传真|分机|联络方式|联系方式|phone|telephone|\bfax\b|call them")
-_HAS_PHONE = re.compile(r"(?<!\d)(?:\(0\d{1,2}\)\s?|0\d{1,2}-)?\d{3,4}-\d{3,4}(?!\d)|0800|\+886")
+#: A telephone number as Taiwan writes them: 02-2395-8567, (02)2395-8567, 02-23958567, 0800…,
+#: +886…, and the 1999 city hotline.
+_HAS_PHONE = re.compile(
+    r"(?<!\d)(?:(?:\(0\d{1,2}\)\s?|0\d{1,2}-)?\d{3,4}-\d{3,4}|(?:\(0\d{1,2}\)\s?|0\d{1,2}-)\d{7,8})(?!\d)"
+    r"|0800|\+886|(?<!\d)1999(?!\d)"
+)
 _ASKS_EMAIL = re.compile(r"e-?mail|电子邮件|电子信箱|邮箱|信箱|电邮")
 _HAS_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 #: 連結 asks for a link as a noun (官網連結, 連結是什麼), not as the verb of 「跟哪些地方的產業連結」.

@@ -23,11 +23,16 @@ YES_NO = re.compile(
 #: …有…嗎 / 有沒有: the verdict is 有 or 沒有 rather than 是 or 不是.
 _ASKS_HAVE = re.compile(r"有没有|有无|有.{0,12}吗")
 #: A yes/no question about whether something is allowed: 可以…嗎, 能不能, 可否 (search form).
-_ASKS_MAY = re.compile(r"可以|可不可以|能不能|能否|可否|得否|允许|准许|\bcan\b|\bmay\b|allowed")
+_ASKS_MAY = re.compile(
+    r"可以|可不可以|能不能|能否|可否|得否|允许|准许|(?:还|也|仍|都|就|才)能|能够|(?:^|[我你他她它们司])能(?![力源量])"
+    r"|\bcan\b|\bmay\b|allowed"
+)
 #: A yes/no question about whether something is required: 一定要…嗎, 需不需要 (search form).
 _ASKS_MUST = re.compile(r"一定要|必须|需不需要|需要|要不要|是否[须需应]|\bmust\b|required|have to|need to")
-#: A rule that forbids (search form): 不得, 不可, 禁止, 不符.
-_FORBIDS = re.compile(r"不得|不可|不能|禁止|不予|不符")
+#: A rule that forbids (search form): 不得, 不可, 禁止, 不符, and the outcomes an administrative
+#: rule sets for what it does not allow: an application 駁回 (rejected) or 不受理, a grant 撤銷
+#: (revoked), a right 喪失 (lost).
+_FORBIDS = re.compile(r"不得|不可|不能|禁止|不予|不符|驳回|不受理|撤销|丧失")
 #: A rule that exempts (search form): 不受…限制, 無須, 免繳.
 _EXEMPTS = re.compile(r"不受.{0,12}限制|无须|无需|不必|不需|免[予除缴]")
 #: Where the first cited sentence ends.

@@ -26,6 +26,11 @@ from core.settings import Settings
 #: Full-width punctuation that stays as it is (NFKC would turn it into ASCII).
 KEEP_FULL_WIDTH = frozenset("，：；！？（）［］｛｝｀～＂＇＜＞＝＋－／＼｜＿＠＃＄％＆＊．")
 _DIGITS = re.compile(r"\d+")
+#: CJK strokes (U+31C0-U+31EF) that some PDF fonts extract where the text means the one-stroke
+#: ideograph (「㇐次」 for 一次). Unicode gives them no decomposition, so NFKC leaves them; the
+#: map pairs each stroke with the ideograph of the same single stroke (Unicode 15, CJK Strokes
+#: chart: 31D0 H, 31D1 S, 31D2 P, 31D4 D, 31E0 HXWG).
+STROKE_IDEOGRAPHS = {"\u31d0": "一", "\u31d1": "丨", "\u31d2": "丿", "\u31d4": "丶", "\u31e0": "乙"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ def _fold_char(ch: str) -> str:
     code = ord(ch)
     if code < 0x80 or ch in KEEP_FULL_WIDTH:
         return ch
+    if ch in STROKE_IDEOGRAPHS:
+        return STROKE_IDEOGRAPHS[ch]
     if 0x3000 < code < 0x3400 and not 0x2E80 <= code <= 0x2FDF:
         return ch  # CJK punctuation, kana, bopomofo: as written (NFKC would change 〔〕 etc. little)
     return unicodedata.normalize("NFKC", ch)
@@ -55,7 +62,8 @@ def _fold_char(ch: str) -> str:
 def fold_text(raw: str) -> tuple[str, list[int]]:
     """NFKC-fold the characters that real documents misencode, keeping a raw offset per character.
 
-    Folds Kangxi radicals and CJK radicals (``⼩`` → ``小``), CJK compatibility ideographs,
+    Folds Kangxi radicals and CJK radicals (``⼩`` → ``小``), single CJK strokes (``㇐`` → ``一``,
+    :data:`STROKE_IDEOGRAPHS`), CJK compatibility ideographs,
     full-width Latin letters and digits (``２０２１`` → ``2021``) and other compatibility forms;
     keeps Chinese full-width punctuation.
 

@@ -64,6 +64,20 @@ class _Table:
     header_rows: int = 1
     #: Continues the table of an earlier page (its header rows are that table's).
     continued: bool = False
+    #: The table's title when its first row is one cell across every column (「…常見問題」):
+    #: a caption, shown as a line above the table, not a header naming the columns.
+    caption: str = ""
+
+
+def _take_caption(table: _Table) -> None:
+    """Moves a first row that is one cell across all columns into ``table.caption`` when the next
+    row names every column (a header row, every cell filled) and a body row follows. A form of
+    labels and blanks under a title keeps its title as its header."""
+    first = table.rows[0]
+    named = len(table.rows) > 2 and all(table.rows[1])
+    if len(first) > 1 and named and first[0] and all(c is None for c in first[1:]):
+        table.caption = first[0]
+        table.rows = table.rows[1:]
 
 
 def _dominant_size(chars: list[dict[str, Any]]) -> float:
@@ -277,6 +291,8 @@ def _page_items(page: Any, settings: Settings) -> list[tuple[float, str, Any]]:
         for t in found
     ]
     tables = [t for t in tables if t.rows and t.rows[0]]
+    for table in tables:
+        _take_caption(table)
     boxes = [t.bbox for t in found]
 
     def outside(obj: dict[str, Any]) -> bool:
@@ -299,7 +315,8 @@ def _continues(previous: _Table | None, table: _Table, between: list[_Line], set
     if len(between) > 2 * settings.furniture_lines or any(_SENTENCE_END.search(ln.text) for ln in between):
         return False
     n = previous.header_rows
-    return n <= len(table.rows) and table.rows[:n] == previous.rows[:n]
+    same_caption = table.caption in ("", previous.caption)
+    return same_caption and n <= len(table.rows) and table.rows[:n] == previous.rows[:n]
 
 
 def read_pages(pdf: Any, settings: Settings) -> list[str]:
@@ -382,6 +399,8 @@ def _render(parts: list[tuple[str, Any]], settings: Settings) -> str:
             paragraph = []
         table: _Table = item
         body = table.rows[table.header_rows :]
+        if table.caption and not table.continued:
+            out.append(table.caption)
         if body or not table.continued:
             out.append(_table_lines(_header_names(table.rows, table.header_rows), body))
     if paragraph:

@@ -45,8 +45,9 @@ log = logging.getLogger(__name__)
 #: (paragraphs, visual lines, footnotes, tables over pages), page numbers found by counting up,
 #: wrapped lines of list items and paragraphs over a page break joined; 11: a law laid out in blocks
 #: (an HTML law page, Markdown ``### 第 N 條`` headings) read as articles, a web page's navigation,
-#: banner and footer left out.
-PIPELINE_VERSION = 11
+#: banner and footer left out; 12: single CJK strokes folded (㇐ → 一), a PDF table's caption row
+#: (one cell across the table) no longer makes every row a header.
+PIPELINE_VERSION = 12
 
 
 def pipeline_key(settings: Settings) -> str:

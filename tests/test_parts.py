@@ -427,3 +427,10 @@ def test_percentages_added_up_are_a_percentage_and_a_plus_joins_the_parts() -> N
     )
     result = answerer.compose(query, law)
     assert result.answer.startswith("合計80%（百分之六十＋百分之二十）：")
+
+
+def test_a_span_in_days_is_stated_whether_written_with_tian_or_ri() -> None:
+    evidence = _evidence(["實習期間連續滿60日者，補助新臺幣一萬元；滿九十日者，補助一萬五千元。"])
+    assert unstated_quantity(sf("實習滿60天可以拿多少補助？"), evidence, depth=5) == ""
+    assert unstated_quantity(sf("實習滿90天可以拿多少補助？"), evidence, depth=5) == ""
+    assert unstated_quantity(sf("實習滿45天可以拿多少補助？"), evidence, depth=5) == "45天"

@@ -24,7 +24,7 @@ from core.settings import Settings
 from ingest.clean import CleanedText
 from ingest.fold import page_counters, strip_page_furniture
 from ingest.load import SourceDocument, load_document
-from ingest.pdf import _header_names, _header_rows
+from ingest.pdf import _header_names, _header_rows, _Table, _take_caption
 from ingest.split import split_document
 from ingest.structure import parse_document, parse_plain, unaccounted
 
@@ -174,6 +174,32 @@ def test_a_header_over_two_rows_names_each_column_twice() -> None:
     # A form's label and value under two wide cells are a body row, not a second header row.
     form: list[list[str | None]] = [["計畫名稱", None, "", None], ["計畫別", None, "補助計畫", None]]
     assert _header_rows(form + [["計畫期間", None, "二年", None]]) == 1
+
+
+def test_a_title_row_across_the_table_is_its_caption_not_a_header() -> None:
+    rows: list[list[str | None]] = [
+        ["青年實習津貼計畫-常見問題", None, None, None],
+        ["序號", "項目類別", "相關問題", "回答"],
+        ["一", "計畫目的", "本計畫目的？", "增強青年就業能力。"],
+        [None, None, "適用年齡", "適用對象為15歲以上至35歲。"],
+    ]
+    # Read as a header, the title's span would make every row below it a header row too.
+    assert _header_rows(rows) == len(rows) - 1
+    table = _Table(0.0, 1.0, rows)
+    _take_caption(table)
+    assert table.caption == "青年實習津貼計畫-常見問題"
+    assert _header_rows(table.rows) == 1
+    assert _header_names(table.rows, 1) == ["序號", "項目類別", "相關問題", "回答"]
+    # A one-row table under a wide cell keeps its row: there would be nothing left to name.
+    short = _Table(0.0, 1.0, [["標題", None], ["a", "b"]])
+    _take_caption(short)
+    assert short.caption == "" and len(short.rows) == 2
+    # Nor does a form of labels and blanks: its next row names no column.
+    form = _Table(
+        0.0, 1.0, [["曾經申請政府補助計畫", None], ["1. ○○計畫", None], ["計畫類別", ""], ["計畫狀態", ""]]
+    )
+    _take_caption(form)
+    assert form.caption == "" and len(form.rows) == 4
 
 
 def test_the_layout_figures_are_settings_and_part_of_the_index() -> None:

@@ -175,6 +175,19 @@ def test_answer_types_table(question: str, asked: str, holds: str, lacks: str) -
     assert not rules.answer_type_ok(q, lacks)
 
 
+@pytest.mark.parametrize(
+    "number", ["02-2395-8567", "(02)2395-8567", "02-23958567", "(02)23958567", "請撥1999轉7021"]
+)
+def test_a_phone_number_as_taiwan_writes_it(number: str) -> None:
+    q = to_search_form("諮詢電話是多少？")
+    assert rules.answer_type_ok(q, to_search_form(f"洽詢專線：{number}"))
+
+
+@pytest.mark.parametrize("span", ["次日起30日內提出申請", "於實習結束後60天內", "每年十一月三十日止"])
+def test_a_span_of_days_is_a_time(span: str) -> None:
+    assert rules.answer_type_ok(to_search_form("什麼時候要申請？"), to_search_form(span))
+
+
 def test_specific_types_must_be_somewhere_in_the_evidence() -> None:
     q = to_search_form("嘉義中心的電話幾號？")
     assert rules.missing_specific_type(q, ["嘉義中心以食品為研發重點", "中心位於嘉義縣"]) == "phone"
@@ -198,7 +211,10 @@ def test_a_list_items_or_labels_number_is_no_count(label: str) -> None:
     assert not rules.answer_type_ok(to_search_form("總共多少？"), to_search_form(label))
 
 
-@pytest.mark.parametrize("figure", ["共8.29億元", "補助45天", "52組", "1,200萬元", "三家"])
+@pytest.mark.parametrize(
+    "figure",
+    ["共8.29億元", "補助45天", "52組", "1,200萬元", "三家", "字數至少二百五十字", "以一次為限", "年滿十八歲"],
+)
 def test_a_figure_is_a_count(figure: str) -> None:
     assert rules.answer_type_ok(to_search_form("總共多少？"), to_search_form(figure))
 

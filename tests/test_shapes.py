@@ -94,3 +94,13 @@ def test_shipped_refusal_model_is_fitted_and_hashed() -> None:
     assert np.all(model.scale > 0)
     # More support must never lower the chance of answering.
     assert model.coef[FEATURES.index("support")] > 0
+
+
+def test_a_rule_that_rejects_or_revokes_answers_a_may_question_no() -> None:
+    terms = [(("补助",), 1.0), (("领取",), 1.0), (("申请",), 0.5)]
+    for question in ("已經領了其他補助，還能申請嗎？", "我能同時領取兩種補助嗎？"):
+        verdict = shapes.yes_no(sf(question), terms, (), "以同一事由已領取其他相同性質之補助者，將駁回申請。")
+        assert verdict is not None and verdict.lead == "否，不行。", question
+    # 能 inside a word (功能, 能力) asks nothing about what is allowed.
+    assert not shapes._ASKS_MAY.search(sf("這個系統有什麼功能？"))
+    assert not shapes._ASKS_MAY.search(sf("他能力很好嗎"))

@@ -176,6 +176,13 @@ def test_folding_kangxi_radicals_compatibility_ideographs_and_full_width() -> No
     assert offsets[folded.index("小")] == raw.index("⼩")
 
 
+def test_folding_single_strokes_a_pdf_font_extracts_for_one_stroke_ideographs() -> None:
+    raw = "每人以\u31d0次為限，同\u31d0公司"
+    folded, offsets = fold_text(raw)
+    assert folded == "每人以一次為限，同一公司"
+    assert offsets[folded.index("一")] == raw.index("\u31d0")
+
+
 def test_page_furniture_is_found_by_repetition_not_by_pattern() -> None:
     bodies = [
         "各年度預算如下表。\n年度\n107\n108",
