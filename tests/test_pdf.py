@@ -267,3 +267,29 @@ def test_the_items_of_a_run_in_heading_in_a_long_cell_keep_it_as_context() -> No
     assert context["3.於10天內補件。"] == "階段：全程；公司配合事項：；資格初審："
     assert context["計畫核定：提報核定。"] == "階段：全程；公司配合事項："  # a sibling heading ends the list
     assert context["2.審查計畫性質。"].endswith("資格初審：")
+
+
+#: A real FAQ published as one table under a title row (臺北市政府青年局青年實習津貼計畫-常見問題;
+#: GitHub racercode/MATCHA, data/青年實習津貼計畫/QA.pdf, commit 0e4d8603a433617f205f56a47afa40379e2e1939,
+#: byte for byte; a public explanatory document, Copyright Act Art. 9). Its font extracts 一 as
+#: the CJK stroke ㇐.
+REAL_FAQ = Path(__file__).parent / "data" / "taipei-youth-internship-allowance-faq.pdf"
+
+
+@pytest.mark.slow  # reads a 4-page real PDF
+def test_a_real_faq_table_under_a_title_row_keeps_its_column_names() -> None:
+    import pdfplumber
+
+    from core.settings import Settings
+    from ingest.fold import fold_text
+    from ingest.pdf import read_pages
+
+    with pdfplumber.open(REAL_FAQ) as pdf:
+        pages = read_pages(pdf, Settings())
+    first = pages[0]
+    title, table = first.split("\n\n", 1)[0], first.split("\n\n", 1)[1]
+    assert title.startswith("臺北市政府青年局青年實習津貼計畫-常見問題")
+    assert table.startswith("| 序號 | 項目類別 | 相關問題 | 回答 |\n| ")
+    # Each question is a body row of its own, not a column name.
+    assert "| 設籍區域 | 實習首日需設籍臺北市6個月以上。 |" in table
+    assert "㇐" in first and "㇐" not in fold_text(first)[0]
