@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from assistant import rules
 from assistant.evidence import Evidence, SentenceRecord, Term, coverage
 from core.settings import Settings
-from core.text import article_tokens, count_cjk, to_search_form
+from core.text import ARTICLE_REF, article_tokens, count_cjk, to_search_form
 
 #: A clause that the sentence goes on after: it ends in ；.
 _CLAUSE_END = re.compile(r"[；;]\s*$")
@@ -347,6 +347,21 @@ _ASKS_CONTENT = re.compile(
     r"讲什么|说什么|规定什么|规定了什么|规范什么|在讲|在说|在规定|规定些什么|写什么|内容|是什么|"
     r"what does|what is .{0,30}about|say"
 )
+#: Most characters between a named article and the words that ask what it says (第24條的內容是什麼,
+#: 「What does Article 24 say」): further away they ask about a thing the article names
+#: (「10-1條講的AI產品，定義是什麼」), which a sentence of it answers.
+_CONTENT_GAP = 4
+
+
+def asks_article_content(question: str) -> bool:
+    """Whether the question (search form) asks what a law article it names says: the asking
+    words (:data:`_ASKS_CONTENT`) right after the reference, or (English) right before it."""
+    asks = list(_ASKS_CONTENT.finditer(question))
+    for ref in ARTICLE_REF.finditer(question):
+        for match in asks:
+            if 0 <= match.start() - ref.end() <= _CONTENT_GAP or 0 <= ref.start() - match.end() <= _CONTENT_GAP:
+                return True
+    return False
 
 
 def named_article(
@@ -363,7 +378,7 @@ def named_article(
         max_gap: See :class:`Document`.
     """
     wanted = set(article_tokens(question))
-    if not wanted or not _ASKS_CONTENT.search(question):
+    if not wanted or not asks_article_content(question):
         return []
     best = next((ev for ev in evidence if wanted & set(article_tokens(ev.passage.section))), None)
     if best is None:

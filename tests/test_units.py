@@ -137,6 +137,9 @@ def test_a_question_about_what_an_article_says_quotes_the_article_in_order() -> 
     assert named_article(to_search_form("第24條學校要繳幾成？"), evidence, 240) == []
     assert named_article(to_search_form("繳交比率在規定什麼？"), evidence, 240) == []
     assert named_article(to_search_form("第30條在規定什麼？"), evidence, 240) == []
+    # the asking words go with another thing the question names, not with the article
+    assert named_article(to_search_form("第24條講的學校，繳交比率是什麼？"), evidence, 240) == []
+    assert named_article(to_search_form("What does Article 24 say?"), evidence, 240)
 
 
 def test_labels_of_a_series_tell_rows_apart() -> None:
