@@ -445,6 +445,13 @@ def _alike(a: str, b: str, share: float) -> bool:
     return len(grams_a & grams_b) >= share * max(len(grams_a), len(grams_b), 1)
 
 
+def parallel(a: str, b: str, share: float = Settings.parallel_share) -> bool:
+    """Whether two different sentences say the same thing of two cases (two articles, two kinds
+    of applicant): ``share`` of the character bigrams of the longer one (search form) shared."""
+    a, b = to_search_form(a), to_search_form(b)
+    return a != b and _alike(a, b, share)
+
+
 def parallel_provisions(
     chosen: Sequence[Evidence],
     evidence: Sequence[Evidence],
@@ -452,13 +459,35 @@ def parallel_provisions(
     share: float = Settings.parallel_share,
     max_gap: int = Settings.sentence_gap_chars,
 ) -> list[Evidence]:
-    """For a comparison, ``chosen`` with the provisions next to its first one that say the same of
-    another case (「…如為學校者，其繳交收入之比率為百分之二十。」 and 「前項以外之執行單位，其繳交
-    收入之比率為百分之四十。」): same section, adjacent, and a last clause that differs only in
-    its figures or names (``share`` of their character bigrams, ``Settings.parallel_share``)."""
+    """For a comparison, ``chosen`` with the provisions next to the first one of each section that
+    say the same of another case (「…如為學校者，其繳交收入之比率為百分之二十。」 and 「前項以外之執行
+    單位，其繳交收入之比率為百分之四十。」; the items 一、 and 二、 of each of two compared articles):
+    same section, adjacent, and a last clause that differs only in its figures or names (``share``
+    of their character bigrams, ``Settings.parallel_share``), each put right after its own.
+    At most ``most`` sentences in all."""
     out = list(chosen)
     if not out:
         return out
+    doc = Document(evidence, max_gap)
+    leaders: dict[tuple[str, str], Evidence] = {}
+    for ev in out:
+        leaders.setdefault((ev.passage.source, ev.passage.section), ev)
+    for (source, section), first in leaders.items():
+        mine = _predicate(first.sentence.text)
+        for neighbour in (
+            doc.before(source, first.sentence, section),
+            doc.after(source, first.sentence, section),
+        ):
+            if (
+                neighbour is None
+                or len(out) >= most
+                or any(e.passage.source == source and e.sentence.start == neighbour.start for e in out)
+            ):
+                continue
+            theirs = _predicate(neighbour.text)
+            if theirs != mine and len(mine) >= 4 and _alike(theirs, mine, share):
+                out.insert(out.index(first) + 1, replace(first, sentence=neighbour))
+    return out
     first = out[0]
     doc = Document(evidence, max_gap)
     source, section = first.passage.source, first.passage.section

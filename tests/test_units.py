@@ -367,6 +367,31 @@ def test_a_comparison_quotes_the_parallel_provision_next_to_the_one_chosen() -> 
     assert parallel_provisions([school], article, 1) == [school]  # no room
 
 
+def test_each_compared_article_gets_its_parallel_item_and_parallel_sentences_are_found() -> None:
+    from assistant.units import parallel, parallel_provisions
+
+    ten = _passage_evidence(
+        "一、於支出金額百分之十五限度內，抵減當年度應納營利事業所得稅額。\n"
+        "二、於支出金額百分之十限度內，自當年度起三年內抵減各年度應納營利事業所得稅額。",
+        section="｜第10條",
+    )
+    ten_one = _passage_evidence(
+        "一、於支出金額百分之五限度內，抵減當年度應納營利事業所得稅額。\n"
+        "二、於支出金額百分之三限度內，自當年度起三年內抵減各年度應納營利事業所得稅額。",
+        section="｜第10-1條",
+        offset=200,
+    )
+    picked = [ten[1], ten_one[0]]
+    quoted = parallel_provisions(picked, ten + ten_one, 4)
+    assert [q.sentence.text for q in quoted] == [ten[1].sentence.text, ten[0].sentence.text] + [
+        e.sentence.text for e in ten_one
+    ]
+    assert parallel_provisions(picked, ten + ten_one, 3)[-1].sentence is ten_one[0].sentence  # no room
+    assert parallel(ten[1].sentence.text, ten_one[1].sentence.text)
+    assert not parallel(ten[1].sentence.text, ten[1].sentence.text)  # the same sentence is no parallel
+    assert not parallel(ten[1].sentence.text, "其各年度投資抵減金額以不超過當年度應納營利事業所得稅額百分之三十為限：")
+
+
 # Two laws of different styles with numbered lists after a lead-in: a Taiwanese regulation
 # (經濟部推動研究機構進行產業創新及研究發展補助辦法 第4條 and 第18條, items 一、二、) and the PRC law on
 # promoting the transformation of scientific and technological achievements (2015), 第四十条
