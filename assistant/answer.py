@@ -62,6 +62,7 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     answer_shape,
     answer_type_ok,
     boilerplate,
+    bound_bonus,
     list_noun,
 )
 from assistant.verdicts import ShapedAnswers
@@ -213,6 +214,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                 located = f"{passage.section}\n{passage.text}"
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):
                     ev.support = 0.0
+                ev.score += bound_bonus(query.question, to_search_form(sent.text), self.settings.bound_weight)
                 ev.boilerplate = boilerplate(query.question, to_search_form(sent.text))
                 ev.score -= self.settings.boilerplate_penalty * bool(ev.boilerplate)
                 out.append(ev)

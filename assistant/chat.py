@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant import shapes
+from assistant import shapes, units
 from assistant.answer import ExtractiveAnswerer
 from assistant.clauses import ClauseAnswers
 from assistant.evidence import (
@@ -323,6 +323,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
             extra = [p for pid, p in following.items() if pid not in known]
             if extra:
                 evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)
+        evidence = units.article_scoped(terms.given, evidence)  # the named article's, not a neighbour's
         script = "hans" if detect_script(question) == "hans" else "hant"
         convert = to_simplified if script == "hans" else to_question_script_hant
         composed = None

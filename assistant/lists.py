@@ -38,10 +38,11 @@ from core.text import article_tokens, count_cjk, to_search_form, to_traditional
 _FACET_JOIN = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")
 
 
-#: Questions that want each part answered: 分別, 各 (各做什麼, 各自, 各是), 差在哪, 有什麼不同.
-#: 各 before a noun it classifies (各地, 各項, 各種, 各級, 各界, 各國, 各類) means "all kinds of".
+#: Questions that want each part answered: 分別, 各 (各做什麼, 各自, 各是), 差在哪, 有什麼不同,
+#: 怎麼比. 各 before a noun it classifies (各地, 各項, 各種, 各級, 各界, 各國, 各類) means "all kinds of".
 _ASKS_EACH = re.compile(
-    r"分别|各(?![地项种级界国类部])|差在|差别|差异|区别|不同|不一样|异同|比较|对比|differ|compare|each"
+    r"分别|各(?![地项种级界国类部])|差在|差别|差异|区别|不同|不一样|异同|比较|对比|(?:怎么|如何|怎样)(?:相)?比"
+    r"|differ|compare|each"
 )
 
 

@@ -104,7 +104,8 @@ class Query:
             "context": list(self.context),
             "corrections": [f"{a}→{b}" for a, b in self.corrections],
             "numbers": list(self.numbers),
-            "answer_types": [t.name for t in rules.asked_types(to_search_form(self.focus or self.text))],
+            "answer_types": [t.name for t in rules.asked_types(to_search_form(self.focus or self.text))]
+            + (["bound"] if rules.asks_bound(to_search_form(self.focus or self.text)) else []),
         }
 
 

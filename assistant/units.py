@@ -402,6 +402,17 @@ def named_article(
     return [replace(best, sentence=doc.join(source, run)) for run in runs]
 
 
+def article_scoped(question: str, evidence: Sequence[Evidence]) -> list[Evidence]:
+    """Of ``evidence``, the sentences of the law articles the question (search form) names
+    (「第5條裡製造業跟服務業的補助上限」 is answered from 第5條, not from 第3條's 「二、服務業。」 that
+    a search for one part found); all of it when the question names no article or none is here."""
+    wanted = set(article_tokens(question))
+    if not wanted:
+        return list(evidence)
+    inside = [ev for ev in evidence if wanted & set(article_tokens(ev.passage.section))]
+    return inside or list(evidence)
+
+
 #: A provision that exempts a case from the rule around it (search form): 不受前三項規定之限制, 不適用, 除外.
 _EXCEPTION = re.compile(r"不受.{0,12}(?:规定|限制)|不适用|不在此限|除外|无须|得免")
 

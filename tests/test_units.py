@@ -576,3 +576,15 @@ def test_each_law_article_a_comparison_names_is_a_part_found_by_its_section() ->
     # one article named is no comparison of articles
     single = dataclasses.replace(query, question=to_search_form("第10條的抵減比例跟抵減上限差在哪？"))
     assert ("第10条",) not in question_facets(single)
+
+
+def test_a_question_naming_an_article_is_answered_from_that_article_only() -> None:
+    from assistant.units import article_scoped
+
+    fifth = _passage_evidence("二、從事服務業之中小企業，每案為新臺幣一百五十萬元。", section="法規內容｜第5條")
+    third = _passage_evidence("二、服務業。", section="法規內容｜第3條", offset=300)
+    evidence = third + fifth
+    question = to_search_form("第5條裡製造業跟服務業的補助上限怎麼比？")
+    assert article_scoped(question, evidence) == fifth
+    assert article_scoped(to_search_form("第9條規定什麼？"), evidence) == evidence  # no such article here
+    assert article_scoped(to_search_form("服務業的補助上限？"), evidence) == evidence  # no article named
