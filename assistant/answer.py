@@ -145,8 +145,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         for rank, passage in enumerate(passages):
             neighbours = by_section[(passage.source, passage.section)]
             context_cov = coverage(query.terms, f"{passage.section}\n{passage.text}")
-            labels = callout_labels(passage)
-            siblings = sentences(passage)
+            labels, siblings = callout_labels(passage), sentences(passage)
+            near = units.section_sentences(neighbours, sentences)
             for sent in siblings:
                 if (
                     sent.id in seen
@@ -169,7 +169,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                             for t in terms
                             if (t.forms not in facets or t.forms in named) and not _COUNTED.match(t.forms[0])
                         )
-                cov, scoped, listed = titles.structural_coverage(terms, query, passage, sent, siblings)
+                cov, scoped, listed = titles.structural_coverage(terms, query, passage, sent, siblings, near)
                 ev = Evidence(
                     sent, passage, rank, dense, cov, context_cov, siblings=siblings, neighbours=neighbours
                 )

@@ -22,11 +22,12 @@ start to its last one's end, so citations keep their offsets.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant import rules
 from assistant.evidence import Evidence, SentenceRecord, Term, coverage
+from assistant.reply import Passage
 from core.settings import Settings
 from core.text import ARTICLE_REF, article_tokens, count_cjk, to_search_form
 
@@ -85,6 +86,32 @@ def items_of(siblings: Sequence[SentenceRecord], record: SentenceRecord) -> str:
             break
         items.append(nxt.text)
     return "\n".join(items)
+
+
+#: An item of the same article named by its number (「第二款補助金額之上限」, 「前項第一款」), not an
+#: item of another article (「依第四條第二項第二款」: the 條 before it names where it is).
+_OWN_ITEM = re.compile(r"(?<![條条項项])(?:前項|第[一二三四五六七八九十]+項)?第([一二三四五六七八九十]+)款")
+
+
+def referenced_items(near: Sequence[SentenceRecord], record: SentenceRecord) -> str:
+    """The items that ``record`` names by number (「第二款補助金額之上限，每案為新臺幣五萬元」 and the
+    item 「二、補助街區店家營造低碳化…」 before it), joined; "" when it names none. ``near``: the
+    sentences of its section (:func:`section_sentences`); the nearest item before ``record``
+    with that number is the one meant. A provision about 第二款 is about what that item says."""
+    found = []
+    for match in _OWN_ITEM.finditer(record.text):
+        numeral = match.group(1)
+        before = [s for s in near if s.start < record.start and s.text.startswith(f"{numeral}、")]
+        if before:
+            found.append(max(before, key=lambda s: s.start).text)
+    return "\n".join(found)
+
+
+def section_sentences(
+    passages: Sequence[Passage], sentences: Callable[[Passage], Sequence[SentenceRecord]]
+) -> list[SentenceRecord]:
+    """The sentences of ``passages`` (retrieved passages of one section), each once, in order."""
+    return sorted({s.id: s for p in passages for s in sentences(p)}.values(), key=lambda s: s.start)
 
 
 @dataclass(frozen=True)

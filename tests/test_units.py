@@ -588,3 +588,28 @@ def test_a_question_naming_an_article_is_answered_from_that_article_only() -> No
     assert article_scoped(question, evidence) == fifth
     assert article_scoped(to_search_form("第9條規定什麼？"), evidence) == evidence  # no such article here
     assert article_scoped(to_search_form("服務業的補助上限？"), evidence) == evidence  # no article named
+
+
+def test_a_provision_about_an_item_by_number_holds_that_items_words() -> None:
+    """「第二款補助金額之上限」 is about item 二 of its own article, which may sit in another
+    retrieved passage of the section; 「依第四條第二項第二款」 names another article's item."""
+    from assistant.units import referenced_items, section_sentences
+
+    items = _passage_evidence(
+        "本部拓展商圈之優化措施如下：\n一、補助商圈提升美學。\n二、補助街區店家營造低碳化商業環境。",
+        section="法規內容｜第6條",
+    )
+    limits = _passage_evidence(
+        "第一項第一款補助金額之上限，每案為新臺幣五十萬元；第二款補助金額之上限，每案為新臺幣五萬元。",
+        section="法規內容｜第6條",
+        offset=100,
+    )
+    near = section_sentences(
+        [items[0].passage, limits[0].passage], lambda p: [e.sentence for e in items + limits if e.passage is p]
+    )
+    second = _at(limits, "第二款")
+    assert referenced_items(near, second.sentence) == "二、補助街區店家營造低碳化商業環境。"
+    assert referenced_items(near, _at(limits, "第一項第一款").sentence) == "一、補助商圈提升美學。"
+    assert referenced_items(near, items[0].sentence) == ""  # names no item
+    other = _passage_evidence("本部依第四條第二項第二款規定辦理。", section="法規內容｜第6條", offset=300)
+    assert referenced_items(near + [other[0].sentence], other[0].sentence) == ""
