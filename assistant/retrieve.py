@@ -73,6 +73,8 @@ log = logging.getLogger(__name__)
 
 #: A Latin word of two or more letters: the text may hold English to bridge.
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
 def named_articles(question: str) -> list[str]:
     """The law articles a question names, as index tokens (``第24条``, ``第4-1条``), in order,
     each once: every form :data:`core.text.ARTICLE_REF` reads (``第24條``, ``第二十四條``,

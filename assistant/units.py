@@ -386,7 +386,10 @@ def asks_article_content(question: str) -> bool:
     asks = list(_ASKS_CONTENT.finditer(question))
     for ref in ARTICLE_REF.finditer(question):
         for match in asks:
-            if 0 <= match.start() - ref.end() <= _CONTENT_GAP or 0 <= ref.start() - match.end() <= _CONTENT_GAP:
+            if (
+                0 <= match.start() - ref.end() <= _CONTENT_GAP
+                or 0 <= ref.start() - match.end() <= _CONTENT_GAP
+            ):
                 return True
     return False
 

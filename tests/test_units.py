@@ -389,7 +389,9 @@ def test_each_compared_article_gets_its_parallel_item_and_parallel_sentences_are
     assert parallel_provisions(picked, ten + ten_one, 3)[-1].sentence is ten_one[0].sentence  # no room
     assert parallel(ten[1].sentence.text, ten_one[1].sentence.text)
     assert not parallel(ten[1].sentence.text, ten[1].sentence.text)  # the same sentence is no parallel
-    assert not parallel(ten[1].sentence.text, "其各年度投資抵減金額以不超過當年度應納營利事業所得稅額百分之三十為限：")
+    assert not parallel(
+        ten[1].sentence.text, "其各年度投資抵減金額以不超過當年度應納營利事業所得稅額百分之三十為限："
+    )
 
 
 # Two laws of different styles with numbered lists after a lead-in: a Taiwanese regulation
@@ -581,7 +583,9 @@ def test_each_law_article_a_comparison_names_is_a_part_found_by_its_section() ->
 def test_a_question_naming_an_article_is_answered_from_that_article_only() -> None:
     from assistant.units import article_scoped
 
-    fifth = _passage_evidence("二、從事服務業之中小企業，每案為新臺幣一百五十萬元。", section="法規內容｜第5條")
+    fifth = _passage_evidence(
+        "二、從事服務業之中小企業，每案為新臺幣一百五十萬元。", section="法規內容｜第5條"
+    )
     third = _passage_evidence("二、服務業。", section="法規內容｜第3條", offset=300)
     evidence = third + fifth
     question = to_search_form("第5條裡製造業跟服務業的補助上限怎麼比？")
@@ -605,7 +609,8 @@ def test_a_provision_about_an_item_by_number_holds_that_items_words() -> None:
         offset=100,
     )
     near = section_sentences(
-        [items[0].passage, limits[0].passage], lambda p: [e.sentence for e in items + limits if e.passage is p]
+        [items[0].passage, limits[0].passage],
+        lambda p: [e.sentence for e in items + limits if e.passage is p],
     )
     second = _at(limits, "第二款")
     assert referenced_items(near, second.sentence) == "二、補助街區店家營造低碳化商業環境。"
