@@ -248,7 +248,13 @@ def test_split_is_balanced_in_every_sizeable_group(everything: dict[str, GoldCas
 
 
 #: Fewest cases, and fewest unanswerable ones, of each corpus in each split.
-_LEAST_CASES = {"seed": (100, 30), "multi": (100, 30), "holdout": (35, 5), "holdout2": (35, 5), "holdout3": (35, 5)}
+_LEAST_CASES = {
+    "seed": (100, 30),
+    "multi": (100, 30),
+    "holdout": (35, 5),
+    "holdout2": (35, 5),
+    "holdout3": (35, 5),
+}
 
 
 def test_every_corpus_has_dev_and_test_cases(everything: dict[str, GoldCase]) -> None:
