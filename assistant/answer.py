@@ -62,6 +62,7 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     answer_shape,
     answer_type_ok,
     boilerplate,
+    bound_bonus,
     list_noun,
 )
 from assistant.verdicts import ShapedAnswers
@@ -144,8 +145,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         for rank, passage in enumerate(passages):
             neighbours = by_section[(passage.source, passage.section)]
             context_cov = coverage(query.terms, f"{passage.section}\n{passage.text}")
-            labels = callout_labels(passage)
-            siblings = sentences(passage)
+            labels, siblings = callout_labels(passage), sentences(passage)
+            near = units.section_sentences(neighbours, sentences)
             for sent in siblings:
                 if (
                     sent.id in seen
@@ -168,7 +169,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                             for t in terms
                             if (t.forms not in facets or t.forms in named) and not _COUNTED.match(t.forms[0])
                         )
-                cov, scoped, listed = titles.structural_coverage(terms, query, passage, sent, siblings)
+                cov, scoped, listed = titles.structural_coverage(terms, query, passage, sent, siblings, near)
                 ev = Evidence(
                     sent, passage, rank, dense, cov, context_cov, siblings=siblings, neighbours=neighbours
                 )
@@ -213,6 +214,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                 located = f"{passage.section}\n{passage.text}"
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):
                     ev.support = 0.0
+                ev.score += bound_bonus(query.question, to_search_form(sent.text), self.settings.bound_weight)
                 ev.boilerplate = boilerplate(query.question, to_search_form(sent.text))
                 ev.score -= self.settings.boilerplate_penalty * bool(ev.boilerplate)
                 out.append(ev)

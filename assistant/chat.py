@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from assistant import shapes
+from assistant import shapes, units
 from assistant.answer import ExtractiveAnswerer
 from assistant.clauses import ClauseAnswers
 from assistant.evidence import (
@@ -323,6 +323,8 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
             extra = [p for pid, p in following.items() if pid not in known]
             if extra:
                 evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)
+        scoped = units.article_scoped(terms.given, evidence)  # the named article's, not a neighbour's
+        dropped, evidence = len(evidence) - len(scoped), scoped
         script = "hans" if detect_script(question) == "hans" else "hant"
         convert = to_simplified if script == "hans" else to_question_script_hant
         composed = None
@@ -342,6 +344,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         notes["trace"] = self._trace(analysed, terms, evidence, composed)
         notes["trace"]["follow_up"] = self.follow_up_trace(analysed.text, messages, resolved, query, item)
         notes["trace"]["clauses"] = clauses
+        notes["trace"]["article_scope_dropped"] = dropped  # candidates of articles the question does not name
         if context:
             notes["follow_up_context"] = context
         if condensed:

@@ -30,7 +30,7 @@ from assistant.rules import (
     asked_types,
 )
 from assistant.tables import label_forms, labels, parallel_rows
-from assistant.units import ITEM, exception_first, expand_all, item_count, parallel_provisions
+from assistant.units import ITEM, exception_first, expand_all, item_count, parallel, parallel_provisions
 from core.settings import Settings
 from core.text import article_tokens, count_cjk, to_search_form, to_traditional
 
@@ -38,10 +38,11 @@ from core.text import article_tokens, count_cjk, to_search_form, to_traditional
 _FACET_JOIN = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")
 
 
-#: Questions that want each part answered: 分別, 各 (各做什麼, 各自, 各是), 差在哪, 有什麼不同.
-#: 各 before a noun it classifies (各地, 各項, 各種, 各級, 各界, 各國, 各類) means "all kinds of".
+#: Questions that want each part answered: 分別, 各 (各做什麼, 各自, 各是), 差在哪, 有什麼不同,
+#: 怎麼比. 各 before a noun it classifies (各地, 各項, 各種, 各級, 各界, 各國, 各類) means "all kinds of".
 _ASKS_EACH = re.compile(
-    r"分别|各(?![地项种级界国类部])|差在|差别|差异|区别|不同|不一样|异同|比较|对比|differ|compare|each"
+    r"分别|各(?![地项种级界国类部])|差在|差别|差异|区别|不同|不一样|异同|比较|对比|(?:怎么|如何|怎样)(?:相)?比"
+    r"|differ|compare|each"
 )
 
 
@@ -158,11 +159,14 @@ def _aspect_key(
     picked: Sequence[Evidence],
     part: tuple[str, ...],
     question: str = "",
-) -> tuple[bool, bool, bool, bool, float]:
+    share: float = Settings.parallel_share,
+) -> tuple[bool, bool, bool, bool, bool, float]:
     """How well ``ev`` answers aspect ``n`` of a ``part`` (:func:`question_aspects`), as a sort
     key: it is no sentence picked already, names no other aspect, is under a heading that names
     the part, holds the kind of answer the question asks when it asks one thing of each part (a
-    rate for 抵減比例差在哪), then scores best."""
+    rate for 抵減比例差在哪), says of this part what the first part's sentence says of that one
+    (「二、於支出金額百分之三限度內…」 beside 「二、於支出金額百分之十限度內…」: ``share`` of their
+    character bigrams, :func:`assistant.units.parallel`), then scores best."""
     text = ev.sentence.context + ev.sentence.text
     return (
         ev not in picked and not any(ev.sentence.text == c.sentence.text for c in picked),
@@ -171,6 +175,7 @@ def _aspect_key(
         # with two aspects or more, each aspect is its own ask (幾家、什麼時候), which the
         # question's answer types as a whole would not tell apart
         not aspects and bool(asked_types(question)) and answer_type_ok(question, ev.sentence.text),
+        bool(picked) and not aspects and parallel(ev.sentence.text, picked[0].sentence.text, share),
         ev.score,
     )
 
@@ -492,10 +497,12 @@ class ListAnswers:
                 members,
             )
             if _ASKS_EACH.search(query.question):
+                sections = {(ev.passage.source, ev.passage.section) for ev in chosen}
                 chosen = parallel_provisions(
                     chosen,
                     evidence,
-                    self.max_sentences,
+                    # two sentences for each compared part (its case and the parallel one)
+                    max(self.max_sentences, 2 * len(sections)),
                     self.settings.parallel_share,
                     self.settings.sentence_gap_chars,
                 )
@@ -613,7 +620,13 @@ class ListAnswers:
                     max(
                         pool,
                         key=partial(
-                            _aspect_key, n=n, aspects=aspects, picked=out, part=forms, question=query.question
+                            _aspect_key,
+                            n=n,
+                            aspects=aspects,
+                            picked=out,
+                            part=forms,
+                            question=query.question,
+                            share=self.settings.parallel_share,
                         ),
                     ),
                     evidence,

@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from assistant import rules
 from core.settings import Settings
-from core.text import count_cjk, detect_script, to_search_form
+from core.text import count_cjk, detect_script, to_search_form, without_articles
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
@@ -104,7 +104,8 @@ class Query:
             "context": list(self.context),
             "corrections": [f"{a}→{b}" for a, b in self.corrections],
             "numbers": list(self.numbers),
-            "answer_types": [t.name for t in rules.asked_types(to_search_form(self.focus or self.text))],
+            "answer_types": [t.name for t in rules.asked_types(to_search_form(self.focus or self.text))]
+            + (["bound"] if rules.asks_bound(to_search_form(self.focus or self.text)) else []),
         }
 
 
@@ -162,8 +163,9 @@ def _join_spaced_out(text: str) -> str:
 
 
 def question_numbers(focus: str) -> tuple[str, ...]:
-    """Numbers of two or more digits (years, amounts), with 民國 years as western years too."""
-    norm = to_search_form(focus)
+    """Numbers of two or more digits (years, amounts), with 民國 years as western years too; an
+    article's number (第10條, 10-1條, :data:`core.text.ARTICLE_REF`) names where to look, not a figure."""
+    norm = without_articles(to_search_form(focus))
     found = [n for n in _NUMBER.findall(norm) if len(n) >= 2 or "." in n]
     for match in _ROC_YEAR.finditer(focus):
         roc = int(match.group(1) or match.group(2))

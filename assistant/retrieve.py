@@ -65,7 +65,7 @@ from assistant.tables import row_heading, table_section
 from assistant.titles import NamedDocuments, heading_share, named_documents
 from core.errors import IndexMissingError
 from core.settings import RETRIEVAL_MODES, Settings
-from core.text import article_tokens, bigram_list, chinese_number, count_cjk, index_tokens, to_search_form
+from core.text import article_tokens, bigram_list, count_cjk, index_tokens, to_search_form
 from ingest.index import IndexStore, open_index, pipeline_key
 from ingest.records import snapshot_path
 
@@ -73,37 +73,13 @@ log = logging.getLogger(__name__)
 
 #: A Latin word of two or more letters: the text may hold English to bridge.
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
-#: An article named in English: ``Article 24``, ``Art. 4-1``.
-_ENGLISH_ARTICLE = re.compile(r"\b(?:article|art\.)\s*(\d+)(?:\s*-\s*(\d+))?\b", re.IGNORECASE)
-
-
-#: An article named without its 「第」 as people type it: 「10-1條」, 「10條之1」, 「第10之1條」, or a
-#: number right after a law's name (「產創條例10條」); a bare 「3條」 may be a count, so it is not one.
-_BARE_ARTICLE = re.compile(
-    r"(?<![第\d.．-])(\d{1,3})\s*-\s*(\d{1,2})\s*[條条]"
-    r"|(?<![第\d.．-])(\d{1,3})\s*[條条]\s*之\s*(\d{1,2}|[一二三四五六七八九十]{1,3})"
-    r"|第\s*(\d{1,3}|[一二三四五六七八九十百]{1,5})\s*之\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[條条]"
-    r"|(?:條例|条例|法|辦法|办法|規則|规则|細則|细则)\s*(\d{1,3})\s*[條条](?!\s*之)"
-)
 
 
 def named_articles(question: str) -> list[str]:
-    """The law articles a question names, as index tokens (``第24条``, ``第4-1条``), in order.
-
-    ``第24條``, ``第 24 條``, ``第二十四條`` (cn2an), ``第24条``, ``第4條之1`` (see
-    :func:`core.text.article_tokens`), the forms without 「第」 of :data:`_BARE_ARTICLE`
-    (``10-1條``, ``10條之1``, ``第10之1條``, ``產創條例10條``) and ``Article 24`` / ``Art. 4-1``.
-    """
-    tokens = article_tokens(question)
-    for match in _BARE_ARTICLE.finditer(question):
-        groups = [g for g in match.groups() if g]
-        numbers = [chinese_number(g) for g in groups]
-        if all(n is not None for n in numbers):
-            tokens.append(f"第{numbers[0]}-{numbers[1]}条" if len(numbers) == 2 else f"第{numbers[0]}条")
-    for match in _ENGLISH_ARTICLE.finditer(question):
-        number, sub = match.groups()
-        tokens.append(f"第{int(number)}-{int(sub)}条" if sub else f"第{int(number)}条")
-    return list(dict.fromkeys(tokens))
+    """The law articles a question names, as index tokens (``第24条``, ``第4-1条``), in order,
+    each once: every form :data:`core.text.ARTICLE_REF` reads (``第24條``, ``第二十四條``,
+    ``10-1條``, ``10條之1``, ``產創條例10條``, ``Article 24``)."""
+    return list(dict.fromkeys(article_tokens(question)))
 
 
 #: Passages read from the store per request when loading them all.

@@ -458,6 +458,38 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
 )
 
 
+#: A bound asked for (search form): the most or least allowed, however it is asked (上限, 最高,
+#: 最多, 至多, 不得超過多少, 以下, 為限) — one answer type with the bound stated (:data:`_HAS_BOUND`),
+#: whichever words the text uses: 「補助上限是多少」 is answered by 「…在新臺幣一億元以下」 and
+#: 「最多不超過多少」 by 「…補助金額之上限，每案為新臺幣五萬元」. Which of several is the most
+#: (哪一組最多, :data:`_ASKS_TOP`) is a ranking, not a bound.
+_ASKS_BOUND = re.compile(
+    r"上限|下限|最高|最低|(?<!哪)最多|最少|至多|至少|顶多|最长|最久|最短|不得?超过|不能超过|可以超过|超过多少"
+    r"|以下|以内|以上|为限|限额|额度|封顶|maximum|minimum|\bcap\b|at most|at least|up to|no more than"
+)
+#: A bound stated (search form): 上限, 最高, 不得超過, 以下, 以…為限, 限度內, 未滿, 不低於; not 以下簡稱
+#: (a defined name) nor 如下 / 以下各款 (a list's lead-in).
+_HAS_BOUND = re.compile(
+    r"上限|下限|最高|最低|最多|最少|至多|至少|最长|最短|不得?超过|不得?逾|以下(?![简称列各])|以内|以上(?![简称列各])"
+    r"|为限|限度|未满|未达|不得?低于|不得?少于|不得?高于"
+)
+
+#: The bound as an answer type: preferred, never required (an amount without a bound word may
+#: still answer 「最多補助多少」), so it is not in :data:`ANSWER_TYPES` and never refuses.
+BOUND = AnswerType("bound", _ASKS_BOUND, _HAS_BOUND)
+
+
+def asks_bound(question: str) -> bool:
+    """Whether the question (search form) asks for a bound (:data:`BOUND`), not a ranking."""
+    return bool(_ASKS_BOUND.search(question)) and not _ASKS_TOP.search(question)
+
+
+def bound_bonus(question: str, text: str, weight: float = Settings.bound_weight) -> float:
+    """``weight`` (``Settings.bound_weight``) for a sentence that states a bound when the question
+    asks for one (「最多補助多少」 and 「…以新臺幣五萬元為限」), else 0 (both search form)."""
+    return weight if asks_bound(question) and BOUND.held_by(text) else 0.0
+
+
 def asked_types(question: str, types: Sequence[AnswerType] = ANSWER_TYPES) -> tuple[AnswerType, ...]:
     """The answer types a question (search form) asks for, in table order."""
     return tuple(t for t in types if t.asks.search(question))

@@ -253,12 +253,16 @@ def structural_coverage(
     passage: Passage,
     sentence: SentenceRecord,
     siblings: Sequence[SentenceRecord],
+    near: Sequence[SentenceRecord] = (),
 ) -> tuple[float, float, float]:
     """What a sentence holds of the question with what its document's structure lends it.
 
     * a table row holds its table's heading (台北市（SITI…）for 「項目：補助上限；內容：…」);
     * for a question that asks for the members of a list (:data:`~assistant.rules.ASKS_MEMBERS`),
       a lead-in (…得作下列決定：) holds its numbered items, and is the list asked for;
+    * a provision that names an item of its own article by number (第二款補助金額之上限) holds
+      that item's words (:func:`~assistant.units.referenced_items`; ``near``: the sentences of
+      the retrieved passages of its section, where the item may be);
     * a document the question names by title holds the title's words in every sentence: that
       ranks its sentences before other documents' ones, but supports none of them.
 
@@ -268,7 +272,8 @@ def structural_coverage(
         ``["list"]`` for a lead-in with two or more items asked for as a list, else 0.
     """
     items = units.items_of(siblings, sentence) if ASKS_MEMBERS.search(query.question) else ""
-    held = f"{tables.heading_of(passage)}\n{sentence.context}{sentence.text}\n{items}"
+    named = units.referenced_items(near or siblings, sentence)
+    held = f"{tables.heading_of(passage)}\n{sentence.context}{sentence.text}\n{items}\n{named}"
     held_coverage = coverage(terms, held)
     title = dict(query.scope).get(passage.source, "")
     ranked = coverage(terms, f"{title}\n{held}") if title else held_coverage

@@ -22,13 +22,14 @@ start to its last one's end, so citations keep their offsets.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant import rules
 from assistant.evidence import Evidence, SentenceRecord, Term, coverage
+from assistant.reply import Passage
 from core.settings import Settings
-from core.text import article_tokens, count_cjk, to_search_form
+from core.text import ARTICLE_REF, article_tokens, count_cjk, to_search_form
 
 #: A clause that the sentence goes on after: it ends in ；.
 _CLAUSE_END = re.compile(r"[；;]\s*$")
@@ -85,6 +86,32 @@ def items_of(siblings: Sequence[SentenceRecord], record: SentenceRecord) -> str:
             break
         items.append(nxt.text)
     return "\n".join(items)
+
+
+#: An item of the same article named by its number (「第二款補助金額之上限」, 「前項第一款」), not an
+#: item of another article (「依第四條第二項第二款」: the 條 before it names where it is).
+_OWN_ITEM = re.compile(r"(?<![條条項项])(?:前項|第[一二三四五六七八九十]+項)?第([一二三四五六七八九十]+)款")
+
+
+def referenced_items(near: Sequence[SentenceRecord], record: SentenceRecord) -> str:
+    """The items that ``record`` names by number (「第二款補助金額之上限，每案為新臺幣五萬元」 and the
+    item 「二、補助街區店家營造低碳化…」 before it), joined; "" when it names none. ``near``: the
+    sentences of its section (:func:`section_sentences`); the nearest item before ``record``
+    with that number is the one meant. A provision about 第二款 is about what that item says."""
+    found = []
+    for match in _OWN_ITEM.finditer(record.text):
+        numeral = match.group(1)
+        before = [s for s in near if s.start < record.start and s.text.startswith(f"{numeral}、")]
+        if before:
+            found.append(max(before, key=lambda s: s.start).text)
+    return "\n".join(found)
+
+
+def section_sentences(
+    passages: Sequence[Passage], sentences: Callable[[Passage], Sequence[SentenceRecord]]
+) -> list[SentenceRecord]:
+    """The sentences of ``passages`` (retrieved passages of one section), each once, in order."""
+    return sorted({s.id: s for p in passages for s in sentences(p)}.values(), key=lambda s: s.start)
 
 
 @dataclass(frozen=True)
@@ -347,6 +374,24 @@ _ASKS_CONTENT = re.compile(
     r"讲什么|说什么|规定什么|规定了什么|规范什么|在讲|在说|在规定|规定些什么|写什么|内容|是什么|"
     r"what does|what is .{0,30}about|say"
 )
+#: Most characters between a named article and the words that ask what it says (第24條的內容是什麼,
+#: 「What does Article 24 say」): further away they ask about a thing the article names
+#: (「10-1條講的AI產品，定義是什麼」), which a sentence of it answers.
+_CONTENT_GAP = 4
+
+
+def asks_article_content(question: str) -> bool:
+    """Whether the question (search form) asks what a law article it names says: the asking
+    words (:data:`_ASKS_CONTENT`) right after the reference, or (English) right before it."""
+    asks = list(_ASKS_CONTENT.finditer(question))
+    for ref in ARTICLE_REF.finditer(question):
+        for match in asks:
+            if (
+                0 <= match.start() - ref.end() <= _CONTENT_GAP
+                or 0 <= ref.start() - match.end() <= _CONTENT_GAP
+            ):
+                return True
+    return False
 
 
 def named_article(
@@ -363,7 +408,7 @@ def named_article(
         max_gap: See :class:`Document`.
     """
     wanted = set(article_tokens(question))
-    if not wanted or not _ASKS_CONTENT.search(question):
+    if not wanted or not asks_article_content(question):
         return []
     best = next((ev for ev in evidence if wanted & set(article_tokens(ev.passage.section))), None)
     if best is None:
@@ -385,6 +430,17 @@ def named_article(
         else:
             runs.append([rec])
     return [replace(best, sentence=doc.join(source, run)) for run in runs]
+
+
+def article_scoped(question: str, evidence: Sequence[Evidence]) -> list[Evidence]:
+    """Of ``evidence``, the sentences of the law articles the question (search form) names
+    (「第5條裡製造業跟服務業的補助上限」 is answered from 第5條, not from 第3條's 「二、服務業。」 that
+    a search for one part found); all of it when the question names no article or none is here."""
+    wanted = set(article_tokens(question))
+    if not wanted:
+        return list(evidence)
+    inside = [ev for ev in evidence if wanted & set(article_tokens(ev.passage.section))]
+    return inside or list(evidence)
 
 
 #: A provision that exempts a case from the rule around it (search form): 不受前三項規定之限制, 不適用, 除外.
@@ -430,6 +486,13 @@ def _alike(a: str, b: str, share: float) -> bool:
     return len(grams_a & grams_b) >= share * max(len(grams_a), len(grams_b), 1)
 
 
+def parallel(a: str, b: str, share: float = Settings.parallel_share) -> bool:
+    """Whether two different sentences say the same thing of two cases (two articles, two kinds
+    of applicant): ``share`` of the character bigrams of the longer one (search form) shared."""
+    a, b = to_search_form(a), to_search_form(b)
+    return a != b and _alike(a, b, share)
+
+
 def parallel_provisions(
     chosen: Sequence[Evidence],
     evidence: Sequence[Evidence],
@@ -437,13 +500,35 @@ def parallel_provisions(
     share: float = Settings.parallel_share,
     max_gap: int = Settings.sentence_gap_chars,
 ) -> list[Evidence]:
-    """For a comparison, ``chosen`` with the provisions next to its first one that say the same of
-    another case (「…如為學校者，其繳交收入之比率為百分之二十。」 and 「前項以外之執行單位，其繳交
-    收入之比率為百分之四十。」): same section, adjacent, and a last clause that differs only in
-    its figures or names (``share`` of their character bigrams, ``Settings.parallel_share``)."""
+    """For a comparison, ``chosen`` with the provisions next to the first one of each section that
+    say the same of another case (「…如為學校者，其繳交收入之比率為百分之二十。」 and 「前項以外之執行
+    單位，其繳交收入之比率為百分之四十。」; the items 一、 and 二、 of each of two compared articles):
+    same section, adjacent, and a last clause that differs only in its figures or names (``share``
+    of their character bigrams, ``Settings.parallel_share``), each put right after its own.
+    At most ``most`` sentences in all."""
     out = list(chosen)
     if not out:
         return out
+    doc = Document(evidence, max_gap)
+    leaders: dict[tuple[str, str], Evidence] = {}
+    for ev in out:
+        leaders.setdefault((ev.passage.source, ev.passage.section), ev)
+    for (source, section), first in leaders.items():
+        mine = _predicate(first.sentence.text)
+        for neighbour in (
+            doc.before(source, first.sentence, section),
+            doc.after(source, first.sentence, section),
+        ):
+            if (
+                neighbour is None
+                or len(out) >= most
+                or any(e.passage.source == source and e.sentence.start == neighbour.start for e in out)
+            ):
+                continue
+            theirs = _predicate(neighbour.text)
+            if theirs != mine and len(mine) >= 4 and _alike(theirs, mine, share):
+                out.insert(out.index(first) + 1, replace(first, sentence=neighbour))
+    return out
     first = out[0]
     doc = Document(evidence, max_gap)
     source, section = first.passage.source, first.passage.section

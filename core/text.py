@@ -94,9 +94,35 @@ def bigrams(text: str) -> set[str]:
     return set(bigram_list(text))
 
 
-_ARTICLE_REF = re.compile(
-    r"第\s*([0-9]+|[〇零一二三四五六七八九十百千]+)\s*(?:-\s*([0-9]+)\s*)?[條条](?:\s*之\s*([0-9一二三四五六七八九十]+))?"
+_CN_DIGITS = "〇零一二三四五六七八九十百千"
+#: A law article as people type it, one pattern for the documents and the questions alike:
+#: with 第 (``第24條``, ``第 24 條``, ``第二十四條``, ``第4-1條``, ``第4條之1``, ``第十之一條``);
+#: without it (``10-1條``, ``10條之1``); a number right after a law's name (``產創條例10條``, the
+#: name kept out of the article); and in English (``Article 24``, ``Art. 4-1``). A bare
+#: 「3條」 may be a count of articles (本法共有72條), so it is none. Named groups: ``n`` the
+#: article's number, ``sub`` the number after its dash or 之, ``law`` the law's name before it.
+ARTICLE_REF = re.compile(
+    rf"第\s*(?P<n1>[0-9]+|[{_CN_DIGITS}]+)\s*(?:-\s*(?P<s1>[0-9]+)\s*)?[條条]"
+    rf"(?:\s*之\s*(?P<s2>[0-9]+|[{_CN_DIGITS}]+))?"
+    rf"|第\s*(?P<n2>[0-9]{{1,3}}|[{_CN_DIGITS}]{{1,5}})\s*之\s*(?P<s3>[0-9]{{1,2}}|[{_CN_DIGITS}]{{1,3}})\s*[條条]"
+    r"|(?<![第\d.．-])(?P<n3>\d{1,3})\s*-\s*(?P<s4>\d{1,2})\s*[條条]"
+    rf"|(?<![第\d.．-])(?P<n4>\d{{1,3}})\s*[條条]\s*之\s*(?P<s5>[0-9]{{1,2}}|[{_CN_DIGITS}]{{1,3}})"
+    r"|(?P<law>條例|条例|辦法|办法|規則|规则|細則|细则|法)\s*(?P<n5>\d{1,3})\s*[條条](?!\s*之)"
+    r"|\b(?i:article|art\.)\s*(?P<n6>\d+)(?:\s*-\s*(?P<s6>\d+))?\b"
 )
+
+
+def article_number(match: re.Match[str]) -> str | None:
+    """The article an :data:`ARTICLE_REF` match names, as an index token (``第24条``,
+    ``第4-1条``), or None when a numeral does not read as a number."""
+    groups = match.groupdict()
+    number = next((groups[g] for g in ("n1", "n2", "n3", "n4", "n5", "n6") if groups[g]), None)
+    sub = next((groups[g] for g in ("s1", "s2", "s3", "s4", "s5", "s6") if groups[g]), None)
+    n = chinese_number(number) if number else None
+    s = chinese_number(sub) if sub else None
+    if n is None or (sub and s is None):
+        return None
+    return f"第{n}-{s}条" if s else f"第{n}条"
 
 
 def chinese_number(number: str) -> int | None:
@@ -112,20 +138,15 @@ def chinese_number(number: str) -> int | None:
 
 
 def article_tokens(text: str) -> list[str]:
-    """One ``第24条`` / ``第4-1条`` token per article reference in ``text``."""
-    out = []
-    for match in _ARTICLE_REF.finditer(text):
-        n = chinese_number(match.group(1))
-        sub = match.group(2) or match.group(3)
-        s = chinese_number(sub) if sub else None
-        if n is not None:
-            out.append(f"第{n}-{s}条" if s else f"第{n}条")
-    return out
+    """One ``第24条`` / ``第4-1条`` token per article reference in ``text`` (:data:`ARTICLE_REF`), in order."""
+    tokens = (article_number(match) for match in ARTICLE_REF.finditer(text))
+    return [t for t in tokens if t]
 
 
 def without_articles(text: str) -> str:
-    """``text`` with each article reference :func:`article_tokens` reads replaced by a space."""
-    return _ARTICLE_REF.sub(" ", text)
+    """``text`` with each article reference :func:`article_tokens` reads replaced by a space
+    (a law's name before the number stays: 產創條例10條 → 產創條例 )."""
+    return ARTICLE_REF.sub(lambda m: f"{m.group('law') or ''} ", text)
 
 
 def index_tokens(text: str) -> list[str]:

@@ -204,6 +204,9 @@ def test_question_facets_split_parallel_parts_only_when_each_is_asked() -> None:
     each = _query("半導體領域跟資通訊領域各做什麼？", [("半导体", 1.0), ("资通讯", 1.0)])
     assert question_facets(each) == [("半导体",), ("资通讯",)]
     assert question_facets(_query("法人和業界在各地做什麼？", [("法人", 1.0), ("业界", 1.0)])) == []
+    # 怎麼比 asks for each part as 差在哪 does
+    weighed = _query("製造業跟服務業的補助上限怎麼比？", [("制造业", 1.0), ("服务业", 1.0), ("上限", 1.0)])
+    assert question_facets(weighed) == [("制造业",), ("服务业",)]
 
 
 def test_each_part_of_a_comparison_gets_its_own_sentence() -> None:

@@ -363,3 +363,41 @@ def test_boilerplate_spares_sentences_that_state_content(sentence: str) -> None:
 )
 def test_boilerplate_answers_the_question_that_asks_for_it(question: str, sentence: str) -> None:
     assert rules.boilerplate(to_search_form(question), to_search_form(sentence)) == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("街區店家的補助最多多少", True),
+        ("公司資本額上限是多少", True),
+        ("獎金不得超過多少？", True),
+        ("員工幾人以下算小企業？", True),
+        ("哪一組募最多？", False),  # a ranking (the top rule), not a bound
+        ("補助比例是多少", False),
+    ],
+)
+def test_a_bound_is_one_answer_type_however_it_is_asked(question: str, asks: bool) -> None:
+    assert rules.asks_bound(to_search_form(question)) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("實收資本額在新臺幣一億元以下", True),  # 上限 asked, 以下 stated
+        ("第二款補助金額之上限，每案為新臺幣五萬元", True),
+        ("其中獎金總計不得超過2個月月薪", True),
+        ("以申請一次為限", True),
+        ("經濟部技術處（以下簡稱技術司）", False),  # a defined name
+        ("應檢附以下各款文件：", False),  # a list's lead-in
+        ("每案為新臺幣五萬元", False),  # an amount, no bound: preferred only, never required
+    ],
+)
+def test_bound_bonus_goes_to_a_sentence_that_states_a_bound(text: str, states: bool) -> None:
+    bonus = rules.bound_bonus(to_search_form("補助上限是多少"), to_search_form(text), 0.1)
+    assert bonus == (0.1 if states else 0.0)
+    assert rules.bound_bonus(to_search_form("補助對象是誰"), to_search_form(text), 0.1) == 0.0
+
+
+def test_a_bound_never_makes_evidence_of_the_wrong_type() -> None:
+    """The bound is preferred, not required: an amount alone still answers 「最多補助多少」."""
+    assert rules.answer_type_ok(to_search_form("最多補助多少"), "每案為新臺幣五萬元")

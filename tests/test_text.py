@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from core.text import bigrams, detect_script, index_tokens, to_search_form, to_traditional
+import pytest
+
+from assistant.evidence import question_numbers as evidence_numbers
+from assistant.query import question_numbers
+from core.text import (
+    article_tokens,
+    bigrams,
+    detect_script,
+    index_tokens,
+    to_search_form,
+    to_traditional,
+    without_articles,
+)
 
 
 def test_variants_and_scripts_meet_in_search_form() -> None:
@@ -36,3 +48,28 @@ def test_traditional_text_with_taiwan_phrases_is_traditional() -> None:
 
     assert detect_script("透過優化法規制度，也將科專新創事業推向國際舞臺") == "hant"
     assert detect_script("透过优化法规制度，也将科专新创事业推向国际舞台") == "hans"
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("第 36-2 條", ["第36-2条"]),
+        ("並增訂第 35-1、36-2、36-3 條條文", ["第36-3条"]),  # the last of a list of articles
+        ("第10條之1與10條之一", ["第10-1条", "第10-1条"]),  # one token per reference (BM25 counts)
+        ("產創條例10條之1", ["第10-1条"]),
+        ("依本法10條規定", ["第10条"]),
+        ("本條例共有72條", []),
+        ("修正發布全文 19條", []),  # a count of articles
+    ],
+)
+def test_one_article_pattern_for_documents_and_questions(text: str, tokens: list[str]) -> None:
+    assert article_tokens(text) == tokens
+
+
+def test_article_numbers_are_no_figures_of_the_question() -> None:
+    """10-1條 names where to look: neither question_numbers reads it as the figure 10."""
+    for numbers in (question_numbers, evidence_numbers):
+        assert numbers("10-1條跟第10條的抵減率差在哪？") == ()
+        assert numbers("產創條例10條之1在2022年改了什麼？") == ("2022",)
+        assert numbers("Article 24 since 2019") == ("2019",)
+    assert without_articles("產創條例10條在講什麼").startswith("產創條例 ")

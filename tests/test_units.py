@@ -137,6 +137,9 @@ def test_a_question_about_what_an_article_says_quotes_the_article_in_order() -> 
     assert named_article(to_search_form("第24條學校要繳幾成？"), evidence, 240) == []
     assert named_article(to_search_form("繳交比率在規定什麼？"), evidence, 240) == []
     assert named_article(to_search_form("第30條在規定什麼？"), evidence, 240) == []
+    # the asking words go with another thing the question names, not with the article
+    assert named_article(to_search_form("第24條講的學校，繳交比率是什麼？"), evidence, 240) == []
+    assert named_article(to_search_form("What does Article 24 say?"), evidence, 240)
 
 
 def test_labels_of_a_series_tell_rows_apart() -> None:
@@ -364,6 +367,33 @@ def test_a_comparison_quotes_the_parallel_provision_next_to_the_one_chosen() -> 
     assert parallel_provisions([school], article, 1) == [school]  # no room
 
 
+def test_each_compared_article_gets_its_parallel_item_and_parallel_sentences_are_found() -> None:
+    from assistant.units import parallel, parallel_provisions
+
+    ten = _passage_evidence(
+        "一、於支出金額百分之十五限度內，抵減當年度應納營利事業所得稅額。\n"
+        "二、於支出金額百分之十限度內，自當年度起三年內抵減各年度應納營利事業所得稅額。",
+        section="｜第10條",
+    )
+    ten_one = _passage_evidence(
+        "一、於支出金額百分之五限度內，抵減當年度應納營利事業所得稅額。\n"
+        "二、於支出金額百分之三限度內，自當年度起三年內抵減各年度應納營利事業所得稅額。",
+        section="｜第10-1條",
+        offset=200,
+    )
+    picked = [ten[1], ten_one[0]]
+    quoted = parallel_provisions(picked, ten + ten_one, 4)
+    assert [q.sentence.text for q in quoted] == [ten[1].sentence.text, ten[0].sentence.text] + [
+        e.sentence.text for e in ten_one
+    ]
+    assert parallel_provisions(picked, ten + ten_one, 3)[-1].sentence is ten_one[0].sentence  # no room
+    assert parallel(ten[1].sentence.text, ten_one[1].sentence.text)
+    assert not parallel(ten[1].sentence.text, ten[1].sentence.text)  # the same sentence is no parallel
+    assert not parallel(
+        ten[1].sentence.text, "其各年度投資抵減金額以不超過當年度應納營利事業所得稅額百分之三十為限："
+    )
+
+
 # Two laws of different styles with numbered lists after a lead-in: a Taiwanese regulation
 # (經濟部推動研究機構進行產業創新及研究發展補助辦法 第4條 and 第18條, items 一、二、) and the PRC law on
 # promoting the transformation of scientific and technological achievements (2015), 第四十条
@@ -548,3 +578,43 @@ def test_each_law_article_a_comparison_names_is_a_part_found_by_its_section() ->
     # one article named is no comparison of articles
     single = dataclasses.replace(query, question=to_search_form("第10條的抵減比例跟抵減上限差在哪？"))
     assert ("第10条",) not in question_facets(single)
+
+
+def test_a_question_naming_an_article_is_answered_from_that_article_only() -> None:
+    from assistant.units import article_scoped
+
+    fifth = _passage_evidence(
+        "二、從事服務業之中小企業，每案為新臺幣一百五十萬元。", section="法規內容｜第5條"
+    )
+    third = _passage_evidence("二、服務業。", section="法規內容｜第3條", offset=300)
+    evidence = third + fifth
+    question = to_search_form("第5條裡製造業跟服務業的補助上限怎麼比？")
+    assert article_scoped(question, evidence) == fifth
+    assert article_scoped(to_search_form("第9條規定什麼？"), evidence) == evidence  # no such article here
+    assert article_scoped(to_search_form("服務業的補助上限？"), evidence) == evidence  # no article named
+
+
+def test_a_provision_about_an_item_by_number_holds_that_items_words() -> None:
+    """「第二款補助金額之上限」 is about item 二 of its own article, which may sit in another
+    retrieved passage of the section; 「依第四條第二項第二款」 names another article's item."""
+    from assistant.units import referenced_items, section_sentences
+
+    items = _passage_evidence(
+        "本部拓展商圈之優化措施如下：\n一、補助商圈提升美學。\n二、補助街區店家營造低碳化商業環境。",
+        section="法規內容｜第6條",
+    )
+    limits = _passage_evidence(
+        "第一項第一款補助金額之上限，每案為新臺幣五十萬元；第二款補助金額之上限，每案為新臺幣五萬元。",
+        section="法規內容｜第6條",
+        offset=100,
+    )
+    near = section_sentences(
+        [items[0].passage, limits[0].passage],
+        lambda p: [e.sentence for e in items + limits if e.passage is p],
+    )
+    second = _at(limits, "第二款")
+    assert referenced_items(near, second.sentence) == "二、補助街區店家營造低碳化商業環境。"
+    assert referenced_items(near, _at(limits, "第一項第一款").sentence) == "一、補助商圈提升美學。"
+    assert referenced_items(near, items[0].sentence) == ""  # names no item
+    other = _passage_evidence("本部依第四條第二項第二款規定辦理。", section="法規內容｜第6條", offset=300)
+    assert referenced_items(near + [other[0].sentence], other[0].sentence) == ""

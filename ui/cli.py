@@ -173,6 +173,8 @@ def _print_trace(trace: dict) -> None:
         )
     for key, value in trace.get("parts", {}).items():
         print(f"parts.{key}: {value}")
+    if trace.get("article_scope_dropped"):
+        print(f"article scope: {trace['article_scope_dropped']} candidates of articles not named left out")
     if trace.get("premise"):
         print(f"premise: {trace['premise']}")
     if trace.get("signals"):
