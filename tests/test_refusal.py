@@ -120,3 +120,14 @@ def test_a_number_the_question_states_is_held_in_chinese_numerals_too() -> None:
     assert not _numbers_supported(["1"], "一般而言")
     assert not _numbers_supported(["100"], "照顧百姓")
     assert not _numbers_supported(["10"], "十分重要")
+
+
+def test_a_city_written_without_its_suffix_is_a_place_the_answer_must_name() -> None:
+    from assistant.terms import TermJudge
+
+    # 基隆, 台中, 嘉義 without 市 are tagged as names or not at all; 基隆市 is a place (ns).
+    for city in ("基隆", "台中", "嘉义", "新竹"):
+        assert TermJudge._named(city, ()), city
+    # A direction (南部) or a common noun is no place, whatever a suffix makes of it.
+    for word in ("南部", "中心", "补助", "几念"):  # 幾念: a typo the segmenter would guess a county of
+        assert not TermJudge._named(word, ()), word
