@@ -265,7 +265,9 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             support=round(support, 4), best_dense=round(best.dense, 4), best_coverage=round(best.coverage, 4)
         )
         if _INJECTION.search(query.question):
-            return self._refusal(refusal, support, diagnostics, "asks the assistant to drop its rules", "injection")
+            return self._refusal(
+                refusal, support, diagnostics, "asks the assistant to drop its rules", "injection"
+            )
         fifth = evidence[min(4, len(evidence) - 1)]
         signals = calibration.signals(
             support,
@@ -274,6 +276,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             query.foreign_share,
             answer_type_ok(query.question, best.sentence.text),
             best.score - fifth.score,
+            calibration.head_held(query, best),
         )
         diagnostics.update({f"signal_{k}": v for k, v in signals.items()})
         rule, vetoed = calibration.veto(query, evidence, best, self.foreign_limit, self.settings)
@@ -371,7 +374,9 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if len(query.numbers) > 1 and not _numbers_supported(
             query.numbers, "\n".join(c.passage.text for c in chosen)
         ):
-            return self._refusal(refusal, support, diagnostics, "a number asked about is in no evidence", "numbers")
+            return self._refusal(
+                refusal, support, diagnostics, "a number asked about is in no evidence", "numbers"
+            )
 
         chosen = self._rows_and_units(
             query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))

@@ -7,7 +7,9 @@ The signals of a question (see :func:`signals`):
 * ``dense``: cosine similarity of the question and the best sentence;
 * ``foreign``: the share of the focus's term weight in topical words no document uses;
 * ``type_ok``: 1 when the best sentence is of the kind asked for (a year for 哪一年), else 0;
-* ``margin``: how far the best sentence's score is ahead of the fifth best.
+* ``margin``: how far the best sentence's score is ahead of the fifth best;
+* ``head``: 1 when the best sentence, its context or section names the term the question asks
+  about (:func:`asked_head`: 預算 in 「基金每年預算大概多少」), else 0.
 
 A logistic regression over some of them (fitted on the dev split by ``scripts/fit_refusal.py``
 with scikit-learn, stored in ``assistant/refusal_model.json`` with the signals it uses and the
@@ -33,13 +35,13 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.evidence import Evidence, QueryTerms, coverage
-from assistant.rules import COMPARES, asked_types, missing_specific_type, title_asked
+from assistant.evidence import Evidence, QueryTerms, Term, coverage
+from assistant.rules import COMPARES, QUESTION_MARKS, asked_types, missing_specific_type, title_asked
 from core.settings import Settings
-from core.text import to_search_form
+from core.text import count_cjk, to_search_form
 
 #: The signals measured for every question (:func:`signals`); a model uses some of them.
-FEATURES: tuple[str, ...] = ("support", "coverage", "dense", "foreign", "type_ok", "margin")
+FEATURES: tuple[str, ...] = ("support", "coverage", "dense", "foreign", "type_ok", "margin", "head")
 #: The signals a model fitted by ``scripts/fit_refusal.py`` uses unless told otherwise: those
 #: whose scale does not depend on the document.
 MODEL_FEATURES: tuple[str, ...] = ("support", "coverage", "foreign", "type_ok")
@@ -112,10 +114,17 @@ class RefusalModel:
 
 
 def signals(
-    support: float, coverage: float, dense: float, foreign: float, type_ok: bool, margin: float
+    support: float,
+    coverage: float,
+    dense: float,
+    foreign: float,
+    type_ok: bool,
+    margin: float,
+    head: bool = True,
 ) -> dict[str, float]:
     """The signals as a dict keyed by :data:`FEATURES`."""
     return {
+        "head": 1.0 if head else 0.0,
         "support": round(support, 4),
         "coverage": round(coverage, 4),
         "dense": round(dense, 4),
@@ -123,6 +132,43 @@ def signals(
         "type_ok": 1.0 if type_ok else 0.0,
         "margin": round(margin, 4),
     }
+
+
+def asked_head(query: QueryTerms) -> Term | None:
+    """The term the question asks about: of the question's own words (not an earlier turn's, nor
+    a paraphrase no document uses), the one written nearest before the question word of its
+    last asking clause (預算 in 「基金每年預算大概多少」, 碩士 in 「…那我只有碩士怎麼辦」); the
+    nearest after it when none comes before (「哪一年開始推科專」); None for a question with no
+    question word or no such term."""
+    question = query.question
+    marks = list(QUESTION_MARKS.finditer(question))
+    # A question word, not the closing mark, unless the mark is all there is (「預算呢？」).
+    asking = [m.start() for m in marks if m.group() not in "?？"] or [m.start() for m in marks]
+    if not asking:
+        return None
+    at = asking[-1]
+    placed = [
+        (question.find(form), t)
+        for t in query.terms
+        if t.asked and t.known and count_cjk(t.forms[0])
+        for form in t.forms[:1]
+        if form in question
+    ]
+    before = [(pos, t) for pos, t in placed if pos < at]
+    if before:
+        return max(before, key=lambda pt: pt[0])[1]
+    after = [(pos, t) for pos, t in placed if pos >= at]
+    return min(after, key=lambda pt: pt[0])[1] if after else None
+
+
+def head_held(query: QueryTerms, best: Evidence) -> bool:
+    """Whether the best sentence (with its context and section) names the term the question asks
+    about (:func:`asked_head`); True when the question has none."""
+    head = asked_head(query)
+    if head is None:
+        return True
+    text = to_search_form(f"{best.passage.section}\n{best.sentence.context}{best.sentence.text}")
+    return any(form in text for form in head.forms)
 
 
 def _compares(question: str) -> bool:

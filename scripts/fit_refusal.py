@@ -43,7 +43,9 @@ def dev_half(case_id: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--corpus", default="seed,multi,holdout,holdout2", help="comma-separated corpora (evals.dataset.CORPORA)"
+        "--corpus",
+        default="seed,multi,holdout,holdout2",
+        help="comma-separated corpora (evals.dataset.CORPORA)",
     )
     parser.add_argument(
         "--features",

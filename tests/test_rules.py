@@ -351,7 +351,12 @@ def test_boilerplate_answers_the_question_that_asks_for_it(question: str, senten
 
 @pytest.mark.parametrize(
     "question",
-    ["基金每年預算大概多少？", "計畫主持人月薪最高可以編多少？", "人事費最多可以編多少", "資本額至少要多少才能申請"],
+    [
+        "基金每年預算大概多少？",
+        "計畫主持人月薪最高可以編多少？",
+        "人事費最多可以編多少",
+        "資本額至少要多少才能申請",
+    ],
 )
 def test_a_money_noun_with_how_much_asks_for_an_amount(question: str) -> None:
     q = to_search_form(question)
@@ -360,7 +365,8 @@ def test_a_money_noun_with_how_much_asks_for_an_amount(question: str) -> None:
     assert rules.missing_specific_type(q, ["每人每月以新臺幣十萬元為上限"]) == ""
 
 
-@pytest.mark.parametrize("question", ["經費的補助比例是多少？", "研發經費多少%可以抵減", "經費可以申請多少次？"])
+@pytest.mark.parametrize(
+    "question", ["經費的補助比例是多少？", "研發經費多少%可以抵減", "經費可以申請多少次？"]
+)
 def test_a_money_noun_asked_for_a_share_or_a_count_asks_no_amount(question: str) -> None:
     assert "money" not in [t.name for t in rules.asked_types(to_search_form(question))]
-

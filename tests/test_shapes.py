@@ -66,8 +66,8 @@ def test_refusal_model_decides_and_names_the_signal(tmp_path: Path) -> None:
                 "features": list(FEATURES),
                 "coef": coef,
                 "intercept": 0.0,
-                "mean": [0.5] * 6,
-                "scale": [0.1] * 6,
+                "mean": [0.5] * len(FEATURES),
+                "scale": [0.1] * len(FEATURES),
             }
         ),
         encoding="utf-8",
