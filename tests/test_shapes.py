@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import shapes
-from assistant.refusal import FEATURES, MODEL_PATH, RefusalModel, signals
+from assistant.refusal import FEATURES, MODEL_FEATURES, MODEL_PATH, RefusalModel, signals
 from core.text import to_search_form as sf
 
 
@@ -106,3 +106,5 @@ def test_shipped_refusal_model_is_fitted_and_hashed() -> None:
     assert np.all(model.scale > 0)
     # More support must never lower the chance of answering.
     assert model.coef[model.features.index("support")] > 0
+    # The shipped model weighs no signal whose scale depends on the document.
+    assert set(model.features) == set(MODEL_FEATURES)
