@@ -229,9 +229,10 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         return out
 
     def _refusal(
-        self, refusal: str, support: float, diagnostics: dict[str, float | str], reason: str
+        self, refusal: str, support: float, diagnostics: dict[str, float | str], reason: str, by: str
     ) -> Composition:
-        diagnostics["reason"] = reason
+        """A refusal saying why (``reason``) and which signal or rule decided it (``by``)."""
+        diagnostics.update(reason=reason, decided_by=by)
         return Composition(refusal, [], True, support, diagnostics)
 
     def _compose(
@@ -253,10 +254,10 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if query.foreign:
             diagnostics["foreign_terms"] = " ".join(query.foreign)
         if not evidence:
-            return self._refusal(refusal, 0.0, diagnostics, "no passages")
+            return self._refusal(refusal, 0.0, diagnostics, "no passages", "retrieval")
         if not query.terms and not query.numbers:
             # 「？？？」, 「你是誰？」: nothing to look for; meaning alone would pick any sentence.
-            return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for")
+            return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for", "terms")
         best = typed_best(evidence, lambda e: answer_type_ok(query.question, e.sentence.text), self.settings)
         best = calibration.named_best(
             query, evidence, best, self.settings.place_search_depth, self.refusal_threshold
@@ -266,7 +267,9 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             support=round(support, 4), best_dense=round(best.dense, 4), best_coverage=round(best.coverage, 4)
         )
         if _INJECTION.search(query.question):
-            return self._refusal(refusal, support, diagnostics, "asks the assistant to drop its rules")
+            return self._refusal(
+                refusal, support, diagnostics, "asks the assistant to drop its rules", "injection"
+            )
         fifth = evidence[min(4, len(evidence) - 1)]
         signals = calibration.signals(
             support,
@@ -275,12 +278,12 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             query.foreign_share,
             answer_type_ok(query.question, best.sentence.text),
             best.score - fifth.score,
+            calibration.head_held(query, best),
         )
         diagnostics.update({f"signal_{k}": v for k, v in signals.items()})
         rule, vetoed = calibration.veto(query, evidence, best, self.foreign_limit, self.settings)
         if rule:
-            diagnostics["decided_by"] = f"veto: {rule}"
-            return self._refusal(refusal, support, diagnostics, vetoed)
+            return self._refusal(refusal, support, diagnostics, vetoed, f"veto: {rule}")
         computed = self._parts_answer(query, evidence, support, diagnostics, convert, refusal)
         if computed is not None:  # 「A比B晚幾年？」, 「A跟B加起來幾項？」: each part decided and cited
             return computed
@@ -291,14 +294,10 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             diagnostics["answer_probability"] = round(p, 4)
             diagnostics["decided_by"] = decisive
             if not answer:
-                return self._refusal(
-                    refusal,
-                    support,
-                    diagnostics,
-                    f"calibrated: p={p:.2f} < {self.answer_probability}, mostly {decisive}",
-                )
+                why = f"calibrated: p={p:.2f} < {self.answer_probability}, mostly {decisive}"
+                return self._refusal(refusal, support, diagnostics, why, decisive)
         elif support < self.refusal_threshold:
-            return self._refusal(refusal, support, diagnostics, "low support")
+            return self._refusal(refusal, support, diagnostics, "low support", "support")
         article = units.named_article(
             query.question, evidence, self.article_chars, self.settings.sentence_gap_chars
         )
@@ -317,7 +316,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         ):
             tally, items = self._tally(query, best, evidence)
             if not tally:
-                return self._refusal(refusal, support, diagnostics, "evidence is not of the kind asked for")
+                why = "evidence is not of the kind asked for"
+                return self._refusal(refusal, support, diagnostics, why, "type_ok")
             return self._write([best, *items], support, diagnostics, convert, lead=tally)
 
         best = self._primary(best, evidence, query.question)
@@ -376,7 +376,9 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if len(query.numbers) > 1 and not _numbers_supported(
             query.numbers, "\n".join(c.passage.text for c in chosen)
         ):
-            return self._refusal(refusal, support, diagnostics, "a number asked about is in no evidence")
+            return self._refusal(
+                refusal, support, diagnostics, "a number asked about is in no evidence", "numbers"
+            )
 
         chosen = self._rows_and_units(
             query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))
@@ -390,7 +392,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             # 「宜蘭有沒有中心？」: "no" would rest on a word the answering document never uses;
             # it does not say, so neither do we.
             why = f"a 'no' would rest on {'、'.join(query.foreign)}, which the document never mentions"
-            return self._refusal(refusal, support, diagnostics, why)
+            return self._refusal(refusal, support, diagnostics, why, "foreign")
         if verdict is not None:
             diagnostics["shape"] = verdict.rule
             lead = verdict.lead + lead

@@ -274,15 +274,17 @@ class DirectReplies:
             answer = self._refusal_text(script)
         else:
             answer = to_simplified(NOT_A_QUESTION_HANT) if script == "hans" else NOT_A_QUESTION_HANT
+        decided_by = f"query: {analysed.kind}"  # not a question, an injection, off topic
         trace = {
             "query": analysed.trace(),
             "rules": list(analysed.rules),
             "candidates": [],
-            "decision": {"refused": True, "why": analysed.reason},
+            "decision": {"refused": True, "why": analysed.reason, "decided_by": decided_by},
         }
         notes = {
             "generator": "extractive",
             "reason": analysed.reason,
+            "decided_by": decided_by,
             "query": analysed.trace(),
             "trace": trace,
         }

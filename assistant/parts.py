@@ -488,7 +488,7 @@ class PartAnswers:
             return None
         if not given:
             diagnostics["reason"] = f"no evidence gives the {parts.kind} of any part ({diagnostics['parts']})"
-            diagnostics["shape"] = "parts: no operand found"
+            diagnostics["shape"] = diagnostics["decided_by"] = "parts: no operand found"
             return Composition(refusal, [], True, support, diagnostics)
         same = {(id(p.evidence), p.figure.at, p.figure.value) for p in given}  # type: ignore[union-attr]
         if len(given) > 1 and len(same) == 1:

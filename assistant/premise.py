@@ -291,6 +291,7 @@ class PremiseChecks:
             f"false premise: the question states {found.stated}, the documents {found.found.written}"
         )
         diagnostics["shape"] = "premise: contradicted figure"
+        diagnostics["decided_by"] = "premise"
         stated, actual = to_traditional(found.stated), to_traditional(found.found.written)
         actual += "年" if found.kind == "year" else ""
         lead = f"文件並未支持問題中的「{stated}」；文件寫的是{actual}："

@@ -7,13 +7,21 @@ The signals of a question (see :func:`signals`):
 * ``dense``: cosine similarity of the question and the best sentence;
 * ``foreign``: the share of the focus's term weight in topical words no document uses;
 * ``type_ok``: 1 when the best sentence is of the kind asked for (a year for 哪一年), else 0;
-* ``margin``: how far the best sentence's score is ahead of the fifth best.
+* ``margin``: how far the best sentence's score is ahead of the fifth best;
+* ``head``: 1 when the best sentence, its context or section names the term the question asks
+  about (:func:`asked_head`: 預算 in 「基金每年預算大概多少」), else 0.
 
-A logistic regression over them (fitted on the dev split by ``scripts/fit_refusal.py`` with
-scikit-learn, stored in ``assistant/refusal_model.json`` with the hash of the data it was
-fitted on) gives the probability that the documents answer the question; below
-``Settings.answer_probability`` the assistant refuses. Without the file, the fixed thresholds of
-the answerer decide. The trace names the signal that moved the decision most.
+A logistic regression over some of them (fitted on the dev split by ``scripts/fit_refusal.py``
+with scikit-learn, stored in ``assistant/refusal_model.json`` with the signals it uses and the
+hash of the data it was fitted on) gives the probability that the documents answer the
+question; below ``Settings.answer_probability`` the assistant refuses. Without the file, the
+fixed thresholds of the answerer decide. The trace names the signal that moved the decision
+most; every other refusal names the veto or rule that decided it (``decided_by``).
+
+``dense`` and ``margin`` are measured and shown but the stored model leaves them out: their
+scale depends on the document (how many of its sentences say much the same thing), so a
+weight fitted on the tuned documents does not carry over to new ones (session 10: the mean
+margin of answerable questions is 0.44 on the seed corpus, 0.22 on the held-out ones).
 """
 
 from __future__ import annotations
@@ -27,13 +35,16 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.evidence import Evidence, QueryTerms, coverage
-from assistant.rules import COMPARES, asked_types, missing_specific_type, title_asked
+from assistant.evidence import Evidence, QueryTerms, Term, coverage
+from assistant.rules import COMPARES, QUESTION_MARKS, asked_types, missing_specific_type, title_asked
 from core.settings import Settings
-from core.text import to_search_form
+from core.text import count_cjk, to_search_form
 
-#: The signals, in the order of the model's coefficients.
-FEATURES: tuple[str, ...] = ("support", "coverage", "dense", "foreign", "type_ok", "margin")
+#: The signals measured for every question (:func:`signals`); a model uses some of them.
+FEATURES: tuple[str, ...] = ("support", "coverage", "dense", "foreign", "type_ok", "margin", "head")
+#: The signals a model fitted by ``scripts/fit_refusal.py`` uses unless told otherwise: those
+#: whose scale does not depend on the document.
+MODEL_FEATURES: tuple[str, ...] = ("support", "coverage", "foreign", "type_ok")
 #: Where a question's clauses end (search form): each clause asking something is a part.
 _CLAUSES = re.compile(r"[?？，,、；;。!！]+")
 #: Where the fitted model lives.
@@ -42,14 +53,15 @@ MODEL_PATH = Path(__file__).with_name("refusal_model.json")
 
 @dataclass(frozen=True)
 class RefusalModel:
-    """A fitted logistic regression over :data:`FEATURES`.
+    """A fitted logistic regression over some of :data:`FEATURES`.
 
     Attributes:
-        coef: One coefficient per feature.
+        coef: One coefficient per feature of ``features``.
         intercept: The intercept.
         mean: Feature means used to standardise (from the fitting data).
         scale: Feature standard deviations used to standardise.
         data_hash: SHA-256 of the fitting data (case ids and labels).
+        features: The signals the coefficients weigh, in order.
     """
 
     coef: np.ndarray
@@ -57,14 +69,16 @@ class RefusalModel:
     mean: np.ndarray
     scale: np.ndarray
     data_hash: str = ""
+    features: tuple[str, ...] = FEATURES
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> RefusalModel | None:
-        """The stored model, or None when there is none (or it lists other features)."""
+        """The stored model, or None when there is none (or it uses a signal not measured)."""
         if not path.exists():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data.get("features", ())) != FEATURES:
+        features = tuple(data.get("features", ()))
+        if not features or not set(features) <= set(FEATURES):
             return None
         return cls(
             coef=np.asarray(data["coef"], dtype=np.float64),
@@ -72,6 +86,7 @@ class RefusalModel:
             mean=np.asarray(data["mean"], dtype=np.float64),
             scale=np.asarray(data["scale"], dtype=np.float64),
             data_hash=str(data.get("data_hash", "")),
+            features=features,
         )
 
     def decide(
@@ -85,7 +100,7 @@ class RefusalModel:
             clip_sd: Standardised signals are clipped to this many standard deviations of the
                 fitting data (``Settings.refusal_clip_sd``).
         """
-        x = (np.asarray([float(values[f]) for f in FEATURES]) - self.mean) / self.scale
+        x = (np.asarray([float(values[f]) for f in self.features]) - self.mean) / self.scale
         # A signal far outside the range the model was fitted on (another embedding model's
         # similarities) must not decide alone: the straight line was only fitted inside it.
         x = np.clip(x, -clip_sd, clip_sd)
@@ -94,15 +109,22 @@ class RefusalModel:
         p = 1.0 / (1.0 + math.exp(-z))
         answer = p >= threshold
         # The signal that pushed hardest towards the decision taken.
-        decisive = FEATURES[int(np.argmax(parts if answer else -parts))]
+        decisive = self.features[int(np.argmax(parts if answer else -parts))]
         return answer, p, decisive
 
 
 def signals(
-    support: float, coverage: float, dense: float, foreign: float, type_ok: bool, margin: float
+    support: float,
+    coverage: float,
+    dense: float,
+    foreign: float,
+    type_ok: bool,
+    margin: float,
+    head: bool = True,
 ) -> dict[str, float]:
     """The signals as a dict keyed by :data:`FEATURES`."""
     return {
+        "head": 1.0 if head else 0.0,
         "support": round(support, 4),
         "coverage": round(coverage, 4),
         "dense": round(dense, 4),
@@ -110,6 +132,43 @@ def signals(
         "type_ok": 1.0 if type_ok else 0.0,
         "margin": round(margin, 4),
     }
+
+
+def asked_head(query: QueryTerms) -> Term | None:
+    """The term the question asks about: of the question's own words (not an earlier turn's, nor
+    a paraphrase no document uses), the one written nearest before the question word of its
+    last asking clause (預算 in 「基金每年預算大概多少」, 碩士 in 「…那我只有碩士怎麼辦」); the
+    nearest after it when none comes before (「哪一年開始推科專」); None for a question with no
+    question word or no such term."""
+    question = query.question
+    marks = list(QUESTION_MARKS.finditer(question))
+    # A question word, not the closing mark, unless the mark is all there is (「預算呢？」).
+    asking = [m.start() for m in marks if m.group() not in "?？"] or [m.start() for m in marks]
+    if not asking:
+        return None
+    at = asking[-1]
+    placed = [
+        (question.find(form), t)
+        for t in query.terms
+        if t.asked and t.known and count_cjk(t.forms[0])
+        for form in t.forms[:1]
+        if form in question
+    ]
+    before = [(pos, t) for pos, t in placed if pos < at]
+    if before:
+        return max(before, key=lambda pt: pt[0])[1]
+    after = [(pos, t) for pos, t in placed if pos >= at]
+    return min(after, key=lambda pt: pt[0])[1] if after else None
+
+
+def head_held(query: QueryTerms, best: Evidence) -> bool:
+    """Whether the best sentence (with its context and section) names the term the question asks
+    about (:func:`asked_head`); True when the question has none."""
+    head = asked_head(query)
+    if head is None:
+        return True
+    text = to_search_form(f"{best.passage.section}\n{best.sentence.context}{best.sentence.text}")
+    return any(form in text for form in head.forms)
 
 
 def _compares(question: str) -> bool:

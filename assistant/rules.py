@@ -297,7 +297,13 @@ _ASKS_EXAMPLE = re.compile(r"例子|例如|举例|比如|举个|for example|such
 _HAS_EXAMPLE = re.compile(r"如[:：]|例如|比如|诸如|像是|[(（]如")
 
 
-_ASKS_MONEY = re.compile(r"多少钱|多少元|金额|多少(?:投资|资金|经费)|募[^，。？?]{0,4}多少|how much money")
+#: An amount of money asked for: 多少錢, 金額, or a noun that is money (預算, 經費, 人事費, 月薪,
+#: 資本額) with 多少 later in its clause (預算大概多少, 月薪最高可以編多少), unless the
+#: clause asks for a share of it (經費的多少比例, 多少%).
+_ASKS_MONEY = re.compile(
+    r"多少钱|多少元|金额|多少(?:投资|资金|经费)|募[^，。？?]{0,4}多少|how much money"
+    r"|(?:预算|费|薪|资本额|奖金|租金|罚锾|罚款|价格|价钱|补助款|贷款)(?:(?!比例|比率|百分)[^，,。？?；;]){0,8}多少(?![次个家项件位名年天月人倍]|\s*%|[^，,。？?；;]{0,3}(?:比例|比率|百分|成|趴))"
+)
 
 
 #: An amount in money, or as a share of one (計畫總經費百分之五十, 收入之20%).

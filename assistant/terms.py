@@ -196,8 +196,17 @@ class TermJudge:
     @staticmethod
     def _named(term: str, foreign: Sequence[str]) -> bool:
         """Whether the answering passage must mention ``term``: a place (tag ``ns``), or an
-        organisation (``nt``) some document names (one no document names is judged as foreign)."""
+        organisation (``nt``) some document names (one no document names is judged as foreign).
+
+        A city or county is often written without its 市 or 縣 (基隆, 台中, 嘉義), which the
+        segmenter's dictionary tags as a name or not at all: it is a place when the word with
+        the suffix is a place of that dictionary (基隆市 is tagged ``ns`` and counted; a guess of
+        the segmenter's for a word it does not know, 幾念縣, is not).
+        """
         tag = part_of_speech(term)
+        if tag not in ("ns", "f", "s") and count_cjk(term) == len(term) == 2:  # not 南部 (f, a direction)
+            cities = (term + suffix for suffix in "市县")
+            tag = "ns" if any(general_frequency(c) > 0 and part_of_speech(c) == "ns" for c in cities) else tag
         return tag == "ns" or (tag in NAMED_TAGS and term not in foreign)
 
     @staticmethod

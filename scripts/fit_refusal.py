@@ -1,8 +1,11 @@
 """Fit the calibrated refusal decision on the dev split and store it in assistant/refusal_model.json.
 
-    PYTHONPATH=. python scripts/fit_refusal.py --corpus seed
+    PYTHONPATH=. python scripts/fit_refusal.py --corpus seed,multi,holdout,holdout2 --half 0
 
-``--half 0`` fits on one half of the dev cases only, to see how the other half fares.
+``--half 0`` fits on one half of the dev cases only, so that the other half checks it (the
+stored model is fitted so: half 1 of every corpus is held out). ``--features`` names the
+signals the model weighs (default :data:`assistant.refusal.MODEL_FEATURES`, the ones whose
+scale does not depend on the document).
 
 Runs the assistant (fixed thresholds off: every question's signals are recorded) on the dev
 cases of the corpus, fits scikit-learn's LogisticRegression on the signals of
@@ -23,7 +26,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from assistant.chat import Assistant
-from assistant.refusal import FEATURES, MODEL_PATH
+from assistant.refusal import FEATURES, MODEL_FEATURES, MODEL_PATH
 from core.settings import Settings
 from evals.dataset import load_gold, select_cases
 from evals.run import corpus_settings, ensure_index
@@ -39,7 +42,16 @@ def dev_half(case_id: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default="seed", help="comma-separated corpora (seed, multi)")
+    parser.add_argument(
+        "--corpus",
+        default="seed,multi,holdout,holdout2",
+        help="comma-separated corpora (evals.dataset.CORPORA)",
+    )
+    parser.add_argument(
+        "--features",
+        default=",".join(MODEL_FEATURES),
+        help=f"comma-separated signals the model weighs, of {', '.join(FEATURES)}",
+    )
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     parser.add_argument(
         "--half",
@@ -49,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", default=str(MODEL_PATH), help="where to write the model")
     args = parser.parse_args(argv)
+    features = tuple(args.features.split(","))
+    if not set(features) <= set(FEATURES):
+        parser.error(f"--features must name signals of {', '.join(FEATURES)}; got {args.features!r}")
     rows: list[list[float]] = []
     labels: list[int] = []
     ids: list[str] = []
@@ -69,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue  # not a question, injection, nothing to look for
             if float(notes["signal_foreign"]) > limit or str(notes.get("decided_by", "")).startswith("veto"):
                 continue  # refused by a veto (unknown topic, missing type or place) whatever the signals
-            rows.append([float(notes[f"signal_{f}"]) for f in FEATURES])
+            rows.append([float(notes[f"signal_{f}"]) for f in features])
             labels.append(0 if case.expects_refusal else 1)
             ids.append(f"{corpus}:{case.id}:{labels[-1]}")
     x = np.asarray(rows)
@@ -82,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(
         json.dumps(
             {
-                "features": list(FEATURES),
+                "features": list(features),
                 "coef": model.coef_[0].round(6).tolist(),
                 "intercept": round(float(model.intercept_[0]), 6),
                 "mean": mean.round(6).tolist(),
@@ -98,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         encoding="utf-8",
     )
     print(
-        f"{len(y)} cases, train accuracy {accuracy:.3f}, coefficients {dict(zip(FEATURES, model.coef_[0].round(3), strict=True))}"
+        f"{len(y)} cases, train accuracy {accuracy:.3f}, coefficients {dict(zip(features, model.coef_[0].round(3), strict=True))}"
     )
     return 0
 

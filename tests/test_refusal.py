@@ -120,3 +120,46 @@ def test_a_number_the_question_states_is_held_in_chinese_numerals_too() -> None:
     assert not _numbers_supported(["1"], "一般而言")
     assert not _numbers_supported(["100"], "照顧百姓")
     assert not _numbers_supported(["10"], "十分重要")
+
+
+def test_a_city_written_without_its_suffix_is_a_place_the_answer_must_name() -> None:
+    from assistant.terms import TermJudge
+
+    # 基隆, 台中, 嘉義 without 市 are tagged as names or not at all; 基隆市 is a place (ns).
+    for city in ("基隆", "台中", "嘉义", "新竹"):
+        assert TermJudge._named(city, ()), city
+    # A direction (南部) or a common noun is no place, whatever a suffix makes of it.
+    for word in ("南部", "中心", "补助", "几念"):  # 幾念: a typo the segmenter would guess a county of
+        assert not TermJudge._named(word, ()), word
+
+
+def _terms_query(question: str, words: list[str], earlier: tuple[str, ...] = ()) -> QueryTerms:
+    terms = tuple(Term((to_search_form(w),), 1.0, asked=w not in earlier) for w in words)
+    return QueryTerms(terms=terms, numbers=(), cjk=True, question=to_search_form(question))
+
+
+def test_the_asked_head_is_the_word_nearest_before_the_question_word() -> None:
+    from assistant.refusal import asked_head
+
+    def head(question: str, words: list[str], earlier: tuple[str, ...] = ()) -> str:
+        found = asked_head(_terms_query(question, words, earlier))
+        return found.forms[0] if found else ""
+
+    assert head("國家科學技術發展基金每年預算大概多少？", ["基金", "每年", "預算"]) == to_search_form("預算")
+    # The last asking clause decides: what the asker states first is context.
+    assert head("規定計畫主持人一定要博士學位，那我只有碩士怎麼辦？", ["主持人", "博士", "碩士"]) == "硕士"
+    # A question word first: the word right after it.
+    assert head("哪一年開始推科專？", ["科專", "開始"]) == to_search_form("開始")
+    # An earlier turn's word is no head; nor is anything in a text with no question word.
+    assert head("那主任呢？", ["中心", "主任"], earlier=("中心",)) == "主任"
+    assert head("中心簡介", ["中心", "簡介"]) == ""
+
+
+def test_head_held_reads_the_best_sentence_its_context_and_section() -> None:
+    from assistant.refusal import head_held
+
+    query = _terms_query("國家科學技術發展基金每年預算大概多少？", ["基金", "預算"])
+    assert not head_held(query, _evidence("國家科學技術發展基金之運用應經公開程序審查"))
+    assert head_held(query, _evidence("基金預算每年新臺幣一百億元"))
+    assert head_held(query, _evidence("每年新臺幣一百億元", section="基金預算"))
+    assert head_held(_terms_query("中心簡介", ["中心"]), _evidence("技術司推動科專"))

@@ -401,3 +401,26 @@ def test_bound_bonus_goes_to_a_sentence_that_states_a_bound(text: str, states: b
 def test_a_bound_never_makes_evidence_of_the_wrong_type() -> None:
     """The bound is preferred, not required: an amount alone still answers 「最多補助多少」."""
     assert rules.answer_type_ok(to_search_form("最多補助多少"), "每案為新臺幣五萬元")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "基金每年預算大概多少？",
+        "計畫主持人月薪最高可以編多少？",
+        "人事費最多可以編多少",
+        "資本額至少要多少才能申請",
+    ],
+)
+def test_a_money_noun_with_how_much_asks_for_an_amount(question: str) -> None:
+    q = to_search_form(question)
+    assert "money" in [t.name for t in rules.asked_types(q)]
+    assert rules.missing_specific_type(q, ["月薪可按參與之個人薪資計算"]) == "money"
+    assert rules.missing_specific_type(q, ["每人每月以新臺幣十萬元為上限"]) == ""
+
+
+@pytest.mark.parametrize(
+    "question", ["經費的補助比例是多少？", "研發經費多少%可以抵減", "經費可以申請多少次？"]
+)
+def test_a_money_noun_asked_for_a_share_or_a_count_asks_no_amount(question: str) -> None:
+    assert "money" not in [t.name for t in rules.asked_types(to_search_form(question))]

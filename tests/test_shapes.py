@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant import shapes
-from assistant.refusal import FEATURES, MODEL_PATH, RefusalModel, signals
+from assistant.refusal import FEATURES, MODEL_FEATURES, MODEL_PATH, RefusalModel, signals
 from core.text import to_search_form as sf
 
 
@@ -66,8 +66,8 @@ def test_refusal_model_decides_and_names_the_signal(tmp_path: Path) -> None:
                 "features": list(FEATURES),
                 "coef": coef,
                 "intercept": 0.0,
-                "mean": [0.5] * 6,
-                "scale": [0.1] * 6,
+                "mean": [0.5] * len(FEATURES),
+                "scale": [0.1] * len(FEATURES),
             }
         ),
         encoding="utf-8",
@@ -80,10 +80,22 @@ def test_refusal_model_decides_and_names_the_signal(tmp_path: Path) -> None:
     assert not answer and p < 0.1 and decisive == "support"
 
 
-def test_refusal_model_with_other_features_is_not_used(tmp_path: Path) -> None:
+def test_refusal_model_weighs_only_the_signals_it_names(tmp_path: Path) -> None:
     path = tmp_path / "model.json"
     path.write_text(
-        json.dumps({"features": ["support"], "coef": [1.0], "intercept": 0, "mean": [0], "scale": [1]})
+        json.dumps({"features": ["support"], "coef": [1.0], "intercept": 0, "mean": [0.5], "scale": [0.1]})
+    )
+    model = RefusalModel.load(path)
+    assert model is not None and model.features == ("support",)
+    # However far the document-scaled signals (dense, margin) move, only support decides.
+    assert model.decide(signals(0.9, 0.0, 0.0, 0.0, False, 0.0), 0.5, 4.0)[0]
+    assert not model.decide(signals(0.1, 1.0, 1.0, 0.0, True, 9.0), 0.5, 4.0)[0]
+
+
+def test_refusal_model_with_a_signal_not_measured_is_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(
+        json.dumps({"features": ["vibes"], "coef": [1.0], "intercept": 0, "mean": [0], "scale": [1]})
     )
     assert RefusalModel.load(path) is None
 
@@ -93,7 +105,9 @@ def test_shipped_refusal_model_is_fitted_and_hashed() -> None:
     assert model is not None and len(model.data_hash) == 64
     assert np.all(model.scale > 0)
     # More support must never lower the chance of answering.
-    assert model.coef[FEATURES.index("support")] > 0
+    assert model.coef[model.features.index("support")] > 0
+    # The shipped model weighs no signal whose scale depends on the document.
+    assert set(model.features) == set(MODEL_FEATURES)
 
 
 def test_a_rule_that_rejects_or_revokes_answers_a_may_question_no() -> None:
