@@ -196,6 +196,30 @@ def general_frequency(word: str) -> int:
     return _jieba_dictionary().get(word, 0)
 
 
+def general_tag(word: str) -> str:
+    """The part-of-speech tag jieba's dictionary gives ``word`` (search form), "" when it lacks
+    it. Unlike the segmenter's tag, words the documents taught it (:func:`register_words`) do not
+    change it."""
+    return _jieba_tags().get(word, "")
+
+
+@lru_cache(maxsize=1)
+def _jieba_tags() -> dict[str, str]:
+    """Words of one to four characters of jieba's dictionary and their part-of-speech tags."""
+    try:
+        import jieba
+    except ImportError:
+        return {}
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    tags: dict[str, str] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) > 2 and 1 <= len(parts[0]) <= 4:
+                tags[parts[0]] = parts[2]
+    return tags
+
+
 @lru_cache(maxsize=1)
 def _jieba_dictionary() -> dict[str, int]:
     """Words of one to four characters of jieba's dictionary and their counts."""

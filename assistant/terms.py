@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.evidence import QueryTerms, Term, is_chinese
 from assistant.lexicon import ENGLISH_INTENT_WORDS, INTENT_WORDS, NOMINAL_TAGS, content_terms, part_of_speech
-from assistant.query import general_frequency, question_numbers
+from assistant.query import general_frequency, general_tag, question_numbers
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -203,10 +203,11 @@ class TermJudge:
         the suffix is a place of that dictionary (基隆市 is tagged ``ns`` and counted; a guess of
         the segmenter's for a word it does not know, 幾念縣, is not).
         """
-        tag = part_of_speech(term)
-        if tag not in ("ns", "f", "s") and count_cjk(term) == len(term) == 2:  # not 南部 (f, a direction)
+        # The dictionary's own tag first: words the documents taught the segmenter lose theirs.
+        tag = general_tag(term) or part_of_speech(term)
+        if tag not in ("ns", "f") and count_cjk(term) == len(term) == 2:  # not 南部 (f, a direction)
             cities = (term + suffix for suffix in "市县")
-            tag = "ns" if any(general_frequency(c) > 0 and part_of_speech(c) == "ns" for c in cities) else tag
+            tag = "ns" if any(general_tag(c) == "ns" for c in cities) else tag
         return tag == "ns" or (tag in NAMED_TAGS and term not in foreign)
 
     @staticmethod
