@@ -377,9 +377,10 @@ def expand_all(
     budget: int,
     max_gap: int = Settings.sentence_gap_chars,
     list_budget: int = 0,
+    lead_ins: bool = True,
 ) -> list[Evidence]:
     """Every chosen piece of evidence as the unit it is quoted as; a unit another one holds is dropped.
-    A numbered item quoted without its lead-in is quoted after it (:func:`lead_in`).
+    With ``lead_ins``, a numbered item quoted without its lead-in is quoted after it (:func:`lead_in`).
 
     ``max_gap``: see :class:`Document`; ``list_budget``: see :func:`expand`.
     """
@@ -387,7 +388,7 @@ def expand_all(
     out: list[Evidence] = []
     for ev in chosen:
         unit = expand(ev, doc, terms, budget, list_budget)
-        lead = lead_in(doc, unit)
+        lead = lead_in(doc, unit) if lead_ins else None
         for piece in (lead, unit) if lead is not None else (unit,):
             span = (piece.passage.source, piece.sentence.start, piece.sentence.end)
             if any(

@@ -314,7 +314,8 @@ class Settings:
             seed document's seven centers span several).
         lead_in_items: How many of the best pieces of evidence, when numbered items whose list's
             lead-in no retrieved passage holds, get the passage of their lead-in read
-            (:meth:`assistant.flow.DirectReplies._lead_in_passages`). 0: none.
+            (:meth:`assistant.flow.DirectReplies._lead_in_passages`). 0: no item is quoted with a
+            lead-in it cannot be joined to.
         lead_in_read_back_passages: Most passages read back from an item's passage for its lead-in
             (the Keelung guide's item 8 is four passages after 「有下列情形之一者，不符申請資格：」).
         table_read_rows: Most rows of a table read when a list or comparison question is answered
