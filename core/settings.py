@@ -69,6 +69,11 @@ class Settings:
         chunk_chars: Target passage length in characters (Chinese: about one token per character;
             e5 reads 512 tokens, passages well under that keep the vectors sharp).
         chunk_overlap_sentences: Sentences repeated at the start of the next passage.
+        numbered_sections: Whether a guide's numbered points (一、 with (一) sub-points, heading
+            lines 「六、其他」) in plain text and PDFs are section paths
+            (:func:`ingest.structure.numbered_sections`). Off: on dev (session 10) it raised the
+            Keelung PDF guide's hit@5 0.73 -> 0.91 with no case more passed, and holdout2 dev half 1
+            fell 18 -> 17 (a case on the Keelung proposal-format PDF); multi half 1 234 -> 233.
         lead_in_chars: Most characters of a list's lead-in (「有下列情形之一者，不符申請資格：」) stored
             with each of its numbered items, by which the answer finds and quotes the lead-in with
             the item (not embedded or matched: as context it ranked items up, and answered one
@@ -418,6 +423,7 @@ class Settings:
     chunk_chars: int = 200
     chunk_overlap_sentences: int = 1
     lead_in_chars: int = 40
+    numbered_sections: bool = False
     max_unit_chars: int = 400
     top_k: int = 8
     retrieval_mode: str = "hybrid"

@@ -67,6 +67,7 @@ def pipeline_key(settings: Settings) -> str:
             "chunk_chars": settings.chunk_chars,
             "overlap": settings.chunk_overlap_sentences,
             "lead_in_chars": settings.lead_in_chars,
+            "numbered_sections": settings.numbered_sections,
             "max_unit_chars": settings.max_unit_chars,
             "label_repeats": settings.label_repeats,
             "furniture": [settings.furniture_min_pages, settings.furniture_lines],

@@ -868,7 +868,10 @@ def _pieces(lines: list[_Chars], texts: list[str]) -> list[list[_Chars]]:
 
 
 def parse_plain(
-    text: str, offsets: list[int], heading_chars: int = Settings.heading_chars
+    text: str,
+    offsets: list[int],
+    heading_chars: int = Settings.heading_chars,
+    numbered: bool = Settings.numbered_sections,
 ) -> tuple[CleanedText, dict[str, str]]:
     """Paragraphs, list items, headings and pipe tables of plain text (or a PDF's text).
 
@@ -924,6 +927,8 @@ def parse_plain(
         for piece in _pieces(lines, texts):
             kind = "item" if _LIST_MARKER.match(_text(_strip(piece[0]))) else "paragraph"
             out.emit(kind, _collapse(_join_lines(piece)))
+    if not numbered:  # Settings.numbered_sections
+        return out.build(), meta
     return numbered_sections(out.build(), heading_chars, meta.get("title", "")), meta
 
 
@@ -1242,7 +1247,7 @@ def parse_document(
     elif kind == "txt" and ("pdf-extracted" in layout.lower() or is_pdf_layout_text(text)):
         cleaned, meta = _compose(clean_text(text), offsets, []), {}
     else:
-        cleaned, meta = parse_plain(text, offsets, s.heading_chars)
+        cleaned, meta = parse_plain(text, offsets, s.heading_chars, s.numbered_sections)
     return drop_contents(cleaned, s.contents_entry_chars).with_dropped(dropped), meta
 
 

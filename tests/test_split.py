@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.settings import Settings
 from core.text import sentence_spans
 from ingest.clean import clean_text
 from ingest.split import Chunk, Sentence, lead_in_words, shared_path, split_document
@@ -89,7 +90,7 @@ GUIDE = """\
 
 
 def _guide() -> tuple[list[Chunk], list[Sentence]]:
-    cleaned, _ = parse_document(GUIDE, "txt")
+    cleaned, _ = parse_document(GUIDE, "txt", settings=Settings(numbered_sections=True))
     return split_document(cleaned, "guide.txt", chunk_chars=120)
 
 

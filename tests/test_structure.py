@@ -10,7 +10,7 @@ import pytest
 from corpus_docs import corpus_document
 from pdf_maker import CJK_FONT, TABLE, make_report_pdf
 
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, Settings
 from ingest.fold import fold_text, strip_page_furniture
 from ingest.load import load_document
 from ingest.split import split_document
@@ -522,6 +522,9 @@ def test_a_real_law_page_and_markdown_law_read_as_articles(name: str, labels: tu
 
 # -- numbered guides (須知, 要點): 一、 points with (一) sub-points are sections ------------------
 
+#: Numbered sections are off by default (``Settings.numbered_sections``): these tests turn them on.
+NUMBERED = Settings(numbered_sections=True)
+
 #: A guide laid out as a PDF's text is: a title line, then points 一、二、… with sub-points and items.
 GUIDE = """\
 某市補助計畫申請須知
@@ -557,7 +560,7 @@ GUIDE = """\
 
 
 def test_a_guides_numbered_points_are_sections_and_their_items_stay_items() -> None:
-    cleaned, _ = parse_document(GUIDE, "txt")
+    cleaned, _ = parse_document(GUIDE, "txt", settings=NUMBERED)
     chunks, sentences = split_document(cleaned, "guide.txt")
     section_of = {s.text: s.section for s in sentences}
     assert section_of["(二)補助上限為新臺幣100萬元。"] == "四、補助經費原則如下"
@@ -588,7 +591,7 @@ def test_a_list_of_one_line_items_and_a_broken_sequence_make_no_sections() -> No
         "申請說明\n\n申請者應符合下列條件：\n\n一、國內依法登記之公司。\n\n二、淨值為正值。\n\n"
         "三、非陸資企業。\n\n本計畫另依下列規定辦理：\n\n五、所附文件不予發還。\n\n(一)含影本。\n"
     )
-    cleaned, _ = parse_document(text, "txt")
+    cleaned, _ = parse_document(text, "txt", settings=NUMBERED)
     _, sentences = split_document(cleaned, "list.txt")
     # 一、二、三、 hold no sub-points: items of a list; 五、 after 三、 continues nothing.
     assert {s.section for s in sentences} == {"申請說明"}
@@ -634,7 +637,7 @@ def test_real_guides_cite_their_numbered_points(corpus: str, name: str, quote: s
     from ingest.load import read_manifest
 
     folder = PROJECT_ROOT / "evals" / "corpora" / corpus
-    doc = load_document(folder / name, folder, read_manifest(folder))
+    doc = load_document(folder / name, folder, read_manifest(folder), NUMBERED)
     assert doc.cleaned is not None
     chunks, sentences = split_document(doc.cleaned, doc.source, title=doc.title)
     assert [s.section for s in sentences if quote in s.text] == [section]
