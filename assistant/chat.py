@@ -173,6 +173,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
                     end=int(meta.get("end", 0)),
                     vector=np.asarray(vec, np.float32),
                     context=text[:prefix],
+                    lead=str(meta.get("lead", "")),
                 )
             with self._cache_lock:
                 self._sentences.update(fetched)
@@ -323,6 +324,9 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
             extra = [p for pid, p in following.items() if pid not in known]
             if extra:
                 evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)
+        if evidence and (leads := self._lead_in_passages(evidence, passages)):  # items' lead-ins
+            passages = passages + leads
+            evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         scoped = units.article_scoped(terms.given, evidence)  # the named article's, not a neighbour's
         dropped, evidence = len(evidence) - len(scoped), scoped
         script = "hans" if detect_script(question) == "hans" else "hant"

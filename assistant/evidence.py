@@ -74,6 +74,8 @@ class SentenceRecord:
     end: int
     vector: np.ndarray
     context: str = ""
+    #: The lead-in of the list the sentence is a numbered item of (:attr:`ingest.split.Sentence.lead`).
+    lead: str = ""
 
 
 @dataclass
@@ -185,8 +187,11 @@ CITATION_MARKER = re.compile(r"\s*[\[【［]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]�
 
 
 def _with_marker(text: str, n: int) -> str:
-    """Put ``[n]`` before the sentence's closing punctuation: ``…轉型[1]。``."""
+    """Put ``[n]`` before the sentence's closing punctuation: ``…轉型[1]。``; a lead-in keeps
+    its colon, for the item quoted after it: ``…不符申請資格[1]：``."""
     body = text.rstrip()
+    if body.endswith(("：", ":")):
+        return f"{body[:-1]}[{n}]{body[-1]}"
     match = re.search(r"[。！？；;!?]+$", body)
     if match:
         return f"{body[: match.start()]}[{n}]。"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from assistant import units
 from assistant.evidence import Composition, Evidence, QueryTerms, SentenceRecord
 from assistant.language import in_question_language
 from assistant.query import Query
@@ -228,6 +229,32 @@ class DirectReplies:
         lead = f"這份文件（{title}）分成{len(sections)}個部分：{'、'.join(sections)}。"
         diagnostics: dict[str, float | str] = {"shape": "overview: the sections and the opening sentence"}
         return self.answerer._write(chosen, 1.0, diagnostics, convert, lead=lead)
+
+    def _lead_in_passages(self, evidence: Sequence[Evidence], passages: Sequence[Passage]) -> list[Passage]:
+        """Passages holding the lead-ins of the best numbered items that no retrieved passage holds.
+
+        Item 8 of 「(二)有下列情形之一者，不符申請資格：」 says nothing alone, and its passage may be
+        several after the lead-in's: the answer quotes the lead-in with it (:func:`assistant.units.lead_in`).
+        Of the best ``Settings.lead_in_items`` pieces of evidence, each item whose context ends
+        with a lead-in (ingest stores it with the item) gets the nearest passage before it, of up to
+        ``Settings.lead_in_read_back_passages``, that holds those words.
+        """
+        held = {p.id for p in passages}
+        found: dict[str, Passage] = {}
+        for ev in evidence[: self.settings.lead_in_items]:
+            context = ev.sentence.lead.rstrip()
+            if not (units.ITEM.match(ev.sentence.text) and context.endswith(("：", ":"))):
+                continue
+            tail = context[-units.LEAD_TAIL :]
+            for passage in [
+                ev.passage,
+                *self.retriever.passages_before(ev.passage, self.settings.lead_in_read_back_passages),
+            ]:
+                if tail in passage.text[: ev.sentence.start - passage.start]:
+                    if passage.id not in held:
+                        found.setdefault(passage.id, passage)
+                    break
+        return list(found.values())
 
     def _trace(
         self, analysed: Query, terms: QueryTerms, evidence: Sequence[Evidence], composed: Composition

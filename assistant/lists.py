@@ -511,7 +511,13 @@ class ListAnswers:
         items = self.article_chars if ASKS_MEMBERS.search(query.question) else 0
         return (
             expand_all(
-                chosen, evidence, query.terms, self.unit_chars, self.settings.sentence_gap_chars, items
+                chosen,
+                evidence,
+                query.terms,
+                self.unit_chars,
+                self.settings.sentence_gap_chars,
+                items,
+                self.settings.lead_in_items > 0,
             )
             if self.unit_chars
             else chosen

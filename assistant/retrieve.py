@@ -1212,6 +1212,14 @@ class Retriever(BaseRetriever):
             return self.passage(snap.ids[starts[i][1]])
         return None
 
+    def passages_before(self, passage: Passage, most: int) -> list[Passage]:
+        """The live text passages of ``passage``'s document that start before it, nearest first,
+        at most ``most`` (where a numbered item's lead-in is when no retrieved passage holds it)."""
+        snap = self._current()
+        starts = snap.by_source.get(passage.source, [])
+        i = bisect.bisect_left(starts, (passage.start, -1))
+        return [self.passage(snap.ids[j]) for _, j in reversed(starts[max(0, i - most) : i])]
+
     def table_rows(self, passage: Passage, most: int) -> list[Passage]:
         """The live rows of the table ``passage`` is a row of (its section without the row label),
         in document order, at most ``most``; [] for a passage that is no row."""

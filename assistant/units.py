@@ -116,10 +116,11 @@ def section_sentences(
 
 @dataclass(frozen=True)
 class _Placed:
-    """A sentence and the section it belongs to (a law article, a heading)."""
+    """A sentence, the section it belongs to (a law article, a heading) and a passage holding it."""
 
     record: SentenceRecord
     section: str
+    passage: Passage
 
 
 class Document:
@@ -141,7 +142,7 @@ class Document:
             if ev.siblings and key not in {(s, a) for s, a, _ in self._texts}:
                 self._texts.append((source, ev.passage.start, ev.passage.text))
             for rec in ev.siblings or (ev.sentence,):
-                placed.setdefault((source, rec.start), _Placed(rec, ev.passage.section))
+                placed.setdefault((source, rec.start), _Placed(rec, ev.passage.section, ev.passage))
         #: Every sentence by (source, start).
         self.by_start = placed
         self._by_end = {(source, p.record.end): p for (source, _), p in placed.items()}
@@ -186,6 +187,7 @@ class Document:
             end=records[-1].end,
             vector=first.vector,
             context=first.context,
+            lead=first.lead,
         )
 
 
@@ -216,6 +218,36 @@ def list_of(doc: Document, ev: Evidence) -> str:
             return ""
         prev = before
     return ""
+
+
+#: How many of its last characters a lead-in is known by in an item's context.
+LEAD_TAIL = 8
+
+
+def lead_in(doc: Document, ev: Evidence) -> Evidence | None:
+    """The lead-in of the list ``ev``'s numbered item belongs to, as evidence of its own passage,
+    when the unit ``ev`` is quoted as does not hold it (item 8 of 「有下列情形之一者，不符申請資格：」
+    is far from it, or in another passage); None when the item has no lead-in or no retrieved
+    passage holds it.
+
+    Ingest stores the lead-in's words with each item (``lead``, :class:`ingest.split._LeadIns`);
+    the lead-in is the nearest sentence before the item, in a retrieved passage of its document,
+    that holds the last :data:`LEAD_TAIL` of them (with the ： they end in).
+    """
+    text, context = ev.sentence.text, ev.sentence.lead.rstrip()
+    if not ITEM.match(text) or _LEAD_IN_INSIDE.search(text) or not _LEAD_IN.search(context):
+        return None
+    tail = context[-LEAD_TAIL:]
+    source = ev.passage.source
+    found = [
+        p
+        for (src, start), p in doc.by_start.items()
+        if src == source and start < ev.sentence.start and tail in p.record.text
+    ]
+    if not found:
+        return None
+    nearest = max(found, key=lambda p: p.record.start)
+    return replace(ev, sentence=nearest.record, passage=nearest.passage)
 
 
 def _length(records: Sequence[SentenceRecord]) -> int:
@@ -345,8 +377,10 @@ def expand_all(
     budget: int,
     max_gap: int = Settings.sentence_gap_chars,
     list_budget: int = 0,
+    lead_ins: bool = True,
 ) -> list[Evidence]:
     """Every chosen piece of evidence as the unit it is quoted as; a unit another one holds is dropped.
+    With ``lead_ins``, a numbered item quoted without its lead-in is quoted after it (:func:`lead_in`).
 
     ``max_gap``: see :class:`Document`; ``list_budget``: see :func:`expand`.
     """
@@ -354,18 +388,22 @@ def expand_all(
     out: list[Evidence] = []
     for ev in chosen:
         unit = expand(ev, doc, terms, budget, list_budget)
-        span = (unit.passage.source, unit.sentence.start, unit.sentence.end)
-        if any(
-            o.passage.source == span[0] and o.sentence.start <= span[1] and span[2] <= o.sentence.end
-            for o in out
-        ):
-            continue
-        out = [
-            o
-            for o in out
-            if not (o.passage.source == span[0] and span[1] <= o.sentence.start and o.sentence.end <= span[2])
-        ]
-        out.append(unit)
+        lead = lead_in(doc, unit) if lead_ins else None
+        for piece in (lead, unit) if lead is not None else (unit,):
+            span = (piece.passage.source, piece.sentence.start, piece.sentence.end)
+            if any(
+                o.passage.source == span[0] and o.sentence.start <= span[1] and span[2] <= o.sentence.end
+                for o in out
+            ):
+                continue
+            out = [
+                o
+                for o in out
+                if not (
+                    o.passage.source == span[0] and span[1] <= o.sentence.start and o.sentence.end <= span[2]
+                )
+            ]
+            out.append(piece)
     return out
 
 

@@ -69,6 +69,16 @@ class Settings:
         chunk_chars: Target passage length in characters (Chinese: about one token per character;
             e5 reads 512 tokens, passages well under that keep the vectors sharp).
         chunk_overlap_sentences: Sentences repeated at the start of the next passage.
+        numbered_sections: Whether a guide's numbered points (一、 with (一) sub-points, heading
+            lines 「六、其他」) in plain text and PDFs are section paths
+            (:func:`ingest.structure.numbered_sections`). Off: on dev (session 10) it raised the
+            Keelung PDF guide's hit@5 0.73 -> 0.91 with no case more passed, and holdout2 dev half 1
+            fell 18 -> 17 (a case on the Keelung proposal-format PDF); multi half 1 234 -> 233.
+        lead_in_chars: Most characters of a list's lead-in (「有下列情形之一者，不符申請資格：」) stored
+            with each of its numbered items, by which the answer finds and quotes the lead-in with
+            the item (not embedded or matched: as context it ranked items up, and answered one
+            unanswerable question more on holdout dev half 1); a longer lead-in gives its last
+            clauses that fit. 0: none.
         max_unit_chars: Longest sentence (the citation unit) in characters; longer text without
             punctuation is cut at a comma or space before it. 400 keeps every unit, with its
             ``passage: `` prompt and any label, inside e5's 512-token window (a Chinese character
@@ -307,6 +317,12 @@ class Settings:
             (:mod:`assistant.clauses`).
         list_read_ahead_passages: Passages read on after the best ones for a list question (the
             seed document's seven centers span several).
+        lead_in_items: How many of the best pieces of evidence, when numbered items whose list's
+            lead-in no retrieved passage holds, get the passage of their lead-in read
+            (:meth:`assistant.flow.DirectReplies._lead_in_passages`). 0: no item is quoted with a
+            lead-in it cannot be joined to.
+        lead_in_read_back_passages: Most passages read back from an item's passage for its lead-in
+            (the Keelung guide's item 8 is four passages after 「有下列情形之一者，不符申請資格：」).
         table_read_rows: Most rows of a table read when a list or comparison question is answered
             from one of its rows (哪些縣市…, A跟B有什麼不同): every row of the SBIR guides' tables
             (at most 12), so no member is missed because retrieval ranked it low. 0: none.
@@ -406,6 +422,8 @@ class Settings:
     passage_prompt: str = "passage: "
     chunk_chars: int = 200
     chunk_overlap_sentences: int = 1
+    lead_in_chars: int = 40
+    numbered_sections: bool = False
     max_unit_chars: int = 400
     top_k: int = 8
     retrieval_mode: str = "hybrid"
@@ -506,6 +524,8 @@ class Settings:
     kinds_read_passages: int = 20
     part_read_passages: int = 10
     list_read_ahead_passages: int = 4
+    lead_in_items: int = 3
+    lead_in_read_back_passages: int = 6
     table_read_rows: int = 30
     trace_candidates: int = 5
     max_overview_sections: int = 8
@@ -675,6 +695,8 @@ class Settings:
         not_negative = (
             "min_evidence_chars",
             "list_read_ahead_passages",
+            "lead_in_items",
+            "lead_in_read_back_passages",
             "table_read_rows",
             "trace_candidates",
             "shortened_term_gap",
@@ -685,6 +707,7 @@ class Settings:
             "sentence_pace_seconds",
             "exact_dense_max_passages",
             "chunk_overlap_sentences",
+            "lead_in_chars",
             "rate_limit_per_minute",
             "login_attempts_per_minute",
             "max_history_turns",

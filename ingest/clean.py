@@ -30,6 +30,9 @@ from ingest.fold import Dropped
 
 #: Section name for text before the first heading.
 PREFACE = "前言"
+#: Separates the levels of a section path (「九、計畫期程及申請補助款編列原則 > (一)…」): a
+#: guide's numbered points under their heading (:func:`ingest.structure.numbered_sections`).
+SECTION_PATH_SEPARATOR = " > "
 
 _CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _FULLWIDTH_PUNCT = "，。、；：？！「」『』（）【】《》〈〉—…・／～"

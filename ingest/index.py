@@ -631,6 +631,7 @@ def prepare_document(doc: SourceDocument, settings: Settings) -> tuple[list[Chun
         settings.max_unit_chars,
         doc.title,
         settings.heading_chars,
+        settings.lead_in_chars,
     )
     reasons: dict[str, int] = {}
     for d in cleaned.dropped:
@@ -702,6 +703,7 @@ def _sentence_metadata(sentence: Sentence, doc: SourceDocument) -> dict[str, Any
         "end": sentence.end,
         "doc_sha": doc.sha256[:16],
         "prefix_len": len(sentence.context),
+        "lead": sentence.lead,
     }
 
 

@@ -49,7 +49,11 @@ log = logging.getLogger(__name__)
 #: (one cell across the table) no longer makes every row a header; article references in BM25
 #: tokens read by the one pattern of questions and documents (core.text.ARTICLE_REF: 「第 35-1、
 #: 36-2、36-3 條」 gives 第36-3条 too).
-PIPELINE_VERSION = 12
+#: 13: a guide's numbered points (一、 with (一) sub-points) as sections of plain text and PDFs
+#: (``Settings.numbered_sections``), a line starting an article (「第 21 條：…」) after a finished
+#: sentence starts a block, the sections under one top-level point packed into passages, and
+#: each numbered item stores its list's lead-in (``Sentence.lead``).
+PIPELINE_VERSION = 13
 
 
 def pipeline_key(settings: Settings) -> str:
@@ -62,6 +66,8 @@ def pipeline_key(settings: Settings) -> str:
             "passage_prompt": settings.passage_prompt,
             "chunk_chars": settings.chunk_chars,
             "overlap": settings.chunk_overlap_sentences,
+            "lead_in_chars": settings.lead_in_chars,
+            "numbered_sections": settings.numbered_sections,
             "max_unit_chars": settings.max_unit_chars,
             "label_repeats": settings.label_repeats,
             "furniture": [settings.furniture_min_pages, settings.furniture_lines],

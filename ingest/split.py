@@ -13,13 +13,15 @@ from its content and place, so re-ingesting the same document yields the same id
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.settings import Settings
 from core.text import sentence_spans
-from ingest.clean import Block, CleanedText
+from ingest.clean import SECTION_PATH_SEPARATOR, Block, CleanedText
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Sentence:
         context: Words that say what the sentence is about when it cannot say it itself
             (a call-out's focus line is about the center named above it); embedded and
             matched with the sentence, never quoted.
+        lead: The lead-in of the list the sentence is a numbered item of (「(二)有下列情形之一者，
+            不符申請資格：」, at most ``Settings.lead_in_chars``), "" for none: the answer quotes
+            the lead-in with the item however far apart they are; it is not embedded or matched.
     """
 
     id: str
@@ -45,6 +50,7 @@ class Sentence:
     start: int
     end: int
     context: str = ""
+    lead: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,108 @@ def _marker_style(text: str, at: int) -> str:
     return ""
 
 
+#: Numbered-item markers by kind, at the start of a sentence; each kind is one level of a list
+#: (「一、」 holds 「(一)」, which holds 「1.」, which holds 「(1)」 in a guide; an article's 一、 items).
+_ITEM_KINDS = (
+    ("han", re.compile(r"\s*[一二三四五六七八九十]{1,3}\s*、")),
+    ("paren_han", re.compile(r"\s*[(（]\s*[一二三四五六七八九十]{1,3}\s*[)）]")),
+    ("dot", re.compile(r"\s*\d{1,2}\s*[.．、](?!\d)")),
+    ("paren", re.compile(r"\s*[(（]\s*\d{1,2}\s*[)）]")),
+)
+#: A lead-in: a sentence that ends in ：, announcing the items after it (「有下列情形之一者，不符申請資格：」).
+_LEAD_IN_END = re.compile(r"[：:]\s*(?:[（(][^（()）]*[)）])?\s*$")  # 「…下列資料：（影本請加蓋印章）」 too
+#: A bracketed note after a lead-in's ：, left out of the words its items carry.
+_LEAD_IN_NOTE = re.compile(r"(?<=[：:])\s*[（(][^（()）]*[)）]\s*$")
+#: The end of a whole sentence: where a lead-in cut at line breaks starts.
+_SENTENCE_END = re.compile(r"[。！？!?；;][」』）)]*\s*$")
+#: A lead-in's ： inside a sentence, with the first item after it.
+_LEAD_IN_INSIDE = re.compile(r"[：:]\s*(?=\S)")
+#: The end of a whole sentence (not a clause cut at ；): a sentence after it without a marker
+#: is no longer the item's (「前項…」, 「註：…」).
+_WHOLE_END = re.compile(r"[。！？!?][」』）)]*\s*$")
+
+
+def _item_kind(text: str) -> str:
+    """The kind of numbered-item marker ``text`` starts with (see :data:`_ITEM_KINDS`), "" for none."""
+    return next((kind for kind, pattern in _ITEM_KINDS if pattern.match(text)), "")
+
+
+def lead_in_words(text: str, most: int = Settings.lead_in_chars) -> str:
+    """What a lead-in says its items are, to go with each item: ``text`` when it has at most
+    ``most`` characters, else its last clauses (from a comma) that fit, else its last ``most``
+    characters. 「…另行訂定或發布，其撰寫說明如下：」 gives 「其撰寫說明如下：」."""
+    text = _LEAD_IN_NOTE.sub("", text.strip())
+    if len(text) <= most:
+        return text
+    cuts = [m.end() for m in re.finditer(r"[，,、]", text) if len(text) - m.end() <= most]
+    return text[cuts[0] :] if cuts else text[-most:]
+
+
+class _LeadIns:
+    """Which lead-in each numbered item of a run of sentences belongs to (one section or article).
+
+    A sentence ending in ： opens a list; the first numbered item after it fixes the list's
+    marker kind, and later items of that kind belong to it however far down they are (item 8
+    of a list whose lead-in is in an earlier passage). An item that is itself a lead-in
+    (「(二)有下列情形之一者，不符申請資格：」) opens a list inside it; an item of an outer list's
+    kind closes the inner ones; an item of no open list's kind closes them all. A sentence
+    without a marker belongs to the item before it when it goes on from it (a wrapped line, a
+    clause after ；); one after a whole sentence (「前項…」, a note 「註：…」) does not, but leaves
+    the list open. A lead-in with its first item in one sentence (「…補助：一、促進…。」) opens
+    a list of that item's kind.
+    """
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.lists: list[tuple[str, str]] = []  # (item kind, "" until the first item; lead-in text)
+        self.last = ""  # the lead-in of the item the last sentence was in, "" when none
+        self.opened = False  # whether the newest list was opened by the current block
+
+    def lead_of(self, text: str, same_block: bool, after: str, whole: str = "") -> str:
+        """The lead-in words of the item ``text`` belongs to ("" for none), reading one sentence.
+
+        ``same_block``: the sentence is not the first of its block; ``after``: the sentence before;
+        ``whole``: the sentence with the lines of its block it goes on from (a lead-in wrapped over
+        lines 「申請廠商符合下列」「項目者，…得酌予加分：」), default ``text``.
+        """
+        if self.most <= 0:
+            return ""  # lead-ins off
+        whole = whole or text
+        kind = _item_kind(text)
+        lead = ""
+        inside = _LEAD_IN_INSIDE.search(text)
+        if inside and not kind and _item_kind(text[inside.end() :]):
+            # a lead-in and its first item in one sentence (「…得提供下列補助：一、促進…。」)
+            self.lists = [(_item_kind(text[inside.end() :]), lead_in_words(text[: inside.end()], self.most))]
+            self.last, self.opened = "", True
+            return ""
+        if kind:
+            at = next((n for n in range(len(self.lists) - 1, -1, -1) if self.lists[n][0] == kind), -1)
+            if at >= 0:
+                del self.lists[at + 1 :]
+                lead = self.lists[at][1]
+            elif self.lists and not self.lists[-1][0]:
+                self.lists[-1] = (kind, self.lists[-1][1])  # the first item of the newest list
+                lead = self.lists[-1][1]
+            else:
+                self.lists.clear()  # an item of no open list: the lists are over
+        elif self.last and not _WHOLE_END.search(after):
+            lead = self.last  # the item goes on (a line it wraps onto, a clause after ；)
+        elif _LEAD_IN_END.search(text):
+            self.lists.clear()  # a lead-in of its own (「申復案件處理原則如下：」)
+        if _LEAD_IN_END.search(text):
+            if not kind and same_block and self.opened and self.lists:
+                # the item's lead-in goes on (「(三)申請對象：」「企業…應於本市管轄區域內：」)
+                self.lists[-1] = ("", lead_in_words(f"{self.lists[-1][1]}{text}", self.most))
+            elif kind or not lead:
+                self.lists.append(("", lead_in_words(whole, self.most)))
+            self.opened = True
+        elif not same_block:
+            self.opened = False
+        self.last = lead
+        return lead
+
+
 def _pack(
     cleaned: CleanedText,
     source: str,
@@ -188,6 +296,15 @@ def _pack(
     kind: str = "text",
     meta: dict[str, str] | None = None,
 ) -> list[Chunk]:
+    """Passages of ``sentences`` (one section, or the sections of one top-level point of a guide).
+
+    A passage takes whole sentences while it stays within ``chunk_chars``, and repeats the last
+    ``overlap`` of them at the start of the next when that leaves room for new ones. When the
+    sentences come from several sections (a guide's numbered points under one heading or
+    top-level point), a passage runs over them as over one section: short sibling sections
+    share a passage, never a lone one-line passage each; its section is the path the sections
+    it holds share (「肆、應備申請資料 > 一、應備資料」), else ``section``.
+    """
     chunks: list[Chunk] = []
     i = 0
     while i < len(sentences):
@@ -201,7 +318,7 @@ def _pack(
             Chunk(
                 id=stable_id(source, start, text),
                 source=source,
-                section=section,
+                section=shared_path([s.section for s in group]) or section,
                 text=text,
                 start=start,
                 end=end,
@@ -218,6 +335,20 @@ def _pack(
     return chunks
 
 
+def shared_path(sections: Sequence[str]) -> str:
+    """The section path (levels joined by :data:`SECTION_PATH_SEPARATOR`) all ``sections`` are in.
+
+    ``["肆、應備 > 一、應備資料", "肆、應備 > 二、送件"]`` → ``"肆、應備"``; "" when they share no level.
+    """
+    paths = [s.split(SECTION_PATH_SEPARATOR) for s in dict.fromkeys(sections)]
+    common: list[str] = []
+    for levels in zip(*paths, strict=False):
+        if any(level != levels[0] for level in levels):
+            break
+        common.append(levels[0])
+    return SECTION_PATH_SEPARATOR.join(common)
+
+
 def _unit_meta(block: Block) -> dict[str, str]:
     keys = ("label", "article", "article_zh", "table", "row")
     return {k: str(v) for k, v in block.meta.items() if k in keys}
@@ -231,8 +362,12 @@ def split_document(
     max_unit_chars: int = Settings.max_unit_chars,
     title: str = "",
     label_chars: int = Settings.heading_chars,
+    lead_in_chars: int = Settings.lead_in_chars,
 ) -> tuple[list[Chunk], list[Sentence]]:
     """Passages and sentences of one cleaned document.
+
+    The sections of a numbered guide under one top-level point or heading (「肆、應備申請資料 >
+    一、…」 and 「肆、應備申請資料 > 二、…」) are packed together (:func:`_pack`).
 
     Args:
         cleaned: Output of :func:`ingest.clean.clean_text` or :func:`ingest.structure.parse_document`.
@@ -245,6 +380,9 @@ def split_document(
             (``經濟部…運用辦法第24條（第二十四條）：``).
         label_chars: Longest first cell of a long row that is its label, the context of the
             row's other units (``Settings.heading_chars``).
+        lead_in_chars: Most characters of a list's lead-in stored with each of its numbered items
+            (``Sentence.lead``; ``Settings.lead_in_chars``; see :class:`_LeadIns`): item 8 of
+            「有下列情形之一者，不符申請資格：」 says nothing alone; the answer quotes the lead-in with it.
 
     Returns:
         The passages in text order, and every sentence once.
@@ -256,6 +394,9 @@ def split_document(
     group_key: tuple[str, str] = ("", "")
     group_kind = "text"
     group_meta: dict[str, str] = {}
+    leads = _LeadIns(lead_in_chars)  # the lead-in of each numbered item, within one group
+    previous = "。"  # the text of the last sentence read, to see whether an item goes on
+    tail = ""  # the last sentence read with the lines before it since a sentence end
 
     def flush() -> None:
         if section_sentences:
@@ -276,14 +417,29 @@ def split_document(
     for block in cleaned.blocks:
         if block.kind == "heading":
             continue
-        key = (block.section, str(block.meta.get("article", "")))
+        # The sections of a guide's numbered points under one top level are packed together.
+        key = (block.section.split(SECTION_PATH_SEPARATOR)[0], str(block.meta.get("article", "")))
         if key != group_key:
             flush()
             group_key = key
             section = block_section(block) if block.kind == "article" else block.section
             group_kind = "article" if block.kind == "article" else "text"
             group_meta = _unit_meta(block) if block.kind == "article" else {}
+            leads, previous = _LeadIns(lead_in_chars), "。"
         block_sentences = _sentences_of(cleaned, source, block, max_unit_chars, title, label_chars)
+        if block.kind in ("row", "callout"):
+            leads = _LeadIns(lead_in_chars)
+        else:
+            read = []
+            for n, sent in enumerate(block_sentences):
+                # a sentence wrapped over lines starts after a sentence end (「申請廠商符合下列」「項目者，…：」)
+                tail = (
+                    sent.text if _SENTENCE_END.search(previous) or _item_kind(sent.text) else tail + sent.text
+                )
+                lead = leads.lead_of(sent.text, n > 0, previous, tail)
+                read.append(dataclasses.replace(sent, lead=lead) if lead else sent)
+                previous = sent.text
+            block_sentences = read
         sentences.extend(block_sentences)
         if block.kind == "row":
             flush()  # text before and after a table never shares a passage with its rows

@@ -33,7 +33,7 @@ from typing import Any
 
 from core.settings import Settings
 from core.text import chinese_number
-from ingest.clean import PREFACE, Block, CleanedText, clean_text
+from ingest.clean import PREFACE, SECTION_PATH_SEPARATOR, Block, CleanedText, clean_text
 from ingest.fold import Dropped, fold_text, strip_page_furniture
 
 log = logging.getLogger(__name__)
@@ -849,8 +849,8 @@ def _over_page_breaks(
 def _pieces(lines: list[_Chars], texts: list[str]) -> list[list[_Chars]]:
     """The blocks of one punctuated paragraph group: wrapped lines joined, a list item apart.
 
-    A line that starts a list item starts a block when the group is a list (half its lines are
-    items) or the line before ends a clause (「如下：」); any other line continues the block before
+    A line that starts a list item or an article (「第 21 條：其他條款」) starts a block when the
+    group is a list (half its lines are items) or the line before ends a clause (「如下：」); any other line continues the block before
     (a line broken mid-sentence), unless in a list the line before ends its sentence.
     """
     listy = sum(bool(_LIST_MARKER.match(t)) for t in texts) >= max(1, len(texts) // 2)
@@ -858,7 +858,8 @@ def _pieces(lines: list[_Chars], texts: list[str]) -> list[list[_Chars]]:
     previous = ""
     for line, t in zip(lines, texts, strict=True):
         ended = bool(_LINE_END.search(previous))
-        if not pieces or (_LIST_MARKER.match(t) and (listy or ended)) or (listy and ended):
+        starts = _LIST_MARKER.match(t) or _ARTICLE_START.match(t)  # an item, or an article (第 21 條：…)
+        if not pieces or (starts and (listy or ended)) or (listy and ended):
             pieces.append([line])
         else:
             pieces[-1].append(line)
@@ -867,7 +868,10 @@ def _pieces(lines: list[_Chars], texts: list[str]) -> list[list[_Chars]]:
 
 
 def parse_plain(
-    text: str, offsets: list[int], heading_chars: int = Settings.heading_chars
+    text: str,
+    offsets: list[int],
+    heading_chars: int = Settings.heading_chars,
+    numbered: bool = Settings.numbered_sections,
 ) -> tuple[CleanedText, dict[str, str]]:
     """Paragraphs, list items, headings and pipe tables of plain text (or a PDF's text).
 
@@ -923,7 +927,192 @@ def parse_plain(
         for piece in _pieces(lines, texts):
             kind = "item" if _LIST_MARKER.match(_text(_strip(piece[0]))) else "paragraph"
             out.emit(kind, _collapse(_join_lines(piece)))
-    return out.build(), meta
+    if not numbered:  # Settings.numbered_sections
+        return out.build(), meta
+    return numbered_sections(out.build(), heading_chars, meta.get("title", "")), meta
+
+
+# -- numbered headings (guides, 須知, 要點) -------------------------------------------------------
+
+#: Numbering markers by kind, at the start of a block: 「一、」, 「(一)」, 「1.」, 「(1)」. The kinds
+#: nest in the order a document first uses them (a guide's 一、 holds (一), which holds 1.).
+_NUMBERINGS = (
+    ("han", re.compile(r"\s*([一二三四五六七八九十]{1,3})\s*、")),
+    ("paren_han", re.compile(r"\s*[(（]\s*([一二三四五六七八九十]{1,3})\s*[)）]")),
+    ("dot", re.compile(r"\s*(\d{1,2})\s*[.．、](?!\d)")),
+    ("paren", re.compile(r"\s*[(（]\s*(\d{1,2})\s*[)）]")),
+)
+#: Kinds whose points are sections of a guide when their run holds sub-points; Arabic-numbered
+#: items never are, since lists with sub-items are far commoner at that level.
+_POINT_KINDS = ("han", "paren_han")
+#: Where the lead of a numbered point ends: its run-in heading or first sentence.
+_LEAD_END = re.compile("[：:。；;！？!?]")
+
+
+@dataclass
+class _Point:
+    """One numbered point of a guide: its block, marker, level and what is under it."""
+
+    block: int
+    kind: str
+    number: int
+    parent: int  # index of the enclosing point in the point list, -1 at the top
+    epoch: int  # which heading-delimited part of the document it is in
+    name: str
+    heading_line: bool
+    has_children: bool = False
+
+
+def _numbering(text: str) -> tuple[str, int, int] | None:
+    """(kind, number, marker end) of the numbering at the start of ``text``, or None."""
+    for kind, pattern in _NUMBERINGS:
+        match = pattern.match(text)
+        if match:
+            number = chinese_number(match.group(1))
+            if number is not None:
+                return kind, number, match.end()
+    return None
+
+
+def _point_name(text: str, marker_end: int, heading_chars: int) -> tuple[str, bool]:
+    """The section name of a numbered point and whether the point is a heading line of its own.
+
+    A heading line (「一、應備資料」, 「六、其他」) is short (``heading_chars``), one line, and has no
+    clause punctuation after its marker: its whole text is the name. Otherwise the name is the
+    marker and the point's lead (up to its first ：。；), cut at its first comma when longer than
+    ``heading_chars``, and at ``heading_chars`` (with 「…」) when still longer.
+    """
+    body = text[marker_end:].strip()
+    label = text[:marker_end].strip()
+    if "\n" not in text and len(text.strip()) <= heading_chars and not _CLAUSE_PUNCT.search(body):
+        return text.strip(), True
+    lead = body.split("\n", 1)[0]
+    stop = _LEAD_END.search(lead)
+    lead = lead[: stop.start()] if stop else lead
+    if len(lead) > heading_chars:
+        comma = lead.find("，")
+        lead = lead[:comma] if 0 < comma <= heading_chars else lead[:heading_chars] + "…"
+    depth, cut = 0, len(lead)
+    for i, ch in enumerate(lead):  # a cut inside brackets (「報告書(1式1份」) goes back before them
+        if ch in "(（「":
+            cut, depth = (i if depth == 0 else cut), depth + 1
+        elif ch in ")）」" and depth:
+            depth -= 1
+            cut = len(lead) if depth == 0 else cut
+    return f"{label}{lead[:cut] if depth and cut else lead}", False
+
+
+def numbered_sections(
+    cleaned: CleanedText, heading_chars: int = Settings.heading_chars, title: str = ""
+) -> CleanedText:
+    """Sections of a guide numbered 一、 (一) 1. (1) with no heading lines of their own.
+
+    Administrative rules and guides (須知, 要點) number their points 一、二、… with sub-points (一)(二)…
+    and items 1. (1) below; a PDF of one has no other headings, so every passage was in 前言.
+    A numbered block starts a point when its number continues its level's sequence (the first
+    of a level is 1; another level's marker or a heading in between closes the deeper levels).
+    A top-level run of 一、 or (一) points (the siblings before any deeper level) is a guide's
+    structure when it has two or more points and one of them is a heading line or holds points
+    of a deeper level; then each of its points that is a heading line or holds sub-points is a
+    section, and a one-line point (nothing under it) stays in the section around it, so short
+    points are not passages of their own. A list inside a paragraph (「下列各款：(一)…(二)…」, whose
+    items have no sub-points) stays items. Arabic-numbered runs (1. (1)) are never sections: lists
+    with sub-items are far commoner at that level. A sub-point with items of its own is a section
+    inside its point. An article line (「第 7 條：…」) closes the points open before it and names
+    the section of those after it.
+
+    A block's section becomes its heading's section, then the names of its enclosing section
+    points joined by :data:`SECTION_PATH_SEPARATOR` (the heading left out when it is 前言 or the
+    document's ``title``); a point
+    that is a heading line becomes a ``heading`` block. Text and offsets do not change.
+
+    Args:
+        cleaned: Blocks of a plain text or PDF (:func:`parse_plain`).
+        heading_chars: Longest heading line (``Settings.heading_chars``), also the longest lead
+            taken whole as a point's name.
+        title: The document's title line, if it is a heading.
+    """
+    points: list[_Point] = []
+    stacks: list[list[int]] = []  # per block: indices of the points enclosing it (itself included)
+    stack: list[int] = []
+    epoch = 0
+    parts: dict[int, str] = {}  # the article line (「第 16 條：契約終止之事由」) an epoch starts with
+
+    def read(line: str, block: int, whole: str) -> None:
+        """Update the open points with one line (``block`` -1: not the first line of its block)."""
+        nonlocal stack, epoch
+        if _ARTICLE_START.match(line.strip()) or _CHAPTER.match(line):
+            stack, epoch = [], epoch + 1  # articles (第 7 條：…) are the structure from here
+            lead = re.sub(
+                r"[：:]\s*", " ", line.strip()
+            ).strip()  # 「第 7 條：資料保存」 → 「第 7 條 資料保存」
+            parts[epoch] = lead if len(lead) <= heading_chars and not SENTENCE_PUNCT.search(lead) else ""
+            return
+        found = _numbering(line)
+        if not found:
+            return
+        kind, number, marker_end = found
+        stack_before = stack
+        level = next((i for i, p in enumerate(stack) if points[p].kind == kind), -1)
+        if level >= 0:
+            stack = stack[:level]  # its level's point is over, whether or not this one continues it
+        if (level >= 0 and points[stack_before[level]].number + 1 != number) or (level < 0 and number != 1):
+            return  # not the next of its level (nor a first): a reference or a wrapped line, not a point
+        parent = stack[-1] if stack else -1
+        if parent >= 0:
+            points[parent].has_children = True
+        name, heading_line = _point_name(whole, marker_end, heading_chars)
+        points.append(_Point(block, kind, number, parent, epoch, name, heading_line))
+        stack = [*stack, len(points) - 1]
+
+    for b, block in enumerate(cleaned.blocks):
+        text = cleaned.text[block.start : block.end]
+        if block.kind == "heading":
+            stack, epoch = [], epoch + 1
+        lines = text.split("\n") if block.kind in ("paragraph", "item") else []
+        if lines:
+            read(lines[0], b, text)  # a point that starts the block is the whole block
+        stacks.append(list(stack))
+        for line in lines[1:]:
+            read(line, -1, line)
+    runs: dict[tuple[int, int, str], list[_Point]] = {}
+    for p in points:
+        runs.setdefault((p.epoch, p.parent, p.kind), []).append(p)
+    sectioning = {
+        id(p)
+        for run in runs.values()
+        if len(run) >= 2
+        and run[0].parent < 0
+        and run[0].kind in _POINT_KINDS
+        and any(p.heading_line or p.has_children for p in run)
+        for p in run
+        if p.heading_line or p.has_children  # a one-line point of the run stays in its section
+    }
+    # A sub-point with items of its own (「(二)有下列情形之一者，不符申請資格：」 then 1. 2. …) is a
+    # section inside its point; one without (a one-line 「(一)申請書一式1份。」) stays in its point.
+    sectioning |= {
+        id(p)
+        for p in points
+        if p.has_children and p.kind in _POINT_KINDS and p.parent >= 0 and id(points[p.parent]) in sectioning
+    }
+    if not sectioning:
+        return cleaned
+    blocks = []
+    for block, enclosing in zip(cleaned.blocks, stacks, strict=True):
+        names = [points[i].name for i in enclosing if id(points[i]) in sectioning]
+        if names and parts.get(points[enclosing[0]].epoch):
+            names.insert(0, parts[points[enclosing[0]].epoch])
+        if not names or block.kind == "heading":
+            blocks.append(block)
+            continue
+        path = SECTION_PATH_SEPARATOR.join(
+            ([block.section] if block.section not in (PREFACE, title) else []) + names
+        )
+        last = points[enclosing[-1]]
+        own = last.block == len(blocks) and last.heading_line and id(last) in sectioning
+        kind = "heading" if own else block.kind
+        blocks.append(dataclasses.replace(block, section=path, kind=kind))
+    return dataclasses.replace(cleaned, blocks=tuple(blocks))
 
 
 def _without_contents(
@@ -1058,7 +1247,7 @@ def parse_document(
     elif kind == "txt" and ("pdf-extracted" in layout.lower() or is_pdf_layout_text(text)):
         cleaned, meta = _compose(clean_text(text), offsets, []), {}
     else:
-        cleaned, meta = parse_plain(text, offsets, s.heading_chars)
+        cleaned, meta = parse_plain(text, offsets, s.heading_chars, s.numbered_sections)
     return drop_contents(cleaned, s.contents_entry_chars).with_dropped(dropped), meta
 
 

@@ -10,7 +10,7 @@ import pytest
 from corpus_docs import corpus_document
 from pdf_maker import CJK_FONT, TABLE, make_report_pdf
 
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, Settings
 from ingest.fold import fold_text, strip_page_furniture
 from ingest.load import load_document
 from ingest.split import split_document
@@ -518,3 +518,132 @@ def test_a_real_law_page_and_markdown_law_read_as_articles(name: str, labels: tu
     text = "".join(c.text for c in chunks)
     assert "網站導覽" not in text and "訂閱電子報" not in text  # the site's menus and footer
     assert unaccounted(doc.raw, doc.cleaned, [(s.start, s.end) for s in sentences]) == []
+
+
+# -- numbered guides (須知, 要點): 一、 points with (一) sub-points are sections ------------------
+
+#: Numbered sections are off by default (``Settings.numbered_sections``): these tests turn them on.
+NUMBERED = Settings(numbered_sections=True)
+
+#: A guide laid out as a PDF's text is: a title line, then points 一、二、… with sub-points and items.
+GUIDE = """\
+某市補助計畫申請須知
+
+一、本府為鼓勵轄內企業研發，特訂定本須知。
+
+二、申請資格應同時符合下列各款條件：
+
+(一)依法辦理公司登記之中小企業。
+
+(二)有下列情形之一者，不得申請：
+
+1.於5年內有重大違約紀錄者。
+
+2.有欠繳應納稅捐情事者。
+
+三、申請計畫符合下列項目者，得酌予加分：
+
+(一)聯合申請。
+
+(二)首次申請。
+
+四、補助經費原則如下：
+
+(一)補助款不超過計畫總經費50%。
+
+(二)補助上限為新臺幣100萬元。
+
+五、其他
+
+(一)本須知自公告日施行。
+"""
+
+
+def test_a_guides_numbered_points_are_sections_and_their_items_stay_items() -> None:
+    cleaned, _ = parse_document(GUIDE, "txt", settings=NUMBERED)
+    chunks, sentences = split_document(cleaned, "guide.txt")
+    section_of = {s.text: s.section for s in sentences}
+    assert section_of["(二)補助上限為新臺幣100萬元。"] == "四、補助經費原則如下"
+    # A sub-point with items of its own is a section inside its point; one without stays in it.
+    assert (
+        section_of["2.有欠繳應納稅捐情事者。"]
+        == "二、申請資格應同時符合下列各款條件 > (二)有下列情形之一者，不得申請"
+    )
+    assert section_of["(一)依法辦理公司登記之中小企業。"] == "二、申請資格應同時符合下列各款條件"
+    assert section_of["(二)首次申請。"] == "三、申請計畫符合下列項目者，得酌予加分"  # the lead, to its ：
+    # A one-line point of the run (nothing under it) stays in the section before the points.
+    assert section_of["一、本府為鼓勵轄內企業研發，特訂定本須知。"] == "某市補助計畫申請須知"
+    # A heading line (「五、其他」) is a heading: the section of what follows, never a quote.
+    assert section_of["(一)本須知自公告日施行。"] == "五、其他"
+    assert "五、其他" not in section_of
+    # A passage runs only over the sections of one top-level point, and is cited by the path
+    # they share: short sibling sections are packed, never a lone one-line passage.
+    for c in chunks:
+        held = {section_of[s.text] for s in sentences if c.start <= s.start < c.end}
+        assert len({h.split(" > ")[0] for h in held}) == 1
+        assert all(h.startswith(c.section) for h in held)
+    point_two = [c for c in chunks if c.section.startswith("二、")]
+    assert len(point_two) == 1 and point_two[0].section == "二、申請資格應同時符合下列各款條件"
+
+
+def test_a_list_of_one_line_items_and_a_broken_sequence_make_no_sections() -> None:
+    text = (
+        "申請說明\n\n申請者應符合下列條件：\n\n一、國內依法登記之公司。\n\n二、淨值為正值。\n\n"
+        "三、非陸資企業。\n\n本計畫另依下列規定辦理：\n\n五、所附文件不予發還。\n\n(一)含影本。\n"
+    )
+    cleaned, _ = parse_document(text, "txt", settings=NUMBERED)
+    _, sentences = split_document(cleaned, "list.txt")
+    # 一、二、三、 hold no sub-points: items of a list; 五、 after 三、 continues nothing.
+    assert {s.section for s in sentences} == {"申請說明"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("corpus", "name", "quote", "section"),
+    [
+        (
+            "holdout",
+            "keelung-local-sbir-2026-guidelines.pdf",
+            "補助上限為新臺幣100萬元整",
+            "九、計畫期程及申請補助款編列原則如下",
+        ),
+        (
+            "holdout",
+            "keelung-local-sbir-2026-guidelines.pdf",
+            "於5年內曾有執行政府計畫",
+            "二、申請資格應同時符合下列各款條件 > (二)有下列情形之一者，不符申請資格",
+        ),
+        (
+            "multi",
+            "moea-doit-ai-application-leap-program-application-guide-2025-10.pdf",
+            "審查申請資格、核對各項應備資料",
+            "伍、計畫審查與核定",
+        ),
+        (
+            "multi",
+            "moea-doit-ai-application-leap-program-application-guide-2025-10.pdf",
+            "審查重點包含",
+            "伍、計畫審查與核定 > 二、審查 > (一)計畫審查",
+        ),
+        (
+            "multi",
+            "moea-doit-ai-application-leap-program-application-guide-2025-10.pdf",
+            "非屬銀行拒絕往來戶，且公司淨值",
+            "貳、申請資格",
+        ),
+    ],
+)
+def test_real_guides_cite_their_numbered_points(corpus: str, name: str, quote: str, section: str) -> None:
+    from ingest.load import read_manifest
+
+    folder = PROJECT_ROOT / "evals" / "corpora" / corpus
+    doc = load_document(folder / name, folder, read_manifest(folder), NUMBERED)
+    assert doc.cleaned is not None
+    chunks, sentences = split_document(doc.cleaned, doc.source, title=doc.title)
+    assert [s.section for s in sentences if quote in s.text] == [section]
+    if corpus == "holdout":  # most passages are in a numbered point's section, not in 前言
+        assert (
+            sum(c.section == "前言" for c in chunks)
+            <= 3
+            < sum(c.section.startswith(("二、", "九、")) for c in chunks)
+        )

@@ -618,3 +618,32 @@ def test_a_provision_about_an_item_by_number_holds_that_items_words() -> None:
     assert referenced_items(near, items[0].sentence) == ""  # names no item
     other = _passage_evidence("本部依第四條第二項第二款規定辦理。", section="法規內容｜第6條", offset=300)
     assert referenced_items(near + [other[0].sentence], other[0].sentence) == ""
+
+
+def test_an_item_far_from_its_lead_in_is_quoted_after_it() -> None:
+    lead = "(二)有下列情形之一者，不符申請資格："
+    first = f"{lead}\n1.於5年內曾有執行政府計畫或採購有重大違約紀錄者。\n"
+    later = "8.本國設立及外國營利事業在臺設立之分公司。\n9.公司狀態為解散、撤銷、停業或歇業。"
+    section = "二、申請資格 > (二)有下列情形之一者，不符申請資格"
+    head = _passage_evidence(first, section=section, kind="text", source="guide.pdf")
+    # the later passage starts 300 characters on: beyond any unit's budget from the lead-in
+    tail = [
+        dataclasses.replace(ev, sentence=dataclasses.replace(ev.sentence, lead=lead))
+        for ev in _passage_evidence(later, section=section, kind="text", source="guide.pdf", offset=300)
+    ]
+    item = _at(tail, "8.")
+    quoted = expand_all([item], head + tail, _terms("分公司"), 150)
+    assert [q.sentence.text for q in quoted] == [lead, item.sentence.text]
+    assert quoted[0].passage.start == 0  # cited in the passage that holds it
+    # without the lead-in in any retrieved passage, the item is quoted alone
+    assert [q.sentence.text for q in expand_all([item], tail, _terms("分公司"), 150)] == [item.sentence.text]
+    # an item stored without a lead-in is quoted alone too
+    plain = _at(_passage_evidence(later, kind="text", source="guide.pdf", offset=300), "8.")
+    assert len(expand_all([plain], head + [plain], _terms("分公司"), 150)) == 1
+
+
+def test_a_lead_in_keeps_its_colon_before_the_item_quoted_after_it() -> None:
+    from assistant.evidence import _with_marker
+
+    assert _with_marker("有下列情形之一者，不符申請資格：", 1) == "有下列情形之一者，不符申請資格[1]："
+    assert _with_marker("本國設立之分公司。", 2) == "本國設立之分公司[2]。"

@@ -1,0 +1,73 @@
+"""A numbered item is quoted with its list's lead-in (ingest/split.py ``_LeadIns``, assistant/units.py
+``lead_in``, assistant/flow.py ``_lead_in_passages``).
+
+Quick tier: the retriever reads back the passages before an item's, with fake embeddings. Slow
+tier: the real Keelung guide (a PDF) and the real model: item 8 of 「(二)有下列情形之一者，不符申請
+資格：」, four passages after its lead-in, is quoted after it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant
+from assistant.retrieve import Retriever
+from core.settings import Settings
+from ingest.index import open_index, run_ingest
+
+#: A guide whose list of ten items runs over several passages after its lead-in.
+GUIDE_TEXT = (
+    "某市補助計畫申請須知\n\n一、本府為鼓勵轄內企業研發，特訂定本須知。\n\n二、申請資格應同時符合下列各款條件：\n\n"
+    + (
+        "(一)依法辦理公司登記之中小企業。\n\n(二)有下列情形之一者，不符申請資格：\n\n"
+        + "".join(
+            f"{n}.第{n}種不符申請資格之情形，其期間尚未屆滿且經主管機關認定屬實者。\n\n" for n in range(1, 11)
+        )
+    )
+)
+
+
+@pytest.fixture(scope="module")
+def guide_retriever(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+    """A numbered guide alone, fake vectors."""
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    root = tmp_path_factory.mktemp("guide")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "guide.txt").write_text(GUIDE_TEXT, encoding="utf-8")
+    settings = Settings.from_env(environ={}, corpus_dir=corpus, data_dir=root / "data")
+    embeddings = DeterministicFakeEmbedding(size=32)
+    assert not run_ingest(settings, embeddings=embeddings, progress=False).failed
+    return Retriever(open_index(settings, embeddings), embeddings, settings)
+
+
+def test_the_passages_before_an_item_reach_its_lead_in(guide_retriever: Retriever) -> None:
+    found = guide_retriever.search("第9種不符申請資格之情形", k=20)
+    item = next(p for p in found if "9.第9種" in p.text and "(二)有下列情形" not in p.text)
+    before = guide_retriever.passages_before(item, 6)
+    assert before and all(p.start < item.start and p.source == item.source for p in before)
+    assert [p.start for p in before] == sorted((p.start for p in before), reverse=True)  # nearest first
+    assert any("(二)有下列情形之一者，不符申請資格：" in p.text for p in before)
+    assert guide_retriever.passages_before(before[-1], 0) == []
+
+
+@pytest.fixture(scope="module")
+def holdout_assistant() -> Assistant:
+    """The evaluation's holdout corpus, real model (its index as `kezhuan eval` keeps it)."""
+    from evals.run import corpus_settings, ensure_index
+
+    settings = corpus_settings(Settings.from_env(environ={}), "holdout")
+    ensure_index(settings, progress=False)
+    return Assistant.load(settings)
+
+
+@pytest.mark.slow
+def test_real_item_of_an_eligibility_list_is_quoted_with_its_lead_in(holdout_assistant: Assistant) -> None:
+    reply = holdout_assistant.ask("外國公司在臺灣設立的分公司，可以申請基隆的地方型SBIR補助嗎？")
+    assert not reply.refused, reply.notes
+    quotes = [q.quote for c in reply.citations for q in c.quotes]
+    assert any("不符申請資格" in q for q in quotes), quotes
+    assert any("外國營利事業在臺設立之分公司" in q for q in quotes), quotes
+    lead = reply.answer.index("不符申請資格")
+    assert lead < reply.answer.index("外國營利事業在臺設立之分公司")
