@@ -267,9 +267,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             support=round(support, 4), best_dense=round(best.dense, 4), best_coverage=round(best.coverage, 4)
         )
         if _INJECTION.search(query.question):
-            return self._refusal(
-                refusal, support, diagnostics, "asks the assistant to drop its rules", "injection"
-            )
+            why = "asks the assistant to drop its rules"
+            return self._refusal(refusal, support, diagnostics, why, "injection")
         fifth = evidence[min(4, len(evidence) - 1)]
         signals = calibration.signals(
             support,
@@ -376,9 +375,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if len(query.numbers) > 1 and not _numbers_supported(
             query.numbers, "\n".join(c.passage.text for c in chosen)
         ):
-            return self._refusal(
-                refusal, support, diagnostics, "a number asked about is in no evidence", "numbers"
-            )
+            why = "a number asked about is in no evidence"
+            return self._refusal(refusal, support, diagnostics, why, "numbers")
 
         chosen = self._rows_and_units(
             query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))
