@@ -200,41 +200,33 @@ def general_tag(word: str) -> str:
     """The part-of-speech tag jieba's dictionary gives ``word`` (search form), "" when it lacks
     it. Unlike the segmenter's tag, words the documents taught it (:func:`register_words`) do not
     change it."""
-    return _jieba_tags().get(word, "")
+    return _jieba_entries()[1].get(word, "")
+
+
+def _jieba_dictionary() -> dict[str, int]:
+    """Words of one to four characters of jieba's dictionary and their counts."""
+    return _jieba_entries()[0]
 
 
 @lru_cache(maxsize=1)
-def _jieba_tags() -> dict[str, str]:
-    """Words of one to four characters of jieba's dictionary and their part-of-speech tags."""
+def _jieba_entries() -> tuple[dict[str, int], dict[str, str]]:
+    """jieba's dictionary file (``word count tag`` per line), read once: the counts and the
+    part-of-speech tags of its words of one to four characters."""
     try:
-        import jieba
+        import jieba  # the dictionary file only; the segmenter is not loaded
     except ImportError:
-        return {}
+        return {}, {}
     path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    counts: dict[str, int] = {}
     tags: dict[str, str] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             parts = line.split()
-            if len(parts) > 2 and 1 <= len(parts[0]) <= 4:
-                tags[parts[0]] = parts[2]
-    return tags
-
-
-@lru_cache(maxsize=1)
-def _jieba_dictionary() -> dict[str, int]:
-    """Words of one to four characters of jieba's dictionary and their counts."""
-    try:
-        import jieba  # the dictionary file only; the segmenter is not loaded
-    except ImportError:
-        return {}
-    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
-    counts: dict[str, int] = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            parts = line.split(" ", 2)
             if len(parts) > 1 and 1 <= len(parts[0]) <= 4:
                 counts[parts[0]] = int(parts[1])
-    return counts
+                if len(parts) > 2:
+                    tags[parts[0]] = parts[2]
+    return counts, tags
 
 
 class Speller:
