@@ -279,20 +279,27 @@ class Speller:
             if df > self._words_by_sound.get(key, ("", 0))[1]:
                 self._words_by_sound[key] = (word, df)
 
-    def _rare_word(self, s: str) -> list[tuple[int, str, str]]:
-        """Rare words of general Chinese the documents never use that sound like a frequent
-        word of theirs: 上線 (657 in jieba's counts) for 上限. ``(start, word, replacement)``."""
+    def _unseen_pairs(self, s: str) -> list[tuple[int, str]]:
+        """``(start, word)`` of the two-character Chinese words of ``s`` (jieba's segmentation)
+        that the documents never write: the words the word passes may correct."""
         from assistant.lexicon import words
 
-        out: list[tuple[int, str, str]] = []
+        out: list[tuple[int, str]] = []
         at = 0
         for word in words(s):
             start = s.find(word, at)
             if start < 0:
                 continue
             at = start + len(word)
-            if len(word) != 2 or count_cjk(word) != 2 or word in self.bigrams:
-                continue
+            if len(word) == 2 and count_cjk(word) == 2 and word not in self.bigrams:
+                out.append((start, word))
+        return out
+
+    def _rare_word(self, s: str) -> list[tuple[int, str, str]]:
+        """Rare words of general Chinese the documents never use that sound like a frequent
+        word of theirs: 上線 (657 in jieba's counts) for 上限. ``(start, word, replacement)``."""
+        out: list[tuple[int, str, str]] = []
+        for start, word in self._unseen_pairs(s):
             if any(c in _QUESTION_CHARS for c in word):
                 continue  # 幾項, 幾所: question words are never typos
             if not 0 < general_frequency(word) < self.rare_frequency:
@@ -315,16 +322,9 @@ class Speller:
         character (幾年, 幾號: words of questions, which documents seldom write); a question
         character is never replaced.
         """
-        from assistant.lexicon import words
-
         out: list[tuple[int, str, str]] = []
-        at = 0
-        for word in words(s):
-            start = s.find(word, at)
-            if start < 0:
-                continue
-            at = start + len(word)
-            if len(word) != 2 or count_cjk(word) != 2 or word in self.bigrams or general_frequency(word):
+        for start, word in self._unseen_pairs(s):
+            if general_frequency(word):
                 continue
             asks = any(c in _QUESTION_CHARS for c in word)
             best, best_key = "", (0, 0)
