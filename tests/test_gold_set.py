@@ -39,6 +39,8 @@ CORPUS_FILE = ROOT / "corpus" / "moea-doit-tech-programs-overview.txt"
 SEED = CORPUS_FILE
 #: The corpora beside the seed whose documents blind cases quote.
 ADDED = [c for c in CORPORA if c != "seed"]
+#: The added corpora that hold a PDF (holdout4 has none: its blind writer found no PDF to add).
+WITH_PDF = [c for c in ADDED if any((Path(__file__).parents[1] / "evals" / "corpora" / c).glob("*.pdf"))]
 
 #: The seven regional centres of the map; each must be the subject of some question.
 CENTERS = (
@@ -227,7 +229,7 @@ def test_later_waves_are_split_on_their_own(everything: dict[str, GoldCase]) -> 
         {k: stratum_of(c.style, c.corpora, c.answerable, c.wave) for k, c in earlier.items()}
     )
     assert {k: c.split for k, c in earlier.items()} == alone
-    assert {c.wave for c in later} == {2, 3, 4, 5, 6, 7}
+    assert {c.wave for c in later} == {2, 3, 4, 5, 6, 7, 8}
 
 
 def test_split_is_balanced_in_every_sizeable_group(everything: dict[str, GoldCase]) -> None:
@@ -254,6 +256,7 @@ _LEAST_CASES = {
     "holdout": (35, 5),
     "holdout2": (35, 5),
     "holdout3": (35, 5),
+    "holdout4": (35, 4),  # 13 unanswerable of 100: 9 fell to dev, 4 to test
 }
 
 
@@ -310,7 +313,7 @@ def test_blind_evidence_is_in_the_named_document(blind: list[GoldCase]) -> None:
 
 
 @pytest.mark.slow  # reads the multi corpus's 74-page PDF
-@pytest.mark.parametrize("corpus", ADDED)
+@pytest.mark.parametrize("corpus", WITH_PDF)
 def test_blind_evidence_in_a_pdf_is_in_it(blind: list[GoldCase], corpus: str) -> None:
     in_pdf = [c for c in blind if c.source.endswith(".pdf") and _home(c) == corpus]
     assert in_pdf, f"no blind case quotes a PDF of the {corpus} corpus"
