@@ -959,9 +959,9 @@ class Retriever(BaseRetriever):
             return []
         snap, cache = self._derived()
         key = f"\x00spelled:{term}"
-        found = cache.get(key)
-        if isinstance(found, list):
-            return list(found)
+        cached = cache.get(key)
+        if isinstance(cached, dict):  # the phrases in order, as keys
+            return list(cached)
         from assistant.query import general_words
 
         joined = self._joined_text()
@@ -974,8 +974,8 @@ class Retriever(BaseRetriever):
                 counts["".join(pieces)] += 1
         own = joined.count(term)
         found = [p for p, n in counts.most_common() if n > own][: self.settings.max_spelled_out]
-        cache[key] = found
-        return list(found)
+        cache[key] = dict.fromkeys(found, "")
+        return found
 
     # -- search ------------------------------------------------------------------------
     def dense(self, vector: list[float], k: int) -> list[tuple[str, float]]:
