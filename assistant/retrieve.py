@@ -59,7 +59,7 @@ from scipy import sparse
 from assistant import statutes
 from assistant.bilingual import Bridged, EnglishBridge
 from assistant.glossary import GLOSSARY_NAME, Glossary
-from assistant.lexicon import register_words
+from assistant.lexicon import content_terms, register_words
 from assistant.reply import Passage
 from assistant.tables import row_heading, table_section
 from assistant.titles import NamedDocuments, heading_share, named_documents
@@ -944,6 +944,39 @@ class Retriever(BaseRetriever):
             term[0] + m.group(1) in words and term[1] + m.group(2) in words for m in pattern.finditer(joined)
         )
 
+    def spelled_out(self, term: str) -> list[str]:
+        """The phrases of the documents that ``term`` (search form) abbreviates, most used first.
+
+        A Chinese abbreviation keeps the first character of each word of a phrase (研發 for
+        研究發展, 投抵 for 投資抵減) or a whole word of it (學界科專 for 學界科技專案). A phrase
+        counts when each of the term's characters starts a two-character word of general Chinese
+        (jieba's dictionary) or stands in a run of them that is such a word, at least two
+        characters were left out, and the documents write the phrase more often than the term
+        itself (a user's shorthand, not the documents' own word). At most
+        ``Settings.max_spelled_out`` phrases; none for a term of other than 2-4 Chinese characters.
+        """
+        if not 2 <= len(term) <= 4 or count_cjk(term) != len(term):
+            return []
+        snap, cache = self._derived()
+        key = f"\x00spelled:{term}"
+        cached = cache.get(key)
+        if isinstance(cached, dict):  # the phrases in order, as keys
+            return list(cached)
+        from assistant.query import general_words
+
+        joined = self._joined_text()
+        words = general_words()
+        pattern = re.compile("".join(f"{re.escape(c)}([\u4e00-\u9fff])?" for c in term))
+        counts: Counter[str] = Counter()
+        for match in pattern.finditer(joined):
+            pieces = [c + (g or "") for c, g in zip(term, match.groups(), strict=True)]
+            if _abbreviates(pieces, words):
+                counts["".join(pieces)] += 1
+        own = joined.count(term)
+        found = [p for p, n in counts.most_common() if n > own][: self.settings.max_spelled_out]
+        cache[key] = dict.fromkeys(found, "")
+        return found
+
     # -- search ------------------------------------------------------------------------
     def dense(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """Passage ids and cosine similarities, best first (live passages only)."""
@@ -1023,8 +1056,11 @@ class Retriever(BaseRetriever):
         return "\n".join(to_search_form(self.passage(pid).text) for pid, _ in nearest)
 
     def expansions(self, query: str) -> list[str]:
-        """Other words for the query's words: glossary aliases, then the documents' Chinese for its English words."""
+        """Other words for the query's words: glossary aliases, the documents' phrases its
+        abbreviations stand for (:meth:`spelled_out`), then the documents' Chinese for its English words."""
         words = self._current().glossary.expand(query)
+        for term in content_terms(query):
+            words += [p for p in self.spelled_out(term) if p not in words]
         return words + [b.chinese for b in self.english_words(query) if b.chinese not in words]
 
     def lexical(self, query: str, k: int) -> list[tuple[str, float]]:
@@ -1278,3 +1314,24 @@ class Retriever(BaseRetriever):
             return []
         raw = snap.sentence_ids[i]
         return [s for s in raw.split(",") if s]
+
+
+def _abbreviates(pieces: Sequence[str], words: Collection[str]) -> bool:
+    """Whether a phrase cut into ``pieces`` (one per character of an abbreviation: the character
+    and the one after it, or the character alone) spells the abbreviation out: two pieces at
+    least were spelled out, each a word of ``words`` but at most one (a term of the documents'
+    field the general dictionary lacks: 抵減 of 投資抵減), and every run of single characters is a
+    word of ``words``."""
+    spelled = unknown = 0
+    run = ""
+    for piece in [*pieces, ""]:
+        if len(piece) == 1:
+            run += piece
+            continue
+        if run and run not in words:
+            return False
+        run = ""
+        if piece:
+            spelled += 1
+            unknown += piece not in words
+    return spelled >= 2 and unknown <= 1 and spelled > unknown

@@ -28,11 +28,14 @@ _ASKS_MAY = re.compile(
     r"|\bcan\b|\bmay\b|allowed"
 )
 #: A yes/no question about whether something is required: 一定要…嗎, 需不需要 (search form).
-_ASKS_MUST = re.compile(r"一定要|必须|需不需要|需要|要不要|是否[须需应]|\bmust\b|required|have to|need to")
+_ASKS_MUST = re.compile(
+    r"一定要|必须|需不需要|需要|要不要|是否[须需应]|(?:也|还|都|仍|就)要|\bmust\b|required|have to|need to"
+)
 #: A rule that forbids (search form): 不得, 不可, 禁止, 不符, and the outcomes an administrative
 #: rule sets for what it does not allow: an application 駁回 (rejected) or 不受理, a grant 撤銷
 #: (revoked), a right 喪失 (lost).
-_FORBIDS = re.compile(r"不得|不可|不能|禁止|不予|不符|驳回|不受理|撤销|丧失")
+#: A rule that leaves something out of what counts (不包括, 不含, 不計入) forbids counting it in.
+_FORBIDS = re.compile(r"不得|不可|不能|禁止|不予|不符|驳回|不受理|撤销|丧失|不包括|不包含|不含|不计入|不列入")
 #: A rule that exempts (search form): 不受…限制, 無須, 免繳.
 _EXEMPTS = re.compile(r"不受.{0,12}限制|无须|无需|不必|不需|免[予除缴]")
 #: Where the first cited sentence ends.
@@ -138,9 +141,14 @@ def yes_no(
     # A rule answers a question about what is allowed or required by what it rules out or
     # exempts from, in the first cited sentence (the rule; a proviso after it limits it).
     first = to_search_form(rule) or _SENTENCE_END.split(to_search_form(evidence), maxsplit=1)[0]
-    if may and _ruled(_FORBIDS, first, terms, gap):
+    # What a rule forbids or exempts from is often the question's verb (重複享受 → 不得…重複享有):
+    # every word of the question counts there, not only the nouns it asserts.
+    from assistant.lexicon import content_terms
+
+    ruled_terms = [*terms, *(((w,), 1.0) for w in content_terms(question) if len(w) >= 2)]
+    if may and _ruled(_FORBIDS, first, ruled_terms, gap):
         return Shaped("否，不行。", "yes_no: the cited rule forbids what the question asks to do")
-    if _ASKS_MUST.search(question) and _ruled(_EXEMPTS, first, terms, gap):
+    if _ASKS_MUST.search(question) and _ruled(_EXEMPTS, first, ruled_terms, gap):
         return Shaped("否，不用。", "yes_no: the cited rule exempts from what the question asks about")
     over = _over_limit(question, first)
     if over:
@@ -220,8 +228,12 @@ def _with_modifier(form: str, question: str) -> str:
     if not re.match(r"[\u4e00-\u9fff]", before) or before in MODIFIER_STOP:
         return form
     # Only a one-character word of its own (大 in 大企業), never the end of a longer word (械 of
-    # 機械 in 智慧機械抵減, which would make 抵減 read 械抵減 and the verdict 否).
-    from assistant.lexicon import words
+    # 機械 in 智慧機械抵減, which would make 抵減 read 械抵減 and the verdict 否), and never a verb
+    # (算 in 「醫院可以算學術機構嗎」 asks whether a hospital counts as one, it narrows nothing).
+    from assistant.lexicon import part_of_speech, words
+
+    if part_of_speech(before).startswith("v"):
+        return form
 
     before_words = words(question[:at])
     return before + form if before_words and before_words[-1] == before else form

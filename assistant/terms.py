@@ -79,6 +79,7 @@ class TermJudge:
         bridged = retriever.english_words(" ".join([question, context]))
         for term, weight in weights.items():
             forms = (term, *retriever.glossary.aliases_of(term))
+            forms = (*forms, *(p for p in retriever.spelled_out(term) if p not in forms))
             if not count_cjk(term):
                 # An English word weighs as the documents' Chinese words for it: the glossary's
                 # names, else its dictionary translations (assistant/bilingual.py), which are

@@ -364,6 +364,8 @@ class Settings:
             (成果歸屬, 補助辦法) before a named article is looked for in that law only.
         compound_scan_limit: Most passages read to tell whether the documents use a term as one
             compound word.
+        max_spelled_out: Most phrases of the documents a question's abbreviation stands for
+            (研發投抵 → 研究發展投資抵減), the most frequent first (``Retriever.spelled_out``).
         index_check_seconds: Seconds between two checks of the commit records for an ingest by
             another process (a running assistant then reloads).
         label_repeats: How many times a passage's label (``第24條``) counts among its BM25 tokens:
@@ -546,6 +548,7 @@ class Settings:
     max_listed_documents: int = 8
     title_min_bigrams: int = 2
     compound_scan_limit: int = 200
+    max_spelled_out: int = 2
     index_check_seconds: float = 2.0
     label_repeats: int = 3
     furniture_min_pages: int = 3
@@ -649,6 +652,7 @@ class Settings:
             "max_listed_documents",
             "title_min_bigrams",
             "compound_scan_limit",
+            "max_spelled_out",
             "label_repeats",
             "furniture_min_pages",
             "furniture_lines",

@@ -53,7 +53,9 @@ log = logging.getLogger(__name__)
 #: (``Settings.numbered_sections``), a line starting an article (「第 21 條：…」) after a finished
 #: sentence starts a block, the sections under one top-level point packed into passages, and
 #: each numbered item stores its list's lead-in (``Sentence.lead``).
-PIPELINE_VERSION = 13
+#: 14: a law's line that ends no sentence or clause is joined with the next line of its article
+#: (a law printed or in a PDF wraps at the page width, mid-sentence: ``structure.wraps_into``).
+PIPELINE_VERSION = 14
 
 
 def pipeline_key(settings: Settings) -> str:

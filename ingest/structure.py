@@ -45,6 +45,8 @@ _CJK_OR_PUNCT = re.compile(f"[{_CJK}\u3000-\u303f\uff00-\uffef]")
 #: Sentence punctuation: a line that holds it is a sentence, not a title or heading.
 SENTENCE_PUNCT = re.compile("[。！？；!?;]")
 _CN_NUMBER = "〇零一二三四五六七八九十百千"
+#: Closing quotes and brackets after a sentence's end (「…。」).
+_CLOSERS = "」』）】》〉)"
 _CHAPTER = re.compile(rf"^\s*第\s*([{_CN_NUMBER}\d]+)\s*([章編節])\s*(.*)$")
 _ARTICLE = re.compile(
     rf"^\s*第\s*([{_CN_NUMBER}\d]+)\s*(?:-\s*(\d+)\s*)?[條条](?:\s*之\s*([{_CN_NUMBER}\d]+))?(?:\s+(\S.*))?\s*$"
@@ -621,6 +623,7 @@ def parse_law(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str
     chapter = PREFACE
     article: dict[str, Any] | None = None
     body: _Chars = []
+    previous = ""
     pos = 0
 
     def flush() -> None:
@@ -664,15 +667,36 @@ def parse_law(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str
             out.emit("heading", chars[:label_end], {"article": arabic})
             if rest:
                 body.extend(chars[label_end:])
+            previous = rest or ""
             continue
         if article is None:
             out.emit("paragraph", chars)
             continue
-        if body:
+        line_chars = _strip(chars)
+        if body and not wraps_into(previous, stripped):
             body.append(("\n", -1))
-        body.extend(_strip(chars))
+        elif body and not (_is_cjkish(body[-1][0]) or _is_cjkish(line_chars[0][0])):
+            body.append((" ", -1))  # a wrap between two Latin words or numbers
+        body.extend(line_chars)
+        previous = stripped
     flush()
     return out.build(), meta
+
+
+def wraps_into(previous: str, line: str) -> bool:
+    """Whether ``line`` continues ``previous`` broken mid-sentence (a hard line wrap of a law as
+    printed, or a PDF's wrapped line): ``previous`` ends no sentence or clause (no 。；： at its end,
+    closing quotes aside) and ``line`` starts no list item, article or table row.
+
+    A law as 全國法規資料庫 gives it has one paragraph a line, each ending in 。 or ：; the same law
+    printed (a PDF, a gazette copy) wraps at the page width, mid-sentence.
+    """
+    previous, line = previous.strip(), line.strip()
+    if not previous or not line or previous.startswith("|") or line.startswith("|"):
+        return False
+    if _LINE_END.search(previous.rstrip(_CLOSERS)) or _LIST_MARKER.match(line) or _ARTICLE_START.match(line):
+        return False
+    return True
 
 
 def articles_from_blocks(cleaned: CleanedText) -> CleanedText:

@@ -118,3 +118,41 @@ def test_a_rule_that_rejects_or_revokes_answers_a_may_question_no() -> None:
     # 能 inside a word (功能, 能力) asks nothing about what is allowed.
     assert not shapes._ASKS_MAY.search(sf("這個系統有什麼功能？"))
     assert not shapes._ASKS_MAY.search(sf("他能力很好嗎"))
+
+
+def test_a_rule_that_leaves_something_out_answers_a_may_question_no() -> None:
+    """不包括 / 不含 / 不計入: what a rule leaves out of what counts may not be counted in
+    (probe 11: 「政府補助款可以算進研發支出嗎」 was answered 是 from 「…不包括政府補助款…」)."""
+    terms = [(("政府",), 1.0), (("补助款",), 1.0)]
+    rule = "中小企業適用投資抵減之研究發展之支出，不包括政府補助款及其研究發展單位產生之收入在內。"
+    verdict = shapes.yes_no(sf("政府補助款可以算進研發支出嗎"), terms, (), rule)
+    assert verdict is not None and verdict.lead == "否，不行。"
+    # The same words without the exclusion are held: 是.
+    held = shapes.yes_no(sf("政府補助款可以算進研發支出嗎"), terms, (), "研究發展之支出，包括政府補助款。")
+    assert held is not None and held.lead == "是，可以。"
+
+
+def test_what_a_rule_forbids_or_exempts_from_may_be_the_questions_verb() -> None:
+    """The verb the rule forbids (重複享有) or exempts from (進行評價) decides a may or must question
+    even when the nouns the question asserts stand in another clause of the rule."""
+    rule = "已依其他法規享有租稅優惠者，不得就同一事項重複享有本辦法所定之獎勵。"
+    verdict = shapes.yes_no(sf("研發投抵跟其他租稅優惠可以重複享有嗎"), [(("租税",), 1.0)], (), rule)
+    assert verdict is not None and verdict.lead == "否，不行。"
+    exempt = "符合下列情事之一者，前項流通或運用無須進行評價：一、基於公益、教育、學術之目的。"
+    must = shapes.yes_no(sf("為了學術目的授權研發成果也要評價嗎？"), [(("学术",), 1.0)], (), exempt)
+    assert must is not None and must.lead == "否，不用。"
+    # A forbidding clause about something else the question does not name still says nothing.
+    other = shapes.yes_no(
+        sf("有限合夥可以適用嗎"), [(("有限合伙",), 1.0)], (), "有限合夥事業得適用；一經擇定不得變更。"
+    )
+    assert other is not None and other.lead == "是，可以。"
+
+
+def test_a_verb_before_a_term_does_not_narrow_it() -> None:
+    """「醫院可以算學術機構嗎」: 算 asks whether a hospital counts as one; it is no modifier of
+    學術 (算學術 is held nowhere), while 大 in 大企業 still narrows 企業."""
+    rule = "本辦法所稱學術機構，指公私立大學校院及經衛生福利部公告醫院評鑑合格之醫療機構。"
+    terms = [(("医院",), 1.0), (("学术",), 1.0), (("机构",), 0.5)]
+    verdict = shapes.yes_no(sf("醫院可以算學術機構嗎"), terms, (), rule)
+    assert verdict is not None and verdict.lead == "是，可以。"
+    assert shapes._with_modifier("企业", sf("那個計畫是針對大企業的嗎")) == "大企业"

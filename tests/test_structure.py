@@ -647,3 +647,60 @@ def test_real_guides_cite_their_numbered_points(corpus: str, name: str, quote: s
             <= 3
             < sum(c.section.startswith(("二、", "九、")) for c in chunks)
         )
+
+
+#: 中小企業研究發展支出適用投資抵減辦法 (as amended 2023-12-05) as 全國法規資料庫 gives it: one
+#: paragraph a line. From GitHub ``kong0107/mojLawSplitJSON``, ``FalVMingLing/J0140015.json``,
+#: commit ``b7a5032d8a33552a4907720ad92a8dedc42a9f69``, rendered title, URL, then ``第 N 條`` and the
+#: article's text (not copyrightable: Copyright Act Art. 9).
+WRAPPED_LAW = DATA / "sme-rd-tax-credit-regulation.txt"
+#: A sentence of 第 6 條 that a page-width wrap breaks mid-word (研究發|展).
+WHOLE_SENTENCE = "前項第三款經經濟部產業發展署認定之國內醫藥研發服務業者，其受託從事研究發展所發生之支出，不得再適用投資抵減。"
+
+
+def _law_sentences(cleaned) -> list[str]:  # type: ignore[no-untyped-def]
+    """The sentences of the law's articles (the header lines before them are no article's)."""
+    _, sentences = split_document(cleaned, "law", max_unit_chars=400)
+    return [s.text for s in sentences if "｜第" in s.section]
+
+
+def test_a_law_wrapped_at_the_page_width_keeps_its_sentences_whole() -> None:
+    """A law printed with its lines wrapped mid-sentence (every 30 characters here) reads as the
+    law with one paragraph a line: a line that ends no sentence or clause continues on the next."""
+    text = WRAPPED_LAW.read_text(encoding="utf-8")
+    wrapped = "\n".join(
+        "\n".join(line[i : i + 30] for i in range(0, len(line), 30)) if len(line) > 30 else line
+        for line in text.split("\n")
+    )
+    as_given = _law_sentences(parse_document(text, "txt")[0])
+    as_printed = _law_sentences(parse_document(wrapped, "txt")[0])
+    assert WHOLE_SENTENCE in as_given
+    assert as_printed == as_given
+    # The list items of an article stay items of their own, each its own line of the article.
+    cleaned, _ = parse_document(wrapped, "txt")
+    assert "限：\n一、委託國內大專校院" in cleaned.text
+
+
+def test_a_law_printed_to_pdf_keeps_its_sentences_whole(tmp_path: Path) -> None:
+    """The same law in a PDF whose lines wrap at the page width (the layout reader keeps them lines
+    of one paragraph): each sentence is one unit, not a line of it."""
+    import fpdf
+
+    pdf = fpdf.FPDF()
+    pdf.add_font("cjk", "", str(CJK_FONT), collection_font_number=0)
+    pdf.add_page()
+    pdf.set_font("cjk", size=12)
+    for line in WRAPPED_LAW.read_text(encoding="utf-8").split("\n"):
+        if line.strip():
+            pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    path = pdf.output(str(tmp_path / "law.pdf")) or tmp_path / "law.pdf"
+    document = load_document(Path(path), tmp_path)
+    assert document.cleaned is not None
+    sentences = _law_sentences(document.cleaned)
+    assert WHOLE_SENTENCE in sentences
+    # No sentence of an article ends mid-clause where a printed line ended.
+    articles = [b for b in document.cleaned.blocks if b.kind == "article"]
+    assert len(articles) == 18
+    for block in articles:
+        for line in document.cleaned.text[block.start : block.end].split("\n"):
+            assert re.search("[。：；]$", line), line
