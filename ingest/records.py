@@ -53,7 +53,10 @@ log = logging.getLogger(__name__)
 #: (``Settings.numbered_sections``), a line starting an article (「第 21 條：…」) after a finished
 #: sentence starts a block, the sections under one top-level point packed into passages, and
 #: each numbered item stores its list's lead-in (``Sentence.lead``).
-PIPELINE_VERSION = 13
+#: 14: HTML parts labelled by WAI-ARIA (a tab panel, a region) and ``<details>`` are sections
+#: named by their label, under the section they sit in; a passage runs into the next section only
+#: when that section is short.
+PIPELINE_VERSION = 14
 
 
 def pipeline_key(settings: Settings) -> str:
