@@ -55,7 +55,10 @@ log = logging.getLogger(__name__)
 #: each numbered item stores its list's lead-in (``Sentence.lead``).
 #: 14: a law's line that ends no sentence or clause is joined with the next line of its article
 #: (a law printed or in a PDF wraps at the page width, mid-sentence: ``structure.wraps_into``).
-PIPELINE_VERSION = 14
+#: 15: HTML parts labelled by WAI-ARIA (a tab panel, a region) and ``<details>`` are sections
+#: named by their label, under the section they sit in; a passage runs into the next section only
+#: when that section is short.
+PIPELINE_VERSION = 15
 
 
 def pipeline_key(settings: Settings) -> str:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from core.settings import Settings
@@ -295,6 +296,7 @@ def _pack(
     overlap: int,
     kind: str = "text",
     meta: dict[str, str] | None = None,
+    short: Callable[[str], bool] = lambda section: True,
 ) -> list[Chunk]:
     """Passages of ``sentences`` (one section, or the sections of one top-level point of a guide).
 
@@ -303,13 +305,17 @@ def _pack(
     sentences come from several sections (a guide's numbered points under one heading or
     top-level point), a passage runs over them as over one section: short sibling sections
     share a passage, never a lone one-line passage each; its section is the path the sections
-    it holds share (「肆、應備申請資料 > 一、應備資料」), else ``section``.
+    it holds share (「肆、應備申請資料 > 一、應備資料」), else ``section``. A passage goes on into
+    the next section only when that section is ``short`` (all of it fits in one passage): a
+    longer one (a page's tab panel of ten steps) gets passages of its own, which keep its name.
     """
     chunks: list[Chunk] = []
     i = 0
     while i < len(sentences):
         j = i + 1
         while j < len(sentences) and sentences[j].end - sentences[i].start <= chunk_chars:
+            if sentences[j].section != sentences[j - 1].section and not short(sentences[j].section):
+                break
             j += 1
         group = sentences[i:j]
         start, end = group[0].start, group[-1].end
@@ -395,6 +401,9 @@ def split_document(
     group_kind = "text"
     group_meta: dict[str, str] = {}
     leads = _LeadIns(lead_in_chars)  # the lead-in of each numbered item, within one group
+    section_chars: Counter[str] = Counter()
+    for block in cleaned.blocks:
+        section_chars[block.section] += (block.end - block.start) * (block.kind != "heading")
     previous = "。"  # the text of the last sentence read, to see whether an item goes on
     tail = ""  # the last sentence read with the lines before it since a sentence end
 
@@ -410,6 +419,7 @@ def split_document(
                     overlap_sentences,
                     group_kind,
                     group_meta,
+                    lambda name: section_chars[name] <= chunk_chars,
                 )
             )
             section_sentences.clear()

@@ -156,11 +156,12 @@ class _Builder:
         self.chars.extend(chars)
         self.blocks.append(Block(kind, start, len(self.chars), self.section, meta or {}))
 
-    def heading(self, chars: _Chars, meta: dict[str, Any] | None = None) -> None:
+    def heading(self, chars: _Chars, meta: dict[str, Any] | None = None, parent: str = "") -> None:
+        """Start a section named by ``chars``; under ``parent`` (a section path) when given."""
         chars = _squeeze(_strip(_without_contents(chars, self.dropped)))  # never a section's name
         if not chars:
             return
-        self.section = _text(chars)
+        self.section = f"{parent}{SECTION_PATH_SEPARATOR}{_text(chars)}" if parent else _text(chars)
         self.emit("heading", chars, meta)
 
     def table(self, rows: list[list[_Chars]], header_rows: int = 1) -> None:
@@ -392,6 +393,21 @@ _SKIP_TAGS = {"script", "style", "noscript", "template"}
 #: of a site. Left out with that reason; an article's own ``<header>`` (its title) is kept.
 _PAGE_CHROME_TAGS = {"nav", "header", "footer"}
 _CONTENT_TAGS = {"article", "main"}
+#: WAI-ARIA roles of a labelled part of a page (a tab's panel, an accordion's region): the part
+#: is a section named by its label, under the section it sits in, until it closes
+#: (https://www.w3.org/TR/wai-aria-1.2/#tabpanel, #region). A ``<details>`` element is the same,
+#: named by its ``<summary>``.
+_LABELLED_ROLES = {"tabpanel", "region"}
+_LABELLED_BY = re.compile(r"""aria-labelledby\s*=\s*["']([^"']+)["']""")
+
+
+@dataclass
+class _Part:
+    """A labelled part of a page that is open: its tag, how deep that tag nests, the section it is in."""
+
+    tag: str
+    parent: str
+    depth: int = 1
 
 
 class _HtmlReader(HTMLParser):
@@ -417,6 +433,12 @@ class _HtmlReader(HTMLParser):
         self.row: list[_Chars] | None = None
         self.cell: _Chars | None = None
         self.dropped: list[Dropped] = []
+        # Elements other elements are labelled by (aria-labelledby): their text, read as it comes.
+        self.wanted = {name for m in _LABELLED_BY.finditer(text) for name in m.group(1).split()}
+        self.labels: dict[str, _Chars] = {}
+        self.reading: list[tuple[str, str, list[int], _Chars]] = []  # (id, tag, [depth], chars)
+        self.parts: list[_Part] = []
+        self.summary: _Part | None = None
 
     def _pos(self) -> int:
         line, col = self.getpos()
@@ -440,8 +462,13 @@ class _HtmlReader(HTMLParser):
             return
         if self.skip:
             return
+        self._open_part(tag, dict(attrs))
         if tag == "title":
             self.in_title = True
+        elif tag == "summary" and self.parts and self.parts[-1].tag == "details":
+            self._flush()
+            self.summary = self.parts[-1]
+            self.heading = True
         elif tag in _HEADING_TAGS:
             self._flush()
             self.heading = True
@@ -475,8 +502,12 @@ class _HtmlReader(HTMLParser):
             return
         if self.skip:
             return
+        self._close_part(tag)
         if tag == "title":
             self.in_title = False
+        elif tag == "summary" and self.summary is not None:
+            self.out.heading(self.current, parent=self.summary.parent)
+            self.current, self.heading, self.summary = [], False, None
         elif tag in _HEADING_TAGS:
             self._flush()
             self.heading = False
@@ -495,6 +526,40 @@ class _HtmlReader(HTMLParser):
                 self.list_depth = max(0, self.list_depth - 1)
             self.kind = "item" if self.list_depth else "paragraph"
 
+    def _open_part(self, tag: str, attrs: dict[str, str | None]) -> None:
+        """Count nesting of what is being read; a labelled part opens a section named by its label."""
+        for _, name, depth, _chars in self.reading:
+            depth[0] += tag == name
+        for part in self.parts:
+            part.depth += tag == part.tag
+        if attrs.get("id") in self.wanted:
+            self.reading.append((str(attrs["id"]), tag, [1], []))
+        label: _Chars = []
+        if attrs.get("role") in _LABELLED_ROLES:
+            for name in (attrs.get("aria-labelledby") or "").split():
+                label.extend(self.labels.get(name, []))
+            if not label and attrs.get("aria-label"):
+                label = [(ch, -1) for ch in str(attrs["aria-label"])]
+        if label or tag == "details":
+            self._flush()
+            self.parts.append(_Part(tag, self.out.section))
+            if label:
+                self.out.heading(label, parent=self.out.section)
+
+    def _close_part(self, tag: str) -> None:
+        """End what closes with ``tag``: a label being read, a labelled part (its section ends)."""
+        for entry in list(self.reading):
+            name, element, depth, chars = entry
+            depth[0] -= tag == element
+            if depth[0] == 0:
+                self.reading.remove(entry)
+                self.labels[name] = chars
+        for part in self.parts:
+            part.depth -= tag == part.tag
+        while self.parts and self.parts[-1].depth <= 0:
+            self._flush()
+            self.out.section = self.parts.pop().parent
+
     def _skipped(self, tag: str) -> bool:
         """Whether ``tag`` opens content left out: scripts and styles, or the page's chrome."""
         if tag in _SKIP_TAGS:
@@ -510,11 +575,16 @@ class _HtmlReader(HTMLParser):
         if self.skip:
             return
         at = self._pos()
-        self._target().extend((ch, self.src_offsets[at + i]) for i, ch in enumerate(data))
+        chars = [(ch, self.src_offsets[at + i]) for i, ch in enumerate(data)]
+        self._target().extend(chars)
+        for *_, label in self.reading:
+            label.extend(chars)
 
     def _reference(self, char: str) -> None:
         if not self.skip:
             self._target().append((char, self.src_offsets[self._pos()]))
+            for *_, label in self.reading:
+                label.append((char, self.src_offsets[self._pos()]))
 
     def handle_entityref(self, name: str) -> None:
         import html

@@ -103,6 +103,55 @@ def test_html_table_cells_that_look_like_page_numbers_are_kept() -> None:
     assert {d.reason for d in cleaned.dropped} >= {"<script> content", "markup: HTML tag"}
 
 
+_TABBED_PAGE = """<html><head><title>補助說明</title></head><body><main>
+<h2>補助類別</h2><p>本系統受理下列類別。</p>
+<ul role="tablist"><li><button role="tab" id="t1" aria-controls="p1">研發類</button></li>
+<li><button role="tab" id="t2">文化類</button></li></ul>
+<div role="tabpanel" id="p1" aria-labelledby="t1"><div><p>補助對象為研究機構。</p></div>
+<table><tr><th>補助對象</th><th>說明</th></tr><tr><td>學術機構</td><td>公私立大專校院</td></tr></table></div>
+<div role="tabpanel" aria-labelledby="t2"><p>補助對象為博物館。</p></div>
+<div role="region" aria-label="常見問題"><details><summary>多久審完？</summary><p>約需兩個月。</p></details></div>
+<p>以上類別每年公告。</p>
+</main></body></html>"""
+
+
+def test_html_tab_panels_regions_and_details_are_sections_named_by_their_label() -> None:
+    cleaned, _ = parse_document(_TABBED_PAGE, "html")
+    chunks, sentences = split_document(cleaned, "tabs.html")
+    section_of = {cleaned.text[b.start : b.end]: b.section for b in cleaned.blocks}
+    assert section_of["補助對象為研究機構。"] == "補助類別 > 研發類"
+    assert section_of["補助對象：學術機構；說明：公私立大專校院"] == "補助類別 > 研發類"  # a row of the panel
+    assert section_of["補助對象為博物館。"] == "補助類別 > 文化類"
+    assert section_of["約需兩個月。"] == "補助類別 > 常見問題 > 多久審完？"
+    assert section_of["以上類別每年公告。"] == "補助類別"  # the panel closed: its section ended
+    tab = next(b for b in cleaned.blocks if b.kind == "item" and cleaned.text[b.start : b.end] == "研發類")
+    assert tab.section == "補助類別"  # the tab itself stays where it is written
+    assert unaccounted(_TABBED_PAGE, cleaned, [(s.start, s.end) for s in sentences]) == []
+
+
+def test_long_tab_panels_get_passages_of_their_own_named_by_their_label() -> None:
+    steps = "".join(
+        f"<li>第{n}步：申請人應於期限內備妥第{n}項文件並送交主管機關審查核定。</li>" for n in range(1, 9)
+    )
+    page = (
+        '<h2>流程</h2><button id="a">甲類</button><button id="b">乙類</button>'
+        f'<div role="tabpanel" aria-labelledby="a"><ol>{steps}</ol></div>'
+        f'<div role="tabpanel" aria-labelledby="b"><p>本類另有規定。</p><ol>{steps}</ol></div>'
+    )
+    cleaned, _ = parse_document(page, "html")
+    chunks, sentences = split_document(cleaned, "tabs.html")
+    panels = [c for c in chunks if "第1步" in c.text or "第8步" in c.text]
+    assert {c.section for c in panels} == {"流程 > 甲類", "流程 > 乙類"}  # never only 「流程」
+    # The second panel's short first line is not packed into the first panel's last passage.
+    assert all("本類另有規定" not in c.text or c.section == "流程 > 乙類" for c in chunks)
+
+
+def test_a_tab_panel_whose_label_is_unknown_stays_in_its_section() -> None:
+    page = '<h2>類別</h2><div role="tabpanel" aria-labelledby="later"><p>內容一。</p></div><span id="later">標籤</span>'
+    cleaned, _ = parse_document(page, "html")
+    assert {cleaned.text[b.start : b.end]: b.section for b in cleaned.blocks}["內容一。"] == "類別"
+
+
 def test_law_articles_are_units_with_their_number_in_both_forms() -> None:
     _, cleaned, meta, chunks, sentences = _split("moea-rd-results-regulation.txt", "txt")
     assert meta["title"] == "經濟部科學技術研究發展成果歸屬及運用辦法"
