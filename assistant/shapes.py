@@ -145,7 +145,8 @@ def yes_no(
     # every word of the question counts there, not only the nouns it asserts.
     from assistant.lexicon import content_terms
 
-    ruled_terms = [*terms, *(((w,), 1.0) for w in content_terms(question) if len(w) >= 2)]
+    # A question asserting no term leaves the rule's whole sentence to decide, as before.
+    ruled_terms = [*terms, *(((w,), 1.0) for w in content_terms(question) if len(w) >= 2)] if terms else []
     if may and _ruled(_FORBIDS, first, ruled_terms, gap):
         return Shaped("否，不行。", "yes_no: the cited rule forbids what the question asks to do")
     if _ASKS_MUST.search(question) and _ruled(_EXEMPTS, first, ruled_terms, gap):
