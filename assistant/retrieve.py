@@ -109,6 +109,10 @@ def _embed_in_background(embeddings: Embeddings, query: str) -> Future[list[floa
     return _embed_pool.submit(embeddings.embed_query, query)
 
 
+#: Most terms whose abbreviated phrases (:meth:`Retriever.expansions_of`) are kept per snapshot.
+_ABBREVIATIONS_KEPT = 10_000
+
+
 class BM25:
     """Okapi BM25 over pre-tokenised documents (sparse matrix; fast for 100k passages).
 
@@ -196,6 +200,11 @@ class BM25:
             grams = [token[i : i + 2] for i in range(len(token) - 1)]
             return sum(self.idf_of(g) for g in grams) / len(grams)
         return math.log(1.0 + (self.size + 0.5) / 0.5)
+
+    def document_frequency(self, token: str) -> int:
+        """How many documents (passages) hold the index token (a character bigram); 0 for none."""
+        j = self.vocab.get(token)
+        return 0 if j is None else int(self.matrix.indptr[j + 1] - self.matrix.indptr[j])
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every document for the query tokens."""
@@ -528,6 +537,8 @@ class Retriever(BaseRetriever):
     _derived_cache: dict[str, set[str] | str | list[Bridged] | dict[str, str]] = PrivateAttr(
         default_factory=dict
     )
+    #: The phrases each term abbreviates (:meth:`expansions_of`), by snapshot fingerprint and term.
+    _abbreviations: dict[tuple[str, str], tuple[str, ...]] = PrivateAttr(default_factory=dict)
     #: The rows of each table (``source\x00table section``: positions in document order), and the
     #: fingerprint of the snapshot they were read from.
     _tables: tuple[str, dict[str, list[int]]] = PrivateAttr(default=("", {}))
@@ -927,22 +938,35 @@ class Retriever(BaseRetriever):
         return joined
 
     def knows_abbreviation(self, term: str) -> bool:
-        """Whether a two-character term abbreviates a four-character phrase of the documents by
-        the first character of each of its two words (國安 for 國家安全, 研發 for 研究發展).
+        """Whether a term abbreviates a phrase of the documents (:meth:`expansions_of`)."""
+        return bool(self.expansions_of(term))
 
-        Both words of the phrase must be words of general Chinese (jieba's dictionary), so that
-        characters which merely stand two apart (國內的安) do not count.
+    def expansions_of(self, term: str) -> tuple[str, ...]:
+        """The phrases of the documents (search form, most used first) that a term of two to four
+        characters abbreviates by the first character of each of their words: 國安 for 國家安全,
+        研發 for 研究發展, 青創貸 for 青年創業貸款; () for none.
+
+        Each word of the phrase must be a two-character word of general Chinese (jieba's
+        dictionary), so that characters which merely stand two apart (國內的安) do not count.
         """
         from assistant.query import general_words
 
-        if len(term) != 2 or count_cjk(term) != 2:
-            return False
-        joined = self._joined_text()
-        words = general_words()
-        pattern = re.compile(f"{re.escape(term[0])}([\u4e00-\u9fff]){re.escape(term[1])}([\u4e00-\u9fff])")
-        return any(
-            term[0] + m.group(1) in words and term[1] + m.group(2) in words for m in pattern.finditer(joined)
-        )
+        if not 2 <= len(term) <= 4 or count_cjk(term) != len(term):
+            return ()
+        snap = self._current()
+        key = (snap.fingerprint, term)
+        if key not in self._abbreviations:
+            words = general_words()
+            pattern = re.compile("".join(f"{re.escape(c)}([\u4e00-\u9fff])" for c in term))
+            phrases = Counter(
+                m.group()
+                for m in pattern.finditer(self._joined_text())
+                if all(c + m.group(i + 1) in words for i, c in enumerate(term))
+            )
+            if len(self._abbreviations) >= _ABBREVIATIONS_KEPT:
+                self._abbreviations.clear()  # a long-running server meets new words without end
+            self._abbreviations[key] = tuple(p for p, _ in phrases.most_common())
+        return self._abbreviations[key]
 
     # -- search ------------------------------------------------------------------------
     def dense(self, vector: list[float], k: int) -> list[tuple[str, float]]:
