@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import html
-import math
 import os
 import re
 import unicodedata
@@ -195,28 +194,6 @@ def general_frequency(word: str) -> int:
     """How often ``word`` (search form) occurs in general Chinese: its count in jieba's
     dictionary (a corpus of some 60 million words), 0 when the dictionary lacks it."""
     return _jieba_dictionary().get(word, 0)
-
-
-def general_idf(word: str) -> float:
-    """How much ``word`` (search form) says about a topic, measured on general Chinese, not on
-    the documents: ``ln((N + 1) / (n + 1))``, with ``n`` its count in jieba's dictionary and
-    ``N`` the dictionary's total (about 60 million words).
-
-    0 for an empty dictionary (jieba not installed). A word the dictionary lacks (a term of a
-    field, an abbreviation, a name) gets the largest weight, ``ln(N + 1)`` (about 17.9); an
-    everyday word a small one (一年, 7,966: 8.9; 公司, 45,604: 7.2); 稅率 (210) 12.6. Unlike
-    BM25's IDF over the documents' passages, the scale is the same for a corpus of one short
-    document and one of thousands, and a word every passage of a one-topic document repeats
-    (抵減 in a tax-credit regulation) still weighs as the topic it is.
-    """
-    total = _dictionary_total()
-    return math.log((total + 1) / (general_frequency(word) + 1)) if total else 0.0
-
-
-@lru_cache(maxsize=1)
-def _dictionary_total() -> int:
-    """Sum of the counts of jieba's dictionary (its words of one to four characters)."""
-    return sum(_jieba_dictionary().values())
 
 
 def general_tag(word: str) -> str:

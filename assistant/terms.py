@@ -10,7 +10,7 @@ from typing import Any
 
 from assistant.evidence import QueryTerms, Term, is_chinese
 from assistant.lexicon import ENGLISH_INTENT_WORDS, INTENT_WORDS, NOMINAL_TAGS, content_terms, part_of_speech
-from assistant.query import general_frequency, general_idf, general_tag, question_numbers
+from assistant.query import general_frequency, general_tag, question_numbers
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -78,16 +78,11 @@ class TermJudge:
         asked_terms = set(current)
         terms = []
         foreign = []
-        # The foreign share is weighed on general Chinese (query.general_idf), not on the
-        # documents' BM25 IDF: on a small corpus that gives every absent word the largest weight
-        # and the topic words all its passages share almost none (issue 12).
         foreign_weight = 0.0
-        topical_total = 0.0
         asked = to_search_form(question)
         bridged = retriever.english_words(" ".join([question, context]))
         for term, weight in weights.items():
             forms = (term, *retriever.glossary.aliases_of(term))
-            topical = general_idf(term)
             if count_cjk(term) and not any(retriever.knows(f) for f in forms):
                 # An abbreviation the documents never write (青創貸, 研發) is matched, and weighs,
                 # as the phrases of theirs it shortens (青年創業貸款, 研究發展).
@@ -110,33 +105,30 @@ class TermJudge:
                 if chinese:
                     share *= 1.0 if term in current else 0.5
                     weight = share * max(retriever.bm25.idf_of(c) for c in chinese)
-                    topical = share * max(general_idf(c) for c in chinese)
             known = True
             if term in current and self._is_foreign(term, forms, asked, sources):
                 foreign.append(term)
-                foreign_weight += topical
+                foreign_weight += weight
             elif not any(retriever.knows(f) for f in forms):
                 # A paraphrase word no document uses (搞, 卡關, 牽線), or an English word of a
                 # mixed question (technology, first) in Chinese documents, matches no
                 # sentence, so it only dilutes the coverage of the words that do; meaning is
                 # left to the dense similarity.
                 weight = self.settings.paraphrase_weight * weight
-                topical = self.settings.paraphrase_weight * topical
                 known = False
-            if term in current:
-                topical_total += topical
             terms.append(Term(forms, weight, asked=term in asked_terms, known=known))
         if not is_chinese(question):
             # English words match no Chinese passage: use the glossary's Chinese names instead.
             for alias in retriever.glossary.expand(question):
                 if count_cjk(alias):
                     terms.append(Term((alias,), retriever.bm25.idf_of(alias)))
+        total = sum(t.weight for t in terms if t.forms[0] in current) or 1.0
         return QueryTerms(
             terms=tuple(terms),
             numbers=question_numbers(question),
             cjk=is_chinese(question),
             foreign=tuple(foreign),
-            foreign_share=foreign_weight / (topical_total or 1.0),
+            foreign_share=foreign_weight / total,
             # 「X的電話是幾號？」: the attribute asked for, after 的 and right before the question.
             foreign_heads=tuple(t for t in foreign if self._asked_attribute(t, asked)),
             question=asked,

@@ -111,7 +111,9 @@ class Settings:
             about 60 million words) or is a place or organisation name: 對象 (4511), 老闆 (4402)
             are everyday words, 稅率 (210), 通過率 (80) topics. Chosen on dev half 0 (issue 12).
         typo_min_corpus_frequency: A typo is corrected to a word of the documents only if that
-            word occurs in at least this many passages.
+            word occurs in at least this many passages; a word the segmenter guessed is read as
+            cut from a word of the documents (抵+減率 for 抵減率, not foreign) only if each bigram
+            of that word occurs in at least this many passages (``assistant/terms.py``).
         title_min_run: Fewest Chinese characters a stretch of a question must share with a
             document's title to name that document (AI應用躍昇計畫, 成果轉化法;
             ``assistant/titles.py``); a named document is searched on its own and the title's
