@@ -109,6 +109,10 @@ def _embed_in_background(embeddings: Embeddings, query: str) -> Future[list[floa
     return _embed_pool.submit(embeddings.embed_query, query)
 
 
+#: Most terms whose spelled-out phrases (:meth:`Retriever.spelled_out`) are kept in memory.
+_ABBREVIATIONS_KEPT = 10_000
+
+
 class BM25:
     """Okapi BM25 over pre-tokenised documents (sparse matrix; fast for 100k passages).
 
@@ -196,6 +200,11 @@ class BM25:
             grams = [token[i : i + 2] for i in range(len(token) - 1)]
             return sum(self.idf_of(g) for g in grams) / len(grams)
         return math.log(1.0 + (self.size + 0.5) / 0.5)
+
+    def document_frequency(self, token: str) -> int:
+        """How many documents (passages) hold the index token (a character bigram); 0 for none."""
+        j = self.vocab.get(token)
+        return 0 if j is None else int(self.matrix.indptr[j + 1] - self.matrix.indptr[j])
 
     def scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every document for the query tokens."""
@@ -528,6 +537,8 @@ class Retriever(BaseRetriever):
     _derived_cache: dict[str, set[str] | str | list[Bridged] | dict[str, str]] = PrivateAttr(
         default_factory=dict
     )
+    #: The phrases each term abbreviates (:meth:`spelled_out`), by snapshot fingerprint and term.
+    _abbreviations: dict[tuple[str, str], tuple[str, ...]] = PrivateAttr(default_factory=dict)
     #: The rows of each table (``source\x00table section``: positions in document order), and the
     #: fingerprint of the snapshot they were read from.
     _tables: tuple[str, dict[str, list[int]]] = PrivateAttr(default=("", {}))
@@ -927,22 +938,8 @@ class Retriever(BaseRetriever):
         return joined
 
     def knows_abbreviation(self, term: str) -> bool:
-        """Whether a two-character term abbreviates a four-character phrase of the documents by
-        the first character of each of its two words (國安 for 國家安全, 研發 for 研究發展).
-
-        Both words of the phrase must be words of general Chinese (jieba's dictionary), so that
-        characters which merely stand two apart (國內的安) do not count.
-        """
-        from assistant.query import general_words
-
-        if len(term) != 2 or count_cjk(term) != 2:
-            return False
-        joined = self._joined_text()
-        words = general_words()
-        pattern = re.compile(f"{re.escape(term[0])}([\u4e00-\u9fff]){re.escape(term[1])}([\u4e00-\u9fff])")
-        return any(
-            term[0] + m.group(1) in words and term[1] + m.group(2) in words for m in pattern.finditer(joined)
-        )
+        """Whether a term abbreviates a phrase of the documents (:meth:`spelled_out`)."""
+        return bool(self.spelled_out(term))
 
     def spelled_out(self, term: str) -> list[str]:
         """The phrases of the documents that ``term`` (search form) abbreviates, most used first.
@@ -957,11 +954,9 @@ class Retriever(BaseRetriever):
         """
         if not 2 <= len(term) <= 4 or count_cjk(term) != len(term):
             return []
-        snap, cache = self._derived()
-        key = f"\x00spelled:{term}"
-        cached = cache.get(key)
-        if isinstance(cached, dict):  # the phrases in order, as keys
-            return list(cached)
+        key = (self._current().fingerprint, term)
+        if key in self._abbreviations:
+            return list(self._abbreviations[key])
         from assistant.query import general_words
 
         joined = self._joined_text()
@@ -974,7 +969,9 @@ class Retriever(BaseRetriever):
                 counts["".join(pieces)] += 1
         own = joined.count(term)
         found = [p for p, n in counts.most_common() if n > own][: self.settings.max_spelled_out]
-        cache[key] = dict.fromkeys(found, "")
+        if len(self._abbreviations) >= _ABBREVIATIONS_KEPT:
+            self._abbreviations.clear()  # a long-running server meets new words without end
+        self._abbreviations[key] = tuple(found)
         return found
 
     # -- search ------------------------------------------------------------------------
@@ -1319,10 +1316,11 @@ class Retriever(BaseRetriever):
 def _abbreviates(pieces: Sequence[str], words: Collection[str]) -> bool:
     """Whether a phrase cut into ``pieces`` (one per character of an abbreviation: the character
     and the one after it, or the character alone) spells the abbreviation out: two pieces at
-    least were spelled out, each a word of ``words`` but at most one (a term of the documents'
-    field the general dictionary lacks: 抵減 of 投資抵減), and every run of single characters is a
-    word of ``words``."""
-    spelled = unknown = 0
+    least were spelled out, each a word of ``words`` but the last one, which may be a term of the
+    documents' field the general dictionary lacks (抵減 of 投資抵減: a Chinese compound puts its
+    head last; 得按 of 得按支出 is no word and shortens nothing), and every run of single
+    characters is a word of ``words``."""
+    spelled: list[str] = []
     run = ""
     for piece in [*pieces, ""]:
         if len(piece) == 1:
@@ -1332,6 +1330,5 @@ def _abbreviates(pieces: Sequence[str], words: Collection[str]) -> bool:
             return False
         run = ""
         if piece:
-            spelled += 1
-            unknown += piece not in words
-    return spelled >= 2 and unknown <= 1 and spelled > unknown
+            spelled.append(piece)
+    return len(spelled) >= 2 and all(p in words for p in spelled[:-1])

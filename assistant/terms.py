@@ -49,6 +49,10 @@ _SUFFIXES = frozenset("业者界员们类型性化式")
 _CLAUSE_END = r"[了啦啊呀喔嘛]?(?:[，,。？?！!；;]|$)"
 
 
+#: Most characters of the question before or after a guessed word read as part of a word of the
+#: documents it was cut from (:meth:`TermJudge._slip_across_word`): 青創 of 青創+貸裡.
+_SLIP_REACH = 3
+
 _GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
 
 
@@ -79,7 +83,16 @@ class TermJudge:
         bridged = retriever.english_words(" ".join([question, context]))
         for term, weight in weights.items():
             forms = (term, *retriever.glossary.aliases_of(term))
-            forms = (*forms, *(p for p in retriever.spelled_out(term) if p not in forms))
+            # An abbreviation of a phrase the documents write more often than it (青創貸, 研發,
+            # 學界科專) is matched as that phrase too; one the documents never write also weighs
+            # as the phrase (青年創業貸款, 研究發展).
+            expanded = [p for p in retriever.spelled_out(term) if p not in forms]
+            if expanded:
+                if not any(retriever.knows(f) for f in forms):
+                    weight = (weight / retriever.bm25.idf_of(term)) * max(
+                        retriever.bm25.idf_of(e) for e in expanded
+                    )
+                forms = (*forms, *expanded)
             if not count_cjk(term):
                 # An English word weighs as the documents' Chinese words for it: the glossary's
                 # names, else its dictionary translations (assistant/bilingual.py), which are
@@ -150,7 +163,7 @@ class TermJudge:
             return False  # other English words are matched by meaning, not spelling
         if any(c in _QUESTION_CHARS for c in term):
             return False  # 歸誰: a verb glued to a question word, not a topic
-        if self._slip_before_question(term, question):
+        if self._slip_before_question(term, question) or self._slip_across_word(term, question):
             return False
         if term not in INTENT_WORDS and not self._asked_attribute(term, question):
             # A word of everyday Chinese the documents lack (對象, 老闆, 大陸) is how the asker
@@ -232,6 +245,46 @@ class TermJudge:
         return part_of_speech(term[2]) in {"a", "v", "d", "ad"} and bool(
             re.match(r"(?:多少|几|什么|哪)", question[after:])
         )
+
+    def _slip_across_word(self, term: str, question: str) -> bool:
+        """Whether a word the segmenter guessed (its dictionary lacks it) is one character plus
+        the start or end of a word of the documents written next to it: 抵+減率 for 抵減率, 辦青+創貸
+        for 辦+青創貸, 青創+貸裡 for 青創貸+裡.
+
+        The segmenter cuts strings its dictionary lacks by guess; a cut that splits a word the
+        documents use says nothing about what the question is about. A word of the documents
+        here is one they use as written whose every bigram at least
+        ``Settings.typo_min_corpus_frequency`` passages hold (抵減), or an abbreviation of one of
+        their phrases (青創貸 for 青年創業貸款, :meth:`Retriever.knows_abbreviation`).
+        """
+        if len(term) < 2 or general_frequency(term) or not question:
+            return False
+        for match in re.finditer(re.escape(term), question):
+            start, end = match.start(), match.end()
+            for k in range(1, _SLIP_REACH + 1):
+                # All but the term's last character end a word begun k characters before it, or
+                # all but its first begin one that runs on k after it; the characters lent are
+                # no function characters (的職 of 的+職訓 is no word).
+                lent = (question[start - k : start], question[end : end + k])
+                joined = (question[start - k : end - 1], question[start + 1 : end + k])
+                if any(
+                    len(extra) == k
+                    and count_cjk(word) == len(word)
+                    and not set(extra) & _GLUE
+                    and self._documents_word(word)
+                    for extra, word in zip(lent, joined, strict=True)
+                ):
+                    return True
+        return False
+
+    def _documents_word(self, form: str) -> bool:
+        """Whether the documents use ``form`` (search form) as a word (:meth:`_slip_across_word`)."""
+        retriever = self.retriever
+        floor = self.settings.typo_min_corpus_frequency
+        if retriever.knows_abbreviation(form):
+            return True
+        grams = [form[i : i + 2] for i in range(len(form) - 1)]
+        return all(retriever.bm25.document_frequency(g) >= floor for g in grams) and retriever.occurs(form)
 
     def _used_as_verb(self, term: str, question: str) -> bool:
         """Whether every use of ``term`` follows a modal or adverb (要牽線, 怎麼形容), or a place

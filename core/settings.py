@@ -111,7 +111,9 @@ class Settings:
             about 60 million words) or is a place or organisation name: 對象 (4511), 老闆 (4402)
             are everyday words, 稅率 (210), 通過率 (80) topics. Chosen on dev half 0 (issue 12).
         typo_min_corpus_frequency: A typo is corrected to a word of the documents only if that
-            word occurs in at least this many passages.
+            word occurs in at least this many passages; a word the segmenter guessed is read as
+            cut from a word of the documents (抵+減率 for 抵減率, not foreign) only if each bigram
+            of that word occurs in at least this many passages (``assistant/terms.py``).
         title_min_run: Fewest Chinese characters a stretch of a question must share with a
             document's title to name that document (AI應用躍昇計畫, 成果轉化法;
             ``assistant/titles.py``); a named document is searched on its own and the title's
@@ -134,10 +136,10 @@ class Settings:
             latest answer came from when this many of the passages that match that answer best
             (BM25) all come from it. 0 turns it off.
         answer_probability: The calibrated refusal model's probability (0-1) that the documents
-            answer a question at or above which the assistant answers. 0.6: the highest value
-            at which the model fitted on half 0 of the four corpora's dev splits refuses no more
-            answerable half-0 questions than the model it replaced (5), while it refuses 16 of
-            the 33 unanswerable ones that reach it instead of 10 (session 10).
+            answer a question at or above which the assistant answers. 0.7: of the 465 half-0
+            dev questions of the five corpora that reach the model it was fitted on (session 11,
+            ``scripts/fit_refusal.py --half 0`` prints the table), it refuses 9 of 429 answerable
+            and 18 of 36 unanswerable; 0.6 refuses 8 and 15, 0.8 20 and 24: the fewest errors.
         evidence_unit_chars: Most characters (from its first sentence's start to its last one's
             end) one quoted unit of an extractive answer may grow to when a clause cut at ； is
             quoted to its 。, a lead-in with its numbered items, or a rule with its proviso
@@ -446,7 +448,7 @@ class Settings:
     heading_passages: int = 8
     basis_sources: int = 3
     answer_scope_passages: int = 3
-    answer_probability: float = 0.6
+    answer_probability: float = 0.7
     evidence_unit_chars: int = 150
     article_quote_chars: int = 240
     label_weight: float = 0.2

@@ -115,6 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{len(y)} cases, train accuracy {accuracy:.3f}, coefficients {dict(zip(features, model.coef_[0].round(3), strict=True))}"
     )
+    # What each answer_probability would refuse of the fitting cases (clipped as the assistant
+    # clips them), to choose the setting on the same half.
+    settings = Settings.from_env()
+    clip = settings.refusal_clip_sd
+    p = model.predict_proba(np.clip((x - mean) / scale, -clip, clip))[:, 1]
+    for threshold in (0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.8):
+        refused = p < threshold
+        print(
+            f"answer_probability {threshold:.2f}: refuses {int((refused & (y == 1)).sum())} of "
+            f"{int(y.sum())} answerable, {int((refused & (y == 0)).sum())} of {int((y == 0).sum())} unanswerable"
+        )
     return 0
 
 

@@ -1,0 +1,86 @@
+"""The question's terms and which of them are foreign to the documents (assistant/terms.py).
+
+Over a small written document (tests/data/youth-loan-rules.txt) with hash embeddings: nothing
+here depends on meaning.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from assistant.chat import Assistant
+from assistant.evidence import QueryTerms
+from core.settings import Settings
+from core.text import to_search_form
+from ingest.index import run_ingest
+
+DATA = Path(__file__).parent / "data"
+LOAN = "youth-loan-rules.txt"
+
+
+def _assistant(root: Path, names: tuple[str, ...]) -> Assistant:
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name in names:
+        shutil.copy(DATA / name, corpus / name)
+    # Words of the documents need one passage here (the document is a few short points).
+    settings = Settings.from_env(environ={}, corpus_dir=corpus, data_dir=root / "data").replace(
+        typo_min_corpus_frequency=1
+    )
+    fake = DeterministicFakeEmbedding(size=32)
+    assert not run_ingest(settings, embeddings=fake, progress=False).failed
+    return Assistant.load(settings, embeddings=fake)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    return _assistant(tmp_path_factory.mktemp("terms-small"), (LOAN,))
+
+
+def _terms(bot: Assistant, question: str) -> QueryTerms:
+    return bot.query_terms(to_search_form(question), "")
+
+
+def test_rare_topical_words_the_documents_lack_still_count_against_answering(small: Assistant) -> None:
+    terms = _terms(small, "研究發展支出抵減的預算由哪位司長核定？")
+    assert {"预算", "司长"} <= set(terms.foreign)
+    assert terms.foreign_share > small.settings.foreign_limit
+
+
+def test_an_abbreviation_is_matched_as_the_phrase_it_shortens(small: Assistant) -> None:
+    terms = _terms(small, "青創貸最多可以借多少？")
+    assert not terms.foreign
+    (loan,) = [t for t in terms.terms if t.forms[0] == "青创贷"]
+    assert "青年创业贷款" in loan.forms and loan.known
+    # It weighs as the phrase does in the documents, not as a word they never use (the largest).
+    assert loan.weight == pytest.approx(small.retriever.bm25.idf_of("青年创业贷款"))
+    assert loan.weight < small.retriever.bm25.idf_of("青创贷")
+    assert small.retriever.spelled_out("青创贷") == ["青年创业贷款"]
+    assert small.retriever.spelled_out("贷期") == ["贷款期限"]
+    # Characters that merely stand apart, not each the start of a word, shorten nothing: 得按支出
+    # holds 得 and 支 so, but 得按 is no word.
+    assert small.retriever.spelled_out("得支") == []
+
+
+def test_a_word_the_segmenter_cut_across_a_word_of_the_documents_is_not_foreign(small: Assistant) -> None:
+    # 抵減率 is cut 抵/減率, 辦青創貸 辦青/創貸, 青創貸裡 青創/貸裡: each guessed word is one
+    # character plus part of a word of the documents (抵減) or of an abbreviation (青創貸).
+    assert not _terms(small, "研究發展支出的抵減率是多少？").foreign
+    assert not _terms(small, "辦青創貸要檢具什麼文件？").foreign
+    assert not _terms(small, "青創貸裡說的代表人指誰？").foreign
+
+
+def test_a_guessed_word_next_to_a_function_character_stays_foreign(small: Assistant) -> None:
+    # 職訓 (no dictionary word) after 的: 的職 is no word of the documents, whatever they write.
+    assert "职训" in _terms(small, "青年創業貸款的職訓補助有哪些？").foreign
+
+
+def test_a_word_of_the_documents_needs_the_passages_the_setting_asks_for(small: Assistant) -> None:
+    strict = small.settings.replace(typo_min_corpus_frequency=50)
+    bot = Assistant(strict, small.store, small.embeddings, small.retriever, small.answerer)
+    assert bot._documents_word("抵减") is False
+    assert small._documents_word("抵减") is True
