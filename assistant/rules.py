@@ -603,7 +603,8 @@ def answer_shape(question: str, text: str, names: Sequence[str] = ()) -> float:
 #: questions that do ask for them: a delegation (「…之辦法，由中央主管機關會同財政部定之。」) names
 #: the topics a regulation will settle, not what it settles; a reference (「…依相關規定辦理。」)
 #: names a rule, not what it says; a bare proviso (「…者，不在此限。」) exempts a case from a rule
-#: it does not state; an application (「…準用之。」) borrows another article's rule.
+#: it does not state; an application (「…準用之。」) borrows another article's rule; a question
+#: (「…申請一次？」) asks instead of stating.
 BOILERPLATE: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         "delegation",
@@ -634,12 +635,19 @@ BOILERPLATE: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"准用(?:之|[^。；;]{0,24}规定)[。；;]?\s*$"),
         re.compile(r"准用|适用|比照"),
     ),
+    (
+        # A question the document asks (a FAQ's 「Q6：多久可以申請一次？」) states nothing: its
+        # answer does, in the sentences after it.
+        "question",
+        re.compile(r"[?？]\s*$"),
+        re.compile(r"常见问题|哪些问题|问了什么|\bfaq\b|\bq&a\b", re.IGNORECASE),
+    ),
 )
 
 
 def boilerplate(question: str, text: str) -> str:
     """The kind of pointer sentence ``text`` is (:data:`BOILERPLATE`: ``delegation``,
-    ``reference``, ``proviso``, ``application``), or "" for a sentence that states content or
+    ``reference``, ``proviso``, ``application``, ``question``), or "" for a sentence that states content or
     one of the kind the question asks for (「由哪個機關訂定？」 is answered by a delegation).
     Both search form; an enacting clause (「本辦法依…訂定之。」) is no pointer."""
     if statutes.is_enacting(text):

@@ -333,6 +333,8 @@ def test_an_english_clause_that_opens_with_a_question_word_asks(clause: str, rol
         ("補助款之撥付，依會計相關法令規定辦理。", "reference"),
         ("但依其他法律規定當年度為最後抵減年度者，不在此限。", "proviso"),
         ("第一項規定，於有限合夥事業準用之。", "application"),
+        ("Q6：多久可以申請一次共享空間租賃補助？", "question"),
+        ("How long does the review take?", "question"),
     ],
 )
 def test_boilerplate_sentences_point_elsewhere(sentence: str, kind: str) -> None:
@@ -359,6 +361,7 @@ def test_boilerplate_spares_sentences_that_state_content(sentence: str) -> None:
         ("相關辦法由哪個機關訂定？", "前項投資抵減之辦法，由中央主管機關會同財政部定之。"),
         ("未盡事宜要依據什麼處理？", "本須知如有未盡事宜，依本府相關規定辦理。"),
         ("什麼情況下可以例外？", "但依其他法律規定當年度為最後抵減年度者，不在此限。"),
+        ("Q&A 裡有哪些常見問題？", "Q6：多久可以申請一次共享空間租賃補助？"),
     ],
 )
 def test_boilerplate_answers_the_question_that_asks_for_it(question: str, sentence: str) -> None:
