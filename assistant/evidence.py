@@ -11,7 +11,7 @@ import numpy as np
 
 from assistant.reply import Citation, Passage
 from core.settings import Settings
-from core.text import chinese_number, count_cjk, to_search_form, without_articles
+from core.text import chinese_number, count_cjk, figures_as_digits, to_search_form, without_articles
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -124,8 +124,22 @@ def _form_match(form: str, text: str) -> float:
     """How well ``form`` occurs in ``text`` (both search form).
 
     1 for an occurrence that starts a word; 0.7 when it only occurs inside a longer name;
-    else the share of its bigrams found (at least 3/4 of them), for segmentation mismatches.
+    else the share of its bigrams found (at least 3/4 of them), for segmentation mismatches. A
+    form with a figure is also matched with figures in digits (一年 meets 每 1 年, 35歲 三十五歲).
     """
+    best = _written_match(form, text)
+    digits = figures_as_digits(form) if best < 1.0 else ""
+    if any(ch.isdigit() for ch in digits):
+        figured = figures_as_digits(text)
+        # a whole figure: 1年 is not inside 111年
+        whole = re.search(rf"(?<![\d.]){re.escape(digits)}", figured) if digits in figured else None
+        if whole:
+            best = max(best, _written_match(digits, figured[whole.start() :]))
+    return best
+
+
+def _written_match(form: str, text: str) -> float:
+    """:func:`_form_match` on the forms as written."""
     if form in text:
         pos = text.find(form)
         while pos >= 0:

@@ -385,6 +385,10 @@ class Settings:
         pdf_centered_share: A PDF line that starts more than this share (0-1) of the text width
             right of the page's left text edge is centred or right-aligned (a title, a date, a page
             number): a paragraph of its own. Part of the index.
+        pdf_wrap_share: A PDF line that ends within this share (0-1) of the text width of the
+            page's right text edge, in the middle of a sentence (no 。；：at its end), wraps into the
+            next line unless that line starts a list item: one paragraph, although an indented
+            level's lines stop short of the page's widest line. Part of the index.
         pdf_superscript_ratio: A raised digit after CJK text at most this share (0-1) of its
             line's font size is a footnote reference mark: the footnote that starts with its number
             loses the number. Part of the index.
@@ -558,6 +562,7 @@ class Settings:
     pdf_gap_ratio: float = 1.5
     pdf_size_step: float = 1.0
     pdf_centered_share: float = 0.25
+    pdf_wrap_share: float = 0.15
     pdf_superscript_ratio: float = 0.8
     heading_chars: int = 30
     title_chars: int = 60
@@ -661,6 +666,7 @@ class Settings:
             "pdf_gap_ratio",
             "pdf_size_step",
             "pdf_centered_share",
+            "pdf_wrap_share",
             "pdf_superscript_ratio",
             "heading_chars",
             "title_chars",
@@ -814,6 +820,7 @@ class Settings:
             "yes_share",
             "parallel_share",
             "pdf_centered_share",
+            "pdf_wrap_share",
             "pdf_superscript_ratio",
         )
         for name in shares:

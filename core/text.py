@@ -149,6 +149,70 @@ def without_articles(text: str) -> str:
     return ARTICLE_REF.sub(lambda m: f"{m.group('law') or ''} ", text)
 
 
+#: Measure words (search form) that make a number a figure: the common classifiers of modern
+#: Chinese (三家, 一次, 十八歲) and the units of the documents' figures (三年, 二百萬元, 九成).
+MEASURE_WORDS = "小时|个月|[个组家项位年种类方笔元倍次字篇日天岁人件张份名间所周条款月季期场成点页案]"
+_NUMERAL = "〇零一二两三四五六七八九十百千"
+#: A figure in search form: a percentage in words (百分之二十五), or a number in digits or Chinese
+#: numerals, maybe with 萬/億 and a measure word (三十五歲, 35 歲, 200萬, 二百萬元, 2,000,000元).
+_FIGURE = re.compile(
+    rf"百分之(?P<pct>[{_NUMERAL}]+)"
+    rf"|(?P<n>(?<![-/\d.])(?:\d{{1,3}}(?:,\d{{3}})+(?![\d,])|\d+(?:\.\d+)?)|[{_NUMERAL}](?:[{_NUMERAL}万亿]*[{_NUMERAL}])?)"
+    rf"\s*(?P<mult>[万亿](?!分之))?\s*(?P<unit>%|{MEASURE_WORDS})?"
+)
+#: Units written two ways for one measure: 60天 and 60日 are the same span.
+_SAME_UNIT = {"天": "日", "个": ""}
+
+
+def _figure_token(match: re.Match[str]) -> str | None:
+    """The one form of a :data:`_FIGURE` match (``35岁``, ``2000000元``, ``25%``), or None when it
+    is no figure: a Chinese numeral without 萬/億 or a measure word (一般, 統一), a bare number."""
+    if match.group("pct"):
+        percent = chinese_number(match.group("pct").replace("两", "二"))
+        return None if percent is None else f"{percent}%"
+    number, mult, unit = match.group("n"), match.group("mult"), match.group("unit")
+    if not (mult or unit or "," in number):
+        return None
+    if number[0].isdigit():
+        value: float | None = float(number.replace(",", ""))
+    else:
+        value = chinese_number(number.replace("两", "二"))
+    if value is None:
+        return None
+    value *= {"万": 10_000, "亿": 100_000_000}.get(mult or "", 1)
+    unit = unit or ("元" if mult else "")
+    unit = "".join(_SAME_UNIT.get(ch, ch) for ch in unit) if unit != "个月" else unit
+    return f"{value:.15g}{unit}" if value < 1e15 else None
+
+
+@lru_cache(maxsize=8192)
+def figures_as_digits(text: str) -> str:
+    """``text`` in search form with every figure written one way: 三十五歲 and 35 歲 → 35岁,
+    二百萬元 and 200萬 → 2000000元, 百分之二十五 → 25%, 三天 → 3日 (for matching only: quotes and
+    offsets use the document's text)."""
+
+    def rewrite(match: re.Match[str]) -> str:
+        token = _figure_token(match)
+        return match.group(0) if token is None else token
+
+    return _FIGURE.sub(rewrite, to_search_form(text))
+
+
+def figure_tokens(text: str) -> list[str]:
+    """The value in digits of each figure of ``text`` not written in plain digits (三十五歲 → ``35``,
+    二百萬元 and 200萬 → ``2000000``, 百分之二十五 → ``25``, 2,000,000元 → ``2000000``), in order:
+    the token :func:`bigram_list` gives the same figure written in digits (``35`` of 35歲), so a
+    question in digits meets a document in Chinese numerals and the other way round. Figures in
+    plain digits give none (their digits are tokens already)."""
+    tokens = []
+    for match in _FIGURE.finditer(to_search_form(text)):
+        written = match.group("n") or ""
+        token = _figure_token(match)
+        if token and not (written.isdigit() and not match.group("mult")):
+            tokens.append(re.sub(r"\D+$", "", token))
+    return tokens
+
+
 def index_tokens(text: str) -> list[str]:
     """Tokens for the BM25 index: CJK character bigrams and Latin/digit words.
 
@@ -156,9 +220,10 @@ def index_tokens(text: str) -> list[str]:
     segmentation, which differs between a short question and a long passage and
     changes as domain words are taught to the segmenter. Article references (``第24條``,
     ``第 二十四 條``, ``第4條之1``) also give one token of their own in Arabic numerals
-    (``第24条``), so a question in either numeral form meets the article.
+    (``第24条``), so a question in either numeral form meets the article; a figure in Chinese
+    numerals (``三十五歲``) gives its value in digits too (:func:`figure_tokens`: ``35``).
     """
-    return bigram_list(text) + article_tokens(text)
+    return bigram_list(text) + article_tokens(text) + figure_tokens(text)
 
 
 def limit_span(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

@@ -9,7 +9,9 @@ together. Here the layout decides:
   title) sit a few points apart in height and were read as two lines, in the wrong order; lines that
   overlap vertically by at least half their height are one line, read left to right.
 * **Paragraphs** are written as blank lines between them. A new paragraph starts where the previous
-  line stops short of the text's right edge (the next line's first word would have fitted there), at
+  line stops short of the text's right edge (the next line's first word would have fitted there;
+  not when it ends mid-sentence within ``Settings.pdf_wrap_share`` of that edge, as an indented
+  level's lines do, and the next starts no list item), at
   a vertical gap wider than the page's usual line gap (``Settings.pdf_gap_ratio``), at a change of
   font size (``Settings.pdf_size_step``), and around a centred or right-aligned line (a title, a
   date, a page number: it starts more than ``Settings.pdf_centered_share`` of the text width right of
@@ -34,9 +36,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.settings import Settings
+from ingest.structure import LIST_MARKER
 
 _CJK = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 _SENTENCE_END = re.compile("[。！？；.!?;]$")
+_SENTENCE_PUNCT = re.compile("[。！？；!?;]")
+#: How a line ends its sentence or clause (a lead-in's colon too).
+_CLAUSE_END = re.compile("[。！？；：!?;:]$")
 
 
 @dataclass
@@ -177,12 +183,25 @@ def _first_word_width(line: _Line) -> float:
     return end - float(chars[0]["x0"])
 
 
+def _wraps(prev: _Line, line: _Line, near_right: float) -> bool:
+    """Whether ``prev`` wraps into ``line`` although it stops short of the page's widest line: it
+    ends near the right edge (at ``near_right`` or beyond) in the middle of a sentence, and
+    ``line`` starts no list item and at most four characters right of it (a list item's hanging
+    indent); an indented level's lines end short of the page's widest."""
+    return (
+        prev.x1 >= near_right
+        and line.x0 <= prev.x0 + 4 * max(line.size, 1.0)
+        and not _CLAUSE_END.search(prev.text)
+        and not LIST_MARKER.match(line.text)
+    )
+
+
 def paragraph_breaks(lines: list[_Line], settings: Settings) -> list[bool]:
     """For each line, whether a new paragraph starts with it (the first line: True).
 
     Args:
         lines: The page's lines, top to bottom (:func:`visual_lines`).
-        settings: ``pdf_gap_ratio``, ``pdf_size_step``, ``pdf_centered_share``.
+        settings: ``pdf_gap_ratio``, ``pdf_size_step``, ``pdf_centered_share``, ``pdf_wrap_share``.
     """
     if not lines:
         return []
@@ -199,6 +218,8 @@ def paragraph_breaks(lines: list[_Line], settings: Settings) -> list[bool]:
     for prev, line in zip(lines, lines[1:], strict=False):
         gap = line.top - prev.bottom
         short = right - prev.x1 > _first_word_width(line) + 0.5 * max(prev.size, 1.0)
+        if short and _wraps(prev, line, right - settings.pdf_wrap_share * width):
+            short = False
         out.append(
             short
             or gap > settings.pdf_gap_ratio * max(usual, 0.0) + 0.25 * max(line.size, 1.0)
@@ -307,6 +328,56 @@ def _page_items(page: Any, settings: Settings) -> list[tuple[float, str, Any]]:
     return items
 
 
+def _joined_text(texts: list[str]) -> str:
+    """Lines of one wrapped title joined: nothing between CJK, a space between Latin words."""
+    out = ""
+    for text in texts:
+        if out and out[-1].isascii() and out[-1].isalnum() and text[0].isascii() and text[0].isalnum():
+            out += " "
+        out += text
+    return out
+
+
+def _join_title(parts: list[tuple[str, Any]], settings: Settings) -> None:
+    """Makes a title printed over several lines at the top of the first page one line (「臺北市政府
+    青年局」 over 「青年實習津貼計畫」): the page's first lines while each is in the title's font size
+    (at least ``pdf_size_step`` larger than the page's body text, within ``pdf_size_step`` of the
+    first line), at most a line's height below the one before, without sentence punctuation, and
+    together at most ``title_chars`` long. A one-line title, or a first line in the body's size,
+    stays as it is."""
+    lines = [item for kind, item in parts if kind == "line"]
+    if len(lines) < 3 or parts[0][0] != "line":
+        return
+    body = statistics.mode(round(line.size) for line in lines)
+    first = lines[0]
+    if first.size < body + settings.pdf_size_step:
+        return
+    block = [first]
+    for kind, line in parts[1:]:
+        prev = block[-1]
+        if (
+            kind != "line"
+            or abs(line.size - first.size) >= settings.pdf_size_step
+            or line.top - prev.bottom > first.size
+            or _SENTENCE_PUNCT.search(prev.text + line.text)
+            or sum(len(b.text) for b in block) + len(line.text) > settings.title_chars
+        ):
+            break
+        block.append(line)
+    if len(block) < 2:
+        return
+    title = _Line(
+        chars=[c for line in block for c in line.chars],
+        x0=min(line.x0 for line in block),
+        x1=max(line.x1 for line in block),
+        top=first.top,
+        bottom=block[-1].bottom,
+        size=first.size,
+        text=_joined_text([line.text for line in block]),
+    )
+    parts[: len(block)] = [("line", title)]
+
+
 def _continues(previous: _Table | None, table: _Table, between: list[_Line], settings: Settings) -> bool:
     """Whether ``table`` continues ``previous`` over a page break: same header rows, and between
     them at most the page furniture (a few lines, none a sentence)."""
@@ -360,6 +431,8 @@ def read_pages(pdf: Any, settings: Settings) -> list[str]:
                 continue
             parts.append(("table", table))
             previous, between = table, []
+        if not pages:
+            _join_title(parts, settings)
         pages.append(parts)
     return [_render(parts, settings) for parts in pages]
 

@@ -58,7 +58,12 @@ log = logging.getLogger(__name__)
 #: 15: HTML parts labelled by WAI-ARIA (a tab panel, a region) and ``<details>`` are sections
 #: named by their label, under the section they sit in; a passage runs into the next section only
 #: when that section is short.
-PIPELINE_VERSION = 15
+#: 16: a figure not written in plain digits gives its value in digits as a BM25 token too
+#: (core.text.figure_tokens: 三十五歲 → 35, 二百萬元 and 200萬 → 2000000); a PDF title printed over
+#: several lines is one line; a line that dates the document (中華民國114年12月17日修正) is text,
+#: never a heading; a PDF line of an indented level that ends mid-sentence near the right edge
+#: wraps into the next (``Settings.pdf_wrap_share``).
+PIPELINE_VERSION = 16
 
 
 def pipeline_key(settings: Settings) -> str:

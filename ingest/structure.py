@@ -55,7 +55,8 @@ _ARTICLE = re.compile(
 _ARTICLE_START = re.compile(
     rf"^第\s*([{_CN_NUMBER}\d]+)\s*(?:-\s*(\d+)\s*)?[條条](?:\s*之\s*([{_CN_NUMBER}\d]+))?\s*"
 )
-_LIST_MARKER = re.compile(
+#: A list item's marker at the start of a line: a bullet, 1. 1、 1) (1) (一) 一、.
+LIST_MARKER = re.compile(
     rf"^\s*(?:[-*+•・●○■□◆▪‧]\s*|\d{{1,3}}(?:[、)）]|\.(?!\d))\s*|[（(][{_CN_NUMBER}\d]{{1,3}}[）)]\s*|[{_CN_NUMBER}]{{1,3}}、)"
 )
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -764,7 +765,7 @@ def wraps_into(previous: str, line: str) -> bool:
     previous, line = previous.strip(), line.strip()
     if not previous or not line or previous.startswith("|") or line.startswith("|"):
         return False
-    if _LINE_END.search(previous.rstrip(_CLOSERS)) or _LIST_MARKER.match(line) or _ARTICLE_START.match(line):
+    if _LINE_END.search(previous.rstrip(_CLOSERS)) or LIST_MARKER.match(line) or _ARTICLE_START.match(line):
         return False
     return True
 
@@ -905,6 +906,16 @@ def _apart_at_headings(
             yield part, False
 
 
+#: A line that dates the document, its metadata and never a heading: when it was issued or revised
+#: (「中華民國114年12月17日修正」, 「中華民國一百十四年十二月三十日府青創字第1143000000號函修正」,
+#: 「114年12月30日府青創字第…號函修正第三點」, 「修正日期：民國114年12月30日」, a form's
+#: 「中華民國○年○月」): a date (年 and 月, maybe 日) and at most a word of issue after it.
+_DATED_LINE = re.compile(
+    rf"^\s*(?:中\s*華\s*民\s*國|民\s*國)?\s*[{_CN_NUMBER}○〇\d]{{1,6}}\s*年\s*[{_CN_NUMBER}○〇\d]{{1,3}}\s*月"
+    rf"(?:\s*[{_CN_NUMBER}○〇\d]{{1,3}}\s*日)?(?:\s*\S*?(?:修正|修訂|增訂|訂定|公告|發布|發佈|頒布|頒行|核定|核備|"
+    r"施行|實施|生效|廢止|函|令)\S{0,20})?\s*$"
+    r"|^\s*(?:修正|修訂|訂定|發布|公告|施行|生效|核定)(?:日期|時間)\s*[：:]"
+)
 #: Punctuation a heading line has none of.
 _CLAUSE_PUNCT = re.compile("[，。、；：？！,.;:?!]")
 #: How a line ends a unit of its own: the next line is no wrap of it.
@@ -932,7 +943,7 @@ def _over_page_breaks(
                 and not (len(before) == 1 and len(last) <= heading_chars and not _CLAUSE_PUNCT.search(last))
                 and not last.startswith("|")
                 and not first.startswith("|")
-                and not _LIST_MARKER.match(first)
+                and not LIST_MARKER.match(first)
             ):
                 out[-1] = (before + group, False)
                 continue
@@ -947,12 +958,12 @@ def _pieces(lines: list[_Chars], texts: list[str]) -> list[list[_Chars]]:
     group is a list (half its lines are items) or the line before ends a clause (「如下：」); any other line continues the block before
     (a line broken mid-sentence), unless in a list the line before ends its sentence.
     """
-    listy = sum(bool(_LIST_MARKER.match(t)) for t in texts) >= max(1, len(texts) // 2)
+    listy = sum(bool(LIST_MARKER.match(t)) for t in texts) >= max(1, len(texts) // 2)
     pieces: list[list[_Chars]] = []
     previous = ""
     for line, t in zip(lines, texts, strict=True):
         ended = bool(_LINE_END.search(previous))
-        starts = _LIST_MARKER.match(t) or _ARTICLE_START.match(t)  # an item, or an article (第 21 條：…)
+        starts = LIST_MARKER.match(t) or _ARTICLE_START.match(t)  # an item, or an article (第 21 條：…)
         if not pieces or (starts and (listy or ended)) or (listy and ended):
             pieces.append([line])
         else:
@@ -966,6 +977,7 @@ def parse_plain(
     offsets: list[int],
     heading_chars: int = Settings.heading_chars,
     numbered: bool = Settings.numbered_sections,
+    title_chars: int = Settings.title_chars,
 ) -> tuple[CleanedText, dict[str, str]]:
     """Paragraphs, list items, headings and pipe tables of plain text (or a PDF's text).
 
@@ -974,10 +986,13 @@ def parse_plain(
     and keep list items apart (:func:`_pieces`); a paragraph broken by a page break is joined again
     (:func:`_over_page_breaks`). A short line (at most ``heading_chars``,
     ``Settings.heading_chars``) without punctuation standing alone before more text is a
-    heading; the first such line is the document's title.
+    heading; the first such line is the document's title (the first line of the text may be as
+    long as ``title_chars``: a title joined from several printed lines). A line that dates the
+    document (「中華民國114年12月17日修正」, :data:`_DATED_LINE`) is text, never a heading.
     """
     out = _Builder()
     meta: dict[str, str] = {}
+    title_section = ""  # the title's heading as a section name (spaces squeezed)
     groups = _over_page_breaks(
         list(_apart_at_headings(_paragraphs(text), text, offsets, out.dropped)), text, heading_chars
     )
@@ -1003,27 +1018,29 @@ def parse_plain(
             continue
         if (
             len(texts) == 1
-            and len(texts[0]) <= heading_chars
+            and len(texts[0]) <= (title_chars if not out.blocks else heading_chars)
             and not _CLAUSE_PUNCT.search(texts[0])
-            and not _LIST_MARKER.match(texts[0])
+            and not LIST_MARKER.match(texts[0])
+            and not _DATED_LINE.match(texts[0])
             and g + 1 < len(groups)
         ):
-            if "title" not in meta and not out.blocks:
-                meta["title"] = texts[0]
+            titled = "title" not in meta and not out.blocks
             out.heading(lines[0])
+            if titled:
+                meta["title"], title_section = texts[0], out.section
             continue
         # No sentence or clause punctuation at all: a list of lines, not prose wrapped over lines.
         unpunctuated = not any(SENTENCE_PUNCT.search(t) or "，" in t or "：" in t for t in texts)
         if len(texts) > 1 and unpunctuated:
             for line, t in zip(lines, texts, strict=True):
-                out.emit("item" if _LIST_MARKER.match(t) else "paragraph", _collapse(line))
+                out.emit("item" if LIST_MARKER.match(t) else "paragraph", _collapse(line))
             continue
         for piece in _pieces(lines, texts):
-            kind = "item" if _LIST_MARKER.match(_text(_strip(piece[0]))) else "paragraph"
+            kind = "item" if LIST_MARKER.match(_text(_strip(piece[0]))) else "paragraph"
             out.emit(kind, _collapse(_join_lines(piece)))
     if not numbered:  # Settings.numbered_sections
         return out.build(), meta
-    return numbered_sections(out.build(), heading_chars, meta.get("title", "")), meta
+    return numbered_sections(out.build(), heading_chars, title_section), meta
 
 
 # -- numbered headings (guides, 須知, 要點) -------------------------------------------------------
@@ -1341,7 +1358,7 @@ def parse_document(
     elif kind == "txt" and ("pdf-extracted" in layout.lower() or is_pdf_layout_text(text)):
         cleaned, meta = _compose(clean_text(text), offsets, []), {}
     else:
-        cleaned, meta = parse_plain(text, offsets, s.heading_chars, s.numbered_sections)
+        cleaned, meta = parse_plain(text, offsets, s.heading_chars, s.numbered_sections, s.title_chars)
     return drop_contents(cleaned, s.contents_entry_chars).with_dropped(dropped), meta
 
 

