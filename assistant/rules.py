@@ -249,13 +249,7 @@ def strip_opener(clause: str) -> str:
 
 
 # Answer types, matched on the question and on the evidence (both in search form).
-#: English 「when」 asks for a time only where a question word stands, at the start of the
-#: question or of a clause (When does…, …, and when is…); inside a clause it is a conjunction
-#: (…be licensed when transferred?) and asks nothing.
-_ASKS_TIME = re.compile(
-    r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一天|日期|(?:^|[,;，；]\s*|\band\s+|\bor\s+)when\b"
-    r"|(?:since|until|by) when\b|what year|which year"
-)
+_ASKS_TIME = re.compile(r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一天|日期|\bwhen\b|what year|which year")
 
 
 #: An English number as a law or a programme page writes it (search form: lower case): digits,
