@@ -4,7 +4,8 @@ The documents are Chinese and every answer quotes them, so an English question g
 cited Chinese answer after a one-line English lead: what the sources say when that can be
 read off the quote without translating it (the years, for "when" questions), else a plain
 statement that the sources are in Chinese. A refusal says in English that the documents do
-not answer. :func:`in_question_language` is called from one place, where every reply is
+not answer. When the sources are English themselves (:func:`sources_are_english`) the lead
+says nothing of their language. :func:`in_question_language` is called from one place, where every reply is
 finished (``Assistant._finished``), so any answerer keeps it.
 
 The rules are data (:data:`LEADS`): each is named, has a question pattern, and builds the
@@ -26,6 +27,10 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
 
 DEFAULT_LEAD = "The sources are in Chinese; this is what they say, quoted with their references:"
 REFUSAL_LEAD = "The documents do not answer this question (they are in Chinese):"
+#: The leads when the sources are themselves English (an English programme page, a law's
+#: English translation): the quotes need no word about their language.
+ENGLISH_SOURCES_LEAD = "This is what the sources say, quoted with their references:"
+ENGLISH_SOURCES_REFUSAL_LEAD = "The documents do not answer this question:"
 
 
 #: English words that frame a sentence (articles, auxiliaries, prepositions, pronouns, question
@@ -128,6 +133,29 @@ def english_lead(question: str, answer: str) -> str:
     return DEFAULT_LEAD
 
 
+_TITLE = re.compile(r"《([^》]+)》")
+
+
+def english_refusal(chinese_refusal: str) -> str:
+    """The refusal in English, naming the documents (《…》) the Chinese one lists, if any."""
+    titles = _TITLE.findall(chinese_refusal)
+    answer = f"{ENGLISH_SOURCES_REFUSAL_LEAD[:-1]}, so I will not guess. I answer only from the documents collected"
+    if titles:
+        answer += ", such as " + "; ".join(f"“{t}”" for t in titles)
+    return answer + "."
+
+
+def sources_are_english(reply: Reply) -> bool:
+    """True when the text the reply stands on has no Chinese: its quotes, or for a refusal
+    (which quotes nothing) the candidate sentences its trace read. False when there is none."""
+    texts = [q.quote for c in reply.citations for q in c.quotes] + [c.quote for c in reply.citations]
+    if not texts:
+        trace = reply.notes.get("trace", {})
+        texts = [str(c.get("sentence", "")) for c in trace.get("candidates", [])]
+    texts = [t for t in texts if _ENGLISH_WORD.search(t) or _CJK.search(t)]
+    return bool(texts) and not any(_CJK.search(t) for t in texts)
+
+
 def in_question_language(reply: Reply, settings: Settings | None = None) -> Reply:
     """``reply`` with an English lead line when its question is English; else unchanged.
 
@@ -141,6 +169,15 @@ def in_question_language(reply: Reply, settings: Settings | None = None) -> Repl
         # Letters that ask nothing (asdf qwer, ../../etc/passwd) are in no language we can tell:
         # the short Chinese reply that it is not a question stands alone.
         return reply
-    lead = REFUSAL_LEAD if reply.refused else english_lead(reply.question, reply.answer)
+    if sources_are_english(reply):
+        if reply.refused:
+            # The Chinese refusal is replaced, not led: an English reader of English documents
+            # gets it all in English, with the documents it names (《…》) kept.
+            answer = english_refusal(reply.answer)
+            notes = {**reply.notes, "answer_language": "en", "english_lead": ENGLISH_SOURCES_REFUSAL_LEAD}
+            return replace(reply, answer=answer, notes=notes)
+        lead = ENGLISH_SOURCES_LEAD
+    else:
+        lead = REFUSAL_LEAD if reply.refused else english_lead(reply.question, reply.answer)
     notes = {**reply.notes, "answer_language": "en", "english_lead": lead}
     return replace(reply, answer=f"{lead}\n{reply.answer}", notes=notes)

@@ -252,6 +252,23 @@ def strip_opener(clause: str) -> str:
 _ASKS_TIME = re.compile(r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一天|日期|\bwhen\b|what year|which year")
 
 
+#: An English number as a law or a programme page writes it (search form: lower case): digits,
+#: or a number word (three, one-half, double). Used by the evidence patterns below so that
+#: English documents hold the answer types that English questions ask for.
+_EN_NUMBER = (
+    r"(?:\d+(?:[.,]\d+)*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
+    r"|twenty|thirty|forty|fifty|sixty|ninety|hundred|an?(?= additional| extra))"
+)
+#: A span of time in English: 「three months」, 「one to five years」, 「30 working days」, 「an
+#: additional month」.
+_EN_SPAN = rf"\b{_EN_NUMBER}(?:\s*(?:to|or|-)\s*{_EN_NUMBER})?(?:\s+(?:additional|extra|working|calendar|consecutive|full))?\s+(?:years?|months?|weeks?|days?|hours?)\b"
+#: An English date: a month's name with a day or a year (May 20, 2014; December 2022).
+_EN_DATE = (
+    r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+    r"\s+\d{1,4}"
+)
+
+
 _ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队件]|how many|how much|总共|一共")
 
 
@@ -308,7 +325,7 @@ _ASKS_MONEY = re.compile(
 
 #: An amount in money, or as a share of one (計畫總經費百分之五十, 收入之20%).
 _HAS_MONEY = re.compile(
-    r"元|亿|万|\$|nt\$|(?:经费|金额|总额|收入|预算)[^，,。；;]{0,6}(?:百分之|\d+(?:\.\d+)?\s*%)"
+    r"元|亿|万|\$|nt\$|\bntd|\btwd|\bdollars?\b|(?:经费|金额|总额|收入|预算)[^，,。；;]{0,6}(?:百分之|\d+(?:\.\d+)?\s*%)"
     # a multiple of another amount (匡列二倍之協助經費)
     r"|(?:\d+|[一二两三四五六七八九十]+)\s*倍[^，,。；;]{0,4}(?:经费|金额|款|资金|预算)"
 )
@@ -323,7 +340,9 @@ _EVENT_VERB = (
 _ASKS_DURATION = re.compile(rf"期间|多久|多长时间|(?<![这哪那近])几年(?!{_EVENT_VERB})|how long")
 
 
-_HAS_DURATION = re.compile(r"(?<!\d)\d{1,2}\s*年(?!\d)|[一二两三四五六七八九十]+年|个月|年内|年间|天内|日内")
+_HAS_DURATION = re.compile(
+    r"(?<!\d)\d{1,2}\s*年(?!\d)|[一二两三四五六七八九十]+年|个月|年内|年间|天内|日内" rf"|{_EN_SPAN}"
+)
 
 
 _ASKS_NAME = re.compile(
@@ -335,6 +354,7 @@ _ASKS_NAME = re.compile(
 #: 次日起30日內).
 _HAS_TIME = re.compile(
     r"\d{4}|\d+\s*(?:个月|年|月|日|天)|民国|[一二两三四五六七八九十百]+\s*个?(?:年|月|日|天)"
+    rf"|{_EN_SPAN}|{_EN_DATE}"
 )
 
 
@@ -345,6 +365,9 @@ _HAS_COUNT = re.compile(
     r"(?<![\d第表])\d+(?:\.\d+)?(?![\d.、．)）])"
     r"|[一二两三四五六七八九十百千万亿]+(?:小时|[个组家项位年种类大方笔元亿万倍次字篇日天岁人件张份名间所周条款月季期场])"
     r"|百分之[零一二两三四五六七八九十百]+"
+    # English: a number word, a fraction or a multiple (three years, one-half, double the amount)
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty"
+    r"|fifty|sixty|ninety|hundred|thousand|million|half|double|twice|triple)\b"
 )
 
 
@@ -406,6 +429,7 @@ _ASKS_PERCENT = re.compile(
 )
 _HAS_PERCENT = re.compile(
     r"\d\s*%|百分之|[一二三四五六七八九十]成(?![立员果本长功])|分之[一二三四五六七八九十]|\d\s*成"
+    r"|\bpercent\b|\bper cent\b|\bhalf\b|\bquarter\b"
 )
 _ASKS_YEAR = re.compile(rf"哪一?年|何年|几几年|几年(?={_EVENT_VERB})|what year|which year|in what year")
 _HAS_YEAR = re.compile(r"\d{4}|\d{2,3}\s*年|民国")
@@ -414,10 +438,17 @@ _ASKS_DATE = re.compile(
 )
 _HAS_DATE = re.compile(
     r"\d+\s*月|\d+\s*日|\d{1,2}/\d{1,2}|[日天月年]内|之前|以前|届满|截止|期限|\d+\s*[个個]?月"
+    rf"|{_EN_DATE}|{_EN_SPAN}|\b(?:within|before|no later than|deadline|expir(?:e|es|y|ation))\b"
 )
 _ASKS_PERSON = re.compile(r"(?<![问])谁|哪位|何人|\bwho\b|\bwhom\b")
 _HAS_PERSON = re.compile(
     r"[部院局署司处会厅府]|单位|机构|机关|法人|公司|企业|学校|大学|中心|团体|人员|者|人|主任|部长|委员|政府"
+    # English: the bodies and persons a law or programme page names (the Executive Yuan, the
+    # competent authority, a sole proprietorship, the applicant)
+    r"|\b(?:ministry|ministries|yuan|authority|authorities|agency|agencies|council|committee|commission"
+    r"|government|bureau|administration|office|department|institut(?:e|es|ion|ions)|organi[sz]ations?"
+    r"|compan(?:y|ies)|enterprises?|corporations?|proprietorships?|partnerships?|applicants?|persons?"
+    r"|individuals?|universit(?:y|ies)|cent(?:er|re)s?|banks?|foundations?|associations?|recipients?)\b"
 )
 
 

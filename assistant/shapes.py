@@ -114,6 +114,9 @@ def held_share(
     return held / total
 
 
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
 def yes_no(
     question: str,
     terms: Sequence[tuple[tuple[str, ...], float]],
@@ -134,6 +137,10 @@ def yes_no(
             ruled by; "" reads the first sentence of ``evidence``.
     """
     if not YES_NO.search(question):
+        return None
+    if not _CJK_CHAR.search(rule or evidence):
+        # The verdict reads Chinese (its modal verbs, what a rule forbids or exempts from, the
+        # terms held); an English rule (a law's English translation) is left to its quote.
         return None
     have = bool(_ASKS_HAVE.search(question))
     # A Chinese yes/no answer echoes the question's modal verb: 可以…嗎 → 可以 / 不行.
