@@ -35,7 +35,7 @@ from assistant.parts import Figure, figure_of
 from assistant.rules import _INJECTION, REFUSAL_HANT
 from assistant.shapes import YES_NO, held_share
 from core.settings import Settings
-from core.text import chinese_number, to_search_form, to_traditional
+from core.text import SAME_UNIT, chinese_number, to_search_form, to_traditional
 
 #: A figure a question states (search form): a year (2018年), an amount (100億元, 500萬), or a
 #: count with its classifier (三種, 6個); not an ordinal (第3項) nor a count asked (幾項).
@@ -59,9 +59,6 @@ _QUANTITY = re.compile(
 )
 #: A question that sets up a case of its own (某個科專的管理費是500萬): its figures are the asker's.
 _HYPOTHETICAL = re.compile(r"某|如果|假设|假如|若是|若|万一|比如|例如|譬如|\bif\b|\bsuppose")
-#: Units written two ways for one measure (60天 and 60日 are the same span); a quantity is keyed
-#: by the first form.
-_SAME_UNIT = {"天": "日"}
 
 
 def _quantities(text: str) -> dict[tuple[float, str], str]:
@@ -74,7 +71,8 @@ def _quantities(text: str) -> dict[tuple[float, str], str]:
         if m.group(1) == "一":
             continue  # 一天, 一年 are as often "some day", "a year" as a figure the question asserts
         if number is not None and not (m.group(2) == "年" and 1900 <= number <= 2100):
-            out.setdefault((float(number), _SAME_UNIT.get(m.group(2), m.group(2))), m.group(0))
+            # 60天 and 60日 are one span: keyed by the unit's first form (core.text.SAME_UNIT)
+            out.setdefault((float(number), SAME_UNIT.get(m.group(2), m.group(2))), m.group(0))
     return out
 
 

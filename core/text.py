@@ -160,8 +160,8 @@ _FIGURE = re.compile(
     rf"|(?P<n>(?<![-/\d.])(?:\d{{1,3}}(?:,\d{{3}})+(?![\d,])|\d+(?:\.\d+)?)|[{_NUMERAL}](?:[{_NUMERAL}万亿]*[{_NUMERAL}])?)"
     rf"\s*(?P<mult>[万亿](?!分之))?\s*(?P<unit>%|{MEASURE_WORDS})?"
 )
-#: Units written two ways for one measure: 60天 and 60日 are the same span.
-_SAME_UNIT = {"天": "日", "个": ""}
+#: Units written two ways for one measure: 60天 and 60日 are the same span (a lone 个 adds nothing).
+SAME_UNIT = {"天": "日", "个": ""}
 
 
 def _figure_token(match: re.Match[str]) -> str | None:
@@ -181,7 +181,7 @@ def _figure_token(match: re.Match[str]) -> str | None:
         return None
     value *= {"万": 10_000, "亿": 100_000_000}.get(mult or "", 1)
     unit = unit or ("元" if mult else "")
-    unit = "".join(_SAME_UNIT.get(ch, ch) for ch in unit) if unit != "个月" else unit
+    unit = "".join(SAME_UNIT.get(ch, ch) for ch in unit) if unit != "个月" else unit
     return f"{value:.15g}{unit}" if value < 1e15 else None
 
 
