@@ -115,7 +115,9 @@ METRIC_DEFINITIONS: dict[str, str] = {
         "Share of answerable cases whose answer holds every key fact. A key fact is held when one "
         "of its `|`-separated alternatives occurs in the answer after both are normalised with "
         "`to_search_form` (Traditional/Simplified, width and case folded), whitespace and [n] "
-        "markers removed. A refused answerable case scores 0."
+        "markers removed. A verdict fact (alternatives that are only yes/no words: 有|是, 否|不行) "
+        "is held only when the answer's first clause (or the clause after a lone verdict word) "
+        "begins with it (「否，沒有。」 does not hold 有). A refused answerable case scores 0."
     ),
     "refusal": (
         "Share of unanswerable cases (kinds unanswerable, injection and nonquestion) that were refused."
@@ -518,10 +520,41 @@ def fact_form(text: str) -> str:
     return squash(to_search_form(_MARKER.sub("", text)))
 
 
+#: Words that state a yes/no verdict (search form). A key fact made only of these (「有|是」,
+#: 「不行|否」) is the case's verdict: it must be the answer's lead, not a word found anywhere in
+#: it (「有」 is in 「否，沒有。」 and in almost every quote).
+VERDICT_WORDS = frozenset(
+    to_search_form(w)
+    for w in (
+        "是 有 否 對 會 能 要 可以 不是 沒有 不對 不會 不能 不行 不用 不要 不可以 需要 不需要 "
+        "yes no"
+    ).split()
+)
+#: Where a verdict lead's parts end: 「否，不行。」 → 否, 不行.
+_LEAD_PARTS = re.compile(r"[，,、：:；;。.!！?？\s]+")
+
+
+def _verdict_lead(answer: str) -> list[str]:
+    """The parts of the answer's first sentence, search form, lower case: 「否，不行。…」 → [否, 不行]."""
+    first = re.split(r"[。.!！?？\n]", to_search_form(_MARKER.sub("", answer)).strip(), maxsplit=1)[0]
+    return [part.lower() for part in _LEAD_PARTS.split(first) if part]
+
+
 def key_fact_found(answer: str, key_fact: str) -> bool:
-    """Whether one of the key fact's ``|``-separated alternatives is in the answer."""
+    """Whether one of the key fact's ``|``-separated alternatives is in the answer.
+
+    A verdict fact (every alternative in :data:`VERDICT_WORDS`) is held only by the answer's
+    lead: its first clause, or the clause after a lone verdict word, beginning with one of the
+    alternatives (「有，包含。」 holds 「有」; 「否，沒有。」 holds 「否」 and 「沒有」 but not 「有」).
+    """
+    alternatives = [alt.strip() for alt in key_fact.split("|") if alt.strip()]
+    if alternatives and all(to_search_form(alt).lower() in VERDICT_WORDS for alt in alternatives):
+        parts = _verdict_lead(answer)
+        # The verdict, then the echo of the question's verb after a verdict word: 否，不行。
+        lead = parts[:2] if parts and parts[0] in VERDICT_WORDS else parts[:1]
+        return any(part.startswith(to_search_form(alt).lower()) for alt in alternatives for part in lead)
     body = fact_form(answer)
-    return any(fact_form(alt) and fact_form(alt) in body for alt in key_fact.split("|"))
+    return any(fact_form(alt) and fact_form(alt) in body for alt in alternatives)
 
 
 def missing_key_facts(answer: str, key_facts: Iterable[str]) -> list[str]:

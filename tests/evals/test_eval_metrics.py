@@ -230,6 +230,19 @@ def test_key_fact_alternatives_and_variants() -> None:
     assert key_fact_found("智慧製[1]造", "智慧製造")  # markers ignored
 
 
+def test_verdict_key_fact_is_read_from_the_lead_only() -> None:
+    # 「有」 is inside 「沒有」 and inside the quote: neither states the verdict "yes".
+    assert not key_fact_found("否，沒有。此外，於南投市推動「經濟部中臺灣創新園區」[1]。", "有|是")
+    assert key_fact_found("否，沒有。此外，於南投市推動…[1]。", "否|沒有")
+    assert key_fact_found("有，包含。本條例所稱…[1]。", "有|是")
+    assert key_fact_found("是，可以。執行單位得…[1]", "可以")
+    assert key_fact_found("否，不行。已依其他法規…[1]", "不行|不能")
+    assert not key_fact_found("執行單位得申請，是以…[1]", "是")  # no verdict lead
+    assert key_fact_found("Yes. Article 5 says…[1]", "yes")
+    # A fact with a word that is not a verdict word is matched anywhere, as before.
+    assert key_fact_found("否，不是。執行單位如為學校者，不受前三項規定之限制[1]。", "不用|不受")
+
+
 def test_missing_key_facts() -> None:
     assert missing_key_facts("聚焦智慧製造。", ["智慧製造", "綠能科技|綠能"]) == ["綠能科技|綠能"]
     assert missing_key_facts("", ["1979"]) == ["1979"]
