@@ -117,6 +117,19 @@ def held_share(
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+def asks_existence(question: str) -> bool:
+    """Whether a yes/no question (search form) asks whether something exists or is held: 有…嗎, 有沒有.
+
+    Its "yes" is shown by any sentence that holds what it asserts; a 是…嗎 or 可以…嗎 question
+    asks about one relation or rule, which only the sentence stating it can settle.
+    """
+    return bool(_ASKS_HAVE.search(question)) and not _ASKS_MAY.search(question)
+
+
+#: The reason of a "no" that rests only on a term or number the cited text lacks.
+LACKS_TERM = "the cited text lacks an asserted term or number"
+
+
 def yes_no(
     question: str,
     terms: Sequence[tuple[tuple[str, ...], float]],
@@ -173,7 +186,7 @@ def yes_no(
         lead = "是，可以。" if may else (f"有，{verb}。" if verb else "有。") if have else "是。"
         return Shaped(lead, "yes_no: the cited text holds every asserted term")
     lead = "否，不行。" if may else f"否，沒有{verb}。" if have else "否，不是。"
-    return Shaped(lead, "yes_no: the cited text lacks an asserted term or number")
+    return Shaped(lead, f"yes_no: {LACKS_TERM}")
 
 
 #: A count (search form) with its classifier: 兩次, 3件, 一年.

@@ -39,22 +39,18 @@ class ShapedAnswers:
                 or part_of_speech(t.forms[0]) in ASSERTED_TAGS
             )
         ]
-        # What a cited sentence says holds under its document's title and its section (a law's
-        # chapter 罰則, an article's label): 「產業創新條例有罰則嗎」 is answered by an article of
-        # the chapter 罰則 of that law, which never repeats either name.
-        joined = "\n".join(
-            f"{c.passage.title}\n{c.passage.section}\n{c.sentence.context}{c.sentence.text}" for c in chosen
-        )
         verdict = shapes.yes_no(
             query.question,
             asked,
             query.numbers,
-            joined,
+            _under_document(chosen),
             self.settings.shortened_term_gap,
             rule=chosen[0].sentence.text if chosen else "",
         )
-        if verdict is None or verdict.lead.startswith(("是", "有")) or not query.numbers:
+        if verdict is None or verdict.lead.startswith(("是", "有")):
             return verdict, chosen
+        if not query.numbers:
+            return self._unless_held_elsewhere(query, asked, verdict, chosen, evidence)
         # 「…是2001年開始的嗎？」: the sentence about the thing itself shows the year it was.
         shares = [
             (
@@ -69,3 +65,63 @@ class ShapedAnswers:
         if about[1] is None or about[0] < self.settings.yes_share:
             return verdict, chosen
         return verdict, [about[1]]
+
+    def _unless_held_elsewhere(
+        self,
+        query: QueryTerms,
+        asked: list[tuple[tuple[str, ...], float]],
+        verdict: shapes.Shaped,
+        chosen: list[Evidence],
+        evidence: Sequence[Evidence],
+    ) -> tuple[shapes.Shaped, list[Evidence]]:
+        """A "no" to 有…嗎 read off a cited sentence that merely lacks an asserted term, unless another holds it.
+
+        The first cited sentence is the best match for the question's words, not always the one
+        about what it asserts: 「科專有支持AI嗎」 ranks a sentence about 科專 over the one naming
+        人工智慧. A "no" that rests only on a missing term is overturned by the best-scored
+        retrieved sentence that holds every asserted term (under its document and section) and
+        covers at least as much of the question's term weight as the first, which is then the
+        one cited. Only a question of existence (有…嗎, :func:`shapes.asks_existence`): a 是…嗎
+        or 可以…嗎 question asks about one relation or rule, which only its sentence settles.
+        Rules that forbid, exempt or limit keep their "no".
+        """
+        if (
+            not asked
+            or not verdict.rule.endswith(shapes.LACKS_TERM)
+            or not shapes.asks_existence(query.question)
+        ):
+            return verdict, chosen
+        first = chosen[0]
+        for ev in evidence[: self.settings.yes_no_candidates]:
+            # It must also match the question at least as well as the first: a sentence that holds
+            # the asserted nouns in passing, about something else, does not overturn a rule's "no".
+            if ev is first or ev.coverage < first.coverage:
+                continue
+            again = shapes.yes_no(
+                query.question,
+                asked,
+                query.numbers,
+                _under_document([ev]),
+                self.settings.shortened_term_gap,
+                rule=ev.sentence.text,
+            )
+            if again is not None and again.lead.startswith(("是", "有")):
+                held = shapes.Shaped(
+                    again.lead, f"{again.rule} (another retrieved sentence; the first lacked a term)"
+                )
+                return held, [ev]
+        return verdict, chosen
+
+
+def _under_document(chosen: Sequence[Evidence]) -> str:
+    """The cited sentences with what they hold under: document title, publisher, section.
+
+    What a cited sentence says holds under its document's title and its section (a law's chapter
+    罰則, an article's label): 「產業創新條例有罰則嗎」 is answered by an article of the chapter
+    罰則 of that law, which never repeats either name. A document speaks for its publisher: the
+    本部 of a 技術司 report is 技術司 (「技術司在南投有設園區嗎」).
+    """
+    return "\n".join(
+        f"{c.passage.title}\n{c.passage.publisher}\n{c.passage.section}\n{c.sentence.context}{c.sentence.text}"
+        for c in chosen
+    )

@@ -353,6 +353,9 @@ class Settings:
         paraphrase_weight: Weight (times the IDF) of a question word no document uses under any
             alias (a paraphrase).
         yes_share: Share (0-1) of the question's term weight the evidence must hold to answer "yes".
+        yes_no_candidates: Retrieved sentences (best first) searched for one that holds every
+            term a yes/no question asserts, before answering "no" because the first cited
+            sentence lacks one (「科專有支持AI嗎」: the sentence naming 人工智慧 ranks fifth).
         shortened_term_gap: Most characters between the characters of a shortened term
             (國際獎 in 國際新創獎項).
         repeated_min_chars: A message of at least this many characters with at most two distinct
@@ -547,6 +550,7 @@ class Settings:
     place_search_depth: int = 5
     paraphrase_weight: float = 0.3
     yes_share: float = 0.75
+    yes_no_candidates: int = 5
     shortened_term_gap: int = 3
     repeated_min_chars: int = 4
     sentence_gap_chars: int = 2
@@ -655,6 +659,7 @@ class Settings:
             "title_search_depth",
             "type_search_depth",
             "place_search_depth",
+            "yes_no_candidates",
             "repeated_min_chars",
             "max_listed_documents",
             "title_min_bigrams",
