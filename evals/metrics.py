@@ -526,8 +526,7 @@ def fact_form(text: str) -> str:
 VERDICT_WORDS = frozenset(
     to_search_form(w)
     for w in (
-        "是 有 否 對 會 能 要 可以 不是 沒有 不對 不會 不能 不行 不用 不要 不可以 需要 不需要 "
-        "yes no"
+        "是 有 否 對 會 能 要 可以 不是 沒有 不對 不會 不能 不行 不用 不要 不可以 需要 不需要 yes no"
     ).split()
 )
 #: Where a verdict lead's parts end: 「否，不行。」 → 否, 不行.
