@@ -24,8 +24,9 @@ _BEFORE_VERB = re.compile(
 _ASKED_RIGHT_AFTER = r"(?:是|有|为|叫)?(?:谁|几|多少|什么|哪|啥|吗|呢|[?？]|$)"
 #: What follows a person's title asked for without 的 (search form): 經濟部長「是誰」.
 _ASKED_WHO = r"(?:是谁|是哪位|叫什么名字)"
-#: What follows an attribute asked for without 的 (search form): 通過率「多少」, 稅率「是多少」.
-_ASKED_AMOUNT = r"(?:是|有|为|大概|大约|约)?(?:多少|几)"
+#: What follows an attribute asked for without 的 (search form): 通過率「多少」, 稅率「是多少」,
+#: 承貸銀行「有哪幾家」 (which of them, or how many).
+_ASKED_AMOUNT = r"(?:是|有|为|大概|大约|约)?(?:多少|哪?几|哪些)"
 
 #: Characters of question words: a "word" holding one is a slip of the segmenter (歸+誰).
 _QUESTION_CHARS = frozenset("谁哪几啥吗呢么")
