@@ -84,3 +84,12 @@ def test_a_word_of_the_documents_needs_the_passages_the_setting_asks_for(small: 
     bot = Assistant(strict, small.store, small.embeddings, small.retriever, small.answerer)
     assert bot._documents_word("抵减") is False
     assert small._documents_word("抵减") is True
+
+
+def test_the_noun_a_which_or_how_many_question_asks_for_is_an_attribute(small: Assistant) -> None:
+    # 銀行 is an everyday word (not counted against a question that merely mentions it), but
+    # 「承貸銀行有哪幾家」 asks for the banks: the documents, which never name one, cannot list them.
+    terms = _terms(small, "青年創業貸款的承貸銀行有哪幾家？")
+    assert "银行" in terms.foreign_heads
+    assert "银行" in _terms(small, "承貸銀行有幾家？").foreign_heads
+    assert not _terms(small, "青年創業貸款找哪家銀行辦都可以嗎？").foreign_heads
