@@ -206,7 +206,7 @@ class TermJudge:
                 return False
             if self.retriever.knows_abbreviation(form):
                 return False  # 國安 for 國家安全: the first character of each word
-        return True
+        return not (question and self._variant_in_phrase(term, question))
 
     @staticmethod
     def _named(term: str, foreign: Sequence[str]) -> bool:
@@ -286,6 +286,41 @@ class TermJudge:
             return True
         grams = [form[i : i + 2] for i in range(len(form) - 1)]
         return all(retriever.bm25.document_frequency(g) >= floor for g in grams) and retriever.occurs(form)
+
+    def _variant_in_phrase(self, term: str, question: str) -> bool:
+        """Whether ``term`` is another word for one the documents write in the same phrase: 租金
+        of 「共享空間租金補助」 where they write 共享空間租賃 and 租賃補助.
+
+        The question writes ``term`` right next to a word of the documents (the neighbour, of
+        ``Settings.variant_neighbour_chars`` characters or more: 補助); the documents write, on
+        the same side of that neighbour, a word of the same length that jieba's dictionary holds
+        and that shares at least half of ``term``'s characters in the same places (租賃 for
+        租金). Paraphrase keeps the phrase it sits in; a topic the documents lack (電話, 銀行)
+        does not take the place of one of their words next to their own.
+        """
+        size = len(term)
+        if count_cjk(term) != size or size > 4:
+            return False
+        least = self.settings.variant_neighbour_chars
+        shared = (size + 1) // 2
+        for match in re.finditer(re.escape(term), question):
+            start, end = match.start(), match.end()
+            for k in range(least, least + 3):
+                for neighbour, after in ((question[end : end + k], True), (question[start - k : start], False)):
+                    if len(neighbour) != k or count_cjk(neighbour) != k or not self.retriever.occurs(neighbour):
+                        continue
+                    slot = f"([\u4e00-\u9fff]{{{size}}})"
+                    found = self.retriever.written(
+                        re.compile(slot + re.escape(neighbour) if after else re.escape(neighbour) + slot)
+                    )
+                    if any(
+                        word != term
+                        and sum(a == b for a, b in zip(word, term, strict=True)) >= shared
+                        and general_frequency(word) > 0
+                        for word in set(found)
+                    ):
+                        return True
+        return False
 
     def _used_as_verb(self, term: str, question: str) -> bool:
         """Whether every use of ``term`` follows a modal or adverb (要牽線, 怎麼形容), or a place
