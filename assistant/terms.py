@@ -302,24 +302,29 @@ class TermJudge:
         if count_cjk(term) != size or size > 4:
             return False
         least = self.settings.variant_neighbour_chars
-        shared = (size + 1) // 2
-        for match in re.finditer(re.escape(term), question):
-            start, end = match.start(), match.end()
-            for k in range(least, least + 3):
-                for neighbour, after in ((question[end : end + k], True), (question[start - k : start], False)):
-                    if len(neighbour) != k or count_cjk(neighbour) != k or not self.retriever.occurs(neighbour):
-                        continue
-                    slot = f"([\u4e00-\u9fff]{{{size}}})"
-                    found = self.retriever.written(
-                        re.compile(slot + re.escape(neighbour) if after else re.escape(neighbour) + slot)
-                    )
-                    if any(
-                        word != term
-                        and sum(a == b for a, b in zip(word, term, strict=True)) >= shared
-                        and general_frequency(word) > 0
-                        for word in set(found)
-                    ):
-                        return True
+        slot = f"([\u4e00-\u9fff]{{{size}}})"
+        neighbours = {
+            (side, after)
+            for match in re.finditer(re.escape(term), question)
+            for k in range(least, least + 3)
+            for side, after in (
+                (question[match.end() : match.end() + k], True),
+                (question[max(0, match.start() - k) : match.start()], False),
+            )
+            if len(side) == k and count_cjk(side) == k
+        }
+        for neighbour, after in neighbours:
+            if not self.retriever.occurs(neighbour):
+                continue
+            pattern = slot + re.escape(neighbour) if after else re.escape(neighbour) + slot
+            written = set(self.retriever.written(re.compile(pattern)))
+            if any(
+                word != term
+                and 2 * sum(a == b for a, b in zip(word, term, strict=True)) >= size
+                and general_frequency(word) > 0
+                for word in written
+            ):
+                return True
         return False
 
     def _used_as_verb(self, term: str, question: str) -> bool:
