@@ -268,9 +268,7 @@ def typed_best(
     ``settings.typed_candidate_ratio`` of the best, or when it is in the best sentence's section
     and names as much of the question (coverage) as the best does, which lacks that kind (a
     where-question whose best match is a centre's call-out without its county). Across sections
-    a year of another event would answer a near-miss. A sentence of the kind with no support (it
-    lacks a number the question names: 「113年度的有效稅率」 is not answered by a sentence of
-    第七十一條) is passed over for the next one.
+    a year of another event would answer a near-miss.
 
     Args:
         evidence: Scored candidates, best first (not empty).
@@ -278,8 +276,7 @@ def typed_best(
         settings: Read for ``typed_candidate_ratio``.
     """
     best = evidence[0]
-    # A sentence without support (it lacks a number the question names) answers nothing.
-    typed = next((e for e in evidence if of_kind(e) and e.support > 0), None)
+    typed = next((e for e in evidence if of_kind(e)), None)
     if typed is None or typed is best:
         return best
     same_section = (typed.passage.source, typed.passage.section) == (

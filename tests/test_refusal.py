@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, _numbers_supported, typed_best
+from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, _numbers_supported
 from assistant.refusal import named_best, types_held, veto
 from assistant.reply import Passage
-from assistant.rules import answer_type_ok
-from core.settings import Settings
 from core.text import to_search_form
 
 
@@ -171,17 +169,3 @@ def test_head_held_reads_the_best_sentence_its_context_and_section() -> None:
     assert head_held(query, _evidence("基金預算每年新臺幣一百億元"))
     assert head_held(query, _evidence("每年新臺幣一百億元", section="基金預算"))
     assert head_held(_terms_query("中心簡介", ["中心"]), _evidence("技術司推動科專"))
-
-
-def test_a_sentence_of_the_kind_asked_that_lacks_the_questions_number_does_not_answer() -> None:
-    question = to_search_form("113年度的有效稅率要多少？")
-    best = _evidence("三、當年度有效稅率未低於下列比率：", support=0.89)
-    best.score = 0.80
-    # Of the kind asked (it holds a figure) but not of the year asked: no support.
-    other_year = _evidence("所稱有效稅率，指依所得稅法第七十一條計算之應納稅額", support=0.0)
-    other_year.score = 0.79
-    asked_year = _evidence("（二）自一百十三年度起為百分之十五。", support=0.89)
-    asked_year.score = 0.68
-    evidence = [best, other_year, asked_year]
-    chosen = typed_best(evidence, lambda e: answer_type_ok(question, e.sentence.text), Settings())
-    assert chosen is asked_year
