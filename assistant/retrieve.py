@@ -928,6 +928,11 @@ class Retriever(BaseRetriever):
         (stricter than :meth:`knows`, whose bigrams may come from different places)."""
         return form in self._joined_text()
 
+    def written(self, pattern: re.Pattern[str]) -> list[str]:
+        """Every match of ``pattern`` (its first group if it has one) in the live passages
+        (search form), in document order."""
+        return pattern.findall(self._joined_text())
+
     def _joined_text(self) -> str:
         """All live passages in search form, one per line (cached per snapshot)."""
         snap, cache = self._derived()

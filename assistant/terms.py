@@ -24,8 +24,9 @@ _BEFORE_VERB = re.compile(
 _ASKED_RIGHT_AFTER = r"(?:是|有|为|叫)?(?:谁|几|多少|什么|哪|啥|吗|呢|[?？]|$)"
 #: What follows a person's title asked for without 的 (search form): 經濟部長「是誰」.
 _ASKED_WHO = r"(?:是谁|是哪位|叫什么名字)"
-#: What follows an attribute asked for without 的 (search form): 通過率「多少」, 稅率「是多少」.
-_ASKED_AMOUNT = r"(?:是|有|为|大概|大约|约)?(?:多少|几)"
+#: What follows an attribute asked for without 的 (search form): 通過率「多少」, 稅率「是多少」,
+#: 承貸銀行「有哪幾家」 (which of them, or how many).
+_ASKED_AMOUNT = r"(?:是|有|为|大概|大约|约)?(?:多少|哪?几|哪些)"
 
 #: Characters of question words: a "word" holding one is a slip of the segmenter (歸+誰).
 _QUESTION_CHARS = frozenset("谁哪几啥吗呢么")
@@ -205,7 +206,7 @@ class TermJudge:
                 return False
             if self.retriever.knows_abbreviation(form):
                 return False  # 國安 for 國家安全: the first character of each word
-        return True
+        return not (question and self._variant_in_phrase(term, question))
 
     @staticmethod
     def _named(term: str, foreign: Sequence[str]) -> bool:
@@ -285,6 +286,46 @@ class TermJudge:
             return True
         grams = [form[i : i + 2] for i in range(len(form) - 1)]
         return all(retriever.bm25.document_frequency(g) >= floor for g in grams) and retriever.occurs(form)
+
+    def _variant_in_phrase(self, term: str, question: str) -> bool:
+        """Whether ``term`` is another word for one the documents write in the same phrase: 租金
+        of 「共享空間租金補助」 where they write 共享空間租賃 and 租賃補助.
+
+        The question writes ``term`` right next to a word of the documents (the neighbour, of
+        ``Settings.variant_neighbour_chars`` characters or more: 補助); the documents write, on
+        the same side of that neighbour, a word of the same length that jieba's dictionary holds
+        and that shares at least half of ``term``'s characters in the same places (租賃 for
+        租金). Paraphrase keeps the phrase it sits in; a topic the documents lack (電話, 銀行)
+        does not take the place of one of their words next to their own.
+        """
+        size = len(term)
+        if count_cjk(term) != size or size > 4:
+            return False
+        least = self.settings.variant_neighbour_chars
+        slot = f"([\u4e00-\u9fff]{{{size}}})"
+        neighbours = {
+            (side, after)
+            for match in re.finditer(re.escape(term), question)
+            for k in range(least, least + 3)
+            for side, after in (
+                (question[match.end() : match.end() + k], True),
+                (question[max(0, match.start() - k) : match.start()], False),
+            )
+            if len(side) == k and count_cjk(side) == k
+        }
+        for neighbour, after in neighbours:
+            if not self.retriever.occurs(neighbour):
+                continue
+            pattern = slot + re.escape(neighbour) if after else re.escape(neighbour) + slot
+            written = set(self.retriever.written(re.compile(pattern)))
+            if any(
+                word != term
+                and 2 * sum(a == b for a, b in zip(word, term, strict=True)) >= size
+                and general_frequency(word) > 0
+                for word in written
+            ):
+                return True
+        return False
 
     def _used_as_verb(self, term: str, question: str) -> bool:
         """Whether every use of ``term`` follows a modal or adverb (要牽線, 怎麼形容), or a place

@@ -110,6 +110,11 @@ class Settings:
             only when it is rarer than this in general Chinese (its count in jieba's dictionary,
             about 60 million words) or is a place or organisation name: 對象 (4511), 老闆 (4402)
             are everyday words, 稅率 (210), 通過率 (80) topics. Chosen on dev half 0 (issue 12).
+        variant_neighbour_chars: Fewest characters of the word of the documents that a question
+            word they never use must stand next to, in the question and (with a dictionary word
+            sharing half its characters in its place) in the documents, to count as their word
+            put another way and not as foreign (租金 of 租金補助 where they write 租賃補助;
+            ``assistant/terms.py``). Chosen on dev half 0 of six corpora (issue 12).
         typo_min_corpus_frequency: A typo is corrected to a word of the documents only if that
             word occurs in at least this many passages; a word the segmenter guessed is read as
             cut from a word of the documents (抵+減率 for 抵減率, not foreign) only if each bigram
@@ -447,6 +452,7 @@ class Settings:
     refusal_threshold: float = 0.5
     foreign_limit: float = 0.25
     common_word_frequency: int = 1000
+    variant_neighbour_chars: int = 2
     typo_min_corpus_frequency: int = 3
     title_min_run: int = 3
     title_min_share: float = 0.8
@@ -681,6 +687,7 @@ class Settings:
             "max_body_bytes",
             "max_reason_chars",
             "max_tracked_clients",
+            "variant_neighbour_chars",
         )
         for name in positive:
             value = getattr(self, name)

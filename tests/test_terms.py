@@ -84,3 +84,25 @@ def test_a_word_of_the_documents_needs_the_passages_the_setting_asks_for(small: 
     bot = Assistant(strict, small.store, small.embeddings, small.retriever, small.answerer)
     assert bot._documents_word("抵减") is False
     assert small._documents_word("抵减") is True
+
+
+def test_the_noun_a_which_or_how_many_question_asks_for_is_an_attribute(small: Assistant) -> None:
+    # 銀行 is an everyday word (not counted against a question that merely mentions it), but
+    # 「承貸銀行有哪幾家」 asks for the banks: the documents, which never name one, cannot list them.
+    terms = _terms(small, "青年創業貸款的承貸銀行有哪幾家？")
+    assert "银行" in terms.foreign_heads
+    assert "银行" in _terms(small, "承貸銀行有幾家？").foreign_heads
+    assert not _terms(small, "青年創業貸款找哪家銀行辦都可以嗎？").foreign_heads
+
+
+def test_a_word_put_in_place_of_one_the_documents_write_next_to_the_same_word_is_not_foreign(
+    small: Assistant,
+) -> None:
+    # The rules write 利息補貼; 利息津貼 keeps the phrase and half of the word (貼), a paraphrase.
+    assert not _terms(small, "青年創業貸款的利息津貼由誰提供？").foreign
+    # 紅利 shares no character with the word the documents write there: a topic they lack.
+    assert "红利" in _terms(small, "青年創業貸款的利息紅利由誰提供？").foreign
+    # The neighbour must be as long as the setting asks: 貸款的利息 is not written in the rules.
+    strict = small.settings.replace(variant_neighbour_chars=5)
+    bot = Assistant(strict, small.store, small.embeddings, small.retriever, small.answerer)
+    assert "津贴" in _terms(bot, "青年創業貸款的利息津貼由誰提供？").foreign
