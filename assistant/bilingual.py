@@ -248,14 +248,22 @@ _ORDINAL = re.compile(r"^第([〇零一二两三四五六七八九十百\d]{1,4}
 
 #: A passage is English when its Latin letters outnumber its Chinese characters this many times.
 _ENGLISH_LETTERS_PER_HAN = 3
+#: Fewest English words (two letters or more, web and mail addresses left out) of an English
+#: passage: a date format (``YY/MM``) or an address in a Chinese document is no English text.
+MIN_ENGLISH_PASSAGE_WORDS = 5
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+")
 
 
 def is_english(text: str) -> bool:
-    """Whether a passage is written in English: Latin letters outnumber Chinese characters
+    """Whether a passage is written in English: at least :data:`MIN_ENGLISH_PASSAGE_WORDS`
+    words once addresses are left out, and Latin letters outnumber Chinese characters
     :data:`_ENGLISH_LETTERS_PER_HAN` to one (a name in brackets, 企業小頭家貸款, does not change it)."""
-    latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
-    han = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return latin > 0 and latin >= _ENGLISH_LETTERS_PER_HAN * han
+    prose = _ADDRESS.sub(" ", text)
+    if len(re.findall(r"[A-Za-z]{2,}", prose)) < MIN_ENGLISH_PASSAGE_WORDS:
+        return False
+    latin = sum(1 for ch in prose if ch.isascii() and ch.isalpha())
+    han = sum(1 for ch in prose if "\u4e00" <= ch <= "\u9fff")
+    return latin >= _ENGLISH_LETTERS_PER_HAN * han
 
 
 class EnglishText:

@@ -226,6 +226,9 @@ def test_an_english_passage_is_one_whose_latin_letters_outnumber_its_chinese() -
     assert is_english("Small Enterprise Loan (企業小頭家貸款) – This loan is targeting registered companies.")
     assert not is_english(ENGLISH_PASSAGES[3])
     assert not is_english("１２３")
+    assert not is_english("YY/MM")  # a date format in a Chinese form
+    assert not is_english("項目：官方網站；內容：https://www.economic.taichung.gov.tw/")
+    assert not is_english("sbir@moea.gov.tw https://www.sbir.org.tw/")
 
 
 def test_chinese_words_map_to_the_english_passages_glosses_by_their_stems() -> None:
