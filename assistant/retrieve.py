@@ -57,7 +57,7 @@ from pydantic import ConfigDict, PrivateAttr, SkipValidation
 from scipy import sparse
 
 from assistant import statutes
-from assistant.bilingual import Bridged, EnglishBridge
+from assistant.bilingual import Bridged, ChineseBridge, EnglishBridge, EnglishText
 from assistant.glossary import GLOSSARY_NAME, Glossary
 from assistant.lexicon import content_terms, register_words
 from assistant.reply import Passage
@@ -534,7 +534,7 @@ class Retriever(BaseRetriever):
     _publishers: dict[str, str] = PrivateAttr(default_factory=dict)
     #: What is derived from the live snapshot and kept until it changes (see :meth:`_derived`):
     #: per document its bigrams, the joined text, headings, titles, English bridges.
-    _derived_cache: dict[str, set[str] | str | list[Bridged] | dict[str, str]] = PrivateAttr(
+    _derived_cache: dict[str, set[str] | str | list[Bridged] | dict[str, str] | EnglishText] = PrivateAttr(
         default_factory=dict
     )
     #: The phrases each term abbreviates (:meth:`spelled_out`), by snapshot fingerprint and term.
@@ -851,7 +851,9 @@ class Retriever(BaseRetriever):
         picked = [self.passage(pid) for pid in sorted(found)]
         return sorted((p for p in picked if p.source in sources), key=lambda p: (p.source, p.start))
 
-    def _derived(self) -> tuple[_Snapshot, dict[str, set[str] | str | list[Bridged] | dict[str, str]]]:
+    def _derived(
+        self,
+    ) -> tuple[_Snapshot, dict[str, set[str] | str | list[Bridged] | dict[str, str] | EnglishText]]:
         """The live snapshot and the cache of what is derived from it, emptied when it changed
         (its ``""`` key holds the fingerprint it was filled for)."""
         snap = self._current()
@@ -1050,6 +1052,26 @@ class Retriever(BaseRetriever):
             cache[key] = found
         return list(found)
 
+    def english_text(self) -> EnglishText:
+        """The words of the live passages written in English (empty when none is), cached per snapshot."""
+        snap, cache = self._derived()
+        text = cache.get("\x00english-text")
+        if not isinstance(text, EnglishText):
+            text = EnglishText(snap.texts)
+            cache["\x00english-text"] = text
+        return text
+
+    def english_for(self, term: str) -> list[str]:
+        """The English passages' words for a Chinese term (search form), read forwards from
+        CC-CEDICT (:class:`assistant.bilingual.ChineseBridge`); empty when no passage is English,
+        the term has Latin letters, or ``Settings.english_words_per_word`` is 0."""
+        if not self.settings.english_words_per_word or count_cjk(term) != len(term):
+            return []
+        text = self.english_text()
+        if not text:
+            return []
+        return ChineseBridge.bundled().english_for(term, text, self.settings.english_words_per_word)
+
     def _nearest_text(self, text: str, k: int) -> str:
         """The ``k`` passages nearest to ``text`` by the embedding, joined in search form ("" for k 0)."""
         if k <= 0 or not self.size:
@@ -1063,7 +1085,9 @@ class Retriever(BaseRetriever):
         words = self._current().glossary.expand(query)
         for term in content_terms(query):
             words += [p for p in self.spelled_out(term) if p not in words]
-        return words + [b.chinese for b in self.english_words(query) if b.chinese not in words]
+        words += [b.chinese for b in self.english_words(query) if b.chinese not in words]
+        # A Chinese word of a question about English passages: their English words for it.
+        return words + [e for t in content_terms(query) for e in self.english_for(t) if e not in words]
 
     def lexical(self, query: str, k: int) -> list[tuple[str, float]]:
         """Passage ids and BM25 scores, best first.

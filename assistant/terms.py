@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.bilingual import acronyms
 from assistant.evidence import QueryTerms, Term, is_chinese
 from assistant.lexicon import ENGLISH_INTENT_WORDS, INTENT_WORDS, NOMINAL_TAGS, content_terms, part_of_speech
 from assistant.query import general_frequency, general_tag, question_numbers
@@ -107,11 +108,21 @@ class TermJudge:
                 if chinese:
                     share *= 1.0 if term in current else 0.5
                     weight = share * max(retriever.bm25.idf_of(c) for c in chinese)
+            else:
+                # A Chinese word of a question about English passages is met there by their
+                # English words for it (assistant/bilingual.ChineseBridge); one no Chinese passage
+                # uses weighs as those words, a share, like a translation.
+                english = retriever.english_for(term)
+                if english and not any(retriever.knows(f) for f in forms):
+                    weight = self.settings.english_word_weight * max(self._idf(e) for e in english)
+                forms = (*forms, *english)
             known = True
-            if term in current and self._is_foreign(term, forms, asked, sources):
+            if term in current and (
+                self._is_foreign(term, forms, asked, sources) or self._foreign_acronym(term, question, forms)
+            ):
                 foreign.append(term)
                 foreign_weight += weight
-            elif not any(retriever.knows(f) for f in forms):
+            elif not any(self._knows(f) for f in forms):
                 # A paraphrase word no document uses (搞, 卡關, 牽線), or an English word of a
                 # mixed question (technology, first) in Chinese documents, matches no
                 # sentence, so it only dilutes the coverage of the words that do; meaning is
@@ -141,6 +152,30 @@ class TermJudge:
             ),
         )
 
+    def _idf(self, form: str) -> float:
+        """IDF of a form; an English phrase (``revolving fund``) weighs as its rarest word."""
+        return max(self.retriever.bm25.idf_of(w) for w in form.split()) if form.split() else 0.0
+
+    def _knows(self, form: str, source: str = "") -> bool:
+        """Whether the documents (one of them, with ``source``) hold a form; an English phrase
+        when they hold each of its words."""
+        retriever = self.retriever
+        knows = (lambda f: retriever.knows_in(f, source)) if source else retriever.knows
+        if " " in form and not count_cjk(form):
+            return all(knows(w) for w in form.split())
+        return bool(knows(form))
+
+    def _foreign_acronym(self, term: str, question: str, forms: Sequence[str]) -> bool:
+        """An acronym of the question (two or more capitals: SBIR) that no document writes, when
+        some passages are in English: English documents write the names they use, so one they
+        never write names something else (Chinese documents may spell it out in Chinese, so
+        there it is left to the dictionary and to the meaning)."""
+        english = self.retriever.english_text()
+        if count_cjk(term) or term not in acronyms(question) or not english:
+            return False
+        # Written in any form (SMEs for SME), or spelled out (Ministry of Digital Affairs: MODA).
+        return not (any(self._knows(f) for f in forms) or english.count(term) or english.spells(term))
+
     def _is_foreign(
         self, term: str, forms: Sequence[str], question: str = "", sources: Sequence[str] = ()
     ) -> bool:
@@ -155,8 +190,8 @@ class TermJudge:
 
         def knows(form: str) -> bool:
             if not sources:
-                return self.retriever.knows(form)
-            return any(self.retriever.knows_in(form, source) for source in sources)
+                return self._knows(form)
+            return any(self._knows(form, source) for source in sources)
 
         if term in ENGLISH_INTENT_WORDS:
             return not knows(ENGLISH_INTENT_WORDS[term])

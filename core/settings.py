@@ -400,6 +400,11 @@ class Settings:
         pdf_superscript_ratio: A raised digit after CJK text at most this share (0-1) of its
             line's font size is a footnote reference mark: the footnote that starts with its number
             loses the number. Part of the index.
+        card_line_chars: An HTML element whose lines are all at most this many characters (none a
+            sentence, a list item or an article label) is a card of the page's layout (a
+            programme's phase, amount and length): its lines are one paragraph. Part of the index.
+        card_chars: Most characters of such a card's lines together; a longer run of short lines
+            is a list or a menu, not one record. Part of the index.
         heading_chars: Lines at most this long without sentence punctuation, standing alone, are
             headings in plain text. Part of the index.
         title_chars: A PDF that the manifest does not name is titled by its first line when that
@@ -574,6 +579,8 @@ class Settings:
     pdf_centered_share: float = 0.25
     pdf_wrap_share: float = 0.15
     pdf_superscript_ratio: float = 0.8
+    card_line_chars: int = 40
+    card_chars: int = 200
     heading_chars: int = 30
     title_chars: int = 60
     contents_entry_chars: int = 60
@@ -679,6 +686,8 @@ class Settings:
             "pdf_centered_share",
             "pdf_wrap_share",
             "pdf_superscript_ratio",
+            "card_line_chars",
+            "card_chars",
             "heading_chars",
             "title_chars",
             "contents_entry_chars",

@@ -27,7 +27,21 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
 _TOKEN_RE = re.compile(f"[{_CJK}]+|[a-z0-9]+(?:[.+][a-z0-9]+)*\\+?")
 
-_SENTENCE_END = re.compile(r"[。！？；!?;][」』）”’)]*|\n")
+#: The end of a sentence: Chinese and ASCII 。！？；!?; (with closing quotes or brackets), a line
+#: break, or an English full stop: a period after a lower-case word, a figure or a closing
+#: bracket, then a space and a capital (or an opening quote or bracket) — ``… the year. The``,
+#: not ``1.5``, ``www.sme.gov.tw`` or ``R.O.C.`` (see :data:`ENGLISH_ABBREVIATIONS`).
+_SENTENCE_END = re.compile(
+    r"[。！？；!?;][」』）”’)]*|\n|(?<=[a-z0-9)\]%])\.[\"”’')]*(?=[ \t]+[\"“‘(\[]?[A-Z])"
+)
+#: Words written with a full stop that ends no sentence (``Art. 5``, ``No. 95``, ``Sec. 2``, ``e.g.
+#: The``): general English abbreviations of legal, postal and bibliographic writing.
+ENGLISH_ABBREVIATIONS = frozenset(
+    "art arts no nos sec secs para paras subpara par ch chap cl vol p pp fig figs ed eds rd st ave "
+    "blvd fl ln dist tel ext fax mr mrs ms dr prof jr sr inc co corp ltd llc dept govt approx est "
+    "vs etc eg ie al cf jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun".split()
+)
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
 _SOFT_BREAK = re.compile(r"[，、,：:）)」』 \t]")
 
 
@@ -239,6 +253,20 @@ def limit_span(text: str, start: int, end: int, max_chars: int) -> list[tuple[in
     return pieces
 
 
+def _abbreviated(text: str, dot: int) -> bool:
+    """Whether the full stop at ``text[dot]`` ends an abbreviation (``Art.``, ``e.g.``) or a
+    single letter (an initial), not a sentence."""
+    word = _WORD_BEFORE.search(text, max(0, dot - 12), dot)
+    if word is None:
+        return False
+    letters = word.group(1).lower()
+    if len(letters) == 1:
+        return not text[dot - 2 : dot - 1].isalnum() or text[dot - 2 : dot - 1] == "."
+    return letters.replace(".", "") in ENGLISH_ABBREVIATIONS or (
+        dot >= 3 and text[dot - 2] == "." and letters in ("g", "e")
+    )
+
+
 def sentence_spans(
     text: str,
     start: int = 0,
@@ -260,6 +288,8 @@ def sentence_spans(
     spans: list[tuple[int, int]] = []
     pos = start
     for match in (pattern or _SENTENCE_END).finditer(text, start, end):
+        if pattern is None and text[match.start()] == "." and _abbreviated(text, match.start()):
+            continue
         spans.append((pos, match.end()))
         pos = match.end()
     if pos < end:

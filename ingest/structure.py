@@ -399,6 +399,11 @@ _CONTENT_TAGS = {"article", "main"}
 #: (https://www.w3.org/TR/wai-aria-1.2/#tabpanel, #region). A ``<details>`` element is the same,
 #: named by its ``<summary>``.
 _LABELLED_ROLES = {"tabpanel", "region"}
+#: Elements that hold a card of a page's layout: a few short lines that are one record (a
+#: programme's 「Phase 1 / NT $1,000,000 / 6 months」, a contact box's 「Website: … / Email: …」).
+_CARD_TAGS = {"div", "p", "li", "dd", "section", "address"}
+#: The end of a line that is a sentence of its own (it never joins a card).
+_CARD_LINE_END = re.compile(r"[.。!?！？;；][\"'”’)）」』]*$")
 _LABELLED_BY = re.compile(r"""aria-labelledby\s*=\s*["']([^"']+)["']""")
 
 
@@ -440,6 +445,11 @@ class _HtmlReader(HTMLParser):
         self.reading: list[tuple[str, str, list[int], _Chars]] = []  # (id, tag, [depth], chars)
         self.parts: list[_Part] = []
         self.summary: _Part | None = None
+        # Cards (_CARD_TAGS elements) open now, by serial number, and the cards each emitted
+        # paragraph is inside (block index → serials, outermost first).
+        self.cards: list[tuple[str, int]] = []
+        self.serial = 0
+        self.inside: dict[int, tuple[int, ...]] = {}
 
     def _pos(self) -> int:
         line, col = self.getpos()
@@ -449,7 +459,10 @@ class _HtmlReader(HTMLParser):
         if self.heading:
             self.out.heading(self.current)
         else:
+            before = len(self.out.blocks)
             self.out.emit(self.kind, _squeeze(self.current))
+            for i in range(before, len(self.out.blocks)):
+                self.inside[i] = tuple(n for _, n in self.cards)
         self.current = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -485,6 +498,9 @@ class _HtmlReader(HTMLParser):
             if tag in ("ul", "ol"):
                 self.list_depth += 1
             self.kind = "item" if self.list_depth and tag == "li" else "paragraph"
+        if tag in _CARD_TAGS and self.cell is None:
+            self.serial += 1
+            self.cards.append((tag, self.serial))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br" and not self.skip:
@@ -526,6 +542,11 @@ class _HtmlReader(HTMLParser):
             if tag in ("ul", "ol"):
                 self.list_depth = max(0, self.list_depth - 1)
             self.kind = "item" if self.list_depth else "paragraph"
+        if tag in _CARD_TAGS and self.cell is None:
+            at = next((i for i in range(len(self.cards) - 1, -1, -1) if self.cards[i][0] == tag), None)
+            if at is not None:  # an end tag with no start tag closes nothing
+                self._flush()
+                del self.cards[at:]
 
     def _open_part(self, tag: str, attrs: dict[str, str | None]) -> None:
         """Count nesting of what is being read; a labelled part opens a section named by its label."""
@@ -581,31 +602,114 @@ class _HtmlReader(HTMLParser):
         for *_, label in self.reading:
             label.extend(chars)
 
-    def _reference(self, char: str) -> None:
-        if not self.skip:
-            self._target().append((char, self.src_offsets[self._pos()]))
-            for *_, label in self.reading:
-                label.append((char, self.src_offsets[self._pos()]))
+    def _reference(self, written: str) -> None:
+        """A character reference as the page writes it (``&amp;``, ``&#8211;``, or an ampersand
+        that starts none: ``R&D``). What a browser shows for it is kept, each character mapped to
+        the reference's raw offset; an ampersand that is no reference (``html.unescape`` leaves it
+        as written) stays text, each character at its own offset, so later offsets do not drift."""
+        import html
+
+        if self.skip:
+            return
+        at = self._pos()
+        if self.src.startswith(written + ";", at):
+            written += ";"  # the parser consumed the semicolon that ends the reference
+        shown = html.unescape(written)
+        if shown == written:
+            chars = [(ch, self.src_offsets[at + i]) for i, ch in enumerate(written)]
+        else:
+            chars = [(ch, self.src_offsets[at]) for ch in shown]
+            if not written.endswith(";"):  # ``&copy 2024``: _ENTITY finds only those with one
+                self.dropped.append(
+                    _dropped(self.src_offsets, at, at + len(written), "markup: character reference")
+                )
+        self._target().extend(chars)
+        for *_, label in self.reading:
+            label.extend(chars)
 
     def handle_entityref(self, name: str) -> None:
-        import html
-
-        self._reference(html.unescape(f"&{name};"))
+        self._reference(f"&{name}")
 
     def handle_charref(self, name: str) -> None:
-        import html
-
-        self._reference(html.unescape(f"&#{name};"))
+        self._reference(f"&#{name}")
 
     def close(self) -> None:
         super().close()
         self._flush()
 
 
-def _html_blocks(text: str, offsets: list[int], out: _Builder) -> list[Dropped]:
+def _join_cards(out: _Builder, inside: dict[int, tuple[int, ...]], line_chars: int, card_chars: int) -> None:
+    """Join each card of a page's layout into one paragraph: the lines of the outermost element
+    whose lines are all short (at most ``line_chars``: ``Settings.card_line_chars``), none a
+    sentence of its own, two or more and at most ``card_chars`` (``Settings.card_chars``) together (「Pilot Study / Preliminary Planning, Phase 1,
+    NT $1,000,000, 6 months」: the amount is read with the phase it belongs to). Lines are joined
+    by a comma (「，」 between Chinese), or a space after a label's colon or a slash."""
+    blocks = out.blocks
+    members: dict[int, list[int]] = {}
+    for i, serials in inside.items():
+        for serial in serials:
+            members.setdefault(serial, []).append(i)
+
+    def line_ok(i: int) -> bool:
+        text = _text(out.chars[blocks[i].start : blocks[i].end])
+        return (
+            blocks[i].kind == "paragraph"
+            and len(text) <= line_chars
+            and not _CARD_LINE_END.search(text)
+            and not LIST_MARKER.match(text)  # an item of a list
+            and not _ARTICLE_START.match(text)  # a law's article label: the law reader's
+        )
+
+    groups: list[list[int]] = []
+    taken: set[int] = set()
+    for serial in sorted(members):  # opened first = outermost first
+        run = sorted(members[serial])
+        if (
+            len(run) < 2
+            or taken.intersection(run)
+            or run[-1] - run[0] != len(run) - 1
+            or not all(line_ok(i) for i in run)
+            or sum(blocks[i].end - blocks[i].start for i in run) > card_chars
+        ):
+            continue
+        groups.append(run)
+        taken.update(run)
+    if not groups:
+        return
+    first_of = {run[0]: run for run in groups}
+    chars: _Chars = []
+    kept: list[Block] = []
+    i = 0
+    while i < len(blocks):
+        run = first_of.get(i, [i])
+        joined: _Chars = []
+        for j in run:
+            line = out.chars[blocks[j].start : blocks[j].end]
+            if joined:
+                cjk = _is_cjkish(joined[-1][0]) or _is_cjkish(line[0][0])
+                if joined[-1][0] in ":：/":
+                    sep = "" if cjk else " "
+                else:
+                    sep = "，" if cjk else ", "
+                joined.extend((ch, -1) for ch in sep)
+            joined.extend(line)
+        if chars:
+            chars.append(("\n", -1))
+        b = blocks[i]
+        kept.append(Block(b.kind, len(chars), len(chars) + len(joined), b.section, b.meta))
+        chars.extend(joined)
+        i = run[-1] + 1
+    out.chars, out.blocks = chars, kept
+
+
+def _html_blocks(
+    text: str, offsets: list[int], out: _Builder, settings: Settings | None = None
+) -> list[Dropped]:
     reader = _HtmlReader(text, offsets, out)
     reader.feed(text)
     reader.close()
+    s = settings or Settings()
+    _join_cards(out, reader.inside, s.card_line_chars, s.card_chars)
     for pattern, reason in ((_HTML_TAG, "markup: HTML tag"), (_ENTITY, "markup: character reference")):
         for match in pattern.finditer(text):
             reader.dropped.append(_dropped(offsets, match.start(), match.end(), reason))
@@ -615,10 +719,13 @@ def _html_blocks(text: str, offsets: list[int], out: _Builder) -> list[Dropped]:
     return reader.dropped
 
 
-def parse_html(text: str, offsets: list[int]) -> tuple[CleanedText, dict[str, str]]:
-    """Blocks of an HTML page, and its ``<title>`` (or first heading) as the document title."""
+def parse_html(
+    text: str, offsets: list[int], settings: Settings | None = None
+) -> tuple[CleanedText, dict[str, str]]:
+    """Blocks of an HTML page, and its ``<title>`` (or first heading) as the document title
+    (``settings``: ``card_line_chars``, ``card_chars``; None: the defaults)."""
     out = _Builder()
-    dropped = _html_blocks(text, offsets, out)
+    dropped = _html_blocks(text, offsets, out, settings or Settings())
     meta: dict[str, str] = {}
     for d in list(out.dropped):
         if d.reason.startswith("title:"):
@@ -1351,7 +1458,7 @@ def parse_document(
         cleaned, meta = parse_markdown(text, offsets, s.law_first_article_lines)
         cleaned = articles_from_blocks(cleaned)
     elif kind in ("html", "htm"):
-        cleaned, meta = parse_html(text, offsets)
+        cleaned, meta = parse_html(text, offsets, s)
         cleaned = articles_from_blocks(cleaned)
     elif looks_like_law(text, s.law_first_article_lines):
         cleaned, meta = parse_law(text, offsets)

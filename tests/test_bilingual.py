@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from assistant.bilingual import EnglishBridge
+from assistant.bilingual import ChineseBridge, EnglishBridge, EnglishText, is_english
 from assistant.retrieve import Retriever
 from core.settings import Settings
 from ingest.index import open_index, run_ingest
@@ -199,3 +199,98 @@ def test_translations_the_passages_nearest_the_question_use_come_first(
 
     assert translations(0)[0] == "领域"  # by how common in the documents
     assert translations(1)[0] == "田地"  # the nearest passage's word first
+
+
+#: English passages, and a Chinese one (its words are no English words of the corpus).
+ENGLISH_PASSAGES = [
+    "Phase 1: feasibility study. The subsidy covers up to NT$ 1 million per project.",
+    "Small Enterprise Loan: up to 80% of the project for revolving funds.",
+    "Business Angel Investment Program supports entrepreneurs.",
+    "計畫補助上限為一百萬元（subsidy）。",
+]
+CHINESE_ENTRIES = [
+    ("阶段", ["stage", "section", "phase", "period"]),
+    ("补助", ["to subsidize", "subsidy"]),
+    ("计划", ["plan", "project", "program", "to plan"]),
+    ("上限", ["upper limit", "cap"]),
+    ("天使", ["angel"]),
+    ("投资", ["investment", "to invest"]),
+    ("基金", ["fund"]),
+    ("餐厅", ["restaurant", "dining room"]),
+    ("贷款", ["a loan", "CL:筆|笔[bi3]", "to provide a loan"]),
+]
+
+
+def test_an_english_passage_is_one_whose_latin_letters_outnumber_its_chinese() -> None:
+    assert is_english(ENGLISH_PASSAGES[1])
+    assert is_english("Small Enterprise Loan (企業小頭家貸款) – This loan is targeting registered companies.")
+    assert not is_english(ENGLISH_PASSAGES[3])
+    assert not is_english("１２３")
+    assert not is_english("YY/MM")  # a date format in a Chinese form
+    assert not is_english("項目：官方網站；內容：https://www.economic.taichung.gov.tw/")
+    assert not is_english("sbir@moea.gov.tw https://www.sbir.org.tw/")
+
+
+def test_chinese_words_map_to_the_english_passages_glosses_by_their_stems() -> None:
+    bridge = ChineseBridge(CHINESE_ENTRIES)
+    text = EnglishText(ENGLISH_PASSAGES)
+    assert bridge.english_for("阶段", text) == ["phase"]
+    assert bridge.english_for("补助", text) == ["subsidy"]
+    assert bridge.english_for("基金", text) == ["funds"]  # the passages' own word, plural
+    assert bridge.english_for("贷款", text) == ["loan"]  # CEDICT's "a" and the CL: entry left out
+    assert bridge.english_for("计划", text, per_word=1) == ["project"]  # the commonest first
+    assert bridge.english_for("上限", text) == []  # only the Chinese passage has a word for it
+    assert bridge.english_for("餐厅", text) == []  # no English passage speaks of it
+
+
+def test_a_word_the_dictionary_lacks_is_read_as_two_headwords() -> None:
+    bridge = ChineseBridge(CHINESE_ENTRIES)
+    text = EnglishText(ENGLISH_PASSAGES)
+    assert bridge.english_for("天使投资", text) == ["angel", "investment"]
+    assert bridge.english_for("天使餐厅", text) == []  # each part must have a gloss the passages use
+    assert bridge.english_for("阶段", EnglishText(ENGLISH_PASSAGES[3:])) == []  # no English passage
+
+
+def test_bundled_dictionary_bridges_chinese_question_words_to_english_passages() -> None:
+    bridge = ChineseBridge.bundled()
+    text = EnglishText(ENGLISH_PASSAGES)
+    assert "phase" in bridge.english_for("阶段", text)
+    assert "subsidy" in bridge.english_for("补助", text)
+    assert "loan" in bridge.english_for("贷款", text)
+
+
+def test_a_chinese_ordinal_is_the_english_word_and_its_number() -> None:
+    bridge = ChineseBridge(CHINESE_ENTRIES)
+    text = EnglishText(ENGLISH_PASSAGES)
+    assert bridge.english_for("第一阶段", text) == ["phase 1"]
+    assert bridge.english_for("第2阶段", text) == ["phase"]  # no phase 2 there: the word alone
+
+
+def test_an_acronym_is_spelled_out_by_the_initials_of_the_passages_words() -> None:
+    text = EnglishText(
+        [*ENGLISH_PASSAGES, "The Ministry of Digital Affairs reviews small and medium enterprises."]
+    )
+    assert text.spells("moda") and text.spells("mda")  # with or without the initial of "of"
+    assert text.spells("smes") and text.spells("sme")  # a plural acronym
+    assert not text.spells("sbir")
+    assert not text.spells("mdr")  # initials of words that do not follow one another
+
+
+def test_long_glosses_abbreviations_words_in_another_order_and_one_character_parts() -> None:
+    entries = [
+        *CHINESE_ENTRIES,
+        ("中小企业", ["small and medium enterprise (SME)"]),
+        ("差旅费", ["travel expenses"]),
+        ("发展", ["development", "to develop"]),
+        ("部", ["ministry", "department"]),
+    ]
+    bridge = ChineseBridge(entries)
+    text = EnglishText(
+        [*ENGLISH_PASSAGES, "Expenses for travel of small and medium enterprises (SMEs) by the agency."]
+    )
+    assert "small and medium enterprises" in bridge.english_for("中小企业", text)
+    assert set(bridge.english_for("差旅费", text)) == {"travel", "expenses"}  # one passage, another order
+    assert bridge.english_for("发展部", EnglishText(["The development of industry is promoted."])) == [
+        "development"
+    ]
+    assert bridge.english_for("部", text) == []  # a single character alone says too little

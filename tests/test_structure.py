@@ -776,3 +776,54 @@ def test_a_line_that_dates_the_document_is_text_not_a_heading() -> None:
     assert kinds["一、本要點適用對象如下："][1] == meta["title"]
     assert kinds["申請資格"][0] == "heading"  # a heading that is no date still is one
     assert kinds["代表人須年滿十八歲。"][1] == "申請資格"
+
+
+def test_an_ampersand_that_starts_no_reference_stays_text_and_later_offsets_do_not_drift() -> None:
+    """``R&D`` is text, ``&amp;``/``&#8211;``/``&copy`` are the characters they stand for; every
+    character after them still maps to its own raw offset (before, each ``R&D`` became
+    ``R&D;`` and shifted the offsets after it, so characters at unit boundaries were lost)."""
+    raw = (DATA / "ampersand-page.html").read_text(encoding="utf-8")
+    cleaned, meta = parse_document(raw, "html")
+    _, sentences = split_document(cleaned, "ampersand-page.html")
+    assert meta["title"] == "R&D Grants | Example"
+    texts = [s.text for s in sentences]
+    assert any("supports R&D by small firms & start-ups – up to NT$ 5 million" in t for t in texts), texts
+    assert any("Phase 2: R&D / detailed planning for 2 years." in t for t in texts), texts
+    assert any("© 2024" in t for t in texts), texts
+    assert not any("R&D;" in t for t in texts)
+    assert unaccounted(raw, cleaned, [(s.start, s.end) for s in sentences]) == []
+    for s in sentences:  # each unit's text is the raw text at its offsets, character by character
+        for i, ch in enumerate(s.text):
+            o = cleaned.raw_offsets[s.start + i]
+            if o >= 0 and ch.isalnum():
+                assert raw[o] == ch, (s.text, i)
+
+
+def test_a_card_of_short_lines_is_one_paragraph_and_prose_stays_apart() -> None:
+    """A page's card (an element of a few short lines: a phase, its amount, its length) is one
+    unit, so the amount is read with the phase it belongs to; sentences and long lines are not
+    joined, and a card's lines keep their raw offsets."""
+    raw = (DATA / "programme-cards.html").read_text(encoding="utf-8")
+    cleaned, _ = parse_document(raw, "html")
+    _, sentences = split_document(cleaned, "programme-cards.html")
+    texts = [s.text for s in sentences]
+    assert "Pilot Study / Preliminary Planning, Phase 1, NT $1,000,000, 6 months" in texts, texts
+    assert "Detailed Planning, Phase 2, NT $10,000,000, 2 years" in texts, texts
+    assert "補助對象，中小企業" in texts, texts
+    assert "This line is a sentence of its own." in texts and "Phase 3" in texts, texts
+    assert "Phase 4" in texts, texts
+    assert "A small experiment that validates the concept." in texts, texts  # list items stay items
+    assert unaccounted(raw, cleaned, [(s.start, s.end) for s in sentences]) == []
+    card = next(s for s in sentences if s.text.startswith("Pilot Study"))
+    at = card.text.index("NT $")
+    assert raw[cleaned.raw_offsets[card.start + at] :].startswith("NT $1,000,000")
+
+
+def test_english_sentences_end_at_a_full_stop_before_a_capital_but_not_after_an_abbreviation() -> None:
+    raw = (DATA / "programme-cards.html").read_text(encoding="utf-8")
+    cleaned, _ = parse_document(raw, "html")
+    _, sentences = split_document(cleaned, "programme-cards.html")
+    texts = [s.text for s in sentences]
+    assert "The grant funds research by small firms." in texts, texts
+    assert "Firms apply online." in texts, texts
+    assert "See Art. 5 of the Act, No. 12." in texts, texts

@@ -13,6 +13,7 @@ from core.text import (
     figure_tokens,
     figures_as_digits,
     index_tokens,
+    sentence_spans,
     to_search_form,
     to_traditional,
     without_articles,
@@ -105,3 +106,27 @@ def test_figures_in_plain_digits_add_no_tokens_and_numerals_without_a_measure_wo
     assert figures_as_digits("2,000,000元與1.5萬") == "2000000元与15000元"
     assert figures_as_digits("三個月內") == figures_as_digits("3 個月內") == "3个月内"
     assert figure_tokens("一百十一年") == ["111"] and figure_tokens("一年") == ["1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("It is paid yearly. The amount is 5 million.", ["It is paid yearly.", "The amount is 5 million."]),
+        (
+            "See Art. 5 and No. 95, Sec. 2, Roosevelt Rd. Taipei.",
+            ["See Art. 5 and No. 95, Sec. 2, Roosevelt Rd. Taipei."],
+        ),
+        (
+            "Pay 1.5 million at www.sme.gov.tw. Then stop.",
+            ["Pay 1.5 million at www.sme.gov.tw.", "Then stop."],
+        ),
+        ("Firms apply, e.g. small firms. Done.", ["Firms apply, e.g. small firms.", "Done."]),
+        ("Signed by J. Smith. Done.", ["Signed by J. Smith.", "Done."]),
+        ("Met at 3 p.m. Monday. The end.", ["Met at 3 p.m. Monday.", "The end."]),
+        ("It rises 30%. Next (see Article 3). Then.", ["It rises 30%.", "Next (see Article 3).", "Then."]),
+        ("依第5條辦理。The rule applies.", ["依第5條辦理。", "The rule applies."]),
+        ("the year. also lower case", ["the year. also lower case"]),
+    ],
+)
+def test_english_sentences_end_at_a_full_stop_before_a_capital(text: str, sentences: list[str]) -> None:
+    assert [text[a:b] for a, b in sentence_spans(text)] == sentences
