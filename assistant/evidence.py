@@ -11,7 +11,7 @@ import numpy as np
 
 from assistant.reply import Citation, Passage
 from core.settings import Settings
-from core.text import chinese_number, count_cjk, figures_as_digits, to_search_form, without_articles
+from core.text import article_tokens, chinese_number, count_cjk, figures_as_digits, to_search_form, without_articles
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -125,10 +125,15 @@ def _form_match(form: str, text: str) -> float:
 
     1 for an occurrence that starts a word; 0.7 when it only occurs inside a longer name;
     else the share of its bigrams found (at least 3/4 of them), for segmentation mismatches. A
-    form with a figure is also matched with figures in digits (一年 meets 每 1 年, 35歲 三十五歲).
+    form with a figure is also matched with figures in digits (一年 meets 每 1 年, 35歲 三十五歲),
+    never with an article's number (第15條), unless the form is an article reference itself.
     """
+    digits = figures_as_digits(form)
+    if any(ch.isdigit() for ch in digits) and not article_tokens(form):
+        # A figure asked for (15%, 十五年) is not an article's number: 「…辦法第15條」 holds no 15.
+        text = without_articles(text)
     best = _written_match(form, text)
-    digits = figures_as_digits(form) if best < 1.0 else ""
+    digits = digits if best < 1.0 else ""
     if any(ch.isdigit() for ch in digits):
         figured = figures_as_digits(text)
         # a whole figure: 1年 is not inside 111年
@@ -173,8 +178,9 @@ _CHINESE_FIGURE = re.compile(
 
 def _numbers_supported(numbers: Sequence[str], text: str, partial: bool = False) -> bool:
     """Whether ``text`` holds every number of the question (with ``partial``, at least one), in
-    digits or Chinese numerals (「照40%繳」 is held by 「百分之四十」)."""
-    norm = to_search_form(text)
+    digits or Chinese numerals (「照40%繳」 is held by 「百分之四十」). An article's label
+    (…辦法第15條) holds no figure: the question's numbers are figures (:func:`question_numbers`)."""
+    norm = without_articles(to_search_form(text))
     found = set(_NUMBER.findall(norm))
     if numbers and not all(n in found for n in numbers):
         values = (chinese_number(m) for m in _CHINESE_FIGURE.findall(norm))
