@@ -11,7 +11,14 @@ import numpy as np
 
 from assistant.reply import Citation, Passage
 from core.settings import Settings
-from core.text import article_tokens, chinese_number, count_cjk, figures_as_digits, to_search_form, without_articles
+from core.text import (
+    article_tokens,
+    chinese_number,
+    count_cjk,
+    figures_as_digits,
+    to_search_form,
+    without_articles,
+)
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 

@@ -832,13 +832,18 @@ class Retriever(BaseRetriever):
         """The passages of ``sources`` that hold a line of a law text's fixed formula, in document
         order: ``enacting``, its enacting clause (「本辦法依…規定訂定之。」,
         :func:`~assistant.statutes.is_enacting`), or ``history``, its legislative history
-        (「修正日期：…」, :func:`~assistant.statutes.is_history`).
+        (「修正日期：…」, :func:`~assistant.statutes.is_history`), or ``commencement``, its
+        commencement article (「本辦法自發布日施行。」, :func:`~assistant.statutes.is_commencement`).
 
         A question about a text's legal basis (「是根據哪個法訂的」) or about when it was amended
         (「哪年修過的」) shares few words with the line that answers it, and every article of the
         law shares the law's name.
         """
-        test = {"enacting": statutes.is_enacting, "history": statutes.is_history}[formula]
+        test = {
+            "enacting": statutes.is_enacting,
+            "history": statutes.is_history,
+            "commencement": statutes.is_commencement,
+        }[formula]
         snap, cache = self._derived()
         found = cache.get(f"formula:{formula}")
         if not isinstance(found, set):

@@ -354,19 +354,21 @@ _ASKS_NAME = re.compile(
 
 
 #: A time: a year, a month, 民國, or a span in digits or Chinese numerals (於年度終了三個月內,
-#: 次日起30日內).
+#: 次日起30日內), or the day of an act a law dates itself by (本辦法自發布日施行).
 _HAS_TIME = re.compile(
     r"\d{4}|\d+\s*(?:个月|年|月|日|天)|民国|[一二两三四五六七八九十百]+\s*个?(?:年|月|日|天)"
+    r"|自(?:发布|公布|公告)(?:之)?日"
     rf"|{_EN_SPAN}|{_EN_DATE}"
 )
 
 
 #: A figure (search form): digits, but not a list item's or a label's number (「2.營利事業…」,
 #: 「（二）」, 「第3列」, 「表7」), which counts nothing; or a Chinese numeral with a measure word
-#: (三家, 二百五十字, 一次, 十八歲: the common classifiers of modern Chinese).
+#: (三家, 二百五十字, 一次, 十八歲: the common classifiers of modern Chinese), but not an ordinal
+#: (前項第三款, 第五條), which names an item or an article and counts nothing either.
 _HAS_COUNT = re.compile(
     r"(?<![\d第表])\d+(?:\.\d+)?(?![\d.、．)）])"
-    r"|[一二两三四五六七八九十百千万亿]+(?:小时|[个组家项位年种类大方笔元亿万倍次字篇日天岁人件张份名间所周条款月季期场])"
+    r"|(?<![第一二两三四五六七八九十百千万亿])[一二两三四五六七八九十百千万亿]+(?:小时|[个组家项位年种类大方笔元亿万倍次字篇日天岁人件张份名间所周条款月季期场])"
     r"|百分之[零一二两三四五六七八九十百]+"
     # English: a number word, a fraction or a multiple (three years, one-half, double the amount)
     r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty"

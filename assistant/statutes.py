@@ -10,7 +10,11 @@ Laws and regulations state three things in set phrases that no question repeats 
   rather than the many provisions that merely use the term;
 * the **legislative history** above the first article (「修正日期：民國111年1月25日」, 「1996年5月15日
   第八屆…會議通過」, 「2015年8月29日…修正」): it answers when the law was passed or amended
-  (「哪年修過的」, 「什麼時候通過」), rather than the article that says when it takes effect.
+  (「哪年修過的」, 「什麼時候通過」), rather than the article that says when it takes effect;
+* the **commencement article**, usually the last (「本辦法自發布日施行。」, 「本辦法自中華民國一百
+  零六年十一月二十四日施行至一百十八年十二月三十一日止。」): it answers when the law takes effect
+  and until when (「施行到哪時候」, 「何時施行」), where the history records only each amendment's
+  own commencement, often since replaced.
 
 All patterns read the search form (Simplified, lower case) of the text; none names a word of
 any one document beyond the formulas themselves.
@@ -59,15 +63,31 @@ _ACTS = {
     "pass": re.compile(r"通过|制定|订定|公布|颁布|发布"),
     "force": re.compile(r"施行|生效|实施"),
 }
+_NUMERAL = "〇零一二两三四五六七八九十百"
+#: A date in digits or Chinese numerals (search form): 111年1月25日, 一百零七年十月一日.
+_DATE = rf"(?:\d{{2,4}}|[{_NUMERAL}]{{2,6}})\s*年\s*(?:\d{{1,2}}|[{_NUMERAL}]{{1,3}})\s*月\s*(?:\d{{1,2}}|[{_NUMERAL}]{{1,3}})\s*日"
 #: A question that asks when (search form): a year, a date, a time, a gap between two dates.
 _ASKS_WHEN = re.compile(
-    r"哪一?年|几几?年|何年|什么时候|何时|哪天|哪一天|几月|日期|时间|隔了|相差|多少年|when|what year|which year"
+    r"哪一?年|几几?年|何年|什么时候|哪个?时候|何时|哪天|哪一天|几月|日期|时间|隔了|相差|多少年|到期|期间|"
+    r"when|what year|which year|until"
 )
 #: A line of a law's history (search form): 修正日期：民國111年1月25日; 2015年8月29日…會議…修正.
 _HISTORY = re.compile(
     r"^\s*(?:修正|发布|公布|施行|制定)日期\s*[:：]"
-    r"|^\s*(?:民国)?\s*\d{2,4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[^。]{0,80}?(?:通过|修正|公布|施行|颁布|发布|制定)"
+    rf"|^\s*(?:\d{{1,2}}\s*[.、．]\s*)?(?:中华)?(?:民国)?\s*{_DATE}[^。]{{0,80}}?(?:通过|修正|公布|施行|颁布|发布|制定)"
 )
+#: An article's label that a plain-text law may run into its first sentence (「第 19 條本辦法…」,
+#: 「第五十二条 本法…」).
+_LABEL = r"(?:第\s*(?:\d+|[〇零一二两三四五六七八九十百]+)(?:\s*-\s*\d+)?\s*条\s*)?"
+#: A law's commencement article (search form): 本辦法自發布日施行; 本條例自公布日施行; 本法自1996年
+#: 10月1日起施行; 本辦法施行期間，自…起十年; 本辦法自中華民國…施行至…止; 本辦法施行日期，由中央
+#: 主管機關定之. Not 本條例施行前… nor 本條例施行細則….
+_COMMENCES = re.compile(rf"^{_LABEL}{_INSTRUMENT}[^。；;]{{0,60}}?(?:施行|生效)(?!前|后|细则)")
+#: The law's own commencement, not an amendment's (「本辦法中華民國…修正發布條文，自發布日施行」):
+#: the instrument is followed at once by when (本辦法自…, 本辦法施行期間…, 本法於…).
+_OWN_COMMENCEMENT = re.compile(rf"^{_LABEL}{_INSTRUMENT}\s*(?:自|施行|生效|于|应自)")
+#: A commencement that leaves the date to an authority (「…施行日期，由中央主管機關定之」).
+_DELEGATED = re.compile(r"由[^。；;]{0,24}?定之")
 
 
 def asks_history(question: str) -> tuple[str, ...]:
@@ -83,6 +103,21 @@ def is_history(text: str, acts: tuple[str, ...] = ()) -> bool:
     records one of ``acts`` when they are given."""
     text = text.strip()
     return bool(_HISTORY.search(text)) and (not acts or any(_ACTS[a].search(text) for a in acts))
+
+
+def is_commencement(text: str, dated: bool = False) -> bool:
+    """Whether ``text`` (search form, one sentence) is a law's commencement article (「本辦法自發布日
+    施行。」, 「本辦法施行期間，自…起十年。」, or an amendment's: 「本辦法中華民國…修正發布條文，自發布日
+    施行。」); with ``dated``, only the law's own that states when itself (a date, or 自發布日), not
+    one that leaves it to an authority (「…由中央主管機關定之」)."""
+    text = text.strip()
+    if dated:
+        return (
+            bool(_OWN_COMMENCEMENT.search(text))
+            and bool(_COMMENCES.search(text))
+            and not _DELEGATED.search(text)
+        )
+    return bool(_COMMENCES.search(text))
 
 
 def asks_basis(question: str) -> bool:
@@ -127,6 +162,8 @@ def statutory_shape(question: str, text: str) -> bool:
     if asks_basis(question) and is_enacting(text):
         return True
     acts = asks_history(question)
+    if "force" in acts and is_commencement(text, dated=True):
+        return True  # 「…施行到哪時候」: the law's own commencement article says so
     if acts and is_history(text, acts):
         return True
     return asks_scope_of(question, defined_term(text))

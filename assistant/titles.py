@@ -232,12 +232,22 @@ def scoped_passages(
         known = {p.id for p in scoped}
         out = [*scoped, *(p for p in out if p.id not in known)]
     form = to_search_form(query)
-    formula = "enacting" if statutes.asks_basis(form) else "history" if statutes.asks_history(form) else ""
-    if formula:
+    acts = statutes.asks_history(form)
+    formulas = ["enacting"] if statutes.asks_basis(form) else ["history"] if acts else []
+    if "force" in acts and not statutes.asks_basis(form):
+        formulas.insert(0, "commencement")  # 「…施行到哪時候」: the law's own article first
+    if formulas:
         # 「…是根據哪個法訂的」, 「…哪年修過的」: the enacting clause or the legislative history of
         # the named law (or of the laws found) answers, whatever words it shares with the question.
         sources = named.sources or {p.source for p in out[: settings.basis_sources if settings else 3]}
-        basis = retriever.formula_passages(sources, formula)
+        # A law's commencement article is its last: read from the end (a history line above the
+        # first article may repeat an older commencement).
+        found = [
+            p
+            for f in formulas
+            for p in (reversed if f == "commencement" else list)(retriever.formula_passages(sources, f))
+        ]
+        basis = list({p.id: p for p in found}.values())
         known = {p.id for p in basis}
         out = [*basis, *(p for p in out if p.id not in known)]
     if settings is not None and settings.heading_passages > 0:
@@ -289,7 +299,9 @@ def off_subject(evidence: Sequence[Evidence], query: QueryTerms, share: float) -
       covers of the question (「南臺灣創新園區投入哪些領域？」 is not answered by another park's list);
     * a line of a law's legislative history (:func:`~assistant.statutes.is_history`) that, with
       the title of the law the question names, covers less than ``share`` of it: 「新創專章是哪一天
-      修正發布的？」 asks about one amendment, which the law's 修正日期 line does not name. (An
+      修正發布的？」 asks about one amendment, which the law's 修正日期 line does not name; nor,
+      for a question that asks when a law takes effect, any history line of a law whose
+      commencement article is among the evidence and states it (「本辦法自…施行至…止。」). (An
       enacting clause is the one statement of its law's basis, and a definition answers only a
       question that names its term: neither is taken back.)
 
@@ -299,6 +311,9 @@ def off_subject(evidence: Sequence[Evidence], query: QueryTerms, share: float) -
         share: ``Settings.subject_share`` (0-1).
     """
     best = max((max(e.coverage, e.context_coverage) for e in evidence), default=0.0)
+    # 「…施行到哪時候」 asked of a law whose commencement article states it: that article answers,
+    # not a history line recording an amendment's own commencement (:func:`commenced`).
+    commenced = {ev.passage.source for ev in evidence if _commences(query.question, ev)}
     out = []
     for ev in evidence:
         held = max(ev.coverage, ev.context_coverage)
@@ -307,6 +322,14 @@ def off_subject(evidence: Sequence[Evidence], query: QueryTerms, share: float) -
                 out.append(ev)
         elif ev.shape >= SHAPE_STRENGTH["statute"] and statutes.is_history(to_search_form(ev.sentence.text)):
             scoped = structural_coverage(query.terms, query, ev.passage, ev.sentence, ev.siblings)[1]
-            if max(held, scoped) < share * best:
+            if max(held, scoped) < share * best or ev.passage.source in commenced:
                 out.append(ev)
     return out
+
+
+def _commences(question: str, ev: Evidence) -> bool:
+    """Whether ``ev`` is a commencement article that states when its law takes effect, for a
+    question that asks only when a law takes effect (:func:`~assistant.statutes.asks_history`)."""
+    return statutes.asks_history(to_search_form(question)) == ("force",) and statutes.is_commencement(
+        to_search_form(ev.sentence.text), dated=True
+    )

@@ -633,3 +633,26 @@ def test_an_articles_number_is_not_a_figure_the_evidence_must_state() -> None:
     assert question_numbers("第10條跟第10-1條的抵減比例差在哪？") == ()
     assert question_numbers("第二十四條在2022年改了嗎？") == ("2022",)
     assert question_numbers("補助上限是500萬嗎？") == ("500",)
+
+
+def test_an_article_label_holds_no_figure_of_the_question() -> None:
+    # 「是抵支出的15％嗎」 asks a figure; the sentence context 「…辦法第15條（第十五條）：」 names an article.
+    figure = (Term(("15",), 1.0),)
+    labelled = (
+        "中小企業研究發展支出適用投資抵減辦法第15條（第十五條）：依本辦法規定申請抵減營利事業所得稅之中小企業"
+    )
+    assert coverage(figure, labelled) == 0.0
+    assert (
+        coverage(figure, "第9條（第九條）：一、於支出金額百分之十五限度內，抵減當年度應納營利事業所得稅額。")
+        == 1.0
+    )
+    # an article reference asked for is still found by its label
+    assert coverage((Term(("第15条",), 1.0),), labelled) == 1.0
+
+
+def test_an_ordinal_counts_nothing_and_a_law_dates_itself_by_its_promulgation() -> None:
+    q = to_search_form
+    how_much = q("研發投資抵減可以抵多少？")
+    assert not answer_type_ok(how_much, "前項第三款經認定之國內醫藥研發服務業者，不得再適用投資抵減。")
+    assert answer_type_ok(how_much, "依下列三款方式之一抵減應納營利事業所得稅額。")
+    assert answer_type_ok(q("這個辦法什麼時候施行？"), "本辦法自發布日施行。")

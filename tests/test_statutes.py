@@ -12,6 +12,7 @@ from assistant.statutes import (
     asks_history,
     asks_scope_of,
     defined_term,
+    is_commencement,
     is_enacting,
     is_history,
     statutory_shape,
@@ -126,6 +127,8 @@ def test_each_law_has_its_history_above_the_first_article_and_nowhere_else() -> 
         ("研發成果辦法最近一次修正是什麼時候？", ("amend",)),
         ("這部法從通過到修正隔了幾年？", ("amend", "pass")),
         ("本法什麼時候施行？", ("force",)),
+        ("研發抵減辦法施行到哪時候", ("force",)),
+        ("這個辦法的施行期間到哪天", ("force",)),
         ("科專幾年開始的？", ()),  # no law-making act
         ("研發成果要怎麼修改？", ()),  # asks no time
     ],
@@ -141,3 +144,75 @@ def test_a_history_line_answers_only_the_act_it_records() -> None:
     passed = to_search_form("1996年5月15日第八届全国人民代表大会常务委员会第十九次会议通过")
     question = to_search_form("哪年修過的？")
     assert statutory_shape(question, amended) and not statutory_shape(question, passed)
+
+
+DATA = Path(__file__).resolve().parent / "data"
+#: Regulations in three layouts, each with its commencement article last: 「本辦法自發布日施行。」 (two
+#: 全國法規資料庫 texts, a PRC law) and 「本辦法施行期間，自…起十年。」 followed by an amendment's own
+#: commencement (the SME tax-credit regulation).
+COMMENCING = (
+    (MULTI / LAWS[0], "本办法自发布日施行"),
+    (MULTI / LAWS[1], "本办法自发布日施行"),
+    (MULTI / LAWS[2], "本法自1996年10月1日起施行"),
+    (DATA / "sme-rd-tax-credit-regulation.txt", "本办法施行期间,自中华民国一百零三年五月二十日起十年"),
+)
+
+
+@pytest.mark.parametrize(("path", "article"), COMMENCING)
+def test_each_law_states_its_own_commencement_once_in_its_last_article(path: Path, article: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    found = [
+        to_search_form(text[a:b])
+        for a, b in sentence_spans(text)
+        if is_commencement(to_search_form(text[a:b]), dated=True)
+    ]
+    assert len(found) == 1 and article in found[0], found
+    last = max(
+        i for i, line in enumerate(_lines_of(path)) if line.lstrip("# ").startswith("第") and "条" in line[:8]
+    )
+    assert any(article in line for line in _lines_of(path)[last:])
+
+
+def _lines_of(path: Path) -> list[str]:
+    return [to_search_form(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_provisions_that_only_mention_commencement_are_not_the_law_s() -> None:
+    for text in (
+        "本條例施行前，依原獎勵投資條例編定之工業用地，適用本條例之規定。",
+        "本條例施行細則，由中央主管機關定之。",
+        "各級政府為本條例之施行，應設置或指定機構輔導之。",
+    ):
+        assert not is_commencement(to_search_form(text)), text
+    # an amendment's own commencement, and one left to an authority, say no date of the law's
+    amendment = to_search_form(
+        "本辦法中華民國一百十二年十一月十六日修正發布條文，自發布日施行至一百十八年十二月三十一日止。"
+    )
+    delegated = to_search_form("本辦法施行日期，由中央主管機關定之。")
+    assert is_commencement(amendment) and not is_commencement(amendment, dated=True)
+    assert is_commencement(delegated) and not is_commencement(delegated, dated=True)
+    # a plain-text law may run the article's label into its sentence
+    assert is_commencement(
+        to_search_form("第 19 條本辦法自中華民國一百零六年十一月二十四日施行至一百十八年十二月三十一日止。"),
+        dated=True,
+    )
+
+
+def test_a_question_on_when_a_law_takes_effect_is_answered_by_its_commencement_article() -> None:
+    question = to_search_form("研發抵減辦法施行到哪時候")
+    own = to_search_form("本辦法自中華民國一百零六年十一月二十四日施行至一百十八年十二月三十一日止。")
+    assert statutory_shape(question, own)
+    assert not statutory_shape(question, to_search_form("本辦法施行日期，由中央主管機關定之。"))
+    assert not statutory_shape(to_search_form("研發抵減辦法哪年修過的？"), own)
+
+
+def test_history_lines_with_dates_in_chinese_numerals() -> None:
+    # the 全國法規資料庫 沿革: numbered lines, 中華民國 dates in Chinese numerals
+    line = to_search_form(
+        "8.中華民國一百零七年四月二十三日經濟部經工字第 10704601840 號令、財政部台財稅字第 10704564360 號令"
+        "會銜修正發布名稱及全文 19條；並自一百零六年十一月二十四日施行至一百零八年十二月三十一日"
+    )
+    assert is_history(line) and is_history(line, ("force",)) and is_history(line, ("amend",))
+    assert not is_history(
+        to_search_form("本辦法自中華民國一百零六年十一月二十四日施行至一百十八年十二月三十一日止。")
+    )
