@@ -833,7 +833,8 @@ class Retriever(BaseRetriever):
         order: ``enacting``, its enacting clause (「本辦法依…規定訂定之。」,
         :func:`~assistant.statutes.is_enacting`), or ``history``, its legislative history
         (「修正日期：…」, :func:`~assistant.statutes.is_history`), or ``commencement``, its
-        commencement article (「本辦法自發布日施行。」, :func:`~assistant.statutes.is_commencement`).
+        commencement article (「本辦法自發布日施行。」, :func:`~assistant.statutes.is_commencement`),
+        or ``definition``, its statutory definitions (「本辦法所稱…，指…」, :func:`~assistant.statutes.defined_term`).
 
         A question about a text's legal basis (「是根據哪個法訂的」) or about when it was amended
         (「哪年修過的」) shares few words with the line that answers it, and every article of the
@@ -843,6 +844,7 @@ class Retriever(BaseRetriever):
             "enacting": statutes.is_enacting,
             "history": statutes.is_history,
             "commencement": statutes.is_commencement,
+            "definition": lambda line: bool(statutes.defined_term(line)),
         }[formula]
         snap, cache = self._derived()
         found = cache.get(f"formula:{formula}")

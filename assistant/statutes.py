@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import re
 
+from core.text import to_search_form
+
 #: The instruments a law text calls itself (search form): 本辦法, 本法, 本條例, 本規則…
 _INSTRUMENT = r"本(?:办法|法|条例|规则|细则|要点|准则|规程|规定|通则|章程)"
 #: An enacting clause (search form): 本辦法依…規定訂定之, 依…訂定本辦法, 根據憲法，制定本法.
@@ -49,7 +51,7 @@ _ASKS_SCOPE_AFTER = re.compile(
 )
 #: Before the term, the question asks what it is (search form): 什麼是, 何謂, 什麼算.
 _ASKS_SCOPE_BEFORE = re.compile(
-    r"(?:什么是|何谓|什么叫|什么算|哪些算|怎样算|what (?:is|are|counts as))\s*[「『]?$"
+    r"(?:什么是|何谓|什么叫|什么算|哪些算|怎样算|哪些|what (?:is|are|counts as))\s*[「『]?$"
 )
 
 #: What may come right before a term that stands on its own (search form): punctuation, a quote
@@ -139,9 +141,11 @@ def defined_term(text: str) -> str:
 
 def asks_scope_of(question: str, term: str) -> bool:
     """Whether the question (search form) asks what ``term`` covers or means: the term, then
-    包含/包括/是指/的定義…, or 什麼是/何謂 then the term."""
+    包含/包括/是指/的定義…, or 什麼是/何謂/哪些 then the term (with or without its 之)."""
     if not term:
         return False
+    if term not in question and "之" in term:
+        term = term.replace("之", "")  # 「研究發展支出」 asks about 「研究發展之支出」
     at = question.find(term)
     while at >= 0:
         before = question[:at]
@@ -153,6 +157,13 @@ def asks_scope_of(question: str, term: str) -> bool:
             return True
         at = question.find(term, at + 1)
     return False
+
+
+def defines_asked(question: str, text: str) -> bool:
+    """Whether a sentence of ``text`` (a passage, as written) defines a term whose scope the
+    question (search form) asks (:func:`asks_scope_of`)."""
+    lines = re.split(r"(?<=[。；;])|\n", to_search_form(text))
+    return any(asks_scope_of(question, defined_term(line)) for line in lines)
 
 
 def statutory_shape(question: str, text: str) -> bool:

@@ -211,9 +211,10 @@ def scoped_passages(
     """``passages`` led by the best passages of the named documents for what the question asks
     of them (``query`` without the title's words), and followed by the passages under the
     headings it names; ``passages`` as they are when it names neither. A question about a legal
-    basis, or about when a law was passed or amended, is led by the enacting clauses, or the
-    legislative history, of the named documents (or of the documents of the first
-    ``basis_sources`` passages).
+    basis, or about when a law was passed, amended or takes effect, is led by the enacting
+    clauses, or the commencement articles and legislative history, of the named documents (or
+    of the documents of the first ``basis_sources`` passages); one about the scope of a term a
+    law defines (「哪些研究發展支出…」), by its definition.
 
     Args:
         retriever: A :class:`~assistant.retrieve.Retriever` (``search`` with ``sources``,
@@ -250,6 +251,16 @@ def scoped_passages(
         basis = list({p.id: p for p in found}.values())
         known = {p.id for p in basis}
         out = [*basis, *(p for p in out if p.id not in known)]
+    # 「哪些研究發展支出可以抵減」: the definition of the term asked about (本辦法所稱研究發展之支出，指…
+    # 下列費用) answers, though every article of the law uses the term and retrieval may miss it. It
+    # is read after what retrieval found (its shape, not its place, ranks it).
+    sources = named.sources or {p.source for p in out[: settings.basis_sources if settings else 3]}
+    known = {p.id for p in out}
+    out += [
+        p
+        for p in retriever.formula_passages(sources, "definition")
+        if p.id not in known and statutes.defines_asked(form, p.text)
+    ]
     if settings is not None and settings.heading_passages > 0:
         known = {p.id for p in out}
         headed = retriever.under_headings(query, settings.heading_min_share, settings.heading_passages)
@@ -312,15 +323,22 @@ def off_subject(evidence: Sequence[Evidence], query: QueryTerms, share: float) -
     """
     best = max((max(e.coverage, e.context_coverage) for e in evidence), default=0.0)
     # 「…施行到哪時候」 asked of a law whose commencement article states it: that article answers,
-    # not a history line recording an amendment's own commencement (:func:`commenced`).
+    # not a history line recording an amendment's own commencement (:func:`_commences`).
     commenced = {ev.passage.source for ev in evidence if _commences(query.question, ev)}
+    # Only a history question gives a history line its shape: another shape of the same line (a
+    # full name defined in a sentence that starts with a 沿革 date) stays.
+    when = bool(statutes.asks_history(to_search_form(query.question)))
     out = []
     for ev in evidence:
         held = max(ev.coverage, ev.context_coverage)
         if ev.shape == SHAPE_STRENGTH["list"]:
             if held < share * best:
                 out.append(ev)
-        elif ev.shape >= SHAPE_STRENGTH["statute"] and statutes.is_history(to_search_form(ev.sentence.text)):
+        elif (
+            when
+            and ev.shape >= SHAPE_STRENGTH["statute"]
+            and statutes.is_history(to_search_form(ev.sentence.text))
+        ):
             scoped = structural_coverage(query.terms, query, ev.passage, ev.sentence, ev.siblings)[1]
             if max(held, scoped) < share * best or ev.passage.source in commenced:
                 out.append(ev)

@@ -1236,8 +1236,8 @@ def numbered_sections(
     points are not passages of their own. A list inside a paragraph (「下列各款：(一)…(二)…」, whose
     items have no sub-points) stays items. Arabic-numbered runs (1. (1)) are never sections: lists
     with sub-items are far commoner at that level. A sub-point with items of its own is a section
-    inside its point. An article line (「第 7 條：…」) closes the points open before it and names
-    the section of those after it.
+    inside its point. An article line (「第 7 條：…」) closes the points open before it; the
+    points after it are the article's items (款: 「一、乙方有下列情形之一者：」), not sections.
 
     A block's section becomes its heading's section, then the names of its enclosing section
     points joined by :data:`SECTION_PATH_SEPARATOR` (the heading left out when it is 前言 or the
@@ -1255,12 +1255,15 @@ def numbered_sections(
     stack: list[int] = []
     epoch = 0
     parts: dict[int, str] = {}  # the article line (「第 16 條：契約終止之事由」) an epoch starts with
+    in_article: set[int] = set()  # the epochs an article line starts
 
     def read(line: str, block: int, whole: str) -> None:
         """Update the open points with one line (``block`` -1: not the first line of its block)."""
         nonlocal stack, epoch
         if _ARTICLE_START.match(line.strip()) or _CHAPTER.match(line):
             stack, epoch = [], epoch + 1  # articles (第 7 條：…) are the structure from here
+            if _ARTICLE_START.match(line.strip()):
+                in_article.add(epoch)
             lead = re.sub(
                 r"[：:]\s*", " ", line.strip()
             ).strip()  # 「第 7 條：資料保存」 → 「第 7 條 資料保存」
@@ -1287,6 +1290,8 @@ def numbered_sections(
         text = cleaned.text[block.start : block.end]
         if block.kind == "heading":
             stack, epoch = [], epoch + 1
+            if _ARTICLE_START.match(text.strip()):
+                in_article.add(epoch)
         lines = text.split("\n") if block.kind in ("paragraph", "item") else []
         if lines:
             read(lines[0], b, text)  # a point that starts the block is the whole block
@@ -1303,6 +1308,7 @@ def numbered_sections(
         and run[0].parent < 0
         and run[0].kind in _POINT_KINDS
         and any(p.heading_line or p.has_children for p in run)
+        and run[0].epoch not in in_article  # an article's 一、二、 are its items (款), not sections
         for p in run
         if p.heading_line or p.has_children  # a one-line point of the run stays in its section
     }

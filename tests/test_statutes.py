@@ -216,3 +216,13 @@ def test_history_lines_with_dates_in_chinese_numerals() -> None:
     assert not is_history(
         to_search_form("本辦法自中華民國一百零六年十一月二十四日施行至一百十八年十二月三十一日止。")
     )
+
+
+def test_a_question_on_which_things_a_defined_term_covers_finds_its_definition() -> None:
+    from assistant.statutes import defines_asked
+
+    article = (DATA / "sme-rd-tax-credit-regulation.txt").read_text(encoding="utf-8")
+    # 「研究發展支出」 is the defined 「研究發展之支出」 without its 之; 哪些 asks what it covers
+    assert defines_asked(to_search_form("哪些研究發展支出可以抵減"), article)
+    assert defines_asked(to_search_form("研究發展支出包括哪些？"), article)
+    assert not defines_asked(to_search_form("研究發展支出要附哪些文件？"), article)

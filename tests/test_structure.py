@@ -646,6 +646,28 @@ def test_a_list_of_one_line_items_and_a_broken_sequence_make_no_sections() -> No
     assert {s.section for s in sentences} == {"申請說明"}
 
 
+def test_an_articles_numbered_points_are_its_items_not_sections() -> None:
+    # A contract or rules inside a guide: 第 N 條 lines with 一、 points that hold (一) items. The
+    # points are the article's paragraphs (款), which quote the article's rule; as sections they
+    # named passages by a lead-in sentence (「…> 一、乙方有下列情形之一者」).
+    text = (
+        "專案契約書\n\n第 16 條 契約終止之事由\n\n一、乙方有下列情形之一者，甲方得終止本契約：\n\n"
+        "(一)延誤履約期限情節重大者。\n\n(二)偽造或變造文件者。\n\n二、契約終止時，乙方應返還補助款。\n\n"
+        "第 17 條 其他\n\n一、本契約未盡事宜依相關法令辦理。\n\n(一)雙方另以書面約定。\n"
+    )
+    cleaned, _ = parse_document(text, "txt", settings=NUMBERED)
+    _, sentences = split_document(cleaned, "contract.txt")
+    assert not any(" > " in s.section for s in sentences), {s.section for s in sentences}
+    # the guide's own points before any article are still sections
+    cleaned, _ = parse_document(
+        GUIDE + "\n第 1 條 附則\n\n一、乙方應遵守下列事項：\n\n(一)保密。\n", "txt", settings=NUMBERED
+    )
+    _, sentences = split_document(cleaned, "guide.txt")
+    assert {s.section for s in sentences if s.text == "(二)補助上限為新臺幣100萬元。"} == {
+        "四、補助經費原則如下"
+    }
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("corpus", "name", "quote", "section"),
