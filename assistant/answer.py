@@ -210,7 +210,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                 # list item under 「Phase 2 審查」 is about Phase 2.
                 labelled = f"{tables.heading_of(passage)}\n{sent.context}{sent.text}"
                 ev.score += self.label_weight * tables.label_match(asked_labels, labelled)
-                # The section holds a table row's label: its number counts (an article's, ｜第24條, not).
+                # The section holds a law article's or table row's label (｜第24條): its number counts.
                 located = f"{passage.section}\n{passage.text}"
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):
                     ev.support = 0.0

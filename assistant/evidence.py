@@ -127,16 +127,17 @@ class Composition:
 _WORD_START = set("的与及和或称在对将把为以由从自于等各是、，。；：「『（(“ \n,;:!?") | set("0123456789")
 
 
-def _form_match(form: str, text: str) -> float:
+def _form_match(form: str, text: str, figures: bool = False) -> float:
     """How well ``form`` occurs in ``text`` (both search form).
 
     1 for an occurrence that starts a word; 0.7 when it only occurs inside a longer name;
     else the share of its bigrams found (at least 3/4 of them), for segmentation mismatches. A
-    form with a figure is also matched with figures in digits (一年 meets 每 1 年, 35歲 三十五歲),
+    form with a figure is also matched with figures in digits (一年 meets 每 1 年, 35歲 三十五歲);
+    with ``figures`` (the question's numbers are measured figures, :func:`measured_figures`),
     never with an article's number (第15條), unless the form is an article reference itself.
     """
     digits = figures_as_digits(form)
-    if any(ch.isdigit() for ch in digits) and not article_tokens(form):
+    if figures and any(ch.isdigit() for ch in digits) and not article_tokens(form):
         # A figure asked for (15%, 十五年) is not an article's number: 「…辦法第15條」 holds no 15.
         text = without_articles(text)
     best = _written_match(form, text)
@@ -166,13 +167,27 @@ def _written_match(form: str, text: str) -> float:
     return hit if hit >= 0.75 else 0.0
 
 
-def coverage(terms: Sequence[Term], text: str) -> float:
-    """Weighted share of ``terms`` found in ``text`` (any form), 0-1."""
+def coverage(terms: Sequence[Term], text: str, figures: bool = False) -> float:
+    """Weighted share of ``terms`` found in ``text`` (any form), 0-1; with ``figures``, an
+    article's label (…辦法第15條) holds none of their numbers (:func:`measured_figures`)."""
     total = sum(t.weight for t in terms)
     if total <= 0:
         return 0.0
     norm = to_search_form(text)
-    return sum(t.weight * max(_form_match(f, norm) for f in t.forms) for t in terms) / total
+    return sum(t.weight * max(_form_match(f, norm, figures) for f in t.forms) for t in terms) / total
+
+
+#: A number written with its unit or a percent sign (search form): 15%, 十五年 → 15年, 200萬元.
+_MEASURED = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|趴|成|倍|元|万|亿|个月|年|月|日|天|岁|人|家|件|次|小时|周)")
+
+
+def measured_figures(question: str) -> bool:
+    """Whether the question names numbers, each with a unit or a percent sign (「是抵支出的15％嗎」):
+    figures, which an article's label never states. A bare number (「10-2 抵減率」) may name an
+    article."""
+    norm = figures_as_digits(without_articles(to_search_form(question)))
+    numbers = _NUMBER.findall(norm)
+    return bool(numbers) and len(_MEASURED.findall(norm)) >= len(numbers)
 
 
 #: A figure written in Chinese numerals (search form): a percentage (百分之四十) or a number of
@@ -185,9 +200,8 @@ _CHINESE_FIGURE = re.compile(
 
 def _numbers_supported(numbers: Sequence[str], text: str, partial: bool = False) -> bool:
     """Whether ``text`` holds every number of the question (with ``partial``, at least one), in
-    digits or Chinese numerals (「照40%繳」 is held by 「百分之四十」). An article's label
-    (…辦法第15條) holds no figure: the question's numbers are figures (:func:`question_numbers`)."""
-    norm = without_articles(to_search_form(text))
+    digits or Chinese numerals (「照40%繳」 is held by 「百分之四十」)."""
+    norm = to_search_form(text)
     found = set(_NUMBER.findall(norm))
     if numbers and not all(n in found for n in numbers):
         values = (chinese_number(m) for m in _CHINESE_FIGURE.findall(norm))

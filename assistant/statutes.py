@@ -159,6 +159,19 @@ def asks_scope_of(question: str, term: str) -> bool:
     return False
 
 
+#: Words by which a question may ask a term's scope (search form), before or after the term.
+_SCOPE_WORDS = re.compile(
+    r"包含|包括|涵盖|范围|定义|意思|是指|指的|是什么|指什么|是啥|算是|哪些|什么东西|什么是|何谓|什么叫|什么算|"
+    r"怎样算|what (?:is|are|counts as)"
+)
+
+
+def may_ask_scope(question: str) -> bool:
+    """Whether the question (search form) has a word that asks what a term covers (包含, 是指,
+    哪些, 何謂…): only such a question is checked against the law's definitions."""
+    return bool(_SCOPE_WORDS.search(question))
+
+
 def defines_asked(question: str, text: str) -> bool:
     """Whether a sentence of ``text`` (a passage, as written) defines a term whose scope the
     question (search form) asks (:func:`asks_scope_of`)."""

@@ -29,7 +29,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from assistant import statutes, tables, units
-from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, coverage
+from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, coverage, measured_figures
 from assistant.reply import Passage
 from assistant.rules import ASKS_MEMBERS, SHAPE_STRENGTH
 from core.settings import Settings
@@ -255,12 +255,13 @@ def scoped_passages(
     # 下列費用) answers, though every article of the law uses the term and retrieval may miss it. It
     # is read after what retrieval found (its shape, not its place, ranks it).
     sources = named.sources or {p.source for p in out[: settings.basis_sources if settings else 3]}
-    known = {p.id for p in out}
-    out += [
-        p
-        for p in retriever.formula_passages(sources, "definition")
-        if p.id not in known and statutes.defines_asked(form, p.text)
-    ]
+    if statutes.may_ask_scope(form):
+        known = {p.id for p in out}
+        out += [
+            p
+            for p in retriever.formula_passages(sources, "definition")
+            if p.id not in known and statutes.defines_asked(form, p.text)
+        ]
     if settings is not None and settings.heading_passages > 0:
         known = {p.id for p in out}
         headed = retriever.under_headings(query, settings.heading_min_share, settings.heading_passages)
@@ -295,9 +296,11 @@ def structural_coverage(
     items = units.items_of(siblings, sentence) if ASKS_MEMBERS.search(query.question) else ""
     named = units.referenced_items(near or siblings, sentence)
     held = f"{tables.heading_of(passage)}\n{sentence.context}{sentence.text}\n{items}\n{named}"
-    held_coverage = coverage(terms, held)
+    # 「是抵支出的15％嗎」 asks a figure: the sentence's label (…辦法第15條) does not hold its 15.
+    figures = measured_figures(query.question)
+    held_coverage = coverage(terms, held, figures)
     title = dict(query.scope).get(passage.source, "")
-    ranked = coverage(terms, f"{title}\n{held}") if title else held_coverage
+    ranked = coverage(terms, f"{title}\n{held}", figures) if title else held_coverage
     return held_coverage, ranked, SHAPE_STRENGTH["list"] if items.count("\n") else 0.0
 
 

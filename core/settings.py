@@ -74,6 +74,9 @@ class Settings:
             (:func:`ingest.structure.numbered_sections`). Off: on dev (session 10) it raised the
             Keelung PDF guide's hit@5 0.73 -> 0.91 with no case more passed, and holdout2 dev half 1
             fell 18 -> 17 (a case on the Keelung proposal-format PDF); multi half 1 234 -> 233.
+            Session 12 (an article's own 一、 points made items, not sections): holdout2 half 0
+            18 -> 19, but holdout3 half 0 17 -> 15 (its one changed document, a 要點 PDF, shifts
+            the term weights two law and loan questions rank by) and multi half 1 236 -> 235.
         lead_in_chars: Most characters of a list's lead-in (「有下列情形之一者，不符申請資格：」) stored
             with each of its numbered items, by which the answer finds and quotes the lead-in with
             the item (not embedded or matched: as context it ranked items up, and answered one

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.answer import ExtractiveAnswerer
-from assistant.evidence import QueryTerms, SentenceRecord, Term, coverage, question_numbers
+from assistant.evidence import QueryTerms, SentenceRecord, Term, coverage, measured_figures, question_numbers
 from assistant.glossary import Glossary
 from assistant.lists import enumeration_count, question_aspects, question_facets
 from assistant.reply import Passage
@@ -637,17 +637,19 @@ def test_an_articles_number_is_not_a_figure_the_evidence_must_state() -> None:
 
 def test_an_article_label_holds_no_figure_of_the_question() -> None:
     # 「是抵支出的15％嗎」 asks a figure; the sentence context 「…辦法第15條（第十五條）：」 names an article.
+    assert measured_figures("是抵支出的 １５％ 嗎？") and measured_figures("補助上限是200萬元嗎")
     figure = (Term(("15",), 1.0),)
     labelled = (
         "中小企業研究發展支出適用投資抵減辦法第15條（第十五條）：依本辦法規定申請抵減營利事業所得稅之中小企業"
     )
-    assert coverage(figure, labelled) == 0.0
-    assert (
-        coverage(figure, "第9條（第九條）：一、於支出金額百分之十五限度內，抵減當年度應納營利事業所得稅額。")
-        == 1.0
-    )
-    # an article reference asked for is still found by its label
-    assert coverage((Term(("第15条",), 1.0),), labelled) == 1.0
+    assert coverage(figure, labelled, figures=True) == 0.0
+    rate = "第9條（第九條）：一、於支出金額百分之十五限度內，抵減當年度應納營利事業所得稅額。"
+    assert coverage(figure, rate, figures=True) == 1.0
+    # an article reference asked for is still found by its label, and so is a bare number, which
+    # may name an article (「10-2 抵減率」 for 第10-2條)
+    assert coverage((Term(("第15条",), 1.0),), labelled, figures=True) == 1.0
+    assert not measured_figures("10-2 前瞻創新研發 抵減率") and not measured_figures("第15條規定什麼")
+    assert coverage(figure, labelled) == 1.0
 
 
 def test_an_ordinal_counts_nothing_and_a_law_dates_itself_by_its_promulgation() -> None:
