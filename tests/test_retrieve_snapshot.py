@@ -114,6 +114,7 @@ def _reference_bm25(
     return scores
 
 
+@pytest.mark.slow  # answers every question three ways through the whole answerer: 10 s
 def test_a_snapshot_hit_answers_exactly_as_a_fresh_build(indexed: Settings, fake_embeddings: Any) -> None:
     built = _retriever(indexed, fake_embeddings)
     assert built.loaded_from == "built" and snapshot_path(indexed).is_file()
