@@ -333,7 +333,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         convert = to_simplified if script == "hans" else to_question_script_hant
         composed = None
         if passages and shapes.asks_overview(terms.question):
-            composed = self._overview(passages[0].source, qvec, convert)
+            composed = self._overview(terms.question, passages[0].source, qvec, convert)
         if composed is None:
             composed = self.answerer.compose(
                 terms, evidence, convert=convert, refusal=self._refusal_text(script)

@@ -16,6 +16,7 @@ import numpy as np
 from assistant import units
 from assistant.evidence import Composition, Evidence, QueryTerms, SentenceRecord
 from assistant.language import in_question_language
+from assistant.overview import outline, states_content
 from assistant.query import Query
 from assistant.reply import Passage, Reply, one_citation_per_passage
 from assistant.scope import corpus_refusal
@@ -203,32 +204,38 @@ class DirectReplies:
 
     _sentence_records: Callable[[Passage], list[SentenceRecord]]
 
-    def _overview(self, source: str, qvec: np.ndarray, convert: Any) -> Composition | None:
-        """「這份文件在講什麼？」: the document's sections by name, and its opening sentence, cited.
+    def _overview(self, question: str, top_source: str, qvec: np.ndarray, convert: Any) -> Composition | None:
+        """「這份文件在講什麼？」: the document's parts (sections, or a law's articles and chapters)
+        and its first sentence that states content, cited (:func:`assistant.overview.outline`).
 
-        The opening sentence says what the document is; each section's own opening would be a
-        citation the question does not need.
+        The document is the one whose title the question names (「這份研發替代役的辦法…」), else
+        the best-ranked passage's. Each section's own opening would be a citation the question
+        does not need.
         """
-        openings = self.retriever.section_openings(source)
-        sections = [p.section for p in openings[: self.settings.max_overview_sections] if p.section]
+        source = self.retriever.named_source(question) or top_source
+        passages = self.retriever.document_passages(source)
+        title = next((p.title for p in passages if p.title), source)
+        shape = outline(passages, title, self.settings.max_overview_sections)
+        if shape is None:
+            return None
         first = next(
             (
                 (record, passage)
-                for passage in openings
+                for passage in shape.openings
                 for record in self._sentence_records(passage)
-                if len(record.text) >= self.settings.min_evidence_chars
+                if len(record.text) >= self.settings.min_evidence_chars and states_content(record.text)
             ),
             None,
         )
-        if len(sections) < 2 or first is None:
+        if first is None:
             return None
         record, passage = first
         similarity = float(np.dot(qvec, record.vector))
         chosen = [Evidence(record, passage, 0, similarity, 0.0, 0.0, support=similarity)]
-        title = openings[0].title or source
-        lead = f"這份文件（{title}）分成{len(sections)}個部分：{'、'.join(sections)}。"
-        diagnostics: dict[str, float | str] = {"shape": "overview: the sections and the opening sentence"}
-        return self.answerer._write(chosen, 1.0, diagnostics, convert, lead=lead)
+        diagnostics: dict[str, float | str] = {
+            "shape": f"overview: the {shape.rule} of {source} and its first sentence that states content"
+        }
+        return self.answerer._write(chosen, 1.0, diagnostics, convert, lead=shape.lead)
 
     def _lead_in_passages(self, evidence: Sequence[Evidence], passages: Sequence[Passage]) -> list[Passage]:
         """Passages holding the lead-ins of the best numbered items that no retrieved passage holds.

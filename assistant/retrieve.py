@@ -1331,13 +1331,22 @@ class Retriever(BaseRetriever):
             min_cover=self.settings.title_min_cover,
         )
 
-    def section_openings(self, source: str) -> list[Passage]:
-        """The first text passage of each section of one document, in document order."""
+    def document_passages(self, source: str) -> list[Passage]:
+        """Every live passage of one document (text, rows, articles, call-outs), in document order."""
         snap = self._current()
-        firsts: dict[str, int] = {}
-        for _, i in snap.by_source.get(source, []):
-            firsts.setdefault(snap.sections[i], i)
-        return [self.passage(snap.ids[i]) for i in sorted(firsts.values(), key=lambda i: snap.starts[i])]
+        positions = [i for i, s in enumerate(snap.sources) if s == source]
+        positions.sort(key=lambda i: (snap.starts[i], snap.ends[i]))
+        return [self.passage(snap.ids[i]) for i in positions]
+
+    def named_source(self, question: str) -> str | None:
+        """The document whose title the question names: the one title sharing the most character
+        bigrams with it, at least ``Settings.title_min_bigrams`` (None when none or several tie)."""
+        snap = self._current()
+        asked = set(bigram_list(question))
+        shared = {s: len(asked & set(bigram_list(t))) for s, t in snap.doc_titles.items()}
+        best = max(shared.values(), default=0)
+        named = [s for s, n in shared.items() if n == best]
+        return named[0] if best >= self.settings.title_min_bigrams and len(named) == 1 else None
 
     def sentence_ids(self, pid: str) -> list[str]:
         """Ids of the sentences of a live passage, in order ([] for a passage of another version)."""

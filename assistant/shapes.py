@@ -47,12 +47,23 @@ DEFINITION = re.compile(
     r"(?:是什么|是啥|是指什么|是指谁|指的是什么|指什么|指谁|是什么意思|什么意思|的定义是什么|的意思)[?？。!！]*$"
     r"|^what (?:is|are|does) (.{2,40}?)(?: mean| stand for)?\??$"
 )
-#: Asks what a document is about: 這份文件在講什麼, 請簡單介紹這份文件, what is this document about.
+#: What a document is called in a question (search form): 文件, 資料, and the kinds of document a
+#: corpus holds (辦法, 條例, 要點, 須知, 簡報, 網頁...).
+_DOCUMENT = r"(?:文件|文档|资料|报告|文章|办法|法规|法律|条例|规定|规则|规范|要点|须知|简章|简报|手册|指南|计划书|网页|页面|法)"
+#: 這份, 此, 本篇, 整份: what points at the document.
+_THIS = r"(?:这|此|本|整)(?:份|篇|个|本|则)?"
+#: A document's name between 這份 and 文件 (「這份研發替代役的辦法」), within one clause.
+_NAME = r"[^，。；？！,;?!]{0,16}?"
+#: What is asked about it: 在講什麼, 整體是在介紹什麼, 規定了哪些.
+_ABOUT = r"(?:的)?(?:内容)?(?:主要|整体|大概|大致|到底|究竟|基本上)?(?:是)?(?:在)?(?:讲|说|谈|介绍|写|关于|规定|规范|涵盖)(?:了)?(?:些)?"
+#: Asks what a document is about: 這份文件在講什麼, 這份文件整體是在介紹什麼, 這份研發替代役的辦法在講什麼,
+#: 請簡單介紹這份文件, what is this document about. The question must end after the asked word
+#: (「本辦法規定的補助上限是多少」 asks a fact of the document, not what it is about).
 OVERVIEW = re.compile(
-    r"(这|此|本|整)(份|篇|个|本)?(文件|文档|资料|报告|文章)(主要)?(在|是)?(讲|说|谈|介绍|写|关于)"
-    r"|(介绍|摘要|总结|概述|概要|整理)(一下)?(这|此|本|整)(份|篇|个|本)?(文件|文档|资料|报告|文章)"
-    r"|(文件|文档)(的)?(内容|重点|大纲|摘要|概要)(是什么|有哪些|为何)"
-    r"|what (?:is|are) (?:this|the) (?:document|documents|file|report)s? about|summari[sz]e (?:this|the) (?:document|file|report)"
+    rf"{_THIS}{_NAME}{_DOCUMENT}{_ABOUT}(?:什么|啥|甚么|哪些(?:内容|事情|事项|东西)?)?(?:呢|啊|呀)?[?？。!！]*$"
+    rf"|(?:介绍|摘要|总结|概述|概要|整理)(?:一下)?{_THIS}{_NAME}{_DOCUMENT}"
+    rf"|(?:{_THIS}{_NAME}{_DOCUMENT}|文件|文档)(?:的)?(?:内容|重点|大纲|摘要|概要|主旨)(?:是什么|是啥|有哪些|为何)"
+    r"|what (?:is|are) (?:this|the) (?:document|documents|file|report|page)s? about|summari[sz]e (?:this|the) (?:document|file|report|page)"
 )
 
 

@@ -1,0 +1,177 @@
+"""「這份文件在講什麼？」 for any layout (assistant/overview.py, shapes.OVERVIEW).
+
+Fast: the outline of fake passages (a law without chapters, one with chapters, a guide whose
+formal parts hold sub-points and an appended law, a report of named sections), and which
+questions ask for an overview. Quick tier end to end: the seed and two real regulations with
+fake embeddings, the document a question names chosen by its title.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
+
+from assistant import Assistant
+from assistant.answer import ExtractiveAnswerer
+from assistant.overview import numbering, outline, states_content
+from assistant.reply import Passage
+from assistant.retrieve import Retriever
+from assistant.shapes import asks_overview
+from core.settings import PROJECT_ROOT, Settings
+from core.text import to_search_form
+from ingest.index import IndexStore, run_ingest
+
+DATA = Path(__file__).parent / "data"
+MULTI = PROJECT_ROOT / "evals" / "corpora" / "multi"
+RESULTS = "moea-rd-results-regulation.txt"
+SUBSIDY = "moea-research-institute-subsidy-regulation.txt"
+
+
+def _p(section: str, start: int, kind: str = "text", text: str = "一句說明內容的句子。") -> Passage:
+    return Passage(
+        id=f"p{start}", source="d.txt", section=section, text=text, start=start, end=start + 10, kind=kind
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "這份文件在講什麼？",
+        "这份文件主要在讲什么",
+        "這份文件整體是在介紹什麼？",
+        "這份研發替代役的辦法在講什麼？",
+        "請簡單介紹這份文件",
+        "本辦法規定了哪些事項？",
+        "這份簡報的內容是什麼？",
+        "這個網頁在說什麼呢",
+        "整份文件大概在講啥",
+        "What is this document about?",
+    ],
+)
+def test_questions_about_a_whole_document_ask_for_an_overview(question: str) -> None:
+    assert asks_overview(to_search_form(question))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "本辦法規定的補助上限是多少？",  # a fact the document states
+        "這份文件提到的申請期限是哪天？",
+        "本法所稱中小企業是指什麼？",
+        "此辦法在哪一年發布？",
+        "本辦法第五條規定什麼？",  # one article, not the document
+        "產創條例第27條在講什麼",
+        "本辦法的補助內容是什麼？",
+    ],
+)
+def test_questions_about_one_thing_in_a_document_do_not(question: str) -> None:
+    assert not asks_overview(to_search_form(question))
+
+
+def test_a_law_is_its_articles_opened_by_the_first_article() -> None:
+    header = _p("法規名稱：某某辦法", 0, text="修正日期：民國105年01月21日")
+    articles = [
+        _p("前言｜第1條", 40, "article"),
+        _p("前言｜第2條", 80, "article"),
+        _p("前言｜第2條", 90, "article"),
+    ]
+    shape = outline([articles[2], header, *articles[:2]], "某某辦法", max_sections=8)
+    assert shape is not None and shape.rule == "articles"
+    assert shape.lead == "這份文件（某某辦法）共2條。"  # two parts of 第2條 are one article
+    assert shape.openings[0].section == "前言｜第1條"
+
+
+def test_a_law_with_chapters_lists_them() -> None:
+    passages = [
+        _p("第一章 總則｜第1條", 0, "article"),
+        _p("第一章 總則｜第2條", 20, "article"),
+        _p("第二章 補助｜第3條", 40, "article"),
+    ]
+    shape = outline(passages, "某法", max_sections=8)
+    assert shape is not None and shape.lead == "這份文件（某法）共3條，分成2章：第一章 總則、第二章 補助。"
+
+
+def test_a_guide_lists_its_own_parts_and_quotes_its_introduction() -> None:
+    sections = [
+        "經濟部編印",
+        "壹、前言",
+        "一、申請資格",
+        "貳、申請資格",
+        "（一）公司",
+        "參、審查",
+        "第一章總則",
+    ]
+    passages = [_p(s, 10 * i) for i, s in enumerate(sections)]
+    shape = outline(passages, "申請須知", max_sections=3)
+    assert shape is not None and shape.rule == "sections"
+    assert shape.lead == "這份文件（申請須知）分成3個部分：壹、前言；貳、申請資格；參、審查。"
+    assert shape.openings[0].section == "壹、前言"
+
+
+def test_a_report_of_named_sections_lists_them_all() -> None:
+    names = ["前言", "推動新創事業 挹注成長動能", "打造產業聚落 驅動區域創新"]
+    shape = outline([_p(s, 10 * i) for i, s in enumerate(names)], "概況", max_sections=8)
+    assert shape is not None and shape.lead == f"這份文件（概況）分成3個部分：{'、'.join(names)}。"
+    assert outline([_p("前言", 0), _p("概況", 10)], "概況", max_sections=8) is None  # one part: no overview
+
+
+def test_field_lines_and_numbering() -> None:
+    assert not states_content("修正日期：民國105年01月21日")
+    assert not states_content("地 址：台北市中正區重慶南路2段51號7樓")
+    assert states_content(
+        "說明：本計畫旨在協助中小企業導入人工智慧應用，提升產業競爭力與創新能量，並促進跨域合作與人才培育。"
+    )
+    assert states_content("本辦法依替代役實施條例第五條之一第二項規定訂定之。")
+    assert [
+        numbering(h)
+        for h in ("第 二 章 補助", "肆、應備資料", "三、審查", "（二）公司", "2. 文件", "2.5 億", "前言")
+    ] == [
+        "chapter",
+        "formal",
+        "chinese",
+        "bracketed",
+        "arabic",
+        "",
+        "",
+    ]
+
+
+@pytest.fixture(scope="module")
+def laws_bot(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    """The seed and two real regulations with their manifest titles, fake vectors."""
+    root = tmp_path_factory.mktemp("overview")
+    corpus = root / "corpus"
+    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
+    for name in (RESULTS, SUBSIDY):
+        shutil.copy(DATA / name, corpus / name)
+    entries = json.loads((MULTI / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    manifest["documents"].update({name: entries[name] for name in (RESULTS, SUBSIDY)})
+    (corpus / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    settings = Settings.from_env(environ={}, corpus_dir=corpus, data_dir=root / "data")
+    embeddings = DeterministicFakeEmbedding(size=32)
+    assert not run_ingest(settings, embeddings=embeddings, progress=False).failed
+    store = IndexStore(settings, embeddings)
+    retriever = Retriever(store, embeddings, settings)
+    return Assistant(settings, store, embeddings, retriever, ExtractiveAnswerer(settings))
+
+
+def test_the_named_law_is_outlined_by_its_articles_and_first_article(laws_bot: Assistant) -> None:
+    reply = laws_bot.ask("這份成果歸屬及運用辦法在講什麼？")
+    assert not reply.refused
+    assert (
+        reply.answer.startswith("這份文件（經濟部科學技術研究發展成果歸屬及運用辦法）共")
+        and "第一章" in reply.answer
+    )
+    assert [c.source for c in reply.citations] == [RESULTS] and reply.citations[0].section.endswith("第1條")
+    assert "overview: the articles" in reply.notes["trace"]["rules"][-1]
+
+
+def test_the_named_report_is_outlined_by_its_sections(laws_bot: Assistant) -> None:
+    reply = laws_bot.ask("這份科技專案推動概況的文件在講什麼？")
+    assert reply.answer.startswith("這份文件（經濟部科技研究發展專案（科技專案）推動概況）分成6個部分")
+    assert reply.citations[0].source == "moea-doit-tech-programs-overview.txt"
