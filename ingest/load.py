@@ -1,11 +1,12 @@
-"""Loading source documents (``.txt``, ``.md``, ``.html``, ``.pdf``) and the corpus manifest.
+"""Loading source documents (``.txt``, ``.md``, ``.html``, ``.pdf``, ``.docx``, ``.odt``) and the corpus manifest.
 
 A document is read, folded and parsed into its structure (:mod:`ingest.structure`) here, so
 its title and publisher are known: from ``corpus/manifest.json`` first, else from the document
 itself (Markdown front matter or first heading, an HTML ``<title>``, a law's or a text's title
 line), else the file name. PDFs are read with pdfplumber by :mod:`ingest.pdf`: paragraphs from the
 layout (written as blank lines), each table as rows of cells (``| a | b |`` lines, which the text
-reader turns into one unit per row).
+reader turns into one unit per row). Word and OpenDocument files are converted to HTML by pandoc
+(bundled by ``pypandoc-binary``) and read as HTML: headings, paragraphs, lists, tables.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ingest.clean import CleanedText
 from ingest.pdf import read_pages
 from ingest.sources import (
     MANIFEST_NAME,
+    OFFICE_SUFFIXES,
     SUPPORTED_SUFFIXES,
     entry_hash,
     file_sha256,
@@ -55,7 +57,8 @@ class SourceDocument:
         raw: The text as extracted (PDF pages joined by a blank line and a form feed).
         sha256: Hash of the file's bytes: a changed hash means a changed document.
         title: Title from the manifest, else the document's own title line, else the file stem.
-        kind: ``txt``, ``md``, ``html`` or ``pdf``.
+        kind: ``txt``, ``md``, ``html`` or ``pdf`` (a ``.docx``/``.odt`` file is read as the HTML
+            pandoc makes of it: ``html``).
         meta: The manifest entry (publisher, language, original file name, ...).
         publisher: Publisher from the manifest or the document's front matter ("" if unknown).
         cleaned: The document's cleaned text and structure (None when built by hand).
@@ -91,6 +94,33 @@ def _read_pdf(path: Path, settings: Settings) -> str:
             f"{path}: the PDF has no extractable text (a scan?). OCR it first, or add a .txt version."
         )
     return "\n\n\f".join(pages)  # a blank line: a page ends its paragraph unless joined again
+
+
+def read_office(path: Path) -> str:
+    """A Word (``.docx``) or OpenDocument (``.odt``) file as HTML, converted by pandoc.
+
+    The HTML is the document's raw text: offsets of passages and citations point into it, as a
+    PDF's point into its extracted text.
+
+    Raises:
+        DocumentReadError: pypandoc is missing, or pandoc cannot read the file (the message names
+            the file and says how to fix it).
+    """
+    try:
+        import pypandoc
+    except ImportError as e:  # pragma: no cover - pypandoc-binary is a core dependency
+        raise DocumentReadError(
+            f"{path}: reading {path.suffix} files needs pandoc: pip install pypandoc-binary"
+        ) from e
+    kind = path.suffix.lower().lstrip(".")
+    try:
+        return str(pypandoc.convert_file(str(path), "html", format=kind, extra_args=["--wrap=none"]))
+    except (RuntimeError, OSError) as e:
+        reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        raise DocumentReadError(
+            f"{path}: cannot be read as a {kind} file ({reason}). Open it in Word or LibreOffice and save it "
+            "again, or save it as PDF."
+        ) from e
 
 
 #: Characters a text document does not hold: C0 controls other than tab, line breaks and form
@@ -149,7 +179,8 @@ def document_title(found: str, body: str, kind: str, settings: Settings | None =
     Args:
         found: The title the parser found (front matter, ``<title>``, a heading, a title line).
         body: The cleaned text.
-        kind: ``txt``, ``md``, ``html`` or ``pdf``.
+        kind: ``txt``, ``md``, ``html`` or ``pdf`` (a ``.docx``/``.odt`` file is read as the HTML
+            pandoc makes of it: ``html``).
         settings: ``title_chars`` (None: the default).
     """
     title = " ".join(found.split())
@@ -189,6 +220,8 @@ def load_document(
     try:
         if kind == "pdf":
             raw = _read_pdf(path, settings or Settings())
+        elif path.suffix.lower() in OFFICE_SUFFIXES:
+            raw, kind = read_office(path), "html"
         else:
             raw = decode_text(path.read_bytes(), path)
     except DocumentReadError:

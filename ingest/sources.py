@@ -15,7 +15,24 @@ from core.errors import DocumentReadError
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+#: Word processors' files, read through pandoc (:func:`ingest.load.read_office`): Word's .docx and
+#: the OpenDocument .odt that Taiwan's government publishes in (國家發展委員會's ODF policy).
+OFFICE_SUFFIXES = (".docx", ".odt")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", *OFFICE_SUFFIXES)
+#: Documents found in the corpus folder that are not read, and what to do instead: they are named
+#: in the log, never skipped silently.
+UNREAD_SUFFIXES = {
+    ".doc": "save it as .docx, .odt or PDF",
+    ".rtf": "save it as .docx, .odt or PDF",
+    ".wpd": "save it as .docx, .odt or PDF",
+    ".ppt": "save it as PDF",
+    ".pptx": "save it as PDF",
+    ".odp": "save it as PDF",
+    ".xls": "save its tables as .html, .md or PDF",
+    ".xlsx": "save its tables as .html, .md or PDF",
+    ".ods": "save its tables as .html, .md or PDF",
+    ".csv": "save it as a Markdown table (.md)",
+}
 MANIFEST_NAME = "manifest.json"
 
 
@@ -44,7 +61,7 @@ def list_sources(corpus_dir: Path) -> list[Path]:
     """Supported files under ``corpus_dir`` (recursively, sorted; hidden files skipped)."""
     if not corpus_dir.is_dir():
         raise DocumentReadError(
-            f"Corpus folder {corpus_dir} does not exist. Create it and put .txt, .md or .pdf files "
+            f"Corpus folder {corpus_dir} does not exist. Create it and put .txt, .md, .html, .pdf, .docx or .odt files "
             "in it, or set KEZHUAN_CORPUS_DIR."
         )
     root = corpus_dir.resolve()
@@ -53,6 +70,13 @@ def list_sources(corpus_dir: Path) -> list[Path]:
         rel = path.relative_to(corpus_dir)
         if any(part.startswith(".") for part in rel.parts):
             continue
+        if path.is_file() and path.suffix.lower() in UNREAD_SUFFIXES:
+            log.warning(
+                "Not read: %s (%s files are not read; %s).",
+                path,
+                path.suffix,
+                UNREAD_SUFFIXES[path.suffix.lower()],
+            )
         if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
             continue
         if not path.resolve().is_relative_to(root):
