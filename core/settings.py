@@ -50,7 +50,7 @@ class Settings:
     """kezhuan's settings. Environment variable = ``KEZHUAN_`` + the field name in capitals.
 
     Attributes:
-        corpus_dir: Folder of source documents (``.txt``, ``.md``, ``.pdf``) and ``manifest.json``.
+        corpus_dir: Folder of source documents (``.txt``, ``.md``, ``.html``, ``.pdf``, ``.docx``, ``.odt``) and ``manifest.json``.
         data_dir: Folder for the embedded Chroma database, the ingest state and model caches.
         collection: Chroma collection name.
         chroma_host: Chroma server host; empty means an embedded, persistent Chroma in ``data_dir``.
