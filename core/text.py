@@ -42,6 +42,8 @@ ENGLISH_ABBREVIATIONS = frozenset(
     "vs etc eg ie al cf jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun".split()
 )
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?$")
+#: A sentence that is only a list item's number so far (``1`` of ``1. Applicants…``).
+_ITEM_NUMBER = re.compile(r"\s*\d{1,3}")
 _SOFT_BREAK = re.compile(r"[，、,：:）)」』 \t]")
 
 
@@ -290,6 +292,12 @@ def sentence_spans(
     for match in (pattern or _SENTENCE_END).finditer(text, start, end):
         if pattern is None and text[match.start()] == "." and _abbreviated(text, match.start()):
             continue
+        if (
+            pattern is None
+            and text[match.start()] == "."
+            and _ITEM_NUMBER.fullmatch(text, pos, match.start())
+        ):
+            continue  # 「1. Applicants must…」: the number of a list item, not a sentence
         spans.append((pos, match.end()))
         pos = match.end()
     if pos < end:

@@ -69,7 +69,10 @@ log = logging.getLogger(__name__)
 #: lines: a phase, its amount, its length) is one paragraph (``Settings.card_line_chars``,
 #: ``card_chars``); an English full stop before a capital ends a sentence, not after an
 #: abbreviation (``core.text.ENGLISH_ABBREVIATIONS``).
-PIPELINE_VERSION = 17
+#: 18: an item of an HTML ``<ol>`` holds the number a browser shows (``1.``, ``b.``, ``iii.``,
+#: from ``type``, ``start`` and ``value``), so a list read from a page, a .docx or an .odt keeps its
+#: numbers; a sentence that is only an item's number so far (``1. Applicants…``) does not end there.
+PIPELINE_VERSION = 18
 
 
 def pipeline_key(settings: Settings) -> str:

@@ -407,6 +407,49 @@ _CARD_LINE_END = re.compile(r"[.。!?！？;；][\"'”’)）」』]*$")
 _LABELLED_BY = re.compile(r"""aria-labelledby\s*=\s*["']([^"']+)["']""")
 
 
+def _list_numbering(attrs: dict[str, str | None]) -> list[str | int]:
+    """An <ol>'s numbering type (``1``, ``a``, ``A``, ``i``, ``I``) and the number before its first item."""
+    start = (attrs.get("start") or "").strip()
+    kind = (attrs.get("type") or "1").strip()
+    return [
+        kind if kind in ("1", "a", "A", "i", "I") else "1",
+        int(start) - 1 if start.lstrip("-").isdigit() else 0,
+    ]
+
+
+_ROMAN = (
+    ("m", 1000),
+    ("cm", 900),
+    ("d", 500),
+    ("cd", 400),
+    ("c", 100),
+    ("xc", 90),
+    ("l", 50),
+    ("xl", 40),
+    ("x", 10),
+    ("ix", 9),
+    ("v", 5),
+    ("iv", 4),
+    ("i", 1),
+)
+
+
+def _list_marker(kind: str, n: int) -> str:
+    """The marker a browser shows before item ``n`` of an <ol> of numbering ``kind`` (``3. ``,
+    ``c. ``, ``iii. ``): written into the text (with no raw offset), so that 「第3點」 and the
+    answer's quote have the number the reader sees."""
+    if kind in ("a", "A") and 1 <= n <= 26:
+        label = chr(ord("a") + n - 1)
+    elif kind in ("i", "I") and 1 <= n < 4000:
+        label, rest = "", n
+        for numeral, value in _ROMAN:
+            while rest >= value:
+                label, rest = label + numeral, rest - value
+    else:
+        label = str(n)
+    return f"{label.upper() if kind in ('A', 'I') else label}. "
+
+
 @dataclass
 class _Part:
     """A labelled part of a page that is open: its tag, how deep that tag nests, the section it is in."""
@@ -435,6 +478,9 @@ class _HtmlReader(HTMLParser):
         self.title: _Chars = []
         self.heading = False
         self.list_depth = 0
+        # Per open list, innermost last: an <ol>'s numbering type and the number of its last item
+        # (None for a <ul>). A browser shows the number; the text must hold it too (:func:`_list_marker`).
+        self.numbering: list[list[str | int] | None] = []
         self.rows: list[list[_Chars]] | None = None
         self.row: list[_Chars] | None = None
         self.cell: _Chars | None = None
@@ -497,7 +543,12 @@ class _HtmlReader(HTMLParser):
             self._flush()
             if tag in ("ul", "ol"):
                 self.list_depth += 1
+                self.numbering.append(_list_numbering(dict(attrs)) if tag == "ol" else None)
             self.kind = "item" if self.list_depth and tag == "li" else "paragraph"
+            if tag == "li" and self.numbering and (open_list := self.numbering[-1]) is not None:
+                value = dict(attrs).get("value")
+                open_list[1] = int(value) if value and value.strip().isdigit() else int(open_list[1]) + 1
+                self.current.extend((c, -1) for c in _list_marker(str(open_list[0]), int(open_list[1])))
         if tag in _CARD_TAGS and self.cell is None:
             self.serial += 1
             self.cards.append((tag, self.serial))
@@ -541,6 +592,8 @@ class _HtmlReader(HTMLParser):
             self._flush()
             if tag in ("ul", "ol"):
                 self.list_depth = max(0, self.list_depth - 1)
+                if self.numbering:
+                    self.numbering.pop()
             self.kind = "item" if self.list_depth else "paragraph"
         if tag in _CARD_TAGS and self.cell is None:
             at = next((i for i in range(len(self.cards) - 1, -1, -1) if self.cards[i][0] == tag), None)

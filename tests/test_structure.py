@@ -146,6 +146,28 @@ def test_long_tab_panels_get_passages_of_their_own_named_by_their_label() -> Non
     assert all("本類另有規定" not in c.text or c.section == "流程 > 乙類" for c in chunks)
 
 
+def test_ordered_list_items_hold_the_number_a_browser_shows() -> None:
+    page = (
+        "<p>申請流程如下：</p><ol><li>資格審查。</li><li>實質審查。<ol type='a'><li>書面。</li>"
+        "<li>簡報。</li></ol></li><li value='7'>決審。</li></ol>"
+        "<ul><li>不編號。</li></ul><ol start='3' type='I'><li>Applicants must apply. Then wait.</li></ol>"
+    )
+    cleaned, _ = parse_document(page, "html")
+    blocks = [cleaned.text[b.start : b.end] for b in cleaned.blocks]
+    assert blocks == [
+        "申請流程如下：",
+        "1.資格審查。",
+        "2.實質審查。",
+        "a.書面。",
+        "b.簡報。",
+        "7.決審。",
+        "不編號。",
+        "III. Applicants must apply. Then wait.",
+    ]
+    _, sentences = split_document(cleaned, "list.html")
+    assert "III. Applicants must apply." in [s.text for s in sentences]  # the number is no sentence
+
+
 def test_a_tab_panel_whose_label_is_unknown_stays_in_its_section() -> None:
     page = '<h2>類別</h2><div role="tabpanel" aria-labelledby="later"><p>內容一。</p></div><span id="later">標籤</span>'
     cleaned, _ = parse_document(page, "html")
