@@ -263,6 +263,14 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             query, evidence, best, self.settings.place_search_depth, self.refusal_threshold
         )
         support = best.support
+        held = calibration.held_value_words(
+            query, evidence, self.settings.type_search_depth, self.refusal_threshold
+        )
+        if held:
+            query = calibration.without_foreign(query, list(held))
+            diagnostics["value_words"] = "; ".join(f"{w}: {why}" for w, why in held.items())
+            diagnostics["foreign_share"] = round(query.foreign_share, 4)
+            diagnostics["foreign_terms"] = " ".join(query.foreign)
         diagnostics.update(
             support=round(support, 4), best_dense=round(best.dense, 4), best_coverage=round(best.coverage, 4)
         )

@@ -58,6 +58,10 @@ class QueryTerms:
     foreign_share: float = 0.0
     #: Foreign terms that are what the question asks for (中心的主任, 園區的電話): refused outright.
     foreign_heads: tuple[str, ...] = ()
+    #: Everyday words of the question no document uses nor holds as a compound, abbreviation or
+    #: variant (勞保, 失業): not foreign, but nothing of the documents either
+    #: (:func:`assistant.refusal.unknown_subject`).
+    strangers: tuple[str, ...] = ()
     question: str = ""
     #: Places and organisations the question's focus names (jieba tags ``ns``, ``nt``), with
     #: their aliases: the answer must be about them (「屏東有沒有中心？」 is not answered by a
@@ -311,10 +315,19 @@ def typed_best(
         best.passage.section,
     )
     if typed.score >= settings.typed_candidate_ratio * best.score or (
-        same_section and typed.coverage >= best.coverage
+        same_section and (typed.coverage >= best.coverage or restates_heading(best))
     ):
         return typed
     return best
+
+
+def restates_heading(ev: Evidence) -> bool:
+    """Whether the sentence opens with its own section's heading: the title line of a card
+    (「National Development Fund Business Angel Investment Program (行政院國家發展基金…)」), which
+    names the subject and states nothing of it. Its section's line of the kind asked for
+    (「Investment amount: Up to NT$20 million」) answers instead (:func:`typed_best`)."""
+    heading = to_search_form(ev.passage.section.split("｜")[-1]).strip()
+    return len(heading) >= 4 and to_search_form(ev.sentence.text).strip().startswith(heading)
 
 
 @dataclass(frozen=True)

@@ -275,6 +275,8 @@ class DirectReplies:
                 for t in terms.terms
             ],
             "foreign_terms": diagnostics.get("foreign_terms", ""),
+            # Value words no document writes whose kind of value a sentence holds (門檻: 達百分之六).
+            "value_words": diagnostics.get("value_words", ""),
             "rules": [*analysed.rules, *([str(diagnostics["shape"])] if "shape" in diagnostics else [])],
             "candidates": [
                 {

@@ -30,13 +30,21 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from assistant.evidence import Evidence, QueryTerms, Term, coverage
-from assistant.rules import COMPARES, QUESTION_MARKS, asked_types, missing_specific_type, title_asked
+from assistant.evidence import Evidence, QueryTerms, Term, coverage, restates_heading
+from assistant.lexicon import FRAME_WORDS, INTENT_WORDS
+from assistant.rules import (
+    COMPARES,
+    QUESTION_MARKS,
+    VALUE_WORDS,
+    asked_types,
+    missing_specific_type,
+    title_asked,
+)
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -171,6 +179,44 @@ def head_held(query: QueryTerms, best: Evidence) -> bool:
     return any(form in text for form in head.forms)
 
 
+def held_value_words(
+    query: QueryTerms, evidence: Sequence[Evidence], depth: int, floor: float
+) -> dict[str, str]:
+    """The question's value words no document uses (門檻, 上限: :data:`assistant.rules.VALUE_WORDS`)
+    whose kind of value one of the ``depth`` best sentences with support at least ``floor`` holds,
+    each with that sentence (its first 30 characters, for the trace).
+
+    「研發費用占營收的比例門檻是多少？」 asks for a threshold; the law states it as 「…比率達百分之六」
+    and never writes 門檻. The word names what is asked (a value of a kind), and a sentence that
+    holds such a value is what the refusal must weigh, not whether the word is written.
+    """
+    held: dict[str, str] = {}
+    read = [e for e in evidence[:depth] if e.support >= floor]
+    for word in query.foreign:
+        kind = VALUE_WORDS.get(word)
+        if kind is None:
+            continue
+        ev = next((e for e in read if kind.held_by(to_search_form(e.sentence.text))), None)
+        if ev is not None:
+            held[word] = f"{kind.name} held by 「{ev.sentence.text[:30]}」"
+    return held
+
+
+def without_foreign(query: QueryTerms, words: Sequence[str]) -> QueryTerms:
+    """``query`` with ``words`` no longer counted as topics no document uses (:func:`held_value_words`)."""
+    if not words:
+        return query
+    weight = {t.forms[0]: t.weight for t in query.terms}
+    before = sum(weight.get(w, 0.0) for w in query.foreign)
+    after = sum(weight.get(w, 0.0) for w in query.foreign if w not in words)
+    return replace(
+        query,
+        foreign=tuple(w for w in query.foreign if w not in words),
+        foreign_heads=tuple(w for w in query.foreign_heads if w not in words),
+        foreign_share=query.foreign_share * after / before if before else 0.0,
+    )
+
+
 def _compares(question: str) -> bool:
     return bool(COMPARES.search(question))
 
@@ -191,9 +237,11 @@ def veto(
        sentences names the title;
     2. the attribute it asks for (的電話, 稅率是多少) is a topical word no document uses;
     3. topical words no document uses weigh more than ``foreign_limit`` of the question;
-    4. it asks for a specific value (a phone number, a rate, an amount) that no evidence
+    4. every noun it asks about is one no document uses, and its words the documents use only say
+       how it asks (:func:`unknown_subject`);
+    5. it asks for a specific value (a phone number, a rate, an amount) that no evidence
        sentence of the ``type_search_depth`` best holds;
-    5. it names a place that neither the best sentence nor its passage mentions (for several
+    6. it names a place that neither the best sentence nor its passage mentions (for several
        places: nor the passages of the ``place_search_depth`` best sentences).
 
     Args:
@@ -218,6 +266,12 @@ def veto(
         )
     if query.foreign_share > foreign_limit:
         return "foreign_share", "question is about things the documents never mention"
+    unknown = unknown_subject(query)
+    if unknown:
+        return (
+            "unknown_subject",
+            f"asks about {'、'.join(unknown)}, which no document uses; it shares only how it asks with them",
+        )
     missing = missing_specific_type(
         query.question, [e.sentence.text for e in evidence[: settings.type_search_depth]]
     )
@@ -225,11 +279,43 @@ def veto(
         return "missing_type", f"asks for a {missing} value; no evidence found holds one"
     # A comparison (嘉義跟台南) may answer each place with a sentence of its own.
     answering = [best] if not _compares(query.question) else [best, *evidence[: settings.place_search_depth]]
-    where = "\n".join(_where(e) for e in answering)
+    where = "\n".join(_where(e) for e in [*answering, *_card_titles(best, evidence)])
     for forms in query.places:
         if not any(form in where for form in forms):
             return "missing_place", f"names {forms[0]}, which the answering passage does not mention"
     return "", ""
+
+
+def unknown_subject(query: QueryTerms) -> tuple[str, ...]:
+    """The nouns the question asks about when no document uses any of them (nor holds them as a
+    compound, an abbreviation or a variant: :attr:`QueryTerms.strangers`) and every word of the
+    question the documents do use says only how it asks (an intent or frame word: 申請, 多少).
+
+    「勞保的失業給付要去哪裡申請？」: 勞保 and 失業 are everyday words (so not foreign, see
+    :mod:`assistant.terms`), but no document writes them and 申請 alone matches a sentence about
+    some other application. Also the thing whose count it asks for when no document writes of
+    it (「每年開放多少名額？」). Empty for a question with a figure, or not in Chinese.
+    """
+    if not query.cjk or query.numbers:
+        return ()
+    # 「每年總共開放多少名額？」: the count asked for is of a thing no document writes of.
+    counted = [
+        w for w in query.strangers if re.search(f"(?:多少|几)(?:个|位|种)?{re.escape(w)}", query.question)
+    ]
+    if counted:
+        return tuple(counted)
+    asked = [t for t in query.terms if t.asked and count_cjk(t.forms[0])]
+    if any(t.known and t.forms[0] not in INTENT_WORDS | FRAME_WORDS for t in asked):
+        return ()
+    return tuple(t.forms[0] for t in asked if t.forms[0] in query.strangers)
+
+
+def _card_titles(ev: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The retrieved title lines of ``ev``'s section (:func:`assistant.evidence.restates_heading`):
+    a card's title line names its subject (「National Development Fund … (行政院國家發展基金…)」)
+    for every line of the card (「Investment amount: Up to NT$20 million」)."""
+    at = (ev.passage.source, ev.passage.section)
+    return [e for e in evidence if (e.passage.source, e.passage.section) == at and restates_heading(e)]
 
 
 def _where(ev: Evidence) -> str:
@@ -253,7 +339,7 @@ def named_best(
         return best
 
     def names_all(ev: Evidence) -> bool:
-        where = _where(ev)
+        where = "\n".join(_where(e) for e in [ev, *_card_titles(ev, evidence)])
         return all(any(form in where for form in forms) for forms in query.places)
 
     if names_all(best):

@@ -284,7 +284,12 @@ _ASKS_PLACE = re.compile(
 )
 
 
-_HAS_PLACE = re.compile(r"县|(?<!城)市(?![场值])|[乡镇](?!定)|位于")
+_HAS_PLACE = re.compile(
+    r"县|(?<!城)市(?![场值])|[乡镇](?!定)|位于"
+    # an English address (「ADD : 3rd Fl.No.95.Sec.2, Roosevelt Rd., Taipei」)
+    r"|\b(?:add|address)\s*:|\bno\.\s*\d|\b(?:rd|road|street|ave|avenue|blvd|boulevard|lane|alley|dist|district)\b\.?"
+    r"\s*,|\b(?:located|headquartered)\s+(?:in|at)\b"
+)
 
 
 # What a call-out line is (see ingest.split): its role, and the words that ask for it.
@@ -358,6 +363,8 @@ _ASKS_NAME = re.compile(
 _HAS_TIME = re.compile(
     r"\d{4}|\d+\s*(?:个月|年|月|日|天)|民国|[一二两三四五六七八九十百]+\s*个?(?:年|月|日|天)"
     r"|自(?:发布|公布|公告)(?:之)?日"
+    # a time given by the step it follows (期末審查通過後辦理, 執行至規定比例後，方可…)
+    r"|(?:通过|完成|核定|核准|审查|结案|届满|签约|到期|验收|执行至[^，,。；;]{0,8})(?:之)?后"
     rf"|{_EN_SPAN}|{_EN_DATE}"
 )
 
@@ -506,7 +513,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
 #: 「最多不超過多少」 by 「…補助金額之上限，每案為新臺幣五萬元」. Which of several is the most
 #: (哪一組最多, :data:`_ASKS_TOP`) is a ranking, not a bound.
 _ASKS_BOUND = re.compile(
-    r"上限|下限|最高|最低|(?<!哪)最多|最少|至多|至少|顶多|最长|最久|最短|不得?超过|不能超过|可以超过|超过多少"
+    r"上限|下限|门槛|最高|最低|(?<!哪)最多|最少|至多|至少|顶多|最长|最久|最短|不得?超过|不能超过|可以超过|超过多少"
     r"|以下|以内|以上|为限|限额|额度|封顶|maximum|minimum|\bcap\b|at most|at least|up to|no more than"
 )
 #: A bound stated (search form): 上限, 最高, 不得超過, 以下, 以…為限, 限度內, 未滿, 不低於; not 以下簡稱
@@ -514,11 +521,28 @@ _ASKS_BOUND = re.compile(
 _HAS_BOUND = re.compile(
     r"上限|下限|最高|最低|最多|最少|至多|至少|最长|最短|不得?超过|不得?逾|以下(?![简称列各])|以内|以上(?![简称列各])"
     r"|为限|限度|未满|未达|不得?低于|不得?少于|不得?高于"
+    # a figure to reach (比率達百分之六, 達新臺幣六十億元): the threshold itself
+    r"|达到?[^，,。；;]{0,10}?(?:\d|百分之|[一二两三四五六七八九十百千]+\s*(?:[亿万元人家年]|个月))"
+    # English cards and laws: 「Up to NT$20 million」, 「not exceeding」
+    r"|\bup to\b|\bmaximum\b|\bminimum\b|\bat most\b|\bat least\b|\bno more than\b|\bnot exceed"
 )
 
 #: The bound as an answer type: preferred, never required (an amount without a bound word may
 #: still answer 「最多補助多少」), so it is not in :data:`ANSWER_TYPES` and never refuses.
 BOUND = AnswerType("bound", _ASKS_BOUND, _HAS_BOUND)
+
+
+#: Words that name the kind of value asked for, not a thing (search form): 門檻 is answered by
+#: 「比率達百分之六」, 上限 by 「…以新臺幣五萬元為限」 or 「Up to NT$20 million」, 期限 by 「三個月內」.
+#: The documents state such a value without the word, so a question's value word that no document
+#: uses is not a topic they lack when a retrieved sentence holds a value of its kind
+#: (:func:`assistant.refusal.held_value_words`).
+VALUE_WORDS: dict[str, AnswerType] = {
+    **dict.fromkeys(("门槛", "上限", "下限", "限额", "额度", "最高额", "最高额度"), BOUND),
+    **dict.fromkeys(("期限", "截止日", "时限"), AnswerType("deadline", _ASKS_DATE, _HAS_DATE)),
+    **dict.fromkeys(("金额", "款项"), AnswerType("amount", _ASKS_MONEY, _HAS_MONEY)),
+    **dict.fromkeys(("比例", "比率", "百分比", "成数"), AnswerType("share", _ASKS_PERCENT, _HAS_PERCENT)),
+}
 
 
 def asks_bound(question: str) -> bool:

@@ -55,6 +55,11 @@ _CLAUSE_END = r"[了啦啊呀喔嘛]?(?:[，,。？?！!；;]|$)"
 #: documents it was cut from (:meth:`TermJudge._slip_across_word`): 青創 of 青創+貸裡.
 _SLIP_REACH = 3
 
+#: The last character of an agency's short name (search form): 環保局, 國稅局, 衛生署, 地政處.
+_AGENCY_KINDS = frozenset("局署处部会所厅")
+#: Characters of an agency's name that say its level or place, not its field (國稅局's 國).
+_AGENCY_LEVELS = frozenset("国中央地方省市县区乡镇全")
+
 _GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
 
 
@@ -80,11 +85,12 @@ class TermJudge:
         asked_terms = set(current)
         terms = []
         foreign = []
+        strangers: list[str] = []
         foreign_weight = 0.0
         asked = to_search_form(question)
         bridged = retriever.english_words(" ".join([question, context]))
         for term, weight in weights.items():
-            forms = (term, *retriever.glossary.aliases_of(term))
+            forms = (term, *retriever.glossary.aliases_of(term), *self._agency_names(term))
             # An abbreviation of a phrase the documents write more often than it (青創貸, 研發,
             # 學界科專) is matched as that phrase too; one the documents never write also weighs
             # as the phrase (青年創業貸款, 研究發展).
@@ -129,6 +135,8 @@ class TermJudge:
                 # left to the dense similarity.
                 weight = self.settings.paraphrase_weight * weight
                 known = False
+                if term in current and self._is_foreign(term, forms, asked, sources, everyday=True):
+                    strangers.append(term)
             terms.append(Term(forms, weight, asked=term in asked_terms, known=known))
         if not is_chinese(question):
             # English words match no Chinese passage: use the glossary's Chinese names instead.
@@ -142,6 +150,7 @@ class TermJudge:
             cjk=is_chinese(question),
             foreign=tuple(foreign),
             foreign_share=foreign_weight / total,
+            strangers=tuple(strangers),
             # 「X的電話是幾號？」: the attribute asked for, after 的 and right before the question.
             foreign_heads=tuple(t for t in foreign if self._asked_attribute(t, asked)),
             question=asked,
@@ -177,7 +186,12 @@ class TermJudge:
         return not (any(self._knows(f) for f in forms) or english.count(term) or english.spells(term))
 
     def _is_foreign(
-        self, term: str, forms: Sequence[str], question: str = "", sources: Sequence[str] = ()
+        self,
+        term: str,
+        forms: Sequence[str],
+        question: str = "",
+        sources: Sequence[str] = (),
+        everyday: bool = False,
     ) -> bool:
         """A named thing or help-desk intent that no document mentions, in any part or alias.
 
@@ -186,6 +200,7 @@ class TermJudge:
             forms: The term and its aliases.
             question: The whole question (search form), to see how the term is used.
             sources: The documents expected to answer (their words count); empty for all documents.
+            everyday: Judge a word of everyday Chinese as any other (for :attr:`QueryTerms.strangers`).
         """
 
         def knows(form: str) -> bool:
@@ -205,7 +220,8 @@ class TermJudge:
             # A word of everyday Chinese the documents lack (對象, 老闆, 大陸) is how the asker
             # puts it, not what is asked about; names of places and organisations stay topical.
             if (
-                general_frequency(term) >= self.settings.common_word_frequency
+                not everyday
+                and general_frequency(term) >= self.settings.common_word_frequency
                 and part_of_speech(term) not in PROPER_TAGS
             ):
                 return False
@@ -242,6 +258,28 @@ class TermJudge:
             if self.retriever.knows_abbreviation(form):
                 return False  # 國安 for 國家安全: the first character of each word
         return not (question and self._variant_in_phrase(term, question))
+
+    def _agency_names(self, term: str) -> tuple[str, ...]:
+        """What the documents write for an agency the question names by a shortened field and its
+        kind (環保局: 環境保護, the field 環保 shortens), or the agencies they name by a character
+        of the same field (國稅局: 稅捐稽徵機關): how the asker puts what they write, matched as
+        it (search form; empty for other terms)."""
+        stem = term[:-1]
+        if term[-1:] not in _AGENCY_KINDS or len(stem) < 2 or count_cjk(stem) != len(stem):
+            return ()
+        spelled = self.retriever.spelled_out(stem)
+        if spelled:
+            return tuple(spelled)
+        if term[-1] not in "局署处":
+            return ()  # a ministry or council (勞動部) has a name of its own
+        # Not by its level or place (國稅局's 國).
+        names = (
+            name
+            for c in stem
+            if c not in _AGENCY_LEVELS
+            for name in self.retriever.written(re.compile(rf"({c}[\u4e00-\u9fff]{{1,3}}(?:机关|局|署|处))"))
+        )
+        return tuple(dict.fromkeys(names))[:3]
 
     @staticmethod
     def _named(term: str, foreign: Sequence[str]) -> bool:

@@ -30,7 +30,11 @@ def validate_question(question: Any, max_chars: int) -> str:
         raise BadQuestionError(
             f"問題必須是文字 (the question must be a string, got {type(question).__name__})."
         )
-    cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+    # An ideographic or no-break space (「ＳＢＩＲ　Ｐｈａｓｅ　２」) is not printable, but it parts
+    # words: it becomes a space, not nothing.
+    cleaned = "".join(
+        ch if ch.isprintable() or ch in "\n\t" else " " for ch in question if ch.isprintable() or ch.isspace()
+    ).strip()
     if not cleaned:
         raise BadQuestionError("問題是空的，請輸入問題。 (The question is empty: type a question.)")
     if len(cleaned) > max_chars:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, _numbers_supported
-from assistant.refusal import named_best, types_held, veto
+from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, _numbers_supported, typed_best
+from assistant.refusal import held_value_words, named_best, types_held, unknown_subject, veto, without_foreign
 from assistant.reply import Passage
+from assistant.rules import answer_type_ok
+from core.settings import Settings
 from core.text import to_search_form
 
 
@@ -169,3 +171,87 @@ def test_head_held_reads_the_best_sentence_its_context_and_section() -> None:
     assert head_held(query, _evidence("基金預算每年新臺幣一百億元"))
     assert head_held(query, _evidence("每年新臺幣一百億元", section="基金預算"))
     assert head_held(_terms_query("中心簡介", ["中心"]), _evidence("技術司推動科專"))
+
+
+def _asking(
+    question: str, terms: tuple[Term, ...], foreign: tuple[str, ...] = (), share: float = 0.0
+) -> QueryTerms:
+    return QueryTerms(
+        terms=terms,
+        numbers=(),
+        cjk=True,
+        question=to_search_form(question),
+        foreign=foreign,
+        foreign_heads=foreign,
+        foreign_share=share,
+    )
+
+
+def test_a_value_word_no_document_writes_is_no_topic_when_a_sentence_holds_its_kind_of_value() -> None:
+    question = "申請人的營業額門檻是多少？"
+    query = _asking(question, (Term(("营业额",), 1.0), Term(("门槛",), 3.0)), foreign=("门槛",), share=0.75)
+    rule = _evidence("申請人之年度營業額達新臺幣三千萬元以上。", support=0.7)
+    held = held_value_words(query, [rule], depth=8, floor=0.5)
+    assert list(held) == ["门槛"] and "bound" in held["门槛"]
+    excused = without_foreign(query, list(held))
+    assert excused.foreign == () and excused.foreign_heads == () and excused.foreign_share == 0.0
+    # A sentence with no value of that kind (or too weak to answer) leaves the word foreign.
+    vague = _evidence("申請人應具備良好的營業能力。", support=0.7)
+    assert held_value_words(query, [vague], depth=8, floor=0.5) == {}
+    assert held_value_words(query, [_evidence(rule.sentence.text, support=0.2)], depth=8, floor=0.5) == {}
+    # Words that name a thing, not a kind of value, are never excused.
+    other = _asking("營業額的罰款是多少？", (Term(("罚款",), 1.0),), foreign=("罚款",), share=1.0)
+    assert held_value_words(other, [rule], depth=8, floor=0.5) == {}
+
+
+def test_a_question_whose_every_noun_no_document_uses_is_refused_however_common_they_are() -> None:
+    best = _evidence("申請者應檢具計畫書向主管機關提出申請。", support=0.45)
+    terms = (Term(("健保",), 0.5, known=False), Term(("住院",), 0.5, known=False), Term(("申请",), 1.0))
+    query = QueryTerms(**{**_asking("健保的住院給付要去哪裡申請？", terms).__dict__, "strangers": ("住院",)})
+    assert unknown_subject(query) == ("住院",)
+    assert veto(query, [best], best, 0.25)[0] == "unknown_subject"
+    # One topical word the documents use keeps the question theirs; so does a figure it states.
+    ours = QueryTerms(**{**query.__dict__, "terms": (*terms, Term(("计画书",), 2.0))})
+    assert unknown_subject(ours) == ()
+    assert unknown_subject(QueryTerms(**{**query.__dict__, "numbers": ("3",)})) == ()
+    # The thing whose count is asked for, no document writing of it, refuses on its own.
+    quota = _asking("計畫書每年開放多少名額？", (Term(("计画书",), 2.0), Term(("名额",), 0.5, known=False)))
+    assert unknown_subject(QueryTerms(**{**quota.__dict__, "strangers": ("名额",)})) == ("名额",)
+    # A word the documents hold in another form (a compound, an abbreviation) is no stranger.
+    assert unknown_subject(QueryTerms(**{**query.__dict__, "strangers": ()})) == ()
+
+
+def _card(text: str, section: str, score: float, coverage: float) -> Evidence:
+    ev = _evidence(text, section=section, support=0.8)
+    ev.score, ev.coverage = score, coverage
+    return ev
+
+
+def test_a_cards_title_line_gives_way_to_its_line_of_the_kind_asked_for() -> None:
+    section = "Innovation Voucher Program"
+    title = _card("Innovation Voucher Program (創新券計畫) supports small firms.", section, 1.0, 0.9)
+    amount = _card("Voucher amount: Up to NT$300,000", section, 0.6, 0.5)
+    question = to_search_form("創新券最多補助多少？")
+    chosen = typed_best([title, amount], lambda e: answer_type_ok(question, e.sentence.text), Settings())
+    assert chosen is amount
+    # A line that is no title of its section keeps the place its score gives it.
+    body = _card("Small firms may apply for vouchers every year.", section, 1.0, 0.9)
+    assert typed_best([body, amount], lambda e: answer_type_ok(question, e.sentence.text), Settings()) is body
+
+
+def test_a_cards_title_line_names_its_subject_for_every_line_of_the_card() -> None:
+    section = "Innovation Voucher Program"
+    title = _card("Innovation Voucher Program (創新券計畫) supports small firms.", section, 1.0, 0.9)
+    amount = _card("Voucher amount: Up to NT$300,000", section, 0.6, 0.5)
+    query = QueryTerms(
+        terms=(Term(("创新券",), 1.0),),
+        numbers=(),
+        cjk=True,
+        question=to_search_form("創新券計畫最多補助多少？"),
+        places=((to_search_form("創新券計畫"),),),
+    )
+    assert veto(query, [title, amount], amount, 0.25) == ("", "")
+    assert named_best(query, [title, amount], amount, depth=5, floor=0.5) is amount
+    # A line of another section is not named by this card's title.
+    stray = _card("Loan amount: Up to NT$1 million", "Startup Loan", 0.6, 0.5)
+    assert veto(query, [title, stray], stray, 0.25)[0] == "missing_place"

@@ -429,3 +429,50 @@ def test_a_money_noun_with_how_much_asks_for_an_amount(question: str) -> None:
 )
 def test_a_money_noun_asked_for_a_share_or_a_count_asks_no_amount(question: str) -> None:
     assert "money" not in [t.name for t in rules.asked_types(to_search_form(question))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "申請人之年度營業額達新臺幣三千萬元者，始得申請。",  # a figure to reach: a threshold
+        "補助比率達百分之四十。",
+        "Grant amount: Up to NT$5 million per project",  # an English card's bound
+        "The loan shall not exceed NT$2 million.",
+    ],
+)
+def test_a_bound_is_held_however_the_text_states_it(text: str) -> None:
+    assert rules.BOUND.held_by(to_search_form(text))
+
+
+def test_reaching_a_goal_is_no_bound() -> None:
+    assert not rules.BOUND.held_by(to_search_form("本計畫已達成預期目標，成效良好。"))
+
+
+@pytest.mark.parametrize(
+    ("word", "text"),
+    [
+        ("门槛", "員工人數達五十人以上之事業。"),
+        ("上限", "每案補助以新臺幣八十萬元為限。"),
+        ("期限", "應於核定後二個月內完成簽約。"),
+        ("比例", "自籌款不得低於總經費百分之三十。"),
+    ],
+)
+def test_a_value_word_is_answered_by_a_value_of_its_kind(word: str, text: str) -> None:
+    assert rules.VALUE_WORDS[word].held_by(to_search_form(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ADD : 5F, No.12, Sec. 1, Zhongshan Rd., Taichung", "The office is located in Kaohsiung."],
+)
+def test_an_english_address_is_a_place(text: str) -> None:
+    assert rules.answer_type_ok(to_search_form("Where is the office?"), text)
+
+
+@pytest.mark.parametrize("text", ["期中報告審查通過後撥付第二期款。", "契約簽約後始得動支經費。"])
+def test_a_time_may_be_the_step_it_follows(text: str) -> None:
+    assert rules.answer_type_ok(to_search_form("第二期款什麼時候撥？"), text)
+
+
+def test_a_step_without_after_is_no_time() -> None:
+    assert not rules.answer_type_ok(to_search_form("第二期款什麼時候撥？"), "第二期款依審查結果撥付。")

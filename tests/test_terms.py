@@ -106,3 +106,25 @@ def test_a_word_put_in_place_of_one_the_documents_write_next_to_the_same_word_is
     strict = small.settings.replace(variant_neighbour_chars=5)
     bot = Assistant(strict, small.store, small.embeddings, small.retriever, small.answerer)
     assert "津贴" in _terms(bot, "青年創業貸款的利息津貼由誰提供？").foreign
+
+
+@pytest.fixture(scope="module")
+def eligibility(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    return _assistant(tmp_path_factory.mktemp("terms-eligibility"), ("sme-eligibility-rules.txt",))
+
+
+def test_an_agency_named_by_its_shortened_field_is_not_foreign(eligibility: Assistant) -> None:
+    # 環保局: 環保 shortens the documents' 環境保護, and 局 says it is the agency of that field.
+    terms = _terms(eligibility, "被環保局處分過還能申請創新補助嗎？")
+    assert "环保局" not in terms.foreign
+    # 國稅局: an agency the documents name by the same field's character (稅捐稽徵機關).
+    assert "国税局" not in _terms(eligibility, "審查意見多久會送到國稅局？").foreign
+    # An agency of a field the documents never name stays foreign.
+    assert "卫生局" in _terms(eligibility, "被衛生局處分過還能申請創新補助嗎？").foreign
+
+
+def test_an_everyday_word_no_document_uses_is_a_stranger_not_foreign(small: Assistant) -> None:
+    terms = _terms(small, "失業的人可以申請青年創業貸款嗎？")
+    assert "失业" not in terms.foreign and "失业" in terms.strangers
+    # A word the documents write is no stranger.
+    assert "贷款" not in terms.strangers

@@ -71,3 +71,11 @@ def test_the_page_sends_only_the_recent_history_the_limits_accept() -> None:
     validate_request("那生醫呢？", recent, settings)  # accepted however long the conversation was
     tight = recent_history(pairs, settings.replace(max_history_chars=6))
     assert [m["content"] for m in tight] == ["問49", "答49"]
+
+
+def test_an_ideographic_space_parts_words_instead_of_vanishing() -> None:
+    assert (
+        validate_question("ＳＩＩＲ\u3000Ｐｈａｓｅ\u3000１ 補多少？", max_chars=100)
+        == "ＳＩＩＲ Ｐｈａｓｅ １ 補多少？"
+    )
+    assert validate_question("a\u00a0b\x07c", max_chars=100) == "a bc"  # a control character still goes

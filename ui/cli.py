@@ -152,6 +152,8 @@ def _print_trace(trace: dict) -> None:
         print(f"term: {'/'.join(term['forms'])} weight {term['weight']}{flags}")
     if trace.get("foreign_terms"):
         print(f"topical words no document uses: {trace['foreign_terms']}")
+    if trace.get("value_words"):
+        print(f"value words the evidence answers: {trace['value_words']}")
     for rule in trace.get("rules", []):
         print(f"rule: {rule}")
     for n, cand in enumerate(trace.get("candidates", []), start=1):
