@@ -87,8 +87,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         settings = settings or Settings()
         settings = settings.replace(**changes) if changes else settings
         self.settings = s = settings
-        self.max_sentences = settings.max_answer_sentences
-        self.refusal_threshold = settings.refusal_threshold
+        self.max_sentences, self.refusal_threshold = settings.max_answer_sentences, settings.refusal_threshold
         self.foreign_limit = settings.foreign_limit
         #: The calibrated refusal decision (None: the fixed thresholds above decide).
         self.refusal_model: calibration.RefusalModel | None = calibration.RefusalModel.load()
@@ -259,24 +258,17 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             # 「？？？」, 「你是誰？」: nothing to look for; meaning alone would pick any sentence.
             return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for", "terms")
         best = typed_best(evidence, lambda e: answer_type_ok(query.question, e.sentence.text), self.settings)
-        best = calibration.named_best(
-            query, evidence, best, self.settings.place_search_depth, self.refusal_threshold
-        )
+        floor, s = self.refusal_threshold, self.settings
+        best = calibration.named_best(query, evidence, best, s.place_search_depth, floor)
         support = best.support
-        held = calibration.held_value_words(
-            query, evidence, self.settings.type_search_depth, self.refusal_threshold
-        )
-        if held:
-            query = calibration.without_foreign(query, list(held))
-            diagnostics["value_words"] = "; ".join(f"{w}: {why}" for w, why in held.items())
-            diagnostics["foreign_share"] = round(query.foreign_share, 4)
-            diagnostics["foreign_terms"] = " ".join(query.foreign)
+        query = calibration.forgive_value_words(query, evidence, s.type_search_depth, floor, diagnostics)
         diagnostics.update(
             support=round(support, 4), best_dense=round(best.dense, 4), best_coverage=round(best.coverage, 4)
         )
         if _INJECTION.search(query.question):
-            why = "asks the assistant to drop its rules"
-            return self._refusal(refusal, support, diagnostics, why, "injection")
+            return self._refusal(
+                refusal, support, diagnostics, "asks the assistant to drop its rules", "injection"
+            )
         fifth = evidence[min(4, len(evidence) - 1)]
         signals = calibration.signals(
             support,

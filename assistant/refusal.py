@@ -217,6 +217,25 @@ def without_foreign(query: QueryTerms, words: Sequence[str]) -> QueryTerms:
     )
 
 
+def forgive_value_words(
+    query: QueryTerms,
+    evidence: Sequence[Evidence],
+    depth: int,
+    floor: float,
+    diagnostics: dict[str, float | str],
+) -> QueryTerms:
+    """``query`` without the value words the evidence answers (:func:`held_value_words`), each
+    written into ``diagnostics`` (``value_words``, and the foreign terms and share left)."""
+    held = held_value_words(query, evidence, depth, floor)
+    if not held:
+        return query
+    query = without_foreign(query, list(held))
+    diagnostics["value_words"] = "; ".join(f"{w}: {why}" for w, why in held.items())
+    diagnostics["foreign_share"] = round(query.foreign_share, 4)
+    diagnostics["foreign_terms"] = " ".join(query.foreign)
+    return query
+
+
 def _compares(question: str) -> bool:
     return bool(COMPARES.search(question))
 
