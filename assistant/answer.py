@@ -219,7 +219,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                         # Its likeness to an English sentence saturates at the band's top, so the
                         # question's own words break the tie (「What does SIIR stand for?」 is not
                         # answered by the SBIR line beside the SIIR one).
-                        ev.score += self.settings.english_coverage_weight * cov
+                        ev.english_words = self.settings.english_coverage_weight * cov
+                        ev.score += ev.english_words
                 # Phase 1 is not the Phase 2 asked about, however many other words it shares; a
                 # list item under 「Phase 2 審查」 is about Phase 2.
                 labelled = f"{tables.heading_of(passage)}\n{sent.context}{sent.text}"

@@ -415,11 +415,15 @@ ASKS_MEMBERS = re.compile(
 )
 
 
-_ASKS_PHONE = re.compile(r"电话|手机|传真|分机|联络方式|联系方式|phone|telephone|\bfax\b|call them")
+#: A telephone number asked for; in English also the number to call (「what number do I call?」).
+_ASKS_PHONE = re.compile(
+    r"电话|手机|传真|分机|联络方式|联系方式|专线|热线|phone|telephone|\bfax\b|call them|hotline"
+    r"|contact number|number[^?.,]{0,20}\bcall\b|\bcall\b[^?.,]{0,12}\bnumber"
+)
 #: A telephone number as Taiwan writes them: 02-2395-8567, (02)2395-8567, 02-23958567, 0800…,
-#: +886…, and the 1999 city hotline.
+#: +886…, and the 1999 city hotline; never digits inside a link (…/article-tw-2727-9323).
 _HAS_PHONE = re.compile(
-    r"(?<!\d)(?:(?:\(0\d{1,2}\)\s?|0\d{1,2}-)?\d{3,4}-\d{3,4}|(?:\(0\d{1,2}\)\s?|0\d{1,2}-)\d{7,8})(?!\d)"
+    r"(?<![\d\-/=a-z])(?:(?:\(0\d{1,2}\)\s?|0\d{1,2}-)?\d{3,4}-\d{3,4}|(?:\(0\d{1,2}\)\s?|0\d{1,2}-)\d{7,8})(?!\d)"
     r"|0800|\+886|(?<!\d)1999(?!\d)"
 )
 _ASKS_EMAIL = re.compile(r"e-?mail|电子邮件|电子信箱|邮箱|信箱|电邮")

@@ -679,7 +679,7 @@ def test_an_english_questions_own_words_pick_among_english_sentences_of_like_mea
     off = ExtractiveAnswerer(english_coverage_weight=0.0).score(query, vector, [passage], lambda p: records)
     assert off[0].sentence.text == texts[0]
     on = ExtractiveAnswerer().score(query, vector, [passage], lambda p: records)
-    assert on[0].sentence.text == texts[1]
+    assert on[0].sentence.text == texts[1] and on[0].english_words > 0 == on[1].english_words  # traced
     # a Chinese sentence is read by meaning only, as before: no English word of it counts
     chinese = ["綠色轉型補助（GTG）補助工廠汰換設備。", "創新券補助小型商店。"]
     records = _records(chinese, [[1, 0.9], [1, 0.85]])  # below the band's top: meaning decides

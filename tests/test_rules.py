@@ -154,6 +154,13 @@ def test_repeated_characters_spares_short_or_varied_text(text: str) -> None:
     ("question", "asked", "holds", "lacks"),
     [
         ("嘉義中心的電話幾號？", "phone", "聯絡電話：04-2228-9111", "嘉義中心以食品為研發重點"),
+        (
+            "And what number do I call for the loan?",
+            "phone",
+            "Contact: 0800-000-123",
+            "Email: help@loan.org.tw",
+        ),
+        ("申請的諮詢專線是什麼？", "phone", "服務專線：02-2368-6858", "請至網站下載表單"),
         ("申請的email是什麼？", "email", "諮詢信箱：sbir@moea.gov.tw", "請洽計畫辦公室"),
         ("計畫的網址是什麼？", "url", "網站：https://www.sbir.org.tw", "詳見計畫網站公告"),
         ("商品化收入要繳幾%？", "percentage", "應繳交收入之20%", "比率由本部訂定之"),
@@ -213,6 +220,14 @@ def test_answer_types_do_not_collide_on_a_plain_question() -> None:
     # a count of things granted or lent to, or a share of the grant, is no amount of money
     for question in ("今年補助多少家廠商？", "補助多少案？", "補助最多多少%？", "補助比例最多多少？"):
         assert "money" not in [t.name for t in rules.asked_types(to_search_form(question))], question
+    # a link's digits are no telephone number
+    assert not rules.answer_type_ok(
+        to_search_form("電話？"), "Website: https://www.sme.gov.tw/article-tw-2727-9323"
+    )
+    # the call for proposals is no number to call
+    assert "phone" not in [
+        t.name for t in rules.asked_types(to_search_form("When does the call for proposals close?"))
+    ]
     # 年限 named inside a question about a share of it asks no length of time
     assert "duration" not in [t.name for t in rules.asked_types(to_search_form("租期達耐用年限的幾分之幾？"))]
 
