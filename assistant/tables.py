@@ -93,7 +93,9 @@ def headings(passages: Sequence[Passage]) -> frozenset[str]:
 
 
 #: A question that asks what a name stands for: a heading that spells it out answers it.
-_ASKS_FULL_NAME = re.compile(r"全名|全称|完整名称|正式名称|\bfull name\b|stand for|\bmeans?\b")
+_ASKS_FULL_NAME = re.compile(
+    r"全名|全称|完整名称|正式名称|简称|缩写|\bfull name\b|stands? for|short for|abbreviat|acronym|\bmeans?\b"
+)
 
 
 def echoed_heading(question: str, text: str, sections: frozenset[str], named: float) -> str:

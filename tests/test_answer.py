@@ -708,5 +708,8 @@ def test_a_menu_line_that_only_repeats_a_heading_the_question_names_answers_noth
     assert echo.boilerplate == "heading" and ranked[0].sentence.text == body.text
     # a heading the question does not name may be an item of what it asks; one asked to be spelled out answers
     assert next(e for e in ranked if e.sentence.text == "Innovation Voucher").boilerplate == ""
-    full = _query("GTG 的全名是什麼？", [("green", 2.0), ("transition", 2.0)])
-    assert all(not e.boilerplate for e in answerer.score(full, vector, [menu, body], lambda p: records[p.id]))
+    for asked in ("GTG 的全名是什麼？", "GTG is short for what?"):
+        full = _query(asked, [("green", 2.0), ("transition", 2.0)])
+        assert all(
+            not e.boilerplate for e in answerer.score(full, vector, [menu, body], lambda p: records[p.id])
+        )
