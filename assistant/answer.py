@@ -6,8 +6,9 @@ well it answers the question:
 * meaning: cosine similarity of the question and sentence embeddings (e5);
 * coverage: the share of the question's content words (IDF-weighted, matched after
   script normalisation, aliases allowed) that the sentence holds, and its passage holds;
-* the retrieval rank of its passage; a sentence that only points elsewhere (…由中央主管機關定之)
-  ranks lower (:func:`assistant.rules.boilerplate`).
+* the retrieval rank of its passage; a sentence that only points elsewhere (…由中央主管機關定之),
+  or only repeats a section's heading the question names (a menu line), ranks lower
+  (:func:`assistant.rules.boilerplate`, :func:`assistant.tables.echoed_heading`).
 
 The best sentences become the answer, each followed by its citation marker. The question
 is refused when the best evidence does not support it well enough, when it asks about
@@ -19,6 +20,7 @@ wrong answer is worse than none.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -68,6 +70,13 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
 from assistant.verdicts import ShapedAnswers
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _english(text: str) -> bool:
+    """Whether a sentence is written in English: more Latin words than Chinese characters."""
+    return len(_LATIN_WORD.findall(text)) > count_cjk(text)
 
 
 class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers):
@@ -137,7 +146,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         facets = question_facets(query, self.settings.max_facets)
         chinese_names = [t for t in query.terms if count_cjk(t.forms[0])] if not query.cjk else []
         names = [f for t in query.terms if t.asked for f in t.forms]
-        asked_labels = tables.labels(query.question)
+        asked_labels, sections = tables.labels(query.question), tables.headings(passages)
         by_section: dict[tuple[str, str], list[Passage]] = {}
         for passage in passages:
             by_section.setdefault((passage.source, passage.section), []).append(passage)
@@ -205,6 +214,12 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                     w_prior = self.settings.meaning_only_rank_weight
                     ev.score = (1 - w_prior) * dn + w_prior * prior + role_bonus
                     ev.support = dn
+                    if _english(sent.text):
+                        # Its likeness to an English sentence saturates at the band's top, so the
+                        # question's own words break the tie (「What does SIIR stand for?」 is not
+                        # answered by the SBIR line beside the SIIR one).
+                        ev.english_words = self.settings.english_coverage_weight * cov
+                        ev.score += ev.english_words
                 # Phase 1 is not the Phase 2 asked about, however many other words it shares; a
                 # list item under 「Phase 2 審查」 is about Phase 2.
                 labelled = f"{tables.heading_of(passage)}\n{sent.context}{sent.text}"
@@ -214,7 +229,9 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):
                     ev.support = 0.0
                 ev.score += bound_bonus(query.question, to_search_form(sent.text), self.settings.bound_weight)
-                ev.boilerplate = boilerplate(query.question, to_search_form(sent.text))
+                ev.boilerplate = boilerplate(query.question, to_search_form(sent.text)) or (
+                    tables.echoed_heading(query.question, sent.text, sections, cov)
+                )
                 ev.score -= self.settings.boilerplate_penalty * bool(ev.boilerplate)
                 out.append(ev)
         if out and self.subject_share:

@@ -106,6 +106,9 @@ class Evidence:
     #: The kind of pointer sentence it is (a delegation 「…由中央主管機關定之」, a reference, a bare
     #: proviso; :func:`assistant.rules.boilerplate`), "" for one that states content.
     boilerplate: str = ""
+    #: Score added for the English question's own words an English sentence holds
+    #: (``Settings.english_coverage_weight``), shown in the trace; 0 for any other.
+    english_words: float = 0.0
     #: Every sentence of the passage, in order (short ones too): what the quote may grow into
     #: (:mod:`assistant.units`).
     siblings: Sequence[SentenceRecord] = ()

@@ -288,6 +288,7 @@ class DirectReplies:
                     "dense": round(ev.dense, 3),
                     "shape": round(ev.shape, 3),
                     **({"boilerplate": ev.boilerplate} if ev.boilerplate else {}),
+                    **({"english_words": round(ev.english_words, 3)} if ev.english_words else {}),
                 }
                 for ev in evidence[: self.settings.trace_candidates]
             ],

@@ -319,12 +319,15 @@ _ASKS_EXAMPLE = re.compile(r"例子|例如|举例|比如|举个|for example|such
 _HAS_EXAMPLE = re.compile(r"如[:：]|例如|比如|诸如|像是|[(（]如")
 
 
-#: An amount of money asked for: 多少錢, 金額, or a noun that is money (預算, 經費, 人事費, 月薪,
-#: 資本額) with 多少 later in its clause (預算大概多少, 月薪最高可以編多少), unless the
-#: clause asks for a share of it (經費的多少比例, 多少%).
+#: An amount of money asked for: 多少錢, 金額, or a noun or verb of money (預算, 經費, 人事費, 月薪,
+#: 資本額, 補助, 額度, 借, 貸) with 多少 later in its clause (預算大概多少, 月薪最高可以編多少,
+#: 補助最多多少, 最多可以借多少), unless the clause asks for a share of it (經費的多少比例, 多少%)
+#: or counts things (補助多少家, 多少案).
 _ASKS_MONEY = re.compile(
     r"多少钱|多少元|金额|多少(?:投资|资金|经费)|募[^，。？?]{0,4}多少|how much money"
-    r"|(?:预算|费|薪|资本额|奖金|租金|罚锾|罚款|价格|价钱|补助款|贷款)(?:(?!比例|比率|百分)[^，,。？?；;]){0,8}多少(?![次个家项件位名年天月人倍]|\s*%|[^，,。？?；;]{0,3}(?:比例|比率|百分|成|趴))"
+    r"|(?:预算|费|薪|资本额|奖金|租金|罚锾|罚款|价格|价钱|补助|补贴|津贴|额度|借|贷)"
+    r"(?:(?!比例|比率|百分)[^，,。？?；;]){0,8}多少"
+    r"(?![次个家项件位名年天月人倍案组队所间笔]|\s*%|[^，,。？?；;]{0,3}(?:比例|比率|百分|成|趴))"
 )
 
 
@@ -342,7 +345,11 @@ _EVENT_VERB = (
     r"\s*(?:就|才|正式)?\s*(?:开始|起|成立|启动|推出|推动|设立|设置|上路|实施|施行|修正|修订|修法|修过|修的"
     r"|通过|发布|公布|创立|创办|开办|开跑|有的|出来|订的|定的|订定|制定|核定)"
 )
-_ASKS_DURATION = re.compile(rf"期间|多久|多长时间|(?<![这哪那近])几年(?!{_EVENT_VERB})|how long")
+#: A length of time asked for; 年限 (成立年限, 耐用年限) is a span of years too when it is what the
+#: question asks (「公司成立年限」, 「耐用年限是幾年」), not a word of it (「經濟年限的幾分之幾」).
+_ASKS_DURATION = re.compile(
+    rf"期间|多久|多长时间|(?<![这哪那近])几年(?!{_EVENT_VERB})|年限(?=\s*(?:是|为|有|要|多|几(?!分)|[?？]|$))|how long"
+)
 
 
 _HAS_DURATION = re.compile(
@@ -415,11 +422,15 @@ ASKS_MEMBERS = re.compile(
 )
 
 
-_ASKS_PHONE = re.compile(r"电话|手机|传真|分机|联络方式|联系方式|phone|telephone|\bfax\b|call them")
+#: A telephone number asked for; in English also the number to call (「what number do I call?」).
+_ASKS_PHONE = re.compile(
+    r"电话|手机|传真|分机|联络方式|联系方式|专线|热线|phone|telephone|\bfax\b|call them|hotline"
+    r"|contact number|number[^?.,]{0,20}\bcall\b|\bcall\b[^?.,]{0,12}\bnumber"
+)
 #: A telephone number as Taiwan writes them: 02-2395-8567, (02)2395-8567, 02-23958567, 0800…,
-#: +886…, and the 1999 city hotline.
+#: +886…, and the 1999 city hotline; never digits inside a link (…/article-tw-2727-9323).
 _HAS_PHONE = re.compile(
-    r"(?<!\d)(?:(?:\(0\d{1,2}\)\s?|0\d{1,2}-)?\d{3,4}-\d{3,4}|(?:\(0\d{1,2}\)\s?|0\d{1,2}-)\d{7,8})(?!\d)"
+    r"(?<![\d\-/=a-z])(?:(?:\(0\d{1,2}\)\s?|0\d{1,2}-)?\d{3,4}-\d{3,4}|(?:\(0\d{1,2}\)\s?|0\d{1,2}-)\d{7,8})(?!\d)"
     r"|0800|\+886|(?<!\d)1999(?!\d)"
 )
 _ASKS_EMAIL = re.compile(r"e-?mail|电子邮件|电子信箱|邮箱|信箱|电邮")

@@ -22,8 +22,10 @@ from assistant.reply import Passage
 from core.settings import Settings
 from core.text import chinese_number, to_search_form
 
-#: A labelled thing of a series (search form): phase 2, category 3, phase 2+.
-_LABEL = re.compile(r"(?<![a-z])([a-z]{2,})\s*(\d{1,3})(\+?)(?![\d.,])")
+#: A labelled thing of a series (search form): phase 2, category 3, phase 2+. Its number ends at
+#: anything but a digit, a plus or a separator inside a figure (2,000, 2.5): a row written
+#: ``Phase 2, NT $10,000,000`` is Phase 2, and ``Phase 2+,`` is Phase 2+, not Phase 2.
+_LABEL = re.compile(r"(?<![a-z])([a-z]{2,})\s*(\d{1,3})(\+?)(?![\d+]|[.,]\d)")
 #: Where a row's table label ends in its section: ``快速比較｜表1 第2列`` → ``快速比較｜表1``.
 _ROW_LABEL = re.compile(r"\s*第\s*\d+\s*列$")
 
@@ -83,6 +85,29 @@ def heading_of(passage: Passage) -> str:
     if passage.kind == "row":
         return row_heading(passage)
     return passage.section.split("｜")[0]
+
+
+def headings(passages: Sequence[Passage]) -> frozenset[str]:
+    """Every heading the passages sit under (each part of their sections), search form."""
+    return frozenset(to_search_form(part).strip() for p in passages for part in p.section.split("｜"))
+
+
+#: A question that asks what a name stands for: a heading that spells it out answers it.
+_ASKS_FULL_NAME = re.compile(
+    r"全名|全称|完整名称|正式名称|简称|缩写|\bfull name\b|stands? for|short for|abbreviat|acronym|\bmeans?\b"
+)
+
+
+def echoed_heading(question: str, text: str, sections: frozenset[str], named: float) -> str:
+    """``"heading"`` when ``text`` is no statement but the heading of a retrieved section, quoted
+    where it is linked or listed (a menu line 「Small Business Innovation Research (SBIR)」),
+    and holds some of the question's words (``named``: its coverage): it echoes what the
+    question names and answers nothing, unless the question asks what the name stands for.
+    "" otherwise (a heading the question does not name may be an item of a list it asks for)."""
+    line = to_search_form(text).strip()
+    if named <= 0 or line not in sections or _ASKS_FULL_NAME.search(to_search_form(question)):
+        return ""
+    return "heading"
 
 
 def table_of(ev: Evidence) -> str:

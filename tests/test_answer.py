@@ -658,3 +658,58 @@ def test_an_ordinal_counts_nothing_and_a_law_dates_itself_by_its_promulgation() 
     assert not answer_type_ok(how_much, "前項第三款經認定之國內醫藥研發服務業者，不得再適用投資抵減。")
     assert answer_type_ok(how_much, "依下列三款方式之一抵減應納營利事業所得稅額。")
     assert answer_type_ok(q("這個辦法什麼時候施行？"), "本辦法自發布日施行。")
+
+
+def _english_query(question: str, terms: list[tuple[str, float]]) -> QueryTerms:
+    return QueryTerms(
+        terms=tuple(Term((t,), w) for t, w in terms),
+        numbers=(),
+        cjk=False,
+        question=to_search_form(question),
+    )
+
+
+def test_an_english_questions_own_words_pick_among_english_sentences_of_like_meaning() -> None:
+    texts = ["Innovation Voucher (IV) for small shops", "Green Transition Grant (GTG) for factories"]
+    # both sit at the top of the band: meaning alone ties, and the first would win by its place
+    records = _records(texts, [[1, 0.05], [1, 0.06]])
+    passage = _passage("p1", "\n".join(texts))
+    query = _english_query("What does GTG stand for?", [("gtg", 4.0)])
+    vector = np.array([1.0, 0.0], np.float32)
+    off = ExtractiveAnswerer(english_coverage_weight=0.0).score(query, vector, [passage], lambda p: records)
+    assert off[0].sentence.text == texts[0]
+    on = ExtractiveAnswerer().score(query, vector, [passage], lambda p: records)
+    assert on[0].sentence.text == texts[1] and on[0].english_words > 0 == on[1].english_words  # traced
+    # a Chinese sentence is read by meaning only, as before: no English word of it counts
+    chinese = ["綠色轉型補助（GTG）補助工廠汰換設備。", "創新券補助小型商店。"]
+    records = _records(chinese, [[1, 0.9], [1, 0.85]])  # below the band's top: meaning decides
+    ranked = ExtractiveAnswerer().score(query, vector, [_passage("p2", "".join(chinese))], lambda p: records)
+    assert ranked[0].sentence.text == chinese[1]
+
+
+def test_a_menu_line_that_only_repeats_a_heading_the_question_names_answers_nothing() -> None:
+    menu = Passage(
+        id="m", source="page.html", section="Grants", text="Green Transition Grant\nInnovation Voucher",
+        start=0, end=40, kind="text",
+    )  # fmt: skip
+    body = Passage(
+        id="b", source="page.html", section="Green Transition Grant",
+        text="Applicants must be factories registered for at least 3 years.", start=100, end=160, kind="text",
+    )  # fmt: skip
+    records = {
+        "m": _records(["Green Transition Grant", "Innovation Voucher"], [[1, 0.0], [1, 0.3]]),
+        "b": [SentenceRecord("b0", body.text, 100, 160, np.asarray([1, 0.1], np.float32) / np.hypot(1, 0.1))],
+    }
+    query = _query("Green Transition Grant 申請資格", [("green", 2.0), ("transition", 2.0), ("grant", 1.0)])
+    vector = np.array([1.0, 0.0], np.float32)
+    answerer = ExtractiveAnswerer()
+    ranked = answerer.score(query, vector, [menu, body], lambda p: records[p.id])
+    echo = next(e for e in ranked if e.sentence.text == "Green Transition Grant")
+    assert echo.boilerplate == "heading" and ranked[0].sentence.text == body.text
+    # a heading the question does not name may be an item of what it asks; one asked to be spelled out answers
+    assert next(e for e in ranked if e.sentence.text == "Innovation Voucher").boilerplate == ""
+    for asked in ("GTG 的全名是什麼？", "GTG is short for what?"):
+        full = _query(asked, [("green", 2.0), ("transition", 2.0)])
+        assert all(
+            not e.boilerplate for e in answerer.score(full, vector, [menu, body], lambda p: records[p.id])
+        )

@@ -154,11 +154,24 @@ def test_repeated_characters_spares_short_or_varied_text(text: str) -> None:
     ("question", "asked", "holds", "lacks"),
     [
         ("嘉義中心的電話幾號？", "phone", "聯絡電話：04-2228-9111", "嘉義中心以食品為研發重點"),
+        (
+            "And what number do I call for the loan?",
+            "phone",
+            "Contact: 0800-000-123",
+            "Email: help@loan.org.tw",
+        ),
+        ("申請的諮詢專線是什麼？", "phone", "服務專線：02-2368-6858", "請至網站下載表單"),
         ("申請的email是什麼？", "email", "諮詢信箱：sbir@moea.gov.tw", "請洽計畫辦公室"),
         ("計畫的網址是什麼？", "url", "網站：https://www.sbir.org.tw", "詳見計畫網站公告"),
         ("商品化收入要繳幾%？", "percentage", "應繳交收入之20%", "比率由本部訂定之"),
         ("補助比例上限", "percentage", "補助比例以總經費 50%為上限", "補助經費以 3,000 萬元為上限"),
         ("新創募到多少錢？", "money", "募得資金新臺幣8.29億元", "新創團隊完成募資"),
+        # a noun or verb of money before 多少 asks an amount, not a count of people
+        ("夜市攤商的補助最多多少？", "money", "每案補助上限為新臺幣十萬元", "攤商指經常僱用員工數五人以下者"),
+        ("創業貸款最多可以借多少", "money", "貸款額度最高為三百萬元", "借款人應於三十日內撥貸"),
+        ("補貼額度最高多少？", "money", "每案補貼以新臺幣一千萬元為限", "補貼對象為設立未滿三年之公司"),
+        ("設備的耐用年限是多少？", "duration", "耐用年限為五年", "設備應列入財產目錄"),
+        ("Startup Grant 企業成立年限", "duration", "registered within less than 5 years", "Startup Grant"),
         ("科專是哪一年開始的？", "year", "自1979年起啟動", "科專推動產業創新"),
         ("申請截止日期是什麼時候？", "date", "於 11 月 30 日前送件", "申請須備妥文件"),
         ("計畫最長可以做幾年？", "duration", "整體期程 3 年以內", "計畫分兩階段執行"),
@@ -204,6 +217,19 @@ def test_answer_types_do_not_collide_on_a_plain_question() -> None:
     assert [t.name for t in rules.asked_types(q)] == []
     names = [t.name for t in rules.asked_types(to_search_form("研發主軸有幾項？"))]
     assert "count" in names and "money" not in names
+    # a count of things granted or lent to, or a share of the grant, is no amount of money
+    for question in ("今年補助多少家廠商？", "補助多少案？", "補助最多多少%？", "補助比例最多多少？"):
+        assert "money" not in [t.name for t in rules.asked_types(to_search_form(question))], question
+    # a link's digits are no telephone number
+    assert not rules.answer_type_ok(
+        to_search_form("電話？"), "Website: https://www.sme.gov.tw/article-tw-2727-9323"
+    )
+    # the call for proposals is no number to call
+    assert "phone" not in [
+        t.name for t in rules.asked_types(to_search_form("When does the call for proposals close?"))
+    ]
+    # 年限 named inside a question about a share of it asks no length of time
+    assert "duration" not in [t.name for t in rules.asked_types(to_search_form("租期達耐用年限的幾分之幾？"))]
 
 
 @pytest.mark.parametrize(

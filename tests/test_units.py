@@ -146,6 +146,11 @@ def test_labels_of_a_series_tell_rows_apart() -> None:
     assert labels("中央型SBIR的Phase 2最多補多少？") == {("phase", "2")}
     assert labels("Phase 2+加值應用") == {("phase", "2+")}
     assert labels("2026年度") == set()
+    # a label followed by a comma or stop is still read; 2+ is never read as 2; a figure is no label
+    assert labels("R&D / Detailed Planning, Phase 2, NT $10,000,000") == {("phase", "2")}
+    assert labels("Value-Added Applications, Phase 2+, NT $5,000,000") == {("phase", "2+")}
+    assert labels("Category 3. Others") == {("category", "3")}
+    assert labels("phase 2,000 units or phase 2.5") == set()
     asked = labels("Phase 2 最多補多少")
     assert label_match(asked, "項目：Phase 2上限；中央型SBIR：1,200萬") == 1
     assert label_match(asked, "項目：Phase 1上限；中央型SBIR：150萬") == -1
