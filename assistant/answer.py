@@ -191,6 +191,10 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                     ev.score += role_bonus
                     ev.support = lex * max(cov, ctx_share * context_cov) + (1 - lex) * dn
                     shape = ev.shape = answer_shape(query.question, sent.text, names) or listed
+                    ev.field = "" if shape else tables.field_shape(query.question, passage, sent.text)
+                    if ev.field:
+                        # A row that states the field asked for (補助對象：…) answers for it.
+                        shape = ev.shape = SHAPE_STRENGTH["field"]
                     ev.score += self.shape_weight * shape
                     if shape >= SHAPE_STRENGTH["full_name"]:
                         # The sentence that defines the very name asked about answers it.

@@ -102,6 +102,9 @@ class Evidence:
     #: The kind of pointer sentence it is (a delegation 「…由中央主管機關定之」, a reference, a bare
     #: proviso; :func:`assistant.rules.boilerplate`), "" for one that states content.
     boilerplate: str = ""
+    #: The field (column) of a table row that the question names and the row states
+    #: (:func:`assistant.tables.field_shape`), "" for none: why it has the ``field`` shape.
+    field: str = ""
     #: Every sentence of the passage, in order (short ones too): what the quote may grow into
     #: (:mod:`assistant.units`).
     siblings: Sequence[SentenceRecord] = ()

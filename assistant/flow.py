@@ -279,6 +279,7 @@ class DirectReplies:
                     "dense": round(ev.dense, 3),
                     "shape": round(ev.shape, 3),
                     **({"boilerplate": ev.boilerplate} if ev.boilerplate else {}),
+                    **({"field": ev.field} if ev.field else {}),
                 }
                 for ev in evidence[: self.settings.trace_candidates]
             ],

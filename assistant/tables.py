@@ -59,6 +59,37 @@ def label_match(asked: set[tuple[str, str]], text: str) -> int:
     return -1 if any(w in words for w, _ in held) else 0
 
 
+#: Header cells that name no field, only the role of a column: a table of 項目 and 內容 names its
+#: fields in its first column (search form).
+GENERIC_HEADERS = frozenset(
+    {"项目", "内容", "说明", "备注", "类别", "名称", "其他", "item", "content", "description"}
+)
+#: A cell of a row as ingest writes it: its header, a colon, its text, cells apart at ；.
+_CELL = re.compile(r"(?:^|[;；])\s*([^;；:：]{1,24})[:：]([^;；]*)")
+
+
+def row_fields(text: str) -> list[str]:
+    """The fields a table row states (search form): the header of each cell, and, in a table
+    whose headers name no field (項目, 內容), its first cell's text: ``項目：補助上限；內容：最高
+    100萬`` → ``["补助上限"]``; ``縣市：台南市；補助上限：100萬`` → ``["县市", "补助上限"]``."""
+    cells = _CELL.findall(to_search_form(text))
+    fields = [h.strip() for h, _ in cells if h.strip() not in GENERIC_HEADERS]
+    if cells and cells[0][0].strip() in GENERIC_HEADERS:
+        fields.insert(0, cells[0][1].strip())
+    return [f for f in fields if len(f) >= 2 and f not in GENERIC_HEADERS]
+
+
+def field_shape(question: str, passage: Passage, text: str) -> str:
+    """The field of table row ``text`` that ``question`` (search form) names (``补助对象`` of
+    ``補助對象：海洋科技業者`` for 「科專類的補助對象有哪些」), or "": the row states what is asked
+    of it, where prose that shares the question's words need not. Only a row quoted whole: a long
+    row's units are the sentences of its prose cells, whose run-in labels (資格初審：) are no
+    columns."""
+    if passage.kind != "row" or text.strip() != passage.text.strip():
+        return ""
+    return next((f for f in row_fields(text) if f in question), "")
+
+
 def label_forms(label: tuple[str, str]) -> tuple[str, ...]:
     """The ways a text writes a label (search form): ``phase 2``, ``phase2``."""
     word, number = label

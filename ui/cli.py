@@ -159,6 +159,7 @@ def _print_trace(trace: dict) -> None:
             f"candidate {n}: score {cand['score']} support {cand['support']} coverage {cand['coverage']} "
             f"dense {cand['dense']} shape {cand['shape']}"
             + (f" boilerplate {cand['boilerplate']}" if cand.get("boilerplate") else "")
+            + (f" (row states the field asked: {cand['field']})" if cand.get("field") else "")
             + f" [{cand['section']}] {cand['sentence']}"
         )
     follow_up = trace.get("follow_up") or {}
