@@ -20,7 +20,7 @@ from assistant import units
 from assistant.evidence import Evidence, Term, coverage
 from assistant.reply import Passage
 from core.settings import Settings
-from core.text import chinese_number, to_search_form
+from core.text import chinese_number, to_search_form, to_traditional
 
 #: A labelled thing of a series (search form): phase 2, category 3, phase 2+.
 _LABEL = re.compile(r"(?<![a-z])([a-z]{2,})\s*(\d{1,3})(\+?)(?![\d.,])")
@@ -114,6 +114,54 @@ def heading_of(passage: Passage) -> str:
     if passage.kind == "row":
         return row_heading(passage)
     return passage.section.split("｜")[0]
+
+
+#: A body row's number in its section: ``快速比較｜表1 第2列`` → 2 (a header row, ``表頭``, has none).
+_ROW_NUMBER = re.compile(r"第\s*(\d+)\s*列$")
+
+
+def whole_table(chosen: Sequence[Evidence], evidence: Sequence[Evidence]) -> int:
+    """How many rows a table has when ``chosen`` quotes every one of them, else 0.
+
+    ``chosen`` must be rows of one table only, at least two, and numbered 1 to n with no row of
+    that table among ``evidence`` outside them (a list or count question reads its table whole,
+    :meth:`~assistant.retrieve.Retriever.table_rows`): then 「排除條件有幾項」 is answered 「共7項」.
+    """
+    tables = {table_of(ev) for ev in chosen}
+    if len(tables) != 1 or "" in tables:
+        return 0
+    table = tables.pop()
+
+    def numbers(pieces: Sequence[Evidence]) -> set[int]:
+        found = (_ROW_NUMBER.search(ev.passage.section) for ev in pieces if table_of(ev) == table)
+        return {int(m.group(1)) for m in found if m}
+
+    quoted = numbers(chosen)
+    if len(quoted) < 2 or quoted != set(range(1, len(quoted) + 1)) or numbers(evidence) - quoted:
+        return 0
+    return len(quoted)
+
+
+def count_lead(
+    asked: tuple[str, str] | None, chosen: Sequence[Evidence], evidence: Sequence[Evidence]
+) -> tuple[str, str]:
+    """The lead 「共7項：」 for a count question (``asked``: its classifier and noun,
+    :func:`assistant.lists.asked_count`) that ``chosen`` answers with every row of one table, each
+    row cited, and why; ("", "") otherwise."""
+    rows = whole_table(chosen, evidence) if asked else 0
+    if not (asked and rows):
+        return "", ""
+    return (
+        f"共{rows}{to_traditional(asked[0])}：",
+        f"table count: all {rows} rows of {table_of(chosen[0])} are quoted",
+    )
+
+
+def read_whole(row: Evidence, evidence: Sequence[Evidence]) -> int:
+    """How many rows the table of ``row`` has when ``evidence`` holds every one of them (a count
+    question over it can be answered by counting them, :func:`whole_table`), else 0."""
+    table = table_of(row)
+    return whole_table([ev for ev in evidence if table_of(ev) == table], evidence) if table else 0
 
 
 def table_of(ev: Evidence) -> str:

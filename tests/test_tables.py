@@ -80,3 +80,12 @@ def test_a_unit_of_a_long_row_states_no_field() -> None:
     unit = "資格初審：1.審查各項申請資格。"
     assert field_shape(to_search_form("資格初審資料不齊幾天可以補件"), _row(row), unit) == ""
     assert field_shape(to_search_form("資格初審資料不齊幾天可以補件"), _row(row), row) == "资格初审"
+
+
+def test_a_count_over_a_named_table_states_the_count_and_cites_each_row(grant_page: Assistant) -> None:
+    reply = grant_page.ask("研究類的申請對象有幾個？")
+    assert not reply.refused
+    assert reply.answer.startswith("共2個：")
+    quoted = [c.quote for c in reply.citations]
+    assert any("大專校院" in q for q in quoted) and any("水產試驗機構" in q for q in quoted)
+    assert "table count" in str(reply.notes.get("trace", {}).get("rules", ""))
