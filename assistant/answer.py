@@ -48,6 +48,7 @@ from assistant.lists import (
     ListAnswers,
     _introduces,
     _number_share,
+    asked_count,
     enumeration_count,
     question_facets,
 )
@@ -199,6 +200,10 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                     ev.score += role_bonus
                     ev.support = lex * max(cov, ctx_share * context_cov) + (1 - lex) * dn
                     shape = ev.shape = answer_shape(query.question, sent.text, names) or listed
+                    ev.field = "" if shape else tables.field_shape(query.question, passage, sent.text)
+                    if ev.field:
+                        # A row that states the field asked for (補助對象：…) answers for it.
+                        shape = ev.shape = SHAPE_STRENGTH["field"]
                     ev.score += self.shape_weight * shape
                     if shape >= SHAPE_STRENGTH["full_name"]:
                         # The sentence that defines the very name asked about answers it.
@@ -328,6 +333,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if not (
             answer_type_ok(query.question, best.sentence.text)
             or enumeration_count(query.question, best.sentence.text)
+            or (asked_count(query.question) is not None and tables.read_whole(best, evidence) > 0)
             or calibration.types_held(query.question, evidence, depth, self.refusal_threshold)
         ):
             tally, items = self._tally(query, best, evidence)
@@ -399,8 +405,12 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))
         )
         opening = chosen[0].sentence.text
-        lead = enumeration_count(query.question, opening) or figure_lead(
-            query, opening, self.settings.shortened_term_gap
+        counted, why = tables.count_lead(asked_count(query.question), chosen, evidence)
+        diagnostics.update({"shape": why} if why else {})
+        lead = (
+            enumeration_count(query.question, opening)
+            or counted
+            or figure_lead(query, opening, self.settings.shortened_term_gap)
         )
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:

@@ -109,6 +109,9 @@ class Evidence:
     #: Score added for the English question's own words an English sentence holds
     #: (``Settings.english_coverage_weight``), shown in the trace; 0 for any other.
     english_words: float = 0.0
+    #: The field (column) of a table row that the question names and the row states
+    #: (:func:`assistant.tables.field_shape`), "" for none: why it has the ``field`` shape.
+    field: str = ""
     #: Every sentence of the passage, in order (short ones too): what the quote may grow into
     #: (:mod:`assistant.units`).
     siblings: Sequence[SentenceRecord] = ()

@@ -289,6 +289,7 @@ class DirectReplies:
                     "shape": round(ev.shape, 3),
                     **({"boilerplate": ev.boilerplate} if ev.boilerplate else {}),
                     **({"english_words": round(ev.english_words, 3)} if ev.english_words else {}),
+                    **({"field": ev.field} if ev.field else {}),
                 }
                 for ev in evidence[: self.settings.trace_candidates]
             ],

@@ -231,6 +231,17 @@ _HOW_MANY_BEFORE = re.compile(
 )
 
 
+def asked_count(question: str) -> tuple[str, str] | None:
+    """The classifier and noun of a 「幾個…」 question (search form): 幾個領域 → ``("个", "领域")``,
+    研發重點有幾項 → ``("项", "重点")``; None for a question that asks no count."""
+    match = _HOW_MANY.search(question)
+    if match and len(match.group(2) or "") >= 2:
+        return match.group(1) or "个", match.group(2)[-2:]
+    # The noun named first: 研發重點有幾項？
+    before = _HOW_MANY_BEFORE.search(question)
+    return (before.group(2), before.group(1)) if before else None
+
+
 def enumeration_count(question: str, text: str) -> str:
     """For 「幾個領域？」 answered by a sentence that lists them without a number, the count it lists.
 
@@ -242,15 +253,10 @@ def enumeration_count(question: str, text: str) -> str:
         question: The question, search form.
         text: The answer's first evidence sentence.
     """
-    match = _HOW_MANY.search(question)
-    if match and len(match.group(2) or "") >= 2:
-        classifier, noun = match.group(1) or "个", match.group(2)[-2:]
-    else:
-        # The noun named first: 研發重點有幾項？
-        before = _HOW_MANY_BEFORE.search(question)
-        if not before:
-            return ""
-        noun, classifier = before.group(1), before.group(2)
+    asked = asked_count(question)
+    if asked is None:
+        return ""
+    classifier, noun = asked
     norm = to_search_form(text)
     if re.search(r"\d+\s*" + re.escape(classifier), norm):
         return ""  # the sentence gives the number itself (52組)

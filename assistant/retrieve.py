@@ -66,6 +66,7 @@ from assistant.titles import NamedDocuments, heading_share, named_documents
 from core.errors import IndexMissingError
 from core.settings import RETRIEVAL_MODES, Settings
 from core.text import article_tokens, bigram_list, count_cjk, index_tokens, to_search_form
+from ingest.clean import SECTION_PATH_SEPARATOR
 from ingest.index import IndexStore, open_index, pipeline_key
 from ingest.records import snapshot_path
 
@@ -804,14 +805,19 @@ class Retriever(BaseRetriever):
         most ``most`` of them; [] for ``min_share`` 0.
 
         A table row or list item under 「創業海選」 never says 創業海選 itself, so neither BM25 nor
-        the question's meaning finds it by that name.
+        the question's meaning finds it by that name. A nested heading (``系統介紹 > 科專類``) is
+        named by its own words as well as by its whole path: its parents' words are every
+        sibling's too.
         """
         if min_share <= 0:
             return []
         snap = self._current()
         min_run = self.settings.title_min_run or 3
         shares = {
-            heading: heading_share(question, heading, min_run)
+            heading: max(
+                heading_share(question, heading, min_run),
+                heading_share(question, heading.split(SECTION_PATH_SEPARATOR)[-1], min_run),
+            )
             for heading in dict.fromkeys(s.split("｜")[0] for s in snap.sections)
             if heading
         }

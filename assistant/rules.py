@@ -626,8 +626,12 @@ _HAS_REASON = re.compile(
 
 #: How sure each answer shape is that the sentence answers (see :func:`answer_shape`).
 #: ``statute``: a law text's enacting clause or definition for the question it answers
-#: (:func:`assistant.statutes.statutory_shape`), as sure as a defined full name.
-SHAPE_STRENGTH = {"full_name": 1.5, "statute": 1.5, "list": 0.8, "reason": 0.4, "origin": 0.4}
+#: (:func:`assistant.statutes.statutory_shape`), as sure as a defined full name. ``field``: a table
+#: row that holds the field the question names (its column, or its key in a table of 項目 and
+#: 內容; :func:`assistant.tables.field_shape`): the row states that field, a sentence that only
+#: shares the question's words need not (chosen on dev half 0: the least strength that ranks the
+#: row of the named field over such prose).
+SHAPE_STRENGTH = {"full_name": 1.5, "statute": 1.5, "list": 0.8, "reason": 0.4, "origin": 0.4, "field": 0.3}
 
 
 #: A question about how something began: 當初, 一開始 (answered by 自1979年起…).

@@ -20,7 +20,7 @@ from assistant import units
 from assistant.evidence import Evidence, Term, coverage
 from assistant.reply import Passage
 from core.settings import Settings
-from core.text import chinese_number, to_search_form
+from core.text import chinese_number, to_search_form, to_traditional
 
 #: A labelled thing of a series (search form): phase 2, category 3, phase 2+. Its number ends at
 #: anything but a digit, a plus or a separator inside a figure (2,000, 2.5): a row written
@@ -59,6 +59,37 @@ def label_match(asked: set[tuple[str, str]], text: str) -> int:
         return 1
     words = {w for w, _ in asked}
     return -1 if any(w in words for w, _ in held) else 0
+
+
+#: Header cells that name no field, only the role of a column: a table of 項目 and 內容 names its
+#: fields in its first column (search form).
+GENERIC_HEADERS = frozenset(
+    {"项目", "内容", "说明", "备注", "类别", "名称", "其他", "item", "content", "description"}
+)
+#: A cell of a row as ingest writes it: its header, a colon, its text, cells apart at ；.
+_CELL = re.compile(r"(?:^|[;；])\s*([^;；:：]{1,24})[:：]([^;；]*)")
+
+
+def row_fields(text: str) -> list[str]:
+    """The fields a table row states (search form): the header of each cell, and, in a table
+    whose headers name no field (項目, 內容), its first cell's text: ``項目：補助上限；內容：最高
+    100萬`` → ``["补助上限"]``; ``縣市：台南市；補助上限：100萬`` → ``["县市", "补助上限"]``."""
+    cells = _CELL.findall(to_search_form(text))
+    fields = [h.strip() for h, _ in cells if h.strip() not in GENERIC_HEADERS]
+    if cells and cells[0][0].strip() in GENERIC_HEADERS:
+        fields.insert(0, cells[0][1].strip())
+    return [f for f in fields if len(f) >= 2 and f not in GENERIC_HEADERS]
+
+
+def field_shape(question: str, passage: Passage, text: str) -> str:
+    """The field of table row ``text`` that ``question`` (search form) names (``补助对象`` of
+    ``補助對象：海洋科技業者`` for 「科專類的補助對象有哪些」), or "": the row states what is asked
+    of it, where prose that shares the question's words need not. Only a row quoted whole: a long
+    row's units are the sentences of its prose cells, whose run-in labels (資格初審：) are no
+    columns."""
+    if passage.kind != "row" or text.strip() != passage.text.strip():
+        return ""
+    return next((f for f in row_fields(text) if f in question), "")
 
 
 def label_forms(label: tuple[str, str]) -> tuple[str, ...]:
@@ -108,6 +139,54 @@ def echoed_heading(question: str, text: str, sections: frozenset[str], named: fl
     if named <= 0 or line not in sections or _ASKS_FULL_NAME.search(to_search_form(question)):
         return ""
     return "heading"
+
+
+#: A body row's number in its section: ``快速比較｜表1 第2列`` → 2 (a header row, ``表頭``, has none).
+_ROW_NUMBER = re.compile(r"第\s*(\d+)\s*列$")
+
+
+def whole_table(chosen: Sequence[Evidence], evidence: Sequence[Evidence]) -> int:
+    """How many rows a table has when ``chosen`` quotes every one of them, else 0.
+
+    ``chosen`` must be rows of one table only, at least two, and numbered 1 to n with no row of
+    that table among ``evidence`` outside them (a list or count question reads its table whole,
+    :meth:`~assistant.retrieve.Retriever.table_rows`): then 「排除條件有幾項」 is answered 「共7項」.
+    """
+    tables = {table_of(ev) for ev in chosen}
+    if len(tables) != 1 or "" in tables:
+        return 0
+    table = tables.pop()
+
+    def numbers(pieces: Sequence[Evidence]) -> set[int]:
+        found = (_ROW_NUMBER.search(ev.passage.section) for ev in pieces if table_of(ev) == table)
+        return {int(m.group(1)) for m in found if m}
+
+    quoted = numbers(chosen)
+    if len(quoted) < 2 or quoted != set(range(1, len(quoted) + 1)) or numbers(evidence) - quoted:
+        return 0
+    return len(quoted)
+
+
+def count_lead(
+    asked: tuple[str, str] | None, chosen: Sequence[Evidence], evidence: Sequence[Evidence]
+) -> tuple[str, str]:
+    """The lead 「共7項：」 for a count question (``asked``: its classifier and noun,
+    :func:`assistant.lists.asked_count`) that ``chosen`` answers with every row of one table, each
+    row cited, and why; ("", "") otherwise."""
+    rows = whole_table(chosen, evidence) if asked else 0
+    if not (asked and rows):
+        return "", ""
+    return (
+        f"共{rows}{to_traditional(asked[0])}：",
+        f"table count: all {rows} rows of {table_of(chosen[0])} are quoted",
+    )
+
+
+def read_whole(row: Evidence, evidence: Sequence[Evidence]) -> int:
+    """How many rows the table of ``row`` has when ``evidence`` holds every one of them (a count
+    question over it can be answered by counting them, :func:`whole_table`), else 0."""
+    table = table_of(row)
+    return whole_table([ev for ev in evidence if table_of(ev) == table], evidence) if table else 0
 
 
 def table_of(ev: Evidence) -> str:

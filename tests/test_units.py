@@ -652,3 +652,21 @@ def test_a_lead_in_keeps_its_colon_before_the_item_quoted_after_it() -> None:
 
     assert _with_marker("有下列情形之一者，不符申請資格：", 1) == "有下列情形之一者，不符申請資格[1]："
     assert _with_marker("本國設立之分公司。", 2) == "本國設立之分公司[2]。"
+
+
+def test_a_count_question_is_answered_by_a_table_quoted_whole() -> None:
+    """「申請文件有幾項？」 quoting every row of one table: the rows are the count; a table quoted in
+    part, or rows of two tables, are none."""
+    from assistant.lists import asked_count
+    from assistant.tables import whole_table
+
+    rows = [_table_row("文件", f"文件：第{n}種；份數：{n}份", n, 0.9 - n / 10, 1.0) for n in (1, 2, 3)]
+    other = _table_row("期程", "階段：審查；時間：2週", 1, 0.5, 0.5)
+    assert asked_count(to_search_form("申請文件有幾項？")) == ("项", "文件")
+    assert asked_count(to_search_form("要準備幾種文件")) == ("种", "文件")
+    assert asked_count(to_search_form("申請文件有哪些？")) is None
+    assert whole_table(rows, [*rows, other]) == 3
+    assert whole_table(rows[:2], rows) == 0  # the third row is in the table, not in the answer
+    assert whole_table(rows[1:], rows[1:]) == 0  # the first row was never read
+    assert whole_table([*rows, other], [*rows, other]) == 0
+    assert whole_table(rows[:1], rows[:1]) == 0

@@ -162,6 +162,7 @@ def _print_trace(trace: dict) -> None:
             f"dense {cand['dense']} shape {cand['shape']}"
             + (f" boilerplate {cand['boilerplate']}" if cand.get("boilerplate") else "")
             + (f" english words +{cand['english_words']}" if cand.get("english_words") else "")
+            + (f" (row states the field asked: {cand['field']})" if cand.get("field") else "")
             + f" [{cand['section']}] {cand['sentence']}"
         )
     follow_up = trace.get("follow_up") or {}
