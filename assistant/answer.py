@@ -34,7 +34,6 @@ from assistant.evidence import (
     QueryTerms,
     SentenceRecord,
     _mentions_text,
-    _near_duplicate,
     _numbers_supported,
     callout_labels,
     coverage,
@@ -44,9 +43,7 @@ from assistant.evidence import (
 from assistant.lists import (
     _ASKS_EACH,
     _COUNTED,
-    _THING_HEADS,
     ListAnswers,
-    _introduces,
     _number_share,
     asked_count,
     enumeration_count,
@@ -56,7 +53,6 @@ from assistant.parts import PartAnswers, figure_lead
 from assistant.premise import PremiseChecks
 from assistant.reply import Passage
 from assistant.rules import (  # REFUSAL_HANT is imported from here by the generative answerer
-    _ASKS_LIST,
     _ASKS_MISSION,
     _INJECTION,
     _ROLE_ASKED,
@@ -66,7 +62,6 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     answer_type_ok,
     boilerplate,
     bound_bonus,
-    list_noun,
 )
 from assistant.verdicts import ShapedAnswers
 from core.settings import Settings
@@ -342,55 +337,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                 return self._refusal(refusal, support, diagnostics, why, "type_ok")
             return self._write([best, *items], support, diagnostics, convert, lead=tally)
 
-        best = self._primary(best, evidence, query.question)
-        wants_list = bool(_ASKS_LIST.search(query.question))
-        head = list_noun(query.question) if wants_list else ""
-        if head in _THING_HEADS and self.list_items_only and not _introduces(best.sentence.text, head):
-            # 「中部有哪些中心？」: the list starts at a sentence that introduces one, not at a
-            # call-out's mission line.
-            first = next(
-                (
-                    ev
-                    for ev in evidence
-                    if ev.support >= self.refusal_threshold and _introduces(ev.sentence.text, head)
-                ),
-                None,
-            )
-            if first is not None and first.score >= self.list_score_ratio * best.score:
-                best = first
-        chosen = [best]
-        covered = coverage(query.terms, best.sentence.context + best.sentence.text)
-        # 「七大誘因是哪些？」 answered by a sentence that enumerates them (…等七大誘因): it is the list.
-        complete = self.enumeration_complete and best.shape == SHAPE_STRENGTH["list"]
-        if wants_list and not complete:
-            chosen += self._continuation(best, evidence, head, query)
-        # 「東部有哪些中心？」 answered by sentences that each introduce a 「…中心」: a further
-        # sentence must introduce one too (a call-out's mission line is not another center).
-        items_only = self.list_items_only and head in _THING_HEADS and _introduces(best.sentence.text, head)
-        for ev in evidence:
-            if len(chosen) >= self.max_sentences or complete:
-                break
-            if ev in chosen or ev.boilerplate or ev.support < self.refusal_threshold:
-                continue  # a delegation (…由中央主管機關定之) adds no content to an answer
-            if any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in chosen):
-                continue  # the map call-out often repeats a body sentence
-            if items_only and not _introduces(ev.sentence.text, head):
-                continue
-            if ev.score < (self.list_score_ratio if wants_list else self.extra_score_ratio) * best.score:
-                continue
-            joined = "\n".join(c.sentence.context + c.sentence.text for c in chosen + [ev])
-            gain = coverage(query.terms, joined) - covered
-            parallel = (
-                wants_list
-                and ev.coverage >= self.parallel_coverage * best.coverage
-                and ev.score >= self.parallel_score * best.score
-            )
-            if gain >= self.min_gain or parallel:
-                ev = self._primary(ev, evidence, query.question)
-                if ev in chosen:
-                    continue
-                chosen.append(ev)
-                covered += max(gain, 0.0)
+        chosen, wants_list = self._gather(query, best, evidence)
 
         if wants_list and query.numbers and _number_share(query) >= self.settings.number_led_share:
             chosen = self._numbered_items(query, chosen, evidence)

@@ -18,16 +18,20 @@ from assistant.evidence import (
     _mentions_text,
     _near_duplicate,
     _numbers_supported,
+    coverage,
 )
 from assistant.lexicon import FRAME_WORDS, PLACE_TAGS, part_of_speech
 from assistant.rules import (
+    _ASKS_LIST,
     _ASKS_MISSION,
     _CONTINUES,
     _HAS_PLACE,
     _ROLE_ASKED,
     ASKS_MEMBERS,
+    SHAPE_STRENGTH,
     answer_type_ok,
     asked_types,
+    list_noun,
 )
 from assistant.tables import label_forms, labels, parallel_rows
 from assistant.units import ITEM, exception_first, expand_all, item_count, parallel, parallel_provisions
@@ -402,6 +406,74 @@ class ListAnswers:
     row_score_ratio: float
     unit_chars: int
     article_chars: int
+    list_items_only: bool
+    list_score_ratio: float
+    extra_score_ratio: float
+    enumeration_complete: bool
+    min_gain: float
+    parallel_coverage: float
+    parallel_score: float
+
+    def _gather(
+        self, query: QueryTerms, best: Evidence, evidence: Sequence[Evidence]
+    ) -> tuple[list[Evidence], bool]:
+        """The answer's sentences, from the best one on, and whether the question asks for a list.
+
+        A list (「哪些」) reads on past its first sentence (:meth:`_continuation`); each further
+        sentence must score within ``list_score_ratio`` (``extra_score_ratio`` for other questions)
+        of the best, add ``min_gain`` coverage (or, for a list, be its parallel), never be a
+        delegation or a near duplicate, and, for a list of named things (…中心), introduce one.
+        """
+        best = self._primary(best, evidence, query.question)
+        wants_list = bool(_ASKS_LIST.search(query.question))
+        head = list_noun(query.question) if wants_list else ""
+        if head in _THING_HEADS and self.list_items_only and not _introduces(best.sentence.text, head):
+            # 「中部有哪些中心？」: the list starts at a sentence that introduces one, not at a
+            # call-out's mission line.
+            first = next(
+                (
+                    ev
+                    for ev in evidence
+                    if ev.support >= self.refusal_threshold and _introduces(ev.sentence.text, head)
+                ),
+                None,
+            )
+            if first is not None and first.score >= self.list_score_ratio * best.score:
+                best = first
+        chosen = [best]
+        covered = coverage(query.terms, best.sentence.context + best.sentence.text)
+        # 「七大誘因是哪些？」 answered by a sentence that enumerates them (…等七大誘因): it is the list.
+        complete = self.enumeration_complete and best.shape == SHAPE_STRENGTH["list"]
+        if wants_list and not complete:
+            chosen += self._continuation(best, evidence, head, query)
+        # 「東部有哪些中心？」 answered by sentences that each introduce a 「…中心」: a further
+        # sentence must introduce one too (a call-out's mission line is not another center).
+        items_only = self.list_items_only and head in _THING_HEADS and _introduces(best.sentence.text, head)
+        for ev in evidence:
+            if len(chosen) >= self.max_sentences or complete:
+                break
+            if ev in chosen or ev.boilerplate or ev.support < self.refusal_threshold:
+                continue  # a delegation (…由中央主管機關定之) adds no content to an answer
+            if any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in chosen):
+                continue  # the map call-out often repeats a body sentence
+            if items_only and not _introduces(ev.sentence.text, head):
+                continue
+            if ev.score < (self.list_score_ratio if wants_list else self.extra_score_ratio) * best.score:
+                continue
+            joined = "\n".join(c.sentence.context + c.sentence.text for c in chosen + [ev])
+            gain = coverage(query.terms, joined) - covered
+            parallel = (
+                wants_list
+                and ev.coverage >= self.parallel_coverage * best.coverage
+                and ev.score >= self.parallel_score * best.score
+            )
+            if gain >= self.min_gain or parallel:
+                ev = self._primary(ev, evidence, query.question)
+                if ev in chosen:
+                    continue
+                chosen.append(ev)
+                covered += max(gain, 0.0)
+        return chosen, wants_list
 
     def _primary(self, chosen: Evidence, evidence: Sequence[Evidence], question: str = "") -> Evidence:
         """The body sentence a figure call-out line repeats, if there is one: cite the text, not the figure.
