@@ -30,8 +30,9 @@ from typing import Any
 
 from assistant import statutes, tables, units
 from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, coverage, measured_figures
+from assistant.lexicon import FRAME_WORDS
 from assistant.reply import Passage
-from assistant.rules import ASKS_MEMBERS, SHAPE_STRENGTH
+from assistant.rules import ASKS_MEMBERS, SHAPE_STRENGTH, list_noun
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -291,7 +292,8 @@ def structural_coverage(
     Returns:
         ``(coverage, ranking coverage, list shape)``: the weighted share of ``terms`` held (0-1),
         the same with the named title's words (0-1), and :data:`~assistant.rules.SHAPE_STRENGTH`
-        ``["list"]`` for a lead-in with two or more items asked for as a list, else 0.
+        ``["list"]`` for a lead-in with two or more items asked for as a list that announces a
+        list or names the noun asked (:func:`announces_list`), else 0.
     """
     items = units.items_of(siblings, sentence) if ASKS_MEMBERS.search(query.question) else ""
     named = units.referenced_items(near or siblings, sentence)
@@ -301,7 +303,22 @@ def structural_coverage(
     held_coverage = coverage(terms, held, figures)
     title = dict(query.scope).get(passage.source, "")
     ranked = coverage(terms, f"{title}\n{held}", figures) if title else held_coverage
-    return held_coverage, ranked, SHAPE_STRENGTH["list"] if items.count("\n") else 0.0
+    listed = items.count("\n") > 0 and announces_list(query.question, sentence.text, held)
+    return held_coverage, ranked, SHAPE_STRENGTH["list"] if listed else 0.0
+
+
+#: A lead-in that announces a list (search form): 下列, 如下, 以下, the following.
+_ANNOUNCES = re.compile(r"下列|如下|以下|下述|左列|following|as follows")
+
+
+def announces_list(question: str, lead_in: str, held: str) -> bool:
+    """Whether a lead-in followed by numbered items is the list a 「哪些」 question asks for: it
+    announces a list (「應具備下列資格：」) or names the noun asked (``held``: with its items and
+    heading). 「…從申請、審查到執行與結案之流程：」 lists steps, not the 補助對象 asked about."""
+    noun = list_noun(question)
+    if not noun or noun in FRAME_WORDS or _ANNOUNCES.search(to_search_form(lead_in)):
+        return True
+    return noun in to_search_form(held)
 
 
 def off_subject(evidence: Sequence[Evidence], query: QueryTerms, share: float) -> list[Evidence]:
