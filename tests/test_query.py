@@ -133,3 +133,13 @@ def test_speller_replaces_a_word_no_dictionary_has_by_a_known_homophone() -> Non
     # A word of general Chinese, and a word the documents use, stay as written.
     assert speller.correct("民宿老板")[0] == "民宿老板"
     assert Speller({"停权": 3, "念书": 3}).correct("停权几念")[0] == "停权几念"
+
+
+def test_speller_does_not_take_a_neighbour_from_a_word_the_segmenter_found() -> None:
+    # 開發|占比: 發 belongs to 開發, so 占 is not read as 展 of 發展 (a bigram across two words).
+    speller = Speller({"发展": 50, "开发": 50, "比率": 20}, min_corpus_frequency=3)
+    assert speller.correct("技术开发占比多少")[0] == "技术开发占比多少"
+    # The same on the right: 實 belongs to 實驗, so 霧 does not become 務 of 務實.
+    assert Speller({"务实": 20, "实验": 20}, min_corpus_frequency=3).correct("雾实验")[0] == "雾实验"
+    # A neighbour standing alone still pairs: 研發種點 → 研發重點 (重點; 點 is no word's).
+    assert Speller({"重点": 5, "研发": 5}, min_corpus_frequency=3).correct("研发种点")[0] == "研发重点"
