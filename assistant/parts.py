@@ -123,13 +123,17 @@ class QuestionParts:
     classifier: str = ""
 
 
-def _joined(clause: str, word_frequency: int) -> list[str]:
+def _joined(clause: str, word_frequency: int, than: bool = True) -> list[str]:
     """The clause cut at the words that join named things; a joining character that makes a
     word of general Chinese with its neighbour (拿到, 參與, 比較, 至少: at least
-    ``word_frequency`` in jieba's dictionary) joins nothing."""
+    ``word_frequency`` in jieba's dictionary) joins nothing, nor does 比 when ``than`` is False
+    (a clause after the difference asked: 比 comes before its 多/晚, so 「…最多多少，研發占比…」
+    compares nothing)."""
     pieces: list[str] = []
     start = 0
     for m in _JOIN.finditer(clause):
+        if m.group(0) == "比" and not than:
+            continue
         if len(m.group(0)) == 1:
             before, after = clause[max(m.start() - 1, 0) : m.end()], clause[m.start() : m.end() + 1]
             if any(len(w) == 2 and general_frequency(w) >= word_frequency for w in (before, after)):
@@ -203,12 +207,15 @@ def split_parts(
     # (or, as English writes them, the first after it: how many years between A and B).
     clauses = [c for c in _CLAUSE.split(question[:at]) if len(_joined(c, join_frequency)) >= 2]
     after = [
-        c for c in _CLAUSE.split(_ENGLISH_LEAD.sub("", question[at:])) if len(_joined(c, join_frequency)) >= 2
+        c
+        for c in _CLAUSE.split(_ENGLISH_LEAD.sub("", question[at:]))
+        if len(_joined(c, join_frequency, than=False)) >= 2
     ]
+    than = bool(clauses)
     clauses = clauses or after[:1]
     if not clauses:
         return None
-    pieces = [p.strip() for p in _joined(clauses[-1], join_frequency)]
+    pieces = [p.strip() for p in _joined(clauses[-1], join_frequency, than)]
     if pieces:
         pieces[0] = _LEADING.sub("", pieces[0])
         event = re.sub(r"[\d年月日\s]", "", pieces[-1])

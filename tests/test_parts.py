@@ -93,6 +93,8 @@ def test_split_parts_reads_the_parts_and_the_operation(question, parts, operatio
         "科專總共有幾個中心？",  # a total of one thing: a count of a list, not parts
         "法人科專跟學界科專有什麼不同？",  # two parts, no arithmetic
         "拿到補助後總共要繳幾年報告？",  # 拿到 is a verb: 到 joins nothing
+        # 比 comes before its 多/少: after the difference asked, 出口占比 compares nothing
+        "營業額最少多少，出口占比才算外銷型企業？",
     ],
 )
 def test_split_parts_leaves_other_questions_alone(question) -> None:
