@@ -281,7 +281,8 @@ class Speller:
 
     def _unseen_pairs(self, s: str) -> list[tuple[int, str]]:
         """``(start, word)`` of the two-character Chinese words of ``s`` (jieba's segmentation)
-        that the documents never write: the words the word passes may correct."""
+        that the documents never write: the words the word passes may correct. A word whose
+        second character is a localizer (jieba's tag ``f``: 裡 上 中 前 後) is a noun with it."""
         from assistant.lexicon import words
 
         out: list[tuple[int, str]] = []
@@ -291,6 +292,8 @@ class Speller:
             if start < 0:
                 continue
             at = start + len(word)
+            if len(word) == 2 and general_tag(word[1]) == "f":
+                continue  # a noun and its localizer (條裡, 會上, 文件中): grammar, no typo
             if len(word) == 2 and count_cjk(word) == 2 and word not in self.bigrams:
                 out.append((start, word))
         return out

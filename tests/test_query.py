@@ -143,3 +143,11 @@ def test_speller_does_not_take_a_neighbour_from_a_word_the_segmenter_found() -> 
     assert Speller({"务实": 20, "实验": 20}, min_corpus_frequency=3).correct("雾实验")[0] == "雾实验"
     # A neighbour standing alone still pairs: 研發種點 → 研發重點 (重點; 點 is no word's).
     assert Speller({"重点": 5, "研发": 5}, min_corpus_frequency=3).correct("研发种点")[0] == "研发重点"
+
+
+def test_speller_leaves_a_noun_with_its_localizer_alone() -> None:
+    # 條裡 is no word, but 裡 is a localizer after 條 (jieba's tag f): not a slip for 條例.
+    speller = Speller({"条例": 20, "补助": 20, "对象": 20}, min_corpus_frequency=3)
+    assert speller.correct("办法第3条里服务业的补助对象")[0] == "办法第3条里服务业的补助对象"
+    # A two-character slip with no localizer is still read: 幾念 → 幾年.
+    assert Speller({"停权": 3, "年度": 5}).correct("会被停权几念")[0] == "会被停权几年"
