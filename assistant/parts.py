@@ -66,7 +66,7 @@ _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
 #: How many of a counted thing (search form): 幾項 → 项.
 _COUNT_OF = re.compile(r"(?:几|多少)\s*([个组家项件位名次人队所种类座间条款])")
 #: An amount of money (search form): 2,000 萬元, 8.29億元, 500萬.
-_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(亿|万|千)?\s*(?:元|新台币)?")
+AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(亿|万|千)?\s*(?:元|新台币)?")
 #: A currency sign written before a number makes it an amount of money (search form, lower
 #: case): NT$1,000,000, NT $ 500,000, $2,000; not US$ (another currency than the question's 萬).
 _CURRENCY_BEFORE = re.compile(r"(?:^|[^a-z])(?:nt)?\s?\$\s*$")
@@ -123,7 +123,7 @@ class QuestionParts:
     classifier: str = ""
 
 
-def _joined(clause: str, word_frequency: int, than: bool = True) -> list[str]:
+def joined(clause: str, word_frequency: int, than: bool = True) -> list[str]:
     """The clause cut at the words that join named things; a joining character that makes a
     word of general Chinese with its neighbour (拿到, 參與, 比較, 至少: at least
     ``word_frequency`` in jieba's dictionary) joins nothing, nor does 比 when ``than`` is False
@@ -205,17 +205,17 @@ def split_parts(
         return None
     # The parts are joined inside one clause: the last clause before the operation that joins two
     # (or, as English writes them, the first after it: how many years between A and B).
-    clauses = [c for c in _CLAUSE.split(question[:at]) if len(_joined(c, join_frequency)) >= 2]
+    clauses = [c for c in _CLAUSE.split(question[:at]) if len(joined(c, join_frequency)) >= 2]
     after = [
         c
         for c in _CLAUSE.split(_ENGLISH_LEAD.sub("", question[at:]))
-        if len(_joined(c, join_frequency, than=False)) >= 2
+        if len(joined(c, join_frequency, than=False)) >= 2
     ]
     than = bool(clauses)
     clauses = clauses or after[:1]
     if not clauses:
         return None
-    pieces = [p.strip() for p in _joined(clauses[-1], join_frequency, than)]
+    pieces = [p.strip() for p in joined(clauses[-1], join_frequency, than)]
     if pieces:
         pieces[0] = _LEADING.sub("", pieces[0])
         event = re.sub(r"[\d年月日\s]", "", pieces[-1])
@@ -290,7 +290,7 @@ def figure_of(
         return closest(percentages(norm))
     if kind == "amount":
         amounts: list[tuple[int, float, str]] = []
-        for m in _AMOUNT.finditer(norm):
+        for m in AMOUNT.finditer(norm):
             if not is_money(norm, m) or _YEAR.fullmatch(m.group(1)):
                 continue
             scale = {"亿": 1e8, "万": 1e4, "千": 1e3}.get(m.group(2) or "", 1.0)
@@ -328,7 +328,7 @@ def gives_figure(parts: QuestionParts, text: str) -> bool:
         return bool(re.search(r"\d\s*" + re.escape(parts.classifier), norm) or _QUOTED_RUN.search(norm))
     if parts.kind == "percentage":
         return bool(percentages(norm))
-    return any(is_money(norm, m) for m in _AMOUNT.finditer(norm))
+    return any(is_money(norm, m) for m in AMOUNT.finditer(norm))
 
 
 def _shown(value: float, kind: str, unit: str, operation: str = "difference") -> str:

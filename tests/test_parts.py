@@ -493,3 +493,13 @@ def test_a_wrong_share_in_tenths_is_corrected_with_the_documents_figure() -> Non
     result = answerer.compose(query, evidence)
     assert result.answer.startswith("文件並未支持問題中的「七成」；文件寫的是百分之九十：")
     assert [c.quote for c in result.citations] == [evidence[0].sentence.text]
+
+
+def test_a_figure_belongs_to_its_own_part_of_a_span() -> None:
+    # 從公告到2019年修正: 2019 is the year of 修正; 公告 (before 到) is the other part.
+    query = _query("本辦法從公告到2019年修正，中間隔了幾年？", [("公告", 2.0), ("修正", 2.0), ("办法", 1.0)])
+    evidence = _evidence(["本辦法於2010年公告。", "本辦法於2019年修正。"])
+    assert contradiction(query, evidence, depth=5, share=0.5) is None
+    wrong = _query("本辦法從公告到2017年修正，中間隔了幾年？", [("公告", 2.0), ("修正", 2.0), ("办法", 1.0)])
+    found = contradiction(wrong, evidence, depth=5, share=0.5)
+    assert found is not None and found.found.value == 2019
