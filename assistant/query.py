@@ -358,7 +358,11 @@ class Speller:
         pairs = [p for p in pairs if len(p) == 2]
         if not pairs:
             return False
-        return not any(p in self.bigrams or p in words for p in pairs)
+        # A character of a longer word of general Chinese (工研院, 中研院) is spelled right.
+        longer = (s[j : j + n] for n in (3, 4) for j in range(max(0, i - n + 1), i + 1))
+        return not any(p in self.bigrams or p in words for p in pairs) and not any(
+            len(w) > 2 and w in words for w in longer
+        )
 
     def _homophone(self, s: str, i: int) -> str:
         best, best_df = "", 0

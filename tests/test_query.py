@@ -151,3 +151,13 @@ def test_speller_leaves_a_noun_with_its_localizer_alone() -> None:
     assert speller.correct("办法第3条里服务业的补助对象")[0] == "办法第3条里服务业的补助对象"
     # A two-character slip with no localizer is still read: 幾念 → 幾年.
     assert Speller({"停权": 3, "年度": 5}).correct("会被停权几念")[0] == "会被停权几年"
+
+
+def test_speller_leaves_a_character_of_a_longer_dictionary_word_alone() -> None:
+    # 院 of 工研院 and 中研院 forms no bigram the documents or jieba know (研院), but the three
+    # characters are a word of jieba's dictionary: no slip for the name 研發.
+    speller = Speller({"研发": 10, "资策": 5}, names=["研发"], min_corpus_frequency=1)
+    assert speller.correct("工研院跟资策会")[0] == "工研院跟资策会"
+    assert speller.correct("中研院的研究")[0] == "中研院的研究"
+    # A slip inside no longer word is still corrected: 研院 alone becomes 研發.
+    assert speller.correct("他们研院的重点")[0] == "他们研发的重点"
