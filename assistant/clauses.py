@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from assistant.evidence import Composition, QueryTerms, SentenceRecord, write_answer
+from assistant.evidence import Composition, Evidence, QueryTerms, SentenceRecord, write_answer
 from assistant.lexicon import names_a_thing
-from assistant.reply import Passage
+from assistant.reply import Citation, Passage
 from assistant.rules import answer_type_ok, clause_role
 from core.settings import Settings
 from core.text import to_search_form
@@ -94,7 +94,7 @@ class ClauseAnswers:
                 continue
             record.update(sentence=best.sentence.text[:80], support=round(best.support, 3))
             key = (best.passage.id, best.sentence.start)
-            if key in cited:
+            if key in cited or quoted(composed.citations, best):
                 record["decision"] = "the answer cites its sentence already"
             elif best.support < self.settings.refusal_threshold:
                 record["decision"] = f"support below refusal_threshold ({self.settings.refusal_threshold})"
@@ -107,3 +107,13 @@ class ClauseAnswers:
             composed.answer += more.answer
             composed.citations = [*composed.citations, *more.citations]
         return trace
+
+
+def quoted(citations: Sequence[Citation], ev: Evidence) -> bool:
+    """Whether a quote of ``citations`` holds the sentence of ``ev`` already: a quote that grew
+    over it (a rule's lead-in quoted with its items 一、…二、…) cites it, though it starts elsewhere."""
+    return any(
+        q.source == ev.passage.source and q.start <= ev.sentence.start and ev.sentence.end <= q.end
+        for c in citations
+        for q in c.each_quote()
+    )

@@ -43,7 +43,10 @@ FRAME_WORDS = frozenset(
     """.split()
 )
 
-for _word in FRAME_WORDS:
+#: Tags that ask to confirm a statement (…200萬對吧？): a yes/no question's ending, no topic.
+TAG_WORDS = frozenset("对吧 是吧 没错吧 对不对 是不是".split())
+
+for _word in FRAME_WORDS | TAG_WORDS:
     rjieba.add_word(_word, 200_000, None)  # segment frame words out of their neighbours
 
 
@@ -126,7 +129,11 @@ def content_terms(text: str) -> list[str]:
     """
     articles = article_tokens(text)
     cut = words(without_articles(_LEADING_CONNECTIVE.sub("", text)))
-    terms = [w for w in cut if w not in STOPWORDS and w not in FRAME_WORDS and not _all_function(w)]
+    terms = [
+        w
+        for w in cut
+        if w not in STOPWORDS and w not in FRAME_WORDS and w not in TAG_WORDS and not _all_function(w)
+    ]
     terms += [a for a in articles if a not in terms]
     long_terms = [w for w in terms if len(w) > 1]
     return long_terms if long_terms else terms

@@ -66,11 +66,29 @@ _YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
 #: How many of a counted thing (search form): 幾項 → 项.
 _COUNT_OF = re.compile(r"(?:几|多少)\s*([个组家项件位名次人队所种类座间条款])")
 #: An amount of money (search form): 2,000 萬元, 8.29億元, 500萬.
-_AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(亿|万|千)?\s*(?:元|新台币)?")
+AMOUNT = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(亿|万|千)?\s*(?:元|新台币)?")
+#: A currency sign written before a number makes it an amount of money (search form, lower
+#: case): NT$1,000,000, NT $ 500,000, $2,000; not US$ (another currency than the question's 萬).
+_CURRENCY_BEFORE = re.compile(r"(?:^|[^a-z])(?:nt)?\s?\$\s*$")
+
+
+def is_money(norm: str, m: re.Match[str]) -> bool:
+    """Whether the number ``m`` of ``norm`` (search form) is an amount of money: written with
+    萬/億/千 or 元, or after a currency sign (NT$)."""
+    return bool(
+        m.group(2) or "元" in m.group(0) or _CURRENCY_BEFORE.search(norm[max(0, m.start() - 6) : m.start()])
+    )
+
+
 #: Asks a percentage (search form): 比例, 比率, 百分之幾, 幾趴, what percentage.
 _ASKS_PERCENTAGE = re.compile(r"比例|比率|百分之|百分比|几趴|多少趴|percent|[%％]")
-#: A percentage (search form): 百分之二十, 百分之五十, 40%, 12.5 %.
-_PERCENTAGE = re.compile(r"百分之([零〇一二两三四五六七八九十百]+)|(\d+(?:\.\d+)?)\s*[%％]")
+#: A percentage (search form): 百分之二十, 百分之五十, 40%, 12.5 %, and tenths (八成 is 80%,
+#: 九成五 95%; not 一成不變, nor 成 of a word: 完成, 八成員).
+_PERCENTAGE = re.compile(
+    r"百分之([零〇一二两三四五六七八九十百]+)|(\d+(?:\.\d+)?)\s*[%％]"
+    r"|(?<![零〇一二两三四五六七八九十百千万第几])([两二三四五六七八九])成"
+    r"(?:([一二三四五六七八九])(?![年月日天个人家项位号]))?(?![员立果本为功绩长熟效交])"
+)
 #: What makes a figure the case a provision applies to (search form): 以下者, 以上者, 未满者.
 _CONDITION = re.compile(r"\s*(?:以下|以上|以内|未满|未达)?者")
 #: Asks an amount: 多少錢, 是多少, 金額, how much.
@@ -105,13 +123,17 @@ class QuestionParts:
     classifier: str = ""
 
 
-def _joined(clause: str, word_frequency: int) -> list[str]:
+def joined(clause: str, word_frequency: int, than: bool = True) -> list[str]:
     """The clause cut at the words that join named things; a joining character that makes a
     word of general Chinese with its neighbour (拿到, 參與, 比較, 至少: at least
-    ``word_frequency`` in jieba's dictionary) joins nothing."""
+    ``word_frequency`` in jieba's dictionary) joins nothing, nor does 比 when ``than`` is False
+    (a clause after the difference asked: 比 comes before its 多/晚, so 「…最多多少，研發占比…」
+    compares nothing)."""
     pieces: list[str] = []
     start = 0
     for m in _JOIN.finditer(clause):
+        if m.group(0) == "比" and not than:
+            continue
         if len(m.group(0)) == 1:
             before, after = clause[max(m.start() - 1, 0) : m.end()], clause[m.start() : m.end() + 1]
             if any(len(w) == 2 and general_frequency(w) >= word_frequency for w in (before, after)):
@@ -183,14 +205,17 @@ def split_parts(
         return None
     # The parts are joined inside one clause: the last clause before the operation that joins two
     # (or, as English writes them, the first after it: how many years between A and B).
-    clauses = [c for c in _CLAUSE.split(question[:at]) if len(_joined(c, join_frequency)) >= 2]
+    clauses = [c for c in _CLAUSE.split(question[:at]) if len(joined(c, join_frequency)) >= 2]
     after = [
-        c for c in _CLAUSE.split(_ENGLISH_LEAD.sub("", question[at:])) if len(_joined(c, join_frequency)) >= 2
+        c
+        for c in _CLAUSE.split(_ENGLISH_LEAD.sub("", question[at:]))
+        if len(joined(c, join_frequency, than=False)) >= 2
     ]
+    than = bool(clauses)
     clauses = clauses or after[:1]
     if not clauses:
         return None
-    pieces = [p.strip() for p in _joined(clauses[-1], join_frequency)]
+    pieces = [p.strip() for p in joined(clauses[-1], join_frequency, than)]
     if pieces:
         pieces[0] = _LEADING.sub("", pieces[0])
         event = re.sub(r"[\d年月日\s]", "", pieces[-1])
@@ -262,27 +287,33 @@ def figure_of(
         listed = max(runs, default=0) or item_count(text)
         return Figure(float(listed), f"{listed}{to_traditional(classifier)}", -1) if listed >= 2 else None
     if kind == "percentage":
-        return closest(_percentages(norm))
+        return closest(percentages(norm))
     if kind == "amount":
         amounts: list[tuple[int, float, str]] = []
-        for m in _AMOUNT.finditer(norm):
-            if not (m.group(2) or "元" in m.group(0)) or _YEAR.fullmatch(m.group(1)):
+        for m in AMOUNT.finditer(norm):
+            if not is_money(norm, m) or _YEAR.fullmatch(m.group(1)):
                 continue
             scale = {"亿": 1e8, "万": 1e4, "千": 1e3}.get(m.group(2) or "", 1.0)
-            amounts.append(
-                (m.start(), float(m.group(1).replace(",", "")) * scale, to_traditional(m.group(0).strip()))
-            )
+            written = to_traditional(m.group(0).strip().rstrip(","))
+            sign = "NT$" if not (m.group(2) or "元" in m.group(0)) else ""  # is_money: a currency sign
+            amounts.append((m.start(), float(m.group(1).replace(",", "")) * scale, sign + written))
         return closest(amounts)
     return None
 
 
-def _percentages(norm: str) -> list[tuple[int, float, str]]:
+def percentages(norm: str) -> list[tuple[int, float, str]]:
     """Every percentage of ``norm`` (search form): offset, value (20.0 for 百分之二十), as written."""
     found: list[tuple[int, float, str]] = []
     for m in _PERCENTAGE.finditer(norm):
         if _CONDITION.match(norm, m.end()):
             continue  # 「…百分之五十以下者」 names the case a rule is for, not the rule's figure
-        value = chinese_number(m.group(1).replace("两", "二")) if m.group(1) else float(m.group(2))
+        value: float | None
+        if m.group(3):  # tenths: 九成五 is 95
+            tenths = "一二三四五六七八九"
+            value = 10.0 * (tenths.index(m.group(3).replace("两", "二")) + 1)
+            value += tenths.index(m.group(4)) + 1 if m.group(4) else 0
+        else:
+            value = chinese_number(m.group(1).replace("两", "二")) if m.group(1) else float(m.group(2))
         if value is not None:
             found.append((m.start(), float(value), to_traditional(m.group(0).strip())))
     return found
@@ -296,8 +327,8 @@ def gives_figure(parts: QuestionParts, text: str) -> bool:
     if parts.kind == "count":
         return bool(re.search(r"\d\s*" + re.escape(parts.classifier), norm) or _QUOTED_RUN.search(norm))
     if parts.kind == "percentage":
-        return bool(_percentages(norm))
-    return any(m.group(2) or "元" in m.group(0) for m in _AMOUNT.finditer(norm))
+        return bool(percentages(norm))
+    return any(is_money(norm, m) for m in AMOUNT.finditer(norm))
 
 
 def _shown(value: float, kind: str, unit: str, operation: str = "difference") -> str:
@@ -611,7 +642,7 @@ def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
     terms = [(t.forms, t.weight) for t in query.terms]
     best: tuple[float, tuple[int, float, str]] | None = None
     for clause in _RULE_CLAUSE.split(to_search_form(text)):
-        rates = _percentages(clause)
+        rates = percentages(clause)
         if len(rates) != 1 or not any(f in clause for t in base for f in t.forms):
             continue
         share = held_share(terms, clause, gap)

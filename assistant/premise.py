@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.evidence import Composition, Evidence, QueryTerms, write_answer
-from assistant.parts import Figure, figure_of
+from assistant.parts import AMOUNT, Figure, figure_of, is_money, joined, percentages
 from assistant.rules import _INJECTION, REFUSAL_HANT
 from assistant.shapes import YES_NO, held_share
 from core.settings import Settings
@@ -103,8 +103,9 @@ class Contradiction:
 
 def stated_figures(question: str) -> list[tuple[str, str, float, int]]:
     """The figures a question states (search form): ``(as written, kind, value, offset)``;
-    kind ``"year"``, ``"amount"`` (in 元) or ``"count:<classifier>"`` (三種 → ``count:种``)."""
-    out = []
+    kind ``"year"``, ``"amount"`` (in 元), ``"percentage"`` (八成, 20%, 百分之五: in percent)
+    or ``"count:<classifier>"`` (三種 → ``count:种``)."""
+    out = [(question[at : at + len(w)], "percentage", value, at) for at, value, w in percentages(question)]
     for m in _STATED.finditer(question):
         if m.group(1):
             out.append((m.group(0), "year", float(m.group(1)), m.start()))
@@ -115,7 +116,7 @@ def stated_figures(question: str) -> list[tuple[str, str, float, int]]:
             number = chinese_number(m.group(4).replace("两", "二"))
             if number is not None and number >= 2:  # 一個 is "a", not a count the question asserts
                 out.append((m.group(0), f"count:{m.group(5)}", float(number), m.start()))
-    return out
+    return sorted(out, key=lambda f: f[3])
 
 
 #: Where a question's clauses end (search form).
@@ -185,25 +186,25 @@ def premise_figures(
     if not asked:
         return []
     read = evidence[:depth]
+    on_topic = [ev for ev in read if held_share([(t.forms, t.weight) for t in asked], _named(ev)) >= share]
     out: list[tuple[Contradiction, bool]] = []
     for written, kind, value, at in stated_figures(question) if figures is None else figures:
         # The word the figure is attached to: the asked term written closest before it (the
-        # subject of 「A+淬鍊計畫是2018年開始的嗎」, not its verb), else closest after it.
+        # subject of 「A+淬鍊計畫是2018年開始的嗎」, not its verb), else closest after it
+        # (:func:`_owner_rank`), one that a unit about the question names (補助 of 「SBIR Phase 1
+        # 補助上限是200萬」 is not when the table row says only Phase 1, NT $1,000,000).
         placed = [
-            (question.find(t.forms[0]) > at, abs(question.find(t.forms[0]) - at), t)
+            (_owner_rank(question, t.forms[0], at), abs(question.find(t.forms[0]) - at), t)
             for t in named
             if t.forms[0] in question
         ]
+        anchored = [
+            p for p in placed if any(held_share([(p[2].forms, 1.0)], _named(ev)) >= 1.0 for ev in on_topic)
+        ]
         if not placed:
             continue
-        anchor = min(placed, key=lambda p: p[:2])[2]
-        about = [
-            ev
-            for ev in read
-            if held_share([(anchor.forms, 1.0)], ev.sentence.context + ev.sentence.text) >= 1.0
-            and held_share([(t.forms, t.weight) for t in asked], ev.sentence.context + ev.sentence.text)
-            >= share
-        ]
+        anchor = min(anchored or placed, key=lambda p: p[:2])[2]
+        about = [ev for ev in on_topic if held_share([(anchor.forms, 1.0)], _named(ev)) >= 1.0]
         found: list[tuple[Figure, Evidence]] = []
         measure, _, classifier = kind.partition(":")
         comparison = compare(question, written, at)
@@ -230,6 +231,20 @@ def premise_figures(
                 figure, ev = found[0]
                 out.append((Contradiction(written, kind, figure, ev), False))
     return out
+
+
+def _owner_rank(question: str, word: str, at: int) -> int:
+    """0 when ``word`` is written before the figure at ``at``, 1 after it, 2 before it in another
+    part (joined to it: 從通過到2015年修正; 至少 of 拿到股權後至少三年 joins nothing)."""
+    where = question.find(word)
+    if where > at:
+        return 1
+    return 2 if len(joined(question[where:at], Settings.join_word_frequency, than=False)) > 1 else 0
+
+
+def _named(ev: Evidence) -> str:
+    """What an evidence unit names: its section heading (a table row's), context and text."""
+    return to_search_form(f"{ev.passage.section}\n{ev.sentence.context}{ev.sentence.text}")
 
 
 def _agrees(found: float, stated: float, comparison: str) -> bool:
@@ -372,16 +387,14 @@ def _as_written(checked: Contradiction) -> str:
     return to_traditional(checked.found.written) + ("年" if checked.kind == "year" else "")
 
 
-#: An amount of money as evidence writes it (search form): 100萬元, 8.29億元, 1,500千元, 3,000 萬.
-_AMOUNT_WRITTEN = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*(亿|万|千)?\s*(元|新台币)?")
-
-
 def _states(kind: str, value: float, comparison: str, text: str) -> bool:
-    """Whether ``text`` (search form) states a year or amount that bears out the question's."""
+    """Whether ``text`` (search form) states a year, amount or percentage that bears out the question's."""
     if kind == "year":
         return re.search(rf"(?<!\d){int(value)}(?!\d)", text) is not None
-    for m in _AMOUNT_WRITTEN.finditer(text):
-        if not (m.group(2) or m.group(3)):
+    if kind == "percentage":
+        return any(_agrees(found, value, comparison) for _, found, _ in percentages(text))
+    for m in AMOUNT.finditer(text):
+        if not is_money(text, m):
             continue  # a bare number is no amount
         scale = {"亿": 1e8, "万": 1e4, "千": 1e3}.get(m.group(2) or "", 1.0)
         if _agrees(float(m.group(1).replace(",", "")) * scale, value, comparison):

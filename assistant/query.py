@@ -281,7 +281,8 @@ class Speller:
 
     def _unseen_pairs(self, s: str) -> list[tuple[int, str]]:
         """``(start, word)`` of the two-character Chinese words of ``s`` (jieba's segmentation)
-        that the documents never write: the words the word passes may correct."""
+        that the documents never write: the words the word passes may correct. A word whose
+        second character is a localizer (jieba's tag ``f``: 裡 上 中 前 後) is a noun with it."""
         from assistant.lexicon import words
 
         out: list[tuple[int, str]] = []
@@ -291,6 +292,8 @@ class Speller:
             if start < 0:
                 continue
             at = start + len(word)
+            if len(word) == 2 and general_tag(word[1]) == "f":
+                continue  # a noun and its localizer (條裡, 會上, 文件中): grammar, no typo
             if len(word) == 2 and count_cjk(word) == 2 and word not in self.bigrams:
                 out.append((start, word))
         return out
@@ -355,16 +358,23 @@ class Speller:
         pairs = [p for p in pairs if len(p) == 2]
         if not pairs:
             return False
-        return not any(p in self.bigrams or p in words for p in pairs)
+        # A character of a longer word of general Chinese (工研院, 中研院) is spelled right.
+        longer = (s[j : j + n] for n in (3, 4) for j in range(max(0, i - n + 1), i + 1))
+        return not any(p in self.bigrams or p in words for p in pairs) and not any(
+            len(w) > 2 and w in words for w in longer
+        )
 
     def _homophone(self, s: str, i: int) -> str:
         best, best_df = "", 0
+        left, right = _free_neighbours(s, i)
         for x in self._sound.get(self._pinyin(s[i])[0], []):
             if x == s[i]:
                 continue
             # Only a word the documents use often enough, and that general Chinese knows too
-            # (嘉義, 重點), counts: a bigram across two words (有具, 合上) is no correction.
-            pairs = [s[i - 1] + x if i > 0 else "", x + s[i + 1] if i + 1 < len(s) else ""]
+            # (嘉義, 重點), counts: a bigram across two words (有具, 合上) is no correction, nor
+            # one with a neighbour the segmenter already reads in a word of its own (研發|占比:
+            # 發 is 研發's, so 占 does not become 展 for 發展).
+            pairs = [s[i - 1] + x if left else "", x + s[i + 1] if right else ""]
             df = sum(
                 self.bigrams.get(p, 0)
                 for p in pairs
@@ -412,6 +422,24 @@ class Speller:
                 fixes.append((text[start : start + len(name)], name))
                 s[start : start + len(name)] = list(name)
         return "".join(s), tuple(fixes)
+
+
+def _free_neighbours(s: str, i: int) -> tuple[bool, bool]:
+    """Whether the characters left and right of ``s[i]`` are free to form a word with it: they
+    exist and jieba's segmentation does not put them in a word of two or more characters without
+    ``s[i]`` (in 研發占比, 發 is taken by 研發; 占 may only pair with 比)."""
+    from assistant.lexicon import words
+
+    taken: set[int] = set()
+    at = 0
+    for word in words(s):
+        start = s.find(word, at)
+        if start < 0:
+            continue
+        at = start + len(word)
+        if len(word) > 1 and not start <= i < at:
+            taken.update(range(start, at))
+    return (i > 0 and i - 1 not in taken, i + 1 < len(s) and i + 1 not in taken)
 
 
 def _script(text: str) -> str:

@@ -93,6 +93,8 @@ def test_split_parts_reads_the_parts_and_the_operation(question, parts, operatio
         "科專總共有幾個中心？",  # a total of one thing: a count of a list, not parts
         "法人科專跟學界科專有什麼不同？",  # two parts, no arithmetic
         "拿到補助後總共要繳幾年報告？",  # 拿到 is a verb: 到 joins nothing
+        # 比 comes before its 多/少: after the difference asked, 出口占比 compares nothing
+        "營業額最少多少，出口占比才算外銷型企業？",
     ],
 )
 def test_split_parts_leaves_other_questions_alone(question) -> None:
@@ -434,3 +436,70 @@ def test_a_span_in_days_is_stated_whether_written_with_tian_or_ri() -> None:
     assert unstated_quantity(sf("實習滿60天可以拿多少補助？"), evidence, depth=5) == ""
     assert unstated_quantity(sf("實習滿90天可以拿多少補助？"), evidence, depth=5) == ""
     assert unstated_quantity(sf("實習滿45天可以拿多少補助？"), evidence, depth=5) == "45天"
+
+
+def test_tenths_are_percentages() -> None:
+    from assistant.parts import percentages
+
+    assert [(v, w) for _, v, w in percentages(sf("保證成數為九成五，其餘兩成由銀行承擔"))] == [
+        (95.0, "九成五"),
+        (20.0, "兩成"),
+    ]
+    assert percentages(sf("計畫完成後一成不變的成員有三成員")) == []
+
+
+def test_a_tag_question_is_a_yes_no_question_and_its_tag_no_topic() -> None:
+    from assistant.lexicon import content_terms
+    from assistant.shapes import YES_NO
+
+    for question in ("補助上限是 300 萬對吧？", "申請期限是三個月是吧", "這筆錢要繳回沒錯吧？"):
+        assert YES_NO.search(sf(question)), question
+    assert content_terms(sf("補助上限是 300 萬對吧？")) == ["补助", "上限", "300"]
+
+
+def test_a_wrong_figure_in_a_tag_question_is_answered_no_from_a_table_row_under_its_heading() -> None:
+    # The row names neither 貸款 nor 上限; its heading names the program, the row its tier and an
+    # amount after a currency sign (NT $): that is the figure of the question's tier.
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    query = _query("Youth Tier A 貸款上限是 300 萬對吧？", [("youth", 3.0), ("tier", 2.0), ("贷款", 3.0)])
+    evidence = _evidence(["Tier A, NT $2,000,000, 3 years", "Tier B, NT $5,000,000, 5 years"])
+    evidence = [
+        Evidence(
+            ev.sentence,
+            replace(ev.passage, section="Youth Startup Program"),
+            ev.rank,
+            0.95,
+            1.0,
+            1.0,
+            score=ev.score,
+            support=0.9,
+        )
+        for ev in evidence
+    ]
+    result = answerer.compose(query, evidence)
+    assert not result.refused
+    assert result.answer.startswith("否，文件寫的是NT$2,000,000，不是300 萬：")
+    assert [c.quote for c in result.citations] == [evidence[0].sentence.text]
+
+
+def test_a_wrong_share_in_tenths_is_corrected_with_the_documents_figure() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    query = _query("研發人員的補助比例是七成，那其餘三成由誰出？", [("研发人员", 2.0), ("补助比例", 2.0)])
+    evidence = _evidence(["研發人員費用之補助比例為百分之九十。"])
+    found = contradiction(query, evidence, depth=5, share=0.5)
+    assert found is not None and (found.stated, found.found.value) == ("七成", 90.0)
+    result = answerer.compose(query, evidence)
+    assert result.answer.startswith("文件並未支持問題中的「七成」；文件寫的是百分之九十：")
+    assert [c.quote for c in result.citations] == [evidence[0].sentence.text]
+
+
+def test_a_figure_belongs_to_its_own_part_of_a_span() -> None:
+    # 從公告到2019年修正: 2019 is the year of 修正; 公告 (before 到) is the other part.
+    query = _query("本辦法從公告到2019年修正，中間隔了幾年？", [("公告", 2.0), ("修正", 2.0), ("办法", 1.0)])
+    evidence = _evidence(["本辦法於2010年公告。", "本辦法於2019年修正。"])
+    assert contradiction(query, evidence, depth=5, share=0.5) is None
+    wrong = _query("本辦法從公告到2017年修正，中間隔了幾年？", [("公告", 2.0), ("修正", 2.0), ("办法", 1.0)])
+    found = contradiction(wrong, evidence, depth=5, share=0.5)
+    assert found is not None and found.found.value == 2019

@@ -133,3 +133,31 @@ def test_speller_replaces_a_word_no_dictionary_has_by_a_known_homophone() -> Non
     # A word of general Chinese, and a word the documents use, stay as written.
     assert speller.correct("民宿老板")[0] == "民宿老板"
     assert Speller({"停权": 3, "念书": 3}).correct("停权几念")[0] == "停权几念"
+
+
+def test_speller_does_not_take_a_neighbour_from_a_word_the_segmenter_found() -> None:
+    # 開發|占比: 發 belongs to 開發, so 占 is not read as 展 of 發展 (a bigram across two words).
+    speller = Speller({"发展": 50, "开发": 50, "比率": 20}, min_corpus_frequency=3)
+    assert speller.correct("技术开发占比多少")[0] == "技术开发占比多少"
+    # The same on the right: 實 belongs to 實驗, so 霧 does not become 務 of 務實.
+    assert Speller({"务实": 20, "实验": 20}, min_corpus_frequency=3).correct("雾实验")[0] == "雾实验"
+    # A neighbour standing alone still pairs: 研發種點 → 研發重點 (重點; 點 is no word's).
+    assert Speller({"重点": 5, "研发": 5}, min_corpus_frequency=3).correct("研发种点")[0] == "研发重点"
+
+
+def test_speller_leaves_a_noun_with_its_localizer_alone() -> None:
+    # 條裡 is no word, but 裡 is a localizer after 條 (jieba's tag f): not a slip for 條例.
+    speller = Speller({"条例": 20, "补助": 20, "对象": 20}, min_corpus_frequency=3)
+    assert speller.correct("办法第3条里服务业的补助对象")[0] == "办法第3条里服务业的补助对象"
+    # A two-character slip with no localizer is still read: 幾念 → 幾年.
+    assert Speller({"停权": 3, "年度": 5}).correct("会被停权几念")[0] == "会被停权几年"
+
+
+def test_speller_leaves_a_character_of_a_longer_dictionary_word_alone() -> None:
+    # 院 of 工研院 and 中研院 forms no bigram the documents or jieba know (研院), but the three
+    # characters are a word of jieba's dictionary: no slip for the name 研發.
+    speller = Speller({"研发": 10, "资策": 5}, names=["研发"], min_corpus_frequency=1)
+    assert speller.correct("工研院跟资策会")[0] == "工研院跟资策会"
+    assert speller.correct("中研院的研究")[0] == "中研院的研究"
+    # A slip inside no longer word is still corrected: 研院 alone becomes 研發.
+    assert speller.correct("他们研院的重点")[0] == "他们研发的重点"

@@ -1,0 +1,29 @@
+"""A clause of the question adds no sentence the answer quotes already."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.clauses import quoted
+from assistant.evidence import Evidence, SentenceRecord
+from assistant.reply import Citation, Passage
+
+_RULE = "申請人應符合下列條件：一、設立滿二年。二、最近一年無欠稅。"
+
+
+def _evidence(sentence: str) -> Evidence:
+    start = _RULE.index(sentence)
+    record = SentenceRecord("s", sentence, start, start + len(sentence), np.asarray([1.0, 0.0], np.float32))
+    passage = Passage(id="p2", source="rule.txt", section="第3條", text=_RULE, start=0, end=len(_RULE))
+    return Evidence(record, passage, 0, 0.9, 1.0, 1.0)
+
+
+def test_a_sentence_inside_a_quote_that_grew_over_it_is_quoted_already() -> None:
+    # The answer quotes the lead-in with its items; the item 二、 starts inside that quote, in
+    # another passage of the same document.
+    whole = Citation(1, "p1", "rule.txt", "第3條", _RULE, _RULE, 0, len(_RULE), 0.9)
+    assert quoted([whole], _evidence("二、最近一年無欠稅。"))
+    lead = Citation(1, "p1", "rule.txt", "第3條", _RULE, "申請人應符合下列條件：", 0, 11, 0.9)
+    assert not quoted([lead], _evidence("二、最近一年無欠稅。"))
+    other = Citation(1, "p1", "other.txt", "第3條", _RULE, _RULE, 0, len(_RULE), 0.9)
+    assert not quoted([other], _evidence("二、最近一年無欠稅。"))
