@@ -425,5 +425,7 @@ def test_a_lead_in_is_the_list_asked_for_only_when_it_announces_one_or_names_the
     steps = "「科專類」補助計畫從申請、審查到執行與結案之流程："
     assert not announces_list(asked, steps, to_search_form(steps + "\n1.申請人應備妥資料。\n2.資格審查。"))
     assert announces_list(asked, "申請人應具備下列資格：", "申請人應具備下列資格：")  # announces a list
-    assert announces_list(asked, "本計畫之補助對象：", to_search_form("本計畫之補助對象：\n1.公司。\n2.學校。"))
+    assert announces_list(
+        asked, "本計畫之補助對象：", to_search_form("本計畫之補助對象：\n1.公司。\n2.學校。")
+    )
     assert announces_list(to_search_form("有哪些？"), steps, steps)  # no noun asked: any list
