@@ -103,13 +103,8 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         """The question's :class:`~assistant.query.Query`, typos corrected against the live documents."""
         size = self.retriever.size
         if self._speller is None or self._speller[0] != size:
-            speller = Speller(
-                self.retriever.bigram_frequencies(),
-                self.retriever.glossary.terms(),
-                rare_frequency=self.settings.common_word_frequency,
-                min_corpus_frequency=self.settings.typo_min_corpus_frequency,
-                common_char_frequency=self.settings.common_char_frequency,
-            )
+            bigrams, names = self.retriever.bigram_frequencies(), self.retriever.glossary.terms()
+            speller = Speller.from_settings(bigrams, names, self.settings)
             self._speller = (size, speller)
         return analyse(question, self._speller[1].correct, self.settings)
 

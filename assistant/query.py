@@ -246,6 +246,7 @@ class Speller:
         rare_frequency: ``Settings.common_word_frequency``.
         min_corpus_frequency: ``Settings.typo_min_corpus_frequency``.
         common_char_frequency: ``Settings.common_char_frequency``.
+        min_frequency_ratio: ``Settings.typo_min_frequency_ratio``.
     """
 
     def __init__(
@@ -255,6 +256,7 @@ class Speller:
         rare_frequency: int = Settings.common_word_frequency,
         min_corpus_frequency: int = Settings.typo_min_corpus_frequency,
         common_char_frequency: int = Settings.common_char_frequency,
+        min_frequency_ratio: float = Settings.typo_min_frequency_ratio,
     ) -> None:
         from pypinyin import lazy_pinyin
 
@@ -263,6 +265,7 @@ class Speller:
         self.rare_frequency = rare_frequency
         self.min_corpus_frequency = min_corpus_frequency
         self.common_char_frequency = common_char_frequency
+        self.min_frequency_ratio = min_frequency_ratio
         chars = {c for b in bigrams for c in b if count_cjk(c)}
         self._sound: dict[str, list[str]] = {}
         for c in sorted(chars):
@@ -278,6 +281,18 @@ class Speller:
             key = tuple(lazy_pinyin(word))
             if df > self._words_by_sound.get(key, ("", 0))[1]:
                 self._words_by_sound[key] = (word, df)
+
+    @classmethod
+    def from_settings(cls, bigrams: dict[str, int], names: Iterable[str], settings: Settings) -> Speller:
+        """A speller with the thresholds of ``settings`` (see the class's arguments)."""
+        return cls(
+            bigrams,
+            names,
+            rare_frequency=settings.common_word_frequency,
+            min_corpus_frequency=settings.typo_min_corpus_frequency,
+            common_char_frequency=settings.common_char_frequency,
+            min_frequency_ratio=settings.typo_min_frequency_ratio,
+        )
 
     def _unseen_pairs(self, s: str) -> list[tuple[int, str]]:
         """``(start, word)`` of the two-character Chinese words of ``s`` (jieba's segmentation)
@@ -300,7 +315,9 @@ class Speller:
 
     def _rare_word(self, s: str) -> list[tuple[int, str, str]]:
         """Rare words of general Chinese the documents never use that sound like a frequent
-        word of theirs: 上線 (657 in jieba's counts) for 上限. ``(start, word, replacement)``."""
+        word of theirs: 上線 (657 in jieba's counts) for 上限 (228), the replacement at least
+        ``min_frequency_ratio`` times as common in general Chinese as the word it replaces.
+        ``(start, word, replacement)``."""
         out: list[tuple[int, str, str]] = []
         for start, word in self._unseen_pairs(s):
             if any(c in _QUESTION_CHARS for c in word):
@@ -308,8 +325,11 @@ class Speller:
             if not 0 < general_frequency(word) < self.rare_frequency:
                 continue  # unknown strings are the character pass's; common words stay
             found = self._words_by_sound.get(tuple(self._pinyin(word)))
-            if found and found[0] != word:
-                out.append((start, word, found[0]))
+            if not found or found[0] == word:
+                continue
+            if general_frequency(found[0]) < self.min_frequency_ratio * general_frequency(word):
+                continue  # 司長 (788) is no slip for 四章 (13), a bigram of 第四章 general Chinese hardly writes
+            out.append((start, word, found[0]))
         return out
 
     def _unknown_word(self, s: str) -> list[tuple[int, str, str]]:

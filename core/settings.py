@@ -122,6 +122,10 @@ class Settings:
             word occurs in at least this many passages; a word the segmenter guessed is read as
             cut from a word of the documents (抵+減率 for 抵減率, not foreign) only if each bigram
             of that word occurs in at least this many passages (``assistant/terms.py``).
+        typo_min_frequency_ratio: A rare word of general Chinese is corrected to a word of the
+            documents that sounds the same only if that word is at least this share as common in
+            general Chinese (jieba's counts): 上線 (657) → 上限 (228) is a slip, 司長 (788) → 四章 (13,
+            a bigram of 第四章) is not. Set between those two (session 13, multi b-075 of dev half 0).
         title_min_run: Fewest Chinese characters a stretch of a question must share with a
             document's title to name that document (AI應用躍昇計畫, 成果轉化法;
             ``assistant/titles.py``); a named document is searched on its own and the title's
@@ -469,6 +473,7 @@ class Settings:
     common_word_frequency: int = 1000
     variant_neighbour_chars: int = 2
     typo_min_corpus_frequency: int = 3
+    typo_min_frequency_ratio: float = 0.1
     title_min_run: int = 3
     title_min_share: float = 0.8
     title_min_cover: float = 0.35

@@ -116,6 +116,13 @@ def test_speller_replaces_a_rare_word_by_a_frequent_homophone_of_the_documents()
     assert Speller({"上限": 5}).correct("民宿")[0] == "民宿"
 
 
+def test_speller_keeps_a_word_far_more_common_than_the_documents_homophone() -> None:
+    # 司長 (788 in jieba's counts) sounds like 四章 (13), which laws write often (第四章); general
+    # Chinese barely writes 四章, so 司長 is the word meant, not a slip (typo_min_frequency_ratio).
+    assert Speller({"四章": 9, "技术": 9}).correct("技术司长是谁")[0] == "技术司长是谁"
+    assert Speller({"四章": 9}, min_frequency_ratio=0.0).correct("司长是谁")[0] == "四章是谁"
+
+
 def test_general_frequency_reads_jiebas_counts() -> None:
     from assistant.query import general_frequency
 
