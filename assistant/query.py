@@ -298,15 +298,8 @@ class Speller:
         """``(start, word)`` of the two-character Chinese words of ``s`` (jieba's segmentation)
         that the documents never write: the words the word passes may correct. A word whose
         second character is a localizer (jieba's tag ``f``: 裡 上 中 前 後) is a noun with it."""
-        from assistant.lexicon import words
-
         out: list[tuple[int, str]] = []
-        at = 0
-        for word in words(s):
-            start = s.find(word, at)
-            if start < 0:
-                continue
-            at = start + len(word)
+        for start, word in _word_spans(s):
             if len(word) == 2 and general_tag(word[1]) == "f":
                 continue  # a noun and its localizer (條裡, 會上, 文件中): grammar, no typo
             if len(word) == 2 and count_cjk(word) == 2 and word not in self.bigrams:
@@ -444,21 +437,29 @@ class Speller:
         return "".join(s), tuple(fixes)
 
 
-def _free_neighbours(s: str, i: int) -> tuple[bool, bool]:
-    """Whether the characters left and right of ``s[i]`` are free to form a word with it: they
-    exist and jieba's segmentation does not put them in a word of two or more characters without
-    ``s[i]`` (in 研發占比, 發 is taken by 研發; 占 may only pair with 比)."""
+def _word_spans(s: str) -> list[tuple[int, str]]:
+    """``(start, word)`` of jieba's segmentation of ``s``, in order."""
     from assistant.lexicon import words
 
-    taken: set[int] = set()
+    spans: list[tuple[int, str]] = []
     at = 0
     for word in words(s):
         start = s.find(word, at)
         if start < 0:
             continue
         at = start + len(word)
-        if len(word) > 1 and not start <= i < at:
-            taken.update(range(start, at))
+        spans.append((start, word))
+    return spans
+
+
+def _free_neighbours(s: str, i: int) -> tuple[bool, bool]:
+    """Whether the characters left and right of ``s[i]`` are free to form a word with it: they
+    exist and jieba's segmentation does not put them in a word of two or more characters without
+    ``s[i]`` (in 研發占比, 發 is taken by 研發; 占 may only pair with 比)."""
+    taken: set[int] = set()
+    for start, word in _word_spans(s):
+        if len(word) > 1 and not start <= i < start + len(word):
+            taken.update(range(start, start + len(word)))
     return (i > 0 and i - 1 not in taken, i + 1 < len(s) and i + 1 not in taken)
 
 

@@ -7,16 +7,15 @@ the real model: the cited unit is the named article of the named law.
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import pytest
+from corpus_docs import laws_corpus
 
 from assistant import Assistant
 from assistant.retrieve import Retriever, named_articles
 from core.settings import PROJECT_ROOT, Settings
-from ingest.index import open_index, run_ingest
+from ingest.index import open_index
 
 DATA = Path(__file__).parent / "data"
 MULTI = PROJECT_ROOT / "evals" / "corpora" / "multi"
@@ -55,20 +54,7 @@ def test_article_references_are_parsed_in_every_form(question: str, tokens: list
 @pytest.fixture(scope="module")
 def laws(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The seed and both regulations with the multi corpus's manifest entries (titles), fake vectors."""
-    from langchain_core.embeddings import DeterministicFakeEmbedding
-
-    root = tmp_path_factory.mktemp("laws")
-    corpus = root / "corpus"
-    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
-    for name in (RESULTS, SUBSIDY):
-        shutil.copy(DATA / name, corpus / name)
-    entries = json.loads((MULTI / "manifest.json").read_text(encoding="utf-8"))["documents"]
-    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
-    manifest["documents"].update({name: entries[name] for name in (RESULTS, SUBSIDY)})
-    (corpus / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    settings = Settings.from_env(environ={}, corpus_dir=corpus, data_dir=root / "data")
-    assert not run_ingest(settings, embeddings=DeterministicFakeEmbedding(size=32), progress=False).failed
-    return settings
+    return laws_corpus(tmp_path_factory.mktemp("laws"))
 
 
 @pytest.fixture(scope="module")

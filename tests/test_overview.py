@@ -8,11 +8,8 @@ fake embeddings, the document a question names chosen by its title.
 
 from __future__ import annotations
 
-import json
-import shutil
-from pathlib import Path
-
 import pytest
+from corpus_docs import RESULTS, laws_corpus
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from assistant import Assistant
@@ -21,14 +18,8 @@ from assistant.overview import numbering, outline, states_content
 from assistant.reply import Passage
 from assistant.retrieve import Retriever
 from assistant.shapes import asks_overview
-from core.settings import PROJECT_ROOT, Settings
 from core.text import to_search_form
-from ingest.index import IndexStore, run_ingest
-
-DATA = Path(__file__).parent / "data"
-MULTI = PROJECT_ROOT / "evals" / "corpora" / "multi"
-RESULTS = "moea-rd-results-regulation.txt"
-SUBSIDY = "moea-research-institute-subsidy-regulation.txt"
+from ingest.index import IndexStore
 
 
 def _p(section: str, start: int, kind: str = "text", text: str = "一句說明內容的句子。") -> Passage:
@@ -143,18 +134,8 @@ def test_field_lines_and_numbering() -> None:
 @pytest.fixture(scope="module")
 def laws_bot(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """The seed and two real regulations with their manifest titles, fake vectors."""
-    root = tmp_path_factory.mktemp("overview")
-    corpus = root / "corpus"
-    shutil.copytree(PROJECT_ROOT / "corpus", corpus)
-    for name in (RESULTS, SUBSIDY):
-        shutil.copy(DATA / name, corpus / name)
-    entries = json.loads((MULTI / "manifest.json").read_text(encoding="utf-8"))["documents"]
-    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
-    manifest["documents"].update({name: entries[name] for name in (RESULTS, SUBSIDY)})
-    (corpus / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    settings = Settings.from_env(environ={}, corpus_dir=corpus, data_dir=root / "data")
+    settings = laws_corpus(tmp_path_factory.mktemp("overview"))
     embeddings = DeterministicFakeEmbedding(size=32)
-    assert not run_ingest(settings, embeddings=embeddings, progress=False).failed
     store = IndexStore(settings, embeddings)
     retriever = Retriever(store, embeddings, settings)
     return Assistant(settings, store, embeddings, retriever, ExtractiveAnswerer(settings))
