@@ -37,9 +37,10 @@ from assistant.flow import (
 from assistant.followup import FollowUps
 from assistant.lists import kinds_of
 from assistant.parts import part_searches
-from assistant.query import Query, Speller, analyse
+from assistant.query import Query, analyse
 from assistant.reply import Passage, Reply
 from assistant.rules import asks_for_list, asks_origin
+from assistant.speller import Speller
 from assistant.terms import TermJudge
 from assistant.titles import scoped_passages
 from assistant.validate import Message, validate_request
@@ -104,7 +105,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         size = self.retriever.size
         if self._speller is None or self._speller[0] != size:
             bigrams, names = self.retriever.bigram_frequencies(), self.retriever.glossary.terms()
-            speller = Speller.from_settings(bigrams, names, self.settings)
+            speller = Speller.from_settings(bigrams, names, self.settings, self.retriever.searchable_text())
             self._speller = (size, speller)
         return analyse(question, self._speller[1].correct, self.settings)
 

@@ -9,11 +9,14 @@ search form (Simplified, see :func:`core.text.to_search_form`), since matching h
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import rjieba
 
+from core.settings import Settings
 from core.text import article_tokens, count_cjk, search_runs, without_articles
 
 #: Words that carry no topic: question words, particles, generic verbs of asking.
@@ -150,3 +153,59 @@ def names_a_thing(text: str) -> bool:
     English (jieba's tags, :data:`THING_TAGS`). 「後來改成什麼？」 and 「主要補助誰？」 name none:
     they ask about a thing named elsewhere (the turn or clause before)."""
     return any(not count_cjk(t) or part_of_speech(t) in THING_TAGS for t in content_terms(text))
+
+
+@lru_cache(maxsize=4)
+def common_characters(min_frequency: int = Settings.common_char_frequency) -> frozenset[str]:
+    """Single characters that are words of their own at least ``min_frequency`` times in jieba's
+    dictionary (``Settings.common_char_frequency``): function or everyday words (比, 跟, 號)."""
+    return frozenset(w for w, n in _jieba_dictionary().items() if len(w) == 1 and n >= min_frequency)
+
+
+@lru_cache(maxsize=1)
+def general_words() -> frozenset[str]:
+    """Words of general Chinese (jieba's dictionary, Simplified), two to four characters.
+
+    A string found here is a real word, never a typo, even if the documents lack it.
+    Empty when jieba is not installed (typo correction then trusts the corpus alone).
+    """
+    return frozenset(w for w in _jieba_dictionary() if 2 <= len(w) <= 4)
+
+
+def general_frequency(word: str) -> int:
+    """How often ``word`` (search form) occurs in general Chinese: its count in jieba's
+    dictionary (a corpus of some 60 million words), 0 when the dictionary lacks it."""
+    return _jieba_dictionary().get(word, 0)
+
+
+def general_tag(word: str) -> str:
+    """The part-of-speech tag jieba's dictionary gives ``word`` (search form), "" when it lacks
+    it. Unlike the segmenter's tag, words the documents taught it (:func:`register_words`) do not
+    change it."""
+    return _jieba_entries()[1].get(word, "")
+
+
+def _jieba_dictionary() -> dict[str, int]:
+    """Words of one to four characters of jieba's dictionary and their counts."""
+    return _jieba_entries()[0]
+
+
+@lru_cache(maxsize=1)
+def _jieba_entries() -> tuple[dict[str, int], dict[str, str]]:
+    """jieba's dictionary file (``word count tag`` per line), read once: the counts and the
+    part-of-speech tags of its words of one to four characters."""
+    try:
+        import jieba  # the dictionary file only; the segmenter is not loaded
+    except ImportError:
+        return {}, {}
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    counts: dict[str, int] = {}
+    tags: dict[str, str] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) > 1 and 1 <= len(parts[0]) <= 4:
+                counts[parts[0]] = int(parts[1])
+                if len(parts) > 2:
+                    tags[parts[0]] = parts[2]
+    return counts, tags

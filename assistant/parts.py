@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from assistant.evidence import Composition, Evidence, QueryTerms, Term, coverage, write_answer
+from assistant.lexicon import general_frequency
 from assistant.lists import question_facets
-from assistant.query import general_frequency
 from assistant.refusal import RefusalModel, signals
 from assistant.shapes import arithmetic_lead, held_share, shortened_at
 from assistant.units import item_count

@@ -885,6 +885,16 @@ class Retriever(BaseRetriever):
             cache["\x00headings"] = found
         return list(found)
 
+    def searchable_text(self) -> str:
+        """The live passages' texts in search form, one passage per line (line breaks inside a
+        passage become spaces): what the speller reads abbreviations and words from."""
+        snap, cache = self._derived()
+        found = cache.get("\x00searchable_text")
+        if not isinstance(found, str):
+            found = "\n".join(to_search_form(text).replace("\n", " ") for text in snap.texts)
+            cache["\x00searchable_text"] = found
+        return found
+
     def bigram_frequencies(self) -> dict[str, int]:
         """Document frequency of every Chinese character bigram of the live passages (search form).
 
@@ -977,7 +987,7 @@ class Retriever(BaseRetriever):
         key = (self._current().fingerprint, term)
         if key in self._abbreviations:
             return list(self._abbreviations[key])
-        from assistant.query import general_words
+        from assistant.lexicon import general_words
 
         joined = self._joined_text()
         words = general_words()

@@ -10,8 +10,16 @@ from typing import Any
 
 from assistant.bilingual import acronyms
 from assistant.evidence import QueryTerms, Term, is_chinese
-from assistant.lexicon import ENGLISH_INTENT_WORDS, INTENT_WORDS, NOMINAL_TAGS, content_terms, part_of_speech
-from assistant.query import general_frequency, general_tag, question_numbers
+from assistant.lexicon import (
+    ENGLISH_INTENT_WORDS,
+    INTENT_WORDS,
+    NOMINAL_TAGS,
+    content_terms,
+    general_frequency,
+    general_tag,
+    part_of_speech,
+)
+from assistant.query import question_numbers
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 

@@ -64,6 +64,13 @@ def to_traditional(text: str) -> str:
     return _S2T.convert(text)
 
 
+def to_traditional_characters(text: str) -> str:
+    """Convert to Traditional Chinese character by character (OpenCC ``s2t``, no Taiwan phrases),
+    so each character keeps its place; ``text`` itself when a conversion would change the length."""
+    converted = _S2T_CHARS.convert(text)
+    return converted if len(converted) == len(text) else text
+
+
 def count_cjk(text: str) -> int:
     """Number of CJK ideographs in ``text``."""
     return len(_CJK_RE.findall(text))
