@@ -328,7 +328,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         script = "hans" if detect_script(question) == "hans" else "hant"
         convert = to_simplified if script == "hans" else to_question_script_hant
         composed = None
-        if passages and shapes.asks_overview(terms.question):
+        if passages and (shapes.asks_overview(terms.question) or shapes.asks_catalogue(terms.question)):
             composed = self._overview(terms.question, passages[0].source, qvec, convert)
         if composed is None:
             composed = self.answerer.compose(

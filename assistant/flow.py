@@ -208,25 +208,23 @@ class DirectReplies:
         """「這份文件在講什麼？」: the document's parts (sections, or a law's articles and chapters)
         and its first sentence that states content, cited (:func:`assistant.overview.outline`).
 
-        The document is the one whose title the question names (「這份研發替代役的辦法…」), else
-        the best-ranked passage's. Each section's own opening would be a citation the question
-        does not need.
+        The document is the one whose title the question names (「這份研發替代役的辦法…」). With
+        several documents and none named, or a question about the collection (「你有哪些資料」,
+        :func:`assistant.shapes.asks_catalogue`), the reply is the catalogue (:meth:`_catalogue`);
+        with one document, that document. Each section's own opening would be a citation the
+        question does not need.
         """
-        source = self.retriever.named_source(question) or top_source
+        titles = self.retriever.document_titles()
+        source = self.retriever.named_source(question)
+        if source is None and len(titles) > 1:
+            return self._catalogue(titles, qvec, convert)
+        source = source or (next(iter(titles)) if len(titles) == 1 else top_source)
         passages = self.retriever.document_passages(source)
         title = next((p.title for p in passages if p.title), source)
         shape = outline(passages, title, self.settings.max_overview_sections)
         if shape is None:
             return None
-        first = next(
-            (
-                (record, passage)
-                for passage in shape.openings
-                for record in self._sentence_records(passage)
-                if len(record.text) >= self.settings.min_evidence_chars and states_content(record.text)
-            ),
-            None,
-        )
+        first = self._first_content(shape.openings, title)
         if first is None:
             return None
         record, passage = first
@@ -236,6 +234,54 @@ class DirectReplies:
             "shape": f"overview: the {shape.rule} of {source} and its first sentence that states content"
         }
         return self.answerer._write(chosen, 1.0, diagnostics, convert, lead=shape.lead)
+
+    def _catalogue(self, titles: dict[str, str], qvec: np.ndarray, convert: Any) -> Composition | None:
+        """「你有哪些資料可以查？」: the documents the answers come from, each by its title and its
+        first sentence that states content, cited; at most ``Settings.max_catalogue_documents``
+        of them (the count says how many there are)."""
+        chosen: list[Evidence] = []
+        labels: list[str] = []
+        for source, title in list(titles.items())[: self.settings.max_catalogue_documents]:
+            passages = self.retriever.document_passages(source)
+            shape = outline(passages, title or source, self.settings.max_overview_sections)
+            openings = shape.openings if shape else sorted(passages, key=lambda p: (p.start, p.end))
+            first = self._first_content(openings, title or source)
+            if first is None:
+                continue
+            record, passage = first
+            similarity = float(np.dot(qvec, record.vector))
+            chosen.append(Evidence(record, passage, 0, similarity, 0.0, 0.0, support=similarity))
+            labels.append(f"\n{len(labels) + 1}.《{title or source}》")
+        if not chosen:
+            return None
+        more = len(titles) - len(chosen)
+        lead = (
+            f"我依據收錄的{len(titles)}份文件回答"
+            + (f"（以下列出{len(chosen)}份）" if more > 0 else "")
+            + "："
+        )
+        diagnostics: dict[str, float | str] = {
+            "shape": f"catalogue: {len(chosen)} of {len(titles)} documents, each by its title and first sentence that states content"
+        }
+        return self.answerer._write(chosen, 1.0, diagnostics, convert, lead=lead, labels=labels)
+
+    def _first_content(
+        self, openings: Sequence[Passage], title: str
+    ) -> tuple[SentenceRecord, Passage] | None:
+        """The first sentence of ``openings`` (in order) that is evidence on its own and states
+        content: not a header's field line, not the title line itself."""
+        bare = re.sub(r"\s+", "", title)
+        return next(
+            (
+                (record, passage)
+                for passage in openings
+                for record in self._sentence_records(passage)
+                if len(record.text) >= self.settings.min_evidence_chars
+                and states_content(record.text)
+                and re.sub(r"\s+", "", record.text) not in bare
+            ),
+            None,
+        )
 
     def _lead_in_passages(self, evidence: Sequence[Evidence], passages: Sequence[Passage]) -> list[Passage]:
         """Passages holding the lead-ins of the best numbered items that no retrieved passage holds.

@@ -73,6 +73,26 @@ def asks_definition(question: str) -> bool:
     return bool(DEFINITION.search(question.strip()))
 
 
+#: Asks what the collection holds (search form): 你有哪些資料可以查, 資料庫裡有哪些文件, 這些文件在講什麼,
+#: 你可以回答什麼, what documents do you have; read on the focus, whose opener (你, 你可以) may be
+#: gone. The whole question is that ask: 「申請要準備哪些文件」, 「有哪些文件要繳交」 ask a fact of the
+#: documents, not what they are.
+CATALOGUE = re.compile(
+    r"^(?:请问)?(?:(?:你|您|妳|你们|系统|这里|资料库|数据库|知识库|文件库|题库)(?:里面?|中|内|这边)?)?"
+    r"(?:有|收录了?|收了|包含|涵盖|存了)(?:哪些|什么|几份|多少|那些)(?:文件|文档|资料|法规|档案|内容)"
+    r"(?:可以(?:查|问|参考|看))?(?:呢|啊|呀)?[?？。!！]*$"
+    rf"|^(?:请问)?(?:这些|所有|全部|各)(?:份|篇)?{_DOCUMENT}(?:分别|各自)?{_ABOUT}(?:什么|啥|哪些)?(?:呢|啊|呀)?[?？。!！]*$"
+    r"|^(?:请问)?(?:(?:你|您|妳)(?:能|可以|会))?(?:回答|查|问答)(?:得)?(?:到)?(?:什么|哪些)(?:问题|资料|东西|内容)?(?:呢|啊|呀)?[?？。!！]*$"
+    r"|^what (?:documents|sources|files|information) (?:do|can) you (?:have|use|search|answer from)\b"
+    r"|^what can you answer\b"
+)
+
+
+def asks_catalogue(question: str) -> bool:
+    """Whether the question (search form) asks which documents the assistant answers from."""
+    return bool(CATALOGUE.search(question.strip()))
+
+
 def asks_overview(question: str) -> bool:
     """Whether the question (search form) asks what a document is about."""
     return bool(OVERVIEW.search(question))

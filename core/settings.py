@@ -349,6 +349,8 @@ class Settings:
             (at most 12), so no member is missed because retrieval ranked it low. 0: none.
         trace_candidates: Candidate sentences listed in a reply's trace.
         max_overview_sections: Most sections an overview of a document lists.
+        max_catalogue_documents: Most documents the reply to 「你有哪些資料？」 lists, each with
+            one cited sentence (the reply says how many there are in all).
         max_names_from_answer: Most names borrowed from the last answer for a follow-up's search.
         english_sentence_words: English words (two letters or more) that make a question English
             on their own (one with Chinese characters needs an English frame word too: the, is,
@@ -567,6 +569,7 @@ class Settings:
     table_read_rows: int = 30
     trace_candidates: int = 5
     max_overview_sections: int = 8
+    max_catalogue_documents: int = 10
     max_names_from_answer: int = 2
     english_sentence_words: int = 3
     min_english_words: int = 2
@@ -681,6 +684,7 @@ class Settings:
             "part_read_passages",
             "premise_depth",
             "max_overview_sections",
+            "max_catalogue_documents",
             "max_names_from_answer",
             "english_sentence_words",
             "min_english_words",

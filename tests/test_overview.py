@@ -1,4 +1,5 @@
-"""「這份文件在講什麼？」 for any layout (assistant/overview.py, shapes.OVERVIEW).
+"""「這份文件在講什麼？」 for any layout (assistant/overview.py, shapes.OVERVIEW), and 「你有哪些資料？」,
+the catalogue of the documents (shapes.CATALOGUE, flow.DirectReplies._catalogue).
 
 Fast: the outline of fake passages (a law without chapters, one with chapters, a guide whose
 formal parts hold sub-points and an appended law, a report of named sections), and which
@@ -17,7 +18,7 @@ from assistant.answer import ExtractiveAnswerer
 from assistant.overview import numbering, outline, states_content
 from assistant.reply import Passage
 from assistant.retrieve import Retriever
-from assistant.shapes import asks_overview
+from assistant.shapes import asks_catalogue, asks_overview
 from core.text import to_search_form
 from ingest.index import IndexStore
 
@@ -156,3 +157,43 @@ def test_the_named_report_is_outlined_by_its_sections(laws_bot: Assistant) -> No
     reply = laws_bot.ask("這份科技專案推動概況的文件在講什麼？")
     assert reply.answer.startswith("這份文件（經濟部科技研究發展專案（科技專案）推動概況）分成6個部分")
     assert reply.citations[0].source == "moea-doit-tech-programs-overview.txt"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "你有哪些資料可以查",
+        "資料庫裡有哪些文件？",
+        "這些文件在講什麼？",
+        "你可以回答什麼問題",
+        "What documents do you have?",
+    ],
+)
+def test_questions_about_the_collection_ask_for_the_catalogue(question: str) -> None:
+    from assistant.query import analyse
+
+    assert asks_catalogue(to_search_form(analyse(question).focus))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["申請要準備哪些文件？", "有哪些文件要繳交", "你們有哪些補助", "這份文件在講什麼？", "查核的結果要給誰"],
+)
+def test_questions_about_what_the_documents_say_do_not(question: str) -> None:
+    from assistant.query import analyse
+
+    assert not asks_catalogue(to_search_form(analyse(question).focus))
+
+
+def test_the_catalogue_names_every_document_with_a_cited_sentence(laws_bot: Assistant) -> None:
+    # Three documents, none named: 「這份文件」 could be any of them, so each is listed.
+    for question in ("你有哪些資料可以查？", "請簡單介紹這份文件"):
+        reply = laws_bot.ask(question)
+        assert not reply.refused and reply.answer.startswith("我依據收錄的3份文件回答：")
+        titles = laws_bot.retriever.document_titles()
+        assert sorted(c.source for c in reply.citations) == sorted(titles)
+        for n, title in enumerate(titles.values(), start=1):
+            assert f"{n}.《{title}》：" in reply.answer
+        assert "catalogue: 3 of 3 documents" in reply.notes["trace"]["rules"][-1]
+        # No citation quotes a document's bare title or a header's field line.
+        assert all(c.quote not in titles.values() and states_content(c.quote) for c in reply.citations)
