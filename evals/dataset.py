@@ -43,11 +43,20 @@ DEV_SHARE_RANGE = (0.45, 0.75)
 SPLITS: tuple[str, ...] = ("dev", "test")
 
 #: Evaluation corpora (folders under ``evals/corpora/``): the product corpus; the product corpus
-#: plus other real public documents that compete with it; and five further sets of documents held
+#: plus other real public documents that compete with it; and six further sets of documents held
 #: out, each written blind (``holdout`` in session 8, ``holdout2`` in session 9, ``holdout3`` in
-#: session 10, ``holdout4`` in session 11, ``holdout5`` in session 12). The newest is sealed: the figure for documents nobody tuned on. An older one is
+#: session 10, ``holdout4`` in session 11, ``holdout5`` in session 12, ``holdout6`` in session 14). The newest is sealed: the figure for documents nobody tuned on. An older one is
 #: tuned on by its dev split's half 0 only, once a newer sealed one exists.
-CORPORA: tuple[str, ...] = ("seed", "multi", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+CORPORA: tuple[str, ...] = (
+    "seed",
+    "multi",
+    "holdout",
+    "holdout2",
+    "holdout3",
+    "holdout4",
+    "holdout5",
+    "holdout6",
+)
 
 #: Section headings of the source document. The untitled opening paragraph is "前言";
 #: the regional map's call-out boxes belong to "打造產業聚落 驅動區域創新".
