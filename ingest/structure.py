@@ -407,14 +407,23 @@ _CARD_LINE_END = re.compile(r"[.。!?！？;；][\"'”’)）」』]*$")
 _LABELLED_BY = re.compile(r"""aria-labelledby\s*=\s*["']([^"']+)["']""")
 
 
-def _list_numbering(attrs: dict[str, str | None]) -> list[str | int]:
-    """An <ol>'s numbering type (``1``, ``a``, ``A``, ``i``, ``I``) and the number before its first item."""
-    start = (attrs.get("start") or "").strip()
-    kind = (attrs.get("type") or "1").strip()
-    return [
-        kind if kind in ("1", "a", "A", "i", "I") else "1",
-        int(start) - 1 if start.lstrip("-").isdigit() else 0,
-    ]
+@dataclass
+class _OpenList:
+    """An open <ol>: its numbering type (``1``, ``a``, ``A``, ``i``, ``I``) and the number of its
+    last item so far (its ``start`` less one before the first)."""
+
+    kind: str
+    last: int
+
+    @classmethod
+    def of(cls, attrs: dict[str, str | None]) -> _OpenList:
+        """The list an <ol> tag with these attributes opens."""
+        start = (attrs.get("start") or "").strip()
+        kind = (attrs.get("type") or "1").strip()
+        return cls(
+            kind if kind in ("1", "a", "A", "i", "I") else "1",
+            int(start) - 1 if start.lstrip("-").isdigit() else 0,
+        )
 
 
 _ROMAN = (
@@ -480,7 +489,7 @@ class _HtmlReader(HTMLParser):
         self.list_depth = 0
         # Per open list, innermost last: an <ol>'s numbering type and the number of its last item
         # (None for a <ul>). A browser shows the number; the text must hold it too (:func:`_list_marker`).
-        self.numbering: list[list[str | int] | None] = []
+        self.numbering: list[_OpenList | None] = []
         self.rows: list[list[_Chars]] | None = None
         self.row: list[_Chars] | None = None
         self.cell: _Chars | None = None
@@ -543,12 +552,12 @@ class _HtmlReader(HTMLParser):
             self._flush()
             if tag in ("ul", "ol"):
                 self.list_depth += 1
-                self.numbering.append(_list_numbering(dict(attrs)) if tag == "ol" else None)
+                self.numbering.append(_OpenList.of(dict(attrs)) if tag == "ol" else None)
             self.kind = "item" if self.list_depth and tag == "li" else "paragraph"
             if tag == "li" and self.numbering and (open_list := self.numbering[-1]) is not None:
                 value = dict(attrs).get("value")
-                open_list[1] = int(value) if value and value.strip().isdigit() else int(open_list[1]) + 1
-                self.current.extend((c, -1) for c in _list_marker(str(open_list[0]), int(open_list[1])))
+                open_list.last = int(value) if value and value.strip().isdigit() else open_list.last + 1
+                self.current.extend((c, -1) for c in _list_marker(open_list.kind, open_list.last))
         if tag in _CARD_TAGS and self.cell is None:
             self.serial += 1
             self.cards.append((tag, self.serial))
