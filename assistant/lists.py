@@ -443,7 +443,10 @@ class ListAnswers:
         chosen = [best]
         covered = coverage(query.terms, best.sentence.context + best.sentence.text)
         # 「七大誘因是哪些？」 answered by a sentence that enumerates them (…等七大誘因): it is the list.
-        complete = self.enumeration_complete and best.shape == SHAPE_STRENGTH["list"]
+        complete = self.enumeration_complete and best.shape in (
+            SHAPE_STRENGTH["list"],
+            SHAPE_STRENGTH["division"],
+        )
         if wants_list and not complete:
             chosen += self._continuation(best, evidence, head, query)
         # 「東部有哪些中心？」 answered by sentences that each introduce a 「…中心」: a further

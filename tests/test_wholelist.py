@@ -1,0 +1,78 @@
+"""A list read to its end (:mod:`assistant.wholelist`), on hand-made evidence (no models)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, question_numbers
+from assistant.reply import Passage
+from assistant.wholelist import whole_list
+from core.text import to_search_form
+
+# A section that lists its offices one sentence each, under two regions; a map call-out repeats one.
+_SECTION = [
+    ("北區設有三處辦公室，服務在地企業。", "text"),
+    ("北區部分，在基隆市設立「基隆海洋服務中心」，協助漁業升級。", "text"),
+    ("此外，於宜蘭縣推動「宜蘭農業服務中心」，著重農產加工。", "text"),
+    ("南區為工業重鎮，在屏東縣設立「屏東機械服務中心」，協助機械業轉型。", "text"),
+    ("在屏東縣設立「屏東機械服務中心」，協助機械業轉型。", "center"),
+    ("本節所述計畫由本部統籌管考。", "text"),
+]
+
+
+def _evidence(support: float = 0.6) -> list[Evidence]:
+    out, at = [], 0
+    for i, (text, kind) in enumerate(_SECTION):
+        passage = Passage(
+            id=f"p{i}",
+            source="doc.txt",
+            section="區域服務",
+            text=text,
+            start=at,
+            end=at + len(text),
+            kind=kind,
+        )
+        sent = SentenceRecord(f"s{i}", text, at, at + len(text), np.zeros(2))
+        out.append(Evidence(sent, passage, i, 0.8, 0.5, 0.5, score=1.0 - 0.1 * i, support=support))
+        at += len(text) + 1
+    return out
+
+
+def _query(question: str, words: list[str]) -> QueryTerms:
+    return QueryTerms(
+        terms=tuple(Term((to_search_form(w),), 1.0) for w in words),
+        numbers=question_numbers(question),
+        cjk=True,
+        question=to_search_form(question),
+    )
+
+
+def test_a_list_of_places_is_read_to_the_section_end_in_text_order() -> None:
+    evidence = _evidence()
+    chosen = [evidence[3]]  # the best sentence is the last region's
+    query = _query("服務中心分布在哪些縣市？", ["服務", "中心"])
+    items, note = whole_list(query, "县市", chosen, evidence, most=8, floor=0.4)
+    assert [ev.sentence.text[:6] for ev in items] == [
+        t[:6] for t, _ in (_SECTION[1], _SECTION[2], _SECTION[3])
+    ]
+    assert "3 sentences" in note and "區域服務" in note
+
+
+def test_a_list_restricted_to_a_place_or_too_short_is_left_as_chosen() -> None:
+    evidence = _evidence()
+    chosen = [evidence[3]]
+    restricted = _query("屏東有哪些中心？", ["屏东", "中心"])
+    assert whole_list(restricted, "中心", chosen, evidence, most=8, floor=0.4) == (chosen, "")
+    anything = _query("服務中心分布在哪些縣市？", ["服務", "中心"])
+    assert whole_list(anything, "县市", chosen, evidence, most=2, floor=0.4) == (
+        chosen,
+        "",
+    )  # longer than most
+    assert whole_list(anything, "县市", chosen, _evidence(0.3), most=8, floor=0.4) == (
+        chosen,
+        "",
+    )  # weak items
+    assert whole_list(anything, "趋势", chosen, evidence, most=8, floor=0.4) == (
+        chosen,
+        "",
+    )  # not a list of things
