@@ -66,7 +66,8 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     list_noun,
 )
 from assistant.verdicts import ShapedAnswers
-from assistant.wholelist import whole_list
+from assistant.wholelist import named_count, whole_list
+from assistant.wholelist import tally as tally_of
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -326,7 +327,6 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         kinds = self._kinds(query, evidence)
         if kinds:
             return self._write(kinds, support, diagnostics, convert)
-        tally = ""
         depth = self.settings.type_search_depth
         if not (
             answer_type_ok(query.question, best.sentence.text)
@@ -334,10 +334,14 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             or (asked_count(query.question) is not None and tables.read_whole(best, evidence) > 0)
             or calibration.types_held(query.question, evidence, depth, self.refusal_threshold)
         ):
-            tally, items = self._tally(query, best, evidence)
+            floor = s.facet_support * self.refusal_threshold
+            tally, items = tally_of(query, best, evidence, self._continuation, s.max_list_sentences, floor)
             if not tally:
                 why = "evidence is not of the kind asked for"
                 return self._refusal(refusal, support, diagnostics, why, "type_ok")
+            diagnostics["shape"] = (
+                f"named count: {len(items)} sentences after the best introduce the things counted"
+            )
             return self._write([best, *items], support, diagnostics, convert, lead=tally)
 
         chosen, wants_list = self._gather(query, best, evidence)
@@ -362,9 +366,15 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         opening = chosen[0].sentence.text
         counted, why = tables.count_lead(asked_count(query.question), chosen, evidence)
         diagnostics.update({"shape": why} if why else {})
+        named = named_count(
+            query.question, chosen, number_only=True
+        )  # 「東部有幾個中心？」: the named ones quoted
+        if named and "shape" not in diagnostics:
+            diagnostics["shape"] = "named count: the answer's sentences introduce the things counted"
         lead = (
             enumeration_count(query.question, opening)
             or counted
+            or named
             or figure_lead(query, opening, self.settings.shortened_term_gap)
         )
         verdict, chosen = self._yes_no(query, chosen, evidence)

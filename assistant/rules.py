@@ -598,8 +598,8 @@ def missing_specific_type(question: str, evidence_texts: Sequence[str]) -> str:
 _LIST_NOUN = re.compile(r"(?:哪些|哪?几[个项类种大]?|有什么|什么样的)([\u4e00-\u9fff]{2,6})")
 
 
-#: The same noun named first: 七大誘因是哪些？, 重點領域有哪些？
-_LIST_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2})(?:是|有|包括|包含)哪些")
+#: The same noun named first: 七大誘因是哪些？, 重點領域有哪些？, 區域中心有哪幾個？
+_LIST_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2})(?:是|有|包括|包含)(?:哪些|哪几[个项种类家所位])")
 
 
 def list_noun(question: str) -> str:

@@ -10,26 +10,49 @@ answer is every item of the best sentence's section, in the text's order, up to
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 
 from assistant.evidence import Evidence, QueryTerms, _near_duplicate
-from assistant.lists import _GENERIC_NAME_WORDS, _PLACE_HEADS, _THING_HEADS, _introduces, _is_place, _things
+from assistant.lists import (
+    _ASKS_HOW_MANY_THINGS,
+    _FAMILY,
+    _GENERIC_NAME_WORDS,
+    _PLACE_HEADS,
+    _THING,
+    _THING_HEADS,
+    _introduces,
+    _is_place,
+    _things,
+)
 from core.text import to_search_form, to_traditional
 
 
-def restricted(query: QueryTerms, items: Sequence[Evidence], head: str) -> bool:
-    """Whether the question names a place or a thing some items name and others do not
-    (中部, 苗栗, 東部深層海水): it asks for part of the list, not all of it."""
+def kept_items(
+    query: QueryTerms, items: Sequence[Evidence], head: str, lead_in: str
+) -> tuple[list[Evidence], str] | None:
+    """The items the question asks for, and the word that picks them ("" for all of them); None
+    when it names a place or a thing some items name and others do not (中部, 苗栗): that part
+    of the list is read by :meth:`assistant.lists.ListAnswers._continuation`.
+
+    A word some items hold and others do not picks those that hold it (「有做健康相關研發重點的
+    中心有哪幾個？」: the two whose 研發重點 hold 健康), unless the list's ``lead_in`` (its
+    sentences before the first item) says it of all (本部技術司…設立區域產業研發園區或中心).
+    """
     said = [to_search_form(ev.sentence.context + ev.sentence.text) for ev in items]
+    lead = to_search_form(lead_in)
+    kept, picked = list(items), []
     for term in query.terms:
         if any(f in _GENERIC_NAME_WORDS or f[-2:] == head for f in term.forms):
             continue  # 中心, 產業, 區域: words of every item's kind, not of one item
-        held = sum(1 for s in said if any(f in s for f in term.forms))
-        if 0 < held < len(said) and any(
-            _is_place(f, s) or any(f in t for t in _things(s)) for f in term.forms for s in said
-        ):
-            return True
-    return False
+        holds = [any(f in s for f in term.forms) for s in said]
+        if not 0 < sum(holds) < len(said) or any(f in lead for f in term.forms):
+            continue
+        if any(_is_place(f, s) or any(f in t for t in _things(s)) for f in term.forms for s in said):
+            return None
+        kept = [ev for ev, held in zip(items, holds, strict=True) if held and ev in kept]
+        picked.append(term.forms[0])
+    return kept, "、".join(picked)
 
 
 def whole_list(
@@ -69,10 +92,78 @@ def whole_list(
         if any(_near_duplicate(ev.sentence.text, c.sentence.text) for c in items):
             continue
         items.append(ev)
-    if len(items) < max(least, len(chosen) + 1) or len(items) > most or restricted(query, items, head):
+    if len(items) < least or len(items) > most:
+        return list(chosen), ""
+    lead_in = "".join(
+        ev.sentence.text
+        for ev in evidence
+        if ev.passage.source == first.passage.source
+        and ev.passage.section == first.passage.section
+        and ev.passage.kind != "center"
+        and ev.sentence.start < items[0].sentence.start
+    )
+    kept = kept_items(query, items, head, lead_in)
+    if kept is None or len(kept[0]) < 2 or (not kept[1] and len(items) <= len(chosen)):
         return list(chosen), ""
     note = (
-        f"whole list: {len(items)} sentences that each introduce a {to_traditional(head)}"
-        f" in section {first.passage.section}"
+        f"whole list: {len(kept[0])} of the {len(items)} sentences that each introduce a"
+        f" {to_traditional(head)} in section {first.passage.section}"
+        + (f", those that hold {to_traditional(kept[1])}" if kept[1] else "")
     )
-    return items, note
+    return kept[0], note
+
+
+#: A question for a number only (not 哪幾個, which asks which ones; search form).
+_ASKS_NUMBER = re.compile(r"(?<!哪)几[个家所间处座]|多少[个家所间处座]|how many")
+
+
+def named_count(question: str, items: Sequence[Evidence], number_only: bool = False) -> str:
+    """For 「東部有幾個中心？」 answered by sentences that each introduce one 「…中心」 (or 「…園區」,
+    counted with them), the lead 「文件共列出2個中心：」; "" unless the question asks how many of
+    such things, at least two differently named ones are introduced, and no sentence states a
+    number of them itself (search form question). ``number_only``: not for 「哪幾個」, which asks
+    which ones (the answer quotes them; a count of what was retrieved need not be all)."""
+    asked = [k for k in _THING_HEADS if k in question]
+    if not (_ASKS_NUMBER if number_only else _ASKS_HOW_MANY_THINGS).search(question) or not asked:
+        return ""
+    names: dict[str, str] = {}
+    for ev in items:
+        norm = to_search_form(ev.sentence.text)
+        if re.search(r"(?:\d+|[两二三四五六七八九十]+)\s*[个家所座](?:" + "|".join(asked) + ")", norm):
+            return ""  # 「設立7個中心」: the text counts them itself
+        for match in _THING.finditer(norm):
+            names.setdefault(match.group(0), match.group(1))
+    families = {_FAMILY.get(a, a) for a in asked}
+    if len(names) < 2 or not any(_FAMILY.get(kind, kind) in families for kind in names.values()):
+        return ""
+    kinds = "或".join(dict.fromkeys(names.values()))
+    return f"文件共列出{len(names)}個{to_traditional(kinds)}："
+
+
+def tally(
+    query: QueryTerms,
+    first: Evidence,
+    evidence: Sequence[Evidence],
+    continuation: Callable[[Evidence, Sequence[Evidence], str], list[Evidence]],
+    most: int,
+    floor: float,
+) -> tuple[str, list[Evidence]]:
+    """「總共有幾個中心？」 where the text names them one sentence each: the count and those sentences.
+
+    The sentences are those after ``first`` that go on with its list (``continuation``,
+    :meth:`assistant.lists.ListAnswers._continuation`) or, when they name fewer than two things,
+    every item of ``first``'s section the question does not restrict (:func:`whole_list`, with
+    ``most`` and ``floor``). Returns ("", []) unless the question asks how many and they introduce
+    at least two differently named things (:func:`named_count`).
+    """
+    asked = [k for k in _THING_HEADS if k in query.question]
+    if not _ASKS_HOW_MANY_THINGS.search(query.question) or not asked:
+        return "", []
+    items = continuation(first, evidence, asked[0])
+    lead = named_count(query.question, items)
+    if not lead:
+        items = [
+            ev for ev in whole_list(query, asked[0], [first], evidence, most, floor)[0] if ev is not first
+        ]
+        lead = named_count(query.question, items)
+    return (lead, items) if lead else ("", [])

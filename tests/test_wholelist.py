@@ -6,7 +6,7 @@ import numpy as np
 
 from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, question_numbers
 from assistant.reply import Passage
-from assistant.wholelist import whole_list
+from assistant.wholelist import named_count, tally, whole_list
 from core.text import to_search_form
 
 # A section that lists its offices one sentence each, under two regions; a map call-out repeats one.
@@ -76,3 +76,21 @@ def test_a_list_restricted_to_a_place_or_too_short_is_left_as_chosen() -> None:
         chosen,
         "",
     )  # not a list of things
+
+
+def test_a_count_of_named_things_is_the_number_the_quoted_sentences_introduce() -> None:
+    evidence = _evidence()
+    two = [evidence[1], evidence[2]]
+    assert named_count(to_search_form("北區有幾個中心？"), two) == "文件共列出2個中心："
+    assert named_count(to_search_form("北區有哪些中心？"), two) == ""  # no count asked
+    assert named_count(to_search_form("北區有幾個中心？"), two[:1]) == ""  # one is no list
+    counted = _evidence()[0]
+    assert named_count(to_search_form("北區有幾個辦公室？"), [counted, *two]) == ""  # not the kind asked
+
+
+def test_a_tally_reads_the_whole_section_when_the_list_does_not_go_on() -> None:
+    evidence = _evidence()
+    query = _query("服務中心總共有幾個？", ["服務", "中心"])
+    lead, items = tally(query, evidence[0], evidence, lambda first, ev, head: [], most=8, floor=0.4)
+    assert lead == "文件共列出3個中心："
+    assert [ev.sentence.id for ev in items] == ["s1", "s2", "s3"]
