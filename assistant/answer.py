@@ -366,17 +366,14 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         opening = chosen[0].sentence.text
         counted, why = tables.count_lead(asked_count(query.question), chosen, evidence)
         diagnostics.update({"shape": why} if why else {})
-        named = named_count(
-            query.question, chosen, number_only=True
-        )  # 「東部有幾個中心？」: the named ones quoted
-        if named and "shape" not in diagnostics:
-            diagnostics["shape"] = "named count: the answer's sentences introduce the things counted"
-        lead = (
-            enumeration_count(query.question, opening)
-            or counted
-            or named
-            or figure_lead(query, opening, self.settings.shortened_term_gap)
-        )
+        enumerated = enumeration_count(query.question, opening)
+        named = "" if enumerated or counted else named_count(query.question, chosen, number_only=True)
+        if named:  # 「東部有幾個中心？」: the named things the answer quotes, counted
+            said = str(diagnostics.get("shape", ""))
+            diagnostics["shape"] = (
+                f"{said}; " * bool(said) + "named count: the answer's sentences introduce them"
+            )
+        lead = enumerated or counted or named or figure_lead(query, opening, self.settings.shortened_term_gap)
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:
             # 「宜蘭有沒有中心？」: "no" would rest on a word the answering document never uses;

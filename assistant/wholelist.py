@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.evidence import Evidence, QueryTerms, _near_duplicate
+from assistant.evidence import Evidence, QueryTerms, Term, _near_duplicate
 from assistant.lists import (
     _ASKS_HOW_MANY_THINGS,
     _FAMILY,
@@ -28,6 +28,21 @@ from assistant.lists import (
 from core.text import to_search_form, to_traditional
 
 
+def _subject(query: QueryTerms) -> Term | None:
+    """The question's term written last before its asking word (哪, 幾): the noun it names the
+    items by (「區域研發據點在哪些縣市」 → 據點); None without an asking word or a term before it."""
+    asking = re.search(r"哪|几", query.question)
+    if asking is None:
+        return None
+    before = query.question[: asking.start()]
+    ends = [
+        (max(before.rfind(f) + len(f) if f in before else -1 for f in t.forms), i)
+        for i, t in enumerate(query.terms)
+    ]
+    end, i = max(ends, default=(-1, -1))
+    return query.terms[i] if end >= 0 else None
+
+
 def kept_items(
     query: QueryTerms, items: Sequence[Evidence], head: str, lead_in: str
 ) -> tuple[list[Evidence], str] | None:
@@ -36,15 +51,19 @@ def kept_items(
     of the list is read by :meth:`assistant.lists.ListAnswers._continuation`.
 
     A word some items hold and others do not picks those that hold it (「有做健康相關研發重點的
-    中心有哪幾個？」: the two whose 研發重點 hold 健康), unless the list's ``lead_in`` (its
+    中心有哪幾個？」: the two whose 研發重點 hold 健康), unless it is the noun right before the
+    asking word and no place (:func:`_subject`: the items as the question names them) or the list's ``lead_in`` (its
     sentences before the first item) says it of all (本部技術司…設立區域產業研發園區或中心).
     """
     said = [to_search_form(ev.sentence.context + ev.sentence.text) for ev in items]
     lead = to_search_form(lead_in)
+    subject = _subject(query)
     kept, picked = list(items), []
     for term in query.terms:
         if any(f in _GENERIC_NAME_WORDS or f[-2:] == head for f in term.forms):
             continue  # 中心, 產業, 區域: words of every item's kind, not of one item
+        if term is subject and not any(_is_place(f, query.question) for f in term.forms):
+            continue  # 「…研發據點在哪些縣市？」: the items as the question names them, not a pick
         holds = [any(f in s for f in term.forms) for s in said]
         if not 0 < sum(holds) < len(said) or any(f in lead for f in term.forms):
             continue

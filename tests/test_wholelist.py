@@ -6,15 +6,16 @@ import numpy as np
 
 from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, question_numbers
 from assistant.reply import Passage
+from assistant.rules import list_noun
 from assistant.wholelist import named_count, tally, whole_list
 from core.text import to_search_form
 
 # A section that lists its offices one sentence each, under two regions; a map call-out repeats one.
 _SECTION = [
-    ("北區設有三處辦公室，服務在地企業。", "text"),
-    ("北區部分，在基隆市設立「基隆海洋服務中心」，協助漁業升級。", "text"),
-    ("此外，於宜蘭縣推動「宜蘭農業服務中心」，著重農產加工。", "text"),
-    ("南區為工業重鎮，在屏東縣設立「屏東機械服務中心」，協助機械業轉型。", "text"),
+    ("本署設有三處辦公室，服務在地企業。", "text"),
+    ("北區部分，在基隆市設立「基隆海洋服務中心」，協助漁業與農產升級。", "text"),
+    ("此外，本署於宜蘭縣推動「宜蘭農業服務中心」，著重農產加工。", "text"),
+    ("南區為工業據點，在屏東縣設立「屏東機械服務中心」，協助機械業轉型。", "text"),
     ("在屏東縣設立「屏東機械服務中心」，協助機械業轉型。", "center"),
     ("本節所述計畫由本部統籌管考。", "text"),
 ]
@@ -94,3 +95,33 @@ def test_a_tally_reads_the_whole_section_when_the_list_does_not_go_on() -> None:
     lead, items = tally(query, evidence[0], evidence, lambda first, ev, head: [], most=8, floor=0.4)
     assert lead == "文件共列出3個中心："
     assert [ev.sentence.id for ev in items] == ["s1", "s2", "s3"]
+
+
+def test_a_word_some_items_hold_picks_them_unless_the_lead_in_says_it_of_all() -> None:
+    evidence = _evidence()
+    chosen = [evidence[3]]
+    farming = _query("跟農產有關的服務中心有哪幾個？", ["農產", "中心"])
+    items, note = whole_list(farming, "中心", chosen, evidence, most=8, floor=0.4)
+    assert [ev.sentence.id for ev in items] == ["s1", "s2"]
+    assert "those that hold 農產" in note
+    # 本署 is said of all items by the list's lead-in: it picks none of them
+    agency = _query("本署的服務中心有哪幾個？", ["本署", "中心"])
+    items, note = whole_list(agency, "中心", chosen, evidence, most=8, floor=0.4)
+    assert [ev.sentence.id for ev in items] == ["s1", "s2", "s3"] and "hold" not in note
+
+
+def test_a_list_noun_named_before_which_ones() -> None:
+    assert list_noun(to_search_form("區域中心有哪幾個？")) == "中心"
+    assert list_noun(to_search_form("重點領域有哪些？")) == "领域"
+
+
+def test_the_noun_the_question_names_the_items_by_picks_none_of_them() -> None:
+    evidence = _evidence()
+    chosen = [evidence[3]]
+    # 據點 is the question's name for the items (right before 在哪些), though one item words it so
+    by_name = _query("服務據點在哪些縣市？", ["服務", "據點"])
+    items, note = whole_list(by_name, "县市", chosen, evidence, most=8, floor=0.4)
+    assert [ev.sentence.id for ev in items] == ["s1", "s2", "s3"] and "hold" not in note
+    # a word before it is a pick: one item holds it, which is no list to read whole
+    picked = _query("機械相關的服務單位在哪些縣市？", ["機械", "單位"])
+    assert whole_list(picked, "县市", chosen, evidence, most=8, floor=0.4) == (chosen, "")
