@@ -56,14 +56,18 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     _ASKS_MISSION,
     _INJECTION,
     _ROLE_ASKED,
+    ASKS_MEMBERS,
     REFUSAL_HANT,
     SHAPE_STRENGTH,
     answer_shape,
     answer_type_ok,
     boilerplate,
     bound_bonus,
+    list_noun,
 )
 from assistant.verdicts import ShapedAnswers
+from assistant.wholelist import named_count, whole_list
+from assistant.wholelist import tally as tally_of
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -323,7 +327,6 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         kinds = self._kinds(query, evidence)
         if kinds:
             return self._write(kinds, support, diagnostics, convert)
-        tally = ""
         depth = self.settings.type_search_depth
         if not (
             answer_type_ok(query.question, best.sentence.text)
@@ -331,13 +334,22 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             or (asked_count(query.question) is not None and tables.read_whole(best, evidence) > 0)
             or calibration.types_held(query.question, evidence, depth, self.refusal_threshold)
         ):
-            tally, items = self._tally(query, best, evidence)
+            floor = s.facet_support * self.refusal_threshold
+            tally, items = tally_of(query, best, evidence, self._continuation, s.max_list_sentences, floor)
             if not tally:
                 why = "evidence is not of the kind asked for"
                 return self._refusal(refusal, support, diagnostics, why, "type_ok")
+            diagnostics["shape"] = (
+                f"named count: {len(items)} sentences after the best introduce the things counted"
+            )
             return self._write([best, *items], support, diagnostics, convert, lead=tally)
 
         chosen, wants_list = self._gather(query, best, evidence)
+        if wants_list and ASKS_MEMBERS.search(query.question) and chosen[0].shape < SHAPE_STRENGTH["list"]:
+            # 「區域中心分布在哪些縣市？」: every item of a list that runs over its whole section
+            head, floor = list_noun(query.question), s.facet_support * self.refusal_threshold
+            chosen, note = whole_list(query, head, chosen, evidence, s.max_list_sentences, floor)
+            diagnostics.update({"shape": note} if note else {})
 
         if wants_list and query.numbers and _number_share(query) >= self.settings.number_led_share:
             chosen = self._numbered_items(query, chosen, evidence)
@@ -354,11 +366,14 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         opening = chosen[0].sentence.text
         counted, why = tables.count_lead(asked_count(query.question), chosen, evidence)
         diagnostics.update({"shape": why} if why else {})
-        lead = (
-            enumeration_count(query.question, opening)
-            or counted
-            or figure_lead(query, opening, self.settings.shortened_term_gap)
-        )
+        enumerated = enumeration_count(query.question, opening)
+        named = "" if enumerated or counted else named_count(query.question, chosen, number_only=True)
+        if named:  # 「東部有幾個中心？」: the named things the answer quotes, counted
+            said = str(diagnostics.get("shape", ""))
+            diagnostics["shape"] = (
+                f"{said}; " * bool(said) + "named count: the answer's sentences introduce them"
+            )
+        lead = enumerated or counted or named or figure_lead(query, opening, self.settings.shortened_term_gap)
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:
             # 「宜蘭有沒有中心？」: "no" would rest on a word the answering document never uses;

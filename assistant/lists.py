@@ -443,7 +443,10 @@ class ListAnswers:
         chosen = [best]
         covered = coverage(query.terms, best.sentence.context + best.sentence.text)
         # 「七大誘因是哪些？」 answered by a sentence that enumerates them (…等七大誘因): it is the list.
-        complete = self.enumeration_complete and best.shape == SHAPE_STRENGTH["list"]
+        complete = self.enumeration_complete and best.shape in (
+            SHAPE_STRENGTH["list"],
+            SHAPE_STRENGTH["division"],
+        )
         if wants_list and not complete:
             chosen += self._continuation(best, evidence, head, query)
         # 「東部有哪些中心？」 answered by sentences that each introduce a 「…中心」: a further
@@ -617,28 +620,6 @@ class ListAnswers:
                 continue
             out.append(ev)
         return out
-
-    def _tally(
-        self, query: QueryTerms, first: Evidence, evidence: Sequence[Evidence]
-    ) -> tuple[str, list[Evidence]]:
-        """「總共有幾個中心？」 where the text names them one sentence each: the count and those sentences.
-
-        Returns ("", []) unless the question asks how many and the sentences after ``first``
-        introduce at least two differently named things (「…中心」, 「…園區」).
-        """
-        asked = [k for k in _THING_HEADS if k in query.question]
-        if not _ASKS_HOW_MANY_THINGS.search(query.question) or not asked:
-            return "", []
-        items = self._continuation(first, evidence, asked[0])
-        names: dict[str, str] = {}
-        for ev in items:
-            for match in _THING.finditer(to_search_form(ev.sentence.text)):
-                names.setdefault(match.group(0), match.group(1))
-        families = {_FAMILY.get(a, a) for a in asked}
-        if len(names) < 2 or not any(_FAMILY.get(kind, kind) in families for kind in names.values()):
-            return "", []
-        kinds = "或".join(dict.fromkeys(names.values()))
-        return f"文件共列出{len(names)}個{to_traditional(kinds)}：", items
 
     def _fill_facets(
         self, query: QueryTerms, chosen: list[Evidence], evidence: Sequence[Evidence]

@@ -598,8 +598,8 @@ def missing_specific_type(question: str, evidence_texts: Sequence[str]) -> str:
 _LIST_NOUN = re.compile(r"(?:哪些|哪?几[个项类种大]?|有什么|什么样的)([\u4e00-\u9fff]{2,6})")
 
 
-#: The same noun named first: 七大誘因是哪些？, 重點領域有哪些？
-_LIST_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2})(?:是|有|包括|包含)哪些")
+#: The same noun named first: 七大誘因是哪些？, 重點領域有哪些？, 區域中心有哪幾個？
+_LIST_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2})(?:是|有|包括|包含)(?:哪些|哪几[个项种类家所位])")
 
 
 def list_noun(question: str) -> str:
@@ -631,7 +631,19 @@ _HAS_REASON = re.compile(
 #: 內容; :func:`assistant.tables.field_shape`): the row states that field, a sentence that only
 #: shares the question's words need not (chosen on dev half 0: the least strength that ranks the
 #: row of the named field over such prose).
-SHAPE_STRENGTH = {"full_name": 1.5, "statute": 1.5, "list": 0.8, "reason": 0.4, "origin": 0.4, "field": 0.3}
+#: ``division``: the sentence that divides a thing into its named kinds (分為A、B及C) for
+#: 「分哪幾類」 (:func:`divides`): it names the kinds, a lead-in with items (``list``) need not be
+#: about kinds at all (符合下列各款條件), so it ranks above one (chosen on fresh questions of
+#: the kind, between ``list`` and ``full_name``).
+SHAPE_STRENGTH = {
+    "full_name": 1.5,
+    "statute": 1.5,
+    "division": 1.2,
+    "list": 0.8,
+    "reason": 0.4,
+    "origin": 0.4,
+    "field": 0.3,
+}
 
 
 #: A question about how something began: 當初, 一開始 (answered by 自1979年起…).
@@ -643,12 +655,33 @@ def asks_origin(question: str) -> bool:
     return bool(_ASKS_ORIGIN.search(question))
 
 
+#: A question for the kinds a thing is divided into (search form): 分哪幾類, 分成幾種, 分類,
+#: 三類, 有哪幾類; not an ordinal (第三類: one kind, asked for its content) nor 類似.
+_ASKS_DIVISION = re.compile(
+    r"分(?:为|成|作)?(?:哪|几|多少)[几些]?[类种型级组]|分类|分级"
+    r"|(?:哪几|几|多少|(?<![第\d二两三四五六七八九十])[二两三四五六七八九十\d])[大个]?[类种级组](?![似比])"
+    r"|\bcategor|\bkinds? of\b|\btypes? of\b|\bclasses\b"
+)
+
+
+#: A sentence that divides a thing into its kinds, naming them (search form): 分為創新前瞻類、
+#: 關鍵類及環境建構類; 區分為甲、乙兩類.
+_DIVIDES = re.compile(r"(?:区分|划分|分类|分)(?:为|成)[^，,。；;：:]{1,40}?(?:、|及|和|与|以及)")
+
+
+def divides(question: str, text: str) -> bool:
+    """Whether ``text`` divides a thing into named kinds when ``question`` asks for its kinds
+    (「科專分哪幾類？」 and 「科技專案依其特性，分為創新前瞻類、關鍵類及環境建構類。」; search forms)."""
+    return bool(_ASKS_DIVISION.search(question) and _DIVIDES.search(text))
+
+
 def answer_shape(question: str, text: str, names: Sequence[str] = ()) -> float:
     """How much ``text`` has the shape of the answer asked for, 0-1 (both search form).
 
     Shapes, surest first: for a full name, the sentence that defines the short one
     (…（簡稱技術司）); for a legal basis or a term's scope, a law's enacting clause or definition
-    (:mod:`assistant.statutes`); for 「哪些趨勢」, an enumeration of that noun (美中科技戰、…等趨勢);
+    (:mod:`assistant.statutes`); for 「哪些趨勢」, an enumeration of that noun (美中科技戰、…等趨勢),
+    and for 「分哪幾類」 the sentence that divides the thing into its kinds (:func:`divides`);
     for 為什麼, a clause that gives a reason or purpose; for 當初/一開始, a start (自1979年起).
     ``names``: other forms of the question's terms (科技專案 for 科專), which a definition
     question may be asking about.
@@ -660,6 +693,8 @@ def answer_shape(question: str, text: str, names: Sequence[str] = ()) -> float:
         return SHAPE_STRENGTH["full_name"]
     if statutes.statutory_shape(question, norm):
         return SHAPE_STRENGTH["statute"]
+    if divides(question, norm):
+        return SHAPE_STRENGTH["division"]
     head = list_noun(question)
     if head:
         for clause in re.split(r"[,，。;；:：]", norm):

@@ -326,7 +326,7 @@ def off_subject(evidence: Sequence[Evidence], query: QueryTerms, share: float) -
     question names, though it has the shape of the answer asked for.
 
     * an enumeration of the noun asked for (…等領域, :data:`~assistant.rules.SHAPE_STRENGTH`
-      ``["list"]``) whose sentence or passage covers less than ``share`` of what the best one
+      ``["list"]``) or a division into kinds (``["division"]``) whose sentence or passage covers less than ``share`` of what the best one
       covers of the question (「南臺灣創新園區投入哪些領域？」 is not answered by another park's list);
     * a line of a law's legislative history (:func:`~assistant.statutes.is_history`) that, with
       the title of the law the question names, covers less than ``share`` of it: 「新創專章是哪一天
@@ -351,7 +351,7 @@ def off_subject(evidence: Sequence[Evidence], query: QueryTerms, share: float) -
     out = []
     for ev in evidence:
         held = max(ev.coverage, ev.context_coverage)
-        if ev.shape == SHAPE_STRENGTH["list"]:
+        if ev.shape in (SHAPE_STRENGTH["list"], SHAPE_STRENGTH["division"]):
             if held < share * best:
                 out.append(ev)
         elif (

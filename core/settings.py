@@ -337,7 +337,8 @@ class Settings:
             Also the passages searched for each asking clause of a question of several
             (:mod:`assistant.clauses`).
         list_read_ahead_passages: Passages read on after the best ones for a list question (the
-            seed document's seven centers span several).
+            seed document's seven centers span several), and read back before them within their
+            section (the list may start before its best item: :mod:`assistant.wholelist`).
         lead_in_items: How many of the best pieces of evidence, when numbered items whose list's
             lead-in no retrieved passage holds, get the passage of their lead-in read
             (:meth:`assistant.flow.DirectReplies._lead_in_passages`). 0: no item is quoted with a

@@ -9,7 +9,7 @@ from assistant.evidence import QueryTerms, SentenceRecord, Term, coverage, measu
 from assistant.glossary import Glossary
 from assistant.lists import enumeration_count, question_aspects, question_facets
 from assistant.reply import Passage
-from assistant.rules import answer_shape, answer_type_ok, asked_types
+from assistant.rules import SHAPE_STRENGTH, answer_shape, answer_type_ok, asked_types, divides
 from core.text import to_search_form
 
 
@@ -201,6 +201,21 @@ def test_answer_shapes() -> None:
     assert answer_shape(q("為什麼叫技術司，全名是什麼？"), "本部產業技術司（簡稱技術司）") > answer_shape(
         q("為什麼叫技術司？"), "為提升競爭力，本部推動。"
     )
+
+
+def test_division_shape_answers_what_kinds_a_thing_has() -> None:
+    q = to_search_form
+    divided = "補助款依用途，區分為人事費、設備費及差旅費三類。"
+    lead_in = "申請者應符合下列各款條件："
+    # the sentence that names the kinds outranks a lead-in of items, which need not be kinds
+    for question in ("補助款分成哪幾類？", "補助款 分類", "補助款有幾種？", "補助款的三類是什麼"):
+        assert answer_shape(q(question), divided) == SHAPE_STRENGTH["division"]
+        assert SHAPE_STRENGTH["division"] > answer_shape(q(question), lead_in)
+    # not a question for kinds, or a division that names no kinds
+    assert answer_shape(q("補助款上限多少？"), divided) == 0
+    assert not divides(q("補助款分成哪幾類？"), q("補助款分為二期撥付。"))
+    assert not divides(q("補助比率是多少？"), q(divided))
+    assert not divides(q("第三類包含哪些費用？"), q(divided))  # one kind, by its ordinal
 
 
 def test_question_facets_split_parallel_parts_only_when_each_is_asked() -> None:
