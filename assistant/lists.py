@@ -28,6 +28,7 @@ from assistant.rules import (
     _HAS_PLACE,
     _ROLE_ASKED,
     ASKS_MEMBERS,
+    ASKS_MORE,
     SHAPE_STRENGTH,
     answer_type_ok,
     asked_types,
@@ -444,7 +445,8 @@ class ListAnswers:
         covered = coverage(query.terms, best.sentence.context + best.sentence.text)
         # 「七大誘因是哪些？」 answered by a sentence that enumerates them (…等七大誘因): it is the list.
         complete = self.enumeration_complete and best.shape == SHAPE_STRENGTH["list"]
-        if wants_list and not complete:
+        if (wants_list or ASKS_MORE.search(query.question)) and not complete:
+            # 「除了5G還做啥」: what else goes on after the sentence about what it names (另…).
             chosen += self._continuation(best, evidence, head, query)
         # 「東部有哪些中心？」 answered by sentences that each introduce a 「…中心」: a further
         # sentence must introduce one too (a call-out's mission line is not another center).

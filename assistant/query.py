@@ -105,7 +105,9 @@ class Query:
             "corrections": [f"{a}→{b}" for a, b in self.corrections],
             "numbers": list(self.numbers),
             "answer_types": [t.name for t in rules.asked_types(to_search_form(self.focus or self.text))]
-            + (["bound"] if rules.asks_bound(to_search_form(self.focus or self.text)) else []),
+            + (["bound"] if rules.asks_bound(to_search_form(self.focus or self.text)) else [])
+            # what else (除了…還): the answer goes on past the sentence about what it names
+            + (["more"] if rules.ASKS_MORE.search(to_search_form(self.focus or self.text)) else []),
         }
 
 

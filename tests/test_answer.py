@@ -331,6 +331,25 @@ def test_a_list_of_things_reads_on_through_sentences_that_introduce_them() -> No
     assert [c.quote for c in result.citations] == texts[:3]
 
 
+def test_what_else_goes_on_to_the_sentence_that_continues_the_one_it_names() -> None:
+    """「除了X還做什麼」: the sentence about X, then the one that goes on from it (另…)."""
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    texts = [
+        "機械領域投入智慧感測與控制等研發重點。",
+        "另推動整廠整線場域驗證，開創新的營運模式。",
+        "生醫領域發展精準醫療。",
+    ]
+    records = _records(texts, [[1, 0.1], [0.6, 1], [0.5, 1]])
+    passage = _passage("p1", "".join(texts))
+    query = _query("機械領域除了智慧感測還做什麼？", [("机械", 1.0), ("领域", 0.5), ("智慧感测", 1.0)])
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    result = answerer.compose(query, ev)
+    assert [c.quote for c in result.citations] == texts[:2]
+    plain = _query("機械領域做什麼？", [("机械", 1.0), ("领域", 0.5)])
+    ev = answerer.score(plain, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert [c.quote for c in answerer.compose(plain, ev).citations] == texts[:1]
+
+
 def test_a_mission_question_keeps_the_call_out_mission_line() -> None:
     answerer = ExtractiveAnswerer(refusal_threshold=0.3)
     body = "於嘉義市推動「嘉義中心」，建構商品化服務平台，推動在地特色產業創新與價值提升。"
