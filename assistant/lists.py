@@ -227,12 +227,12 @@ def list_items(text: str) -> list[str]:
 
 
 #: "How many X": the classifier and the noun counted (search form): 幾個領域 → 个, 领域.
-_HOW_MANY = re.compile(r"几([个项种类组家所间位大])?([\u4e00-\u9fff]{1,4}?)(?:[?？呢吗啊,，]|$)")
+_HOW_MANY = re.compile(r"(?<!第)几([个项种类组家所间位大])?([\u4e00-\u9fff]{1,4}?)(?:[?？呢吗啊,，]|$)")
 
 
 #: The same count with the noun first (search form): 研發重點有幾項 → 重点, 项.
 _HOW_MANY_BEFORE = re.compile(
-    r"([\u4e00-\u9fff]{2})(?:有|是|共有|总共有|一共有|总共|一共)?几([个项种类组家所间位大])"
+    r"([\u4e00-\u9fff]{2})(?:有|是|共有|总共有|一共有|总共|一共)?(?<!第)几([个项种类组家所间位大])"
 )
 
 

@@ -111,6 +111,10 @@ class Query:
         }
 
 
+#: A clause that opens with a comparative 比 (not 比較, 比如, 比方): its subject is the clause before it.
+_GOES_ON = re.compile(r"^\s*比(?![较如方起])")
+
+
 def clean(text: str) -> str:
     """Markup, entities, zero-width characters, emoji and stray symbols removed; NFKC.
 
@@ -510,6 +514,10 @@ def analyse(
     for clause in _CLAUSE.findall(text):
         clause = clause.strip()
         role = rules.clause_role(to_search_form(clause))
+        if role == "focus" and background and _GOES_ON.match(to_search_form(clause)):
+            # 「10-2條的抵減率，比第10條的高幾個百分點？」: a clause opening with 比 compares the
+            # subject of the clause before it, which is asked as much.
+            focus.append(background.pop())
         if role == "focus":
             bare = rules.strip_opener(to_search_form(clause))
             focus.append(clause[len(clause) - len(bare) :] if len(bare) <= len(clause) else clause)

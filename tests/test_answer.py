@@ -350,6 +350,13 @@ def test_what_else_goes_on_to_the_sentence_that_continues_the_one_it_names() -> 
     assert [c.quote for c in answerer.compose(plain, ev).citations] == texts[:1]
 
 
+def test_an_ordinal_asks_no_count() -> None:
+    from assistant.lists import asked_count
+
+    assert asked_count(to_search_form("最晚是核定後第幾天要簽完？")) is None
+    assert asked_count(to_search_form("東部有幾個中心？")) is not None
+
+
 def test_a_mission_question_keeps_the_call_out_mission_line() -> None:
     answerer = ExtractiveAnswerer(refusal_threshold=0.3)
     body = "於嘉義市推動「嘉義中心」，建構商品化服務平台，推動在地特色產業創新與價值提升。"
