@@ -278,7 +278,10 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             evidence,
             lambda e: answer_type_ok(query.question, e.sentence.text),
             self.settings,
-            lambda e: coverage(query.terms, e.sentence.text),
+            # its own words, with the question a FAQ's answer answers (Q3：…期間為何？ A3：…)
+            lambda e: coverage(
+                query.terms, units.answered_question(e.siblings, e.sentence) + e.sentence.text
+            ),
         )
         if best is not evidence[0]:
             diagnostics["chosen"] = (

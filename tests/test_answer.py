@@ -739,3 +739,25 @@ def test_a_menu_line_that_only_repeats_a_heading_the_question_names_answers_noth
         assert all(
             not e.boilerplate for e in answerer.score(full, vector, [menu, body], lambda p: records[p.id])
         )
+
+
+def test_a_faqs_answer_holds_the_words_of_the_question_the_document_asks_before_it() -> None:
+    """Q3 asks what the user asks in the document's words; A3 after it answers, though it names little."""
+    from assistant.units import answered_question
+
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    texts = [
+        "Q3：共享空間租賃補助的申請期間為何？",
+        "A3：應於起始月之前一個月一日至十五日內提出申請。",
+        "A4：共享空間租賃補助以當年度租金計算，每月補助五千元，補助期間內每案一次。",
+    ]
+    records = _records(texts, [[1, 0.1], [1, 0.6], [1, 0.3]])
+    assert answered_question(records, records[1]) == texts[0]
+    assert answered_question(records, records[0]) == "" and answered_question(records, records[2]) == ""
+    passage = _passage("p1", "".join(texts))
+    query = _query("共享空間 租賃補助 申請期間", [("共享空间", 1.0), ("租赁补助", 1.0), ("期间", 1.0)])
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    answer_line = next(e for e in ev if e.sentence.text == texts[1])
+    assert answer_line.coverage > coverage(query.terms, texts[1]) + 0.5  # the question's words, from Q3
+    result = answerer.compose(query, ev)
+    assert result.citations[0].quote == texts[1]
