@@ -646,9 +646,15 @@ def remainder_lead(question: str, terms: Sequence[tuple[tuple[str, ...], float]]
     return ""
 
 
+#: What asks inside a clause (search form): 多少, 幾, a question mark.
+_ASKS_IN_CLAUSE = re.compile(r"多少|几|[?？]|吗|呢")
+
+
 def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
     """For 「管理費是500萬，績效獎勵最多能拿多少？」 answered by 「…績效獎勵之上限，不得超過管理費之
-    百分之二十」, the stated amount times the cited percentage: 「100萬元（500萬×百分之二十）：」.
+    百分之二十」, the stated amount times the cited percentage: 「100萬元（500萬×百分之二十）：」;
+    for 「研發費用60億，營收淨額最多多少才達門檻？」 answered by 「研究發展費用占營業收入淨額比率達
+    百分之六」 (the stated amount is the share of the whole asked), divided: 「1,000億元（60億÷百分之六）：」.
 
     The focus asks an amount (多少, 上限) and no percentage; the message states exactly one amount
     of money outside the focus, after a word of its terms (管理費是500萬); the clause of the text
@@ -660,6 +666,10 @@ def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
     if _ASKS_PERCENTAGE.search(query.question) or not query.given:
         return ""
     outside = query.given.replace(query.question.rstrip("?？"), "")
+    if not outside.strip(" ?？,，。"):
+        # the focus is the whole message: its clauses that ask nothing state what is given
+        # (「假設某公司研發費用剛好60億，營收淨額最多多少…」)
+        outside = "，".join(c for c in re.split(r"[，,]", query.question) if not _ASKS_IN_CLAUSE.search(c))
     stated = [
         m
         for m in _STATED_AMOUNT.finditer(outside)
@@ -673,20 +683,31 @@ def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
     if not base:
         return ""
     terms = [(t.forms, t.weight) for t in query.terms]
-    best: tuple[float, tuple[int, float, str]] | None = None
+    asked = [(t.forms, t.weight) for t in query.terms if t.asked and t not in base]
+    best: tuple[float, tuple[int, float, str], bool] | None = None
     for clause in _RULE_CLAUSE.split(to_search_form(text)):
         rates = percentages(clause)
         if len(rates) != 1 or not any(f in clause for t in base for f in t.forms):
             continue
+        # 「研究發展費用占營業收入淨額比率達百分之六」: the stated amount is the share (before 占)
+        # and the question asks the whole (after it): the whole is the amount divided by the rate.
+        at = clause.find("占")
+        whole = (
+            at > 0
+            and any(f in clause[:at] for t in base for f in t.forms)
+            and held_share(asked, clause[at:], gap) > 0
+        )
         share = held_share(terms, clause, gap)
         if best is None or share > best[0]:
-            best = (share, rates[0])
-    if best is None:
+            best = (share, rates[0], bool(whole))
+    if best is None or best[1][1] <= 0:
         return ""
     scale = {"亿": 1e8, "万": 1e4, "千": 1e3}.get(amount.group(2) or "", 1.0)
-    value = float(amount.group(1).replace(",", "")) * scale * best[1][1] / 100
+    given = float(amount.group(1).replace(",", "")) * scale
     written = to_traditional(amount.group(0).strip())
-    return f"{_shown(value, 'amount', '')}（{written}×{best[1][2]}）："
+    if best[2]:
+        return f"{_shown(given * 100 / best[1][1], 'amount', '')}（{written}÷{best[1][2]}）："
+    return f"{_shown(given * best[1][1] / 100, 'amount', '')}（{written}×{best[1][2]}）："
 
 
 def figure_lead(query: QueryTerms, text: str, gap: int = Settings.shortened_term_gap) -> str:

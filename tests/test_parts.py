@@ -150,6 +150,26 @@ def test_a_stated_amount_times_the_cited_rate_of_the_clause_about_it() -> None:
     assert share_of_stated_lead(replace(query, given=query.question), text, 2) == ""
 
 
+def test_a_stated_share_divided_by_the_cited_rate_is_the_whole_asked() -> None:
+    question = "假如研發費用是30億，營收最多多少，研發占比才夠門檻？"
+    query = QueryTerms(
+        terms=(
+            Term((sf("研发"), sf("研究发展")), 1.0),
+            Term((sf("费用"),), 1.0),
+            Term((sf("营收"), sf("营业收入")), 2.0),
+        ),
+        numbers=(),
+        cjk=True,
+        question=sf(question),
+        given=sf(question),  # the whole message is the focus: its clause that asks nothing states 30億
+    )
+    text = "研究發展費用占營業收入淨額比率達百分之五。"
+    assert share_of_stated_lead(query, text, 2) == "600億元（30億÷百分之五）："
+    # the stated amount is the whole of which the text gives a share: multiplied, as before
+    times = replace(query, question=sf("研發費用最多多少？"), given=sf("營收是30億，研發費用最多多少？"))
+    assert share_of_stated_lead(times, text, 2) == "1.5億元（30億×百分之五）："
+
+
 def test_count_classifier_and_sub_queries() -> None:
     split = split_parts(sf("花蓮跟台東那兩個東部中心，研發主軸加起來總共幾項？"))
     assert split is not None and split.classifier == "项"
