@@ -278,7 +278,20 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if not query.terms and not query.numbers:
             # 「？？？」, 「你是誰？」: nothing to look for; meaning alone would pick any sentence.
             return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for", "terms")
-        best = typed_best(evidence, lambda e: answer_type_ok(query.question, e.sentence.text), self.settings)
+        best = typed_best(
+            evidence,
+            lambda e: answer_type_ok(query.question, e.sentence.text),
+            self.settings,
+            # its own words, with the question a FAQ's answer answers (Q3：…期間為何？ A3：…)
+            lambda e: coverage(
+                query.terms, units.answered_question(e.siblings, e.sentence) + e.sentence.text
+            ),
+        )
+        if best is not evidence[0]:
+            diagnostics["chosen"] = (
+                f"typed: candidate {list(evidence).index(best) + 1} holds the kind of answer asked"
+                " (answer_types) and, of those close to the best score, most of the question in its own words"
+            )
         floor, s = self.refusal_threshold, self.settings
         best = calibration.named_best(query, evidence, best, s.place_search_depth, floor)
         support = best.support

@@ -297,7 +297,10 @@ def is_chinese(question: str) -> bool:
 
 
 def typed_best(
-    evidence: Sequence[Evidence], of_kind: Callable[[Evidence], bool], settings: Settings
+    evidence: Sequence[Evidence],
+    of_kind: Callable[[Evidence], bool],
+    settings: Settings,
+    own: Callable[[Evidence], float] | None = None,
 ) -> Evidence:
     """The sentence that answers: the best one, or the best one of the kind asked for instead.
 
@@ -307,13 +310,26 @@ def typed_best(
     where-question whose best match is a centre's call-out without its county). Across sections
     a year of another event would answer a near-miss.
 
+    When the best sentence is not of the kind asked, of the sentences of that kind within that
+    share of its score, the one that holds
+    most of the question in its own words (``own``) answers: the numbered items of one article
+    all hold its lead-in's words, and 「三、租賃期間達…設備經濟年限四分之三」 holds a fraction, but
+    「…設備之支出，得按該支出總金額百分之五，抵減…」 names 抵減 beside its figure for 「設備抵減是幾趴」.
+
     Args:
         evidence: Scored candidates, best first (not empty).
         of_kind: Whether a candidate holds the kind of answer asked for.
         settings: Read for ``typed_candidate_ratio``.
+        own: The share of the question a candidate's own sentence holds (without its lead-in,
+            heading or passage); None: the first one of the kind answers.
     """
     best = evidence[0]
     typed = next((e for e in evidence if of_kind(e)), None)
+    if typed is not None and typed is not best and own is not None:
+        close = [e for e in evidence if e.score >= settings.typed_candidate_ratio * best.score and of_kind(e)]
+        held = max(close, key=own, default=typed)
+        if own(held) > own(typed):
+            return held
     if typed is None or typed is best:
         return best
     same_section = (typed.passage.source, typed.passage.section) == (

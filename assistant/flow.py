@@ -323,7 +323,10 @@ class DirectReplies:
             "foreign_terms": diagnostics.get("foreign_terms", ""),
             # Value words no document writes whose kind of value a sentence holds (門檻: 達百分之六).
             "value_words": diagnostics.get("value_words", ""),
-            "rules": [*analysed.rules, *([str(diagnostics["shape"])] if "shape" in diagnostics else [])],
+            "rules": [
+                *analysed.rules,
+                *(str(diagnostics[k]) for k in ("chosen", "shape") if k in diagnostics),
+            ],
             "candidates": [
                 {
                     "sentence": ev.sentence.text[:80],

@@ -28,6 +28,7 @@ from assistant.rules import (
     _HAS_PLACE,
     _ROLE_ASKED,
     ASKS_MEMBERS,
+    ASKS_MORE,
     SHAPE_STRENGTH,
     answer_type_ok,
     asked_types,
@@ -226,12 +227,12 @@ def list_items(text: str) -> list[str]:
 
 
 #: "How many X": the classifier and the noun counted (search form): 幾個領域 → 个, 领域.
-_HOW_MANY = re.compile(r"几([个项种类组家所间位大])?([\u4e00-\u9fff]{1,4}?)(?:[?？呢吗啊,，]|$)")
+_HOW_MANY = re.compile(r"(?<!第)几([个项种类组家所间位大])?([\u4e00-\u9fff]{1,4}?)(?:[?？呢吗啊,，]|$)")
 
 
 #: The same count with the noun first (search form): 研發重點有幾項 → 重点, 项.
 _HOW_MANY_BEFORE = re.compile(
-    r"([\u4e00-\u9fff]{2})(?:有|是|共有|总共有|一共有|总共|一共)?几([个项种类组家所间位大])"
+    r"([\u4e00-\u9fff]{2})(?:有|是|共有|总共有|一共有|总共|一共)?(?<!第)几([个项种类组家所间位大])"
 )
 
 
@@ -447,7 +448,8 @@ class ListAnswers:
             SHAPE_STRENGTH["list"],
             SHAPE_STRENGTH["division"],
         )
-        if wants_list and not complete:
+        if (wants_list or ASKS_MORE.search(query.question)) and not complete:
+            # 「除了5G還做啥」: what else goes on after the sentence about what it names (另…).
             chosen += self._continuation(best, evidence, head, query)
         # 「東部有哪些中心？」 answered by sentences that each introduce a 「…中心」: a further
         # sentence must introduce one too (a call-out's mission line is not another center).

@@ -31,14 +31,16 @@ from assistant.evidence import Composition, Evidence, QueryTerms, Term, coverage
 from assistant.lexicon import general_frequency
 from assistant.lists import question_facets
 from assistant.refusal import RefusalModel, signals
+from assistant.rules import asks_bound
 from assistant.shapes import arithmetic_lead, held_share, shortened_at
 from assistant.units import item_count
 from core.settings import Settings
-from core.text import chinese_number, to_search_form, to_traditional
+from core.text import article_tokens, chinese_number, to_search_form, to_traditional
 
-#: A difference (search form): 晚幾年, 相差, 隔了多久, 比…多幾個, how many years between.
+#: A difference (search form): 晚幾年, 相差, 隔了多久, 比…多幾個, 比…高幾個百分點 (not 最高, 提高), how
+#: many years between.
 _DIFFERENCE = re.compile(
-    r"[晚早差隔过]了?(?:几|多少)[年个项组家位件次天月]|[多少]了?(?:几|多少)[年个项组家位件次天月]?"
+    r"(?:[晚早差隔过]|(?<![最提])[高低])了?(?:几|多少)[年个项组家位件次天月]|[多少]了?(?:几|多少)[年个项组家位件次天月]?"
     r"|相差|相隔|隔了?多久|间隔|经过几年|过了几年|几年后|几年之后|差多少|差距"
     r"|how many years|how long (?:after|between|before)|difference"
 )
@@ -161,6 +163,8 @@ def figure_kind(question: str) -> tuple[str, str]:
     ``("count", "项")``, ``("percentage", "")``, ``("amount", "")`` or ``("", "")``."""
     if re.search(r"几年|多少年|多久|哪一?年|何年|how many years|how long|\byears?\b", question):
         return "year", ""
+    if re.search(r"百分点|percentage points?", question):
+        return "percentage", ""  # 幾個百分點 counts points of a percentage, not things
     count = _COUNT_OF.search(question)
     if count:
         return "count", count.group(1)
@@ -216,6 +220,9 @@ def split_parts(
     if not clauses:
         return None
     pieces = [p.strip() for p in joined(clauses[-1], join_frequency, than)]
+    before = [c for c in _CLAUSE.split(question[:at]) if c.strip()]
+    if than and pieces and not pieces[0] and len(before) >= 2 and before[-1] == clauses[-1]:
+        pieces[0] = before[-2].strip()  # 「A的抵減率，比B高幾個百分點」: A is the clause before 比
     if pieces:
         pieces[0] = _LEADING.sub("", pieces[0])
         event = re.sub(r"[\d年月日\s]", "", pieces[-1])
@@ -244,6 +251,7 @@ def figure_of(
     text: str,
     taken: frozenset[int] = frozenset(),
     context: str = "",
+    caps: bool = True,
 ) -> Figure | None:
     """The figure of one part in ``text``, or None.
 
@@ -259,6 +267,8 @@ def figure_of(
         taken: Offsets of figures another part of the question already reads.
         context: What the unit is about (a call-out's name, a title): it may name the part,
             its figures are not the unit's (a title's 「（2015年修正）」).
+        caps: Whether a cap's figure (「…並以不超過…百分之三十為限」) may be the part's; False when
+            the question asks a rate or an amount, not its bound (:func:`assistant.rules.asks_bound`).
     """
     norm = to_search_form(text)
     places = _positions(forms, norm) or (_positions(forms, to_search_form(context)) and [0])
@@ -266,7 +276,7 @@ def figure_of(
         return None
 
     def closest(found: list[tuple[int, float, str]]) -> Figure | None:
-        found = [f for f in found if f[0] not in taken]
+        found = [f for f in found if f[0] not in taken and (caps or not _capped(norm, f[0]))]
         if not found:
             return None
         at, value, written = min(found, key=lambda f: min(abs(f[0] - p) for p in places))
@@ -299,6 +309,20 @@ def figure_of(
             amounts.append((m.start(), float(m.group(1).replace(",", "")) * scale, sign + written))
         return closest(amounts)
     return None
+
+
+#: What makes a figure a cap on something else (search form): 以不超過…為限, 上限.
+_CAP = re.compile(r"为限|不得?超过|上限")
+#: Where the clause of a figure ends.
+_FIGURE_CLAUSE = re.compile(r"[，,。；;：:\n]")
+
+
+def _capped(norm: str, at: int) -> bool:
+    """Whether the figure at ``at`` of ``norm`` (search form) is stated as a cap, in its own clause:
+    「並以不超過該公司當年度應納營利事業所得稅額百分之三十為限」 caps the credit, it is not the rate."""
+    starts = [m.end() for m in _FIGURE_CLAUSE.finditer(norm, 0, at)]
+    end = _FIGURE_CLAUSE.search(norm, at)
+    return bool(_CAP.search(norm[starts[-1] if starts else 0 : end.start() if end else len(norm)]))
 
 
 def percentages(norm: str) -> list[tuple[int, float, str]]:
@@ -425,13 +449,14 @@ class PartAnswers:
             return None
         shared_terms = [t for t in query.terms if t.asked and not any(t in own for own in claimed)]
         margin = evidence[0].score - evidence[min(4, len(evidence) - 1)].score if evidence else 0.0
+        caps = asks_bound(query.question)  # a rate asked is not the cap stated beside it
         picked: dict[int, PartEvidence] = {}
         taken: dict[int, frozenset[int]] = {}
         # A part that names its own figure (「2015年修正」) reads it first; the others read another
         # figure of the same unit (「1996年…通過 2015年…修正」) or another unit.
         order = sorted(range(len(parts.parts)), key=lambda i: not re.search(r"\d", parts.parts[i]))
         for i in order:
-            found = self._part_evidence(parts, claimed[i], shared_terms, evidence, taken)
+            found = self._part_evidence(parts, claimed[i], shared_terms, evidence, taken, caps)
             p = self._part_answered(query, [*claimed[i], *shared_terms], found[0], margin) if found else -1.0
             if found is None or p < self.answer_probability:
                 picked[i] = PartEvidence(parts.parts[i], None, None, p)  # no evidence, or not answered
@@ -448,6 +473,7 @@ class PartAnswers:
         shared_terms: Sequence[Term],
         evidence: Sequence[Evidence],
         taken: dict[int, frozenset[int]],
+        caps: bool = True,
     ) -> tuple[Evidence, Figure] | None:
         """The evidence unit about one part that gives its figure (one no other part reads), best first."""
         # A part named only in words no document uses (拿到國際獎) is found by any one of them.
@@ -462,9 +488,15 @@ class PartAnswers:
         shared = [(t.forms, t.weight) for t in shared_terms]
         forms = [f for fs, _ in named for f in fs]
         best: tuple[tuple[float, ...], Evidence, Figure] | None = None
+        # A part named by its article (「第10條的抵減率」) is about every unit of that article,
+        # whose label is the passage's section (…｜第10條), not a word of its sentences.
+        articles = {a for f in forms for a in article_tokens(f)}
         for ev in evidence:
             text = ev.sentence.context + ev.sentence.text
-            share = held_share(named, text, gap)
+            labelled = bool(articles) and bool(
+                articles & set(article_tokens(to_search_form(ev.passage.section)))
+            )
+            share = 1.0 if labelled else held_share(named, text, gap)
             if share < need:
                 continue
             sentence = ev.sentence
@@ -474,7 +506,8 @@ class PartAnswers:
                 forms,
                 sentence.text,
                 taken.get(id(ev), frozenset()),
-                sentence.context,
+                f"{ev.passage.section}\n{sentence.context}" if labelled else sentence.context,
+                caps,
             )
             if figure is None:
                 continue
@@ -613,9 +646,15 @@ def remainder_lead(question: str, terms: Sequence[tuple[tuple[str, ...], float]]
     return ""
 
 
+#: What asks inside a clause (search form): 多少, 幾, a question mark.
+_ASKS_IN_CLAUSE = re.compile(r"多少|几|[?？]|吗|呢")
+
+
 def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
     """For 「管理費是500萬，績效獎勵最多能拿多少？」 answered by 「…績效獎勵之上限，不得超過管理費之
-    百分之二十」, the stated amount times the cited percentage: 「100萬元（500萬×百分之二十）：」.
+    百分之二十」, the stated amount times the cited percentage: 「100萬元（500萬×百分之二十）：」;
+    for 「研發費用60億，營收淨額最多多少才達門檻？」 answered by 「研究發展費用占營業收入淨額比率達
+    百分之六」 (the stated amount is the share of the whole asked), divided: 「1,000億元（60億÷百分之六）：」.
 
     The focus asks an amount (多少, 上限) and no percentage; the message states exactly one amount
     of money outside the focus, after a word of its terms (管理費是500萬); the clause of the text
@@ -627,6 +666,10 @@ def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
     if _ASKS_PERCENTAGE.search(query.question) or not query.given:
         return ""
     outside = query.given.replace(query.question.rstrip("?？"), "")
+    if not outside.strip(" ?？,，。"):
+        # the focus is the whole message: its clauses that ask nothing state what is given
+        # (「假設某公司研發費用剛好60億，營收淨額最多多少…」)
+        outside = "，".join(c for c in re.split(r"[，,]", query.question) if not _ASKS_IN_CLAUSE.search(c))
     stated = [
         m
         for m in _STATED_AMOUNT.finditer(outside)
@@ -640,20 +683,31 @@ def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
     if not base:
         return ""
     terms = [(t.forms, t.weight) for t in query.terms]
-    best: tuple[float, tuple[int, float, str]] | None = None
+    asked = [(t.forms, t.weight) for t in query.terms if t.asked and t not in base]
+    best: tuple[float, tuple[int, float, str], bool] | None = None
     for clause in _RULE_CLAUSE.split(to_search_form(text)):
         rates = percentages(clause)
         if len(rates) != 1 or not any(f in clause for t in base for f in t.forms):
             continue
+        # 「研究發展費用占營業收入淨額比率達百分之六」: the stated amount is the share (before 占)
+        # and the question asks the whole (after it): the whole is the amount divided by the rate.
+        at = clause.find("占")
+        whole = (
+            at > 0
+            and any(f in clause[:at] for t in base for f in t.forms)
+            and held_share(asked, clause[at:], gap) > 0
+        )
         share = held_share(terms, clause, gap)
         if best is None or share > best[0]:
-            best = (share, rates[0])
-    if best is None:
+            best = (share, rates[0], bool(whole))
+    if best is None or best[1][1] <= 0:
         return ""
     scale = {"亿": 1e8, "万": 1e4, "千": 1e3}.get(amount.group(2) or "", 1.0)
-    value = float(amount.group(1).replace(",", "")) * scale * best[1][1] / 100
+    given = float(amount.group(1).replace(",", "")) * scale
     written = to_traditional(amount.group(0).strip())
-    return f"{_shown(value, 'amount', '')}（{written}×{best[1][2]}）："
+    if best[2]:
+        return f"{_shown(given * 100 / best[1][1], 'amount', '')}（{written}÷{best[1][2]}）："
+    return f"{_shown(given * best[1][1] / 100, 'amount', '')}（{written}×{best[1][2]}）："
 
 
 def figure_lead(query: QueryTerms, text: str, gap: int = Settings.shortened_term_gap) -> str:

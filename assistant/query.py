@@ -94,8 +94,14 @@ class Query:
             "corrections": [f"{a}→{b}" for a, b in self.corrections],
             "numbers": list(self.numbers),
             "answer_types": [t.name for t in rules.asked_types(to_search_form(self.focus or self.text))]
-            + (["bound"] if rules.asks_bound(to_search_form(self.focus or self.text)) else []),
+            + (["bound"] if rules.asks_bound(to_search_form(self.focus or self.text)) else [])
+            # what else (除了…還): the answer goes on past the sentence about what it names
+            + (["more"] if rules.ASKS_MORE.search(to_search_form(self.focus or self.text)) else []),
         }
+
+
+#: A clause that opens with a comparative 比 (not 比較, 比如, 比方): its subject is the clause before it.
+_GOES_ON = re.compile(r"^\s*比(?![较如方起])")
 
 
 def clean(text: str) -> str:
@@ -210,6 +216,10 @@ def analyse(
     for clause in _CLAUSE.findall(text):
         clause = clause.strip()
         role = rules.clause_role(to_search_form(clause))
+        if role == "focus" and background and _GOES_ON.match(to_search_form(clause)):
+            # 「10-2條的抵減率，比第10條的高幾個百分點？」: a clause opening with 比 compares the
+            # subject of the clause before it, which is asked as much.
+            focus.append(background.pop())
         if role == "focus":
             bare = rules.strip_opener(to_search_form(clause))
             focus.append(clause[len(clause) - len(bare) :] if len(bare) <= len(clause) else clause)

@@ -403,7 +403,16 @@ _HAS_TOP = re.compile(
 _HAS_NAME = re.compile(r"「|」|中心|园区|计划|计画|方案|办法|技术司|经济部|机构|法人|学界|业界")
 
 
-_CONTINUES = re.compile(r"^(其次|此外|另在|另外|另於|再者|同時|並於|又在|最後)")
+#: A sentence that says it goes on with the one before it: 其次, 此外, 另 (另外, 另在, 另運用…).
+_CONTINUES = re.compile(r"^(其次|此外|另|再者|同時|並於|又在|最後)")
+
+
+#: A question for what else there is beside what it names (search form): 「除了5G還做啥」,
+#: 「除了補助以外還有什麼」, 「還有哪些」: the sentences that go on from the one about what it names
+#: (:data:`_CONTINUES`) answer it with that one.
+ASKS_MORE = re.compile(
+    r"除了?[^，,。？?]{1,16}?(?:以外|之外|外)?[，,]?(?:还|也|另)|除此之外|另外还|还有(?:什么|哪些|啥|别的)"
+)
 
 
 #: A question that sets two things side by side (search form): 嘉義跟台南…各自, 差在哪.
@@ -578,7 +587,10 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
     for answer_type in asked_types(question):
         if not answer_type.held_by(text):
             return False
-    if _ASKS_TIME.search(question) and _ASKS_START.search(question) and not _HAS_START.search(text):
+    # When something began (哪一年開始, 幾年開始的: a year before a verb of beginning) is answered by
+    # a start (自1979年起), not by any year of the topic (2022年共培育…).
+    asks_when = _ASKS_TIME.search(question) or _ASKS_YEAR.search(question)
+    if asks_when and _ASKS_START.search(question) and not _HAS_START.search(text):
         return False
     counted = _ASKS_COUNTED.search(question)
     return not (counted and not re.search(rf"(?:\d|[一二两三四五六七八九十百千])\s*{counted.group(1)}", text))

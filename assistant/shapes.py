@@ -303,7 +303,8 @@ _ASKS_LONGEST = re.compile(r"(?:最久|最长|最多|最晚|上限).{0,12}(?:几
 _SPAN = r"([0-9一二两三四五六七八九十]+)\s*(个月|日|天|年)"
 #: A time limit, and its extension (期間不得逾四個月；必要時，得延長一個月).
 _LIMIT = re.compile(_SPAN)
-_EXTENSION = re.compile(r"延长\s*" + _SPAN)
+#: 延長一個月, 展延一次最長30日: the extension's span within a few characters of its verb.
+_EXTENSION = re.compile(r"(?:延长|展延)[^，,。；;]{0,6}?" + _SPAN)
 
 
 def extended_limit(question: str, text: str) -> str:
@@ -331,7 +332,8 @@ def extended_limit(question: str, text: str) -> str:
     if a is None or b is None:
         return ""
     unit = to_traditional(extension.group(2))
-    return f"最長共{a + b}{unit}（{a}{unit}，必要時延長{b}{unit}）："
+    when = "必要時" if "必要时" in norm[: extension.start()] else ""
+    return f"最長共{a + b}{unit}（{a}{unit}，{when}延長{b}{unit}）："
 
 
 #: A question about a total: 加總是幾組, 總共多少件 (search form).

@@ -286,6 +286,8 @@ def structural_coverage(
     * a provision that names an item of its own article by number (第二款補助金額之上限) holds
       that item's words (:func:`~assistant.units.referenced_items`; ``near``: the sentences of
       the retrieved passages of its section, where the item may be);
+    * the answer of a FAQ holds the words of the question the document asks right before it
+      (:func:`~assistant.units.answered_question`);
     * a document the question names by title holds the title's words in every sentence: that
       ranks its sentences before other documents' ones, but supports none of them.
 
@@ -297,7 +299,9 @@ def structural_coverage(
     """
     items = units.items_of(siblings, sentence) if ASKS_MEMBERS.search(query.question) else ""
     named = units.referenced_items(near or siblings, sentence)
-    held = f"{tables.heading_of(passage)}\n{sentence.context}{sentence.text}\n{items}\n{named}"
+    # A FAQ's answer holds the words of the question it answers (Q3：…期間為何？ A3：應於…).
+    asked = units.answered_question(siblings, sentence)
+    held = f"{tables.heading_of(passage)}\n{sentence.context}{sentence.text}\n{items}\n{named}\n{asked}"
     # 「是抵支出的15％嗎」 asks a figure: the sentence's label (…辦法第15條) does not hold its 15.
     figures = measured_figures(query.question)
     held_coverage = coverage(terms, held, figures)

@@ -107,6 +107,15 @@ def referenced_items(near: Sequence[SentenceRecord], record: SentenceRecord) -> 
     return "\n".join(found)
 
 
+def answered_question(siblings: Sequence[SentenceRecord], record: SentenceRecord) -> str:
+    """The question a document asks right before ``record`` (a FAQ's 「Q3：…的期間為何？」 before
+    「A3：應於…前一個月一日至十五日內提出申請」), which ``record`` answers; "" when the sentence
+    before it asks nothing. ``siblings``: the sentences of its passage, in order."""
+    at = next((i for i, s in enumerate(siblings) if s.id == record.id), -1)
+    before = siblings[at - 1].text.rstrip() if at > 0 else ""
+    return before if before.endswith(("？", "?")) else ""
+
+
 def section_sentences(
     passages: Sequence[Passage], sentences: Callable[[Passage], Sequence[SentenceRecord]]
 ) -> list[SentenceRecord]:

@@ -346,6 +346,32 @@ def test_a_list_of_things_reads_on_through_sentences_that_introduce_them() -> No
     assert [c.quote for c in result.citations] == texts[:3]
 
 
+def test_what_else_goes_on_to_the_sentence_that_continues_the_one_it_names() -> None:
+    """「除了X還做什麼」: the sentence about X, then the one that goes on from it (另…)."""
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    texts = [
+        "機械領域投入智慧感測與控制等研發重點。",
+        "另推動整廠整線場域驗證，開創新的營運模式。",
+        "生醫領域發展精準醫療。",
+    ]
+    records = _records(texts, [[1, 0.1], [0.6, 1], [0.5, 1]])
+    passage = _passage("p1", "".join(texts))
+    query = _query("機械領域除了智慧感測還做什麼？", [("机械", 1.0), ("领域", 0.5), ("智慧感测", 1.0)])
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    result = answerer.compose(query, ev)
+    assert [c.quote for c in result.citations] == texts[:2]
+    plain = _query("機械領域做什麼？", [("机械", 1.0), ("领域", 0.5)])
+    ev = answerer.score(plain, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert [c.quote for c in answerer.compose(plain, ev).citations] == texts[:1]
+
+
+def test_an_ordinal_asks_no_count() -> None:
+    from assistant.lists import asked_count
+
+    assert asked_count(to_search_form("最晚是核定後第幾天要簽完？")) is None
+    assert asked_count(to_search_form("東部有幾個中心？")) is not None
+
+
 def test_a_mission_question_keeps_the_call_out_mission_line() -> None:
     answerer = ExtractiveAnswerer(refusal_threshold=0.3)
     body = "於嘉義市推動「嘉義中心」，建構商品化服務平台，推動在地特色產業創新與價值提升。"
@@ -728,3 +754,25 @@ def test_a_menu_line_that_only_repeats_a_heading_the_question_names_answers_noth
         assert all(
             not e.boilerplate for e in answerer.score(full, vector, [menu, body], lambda p: records[p.id])
         )
+
+
+def test_a_faqs_answer_holds_the_words_of_the_question_the_document_asks_before_it() -> None:
+    """Q3 asks what the user asks in the document's words; A3 after it answers, though it names little."""
+    from assistant.units import answered_question
+
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    texts = [
+        "Q3：共享空間租賃補助的申請期間為何？",
+        "A3：應於起始月之前一個月一日至十五日內提出申請。",
+        "A4：共享空間租賃補助以當年度租金計算，每月補助五千元，補助期間內每案一次。",
+    ]
+    records = _records(texts, [[1, 0.1], [1, 0.6], [1, 0.3]])
+    assert answered_question(records, records[1]) == texts[0]
+    assert answered_question(records, records[0]) == "" and answered_question(records, records[2]) == ""
+    passage = _passage("p1", "".join(texts))
+    query = _query("共享空間 租賃補助 申請期間", [("共享空间", 1.0), ("租赁补助", 1.0), ("期间", 1.0)])
+    ev = answerer.score(query, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    answer_line = next(e for e in ev if e.sentence.text == texts[1])
+    assert answer_line.coverage > coverage(query.terms, texts[1]) + 0.5  # the question's words, from Q3
+    result = answerer.compose(query, ev)
+    assert result.citations[0].quote == texts[1]

@@ -71,6 +71,20 @@ def _evidence(texts: list[str], score: float = 1.0) -> list[Evidence]:
         # 從 after a subject, and a span that ends in a bare event: the subject is both parts'.
         ("成果轉化法從通過到2015年修正，中間隔了幾年？", ("通過", "2015年修正"), "difference", "year"),
         ("這部法從制定到修正隔了多少年？", ("制定", "修正"), "difference", "year"),
+        # 高幾個百分點 is a difference of percentages; the clause before 比 is the first part
+        ("甲類補助的比例比乙類高幾個百分點？", ("甲類補助的比例", "乙類"), "difference", "percentage"),
+        (
+            "甲類補助的比例，比乙類的比例低幾個百分點？",
+            ("甲類補助的比例", "乙類的比例"),
+            "difference",
+            "percentage",
+        ),
+        (
+            "研發支出的抵減率跟設備支出的抵減率差幾個百分點？",
+            ("研發支出的抵減率", "設備支出的抵減率"),
+            "difference",
+            "percentage",
+        ),
         (
             "How many years between the A+ program and the industry program?",
             ("the A+ program", "the industry program"),
@@ -95,6 +109,7 @@ def test_split_parts_reads_the_parts_and_the_operation(question, parts, operatio
         "拿到補助後總共要繳幾年報告？",  # 拿到 is a verb: 到 joins nothing
         # 比 comes before its 多/少: after the difference asked, 出口占比 compares nothing
         "營業額最少多少，出口占比才算外銷型企業？",
+        "審查最高幾個月？",  # 最高 is a bound, not a difference
     ],
 )
 def test_split_parts_leaves_other_questions_alone(question) -> None:
@@ -135,6 +150,26 @@ def test_a_stated_amount_times_the_cited_rate_of_the_clause_about_it() -> None:
     assert share_of_stated_lead(replace(query, given=query.question), text, 2) == ""
 
 
+def test_a_stated_share_divided_by_the_cited_rate_is_the_whole_asked() -> None:
+    question = "假如研發費用是30億，營收最多多少，研發占比才夠門檻？"
+    query = QueryTerms(
+        terms=(
+            Term((sf("研发"), sf("研究发展")), 1.0),
+            Term((sf("费用"),), 1.0),
+            Term((sf("营收"), sf("营业收入")), 2.0),
+        ),
+        numbers=(),
+        cjk=True,
+        question=sf(question),
+        given=sf(question),  # the whole message is the focus: its clause that asks nothing states 30億
+    )
+    text = "研究發展費用占營業收入淨額比率達百分之五。"
+    assert share_of_stated_lead(query, text, 2) == "600億元（30億÷百分之五）："
+    # the stated amount is the whole of which the text gives a share: multiplied, as before
+    times = replace(query, question=sf("研發費用最多多少？"), given=sf("營收是30億，研發費用最多多少？"))
+    assert share_of_stated_lead(times, text, 2) == "1.5億元（30億×百分之五）："
+
+
 def test_count_classifier_and_sub_queries() -> None:
     split = split_parts(sf("花蓮跟台東那兩個東部中心，研發主軸加起來總共幾項？"))
     assert split is not None and split.classifier == "项"
@@ -158,6 +193,29 @@ def test_figure_of_reads_the_figure_next_to_the_part() -> None:
     # the part's words only in the context (a call-out's name): the figure is still the sentence's
     assert _fig("year", "", ["本法"], "自1996年10月1日起施行", context="本法（2015年修正）").value == 1996
     assert figure_of("year", "", ["不在"], text) is None
+
+
+def test_a_rate_asked_is_not_the_cap_stated_beside_it() -> None:
+    text = "得按支出金額百分之十五，抵減應納稅額，並以不超過當年度應納稅額百分之三十為限。"
+    assert _fig("percentage", "", ["应纳税额"], text, caps=False).value == 15
+    assert _fig("percentage", "", ["为限"], text).value == 30  # a bound asked reads the cap
+
+
+def test_a_part_named_by_its_article_is_read_from_that_articles_units() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    question = "第5條的抵減率，比第6條的抵減率高幾個百分點？"
+    query = _query(question, [("第5条", 2.0), ("第6条", 2.0), ("减率", 2.0)])
+    evidence = _evidence(
+        ["一、於支出金額百分之十五限度內，抵減應納稅額。", "得按支出金額百分之五，抵減應納稅額。"]
+    )
+    evidence = [
+        replace(ev, passage=replace(ev.passage, section=f"第二章｜第{n}條"))
+        for ev, n in zip(evidence, (5, 6), strict=True)
+    ]
+    result = answerer.compose(query, evidence)
+    assert result.answer.startswith("相差10個百分點（百分之十五−百分之五）：")
+    assert "第5条" in str(result.diagnostics["operands"])
 
 
 def test_gives_figure_keeps_passages_of_the_kind_asked() -> None:

@@ -34,6 +34,13 @@ def test_focus_is_kept_apart_from_the_askers_context() -> None:
     assert "領域" in q.focus
 
 
+def test_a_clause_that_opens_with_bi_compares_the_clause_before_it() -> None:
+    q = analyse("甲類補助的比例，比乙類高幾個百分點？")
+    assert q.focus.startswith("甲類補助的比例") and not q.background
+    q = analyse("聽說甲類補助比較多，比如要怎麼申請？")  # 比如 compares nothing
+    assert q.background == ("聽說甲類補助比較多",)
+
+
 def test_a_text_without_a_question_word_is_all_focus() -> None:
     q = analyse("臺東 深層海水 中心 重點")
     assert "深層海水" in q.focus and not q.context

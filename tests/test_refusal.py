@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, _numbers_supported, typed_best
+from assistant.evidence import (
+    Evidence,
+    QueryTerms,
+    SentenceRecord,
+    Term,
+    _numbers_supported,
+    coverage,
+    typed_best,
+)
 from assistant.refusal import held_value_words, named_best, types_held, unknown_subject, veto, without_foreign
 from assistant.reply import Passage
 from assistant.rules import answer_type_ok
@@ -237,6 +245,25 @@ def test_a_cards_title_line_gives_way_to_its_line_of_the_kind_asked_for() -> Non
     # A line that is no title of its section keeps the place its score gives it.
     body = _card("Small firms may apply for vouchers every year.", section, 1.0, 0.9)
     assert typed_best([body, amount], lambda e: answer_type_ok(question, e.sentence.text), Settings()) is body
+
+
+def test_of_the_items_of_the_kind_asked_the_one_naming_the_question_in_its_own_words_answers() -> None:
+    """Items inherit their lead-in's words (coverage ties); the rate asked is the figure beside 抵減."""
+    section = "第9條"
+    lead = _card("設備之支出，應減除政府補助款，並依下列規定認定：", section, 0.9, 1.0)
+    fraction = _card("三、租賃期間達租賃設備經濟年限四分之三。", section, 0.85, 1.0)
+    rate = _card("設備之支出，得按支出總金額百分之五，抵減應納稅額。", section, 0.8, 1.0)
+    question = to_search_form("設備抵減是幾趴")
+    of_kind = lambda e: answer_type_ok(question, e.sentence.text)  # noqa: E731
+    terms = [Term((to_search_form("設備"),), 1.0), Term((to_search_form("抵減"),), 1.0)]
+    own = lambda e: coverage(terms, e.sentence.text)  # noqa: E731
+    assert typed_best([lead, fraction, rate], of_kind, Settings()) is fraction  # the first of the kind
+    assert typed_best([lead, fraction, rate], of_kind, Settings(), own) is rate
+    # far below the best score, it does not answer
+    rate.score = 0.5
+    assert typed_best([lead, fraction, rate], of_kind, Settings(), own) is fraction
+    # a best sentence of the kind asked keeps its place
+    assert typed_best([fraction, rate], of_kind, Settings(), own) is fraction
 
 
 def test_a_cards_title_line_names_its_subject_for_every_line_of_the_card() -> None:

@@ -173,6 +173,8 @@ def test_repeated_characters_spares_short_or_varied_text(text: str) -> None:
         ("設備的耐用年限是多少？", "duration", "耐用年限為五年", "設備應列入財產目錄"),
         ("Startup Grant 企業成立年限", "duration", "registered within less than 5 years", "Startup Grant"),
         ("科專是哪一年開始的？", "year", "自1979年起啟動", "科專推動產業創新"),
+        # 幾年 before a verb of beginning: the year it began, not any year of the topic
+        ("育成計畫幾年開始辦的？", "year", "自2005年起開辦育成計畫", "2023年共輔導40家育成廠商"),
         ("申請截止日期是什麼時候？", "date", "於 11 月 30 日前送件", "申請須備妥文件"),
         ("計畫最長可以做幾年？", "duration", "整體期程 3 年以內", "計畫分兩階段執行"),
         ("入營要受訓多久？", "duration", "接受為期一星期至四星期之基礎訓練", "應按入營梯次報到入營"),
@@ -502,3 +504,18 @@ def test_a_time_may_be_the_step_it_follows(text: str) -> None:
 
 def test_a_step_without_after_is_no_time() -> None:
     assert not rules.answer_type_ok(to_search_form("第二期款什麼時候撥？"), "第二期款依審查結果撥付。")
+
+
+@pytest.mark.parametrize(
+    ("question", "more"),
+    [
+        ("機械領域除了智慧感測還做什麼？", True),
+        ("除了補助以外，還有哪些資源？", True),
+        ("貸款之外還有別的嗎", True),
+        ("除此之外呢", True),
+        ("機械領域做什麼？", False),
+        ("除了外國人以外都能申請嗎", False),
+    ],
+)
+def test_what_else_is_asked_by_besides(question: str, more: bool) -> None:
+    assert bool(rules.ASKS_MORE.search(to_search_form(question))) is more

@@ -308,6 +308,12 @@ def test_a_longest_time_question_answered_by_a_limit_and_its_extension_leads_wit
     assert extended_limit(to_search_form("審查要幾個月？"), text) == ""  # not the longest
     assert extended_limit(to_search_form("最長幾個月？"), "期間不得逾四個月。") == ""  # no extension
     assert extended_limit(to_search_form("最長幾天？"), "期間為30日，得延長一個月。") == ""  # other units
+    # 展延 is an extension too, its span a few characters on (展延一次最長30日)
+    signing = "簽約：核定後20日內完成簽約，經申請可展延一次最長30日。"
+    assert (
+        extended_limit(to_search_form("展延的話最晚第幾天要簽完？"), signing)
+        == "最長共50日（20日，延長30日）："
+    )
 
 
 def test_a_sentence_too_short_to_stand_alone_is_no_evidence() -> None:
