@@ -63,6 +63,7 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     boilerplate,
     bound_bonus,
 )
+from assistant.siblings import sibling_match
 from assistant.verdicts import ShapedAnswers
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
@@ -143,6 +144,10 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         chinese_names = [t for t in query.terms if count_cjk(t.forms[0])] if not query.cjk else []
         names = [f for t in query.terms if t.asked for f in t.forms]
         asked_labels, sections = tables.labels(query.question), tables.headings(passages)
+        # 「科專類」 named (here or in an earlier turn): its sibling 「多元類」's sentences are not it.
+        named_kin = sibling_match(
+            (f for t in query.terms for f in t.forms), passages, self.settings.sibling_heading_chars
+        )
         by_section: dict[tuple[str, str], list[Passage]] = {}
         for passage in passages:
             by_section.setdefault((passage.source, passage.section), []).append(passage)
@@ -224,6 +229,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                 # list item under 「Phase 2 審查」 is about Phase 2.
                 labelled = f"{tables.heading_of(passage)}\n{sent.context}{sent.text}"
                 ev.score += self.label_weight * tables.label_match(asked_labels, labelled)
+                ev.named_section = named_kin.get(passage.section, 0)
+                ev.score += self.label_weight * ev.named_section
                 # The section holds a law article's or table row's label (｜第24條): its number counts.
                 located = f"{passage.section}\n{passage.text}"
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):

@@ -112,6 +112,9 @@ class Evidence:
     #: The field (column) of a table row that the question names and the row states
     #: (:func:`assistant.tables.field_shape`), "" for none: why it has the ``field`` shape.
     field: str = ""
+    #: 1 under the heading the question or conversation names (「科專類」), -1 under a same-typed
+    #: sibling of it (「多元類」), 0 otherwise (:func:`assistant.siblings.sibling_match`).
+    named_section: int = 0
     #: Every sentence of the passage, in order (short ones too): what the quote may grow into
     #: (:mod:`assistant.units`).
     siblings: Sequence[SentenceRecord] = ()

@@ -161,7 +161,12 @@ class Settings:
             article says (「第24條在規定什麼？」): the article's sentences in order.
         label_weight: Score (0-1 scale of the sentence score) added to a sentence that names the
             labelled thing asked about (``Phase 2``) and taken from one that names only another
-            thing of the same series (``Phase 1``).
+            thing of the same series (``Phase 1``); likewise, a sentence under a heading the
+            question or an earlier turn names (「科專類」) and one under its same-typed sibling
+            (「多元類」: :mod:`assistant.siblings`).
+        sibling_heading_chars: Longest heading (characters, numbering left out) read as naming a
+            thing that a sibling heading of the same type may stand beside (科專類, 多元類;
+            8 holds 「第二階段審查」 and leaves out headings that are sentences).
         row_score_ratio: Share (0-1) of the best sentence's score a further table row must reach
             to be quoted in a comparison answered by a row.
         english_words_per_word: Most Chinese words of the documents searched for each English
@@ -485,6 +490,7 @@ class Settings:
     evidence_unit_chars: int = 150
     article_quote_chars: int = 240
     label_weight: float = 0.2
+    sibling_heading_chars: int = 8
     row_score_ratio: float = 0.6
     english_words_per_word: int = 2
     english_word_weight: float = 0.5
@@ -768,6 +774,7 @@ class Settings:
             "basis_sources",
             "english_words_per_word",
             "english_context_passages",
+            "sibling_heading_chars",
         )
         # Where 0 turns the behaviour off, the message says so.
         switches = {
