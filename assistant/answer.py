@@ -49,6 +49,7 @@ from assistant.lists import (
     enumeration_count,
     question_facets,
 )
+from assistant.novelty import said_share
 from assistant.parts import PartAnswers, figure_lead
 from assistant.premise import PremiseChecks
 from assistant.reply import Passage
@@ -231,6 +232,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                 ev.score += self.label_weight * tables.label_match(asked_labels, labelled)
                 ev.named_section = named_kin.get(passage.section, 0)
                 ev.score += self.label_weight * ev.named_section
+                ev.said = said_share(sent.text, query.said)  # 後來: what the last answer said is not asked
+                ev.score -= self.settings.said_penalty * (ev.said >= self.settings.said_share)
                 # The section holds a law article's or table row's label (｜第24條): its number counts.
                 located = f"{passage.section}\n{passage.text}"
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):

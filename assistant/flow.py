@@ -291,6 +291,7 @@ class DirectReplies:
                     **({"english_words": round(ev.english_words, 3)} if ev.english_words else {}),
                     **({"field": ev.field} if ev.field else {}),
                     **({"named_section": ev.named_section} if ev.named_section else {}),
+                    **({"said_before": round(ev.said, 3)} if ev.said else {}),
                 }
                 for ev in evidence[: self.settings.trace_candidates]
             ],

@@ -166,6 +166,7 @@ def _print_trace(trace: dict) -> None:
             + {1: " (under the heading named)", -1: " (under a sibling of the heading named)"}.get(
                 cand.get("named_section", 0), ""
             )
+            + (f" (the last answer said {cand['said_before']} of it)" if cand.get("said_before") else "")
             + f" [{cand['section']}] {cand['sentence']}"
         )
     follow_up = trace.get("follow_up") or {}
