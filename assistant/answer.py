@@ -49,7 +49,7 @@ from assistant.lists import (
     enumeration_count,
     question_facets,
 )
-from assistant.novelty import said_share
+from assistant.novelty import after_said, said_share
 from assistant.parts import PartAnswers, figure_lead
 from assistant.premise import PremiseChecks
 from assistant.reply import Passage
@@ -251,6 +251,9 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             for ev in titles.off_subject(out, query, self.subject_share):
                 ev.score -= self.shape_weight * ev.shape
                 ev.shape = 0.0
+        for ev in after_said(out, self.settings.said_share) if query.said else []:
+            ev.told_next = True  # 「後來…？」: what the document tells next after what was said
+            ev.score += self.settings.said_penalty
         out.sort(key=lambda e: -e.score)
         return out
 

@@ -121,6 +121,9 @@ class Evidence:
     #: Share of its years and quoted names the latest answer already gave, when the question
     #: asks what came after that answer (:func:`assistant.novelty.said_share`).
     said: float = 0.0
+    #: True for the sentence that comes right after one the latest answer said, when the
+    #: question asks what came after it (:func:`assistant.novelty.after_said`).
+    told_next: bool = False
     #: Every sentence of the passage, in order (short ones too): what the quote may grow into
     #: (:mod:`assistant.units`).
     siblings: Sequence[SentenceRecord] = ()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.evidence import QUOTED_NAME
+from assistant.evidence import QUOTED_NAME, Evidence
 from assistant.validate import Message
 from core.text import to_search_form
 
@@ -43,3 +43,19 @@ def said_share(sentence: str, said: str) -> float:
     if not marks:
         return 0.0
     return sum(mark in said for mark in marks) / len(marks)
+
+
+def after_said(evidence: Sequence[Evidence], share: float, gap: int = 5) -> list[Evidence]:
+    """The candidates that come right after a sentence the latest answer said (the next sentence
+    of its document, at most ``gap`` characters on, in its passage or the next) and do not say it
+    again themselves: what 「後來…？」 asks for is told next."""
+    following: set[str] = set()
+    for said in (ev for ev in evidence if ev.said >= share):
+        after = [
+            ev
+            for ev in evidence
+            if ev.passage.source == said.passage.source and 0 <= ev.sentence.start - said.sentence.end <= gap
+        ]
+        if after:
+            following.add(min(after, key=lambda ev: ev.sentence.start).sentence.id)
+    return [ev for ev in evidence if ev.sentence.id in following and ev.said < share]

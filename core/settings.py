@@ -169,8 +169,10 @@ class Settings:
             8 holds 「第二階段審查」 and leaves out headings that are sentences).
         said_penalty: Score (0-1 scale of the sentence score) taken from a sentence that says
             again what the latest answer said, when the question asks what came after it (後來,
-            之後: :mod:`assistant.novelty`). 0.3: more than the 0.15 by which such a sentence led
-            the one that told what came next on seed's dev half 0 (session 14); 0 turns it off.
+            之後: :mod:`assistant.novelty`), and given to the sentence that comes right after
+            such a one in its passage (what the document tells next). 0.3: more than the 0.15 by
+            which such a sentence led the one that told what came next on seed's dev half 0
+            (session 14); 0 turns it off.
         said_share: Share (0-1) of a sentence's years and quoted names that the latest answer
             holds from which the sentence says it again (2 of 3 do; 1 of 4 does not).
         row_score_ratio: Share (0-1) of the best sentence's score a further table row must reach

@@ -55,3 +55,38 @@ def test_the_sentence_that_tells_what_came_next_wins() -> None:
     evidence = ExtractiveAnswerer(refusal_threshold=0.3).score(query, vector, [passage], lambda p: records)
     assert evidence[0].sentence.text == texts[1]
     assert evidence[-1].said == 1.0
+
+
+def test_the_sentence_told_right_after_what_was_said_is_preferred() -> None:
+    # the renaming the last answer gave, then (in the next passage) what came of it
+    first = "本會於2010年將「青年發明獎」更名為「創新發明獎」。"
+    second = "獎項自此改由民間基金會主辦。"
+    other = "得獎者可獲頒獎金十萬元。"
+    vector = np.asarray([1.0, 0.0], np.float32)
+    passages = [
+        Passage("p0", "prize.md", "沿革", first, 0, len(first)),
+        Passage(
+            "p1", "prize.md", "沿革", second + other, len(first) + 1, len(first) + 1 + len(second + other)
+        ),
+    ]
+    records = {
+        "p0": [SentenceRecord("s0", first, 0, len(first), vector)],
+        "p1": [
+            SentenceRecord("s1", second, len(first) + 1, len(first) + 1 + len(second), vector),
+            SentenceRecord(
+                "s2", other, len(first) + 1 + len(second), len(first) + 1 + len(second + other), vector
+            ),
+        ],
+    }
+    query = QueryTerms(
+        terms=(Term(("发明奖",), 1.0, asked=False),),
+        numbers=(),
+        cjk=True,
+        question=to_search_form("之後呢？"),
+        said=said_before("之後呢？", _HISTORY),
+    )
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    evidence = answerer.score(query, vector, passages, lambda p: records[p.id])
+    assert evidence[0].sentence.text == second
+    assert evidence[0].told_next
+    assert not any(e.told_next for e in evidence[1:])

@@ -167,6 +167,7 @@ def _print_trace(trace: dict) -> None:
                 cand.get("named_section", 0), ""
             )
             + (f" (the last answer said {cand['said_before']} of it)" if cand.get("said_before") else "")
+            + (" (told right after what the last answer said)" if cand.get("told_next") else "")
             + f" [{cand['section']}] {cand['sentence']}"
         )
     follow_up = trace.get("follow_up") or {}
