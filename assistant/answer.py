@@ -49,6 +49,7 @@ from assistant.lists import (
     enumeration_count,
     question_facets,
 )
+from assistant.novelty import after_said, said_share
 from assistant.parts import PartAnswers, figure_lead
 from assistant.premise import PremiseChecks
 from assistant.reply import Passage
@@ -65,6 +66,7 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     bound_bonus,
     list_noun,
 )
+from assistant.siblings import sibling_match
 from assistant.verdicts import ShapedAnswers
 from assistant.wholelist import named_count, whole_list
 from assistant.wholelist import tally as tally_of
@@ -147,6 +149,10 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         chinese_names = [t for t in query.terms if count_cjk(t.forms[0])] if not query.cjk else []
         names = [f for t in query.terms if t.asked for f in t.forms]
         asked_labels, sections = tables.labels(query.question), tables.headings(passages)
+        # 「科專類」 named (here or in an earlier turn): its sibling 「多元類」's sentences are not it.
+        named_kin = sibling_match(
+            (f for t in query.terms for f in t.forms), passages, self.settings.sibling_heading_chars
+        )
         by_section: dict[tuple[str, str], list[Passage]] = {}
         for passage in passages:
             by_section.setdefault((passage.source, passage.section), []).append(passage)
@@ -228,6 +234,10 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                 # list item under 「Phase 2 審查」 is about Phase 2.
                 labelled = f"{tables.heading_of(passage)}\n{sent.context}{sent.text}"
                 ev.score += self.label_weight * tables.label_match(asked_labels, labelled)
+                ev.named_section = named_kin.get(passage.section, 0)
+                ev.score += self.label_weight * ev.named_section
+                ev.said = said_share(sent.text, query.said)  # 後來: what the last answer said is not asked
+                ev.score -= self.settings.said_penalty * (ev.said >= self.settings.said_share)
                 # The section holds a law article's or table row's label (｜第24條): its number counts.
                 located = f"{passage.section}\n{passage.text}"
                 if not _numbers_supported(query.numbers, located, partial=len(query.numbers) > 1):
@@ -245,6 +255,9 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             for ev in titles.off_subject(out, query, self.subject_share):
                 ev.score -= self.shape_weight * ev.shape
                 ev.shape = 0.0
+        for ev in after_said(out, self.settings.said_share) if query.said else []:
+            ev.told_next = True  # 「後來…？」: what the document tells next after what was said
+            ev.score += self.settings.said_penalty
         out.sort(key=lambda e: -e.score)
         return out
 

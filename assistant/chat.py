@@ -36,6 +36,7 @@ from assistant.flow import (
 )
 from assistant.followup import FollowUps
 from assistant.lists import kinds_of
+from assistant.novelty import said_before
 from assistant.parts import part_searches
 from assistant.query import Query, analyse
 from assistant.reply import Passage, Reply
@@ -262,7 +263,8 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
             focus = f"{background.pop()}，{focus}"
         lent = "，".join(filter(None, [*background, context]))
         terms = self.query_terms(focus, lent)
-        terms = replace(terms, scope=named.scope, given=to_search_form(analysed.text))
+        said = said_before(analysed.text, messages)  # 「後來改成什麼？」: not what was just said
+        terms = replace(terms, scope=named.scope, given=to_search_form(analysed.text), said=said)
         qvec = np.asarray(vector, np.float32)
         evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         kinds = kinds_of(terms)

@@ -73,6 +73,9 @@ class QueryTerms:
     #: The whole message, search form: figures it states outside the focus (「管理費是500萬，
     #: 績效獎勵最多多少？」) are operands of the answer's arithmetic (:func:`assistant.parts.figure_lead`).
     given: str = ""
+    #: The latest answer (search form) when the question asks what came after it (後來, 之後):
+    #: a sentence that says it again is no answer (:mod:`assistant.novelty`); "" otherwise.
+    said: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,15 @@ class Evidence:
     #: The field (column) of a table row that the question names and the row states
     #: (:func:`assistant.tables.field_shape`), "" for none: why it has the ``field`` shape.
     field: str = ""
+    #: 1 under the heading the question or conversation names (「科專類」), -1 under a same-typed
+    #: sibling of it (「多元類」), 0 otherwise (:func:`assistant.siblings.sibling_match`).
+    named_section: int = 0
+    #: Share of its years and quoted names the latest answer already gave, when the question
+    #: asks what came after that answer (:func:`assistant.novelty.said_share`).
+    said: float = 0.0
+    #: True for the sentence that comes right after one the latest answer said, when the
+    #: question asks what came after it (:func:`assistant.novelty.after_said`).
+    told_next: bool = False
     #: Every sentence of the passage, in order (short ones too): what the quote may grow into
     #: (:mod:`assistant.units`).
     siblings: Sequence[SentenceRecord] = ()

@@ -339,6 +339,9 @@ class DirectReplies:
                     **({"boilerplate": ev.boilerplate} if ev.boilerplate else {}),
                     **({"english_words": round(ev.english_words, 3)} if ev.english_words else {}),
                     **({"field": ev.field} if ev.field else {}),
+                    **({"named_section": ev.named_section} if ev.named_section else {}),
+                    **({"said_before": round(ev.said, 3)} if ev.said else {}),
+                    **({"told_next": True} if ev.told_next else {}),
                 }
                 for ev in evidence[: self.settings.trace_candidates]
             ],

@@ -161,7 +161,20 @@ class Settings:
             article says (「第24條在規定什麼？」): the article's sentences in order.
         label_weight: Score (0-1 scale of the sentence score) added to a sentence that names the
             labelled thing asked about (``Phase 2``) and taken from one that names only another
-            thing of the same series (``Phase 1``).
+            thing of the same series (``Phase 1``); likewise, a sentence under a heading the
+            question or an earlier turn names (「科專類」) and one under its same-typed sibling
+            (「多元類」: :mod:`assistant.siblings`).
+        sibling_heading_chars: Longest heading (characters, numbering left out) read as naming a
+            thing that a sibling heading of the same type may stand beside (科專類, 多元類;
+            8 holds 「第二階段審查」 and leaves out headings that are sentences).
+        said_penalty: Score (0-1 scale of the sentence score) taken from a sentence that says
+            again what the latest answer said, when the question asks what came after it (後來,
+            之後: :mod:`assistant.novelty`), and given to the sentence that comes right after
+            such a one in its passage (what the document tells next). 0.3: more than the 0.15 by
+            which such a sentence led the one that told what came next on seed's dev half 0
+            (session 14); 0 turns it off.
+        said_share: Share (0-1) of a sentence's years and quoted names that the latest answer
+            holds from which the sentence says it again (2 of 3 do; 1 of 4 does not).
         row_score_ratio: Share (0-1) of the best sentence's score a further table row must reach
             to be quoted in a comparison answered by a row.
         english_words_per_word: Most Chinese words of the documents searched for each English
@@ -488,6 +501,9 @@ class Settings:
     evidence_unit_chars: int = 150
     article_quote_chars: int = 240
     label_weight: float = 0.2
+    sibling_heading_chars: int = 8
+    said_penalty: float = 0.3
+    said_share: float = 0.6
     row_score_ratio: float = 0.6
     english_words_per_word: int = 2
     english_word_weight: float = 0.5
@@ -773,6 +789,9 @@ class Settings:
             "basis_sources",
             "english_words_per_word",
             "english_context_passages",
+            "sibling_heading_chars",
+            "said_penalty",
+            "said_share",
         )
         # Where 0 turns the behaviour off, the message says so.
         switches = {

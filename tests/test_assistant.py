@@ -323,3 +323,15 @@ def test_a_follow_up_that_names_no_thing_asks_about_the_turn_before(real_assista
     reply = real_assistant.ask("之後又做了什麼？", history)
     assert reply.notes["trace"]["follow_up"]["continues"] is True
     assert "A+" in reply.search_query
+
+
+def test_a_follow_up_asking_what_came_next_is_told_what_the_document_says_next(real_assistant) -> None:
+    # 「之後又推了什麼計畫？」 after an answer that named the 1997 programme: the sentence that says
+    # 1997 again is not the answer; the one the document tells right after it (A+, 2014) is.
+    history = [
+        {"role": "user", "content": "業界科專最早是哪個計畫？"},
+        {"role": "assistant", "content": "1997年啟動「業界開發產業技術計畫」。"},
+    ]
+    reply = real_assistant.ask("之後又推了什麼計畫？", history=history)
+    assert not reply.refused
+    assert "A+" in reply.answer and "2014" in reply.answer, reply.answer

@@ -163,6 +163,11 @@ def _print_trace(trace: dict) -> None:
             + (f" boilerplate {cand['boilerplate']}" if cand.get("boilerplate") else "")
             + (f" english words +{cand['english_words']}" if cand.get("english_words") else "")
             + (f" (row states the field asked: {cand['field']})" if cand.get("field") else "")
+            + {1: " (under the heading named)", -1: " (under a sibling of the heading named)"}.get(
+                cand.get("named_section", 0), ""
+            )
+            + (f" (the last answer said {cand['said_before']} of it)" if cand.get("said_before") else "")
+            + (" (told right after what the last answer said)" if cand.get("told_next") else "")
             + f" [{cand['section']}] {cand['sentence']}"
         )
     follow_up = trace.get("follow_up") or {}

@@ -1,0 +1,61 @@
+"""What an earlier answer already said, which a follow-up asking what came next does not ask.
+
+「學界科專以前有哪些計畫？」 answered with 「2001年起實施「學界開發產業技術計畫」，2014年再推動
+「產學研價值創造計畫」」, then 「後來改成什麼？」: 後來 ("later", "and then") asks for what came
+after, so the sentences that state those two programmes again are not its answer, however many
+of its words they share; the one that says 「2021年5月轉型推動新制「科研成果價值創造計畫」」 is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.evidence import QUOTED_NAME, Evidence
+from assistant.validate import Message
+from core.text import to_search_form
+
+#: A follow-up that asks what came after what was said (search form, and English).
+_NEXT = re.compile(
+    r"后来|之后|接着|然后|再来|随后|later\b|\bafterwards?\b|\bafter that\b|\bthen\b", re.IGNORECASE
+)
+
+#: The marks a sentence is told apart by: a year, and each name it quotes.
+_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年")
+
+
+def said_before(question: str, messages: Sequence[Message]) -> str:
+    """The latest answer (search form) when ``question`` asks what came after it, else ""."""
+    if not _NEXT.search(to_search_form(question)):
+        return ""
+    answers = [m["content"] for m in messages if m["role"] == "assistant"]
+    return to_search_form(answers[-1]) if answers else ""
+
+
+def said_share(sentence: str, said: str) -> float:
+    """The share (0-1) of ``sentence``'s marks (the years it gives, the names it quotes in 「」)
+    that ``said`` (an earlier answer, search form) holds; 0 for a sentence with none."""
+    if not said:
+        return 0.0
+    form = to_search_form(sentence)
+    marks = {*_YEAR.findall(form), *(name.strip() for name in QUOTED_NAME.findall(form))}
+    marks.discard("")
+    if not marks:
+        return 0.0
+    return sum(mark in said for mark in marks) / len(marks)
+
+
+def after_said(evidence: Sequence[Evidence], share: float, gap: int = 5) -> list[Evidence]:
+    """The candidates that come right after a sentence the latest answer said (the next sentence
+    of its document, at most ``gap`` characters on, in its passage or the next) and do not say it
+    again themselves: what 「後來…？」 asks for is told next."""
+    following: set[str] = set()
+    for said in (ev for ev in evidence if ev.said >= share):
+        after = [
+            ev
+            for ev in evidence
+            if ev.passage.source == said.passage.source and 0 <= ev.sentence.start - said.sentence.end <= gap
+        ]
+        if after:
+            following.add(min(after, key=lambda ev: ev.sentence.start).sentence.id)
+    return [ev for ev in evidence if ev.sentence.id in following and ev.said < share]
