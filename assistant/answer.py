@@ -37,7 +37,6 @@ from assistant.evidence import (
     _numbers_supported,
     callout_labels,
     coverage,
-    typed_best,
     write_answer,
 )
 from assistant.lists import (
@@ -50,7 +49,7 @@ from assistant.lists import (
     question_facets,
 )
 from assistant.novelty import after_said, said_share
-from assistant.parts import PartAnswers, figure_lead
+from assistant.parts import PartAnswers
 from assistant.premise import PremiseChecks
 from assistant.reply import Passage
 from assistant.rules import (  # REFUSAL_HANT is imported from here by the generative answerer
@@ -68,7 +67,7 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
 )
 from assistant.siblings import sibling_match
 from assistant.verdicts import ShapedAnswers
-from assistant.wholelist import named_count, whole_list
+from assistant.wholelist import answer_lead, whole_list
 from assistant.wholelist import tally as tally_of
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
@@ -291,20 +290,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         if not query.terms and not query.numbers:
             # 「？？？」, 「你是誰？」: nothing to look for; meaning alone would pick any sentence.
             return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for", "terms")
-        best = typed_best(
-            evidence,
-            lambda e: answer_type_ok(query.question, e.sentence.text),
-            self.settings,
-            # its own words, with the question a FAQ's answer answers (Q3：…期間為何？ A3：…)
-            lambda e: coverage(
-                query.terms, units.answered_question(e.siblings, e.sentence) + e.sentence.text
-            ),
-        )
-        if best is not evidence[0]:
-            diagnostics["chosen"] = (
-                f"typed: candidate {list(evidence).index(best) + 1} holds the kind of answer asked"
-                " (answer_types) and, of those close to the best score, most of the question in its own words"
-            )
+        best = units.typed_choice(query, evidence, self.settings, diagnostics)
         floor, s = self.refusal_threshold, self.settings
         best = calibration.named_best(query, evidence, best, s.place_search_depth, floor)
         support = best.support
@@ -389,17 +375,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         chosen = self._rows_and_units(
             query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))
         )
-        opening = chosen[0].sentence.text
-        counted, why = tables.count_lead(asked_count(query.question), chosen, evidence)
-        diagnostics.update({"shape": why} if why else {})
-        enumerated = enumeration_count(query.question, opening)
-        named = "" if enumerated or counted else named_count(query.question, chosen, number_only=True)
-        if named:  # 「東部有幾個中心？」: the named things the answer quotes, counted
-            said = str(diagnostics.get("shape", ""))
-            diagnostics["shape"] = (
-                f"{said}; " * bool(said) + "named count: the answer's sentences introduce them"
-            )
-        lead = enumerated or counted or named or figure_lead(query, opening, self.settings.shortened_term_gap)
+        lead = answer_lead(query, chosen, evidence, diagnostics, self.settings.shortened_term_gap)
         verdict, chosen = self._yes_no(query, chosen, evidence)
         if verdict is not None and verdict.lead.startswith("否") and query.foreign:
             # 「宜蘭有沒有中心？」: "no" would rest on a word the answering document never uses;

@@ -313,9 +313,10 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
                 current = e.passage
                 for row in self.retriever.table_rows(current, self.settings.table_read_rows):
                     following.setdefault(row.id, row)  # a row's table: 哪些縣市…, A跟B差在哪
-                for back in self.retriever.passages_before(current, self.settings.list_read_ahead_passages):
-                    if back.section == current.section:  # and back to where it starts (its lead-in)
-                        following.setdefault(back.id, back)
+                for back in self.retriever.passages_before(
+                    current, self.settings.list_read_ahead_passages, True
+                ):
+                    following.setdefault(back.id, back)  # and back to where it starts (its lead-in)
                 for _ in range(self.settings.list_read_ahead_passages):
                     nxt = self.retriever.next_passage(current)
                     if nxt is None:

@@ -1297,13 +1297,15 @@ class Retriever(BaseRetriever):
             return self.passage(snap.ids[starts[i][1]])
         return None
 
-    def passages_before(self, passage: Passage, most: int) -> list[Passage]:
+    def passages_before(self, passage: Passage, most: int, same_section: bool = False) -> list[Passage]:
         """The live text passages of ``passage``'s document that start before it, nearest first,
-        at most ``most`` (where a numbered item's lead-in is when no retrieved passage holds it)."""
+        at most ``most`` (where a numbered item's lead-in is when no retrieved passage holds it);
+        with ``same_section``, only those of its section (where a list that runs on starts)."""
         snap = self._current()
         starts = snap.by_source.get(passage.source, [])
         i = bisect.bisect_left(starts, (passage.start, -1))
-        return [self.passage(snap.ids[j]) for _, j in reversed(starts[max(0, i - most) : i])]
+        found = [self.passage(snap.ids[j]) for _, j in reversed(starts[max(0, i - most) : i])]
+        return [p for p in found if p.section == passage.section] if same_section else found
 
     def table_rows(self, passage: Passage, most: int) -> list[Passage]:
         """The live rows of the table ``passage`` is a row of (its section without the row label),

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant import rules
-from assistant.evidence import Evidence, SentenceRecord, Term, coverage
+from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, coverage, typed_best
 from assistant.reply import Passage
 from core.settings import Settings
 from core.text import ARTICLE_REF, article_tokens, count_cjk, to_search_form
@@ -590,3 +590,25 @@ def parallel_provisions(
         if theirs != mine and len(mine) >= 4 and _alike(theirs, mine, share):
             out.insert(1, replace(first, sentence=neighbour))
     return out
+
+
+def typed_choice(
+    query: QueryTerms, evidence: Sequence[Evidence], settings: Settings, diagnostics: dict[str, float | str]
+) -> Evidence:
+    """The sentence that answers (:func:`assistant.evidence.typed_best`): of the kind asked
+    (:func:`assistant.rules.answer_type_ok`) and, among those close to the best score, holding most
+    of the question in its own words, read with the question a FAQ's answer answers (Q3：…期間為何？
+    A3：…, :func:`answered_question`). When it is not the best-scored one, ``diagnostics["chosen"]``
+    says why."""
+    best = typed_best(
+        evidence,
+        lambda e: rules.answer_type_ok(query.question, e.sentence.text),
+        settings,
+        lambda e: coverage(query.terms, answered_question(e.siblings, e.sentence) + e.sentence.text),
+    )
+    if best is not evidence[0]:
+        diagnostics["chosen"] = (
+            f"typed: candidate {list(evidence).index(best) + 1} holds the kind of answer asked"
+            " (answer_types) and, of those close to the best score, most of the question in its own words"
+        )
+    return best

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from assistant import tables
 from assistant.evidence import Evidence, QueryTerms, Term, _near_duplicate
 from assistant.lists import (
     _ASKS_HOW_MANY_THINGS,
@@ -24,7 +25,10 @@ from assistant.lists import (
     _introduces,
     _is_place,
     _things,
+    asked_count,
+    enumeration_count,
 )
+from assistant.parts import figure_lead
 from core.text import to_search_form, to_traditional
 
 
@@ -186,3 +190,26 @@ def tally(
         ]
         lead = named_count(query.question, items)
     return (lead, items) if lead else ("", [])
+
+
+def answer_lead(
+    query: QueryTerms,
+    chosen: Sequence[Evidence],
+    evidence: Sequence[Evidence],
+    diagnostics: dict[str, float | str],
+    gap: int,
+) -> str:
+    """The lead written before the chosen sentences: the count a list states of itself (共3項),
+    else the count of a table's rows (:func:`assistant.tables.count_lead`), else the count of the
+    named things the sentences introduce (「東部有幾個中心？」, :func:`named_count`), else the figure
+    asked (:func:`assistant.parts.figure_lead`; ``gap``: ``Settings.shortened_term_gap``); the
+    rule that wrote it goes into ``diagnostics["shape"]``. "" when none applies."""
+    opening = chosen[0].sentence.text
+    counted, why = tables.count_lead(asked_count(query.question), list(chosen), list(evidence))
+    diagnostics.update({"shape": why} if why else {})
+    enumerated = enumeration_count(query.question, opening)
+    named = "" if enumerated or counted else named_count(query.question, chosen, number_only=True)
+    if named:
+        said = str(diagnostics.get("shape", ""))
+        diagnostics["shape"] = f"{said}; " * bool(said) + "named count: the answer's sentences introduce them"
+    return enumerated or counted or named or figure_lead(query, opening, gap)
