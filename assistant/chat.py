@@ -232,8 +232,9 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         if analysed.switches_topic:
             messages = []  # 「換個問題，…」: the earlier turns are not this question's context
         # A focus that names nothing leans on the asker's own words (我們中小企業研發卡關了，有
-        # 計畫能幫忙嗎？): they are searched, and weigh as background.
-        own = list(analysed.context) if not analysed.background and self._thin(analysed.focus) else []
+        # 計畫能幫忙嗎？; 我們的青創貸核定通知書寄到了，還沒去銀行辦，要在多久之內去辦？): they are
+        # searched, and weigh as background, beside any background clause.
+        own = list(analysed.context) if self._thin(analysed.focus) else []
         resolved = self.resolve_reference(analysed.text if own else analysed.search_text, messages)
         query, context = self.search_query(resolved, messages, asked_as=analysed.text)
         condensed = self._condense(question, messages)
@@ -255,7 +256,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         focus = self.resolve_reference(analysed.focus, messages)
         if item:
             focus = f"{item}，{focus}"
-        background = list(analysed.background) or own
+        background = [*own, *analysed.background]
         if analysed.background and self._thin(focus):
             # 「從A到B，中間隔了幾年？」: the clause that asks names nothing; the one before it does.
             focus = f"{background.pop()}，{focus}"

@@ -59,7 +59,7 @@ from scipy import sparse
 from assistant import statutes
 from assistant.bilingual import Bridged, ChineseBridge, EnglishBridge, EnglishText
 from assistant.glossary import GLOSSARY_NAME, Glossary
-from assistant.lexicon import content_terms, register_words
+from assistant.lexicon import content_terms, register_words, verb_stem
 from assistant.reply import Passage
 from assistant.tables import row_heading, table_section
 from assistant.titles import NamedDocuments, heading_share, named_documents
@@ -961,6 +961,19 @@ class Retriever(BaseRetriever):
         """Whether a term abbreviates a phrase of the documents (:meth:`spelled_out`)."""
         return bool(self.spelled_out(term))
 
+    def verb_words(self, verb: str) -> list[str]:
+        """The documents' verbs that begin with ``verb`` (one character, search form), most used
+        first: 撥 → 撥付, 撥款. A question's verb with a direction complement (撥下來, 交出去:
+        :func:`assistant.lexicon.verb_stem`) names the act those words name. Only two-character
+        words jieba's dictionary tags verbal (v, vn), at most ``Settings.max_verb_words``."""
+        if len(verb) != 1 or not count_cjk(verb):
+            return []
+        from assistant.query import general_tag
+
+        found = Counter(re.findall(f"{re.escape(verb)}[\u4e00-\u9fff]", self._joined_text()))
+        verbal = [w for w, _ in found.most_common() if general_tag(w) in ("v", "vn")]
+        return verbal[: self.settings.max_verb_words]
+
     def spelled_out(self, term: str) -> list[str]:
         """The phrases of the documents that ``term`` (search form) abbreviates, most used first.
 
@@ -1094,10 +1107,12 @@ class Retriever(BaseRetriever):
 
     def expansions(self, query: str) -> list[str]:
         """Other words for the query's words: glossary aliases, the documents' phrases its
-        abbreviations stand for (:meth:`spelled_out`), then the documents' Chinese for its English words."""
+        abbreviations stand for (:meth:`spelled_out`), the documents' words of its verbs with a
+        direction complement (:meth:`verb_words`), then the documents' Chinese for its English words."""
         words = self._current().glossary.expand(query)
         for term in content_terms(query):
             words += [p for p in self.spelled_out(term) if p not in words]
+            words += [w for w in self.verb_words(verb_stem(term)) if w not in words]
         words += [b.chinese for b in self.english_words(query) if b.chinese not in words]
         # A Chinese word of a question about English passages: their English words for it.
         return words + [e for t in content_terms(query) for e in self.english_for(t) if e not in words]

@@ -10,7 +10,14 @@ from typing import Any
 
 from assistant.bilingual import acronyms
 from assistant.evidence import QueryTerms, Term, is_chinese
-from assistant.lexicon import ENGLISH_INTENT_WORDS, INTENT_WORDS, NOMINAL_TAGS, content_terms, part_of_speech
+from assistant.lexicon import (
+    ENGLISH_INTENT_WORDS,
+    INTENT_WORDS,
+    NOMINAL_TAGS,
+    content_terms,
+    part_of_speech,
+    verb_stem,
+)
 from assistant.query import general_frequency, general_tag, question_numbers
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
@@ -101,6 +108,13 @@ class TermJudge:
                         retriever.bm25.idf_of(e) for e in expanded
                     )
                 forms = (*forms, *expanded)
+            # A verb with a direction complement (撥下來) is met by the documents' words of its
+            # verb (撥付, 撥款): a guess at the act, weaker evidence than the asker's own word, so
+            # it weighs a share of theirs, like a translation.
+            verbs = [w for w in retriever.verb_words(verb_stem(term)) if w not in forms]
+            if verbs and not any(retriever.knows(f) for f in forms):
+                weight = self.settings.verb_word_weight * max(retriever.bm25.idf_of(v) for v in verbs)
+            forms = (*forms, *verbs)
             if not count_cjk(term):
                 # An English word weighs as the documents' Chinese words for it: the glossary's
                 # names, else its dictionary translations (assistant/bilingual.py), which are
