@@ -1051,6 +1051,14 @@ class Retriever(BaseRetriever):
         ranked = sorted(candidates, key=lambda i: (-float(similarity[i]), snap.ids[i]))[:k]
         return [(snap.ids[i], float(similarity[i])) for i in ranked]
 
+    def english_name(self, word: str) -> tuple[str, ...]:
+        """The Chinese names of an English word that names a place, country or organisation in
+        CC-CEDICT (Japan → 日本…: :meth:`assistant.bilingual.EnglishBridge.name_for`); () for
+        another word, or with the English bridge off (``Settings.english_words_per_word`` 0)."""
+        if not self.settings.english_words_per_word or count_cjk(word):
+            return ()
+        return EnglishBridge.bundled().name_for(word)
+
     def english_words(self, text: str) -> list[Bridged]:
         """Chinese words of the documents for the English words of ``text`` (empty without any).
 
