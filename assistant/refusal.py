@@ -39,6 +39,7 @@ from assistant.evidence import Evidence, QueryTerms, Term
 from assistant.lexicon import FRAME_WORDS, INTENT_WORDS
 from assistant.places import unnamed_place
 from assistant.rules import (
+    ASKS_MEMBERS,
     QUESTION_MARKS,
     VALUE_WORDS,
     asked_types,
@@ -262,6 +263,8 @@ def veto(
     6. it names a place that neither the best sentence nor its passage mentions (for several
        places: nor the passages of the ``place_search_depth`` best sentences), unless the best
        sentence states a rule for whatever place is concerned (所在地: :mod:`assistant.places`).
+    7. it asks which ones (哪些, 哪幾個) and the best sentence delegates the list to another's
+       rule or notice (「其適用領域由經濟部公告」: a ``delegation``, :func:`assistant.rules.boilerplate`).
 
     Args:
         query: The question's terms and judgements.
@@ -299,6 +302,10 @@ def veto(
     unnamed = unnamed_place(query, evidence, best, settings.place_search_depth)
     if unnamed:
         return "missing_place", f"names {unnamed}, which the answering passage does not mention"
+    if best.boilerplate == "delegation" and ASKS_MEMBERS.search(query.question):
+        # 「目前公告的適用領域有哪幾個？」 and 「其適用領域由經濟部公告」: the members are set
+        # elsewhere; the sentence that says so lists none.
+        return "delegated_list", "asks which ones; the documents leave the list to another's rule or notice"
     return "", ""
 
 

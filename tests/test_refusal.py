@@ -138,6 +138,15 @@ def test_a_rule_for_whatever_place_is_concerned_answers_for_a_named_place() -> N
     assert places_by_rule(agency, rule) == ""
 
 
+def test_a_list_asked_for_that_the_best_sentence_delegates_is_refused() -> None:
+    best = _evidence("其補助產業別由本部公告。")
+    best.boilerplate = "delegation"
+    rule, reason = veto(_query("今年公告補助的產業別有哪些？"), [best], best, 0.25)
+    assert rule == "delegated_list" and "which ones" in reason
+    # Asked for something else than its members, the delegation is no reason to refuse.
+    assert veto(_query("補助產業別由誰決定？"), [best], best, 0.25) == ("", "")
+
+
 def test_a_ranking_must_be_held_for_the_parts_that_ask_about_the_one_it_picks() -> None:
     question = to_search_form("去年參賽的隊伍裡，哪一隊得獎金最多？拿了多少？")
     total = _evidence("共有十二隊獲得獎金新臺幣三百萬元", support=0.9)
