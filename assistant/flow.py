@@ -323,6 +323,8 @@ class DirectReplies:
             "foreign_terms": diagnostics.get("foreign_terms", ""),
             # Value words no document writes whose kind of value a sentence holds (門檻: 達百分之六).
             "value_words": diagnostics.get("value_words", ""),
+            # Places the best passage does not name that its rule for any place speaks of (所在地).
+            "place_rule": diagnostics.get("place_rule", ""),
             "rules": [
                 *analysed.rules,
                 *(str(diagnostics[k]) for k in ("chosen", "shape") if k in diagnostics),

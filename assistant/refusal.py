@@ -35,10 +35,11 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.evidence import Evidence, QueryTerms, Term, coverage, restates_heading
+from assistant.evidence import Evidence, QueryTerms, Term
 from assistant.lexicon import FRAME_WORDS, INTENT_WORDS
+from assistant.places import unnamed_place
 from assistant.rules import (
-    COMPARES,
+    ASKS_MEMBERS,
     QUESTION_MARKS,
     VALUE_WORDS,
     asked_types,
@@ -55,6 +56,9 @@ FEATURES: tuple[str, ...] = ("support", "coverage", "dense", "foreign", "type_ok
 MODEL_FEATURES: tuple[str, ...] = ("support", "coverage", "foreign", "type_ok")
 #: Where a question's clauses end (search form): each clause asking something is a part.
 _CLAUSES = re.compile(r"[?？，,、；;。!！]+")
+#: Answer kinds that pick one of several (哪一組最多): a question's other parts ask about the
+#: one picked (:func:`types_held`).
+_SELECTING = frozenset({"top"})
 #: Where the fitted model lives.
 MODEL_PATH = Path(__file__).with_name("refusal_model.json")
 
@@ -236,10 +240,6 @@ def forgive_value_words(
     return query
 
 
-def _compares(question: str) -> bool:
-    return bool(COMPARES.search(question))
-
-
 def veto(
     query: QueryTerms,
     evidence: Sequence[Evidence],
@@ -261,7 +261,10 @@ def veto(
     5. it asks for a specific value (a phone number, a rate, an amount) that no evidence
        sentence of the ``type_search_depth`` best holds;
     6. it names a place that neither the best sentence nor its passage mentions (for several
-       places: nor the passages of the ``place_search_depth`` best sentences).
+       places: nor the passages of the ``place_search_depth`` best sentences), unless the best
+       sentence states a rule for whatever place is concerned (所在地: :mod:`assistant.places`).
+    7. it asks which ones (哪些, 哪幾個) and the best sentence delegates the list to another's
+       rule or notice (「其適用領域由經濟部公告」: a ``delegation``, :func:`assistant.rules.boilerplate`).
 
     Args:
         query: The question's terms and judgements.
@@ -296,12 +299,13 @@ def veto(
     )
     if missing:
         return "missing_type", f"asks for a {missing} value; no evidence found holds one"
-    # A comparison (嘉義跟台南) may answer each place with a sentence of its own.
-    answering = [best] if not _compares(query.question) else [best, *evidence[: settings.place_search_depth]]
-    where = "\n".join(_where(e) for e in [*answering, *_card_titles(best, evidence)])
-    for forms in query.places:
-        if not any(form in where for form in forms):
-            return "missing_place", f"names {forms[0]}, which the answering passage does not mention"
+    unnamed = unnamed_place(query, evidence, best, settings.place_search_depth)
+    if unnamed:
+        return "missing_place", f"names {unnamed}, which the answering passage does not mention"
+    if best.boilerplate == "delegation" and ASKS_MEMBERS.search(query.question):
+        # 「目前公告的適用領域有哪幾個？」 and 「其適用領域由經濟部公告」: the members are set
+        # elsewhere; the sentence that says so lists none.
+        return "delegated_list", "asks which ones; the documents leave the list to another's rule or notice"
     return "", ""
 
 
@@ -329,57 +333,6 @@ def unknown_subject(query: QueryTerms) -> tuple[str, ...]:
     return tuple(t.forms[0] for t in asked if t.forms[0] in query.strangers)
 
 
-def _card_titles(ev: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]:
-    """The retrieved title lines of ``ev``'s section (:func:`assistant.evidence.restates_heading`):
-    a card's title line names its subject (「National Development Fund … (行政院國家發展基金…)」)
-    for every line of the card (「Investment amount: Up to NT$20 million」)."""
-    at = (ev.passage.source, ev.passage.section)
-    return [e for e in evidence if (e.passage.source, e.passage.section) == at and restates_heading(e)]
-
-
-def _where(ev: Evidence) -> str:
-    """What an evidence unit is about (search form): its document's title, section, passage, context."""
-    return to_search_form(
-        f"{ev.passage.title}\n{ev.passage.section}\n{ev.passage.text}\n{ev.sentence.context}"
-    )
-
-
-def named_best(
-    query: QueryTerms, evidence: Sequence[Evidence], best: Evidence, depth: int, floor: float
-) -> Evidence:
-    """The sentence that answers a question naming places or organisations: ``best`` when its
-    passage mentions them all, else the first of the ``depth`` best sentences whose passage does
-    and whose support is at least ``floor`` (``Settings.refusal_threshold``), else ``best``.
-
-    「可以同時申請台北市的地方型SBIR嗎？」 is answered by the row about 台北市, not by the one
-    about 新北 that scored higher; when no such sentence exists the ``missing_place`` veto refuses.
-    """
-    if not query.places or _compares(query.question):
-        return best
-
-    def names_all(ev: Evidence) -> bool:
-        where = "\n".join(_where(e) for e in [ev, *_card_titles(ev, evidence)])
-        return all(any(form in where for form in forms) for forms in query.places)
-
-    if names_all(best):
-        return best
-    # As much of the rest of the question as the best covers: a row that only names the place
-    # (縣市：屏東縣) does not answer 「南臺灣創新園區搬到屏東之後…」.
-    rest = [t for t in query.terms if t.forms not in query.places]
-
-    def others(ev: Evidence) -> float:
-        return coverage(rest, ev.sentence.context + ev.sentence.text)
-
-    return next(
-        (
-            ev
-            for ev in evidence[:depth]
-            if ev.support >= floor and others(ev) >= others(best) and names_all(ev)
-        ),
-        best,
-    )
-
-
 def types_held(question: str, evidence: Sequence[Evidence], depth: int, floor: float) -> bool:
     """Whether a question of several parts (clauses that each ask for a kind of answer) finds one
     of the kinds of answer it asks for.
@@ -390,6 +343,8 @@ def types_held(question: str, evidence: Sequence[Evidence], depth: int, floor: f
     one of the ``depth`` best sentences (``Settings.type_search_depth``) with support at least
     ``floor`` holds one of the asked kinds. A question asking for one kind is judged on the best
     sentence alone (:func:`assistant.rules.answer_type_ok`), and so is the calibrated decision.
+    A part that picks one of several (哪一組最多, :data:`_SELECTING`) must be held: the other
+    parts ask about the one it picks.
     """
     # Parts are clauses: 「…超過多少金額？」 asking a count and an amount in one clause is one part.
     clauses = [c for c in _CLAUSES.split(question) if c]
@@ -397,4 +352,9 @@ def types_held(question: str, evidence: Sequence[Evidence], depth: int, floor: f
     if sum(1 for c in clauses if asked_types(c)) < 2:
         return False
     read = [to_search_form(e.sentence.text) for e in evidence[:depth] if e.support >= floor]
+    # 「哪一組募得最多？募了多少？」: the other parts ask about the one the ranking picks, so an
+    # amount of anything else answers nothing; the ranking must be held.
+    ranking = [kind for kind in kinds if kind.name in _SELECTING]
+    if ranking and not any(kind.held_by(t) for kind in ranking for t in read):
+        return False
     return any(kind.held_by(t) for kind in kinds for t in read)

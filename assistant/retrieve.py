@@ -59,7 +59,7 @@ from scipy import sparse
 from assistant import statutes
 from assistant.bilingual import Bridged, ChineseBridge, EnglishBridge, EnglishText
 from assistant.glossary import GLOSSARY_NAME, Glossary
-from assistant.lexicon import content_terms, register_words
+from assistant.lexicon import content_terms, register_words, verb_stem
 from assistant.reply import Passage
 from assistant.tables import row_heading, table_section
 from assistant.titles import NamedDocuments, heading_share, named_documents
@@ -971,6 +971,19 @@ class Retriever(BaseRetriever):
         """Whether a term abbreviates a phrase of the documents (:meth:`spelled_out`)."""
         return bool(self.spelled_out(term))
 
+    def verb_words(self, verb: str) -> list[str]:
+        """The documents' verbs that begin with ``verb`` (one character, search form), most used
+        first: 撥 → 撥付, 撥款. A question's verb with a direction complement (撥下來, 交出去:
+        :func:`assistant.lexicon.verb_stem`) names the act those words name. Only two-character
+        words jieba's dictionary tags verbal (v, vn), at most ``Settings.max_verb_words``."""
+        if len(verb) != 1 or not count_cjk(verb):
+            return []
+        from assistant.lexicon import general_tag
+
+        found = Counter(re.findall(f"{re.escape(verb)}[\u4e00-\u9fff]", self._joined_text()))
+        verbal = [w for w, _ in found.most_common() if general_tag(w) in ("v", "vn")]
+        return verbal[: self.settings.max_verb_words]
+
     def spelled_out(self, term: str) -> list[str]:
         """The phrases of the documents that ``term`` (search form) abbreviates, most used first.
 
@@ -1048,6 +1061,14 @@ class Retriever(BaseRetriever):
         ranked = sorted(candidates, key=lambda i: (-float(similarity[i]), snap.ids[i]))[:k]
         return [(snap.ids[i], float(similarity[i])) for i in ranked]
 
+    def english_name(self, word: str) -> tuple[str, ...]:
+        """The Chinese names of an English word that names a place, country or organisation in
+        CC-CEDICT (Japan → 日本…: :meth:`assistant.bilingual.EnglishBridge.name_for`); () for
+        another word, or with the English bridge off (``Settings.english_words_per_word`` 0)."""
+        if not self.settings.english_words_per_word or count_cjk(word):
+            return ()
+        return EnglishBridge.bundled().name_for(word)
+
     def english_words(self, text: str) -> list[Bridged]:
         """Chinese words of the documents for the English words of ``text`` (empty without any).
 
@@ -1104,10 +1125,12 @@ class Retriever(BaseRetriever):
 
     def expansions(self, query: str) -> list[str]:
         """Other words for the query's words: glossary aliases, the documents' phrases its
-        abbreviations stand for (:meth:`spelled_out`), then the documents' Chinese for its English words."""
+        abbreviations stand for (:meth:`spelled_out`), the documents' words of its verbs with a
+        direction complement (:meth:`verb_words`), then the documents' Chinese for its English words."""
         words = self._current().glossary.expand(query)
         for term in content_terms(query):
             words += [p for p in self.spelled_out(term) if p not in words]
+            words += [w for w in self.verb_words(verb_stem(term)) if w not in words]
         words += [b.chinese for b in self.english_words(query) if b.chinese not in words]
         # A Chinese word of a question about English passages: their English words for it.
         return words + [e for t in content_terms(query) for e in self.english_for(t) if e not in words]
@@ -1306,6 +1329,19 @@ class Retriever(BaseRetriever):
         i = bisect.bisect_left(starts, (passage.start, -1))
         found = [self.passage(snap.ids[j]) for _, j in reversed(starts[max(0, i - most) : i])]
         return [p for p in found if p.section == passage.section] if same_section else found
+
+    def list_around(self, passage: Passage, rows: int, around: int) -> list[Passage]:
+        """The passages a list that ``passage`` holds may run over: its table's rows (at most
+        ``rows``: 哪些縣市…, A跟B差在哪), up to ``around`` passages of its section before it (where
+        the list starts: its lead-in) and ``around`` passages after it (其次…, 另在…), in that order."""
+        found = [*self.table_rows(passage, rows), *self.passages_before(passage, around, same_section=True)]
+        current: Passage | None = passage
+        for _ in range(around):
+            current = self.next_passage(current) if current else None
+            if current is None:
+                break
+            found.append(current)
+        return found
 
     def table_rows(self, passage: Passage, most: int) -> list[Passage]:
         """The live rows of the table ``passage`` is a row of (its section without the row label),

@@ -415,6 +415,12 @@ ASKS_MORE = re.compile(
 )
 
 
+#: A place named by its relation to the one concerned, not by name (search form): a rule that
+#: holds wherever the asker is (只能申請登記所在地的…, 向當地政府申請, 該縣市): it speaks of the
+#: place a question names without naming it. Not 各縣市 (each county: what follows differs).
+GENERIC_PLACE = re.compile(r"所在地|所在(?:县市|城市|地区)|登记地|户籍地|当地|该(?:县市|县|市|地区)")
+
+
 #: A question that sets two things side by side (search form): 嘉義跟台南…各自, 差在哪.
 COMPARES = re.compile(r"[跟和与及]|各自|分别|差[在别异]|不同|比较|相比|compare|versus|\bvs\b|difference")
 
@@ -458,6 +464,11 @@ _ASKS_PERCENT = re.compile(
     r"|(?:百分比|比例|比率)(?=[^，,。；;!！]*(?:多少|几|为何|多高|多大|什么|怎么|如何|[?？]))"
     r"|(?:百分比|比例|比率)[\s，,]*(?:的)?(?:上限|下限|最高|最低)"
     r"|(?:多少|几|什么|多高)[^，,。；;]{0,4}(?:百分比|比例|比率)"
+    # a rate named by its 率 (通過率, 核准率, 利率) or in English (approval rate) with a question
+    # word of its clause; not a frequency, an efficiency, an exchange rate or a power (頻率, 效率,
+    # 匯率, 功率, 速率), which are no shares
+    r"|(?<![频效汇功速])率(?![先领])(?=[^，,。；;!！]*(?:多少|几|为何|多高|多大|什么|[?？]))"
+    r"|(?<!exchange )\brates?\b(?=[^,.;!]*(?:多少|几|[?？]))"
 )
 _HAS_PERCENT = re.compile(
     r"\d\s*%|百分之|[一二三四五六七八九十]成(?![立员果本长功])|分之[一二三四五六七八九十]|\d\s*成"
@@ -731,11 +742,13 @@ BOILERPLATE: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     (
         "delegation",
         re.compile(
-            r"由[^，。；;：:按依参]{0,24}?(?:机关|机构|部|院|会|政府|局|署|处)"
-            r"(?:会同[^，。；;：:按依参]{0,24}?)?另?(?:订定之|定之|订之)[。；;]?\s*$"
+            # 「…之辦法，由中央主管機關會同財政部定之」, 「其適用領域由經濟部（以下簡稱本部）公告」
+            r"由[^，。；;：:按依参]{0,24}?(?:机关|机构|部|院|会|政府|局|署|处)[）)]?"
+            r"(?:会同[^，。；;：:按依参]{0,24}?)?另?(?:订定之|定之|订之|公告之?)[。；;]?\s*$"
         ),
         re.compile(
             r"谁|哪个?(?:机关|单位|部会|部门|机构)|由哪|办法|细则|订定|制定|授权|另定|主管机关|who\b|which (?:agency|authority|ministry)"
+            r"|由[^，,。？?]{0,12}(?:定之|订定|公告)"
         ),
     ),
     (

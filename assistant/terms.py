@@ -18,6 +18,7 @@ from assistant.lexicon import (
     general_frequency,
     general_tag,
     part_of_speech,
+    verb_stem,
 )
 from assistant.query import question_numbers
 from core.settings import Settings
@@ -97,6 +98,7 @@ class TermJudge:
         foreign_weight = 0.0
         asked = to_search_form(question)
         bridged = retriever.english_words(" ".join([question, context]))
+        names: dict[str, tuple[str, ...]] = {}
         for term, weight in weights.items():
             forms = (term, *retriever.glossary.aliases_of(term), *self._agency_names(term))
             # An abbreviation of a phrase the documents write more often than it (青創貸, 研發,
@@ -109,6 +111,13 @@ class TermJudge:
                         retriever.bm25.idf_of(e) for e in expanded
                     )
                 forms = (*forms, *expanded)
+            # A verb with a direction complement (撥下來) is met by the documents' words of its
+            # verb (撥付, 撥款): a guess at the act, weaker evidence than the asker's own word, so
+            # it weighs a share of theirs, like a translation.
+            verbs = [w for w in retriever.verb_words(verb_stem(term)) if w not in forms]
+            if verbs and not any(retriever.knows(f) for f in forms):
+                weight = self.settings.verb_word_weight * max(retriever.bm25.idf_of(v) for v in verbs)
+            forms = (*forms, *verbs)
             if not count_cjk(term):
                 # An English word weighs as the documents' Chinese words for it: the glossary's
                 # names, else its dictionary translations (assistant/bilingual.py), which are
@@ -119,6 +128,11 @@ class TermJudge:
                 ]
                 forms = (*forms, *translated)
                 chinese, share = (named, 1.0) if named else (translated, self.settings.english_word_weight)
+                if not chinese and retriever.english_name(term):
+                    # Japan (日本), Kaohsiung (高雄): a name the documents write in no form
+                    # names a place or body they are not about (judged below, as a place).
+                    names[term] = retriever.english_name(term)
+                    forms = (*forms, *names[term])
                 if chinese:
                     share *= 1.0 if term in current else 0.5
                     weight = share * max(retriever.bm25.idf_of(c) for c in chinese)
@@ -132,7 +146,9 @@ class TermJudge:
                 forms = (*forms, *english)
             known = True
             if term in current and (
-                self._is_foreign(term, forms, asked, sources) or self._foreign_acronym(term, question, forms)
+                self._is_foreign(term, forms, asked, sources)
+                or self._foreign_acronym(term, question, forms)
+                or (term in names and not any(self._knows(f) for f in forms))
             ):
                 foreign.append(term)
                 foreign_weight += weight
@@ -165,7 +181,9 @@ class TermJudge:
             places=tuple(
                 t.forms
                 for t in terms
-                if t.asked and t.forms[0] in current and self._named(t.forms[0], foreign)
+                if t.asked
+                and t.forms[0] in current
+                and (self._named(t.forms[0], foreign) or t.forms[0] in names)
             ),
         )
 

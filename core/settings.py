@@ -406,6 +406,14 @@ class Settings:
             compound word.
         max_spelled_out: Most phrases of the documents a question's abbreviation stands for
             (研發投抵 → 研究發展投資抵減), the most frequent first (``Retriever.spelled_out``).
+        max_verb_words: Most words of the documents a question's verb with a direction
+            complement stands for (撥下來 → 撥付, 撥款), the most used first
+            (``Retriever.verb_words``); 3 holds a verb's usual two-character words in a document
+            set (撥付, 撥款, 撥入) without reaching its rarer compounds.
+        verb_word_weight: Share (0-1) of the IDF of the documents' words for a question's verb
+            with a direction complement (``max_verb_words``) that the verb weighs: a guess at the
+            act (撥下來 may be 撥付 or 撥款), weaker evidence than the asker's own word, as a
+            translation is (``english_word_weight``, whose 0.5 it takes).
         index_check_seconds: Seconds between two checks of the commit records for an ingest by
             another process (a running assistant then reloads).
         label_repeats: How many times a passage's label (``第24條``) counts among its BM25 tokens:
@@ -606,6 +614,8 @@ class Settings:
     title_min_bigrams: int = 2
     compound_scan_limit: int = 200
     max_spelled_out: int = 2
+    max_verb_words: int = 3
+    verb_word_weight: float = 0.5
     index_check_seconds: float = 2.0
     label_repeats: int = 3
     furniture_min_pages: int = 3
@@ -715,6 +725,7 @@ class Settings:
             "title_min_bigrams",
             "compound_scan_limit",
             "max_spelled_out",
+            "max_verb_words",
             "label_repeats",
             "furniture_min_pages",
             "furniture_lines",
@@ -843,6 +854,7 @@ class Settings:
             "label_weight",
             "row_score_ratio",
             "english_word_weight",
+            "verb_word_weight",
             "enforcer_support_threshold",
             "enforcer_add_threshold",
             "enforcer_lexical_weight",

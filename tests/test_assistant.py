@@ -205,6 +205,8 @@ COLLOQUIAL = [
     ("花蓮的觀光業者可以找誰？", "東部產業技術服務中心"),  # 觀光業 is 觀光 + 業
     ("新創團隊拿到多少投資？", "8.29億"),  # 多少投資 asks for money
     ("技術司有在台南設點嗎？", "南臺灣創新園區"),  # 設點 after 在台南 is what happens there
+    # the asker's own clause names the subject; the clause that asks and the one before it do not
+    ("我們是科專新創團隊，去年剛完成公司設立，那總共募到多少錢？", "8.29億"),
 ]
 
 

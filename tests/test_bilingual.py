@@ -294,3 +294,27 @@ def test_long_glosses_abbreviations_words_in_another_order_and_one_character_par
         "development"
     ]
     assert bridge.english_for("部", text) == []  # a single character alone says too little
+
+
+def test_a_word_that_glosses_only_proper_names_is_a_name() -> None:
+    entries = [
+        ("日本", ["Japan"]),
+        ("东瀛", ["Japan"]),
+        ("补助", ["subsidy", "to subsidize"]),
+        ("补贴", ["subsidy"]),
+        ("中国", ["China"]),
+        ("瓷器", ["china (porcelain)", "porcelain"]),
+    ]
+    bridge = EnglishBridge(entries, share=0.5, names=frozenset({"日本", "东瀛", "中国"}))
+    assert bridge.name_for("Japan") == ("东瀛", "日本")
+    # A word that also glosses a common noun is no name, nor one no proper name is glossed by.
+    assert bridge.name_for("china") == ()
+    assert bridge.name_for("subsidy") == ()
+    assert bridge.name_for("Atlantis") == ()
+
+
+@pytest.mark.slow  # reads the bundled CC-CEDICT (about 2 s)
+def test_cc_cedict_marks_names_by_capitalised_pinyin() -> None:
+    bridge = EnglishBridge.bundled()
+    assert "日本" in bridge.name_for("Japan") and bridge.name_for("Kaohsiung") == ("高雄",)
+    assert bridge.name_for("subsidy") == ()

@@ -13,7 +13,8 @@ from assistant.evidence import (
     coverage,
     typed_best,
 )
-from assistant.refusal import held_value_words, named_best, types_held, unknown_subject, veto, without_foreign
+from assistant.places import named_best, places_by_rule
+from assistant.refusal import held_value_words, types_held, unknown_subject, veto, without_foreign
 from assistant.reply import Passage
 from assistant.rules import answer_type_ok
 from core.settings import Settings
@@ -120,6 +121,40 @@ def test_a_question_of_several_parts_is_answerable_when_one_asked_kind_is_held()
     assert not types_held(to_search_form("東部的中心在哪裡？"), [label, placed], depth=8, floor=0.5)
     amount = _evidence("契約金額達新臺幣五千萬元以上者應報部核定", support=0.9)
     assert not types_held(to_search_form("契約金額超過多少要報部核定？"), [label, amount], depth=8, floor=0.5)
+
+
+def test_a_rule_for_whatever_place_is_concerned_answers_for_a_named_place() -> None:
+    query = _query("我們在高雄，可以改去台南申請地方型計畫嗎？", places=(("台南",),))
+    rule = _evidence("申請者應向公司登記所在地之縣市政府提出申請", support=0.8)
+    assert veto(query, [rule], rule, 0.25) == ("", "")
+    assert named_best(query, [rule], rule, depth=5, floor=0.5) is rule
+    assert "台南" in places_by_rule(query, rule)
+    # A sentence about another place, or an organisation named (國科會), is no such rule.
+    other = _evidence("高雄市公司得申請本市補助", support=0.8)
+    assert veto(query, [other], other, 0.25)[0] == "missing_place"
+    # Which or how many things the place has only that place's facts say.
+    which = _query("台南有哪幾個園區可以申請？", places=(("台南",),))
+    assert veto(which, [rule], rule, 0.25)[0] == "missing_place"
+    agency = _query("國科會的計畫要向哪裡申請？", places=(("国科会",),))
+    assert veto(agency, [rule], rule, 0.25)[0] == "missing_place"
+    assert places_by_rule(agency, rule) == ""
+
+
+def test_a_list_asked_for_that_the_best_sentence_delegates_is_refused() -> None:
+    best = _evidence("其補助產業別由本部公告。")
+    best.boilerplate = "delegation"
+    rule, reason = veto(_query("今年公告補助的產業別有哪些？"), [best], best, 0.25)
+    assert rule == "delegated_list" and "which ones" in reason
+    # Asked for something else than its members, the delegation is no reason to refuse.
+    assert veto(_query("補助產業別由誰決定？"), [best], best, 0.25) == ("", "")
+
+
+def test_a_ranking_must_be_held_for_the_parts_that_ask_about_the_one_it_picks() -> None:
+    question = to_search_form("去年參賽的隊伍裡，哪一隊得獎金最多？拿了多少？")
+    total = _evidence("共有十二隊獲得獎金新臺幣三百萬元", support=0.9)
+    assert not types_held(question, [total], depth=8, floor=0.5)
+    ranked = _evidence("其中以甲隊獲得獎金最多，達新臺幣八十萬元", support=0.8)
+    assert types_held(question, [total, ranked], depth=8, floor=0.5)
 
 
 def test_a_number_the_question_states_is_held_in_chinese_numerals_too() -> None:

@@ -165,6 +165,9 @@ def test_repeated_characters_spares_short_or_varied_text(text: str) -> None:
         ("計畫的網址是什麼？", "url", "網站：https://www.sbir.org.tw", "詳見計畫網站公告"),
         ("商品化收入要繳幾%？", "percentage", "應繳交收入之20%", "比率由本部訂定之"),
         ("補助比例上限", "percentage", "補助比例以總經費 50%為上限", "補助經費以 3,000 萬元為上限"),
+        # a rate asked by its 率 or in English is a share
+        ("這個計畫的錄取率大概多少？", "percentage", "獲選率約為百分之三十", "共有120家廠商提案"),
+        ("What is the loan's interest rate?", "percentage", "Interest rate: 1.5% per year", "Term: 5 years"),
         ("新創募到多少錢？", "money", "募得資金新臺幣8.29億元", "新創團隊完成募資"),
         # a noun or verb of money before 多少 asks an amount, not a count of people
         ("夜市攤商的補助最多多少？", "money", "每案補助上限為新臺幣十萬元", "攤商指經常僱用員工數五人以下者"),
@@ -190,6 +193,13 @@ def test_answer_types_table(question: str, asked: str, holds: str, lacks: str) -
     assert asked in [t.name for t in rules.asked_types(q)]
     assert rules.answer_type_ok(q, holds)
     assert not rules.answer_type_ok(q, lacks)
+
+
+@pytest.mark.parametrize(
+    "question", ["設備查核的頻率是多少？", "哪一家率先導入？", "What is the exchange rate?"]
+)
+def test_a_frequency_a_lead_or_an_exchange_rate_asks_no_share(question: str) -> None:
+    assert "percentage" not in [t.name for t in rules.asked_types(to_search_form(question))]
 
 
 @pytest.mark.parametrize(
@@ -359,6 +369,7 @@ def test_an_english_clause_that_opens_with_a_question_word_asks(clause: str, rol
         ),
         ("第一項創作人取得股票緩課之申報程序及其他相關事項之辦法，由財政部定之。", "delegation"),
         ("前項補助之審查基準，由各中央目的事業主管機關另定之。", "delegation"),
+        ("其補助產業別由本部（以下簡稱本部）公告。", "delegation"),
         ("本須知如有未盡事宜，依本府相關規定辦理。", "reference"),
         ("補助款之撥付，依會計相關法令規定辦理。", "reference"),
         ("但依其他法律規定當年度為最後抵減年度者，不在此限。", "proviso"),
@@ -389,6 +400,7 @@ def test_boilerplate_spares_sentences_that_state_content(sentence: str) -> None:
     ("question", "sentence"),
     [
         ("相關辦法由哪個機關訂定？", "前項投資抵減之辦法，由中央主管機關會同財政部定之。"),
+        ("哪些事項由財政部定之？", "前項投資抵減之辦法，由中央主管機關會同財政部定之。"),
         ("未盡事宜要依據什麼處理？", "本須知如有未盡事宜，依本府相關規定辦理。"),
         ("什麼情況下可以例外？", "但依其他法律規定當年度為最後抵減年度者，不在此限。"),
         ("Q&A 裡有哪些常見問題？", "Q6：多久可以申請一次共享空間租賃補助？"),

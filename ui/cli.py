@@ -154,6 +154,8 @@ def _print_trace(trace: dict) -> None:
         print(f"topical words no document uses: {trace['foreign_terms']}")
     if trace.get("value_words"):
         print(f"value words the evidence answers: {trace['value_words']}")
+    if trace.get("place_rule"):
+        print(f"places a rule for any place speaks of: {trace['place_rule']}")
     for rule in trace.get("rules", []):
         print(f"rule: {rule}")
     for n, cand in enumerate(trace.get("candidates", []), start=1):
