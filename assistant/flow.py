@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant import units
+from assistant import shapes, units
 from assistant.evidence import Composition, Evidence, QueryTerms, SentenceRecord
 from assistant.language import in_question_language
 from assistant.overview import outline, states_content
@@ -23,7 +23,7 @@ from assistant.scope import corpus_refusal
 from assistant.validate import Message
 from core.errors import GenerationError
 from core.settings import Settings
-from core.text import to_simplified
+from core.text import to_search_form, to_simplified
 
 if TYPE_CHECKING:
     from assistant.enforce import EnforcedAnswer
@@ -217,6 +217,8 @@ class DirectReplies:
         titles = self.retriever.document_titles()
         source = self.retriever.named_source(question)
         if source is None and len(titles) > 1:
+            source = self._of_kind(shapes.asked_document_kind(question), titles)
+        if source is None and len(titles) > 1:
             return self._catalogue(titles, qvec, convert)
         source = source or (next(iter(titles)) if len(titles) == 1 else top_source)
         passages = self.retriever.document_passages(source)
@@ -234,6 +236,18 @@ class DirectReplies:
             "shape": f"overview: the {shape.rule} of {source} and its first sentence that states content"
         }
         return self.answerer._write(chosen, 1.0, diagnostics, convert, lead=shape.lead)
+
+    def _of_kind(self, kind: str, titles: dict[str, str]) -> str | None:
+        """The one document of the kind a question points at (「這份條例在講什麼？」 with one law
+        among guides): the one whose title names the kind, else, for a law's kind (辦法, 法規,
+        :data:`assistant.shapes.LAW_KINDS`), the one document of articles; None when none or
+        several are."""
+        if not kind:
+            return None
+        named = [s for s, t in titles.items() if kind in to_search_form(t)]
+        if not named and kind in shapes.LAW_KINDS:
+            named = sorted(self.retriever.sources_with_kind("article"))
+        return named[0] if len(named) == 1 else None
 
     def _catalogue(self, titles: dict[str, str], qvec: np.ndarray, convert: Any) -> Composition | None:
         """「你有哪些資料可以查？」: the documents the answers come from, each by its title and its

@@ -1392,6 +1392,11 @@ class Retriever(BaseRetriever):
         positions.sort(key=lambda i: (snap.starts[i], snap.ends[i]))
         return [self.passage(snap.ids[i]) for i in positions]
 
+    def sources_with_kind(self, kind: str) -> set[str]:
+        """The live documents holding a passage of ``kind`` (``article``, ``row``...)."""
+        snap = self._current()
+        return {source for source, k in zip(snap.sources, snap.kinds, strict=True) if k == kind}
+
     def named_source(self, question: str) -> str | None:
         """The document whose title the question names: the one title sharing the most character
         bigrams with it, at least ``Settings.title_min_bigrams`` (None when none or several tie)."""

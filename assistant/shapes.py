@@ -50,7 +50,10 @@ DEFINITION = re.compile(
 )
 #: What a document is called in a question (search form): 文件, 資料, and the kinds of document a
 #: corpus holds (辦法, 條例, 要點, 須知, 簡報, 網頁...).
-_DOCUMENT = r"(?:文件|文档|资料|报告|文章|办法|法规|法律|条例|规定|规则|规范|要点|须知|简章|简报|手册|指南|计划书|网页|页面|法)"
+_DOCUMENT = (
+    r"(?:文件|文档|资料|报告|文章|办法|法规|法律|条例|规定|规则|规范|规章|章程|要点|须知|简章|简报|手册|指南|计划书|说明书"
+    r"|总览|概况|公告|逐字稿|会议记录|笔记|网页|页面|法)"
+)
 #: 這份, 此, 本篇, 整份: what points at the document.
 _THIS = r"(?:这|此|本|整)(?:份|篇|个|本|则)?"
 #: A document's name between 這份 and 文件 (「這份研發替代役的辦法」), within one clause.
@@ -86,6 +89,22 @@ CATALOGUE = re.compile(
     r"|^what (?:documents|sources|files|information) (?:do|can) you (?:have|use|search|answer from)\b"
     r"|^what can you answer\b"
 )
+
+
+#: The kind of document a question points at (search form): 這份條例 → 条例, 這個網頁 → 网页.
+_ASKED_KIND = re.compile(rf"{_THIS}{_NAME}({_DOCUMENT})")
+#: Kinds that are any document (文件, 資料): they narrow nothing.
+_ANY_DOCUMENT = frozenset({"文件", "文档", "资料", "文章"})
+#: Kinds that are laws or rules (a document of articles, whatever its title says).
+LAW_KINDS = frozenset({"办法", "法规", "法律", "条例", "规定", "规则", "规范", "要点", "法"})
+
+
+def asked_document_kind(question: str) -> str:
+    """The kind of document a question (search form) points at with 這份/此/本 (条例, 须知, 网页,
+    简报), "" when it names none or only a document (文件, 資料)."""
+    found = _ASKED_KIND.search(question)
+    kind = found.group(1) if found else ""
+    return "" if kind in _ANY_DOCUMENT else kind
 
 
 def asks_catalogue(question: str) -> bool:

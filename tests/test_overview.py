@@ -18,7 +18,7 @@ from assistant.answer import ExtractiveAnswerer
 from assistant.overview import numbering, outline, states_content
 from assistant.reply import Passage
 from assistant.retrieve import Retriever
-from assistant.shapes import asks_catalogue, asks_overview
+from assistant.shapes import asked_document_kind, asks_catalogue, asks_overview
 from core.text import to_search_form
 from ingest.index import IndexStore
 
@@ -197,3 +197,45 @@ def test_the_catalogue_names_every_document_with_a_cited_sentence(laws_bot: Assi
         assert "catalogue: 3 of 3 documents" in reply.notes["trace"]["rules"][-1]
         # No citation quotes a document's bare title or a header's field line.
         assert all(c.quote not in titles.values() and states_content(c.quote) for c in reply.citations)
+
+
+def test_the_kind_of_document_a_question_points_at() -> None:
+    kinds = [
+        asked_document_kind(to_search_form(q))
+        for q in (
+            "這份條例在講什麼？",
+            "這個網頁在說什麼",
+            "這份文件在講什麼？",
+            "本辦法規定了哪些事項？",
+            "這份逐字稿在講什麼",
+        )
+    ]
+    assert kinds == ["条例", "网页", "", "办法", "逐字稿"]
+
+
+def test_a_kind_named_by_one_title_picks_that_document(laws_bot: Assistant) -> None:
+    # 概況 is in one title only (the seed's 推動概況); 辦法 is in both regulations' titles.
+    reply = laws_bot.ask("這份概況在講什麼？")
+    assert reply.answer.startswith("這份文件（經濟部科技研究發展專案（科技專案）推動概況）")
+    assert laws_bot.ask("這份辦法在講什麼？").answer.startswith("我依據收錄的3份文件回答：")
+    # No title says 法規; two documents are laws of articles: still the catalogue.
+    assert laws_bot.ask("這份法規在講什麼？").answer.startswith("我依據收錄的3份文件回答：")
+
+
+def test_a_laws_kind_picks_the_one_document_of_articles() -> None:
+    from types import SimpleNamespace
+    from typing import Any
+
+    from assistant.flow import DirectReplies
+
+    titles = {"act.md": "生技醫藥產業發展條例", "notes.md": "政府產業發展方案整理", "visit.md": "來訪逐字稿"}
+    one_law = SimpleNamespace(retriever=SimpleNamespace(sources_with_kind=lambda kind: {"act.md"}))
+    pick: Any = DirectReplies._of_kind  # read with a fake retriever: only its sources_with_kind
+    assert pick(one_law, "法规", titles) == "act.md"  # no title says 法規; one document has articles
+    assert pick(one_law, "条例", titles) == "act.md"  # its title says 條例
+    assert pick(one_law, "逐字稿", titles) == "visit.md"
+    assert pick(one_law, "简报", titles) is None  # neither by title nor a law's kind
+    two_laws = SimpleNamespace(
+        retriever=SimpleNamespace(sources_with_kind=lambda kind: {"act.md", "rules.md"})
+    )
+    assert pick(two_laws, "法规", titles) is None
