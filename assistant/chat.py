@@ -342,6 +342,9 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         notes["generator"] = "extractive"
         notes["query"] = analysed.trace()
         notes["trace"] = self._trace(analysed, terms, evidence, composed)
+        if lacks:  # a card's value line further on (Contact: 0800…)
+            why = f"read on: none of the {depth} best sentences holds a {lacks} value; read past the best two"
+            notes["trace"]["rules"].append(why)
         notes["trace"]["follow_up"] = self.follow_up_trace(analysed.text, messages, resolved, query, item)
         notes["trace"]["clauses"] = clauses
         notes["trace"]["article_scope_dropped"] = dropped  # candidates of articles the question does not name
