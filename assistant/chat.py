@@ -40,7 +40,7 @@ from assistant.novelty import said_before
 from assistant.parts import part_searches
 from assistant.query import Query, analyse
 from assistant.reply import Passage, Reply
-from assistant.rules import asks_for_list, asks_origin
+from assistant.rules import asks_for_list, asks_origin, missing_specific_type
 from assistant.speller import Speller
 from assistant.terms import TermJudge
 from assistant.titles import scoped_passages
@@ -306,8 +306,11 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
             if extra:
                 passages = passages + extra
                 evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
-        if evidence and asks_for_list(terms.question):
-            # A list often goes on past the passage that starts it (其次…, 另在…): read around it.
+        depth = self.settings.type_search_depth
+        lacks = missing_specific_type(terms.question, [e.sentence.text for e in evidence[:depth]])
+        if evidence and (asks_for_list(terms.question) or lacks):
+            # A list often goes on past the passage that starts it (其次…, 另在…): read around it; so
+            # does a card whose value asked (Contact: 0800…, 電話：…) sits on a line of its own further on.
             known, s = {p.id for p in passages}, self.settings
             following = {
                 p.id: p
@@ -339,6 +342,9 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
         notes["generator"] = "extractive"
         notes["query"] = analysed.trace()
         notes["trace"] = self._trace(analysed, terms, evidence, composed)
+        if lacks:  # a card's value line further on (Contact: 0800…)
+            why = f"read on: none of the {depth} best sentences holds a {lacks} value; read past the best two"
+            notes["trace"]["rules"].append(why)
         notes["trace"]["follow_up"] = self.follow_up_trace(analysed.text, messages, resolved, query, item)
         notes["trace"]["clauses"] = clauses
         notes["trace"]["article_scope_dropped"] = dropped  # candidates of articles the question does not name

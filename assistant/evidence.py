@@ -337,6 +337,10 @@ def typed_best(
     """
     best = evidence[0]
     typed = next((e for e in evidence if of_kind(e)), None)
+    if restates_heading(best):
+        # A card's title line names its subject: the card's own line of the kind (Contact: 0800…)
+        # answers, before one of another card that ranks above it.
+        typed = next((e for e in evidence if of_kind(e) and same_card(e, best)), typed)
     if typed is not None and typed is not best and own is not None:
         close = [e for e in evidence if e.score >= settings.typed_candidate_ratio * best.score and of_kind(e)]
         held = max(close, key=own, default=typed)
@@ -344,15 +348,17 @@ def typed_best(
             return held
     if typed is None or typed is best:
         return best
-    same_section = (typed.passage.source, typed.passage.section) == (
-        best.passage.source,
-        best.passage.section,
-    )
+    same_section = same_card(typed, best)
     if typed.score >= settings.typed_candidate_ratio * best.score or (
         same_section and (typed.coverage >= best.coverage or restates_heading(best))
     ):
         return typed
     return best
+
+
+def same_card(ev: Evidence, other: Evidence) -> bool:
+    """Whether two sentences sit in one section of one document (one card, one article)."""
+    return (ev.passage.source, ev.passage.section) == (other.passage.source, other.passage.section)
 
 
 def restates_heading(ev: Evidence) -> bool:

@@ -258,8 +258,8 @@ def veto(
     3. topical words no document uses weigh more than ``foreign_limit`` of the question;
     4. every noun it asks about is one no document uses, and its words the documents use only say
        how it asks (:func:`unknown_subject`);
-    5. it asks for a specific value (a phone number, a rate, an amount) that no evidence
-       sentence of the ``type_search_depth`` best holds;
+    5. it asks for a specific value (a phone number, a rate, an amount) that neither the chosen
+       sentence nor any evidence sentence of the ``type_search_depth`` best holds;
     6. it names a place that neither the best sentence nor its passage mentions (for several
        places: nor the passages of the ``place_search_depth`` best sentences), unless the best
        sentence states a rule for whatever place is concerned (所在地: :mod:`assistant.places`).
@@ -294,8 +294,9 @@ def veto(
             "unknown_subject",
             f"asks about {'、'.join(unknown)}, which no document uses; it shares only how it asks with them",
         )
-    missing = missing_specific_type(
-        query.question, [e.sentence.text for e in evidence[: settings.type_search_depth]]
+    missing = missing_specific_type(  # the chosen sentence may rank lower (a card's own line)
+        query.question,
+        [best.sentence.text, *(e.sentence.text for e in evidence[: settings.type_search_depth])],
     )
     if missing:
         return "missing_type", f"asks for a {missing} value; no evidence found holds one"

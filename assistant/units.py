@@ -26,7 +26,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant import rules
-from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, coverage, typed_best
+from assistant.evidence import (
+    Evidence,
+    QueryTerms,
+    SentenceRecord,
+    Term,
+    coverage,
+    restates_heading,
+    same_card,
+    typed_best,
+)
 from assistant.reply import Passage
 from core.settings import Settings
 from core.text import ARTICLE_REF, article_tokens, count_cjk, to_search_form
@@ -607,8 +616,13 @@ def typed_choice(
         lambda e: coverage(query.terms, answered_question(e.siblings, e.sentence) + e.sentence.text),
     )
     if best is not evidence[0]:
+        card = same_card(best, evidence[0]) and restates_heading(evidence[0])
         diagnostics["chosen"] = (
             f"typed: candidate {list(evidence).index(best) + 1} holds the kind of answer asked"
-            " (answer_types) and, of those close to the best score, most of the question in its own words"
+            + (
+                " (answer_types) on the card whose title line is candidate 1"
+                if card
+                else " (answer_types) and, of those close to the best score, most of the question in its own words"
+            )
         )
     return best

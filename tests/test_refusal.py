@@ -317,3 +317,29 @@ def test_a_cards_title_line_names_its_subject_for_every_line_of_the_card() -> No
     # A line of another section is not named by this card's title.
     stray = _card("Loan amount: Up to NT$1 million", "Startup Loan", 0.6, 0.5)
     assert veto(query, [title, stray], stray, 0.25)[0] == "missing_place"
+
+
+def test_a_cards_title_line_takes_its_own_cards_value_before_another_cards() -> None:
+    """The value asked (a phone) of the thing a card's title line names is the card's own line,
+    though another card's line of that kind ranks above it; the veto for a missing value does not
+    fire when the chosen line holds it, however low it ranks."""
+    title = _card("Harbour Loan (港灣貸款) – For firms with fewer than 20 staff.", "Harbour Loan", 1.0, 0.6)
+    other = _card("Hotline: 0800-111-222", "Garden Grant", 0.8, 0.0)
+    own = _card("Hotline: 0800-333-444", "Harbour Loan", 0.7, 0.0)
+    question = to_search_form("What number do I call for the Harbour Loan?")
+    of_kind = lambda e: answer_type_ok(question, e.sentence.text)  # noqa: E731
+    words = lambda e: 0.0  # noqa: E731
+    assert typed_best([title, other, own], of_kind, Settings(), words) is own
+    # A best line that is no card title keeps the first line of the kind.
+    body = _card("Firms with fewer than 20 staff may borrow.", "Harbour Loan", 1.0, 0.6)
+    assert typed_best([body, other, own], of_kind, Settings(), words) is other
+    # Past the search depth, the chosen line still counts as holding the value asked.
+    filler = [
+        _card(f"Line {i} of the guide.", "Harbour Loan", 0.9, 0.1)
+        for i in range(Settings().type_search_depth)
+    ]
+    query = _query("What number do I call for the Harbour Loan?")
+    rule, _ = veto(query, [title, *filler, own], own, 0.9, Settings())
+    assert rule != "missing_type"
+    rule, _ = veto(query, [title, *filler, own], title, 0.9, Settings())
+    assert rule == "missing_type"
