@@ -156,7 +156,7 @@ class Document:
         self.by_start = placed
         self._by_end = {(source, p.record.end): p for (source, _), p in placed.items()}
 
-    def _gap_text(self, source: str, start: int, end: int) -> str | None:
+    def gap(self, source: str, start: int, end: int) -> str | None:
         """The cleaned text in ``[start, end)`` if a retrieved passage holds it."""
         for src, at, text in self._texts:
             if src == source and at <= start and end <= at + len(text):
@@ -185,7 +185,7 @@ class Document:
             return records[0]
         parts = [records[0].text]
         for a, b in zip(records, records[1:], strict=False):
-            between = self._gap_text(source, a.end, b.start)
+            between = self.gap(source, a.end, b.start)
             parts.append(between if between is not None and not between.strip() else "\n" * (b.start - a.end))
             parts.append(b.text)
         first = records[0]
@@ -343,9 +343,10 @@ def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list
         doc: The retrieved sentences in document order.
         terms: The question's terms (which neighbouring clauses hold more of the question).
         budget: Most characters of the unit, from its first sentence's start to its last one's end.
-        list_budget: Most characters of a lead-in with its items when the question asks for the
-            members of a list (「第15條要聲明哪些事項？」: the items are the answer, all five);
-            0 or less than ``budget``: ``budget``.
+        list_budget: Most characters of the items of a lead-in (from the first item's start)
+            when the question asks for the members of a list (「第15條要聲明哪些事項？」: the items
+            are the answer, all five); 0 or less than ``budget``: ``budget`` for the lead-in
+            with its items.
 
     Returns:
         ``ev`` itself when nothing is joined, else a copy whose sentence quotes the unit.
@@ -370,8 +371,13 @@ def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list
     if nxt is not None and _length([unit[0], nxt]) <= budget and _elaborates(unit, nxt, terms):
         unit = [*unit, nxt]
     if _LEAD_IN.search(unit[-1].text):
-        for item in _items_after(doc, source, unit[-1], section):
-            if _length([unit[0], item]) > max(budget, list_budget):
+        # The items asked for are counted on their own: a long lead-in (「…應於…期間內，檢附…之下列
+        # 文件，向…申請…：」) does not use up the room of the list it introduces.
+        items = _items_after(doc, source, unit[-1], section)
+        for item in items:
+            if _length([unit[0], item]) > budget and (
+                list_budget <= budget or _length([items[0], item]) > list_budget
+            ):
                 break
             unit = [*unit, item]
     if len(unit) == 1:
@@ -387,9 +393,12 @@ def expand_all(
     max_gap: int = Settings.sentence_gap_chars,
     list_budget: int = 0,
     lead_ins: bool = True,
+    notes: list[str] | None = None,
 ) -> list[Evidence]:
     """Every chosen piece of evidence as the unit it is quoted as; a unit another one holds is dropped.
-    With ``lead_ins``, a numbered item quoted without its lead-in is quoted after it (:func:`lead_in`).
+    With ``lead_ins``, a numbered item quoted without its lead-in is quoted after it (:func:`lead_in`);
+    a sentence that extends the time limit a unit sets is quoted after it (:func:`extension`), and
+    ``notes`` (when given) gets a line for the trace saying so.
 
     ``max_gap``: see :class:`Document`; ``list_budget``: see :func:`expand`.
     """
@@ -398,7 +407,12 @@ def expand_all(
     for ev in chosen:
         unit = expand(ev, doc, terms, budget, list_budget)
         lead = lead_in(doc, unit) if lead_ins else None
-        for piece in (lead, unit) if lead is not None else (unit,):
+        longer = extension(doc, unit)
+        if longer is not None and notes is not None:
+            notes.append(
+                f"extension: the limit is quoted with 「{longer.sentence.text[:30]}」 of its paragraph"
+            )
+        for piece in (p for p in (lead, unit, longer) if p is not None):
             span = (piece.passage.source, piece.sentence.start, piece.sentence.end)
             if any(
                 o.passage.source == span[0] and o.sentence.start <= span[1] and span[2] <= o.sentence.end
@@ -414,6 +428,38 @@ def expand_all(
             ]
             out.append(piece)
     return out
+
+
+#: A time limit a provision sets: 七個月內, 30日內, 二個月 (search form or not).
+_TIME_LIMIT = re.compile(
+    r"(?:\d+|[一二三四五六七八九十百兩两]+)\s*(?:個|个)?\s*(?:日|天|週|周|星期|月|年|小時|小时)"
+)
+#: A sentence that extends a limit set before it: 得延長…二個月, 展延, 延期.
+_EXTENDS = re.compile(r"延長|延长|展延|延期")
+#: How many sentences of its paragraph after a unit an extension of its limit may come (the
+#: proviso 但… of the limit may stand between them).
+_EXTENSION_REACH = 2
+
+
+def extension(doc: Document, unit: Evidence) -> Evidence | None:
+    """The sentence of ``unit``'s paragraph after it that extends the time limit it sets, as
+    evidence of its own: 「…應於…截止日後七個月內，將前項審查意見函送…。但不符…。…如有特殊事由，
+    得延長審查期間二個月…。」 quotes the limit and, beside it, how long it may grow; None when the
+    unit sets no limit or no sentence within :data:`_EXTENSION_REACH` of the same paragraph (no
+    line break between them) extends one by a figure."""
+    if not _TIME_LIMIT.search(unit.sentence.text):
+        return None
+    source, section = unit.passage.source, unit.passage.section
+    current = unit.sentence
+    for _ in range(_EXTENSION_REACH):
+        nxt = doc.after(source, current, section)
+        between = doc.gap(source, current.end, nxt.start) if nxt is not None else None
+        if nxt is None or between is None or "\n" in between:
+            return None
+        if _EXTENDS.search(nxt.text) and _TIME_LIMIT.search(nxt.text):
+            return replace(unit, sentence=nxt, passage=doc.by_start[(source, nxt.start)].passage)
+        current = nxt
+    return None
 
 
 #: A question about what a named article says: 第24條在規定什麼？ (search form).

@@ -158,7 +158,9 @@ class Settings:
             (``assistant/units.py``); 0 quotes stored sentences only. 150 keeps the median
             evidence of the dev splits at 110 characters (multi) and 128 (seed).
         article_quote_chars: Most characters quoted for a question about what a named law
-            article says (「第24條在規定什麼？」): the article's sentences in order.
+            article says (「第24條在規定什麼？」): the article's sentences in order; also the most
+            characters of the items of a list a question asks the members of (「要附哪些文件？」),
+            counted from the first item, whatever the length of their lead-in.
         label_weight: Score (0-1 scale of the sentence score) added to a sentence that names the
             labelled thing asked about (``Phase 2``) and taken from one that names only another
             thing of the same series (``Phase 1``); likewise, a sentence under a heading the
