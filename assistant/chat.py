@@ -312,7 +312,9 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
             following = {
                 p.id: p
                 for e in evidence[:2]
-                for p in self.retriever.list_around(e.passage, s.table_read_rows, s.list_read_ahead_passages)
+                for p in self.retriever.list_around(
+                    e.passage, s.table_read_rows, s.list_read_ahead_passages, s.list_section_passages
+                )
             }
             extra = [p for pid, p in following.items() if pid not in known]
             if extra:
