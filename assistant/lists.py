@@ -610,6 +610,7 @@ class ListAnswers:
             items,
             self.settings.lead_in_items > 0,
             notes,
+            self.article_chars,  # two items of one list chosen apart are quoted whole, with what lies between
         )
         if notes and diagnostics is not None:
             diagnostics["units"] = "; ".join(notes)

@@ -394,13 +394,15 @@ def expand_all(
     list_budget: int = 0,
     lead_ins: bool = True,
     notes: list[str] | None = None,
+    items_budget: int = 0,
 ) -> list[Evidence]:
     """Every chosen piece of evidence as the unit it is quoted as; a unit another one holds is dropped.
     With ``lead_ins``, a numbered item quoted without its lead-in is quoted after it (:func:`lead_in`);
     a sentence that extends the time limit a unit sets is quoted after it (:func:`extension`), and
     ``notes`` (when given) gets a line for the trace saying so.
 
-    ``max_gap``: see :class:`Document`; ``list_budget``: see :func:`expand`.
+    ``max_gap``: see :class:`Document`; ``list_budget``: see :func:`expand`; ``items_budget``:
+    see :func:`whole_items` (0: two items of one list are quoted as they are).
     """
     doc = Document(evidence, max_gap)
     out: list[Evidence] = []
@@ -427,6 +429,64 @@ def expand_all(
                 )
             ]
             out.append(piece)
+    return whole_items(out, doc, items_budget, notes) if items_budget > 0 else out
+
+
+def _item_style(text: str) -> str:
+    """How a numbered item is marked (「一、」 → 「、」, 「（一）」 → 「（」, 「1.」 → 「.」); "" for none."""
+    match = ITEM.match(text)
+    if not match:
+        return ""
+    mark = match.group(0).strip()
+    return "（" if mark[0] in "（(" else mark[-1]
+
+
+def whole_items(
+    units: Sequence[Evidence], doc: Document, budget: int, notes: list[str] | None = None
+) -> list[Evidence]:
+    """``units`` with two of one list joined by what lies between them: 「…上限如下：一、從事製造業之
+    事業：（一）…三千萬元；…」 and 「二、從事服務業之中小企業…」 quote item 一 whole, with its （二）,
+    when the earlier one holds a lead-in and the first item, the later one is an item marked as
+    that one is (一、…二、), every sentence between them was retrieved and is an item or goes on
+    from one cut at ；, and the items (from the first one) fit ``budget`` characters. ``notes``
+    gets a line for the trace for each join."""
+    out = list(units)
+    for later in list(out):
+        source, section = later.passage.source, later.passage.section
+        style = _item_style(later.sentence.text)
+        earlier = next(
+            (
+                u
+                for u in out
+                if u.passage.source == source
+                and u.passage.section == section
+                and u.sentence.end <= later.sentence.start
+                and (lead := _LEAD_IN_INSIDE.search(u.sentence.text))
+                and _item_style(u.sentence.text[lead.end() :].lstrip()) == style
+            ),
+            None,
+        )
+        if not style or later not in out or earlier is None:
+            continue
+        between: list[SentenceRecord] = []
+        current: SentenceRecord | None = earlier.sentence
+        while current is not None and current.end < later.sentence.start:
+            nxt = doc.after(source, current, section)
+            if nxt is not None and not ITEM.match(nxt.text) and not _CLAUSE_END.search(current.text):
+                nxt = None  # a sentence that is no item between them: not one list
+            current = nxt
+            if current is not None and current.start < later.sentence.start:
+                between.append(current)
+        lead = _LEAD_IN_INSIDE.search(earlier.sentence.text)
+        items_from = earlier.sentence.start + (lead.end() if lead else 0)
+        if current is None or not between or later.sentence.end - items_from > budget:
+            continue
+        joined = replace(earlier, sentence=doc.join(source, [earlier.sentence, *between, later.sentence]))
+        out = [joined if u is earlier else u for u in out if u is not later]
+        if notes is not None:
+            notes.append(
+                f"whole items: {len(between)} sentences between two items of one list quoted with them"
+            )
     return out
 
 

@@ -722,3 +722,24 @@ def test_a_list_asked_for_is_quoted_whole_however_long_its_lead_in() -> None:
     # the items' own room still bounds them
     (few,) = expand_all([lead], evidence, _terms("文件"), 20, list_budget=21)
     assert few.sentence.text.endswith("二、營業登記證明文件。")
+
+
+#: A list whose first item has items of its own (written for this test).
+CAPS = (
+    "補助金額之上限如下：\n一、從事農業之事業：\n（一）合作社推動者，每案為新臺幣一千萬元；"
+    "其他推動者，每案為新臺幣八百萬元。\n（二）個人推動者，每案為新臺幣二百萬元。\n"
+    "二、從事觀光業之事業，每案為新臺幣一百萬元。"
+)
+
+
+def test_two_items_of_one_list_chosen_apart_are_quoted_with_the_items_between_them() -> None:
+    evidence = _passage_evidence(CAPS, section="｜第6條")
+    chosen = [_at(evidence, "補助金額之上限"), _at(evidence, "二、從事觀光業")]
+    notes: list[str] = []
+    units = expand_all(chosen, evidence, _terms("上限"), 40, notes=notes, items_budget=120)
+    assert len(units) == 1 and notes
+    assert "（二）個人推動者" in units[0].sentence.text
+    assert units[0].sentence.text.endswith("每案為新臺幣一百萬元。")
+    assert units[0].sentence.text == CAPS[units[0].sentence.start : units[0].sentence.end]
+    # without room for the items, both are quoted as they are
+    assert len(expand_all(chosen, evidence, _terms("上限"), 40, items_budget=30)) == 2
