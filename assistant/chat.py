@@ -45,6 +45,7 @@ from assistant.speller import Speller
 from assistant.terms import TermJudge
 from assistant.titles import scoped_passages
 from assistant.validate import Message, validate_request
+from assistant.wholelist import reads_whole_section
 from core.errors import GenerationError
 from core.settings import Settings
 from core.text import detect_script, to_search_form, to_simplified, to_traditional
@@ -308,12 +309,12 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
                 evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         if evidence and asks_for_list(terms.question):
             # A list often goes on past the passage that starts it (其次…, 另在…): read around it.
-            known, s = {p.id for p in passages}, self.settings
+            known, s, whole = {p.id for p in passages}, self.settings, reads_whole_section(terms.question)
             following = {
                 p.id: p
                 for e in evidence[:2]
                 for p in self.retriever.list_around(
-                    e.passage, s.table_read_rows, s.list_read_ahead_passages, s.list_section_passages
+                    e.passage, s.table_read_rows, s.list_read_ahead_passages, whole * s.list_section_passages
                 )
             }
             extra = [p for pid, p in following.items() if pid not in known]
