@@ -375,7 +375,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             return self._refusal(refusal, support, diagnostics, why, "numbers")
 
         chosen = self._rows_and_units(
-            query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question))
+            query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question)), diagnostics
         )
         lead = answer_lead(query, chosen, evidence, diagnostics, self.settings.shortened_term_gap)
         verdict, chosen = self._yes_no(query, chosen, evidence)

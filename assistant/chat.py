@@ -35,12 +35,12 @@ from assistant.flow import (
     _VersionGone,
 )
 from assistant.followup import FollowUps
+from assistant.further import FurtherPassages
 from assistant.lists import kinds_of
 from assistant.novelty import said_before
-from assistant.parts import part_searches
 from assistant.query import Query, analyse
 from assistant.reply import Passage, Reply
-from assistant.rules import asks_for_list, asks_origin, missing_specific_type
+from assistant.rules import missing_specific_type
 from assistant.speller import Speller
 from assistant.terms import TermJudge
 from assistant.titles import scoped_passages
@@ -64,7 +64,7 @@ def to_question_script_hant(text: str) -> str:
     return to_traditional(text) if detect_script(text) == "hans" else text
 
 
-class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFlow):
+class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, FurtherPassages, GenerativeFlow):
     """kezhuan's grounded question answering.
 
     Build it with :meth:`load`. It is safe to share between threads.
@@ -277,49 +277,16 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, GenerativeFl
             if extra:
                 passages = passages + extra
                 evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
-        searches = part_searches(terms, self.settings) if evidence else []
-        if searches:
-            # 「A比B晚幾年？」, 「A跟B各做什麼？」: each part is searched for on its own, with the
-            # words the parts share (for arithmetic, only passages that give a figure of the kind).
-            known = {p.id for p in passages}
-            found = [
-                p
-                for sub, keep in searches
-                for p in self.retriever.search(sub, k=self.settings.part_read_passages)
-                if keep(p.text)
-            ]
-            extra = list({p.id: p for p in found if p.id not in known}.values())
-            if extra:
-                passages = passages + extra
-                evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
-        if evidence and (shapes.asks_definition(terms.question) or asks_origin(terms.question)):
-            # 「科專是什麼？」, 「一開始推科專是為了什麼？」: the sentence that defines it (…（簡稱科技
-            # 專案）) or starts it (自1979年起啟動…) may rank low.
-            forms = [f for t in terms.terms if t.asked for f in t.forms]
-            known = {p.id for p in passages}
-            named = (
-                self.retriever.search(" ".join(forms), k=self.settings.kinds_read_passages, mode="bm25")
-                if forms
-                else []
-            )
-            extra = [p for p in named if p.id not in known]
-            if extra:
-                passages = passages + extra
-                evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
+        if evidence and (extra := self._part_passages(terms, passages)):  # 「A比B晚幾年？」
+            passages = passages + extra
+            evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
+        if evidence and (extra := self._defining_passages(terms, passages)):  # 「科專是什麼？」
+            passages = passages + extra
+            evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         depth = self.settings.type_search_depth
         lacks = missing_specific_type(terms.question, [e.sentence.text for e in evidence[:depth]])
-        if evidence and (asks_for_list(terms.question) or lacks):
-            # A list often goes on past the passage that starts it (其次…, 另在…): read around it; so
-            # does a card whose value asked (Contact: 0800…, 電話：…) sits on a line of its own further on.
-            known, s = {p.id for p in passages}, self.settings
-            following = {
-                p.id: p
-                for e in evidence[:2]
-                for p in self.retriever.list_around(e.passage, s.table_read_rows, s.list_read_ahead_passages)
-            }
-            extra = [p for pid, p in following.items() if pid not in known]
-            if extra:
-                evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)
+        if evidence and (extra := self._around_passages(terms, evidence, passages, bool(lacks))):
+            evidence = self.answerer.score(terms, qvec, passages + extra, self._sentence_records)  # lists
         if evidence and (leads := self._lead_in_passages(evidence, passages)):  # items' lead-ins
             passages = passages + leads
             evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)

@@ -25,7 +25,7 @@ from assistant.lexicon import names_a_thing
 from assistant.reply import Citation, Passage
 from assistant.rules import answer_type_ok, clause_role
 from core.settings import Settings
-from core.text import to_search_form
+from core.text import to_search_form, to_traditional
 
 
 class ClauseAnswers:
@@ -69,6 +69,7 @@ class ClauseAnswers:
         cited = {(c.passage_id, c.start) for c in composed.citations}
         added = []
         trace: list[dict[str, object]] = []
+        asked = {c: self.query_terms(c, "") for c in clauses}
         for clause in clauses:
             # A clause that names no thing takes the others' topic: 「法人科技專案是什麼？主要補助誰？」
             # asks whom *it* funds.
@@ -76,6 +77,7 @@ class ClauseAnswers:
             terms = replace(
                 self.query_terms(clause, "，".join(filter(None, [background, others]))), scope=scope
             )
+            theirs = other_clauses_words(clause, asked)
             record: dict[str, object] = {"clause": clause}
             trace.append(record)
             if not any(t.asked and t.known for t in terms.terms):
@@ -88,10 +90,24 @@ class ClauseAnswers:
             read = [*passages, *(p for p in found if p.id not in known)]
             evidence = self.answerer.score(terms, vector, read, self._sentence_records)
             depth = evidence[: self.settings.type_search_depth]
-            best = next((e for e in depth if answer_type_ok(terms.question, e.sentence.text)), None)
-            if best is None:
+            typed = [e for e in depth if answer_type_ok(terms.question, e.sentence.text)]
+            if not typed:
                 record["decision"] = "no sentence of the kind it asks for"
                 continue
+            # 「申請轉調要準備哪些文件？接收的單位又要交哪些？」: each clause's sentence is the one
+            # that says least of what only another clause asks about (接收, 單位), best first.
+            best = typed[0]
+            fewer = [
+                e
+                for e in typed
+                if e.support >= self.settings.refusal_threshold
+                and held(theirs, e.sentence.text) < held(theirs, best.sentence.text)
+            ]
+            if fewer:
+                best = fewer[0]
+                record["other_clauses"] = (
+                    f"passed over sentences holding more of {to_traditional('、'.join(theirs[:4]))}, which only another clause asks about"
+                )
             record.update(sentence=best.sentence.text[:80], support=round(best.support, 3))
             key = (best.passage.id, best.sentence.start)
             if key in cited or quoted(composed.citations, best):
@@ -117,3 +133,24 @@ def quoted(citations: Sequence[Citation], ev: Evidence) -> bool:
         for c in citations
         for q in c.each_quote()
     )
+
+
+def other_clauses_words(clause: str, asked: dict[str, QueryTerms]) -> list[str]:
+    """The words (search form) the other clauses of ``asked`` ask about and ``clause`` does not
+    say: 接收 and 單位 for 「申請轉調要準備哪些文件」 beside 「接收的單位又要交哪些」."""
+    mine = to_search_form(clause)
+    return list(
+        dict.fromkeys(
+            t.forms[0]
+            for other, terms in asked.items()
+            if other != clause
+            for t in terms.terms
+            if t.asked and t.known and not any(f in mine for f in t.forms)
+        )
+    )
+
+
+def held(words: Sequence[str], text: str) -> int:
+    """How many of ``words`` (search form) ``text`` holds."""
+    said = to_search_form(text)
+    return sum(w in said for w in words)

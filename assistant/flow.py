@@ -341,7 +341,7 @@ class DirectReplies:
             "place_rule": diagnostics.get("place_rule", ""),
             "rules": [
                 *analysed.rules,
-                *(str(diagnostics[k]) for k in ("chosen", "shape") if k in diagnostics),
+                *(str(diagnostics[k]) for k in ("chosen", "shape", "units") if k in diagnostics),
             ],
             "candidates": [
                 {

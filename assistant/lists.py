@@ -562,10 +562,16 @@ class ListAnswers:
         return out
 
     def _rows_and_units(
-        self, query: QueryTerms, chosen: list[Evidence], evidence: Sequence[Evidence], compares: bool
+        self,
+        query: QueryTerms,
+        chosen: list[Evidence],
+        evidence: Sequence[Evidence],
+        compares: bool,
+        diagnostics: dict[str, float | str] | None = None,
     ) -> list[Evidence]:
         """The chosen evidence as it is quoted: a comparison answered by a table row with the rows
-        that hold what it lacks (上限 and 審查週期), then each piece as its unit (:mod:`assistant.units`)."""
+        that hold what it lacks (上限 and 審查週期), then each piece as its unit (:mod:`assistant.units`);
+        what the units joined that the trace should say goes into ``diagnostics["units"]``."""
         if compares and chosen:
             floor = self.row_score_ratio * chosen[0].score
             members = bool(ASKS_MEMBERS.search(query.question))
@@ -592,19 +598,23 @@ class ListAnswers:
         chosen = exception_first(chosen, evidence, query.terms)[: max(self.max_sentences, len(chosen))]
         # the items of a lead-in are the answer to 「…哪些事項？」: all of them, up to an article's length
         items = self.article_chars if ASKS_MEMBERS.search(query.question) else 0
-        return (
-            expand_all(
-                chosen,
-                evidence,
-                query.terms,
-                self.unit_chars,
-                self.settings.sentence_gap_chars,
-                items,
-                self.settings.lead_in_items > 0,
-            )
-            if self.unit_chars
-            else chosen
+        if not self.unit_chars:
+            return chosen
+        notes: list[str] = []
+        units = expand_all(
+            chosen,
+            evidence,
+            query.terms,
+            self.unit_chars,
+            self.settings.sentence_gap_chars,
+            items,
+            self.settings.lead_in_items > 0,
+            notes,
+            self.article_chars,  # two items of one list chosen apart are quoted whole, with what lies between
         )
+        if notes and diagnostics is not None:
+            diagnostics["units"] = "; ".join(notes)
+        return units
 
     def _numbered_items(
         self, query: QueryTerms, chosen: list[Evidence], evidence: Sequence[Evidence]

@@ -1330,10 +1330,16 @@ class Retriever(BaseRetriever):
         found = [self.passage(snap.ids[j]) for _, j in reversed(starts[max(0, i - most) : i])]
         return [p for p in found if p.section == passage.section] if same_section else found
 
-    def list_around(self, passage: Passage, rows: int, around: int) -> list[Passage]:
+    def list_around(self, passage: Passage, rows: int, around: int, section_most: int = 0) -> list[Passage]:
         """The passages a list that ``passage`` holds may run over: its table's rows (at most
-        ``rows``: 哪些縣市…, A跟B差在哪), up to ``around`` passages of its section before it (where
-        the list starts: its lead-in) and ``around`` passages after it (其次…, 另在…), in that order."""
+        ``rows``: 哪些縣市…, A跟B差在哪), then every passage of its section when it has at most
+        ``section_most`` (the seven centers' sentences and their map call-outs: a list read whole
+        sees all its items), else up to ``around`` passages of its section before it (where the
+        list starts: its lead-in) and ``around`` passages after it (其次…, 另在…), in that order."""
+        if section_most > 0:
+            section = [p for p in self.document_passages(passage.source) if p.section == passage.section]
+            if len(section) <= section_most:
+                return [*self.table_rows(passage, rows), *(p for p in section if p.id != passage.id)]
         found = [*self.table_rows(passage, rows), *self.passages_before(passage, around, same_section=True)]
         current: Passage | None = passage
         for _ in range(around):

@@ -165,7 +165,7 @@ class Document:
         self.by_start = placed
         self._by_end = {(source, p.record.end): p for (source, _), p in placed.items()}
 
-    def _gap_text(self, source: str, start: int, end: int) -> str | None:
+    def gap(self, source: str, start: int, end: int) -> str | None:
         """The cleaned text in ``[start, end)`` if a retrieved passage holds it."""
         for src, at, text in self._texts:
             if src == source and at <= start and end <= at + len(text):
@@ -194,7 +194,7 @@ class Document:
             return records[0]
         parts = [records[0].text]
         for a, b in zip(records, records[1:], strict=False):
-            between = self._gap_text(source, a.end, b.start)
+            between = self.gap(source, a.end, b.start)
             parts.append(between if between is not None and not between.strip() else "\n" * (b.start - a.end))
             parts.append(b.text)
         first = records[0]
@@ -352,9 +352,10 @@ def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list
         doc: The retrieved sentences in document order.
         terms: The question's terms (which neighbouring clauses hold more of the question).
         budget: Most characters of the unit, from its first sentence's start to its last one's end.
-        list_budget: Most characters of a lead-in with its items when the question asks for the
-            members of a list (「第15條要聲明哪些事項？」: the items are the answer, all five);
-            0 or less than ``budget``: ``budget``.
+        list_budget: Most characters of the items of a lead-in (from the first item's start)
+            when the question asks for the members of a list (「第15條要聲明哪些事項？」: the items
+            are the answer, all five); 0 or less than ``budget``: ``budget`` for the lead-in
+            with its items.
 
     Returns:
         ``ev`` itself when nothing is joined, else a copy whose sentence quotes the unit.
@@ -379,8 +380,13 @@ def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list
     if nxt is not None and _length([unit[0], nxt]) <= budget and _elaborates(unit, nxt, terms):
         unit = [*unit, nxt]
     if _LEAD_IN.search(unit[-1].text):
-        for item in _items_after(doc, source, unit[-1], section):
-            if _length([unit[0], item]) > max(budget, list_budget):
+        # The items asked for are counted on their own: a long lead-in (「…應於…期間內，檢附…之下列
+        # 文件，向…申請…：」) does not use up the room of the list it introduces.
+        items = _items_after(doc, source, unit[-1], section)
+        for item in items:
+            if _length([unit[0], item]) > budget and (
+                list_budget <= budget or _length([items[0], item]) > list_budget
+            ):
                 break
             unit = [*unit, item]
     if len(unit) == 1:
@@ -396,18 +402,28 @@ def expand_all(
     max_gap: int = Settings.sentence_gap_chars,
     list_budget: int = 0,
     lead_ins: bool = True,
+    notes: list[str] | None = None,
+    items_budget: int = 0,
 ) -> list[Evidence]:
     """Every chosen piece of evidence as the unit it is quoted as; a unit another one holds is dropped.
-    With ``lead_ins``, a numbered item quoted without its lead-in is quoted after it (:func:`lead_in`).
+    With ``lead_ins``, a numbered item quoted without its lead-in is quoted after it (:func:`lead_in`);
+    a sentence that extends the time limit a unit sets is quoted after it (:func:`extension`), and
+    ``notes`` (when given) gets a line for the trace saying so.
 
-    ``max_gap``: see :class:`Document`; ``list_budget``: see :func:`expand`.
+    ``max_gap``: see :class:`Document`; ``list_budget``: see :func:`expand`; ``items_budget``:
+    see :func:`whole_items` (0: two items of one list are quoted as they are).
     """
     doc = Document(evidence, max_gap)
     out: list[Evidence] = []
     for ev in chosen:
         unit = expand(ev, doc, terms, budget, list_budget)
         lead = lead_in(doc, unit) if lead_ins else None
-        for piece in (lead, unit) if lead is not None else (unit,):
+        longer = extension(doc, unit)
+        if longer is not None and notes is not None:
+            notes.append(
+                f"extension: the limit is quoted with 「{longer.sentence.text[:30]}」 of its paragraph"
+            )
+        for piece in (p for p in (lead, unit, longer) if p is not None):
             span = (piece.passage.source, piece.sentence.start, piece.sentence.end)
             if any(
                 o.passage.source == span[0] and o.sentence.start <= span[1] and span[2] <= o.sentence.end
@@ -422,7 +438,97 @@ def expand_all(
                 )
             ]
             out.append(piece)
+    return whole_items(out, doc, items_budget, notes) if items_budget > 0 else out
+
+
+def _item_style(text: str) -> str:
+    """How a numbered item is marked (「一、」 → 「、」, 「（一）」 → 「（」, 「1.」 → 「.」); "" for none."""
+    match = ITEM.match(text)
+    if not match:
+        return ""
+    mark = match.group(0).strip()
+    return "（" if mark[0] in "（(" else mark[-1]
+
+
+def whole_items(
+    units: Sequence[Evidence], doc: Document, budget: int, notes: list[str] | None = None
+) -> list[Evidence]:
+    """``units`` with two of one list joined by what lies between them: 「…上限如下：一、從事製造業之
+    事業：（一）…三千萬元；…」 and 「二、從事服務業之中小企業…」 quote item 一 whole, with its （二）,
+    when the earlier one holds a lead-in and the first item, the later one is an item marked as
+    that one is (一、…二、), every sentence between them was retrieved and is an item or goes on
+    from one cut at ；, and the items (from the first one) fit ``budget`` characters. ``notes``
+    gets a line for the trace for each join."""
+    out = list(units)
+    for later in list(out):
+        source, section = later.passage.source, later.passage.section
+        style = _item_style(later.sentence.text)
+        earlier = next(
+            (
+                u
+                for u in out
+                if u.passage.source == source
+                and u.passage.section == section
+                and u.sentence.end <= later.sentence.start
+                and (lead := _LEAD_IN_INSIDE.search(u.sentence.text))
+                and _item_style(u.sentence.text[lead.end() :].lstrip()) == style
+            ),
+            None,
+        )
+        if not style or later not in out or earlier is None:
+            continue
+        between: list[SentenceRecord] = []
+        current: SentenceRecord | None = earlier.sentence
+        while current is not None and current.end < later.sentence.start:
+            nxt = doc.after(source, current, section)
+            if nxt is not None and not ITEM.match(nxt.text) and not _CLAUSE_END.search(current.text):
+                nxt = None  # a sentence that is no item between them: not one list
+            current = nxt
+            if current is not None and current.start < later.sentence.start:
+                between.append(current)
+        lead = _LEAD_IN_INSIDE.search(earlier.sentence.text)
+        items_from = earlier.sentence.start + (lead.end() if lead else 0)
+        if current is None or not between or later.sentence.end - items_from > budget:
+            continue
+        joined = replace(earlier, sentence=doc.join(source, [earlier.sentence, *between, later.sentence]))
+        out = [joined if u is earlier else u for u in out if u is not later]
+        if notes is not None:
+            notes.append(
+                f"whole items: {len(between)} sentences between two items of one list quoted with them"
+            )
     return out
+
+
+#: A time limit a provision sets: 七個月內, 30日內, 二個月 (search form or not).
+_TIME_LIMIT = re.compile(
+    r"(?:\d+|[一二三四五六七八九十百兩两]+)\s*(?:個|个)?\s*(?:日|天|週|周|星期|月|年|小時|小时)"
+)
+#: A sentence that extends a limit set before it: 得延長…二個月, 展延, 延期.
+_EXTENDS = re.compile(r"延長|延长|展延|延期")
+#: How many sentences of its paragraph after a unit an extension of its limit may come (the
+#: proviso 但… of the limit may stand between them).
+_EXTENSION_REACH = 2
+
+
+def extension(doc: Document, unit: Evidence) -> Evidence | None:
+    """The sentence of ``unit``'s paragraph after it that extends the time limit it sets, as
+    evidence of its own: 「…應於…截止日後七個月內，將前項審查意見函送…。但不符…。…如有特殊事由，
+    得延長審查期間二個月…。」 quotes the limit and, beside it, how long it may grow; None when the
+    unit sets no limit or no sentence within :data:`_EXTENSION_REACH` of the same paragraph (no
+    line break between them) extends one by a figure."""
+    if not _TIME_LIMIT.search(unit.sentence.text):
+        return None
+    source, section = unit.passage.source, unit.passage.section
+    current = unit.sentence
+    for _ in range(_EXTENSION_REACH):
+        nxt = doc.after(source, current, section)
+        between = doc.gap(source, current.end, nxt.start) if nxt is not None else None
+        if nxt is None or between is None or "\n" in between:
+            return None
+        if _EXTENDS.search(nxt.text) and _TIME_LIMIT.search(nxt.text):
+            return replace(unit, sentence=nxt, passage=doc.by_start[(source, nxt.start)].passage)
+        current = nxt
+    return None
 
 
 #: A question about what a named article says: 第24條在規定什麼？ (search form).

@@ -29,6 +29,7 @@ from assistant.lists import (
     enumeration_count,
 )
 from assistant.parts import figure_lead
+from assistant.rules import ASKS_MEMBERS
 from core.text import to_search_form, to_traditional
 
 
@@ -138,6 +139,14 @@ def whole_list(
 
 #: A question for a number only (not 哪幾個, which asks which ones; search form).
 _ASKS_NUMBER = re.compile(r"(?<!哪)几[个家所间处座]|多少[个家所间处座]|how many")
+
+
+def reads_whole_section(question: str) -> bool:
+    """Whether a list question reads every passage of its best passage's section (search form;
+    ``Settings.list_section_passages``): it asks which ones (「區域中心有哪幾個？」), not how many
+    (「總共有幾個？」, answered by the count the text or :func:`tally` gives, which a figure of
+    another thing read with the section, 「四大加值」, would pass for)."""
+    return bool(ASKS_MEMBERS.search(question)) and not _ASKS_NUMBER.search(question)
 
 
 def named_count(question: str, items: Sequence[Evidence], number_only: bool = False) -> str:

@@ -158,7 +158,9 @@ class Settings:
             (``assistant/units.py``); 0 quotes stored sentences only. 150 keeps the median
             evidence of the dev splits at 110 characters (multi) and 128 (seed).
         article_quote_chars: Most characters quoted for a question about what a named law
-            article says (「第24條在規定什麼？」): the article's sentences in order.
+            article says (「第24條在規定什麼？」): the article's sentences in order; also the most
+            characters of the items of a list a question asks the members of (「要附哪些文件？」),
+            counted from the first item, whatever the length of their lead-in.
         label_weight: Score (0-1 scale of the sentence score) added to a sentence that names the
             labelled thing asked about (``Phase 2``) and taken from one that names only another
             thing of the same series (``Phase 1``); likewise, a sentence under a heading the
@@ -352,6 +354,10 @@ class Settings:
         list_read_ahead_passages: Passages read on after the best ones for a list question (the
             seed document's seven centers span several), and read back before them within their
             section (the list may start before its best item: :mod:`assistant.wholelist`).
+        list_section_passages: Most passages of a section read whole for a list question
+            (:meth:`assistant.retrieve.Retriever.list_around`), so a list over the whole section is
+            read to its last item; the seed document's section of the seven centers holds 14
+            (seven sentences and seven map call-outs). 0: read ``list_read_ahead_passages`` only.
         lead_in_items: How many of the best pieces of evidence, when numbered items whose list's
             lead-in no retrieved passage holds, get the passage of their lead-in read
             (:meth:`assistant.flow.DirectReplies._lead_in_passages`). 0: no item is quoted with a
@@ -589,6 +595,7 @@ class Settings:
     kinds_read_passages: int = 20
     part_read_passages: int = 10
     list_read_ahead_passages: int = 4
+    list_section_passages: int = 16
     lead_in_items: int = 3
     lead_in_read_back_passages: int = 6
     table_read_rows: int = 30
@@ -776,6 +783,7 @@ class Settings:
         not_negative = (
             "min_evidence_chars",
             "list_read_ahead_passages",
+            "list_section_passages",
             "lead_in_items",
             "lead_in_read_back_passages",
             "table_read_rows",

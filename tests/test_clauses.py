@@ -27,3 +27,21 @@ def test_a_sentence_inside_a_quote_that_grew_over_it_is_quoted_already() -> None
     assert not quoted([lead], _evidence("二、最近一年無欠稅。"))
     other = Citation(1, "p1", "other.txt", "第3條", _RULE, _RULE, 0, len(_RULE), 0.9)
     assert not quoted([other], _evidence("二、最近一年無欠稅。"))
+
+
+def test_each_clause_knows_the_words_only_the_other_clauses_ask_about() -> None:
+    from assistant.clauses import held, other_clauses_words
+    from assistant.evidence import QueryTerms, Term
+
+    def terms(*words: str) -> QueryTerms:
+        return QueryTerms(tuple(Term((w,), 1.0) for w in words), (), True)
+
+    asked = {
+        "延期要交什么资料": terms("延期", "资料"),
+        "审查的机关多久回复": terms("审查", "机关", "回复", "资料"),
+    }
+    # a word the clause says itself (资料) is not the other clause's only
+    assert other_clauses_words("延期要交什么资料", asked) == ["审查", "机关", "回复"]
+    assert other_clauses_words("审查的机关多久回复", asked) == ["延期", "资料"]
+    assert held(["审查", "机关"], "申請延期者，應檢附資料送審查機關。") == 2
+    assert held(["审查", "机关"], "申請延期者，應檢附展延計畫書。") == 0

@@ -52,6 +52,18 @@ def test_the_passages_before_an_item_reach_its_lead_in(guide_retriever: Retrieve
     assert guide_retriever.passages_before(before[-1], 0) == []
 
 
+def test_a_list_question_reads_the_whole_section_of_its_passage(guide_retriever: Retriever) -> None:
+    found = guide_retriever.search("第9種不符申請資格之情形", k=20)
+    item = next(p for p in found if "9.第9種" in p.text and "(二)有下列情形" not in p.text)
+    section = [p for p in guide_retriever.document_passages(item.source) if p.section == item.section]
+    assert len(section) > 2
+    whole = guide_retriever.list_around(item, 0, 1, section_most=len(section))
+    assert {p.id for p in whole} == {p.id for p in section} - {item.id}
+    # a section longer than that is read around the passage only
+    near = guide_retriever.list_around(item, 0, 1, section_most=len(section) - 1)
+    assert len(near) <= 2
+
+
 @pytest.fixture(scope="module")
 def holdout_assistant() -> Assistant:
     """The evaluation's holdout corpus, real model (its index as `kezhuan eval` keeps it)."""

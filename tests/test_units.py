@@ -676,3 +676,70 @@ def test_a_count_question_is_answered_by_a_table_quoted_whole() -> None:
     assert whole_table(rows[1:], rows[1:]) == 0  # the first row was never read
     assert whole_table([*rows, other], [*rows, other]) == 0
     assert whole_table(rows[:1], rows[:1]) == 0
+
+
+#: A limit, its proviso and a sentence that extends it (written for this test, not from a corpus).
+DEADLINE = (
+    "受理機關應於收件之日起三十日內完成審查並通知申請人。但文件不全者，自補正之日起算。"
+    "受理機關因案情複雜者，得延長審查期間十五日，並通知申請人。"
+    "\n申請人對審查結果不服者，得於十日內申復，申復期間不得延長。"
+)
+
+
+def test_a_time_limit_is_quoted_with_the_sentence_of_its_paragraph_that_extends_it() -> None:
+    evidence = _passage_evidence(DEADLINE, section="｜第8條")
+    notes: list[str] = []
+    units = expand_all([_at(evidence, "受理機關應於")], evidence, _terms("審查"), 60, notes=notes)
+    texts = [u.sentence.text for u in units]
+    assert texts[0].startswith("受理機關應於收件之日起三十日內") and "但文件不全者" in texts[0]
+    assert texts[1] == "受理機關因案情複雜者，得延長審查期間十五日，並通知申請人。"
+    assert notes and "extension" in notes[0]
+    # the next paragraph is another provision: a limit there is not extended by this one
+    later = expand_all([_at(evidence, "申請人對審查")], evidence, _terms("申復"), 60)
+    assert len(later) == 1
+    # a sentence with no limit of time is quoted as it is
+    plain = _passage_evidence("受理機關應通知申請人。受理機關得延長公告。", section="｜第9條")
+    assert len(expand_all([plain[0]], plain, _terms("通知"), 60)) == 1
+
+
+#: A long lead-in and its items (written for this test).
+FORMS = (
+    "申請人應於每年度開始前二個月起至該年度開始之日止，檢附與申請事項有關之下列文件，"
+    "向主管機關申請核發證明：\n一、申請書。\n二、營業登記證明文件。\n三、計畫書。\n四、財務報表。\n"
+    "主管機關應於受理後三十日內核發。"
+)
+
+
+def test_a_list_asked_for_is_quoted_whole_however_long_its_lead_in() -> None:
+    evidence = _passage_evidence(FORMS, section="｜第5條")
+    lead = _at(evidence, "申請人應於")
+    # the lead-in alone nearly fills the list's room; its items are counted on their own
+    (unit,) = expand_all([lead], evidence, _terms("文件"), 40, list_budget=60)
+    assert unit.sentence.text.endswith("四、財務報表。")
+    # without a list asked for, the unit's room holds the lead-in and what fits of the items
+    (short,) = expand_all([lead], evidence, _terms("文件"), 70)
+    assert "三、計畫書" not in short.sentence.text
+    # the items' own room still bounds them
+    (few,) = expand_all([lead], evidence, _terms("文件"), 20, list_budget=21)
+    assert few.sentence.text.endswith("二、營業登記證明文件。")
+
+
+#: A list whose first item has items of its own (written for this test).
+CAPS = (
+    "補助金額之上限如下：\n一、從事農業之事業：\n（一）合作社推動者，每案為新臺幣一千萬元；"
+    "其他推動者，每案為新臺幣八百萬元。\n（二）個人推動者，每案為新臺幣二百萬元。\n"
+    "二、從事觀光業之事業，每案為新臺幣一百萬元。"
+)
+
+
+def test_two_items_of_one_list_chosen_apart_are_quoted_with_the_items_between_them() -> None:
+    evidence = _passage_evidence(CAPS, section="｜第6條")
+    chosen = [_at(evidence, "補助金額之上限"), _at(evidence, "二、從事觀光業")]
+    notes: list[str] = []
+    units = expand_all(chosen, evidence, _terms("上限"), 40, notes=notes, items_budget=120)
+    assert len(units) == 1 and notes
+    assert "（二）個人推動者" in units[0].sentence.text
+    assert units[0].sentence.text.endswith("每案為新臺幣一百萬元。")
+    assert units[0].sentence.text == CAPS[units[0].sentence.start : units[0].sentence.end]
+    # without room for the items, both are quoted as they are
+    assert len(expand_all(chosen, evidence, _terms("上限"), 40, items_budget=30)) == 2

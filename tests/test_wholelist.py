@@ -7,7 +7,7 @@ import numpy as np
 from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, question_numbers
 from assistant.reply import Passage
 from assistant.rules import list_noun
-from assistant.wholelist import named_count, tally, whole_list
+from assistant.wholelist import named_count, reads_whole_section, tally, whole_list
 from core.text import to_search_form
 
 # A section that lists its offices one sentence each, under two regions; a map call-out repeats one.
@@ -125,3 +125,10 @@ def test_the_noun_the_question_names_the_items_by_picks_none_of_them() -> None:
     # a word before it is a pick: one item holds it, which is no list to read whole
     picked = _query("機械相關的服務單位在哪些縣市？", ["機械", "單位"])
     assert whole_list(picked, "县市", chosen, evidence, most=8, floor=0.4) == (chosen, "")
+
+
+def test_a_question_of_which_ones_reads_the_whole_section_and_one_of_how_many_does_not() -> None:
+    assert reads_whole_section(to_search_form("縣內的服務據點有哪幾個？"))
+    assert reads_whole_section(to_search_form("補助的對象有哪些？"))
+    assert not reads_whole_section(to_search_form("服務據點總共有幾個？"))
+    assert not reads_whole_section(to_search_form("服務據點設在什麼地方？"))

@@ -181,6 +181,7 @@ def _print_trace(trace: dict) -> None:
     for clause in trace.get("clauses", []):
         print(
             f"clause: {clause['clause']}: {clause.get('decision', '')} {clause.get('sentence', '')}".rstrip()
+            + (f" ({clause['other_clauses']})" if clause.get("other_clauses") else "")
         )
     for key, value in trace.get("parts", {}).items():
         print(f"parts.{key}: {value}")
