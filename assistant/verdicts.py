@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from assistant import shapes
 from assistant.evidence import Evidence, QueryTerms
 from assistant.lexicon import general_tag, part_of_speech
-from assistant.rules import ASSERTED_TAGS
+from assistant.rules import ASSERTED_TAGS, GENERIC_PLACE
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -50,7 +50,12 @@ class ShapedAnswers:
             asking=shapes.asking_clause(query.question, query.given),
         )
         if verdict is not None and verdict.lead.startswith("是") and chosen:
-            verdict = _unless_placed_elsewhere(query, verdict, chosen[0].sentence.text)
+            placed = _placed_elsewhere(query, chosen[0].sentence.text)
+            if placed is not None:
+                lead, verb, why = placed
+                also = _any_place_rule(verb, chosen, evidence[: self.settings.yes_no_candidates])
+                why += " (the rule for any place cited beside it)" if also else ""
+                return shapes.Shaped(lead, f"yes_no: {why}"), [*chosen, *also]
         if verdict is None or verdict.lead.startswith(("是", "有")):
             return verdict, chosen
         if not query.numbers:
@@ -154,15 +159,19 @@ def _placed(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def _unless_placed_elsewhere(query: QueryTerms, verdict: shapes.Shaped, rule: str) -> shapes.Shaped:
+def _placed_elsewhere(query: QueryTerms, rule: str) -> tuple[str, str, str] | None:
     """A "yes" to 可以…嗎 overturned when the asker says where they are (「公司登記在新北」) and the
     cited rule requires the same thing elsewhere (「公司登記或商業登記於台中市」): the asker does not
     meet the rule. Only the asker's clauses before the question count; the place is read by
-    jieba's place tag (``ns``, with 市/縣 added), the verb must be the same."""
+    jieba's place tag (``ns``, with 市/縣 added), the verb must be the same.
+
+    Returns:
+        The lead (否，不可以。), the verb, and why; None when the asker is not placed elsewhere.
+    """
     asking = shapes.asking_clause(query.question, query.given)
     echo = shapes.echoed_verb(asking)
     if echo is None or echo[0] not in ("可以", "能"):
-        return verdict
+        return None
     before = query.given[: max(query.given.find(asking.rstrip("?？!！。 ")), 0)]
     norm = to_search_form(rule)
     for verb, mine in _placed(before):
@@ -170,11 +179,20 @@ def _unless_placed_elsewhere(query: QueryTerms, verdict: shapes.Shaped, rule: st
             ruled = re.match(r"[^，。；,;]{0,8}?(?:在|于|位于)(.{2,3})", norm[at + len(verb) :])
             theirs = _place(ruled.group(1)) if ruled else ""
             if theirs and not theirs.startswith(mine) and not mine.startswith(theirs):
-                return shapes.Shaped(
-                    f"否，{echo[1]}。",
-                    f"yes_no: the asker's {verb}在{mine} is not the cited rule's {verb}於{theirs}",
-                )
-    return verdict
+                why = f"the asker's {verb}在{mine} is not the cited rule's {verb}於{theirs}"
+                return f"否，{echo[1]}。", verb, why
+    return None
+
+
+def _any_place_rule(verb: str, chosen: Sequence[Evidence], evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The retrieved sentence that states the rule for whatever place, with the verb the asker was
+    placed by (「只能申請公司/商業/工廠登記所在地的地方型SBIR」 for 登記: :data:`GENERIC_PLACE`), cited
+    beside the rule that names another place; [] when none of ``evidence`` does."""
+    for ev in evidence:
+        text = to_search_form(ev.sentence.context + ev.sentence.text)
+        if ev not in chosen and verb in text and GENERIC_PLACE.search(text):
+            return [ev]
+    return []
 
 
 def _under_document(chosen: Sequence[Evidence]) -> str:

@@ -684,6 +684,8 @@ def test_a_yes_to_may_is_overturned_when_the_asker_is_placed_elsewhere_than_the_
     from assistant.answer import ExtractiveAnswerer
 
     rule = _titled("工廠設立於雲林縣者，得申請本補助。", "雲林縣")
+    anywhere = _titled("只能申請工廠設立所在地的補助。", "常見問題")
+    cited: list[Evidence] = []
 
     def ask(message: str, focus: str) -> str:
         query = QueryTerms(
@@ -693,11 +695,13 @@ def test_a_yes_to_may_is_overturned_when_the_asker_is_placed_elsewhere_than_the_
             question=to_search_form(focus),
             given=to_search_form(message),
         )
-        verdict, _ = ExtractiveAnswerer()._yes_no(query, [rule], [rule])
+        verdict, chosen = ExtractiveAnswerer()._yes_no(query, [rule], [rule, anywhere])
         assert verdict is not None
+        cited[:] = chosen
         return verdict.lead
 
     assert ask("工廠設在彰化，可以申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "否，不可以。"
+    assert cited == [rule, anywhere]  # the rule for whatever place is cited beside it
     assert ask("工廠設在雲林，可以申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "是，可以。"
     assert ask("我還能申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "是，能。"  # no place of the asker's
     # the asker's place for another verb says nothing of where the factory is
