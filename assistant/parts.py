@@ -32,7 +32,8 @@ from assistant.lexicon import general_frequency
 from assistant.lists import question_facets
 from assistant.refusal import RefusalModel, signals
 from assistant.rules import asks_bound
-from assistant.shapes import arithmetic_lead, held_share, shortened_at
+from assistant.shapes import held_share, shortened_at
+from assistant.sums import arithmetic_lead
 from assistant.units import item_count
 from core.settings import Settings
 from core.text import article_tokens, chinese_number, to_search_form, to_traditional
@@ -712,7 +713,7 @@ def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
 
 def figure_lead(query: QueryTerms, text: str, gap: int = Settings.shortened_term_gap) -> str:
     """The lead of the figure the question asks computed from the answer's first cited unit
-    ``text``: a sum or extended limit (:func:`assistant.shapes.arithmetic_lead`), a total less a
+    ``text``: a sum or extended limit (:func:`assistant.sums.arithmetic_lead`), a total less a
     part (:func:`remainder_lead`) or a stated amount times a cited rate (:func:`share_of_stated_lead`);
     "" when none applies."""
     asked = [(t.forms, t.weight) for t in query.terms if t.asked]

@@ -1,6 +1,7 @@
-"""Answer shapes beyond quoting: a yes/no verdict, a limit with its extension, a sum within one unit.
+"""Answer shapes beyond quoting: a yes/no verdict, a definition, an overview, the catalogue.
 
-Differences and sums over several cited units are :mod:`assistant.parts`.
+A limit with its extension and a sum within one unit are :mod:`assistant.sums`; differences and
+sums over several cited units are :mod:`assistant.parts`.
 
 Each shape reads the question (search form) and the cited evidence and returns a lead that
 goes before the cited sentences, or "" when the shape does not apply. Every figure a lead
@@ -32,6 +33,46 @@ _ASKS_MAY = re.compile(
 _ASKS_MUST = re.compile(
     r"一定要|必须|需不需要|需要|要不要|是否[须需应]|(?:也|还|都|仍|就)要|\bmust\b|required|have to|need to"
 )
+#: The verb a Chinese yes/no answer echoes (search form), with its yes and no words (traditional):
+#: 可以…嗎 → 可以 / 不可以, 能…嗎 → 能 / 不能, 會不會 → 會 / 不會, 需要…嗎 → 需要 / 不需要, 一定要…嗎 →
+#: 要 / 不用, 算不算 → 算 / 不算. The one the question writes first is the one it asks with
+#: (「醫院可以算學術機構嗎」 asks 可以). A question with none of them is answered 是 / 不是 (有 / 沒有).
+ECHOED_VERBS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"可不可以|可以|可否|得否|允许|准许|\bcan\b|\bmay\b|allowed"), "可以", "不可以"),
+    (
+        re.compile(r"能不能|能否|能够|(?:还|也|仍|都|就|才|再)能|(?:^|[我你他她它们司])能(?![力源量])"),
+        "能",
+        "不能",
+    ),
+    (re.compile(r"会不会|(?:也|还|都|就)?会被"), "會", "不會"),
+    (re.compile(r"需不需要|需要|是否[须需]"), "需要", "不需要"),
+    (re.compile(r"一定要|必须|要不要|(?:也|还|都|仍|就)要|\bmust\b|required|have to|need to"), "要", "不用"),
+    (re.compile(r"算不算|算是"), "算", "不算"),
+)
+
+
+def echoed_verb(question: str) -> tuple[str, str] | None:
+    """The yes and no words of the verb a yes/no question (search form) asks with, or None."""
+    found = [(m.start(), yes, no) for pattern, yes, no in ECHOED_VERBS if (m := pattern.search(question))]
+    return min(found)[1:] if found else None
+
+
+#: Where a clause of a message ends (search form).
+_CLAUSE_BREAK = re.compile(r"[，,。；;！!？?\n]")
+
+
+def asking_clause(focus: str, message: str) -> str:
+    """The clause of ``message`` that holds the question ``focus`` (both search form), from its
+    last clause break before the focus: 「可以同時也申請…嗎」 of 「公司在新北，可以同時也申請…嗎」,
+    whose focus lost the opener 可以. The focus itself when the message does not hold it."""
+    core = focus.strip().rstrip("?？!！。 ")
+    at = message.find(core) if core else -1
+    if at < 0:
+        return focus
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(message, 0, at)]
+    return message[breaks[-1] if breaks else 0 : at] + focus
+
+
 #: A rule that forbids (search form): 不得, 不可, 禁止, 不符, and the outcomes an administrative
 #: rule sets for what it does not allow: an application 駁回 (rejected) or 不受理, a grant 撤銷
 #: (revoked), a right 喪失 (lost).
@@ -188,6 +229,7 @@ def yes_no(
     evidence: str,
     gap: int = Settings.shortened_term_gap,
     rule: str = "",
+    asking: str = "",
 ) -> Shaped | None:
     """是/有 when the cited evidence holds what the question asserts, else 否 (不是/沒有).
 
@@ -199,6 +241,8 @@ def yes_no(
         gap: See :func:`held_share`.
         rule: The first cited sentence, which a question about what is allowed or required is
             ruled by; "" reads the first sentence of ``evidence``.
+        asking: The clause of the message that holds the question (search form), whose verb
+            it asks with (:data:`ECHOED_VERBS`) is echoed; "" reads ``question``.
     """
     if not YES_NO.search(question):
         return None
@@ -206,9 +250,14 @@ def yes_no(
         # The verdict reads Chinese (its modal verbs, what a rule forbids or exempts from, the
         # terms held); an English rule (a law's English translation) is left to its quote.
         return None
+    # The verb it asks with may stand before the focus (「公司在新北，可以同時也申請…嗎」, whose
+    # 可以 the query analysis strips as an opener): it is read on the whole clause.
+    asked_with = asking or question
     have = bool(_ASKS_HAVE.search(question))
-    # A Chinese yes/no answer echoes the question's modal verb: 可以…嗎 → 可以 / 不行.
-    may = bool(_ASKS_MAY.search(question))
+    # A Chinese yes/no answer echoes the question's verb: 可以…嗎 → 可以 / 不可以, 能…嗎 → 能 / 不能.
+    may = bool(_ASKS_MAY.search(asked_with))
+    echo = echoed_verb(asked_with) or (("可以", "不可以") if may else None)
+    yes_word, no_word = echo or ("", "")
     # A rule answers a question about what is allowed or required by what it rules out or
     # exempts from, in the first cited sentence (the rule; a proviso after it limits it).
     first = to_search_form(rule) or _SENTENCE_END.split(to_search_form(evidence), maxsplit=1)[0]
@@ -219,12 +268,13 @@ def yes_no(
     # A question asserting no term leaves the rule's whole sentence to decide, as before.
     ruled_terms = [*terms, *(((w,), 1.0) for w in content_terms(question) if len(w) >= 2)] if terms else []
     if may and _ruled(_FORBIDS, first, ruled_terms, gap):
-        return Shaped("否，不行。", "yes_no: the cited rule forbids what the question asks to do")
-    if _ASKS_MUST.search(question) and _ruled(_EXEMPTS, first, ruled_terms, gap):
-        return Shaped("否，不用。", "yes_no: the cited rule exempts from what the question asks about")
+        return Shaped(f"否，{no_word}。", "yes_no: the cited rule forbids what the question asks to do")
+    if _ASKS_MUST.search(asked_with) and _ruled(_EXEMPTS, first, ruled_terms, gap):
+        exempt = no_word if no_word in ("不需要", "不用") else "不用"
+        return Shaped(f"否，{exempt}。", "yes_no: the cited rule exempts from what the question asks about")
     over = _over_limit(question, first)
     if over:
-        return Shaped("否，不行。" if may else "否。", f"yes_no: {over}")
+        return Shaped(f"否，{no_word}。" if may else "否。", f"yes_no: {over}")
     terms = [(tuple(_with_modifier(f, question) for f in forms), w) for forms, w in terms]
     norm = to_search_form(evidence)
     # 1,500 is one number (1500), not 1 and 500 (「上限是500萬嗎」 is not held by 1,500千元).
@@ -234,9 +284,15 @@ def yes_no(
     # …有包含…嗎 echoes its verb too: 有，包含 / 否，沒有包含.
     verb = to_traditional(_had_verb(question)) if have and not may else ""
     if holds:
-        lead = "是，可以。" if may else (f"有，{verb}。" if verb else "有。") if have else "是。"
+        if may or (echo and not have):
+            lead = f"是，{yes_word}。"
+        else:
+            lead = (f"有，{verb}。" if verb else "有。") if have else "是。"
         return Shaped(lead, "yes_no: the cited text holds every asserted term")
-    lead = "否，不行。" if may else f"否，沒有{verb}。" if have else "否，不是。"
+    if may or (echo and not have):
+        lead = f"否，{no_word}。"
+    else:
+        lead = f"否，沒有{verb}。" if have else "否，不是。"
     return Shaped(lead, f"yes_no: {LACKS_TERM}")
 
 
@@ -315,94 +371,3 @@ def _with_modifier(form: str, question: str) -> str:
 MODIFIER_STOP = frozenset(
     "的了是在和与及或也都就而并等之其为这那有吗呢吧啊呀么个些几多少什哪谁怎如何我你他她它们要想会能可以把被给对从向到于以中上下里还又再很最更太没不别每各该此啥做跟同让给用去来说看问拿对针"
 )
-
-
-#: A question about the longest time something may take: 最久拖幾個月, 最長幾天 (search form).
-_ASKS_LONGEST = re.compile(r"(?:最久|最长|最多|最晚|上限).{0,12}(?:几个?月|几天|几日|几年|多久|多长)")
-_SPAN = r"([0-9一二两三四五六七八九十]+)\s*(个月|日|天|年)"
-#: A time limit, and its extension (期間不得逾四個月；必要時，得延長一個月).
-_LIMIT = re.compile(_SPAN)
-#: 延長一個月, 展延一次最長30日: the extension's span within a few characters of its verb.
-_EXTENSION = re.compile(r"(?:延长|展延)[^，,。；;]{0,6}?" + _SPAN)
-
-
-def extended_limit(question: str, text: str) -> str:
-    """For 「最久可能拖幾個月？」 answered by a limit and its extension, their sum as the answer's lead.
-
-    「…其期間不得逾四個月；必要時，得延長一個月。」 → 「最長共5個月（4個月，必要時延長1個月）：」.
-    Empty when the question asks no longest time or the text holds no limit with an extension
-    in the same unit.
-
-    Args:
-        question: The question, search form.
-        text: The answer's first quoted unit.
-    """
-    if not _ASKS_LONGEST.search(question):
-        return ""
-    norm = to_search_form(text)
-    extension = _EXTENSION.search(norm)
-    if not extension:
-        return ""
-    limit = next(
-        (m for m in _LIMIT.finditer(norm[: extension.start()]) if m.group(2) == extension.group(2)), None
-    )
-    a = chinese_number(limit.group(1)) if limit else None
-    b = chinese_number(extension.group(1))
-    if a is None or b is None:
-        return ""
-    unit = to_traditional(extension.group(2))
-    when = "必要時" if "必要时" in norm[: extension.start()] else ""
-    return f"最長共{a + b}{unit}（{a}{unit}，{when}延長{b}{unit}）："
-
-
-#: A question about a total: 加總是幾組, 總共多少件 (search form).
-_ASKS_SUM = re.compile(r"加总|合计|总计|总和|加起来|一共|总共|in total|altogether")
-#: The classifier of the count asked for: 幾組 → 组.
-_COUNT_OF = re.compile(r"(?:几|多少)\s*([个组家项件位名次人队所])")
-#: Where the items of an enumeration part.
-_ITEM_BREAK = re.compile(r"[、，,；;。\n]")
-
-
-def figure_sum(
-    question: str,
-    terms: Sequence[tuple[tuple[str, ...], float]],
-    text: str,
-    gap: int = Settings.shortened_term_gap,
-) -> str:
-    """For 「…場域驗證、跟美商簽約、拿到國際獎的加總是幾組？」, the sum of the counts the cited
-    text gives for the things the question names, as the answer's lead: 「合計15組（5＋5＋5）：」.
-
-    Each item of the text's enumeration that names one of the question's terms and gives a count
-    with the classifier asked for (5組) is added; fewer than two such items give no lead ("").
-
-    Args:
-        question: The question, search form.
-        terms: The question's asked terms as ``(forms, weight)``.
-        text: The answer's first quoted unit.
-        gap: See :func:`held_share`.
-    """
-    asked = _COUNT_OF.search(question)
-    if not _ASKS_SUM.search(question) or not asked:
-        return ""
-    classifier = asked.group(1)
-    counted = re.compile(r"(\d+)\s*" + classifier)
-    figures: list[int] = []
-    for item in _ITEM_BREAK.split(to_search_form(text)):
-        count = counted.search(item)
-        if count and any(held_share([(forms, w)], item, gap) >= 1.0 for forms, w in terms if w > 0):
-            figures.append(int(count.group(1)))
-    if len(figures) < 2:
-        return ""
-    shown = to_traditional(classifier)
-    return f"合計{sum(figures)}{shown}（{'＋'.join(map(str, figures))}）："
-
-
-def arithmetic_lead(
-    question: str,
-    terms: Sequence[tuple[tuple[str, ...], float]],
-    text: str,
-    gap: int = Settings.shortened_term_gap,
-) -> str:
-    """The lead of a sum the question asks for over the cited figures (see :func:`extended_limit`
-    and :func:`figure_sum`); "" when it asks none."""
-    return extended_limit(question, text) or figure_sum(question, terms, text, gap)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant import shapes
 from assistant.evidence import Evidence, QueryTerms
-from assistant.lexicon import part_of_speech
-from assistant.rules import ASSERTED_TAGS
+from assistant.lexicon import general_tag, part_of_speech
+from assistant.rules import ASSERTED_TAGS, GENERIC_PLACE
 from core.settings import Settings
-from core.text import count_cjk
+from core.text import count_cjk, to_search_form
 
 
 class ShapedAnswers:
@@ -46,7 +47,15 @@ class ShapedAnswers:
             _under_document(chosen),
             self.settings.shortened_term_gap,
             rule=chosen[0].sentence.text if chosen else "",
+            asking=shapes.asking_clause(query.question, query.given),
         )
+        if verdict is not None and verdict.lead.startswith("是") and chosen:
+            placed = _placed_elsewhere(query, chosen[0].sentence.text)
+            if placed is not None:
+                lead, verb, why = placed
+                also = _any_place_rule(verb, chosen, evidence[: self.settings.yes_no_candidates])
+                why += " (the rule for any place cited beside it)" if also else ""
+                return shapes.Shaped(lead, f"yes_no: {why}"), [*chosen, *also]
         if verdict is None or verdict.lead.startswith(("是", "有")):
             return verdict, chosen
         if not query.numbers:
@@ -104,6 +113,7 @@ class ShapedAnswers:
                 _under_document([ev]),
                 self.settings.shortened_term_gap,
                 rule=ev.sentence.text,
+                asking=shapes.asking_clause(query.question, query.given),
             )
             if again is not None and again.lead.startswith(("是", "有")):
                 held = shapes.Shaped(
@@ -111,6 +121,78 @@ class ShapedAnswers:
                 )
                 return held, [ev]
         return verdict, chosen
+
+
+#: Where the asker or a rule says something is: 登記在新北, 設在彰化, 登記於台中市 (search form):
+#: one or two characters of verb, then 在/於, then the place.
+_PLACED = re.compile(r"(?=([\u4e00-\u9fff]{2})(?:在|于|位于)([\u4e00-\u9fff]{2,3}))")
+
+
+def _place(text: str) -> str:
+    """The place name ``text`` (search form) begins with, without its 市/縣, or "".
+
+    A place is tagged ``ns`` by jieba's own dictionary (words the documents taught the segmenter
+    lose their tag), or by the segmenter when the dictionary lacks it (新北), with or without
+    its 市/縣 (台中 is a place because 台中市 is).
+    """
+    for size in (3, 2):
+        name = text[:size]
+        if len(name) == size and any(
+            (general_tag(form) or part_of_speech(form)) == "ns" for form in (name, name + "市", name + "县")
+        ):
+            return name.rstrip("市县")
+    return ""
+
+
+def _placed(text: str) -> list[tuple[str, str]]:
+    """(verb, place) of each 「…登記在新北」 in ``text`` (search form): the verb is the two
+    characters before 在/於 when jieba's dictionary has them as a verb (登記), else the one (設
+    of 工廠設在)."""
+    found = []
+    for m in _PLACED.finditer(text):
+        two, where = m.group(1), _place(m.group(2))
+        verb = (
+            two if general_tag(two).startswith("v") else two[1] if general_tag(two[1]).startswith("v") else ""
+        )
+        if verb and where:
+            found.append((verb, where))
+    return found
+
+
+def _placed_elsewhere(query: QueryTerms, rule: str) -> tuple[str, str, str] | None:
+    """A "yes" to 可以…嗎 overturned when the asker says where they are (「公司登記在新北」) and the
+    cited rule requires the same thing elsewhere (「公司登記或商業登記於台中市」): the asker does not
+    meet the rule. Only the asker's clauses before the question count; the place is read by
+    jieba's place tag (``ns``, with 市/縣 added), the verb must be the same.
+
+    Returns:
+        The lead (否，不可以。), the verb, and why; None when the asker is not placed elsewhere.
+    """
+    asking = shapes.asking_clause(query.question, query.given)
+    echo = shapes.echoed_verb(asking)
+    if echo is None or echo[0] not in ("可以", "能"):
+        return None
+    before = query.given[: max(query.given.find(asking.rstrip("?？!！。 ")), 0)]
+    norm = to_search_form(rule)
+    for verb, mine in _placed(before):
+        for at in (m.start() for m in re.finditer(re.escape(verb), norm)):
+            ruled = re.match(r"[^，。；,;]{0,8}?(?:在|于|位于)(.{2,3})", norm[at + len(verb) :])
+            theirs = _place(ruled.group(1)) if ruled else ""
+            if theirs and not theirs.startswith(mine) and not mine.startswith(theirs):
+                why = f"the asker's {verb}在{mine} is not the cited rule's {verb}於{theirs}"
+                return f"否，{echo[1]}。", verb, why
+    return None
+
+
+def _any_place_rule(verb: str, chosen: Sequence[Evidence], evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The retrieved sentence that states the rule for whatever place, with the verb the asker was
+    placed by (「只能申請公司/商業/工廠登記所在地的地方型SBIR」 for 登記: :data:`GENERIC_PLACE`), cited
+    beside the rule that names another place; [] when none of ``evidence`` does."""
+    for ev in evidence:
+        text = to_search_form(ev.sentence.context + ev.sentence.text)
+        if ev not in chosen and verb in text and GENERIC_PLACE.search(text):
+            return [ev]
+    return []
 
 
 def _under_document(chosen: Sequence[Evidence]) -> str:

@@ -32,9 +32,9 @@ def test_yes_no_says_no_for_a_wrong_year() -> None:
 
 
 def test_yes_no_echoes_the_modal_the_question_asks_with() -> None:
-    # 可以…嗎 is answered 可以 / 不行, not 是 / 不是; a space before the mark still asks.
+    # 可以…嗎 is answered 可以 / 不可以, not 是 / 不是; a space before the mark still asks.
     no = shapes.yes_no(sf("公司在新北，可以申請台中市的計畫嗎 ?"), [(("新北",), 1.0)], (), "公司登記於台中市")
-    assert no is not None and no.lead == "否，不行。"
+    assert no is not None and no.lead == "否，不可以。"
     yes = shapes.yes_no(sf("中小企業可以申請嗎？"), [(("中小企业",), 1.0)], (), "中小企業得申請補助")
     assert yes is not None and yes.lead == "是，可以。"
     assert shapes.yes_no(sf("法人有鼓勵新創嗎 ?!"), [], (), "鼓勵新創") is not None
@@ -114,7 +114,7 @@ def test_a_rule_that_rejects_or_revokes_answers_a_may_question_no() -> None:
     terms = [(("补助",), 1.0), (("领取",), 1.0), (("申请",), 0.5)]
     for question in ("已經領了其他補助，還能申請嗎？", "我能同時領取兩種補助嗎？"):
         verdict = shapes.yes_no(sf(question), terms, (), "以同一事由已領取其他相同性質之補助者，將駁回申請。")
-        assert verdict is not None and verdict.lead == "否，不行。", question
+        assert verdict is not None and verdict.lead == "否，不能。", question
     # 能 inside a word (功能, 能力) asks nothing about what is allowed.
     assert not shapes._ASKS_MAY.search(sf("這個系統有什麼功能？"))
     assert not shapes._ASKS_MAY.search(sf("他能力很好嗎"))
@@ -126,7 +126,7 @@ def test_a_rule_that_leaves_something_out_answers_a_may_question_no() -> None:
     terms = [(("政府",), 1.0), (("补助款",), 1.0)]
     rule = "中小企業適用投資抵減之研究發展之支出，不包括政府補助款及其研究發展單位產生之收入在內。"
     verdict = shapes.yes_no(sf("政府補助款可以算進研發支出嗎"), terms, (), rule)
-    assert verdict is not None and verdict.lead == "否，不行。"
+    assert verdict is not None and verdict.lead == "否，不可以。"
     # The same words without the exclusion are held: 是.
     held = shapes.yes_no(sf("政府補助款可以算進研發支出嗎"), terms, (), "研究發展之支出，包括政府補助款。")
     assert held is not None and held.lead == "是，可以。"
@@ -137,7 +137,7 @@ def test_what_a_rule_forbids_or_exempts_from_may_be_the_questions_verb() -> None
     even when the nouns the question asserts stand in another clause of the rule."""
     rule = "已依其他法規享有租稅優惠者，不得就同一事項重複享有本辦法所定之獎勵。"
     verdict = shapes.yes_no(sf("研發投抵跟其他租稅優惠可以重複享有嗎"), [(("租税",), 1.0)], (), rule)
-    assert verdict is not None and verdict.lead == "否，不行。"
+    assert verdict is not None and verdict.lead == "否，不可以。"
     exempt = "符合下列情事之一者，前項流通或運用無須進行評價：一、基於公益、教育、學術之目的。"
     must = shapes.yes_no(sf("為了學術目的授權研發成果也要評價嗎？"), [(("学术",), 1.0)], (), exempt)
     assert must is not None and must.lead == "否，不用。"
@@ -156,3 +156,40 @@ def test_a_verb_before_a_term_does_not_narrow_it() -> None:
     verdict = shapes.yes_no(sf("醫院可以算學術機構嗎"), terms, (), rule)
     assert verdict is not None and verdict.lead == "是，可以。"
     assert shapes._with_modifier("企业", sf("那個計畫是針對大企業的嗎")) == "大企业"
+
+
+def test_the_verdict_echoes_the_verb_the_question_asks_with() -> None:
+    """能…嗎 is answered 能 / 不能, 會不會 會 / 不會, 需要…嗎 需要 / 不需要, 算不算 算 / 不算: a Chinese
+    reply repeats the asking verb after 是 / 否; the first the question writes is the one it asks."""
+    held = "申請人得申請補助，補助款將撥付申請人。"
+    cases = {
+        "我還能申請補助嗎？": ("是，能。", "否，不能。"),
+        "補助款會不會撥付？": ("是，會。", "否，不會。"),
+        "申請人需要申請補助嗎？": ("是，需要。", "否，不需要。"),
+        "補助款算不算申請人的？": ("是，算。", "否，不算。"),
+        "申請人可以算是補助對象嗎？": ("是，可以。", "否，不可以。"),
+    }
+    for question, (yes, no) in cases.items():
+        terms = [(("申请人",), 1.0)]
+        verdict = shapes.yes_no(sf(question), terms, (), held)
+        assert verdict is not None and verdict.lead == yes, question
+        verdict = shapes.yes_no(sf(question), [(("园区",), 1.0)], (), held)
+        assert verdict is not None and verdict.lead == no, question
+
+
+def test_an_asking_verb_before_the_focus_is_still_echoed() -> None:
+    """The query analysis strips 可以 as an opener (「公司在台南，可以另外申請高雄的補助嗎」 keeps
+    「另外申請高雄的補助嗎」): the verdict reads the clause of the message that holds the focus."""
+    message = sf("公司在台南，可以另外申請高雄的補助嗎？")
+    focus = sf("另外申請高雄的補助嗎？")
+    assert shapes.asking_clause(focus, message) == sf("可以另外申請高雄的補助嗎？")
+    assert shapes.asking_clause(focus, sf("別的問題")) == focus
+    verdict = shapes.yes_no(
+        focus,
+        [(("高雄",), 1.0)],
+        (),
+        "只能申請登記所在地的補助。",
+        asking=shapes.asking_clause(focus, message),
+    )
+    assert verdict is not None and verdict.lead == "否，不可以。"
+    assert shapes.yes_no(focus, [(("高雄",), 1.0)], (), "只能申請登記所在地的補助。").lead == "否，不是。"  # type: ignore[union-attr]

@@ -199,7 +199,7 @@ def test_a_rule_that_forbids_or_exempts_answers_a_yes_no_question_with_no() -> N
     verdict = yes_no(
         q("執行單位可以自己把研發成果商品化嗎？"), [], (), "執行單位不得自行將研發成果商品化。但…"
     )
-    assert verdict is not None and verdict.lead == "否，不行。"
+    assert verdict is not None and verdict.lead == "否，不可以。"
     verdict = yes_no(q("學校也一定要通過評鑑嗎？"), [], (), "執行單位如為學校者，不受前三項規定之限制。")
     assert verdict is not None and verdict.lead == "否，不用。"
     # a proviso that forbids something else does not decide
@@ -224,7 +224,7 @@ def test_a_count_over_the_most_a_rule_allows_is_a_no_and_one_within_it_is_not() 
     rule = "公司申請適用投資抵減，於同一課稅年度以申請一次為限。"
     terms = [((q("申請"),), 1.0)]
     verdict = yes_no(q("同一年可以申請兩次嗎？"), terms, (), rule)
-    assert verdict is not None and verdict.lead == "否，不行。" and "at most 1次" in verdict.rule
+    assert verdict is not None and verdict.lead == "否，不可以。" and "at most 1次" in verdict.rule
     verdict = yes_no(q("同一年可以申請一次嗎？"), terms, (), rule)
     assert verdict is not None and verdict.lead == "是，可以。"
     verdict = yes_no(q("展延會超過三個月嗎？"), [], (), "必要時得展延，展延期間不得逾二個月。")
@@ -269,13 +269,13 @@ def test_a_rule_cited_under_its_title_still_rules_the_verdict() -> None:
         terms=_terms("補助"), numbers=(), cjk=True, question=to_search_form("補助可以重覆申請嗎？")
     )
     verdict, _ = ExtractiveAnswerer()._yes_no(query, [rule], [rule])
-    assert verdict is not None and verdict.lead == "否，不行。"
+    assert verdict is not None and verdict.lead == "否，不可以。"
     once = _titled("申請抵減者，於同一課稅年度以申請一次為限。", "第一章｜第9條")
     query = QueryTerms(
         terms=_terms("抵減"), numbers=(), cjk=True, question=to_search_form("抵減同一年可以申請兩次嗎？")
     )
     verdict, _ = ExtractiveAnswerer()._yes_no(query, [once], [once])
-    assert verdict is not None and verdict.lead == "否，不行。"
+    assert verdict is not None and verdict.lead == "否，不可以。"
 
 
 def test_a_count_question_answered_by_a_lead_in_and_its_items_leads_with_their_count() -> None:
@@ -298,7 +298,7 @@ def test_a_count_question_answered_by_a_lead_in_and_its_items_leads_with_their_c
 
 
 def test_a_longest_time_question_answered_by_a_limit_and_its_extension_leads_with_their_sum() -> None:
-    from assistant.shapes import extended_limit
+    from assistant.sums import extended_limit
 
     text = "自收件之日起至審查完竣通知申請者之日止，其期間不得逾四個月；必要時，得延長一個月。"
     assert (
@@ -351,7 +351,7 @@ def test_the_exception_for_the_case_asked_about_leads_the_answer() -> None:
 
 
 def test_a_total_of_the_counts_the_text_gives_for_the_things_asked_about() -> None:
-    from assistant.shapes import arithmetic_lead
+    from assistant.sums import arithmetic_lead
 
     text = "2022年共培育52組團隊，分別促成16組完成公司設立、5組與國內大型企業合作進行場域驗證、5組與美商簽署合作協議、5組取得國際新創奬項。"
     terms = [((to_search_form(w),), 1.0) for w in ("場域驗證", "美商", "國際獎")]
@@ -743,3 +743,33 @@ def test_two_items_of_one_list_chosen_apart_are_quoted_with_the_items_between_th
     assert units[0].sentence.text == CAPS[units[0].sentence.start : units[0].sentence.end]
     # without room for the items, both are quoted as they are
     assert len(expand_all(chosen, evidence, _terms("上限"), 40, items_budget=30)) == 2
+
+
+def test_a_yes_to_may_is_overturned_when_the_asker_is_placed_elsewhere_than_the_rule_requires() -> None:
+    """「工廠設在彰化，可以申請雲林縣的補助嗎」 against 「工廠設立於雲林縣者得申請」: the rule's
+    condition names another place for the same verb than the asker's own clause, so 否."""
+    from assistant.answer import ExtractiveAnswerer
+
+    rule = _titled("工廠設立於雲林縣者，得申請本補助。", "雲林縣")
+    anywhere = _titled("只能申請工廠設立所在地的補助。", "常見問題")
+    cited: list[Evidence] = []
+
+    def ask(message: str, focus: str) -> str:
+        query = QueryTerms(
+            terms=_terms("雲林縣", "補助"),
+            numbers=(),
+            cjk=True,
+            question=to_search_form(focus),
+            given=to_search_form(message),
+        )
+        verdict, chosen = ExtractiveAnswerer()._yes_no(query, [rule], [rule, anywhere])
+        assert verdict is not None
+        cited[:] = chosen
+        return verdict.lead
+
+    assert ask("工廠設在彰化，可以申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "否，不可以。"
+    assert cited == [rule, anywhere]  # the rule for whatever place is cited beside it
+    assert ask("工廠設在雲林，可以申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "是，可以。"
+    assert ask("我還能申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "是，能。"  # no place of the asker's
+    # the asker's place for another verb says nothing of where the factory is
+    assert ask("我住在彰化，可以申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "是，可以。"
