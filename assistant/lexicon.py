@@ -136,19 +136,14 @@ PHASE_COMPLEMENTS = frozenset("完 掉".split())
 #: Every complement that joins the verb before it (:func:`_with_complements`).
 COMPLEMENTS = DIRECTION_COMPLEMENTS | PHASE_COMPLEMENTS
 
-#: What may follow the 的 that closes a cleft (是從哪年開始推的？, 誰辦的啊): the end of the
-#: clause or a sentence-final particle (search form).
-_CLAUSE_END = frozenset("啊 呢 吗 吧 呀 嘛 哦".split())
-
 
 def verb_stem(word: str) -> str:
     """The verb of a one-character verb with a direction or phase complement (拨下来 → 拨,
-    交出去 → 交, 审完 → 审, 停掉 → 停) or closing a cleft (推的 → 推: 從哪年開始推的), else ""
-    (search form)."""
+    交出去 → 交, 审完 → 审, 停掉 → 停), else "" (search form)."""
     if (
         len(word) in (2, 3)
         and count_cjk(word) == len(word)
-        and (word[1:] in COMPLEMENTS or (word[1:] == "的" and part_of_speech(word) == "x"))
+        and word[1:] in COMPLEMENTS
         and word[0] not in STOPWORDS
     ):
         return word[0]
@@ -160,16 +155,13 @@ def _with_complements(cut: list[str]) -> list[str]:
     → 拨下来, and 会发 + 下来 → 会 + 发下来, 会审 + 完 → 会 + 审完 (the segmenter glued the verb to
     a modal). A complement after no verb (过去三年, 在过去), after a frame word (做完) or after a
     two-character word whose first character is no function word (审查完: 审查 is the documents'
-    word already, not 审 + 查完) stays a word of its own. The 的 that closes a cleft joins its verb
-    the same way (开始推的 → 推的: the verb names the act asked about, :func:`verb_stem`)."""
+    word already, not 审 + 查完) stays a word of its own."""
     out: list[str] = []
-    for i, word in enumerate(cut):
+    for word in cut:
         prev = out[-1] if out else ""
         verb = prev[-1:] if prev else ""
-        after = cut[i + 1] if i + 1 < len(cut) else ""
-        closes = word == "的" and (not count_cjk(after) or after in _CLAUSE_END)
         if (
-            (word in COMPLEMENTS or closes)
+            word in COMPLEMENTS
             and count_cjk(verb)
             and verb not in STOPWORDS
             and verb not in FRAME_WORDS
@@ -212,8 +204,7 @@ def names_a_thing(text: str) -> bool:
     """Whether ``text`` names a thing of its own: one of its content words is a noun, a name or
     English (jieba's tags, :data:`THING_TAGS`). 「後來改成什麼？」 and 「主要補助誰？」 name none:
     they ask about a thing named elsewhere (the turn or clause before). A verb joined to its
-    complement or cleft 的 (改的, 撥下來: :func:`verb_stem`) names an act, though jieba knows no tag
-    for it."""
+    complement (撥下來, 審完: :func:`verb_stem`) names an act, though jieba knows no tag for it."""
     return any(
         not count_cjk(t) or (part_of_speech(t) in THING_TAGS and not verb_stem(t))
         for t in content_terms(text)
