@@ -127,14 +127,23 @@ def _all_function(word: str) -> bool:
 #: (撥付, 撥款), so a question's verb and complement is one term, judged by its verb (:func:`verb_stem`).
 DIRECTION_COMPLEMENTS = frozenset("下来 出来 回来 上来 过来 起来 进来 下去 出去 回去 上去 进去 过去".split())
 
+#: Phase complements (search form): 審「完」, 停「掉」. After a verb they say the act is finished or
+#: done away with; the documents write the act by its verb's own words (審查, 停止), so a
+#: question's 審完 or 停掉 is one term judged by its verb too. Only these two: 到, 好, 成 also
+#: close words of their own (收到, 完成) that the documents use as such.
+PHASE_COMPLEMENTS = frozenset("完 掉".split())
+
+#: Every complement that joins the verb before it (:func:`_with_complements`).
+COMPLEMENTS = DIRECTION_COMPLEMENTS | PHASE_COMPLEMENTS
+
 
 def verb_stem(word: str) -> str:
-    """The verb of a one-character verb with a direction complement (拨下来 → 拨, 交出去 → 交),
-    else "" (search form)."""
+    """The verb of a one-character verb with a direction or phase complement (拨下来 → 拨,
+    交出去 → 交, 审完 → 审, 停掉 → 停), else "" (search form)."""
     if (
-        len(word) == 3
-        and count_cjk(word) == 3
-        and word[1:] in DIRECTION_COMPLEMENTS
+        len(word) in (2, 3)
+        and count_cjk(word) == len(word)
+        and word[1:] in COMPLEMENTS
         and word[0] not in STOPWORDS
     ):
         return word[0]
@@ -142,17 +151,21 @@ def verb_stem(word: str) -> str:
 
 
 def _with_complements(cut: list[str]) -> list[str]:
-    """``cut`` with each direction complement joined to the verb it follows: 拨 + 下来 → 拨下来,
-    and 会发 + 下来 → 会 + 发下来 (the segmenter glued the verb to a modal). A complement after no
-    verb (过去三年, 在过去) stays a word of its own."""
+    """``cut`` with each complement (:data:`COMPLEMENTS`) joined to the verb it follows: 拨 + 下来
+    → 拨下来, and 会发 + 下来 → 会 + 发下来, 会审 + 完 → 会 + 审完 (the segmenter glued the verb to
+    a modal). A complement after no verb (过去三年, 在过去), after a frame word (做完) or after a
+    two-character word whose first character is no function word (审查完: 审查 is the documents'
+    word already, not 审 + 查完) stays a word of its own."""
     out: list[str] = []
     for word in cut:
         prev = out[-1] if out else ""
         verb = prev[-1:] if prev else ""
         if (
-            word in DIRECTION_COMPLEMENTS
+            word in COMPLEMENTS
             and count_cjk(verb)
             and verb not in STOPWORDS
+            and verb not in FRAME_WORDS
+            and (len(prev) == 1 or prev[:-1] in STOPWORDS)
             and part_of_speech(verb) == "v"
         ):
             out[-1:] = [p for p in (prev[:-1],) if p]
@@ -190,8 +203,12 @@ THING_TAGS = NOMINAL_TAGS | {"vn", "i", "l", "x", "eng", ""}
 def names_a_thing(text: str) -> bool:
     """Whether ``text`` names a thing of its own: one of its content words is a noun, a name or
     English (jieba's tags, :data:`THING_TAGS`). 「後來改成什麼？」 and 「主要補助誰？」 name none:
-    they ask about a thing named elsewhere (the turn or clause before)."""
-    return any(not count_cjk(t) or part_of_speech(t) in THING_TAGS for t in content_terms(text))
+    they ask about a thing named elsewhere (the turn or clause before). A verb joined to its
+    complement (撥下來, 審完: :func:`verb_stem`) names an act, though jieba knows no tag for it."""
+    return any(
+        not count_cjk(t) or (part_of_speech(t) in THING_TAGS and not verb_stem(t))
+        for t in content_terms(text)
+    )
 
 
 @lru_cache(maxsize=4)

@@ -973,7 +973,7 @@ class Retriever(BaseRetriever):
 
     def verb_words(self, verb: str) -> list[str]:
         """The documents' verbs that begin with ``verb`` (one character, search form), most used
-        first: 撥 → 撥付, 撥款. A question's verb with a direction complement (撥下來, 交出去:
+        first: 撥 → 撥付, 撥款. A question's verb with a direction or phase complement (撥下來, 審完:
         :func:`assistant.lexicon.verb_stem`) names the act those words name. Only two-character
         words jieba's dictionary tags verbal (v, vn), at most ``Settings.max_verb_words``."""
         if len(verb) != 1 or not count_cjk(verb):

@@ -269,11 +269,12 @@ _EN_DATE = (
 )
 
 
-_ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队件]|how many|how much|总共|一共")
+_ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队件案]|how many|how much|总共|一共")
 
 
-#: 「幾件」, 「幾家」: counts of things a text states with that very classifier (12件, 3家).
-_ASKS_COUNTED = re.compile(r"(?<!哪)几([件家位名笔次所间])")
+#: 「幾件」, 「幾家」, 「幾案」: counts of things a text states with that very classifier (12件, 3家,
+#: 每縣市 1 案: 案 counts proposals in administrative Chinese).
+_ASKS_COUNTED = re.compile(r"(?<!哪)几([件家位名笔次所间案])")
 
 
 #: 在哪 asks for a place only as 在哪(裡): followed by 一/個/些/幾 or a time word it is the 哪X of

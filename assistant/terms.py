@@ -111,9 +111,9 @@ class TermJudge:
                         retriever.bm25.idf_of(e) for e in expanded
                     )
                 forms = (*forms, *expanded)
-            # A verb with a direction complement (撥下來) is met by the documents' words of its
-            # verb (撥付, 撥款): a guess at the act, weaker evidence than the asker's own word, so
-            # it weighs a share of theirs, like a translation.
+            # A verb with a direction or phase complement (撥下來, 停掉) is met by the documents'
+            # words of its verb (撥付, 停止): a guess at the act, weaker evidence than the asker's
+            # own word, so it weighs a share of theirs, like a translation.
             verbs = [w for w in retriever.verb_words(verb_stem(term)) if w not in forms]
             if verbs and not any(retriever.knows(f) for f in forms):
                 weight = self.settings.verb_word_weight * max(retriever.bm25.idf_of(v) for v in verbs)

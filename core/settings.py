@@ -412,12 +412,12 @@ class Settings:
             compound word.
         max_spelled_out: Most phrases of the documents a question's abbreviation stands for
             (研發投抵 → 研究發展投資抵減), the most frequent first (``Retriever.spelled_out``).
-        max_verb_words: Most words of the documents a question's verb with a direction
-            complement stands for (撥下來 → 撥付, 撥款), the most used first
+        max_verb_words: Most words of the documents a question's verb with a direction or
+            phase complement stands for (撥下來 → 撥付, 撥款; 審完 → 審查), the most used first
             (``Retriever.verb_words``); 3 holds a verb's usual two-character words in a document
             set (撥付, 撥款, 撥入) without reaching its rarer compounds.
         verb_word_weight: Share (0-1) of the IDF of the documents' words for a question's verb
-            with a direction complement (``max_verb_words``) that the verb weighs: a guess at the
+            with a direction or phase complement (``max_verb_words``) that the verb weighs: a guess at the
             act (撥下來 may be 撥付 or 撥款), weaker evidence than the asker's own word, as a
             translation is (``english_word_weight``, whose 0.5 it takes).
         index_check_seconds: Seconds between two checks of the commit records for an ingest by

@@ -531,3 +531,11 @@ def test_a_step_without_after_is_no_time() -> None:
 )
 def test_what_else_is_asked_by_besides(question: str, more: bool) -> None:
     assert bool(rules.ASKS_MORE.search(to_search_form(question))) is more
+
+
+def test_how_many_proposals_asks_a_count_held_with_that_classifier() -> None:
+    # 幾案 (幾 + the classifier of proposals) asks a count, which 「每校 2 案」 holds and 「2 件」 not.
+    q = to_search_form("每所學校最多可以提幾案？")
+    assert "count" in [t.name for t in rules.asked_types(q)]
+    assert rules.answer_type_ok(q, to_search_form("每校以2案為限"))
+    assert not rules.answer_type_ok(q, to_search_form("每校以2件為限"))
