@@ -14,6 +14,7 @@ in the trace (``clauses``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -63,7 +64,11 @@ class ClauseAnswers:
             answered part by part (:mod:`assistant.parts`).
         """
         # Only clauses that ask count: keywords (苗栗 中心 推動主軸) are one question, not three.
-        clauses = [c.strip() for c in focus.split("，") if clause_role(to_search_form(c.strip())) == "focus"]
+        clauses = [
+            c.strip()
+            for c in focus.split("，")
+            if clause_role(to_search_form(c.strip())) == "focus" and not checks_value(c)
+        ]
         if composed.refused or len(clauses) < 2 or "parts" in composed.diagnostics:
             return []  # a multi-part answer (assistant/parts.py) has decided each part already
         cited = {(c.passage_id, c.start) for c in composed.citations}
@@ -123,6 +128,21 @@ class ClauseAnswers:
             composed.answer += more.answer
             composed.citations = [*composed.citations, *more.citations]
         return trace
+
+
+#: A clause that only checks the value the clause before asks for (search form): 「是2022年嗎」,
+#: 「是不是1979年？」, 「應該是5組吧」: a figure with its unit and a checking ending, no thing of its own.
+_CHECKS_VALUE = re.compile(
+    r"^(?:是不是|应该是|应该|就是|大概是|是)?\s*[\d.,]+\s*[年月日号组个项家位名%％亿万元]{0,3}"
+    r"\s*(?:吗|吧|对吗|对吧|没错吧|是吗|嘛)?\s*[?？]?$"
+)
+
+
+def checks_value(clause: str) -> bool:
+    """Whether ``clause`` only checks the value another clause asks for (「…是哪天修正發布的？是2022年嗎」):
+    it is no question of its own, so it neither adds a sentence nor makes the other clause pass
+    over sentences that hold its figure (the year the answer is)."""
+    return bool(_CHECKS_VALUE.match(to_search_form(clause.strip())))
 
 
 def quoted(citations: Sequence[Citation], ev: Evidence) -> bool:

@@ -26,6 +26,7 @@ from assistant.rules import (
     _ASKS_MISSION,
     _CONTINUES,
     _HAS_PLACE,
+    _NEXT_ITEM,
     _ROLE_ASKED,
     ASKS_MEMBERS,
     ASKS_MORE,
@@ -448,9 +449,10 @@ class ListAnswers:
             SHAPE_STRENGTH["list"],
             SHAPE_STRENGTH["division"],
         )
-        if (wants_list or ASKS_MORE.search(query.question)) and not complete:
+        more = bool(ASKS_MORE.search(query.question))
+        if (wants_list or more) and not complete:
             # 「除了5G還做啥」: what else goes on after the sentence about what it names (另…).
-            chosen += self._continuation(best, evidence, head, query)
+            chosen += self._continuation(best, evidence, head, query, more=more)
         # 「東部有哪些中心？」 answered by sentences that each introduce a 「…中心」: a further
         # sentence must introduce one too (a call-out's mission line is not another center).
         items_only = self.list_items_only and head in _THING_HEADS and _introduces(best.sentence.text, head)
@@ -509,11 +511,17 @@ class ListAnswers:
         return chosen
 
     def _continuation(
-        self, first: Evidence, evidence: Sequence[Evidence], head: str = "", query: QueryTerms | None = None
+        self,
+        first: Evidence,
+        evidence: Sequence[Evidence],
+        head: str = "",
+        query: QueryTerms | None = None,
+        more: bool = False,
     ) -> list[Evidence]:
         """Sentences right after ``first`` that go on with the same list.
 
-        A sentence goes on with it when it says so (其次…, 另在…, 此外…) or, for a list of
+        A sentence goes on with it when it says so (其次…, 另在…, 此外…; with ``more``, for what
+        else there is, any 另…: :data:`assistant.rules._CONTINUES`) or, for a list of
         ``head`` things (中心, 計畫, 縣市), when it introduces another one: 「…中心」, 在臺南市…
         (unless ``first`` enumerates the things itself). The list stays within ``first``'s section,
         and when the question names the thing ``first`` introduces (苗栗中心的推動主軸有哪些？), it
@@ -551,7 +559,7 @@ class ListAnswers:
             things = _things(nxt.sentence.text)
             if named and things and not any(f in t for f in named for t in things):
                 return out
-            if not _CONTINUES.match(nxt.sentence.text):
+            if not (_CONTINUES if more else _NEXT_ITEM).match(nxt.sentence.text):
                 if not (head and _introduces(nxt.sentence.text, head)):
                     return out
                 said = to_search_form(nxt.sentence.context + nxt.sentence.text)

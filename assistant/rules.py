@@ -404,8 +404,13 @@ _HAS_TOP = re.compile(
 _HAS_NAME = re.compile(r"「|」|中心|园区|计划|计画|方案|办法|技术司|经济部|机构|法人|学界|业界")
 
 
-#: A sentence that says it goes on with the one before it: 其次, 此外, 另 (另外, 另在, 另運用…).
+#: A sentence that says it goes on with the one before it: 其次, 此外, 另 (另外, 另在, 另運用…):
+#: what else there is, for 「除了5G還做啥」 (:data:`ASKS_MORE`).
 _CONTINUES = re.compile(r"^(其次|此外|另|再者|同時|並於|又在|最後)")
+#: A sentence that goes on with the same list (其次, 另在…, 此外): a bare 另 (另運用…) adds to the
+#: topic rather than naming the list's next item, so a list question stops before it (on dev
+#: half 0 it added a sentence the gold answer leaves out to a list answer, in seed and multi).
+_NEXT_ITEM = re.compile(r"^(其次|此外|另在|另外|另於|再者|同時|並於|又在|最後)")
 
 
 #: A question for what else there is beside what it names (search form): 「除了5G還做啥」,

@@ -365,6 +365,30 @@ def test_what_else_goes_on_to_the_sentence_that_continues_the_one_it_names() -> 
     assert [c.quote for c in answerer.compose(plain, ev).citations] == texts[:1]
 
 
+def test_a_list_stops_before_a_sentence_that_adds_to_the_topic_with_a_bare_other() -> None:
+    """「…主要做哪些」 reads on through 另在… (the list's next item) but not 另運用… (more of the
+    topic, not an item); 「除了…還做什麼」 asks for that more and reads on through it."""
+    answerer = ExtractiveAnswerer(refusal_threshold=0.3)
+    texts = [
+        "材料領域發展高值化材料等重點項目。",
+        "另運用循環技術導入產線，開創新的營運模式。",
+        "生醫領域發展精準醫療。",
+    ]
+    records = _records(texts, [[1, 0.1], [0.6, 1], [0.5, 1]])
+    passage = _passage("p1", "".join(texts))
+    asks_list = _query("材料領域主要做哪些項目？", [("材料", 1.0), ("领域", 0.5), ("项目", 0.5)])
+    ev = answerer.score(asks_list, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert [c.quote for c in answerer.compose(asks_list, ev).citations] == texts[:1]
+    more = _query("材料領域除了高值化材料還做什麼？", [("材料", 1.0), ("领域", 0.5), ("高值化", 1.0)])
+    ev = answerer.score(more, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert [c.quote for c in answerer.compose(more, ev).citations] == texts[:2]
+    next_item = [texts[0], "另在高雄市發展高值化材料。", texts[2]]
+    records = _records(next_item, [[1, 0.1], [0.6, 1], [0.5, 1]])
+    passage = _passage("p1", "".join(next_item))
+    ev = answerer.score(asks_list, np.array([1.0, 0.0], np.float32), [passage], lambda p: records)
+    assert [c.quote for c in answerer.compose(asks_list, ev).citations] == next_item[:2]
+
+
 def test_an_ordinal_asks_no_count() -> None:
     from assistant.lists import asked_count
 

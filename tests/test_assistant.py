@@ -217,6 +217,14 @@ def test_colloquial_wording_is_answered(real_assistant, question: str, fact: str
     assert fact in reply.answer
 
 
+def test_a_clause_that_checks_the_year_does_not_turn_the_answer_away_from_it(real_assistant) -> None:
+    # 「是2001年嗎」 only checks the year the first clause asks for: the answer is the sentence
+    # that holds it, and no sentence is added for the check.
+    reply = real_assistant.ask("學界科專是哪一年開始推的？是2001年嗎")
+    assert not reply.refused
+    assert len(reply.citations) == 1 and "2001" in reply.citations[0].quote
+
+
 def test_it_in_a_follow_up_is_the_thing_the_last_answer_named(real_assistant) -> None:
     history = [
         {"role": "user", "content": "花蓮有技術司的中心嗎？"},

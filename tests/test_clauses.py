@@ -45,3 +45,12 @@ def test_each_clause_knows_the_words_only_the_other_clauses_ask_about() -> None:
     assert other_clauses_words("审查的机关多久回复", asked) == ["延期", "资料"]
     assert held(["审查", "机关"], "申請延期者，應檢附資料送審查機關。") == 2
     assert held(["审查", "机关"], "申請延期者，應檢附展延計畫書。") == 0
+
+
+def test_a_clause_that_only_checks_a_value_asks_nothing_of_its_own() -> None:
+    from assistant.clauses import checks_value
+
+    for clause in ("是2022年嗎", "是不是1979年？", "應該是5組吧", "２０２２年嗎"):
+        assert checks_value(clause), clause
+    for clause in ("主要做哪些東西", "是哪一年", "2022年共培育幾組", "是新北嗎", "補助上限是多少"):
+        assert not checks_value(clause), clause
