@@ -14,7 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.reply import Citation, Passage
@@ -25,8 +25,11 @@ log = logging.getLogger(__name__)
 
 #: Documents whose headings are kept in memory (an overview reads one document at a time).
 _CACHED_DOCUMENTS = 16
-_cache: OrderedDict[tuple[str, int], tuple[Heading, ...]] = OrderedDict()
+_cache: OrderedDict[tuple[str, int], tuple[str, tuple[Heading, ...]]] = OrderedDict()
 _lock = threading.Lock()
+#: A quote that says nothing on its own: a bracketed status standing for a provision's text
+#: (「（刪除）」, 「(Repealed)」, 「（停止適用）」). Its heading line (the article's label) says whose it is.
+BARE_QUOTE = re.compile(r"^[（(][^（）()]{1,12}[）)][。.]?$")
 #: A field label before a heading's value (「法規名稱：」, 「Title:」).
 _LABEL = re.compile(r"^[^，。；：:,]{1,10}[：:]")
 
@@ -47,11 +50,16 @@ def squashed(text: str) -> str:
 
 def document_headings(settings: Settings, source: str) -> tuple[Heading, ...]:
     """The heading lines of one corpus document, in order (empty when it cannot be read)."""
+    return _read(settings, source)[1]
+
+
+def _read(settings: Settings, source: str) -> tuple[str, tuple[Heading, ...]]:
+    """One corpus document's cleaned text and heading lines, read as ingest reads it (cached)."""
     path = Path(settings.corpus_dir) / source
     try:
         key = (str(path), path.stat().st_mtime_ns)
     except OSError:
-        return ()
+        return "", ()
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -64,14 +72,17 @@ def document_headings(settings: Settings, source: str) -> tuple[Heading, ...]:
         )
     except (DocumentReadError, OSError, ValueError) as e:
         log.warning("No headings of %s: %s", source, e)
-        return ()
-    found: tuple[Heading, ...] = ()
+        return "", ()
+    found: tuple[str, tuple[Heading, ...]] = ("", ())
     if doc.cleaned is not None:
         text = doc.cleaned.text
-        found = tuple(
-            Heading(text[b.start : b.end].strip(), b.start, b.end)
-            for b in doc.cleaned.blocks
-            if b.kind == "heading" and text[b.start : b.end].strip()
+        found = (
+            text,
+            tuple(
+                Heading(text[b.start : b.end].strip(), b.start, b.end)
+                for b in doc.cleaned.blocks
+                if b.kind == "heading" and text[b.start : b.end].strip()
+            ),
         )
     with _lock:
         _cache[key] = found
@@ -139,3 +150,40 @@ def heading_citations(
             )
         )
     return markers, cited
+
+
+def labelled_bare_quotes(
+    citations: Sequence[Citation], settings: Settings
+) -> tuple[list[Citation], list[str]]:
+    """``citations`` with each bare quote (:data:`BARE_QUOTE`, 「（刪除）」) widened to start at the
+    heading line right before it (「第 6 條\n（刪除）」): a status alone does not say which
+    provision it is.
+
+    Returns:
+        The citations, and why each widened one was (for the trace).
+    """
+    out: list[Citation] = []
+    why: list[str] = []
+    for c in citations:
+        if len(c.quotes) == 1 and BARE_QUOTE.match(c.quote.strip()):
+            text, headings = _read(settings, c.source)
+            label = next((h for h in reversed(headings) if h.end <= c.start), None)
+            if (
+                label is not None
+                and text[c.start : c.end] == c.quote
+                and not text[label.end : c.start].strip()
+            ):
+                end = max(c.end, c.text_start + len(c.text))
+                c = replace(
+                    c,
+                    quote=text[label.start : c.end],
+                    start=label.start,
+                    text=text[label.start : end],
+                    text_start=label.start,
+                    quotes=[],
+                )
+                why.append(
+                    f"bare quote: [{c.n}] quoted with the heading line before it ({label.text}): a status names no provision"
+                )
+        out.append(c)
+    return out, why
