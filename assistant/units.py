@@ -344,6 +344,30 @@ def _elaborates(unit: Sequence[SentenceRecord], nxt: SentenceRecord, terms: Sequ
     return any(rest[:n] in said for n in range(_TAKEN_UP, min(len(rest), 12) + 1))
 
 
+#: The subject of a sentence that adds to the one before it with 亦/也 (「再次申請亦以一次為限。」):
+#: the words before the first 亦/也 of its first clause.
+_ALSO = re.compile(r"^([^，,；;。：:]{2,16}?)(?:亦|也)")
+#: Fewest characters of the subject a carrying-on sentence takes up from the sentence before it.
+_CARRIED = 3
+
+
+def carries_on(prev: SentenceRecord, rec: SentenceRecord) -> bool:
+    """Whether ``rec`` goes on from ``prev``: its subject, before an 亦/也 (also), is a name ``prev``
+    holds (「…檢具證明文件再次申請本貸款。」 then 「再次申請亦以一次為限。」): it says what also holds
+    for what ``prev`` allows, and means nothing without it."""
+    match = _ALSO.match(rec.text.strip())
+    if match is None:
+        return False
+    subject = to_search_form(match.group(1)).strip()
+    return len(subject) >= _CARRIED and subject in to_search_form(prev.text)
+
+
+def carries_on_at(doc: Document, ev: Evidence) -> bool:
+    """Whether ``ev``'s sentence carries on from the sentence before it (:func:`carries_on`)."""
+    prev = doc.before(ev.passage.source, ev.sentence, ev.passage.section)
+    return prev is not None and carries_on(prev, ev.sentence)
+
+
 def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list_budget: int = 0) -> Evidence:
     """``ev`` with the stretch of text it is quoted as (see the module docstring).
 
@@ -362,6 +386,12 @@ def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list
     """
     source, section = ev.passage.source, ev.passage.section
     unit = _within_sentence(_clauses(doc, ev), ev.sentence, terms, budget)
+    prev = doc.before(source, unit[0], section)
+    if prev is not None and carries_on(prev, unit[0]) and _length([prev, unit[-1]]) <= budget:
+        unit = [prev, *unit]
+        rule = doc.before(source, prev, section) if _PROVISO.match(prev.text) else None
+        if rule is not None and _length([rule, unit[-1]]) <= budget:
+            unit = [rule, *unit]  # the sentence carried on from is a proviso: with its rule
     if ITEM.match(unit[0].text):
         # An item is quoted with its lead-in and the items between them.
         back: list[SentenceRecord] = []
@@ -417,6 +447,10 @@ def expand_all(
     out: list[Evidence] = []
     for ev in chosen:
         unit = expand(ev, doc, terms, budget, list_budget)
+        if notes is not None and unit.sentence.start < ev.sentence.start and carries_on_at(doc, ev):
+            notes.append(
+                f"carries on: 「{ev.sentence.text[:20]}」 is quoted with the sentence it adds to (亦/也)"
+            )
         lead = lead_in(doc, unit) if lead_ins else None
         longer = extension(doc, unit)
         if longer is not None and notes is not None:

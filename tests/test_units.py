@@ -773,3 +773,24 @@ def test_a_yes_to_may_is_overturned_when_the_asker_is_placed_elsewhere_than_the_
     assert ask("我還能申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "是，能。"  # no place of the asker's
     # the asker's place for another verb says nothing of where the factory is
     assert ask("我住在彰化，可以申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "是，可以。"
+
+
+RENEWAL = (
+    "本補助以核定一次為原則。但受補助者於結案滿二年後，得檢具成果報告再次申請本補助。"
+    "再次申請亦以一次為限。受補助者應於每年底前提交執行報告。"
+)
+
+
+def test_a_sentence_that_adds_to_the_one_before_with_also_is_quoted_with_it() -> None:
+    evidence = _passage_evidence(RENEWAL, section="補助原則", kind="text")
+    notes: list[str] = []
+    unit = expand_all([_at(evidence, "再次申請亦")], evidence, _terms("再次申請"), 150, notes=notes)[0]
+    # the sentence it adds to is a proviso, quoted with its rule
+    assert (
+        unit.sentence.text
+        == "本補助以核定一次為原則。但受補助者於結案滿二年後，得檢具成果報告再次申請本補助。再次申請亦以一次為限。"
+    )
+    assert notes and notes[0].startswith("carries on")
+    # a sentence whose subject the one before does not hold stands alone
+    last = expand_all([_at(evidence, "受補助者應")], evidence, _terms("執行報告"), 150)[0]
+    assert last.sentence.text == "受補助者應於每年底前提交執行報告。"
