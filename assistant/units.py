@@ -644,11 +644,15 @@ _EXCEPTION = re.compile(r"不受.{0,12}(?:规定|限制)|不适用|不在此限|
 
 
 def exception_first(
-    chosen: Sequence[Evidence], evidence: Sequence[Evidence], terms: Sequence[Term]
+    chosen: Sequence[Evidence],
+    evidence: Sequence[Evidence],
+    terms: Sequence[Term],
+    notes: list[str] | None = None,
 ) -> list[Evidence]:
     """``chosen`` led by the provision of the same article or section that exempts a case the
     question names and the chosen sentences do not (「執行單位如為公、私立學校者，不受前三項規定之
-    限制。」 for a question about schools): for that case it is the rule that applies."""
+    限制。」 for a question about schools): for that case it is the rule that applies; the rule it
+    exempts from follows it (:func:`_exempted_rule`, said in ``notes``)."""
     if not chosen:
         return list(chosen)
     first = chosen[0]
@@ -663,8 +667,42 @@ def exception_first(
             continue
         text = ev.sentence.text
         if _EXCEPTION.search(to_search_form(text)) and any(coverage([t], text) > 0 for t in missing):
-            return [ev, *chosen]
+            rule = _exempted_rule(ev, chosen, evidence, terms)
+            if rule is not None and notes is not None:
+                notes.append(
+                    f"exception: quoted with the rule it exempts from, 「{rule.sentence.text[:20]}」 (a duty: 應/須)"
+                )
+            return [ev, rule, *(c for c in chosen if c is not rule)] if rule is not None else [ev, *chosen]
     return list(chosen)
+
+
+#: A provision that imposes a duty (search form): 應…, 須…, 必須… (not 應用, 相應, 供應, 因應).
+_OBLIGES = re.compile(r"(?<![相供因回适反对感])应(?![用])|必须|(?<![无毋不])须")
+
+
+def _exempted_rule(
+    exception: Evidence, chosen: Sequence[Evidence], evidence: Sequence[Evidence], terms: Sequence[Term]
+) -> Evidence | None:
+    """The rule an exception exempts from, to quote after it: the first chosen sentence when it
+    imposes a duty (應, 須), else the best-scored sentence before the exception in its article or
+    section that imposes one and holds some of the question (「執行單位應通過前項各款制度評鑑」
+    before 「…如為公、私立學校者，不受前三項規定之限制」), not a consequence of the rule
+    (「未通過制度評鑑者，本部得限制…」). None when there is none."""
+    first = chosen[0]
+    if _OBLIGES.search(to_search_form(first.sentence.text)):
+        return None
+    return next(
+        (
+            ev
+            for ev in evidence
+            if ev.passage.source == exception.passage.source
+            and ev.passage.section == exception.passage.section
+            and ev.sentence.start < exception.sentence.start
+            and _OBLIGES.search(to_search_form(ev.sentence.text))
+            and coverage(terms, ev.sentence.text) > 0
+        ),
+        None,
+    )
 
 
 #: Where a provision's last clause starts (its predicate: 其繳交收入之比率為百分之二十).
