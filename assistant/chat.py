@@ -36,6 +36,7 @@ from assistant.flow import (
 )
 from assistant.followup import FollowUps
 from assistant.further import FurtherPassages
+from assistant.headings import labelled_bare_quotes
 from assistant.lists import kinds_of
 from assistant.novelty import said_before
 from assistant.query import Query, analyse
@@ -305,6 +306,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, FurtherPassa
         if item and not composed.refused and item not in composed.answer[: len(item) + 2]:
             composed.answer = f"{convert(item)}：{composed.answer}"
             composed.diagnostics["shape"] = f"list_item: {item}"
+        composed.citations, labelled = labelled_bare_quotes(composed.citations, self.settings)
         notes: dict[str, Any] = dict(composed.diagnostics)
         notes["generator"] = "extractive"
         notes["query"] = analysed.trace()
@@ -314,6 +316,7 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, FurtherPassa
             notes["trace"]["rules"].append(why)
         notes["trace"]["follow_up"] = self.follow_up_trace(analysed.text, messages, resolved, query, item)
         notes["trace"]["clauses"] = clauses
+        notes["trace"]["rules"].extend(labelled)
         notes["trace"]["article_scope_dropped"] = dropped  # candidates of articles the question does not name
         if context:
             notes["follow_up_context"] = context

@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant import shapes, units
 from assistant.evidence import Composition, Evidence, QueryTerms, SentenceRecord
+from assistant.headings import document_headings, heading_citations, named_headings
 from assistant.language import in_question_language
 from assistant.overview import outline, states_content
 from assistant.query import Query
@@ -232,10 +233,21 @@ class DirectReplies:
         record, passage = first
         similarity = float(np.dot(qvec, record.vector))
         chosen = [Evidence(record, passage, 0, similarity, 0.0, 0.0, support=similarity)]
+        named = named_headings(shape.parts, title, document_headings(self.settings, source))
+        markers, cited = heading_citations(named, [title, *shape.parts], passages)
         diagnostics: dict[str, float | str] = {
             "shape": f"overview: the {shape.rule} of {source} and its first sentence that states content"
+            + (
+                f"; cites the heading lines of {len(cited)} names the lead shows (title, parts)"
+                if cited
+                else ""
+            )
         }
-        return self.answerer._write(chosen, 1.0, diagnostics, convert, lead=shape.lead)
+        composed = self.answerer._write(
+            chosen, 1.0, diagnostics, convert, lead=shape.marked(markers), first=len(cited) + 1
+        )
+        composed.citations = cited + composed.citations
+        return composed
 
     def _of_kind(self, kind: str, titles: dict[str, str]) -> str | None:
         """The one document of the kind a question points at (「這份條例在講什麼？」 with one law

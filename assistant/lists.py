@@ -603,12 +603,14 @@ class ListAnswers:
                     self.settings.parallel_share,
                     self.settings.sentence_gap_chars,
                 )
-        chosen = exception_first(chosen, evidence, query.terms)[: max(self.max_sentences, len(chosen))]
+        notes: list[str] = []
+        chosen = exception_first(chosen, evidence, query.terms, notes)[: max(self.max_sentences, len(chosen))]
         # the items of a lead-in are the answer to 「…哪些事項？」: all of them, up to an article's length
         items = self.article_chars if ASKS_MEMBERS.search(query.question) else 0
         if not self.unit_chars:
+            if notes and diagnostics is not None:
+                diagnostics["units"] = "; ".join(notes)
             return chosen
-        notes: list[str] = []
         units = expand_all(
             chosen,
             evidence,

@@ -49,11 +49,34 @@ class Outline:
         openings: Passages, in reading order, whose first content sentence opens the overview
             (the first article for a law; the document's first passages otherwise).
         rule: Which structure was read (``articles``, ``sections``).
+        title: The title the lead names.
+        parts: The section or chapter names the lead lists, in order.
     """
 
     lead: str
     openings: list[Passage]
     rule: str
+    title: str = ""
+    parts: tuple[str, ...] = ()
+
+    def marked(self, markers: dict[str, int]) -> str:
+        """The lead with a citation marker after the title and each part a heading states
+        (``markers``: name → marker number, :func:`assistant.headings.named_headings`)."""
+        named = f"（{self.title}）"
+        after = self.lead.find(named) + len(named) if named in self.lead else 0
+        middle, sep, listed = self.lead[after:].partition("：")
+        title_mark = f"[{markers[self.title]}]" if self.title in markers and after else ""
+        head = self.lead[:after] + title_mark + middle + sep
+        at = 0
+        for name in self.parts:
+            found = listed.find(name, at)
+            if found < 0:
+                continue
+            at = found + len(name)
+            if name in markers:
+                listed = f"{listed[:at]}[{markers[name]}]{listed[at:]}"
+                at += len(f"[{markers[name]}]")
+        return head + listed
 
 
 def top_section(passage: Passage) -> str:
@@ -87,7 +110,8 @@ def outline(passages: Sequence[Passage], title: str, max_sections: int) -> Outli
         lead = f"這份文件（{title}）共{len(labels)}條"
         if len(chapters) >= 2:
             lead += f"，分成{len(chapters)}章：{_listed(chapters, max_sections)}"
-        return Outline(lead=lead + "。", openings=articles, rule="articles")
+        shown = tuple(chapters[:max_sections]) if len(chapters) >= 2 else ()
+        return Outline(lead + "。", articles, "articles", title, shown)
     sections = _names([top_section(p) for p in ordered], title)
     if len(sections) > max_sections:
         sections = _parts(sections)
@@ -96,7 +120,8 @@ def outline(passages: Sequence[Passage], title: str, max_sections: int) -> Outli
     lead = f"這份文件（{title}）分成{len(sections)}個部分：{_listed(sections, max_sections)}。"
     intro = next((s for s in sections if INTRODUCTION.search(s)), "")
     first = [p for p in ordered if intro and top_section(p) == intro]
-    return Outline(lead=lead, openings=first + [p for p in ordered if p not in first], rule="sections")
+    openings = first + [p for p in ordered if p not in first]
+    return Outline(lead, openings, "sections", title, tuple(sections[:max_sections]))
 
 
 def numbering(heading: str) -> str:

@@ -344,6 +344,30 @@ def _elaborates(unit: Sequence[SentenceRecord], nxt: SentenceRecord, terms: Sequ
     return any(rest[:n] in said for n in range(_TAKEN_UP, min(len(rest), 12) + 1))
 
 
+#: The subject of a sentence that adds to the one before it with 亦/也 (「再次申請亦以一次為限。」):
+#: the words before the first 亦/也 of its first clause.
+_ALSO = re.compile(r"^([^，,；;。：:]{2,16}?)(?:亦|也)")
+#: Fewest characters of the subject a carrying-on sentence takes up from the sentence before it.
+_CARRIED = 3
+
+
+def carries_on(prev: SentenceRecord, rec: SentenceRecord) -> bool:
+    """Whether ``rec`` goes on from ``prev``: its subject, before an 亦/也 (also), is a name ``prev``
+    holds (「…檢具證明文件再次申請本貸款。」 then 「再次申請亦以一次為限。」): it says what also holds
+    for what ``prev`` allows, and means nothing without it."""
+    match = _ALSO.match(rec.text.strip())
+    if match is None:
+        return False
+    subject = to_search_form(match.group(1)).strip()
+    return len(subject) >= _CARRIED and subject in to_search_form(prev.text)
+
+
+def carries_on_at(doc: Document, ev: Evidence) -> bool:
+    """Whether ``ev``'s sentence carries on from the sentence before it (:func:`carries_on`)."""
+    prev = doc.before(ev.passage.source, ev.sentence, ev.passage.section)
+    return prev is not None and carries_on(prev, ev.sentence)
+
+
 def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list_budget: int = 0) -> Evidence:
     """``ev`` with the stretch of text it is quoted as (see the module docstring).
 
@@ -362,6 +386,12 @@ def expand(ev: Evidence, doc: Document, terms: Sequence[Term], budget: int, list
     """
     source, section = ev.passage.source, ev.passage.section
     unit = _within_sentence(_clauses(doc, ev), ev.sentence, terms, budget)
+    prev = doc.before(source, unit[0], section)
+    if prev is not None and carries_on(prev, unit[0]) and _length([prev, unit[-1]]) <= budget:
+        unit = [prev, *unit]
+        rule = doc.before(source, prev, section) if _PROVISO.match(prev.text) else None
+        if rule is not None and _length([rule, unit[-1]]) <= budget:
+            unit = [rule, *unit]  # the sentence carried on from is a proviso: with its rule
     if ITEM.match(unit[0].text):
         # An item is quoted with its lead-in and the items between them.
         back: list[SentenceRecord] = []
@@ -417,6 +447,10 @@ def expand_all(
     out: list[Evidence] = []
     for ev in chosen:
         unit = expand(ev, doc, terms, budget, list_budget)
+        if notes is not None and unit.sentence.start < ev.sentence.start and carries_on_at(doc, ev):
+            notes.append(
+                f"carries on: 「{ev.sentence.text[:20]}」 is quoted with the sentence it adds to (亦/也)"
+            )
         lead = lead_in(doc, unit) if lead_ins else None
         longer = extension(doc, unit)
         if longer is not None and notes is not None:
@@ -610,11 +644,15 @@ _EXCEPTION = re.compile(r"不受.{0,12}(?:规定|限制)|不适用|不在此限|
 
 
 def exception_first(
-    chosen: Sequence[Evidence], evidence: Sequence[Evidence], terms: Sequence[Term]
+    chosen: Sequence[Evidence],
+    evidence: Sequence[Evidence],
+    terms: Sequence[Term],
+    notes: list[str] | None = None,
 ) -> list[Evidence]:
     """``chosen`` led by the provision of the same article or section that exempts a case the
     question names and the chosen sentences do not (「執行單位如為公、私立學校者，不受前三項規定之
-    限制。」 for a question about schools): for that case it is the rule that applies."""
+    限制。」 for a question about schools): for that case it is the rule that applies; the rule it
+    exempts from follows it (:func:`_exempted_rule`, said in ``notes``)."""
     if not chosen:
         return list(chosen)
     first = chosen[0]
@@ -629,8 +667,42 @@ def exception_first(
             continue
         text = ev.sentence.text
         if _EXCEPTION.search(to_search_form(text)) and any(coverage([t], text) > 0 for t in missing):
-            return [ev, *chosen]
+            rule = _exempted_rule(ev, chosen, evidence, terms)
+            if rule is not None and notes is not None:
+                notes.append(
+                    f"exception: quoted with the rule it exempts from, 「{rule.sentence.text[:20]}」 (a duty: 應/須)"
+                )
+            return [ev, rule, *(c for c in chosen if c is not rule)] if rule is not None else [ev, *chosen]
     return list(chosen)
+
+
+#: A provision that imposes a duty (search form): 應…, 須…, 必須… (not 應用, 相應, 供應, 因應).
+_OBLIGES = re.compile(r"(?<![相供因回适反对感])应(?![用])|必须|(?<![无毋不])须")
+
+
+def _exempted_rule(
+    exception: Evidence, chosen: Sequence[Evidence], evidence: Sequence[Evidence], terms: Sequence[Term]
+) -> Evidence | None:
+    """The rule an exception exempts from, to quote after it: the first chosen sentence when it
+    imposes a duty (應, 須), else the best-scored sentence before the exception in its article or
+    section that imposes one and holds some of the question (「執行單位應通過前項各款制度評鑑」
+    before 「…如為公、私立學校者，不受前三項規定之限制」), not a consequence of the rule
+    (「未通過制度評鑑者，本部得限制…」). None when there is none."""
+    first = chosen[0]
+    if _OBLIGES.search(to_search_form(first.sentence.text)):
+        return None
+    return next(
+        (
+            ev
+            for ev in evidence
+            if ev.passage.source == exception.passage.source
+            and ev.passage.section == exception.passage.section
+            and ev.sentence.start < exception.sentence.start
+            and _OBLIGES.search(to_search_form(ev.sentence.text))
+            and coverage(terms, ev.sentence.text) > 0
+        ),
+        None,
+    )
 
 
 #: Where a provision's last clause starts (its predicate: 其繳交收入之比率為百分之二十).

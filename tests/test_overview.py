@@ -15,6 +15,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from assistant import Assistant
 from assistant.answer import ExtractiveAnswerer
+from assistant.headings import Heading, heading_citations, named_headings
 from assistant.overview import numbering, outline, states_content
 from assistant.reply import Passage
 from assistant.retrieve import Retriever
@@ -146,17 +147,25 @@ def test_the_named_law_is_outlined_by_its_articles_and_first_article(laws_bot: A
     reply = laws_bot.ask("這份成果歸屬及運用辦法在講什麼？")
     assert not reply.refused
     assert (
-        reply.answer.startswith("這份文件（經濟部科學技術研究發展成果歸屬及運用辦法）共")
-        and "第一章" in reply.answer
+        reply.answer.startswith("這份文件（經濟部科學技術研究發展成果歸屬及運用辦法）[1]共")
+        and "第一章 總則[2]" in reply.answer
     )
-    assert [c.source for c in reply.citations] == [RESULTS] and reply.citations[0].section.endswith("第1條")
+    assert {c.source for c in reply.citations} == {RESULTS} and reply.citations[-1].section.endswith("第1條")
+    assert (
+        reply.citations[1].quote.replace(" ", "") == "第一章總則"
+    )  # the chapter's heading line, as the source spaces it
     assert "overview: the articles" in reply.notes["trace"]["rules"][-1]
+    assert "cites the heading lines" in reply.notes["trace"]["rules"][-1]
 
 
 def test_the_named_report_is_outlined_by_its_sections(laws_bot: Assistant) -> None:
     reply = laws_bot.ask("這份科技專案推動概況的文件在講什麼？")
-    assert reply.answer.startswith("這份文件（經濟部科技研究發展專案（科技專案）推動概況）分成6個部分")
+    assert reply.answer.startswith(
+        "這份文件（經濟部科技研究發展專案（科技專案）推動概況）分成6個部分：前言、"
+    )
     assert reply.citations[0].source == "moea-doit-tech-programs-overview.txt"
+    assert "推動科技專案 引領創新能量[1]" in reply.answer  # 前言 has no heading line to cite
+    assert reply.citations[0].quote == "推動科技專案 引領創新能量"
 
 
 @pytest.mark.parametrize(
@@ -239,3 +248,35 @@ def test_a_laws_kind_picks_the_one_document_of_articles() -> None:
         retriever=SimpleNamespace(sources_with_kind=lambda kind: {"act.md", "rules.md"})
     )
     assert pick(two_laws, "法规", titles) is None
+
+
+def test_the_lead_marks_the_title_and_each_part_a_heading_states() -> None:
+    names = ["前言", "推動新創事業 挹注成長動能", "打造產業聚落 驅動區域創新"]
+    shape = outline([_p(s, 10 * i) for i, s in enumerate(names)], "某某概況：年報", max_sections=8)
+    assert shape is not None and shape.parts == tuple(names)
+    marked = shape.marked({"某某概況：年報": 1, names[2]: 2})
+    assert (
+        marked
+        == "這份文件（某某概況：年報）[1]分成3個部分：前言、推動新創事業 挹注成長動能、打造產業聚落 驅動區域創新[2]。"
+    )
+    assert shape.marked({}) == shape.lead
+
+
+def test_the_headings_that_state_the_names_are_found_whitespace_aside() -> None:
+    headings = [
+        Heading("法規名稱：某某補助辦法", 0, 11),
+        Heading("第 一 章 總則", 30, 38),
+        Heading("第二章 補助", 90, 96),
+        Heading("附件：某某補助辦法修正對照表", 200, 214),
+    ]
+    found = named_headings(["前言", "第一章 總則", "第二章 補助"], "某某補助辦法", headings)
+    assert found == {"某某補助辦法": headings[0], "第一章 總則": headings[1], "第二章 補助": headings[2]}
+    passages = [_p("法規名稱：某某補助辦法", 12), _p("第一章 總則｜第1條", 40, "article")]
+    markers, cited = heading_citations(
+        found, ["某某補助辦法", "前言", "第一章 總則", "第二章 補助"], passages
+    )
+    assert markers == {"某某補助辦法": 1, "第一章 總則": 2}  # no passage follows 第二章's heading
+    assert [(c.n, c.quote, c.start, c.passage_id) for c in cited] == [
+        (1, "法規名稱：某某補助辦法", 0, "p12"),
+        (2, "第 一 章 總則", 30, "p40"),
+    ]

@@ -342,7 +342,8 @@ def test_the_exception_for_the_case_asked_about_leads_the_answer() -> None:
     rule = _at(article, "執行單位未通過")
     exception = _at(article, "執行單位如為")
     terms = _terms("學校", "評鑑")
-    assert exception_first([rule], article, terms) == [exception, rule]
+    duty = _at(article, "執行單位應通過")
+    assert exception_first([rule], article, terms) == [exception, duty, rule]  # with the duty it exempts from
     # a question that names no exempted case keeps the rule alone
     assert exception_first([rule], article, _terms("評鑑")) == [rule]
     # an exception of another article does not apply
@@ -773,3 +774,43 @@ def test_a_yes_to_may_is_overturned_when_the_asker_is_placed_elsewhere_than_the_
     assert ask("我還能申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "是，能。"  # no place of the asker's
     # the asker's place for another verb says nothing of where the factory is
     assert ask("我住在彰化，可以申請雲林縣的補助嗎？", "申請雲林縣的補助嗎？") == "是，可以。"
+
+
+RENEWAL = (
+    "本補助以核定一次為原則。但受補助者於結案滿二年後，得檢具成果報告再次申請本補助。"
+    "再次申請亦以一次為限。受補助者應於每年底前提交執行報告。"
+)
+
+
+def test_a_sentence_that_adds_to_the_one_before_with_also_is_quoted_with_it() -> None:
+    evidence = _passage_evidence(RENEWAL, section="補助原則", kind="text")
+    notes: list[str] = []
+    unit = expand_all([_at(evidence, "再次申請亦")], evidence, _terms("再次申請"), 150, notes=notes)[0]
+    # the sentence it adds to is a proviso, quoted with its rule
+    assert (
+        unit.sentence.text
+        == "本補助以核定一次為原則。但受補助者於結案滿二年後，得檢具成果報告再次申請本補助。再次申請亦以一次為限。"
+    )
+    assert notes and notes[0].startswith("carries on")
+    # a sentence whose subject the one before does not hold stands alone
+    last = expand_all([_at(evidence, "受補助者應")], evidence, _terms("執行報告"), 150)[0]
+    assert last.sentence.text == "受補助者應於每年底前提交執行報告。"
+
+
+def test_an_exception_is_quoted_with_the_duty_it_exempts_from_not_a_consequence() -> None:
+    from assistant.units import exception_first
+
+    article = _passage_evidence(
+        "受補助廠商須於每季提交進度報告；逾期未提交者，主管機關得暫停撥款。"
+        "受補助廠商如為新創公司者，不受第一項規定之限制。",
+        section="第三章｜第12條",
+    )
+    consequence = _at(article, "逾期未提交")
+    duty = _at(article, "受補助廠商須")
+    exception = _at(article, "受補助廠商如為")
+    notes: list[str] = []
+    terms = _terms("新創公司", "進度報告")
+    assert exception_first([consequence], article, terms, notes) == [exception, duty, consequence]
+    assert notes and notes[0].startswith("exception: quoted with the rule")
+    # a chosen sentence that already states the duty is the rule: nothing is added
+    assert exception_first([duty], article, terms) == [exception, duty]
