@@ -114,7 +114,10 @@ class TermJudge:
             # A verb with a direction or phase complement (撥下來, 停掉) is met by the documents'
             # words of its verb (撥付, 停止): a guess at the act, weaker evidence than the asker's
             # own word, so it weighs a share of theirs, like a translation.
-            verbs = [w for w in retriever.verb_words(verb_stem(term)) if w not in forms]
+            # The documents' own phrase for the act (審完: 審查完竣) names it already: their
+            # verbs of it (審議, 審核) are guesses that would hold as much of the question.
+            spelled = [e for e in expanded if retriever.knows(e)]
+            verbs = [] if spelled else [w for w in retriever.verb_words(verb_stem(term)) if w not in forms]
             if verbs and not any(retriever.knows(f) for f in forms):
                 weight = self.settings.verb_word_weight * max(retriever.bm25.idf_of(v) for v in verbs)
             forms = (*forms, *verbs)
