@@ -162,3 +162,18 @@ def test_an_act_the_documents_spell_out_is_not_met_by_their_other_verbs(review: 
     # An act they never spell out is still met by their verbs of it (撥下來 → 撥付).
     (paid,) = [t for t in _terms(review, "補助款什麼時候撥下來？").terms if t.forms[0] == "拨下来"]
     assert "拨付" in paid.forms
+
+
+def test_an_english_word_for_a_place_is_a_place_the_answer_must_name() -> None:
+    from assistant.terms import TermJudge
+
+    # Kaohsiung read as 高雄 (a city of jieba's dictionary, written without its 市): a place.
+    assert TermJudge._english_place(("kaohsiung", "高雄"))
+    # The country is where every programme is: no place the answer must name.
+    assert not TermJudge._english_place(("taiwan", "台湾"))
+    # An English word for a thing, an organisation, or with no Chinese word is none; a Chinese
+    # word is judged as written (TermJudge._named).
+    assert not TermJudge._english_place(("subsidy", "补助", "补贴"))
+    assert not TermJudge._english_place(("ministry", "经济部"))
+    assert not TermJudge._english_place(("kaohsiung",))
+    assert not TermJudge._english_place(("高雄",))
