@@ -292,7 +292,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             return self._refusal(refusal, 0.0, diagnostics, "the question names nothing to look for", "terms")
         best = units.typed_choice(query, evidence, self.settings, diagnostics)
         floor, s = self.refusal_threshold, self.settings
-        best = places.named_best(query, evidence, best, s.place_search_depth, floor)
+        best = places.named_best(query, evidence, best, s.place_search_depth, floor, diagnostics)
         support = best.support
         query = calibration.forgive_value_words(query, evidence, s.type_search_depth, floor, diagnostics)
         diagnostics.update(

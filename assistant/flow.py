@@ -342,8 +342,10 @@ class DirectReplies:
         diagnostics = composed.diagnostics
         return {
             "query": analysed.trace(),
+            # Up to six forms: a term's spelled-out phrases and the verbs that meet it (審完:
+            # 審查完竣, or 審查 and 審核 when the documents spell out none) show what it matches.
             "terms": [
-                {"forms": list(t.forms[:3]), "weight": round(t.weight, 3), "asked": t.asked, "known": t.known}
+                {"forms": list(t.forms[:6]), "weight": round(t.weight, 3), "asked": t.asked, "known": t.known}
                 for t in terms.terms
             ],
             "foreign_terms": diagnostics.get("foreign_terms", ""),

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from assistant.evidence import Evidence, QueryTerms, coverage, restates_heading
 from assistant.lexicon import general_tag, part_of_speech
 from assistant.rules import ASKS_MEMBERS, COMPARES, GENERIC_PLACE, asked_types
-from core.text import to_search_form
+from core.text import count_cjk, to_search_form
 
 
 def unnamed_place(query: QueryTerms, evidence: Sequence[Evidence], best: Evidence, depth: int) -> str:
@@ -30,11 +30,17 @@ def unnamed_place(query: QueryTerms, evidence: Sequence[Evidence], best: Evidenc
 
 
 def named_best(
-    query: QueryTerms, evidence: Sequence[Evidence], best: Evidence, depth: int, floor: float
+    query: QueryTerms,
+    evidence: Sequence[Evidence],
+    best: Evidence,
+    depth: int,
+    floor: float,
+    diagnostics: dict[str, float | str] | None = None,
 ) -> Evidence:
     """The sentence that answers a question naming places or organisations: ``best`` when its
     passage mentions them all, else the first of the ``depth`` best sentences whose passage does
-    and whose support is at least ``floor`` (``Settings.refusal_threshold``), else ``best``.
+    and whose support is at least ``floor`` (``Settings.refusal_threshold``), else ``best``; a
+    sentence other than ``best`` is said in ``diagnostics["chosen"]`` (the trace's rules).
 
     「可以同時申請台北市的地方型SBIR嗎？」 is answered by the row about 台北市, not by the one
     about 新北 that scored higher; when no such sentence exists the ``missing_place`` veto refuses.
@@ -58,7 +64,7 @@ def named_best(
     def others(ev: Evidence) -> float:
         return coverage(rest, ev.sentence.context + ev.sentence.text)
 
-    return next(
+    named = next(
         (
             ev
             for ev in evidence[:depth]
@@ -66,6 +72,12 @@ def named_best(
         ),
         best,
     )
+    if named is not best and diagnostics is not None:
+        diagnostics["chosen"] = (
+            f"place: candidate {list(evidence).index(named) + 1} is the best supported whose passage names "
+            f"{'、'.join(next((x for x in f if count_cjk(x)), f[0]) for f in query.places)}"
+        )
+    return named
 
 
 def places_by_rule(query: QueryTerms, best: Evidence) -> str:

@@ -261,7 +261,7 @@ _EN_NUMBER = (
 )
 #: A span of time in English: 「three months」, 「one to five years」, 「30 working days」, 「an
 #: additional month」.
-_EN_SPAN = rf"\b{_EN_NUMBER}(?:\s*(?:to|or|-)\s*{_EN_NUMBER})?(?:\s+(?:additional|extra|working|calendar|consecutive|full))?\s+(?:years?|months?|weeks?|days?|hours?)\b"
+_EN_SPAN = rf"\b{_EN_NUMBER}(?:\s*(?:to|or|-)\s*{_EN_NUMBER})?(?:\s+(?:additional|extra|working|calendar|consecutive|full))?\s+(?:years?|months?|weeks?|days?|hours?|minutes?)\b"
 #: An English date: a month's name with a day or a year (May 20, 2014; December 2022).
 _EN_DATE = (
     r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december)"
@@ -357,6 +357,8 @@ _HAS_DURATION = re.compile(
     r"(?<!\d)\d{1,2}\s*年(?!\d)|[一二两三四五六七八九十]+年|个月|年内|年间|天内|日内"
     # 為期一星期至四星期, 兩週: weeks
     r"|[\d一二两三四五六七八九十]\s*个?(?:星期|周)"
+    # 簡報15-20分鐘, 半小時, 兩個小時: a length of minutes or hours (a meeting's, a talk's)
+    r"|[\d一二两三四五六七八九十半]\s*个?(?:分钟|小时|钟头)"
     rf"|{_EN_SPAN}"
 )
 

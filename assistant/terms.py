@@ -114,7 +114,10 @@ class TermJudge:
             # A verb with a direction or phase complement (撥下來, 停掉) is met by the documents'
             # words of its verb (撥付, 停止): a guess at the act, weaker evidence than the asker's
             # own word, so it weighs a share of theirs, like a translation.
-            verbs = [w for w in retriever.verb_words(verb_stem(term)) if w not in forms]
+            # The documents' own phrase for the act (審完: 審查完竣) names it already: their
+            # verbs of it (審議, 審核) are guesses that would hold as much of the question.
+            spelled = [e for e in expanded if retriever.knows(e)]
+            verbs = [] if spelled else [w for w in retriever.verb_words(verb_stem(term)) if w not in forms]
             if verbs and not any(retriever.knows(f) for f in forms):
                 weight = self.settings.verb_word_weight * max(retriever.bm25.idf_of(v) for v in verbs)
             forms = (*forms, *verbs)
@@ -183,7 +186,7 @@ class TermJudge:
                 for t in terms
                 if t.asked
                 and t.forms[0] in current
-                and (self._named(t.forms[0], foreign) or t.forms[0] in names)
+                and (self._named(t.forms[0], foreign) or t.forms[0] in names or self._english_place(t.forms))
             ),
         )
 
@@ -323,6 +326,17 @@ class TermJudge:
             cities = (term + suffix for suffix in "市县")
             tag = "ns" if any(general_tag(c) == "ns" for c in cities) else tag
         return tag == "ns" or (tag in NAMED_TAGS and term not in foreign)
+
+    @staticmethod
+    def _english_place(forms: Sequence[str]) -> bool:
+        """Whether an English word names a city or county by the documents' Chinese word for it
+        (Taipei: 台北, whose 台北市 is a place of jieba's dictionary): the answering passage must
+        name it as it must a place a Chinese question names (:meth:`_named`). A country (Taiwan:
+        台灣) is where every document's programme is, not one place among others."""
+        return not count_cjk(forms[0]) and any(
+            count_cjk(f) == len(f) == 2 and any(general_tag(f + suffix) == "ns" for suffix in "市县")
+            for f in forms[1:]
+        )
 
     @staticmethod
     def _asked_attribute(term: str, question: str) -> bool:

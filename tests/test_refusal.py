@@ -92,6 +92,12 @@ def test_the_sentence_whose_passage_names_the_place_answers_instead_of_the_best(
     new_taipei = _evidence("公司登記於新北市", support=0.8)
     taipei = _evidence("公司登記於台北市者得申請", support=0.6)
     assert named_best(query, [new_taipei, taipei], new_taipei, depth=5, floor=0.5) is taipei
+    # The trace says why the second sentence answers.
+    diagnostics: dict[str, float | str] = {}
+    named_best(query, [new_taipei, taipei], new_taipei, depth=5, floor=0.5, diagnostics=diagnostics)
+    assert str(diagnostics["chosen"]).startswith("place: candidate 2") and "台北市" in str(
+        diagnostics["chosen"]
+    )
     # Too weak a sentence, or one past the depth read, does not replace the best.
     assert named_best(query, [new_taipei, taipei], new_taipei, depth=5, floor=0.7) is new_taipei
     assert named_best(query, [new_taipei, taipei], new_taipei, depth=1, floor=0.5) is new_taipei

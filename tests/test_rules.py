@@ -182,6 +182,10 @@ def test_repeated_characters_spares_short_or_varied_text(text: str) -> None:
         ("計畫最長可以做幾年？", "duration", "整體期程 3 年以內", "計畫分兩階段執行"),
         ("入營要受訓多久？", "duration", "接受為期一星期至四星期之基礎訓練", "應按入營梯次報到入營"),
         ("訓練要多久？", "duration", "訓練期間為兩週", "訓練由主管機關辦理"),
+        # minutes and hours are lengths of time too: a talk's, a meeting's
+        ("面談要談多久？", "duration", "每組面談20-30分鐘", "面談由委員會辦理"),
+        ("說明會開多久？", "duration", "說明會約兩個小時", "說明會於下午舉行"),
+        ("How long is the pitch?", "duration", "Each pitch lasts 10 minutes", "Pitches are held online"),
         ("研發成果一般歸誰？", "person", "研發成果歸屬執行單位", "研發成果應妥善運用"),
         ("中心設在哪個縣？", "place", "在苗栗縣設立", "推動材料產業"),
         ("可以抵減多少稅？", "count", "抵減率為15%", "2.營利事業所得稅查核準則規定"),

@@ -128,3 +128,52 @@ def test_an_everyday_word_no_document_uses_is_a_stranger_not_foreign(small: Assi
     assert "失业" not in terms.foreign and "失业" in terms.strangers
     # A word the documents write is no stranger.
     assert "贷款" not in terms.strangers
+
+
+#: A review rule as a programme's notes would write it (written for this test).
+REVIEW_RULES = """# 補助審查說明
+
+一、主管機關審查申請案，自收件之日起至審查完竣之日止，不得逾二個月。
+二、審查完竣後，主管機關應以書面通知申請人。
+三、審議會議每季召開一次，審核結果另行公告。
+四、補助款於簽約後撥付第一期款。
+"""
+
+
+@pytest.fixture(scope="module")
+def review(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    root = tmp_path_factory.mktemp("terms-review")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "review.md").write_text(REVIEW_RULES, encoding="utf-8")
+    settings = Settings.from_env(environ={}, corpus_dir=corpus, data_dir=root / "data").replace(
+        typo_min_corpus_frequency=1
+    )
+    fake = DeterministicFakeEmbedding(size=32)
+    assert not run_ingest(settings, embeddings=fake, progress=False).failed
+    return Assistant.load(settings, embeddings=fake)
+
+
+def test_an_act_the_documents_spell_out_is_not_met_by_their_other_verbs(review: Assistant) -> None:
+    # 審完 is the documents' 審查完竣: their 審議 and 審核 are other acts of 審, not it.
+    (done,) = [t for t in _terms(review, "申請後多久會審完？").terms if t.forms[0] == "审完"]
+    assert "审查完竣" in done.forms
+    assert not {"审议", "审核"} & set(done.forms)
+    # An act they never spell out is still met by their verbs of it (撥下來 → 撥付).
+    (paid,) = [t for t in _terms(review, "補助款什麼時候撥下來？").terms if t.forms[0] == "拨下来"]
+    assert "拨付" in paid.forms
+
+
+def test_an_english_word_for_a_place_is_a_place_the_answer_must_name() -> None:
+    from assistant.terms import TermJudge
+
+    # Kaohsiung read as 高雄 (a city of jieba's dictionary, written without its 市): a place.
+    assert TermJudge._english_place(("kaohsiung", "高雄"))
+    # The country is where every programme is: no place the answer must name.
+    assert not TermJudge._english_place(("taiwan", "台湾"))
+    # An English word for a thing, an organisation, or with no Chinese word is none; a Chinese
+    # word is judged as written (TermJudge._named).
+    assert not TermJudge._english_place(("subsidy", "补助", "补贴"))
+    assert not TermJudge._english_place(("ministry", "经济部"))
+    assert not TermJudge._english_place(("kaohsiung",))
+    assert not TermJudge._english_place(("高雄",))
