@@ -95,11 +95,13 @@ def _any_place_rule(query: QueryTerms, ev: Evidence, forms: Sequence[str]) -> bo
     which or how many things that place has (台中有哪幾個園區: only that place's facts say)."""
     organisation = (general_tag(forms[0]) or part_of_speech(forms[0])) == "nt"
     which = ASKS_MEMBERS.search(query.question) or any(t.name == "count" for t in asked_types(query.question))
-    return (
-        not organisation
-        and not which
-        and bool(GENERIC_PLACE.search(to_search_form(ev.sentence.context + ev.sentence.text)))
-    )
+    return not organisation and not which and states_any_place_rule(ev)
+
+
+def states_any_place_rule(ev: Evidence) -> bool:
+    """Whether ``ev``'s sentence (with its context) states a rule for whatever place is concerned
+    (「只能申請登記所在地的地方型SBIR」, 「向當地政府申請」: :data:`assistant.rules.GENERIC_PLACE`)."""
+    return bool(GENERIC_PLACE.search(to_search_form(ev.sentence.context + ev.sentence.text)))
 
 
 def _card_titles(ev: Evidence, evidence: Sequence[Evidence]) -> list[Evidence]:

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from assistant import shapes
 from assistant.evidence import Evidence, QueryTerms
 from assistant.lexicon import general_tag, part_of_speech
-from assistant.rules import ASSERTED_TAGS, GENERIC_PLACE
+from assistant.places import states_any_place_rule
+from assistant.rules import ASSERTED_TAGS
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -53,7 +54,7 @@ class ShapedAnswers:
             placed = _placed_elsewhere(query, chosen[0].sentence.text)
             if placed is not None:
                 lead, verb, why = placed
-                also = _any_place_rule(verb, chosen, evidence[: self.settings.yes_no_candidates])
+                also = _rule_for_any_place(verb, chosen, evidence[: self.settings.yes_no_candidates])
                 why += " (the rule for any place cited beside it)" if also else ""
                 return shapes.Shaped(lead, f"yes_no: {why}"), [*chosen, *also]
         if verdict is None or verdict.lead.startswith(("是", "有")):
@@ -184,14 +185,17 @@ def _placed_elsewhere(query: QueryTerms, rule: str) -> tuple[str, str, str] | No
     return None
 
 
-def _any_place_rule(verb: str, chosen: Sequence[Evidence], evidence: Sequence[Evidence]) -> list[Evidence]:
+def _rule_for_any_place(
+    verb: str, chosen: Sequence[Evidence], evidence: Sequence[Evidence]
+) -> list[Evidence]:
     """The retrieved sentence that states the rule for whatever place, with the verb the asker was
-    placed by (「只能申請公司/商業/工廠登記所在地的地方型SBIR」 for 登記: :data:`GENERIC_PLACE`), cited
-    beside the rule that names another place; [] when none of ``evidence`` does."""
+    placed by (「只能申請公司/商業/工廠登記所在地的地方型SBIR」 for 登記:
+    :func:`assistant.places.states_any_place_rule`), cited beside the rule that names another
+    place; [] when none of ``evidence`` does."""
     for ev in evidence:
-        text = to_search_form(ev.sentence.context + ev.sentence.text)
-        if ev not in chosen and verb in text and GENERIC_PLACE.search(text):
-            return [ev]
+        if ev not in chosen and verb in to_search_form(ev.sentence.context + ev.sentence.text):
+            if states_any_place_rule(ev):
+                return [ev]
     return []
 
 
