@@ -20,10 +20,11 @@ from dataclasses import dataclass, replace
 
 from assistant.reply import Reply
 from core.settings import Settings
+from core.text import to_search_form
+from core.years import ROC_OFFSET, calendar_years
 
 _ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
 
 DEFAULT_LEAD = "The sources are in Chinese; this is what they say, quoted with their references:"
 REFUSAL_LEAD = "The documents do not answer this question (they are in Chinese):"
@@ -86,7 +87,13 @@ class LeadRule:
 
 
 def _years_lead(answer: str) -> str | None:
-    years = list(dict.fromkeys(_YEAR.findall(answer)))
+    # 民國 years are given in the western calendar too: 「民國103年」 → 2014 (ROC 103).
+    years = list(
+        dict.fromkeys(
+            f"{y.western} (ROC {y.western - ROC_OFFSET})" if y.roc else str(y.western)
+            for y in calendar_years(to_search_form(answer))
+        )
+    )
     if not years:
         return None
     if len(years) == 1:

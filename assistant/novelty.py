@@ -14,14 +14,12 @@ from collections.abc import Sequence
 from assistant.evidence import QUOTED_NAME, Evidence
 from assistant.validate import Message
 from core.text import to_search_form
+from core.years import calendar_years
 
 #: A follow-up that asks what came after what was said (search form, and English).
 _NEXT = re.compile(
     r"后来|之后|接着|然后|再来|随后|later\b|\bafterwards?\b|\bafter that\b|\bthen\b", re.IGNORECASE
 )
-
-#: The marks a sentence is told apart by: a year, and each name it quotes.
-_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年")
 
 
 def said_before(question: str, messages: Sequence[Message]) -> str:
@@ -38,11 +36,13 @@ def said_share(sentence: str, said: str) -> float:
     if not said:
         return 0.0
     form = to_search_form(sentence)
-    marks = {*_YEAR.findall(form), *(name.strip() for name in QUOTED_NAME.findall(form))}
-    marks.discard("")
-    if not marks:
+    years = {y.western for y in calendar_years(form)}  # 2014 and 民國103年 are one mark
+    names = {name.strip() for name in QUOTED_NAME.findall(form)} - {""}
+    if not years and not names:
         return 0.0
-    return sum(mark in said for mark in marks) / len(marks)
+    said_years = {y.western for y in calendar_years(said)}
+    held = len(years & said_years) + sum(name in said for name in names)
+    return held / (len(years) + len(names))
 
 
 def after_said(evidence: Sequence[Evidence], share: float, gap: int = 5) -> list[Evidence]:

@@ -37,6 +37,7 @@ from assistant.sums import arithmetic_lead
 from assistant.units import item_count
 from core.settings import Settings
 from core.text import article_tokens, chinese_number, to_search_form, to_traditional
+from core.years import WESTERN_YEAR, calendar_years
 
 #: A difference (search form): 晚幾年, 相差, 隔了多久, 比…多幾個, 比…高幾個百分點 (not 最高, 提高), how
 #: many years between.
@@ -64,8 +65,6 @@ _ASKING = re.compile(r"(?:中间|之间|分别|各自|各|是|有|的时间|开�
 _LEADING = re.compile(r"^(?:请问|从|自|由|那|这)")
 #: What an English question writes between the operation and its parts: how many years passed between.
 _ENGLISH_LEAD = re.compile(r"^[a-z ]*?\b(?:between|from|of)\b\s*")
-#: A western year.
-_YEAR = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(?!\d)")
 #: How many of a counted thing (search form): 幾項 → 项.
 _COUNT_OF = re.compile(r"(?:几|多少)\s*([个组家项件位名次人队所种类座间条款])")
 #: An amount of money (search form): 2,000 萬元, 8.29億元, 500萬.
@@ -284,7 +283,8 @@ def figure_of(
         return Figure(value, written, at)
 
     if kind == "year":
-        return closest([(m.start(), float(m.group(1)), m.group(1)) for m in _YEAR.finditer(norm)])
+        # 民國 years count in the western calendar, so that 2014 and 民國86年 are 17 years apart.
+        return closest([(y.start, float(y.western), str(y.western)) for y in calendar_years(norm)])
     if kind == "count":
         counted = re.compile(r"(\d+|[一两二三四五六七八九十]+)\s*" + re.escape(classifier))
         found: list[tuple[int, float, str]] = []
@@ -302,7 +302,7 @@ def figure_of(
     if kind == "amount":
         amounts: list[tuple[int, float, str]] = []
         for m in AMOUNT.finditer(norm):
-            if not is_money(norm, m) or _YEAR.fullmatch(m.group(1)):
+            if not is_money(norm, m) or WESTERN_YEAR.fullmatch(m.group(1)):
                 continue
             scale = {"亿": 1e8, "万": 1e4, "千": 1e3}.get(m.group(2) or "", 1.0)
             written = to_traditional(m.group(0).strip().rstrip(","))
@@ -348,7 +348,7 @@ def gives_figure(parts: QuestionParts, text: str) -> bool:
     """Whether ``text`` states a figure of the kind the question asks (a year, a count, an amount)."""
     norm = to_search_form(text)
     if parts.kind == "year":
-        return bool(_YEAR.search(norm))
+        return bool(calendar_years(norm))
     if parts.kind == "count":
         return bool(re.search(r"\d\s*" + re.escape(parts.classifier), norm) or _QUOTED_RUN.search(norm))
     if parts.kind == "percentage":
@@ -674,7 +674,7 @@ def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
     stated = [
         m
         for m in _STATED_AMOUNT.finditer(outside)
-        if (m.group(2) or m.group(3)) and not _YEAR.fullmatch(m.group(1))
+        if (m.group(2) or m.group(3)) and not WESTERN_YEAR.fullmatch(m.group(1))
     ]
     if len(stated) != 1:
         return ""

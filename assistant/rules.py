@@ -21,6 +21,7 @@ from functools import partial
 from assistant import shapes, statutes
 from core.settings import Settings
 from core.text import to_search_form
+from core.years import starts_at_year
 
 #: Attempts to make the assistant drop its rules or show its instructions (search form:
 #: Simplified, lower case).
@@ -307,11 +308,6 @@ _ASKS_MISSION = re.compile(r"任务|使命|角色|定位|mission|role")
 
 
 _ASKS_START = re.compile(r"开始|起步|开跑|启动|成立|创立|开办|最早|首次|推出|\bstart|\bbegin|\blaunch")
-
-
-_HAS_START = re.compile(
-    r"[自于从]\s*\d{4}|\d{4}\s*年[^，。]{0,3}(起|开始|启动|实施|推动|推出|开办|成立|设立|创立|转型|施行)"
-)
 
 
 _ASKS_EXAMPLE = re.compile(r"例子|例如|举例|比如|举个|for example|such as|examples?")
@@ -609,7 +605,7 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
     # When something began (哪一年開始, 幾年開始的: a year before a verb of beginning) is answered by
     # a start (自1979年起), not by any year of the topic (2022年共培育…).
     asks_when = _ASKS_TIME.search(question) or _ASKS_YEAR.search(question)
-    if asks_when and _ASKS_START.search(question) and not _HAS_START.search(text):
+    if asks_when and _ASKS_START.search(question) and not starts_at_year(text):
         return False
     counted = _ASKS_COUNTED.search(question)
     return not (counted and not re.search(rf"(?:\d|[一二两三四五六七八九十百千])\s*{counted.group(1)}", text))
@@ -735,7 +731,7 @@ def answer_shape(question: str, text: str, names: Sequence[str] = ()) -> float:
     shape = 0.0
     if _ASKS_REASON.search(question) and _HAS_REASON.search(norm):
         shape += SHAPE_STRENGTH["reason"]
-    if _ASKS_ORIGIN.search(question) and _HAS_START.search(norm):
+    if _ASKS_ORIGIN.search(question) and starts_at_year(norm):
         shape += SHAPE_STRENGTH["origin"]
     return shape
 

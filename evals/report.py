@@ -260,6 +260,20 @@ def render_markdown(
     out += _pass_by_variant(summary, "by_section", codes)
     out += chart("by section", "sections.png")
 
+    by_rule = summary["variants"][primary].get("refusals_by_rule") or {}
+    if by_rule:
+        out += ["", f"## Refusals by the rule that decided them — {primary}", ""]
+        out += [
+            "Each refusal names the signal, veto or rule that decided it (`decided_by` of the "
+            "reply, shown by `kezhuan ask --explain`): right refusals are of unanswerable cases, "
+            "wrong ones of answerable cases.",
+            "",
+            "| decided by | right | wrong | share right |",
+            "|---|---|---|---|",
+        ]
+        for rule, cell in by_rule.items():
+            total = cell["right"] + cell["wrong"]
+            out.append(f"| {rule} | {cell['right']} | {cell['wrong']} | {cell['right'] / total:.2f} |")
     out += ["", f"## By kind — {primary}", ""]
     out += _breakdown_table(summary["variants"][primary]["by_kind"], "kind", None)
     out += ["", "Pass rate by kind and variant:", ""]

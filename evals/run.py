@@ -334,6 +334,8 @@ def _row(
         "latency_ms": round(score.latency_ms, 2),
         # Who wrote the answer: "extractive", or the LLM backend; "fallback" when it failed.
         "generator": _generator_of(reply),
+        # Which signal, veto or rule refused it (the reply's ``decided_by``); "" for an answer.
+        "decided_by": str(reply.notes.get("decided_by", "")) if reply and reply.refused else "",
     }
 
 
@@ -342,6 +344,25 @@ def _generator_of(reply: Reply | None) -> str:
     if notes.get("fallback"):
         return "fallback"
     return str(notes.get("generator", ""))
+
+
+def refusals_by_rule(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, int]]:
+    """How often each signal, veto or rule refused, and how often rightly.
+
+    Args:
+        rows: Result rows (:func:`_row`), with ``answerable``, ``refused`` and ``decided_by``.
+
+    Returns:
+        ``{decided_by: {"right": refused unanswerable, "wrong": refused answerable}}``, most
+        frequent first; a refusal without a recorded rule counts under ``"(none)"``.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        if not row["refused"]:
+            continue
+        cell = counts.setdefault(row.get("decided_by") or "(none)", {"right": 0, "wrong": 0})
+        cell["wrong" if row["answerable"] else "right"] += 1
+    return dict(sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])))
 
 
 #: The section group of answerable cases whose evidence is in a document without the seed's
@@ -621,6 +642,7 @@ def run_eval(
             name: {
                 "seconds": round(run.seconds, 2),
                 "generators": _generator_counts(run.rows),
+                "refusals_by_rule": refusals_by_rule(run.rows),
                 "metrics": aggregate(run.scores),
                 "by_split": breakdown(run.scores, lambda s: s.split),
                 "by_style": breakdown(run.scores, lambda s: s.style or "(none)"),

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from llm_server import ScriptedServer
 
+# pytest caches each test module with its assertions rewritten (in __pycache__, git-ignored) unless
+# bytecode writing is off; with PYTHONDONTWRITEBYTECODE=1 every run (and every xdist worker)
+# rewrote all ~90 test modules again: 7 of the quick tier's 60 s on this machine.
+sys.dont_write_bytecode = False
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # prove nothing is fetched from a model hub
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 

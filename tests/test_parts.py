@@ -561,3 +561,14 @@ def test_a_figure_belongs_to_its_own_part_of_a_span() -> None:
     wrong = _query("本辦法從公告到2017年修正，中間隔了幾年？", [("公告", 2.0), ("修正", 2.0), ("办法", 1.0)])
     found = contradiction(wrong, evidence, depth=5, share=0.5)
     assert found is not None and found.found.value == 2019
+
+
+def test_a_difference_of_years_reads_roc_years_in_the_western_calendar() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None  # the fixed threshold decides: these fakes carry no calibrated signals
+    question = "青年貸款比創業貸款晚幾年開辦？"
+    query = _query(question, [("青年贷款", 2.0), ("创业贷款", 2.0), ("开办", 0.5)])
+    evidence = _evidence(["「創業貸款」自民國八十六年起開辦。", "自2014年起開辦「青年貸款」。"])
+    result = answerer.compose(query, evidence)
+    assert not result.refused
+    assert result.answer.startswith("相差17年（2014−1997）：")

@@ -148,7 +148,10 @@ class FakeAssistant:
         case = self.by_question[question]
         retrieved = self.retrieve(question, history, mode=mode)
         if mode == "dense" or (mode == "hybrid" and not case.answerable):
-            return Reply(question, "文件中沒有相關資訊。", True, retrieved=retrieved, latency_ms=5.0)
+            decided = {"decided_by": "veto: fake" if mode == "dense" else "support"}
+            return Reply(
+                question, "文件中沒有相關資訊。", True, retrieved=retrieved, latency_ms=5.0, notes=decided
+            )
         if mode == "bm25":
             first = self.passages[0].text
             cite = citation_of(self.text, first)

@@ -23,6 +23,7 @@ from evals.run import (
     default_out_dir,
     main,
     parse_fail_under,
+    refusals_by_rule,
     run_eval,
     run_variant,
 )
@@ -119,6 +120,11 @@ def test_run_eval_writes_every_file(
     assert "wrongly refused an answerable question" in report  # dense, in its details block
     assert "answered an unanswerable question" in report  # bm25 and baseline
     assert "missing key fact 「智慧製造」" in report
+    # Each refusal is counted under the rule that decided it, right (unanswerable) or wrong.
+    assert summary["variants"]["hybrid"]["refusals_by_rule"] == {"support": {"right": 2, "wrong": 0}}
+    assert summary["variants"]["dense"]["refusals_by_rule"] == {"veto: fake": {"right": 2, "wrong": 3}}
+    assert "## Refusals by the rule that decided them — hybrid" in report
+    assert "| support | 2 | 0 | 1.00 |" in report
 
 
 def test_history_reaches_the_assistant(
@@ -372,3 +378,19 @@ def test_sections_of_other_documents_are_not_labelled_unanswerable() -> None:
     assert group("前言", True) == "前言"
     assert group("", True) == OTHER_DOCUMENTS
     assert group("", False) == ""
+
+
+def test_refusals_are_counted_by_the_rule_that_decided_them() -> None:
+    rows = [
+        {"answerable": False, "refused": True, "decided_by": "veto: foreign_share"},
+        {"answerable": True, "refused": True, "decided_by": "veto: foreign_share"},
+        {"answerable": False, "refused": True, "decided_by": "veto: foreign_share"},
+        {"answerable": True, "refused": True, "decided_by": "type_ok"},
+        {"answerable": False, "refused": True, "decided_by": ""},
+        {"answerable": True, "refused": False, "decided_by": ""},
+    ]
+    assert refusals_by_rule(rows) == {
+        "veto: foreign_share": {"right": 2, "wrong": 1},
+        "(none)": {"right": 1, "wrong": 0},
+        "type_ok": {"right": 0, "wrong": 1},
+    }

@@ -1,0 +1,84 @@
+"""Calendar years in both calendars (core.years), and the rules that read them."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.language import _years_lead
+from assistant.novelty import said_share
+from assistant.rules import answer_type_ok
+from core.text import to_search_form
+from core.years import calendar_years, starts_at_year
+
+
+def _years(text: str) -> list[tuple[int, bool]]:
+    return [(y.western, y.roc) for y in calendar_years(to_search_form(text))]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("本基金自2014年起辦理", [(2014, False)]),
+        ("民國八十六年起實施", [(1997, True)]),
+        ("民國 103 年修正", [(2014, True)]),
+        ("中心成立於75年，隸屬本局", [(1986, True)]),
+        ("自110年7月1日起受理申請", [(2021, True)]),
+        ("112年度預算", [(2023, True)]),
+        ("截至111年底，共計", [(2022, True)]),
+    ],
+)
+def test_years_of_either_calendar_are_found_with_their_western_value(
+    text: str, expected: list[tuple[int, bool]]
+) -> None:
+    assert _years(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "計畫期程以3年為限",
+        "應於10年內完成驗收",
+        "保證期間最長20年以上者",
+        "每人最高補助2000萬元",
+        "共有1999家廠商參與",
+    ],
+)
+def test_durations_and_amounts_are_not_years(text: str) -> None:
+    assert _years(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "starts"),
+    [
+        ("本方案自2014年起推動", True),
+        ("1997年開始辦理研發補助", True),
+        ("本會設立於58年，辦理輔導業務", True),
+        ("自108年3月1日起改採線上申請", True),
+        ("民國九十年推出本貸款", True),
+        ("2022年共輔導40家企業", False),
+        ("113年5月提出推動方案", False),
+    ],
+)
+def test_a_start_is_read_in_either_calendar(text: str, starts: bool) -> None:
+    assert starts_at_year(to_search_form(text)) is starts
+
+
+def test_a_when_did_it_begin_question_is_answered_by_a_roc_start() -> None:
+    question = to_search_form("這個輔導會是哪一年成立的？")
+    assert answer_type_ok(question, "本會設立於58年，辦理中小企業輔導業務。")
+    assert not answer_type_ok(question, "本會於112年輔導300家企業。")
+
+
+def test_a_year_said_in_the_other_calendar_is_said() -> None:
+    said = to_search_form("本貸款自民國103年起開辦。")
+    assert said_share("自2014年起開辦本貸款。", said) == 1.0
+    assert said_share("自2016年起擴大辦理。", said) == 0.0
+
+
+def test_an_english_lead_gives_a_roc_year_in_the_western_calendar() -> None:
+    lead = _years_lead("本貸款自民國103年起開辦[1]。")
+    assert lead is not None and "2014" in lead and "ROC 103" in lead
+
+
+def test_a_year_after_a_comma_is_a_year_and_a_thousands_group_is_not() -> None:
+    assert _years("2001年起實施，2014年再推動，2,0140元") == [(2001, False), (2014, False)]
