@@ -236,18 +236,35 @@ def test_computation_leads() -> None:
     assert computation_lead(counts, [three, four]) == ("合計7項（3項＋4項）：", "3項＋4項 = 7項")
 
 
-def test_a_difference_of_years_cites_both_operands() -> None:
+@pytest.mark.parametrize(
+    ("question", "terms", "texts"),
+    [
+        (
+            "A+淬鍊計畫比業界開發產業技術計畫晚幾年開始？",
+            [("a+淬炼计划", 2.0), ("业界开发产业技术计划", 2.0), ("开始", 0.5)],
+            ["自1997年啟動「業界開發產業技術計畫」。", "自2014年起推動「A+淬鍊計畫」。"],
+        ),
+        # A 民國 year counts in the western calendar (core.years): 民國八十六年 is 1997.
+        (
+            "青年貸款比創業貸款晚幾年開辦？",
+            [("青年贷款", 2.0), ("创业贷款", 2.0), ("开办", 0.5)],
+            ["「創業貸款」自民國八十六年起開辦。", "自2014年起開辦「青年貸款」。"],
+        ),
+    ],
+)
+def test_a_difference_of_years_cites_both_operands(
+    question: str, terms: list[tuple[str, float]], texts: list[str]
+) -> None:
     answerer = ExtractiveAnswerer()
     answerer.refusal_model = None  # the fixed threshold decides: these fakes carry no calibrated signals
-    question = "A+淬鍊計畫比業界開發產業技術計畫晚幾年開始？"
-    query = _query(question, [("a+淬炼计划", 2.0), ("业界开发产业技术计划", 2.0), ("开始", 0.5)])
-    evidence = _evidence(["自1997年啟動「業界開發產業技術計畫」。", "自2014年起推動「A+淬鍊計畫」。"])
+    query = _query(question, terms)
+    evidence = _evidence(texts)
     result = answerer.compose(query, evidence)
     assert not result.refused
     assert result.answer.startswith("相差17年（2014−1997）：")
     assert sorted(c.quote for c in result.citations) == sorted(e.sentence.text for e in evidence)
     assert result.diagnostics["computation"] == "2014−1997 = 17年"
-    assert "a+淬炼计划: 2014" in str(result.diagnostics["operands"])
+    assert f"{terms[0][0]}: 2014" in str(result.diagnostics["operands"])
 
 
 def test_a_difference_of_percentages_is_in_percentage_points_from_a_law_and_from_a_table() -> None:
@@ -561,14 +578,3 @@ def test_a_figure_belongs_to_its_own_part_of_a_span() -> None:
     wrong = _query("本辦法從公告到2017年修正，中間隔了幾年？", [("公告", 2.0), ("修正", 2.0), ("办法", 1.0)])
     found = contradiction(wrong, evidence, depth=5, share=0.5)
     assert found is not None and found.found.value == 2019
-
-
-def test_a_difference_of_years_reads_roc_years_in_the_western_calendar() -> None:
-    answerer = ExtractiveAnswerer()
-    answerer.refusal_model = None  # the fixed threshold decides: these fakes carry no calibrated signals
-    question = "青年貸款比創業貸款晚幾年開辦？"
-    query = _query(question, [("青年贷款", 2.0), ("创业贷款", 2.0), ("开办", 0.5)])
-    evidence = _evidence(["「創業貸款」自民國八十六年起開辦。", "自2014年起開辦「青年貸款」。"])
-    result = answerer.compose(query, evidence)
-    assert not result.refused
-    assert result.answer.startswith("相差17年（2014−1997）：")
