@@ -164,6 +164,15 @@ def stratum_of(style: str, corpora: tuple[str, ...] | list[str], answerable: boo
     return base if wave == 1 else f"{base}|wave{wave}"
 
 
+def dev_half(case_id: str) -> int:
+    """The half (0 or 1) of the dev split a case falls in: SHA-256 of its id, modulo 2.
+
+    Rules are chosen on half 0 (its failures read) and kept only if half 1, only counted, holds
+    up; `python -m evals.compare` reports the two halves apart.
+    """
+    return int(hashlib.sha256(case_id.encode()).hexdigest(), 16) % 2
+
+
 def assign_splits(strata: dict[str, str]) -> dict[str, str]:
     """Split cases into dev and test, stratified, by hash.
 

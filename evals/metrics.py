@@ -794,6 +794,56 @@ def aggregate(scores: Sequence[CaseScore]) -> dict[str, Any]:
     return out
 
 
+#: What went wrong with a case (:func:`failure_kind`), in the order reports list them.
+FAILURE_KINDS: tuple[str, ...] = (
+    "passed",
+    "wrong sentence, gold passage retrieved",
+    "wrong sentence, gold passage missed",
+    "key facts missing",
+    "wrong refusal, gold passage retrieved",
+    "wrong refusal, gold passage missed",
+    "answered an unanswerable case",
+    "error",
+)
+
+
+def failure_kind(score: CaseScore, depth: int) -> str:
+    """The one kind of failure of a case, for counting where the answerer fails.
+
+    Args:
+        score: A scored case.
+        depth: How many passages the answer read (``Settings.top_k``): a gold passage ranked
+            deeper counts as missed.
+
+    Returns:
+        One of :data:`FAILURE_KINDS`: an error first, then a pass; an unanswerable case that
+        failed was answered; an answerable one was refused, or cited the wrong sentence (not every
+        gold quote covered), or lacks a key fact; "retrieved" when a passage holding the gold
+        evidence was among the first ``depth``.
+    """
+    if score.error:
+        return "error"
+    if score.passed:
+        return "passed"
+    if not score.answerable:
+        return "answered an unanswerable case"
+    found = "retrieved" if score.first_hit_rank is not None and score.first_hit_rank <= depth else "missed"
+    if score.refused:
+        return f"wrong refusal, gold passage {found}"
+    if not score.citation_recall:
+        return f"wrong sentence, gold passage {found}"
+    return "key facts missing"
+
+
+def failure_kinds(scores: Sequence[CaseScore], depth: int) -> dict[str, int]:
+    """How many cases fall in each kind of :func:`failure_kind`, in :data:`FAILURE_KINDS` order
+    (kinds with no case left out)."""
+    counts = {kind: 0 for kind in FAILURE_KINDS}
+    for score in scores:
+        counts[failure_kind(score, depth)] += 1
+    return {kind: n for kind, n in counts.items() if n}
+
+
 def breakdown(scores: Sequence[CaseScore], key: Callable[[CaseScore], str]) -> dict[str, dict[str, Any]]:
     """:func:`aggregate` per group, groups in first-seen order.
 

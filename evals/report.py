@@ -15,6 +15,7 @@ from typing import Any
 from evals.dataset import SECTIONS, GoldCase
 from evals.metrics import (
     COVERAGE_THRESHOLD,
+    FAILURE_KINDS,
     HIT_KS,
     METRIC_DEFINITIONS,
     CaseScore,
@@ -169,6 +170,55 @@ def _failure_lines(
     return lines
 
 
+_HALF_METRICS = (
+    "pass_rate",
+    "citation_recall",
+    "citation_precision",
+    "key_facts",
+    "refusal",
+    "wrong_refusal",
+)
+
+
+def _decision_sections(variant: Mapping[str, Any], name: str) -> list[str]:
+    """The dev halves with each failure's kind, and the refusals by the rule that decided them."""
+    out: list[str] = []
+    halves, kinds = variant.get("by_half") or {}, variant.get("failure_kinds") or {}
+    if halves:
+        out += ["", f"## Dev halves and failure kinds — {name}", ""]
+        out += [
+            "Rules are chosen on dev half 0 (its failures read) and kept only if half 1, only "
+            "counted, holds up (`evals.dataset.dev_half`; `python -m evals.compare BEFORE AFTER` "
+            "compares two runs half by half). Each failure counts once, under its first kind: "
+            "the gold passage counts as retrieved when it is among the passages the answer read.",
+            "",
+        ]
+        header = ["group", "cases", *(k.replace("_", " ") for k in _HALF_METRICS)]
+        rows = [
+            [g, str(m.get("n_cases", 0)), *(_fmt(m.get(k)) for k in _HALF_METRICS)] for g, m in halves.items()
+        ]
+        out += _table(header, rows)
+        names = [k for k in FAILURE_KINDS if any(k in g for g in kinds.values())]
+        out += [""] + _table(
+            ["failure kind", *kinds], [[k, *(str(kinds[g].get(k, 0)) for g in kinds)] for k in names]
+        )
+    by_rule = variant.get("refusals_by_rule") or {}
+    if by_rule:
+        out += ["", f"## Refusals by the rule that decided them — {name}", ""]
+        out += [
+            "Each refusal names the signal, veto or rule that decided it (`decided_by` of the "
+            "reply, shown by `kezhuan ask --explain`): right refusals are of unanswerable cases, "
+            "wrong ones of answerable cases.",
+            "",
+        ]
+        rows = [
+            [rule, str(c["right"]), str(c["wrong"]), f"{c['right'] / (c['right'] + c['wrong']):.2f}"]
+            for rule, c in by_rule.items()
+        ]
+        out += _table(["decided by", "right", "wrong", "share right"], rows)
+    return out
+
+
 def render_markdown(
     summary: Mapping[str, Any],
     scores: Mapping[str, Sequence[CaseScore]],
@@ -260,20 +310,7 @@ def render_markdown(
     out += _pass_by_variant(summary, "by_section", codes)
     out += chart("by section", "sections.png")
 
-    by_rule = summary["variants"][primary].get("refusals_by_rule") or {}
-    if by_rule:
-        out += ["", f"## Refusals by the rule that decided them — {primary}", ""]
-        out += [
-            "Each refusal names the signal, veto or rule that decided it (`decided_by` of the "
-            "reply, shown by `kezhuan ask --explain`): right refusals are of unanswerable cases, "
-            "wrong ones of answerable cases.",
-            "",
-            "| decided by | right | wrong | share right |",
-            "|---|---|---|---|",
-        ]
-        for rule, cell in by_rule.items():
-            total = cell["right"] + cell["wrong"]
-            out.append(f"| {rule} | {cell['right']} | {cell['wrong']} | {cell['right'] / total:.2f} |")
+    out += _decision_sections(summary["variants"][primary], primary)
     out += ["", f"## By kind — {primary}", ""]
     out += _breakdown_table(summary["variants"][primary]["by_kind"], "kind", None)
     out += ["", "Pass rate by kind and variant:", ""]

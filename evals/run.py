@@ -44,7 +44,7 @@ from typing import Any, Protocol
 from assistant.reply import Passage, Reply
 from core.errors import DocumentReadError, KezhuanError
 from core.settings import Settings
-from evals.dataset import CORPORA, DEFAULT_GOLD_PATH, SPLITS, GoldCase, load_gold, select_cases
+from evals.dataset import CORPORA, DEFAULT_GOLD_PATH, SPLITS, GoldCase, dev_half, load_gold, select_cases
 from evals.metrics import (
     HIGHER_IS_BETTER,
     HIT_KS,
@@ -52,6 +52,7 @@ from evals.metrics import (
     SourceTexts,
     aggregate,
     breakdown,
+    failure_kinds,
     score_case,
 )
 
@@ -365,6 +366,11 @@ def refusals_by_rule(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, i
     return dict(sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0])))
 
 
+def _half_group(score: CaseScore) -> str:
+    """``"dev half 0"``, ``"dev half 1"`` (:func:`evals.dataset.dev_half`) or ``"test"``."""
+    return f"dev half {dev_half(score.id)}" if score.split == "dev" else score.split or "(no split)"
+
+
 #: The section group of answerable cases whose evidence is in a document without the seed's
 #: sections (the gold set names sections of the seed document only).
 OTHER_DOCUMENTS = "(another document)"
@@ -643,6 +649,12 @@ def run_eval(
                 "seconds": round(run.seconds, 2),
                 "generators": _generator_counts(run.rows),
                 "refusals_by_rule": refusals_by_rule(run.rows),
+                # Dev cases by their half (tuned on / only counted) and test cases apart.
+                "by_half": dict(sorted(breakdown(run.scores, _half_group).items())),
+                "failure_kinds": {
+                    group: failure_kinds([s for s in run.scores if _half_group(s) == group], settings.top_k)
+                    for group in sorted({_half_group(s) for s in run.scores})
+                },
                 "metrics": aggregate(run.scores),
                 "by_split": breakdown(run.scores, lambda s: s.split),
                 "by_style": breakdown(run.scores, lambda s: s.style or "(none)"),

@@ -28,16 +28,8 @@ from sklearn.linear_model import LogisticRegression
 from assistant.chat import Assistant
 from assistant.refusal import FEATURES, MODEL_FEATURES, MODEL_PATH
 from core.settings import Settings
-from evals.dataset import load_gold, select_cases
+from evals.dataset import dev_half, load_gold, select_cases
 from evals.run import corpus_settings, ensure_index
-
-
-def dev_half(case_id: str) -> int:
-    """The half (0 or 1) of the dev split a case falls in: SHA-256 of its id, modulo 2.
-
-    Rules are chosen on half 0 and kept only if half 1 holds up (issue 12).
-    """
-    return int(hashlib.sha256(case_id.encode()).hexdigest(), 16) % 2
 
 
 def main(argv: list[str] | None = None) -> int:

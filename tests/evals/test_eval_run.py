@@ -125,6 +125,13 @@ def test_run_eval_writes_every_file(
     assert summary["variants"]["dense"]["refusals_by_rule"] == {"veto: fake": {"right": 2, "wrong": 3}}
     assert "## Refusals by the rule that decided them — hybrid" in report
     assert "| support | 2 | 0 | 1.00 |" in report
+    # Cases by dev half, and each failure under its kind (all five pass on hybrid; dense refuses).
+    hybrid_kinds = summary["variants"]["hybrid"]["failure_kinds"]
+    assert sum(sum(k.values()) for k in hybrid_kinds.values()) == 5
+    assert all(set(k) == {"passed"} for k in hybrid_kinds.values())
+    dense_kinds = summary["variants"]["dense"]["failure_kinds"]
+    assert sum(k.get("wrong refusal, gold passage retrieved", 0) for k in dense_kinds.values()) == 3
+    assert "## Dev halves and failure kinds — hybrid" in report
 
 
 def test_history_reaches_the_assistant(
