@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from assistant.evidence import QUOTED_NAME, Evidence
 from assistant.validate import Message
@@ -30,6 +31,13 @@ def said_before(question: str, messages: Sequence[Message]) -> str:
     return to_search_form(answers[-1]) if answers else ""
 
 
+@lru_cache(maxsize=32)
+def _western_years(text: str) -> frozenset[int]:
+    """The years ``text`` (search form) gives, western values; cached: every candidate sentence
+    of one question is compared with the same earlier answer."""
+    return frozenset(y.western for y in calendar_years(text))
+
+
 def said_share(sentence: str, said: str) -> float:
     """The share (0-1) of ``sentence``'s marks (the years it gives, the names it quotes in 「」)
     that ``said`` (an earlier answer, search form) holds; 0 for a sentence with none."""
@@ -40,8 +48,7 @@ def said_share(sentence: str, said: str) -> float:
     names = {name.strip() for name in QUOTED_NAME.findall(form)} - {""}
     if not years and not names:
         return 0.0
-    said_years = {y.western for y in calendar_years(said)}
-    held = len(years & said_years) + sum(name in said for name in names)
+    held = len(years & _western_years(said)) + sum(name in said for name in names)
     return held / (len(years) + len(names))
 
 

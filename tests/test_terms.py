@@ -22,11 +22,14 @@ DATA = Path(__file__).parent / "data"
 LOAN = "youth-loan-rules.txt"
 
 
-def _assistant(root: Path, names: tuple[str, ...]) -> Assistant:
+def _assistant(root: Path, names: tuple[str, ...], written: dict[str, str] | None = None) -> Assistant:
+    """The documents ``names`` of tests/data, and ``written`` (file name: text), ingested with fake vectors."""
     corpus = root / "corpus"
     corpus.mkdir()
     for name in names:
         shutil.copy(DATA / name, corpus / name)
+    for name, text in (written or {}).items():
+        (corpus / name).write_text(text, encoding="utf-8")
     # Words of the documents need one passage here (the document is a few short points).
     settings = Settings.from_env(environ={}, corpus_dir=corpus, data_dir=root / "data").replace(
         typo_min_corpus_frequency=1
@@ -142,16 +145,7 @@ REVIEW_RULES = """# 補助審查說明
 
 @pytest.fixture(scope="module")
 def review(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    root = tmp_path_factory.mktemp("terms-review")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "review.md").write_text(REVIEW_RULES, encoding="utf-8")
-    settings = Settings.from_env(environ={}, corpus_dir=corpus, data_dir=root / "data").replace(
-        typo_min_corpus_frequency=1
-    )
-    fake = DeterministicFakeEmbedding(size=32)
-    assert not run_ingest(settings, embeddings=fake, progress=False).failed
-    return Assistant.load(settings, embeddings=fake)
+    return _assistant(tmp_path_factory.mktemp("terms-review"), (), {"review.md": REVIEW_RULES})
 
 
 def test_an_act_the_documents_spell_out_is_not_met_by_their_other_verbs(review: Assistant) -> None:
