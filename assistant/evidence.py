@@ -19,6 +19,7 @@ from core.text import (
     to_search_form,
     without_articles,
 )
+from core.years import ROC_OFFSET
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -228,6 +229,12 @@ def _numbers_supported(numbers: Sequence[str], text: str, partial: bool = False)
     if numbers and not all(n in found for n in numbers):
         values = (chinese_number(m) for m in _CHINESE_FIGURE.findall(norm))
         found |= {str(v) for v in values if v is not None}
+    # A 民國 year and its western year (103 and 2014, both of the question: :func:`question_numbers`)
+    # are one number: either form holds it.
+    for n in numbers:
+        other = str(int(n) + ROC_OFFSET) if n.isdigit() and len(n) <= 3 else ""
+        if other in numbers and (n in found or other in found):
+            found |= {n, other}
     if partial and numbers:
         return any(n in found for n in numbers)
     return all(n in found for n in numbers)

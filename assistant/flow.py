@@ -251,12 +251,16 @@ class DirectReplies:
 
     def _of_kind(self, kind: str, titles: dict[str, str]) -> str | None:
         """The one document of the kind a question points at (「這份條例在講什麼？」 with one law
-        among guides): the one whose title names the kind, else, for a law's kind (辦法, 法規,
+        among guides): the one whose title names the kind, else whose publisher does (「這份筆記」:
+        「g0v 社群（HackMD 筆記）」), else, for a law's kind (辦法, 法規,
         :data:`assistant.shapes.LAW_KINDS`), the one document of articles; None when none or
         several are."""
         if not kind:
             return None
         named = [s for s, t in titles.items() if kind in to_search_form(t)]
+        if not named:
+            publishers = self.retriever.document_publishers()
+            named = [s for s in titles if kind in to_search_form(publishers.get(s, ""))]
         if not named and kind in shapes.LAW_KINDS:
             named = sorted(self.retriever.sources_with_kind("article"))
         return named[0] if len(named) == 1 else None

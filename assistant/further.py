@@ -20,6 +20,7 @@ from assistant.evidence import Evidence, QueryTerms
 from assistant.parts import part_searches
 from assistant.reply import Passage
 from assistant.rules import asks_for_list, asks_origin
+from assistant.units import ends_lead_in
 from assistant.wholelist import reads_whole_section
 from core.settings import Settings
 
@@ -62,10 +63,13 @@ class FurtherPassages:
     def _around_passages(
         self, terms: QueryTerms, evidence: Sequence[Evidence], held: Sequence[Passage], lacks: bool
     ) -> list[Passage]:
-        """For a list question, or one whose value asked no best sentence holds (``lacks``), the
-        passages around the two best (:meth:`assistant.retrieve.Retriever.list_around`; a
+        """For a list question, one whose value asked no best sentence holds (``lacks``), or one
+        whose best sentence is a lead-in (「…鎖定三大核心領域：」, whose items are what it says),
+        the passages around the two best (:meth:`assistant.retrieve.Retriever.list_around`; a
         which-ones question reads their whole section when it is short)."""
-        if not (asks_for_list(terms.question) or lacks):
+        if not (
+            asks_for_list(terms.question) or lacks or (evidence and ends_lead_in(evidence[0].sentence.text))
+        ):
             return []
         s, whole = self.settings, reads_whole_section(terms.question)
         found = [

@@ -120,13 +120,16 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-#: Chinese numerals the documents write in digits: a year (一九九六年), a legal reference (第二十四條).
-_CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})(?=\s*年)")
+#: Chinese numerals the documents write in digits: a year read digit by digit, western (一九九六年)
+#: or 民國 (一〇三年, 一一三年), and a legal reference (第二十四條). Two digits (三四年: three or
+#: four years) are a count, not a year.
+_CHINESE_YEAR = re.compile(r"([〇零一二三四五六七八九]{3,4})(?=\s*年)")
 _CHINESE_ORDINAL = re.compile(r"(?<=第)\s*([〇零一二两三四五六七八九十百]+)\s*(?=[條条項项款章節节])")
 
 
 def digits_for_numerals(text: str) -> str:
-    """Years and legal references in Chinese numerals written in digits (cn2an): 一九九六年 → 1996年."""
+    """Years and legal references in Chinese numerals written in digits (cn2an): 一九九六年 → 1996年,
+    民國一〇三年 → 民國103年, 第二十四條 → 第24條."""
     import cn2an
 
     def convert(match: re.Match[str]) -> str:

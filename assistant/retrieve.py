@@ -1372,6 +1372,10 @@ class Retriever(BaseRetriever):
         """Title of each live document, keyed by its file."""
         return self._current().doc_titles
 
+    def document_publishers(self) -> dict[str, str]:
+        """Publisher of each live document (``corpus/manifest.json``), keyed by its file; "" when unknown."""
+        return dict(self._current().publishers)
+
     def named_documents(self, question: str) -> NamedDocuments:
         """The documents ``question`` names by part of their title (:mod:`assistant.titles`)."""
         snap, cache = self._derived()

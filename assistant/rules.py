@@ -270,12 +270,15 @@ _EN_DATE = (
 )
 
 
-_ASKS_COUNT = re.compile(r"多少|(?<!哪)几[个组家项位种类大间所次名笔队件案]|how many|how much|总共|一共")
+#: 幾 after 好 or 十 (好幾年, 十幾家) says "several", not "how many": no question.
+_ASKS_COUNT = re.compile(
+    r"多少|(?<![哪好十])几[个组家项位种类大间所次名笔队件案]|how many|how much|总共|一共"
+)
 
 
 #: 「幾件」, 「幾家」, 「幾案」: counts of things a text states with that very classifier (12件, 3家,
 #: 每縣市 1 案: 案 counts proposals in administrative Chinese).
-_ASKS_COUNTED = re.compile(r"(?<!哪)几([件家位名笔次所间案])")
+_ASKS_COUNTED = re.compile(r"(?<![哪好十])几([件家位名笔次所间案])")
 
 
 #: 在哪 asks for a place only as 在哪(裡): followed by 一/個/些/幾 or a time word it is the 哪X of
@@ -305,6 +308,13 @@ _ROLE_ASKED = {
 
 #: Words that ask for a center's mission itself (its call-out line says it; the body paraphrases).
 _ASKS_MISSION = re.compile(r"任务|使命|角色|定位|mission|role")
+
+
+#: A start counted from the day of an act (search form): 自核定日起, 自簽約之日起, 核定日即為計畫開始日.
+_STARTS_AT_DAY = re.compile(
+    r"[自从](?:发布|公布|公告|核定|核准|签约|生效|受理)(?:之)?日"
+    r"|(?:发布|公布|公告|核定|核准|签约|生效|受理)(?:之)?日即为[^，,。；;]{0,10}(?:开始|起始|起算)"
+)
 
 
 _ASKS_START = re.compile(r"开始|起步|开跑|启动|成立|创立|开办|最早|首次|推出|\bstart|\bbegin|\blaunch")
@@ -345,7 +355,7 @@ _EVENT_VERB = (
 #: A length of time asked for; 年限 (成立年限, 耐用年限) is a span of years too when it is what the
 #: question asks (「公司成立年限」, 「耐用年限是幾年」), not a word of it (「經濟年限的幾分之幾」).
 _ASKS_DURATION = re.compile(
-    rf"期间|多久|多长时间|(?<![这哪那近])几年(?!{_EVENT_VERB})|年限(?=\s*(?:是|为|有|要|多|几(?!分)|[?？]|$))|how long"
+    rf"期间|多久|多长时间|(?<![这哪那近好十])几年(?!{_EVENT_VERB})|年限(?=\s*(?:是|为|有|要|多|几(?!分)|[?？]|$))|how long"
 )
 
 
@@ -365,10 +375,11 @@ _ASKS_NAME = re.compile(
 
 
 #: A time: a year, a month, 民國, or a span in digits or Chinese numerals (於年度終了三個月內,
-#: 次日起30日內), or the day of an act a law dates itself by (本辦法自發布日施行).
+#: 次日起30日內), or the day of an act a text dates things by (本辦法自發布日施行, 計畫核定日即為
+#: 計畫開始日, 簽約之日起).
 _HAS_TIME = re.compile(
     r"\d{4}|\d+\s*(?:个月|年|月|日|天)|民国|[一二两三四五六七八九十百]+\s*个?(?:年|月|日|天)"
-    r"|自(?:发布|公布|公告)(?:之)?日"
+    r"|(?:发布|公布|公告|核定|核准|签约|生效|受理|收件|到职)(?:之)?日"
     # a time given by the step it follows (期末審查通過後辦理, 執行至規定比例後，方可…)
     r"|(?:通过|完成|核定|核准|审查|结案|届满|签约|到期|验收|执行至[^，,。；;]{0,8})(?:之)?后"
     rf"|{_EN_SPAN}|{_EN_DATE}"
@@ -591,9 +602,25 @@ def bound_bonus(question: str, text: str, weight: float = Settings.bound_weight)
     return weight if asks_bound(question) and BOUND.held_by(text) else 0.0
 
 
+#: An English clause that sets a condition before the question proper (search form): 「when a
+#: counterpart guarantee program ends, who takes over its assets?」 asks who, not when.
+_EN_CONDITION = re.compile(
+    r"^(?:when|whenever|if|once|after|before|while|in case)\b[^,，?？]{3,}?[,，]\s*"
+    r"(?=(?:who|whom|whose|what|which|where|when|how|is|are|can|could|does|do|did|will|would|should|must)\b)"
+)
+
+
+def asking_part(question: str) -> str:
+    """The question (search form) without an English conditional clause that opens it
+    (:data:`_EN_CONDITION`): what is asked is in the clause after it."""
+    return _EN_CONDITION.sub("", question, count=1)
+
+
 def asked_types(question: str, types: Sequence[AnswerType] = ANSWER_TYPES) -> tuple[AnswerType, ...]:
-    """The answer types a question (search form) asks for, in table order."""
-    return tuple(t for t in types if t.asks.search(question))
+    """The answer types a question (search form) asks for, in table order; an English clause of
+    condition that opens it asks nothing (:func:`asking_part`)."""
+    asked = asking_part(question)
+    return tuple(t for t in types if t.asks.search(asked))
 
 
 def answer_type_ok(question: str, evidence_text: str) -> bool:
@@ -604,9 +631,12 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
             return False
     # When something began (哪一年開始, 幾年開始的: a year before a verb of beginning) is answered by
     # a start (自1979年起), not by any year of the topic (2022年共培育…).
-    asks_when = _ASKS_TIME.search(question) or _ASKS_YEAR.search(question)
+    asked = asking_part(question)
+    asks_when = _ASKS_TIME.search(asked) or _ASKS_YEAR.search(asked)
     if asks_when and _ASKS_START.search(question) and not starts_at_year(text):
-        return False
+        # 「什麼時候開始」 without a year asked is answered by the day a start is counted from
+        # (計畫核定日即為計畫開始日, 自簽約之日起) as well.
+        return not _ASKS_YEAR.search(asked) and bool(_STARTS_AT_DAY.search(text))
     counted = _ASKS_COUNTED.search(question)
     return not (counted and not re.search(rf"(?:\d|[一二两三四五六七八九十百千])\s*{counted.group(1)}", text))
 

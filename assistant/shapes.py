@@ -83,9 +83,12 @@ _EXEMPTS = re.compile(r"不受.{0,12}限制|无须|无需|不必|不需|免[予�
 #: Where the first cited sentence ends.
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
 
-#: Asks what a thing is (search form): 科專是什麼, 「法人執行單位」是指誰, what is X.
+#: Asks what a thing is (search form): 科專是什麼, 「法人執行單位」是指誰, what is X, also after where
+#: to look (「促進法裡面中小企業的定義是什麼」).
 DEFINITION = re.compile(
-    r"^(?:请问)?(?:文件里?(?:常)?(?:讲|说|提到)的)?(?:[「『](.{2,20}?)[」』]|([^的「」『』]{2,10}?))(?:到底|究竟)?"
+    r"^(?:请问)?(?:文件里?(?:常)?(?:讲|说|提到)的)?"
+    # where to look, first: 「中小企業促進法裡面中小企業的定義是什麼」
+    r"(?:[^，,。？?的]{2,16}?(?:里面|里头|里|当中|之中)(?:所说|讲|说)?的?[，,]?)?(?:[「『](.{2,20}?)[」』]|([^的「」『』]{2,10}?))(?:到底|究竟)?"
     r"(?:是什么|是啥|是指什么|是指谁|指的是什么|指什么|指谁|是什么意思|什么意思|的定义是什么|的意思)[?？。!！]*$"
     r"|^what (?:is|are|does) (.{2,40}?)(?: mean| stand for)?\??$"
 )
@@ -95,17 +98,29 @@ _DOCUMENT = (
     r"(?:文件|文档|资料|报告|文章|办法|法规|法律|条例|规定|规则|规范|规章|章程|要点|须知|简章|简报|手册|指南|计划书|说明书"
     r"|总览|概况|公告|逐字稿|会议记录|笔记|网页|页面|法)"
 )
+#: The words of a question that name a document or a part of one (search form): where to look,
+#: not what is asked about (「輔導廠商表格裡有幾家…」, 「這份筆記整理的是什麼」), so not topical
+#: words the documents lack (:meth:`assistant.terms.TermJudge._is_foreign`).
+#: Words for a kind of document that is also a topic (期末報告, 申請手冊, 附件, 公告, 辦法) are left
+#: out: a question may ask for one the documents lack.
+DOCUMENT_WORDS = frozenset(
+    "文件 文档 资料 文章 笔记 网页 页面 逐字稿 表格 条文 章节 段落 内文 原文 全文".split()
+)
 #: 這份, 此, 本篇, 整份: what points at the document.
 _THIS = r"(?:这|此|本|整)(?:份|篇|个|本|则)?"
 #: A document's name between 這份 and 文件 (「這份研發替代役的辦法」), within one clause.
 _NAME = r"[^，。；？！,;?!]{0,16}?"
-#: What is asked about it: 在講什麼, 整體是在介紹什麼, 規定了哪些.
-_ABOUT = r"(?:的)?(?:内容)?(?:主要|整体|大概|大致|到底|究竟|基本上)?(?:是)?(?:在)?(?:讲|说|谈|介绍|写|关于|规定|规范|涵盖)(?:了)?(?:些)?"
+#: What is asked about it: 在講什麼, 整體是在介紹什麼, 規定了哪些, 整理的是什麼東西: a verb of
+#: saying, writing or collecting (what a document does to its content).
+_ABOUT = (
+    r"(?:的)?(?:内容)?(?:主要|整体|大概|大致|到底|究竟|基本上)?(?:是)?(?:在)?"
+    r"(?:讲|说|谈|介绍|写|关于|规定|规范|涵盖|整理|收录|记录|记载|描述|说明|提到|讨论|探讨|列出|汇整)(?:了)?(?:的是)?(?:些)?"
+)
 #: Asks what a document is about: 這份文件在講什麼, 這份文件整體是在介紹什麼, 這份研發替代役的辦法在講什麼,
 #: 請簡單介紹這份文件, what is this document about. The question must end after the asked word
 #: (「本辦法規定的補助上限是多少」 asks a fact of the document, not what it is about).
 OVERVIEW = re.compile(
-    rf"{_THIS}{_NAME}{_DOCUMENT}{_ABOUT}(?:什么|啥|甚么|哪些(?:内容|事情|事项|东西)?)?(?:呢|啊|呀)?[?？。!！]*$"
+    rf"{_THIS}{_NAME}{_DOCUMENT}{_ABOUT}(?:(?:什么|啥|甚么|哪些)(?:内容|事情|事项|东西|主题)?)?(?:呢|啊|呀)?[?？。!！]*$"
     rf"|(?:介绍|摘要|总结|概述|概要|整理)(?:一下)?{_THIS}{_NAME}{_DOCUMENT}"
     rf"|(?:{_THIS}{_NAME}{_DOCUMENT}|文件|文档)(?:的)?(?:内容|重点|大纲|摘要|概要|主旨)(?:是什么|是啥|有哪些|为何)"
     r"|what (?:is|are) (?:this|the) (?:document|documents|file|report|page)s? about|summari[sz]e (?:this|the) (?:document|file|report|page)"

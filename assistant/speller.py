@@ -192,15 +192,14 @@ class Speller:
         the word holds a question character (幾); a word that no dictionary has is a slip
         whatever its characters. The replacement is a word the documents use often enough
         (``min_corpus_frequency`` passages) and general Chinese knows, else a word of general
-        Chinese at least ``rare_frequency`` times common when the word holds a question
-        character (幾年, 幾號: words of questions, which documents seldom write); a question
-        character is never replaced.
+        Chinese at least ``rare_frequency`` times common: words of questions, which documents
+        seldom write (幾年, 幾號), and words a law says otherwise (定意 → 定義, where the law
+        writes 所稱…指); a question character is never replaced.
         """
         out: list[tuple[int, str, str]] = []
         for start, word in self._unseen_pairs(s):
             if general_frequency(word) or self.abbreviates(word):
                 continue
-            asks = any(c in _QUESTION_CHARS for c in word)
             best, best_key = "", (0, 0)
             for j, c in enumerate(word):
                 if c in _QUESTION_CHARS:
@@ -211,7 +210,7 @@ class Speller:
                         continue
                     df = self.bigrams.get(candidate, 0)
                     key = (df if df >= self.min_corpus_frequency else 0, general_frequency(candidate))
-                    if (key[0] or (asks and key[1] >= self.rare_frequency)) and key > best_key:
+                    if (key[0] or key[1] >= self.rare_frequency) and key > best_key:
                         best, best_key = candidate, key
             if best:
                 out.append((start, word, best))
@@ -257,6 +256,38 @@ class Speller:
                 best, best_df = x, df
         return best
 
+    def _homophone_in_run(self, s: str, i: int) -> str:
+        """The character that sounds like ``s[i]`` and makes, with both its neighbours, a run of
+        three characters the documents write (好木人 → 好牧人 of 「好牧人的案件」), when the
+        documents write neither bigram of ``s[i]`` with them; else "".
+
+        The character pass spares a bigram of general Chinese (木人 is one), and a name the
+        documents write once or twice is below ``min_corpus_frequency`` for it; three characters
+        in a row, two of them the asker's own, are a stronger match than any bigram count. A run
+        with a function or question character, a common character in the middle, a run of general
+        Chinese, and one with a word of general Chinese that is not rare (``rare_frequency``:
+        失業 of 的失業) stay.
+        """
+        if not (0 < i < len(s) - 1 and self.text) or count_cjk(s[i - 1 : i + 2]) != 3:
+            return ""
+        run = s[i - 1 : i + 2]
+        if any(ch in _FUNCTION_CHARS or ch in _QUESTION_CHARS for ch in run):
+            return ""  # 的失業: a function character makes no name with its neighbour
+        if run[1] in common_characters(self.common_char_frequency) or run in general_words():
+            return ""
+        for pair in (run[:2], run[1:]):
+            # A bigram the documents write, or a word of general Chinese that is not rare (失業),
+            # is the asker's own.
+            if pair in self.bigrams or general_frequency(pair) >= self.rare_frequency:
+                return ""
+        c = s[i]
+        found = [
+            x
+            for x in self._sound.get(self._pinyin(c)[0], [])
+            if x != c and f"{s[i - 1]}{x}{s[i + 1]}" in self.text
+        ]
+        return found[0] if len(found) == 1 else ""
+
     def _one_edit(self, s: str, i: int) -> tuple[int, str]:
         from rapidfuzz.distance import Hamming
 
@@ -283,6 +314,10 @@ class Speller:
         for i in range(len(s)):
             text = "".join(s)
             if not self._suspect(text, i):
+                x = self._homophone_in_run(text, i)
+                if x:
+                    fixes.append((text[i - 1 : i + 2], text[i - 1] + x + text[i + 1]))
+                    s[i] = x
                 continue
             x = self._homophone(text, i)
             if x:

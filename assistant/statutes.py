@@ -55,8 +55,8 @@ _ASKS_SCOPE_BEFORE = re.compile(
 )
 
 #: What may come right before a term that stands on its own (search form): punctuation, a quote
-#: mark, a space, 的 (辦法裡講的「研發成果」), 所謂.
-_TERM_BOUNDARY = re.compile(r"(?:[\s「『\"'“‘，,。？?！!：:；;（(]|的|所谓|所称)$")
+#: mark, a space, 的 (辦法裡講的「研發成果」), 所謂, or where to look (促進法裡面中小企業的定義).
+_TERM_BOUNDARY = re.compile(r"(?:[\s「『\"'“‘，,。？?！!：:；;（(]|的|所谓|所称|里面|里头|里|当中|之中)$")
 
 #: The law-making acts a question may ask the time of (search form), by kind: amended, passed or
 #: made, put in force. A history line answers only the act it records.

@@ -21,6 +21,7 @@ from assistant.lexicon import (
     verb_stem,
 )
 from assistant.query import question_numbers
+from assistant.shapes import DOCUMENT_WORDS
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -68,6 +69,9 @@ _SLIP_REACH = 3
 _AGENCY_KINDS = frozenset("局署处部会所厅")
 #: Characters of an agency's name that say its level or place, not its field (國稅局's 國).
 _AGENCY_LEVELS = frozenset("国中央地方省市县区乡镇全")
+
+#: Mandarin's aspect markers (search form): they close the verb before them.
+_ASPECT = frozenset("过着了")
 
 _GLUE = frozenset("做想是有跟在帮的了要把被给对和与及或也都就还才会能可算让从向到")
 
@@ -237,6 +241,8 @@ class TermJudge:
                 return self._knows(form)
             return any(self._knows(form, source) for source in sources)
 
+        if term in DOCUMENT_WORDS:
+            return False  # 表格, 筆記: where to look, not what is asked about
         if term in ENGLISH_INTENT_WORDS:
             return not knows(ENGLISH_INTENT_WORDS[term])
         if len(term) < 2 or not count_cjk(term):
@@ -363,7 +369,8 @@ class TermJudge:
     def _slip_across_word(self, term: str, question: str) -> bool:
         """Whether a word the segmenter guessed (its dictionary lacks it) is one character plus
         the start or end of a word of the documents written next to it: 抵+減率 for 抵減率, 辦青+創貸
-        for 辦+青創貸, 青創+貸裡 for 青創貸+裡.
+        for 辦+青創貸, 青創+貸裡 for 青創貸+裡, or an aspect marker and the start of what the
+        documents write (過+木竹 for 輔導過|木竹製品業, the documents' words at any frequency).
 
         The segmenter cuts strings its dictionary lacks by guess; a cut that splits a word the
         documents use says nothing about what the question is about. A word of the documents
@@ -374,6 +381,20 @@ class TermJudge:
         if len(term) < 2 or general_frequency(term) or not question:
             return False
         for match in re.finditer(re.escape(term), question):
+            # An aspect marker (過, 著, 了) the segmenter took from the verb before it: 輔導過+木竹
+            # of 輔導過|木竹製品業; the rest begins what the documents write.
+            rest = question[match.start() + 1 : match.start() + 1 + 4]
+            after_verb = any(
+                general_tag(question[match.start() - n : match.start()]).startswith("v")
+                for n in (2, 1)
+                if match.start() >= n
+            )
+            if (
+                term[0] in _ASPECT
+                and after_verb
+                and any(count_cjk(rest[:n]) == n and self.retriever.occurs(rest[:n]) for n in (4, 3, 2))
+            ):
+                return True
             start, end = match.start(), match.end()
             for k in range(1, _SLIP_REACH + 1):
                 # All but the term's last character end a word begun k characters before it, or

@@ -44,6 +44,14 @@ from core.text import ARTICLE_REF, article_tokens, count_cjk, to_search_form
 _CLAUSE_END = re.compile(r"[；;]\s*$")
 #: A lead-in of a list: it ends in ：.
 _LEAD_IN = re.compile(r"[：:]\s*$")
+
+
+def ends_lead_in(text: str) -> bool:
+    """Whether ``text`` ends in the ：of a lead-in, whose content is the items after it
+    (「2026年度鎖定三大核心領域：」)."""
+    return bool(_LEAD_IN.search(text))
+
+
 #: Where a lead-in ends inside a unit: at its ： before a line break or a numbered item.
 _LEAD_IN_INSIDE = re.compile(r"[：:](?=\s*(?:\n|[一二三四五六七八九十]{1,3}、|[（(]|\d))")
 #: A numbered item: 一、 (一) （1） 1. 1、 1) and the like at its start.

@@ -72,7 +72,11 @@ log = logging.getLogger(__name__)
 #: 18: an item of an HTML ``<ol>`` holds the number a browser shows (``1.``, ``b.``, ``iii.``,
 #: from ``type``, ``start`` and ``value``), so a list read from a page, a .docx or an .odt keeps its
 #: numbers; a sentence that is only an item's number so far (``1. Applicants…``) does not end there.
-PIPELINE_VERSION = 18
+#: 19: a static-site generator's template tag in Markdown (Hugo's ``{{< teaser >}}``, Liquid's
+#: ``{% … %}``) is dropped as markup, the text between tags kept.
+#: 20: an item of a Markdown ordered list holds its number (``1. ``), as an HTML ``<ol>``'s does
+#: since 18, so a lead-in's items read as its items.
+PIPELINE_VERSION = 20
 
 
 def pipeline_key(settings: Settings) -> str:

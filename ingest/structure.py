@@ -272,6 +272,10 @@ _MD_LIST_MARKER = re.compile(r"^[ \t>]*(?:\d{1,9}[.)]|[-*+])(?=[ \t])", re.MULTI
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#[xX][0-9A-Fa-f]+);")
 _MD_LINK_TARGET = re.compile(r"\]\(([^)\n]*)\)|<(https?://[^>\s]+)>|^\s*\[[^\]]+\]:\s*\S.*$", re.MULTILINE)
 _HTML_TAG = re.compile(r"<!--.*?-->|<[A-Za-z/!][^>]*>", re.DOTALL)
+#: A static-site generator's template tag in Markdown (Hugo's 「{{< teaser >}}」 and 「{{% note %}}」,
+#: Jekyll's Liquid 「{% include x.html %}」): markup for the page builder, never text to quote.
+#: The text between an opening and a closing tag stays.
+_TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[%>]\}\}|\{%.*?%\}")
 
 
 def parse_markdown(
@@ -298,7 +302,12 @@ def parse_markdown(
     for pattern, reason in ((_HTML_TAG, "markup: HTML tag"), (_MD_LIST_MARKER, "markup: list marker")):
         for match in pattern.finditer(text):
             out.dropped.append(_dropped(offsets, match.start(), match.end(), reason))
+    template: set[int] = set()
+    for match in _TEMPLATE_TAG.finditer(text):
+        out.dropped.append(_dropped(offsets, match.start(), match.end(), "markup: template tag"))
+        template.update(offsets[match.start() : match.end()])
     in_item = 0
+    marker = ""  # the number of the ordered-list item whose first text is still to come
     law = looks_like_law(text, law_first_article_lines)  # a law written in Markdown: 第一条 … paragraphs
     article: dict[str, Any] | None = None
     row: list[_Chars] = []
@@ -322,11 +331,17 @@ def parse_markdown(
                 meta = {k: str(v) for k, v in data.items() if k in ("title", "publisher") and v}
         elif tok.type == "list_item_open":
             in_item += 1
+            # An ordered list's item holds the number a reader sees, as an HTML <ol>'s does
+            # (:func:`_list_marker`): 「三大核心領域：」 then 「1. 無人載具應用」 reads as its items.
+            number = tok.info.strip() if tok.markup in (".", ")") else ""
+            marker = _list_marker("1", int(number)) if number.isdigit() else ""
         elif tok.type == "list_item_close":
             in_item -= 1
         elif tok.type == "inline":
             parent = tokens[i - 1].type if i else ""
             chars = _inline_chars(tok, locator)
+            if template:
+                chars = [c for c in chars if c[1] < 0 or c[1] not in template]
             if parent == "heading_open":
                 article = None
                 out.heading(chars, {"level": int(tokens[i - 1].tag[1:])})
@@ -336,6 +351,9 @@ def parse_markdown(
             elif law and not in_item:
                 article = _markdown_article(out, chars, article)
             else:
+                if in_item and marker:
+                    chars = [(c, -1) for c in marker] + chars
+                    marker = ""
                 out.emit("item" if in_item else "paragraph", chars)
         elif tok.type in ("th_open", "td_open") and tokens[i + 1].type != "inline":
             row.append([])

@@ -8,6 +8,8 @@ tier: the real Keelung guide (a PDF) and the real model: item 8 of 「(二)有�
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant import Assistant
@@ -83,3 +85,29 @@ def test_real_item_of_an_eligibility_list_is_quoted_with_its_lead_in(holdout_ass
     assert any("外國營利事業在臺設立之分公司" in q for q in quotes), quotes
     lead = reply.answer.index("不符申請資格")
     assert lead < reply.answer.index("外國營利事業在臺設立之分公司")
+
+
+#: A Markdown guide whose lead-in opens an ordered list of three short items.
+FIELDS_MD = (
+    "# 研發補助指南\n\n## 重點領域\n\n2026 年度鎖定三大核心領域：\n\n1. **無人載具應用**\n2. **AI 智慧應用**\n"
+    "3. **淨零應用**\n\n## 申請資格\n\n依法登記之中小企業皆可申請，每案補助上限為新臺幣一百萬元。\n"
+)
+
+
+def test_a_lead_in_answers_with_its_ordered_items(tmp_path: Path) -> None:
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "fields.md").write_text(FIELDS_MD, encoding="utf-8")
+    settings = Settings.from_env(environ={}, corpus_dir=corpus, data_dir=tmp_path / "data")
+    embeddings = DeterministicFakeEmbedding(size=32)
+    assert not run_ingest(settings, embeddings=embeddings, progress=False).failed
+    retriever = Retriever(open_index(settings, embeddings), embeddings, settings)
+    (passage,) = [p for p in retriever.document_passages("fields.md") if "核心領域" in p.text]
+    # The items hold the numbers a reader of the page sees, so they read as the lead-in's items.
+    assert "1. 無人載具應用" in passage.text and "3. 淨零應用" in passage.text
+    reply = Assistant.load(settings, embeddings=embeddings).ask("2026 核心領域 有幾個")
+    assert not reply.refused
+    quoted = "".join(c.quote for c in reply.citations)
+    assert "核心領域：" in quoted and "淨零應用" in quoted

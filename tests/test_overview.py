@@ -43,6 +43,8 @@ def _p(section: str, start: int, kind: str = "text", text: str = "一句說明�
         "這個網頁在說什麼呢",
         "整份文件大概在講啥",
         "What is this document about?",
+        "這份筆記整理的是什麼東西？",
+        "這份報告收錄了哪些內容",
     ],
 )
 def test_questions_about_a_whole_document_ask_for_an_overview(question: str) -> None:
@@ -59,6 +61,7 @@ def test_questions_about_a_whole_document_ask_for_an_overview(question: str) -> 
         "本辦法第五條規定什麼？",  # one article, not the document
         "產創條例第27條在講什麼",
         "本辦法的補助內容是什麼？",
+        "這份報告整理的補助金額是多少？",
     ],
 )
 def test_questions_about_one_thing_in_a_document_do_not(question: str) -> None:
@@ -238,14 +241,22 @@ def test_a_laws_kind_picks_the_one_document_of_articles() -> None:
     from assistant.flow import DirectReplies
 
     titles = {"act.md": "生技醫藥產業發展條例", "notes.md": "政府產業發展方案整理", "visit.md": "來訪逐字稿"}
-    one_law = SimpleNamespace(retriever=SimpleNamespace(sources_with_kind=lambda kind: {"act.md"}))
+    one_law = SimpleNamespace(
+        retriever=SimpleNamespace(
+            sources_with_kind=lambda kind: {"act.md"},
+            document_publishers=lambda: {"notes.md": "g0v 社群（HackMD 筆記）", "act.md": "經濟部"},
+        )
+    )
     pick: Any = DirectReplies._of_kind  # read with a fake retriever: only its sources_with_kind
     assert pick(one_law, "法规", titles) == "act.md"  # no title says 法規; one document has articles
     assert pick(one_law, "条例", titles) == "act.md"  # its title says 條例
     assert pick(one_law, "逐字稿", titles) == "visit.md"
     assert pick(one_law, "简报", titles) is None  # neither by title nor a law's kind
+    assert pick(one_law, "笔记", titles) == "notes.md"  # no title says 筆記; its publisher does
     two_laws = SimpleNamespace(
-        retriever=SimpleNamespace(sources_with_kind=lambda kind: {"act.md", "rules.md"})
+        retriever=SimpleNamespace(
+            sources_with_kind=lambda kind: {"act.md", "rules.md"}, document_publishers=lambda: {}
+        )
     )
     assert pick(two_laws, "法规", titles) is None
 

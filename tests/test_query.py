@@ -57,6 +57,10 @@ def test_years_and_legal_references_in_chinese_numerals_become_digits() -> None:
     assert clean("是從 一九九六年 開始施行的") == "是從 1996年 開始施行的"
     assert clean("研究機構補助辦法第二十四條") == "研究機構補助辦法第24條"
     assert clean("三個中心") == "三個中心"  # counts stay as the documents write them
+    # A 民國 year read digit by digit, with 〇 for zero, is the year the documents write.
+    assert clean("民國一〇三年核定的方案") == "民國103年核定的方案"
+    assert clean("一一三年底") == "113年底"
+    assert clean("要三四年才會有結果") == "要三四年才會有結果"  # three or four years: a count
 
 
 def test_a_correction_is_shown_in_the_questions_own_script() -> None:

@@ -14,6 +14,7 @@ from assistant.evidence import (
     typed_best,
 )
 from assistant.places import named_best, places_by_rule
+from assistant.query import question_numbers
 from assistant.refusal import held_value_words, types_held, unknown_subject, veto, without_foreign
 from assistant.reply import Passage
 from assistant.rules import answer_type_ok
@@ -349,3 +350,14 @@ def test_a_cards_title_line_takes_its_own_cards_value_before_another_cards() -> 
     assert rule != "missing_type"
     rule, _ = veto(query, [title, *filler, own], title, 0.9, Settings())
     assert rule == "missing_type"
+
+
+def test_a_roc_year_and_its_western_year_are_one_number() -> None:
+    # 「民國103年核定的方案，期程到哪一年？」 holds 103 and 2014: the documents write either.
+    numbers = question_numbers("民國103年核定的那個方案，期程到哪一年？")
+    assert numbers == ("103", "2014")
+    assert _numbers_supported(numbers, "本方案於103年10月13日奉行政院核定，期程為103年至113年。")
+    assert _numbers_supported(numbers, "本方案於2014年核定。")
+    assert not _numbers_supported(numbers, "本方案於104年核定。")
+    # Two numbers that are no such pair are both needed.
+    assert not _numbers_supported(("103", "2015"), "本方案於103年核定。")

@@ -543,3 +543,57 @@ def test_how_many_proposals_asks_a_count_held_with_that_classifier() -> None:
     assert "count" in [t.name for t in rules.asked_types(q)]
     assert rules.answer_type_ok(q, to_search_form("每校以2案為限"))
     assert not rules.answer_type_ok(q, to_search_form("每校以2件為限"))
+
+
+def test_an_english_clause_of_condition_asks_nothing() -> None:
+    # 「When … ends, who takes over」 asks who; the opening when only sets the condition.
+    asked = to_search_form(
+        "When a counterpart guarantee program ends, who takes over its assets and liabilities?"
+    )
+    assert [t.name for t in rules.asked_types(asked)] == ["person"]
+    # A question that asks when, after its condition, still asks for a time.
+    again = to_search_form("If the plan is approved, when does the project officially start?")
+    assert "time" in [t.name for t in rules.asked_types(again)]
+    # An opening when that asks, with no clause of condition before it, is kept.
+    assert "time" in [
+        t.name for t in rules.asked_types(to_search_form("When does the project officially start?"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("evidence", "held"),
+    [
+        ("核定：計畫核定日即為計畫開始日。", True),  # the day of an act dates the start
+        ("本辦法自發布日施行。", True),
+        ("自簽約之日起執行。", True),
+        ("計畫應經核定後執行。", True),  # the step it follows
+        ("計畫應由主管機關核定。", False),  # an act, no day of it
+    ],
+)
+def test_a_time_can_be_the_day_of_an_act(evidence: str, held: bool) -> None:
+    question = to_search_form("計畫什麼時候可以執行？")
+    assert rules.answer_type_ok(question, evidence) is held
+
+
+def test_a_start_asked_without_a_year_can_be_the_day_of_an_act() -> None:
+    when = to_search_form("When does the project officially start?")
+    assert rules.answer_type_ok(when, "核定：計畫核定日即為計畫開始日。")
+    assert rules.answer_type_ok(to_search_form("計畫什麼時候開始？"), "計畫自簽約之日起執行。")
+    # Asked for the year it began, a day of an act is no answer; a start year is.
+    year = to_search_form("計畫是哪一年開始的？")
+    assert not rules.answer_type_ok(year, "核定：計畫核定日即為計畫開始日。")
+    assert rules.answer_type_ok(year, "本計畫自2014年起推動。")
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("手上有專利公告好幾年了都沒人用，有沒有辦法停掉？", set()),  # 好幾年: several years
+        ("我們輔導過十幾家廠商，還能申請嗎？", set()),  # 十幾家: a dozen or so
+        ("計畫要執行幾年？", {"duration"}),
+        ("一共有幾家廠商？", {"count"}),
+    ],
+)
+def test_several_is_no_question_of_how_many(question: str, kinds: set[str]) -> None:
+    asked = {t.name for t in rules.asked_types(to_search_form(question))} & {"count", "duration"}
+    assert asked == kinds

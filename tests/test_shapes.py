@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from assistant import shapes
 from assistant.refusal import FEATURES, MODEL_FEATURES, MODEL_PATH, RefusalModel, signals
@@ -55,6 +56,18 @@ def test_definition_and_overview_questions_do_not_collide() -> None:
     )
     assert shapes.defined_subject(sf("文件裡常講的「法人執行單位」是指誰")) == sf("法人執行單位")
     assert not shapes.asks_definition(sf("科專有哪些領域？"))
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("中小企業促進法裡面中小企業的定義是什麼", "中小企业"),
+        ("研發成果歸屬辦法裡面，研發成果是什麼意思", "研发成果"),
+        ("這份文件裡的法人是指什麼", "法人"),
+    ],
+)
+def test_a_definition_asked_after_where_to_look_defines_its_subject(question: str, subject: str) -> None:
+    assert shapes.defined_subject(sf(question)) == subject
 
 
 def test_refusal_model_decides_and_names_the_signal(tmp_path: Path) -> None:

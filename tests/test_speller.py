@@ -41,8 +41,11 @@ def test_speller_does_not_turn_a_function_word_into_a_name() -> None:
 
 
 def test_speller_corrects_only_to_words_the_documents_use_often() -> None:
-    # 重點 occurs once in the documents: below min_corpus_frequency=2 it is no correction.
-    strict = Speller({to_search_form(k): v for k, v in _BIGRAMS.items()}, min_corpus_frequency=2)
+    # 重點 occurs once in the documents: below min_corpus_frequency=2 it is no correction (unless
+    # it is a common word of general Chinese, which here no word is: rare_frequency is out of reach).
+    strict = Speller(
+        {to_search_form(k): v for k, v in _BIGRAMS.items()}, min_corpus_frequency=2, rare_frequency=10**9
+    )
     assert strict.correct("研发种点")[0] == "研发种点"
 
 
@@ -153,3 +156,33 @@ def test_a_replacement_that_straddles_two_words_of_the_documents_is_refused() ->
     # A real word of the documents still corrects a slip: 研發種點 → 研發重點.
     bigrams, text = _documents(*(["研發重點在於製程", "以研發重點"] * 2))
     assert Speller(bigrams, min_corpus_frequency=3, text=text).correct("研发种点")[0] == "研发重点"
+
+
+def test_a_name_written_once_is_corrected_by_a_homophone_of_its_three_characters() -> None:
+    # 好牧人 is written once; 木人 is a (rare) word of general Chinese, so the character pass
+    # spares it, but 好木人 → 好牧人 makes a run of three characters the documents write.
+    bigrams, text = _documents("第一案是好牧人的案件，正在進行公司設立登記", "設立登記程序", "公司章程")
+    speller = Speller(bigrams, min_corpus_frequency=3, text=text)
+    fixed, fixes = speller.correct(to_search_form("好木人那間公司設立登記是誰在幫忙辦"))
+    assert fixed.startswith("好牧人") and ("好木人", "好牧人") in fixes
+    # A run the documents already write a bigram of is the asker's own: 設立 stays.
+    assert speller.correct(to_search_form("設立登記"))[0] == to_search_form("設立登記")
+    # Without the documents' text there is no run to read.
+    assert Speller(bigrams, min_corpus_frequency=3).correct("好木人")[0] == "好木人"
+
+
+def test_a_common_word_or_a_function_character_is_no_run_to_correct() -> None:
+    # 的事業 is written, but 失業 is a common word and 的 a function character: 勞保的失業給付 stays.
+    bigrams, text = _documents("推動中小企業的事業發展", "事業單位", "給付標準")
+    speller = Speller(bigrams, min_corpus_frequency=3, text=text)
+    assert speller.correct(to_search_form("勞保的失業給付"))[0] == to_search_form("勞保的失業給付")
+
+
+def test_a_word_no_dictionary_has_becomes_a_common_homophone_the_documents_need_not_write() -> None:
+    # 定意 is in no dictionary; 定義 is a common word of general Chinese, though a law writes
+    # 「所稱…，指…」 rather than 定義: the question means it all the same.
+    speller = Speller({"促进": 5, "企业": 9, "义务": 3})  # 義 is a character of the documents
+    fixed, fixes = speller.correct("中小企业促进法里中小企业的定意是什么")
+    assert "的定义是什么" in fixed and ("定意", "定义") in fixes
+    # A rare word of general Chinese is no such replacement (過目 for 過木 is not common).
+    assert speller.correct("有没有辅导过木竹制品业")[0] == "有没有辅导过木竹制品业"

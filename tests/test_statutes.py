@@ -86,6 +86,7 @@ def test_definitions_are_found_in_both_law_styles() -> None:
         ("法人科技專案是什麼？", "科技专案", False),  # a longer name that ends in the term
         ("研發成果一般歸誰？", "研发成果", False),  # uses the term, asks something else
         ("研發成果包括哪些", "", False),
+        ("中小企業促進法裡面中小企業的定義是什麼", "中小企业", True),  # where to look, then the term
     ],
 )
 def test_a_scope_question_names_the_term_on_its_own(question: str, term: str, asked: bool) -> None:

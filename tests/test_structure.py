@@ -91,7 +91,8 @@ def test_markdown_table_rows_carry_their_headers_and_emphasis_is_gone() -> None:
     word = cleaned.text.index("科技專案")
     assert raw[cleaned.raw_offsets[word]] == "科"
     items = next(c for c in chunks if c.section == "申請方式")
-    assert items.text.split("\n")[:2] == ["由研究機構提出創業構想", "經審查通過後進入育成階段"]
+    # An ordered list's items hold the numbers a reader of the rendered page sees.
+    assert items.text.split("\n")[:2] == ["1. 由研究機構提出創業構想", "2. 經審查通過後進入育成階段"]
 
 
 def test_html_table_cells_that_look_like_page_numbers_are_kept() -> None:
@@ -871,3 +872,16 @@ def test_english_sentences_end_at_a_full_stop_before_a_capital_but_not_after_an_
     assert "The grant funds research by small firms." in texts, texts
     assert "Firms apply online." in texts, texts
     assert "See Art. 5 of the Act, No. 12." in texts, texts
+
+
+def test_a_static_site_template_tag_is_markup_and_the_text_inside_it_stays() -> None:
+    raw = "# Criteria\n\n{{< teaser >}}\nApplicants must hold a degree.\n{{</ teaser >}}\n\nSee {% include note.html %} below.\n"
+    cleaned, _ = parse_document(raw, "md")
+    assert "{{" not in cleaned.text and "{%" not in cleaned.text and "teaser" not in cleaned.text
+    assert "Applicants must hold a degree." in cleaned.text and "See below." in cleaned.text.replace(
+        "  ", " "
+    )
+    reasons = {d.reason for d in cleaned.dropped}
+    assert "markup: template tag" in reasons
+    # Nothing lost without a reason: every letter of the tags is in a dropped span.
+    assert not unaccounted(raw, cleaned, [(0, len(cleaned.text))])

@@ -54,6 +54,15 @@ def test_rare_topical_words_the_documents_lack_still_count_against_answering(sma
     assert terms.foreign_share > small.settings.foreign_limit
 
 
+def test_a_word_for_the_document_or_its_parts_is_where_to_look_not_a_topic(small: Assistant) -> None:
+    # 表格 and 筆記 are rare in general Chinese and no document here writes them, but they say
+    # where the asker looks, not what is asked about.
+    for question in ("青創貸表格裡的貸款額度是多少？", "這份筆記整理的是什麼？"):
+        assert not _terms(small, question).foreign
+    # A rare topical word the documents lack still counts.
+    assert "司长" in _terms(small, "表格裡的預算由哪位司長核定？").foreign
+
+
 def test_an_abbreviation_is_matched_as_the_phrase_it_shortens(small: Assistant) -> None:
     terms = _terms(small, "青創貸最多可以借多少？")
     assert not terms.foreign
@@ -75,6 +84,19 @@ def test_a_word_the_segmenter_cut_across_a_word_of_the_documents_is_not_foreign(
     assert not _terms(small, "研究發展支出的抵減率是多少？").foreign
     assert not _terms(small, "辦青創貸要檢具什麼文件？").foreign
     assert not _terms(small, "青創貸裡說的代表人指誰？").foreign
+
+
+def test_an_aspect_marker_the_segmenter_took_from_its_verb_is_no_topic(tmp_path: Path) -> None:
+    # 輔導過木竹製品業 is cut 輔導/過木/竹製品/業: 過 closes 輔導, and 木竹 begins what the
+    # documents write (once: a table row), so 過木 is no topic they lack.
+    bot = _assistant(
+        tmp_path, (), {"firms.txt": "一、輔導廠商：大乘室內裝修工程行，產業別為木竹製品製造業。\n"}
+    )
+    # Written once: below the passages a word of the documents needs to mend other cuts.
+    bot.settings = bot.settings.replace(typo_min_corpus_frequency=3)
+    assert "过木" not in _terms(bot, "工業局有沒有輔導過木竹製品業的廠商？").foreign
+    # Not an aspect marker: the same cut of a word is judged as any other.
+    assert "过木" in _terms(bot, "工業局的過木竹製品業廠商？").foreign
 
 
 def test_a_guessed_word_next_to_a_function_character_stays_foreign(small: Assistant) -> None:
