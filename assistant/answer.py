@@ -44,7 +44,6 @@ from assistant.lists import (
     _COUNTED,
     ListAnswers,
     _number_share,
-    asked_count,
     enumeration_count,
     question_facets,
 )
@@ -61,6 +60,7 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     SHAPE_STRENGTH,
     answer_shape,
     answer_type_ok,
+    asked_count,
     boilerplate,
     bound_bonus,
     list_noun,

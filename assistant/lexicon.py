@@ -265,3 +265,41 @@ def _jieba_entries() -> tuple[dict[str, int], dict[str, str]]:
                 if len(parts) > 2:
                     tags[parts[0]] = parts[2]
     return counts, tags
+
+
+#: Tags (jieba) a noun phrase is made of: nouns and names, verbal nouns (合作, 研發) and
+#: distinguishing words (主任, 主要: ``b``).
+_PHRASE_TAGS = NOMINAL_TAGS | {"vn", "b"}
+
+#: Tags of a modifier that joins the noun right after it (補助+方案, 新+創業團隊): verbs and adjectives.
+_MODIFIER_TAGS = frozenset({"v", "a", "an"})
+
+#: Joiners of two nouns into one phrase (資格或條件, 中心的主任).
+_NOUN_JOINERS = frozenset("的 或 和 及 与 或是".split())
+
+
+def leading_noun(text: str) -> str:
+    """The noun phrase that opens ``text`` (search form), "" when none does: 研发重点呢 → 研发重点,
+    领域在做 → 领域, 补助方案有哪些 → 补助方案, 中心的主任是谁 → 中心的主任, 年开始 → "".
+
+    By jieba's tags: a run of nouns, names, verbal nouns and distinguishing words (``b``), a verb
+    or adjective only right before such a word (a modifier), across 的/或/和/及/與 only onto a
+    noun of two characters or more (资格或条件, not 中心的人). It ends on a noun."""
+    tagged = [(w, t) for w, t in rjieba.tag(text) if w.strip()]
+    phrase: list[str] = []
+    end = 0  # words in the phrase up to its last noun
+    i = 0
+    while i < len(tagged):
+        word, tag = tagged[i]
+        after = tagged[i + 1] if i + 1 < len(tagged) else ("", "")
+        if tag in _PHRASE_TAGS and count_cjk(word) == len(word) and word not in STOPWORDS:
+            phrase.append(word)
+            end = len(phrase)
+        elif tag in _MODIFIER_TAGS and after[1] in _PHRASE_TAGS and word not in STOPWORDS:
+            phrase.append(word)
+        elif word in _NOUN_JOINERS and end and after[1] in _PHRASE_TAGS and len(after[0]) >= 2:
+            phrase.append(word)
+        else:
+            break
+        i += 1
+    return "".join(phrase[:end])

@@ -32,6 +32,7 @@ from assistant.rules import (
     ASKS_MORE,
     SHAPE_STRENGTH,
     answer_type_ok,
+    asked_count,
     asked_types,
     list_noun,
 )
@@ -225,27 +226,6 @@ def list_items(text: str) -> list[str]:
         items[-1] = last
     items = [i for i in items if i]
     return items if len(items) >= 3 else []
-
-
-#: "How many X": the classifier and the noun counted (search form): 幾個領域 → 个, 领域.
-_HOW_MANY = re.compile(r"(?<!第)几([个项种类组家所间位大])?([\u4e00-\u9fff]{1,4}?)(?:[?？呢吗啊,，]|$)")
-
-
-#: The same count with the noun first (search form): 研發重點有幾項 → 重点, 项.
-_HOW_MANY_BEFORE = re.compile(
-    r"([\u4e00-\u9fff]{2})(?:有|是|共有|总共有|一共有|总共|一共)?(?<!第)几([个项种类组家所间位大])"
-)
-
-
-def asked_count(question: str) -> tuple[str, str] | None:
-    """The classifier and noun of a 「幾個…」 question (search form): 幾個領域 → ``("个", "领域")``,
-    研發重點有幾項 → ``("项", "重点")``; None for a question that asks no count."""
-    match = _HOW_MANY.search(question)
-    if match and len(match.group(2) or "") >= 2:
-        return match.group(1) or "个", match.group(2)[-2:]
-    # The noun named first: 研發重點有幾項？
-    before = _HOW_MANY_BEFORE.search(question)
-    return (before.group(2), before.group(1)) if before else None
 
 
 def enumeration_count(question: str, text: str) -> str:

@@ -61,6 +61,11 @@ _QUANTITY = re.compile(
 _HYPOTHETICAL = re.compile(r"某|如果|假设|假如|若是|若|万一|比如|例如|譬如|\bif\b|\bsuppose")
 
 
+#: Numbers before 年 read as 民國 years, not spans (民國60年 = 1971 to 民國200年 = 2111): no
+#: one asks about a span of sixty years or more in these documents' domain.
+_MINGUO_YEARS = (60, 200)
+
+
 def _quantities(text: str) -> dict[tuple[float, str], str]:
     """Every quantity of ``text`` (search form) as ``(value, unit)`` (digits and Chinese numerals
     alike) to how it is written."""
@@ -70,6 +75,8 @@ def _quantities(text: str) -> dict[tuple[float, str], str]:
         number = float(m.group(1).replace(",", "")) if m.group(1)[0].isdigit() else value
         if m.group(1) == "一":
             continue  # 一天, 一年 are as often "some day", "a year" as a figure the question asserts
+        if m.group(2) == "年" and m.group(1)[0].isdigit() and _MINGUO_YEARS[0] <= (number or 0) <= _MINGUO_YEARS[1]:
+            continue  # 105年, 本（105）年: a 民國 year (core.years), which dates, not a span asserted
         if number is not None and not (m.group(2) == "年" and 1900 <= number <= 2100):
             # 60天 and 60日 are one span: keyed by the unit's first form (core.text.SAME_UNIT)
             out.setdefault((float(number), SAME_UNIT.get(m.group(2), m.group(2))), m.group(0))

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from functools import partial
 
 from assistant import shapes, statutes
+from assistant.lexicon import leading_noun, names_a_thing
 from core.settings import Settings
-from core.text import to_search_form
+from core.text import ITEM, to_search_form
 from core.years import starts_at_year
 
 #: Attempts to make the assistant drop its rules or show its instructions (search form:
@@ -365,6 +366,9 @@ _HAS_DURATION = re.compile(
     r"|[\d一二两三四五六七八九十]\s*个?(?:星期|周)"
     # 簡報15-20分鐘, 半小時, 兩個小時: a length of minutes or hours (a meeting's, a talk's)
     r"|[\d一二两三四五六七八九十半]\s*个?(?:分钟|小时|钟头)"
+    # 5月17日至6月21日, 即日起至12月31日止: a period between two days
+    r"|(?:\d{1,2}|[一二三四五六七八九十]+)\s*月\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*日[^，,。；;]{0,6}?(?:至|到|~|～|－|—)"
+    r"\s*(?:\d{2,4}\s*年\s*)?(?:\d{1,2}|[一二三四五六七八九十]+)\s*月\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*日"
     rf"|{_EN_SPAN}"
 )
 
@@ -611,9 +615,19 @@ _EN_CONDITION = re.compile(
 
 
 def asking_part(question: str) -> str:
-    """The question (search form) without an English conditional clause that opens it
-    (:data:`_EN_CONDITION`): what is asked is in the clause after it."""
-    return _EN_CONDITION.sub("", question, count=1)
+    """The part of a question (search form) that asks: without an English conditional clause that
+    opens it (:data:`_EN_CONDITION`), and without the clauses that ask nothing (no asking word,
+    :func:`clause_role`) when another clause asks about a thing or for a kind of answer itself: in
+    「聽說補助期間很長，要準備哪些文件？」 the 期間 of what the asker heard asks for no period. When
+    the asking clauses do neither (「補助期間多長，可以說嗎」 asks 嗎 only), all are kept."""
+    rest = _EN_CONDITION.sub("", question, count=1)
+    clauses = [c for c in re.split(r"[，,。；;！!]", rest) if c.strip()]
+    asking = [c for c in clauses if clause_role(c) == "focus"]
+    if not asking or len(asking) == len(clauses):
+        return rest
+    kept = "，".join(asking)
+    asks_itself = names_a_thing(kept) or asked_noun(kept) or any(t.asks.search(kept) for t in ANSWER_TYPES)
+    return kept if asks_itself else rest
 
 
 def asked_types(question: str, types: Sequence[AnswerType] = ANSWER_TYPES) -> tuple[AnswerType, ...]:
@@ -624,10 +638,13 @@ def asked_types(question: str, types: Sequence[AnswerType] = ANSWER_TYPES) -> tu
 
 
 def answer_type_ok(question: str, evidence_text: str) -> bool:
-    """Whether the evidence holds the kind of thing the question asks for (search forms)."""
+    """Whether the evidence holds the kind of thing the question asks for (search forms); a count
+    is held by a figure, or by a lead-in of the counted noun's items (:func:`is_lead_in`)."""
     text = to_search_form(evidence_text)
     for answer_type in asked_types(question):
-        if not answer_type.held_by(text):
+        # 「申請資格有幾項？」 is held by 「申請資格如下：」 too: its items are what is counted.
+        counted_ahead = answer_type.name == "count" and is_lead_in(asked_noun(question), text)
+        if not answer_type.held_by(text) and not counted_ahead:
             return False
     # When something began (哪一年開始, 幾年開始的: a year before a verb of beginning) is answered by
     # a start (自1979年起), not by any year of the topic (2022年共培育…).
@@ -651,8 +668,12 @@ def missing_specific_type(question: str, evidence_texts: Sequence[str]) -> str:
     return ""
 
 
-#: The noun a list question asks for: 哪些趨勢 → 趨勢 (search form; the head is the last two characters).
-_LIST_NOUN = re.compile(r"(?:哪些|哪?几[个项类种大]?|有什么|什么样的)([\u4e00-\u9fff]{2,6})")
+#: What asks for a list, surest first (search form): 哪些/哪幾 name the list asked for; a bare 幾
+#: (幾個領域), 有什麼 or 什麼樣的 may count it or ask something else (幾年, 有什麼好處).
+_LIST_ASKS = (
+    re.compile(r"哪些|哪几[个项类种大家所位组]?"),
+    re.compile(r"(?<![第好十])几[个项类种大家所位组]?|有什么|什么样的"),
+)
 
 
 #: The same noun named first: 七大誘因是哪些？, 重點領域有哪些？, 區域中心有哪幾個？
@@ -660,9 +681,66 @@ _LIST_NOUN_BEFORE = re.compile(r"([\u4e00-\u9fff]{2})(?:是|有|包括|包含)(?
 
 
 def list_noun(question: str) -> str:
-    """The head (two characters) of the noun a list question asks for: 趨勢, 誘因, 中心 (search form)."""
-    match = _LIST_NOUN.search(question) or _LIST_NOUN_BEFORE.search(question)
-    return match.group(1)[-2:] if match else ""
+    """The head (two characters) of the noun a list question asks for: 趨勢, 誘因, 中心 (search form).
+
+    The noun is the one right after the asking word (:data:`_LIST_ASKS`, 哪些 before a bare 幾),
+    read by :func:`assistant.lexicon.leading_noun` so that it ends where the noun does (哪些趨勢呢
+    → 趋势, not 势呢); else the noun before 是/有 哪些 (重點領域有哪些 → 领域); else ""."""
+    for asks in _LIST_ASKS:
+        for match in asks.finditer(question):
+            noun = leading_noun(question[match.end() :])
+            if len(noun) >= 2:
+                return noun[-2:]
+    before = _LIST_NOUN_BEFORE.search(question)
+    return before.group(1) if before else ""
+
+
+#: "How many X" (search form): 幾個領域, 幾項; the noun counted is read after it.
+_HOW_MANY = re.compile(r"(?<![第好十])几([个项种类组家所间位大])?")
+
+
+#: The same count with the noun first (search form): 研發重點有幾項 → 重点, 项.
+_HOW_MANY_BEFORE = re.compile(
+    r"([\u4e00-\u9fff]{2})(?:有|是|共有|总共有|一共有|总共|一共)?(?<![第好十])几([个项种类组家所间位大])"
+)
+
+
+def asked_count(question: str) -> tuple[str, str] | None:
+    """The classifier and the head (two characters) of the noun a 「幾個…」 question counts
+    (search form): 幾個領域在做 → ``("个", "领域")``, 研發重點有幾項 → ``("项", "重点")``; None for
+    a question that asks no count of a named thing (幾年開始, 第幾天). The noun after 幾 is read
+    by :func:`assistant.lexicon.leading_noun`, so words after it (在做, 呢) are not taken in."""
+    for match in _HOW_MANY.finditer(question):
+        noun = leading_noun(question[match.end() :])
+        if len(noun) >= 2:
+            return match.group(1) or "个", noun[-2:]
+    before = _HOW_MANY_BEFORE.search(question)
+    return (before.group(2), before.group(1)) if before else None
+
+
+def asked_noun(question: str) -> str:
+    """The head of the noun a question counts or lists (search form), "" when it asks neither:
+    :func:`asked_count`'s noun, else :func:`list_noun`."""
+    counted = asked_count(question)
+    return counted[1] if counted else list_noun(question)
+
+
+#: A lead-in of items that follow (search form): 「補助項目如下：」, 「應符合下列條件：」, 「下列各款」.
+_INTRODUCES_ANY = re.compile(r"如下|下列|以下(?:各|几|[一二三四五六七八九十]+)|[:：]\s*$")
+
+
+def is_lead_in(noun: str, text: str) -> bool:
+    """Whether ``text`` is a lead-in that introduces items of ``noun`` (search forms, ``noun`` a
+    head such as :func:`asked_noun` gives): 「申請資格如下：」 and 「應符合下列條件：」 introduce
+    资格 and 条件; 「如下：」 alone introduces nothing named. The items are what a count or a list of
+    that noun asks for, though the lead-in states no figure."""
+    if not noun:
+        return False
+    for clause in re.split(r"[,，。;；]", text):
+        lead = _INTRODUCES_ANY.search(clause)
+        if lead and noun in clause:
+            return True
+    return False
 
 
 _ASKS_FULL_NAME = re.compile(r"全名|全称|完整名称|正式名称|简称|缩写|全衔|full name|stand for|abbreviat")
@@ -755,9 +833,13 @@ def answer_shape(question: str, text: str, names: Sequence[str] = ()) -> float:
     head = list_noun(question)
     if head:
         for clause in re.split(r"[,，。;；:：]", norm):
+            clause = ITEM.sub("", clause)  # 「四、其他…等方式」: an item's number is no enumeration
             at = clause.find(head)
             if at > 0 and "、" in clause[:at]:
                 return SHAPE_STRENGTH["list"]
+        # 「補助項目如下：」 for 「補助哪些項目」: the lead-in of the items asked for
+        if is_lead_in(head, norm):
+            return SHAPE_STRENGTH["list"]
     shape = 0.0
     if _ASKS_REASON.search(question) and _HAS_REASON.search(norm):
         shape += SHAPE_STRENGTH["reason"]

@@ -171,7 +171,7 @@ def count_lead(
     asked: tuple[str, str] | None, chosen: Sequence[Evidence], evidence: Sequence[Evidence]
 ) -> tuple[str, str]:
     """The lead 「共7項：」 for a count question (``asked``: its classifier and noun,
-    :func:`assistant.lists.asked_count`) that ``chosen`` answers with every row of one table, each
+    :func:`assistant.rules.asked_count`) that ``chosen`` answers with every row of one table, each
     row cited, and why; ("", "") otherwise."""
     rows = whole_table(chosen, evidence) if asked else 0
     if not (asked and rows):

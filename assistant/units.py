@@ -38,7 +38,7 @@ from assistant.evidence import (
 )
 from assistant.reply import Passage
 from core.settings import Settings
-from core.text import ARTICLE_REF, article_tokens, count_cjk, to_search_form
+from core.text import ARTICLE_REF, ITEM, article_tokens, count_cjk, to_search_form
 
 #: A clause that the sentence goes on after: it ends in ；.
 _CLAUSE_END = re.compile(r"[；;]\s*$")
@@ -54,10 +54,6 @@ def ends_lead_in(text: str) -> bool:
 
 #: Where a lead-in ends inside a unit: at its ： before a line break or a numbered item.
 _LEAD_IN_INSIDE = re.compile(r"[：:](?=\s*(?:\n|[一二三四五六七八九十]{1,3}、|[（(]|\d))")
-#: A numbered item: 一、 (一) （1） 1. 1、 1) and the like at its start.
-ITEM = re.compile(
-    r"^\s*(?:[一二三四五六七八九十百]{1,3}、|[（(][一二三四五六七八九十百\d]{1,3}[）)]|\d{1,3}\s*[.、．)）](?!\d))"
-)
 #: A proviso: the sentence that limits the one before it (但書).
 _PROVISO = re.compile(r"^\s*但")
 #: Whitespace between two sentences that follow each other.

@@ -25,11 +25,10 @@ from assistant.lists import (
     _introduces,
     _is_place,
     _things,
-    asked_count,
     enumeration_count,
 )
 from assistant.parts import figure_lead
-from assistant.rules import ASKS_MEMBERS
+from assistant.rules import ASKS_MEMBERS, asked_count
 from core.text import to_search_form, to_traditional
 
 
@@ -176,7 +175,7 @@ def tally(
     query: QueryTerms,
     first: Evidence,
     evidence: Sequence[Evidence],
-    continuation: Callable[[Evidence, Sequence[Evidence], str], list[Evidence]],
+    continuation: Callable[[Evidence, Sequence[Evidence], str, QueryTerms], list[Evidence]],
     most: int,
     floor: float,
 ) -> tuple[str, list[Evidence]]:
@@ -191,13 +190,14 @@ def tally(
     asked = [k for k in _THING_HEADS if k in query.question]
     if not _ASKS_HOW_MANY_THINGS.search(query.question) or not asked:
         return "", []
-    items = continuation(first, evidence, asked[0])
-    lead = named_count(query.question, items)
+    # the query goes along: the place it names bounds the list (中部 in 「中部有幾個中心？」)
+    items = continuation(first, evidence, asked[0], query)
+    lead = named_count(query.question, [first, *items])
     if not lead:
         items = [
             ev for ev in whole_list(query, asked[0], [first], evidence, most, floor)[0] if ev is not first
         ]
-        lead = named_count(query.question, items)
+        lead = named_count(query.question, [first, *items])
     return (lead, items) if lead else ("", [])
 
 

@@ -54,6 +54,12 @@ def to_search_form(text: str) -> str:
     return _T2S.convert(folded)
 
 
+#: A numbered item: 一、 (一) （1） 1. 1、 1) and the like at its start.
+ITEM = re.compile(
+    r"^\s*(?:[一二三四五六七八九十百]{1,3}、|[（(][一二三四五六七八九十百\d]{1,3}[）)]|\d{1,3}\s*[.、．)）](?!\d))"
+)
+
+
 def to_simplified(text: str) -> str:
     """Convert to Simplified Chinese (OpenCC ``t2s``)."""
     return _T2S.convert(text)

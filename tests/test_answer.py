@@ -390,7 +390,7 @@ def test_a_list_stops_before_a_sentence_that_adds_to_the_topic_with_a_bare_other
 
 
 def test_an_ordinal_asks_no_count() -> None:
-    from assistant.lists import asked_count
+    from assistant.rules import asked_count
 
     assert asked_count(to_search_form("最晚是核定後第幾天要簽完？")) is None
     assert asked_count(to_search_form("東部有幾個中心？")) is not None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from assistant.lexicon import content_terms
+import pytest
+
+from assistant.lexicon import content_terms, leading_noun
+from core.text import to_search_form
 
 
 def test_content_terms_drop_question_words_and_connectives() -> None:
@@ -10,3 +13,18 @@ def test_content_terms_drop_question_words_and_connectives() -> None:
     terms = content_terms("A+淬鍊計畫是哪一年開始的？")
     assert "a+" in terms and any("淬炼" in t for t in terms)
     assert "哪一年" not in terms and "开始" not in terms
+
+
+@pytest.mark.parametrize(
+    ("text", "noun"),
+    [
+        ("研發重點呢", "研发重点"),  # a particle ends it
+        ("領域在做AI", "领域"),  # so does a verb
+        ("補助方案有哪些", "补助方案"),  # a verb right before a noun modifies it
+        ("資格或條件", "资格或条件"),  # two nouns joined by 或
+        ("中心的人", "中心"),  # not onto a noun of one character
+        ("年開始的", ""),  # 幾年開始: no noun counted
+    ],
+)
+def test_leading_noun_ends_where_the_noun_does(text: str, noun: str) -> None:
+    assert leading_noun(to_search_form(text)) == noun

@@ -475,6 +475,9 @@ def test_a_quantity_no_evidence_states_is_a_false_premise() -> None:
     assert unstated_quantity(sf("股權要鎖5年嗎，為什麼？"), evidence, depth=5) == ""
     assert unstated_quantity(sf("如果鎖三年，股權怎麼算？"), evidence, depth=5) == ""
     assert unstated_quantity(sf("有一天股權要怎麼處分？"), evidence, depth=5) == ""
+    # a 民國 year dates the question, it asserts no span of 105 years
+    assert unstated_quantity(sf("105年轉任的人員股權怎麼處分？"), evidence, depth=5) == ""
+    assert unstated_quantity(sf("股權要鎖50年嗎？"), evidence, depth=5) == "50年"
 
 
 def test_each_parts_figure_side_by_side() -> None:

@@ -597,3 +597,51 @@ def test_a_start_asked_without_a_year_can_be_the_day_of_an_act() -> None:
 def test_several_is_no_question_of_how_many(question: str, kinds: set[str]) -> None:
     asked = {t.name for t in rules.asked_types(to_search_form(question))} & {"count", "duration"}
     assert asked == kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "count", "listed"),
+    [
+        ("有幾個領域在做AI？", ("个", "领域"), "领域"),  # the words after the noun are not in it
+        ("有哪些趨勢呢", None, "趋势"),  # nor is the particle
+        ("嘉義中心的研發重點有幾項？", ("项", "重点"), ""),  # the noun named first
+        ("補助哪幾種方案", ("种", "方案"), "方案"),
+        ("科專幾年開始的？", None, ""),  # a year asked, no thing counted
+        ("最晚是核定後第幾天要簽完？", None, ""),  # an ordinal
+        ("好幾個中心都有嗎", None, ""),  # 好幾 is "several"
+    ],
+)
+def test_the_noun_a_count_or_a_list_asks_for(question: str, count: tuple[str, str] | None, listed: str) -> None:
+    q = to_search_form(question)
+    assert rules.asked_count(q) == count
+    assert rules.list_noun(q) == listed
+
+
+def test_a_lead_in_of_the_counted_noun_holds_a_count() -> None:
+    question = to_search_form("申請資格有幾項？")
+    assert rules.is_lead_in("资格", to_search_form("申請資格如下："))
+    assert not rules.is_lead_in("资格", to_search_form("補助項目如下："))  # another noun's items
+    assert not rules.is_lead_in("", to_search_form("如下："))
+    assert rules.answer_type_ok(question, "申請資格如下：")
+    assert not rules.answer_type_ok(question, "申請資格由本部審查。")  # neither a figure nor items
+    # a list question: the lead-in has the shape of the list asked for
+    assert rules.answer_shape(to_search_form("申請資格有哪些？"), to_search_form("申請資格如下：")) > 0
+
+
+def test_an_item_number_is_no_enumeration() -> None:
+    question = to_search_form("有哪些方式？")
+    assert rules.answer_shape(question, to_search_form("四、其他適當之方式。")) == 0
+    assert rules.answer_shape(question, to_search_form("技術移轉、授權、讓與等方式。")) > 0
+
+
+@pytest.mark.parametrize("text", ["受理期間為5月17日至6月21日", "114年3月1日起至114年4月30日止"])
+def test_a_range_of_dates_holds_a_period(text: str) -> None:
+    assert rules.answer_type_ok(to_search_form("申請期間多久？"), text)
+
+
+def test_a_clause_that_asks_nothing_asks_no_answer_type() -> None:
+    heard = to_search_form("聽說補助期間很長，要準備哪些文件？")
+    assert [t.name for t in rules.asked_types(heard)] == []
+    # the asking clause asks about nothing by itself: the other clause says what is asked
+    tag = to_search_form("補助期間多長，可以說嗎")
+    assert [t.name for t in rules.asked_types(tag)] == ["duration"]

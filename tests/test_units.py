@@ -664,7 +664,7 @@ def test_a_lead_in_keeps_its_colon_before_the_item_quoted_after_it() -> None:
 def test_a_count_question_is_answered_by_a_table_quoted_whole() -> None:
     """「申請文件有幾項？」 quoting every row of one table: the rows are the count; a table quoted in
     part, or rows of two tables, are none."""
-    from assistant.lists import asked_count
+    from assistant.rules import asked_count
     from assistant.tables import whole_table
 
     rows = [_table_row("文件", f"文件：第{n}種；份數：{n}份", n, 0.9 - n / 10, 1.0) for n in (1, 2, 3)]

@@ -92,7 +92,7 @@ def test_a_count_of_named_things_is_the_number_the_quoted_sentences_introduce() 
 def test_a_tally_reads_the_whole_section_when_the_list_does_not_go_on() -> None:
     evidence = _evidence()
     query = _query("服務中心總共有幾個？", ["服務", "中心"])
-    lead, items = tally(query, evidence[0], evidence, lambda first, ev, head: [], most=8, floor=0.4)
+    lead, items = tally(query, evidence[0], evidence, lambda first, ev, head, query: [], most=8, floor=0.4)
     assert lead == "文件共列出3個中心："
     assert [ev.sentence.id for ev in items] == ["s1", "s2", "s3"]
 
