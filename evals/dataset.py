@@ -43,10 +43,10 @@ DEV_SHARE_RANGE = (0.45, 0.75)
 SPLITS: tuple[str, ...] = ("dev", "test")
 
 #: Evaluation corpora (folders under ``evals/corpora/``): the product corpus; the product corpus
-#: plus other real public documents that compete with it; and seven further sets of documents held
+#: plus other real public documents that compete with it; and eight further sets of documents held
 #: out, each written blind (``holdout`` in session 8, ``holdout2`` in session 9, ``holdout3`` in
 #: session 10, ``holdout4`` in session 11, ``holdout5`` in session 12, ``holdout6`` in session 14,
-#: ``holdout7`` in session 15). The newest is sealed: the figure for documents nobody tuned on. An older one is
+#: ``holdout7`` in session 15, ``holdout8`` in session 18). The newest is sealed: the figure for documents nobody tuned on. An older one is
 #: tuned on by its dev split's half 0 only, once a newer sealed one exists.
 CORPORA: tuple[str, ...] = (
     "seed",
@@ -58,6 +58,7 @@ CORPORA: tuple[str, ...] = (
     "holdout5",
     "holdout6",
     "holdout7",
+    "holdout8",
 )
 
 #: Section headings of the source document. The untitled opening paragraph is "前言";
