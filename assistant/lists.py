@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from assistant.evidence import (
+    _NUMBER,
     _QUOTED,
     CITATION_MARKER,
     QUOTED_NAME,
@@ -37,9 +38,9 @@ from assistant.rules import (
     list_noun,
 )
 from assistant.tables import label_forms, labels, parallel_rows
-from assistant.units import ITEM, exception_first, expand_all, item_count, parallel, parallel_provisions
+from assistant.units import exception_first, expand_all, item_count, parallel, parallel_provisions
 from core.settings import Settings
-from core.text import article_tokens, count_cjk, to_search_form, to_traditional
+from core.text import ITEM, article_tokens, count_cjk, figures_as_digits, to_search_form, to_traditional
 
 #: What joins the parallel parts of a question: 法人、業界、學界 / A跟B (search form).
 _FACET_JOIN = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")
@@ -65,7 +66,9 @@ def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[
     「法人、業界、學界三種科專差在哪？」 has three parts, each known by its first word;
     「1979、1997、2001這三年分別發生什麼事？」 three numbers; 「第10條跟第10-1條的抵減比例差在哪？」
     two law articles (``第10条``, ``第10-1条``: a sentence is about one when its section is that
-    article, :func:`about`). Empty for other questions.
+    article, :func:`about`). The parts may be named in a clause before the asking one, which
+    the focus leaves out (「組團參展跟個別廠商參展，一年各可以申請幾項？」: ``query.given``).
+    Empty for other questions.
     """
     question = query.question
     if not _ASKS_EACH.search(question):
@@ -73,7 +76,11 @@ def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[
     articles = list(dict.fromkeys(article_tokens(f"{question} {query.given}")))  # the background too
     if len(articles) >= 2:
         return [(a,) for a in articles[:most]]  # 「第10條跟第10-1條差在哪？」: each article is a part
-    for clause in re.split(r"[,，。;；?？!！]", question):
+    # The parts may be named in a clause of their own before the asking one (「組團參展跟個別廠商
+    # 參展，一年各可以申請幾項？」): the whole message's clauses are read after the question's.
+    asked_clauses = re.split(r"[,，。;；?？!！]", question)
+    given_clauses = [c for c in re.split(r"[,，。;；?？!！]", query.given) if c.strip() and c not in question]
+    for clause in [*asked_clauses, *given_clauses]:
         pieces = [p for p in _FACET_JOIN.split(clause) if p.strip()]
         if len(pieces) < 2:
             continue
@@ -326,6 +333,12 @@ def _same_kind(thing: str, head: str) -> bool:
     if kind is None:
         return False
     return _FAMILY.get(kind.group(1), kind.group(1)) == _FAMILY.get(head, head)
+
+
+def _figures(text: str) -> list[str]:
+    """The figures of a sentence as digits, in order (Chinese numerals read too; an item's own
+    number, 一、 or (二), is none): 「每年度以申請二項展覽為限」 → ``["2"]``."""
+    return _NUMBER.findall(figures_as_digits(ITEM.sub("", to_search_form(text))))
 
 
 def _is_place(word: str, text: str) -> bool:
@@ -637,6 +650,9 @@ class ListAnswers:
             return chosen
         out: list[Evidence] = []
         aspects = question_aspects(query, facets)
+        # Parts named only before the asking clause (「組團參展跟個別廠商參展，一年各可以申請幾項？」):
+        # a sentence that names a part must also hold what the asking clause asks for (a count).
+        from_background = not any(f in query.question for forms in facets for f in forms)
         shared = (
             [
                 g
@@ -654,9 +670,12 @@ class ListAnswers:
                 for ev in (*chosen, *evidence)
                 if ev.support >= self.settings.facet_support * self.refusal_threshold
                 and about(ev, forms)
+                and (not from_background or answer_type_ok(query.question, ev.sentence.text))
                 and not any(
                     _near_duplicate(ev.sentence.text, c.sentence.text)
                     and labels(ev.sentence.text) == labels(c.sentence.text)  # Phase 1：… vs Phase 2：…
+                    # the same wording with other figures is another provision (二項 / 一項為限)
+                    and _figures(ev.sentence.text) == _figures(c.sentence.text)
                     # the same wording in two articles is two provisions (百分之十五 / 百分之五)
                     and article_tokens(ev.passage.section) == article_tokens(c.passage.section)
                     for c in out

@@ -75,7 +75,11 @@ def _quantities(text: str) -> dict[tuple[float, str], str]:
         number = float(m.group(1).replace(",", "")) if m.group(1)[0].isdigit() else value
         if m.group(1) == "一":
             continue  # 一天, 一年 are as often "some day", "a year" as a figure the question asserts
-        if m.group(2) == "年" and m.group(1)[0].isdigit() and _MINGUO_YEARS[0] <= (number or 0) <= _MINGUO_YEARS[1]:
+        if (
+            m.group(2) == "年"
+            and m.group(1)[0].isdigit()
+            and _MINGUO_YEARS[0] <= (number or 0) <= _MINGUO_YEARS[1]
+        ):
             continue  # 105年, 本（105）年: a 民國 year (core.years), which dates, not a span asserted
         if number is not None and not (m.group(2) == "年" and 1900 <= number <= 2100):
             # 60天 and 60日 are one span: keyed by the unit's first form (core.text.SAME_UNIT)
