@@ -284,6 +284,9 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, FurtherPassa
         if evidence and (extra := self._defining_passages(terms, passages)):  # 「科專是什麼？」
             passages = passages + extra
             evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
+        if evidence and (extra := self._typed_passages(terms, evidence, passages)):  # 「哪年開始推的？」
+            passages = passages + extra
+            evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         depth = self.settings.type_search_depth
         lacks = missing_specific_type(terms.question, [e.sentence.text for e in evidence[:depth]])
         if evidence and (extra := self._around_passages(terms, evidence, passages, bool(lacks))):

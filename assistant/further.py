@@ -4,6 +4,8 @@ Mixed into :class:`assistant.chat.Assistant`. Each method returns the passages t
 already held), for one kind of question:
 
 * a question of several parts (「A比B晚幾年？」, 「A跟B各做什麼？」): each part searched on its own;
+* a kind of answer (a year, a count) that none of the best sentences holds: the passages that
+  name the question's terms most and hold it;
 * a definition or an origin (「科專是什麼？」, 「一開始推科專是為了什麼？」): the sentence that
   defines the name (…（簡稱科技專案）) or starts it (自1979年起啟動…) may rank low;
 * a list (其次…, 另在…, a table's rows, the lead-in before) and a card whose value asked sits on
@@ -19,7 +21,7 @@ from assistant import shapes
 from assistant.evidence import Evidence, QueryTerms
 from assistant.parts import part_searches
 from assistant.reply import Passage
-from assistant.rules import asks_for_list, asks_origin
+from assistant.rules import answer_type_ok, asked_types, asks_for_list, asks_origin
 from assistant.units import ends_lead_in
 from assistant.wholelist import reads_whole_section
 from core.settings import Settings
@@ -59,6 +61,26 @@ class FurtherPassages:
         return _new(
             self.retriever.search(" ".join(forms), k=self.settings.kinds_read_passages, mode="bm25"), held
         )
+
+    def _typed_passages(
+        self, terms: QueryTerms, evidence: Sequence[Evidence], held: Sequence[Passage]
+    ) -> list[Passage]:
+        """For a question that asks for a kind of answer (a year, a count, a period:
+        :func:`assistant.rules.asked_types`) that none of the ``Settings.type_search_depth`` best
+        sentences holds, the passages that name its asked terms most (BM25,
+        ``Settings.kinds_read_passages`` of them) and hold that kind: where many passages of one
+        document name a programme (a form's rows), the one sentence that says when it began
+        (自2014年起推動「A+…」) may rank below all of them."""
+        if not asked_types(terms.question) or not evidence:
+            return []
+        depth = self.settings.type_search_depth
+        if any(answer_type_ok(terms.question, e.sentence.text) for e in evidence[:depth]):
+            return []
+        forms = [f for t in terms.terms if t.asked for f in t.forms]
+        if not forms:
+            return []
+        found = self.retriever.search(" ".join(forms), k=self.settings.kinds_read_passages, mode="bm25")
+        return _new([p for p in found if answer_type_ok(terms.question, p.text)], held)
 
     def _around_passages(
         self, terms: QueryTerms, evidence: Sequence[Evidence], held: Sequence[Passage], lacks: bool

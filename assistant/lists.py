@@ -66,9 +66,7 @@ def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[
     「法人、業界、學界三種科專差在哪？」 has three parts, each known by its first word;
     「1979、1997、2001這三年分別發生什麼事？」 three numbers; 「第10條跟第10-1條的抵減比例差在哪？」
     two law articles (``第10条``, ``第10-1条``: a sentence is about one when its section is that
-    article, :func:`about`). The parts may be named in a clause before the asking one, which
-    the focus leaves out (「組團參展跟個別廠商參展，一年各可以申請幾項？」: ``query.given``).
-    Empty for other questions.
+    article, :func:`about`). Empty for other questions.
     """
     question = query.question
     if not _ASKS_EACH.search(question):
@@ -76,11 +74,7 @@ def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[
     articles = list(dict.fromkeys(article_tokens(f"{question} {query.given}")))  # the background too
     if len(articles) >= 2:
         return [(a,) for a in articles[:most]]  # 「第10條跟第10-1條差在哪？」: each article is a part
-    # The parts may be named in a clause of their own before the asking one (「組團參展跟個別廠商
-    # 參展，一年各可以申請幾項？」): the whole message's clauses are read after the question's.
-    asked_clauses = re.split(r"[,，。;；?？!！]", question)
-    given_clauses = [c for c in re.split(r"[,，。;；?？!！]", query.given) if c.strip() and c not in question]
-    for clause in [*asked_clauses, *given_clauses]:
+    for clause in re.split(r"[,，。;；?？!！]", question):
         pieces = [p for p in _FACET_JOIN.split(clause) if p.strip()]
         if len(pieces) < 2:
             continue
@@ -650,9 +644,6 @@ class ListAnswers:
             return chosen
         out: list[Evidence] = []
         aspects = question_aspects(query, facets)
-        # Parts named only before the asking clause (「組團參展跟個別廠商參展，一年各可以申請幾項？」):
-        # a sentence that names a part must also hold what the asking clause asks for (a count).
-        from_background = not any(f in query.question for forms in facets for f in forms)
         shared = (
             [
                 g
@@ -670,7 +661,6 @@ class ListAnswers:
                 for ev in (*chosen, *evidence)
                 if ev.support >= self.settings.facet_support * self.refusal_threshold
                 and about(ev, forms)
-                and (not from_background or answer_type_ok(query.question, ev.sentence.text))
                 and not any(
                     _near_duplicate(ev.sentence.text, c.sentence.text)
                     and labels(ev.sentence.text) == labels(c.sentence.text)  # Phase 1：… vs Phase 2：…

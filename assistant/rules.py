@@ -62,6 +62,13 @@ QUESTION_MARKS = re.compile(
     r"|何时|何年|何种|何者|有何|为啥|干嘛|呢$|\?$|？$|请(问|介绍|说明|列出|简述|解释)|介绍|说明一下|列出|列举"
 )
 
+#: A clause that says the asker knows it already (search form): 「未滿幾年那個我知道了」, 「那段我
+#:懂了～」, 「I've already read up on the phases」. Its asking words ask nothing.
+KNOWN_ALREADY = re.compile(
+    r"(?:知道|懂|了解|明白|清楚|看过|看懂|查过|读过)了\s*[~～!！。…]*\s*$"
+    r"|\b(?:i(?:'ve| have)?|we(?:'ve| have)?)\s+(?:already\s+)?(?:read|know|knew|understand|checked|seen)\b"
+)
+
 #: The asker speaking of themselves: 我是研究生, 我們公司在台南做…, 本人, 敝公司.
 SELF_MARKS = re.compile(r"^(我|我们|本人|敝|小弟|小妹|在下|我司|本公司|我这边|我们这边|我家)")
 
@@ -220,6 +227,8 @@ def clause_role(clause: str) -> str:
     bare = clause.strip()
     if not bare or PLEASANTRY.match(bare):
         return "pleasantry"
+    if KNOWN_ALREADY.search(bare):
+        return "background"  # 「設立未滿幾年那個我知道了」: what the asker knows is not asked
     if QUESTION_MARKS.search(bare) or _english_asks(bare):
         return "focus"
     if SELF_MARKS.match(bare):
@@ -356,7 +365,7 @@ _EVENT_VERB = (
 #: A length of time asked for; 年限 (成立年限, 耐用年限) is a span of years too when it is what the
 #: question asks (「公司成立年限」, 「耐用年限是幾年」), not a word of it (「經濟年限的幾分之幾」).
 _ASKS_DURATION = re.compile(
-    rf"期间|多久|多长时间|(?<![这哪那近好十])几年(?!{_EVENT_VERB})|年限(?=\s*(?:是|为|有|要|多|几(?!分)|[?？]|$))|how long"
+    rf"期间|多久|多长时间|(?<![这哪那近好十])几年(?!{_EVENT_VERB}|\s*几月)|年限(?=\s*(?:是|为|有|要|多|几(?!分)|[?？]|$))|how long"
 )
 
 

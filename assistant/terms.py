@@ -24,6 +24,7 @@ from assistant.query import question_numbers
 from assistant.shapes import DOCUMENT_WORDS
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
+from core.years import calendar_forms
 
 #: What comes right before a verb (search form): a modal or an adverb (要牽線, 怎麼形容).
 _BEFORE_VERB = re.compile(
@@ -103,8 +104,15 @@ class TermJudge:
         asked = to_search_form(question)
         bridged = retriever.english_words(" ".join([question, context]))
         names: dict[str, tuple[str, ...]] = {}
+        years = calendar_forms(asked)
         for term, weight in weights.items():
             forms = (term, *retriever.glossary.aliases_of(term), *self._agency_names(term))
+            if term in years:
+                # 民國86年 is 1997 and 2014 is 103年 (core.years): a document writes either; one
+                # that writes only the other weighs the term as its form does.
+                forms = (*forms, *years[term])
+                if not retriever.knows(term) and any(retriever.knows(f) for f in years[term]):
+                    weight = max(retriever.bm25.idf_of(f) for f in years[term] if retriever.knows(f))
             # An abbreviation of a phrase the documents write more often than it (青創貸, 研發,
             # 學界科專) is matched as that phrase too; one the documents never write also weighs
             # as the phrase (青年創業貸款, 研究發展).

@@ -82,6 +82,20 @@ def calendar_years(text: str) -> list[YearMention]:
     return sorted(found.values(), key=lambda y: y.start)
 
 
+def calendar_forms(text: str) -> dict[str, tuple[str, ...]]:
+    """The number of each calendar year of ``text`` (search form) as a question's terms hold it,
+    to the forms of the same year in the other calendar: ``86`` (民國86年) → ``("1997",)``,
+    ``一一一`` (民國一一一年) → ``("2022",)``, ``2014`` → ``("103年",)``."""
+    out: dict[str, tuple[str, ...]] = {}
+    for year in calendar_years(text):
+        number = re.sub(r"^民国\s*|\s*年$", "", year.written)
+        if year.roc:
+            out[number] = (str(year.western),)
+        elif year.western - ROC_OFFSET >= ROC_RANGE[0]:
+            out[number] = (f"{year.western - ROC_OFFSET}年",)
+    return out
+
+
 #: Words saying something began at the year next to them (search form).
 _START_AFTER = re.compile(r"^[^，。,;；]{0,3}?(起|开始|启动|实施|推动|推出|开办|成立|设立|创立|转型|施行)")
 _START_BEFORE = re.compile(r"(?:[自从]|(?:成立|设立|创立|创办|开办|启动|开始|推出|实施|施行)于)\s*$")
