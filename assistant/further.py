@@ -4,7 +4,7 @@ Mixed into :class:`assistant.chat.Assistant`. Each method returns the passages t
 already held), for one kind of question:
 
 * a question of several parts (「A比B晚幾年？」, 「A跟B各做什麼？」): each part searched on its own;
-* a kind of answer (a year, a count) that none of the best sentences holds: the passages that
+* a kind of answer (a year, an amount) that none of the best sentences holds: the passages that
   name the question's terms most and hold it;
 * a definition or an origin (「科專是什麼？」, 「一開始推科專是為了什麼？」): the sentence that
   defines the name (…（簡稱科技專案）) or starts it (自1979年起啟動…) may rank low;
@@ -65,14 +65,15 @@ class FurtherPassages:
     def _typed_passages(
         self, terms: QueryTerms, evidence: Sequence[Evidence], held: Sequence[Passage]
     ) -> list[Passage]:
-        """For a question that asks for a kind of answer (a year, a count, a period:
-        :func:`assistant.rules.asked_types`) that none of the ``Settings.type_search_depth`` best
+        """For a question that asks for a kind of answer (a year, a period, an amount:
+        :func:`assistant.rules.asked_types`; not a count, which the listed things answer) that none of the ``Settings.type_search_depth`` best
         sentences holds, the passages that name its asked terms most (BM25,
         ``Settings.kinds_read_passages`` of them) and hold that kind: where many passages of one
         document name a programme (a form's rows), the one sentence that says when it began
         (自2014年起推動「A+…」) may rank below all of them."""
-        if not asked_types(terms.question) or not evidence:
-            return []
+        asked = [t.name for t in asked_types(terms.question)]
+        if not asked or "count" in asked or not evidence:
+            return []  # 「總共有幾個中心？」 is answered by counting what the best passages list
         depth = self.settings.type_search_depth
         if any(answer_type_ok(terms.question, e.sentence.text) for e in evidence[:depth]):
             return []

@@ -511,6 +511,16 @@ _HAS_DATE = re.compile(
     r"\d+\s*月|\d+\s*日|\d{1,2}/\d{1,2}|[日天月年]内|之前|以前|届满|截止|期限|\d+\s*[个個]?月"
     rf"|{_EN_DATE}|{_EN_SPAN}|\b(?:within|before|no later than|deadline|expir(?:e|es|y|ation))\b"
 )
+#: Until when something lasts (search form): 收到什麼時候, 到哪一天, 截止到: the day it ends.
+_ASKS_UNTIL = re.compile(
+    r"到什么时候|到何时|到哪[一个]?天|到几月|到几号|截止到|until when|\bby when\b|\buntil what\b"
+)
+#: The day something ends: a day of a month (12月31日), a span's end (至…止, 為止), 截止, 屆滿.
+_HAS_UNTIL = re.compile(
+    r"\d+\s*月\s*\d+\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日|(?:至|到|迄)[^，,。；;]{0,16}(?:止|为止)"
+    r"|截止|届满|\buntil\b|\bno later than\b|\bdeadline\b|\b(?:january|february|march|april|may|june|july"
+    r"|august|september|october|november|december)\s+\d{1,2}\b"
+)
 _ASKS_PERSON = re.compile(r"(?<![问])谁|哪位|何人|\bwho\b|\bwhom\b")
 _HAS_PERSON = re.compile(
     r"[部院局署司处会厅府]|单位|机构|机关|法人|公司|企业|学校|大学|中心|团体|人员|者|人|主任|部长|委员|政府"
@@ -556,6 +566,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
     AnswerType("year", _ASKS_YEAR, _HAS_YEAR),
     AnswerType("date", _ASKS_DATE, _HAS_DATE),
     AnswerType("time", _ASKS_TIME, _HAS_TIME),
+    AnswerType("until", _ASKS_UNTIL, _HAS_UNTIL),
     AnswerType("count", _ASKS_COUNT, _HAS_COUNT),
     AnswerType("duration", _ASKS_DURATION, _HAS_DURATION),
     AnswerType("place", _ASKS_PLACE, _HAS_PLACE),

@@ -645,3 +645,22 @@ def test_a_clause_that_asks_nothing_asks_no_answer_type() -> None:
     # the asking clause asks about nothing by itself: the other clause says what is asked
     tag = to_search_form("補助期間多長，可以說嗎")
     assert [t.name for t in rules.asked_types(tag)] == ["duration"]
+
+
+@pytest.mark.parametrize(
+    ("clause", "role"),
+    [
+        ("新創公司是設立未滿幾年那個我知道了", "background"),  # what the asker knows is not asked
+        ("股票鎖2年那段我懂了", "background"),
+        ("I've already read up on the funding amounts", "background"),
+        ("這樣懂了嗎", "focus"),  # asked whether it is understood: a question still
+    ],
+)
+def test_a_clause_the_asker_already_knows_asks_nothing(clause: str, role: str) -> None:
+    assert rules.clause_role(to_search_form(clause)) == role
+
+
+def test_a_year_and_a_month_asked_together_ask_a_date_not_a_span() -> None:
+    asked = [t.name for t in rules.asked_types(to_search_form("這個計畫是民國幾年幾月開始的？"))]
+    assert "duration" not in asked and "time" in asked
+    assert "duration" in [t.name for t in rules.asked_types(to_search_form("計畫要執行幾年？"))]

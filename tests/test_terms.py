@@ -193,3 +193,28 @@ def test_an_english_word_for_a_place_is_a_place_the_answer_must_name() -> None:
     assert not TermJudge._english_place(("ministry", "经济部"))
     assert not TermJudge._english_place(("kaohsiung",))
     assert not TermJudge._english_place(("高雄",))
+
+
+#: A programme named in many long rows of a form, and once with the year it began: each row is a
+#: passage of its own (longer than ``Settings.chunk_chars``).
+_PROGRAMME = "".join(
+    f"{n}、甲乙創新計畫申請表第{n}欄：填寫甲乙創新計畫之{field}，" + "請依甲乙創新計畫格式逐項填列並檢附證明。" * 9 + "\n\n"
+    for n, field in enumerate(["計畫名稱", "執行單位", "聯絡人", "經費", "摘要", "人力", "設備", "進度"], 1)
+) + "本部自2014年起推動甲乙創新計畫，協助企業研發。\n"
+
+
+def test_a_roc_year_of_the_question_is_met_by_the_western_year(tmp_path: Path) -> None:
+    bot = _assistant(tmp_path, (), {"programme.txt": _PROGRAMME})
+    terms = _terms(bot, "民國103年推動了什麼計畫？")
+    year = next(t for t in terms.terms if t.forms[0] == "103")
+    assert "2014" in year.forms and year.known
+    assert not any(t.forms[0] == "民国" for t in terms.terms)  # the calendar's name is no topic
+    # and the other way: a western year of the question is met by a document's 民國 year
+    assert "103年" in next(t for t in _terms(bot, "2014年推動了什麼？").terms if t.forms[0] == "2014").forms
+
+
+def test_the_one_sentence_that_holds_the_year_asked_is_read_however_low_it_ranks(tmp_path: Path) -> None:
+    bot = _assistant(tmp_path, (), {"programme.txt": _PROGRAMME})
+    bot.settings = bot.settings.replace(top_k=2)  # the form's rows crowd out the start
+    reply = bot.ask("甲乙創新計畫是哪一年開始推的？")
+    assert not reply.refused and "2014" in reply.answer, reply.notes["trace"]

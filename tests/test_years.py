@@ -8,7 +8,7 @@ from assistant.language import _years_lead
 from assistant.novelty import said_share
 from assistant.rules import answer_type_ok
 from core.text import to_search_form
-from core.years import calendar_years, starts_at_year
+from core.years import calendar_forms, calendar_years, starts_at_year
 
 
 def _years(text: str) -> list[tuple[int, bool]]:
@@ -82,3 +82,9 @@ def test_an_english_lead_gives_a_roc_year_in_the_western_calendar() -> None:
 
 def test_a_year_after_a_comma_is_a_year_and_a_thousands_group_is_not() -> None:
     assert _years("2001年起實施，2014年再推動，2,0140元") == [(2001, False), (2014, False)]
+
+
+def test_each_year_of_a_question_has_its_form_in_the_other_calendar() -> None:
+    assert calendar_forms(to_search_form("民國86年推了什麼")) == {"86": ("1997",)}
+    assert calendar_forms(to_search_form("2014年推了什麼")) == {"2014": ("103年",)}
+    assert calendar_forms(to_search_form("要執行3年嗎")) == {}  # a span is no year
