@@ -513,12 +513,13 @@ _HAS_DATE = re.compile(
 )
 #: Until when something lasts (search form): 收到什麼時候, 到哪一天, 截止到: the day it ends.
 _ASKS_UNTIL = re.compile(
-    r"到什么时候|到何时|到哪[一个]?天|到几月|到几号|截止到|until when|\bby when\b|\buntil what\b"
+    r"到什么时候|到何时|到哪[一个]?天|到几月|到几号|截止到|until when|\buntil what\b"
 )
-#: The day something ends: a day of a month (12月31日), a span's end (至…止, 為止), 截止, 屆滿.
+#: The day something ends: a day of a month (12月31日), a span's end (至…止, 為止), 截止, 屆滿, or
+#: the span it must be done within (年度終了三個月內).
 _HAS_UNTIL = re.compile(
     r"\d+\s*月\s*\d+\s*日|[一二三四五六七八九十]+月[一二三四五六七八九十]+日|(?:至|到|迄)[^，,。；;]{0,16}(?:止|为止)"
-    r"|截止|届满|\buntil\b|\bno later than\b|\bdeadline\b|\b(?:january|february|march|april|may|june|july"
+    r"|截止|届满|[日天月年]内|\buntil\b|\bwithin\b|\bno later than\b|\bdeadline\b|\b(?:january|february|march|april|may|june|july"
     r"|august|september|october|november|december)\s+\d{1,2}\b"
 )
 _ASKS_PERSON = re.compile(r"(?<![问])谁|哪位|何人|\bwho\b|\bwhom\b")

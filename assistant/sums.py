@@ -1,4 +1,5 @@
-"""The sums an answer leads with, within one cited unit: a limit with its extension, counts added.
+"""The sums an answer leads with, within one cited unit: a limit with its extension, the days of
+a period, counts added.
 
 Differences and sums over several cited units are :mod:`assistant.parts`.
 """
@@ -7,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 
 from assistant.shapes import held_share
 from core.settings import Settings
 from core.text import chinese_number, to_search_form, to_traditional
+from core.years import ROC_OFFSET
 
 #: A question about the longest time something may take: 最久拖幾個月, 最長幾天 (search form).
 _ASKS_LONGEST = re.compile(r"(?:最久|最长|最多|最晚|上限).{0,12}(?:几个?月|几天|几日|几年|多久|多长)")
@@ -92,6 +95,49 @@ def figure_sum(
     return f"合計{sum(figures)}{shown}（{'＋'.join(map(str, figures))}）："
 
 
+#: A question about how many days a period lasts: 總共幾天, 有多少天, how many days (search form).
+_ASKS_DAYS = re.compile(r"(?:几|多少)\s*(?:个)?(?:天|日)(?!期)|how many days")
+#: A period between two days of the calendar (search form): 5月17日至6月21日, 114年3月1日起至
+#: 114年4月30日止; the years are optional (民國 or western).
+_PERIOD = re.compile(
+    r"(?:(\d{2,4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|~|～|－|—|-)\s*"
+    r"(?:(\d{2,4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日"
+)
+
+
+def period_days(question: str, text: str) -> str:
+    """For 「受理期間總共幾天？」 answered by a period between two days, its length in days, both
+    days counted, as the answer's lead: 「5月17日至6月21日」 → 「共36天（5月17日至6月21日，含首尾兩日）：」.
+
+    The year is the one the text gives (民國 years read as 民國, :data:`core.years.ROC_OFFSET`),
+    else a year without 29 February; a period whose end is before its start is none. Empty when
+    the question asks no number of days or the text holds no such period.
+    """
+    if not _ASKS_DAYS.search(question):
+        return ""
+    match = _PERIOD.search(to_search_form(text))
+    if not match:
+        return ""
+    y1, m1, d1, y2, m2, d2 = match.groups()
+
+    def _year(written: str | None, default: int) -> int:
+        if not written:
+            return default
+        value = int(written)
+        return value + ROC_OFFSET if value < 1000 else value
+
+    first_year = _year(y1, 2001)
+    try:
+        start = date(first_year, int(m1), int(d1))
+        end = date(_year(y2, first_year), int(m2), int(d2))
+    except ValueError:
+        return ""  # no such day (2月30日)
+    if end < start:
+        return ""
+    days = (end - start).days + 1
+    return f"共{days}天（{m1}月{d1}日至{m2}月{d2}日，含首尾兩日）："
+
+
 def arithmetic_lead(
     question: str,
     terms: Sequence[tuple[tuple[str, ...], float]],
@@ -99,5 +145,9 @@ def arithmetic_lead(
     gap: int = Settings.shortened_term_gap,
 ) -> str:
     """The lead of a sum the question asks for over the cited figures (see :func:`extended_limit`
-    and :func:`figure_sum`); "" when it asks none."""
-    return extended_limit(question, text) or figure_sum(question, terms, text, gap)
+    , :func:`period_days` and :func:`figure_sum`); "" when it asks none."""
+    return (
+        extended_limit(question, text)
+        or period_days(question, text)
+        or figure_sum(question, terms, text, gap)
+    )

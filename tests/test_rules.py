@@ -664,3 +664,10 @@ def test_a_year_and_a_month_asked_together_ask_a_date_not_a_span() -> None:
     asked = [t.name for t in rules.asked_types(to_search_form("這個計畫是民國幾年幾月開始的？"))]
     assert "duration" not in asked and "time" in asked
     assert "duration" in [t.name for t in rules.asked_types(to_search_form("計畫要執行幾年？"))]
+
+
+def test_until_when_is_answered_by_the_day_it_ends_not_by_a_length() -> None:
+    question = to_search_form("計畫收件收到什麼時候？")
+    assert rules.answer_type_ok(question, "自公告日起算7日後開始受理至114年12月31日止。")
+    assert rules.answer_type_ok(question, "應於年度終了三個月內提出。")  # a time to act within
+    assert not rules.answer_type_ok(question, "審查作業時程以4個月為原則。")  # how long, not until when

@@ -814,3 +814,14 @@ def test_an_exception_is_quoted_with_the_duty_it_exempts_from_not_a_consequence(
     assert notes and notes[0].startswith("exception: quoted with the rule")
     # a chosen sentence that already states the duty is the rule: nothing is added
     assert exception_first([duty], article, terms) == [exception, duty]
+
+
+def test_the_days_of_a_period_are_counted_with_both_ends() -> None:
+    from assistant.sums import period_days
+
+    asked = to_search_form("受理期間總共幾天？")
+    assert period_days(asked, "受理期間為本（105）年5月17日至6月21日止。") == "共36天（5月17日至6月21日，含首尾兩日）："
+    # 民國 years are read as such: 2024 (民國113年) has a 29 February
+    assert period_days(asked, "自113年2月1日起至113年3月1日止") == "共30天（2月1日至3月1日，含首尾兩日）："
+    assert period_days(to_search_form("受理期間是什麼時候？"), "5月17日至6月21日") == ""  # no days asked
+    assert period_days(asked, "6月21日至5月17日") == ""  # an end before its start is no period
