@@ -55,12 +55,12 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     _ASKS_MISSION,
     _INJECTION,
     _ROLE_ASKED,
-    ASKS_MEMBERS,
     REFUSAL_HANT,
     SHAPE_STRENGTH,
     answer_shape,
     answer_type_ok,
     asked_count,
+    asks_members,
     boilerplate,
     bound_bonus,
     list_noun,
@@ -359,7 +359,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             return self._write([best, *items], support, diagnostics, convert, lead=tally)
 
         chosen, wants_list = self._gather(query, best, evidence)
-        if wants_list and ASKS_MEMBERS.search(query.question) and chosen[0].shape < SHAPE_STRENGTH["list"]:
+        if wants_list and asks_members(query.question) and chosen[0].shape < SHAPE_STRENGTH["list"]:
             # 「區域中心分布在哪些縣市？」: every item of a list that runs over its whole section
             head, floor = list_noun(query.question), s.facet_support * self.refusal_threshold
             chosen, note = whole_list(query, head, chosen, evidence, s.max_list_sentences, floor)

@@ -17,7 +17,7 @@ from functools import lru_cache
 import rjieba
 
 from core.settings import Settings
-from core.text import article_tokens, count_cjk, search_runs, without_articles
+from core.text import article_tokens, count_cjk, search_runs, to_search_form, without_articles
 
 #: Words that carry no topic: question words, particles, generic verbs of asking.
 #: Kept in Simplified, since matching happens after ``t2s``.
@@ -114,6 +114,10 @@ def words(text: str) -> list[str]:
     return out
 
 
+#: 「有沒有辦法停掉」, 「沒辦法申請」: 辦法 here is "a way", a modal before the verb (can), not the
+#: regulation (辦法) the documents name (search form; a verb must follow).
+_MODAL_WAY = re.compile(r"(?:有没有|没有|没|有)办法(?=[\u4e00-\u9fff])(?![规则])")
+
 _LEADING_CONNECTIVE = re.compile(r"^\s*(那麼|那么|那|還有|还有|另外|然後|然后|所以|請問|请问)")
 
 
@@ -178,12 +182,14 @@ def content_terms(text: str) -> list[str]:
     """Words that carry meaning: segmented words minus stopwords and single characters.
 
     A leading connective (``那``, ``還有``) is dropped first, so that ``那生醫呢`` yields
-    ``生医``. Single characters are kept only when the text has no longer terms. A law article
+    ``生医``; 有沒有辦法 before a verb is a modal (can), not the word 辦法. Single characters are kept
+    only when the text has no longer terms. A law article
     named in any form is one term, ``第24条`` (as the index has it): segmented, ``第 24 條說``
     would give ``条说``, a word no document has.
     """
     articles = article_tokens(text)
-    cut = _with_complements(words(without_articles(_LEADING_CONNECTIVE.sub("", text))))
+    bare = _MODAL_WAY.sub("能", to_search_form(_LEADING_CONNECTIVE.sub("", text)))
+    cut = _with_complements(words(without_articles(bare)))
     terms = [
         w
         for w in cut

@@ -29,12 +29,12 @@ from assistant.rules import (
     _HAS_PLACE,
     _NEXT_ITEM,
     _ROLE_ASKED,
-    ASKS_MEMBERS,
     ASKS_MORE,
     SHAPE_STRENGTH,
     answer_type_ok,
     asked_count,
     asked_types,
+    asks_members,
     list_noun,
 )
 from assistant.tables import label_forms, labels, parallel_rows
@@ -569,7 +569,7 @@ class ListAnswers:
         what the units joined that the trace should say goes into ``diagnostics["units"]``."""
         if compares and chosen:
             floor = self.row_score_ratio * chosen[0].score
-            members = bool(ASKS_MEMBERS.search(query.question))
+            members = asks_members(query.question)
             chosen = parallel_rows(
                 chosen,
                 evidence,
@@ -593,7 +593,7 @@ class ListAnswers:
         notes: list[str] = []
         chosen = exception_first(chosen, evidence, query.terms, notes)[: max(self.max_sentences, len(chosen))]
         # the items of a lead-in are the answer to 「…哪些事項？」: all of them, up to an article's length
-        items = self.article_chars if ASKS_MEMBERS.search(query.question) else 0
+        items = self.article_chars if asks_members(query.question) else 0
         if not self.unit_chars:
             if notes and diagnostics is not None:
                 diagnostics["units"] = "; ".join(notes)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from assistant.evidence import Evidence, QueryTerms, coverage, restates_heading
 from assistant.lexicon import general_tag, part_of_speech
-from assistant.rules import ASKS_MEMBERS, COMPARES, GENERIC_PLACE, asked_types
+from assistant.rules import COMPARES, GENERIC_PLACE, asked_types, asks_members
 from core.text import count_cjk, to_search_form
 
 
@@ -94,7 +94,7 @@ def _any_place_rule(query: QueryTerms, ev: Evidence, forms: Sequence[str]) -> bo
     (國科會 is named or not: no rule for any place speaks of it), and the question does not ask
     which or how many things that place has (台中有哪幾個園區: only that place's facts say)."""
     organisation = (general_tag(forms[0]) or part_of_speech(forms[0])) == "nt"
-    which = ASKS_MEMBERS.search(query.question) or any(t.name == "count" for t in asked_types(query.question))
+    which = asks_members(query.question) or any(t.name == "count" for t in asked_types(query.question))
     return not organisation and not which and states_any_place_rule(ev)
 
 

@@ -39,10 +39,10 @@ from assistant.evidence import Evidence, QueryTerms, Term
 from assistant.lexicon import FRAME_WORDS, INTENT_WORDS
 from assistant.places import unnamed_place
 from assistant.rules import (
-    ASKS_MEMBERS,
     QUESTION_MARKS,
     VALUE_WORDS,
     asked_types,
+    asks_members,
     missing_specific_type,
     title_asked,
 )
@@ -303,7 +303,7 @@ def veto(
     unnamed = unnamed_place(query, evidence, best, settings.place_search_depth)
     if unnamed:
         return "missing_place", f"names {unnamed}, which the answering passage does not mention"
-    if best.boilerplate == "delegation" and ASKS_MEMBERS.search(query.question):
+    if best.boilerplate == "delegation" and asks_members(query.question):
         # 「目前公告的適用領域有哪幾個？」 and 「其適用領域由經濟部公告」: the members are set
         # elsewhere; the sentence that says so lists none.
         return "delegated_list", "asks which ones; the documents leave the list to another's rule or notice"

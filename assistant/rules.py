@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 from assistant import shapes, statutes
 from assistant.lexicon import leading_noun, names_a_thing
@@ -465,6 +465,12 @@ ASKS_MEMBERS = re.compile(
 )
 
 
+def asks_members(question: str) -> bool:
+    """Whether the question (search form) asks for the members of a list (:data:`ASKS_MEMBERS`)
+    in the part that asks (:func:`asking_part`): 「手上有幾件專利…，有沒有辦法停掉？」 asks none."""
+    return bool(ASKS_MEMBERS.search(asking_part(question)))
+
+
 #: A telephone number asked for; in English also the number to call (「what number do I call?」).
 _ASKS_PHONE = re.compile(
     r"电话|手机|传真|分机|联络方式|联系方式|专线|热线|phone|telephone|\bfax\b|call them|hotline"
@@ -512,9 +518,7 @@ _HAS_DATE = re.compile(
     rf"|{_EN_DATE}|{_EN_SPAN}|\b(?:within|before|no later than|deadline|expir(?:e|es|y|ation))\b"
 )
 #: Until when something lasts (search form): 收到什麼時候, 到哪一天, 截止到: the day it ends.
-_ASKS_UNTIL = re.compile(
-    r"到什么时候|到何时|到哪[一个]?天|到几月|到几号|截止到|until when|\buntil what\b"
-)
+_ASKS_UNTIL = re.compile(r"到什么时候|到何时|到哪[一个]?天|到几月|到几号|截止到|until when|\buntil what\b")
 #: The day something ends: a day of a month (12月31日), a span's end (至…止, 為止), 截止, 屆滿, or
 #: the span it must be done within (年度終了三個月內).
 _HAS_UNTIL = re.compile(
@@ -635,15 +639,32 @@ _EN_CONDITION = re.compile(
 )
 
 
+#: 幾 as "a few" after 有, 了 or 過 with a classifier (有幾件專利, 看了幾次): a statement's words.
+_SEVERAL = re.compile(r"(?:有|了|过)几[个件次家位项种条份年天]")
+
+
+def _indefinite(clause: str) -> bool:
+    """Whether a clause (search form) without a question mark asks only by a 幾 of "a few"
+    (「手上有幾件專利公告好幾年了」): with another clause of the message marked as the question,
+    it states, it does not ask."""
+    if clause.rstrip().endswith(("?", "？")) or not _SEVERAL.search(clause):
+        return False
+    return not QUESTION_MARKS.search(re.sub(r"[好十]几", "", _SEVERAL.sub("", clause)))
+
+
+@lru_cache(maxsize=512)
 def asking_part(question: str) -> str:
     """The part of a question (search form) that asks: without an English conditional clause that
     opens it (:data:`_EN_CONDITION`), and without the clauses that ask nothing (no asking word,
     :func:`clause_role`) when another clause asks about a thing or for a kind of answer itself: in
     「聽說補助期間很長，要準備哪些文件？」 the 期間 of what the asker heard asks for no period. When
-    the asking clauses do neither (「補助期間多長，可以說嗎」 asks 嗎 only), all are kept."""
+    the asking clauses do neither (「補助期間多長，可以說嗎」 asks 嗎 only), all are kept. Where a
+    clause ends in a question mark, one whose only asking word is a 幾 of "a few" (有幾件, 看了幾次:
+    :func:`_indefinite`) asks nothing either."""
     rest = _EN_CONDITION.sub("", question, count=1)
     clauses = [c for c in re.split(r"[，,。；;！!]", rest) if c.strip()]
-    asking = [c for c in clauses if clause_role(c) == "focus"]
+    marked = any(c.rstrip().endswith(("?", "？")) for c in clauses)
+    asking = [c for c in clauses if clause_role(c) == "focus" and not (marked and _indefinite(c))]
     if not asking or len(asking) == len(clauses):
         return rest
     kept = "，".join(asking)
@@ -675,7 +696,7 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
         # 「什麼時候開始」 without a year asked is answered by the day a start is counted from
         # (計畫核定日即為計畫開始日, 自簽約之日起) as well.
         return not _ASKS_YEAR.search(asked) and bool(_STARTS_AT_DAY.search(text))
-    counted = _ASKS_COUNTED.search(question)
+    counted = _ASKS_COUNTED.search(asked)
     return not (counted and not re.search(rf"(?:\d|[一二两三四五六七八九十百千])\s*{counted.group(1)}", text))
 
 

@@ -32,7 +32,7 @@ from assistant import statutes, tables, units
 from assistant.evidence import Evidence, QueryTerms, SentenceRecord, Term, coverage, measured_figures
 from assistant.lexicon import FRAME_WORDS
 from assistant.reply import Passage
-from assistant.rules import ASKS_MEMBERS, SHAPE_STRENGTH, list_noun
+from assistant.rules import SHAPE_STRENGTH, asks_members, list_noun
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -281,7 +281,7 @@ def structural_coverage(
     """What a sentence holds of the question with what its document's structure lends it.
 
     * a table row holds its table's heading (台北市（SITI…）for 「項目：補助上限；內容：…」);
-    * for a question that asks for the members of a list (:data:`~assistant.rules.ASKS_MEMBERS`),
+    * for a question that asks for the members of a list (:func:`~assistant.rules.asks_members`),
       a lead-in (…得作下列決定：) holds its numbered items, and is the list asked for;
     * a provision that names an item of its own article by number (第二款補助金額之上限) holds
       that item's words (:func:`~assistant.units.referenced_items`; ``near``: the sentences of
@@ -297,7 +297,7 @@ def structural_coverage(
         ``["list"]`` for a lead-in with two or more items asked for as a list that announces a
         list or names the noun asked (:func:`announces_list`), else 0.
     """
-    items = units.items_of(siblings, sentence) if ASKS_MEMBERS.search(query.question) else ""
+    items = units.items_of(siblings, sentence) if asks_members(query.question) else ""
     named = units.referenced_items(near or siblings, sentence)
     # A FAQ's answer holds the words of the question it answers (Q3：…期間為何？ A3：應於…).
     asked = units.answered_question(siblings, sentence)

@@ -9,7 +9,7 @@ from assistant import shapes
 from assistant.evidence import Evidence, QueryTerms
 from assistant.lexicon import general_tag, part_of_speech
 from assistant.places import states_any_place_rule
-from assistant.rules import ASSERTED_TAGS
+from assistant.rules import ASSERTED_TAGS, asking_part
 from core.settings import Settings
 from core.text import count_cjk, to_search_form
 
@@ -29,11 +29,16 @@ class ShapedAnswers:
         """For a yes/no question, the verdict on the cited sentences (and the sentence that refutes a year)."""
         # What a yes/no question asserts is named by its nouns (企業, 南部, AI); its verbs (支持,
         # 做) are the asker's paraphrase of the document's.
+        # Only the clause that asks yes or no asserts: 「手上有幾件專利…，有沒有辦法停掉？流程大概是
+        # 怎樣？」 asserts neither 專利 nor 流程.
+        clauses = [c for c in re.split(r"(?<=[?？])", asking_part(query.question)) if c.strip()]
+        asking = "".join(c for c in clauses if shapes.YES_NO.search(c)) or query.question
         asked = [
             (t.forms, t.weight)
             for t in query.terms
             if t.asked
             and t.known
+            and any(f in asking for f in t.forms)
             and t.forms[0] not in query.numbers
             and (
                 len(t.forms[0]) >= 3

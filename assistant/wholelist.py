@@ -28,7 +28,7 @@ from assistant.lists import (
     enumeration_count,
 )
 from assistant.parts import figure_lead
-from assistant.rules import ASKS_MEMBERS, asked_count
+from assistant.rules import asked_count, asks_members
 from core.text import to_search_form, to_traditional
 
 
@@ -145,7 +145,7 @@ def reads_whole_section(question: str) -> bool:
     ``Settings.list_section_passages``): it asks which ones (「區域中心有哪幾個？」), not how many
     (「總共有幾個？」, answered by the count the text or :func:`tally` gives, which a figure of
     another thing read with the section, 「四大加值」, would pass for)."""
-    return bool(ASKS_MEMBERS.search(question)) and not _ASKS_NUMBER.search(question)
+    return asks_members(question) and not _ASKS_NUMBER.search(question)
 
 
 def named_count(question: str, items: Sequence[Evidence], number_only: bool = False) -> str:

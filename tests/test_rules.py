@@ -611,7 +611,9 @@ def test_several_is_no_question_of_how_many(question: str, kinds: set[str]) -> N
         ("好幾個中心都有嗎", None, ""),  # 好幾 is "several"
     ],
 )
-def test_the_noun_a_count_or_a_list_asks_for(question: str, count: tuple[str, str] | None, listed: str) -> None:
+def test_the_noun_a_count_or_a_list_asks_for(
+    question: str, count: tuple[str, str] | None, listed: str
+) -> None:
     q = to_search_form(question)
     assert rules.asked_count(q) == count
     assert rules.list_noun(q) == listed

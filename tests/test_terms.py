@@ -197,10 +197,17 @@ def test_an_english_word_for_a_place_is_a_place_the_answer_must_name() -> None:
 
 #: A programme named in many long rows of a form, and once with the year it began: each row is a
 #: passage of its own (longer than ``Settings.chunk_chars``).
-_PROGRAMME = "".join(
-    f"{n}、甲乙創新計畫申請表第{n}欄：填寫甲乙創新計畫之{field}，" + "請依甲乙創新計畫格式逐項填列並檢附證明。" * 9 + "\n\n"
-    for n, field in enumerate(["計畫名稱", "執行單位", "聯絡人", "經費", "摘要", "人力", "設備", "進度"], 1)
-) + "本部自2014年起推動甲乙創新計畫，協助企業研發。\n"
+_PROGRAMME = (
+    "".join(
+        f"{n}、甲乙創新計畫申請表第{n}欄：填寫甲乙創新計畫之{field}，"
+        + "請依甲乙創新計畫格式逐項填列並檢附證明。" * 9
+        + "\n\n"
+        for n, field in enumerate(
+            ["計畫名稱", "執行單位", "聯絡人", "經費", "摘要", "人力", "設備", "進度"], 1
+        )
+    )
+    + "本部自2014年起推動甲乙創新計畫，協助企業研發。\n"
+)
 
 
 def test_a_roc_year_of_the_question_is_met_by_the_western_year(tmp_path: Path) -> None:

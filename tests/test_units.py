@@ -820,7 +820,10 @@ def test_the_days_of_a_period_are_counted_with_both_ends() -> None:
     from assistant.sums import period_days
 
     asked = to_search_form("受理期間總共幾天？")
-    assert period_days(asked, "受理期間為本（105）年5月17日至6月21日止。") == "共36天（5月17日至6月21日，含首尾兩日）："
+    assert (
+        period_days(asked, "受理期間為本（105）年5月17日至6月21日止。")
+        == "共36天（5月17日至6月21日，含首尾兩日）："
+    )
     # 民國 years are read as such: 2024 (民國113年) has a 29 February
     assert period_days(asked, "自113年2月1日起至113年3月1日止") == "共30天（2月1日至3月1日，含首尾兩日）："
     assert period_days(to_search_form("受理期間是什麼時候？"), "5月17日至6月21日") == ""  # no days asked
