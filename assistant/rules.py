@@ -643,11 +643,15 @@ _EN_CONDITION = re.compile(
 _SEVERAL = re.compile(r"(?:有|了|过)几[个件次家位项种条份年天]")
 
 
+#: Words of a total asked for (總共有幾件): the 幾 after them asks.
+_TOTAL = re.compile(r"总共|一共|合计|总计|到底|究竟")
+
+
 def _indefinite(clause: str) -> bool:
     """Whether a clause (search form) without a question mark asks only by a 幾 of "a few"
     (「手上有幾件專利公告好幾年了」): with another clause of the message marked as the question,
     it states, it does not ask."""
-    if clause.rstrip().endswith(("?", "？")) or not _SEVERAL.search(clause):
+    if clause.rstrip().endswith(("?", "？")) or not _SEVERAL.search(clause) or _TOTAL.search(clause):
         return False
     return not QUESTION_MARKS.search(re.sub(r"[好十]几", "", _SEVERAL.sub("", clause)))
 
@@ -664,7 +668,10 @@ def asking_part(question: str) -> str:
     rest = _EN_CONDITION.sub("", question, count=1)
     clauses = [c for c in re.split(r"[，,。；;！!]", rest) if c.strip()]
     marked = any(c.rstrip().endswith(("?", "？")) for c in clauses)
-    asking = [c for c in clauses if clause_role(c) == "focus" and not (marked and _indefinite(c))]
+    if marked:  # 「手上有幾件專利…，有沒有辦法停掉？」: the 幾 of "a few" states
+        clauses = [c for c in clauses if not _indefinite(c)] or clauses
+        rest = "，".join(clauses)
+    asking = [c for c in clauses if clause_role(c) == "focus"]
     if not asking or len(asking) == len(clauses):
         return rest
     kept = "，".join(asking)

@@ -28,3 +28,9 @@ def test_content_terms_drop_question_words_and_connectives() -> None:
 )
 def test_leading_noun_ends_where_the_noun_does(text: str, noun: str) -> None:
     assert leading_noun(to_search_form(text)) == noun
+
+
+def test_a_way_to_do_something_is_a_modal_not_a_regulation() -> None:
+    assert content_terms(to_search_form("有沒有辦法停掉")) == ["停掉"]
+    assert "办法" in content_terms(to_search_form("成果歸屬及運用辦法有沒有規定"))
+    assert "办法" in content_terms(to_search_form("有沒有辦法規定"))  # 辦法規定: the regulation's rule

@@ -581,3 +581,16 @@ def test_a_figure_belongs_to_its_own_part_of_a_span() -> None:
     wrong = _query("本辦法從公告到2017年修正，中間隔了幾年？", [("公告", 2.0), ("修正", 2.0), ("办法", 1.0)])
     found = contradiction(wrong, evidence, depth=5, share=0.5)
     assert found is not None and found.found.value == 2019
+
+
+def test_a_yes_no_clause_asserts_only_its_own_words() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    evidence = _evidence(
+        ["研發成果公告後達三年以上，經執行單位認定不具有運用價值者，執行單位得發布讓與之公告，經本部核准後得終止繳納維護費。"]
+    )
+    question = "手上有幾件專利公告好幾年了都沒人想用，有沒有辦法停掉？流程大概是怎樣？"
+    query = _query(question, [("专利", 2.0), ("公告", 1.0), ("停掉", 1.0), ("流程", 2.0)])
+    result = answerer.compose(query, evidence)
+    # 專利 of the clause that states and 流程 of the clause that asks how are not asserted
+    assert not result.refused and not result.answer.startswith("否"), result.answer

@@ -673,3 +673,13 @@ def test_until_when_is_answered_by_the_day_it_ends_not_by_a_length() -> None:
     assert rules.answer_type_ok(question, "自公告日起算7日後開始受理至114年12月31日止。")
     assert rules.answer_type_ok(question, "應於年度終了三個月內提出。")  # a time to act within
     assert not rules.answer_type_ok(question, "審查作業時程以4個月為原則。")  # how long, not until when
+
+
+def test_a_few_said_with_jǐ_is_no_count_asked_when_another_clause_asks() -> None:
+    stated = to_search_form("手上有幾件專利公告好幾年了都沒人想用，有沒有辦法停掉？")
+    assert [t.name for t in rules.asked_types(stated)] == []
+    assert not rules.asks_members(stated)
+    # the same 有幾 that does ask: alone, or marked as the question
+    assert [t.name for t in rules.asked_types(to_search_form("東部有幾個中心？"))] == ["count"]
+    assert rules.asks_members(to_search_form("東部有幾個中心？"))
+    assert [t.name for t in rules.asked_types(to_search_form("總共有幾件，你知道嗎？"))] == ["count"]
