@@ -587,7 +587,9 @@ def test_a_yes_no_clause_asserts_only_its_own_words() -> None:
     answerer = ExtractiveAnswerer()
     answerer.refusal_model = None
     evidence = _evidence(
-        ["研發成果公告後達三年以上，經執行單位認定不具有運用價值者，執行單位得發布讓與之公告，經本部核准後得終止繳納維護費。"]
+        [
+            "研發成果公告後達三年以上，經執行單位認定不具有運用價值者，執行單位得發布讓與之公告，經本部核准後得終止繳納維護費。"
+        ]
     )
     question = "手上有幾件專利公告好幾年了都沒人想用，有沒有辦法停掉？流程大概是怎樣？"
     query = _query(question, [("专利", 2.0), ("公告", 1.0), ("停掉", 1.0), ("流程", 2.0)])

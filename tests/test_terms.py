@@ -225,4 +225,3 @@ def test_the_one_sentence_that_holds_the_year_asked_is_read_however_low_it_ranks
     bot.settings = bot.settings.replace(top_k=2)  # the form's rows crowd out the start
     reply = bot.ask("甲乙創新計畫是哪一年開始推的？")
     assert not reply.refused and "2014" in reply.answer, reply.notes["trace"]
-
