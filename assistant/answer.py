@@ -229,6 +229,11 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
                         # answered by the SBIR line beside the SIIR one).
                         ev.english_words = self.settings.english_coverage_weight * cov
                         ev.score += ev.english_words
+                if not query.cjk:
+                    # An English question asks for the same shapes (what categories…: a division
+                    # into kinds; why…: a reason) as a Chinese one: the shape counts alike.
+                    ev.shape = answer_shape(query.question, sent.text, names)
+                    ev.score += self.shape_weight * ev.shape
                 # Phase 1 is not the Phase 2 asked about, however many other words it shares; a
                 # list item under 「Phase 2 審查」 is about Phase 2.
                 labelled = f"{tables.heading_of(passage)}\n{sent.context}{sent.text}"

@@ -17,13 +17,20 @@ from functools import lru_cache
 import rjieba
 
 from core.settings import Settings
-from core.text import article_tokens, count_cjk, search_runs, to_search_form, without_articles
+from core.text import (
+    article_tokens,
+    count_cjk,
+    search_runs,
+    to_mainland_wording,
+    to_search_form,
+    without_articles,
+)
 
 #: Words that carry no topic: question words, particles, generic verbs of asking.
 #: Kept in Simplified, since matching happens after ``t2s``.
 STOPWORDS = frozenset(
     """
-    的 了 是 在 和 与 及 或 也 都 就 而 并 等 之 其 为了 这 那 这个 那个 这些 那些 有 有没有 没有 吗 呢 吧 啊 呀 嘛 哦
+    的 了 是 在 和 与 及 或 也 都 就 而 并 等 之 其 为了 如果 假如 要是 若是 这 那 这个 那个 这些 那些 有 有没有 没有 吗 呢 吧 啊 呀 嘛 哦
     什么 甚么 哪些 哪个 哪里 哪 谁 几 多少 怎么 怎样 如何 为什么 为何 是否 是不是 请问 请 想 想知道 知道 告诉 我 你 我们
     你们 他们 它 他 她 可以 能 能否 会 要 需要 一下 一些 所以 因为 还 又 再 对 给 被 把 从 向 到 于 以 为 中 上 下
     个 些 么 其中 那边 这边 那里 这里 各类 各种 最后 当初 以前 现在 目前 最近 之前 之后 后来 常听到 听说 听到 大家 常 总之 到底 究竟 时候 什么时候 哪一年 哪年 何时 问 一个 the a an of to in on for and is are what which who how when where
@@ -38,7 +45,7 @@ STOPWORDS = frozenset(
 FRAME_WORDS = frozenset(
     """
     全名 全称 名称 名字 叫做 叫 简称 缩写 定义 意思 概念 介绍 说明 解释 内容 重点 主轴 方向 特色 特点 目的 目标 用意
-    效果 作用 意义 原因 理由 为何 差别 差异 不同 区别 差在 异同 比较 一样 不一样 关系 关联 影响 好处 优点 方式 做法 方法 措施 手段
+    效果 后果 下场 作用 意义 原因 理由 为何 差别 差异 不同 区别 差在 异同 比较 一样 不一样 关系 关联 影响 好处 优点 方式 做法 方法 措施 手段
     民国 西元 公元 任务 使命 功能 角色 定位 范围 项目 情况 状况 现况 结果 成效 表现 进展 时间 时候 年份 年度 日期 哪天 地点 位置
     地方 县市 城市 所在 总共 一共 总数 数量 分别 各自 各是 主要 具体 大概 大约 开始 起步 开跑 推出 做 干嘛 负责 帮忙
     间隔 相隔 相差 中间 经过 多久 加起来 加总 合计 扣掉 还剩 文件 文档 资料 文中 本文 文章 内文 提到 常讲
@@ -236,8 +243,24 @@ def general_words() -> frozenset[str]:
 
 def general_frequency(word: str) -> int:
     """How often ``word`` (search form) occurs in general Chinese: its count in jieba's
-    dictionary (a corpus of some 60 million words), 0 when the dictionary lacks it."""
-    return _jieba_dictionary().get(word, 0)
+    dictionary (a corpus of some 60 million words, mainland usage), 0 when the dictionary lacks it.
+    A Taiwan word is counted as its mainland form too (网路 as 网络: :func:`core.text.to_mainland_wording`)."""
+    counts = _jieba_dictionary()
+    return max(counts.get(word, 0), counts.get(to_mainland_wording(word), 0))
+
+
+def everyday_word(word: str, min_frequency: int) -> bool:
+    """Whether ``word`` (search form) is everyday Chinese: at least ``min_frequency`` in jieba's
+    dictionary (:func:`general_frequency`), or a rare three-character entry that is such a word
+    with a common character before or after it (打+广告, 网路+上: :func:`common_characters`)."""
+    if general_frequency(word) >= min_frequency:
+        return True
+    if len(word) != 3:
+        return False
+    common = common_characters()
+    return (word[0] in common and general_frequency(word[1:]) >= min_frequency) or (
+        word[-1] in common and general_frequency(word[:-1]) >= min_frequency
+    )
 
 
 def general_tag(word: str) -> str:

@@ -15,6 +15,7 @@ from assistant.lexicon import (
     INTENT_WORDS,
     NOMINAL_TAGS,
     content_terms,
+    everyday_word,
     general_frequency,
     general_tag,
     part_of_speech,
@@ -264,7 +265,7 @@ class TermJudge:
             # puts it, not what is asked about; names of places and organisations stay topical.
             if (
                 not everyday
-                and general_frequency(term) >= self.settings.common_word_frequency
+                and everyday_word(term, self.settings.common_word_frequency)
                 and part_of_speech(term) not in PROPER_TAGS
             ):
                 return False

@@ -22,6 +22,7 @@ _T2S = opencc.OpenCC("t2s")
 _S2T = opencc.OpenCC("s2twp")
 #: Character by character (no phrases): how many characters a text has that only Simplified writes.
 _S2T_CHARS = opencc.OpenCC("s2t")
+_TW2SP = opencc.OpenCC("tw2sp")
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -75,6 +76,13 @@ def to_traditional_characters(text: str) -> str:
     so each character keeps its place; ``text`` itself when a conversion would change the length."""
     converted = _S2T_CHARS.convert(text)
     return converted if len(converted) == len(text) else text
+
+
+def to_mainland_wording(text: str) -> str:
+    """A search-form (Simplified) text in mainland wording: Taiwan's words for things turned into
+    the mainland's (网路 → 网络, 软体 → 软件; OpenCC ``s2t`` then ``tw2sp``), for looking words up
+    in a dictionary of mainland usage (jieba's); never for matching documents."""
+    return _TW2SP.convert(_S2T_CHARS.convert(text))
 
 
 def count_cjk(text: str) -> int:
