@@ -252,14 +252,19 @@ def general_frequency(word: str) -> int:
 def everyday_word(word: str, min_frequency: int) -> bool:
     """Whether ``word`` (search form) is everyday Chinese: at least ``min_frequency`` in jieba's
     dictionary (:func:`general_frequency`), or a rare three-character entry that is such a word
-    with a common character before or after it (打+广告, 网路+上: :func:`common_characters`)."""
+    after a common verb or before a common localizer (打+广告, 网路+上: :func:`common_characters`),
+    not one a suffix makes a noun of its own (外国+人, 创业+家)."""
     if general_frequency(word) >= min_frequency:
         return True
     if len(word) != 3:
         return False
     common = common_characters()
-    return (word[0] in common and general_frequency(word[1:]) >= min_frequency) or (
-        word[-1] in common and general_frequency(word[:-1]) >= min_frequency
+    # a verb before its object (打+广告) or a localizer after its noun (网路+上), not a noun's
+    # suffix (外国+人, 创业+家: a new noun of its own)
+    return (
+        word[0] in common and general_tag(word[0]) == "v" and general_frequency(word[1:]) >= min_frequency
+    ) or (
+        word[-1] in common and general_tag(word[-1]) == "f" and general_frequency(word[:-1]) >= min_frequency
     )
 
 

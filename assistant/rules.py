@@ -490,6 +490,15 @@ _ASKS_URL = re.compile(
     r"|^(?!.*(?:跟|与|和|同)[^，,。？?]{0,12}(?:链接|连结)).*(?:链接|连结)"
 )
 _HAS_URL = re.compile(r"https?://|www\.|[\w-]+\.(?:gov|org|com|edu|net)(?:\.\w{2})?\b")
+#: A street address asked for (地址, 住址, 門牌, address): not which city (在哪個縣市), which a
+#: county's name answers.
+_ASKS_ADDRESS = re.compile(r"地址|住址|门牌|通讯处|\baddress\b")
+#: A street address: a road, street or lane with a number (中正路1號, 三段, 巷), or in English.
+_HAS_ADDRESS = re.compile(
+    r"[路街道]\s*(?:[\d一二三四五六七八九十]+\s*段)?\s*(?:\d+\s*巷)?\s*(?:\d+\s*弄)?\s*\d+\s*号"
+    r"|\d+\s*号\s*\d*\s*楼|\b(?:add|address)\s*:|\bno\.\s*\d+|\d+(?:st|nd|rd|th)?\s*f(?:l|loor)?\b"
+    r"|\b(?:rd|road|street|ave|avenue|blvd|boulevard|lane|alley)\b"
+)
 #: A percentage asked for: 幾%, 百分之幾, or the noun 比例/比率/百分比 with a question word of its
 #: clause (補助比例是多少, 多少比例) or a bound (補助比例 上限); the noun alone names a topic
 #: (「銀行 融資比例」, 「提高融資比例嗎」).
@@ -566,6 +575,7 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
     AnswerType("phone", _ASKS_PHONE, _HAS_PHONE, specific=True),
     AnswerType("email", _ASKS_EMAIL, _HAS_EMAIL, specific=True),
     AnswerType("url", _ASKS_URL, _HAS_URL, specific=True),
+    AnswerType("address", _ASKS_ADDRESS, _HAS_ADDRESS, specific=True),
     AnswerType("percentage", _ASKS_PERCENT, _HAS_PERCENT, specific=True),
     AnswerType("money", _ASKS_MONEY, _HAS_MONEY, specific=True),
     AnswerType("year", _ASKS_YEAR, _HAS_YEAR),

@@ -34,3 +34,12 @@ def test_a_way_to_do_something_is_a_modal_not_a_regulation() -> None:
     assert content_terms(to_search_form("有沒有辦法停掉")) == ["停掉"]
     assert "办法" in content_terms(to_search_form("成果歸屬及運用辦法有沒有規定"))
     assert "办法" in content_terms(to_search_form("有沒有辦法規定"))  # 辦法規定: the regulation's rule
+
+
+def test_everyday_words_include_taiwan_wording_and_a_verb_or_localizer_glued_on() -> None:
+    from assistant.lexicon import everyday_word, general_frequency
+
+    assert general_frequency("网路") == general_frequency("网络")  # Taiwan's word, the mainland's count
+    assert everyday_word("打广告", 1000) and everyday_word("网路上", 1000)
+    # a suffix makes a noun of its own, a topic: 外國人, 創業家
+    assert not everyday_word("外国人", 1000) and not everyday_word("创业家", 1000)

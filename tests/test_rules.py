@@ -683,3 +683,11 @@ def test_a_few_said_with_jǐ_is_no_count_asked_when_another_clause_asks() -> Non
     assert [t.name for t in rules.asked_types(to_search_form("東部有幾個中心？"))] == ["count"]
     assert rules.asks_members(to_search_form("東部有幾個中心？"))
     assert [t.name for t in rules.asked_types(to_search_form("總共有幾件，你知道嗎？"))] == ["count"]
+
+
+def test_an_address_asked_is_a_street_and_number_not_a_county() -> None:
+    question = to_search_form("苗栗產業創新推動中心的地址在哪裡？")
+    assert not rules.answer_type_ok(question, "在苗栗縣設立「苗栗產業創新推動中心」")
+    assert rules.answer_type_ok(question, "地址：苗栗縣竹南鎮科研路36號")
+    assert rules.answer_type_ok(to_search_form("What is the office address?"), "ADD : 3rd Fl. No.95, Roosevelt Rd.")
+    assert rules.missing_specific_type(question, ["在苗栗縣設立「苗栗產業創新推動中心」"]) == "address"
