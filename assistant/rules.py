@@ -503,7 +503,7 @@ _HAS_ADDRESS = re.compile(
 #: clause (補助比例是多少, 多少比例) or a bound (補助比例 上限); the noun alone names a topic
 #: (「銀行 融資比例」, 「提高融資比例嗎」).
 _ASKS_PERCENT = re.compile(
-    r"几\s*%|几趴|百分之几|多少\s*%|几成|percent|percentage|\bratio\b|\bshare\b"
+    r"几\s*%|几趴|多少趴|百分之几|多少\s*%|几成|percent|percentage|\bratio\b|\bshare\b"
     r"|(?:百分比|比例|比率)(?=[^，,。；;!！]*(?:多少|几|为何|多高|多大|什么|怎么|如何|[?？]))"
     r"|(?:百分比|比例|比率)[\s，,]*(?:的)?(?:上限|下限|最高|最低)"
     r"|(?:多少|几|什么|多高)[^，,。；;]{0,4}(?:百分比|比例|比率)"
@@ -517,7 +517,9 @@ _HAS_PERCENT = re.compile(
     r"\d\s*%|百分之|[一二三四五六七八九十]成(?![立员果本长功])|分之[一二三四五六七八九十]|\d\s*成"
     r"|\bpercent\b|\bper cent\b|\bhalf\b|\bquarter\b"
 )
-_ASKS_YEAR = re.compile(rf"哪一?年|何年|几几年|几年(?={_EVENT_VERB})|what year|which year|in what year")
+_ASKS_YEAR = re.compile(
+    rf"哪一?年|哪个年份|年份\s*$|何年|几几年|几年(?={_EVENT_VERB})|what year|which year|in what year"
+)
 _HAS_YEAR = re.compile(r"\d{4}|\d{2,3}\s*年|民国")
 _ASKS_DATE = re.compile(
     r"几月|哪个月|哪一天|几月几[号日]|什么日期|日期|截止|期限|deadline|due date|what date"
@@ -696,6 +698,17 @@ def asked_types(question: str, types: Sequence[AnswerType] = ANSWER_TYPES) -> tu
     return tuple(t for t in types if t.asks.search(asked))
 
 
+def _counts_the_noun(question: str, text: str) -> bool:
+    """For 「幾項資格」 (:func:`asked_count`), whether ``text`` (search form) is about the noun
+    counted (资格) or counts with its classifier (3项): a figure of another thing (100萬 in a row
+    about 重點領域) is no count of it. True when the question names no counted noun."""
+    counted = asked_count(question)
+    if counted is None:
+        return True
+    classifier, noun = counted
+    return noun in text or bool(re.search(rf"(?:\d|[一二两三四五六七八九十])\s*{classifier}", text))
+
+
 def answer_type_ok(question: str, evidence_text: str) -> bool:
     """Whether the evidence holds the kind of thing the question asks for (search forms); a count
     is held by a figure, or by a lead-in of the counted noun's items (:func:`is_lead_in`)."""
@@ -704,6 +717,8 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
         # 「申請資格有幾項？」 is held by 「申請資格如下：」 too: its items are what is counted.
         counted_ahead = answer_type.name == "count" and is_lead_in(asked_noun(question), text)
         if not answer_type.held_by(text) and not counted_ahead:
+            return False
+        if answer_type.name == "count" and not counted_ahead and not _counts_the_noun(question, text):
             return False
     # When something began (哪一年開始, 幾年開始的: a year before a verb of beginning) is answered by
     # a start (自1979年起), not by any year of the topic (2022年共培育…).

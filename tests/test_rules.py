@@ -689,5 +689,26 @@ def test_an_address_asked_is_a_street_and_number_not_a_county() -> None:
     question = to_search_form("苗栗產業創新推動中心的地址在哪裡？")
     assert not rules.answer_type_ok(question, "在苗栗縣設立「苗栗產業創新推動中心」")
     assert rules.answer_type_ok(question, "地址：苗栗縣竹南鎮科研路36號")
-    assert rules.answer_type_ok(to_search_form("What is the office address?"), "ADD : 3rd Fl. No.95, Roosevelt Rd.")
+    assert rules.answer_type_ok(
+        to_search_form("What is the office address?"), "ADD : 3rd Fl. No.95, Roosevelt Rd."
+    )
     assert rules.missing_specific_type(question, ["在苗栗縣設立「苗栗產業創新推動中心」"]) == "address"
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("保證手續費大概多少趴啊", "percentage"),  # 趴: Taiwan's spoken word for a percent
+        ("生產力4.0 會議 年份", "year"),  # keywords that end on what is asked
+        ("是哪個年份開始的", "year"),
+    ],
+)
+def test_colloquial_and_keyword_forms_of_an_answer_type(question: str, asked: str) -> None:
+    assert asked in [t.name for t in rules.asked_types(to_search_form(question))]
+
+
+def test_a_count_of_a_noun_is_held_by_a_figure_of_that_noun_not_of_another() -> None:
+    question = to_search_form("桃園市地方型SBIR的申請資格有幾項？")
+    assert not rules.answer_type_ok(question, to_search_form("縣市：桃園市；重點領域：物流；補助上限：100萬"))
+    assert rules.answer_type_ok(question, to_search_form("申請資格共3項。"))
+    assert rules.answer_type_ok(question, to_search_form("應符合下列3項條件："))  # its classifier
