@@ -698,17 +698,6 @@ def asked_types(question: str, types: Sequence[AnswerType] = ANSWER_TYPES) -> tu
     return tuple(t for t in types if t.asks.search(asked))
 
 
-def _counts_the_noun(question: str, text: str) -> bool:
-    """For 「幾項資格」 (:func:`asked_count`), whether ``text`` (search form) is about the noun
-    counted (资格) or counts with its classifier (3项): a figure of another thing (100萬 in a row
-    about 重點領域) is no count of it. True when the question names no counted noun."""
-    counted = asked_count(question)
-    if counted is None:
-        return True
-    classifier, noun = counted
-    return noun in text or bool(re.search(rf"(?:\d|[一二两三四五六七八九十])\s*{classifier}", text))
-
-
 def answer_type_ok(question: str, evidence_text: str) -> bool:
     """Whether the evidence holds the kind of thing the question asks for (search forms); a count
     is held by a figure, or by a lead-in of the counted noun's items (:func:`is_lead_in`)."""
@@ -717,8 +706,6 @@ def answer_type_ok(question: str, evidence_text: str) -> bool:
         # 「申請資格有幾項？」 is held by 「申請資格如下：」 too: its items are what is counted.
         counted_ahead = answer_type.name == "count" and is_lead_in(asked_noun(question), text)
         if not answer_type.held_by(text) and not counted_ahead:
-            return False
-        if answer_type.name == "count" and not counted_ahead and not _counts_the_noun(question, text):
             return False
     # When something began (哪一年開始, 幾年開始的: a year before a verb of beginning) is answered by
     # a start (自1979年起), not by any year of the topic (2022年共培育…).

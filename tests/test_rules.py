@@ -705,10 +705,3 @@ def test_an_address_asked_is_a_street_and_number_not_a_county() -> None:
 )
 def test_colloquial_and_keyword_forms_of_an_answer_type(question: str, asked: str) -> None:
     assert asked in [t.name for t in rules.asked_types(to_search_form(question))]
-
-
-def test_a_count_of_a_noun_is_held_by_a_figure_of_that_noun_not_of_another() -> None:
-    question = to_search_form("桃園市地方型SBIR的申請資格有幾項？")
-    assert not rules.answer_type_ok(question, to_search_form("縣市：桃園市；重點領域：物流；補助上限：100萬"))
-    assert rules.answer_type_ok(question, to_search_form("申請資格共3項。"))
-    assert rules.answer_type_ok(question, to_search_form("應符合下列3項條件："))  # its classifier
