@@ -246,7 +246,14 @@ def general_frequency(word: str) -> int:
     dictionary (a corpus of some 60 million words, mainland usage), 0 when the dictionary lacks it.
     A Taiwan word is counted as its mainland form too (网路 as 网络: :func:`core.text.to_mainland_wording`)."""
     counts = _jieba_dictionary()
-    return max(counts.get(word, 0), counts.get(to_mainland_wording(word), 0))
+    return max(counts.get(word, 0), counts.get(_mainland(word), 0))
+
+
+@lru_cache(maxsize=65536)
+def _mainland(word: str) -> str:
+    """:func:`core.text.to_mainland_wording` of one word, kept: the speller asks of thousands of
+    candidate words per question, and OpenCC takes some microseconds each."""
+    return to_mainland_wording(word)
 
 
 def everyday_word(word: str, min_frequency: int) -> bool:

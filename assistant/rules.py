@@ -22,7 +22,7 @@ from assistant import shapes, statutes
 from assistant.lexicon import leading_noun, names_a_thing
 from core.settings import Settings
 from core.text import ITEM, to_search_form
-from core.years import starts_at_year
+from core.years import DATE_RANGE, starts_at_year
 
 #: Attempts to make the assistant drop its rules or show its instructions (search form:
 #: Simplified, lower case).
@@ -375,9 +375,8 @@ _HAS_DURATION = re.compile(
     r"|[\d一二两三四五六七八九十]\s*个?(?:星期|周)"
     # 簡報15-20分鐘, 半小時, 兩個小時: a length of minutes or hours (a meeting's, a talk's)
     r"|[\d一二两三四五六七八九十半]\s*个?(?:分钟|小时|钟头)"
-    # 5月17日至6月21日, 即日起至12月31日止: a period between two days
-    r"|(?:\d{1,2}|[一二三四五六七八九十]+)\s*月\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*日[^，,。；;]{0,6}?(?:至|到|~|～|－|—)"
-    r"\s*(?:\d{2,4}\s*年\s*)?(?:\d{1,2}|[一二三四五六七八九十]+)\s*月\s*(?:\d{1,2}|[一二三四五六七八九十]+)\s*日"
+    # 5月17日至6月21日: a period between two days (core.years.DATE_RANGE)
+    rf"|{DATE_RANGE.pattern}"
     rf"|{_EN_SPAN}"
 )
 

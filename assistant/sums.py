@@ -13,7 +13,7 @@ from datetime import date
 from assistant.shapes import held_share
 from core.settings import Settings
 from core.text import chinese_number, to_search_form, to_traditional
-from core.years import ROC_OFFSET
+from core.years import DATE_RANGE, ROC_OFFSET
 
 #: A question about the longest time something may take: 最久拖幾個月, 最長幾天 (search form).
 _ASKS_LONGEST = re.compile(r"(?:最久|最长|最多|最晚|上限).{0,12}(?:几个?月|几天|几日|几年|多久|多长)")
@@ -97,12 +97,6 @@ def figure_sum(
 
 #: A question about how many days a period lasts: 總共幾天, 有多少天, how many days (search form).
 _ASKS_DAYS = re.compile(r"(?:几|多少)\s*(?:个)?(?:天|日)(?!期)|how many days")
-#: A period between two days of the calendar (search form): 5月17日至6月21日, 114年3月1日起至
-#: 114年4月30日止; the years are optional (民國 or western).
-_PERIOD = re.compile(
-    r"(?:(\d{2,4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|~|～|－|—|-)\s*"
-    r"(?:(\d{2,4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日"
-)
 
 
 def period_days(question: str, text: str) -> str:
@@ -115,7 +109,7 @@ def period_days(question: str, text: str) -> str:
     """
     if not _ASKS_DAYS.search(question):
         return ""
-    match = _PERIOD.search(to_search_form(text))
+    match = DATE_RANGE.search(to_search_form(text))
     if not match:
         return ""
     y1, m1, d1, y2, m2, d2 = match.groups()
@@ -126,16 +120,19 @@ def period_days(question: str, text: str) -> str:
         value = int(written)
         return value + ROC_OFFSET if value < 1000 else value
 
+    def _number(written: str) -> int:
+        return int(written) if written.isdigit() else chinese_number(written) or 0
+
     first_year = _year(y1, 2001)
     try:
-        start = date(first_year, int(m1), int(d1))
-        end = date(_year(y2, first_year), int(m2), int(d2))
+        start = date(first_year, _number(m1), _number(d1))
+        end = date(_year(y2, first_year), _number(m2), _number(d2))
     except ValueError:
         return ""  # no such day (2月30日)
     if end < start:
         return ""
     days = (end - start).days + 1
-    return f"共{days}天（{m1}月{d1}日至{m2}月{d2}日，含首尾兩日）："
+    return f"共{days}天（{start.month}月{start.day}日至{end.month}月{end.day}日，含首尾兩日）："
 
 
 def arithmetic_lead(

@@ -96,6 +96,17 @@ def calendar_forms(text: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+#: A day of the month or a month, in digits or Chinese numerals (17, 十七).
+_DAY = r"(\d{1,2}|[一二三四五六七八九十]+)"
+#: A period between two days of the calendar (search form): 5月17日至6月21日, 114年3月1日起至
+#: 114年4月30日止; each year optional (民國 or western). Groups: year, month, day of the first
+#: and of the last day.
+DATE_RANGE = re.compile(
+    rf"(?:(\d{{2,4}})\s*年\s*)?{_DAY}\s*月\s*{_DAY}\s*日[^，,。；;]{{0,6}}?(?:至|到|~|～|－|—|-)\s*"
+    rf"(?:(\d{{2,4}})\s*年\s*)?{_DAY}\s*月\s*{_DAY}\s*日"
+)
+
+
 #: Words saying something began at the year next to them (search form).
 _START_AFTER = re.compile(r"^[^，。,;；]{0,3}?(起|开始|启动|实施|推动|推出|开办|成立|设立|创立|转型|施行)")
 _START_BEFORE = re.compile(r"(?:[自从]|(?:成立|设立|创立|创办|开办|启动|开始|推出|实施|施行)于)\s*$")
