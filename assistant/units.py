@@ -313,15 +313,40 @@ def _within_sentence(
         _, _, i, j = max(options)
 
 
+#: How many sentences before a lead-in the item that holds it is looked for (:func:`_enclosing_style`).
+_ENCLOSING_REACH = 3
+
+
+def _enclosing_style(doc: Document, source: str, lead: SentenceRecord, section: str) -> str:
+    """The marker style (:func:`_item_style`) of the numbered item a lead-in is part of: 「、」 for
+    「三、申請計畫內容應包含…。申請廠商符合下列項目者…：」; "" when it is part of none (within
+    :data:`_ENCLOSING_REACH` sentences)."""
+    current: SentenceRecord | None = lead
+    for _ in range(_ENCLOSING_REACH + 1):
+        if current is None:
+            return ""
+        if ITEM.match(current.text):
+            return _item_style(current.text)
+        current = doc.before(source, current, section)
+    return ""
+
+
 def _items_after(doc: Document, source: str, last: SentenceRecord, section: str) -> list[SentenceRecord]:
-    """The numbered items right after a lead-in (the sentences of each item, cut at ；)."""
+    """The numbered items right after a lead-in (the sentences of each item, cut at ；).
+
+    The list ends at an item marked as the one the lead-in is part of: after 「三、…得酌予加分：」
+    and its items （一）…（六）, 「四、…」 is the next item of the enclosing list, not a seventh.
+    """
     out: list[SentenceRecord] = []
     current = last
+    enclosing = _enclosing_style(doc, source, last, section)
     while True:
         nxt = doc.after(source, current, section)
         if nxt is None:
             return out
         if not ITEM.match(nxt.text) and not (out and _CLAUSE_END.search(current.text)):
+            return out
+        if out and enclosing and _item_style(nxt.text) == enclosing != _item_style(out[0].text):
             return out
         out.append(nxt)
         current = nxt

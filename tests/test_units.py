@@ -828,3 +828,26 @@ def test_the_days_of_a_period_are_counted_with_both_ends() -> None:
     assert period_days(asked, "自113年2月1日起至113年3月1日止") == "共30天（2月1日至3月1日，含首尾兩日）："
     assert period_days(to_search_form("受理期間是什麼時候？"), "5月17日至6月21日") == ""  # no days asked
     assert period_days(asked, "6月21日至5月17日") == ""  # an end before its start is no period
+
+
+#: A guideline's point 三 with its sub-items, then point 四 (written for this test, in the layout of
+#: a city's SBIR notice).
+POINTS = (
+    "三、計畫內容應包含創新技術。申請廠商符合下列項目者，得酌予加分：\n"
+    "(一)以聯合形式提出申請。\n"
+    "(二)首次提出申請。\n"
+    "(三)文化創意。\n"
+    "四、創新技術係指與技術相關之創新應用。"
+)
+
+
+def test_a_lead_ins_list_ends_at_the_next_item_of_the_list_the_lead_in_is_part_of() -> None:
+    evidence = _passage_evidence(POINTS, section="申請須知")
+    lead = _at(evidence, "申請廠商符合下列項目者")
+    unit = expand_all([lead], evidence, _terms("加分"), 150, list_budget=240)[0].sentence.text
+    assert unit.startswith("申請廠商符合下列項目者") and unit.endswith("(三)文化創意。")
+    assert "四、" not in unit
+    # A lead-in that is part of no numbered item goes on over items of any mark, as before.
+    bare = _passage_evidence(POINTS.removeprefix("三、"), section="申請須知")
+    whole = expand_all([_at(bare, "申請廠商符合下列項目者")], bare, _terms("加分"), 150, list_budget=240)
+    assert whole[0].sentence.text.endswith("創新應用。")
