@@ -41,7 +41,7 @@ from assistant.lists import kinds_of
 from assistant.novelty import said_before
 from assistant.query import Query, analyse
 from assistant.reply import Passage, Reply
-from assistant.rules import missing_specific_type
+from assistant.rules import missing_specific_type, refers_back
 from assistant.speller import Speller
 from assistant.terms import TermJudge
 from assistant.titles import scoped_passages
@@ -237,7 +237,10 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, FurtherPassa
         # A focus that names nothing leans on the asker's own words (我們中小企業研發卡關了，有
         # 計畫能幫忙嗎？; 我們的青創貸核定通知書寄到了，還沒去銀行辦，要在多久之內去辦？): they are
         # searched, and weigh as background, beside any background clause.
-        own = list(analysed.context) if self._thin(analysed.focus) else []
+        # The asker's own clauses count when the focus names too little, or points back at them
+        # (「我們公司…欠稅，這樣還能申請嗎？」: rules.refers_back).
+        points_back = refers_back(to_search_form(analysed.focus))
+        own = list(analysed.context) if self._thin(analysed.focus) or points_back else []
         resolved = self.resolve_reference(analysed.text if own else analysed.search_text, messages)
         query, context = self.search_query(resolved, messages, asked_as=analysed.text)
         condensed = self._condense(question, messages)

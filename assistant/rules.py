@@ -72,6 +72,27 @@ KNOWN_ALREADY = re.compile(
 #: The asker speaking of themselves: 我是研究生, 我們公司在台南做…, 本人, 敝公司.
 SELF_MARKS = re.compile(r"^(我|我们|本人|敝|小弟|小妹|在下|我司|本公司|我这边|我们这边|我家)")
 
+#: A clause that points back at the situation told before it (search form): 「這樣還能申請嗎」,
+#: 「這種情況要怎麼辦」, 「in that case」. What the asker said of themselves is then what the
+#: question asks about (:func:`refers_back`).
+POINTS_BACK = re.compile(
+    r"这样|这种情况|这种情形|这个情况|这个情形|这情况|那样的话|那这样|如此一来|像我这样|像我们这样"
+    r"|\bin (?:this|that|such a) case\b|\blike (?:this|that|mine|ours)\b",
+    re.IGNORECASE,
+)
+
+
+def refers_back(clause: str) -> bool:
+    """Whether a clause that asks points back at the situation the asker told before it (:data:`POINTS_BACK`):
+    「我們公司兩年前有一筆稅欠著沒繳，這樣還能申請嗎？」 asks whether a company with that tax debt may
+    apply, so the asker's own clause is part of what is asked, not only who is asking.
+
+    Args:
+        clause: The focus, in search form (Simplified).
+    """
+    return bool(POINTS_BACK.search(clause))
+
+
 #: Pleasantries and openers that carry no question: 你好, 謝謝, 想請問 (search form).
 PLEASANTRY = re.compile(
     r"^(?:(?:你好|您好|哈啰|嗨|hi|hello|谢谢|感谢|多谢|麻烦了?|不好意思|抱歉|打扰了?|辛苦了?|thanks?|thank you"

@@ -309,3 +309,15 @@ def test_each_asking_clause_gets_its_own_cited_sentence(bot: Assistant) -> None:
 def test_a_question_of_one_clause_adds_nothing(bot: Assistant) -> None:
     reply = bot.ask(ANSWERED)
     assert reply.notes["trace"]["clauses"] == []
+
+
+def test_a_question_that_points_back_weighs_what_the_asker_said_of_themselves(bot: Assistant) -> None:
+    # 「這樣」 asks about the asker's situation: their clause lends its words (花蓮), lighter than the focus.
+    def lent(question: str) -> set[str]:
+        terms = bot.ask(question).notes["trace"]["terms"]
+        return {t["forms"][0] for t in terms if not t["asked"]}
+
+    told = "我們公司在花蓮做觀光，"
+    assert "花莲" in lent(told + "這樣可以找東部哪個中心輔導？")
+    # A focus that names enough on its own leaves who is asking out of it.
+    assert "花莲" not in lent(told + "可以找東部哪個中心輔導？")

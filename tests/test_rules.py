@@ -100,6 +100,21 @@ def test_clause_role(clause: str, role: str) -> None:
     assert rules.clause_role(to_search_form(clause)) == role
 
 
+@pytest.mark.parametrize(
+    ("focus", "back"),
+    [
+        ("這樣還能申請基隆的地方型SBIR嗎？", True),
+        ("這種情況要怎麼辦？", True),
+        ("像我們這樣的公司可以申請嗎", True),
+        ("In that case, can we still apply?", True),
+        ("科專是哪一年開始的？", False),
+        ("這個計畫補助多少？", False),  # 這個 names the thing asked about, not the asker's situation
+    ],
+)
+def test_a_focus_that_points_back_at_the_askers_situation(focus: str, back: bool) -> None:
+    assert rules.refers_back(to_search_form(focus)) is back
+
+
 def test_strip_opener() -> None:
     assert rules.strip_opener(to_search_form("想請問科專是哪一年開始的")) == to_search_form(
         "科專是哪一年開始的"
