@@ -97,11 +97,37 @@ PLACE_TAGS = frozenset({"ns", "f", "s"})
 NOMINAL_TAGS = frozenset({"n", "nr", "nrt", "nrfg", "ns", "nt", "nz", "j"})
 
 
+#: Words :func:`register_words` taught the segmenter in this process (jieba's dictionary is global).
+_TAUGHT: set[str] = set()
+
+
 def register_words(new_words: Iterable[str]) -> None:
     """Teach the segmenter words of the documents' domain (search form), such as ``科专``."""
     for word in new_words:
         if word and count_cjk(word) == len(word):
             rjieba.add_word(word, 100_000, None)
+            _TAUGHT.add(word)
+
+
+def forget_domain_words() -> int:
+    """Undo :func:`register_words`: each word taught gets back its entry of jieba's own dictionary
+    (count and tag), or none (count 0) when the dictionary lacks it.
+
+    The segmenter's dictionary belongs to the process, so the words of one corpus's documents
+    would stay taught when another corpus is loaded after it (the evaluation runs corpora one
+    after another in one process): a corpus's figures would depend on which ran before it.
+
+    Returns:
+        How many words were forgotten.
+    """
+    counts, tags = _jieba_entries()
+    longer = _long_jieba_entries() if any(len(w) > 4 for w in _TAUGHT) else {}
+    for word in _TAUGHT:
+        count, tag = longer.get(word, (counts.get(word, 0), tags.get(word)))
+        rjieba.add_word(word, count, tag)
+    forgotten = len(_TAUGHT)
+    _TAUGHT.clear()
+    return forgotten
 
 
 def part_of_speech(word: str) -> str:
@@ -285,6 +311,23 @@ def general_tag(word: str) -> str:
 def _jieba_dictionary() -> dict[str, int]:
     """Words of one to four characters of jieba's dictionary and their counts."""
     return _jieba_entries()[0]
+
+
+@lru_cache(maxsize=1)
+def _long_jieba_entries() -> dict[str, tuple[int, str | None]]:
+    """jieba's dictionary words of five characters or more, with their counts and tags
+    (:func:`forget_domain_words`; :func:`_jieba_entries` keeps the shorter ones)."""
+    try:
+        import jieba
+    except ImportError:
+        return {}
+    entries: dict[str, tuple[int, str | None]] = {}
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) > 1 and len(parts[0]) > 4:
+                entries[parts[0]] = (int(parts[1]), parts[2] if len(parts) > 2 else None)
+    return entries
 
 
 @lru_cache(maxsize=1)

@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from assistant.lexicon import forget_domain_words
 from assistant.reply import Passage, Reply
 from core.errors import DocumentReadError, KezhuanError
 from core.settings import Settings
@@ -605,6 +606,10 @@ def run_eval(
     if corpus is not None:
         settings = corpus_settings(settings, corpus)
         ensure_index(settings, progress=progress)
+        if assistant is None:
+            # The segmenter's dictionary is the process's: the words an earlier corpus's documents
+            # taught it are forgotten, so a corpus scores as it does evaluated alone.
+            forget_domain_words()
     out = Path(out_dir) if out_dir is not None else default_out_dir()
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)

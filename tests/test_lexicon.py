@@ -43,3 +43,26 @@ def test_everyday_words_include_taiwan_wording_and_a_verb_or_localizer_glued_on(
     assert everyday_word("打广告", 1000) and everyday_word("网路上", 1000)
     # a suffix makes a noun of its own, a topic: 外國人, 創業家
     assert not everyday_word("外国人", 1000) and not everyday_word("创业家", 1000)
+
+
+@pytest.fixture
+def restored_words():
+    """The words taught before the test are taught again after it (other tests' retrievers rely on them)."""
+    from assistant import lexicon
+
+    taught = set(lexicon._TAUGHT)
+    yield
+    lexicon.register_words(taught)
+
+
+def test_forgetting_the_domain_words_gives_the_segmenter_its_own_dictionary_back(restored_words) -> None:
+    from assistant.lexicon import forget_domain_words, part_of_speech, register_words, words
+
+    text = "研发替代役男无故离开三天"
+    plain = words(text)
+    register_words(["替代役男无故", "研发"])  # a new word, and one of jieba's own (tag j)
+    assert "替代役男无故" in words(text)
+    assert forget_domain_words() >= 2
+    assert words(text) == plain  # as if never taught: a later corpus segments as it would alone
+    assert part_of_speech("研发") == "j"  # a word of jieba's own keeps its entry
+    assert forget_domain_words() == 0
