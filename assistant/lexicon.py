@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import rjieba
@@ -313,41 +313,38 @@ def _jieba_dictionary() -> dict[str, int]:
     return _jieba_entries()[0]
 
 
+def _jieba_lines() -> Iterator[tuple[str, int, str | None]]:
+    """Each entry of jieba's dictionary file (``word count tag`` per line): word, count, tag
+    (None when the line has none); nothing when jieba is not installed."""
+    try:
+        import jieba  # the dictionary file only; the segmenter is not loaded
+    except ImportError:
+        return
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) > 1:
+                yield parts[0], int(parts[1]), parts[2] if len(parts) > 2 else None
+
+
 @lru_cache(maxsize=1)
 def _long_jieba_entries() -> dict[str, tuple[int, str | None]]:
     """jieba's dictionary words of five characters or more, with their counts and tags
     (:func:`forget_domain_words`; :func:`_jieba_entries` keeps the shorter ones)."""
-    try:
-        import jieba
-    except ImportError:
-        return {}
-    entries: dict[str, tuple[int, str | None]] = {}
-    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) > 1 and len(parts[0]) > 4:
-                entries[parts[0]] = (int(parts[1]), parts[2] if len(parts) > 2 else None)
-    return entries
+    return {word: (count, tag) for word, count, tag in _jieba_lines() if len(word) > 4}
 
 
 @lru_cache(maxsize=1)
 def _jieba_entries() -> tuple[dict[str, int], dict[str, str]]:
-    """jieba's dictionary file (``word count tag`` per line), read once: the counts and the
-    part-of-speech tags of its words of one to four characters."""
-    try:
-        import jieba  # the dictionary file only; the segmenter is not loaded
-    except ImportError:
-        return {}, {}
-    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    """jieba's dictionary file, read once: the counts and the part-of-speech tags of its words
+    of one to four characters."""
     counts: dict[str, int] = {}
     tags: dict[str, str] = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) > 1 and 1 <= len(parts[0]) <= 4:
-                counts[parts[0]] = int(parts[1])
-                if len(parts) > 2:
-                    tags[parts[0]] = parts[2]
+    for word, count, tag in _jieba_lines():
+        if 1 <= len(word) <= 4:
+            counts[word] = count
+            if tag is not None:
+                tags[word] = tag
     return counts, tags
 
 
