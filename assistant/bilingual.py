@@ -107,6 +107,29 @@ def _cedict() -> tuple[tuple[str, list[str]], ...]:
     return tuple((e["simplified"], e["definitions"]) for e in _cedict_entries())
 
 
+def cedict_entries() -> tuple[tuple[str, list[str]], ...]:
+    """CC-CEDICT's ``(simplified headword, definitions)`` pairs, in the dictionary's order."""
+    return _cedict()
+
+
+def gloss_words(definitions: Sequence[str]) -> list[tuple[str, ...]]:
+    """A headword's glosses in the order CC-CEDICT writes them, each as the Snowball stems of its
+    words after CEDICT's filler: ``["to fine", "penalty"]`` → ``[("fine",), ("penalti",)]``.
+    References (``variant of``, ``see``), parenthesised notes and glosses of more than
+    :data:`MAX_GLOSS_WORDS` words are left out (the rules of the module docstring)."""
+    stem = _stemmer()
+    out: list[tuple[str, ...]] = []
+    for definition in definitions:
+        if _REFERENCE.match(definition.strip()):
+            continue
+        for gloss in _PAREN.sub(" ", definition).split(";"):
+            words = [w for w in _LATIN_WORD.findall(gloss.lower()) if w not in _FILLER]
+            stems = tuple(stem(words))
+            if words and len(words) <= MAX_GLOSS_WORDS and stems not in out:
+                out.append(stems)
+    return out
+
+
 @functools.cache
 def _cedict_names() -> frozenset[str]:
     """CC-CEDICT's headwords of proper names (places, countries, organisations, people): the

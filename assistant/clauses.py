@@ -66,7 +66,7 @@ class ClauseAnswers:
         # Only clauses that ask count: keywords (苗栗 中心 推動主軸) are one question, not three.
         clauses = [
             c.strip()
-            for c in focus.split("，")
+            for c in _clauses(focus)
             if clause_role(to_search_form(c.strip())) == "focus" and not checks_value(c)
         ]
         if composed.refused or len(clauses) < 2 or "parts" in composed.diagnostics:
@@ -132,6 +132,18 @@ class ClauseAnswers:
 
 #: A clause that only checks the value the clause before asks for (search form): 「是2022年嗎」,
 #: 「是不是1979年？」, 「應該是5組吧」: a figure with its unit and a checking ending, no thing of its own.
+def _clauses(focus: str) -> list[str]:
+    """The clauses of ``focus``: cut at its commas, and at an enumeration comma (、) when every
+    piece it cuts asks on its own (「哪天發布、從哪天開始實施」 asks two things; 「年酬勞、獎金、加班費
+    各有什麼上限」 one thing of three)."""
+    out: list[str] = []
+    for clause in focus.split("，"):
+        pieces = [p for p in clause.split("、") if p.strip()]
+        asking = len(pieces) > 1 and all(clause_role(to_search_form(p.strip())) == "focus" for p in pieces)
+        out.extend(pieces if asking else [clause])
+    return out
+
+
 _CHECKS_VALUE = re.compile(
     r"^(?:是不是|应该是|应该|就是|大概是|是)?\s*[\d.,]+\s*[年月日号组个项家位名%％亿万元]{0,3}"
     r"\s*(?:吗|吧|对吗|对吧|没错吧|是吗|嘛)?\s*[?？]?$"

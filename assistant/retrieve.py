@@ -59,7 +59,7 @@ from scipy import sparse
 from assistant import statutes
 from assistant.bilingual import Bridged, ChineseBridge, EnglishBridge, EnglishText
 from assistant.glossary import GLOSSARY_NAME, Glossary
-from assistant.lexicon import content_terms, register_words, verb_stem
+from assistant.lexicon import content_terms, general_tag, register_words, verb_stem
 from assistant.reply import Passage
 from assistant.tables import row_heading, table_section
 from assistant.titles import NamedDocuments, heading_share, named_documents
@@ -978,8 +978,6 @@ class Retriever(BaseRetriever):
         words jieba's dictionary tags verbal (v, vn), at most ``Settings.max_verb_words``."""
         if len(verb) != 1 or not count_cjk(verb):
             return []
-        from assistant.lexicon import general_tag
-
         found = Counter(re.findall(f"{re.escape(verb)}[\u4e00-\u9fff]", self._joined_text()))
         verbal = [w for w, _ in found.most_common() if general_tag(w) in ("v", "vn")]
         return verbal[: self.settings.max_verb_words]
@@ -988,7 +986,8 @@ class Retriever(BaseRetriever):
         """The phrases of the documents that ``term`` (search form) abbreviates, most used first.
 
         A Chinese abbreviation keeps the first character of each word of a phrase (研發 for
-        研究發展, 投抵 for 投資抵減) or a whole word of it (學界科專 for 學界科技專案). A phrase
+        研究發展, 投抵 for 投資抵減) or a whole word of it (學界科專 for 學界科技專案); a
+        character may stand for a word of up to four (營所稅 for 營利事業所得稅: 營 of 營利事業). A phrase
         counts when each of the term's characters starts a two-character word of general Chinese
         (jieba's dictionary) or stands in a run of them that is such a word, at least two
         characters were left out, and the documents write the phrase more often than the term
@@ -1004,7 +1003,12 @@ class Retriever(BaseRetriever):
 
         joined = self._joined_text()
         words = general_words()
-        pattern = re.compile("".join(f"{re.escape(c)}([\u4e00-\u9fff])?" for c in term))
+        # Each character but the last may stand for a word of up to four characters (營 of 營利事業
+        # in 營所稅), the shortest first; the last for a word of up to two (研發: 研究發展).
+        pattern = re.compile(
+            "".join(f"{re.escape(c)}([\u4e00-\u9fff]{{0,{_WORD_SKIP}}}?)" for c in term[:-1])
+            + f"{re.escape(term[-1])}([\u4e00-\u9fff])?"
+        )
         counts: Counter[str] = Counter()
         for match in pattern.finditer(joined):
             pieces = [c + (g or "") for c, g in zip(term, match.groups(), strict=True)]
@@ -1115,6 +1119,32 @@ class Retriever(BaseRetriever):
         if not text:
             return []
         return ChineseBridge.bundled().english_for(term, text, self.settings.english_words_per_word)
+
+    def synonyms_of(self, term: str) -> list[str]:
+        """The documents' words that mean what a Chinese term (search form) means, by CC-CEDICT
+        (:class:`assistant.synonyms.Synonyms`: 罰款 → 罰鍰, 薪水 → 薪資); empty for a term with
+        other than Chinese characters or when ``Settings.synonym_word_weight`` is 0."""
+        if not self.settings.synonym_word_weight or count_cjk(term) != len(term) or len(term) < 2:
+            return []
+        from assistant.synonyms import Synonyms
+
+        return [s for s in Synonyms.bundled().of(term) if self.written_as_word(s)]
+
+    def written_as_word(self, form: str, most: int = 20) -> bool:
+        """Whether the live passages write ``form`` (search form) as a word of its own in one of
+        its first ``most`` occurrences: no word of general Chinese (jieba's dictionary) runs
+        across either end of it. 來年 inside 未來年度 is none (未來 and 年度 run across its
+        ends); 罰鍰 in 之罰鍰。 is one."""
+        from assistant.lexicon import general_words
+
+        known = general_words()
+        text = self._joined_text()
+        for n, match in enumerate(re.finditer(re.escape(form), text)):
+            if n >= most:
+                break
+            if not _crossed(text, match.start(), match.end(), known):
+                return True
+        return False
 
     def _nearest_text(self, text: str, k: int) -> str:
         """The ``k`` passages nearest to ``text`` by the embedding, joined in search form ("" for k 0)."""
@@ -1427,22 +1457,55 @@ class Retriever(BaseRetriever):
         return [s for s in raw.split(",") if s]
 
 
+def _crossed(text: str, start: int, end: int, words: Collection[str]) -> bool:
+    """Whether a word of ``words`` of up to four characters runs across ``start`` or ``end`` of
+    ``text`` (begins before and ends inside, or begins inside and ends after)."""
+    for inside in range(start + 1, end):
+        for outside in range(1, 4):
+            if start - outside >= 0 and text[start - outside : inside] in words:
+                return True
+            if end + outside <= len(text) and text[inside : end + outside] in words:
+                return True
+    return False
+
+
+#: Most characters after a character of an abbreviation in the phrase it stands for, but the
+#: last one's (:meth:`Retriever.spelled_out`): 營 stands for 營利事業 in 營所稅.
+_WORD_SKIP = 3
+
+
 def _abbreviates(pieces: Sequence[str], words: Collection[str]) -> bool:
     """Whether a phrase cut into ``pieces`` (one per character of an abbreviation: the character
     and the one after it, or the character alone) spells the abbreviation out: two pieces at
     least were spelled out, each a word of ``words`` but the last one, which may be a term of the
     documents' field the general dictionary lacks (抵減 of 投資抵減: a Chinese compound puts its
     head last; 得按 of 得按支出 is no word and shortens nothing), and every run of single
-    characters is a word of ``words``."""
+    characters is a word of ``words``. A run may also end a word kept whole and be followed by a
+    word left out whole (產業局 for 產業發展局: 產業, then 發展 left out, then 局), which shortens
+    as two spelled-out pieces do when the pieces after it are words too, the last one or its
+    first character a noun heading the whole (局)."""
     spelled: list[str] = []
+    dropped = False
     run = ""
     for piece in [*pieces, ""]:
         if len(piece) == 1:
             run += piece
+            continue
+        if run and len(piece) > 2 and run + piece[0] in words and piece[1:] in words:
+            # 產 + 業發展: the run and the piece's first character are a word (產業), and the rest
+            # is a word of its own, left out.
+            dropped, run = True, ""
             continue
         if run and run not in words:
             return False
         run = ""
         if piece:
             spelled.append(piece)
+    if dropped:
+        # What follows is a word too, or begins with a noun that heads the whole (局 of 產業發展局
+        # 聯絡人); not 新材 of 開發綠色新材料 (新 describes, 新材 is cut from 新材料).
+        last = spelled[-1] if spelled else ""
+        return all(p in words for p in spelled[:-1]) and (
+            not last or last in words or general_tag(last[0]) in ("n", "ng")
+        )
     return len(spelled) >= 2 and all(p in words for p in spelled[:-1])

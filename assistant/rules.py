@@ -56,9 +56,10 @@ ENGLISH_INVERSION = frozenset(
     "is are was were do does did can could would should will may might has have".split()
 )
 
-#: Words that mark a Chinese clause as asking (search form).
+#: Words that mark a Chinese clause as asking (search form). 幾 after 好 or 十 (好幾年, 十幾個
+#:員工) says "several", as in :data:`_ASKS_COUNT`: a clause describing the asker, not asking.
 QUESTION_MARKS = re.compile(
-    r"什么|甚么|啥|哪|几|多少|谁|如何|怎么|怎样|为什么|为何|吗|是否|有没有|是不是|有无|能不能|会不会|可不可以"
+    r"什么|甚么|啥|哪|(?<![好十])几|多少|谁|如何|怎么|怎样|为什么|为何|吗|是否|有没有|是不是|有无|能不能|会不会|可不可以"
     r"|何时|何年|何种|何者|有何|为啥|干嘛|呢$|\?$|？$|请(问|介绍|说明|列出|简述|解释)|介绍|说明一下|列出|列举"
 )
 
@@ -281,7 +282,7 @@ def strip_opener(clause: str) -> str:
 
 
 # Answer types, matched on the question and on the evidence (both in search form).
-_ASKS_TIME = re.compile(r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一天|日期|\bwhen\b|what year|which year")
+_ASKS_TIME = re.compile(r"哪一?年|何年|何时|什么时候|几月|哪个月|哪一?天|日期|\bwhen\b|what year|which year")
 
 
 #: An English number as a law or a programme page writes it (search form: lower case): digits,
@@ -540,12 +541,20 @@ _HAS_PERCENT = re.compile(
 _ASKS_YEAR = re.compile(
     rf"哪一?年|哪个年份|年份\s*$|何年|几几年|几年(?={_EVENT_VERB})|what year|which year|in what year"
 )
-_HAS_YEAR = re.compile(r"\d{4}|\d{2,3}\s*年|民国")
+#: A year in Chinese numerals as laws date things (search form): one followed by a month or by
+#: 度/底/初/起/止 (一百零八年十二月三十一日, 九十年度), or placed by 自/於/至 (施行至一百十八年); a bare
+#: 「二年」 is a length of time.
+_CN_NUMERAL = "〇零一二三四五六七八九十百"
+_CN_YEAR = (
+    rf"[{_CN_NUMERAL}]{{2,}}\s*年(?=\s*(?:[{_CN_NUMERAL}]{{1,3}}月|\d{{1,2}}\s*月|度|底|初|起|止))"
+    rf"|(?:自|于|至|到|截至|迄)\s*[{_CN_NUMERAL}]{{2,}}\s*年"
+)
+_HAS_YEAR = re.compile(rf"\d{{4}}|\d{{2,3}}\s*年|民国|{_CN_YEAR}")
 _ASKS_DATE = re.compile(
-    r"几月|哪个月|哪一天|几月几[号日]|什么日期|日期|截止|期限|deadline|due date|what date"
+    r"几月|哪个月|哪一?天|几月几[号日]|什么日期|日期|截止|期限|deadline|due date|what date"
 )
 _HAS_DATE = re.compile(
-    r"\d+\s*月|\d+\s*日|\d{1,2}/\d{1,2}|[日天月年]内|之前|以前|届满|截止|期限|\d+\s*[个個]?月"
+    rf"\d+\s*月|\d+\s*日|[{_CN_NUMERAL}]{{1,3}}月[{_CN_NUMERAL}]{{1,3}}[日号]|\d{{1,2}}/\d{{1,2}}|[日天月年]内|之前|以前|届满|截止|期限|\d+\s*[个個]?月"
     rf"|{_EN_DATE}|{_EN_SPAN}|\b(?:within|before|no later than|deadline|expir(?:e|es|y|ation))\b"
 )
 #: Until when something lasts (search form): 收到什麼時候, 到哪一天, 截止到: the day it ends.

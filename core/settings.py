@@ -416,6 +416,9 @@ class Settings:
             phase complement stands for (撥下來 → 撥付, 撥款; 審完 → 審查), the most used first
             (``Retriever.verb_words``); 3 holds a verb's usual two-character words in a document
             set (撥付, 撥款, 撥入) without reaching its rarer compounds.
+        synonym_word_weight: Share (0-1) of the IDF of the documents' synonym (CC-CEDICT:
+            :mod:`assistant.synonyms`) that a question word no document uses weighs (罰款 as
+            罰鍰); 0 looks none up. The translation's share (``english_word_weight``).
         verb_word_weight: Share (0-1) of the IDF of the documents' words for a question's verb
             with a direction or phase complement (``max_verb_words``) that the verb weighs: a guess at the
             act (撥下來 may be 撥付 or 撥款), weaker evidence than the asker's own word, as a
@@ -623,6 +626,7 @@ class Settings:
     max_spelled_out: int = 2
     max_verb_words: int = 3
     verb_word_weight: float = 0.5
+    synonym_word_weight: float = 0.5
     index_check_seconds: float = 2.0
     label_repeats: int = 3
     furniture_min_pages: int = 3
@@ -863,6 +867,7 @@ class Settings:
             "row_score_ratio",
             "english_word_weight",
             "verb_word_weight",
+            "synonym_word_weight",
             "enforcer_support_threshold",
             "enforcer_add_threshold",
             "enforcer_lexical_weight",

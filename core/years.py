@@ -36,6 +36,15 @@ _ROC_PLACED = re.compile(
     r"(?:自|于|从|至|到|截至|迄|在)\s*(\d{2,3})\s*年(?!\s*(?:以[上下内]|内|间|来|后|期|半|多|左右))"
 )
 
+#: A year in Chinese numerals without 民國 (search form), as laws date things: followed by a
+#: month or by 度/底/初/起/止 (一百零八年十二月三十一日, 九十年度), or placed by 自/於/至 (施行至一百
+#: 十八年). A bare 「二年」 is a length of time, and one or two numerals are never read so.
+_CN = "〇零一二三四五六七八九十百"
+_CN_DATED = re.compile(
+    rf"(?<![{_CN}])([{_CN}]{{2,}})\s*年(?=\s*(?:[一二三四五六七八九十]{{1,3}}\s*月|\d{{1,2}}\s*月|度|底|初|起|止))"
+    rf"|(?:自|于|从|至|到|截至|迄)\s*([{_CN}]{{2,}})\s*年(?!\s*(?:以[上下内]|内|间|来|后|期|半|多|左右))"
+)
+
 
 @dataclass(frozen=True)
 class YearMention:
@@ -71,6 +80,17 @@ def calendar_years(text: str) -> list[YearMention]:
         if value:
             found[m.start()] = YearMention(m.start(), m.end(), value + ROC_OFFSET, m.group(0), True)
     named = [(y.start, y.end) for y in found.values() if y.roc]
+    for m in _CN_DATED.finditer(text):
+        group = 1 if m.group(1) else 2
+        value = chinese_number(m.group(group))
+        at = m.start(group)
+        if value is None or any(a <= at < b for a, b in named):
+            continue
+        end = text.index("年", m.end(group)) + 1
+        if 1900 <= value <= 2099:  # 一九七九年: a western year written digit by digit
+            found.setdefault(at, YearMention(at, end, value, text[at:end], False))
+        elif ROC_RANGE[0] <= value <= ROC_RANGE[1]:
+            found.setdefault(at, YearMention(at, end, value + ROC_OFFSET, text[at:end], True))
     for pattern in (_ROC_DATED, _ROC_PLACED):
         for m in pattern.finditer(text):
             value = int(m.group(1))
@@ -111,7 +131,9 @@ DATE_RANGE = re.compile(
 _START_AFTER = re.compile(r"^[^，。,;；]{0,3}?(起|开始|启动|实施|推动|推出|开办|成立|设立|创立|转型|施行)")
 _START_BEFORE = re.compile(r"(?:[自从]|(?:成立|设立|创立|创办|开办|启动|开始|推出|实施|施行)于)\s*$")
 #: A month and day after the year (自109年6月26日起): the start word follows right after it.
-_MONTH_DAY = re.compile(r"^\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
+_MONTH_DAY = re.compile(
+    r"^\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*月(?:\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*日)?"
+)
 
 
 def starts_at_year(text: str) -> bool:

@@ -54,3 +54,12 @@ def test_a_clause_that_only_checks_a_value_asks_nothing_of_its_own() -> None:
         assert checks_value(clause), clause
     for clause in ("主要做哪些東西", "是哪一年", "2022年共培育幾組", "是新北嗎", "補助上限是多少"):
         assert not checks_value(clause), clause
+
+
+def test_an_enumeration_comma_cuts_clauses_only_when_each_piece_asks() -> None:
+    from assistant.clauses import _clauses
+
+    assert _clauses("這個辦法是哪天發布、從哪天開始實施的？") == ["這個辦法是哪天發布", "從哪天開始實施的？"]
+    # Items of one question (年酬勞、獎金、加班費) stay one clause.
+    assert _clauses("年酬勞、獎金、加班費各有什麼上限？") == ["年酬勞、獎金、加班費各有什麼上限？"]
+    assert _clauses("補助多少，要等多久？") == ["補助多少", "要等多久？"]

@@ -34,6 +34,16 @@ def test_focus_is_kept_apart_from_the_askers_context() -> None:
     assert "領域" in q.focus
 
 
+def test_several_written_with_ji_is_no_question_word() -> None:
+    # 十幾個員工, 好幾年 say "more than ten", "several years": clauses about the asker, not asking.
+    q = analyse("我們是一家小公司，十幾個員工，明年補助上限變多少？")
+    assert q.focus.startswith("明年補助上限") and "十幾個員工" in q.background
+    q = analyse("做了好幾年，補助上限是多少？")
+    assert q.focus.startswith("補助上限")
+    # 幾 alone, or after 哪, still asks.
+    assert analyse("我們是小公司，幾個員工可以申請？").focus.startswith("幾個員工")
+
+
 def test_a_clause_that_opens_with_bi_compares_the_clause_before_it() -> None:
     q = analyse("甲類補助的比例，比乙類高幾個百分點？")
     assert q.focus.startswith("甲類補助的比例") and not q.background

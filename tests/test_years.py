@@ -25,6 +25,10 @@ def _years(text: str) -> list[tuple[int, bool]]:
         ("自110年7月1日起受理申請", [(2021, True)]),
         ("112年度預算", [(2023, True)]),
         ("截至111年底，共計", [(2022, True)]),
+        # Chinese numerals without 民國, as laws date things: before a month, 度, or after 至.
+        ("施行至一百十八年十二月三十一日止", [(2029, True)]),
+        ("自一百十二年九月二十六日起改由本署辦理", [(2023, True)]),
+        ("九十年度預算", [(2001, True)]),
     ],
 )
 def test_years_of_either_calendar_are_found_with_their_western_value(
@@ -41,6 +45,9 @@ def test_years_of_either_calendar_are_found_with_their_western_value(
         "保證期間最長20年以上者",
         "每人最高補助2000萬元",
         "共有1999家廠商參與",
+        "補助期間二年",
+        "於十年內完成",
+        "自二十年以上之企業",
     ],
 )
 def test_durations_and_amounts_are_not_years(text: str) -> None:
@@ -54,6 +61,7 @@ def test_durations_and_amounts_are_not_years(text: str) -> None:
         ("1997年開始辦理研發補助", True),
         ("本會設立於58年，辦理輔導業務", True),
         ("自108年3月1日起改採線上申請", True),
+        ("自一百十二年九月二十六日起改由產業發展署辦理", True),
         ("民國九十年推出本貸款", True),
         ("2022年共輔導40家企業", False),
         ("113年5月提出推動方案", False),
@@ -67,6 +75,14 @@ def test_a_when_did_it_begin_question_is_answered_by_a_roc_start() -> None:
     question = to_search_form("這個輔導會是哪一年成立的？")
     assert answer_type_ok(question, "本會設立於58年，辦理中小企業輔導業務。")
     assert not answer_type_ok(question, "本會於112年輔導300家企業。")
+
+
+def test_a_law_dated_in_chinese_numerals_holds_the_year_and_day_asked() -> None:
+    until = to_search_form("這個辦法用到哪一年為止？")
+    assert answer_type_ok(until, "並自一百零六年十一月二十四日施行至一百零八年十二月三十一日。")
+    assert not answer_type_ok(until, "補助期間以二年為限。")
+    day = to_search_form("從哪一天開始改由產業發展署辦理？")
+    assert answer_type_ok(day, "自一百十二年九月二十六日起改由經濟部產業發展署辦理。")
 
 
 def test_a_year_said_in_the_other_calendar_is_said() -> None:
