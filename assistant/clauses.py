@@ -130,8 +130,6 @@ class ClauseAnswers:
         return trace
 
 
-#: A clause that only checks the value the clause before asks for (search form): 「是2022年嗎」,
-#: 「是不是1979年？」, 「應該是5組吧」: a figure with its unit and a checking ending, no thing of its own.
 def _clauses(focus: str) -> list[str]:
     """The clauses of ``focus``: cut at its commas, and at an enumeration comma (、) when every
     piece it cuts asks on its own (「哪天發布、從哪天開始實施」 asks two things; 「年酬勞、獎金、加班費
@@ -144,6 +142,8 @@ def _clauses(focus: str) -> list[str]:
     return out
 
 
+#: A clause that only checks the value the clause before asks for (search form): 「是2022年嗎」,
+#: 「是不是1979年？」, 「應該是5組吧」: a figure with its unit and a checking ending, no thing of its own.
 _CHECKS_VALUE = re.compile(
     r"^(?:是不是|应该是|应该|就是|大概是|是)?\s*[\d.,]+\s*[年月日号组个项家位名%％亿万元]{0,3}"
     r"\s*(?:吗|吧|对吗|对吧|没错吧|是吗|嘛)?\s*[?？]?$"

@@ -59,8 +59,9 @@ from scipy import sparse
 from assistant import statutes
 from assistant.bilingual import Bridged, ChineseBridge, EnglishBridge, EnglishText
 from assistant.glossary import GLOSSARY_NAME, Glossary
-from assistant.lexicon import content_terms, general_tag, register_words, verb_stem
+from assistant.lexicon import content_terms, general_tag, general_words, register_words, verb_stem
 from assistant.reply import Passage
+from assistant.synonyms import Synonyms
 from assistant.tables import row_heading, table_section
 from assistant.titles import NamedDocuments, heading_share, named_documents
 from core.errors import IndexMissingError
@@ -999,8 +1000,6 @@ class Retriever(BaseRetriever):
         key = (self._current().fingerprint, term)
         if key in self._abbreviations:
             return list(self._abbreviations[key])
-        from assistant.lexicon import general_words
-
         joined = self._joined_text()
         words = general_words()
         # Each character but the last may stand for a word of up to four characters (營 of 營利事業
@@ -1126,8 +1125,6 @@ class Retriever(BaseRetriever):
         other than Chinese characters or when ``Settings.synonym_word_weight`` is 0."""
         if not self.settings.synonym_word_weight or count_cjk(term) != len(term) or len(term) < 2:
             return []
-        from assistant.synonyms import Synonyms
-
         return [s for s in Synonyms.bundled().of(term) if self.written_as_word(s)]
 
     def written_as_word(self, form: str, most: int = 20) -> bool:
@@ -1135,8 +1132,6 @@ class Retriever(BaseRetriever):
         its first ``most`` occurrences: no word of general Chinese (jieba's dictionary) runs
         across either end of it. 來年 inside 未來年度 is none (未來 and 年度 run across its
         ends); 罰鍰 in 之罰鍰。 is one."""
-        from assistant.lexicon import general_words
-
         known = general_words()
         text = self._joined_text()
         for n, match in enumerate(re.finditer(re.escape(form), text)):

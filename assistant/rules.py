@@ -22,7 +22,7 @@ from assistant import shapes, statutes
 from assistant.lexicon import leading_noun, names_a_thing
 from core.settings import Settings
 from core.text import ITEM, to_search_form
-from core.years import DATE_RANGE, starts_at_year
+from core.years import CHINESE_NUMERAL_YEAR, DATE_RANGE, starts_at_year
 
 #: Attempts to make the assistant drop its rules or show its instructions (search form:
 #: Simplified, lower case).
@@ -541,15 +541,11 @@ _HAS_PERCENT = re.compile(
 _ASKS_YEAR = re.compile(
     rf"哪一?年|哪个年份|年份\s*$|何年|几几年|几年(?={_EVENT_VERB})|what year|which year|in what year"
 )
-#: A year in Chinese numerals as laws date things (search form): one followed by a month or by
-#: 度/底/初/起/止 (一百零八年十二月三十一日, 九十年度), or placed by 自/於/至 (施行至一百十八年); a bare
-#: 「二年」 is a length of time.
+#: A year: digits, 民國, or Chinese numerals as laws date things (一百零八年十二月三十一日, 施行至
+#: 一百十八年: :data:`core.years.CHINESE_NUMERAL_YEAR`; a bare 「二年」 is a length of time).
+_HAS_YEAR = re.compile(rf"\d{{4}}|\d{{2,3}}\s*年|民国|{CHINESE_NUMERAL_YEAR.pattern}")
+#: Chinese numerals of a month or a day (十二月三十一日).
 _CN_NUMERAL = "〇零一二三四五六七八九十百"
-_CN_YEAR = (
-    rf"[{_CN_NUMERAL}]{{2,}}\s*年(?=\s*(?:[{_CN_NUMERAL}]{{1,3}}月|\d{{1,2}}\s*月|度|底|初|起|止))"
-    rf"|(?:自|于|至|到|截至|迄)\s*[{_CN_NUMERAL}]{{2,}}\s*年"
-)
-_HAS_YEAR = re.compile(rf"\d{{4}}|\d{{2,3}}\s*年|民国|{_CN_YEAR}")
 _ASKS_DATE = re.compile(
     r"几月|哪个月|哪一?天|几月几[号日]|什么日期|日期|截止|期限|deadline|due date|what date"
 )

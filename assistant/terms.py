@@ -160,23 +160,22 @@ class TermJudge:
                 if english and not any(retriever.knows(f) for f in forms):
                     weight = self.settings.english_word_weight * max(self._idf(e) for e in english)
                 forms = (*forms, *english)
-                # 罰款 where the law writes 罰鍰: a topical word no document uses for a thing they
-                # name with a synonym (assistant/synonyms.py) is their word put another way; it
-                # weighs a share of theirs, like a translation. An everyday word they lack (給付,
-                # 調整) is paraphrase already and keeps no synonym: its sense is the asker's.
-                synonyms = (
-                    retriever.synonyms_of(term)
-                    if term in current and self._is_foreign(term, forms, asked, sources)
-                    else []
-                )
-                if synonyms:
-                    weight = self.settings.synonym_word_weight * max(self._idf(s) for s in synonyms)
-                    forms = (*forms, *synonyms)
+            topical = term in current and self._is_foreign(term, forms, asked, sources)
+            # 罰款 where the law writes 罰鍰: a topical word no document uses for a thing they
+            # name with a synonym (assistant/synonyms.py) is their word put another way; it
+            # weighs a share of theirs, like a translation. An everyday word they lack (給付,
+            # 調整) is paraphrase already and keeps no synonym: its sense is the asker's.
+            synonyms = retriever.synonyms_of(term) if topical else []
+            if synonyms:
+                weight = self.settings.synonym_word_weight * max(self._idf(s) for s in synonyms)
+                forms, topical = (*forms, *synonyms), False
             known = True
-            if term in current and (
-                self._is_foreign(term, forms, asked, sources)
-                or self._foreign_acronym(term, question, forms)
-                or (term in names and not any(self._knows(f) for f in forms))
+            if topical or (
+                term in current
+                and (
+                    self._foreign_acronym(term, question, forms)
+                    or (term in names and not any(self._knows(f) for f in forms))
+                )
             ):
                 foreign.append(term)
                 foreign_weight += weight

@@ -40,7 +40,7 @@ _ROC_PLACED = re.compile(
 #: month or by 度/底/初/起/止 (一百零八年十二月三十一日, 九十年度), or placed by 自/於/至 (施行至一百
 #: 十八年). A bare 「二年」 is a length of time, and one or two numerals are never read so.
 _CN = "〇零一二三四五六七八九十百"
-_CN_DATED = re.compile(
+CHINESE_NUMERAL_YEAR = re.compile(
     rf"(?<![{_CN}])([{_CN}]{{2,}})\s*年(?=\s*(?:[一二三四五六七八九十]{{1,3}}\s*月|\d{{1,2}}\s*月|度|底|初|起|止))"
     rf"|(?:自|于|从|至|到|截至|迄)\s*([{_CN}]{{2,}})\s*年(?!\s*(?:以[上下内]|内|间|来|后|期|半|多|左右))"
 )
@@ -80,7 +80,7 @@ def calendar_years(text: str) -> list[YearMention]:
         if value:
             found[m.start()] = YearMention(m.start(), m.end(), value + ROC_OFFSET, m.group(0), True)
     named = [(y.start, y.end) for y in found.values() if y.roc]
-    for m in _CN_DATED.finditer(text):
+    for m in CHINESE_NUMERAL_YEAR.finditer(text):
         group = 1 if m.group(1) else 2
         value = chinese_number(m.group(group))
         at = m.start(group)
