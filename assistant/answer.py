@@ -40,7 +40,6 @@ from assistant.evidence import (
     write_answer,
 )
 from assistant.lists import (
-    _ASKS_EACH,
     _COUNTED,
     ListAnswers,
     _number_share,
@@ -55,6 +54,7 @@ from assistant.rules import (  # REFUSAL_HANT is imported from here by the gener
     _ASKS_MISSION,
     _INJECTION,
     _ROLE_ASKED,
+    ASKS_EACH,
     REFUSAL_HANT,
     SHAPE_STRENGTH,
     answer_shape,
@@ -380,7 +380,7 @@ class ExtractiveAnswerer(PremiseChecks, ListAnswers, ShapedAnswers, PartAnswers)
             return self._refusal(refusal, support, diagnostics, why, "numbers")
 
         chosen = self._rows_and_units(
-            query, chosen, evidence, wants_list or bool(_ASKS_EACH.search(query.question)), diagnostics
+            query, chosen, evidence, wants_list or bool(ASKS_EACH.search(query.question)), diagnostics
         )
         lead = answer_lead(query, chosen, evidence, diagnostics, self.settings.shortened_term_gap)
         verdict, chosen = self._yes_no(query, chosen, evidence)

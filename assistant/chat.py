@@ -269,7 +269,14 @@ class Assistant(FollowUps, TermJudge, ClauseAnswers, DirectReplies, FurtherPassa
         lent = "，".join(filter(None, [*background, context]))
         terms = self.query_terms(focus, lent)
         said = said_before(analysed.text, messages)  # 「後來改成什麼？」: not what was just said
-        terms = replace(terms, scope=named.scope, given=to_search_form(analysed.text), said=said)
+        terms = replace(
+            terms,
+            scope=named.scope,
+            given=to_search_form(analysed.text),
+            # The asker's own case (「我們是…公司，研發費用佔營收大概7%」) states no premise.
+            background="" if analysed.context else to_search_form("，".join(analysed.background)),
+            said=said,
+        )
         qvec = np.asarray(vector, np.float32)
         evidence = self.answerer.score(terms, qvec, passages, self._sentence_records)
         kinds = kinds_of(terms)

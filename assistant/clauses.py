@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from assistant.evidence import Composition, Evidence, QueryTerms, SentenceRecord, write_answer
-from assistant.lexicon import names_a_thing
+from assistant.lexicon import content_terms, names_a_thing
 from assistant.reply import Citation, Passage
 from assistant.rules import answer_type_ok, clause_role
 from core.settings import Settings
@@ -85,17 +85,33 @@ class ClauseAnswers:
             theirs = other_clauses_words(clause, asked)
             record: dict[str, object] = {"clause": clause}
             trace.append(record)
+            searched, leans = clause, False
             if not any(t.asked and t.known for t in terms.terms):
-                record["decision"] = "names nothing the documents use: adds nothing"
-                continue
-            vector = np.asarray(self.embeddings.embed_query(clause), np.float32)
+                if not others or not content_terms(to_search_form(clause)):
+                    record["decision"] = "names nothing the documents use: adds nothing"
+                    continue
+                # 「要向誰交年度報告？不交的話會怎樣？」: a clause that says what it asks (不交, 怎樣)
+                # of no thing it names asks it of the thing the other clauses name; its sentence
+                # is another than theirs.
+                searched, leans = f"{others}，{clause}", True
+                terms = replace(self.query_terms(searched, background), scope=scope)
+                theirs = []
+            vector = np.asarray(self.embeddings.embed_query(searched), np.float32)
             # The clause is searched on its own too: its sentence may rank low for the whole question.
             known = {p.id for p in passages}
-            found = self.retriever.search(clause, k=self.settings.part_read_passages, vector=vector)
+            found = self.retriever.search(searched, k=self.settings.part_read_passages, vector=vector)
             read = [*passages, *(p for p in found if p.id not in known)]
             evidence = self.answerer.score(terms, vector, read, self._sentence_records)
             depth = evidence[: self.settings.type_search_depth]
-            typed = [e for e in depth if answer_type_ok(terms.question, e.sentence.text)]
+            # The kind of answer is the clause's own (who for 向誰交, none for 不交會怎樣).
+            kind = to_search_form(clause) if leans else terms.question
+            typed = [e for e in depth if answer_type_ok(kind, e.sentence.text)]
+            if leans:  # the other clauses' sentences answer them, not this one
+                typed = [
+                    e
+                    for e in typed
+                    if (e.passage.id, e.sentence.start) not in cited and not quoted(composed.citations, e)
+                ]
             if not typed:
                 record["decision"] = "no sentence of the kind it asks for"
                 continue
@@ -120,7 +136,7 @@ class ClauseAnswers:
             elif best.support < self.settings.refusal_threshold:
                 record["decision"] = f"support below refusal_threshold ({self.settings.refusal_threshold})"
             else:
-                record["decision"] = "added"
+                record["decision"] = f"added (asked of 「{to_traditional(others)}」)" if leans else "added"
                 cited.add(key)
                 added.append(best)
         if added:

@@ -74,6 +74,10 @@ class QueryTerms:
     #: The whole message, search form: figures it states outside the focus (「管理費是500萬，
     #: 績效獎勵最多多少？」) are operands of the answer's arithmetic (:func:`assistant.parts.figure_lead`).
     given: str = ""
+    #: The clauses that set the topic without asking (search form, joined by ，): a figure they
+    #: state is a premise of the question (「聽說2010年修正過，是哪次會議通過的？」,
+    #: :mod:`assistant.premise`).
+    background: str = ""
     #: The latest answer (search form) when the question asks what came after it (後來, 之後):
     #: a sentence that says it again is no answer (:mod:`assistant.novelty`); "" otherwise.
     said: str = ""

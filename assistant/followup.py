@@ -9,7 +9,14 @@ from typing import Any
 
 from assistant import rules, shapes
 from assistant.evidence import QUOTED_NAME
-from assistant.lexicon import content_terms, names_a_thing
+from assistant.lexicon import (
+    content_terms,
+    general_tag,
+    is_domain_word,
+    names_a_thing,
+    part_of_speech,
+    words,
+)
 from assistant.lists import list_items, thing_names
 from assistant.reply import Passage
 from assistant.titles import NamedDocuments
@@ -68,6 +75,31 @@ _CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九十", 
 _ASKS_WHICH_ITEM = re.compile(r"其中|哪一?[個个項项]|哪些")
 
 
+#: A demonstrative that may stand after the noun it points at (工業局這些業務, SBIR這個計畫).
+_DEMONSTRATIVE = re.compile(r"這些|这些|那些|這個|这个|那個|那个")
+
+
+def _appositive(question: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` (of :data:`_FOLLOW_UP`) is a demonstrative right after a noun or name of
+    the question itself (jieba's tags n…, a word of the documents' domain, or a Latin word:
+    「工業局這些業務」, 「SBIR這個計畫」): it
+    points at that noun, not at an earlier turn, when a noun follows it too. 「申請這些計畫」 (after
+    a verb) and 「嘉義那個的重點」 (那個 is the thing itself) point back."""
+    if not _DEMONSTRATIVE.fullmatch(match.group(0)) or match.start() == 0:
+        return False
+    before = words(to_search_form(question[: match.start()]))
+    after = words(to_search_form(question[match.end() :]))
+    # 「嘉義那個的重點」: 那個 stands for a thing (the one of 嘉義) the turn before named.
+    return bool(before and after) and _nominal(before[-1]) and _nominal(after[0])
+
+
+def _nominal(word: str) -> bool:
+    """A noun or a name: jieba's own tag n… (a word the documents taught it keeps its tag: 推動
+    is a verb), a word the documents taught it, or a Latin word (SBIR)."""
+    tag = general_tag(word) or ("n" if is_domain_word(word) else part_of_speech(word))
+    return tag.startswith("n") or word.isascii()
+
+
 def _ordinal_number(text: str) -> int:
     """1 for 一 or 1, up to 十 (10) or two digits."""
     return int(text) if text.isdigit() else _CHINESE_DIGITS.get(text, 0)
@@ -102,6 +134,8 @@ class FollowUps:
         known = [t for t in terms if self.retriever.knows(t)]
         bare = question.strip()
         match = _FOLLOW_UP.search(bare)
+        if match and all(_appositive(bare, m) for m in _FOLLOW_UP.finditer(bare)):
+            match = None  # 「…接手工業局這些業務」: 這些 points at 工業局, which the question names
         if match:
             # 「那東部有哪些中心（呢）？」: a leading 那 and a trailing 呢 wrap a question that asks on
             # its own (a question word of its own) and names its own topic (two known words): it

@@ -109,6 +109,12 @@ def register_words(new_words: Iterable[str]) -> None:
             _TAUGHT.add(word)
 
 
+def is_domain_word(word: str) -> bool:
+    """Whether :func:`register_words` taught the segmenter ``word`` (search form): a name or
+    term of the documents' domain (技術司, 科專), which jieba tags ``x``."""
+    return word in _TAUGHT
+
+
 def forget_domain_words() -> int:
     """Undo :func:`register_words`: each word taught gets back its entry of jieba's own dictionary
     (count and tag), or none (count 0) when the dictionary lacks it.
@@ -136,12 +142,27 @@ def part_of_speech(word: str) -> str:
     return tags[0][1] if len(tags) == 1 else "x"
 
 
+#: Characters that join two names (跟, 和, 與, 及, 或): the segmenter's guess at a name it does not
+#: know may swallow one (「小額貸款跟安興專案」 → 跟安兴).
+_JOINERS = frozenset("跟和与及或")
+
+
 def words(text: str) -> list[str]:
-    """Segmented words of ``text`` in search form (jieba segmentation, stopwords kept)."""
+    """Segmented words of ``text`` in search form (jieba segmentation, stopwords kept).
+
+    A word neither jieba's dictionary nor the documents have that opens with a joining character
+    (跟安兴) is that character and the name after it.
+    """
     out: list[str] = []
     for run, is_cjk in search_runs(text):
         if is_cjk:
-            out.extend(w for w in rjieba.cut(run) if w.strip())
+            for w in rjieba.cut(run):
+                if not w.strip():
+                    continue
+                if len(w) >= 3 and w[0] in _JOINERS and w not in _jieba_dictionary() and w not in _TAUGHT:
+                    out.extend((w[0], w[1:]))
+                else:
+                    out.append(w)
         else:
             out.append(run)
     return out

@@ -29,7 +29,9 @@ from assistant.rules import (
     _HAS_PLACE,
     _NEXT_ITEM,
     _ROLE_ASKED,
+    ASKS_EACH,
     ASKS_MORE,
+    JOINS_PARTS,
     SHAPE_STRENGTH,
     answer_type_ok,
     asked_count,
@@ -41,18 +43,6 @@ from assistant.tables import label_forms, labels, parallel_rows
 from assistant.units import exception_first, expand_all, item_count, parallel, parallel_provisions
 from core.settings import Settings
 from core.text import ITEM, article_tokens, count_cjk, figures_as_digits, to_search_form, to_traditional
-
-#: What joins the parallel parts of a question: 法人、業界、學界 / A跟B (search form).
-_FACET_JOIN = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")
-
-
-#: Questions that want each part answered: 分別, 各 (各做什麼, 各自, 各是), 差在哪, 有什麼不同,
-#: 怎麼比. 各 before a noun it classifies (各地, 各項, 各種, 各級, 各界, 各國, 各類) means "all kinds of".
-_ASKS_EACH = re.compile(
-    r"分别|各(?![地项种级界国类部])|差在|差别|差异|区别|不同|不一样|异同|比较|对比|(?:怎么|如何|怎样)(?:相)?比"
-    r"|differ|compare|each"
-)
-
 
 #: A count of the parts themselves: 三年, 兩種, 三個 (search form).
 _COUNTED = re.compile(r"^[两二三四五六七八九十几]+[个种年项类家大组]$")
@@ -69,13 +59,13 @@ def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[
     article, :func:`about`). Empty for other questions.
     """
     question = query.question
-    if not _ASKS_EACH.search(question):
+    if not ASKS_EACH.search(question):
         return []
     articles = list(dict.fromkeys(article_tokens(f"{question} {query.given}")))  # the background too
     if len(articles) >= 2:
         return [(a,) for a in articles[:most]]  # 「第10條跟第10-1條差在哪？」: each article is a part
     for clause in re.split(r"[,，。;；?？!！]", question):
-        pieces = [p for p in _FACET_JOIN.split(clause) if p.strip()]
+        pieces = [p for p in JOINS_PARTS.split(clause) if p.strip()]
         if len(pieces) < 2:
             continue
         facets: list[tuple[str, ...]] = []
@@ -84,12 +74,16 @@ def question_facets(query: QueryTerms, most: int = Settings.max_facets) -> list[
             # Labelled things of a series (Phase 1 和 Phase 2 的審查方式跟簡報時間) are the parts;
             # the other pieces are what is asked of each.
             return [label_forms(named[0]) for named in labelled if named]
-        for piece in pieces[:most]:
+        for index, piece in enumerate(pieces[:most]):
+            # Each part is known by its first word (學界 of 「學界三種科專」: what follows is asked of
+            # each); a keyword set apart by a space before the first part qualifies every part
+            # (SBIR of 「SBIR 違約跟欠稅各看幾年」): the first part starts after it.
+            skip = piece.rstrip().rfind(" ") + 1 if index == 0 and count_cjk(piece) else 0
             found: list[tuple[int, tuple[str, ...]]] = [
-                (piece.find(n), (n,)) for n in query.numbers if n in piece
+                (piece.find(n, skip), (n,)) for n in query.numbers if n in piece[skip:]
             ]
             for term in query.terms:
-                at = min((piece.find(f) for f in term.forms if f in piece), default=-1)
+                at = min((piece.find(f, skip) for f in term.forms if f in piece[skip:]), default=-1)
                 if at >= 0 and term.weight > 0:
                     found.append((at, term.forms))
             if found:
@@ -131,7 +125,7 @@ def question_aspects(
     """What a comparison asks of each of its parts when it asks two things or more of them.
 
     「SBIR Phase 1 和 Phase 2 的審查方式跟簡報時間有什麼不同？」: after the last part the clause
-    names 審查方式 and 簡報時間, joined like the parts (:data:`_FACET_JOIN`); each is an aspect,
+    names 審查方式 and 簡報時間, joined like the parts (:data:`assistant.rules.JOINS_PARTS`); each is an aspect,
     given as the forms of the question's terms it holds. Empty when fewer than two aspects are named.
     """
     facet_forms = [f for forms in facets for f in forms]
@@ -140,7 +134,7 @@ def question_aspects(
         if len(ends) < 2:
             continue
         aspects = []
-        for piece in _FACET_JOIN.split(clause[max(ends) :]):
+        for piece in JOINS_PARTS.split(clause[max(ends) :]):
             own = tuple(
                 t.forms
                 for t in query.terms
@@ -580,7 +574,7 @@ class ListAnswers:
                 self.settings.sentence_gap_chars,
                 members,
             )
-            if _ASKS_EACH.search(query.question):
+            if ASKS_EACH.search(query.question):
                 sections = {(ev.passage.source, ev.passage.section) for ev in chosen}
                 chosen = parallel_provisions(
                     chosen,

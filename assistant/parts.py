@@ -82,6 +82,11 @@ def is_money(norm: str, m: re.Match[str]) -> bool:
     )
 
 
+#: An amount of money in Chinese numerals (search form): 二千萬元, 新台幣一億, 一百二十萬元.
+_CHINESE_AMOUNT = re.compile(
+    r"(?:(?<=新台币)|(?=[零〇一二两三四五六七八九十百千]+[亿万]元))(?<![零〇一二两三四五六七八九十百千])"
+    r"([零〇一二两三四五六七八九十百千]+)([亿万])元?"
+)
 #: Asks a percentage (search form): 比例, 比率, 百分之幾, 幾趴, what percentage.
 _ASKS_PERCENTAGE = re.compile(r"比例|比率|百分之|百分比|几趴|多少趴|percent|[%％]")
 #: A percentage (search form): 百分之二十, 百分之五十, 40%, 12.5 %, and tenths (八成 is 80%,
@@ -91,6 +96,8 @@ _PERCENTAGE = re.compile(
     r"|(?<![零〇一二两三四五六七八九十百千万第几])([两二三四五六七八九])成"
     r"(?:([一二三四五六七八九])(?![年月日天个人家项位号]))?(?![员立果本为功绩长熟效交])"
 )
+#: A share written as a fraction (search form): 四分之三 (75%), 二分之一, 千分之五 (0.5%), 一半.
+_FRACTION = re.compile(r"(?<![百\d])([二两三四五六七八九十千])分之([一二三四五六七八九十百]+)|一半|半数")
 #: What makes a figure the case a provision applies to (search form): 以下者, 以上者, 未满者.
 _CONDITION = re.compile(r"\s*(?:以下|以上|以内|未满|未达)?者")
 #: Asks an amount: 多少錢, 是多少, 金額, how much.
@@ -308,6 +315,11 @@ def figure_of(
             written = to_traditional(m.group(0).strip().rstrip(","))
             sign = "NT$" if not (m.group(2) or "元" in m.group(0)) else ""  # is_money: a currency sign
             amounts.append((m.start(), float(m.group(1).replace(",", "")) * scale, sign + written))
+        for m in _CHINESE_AMOUNT.finditer(norm):  # 新臺幣二千萬元, 一百二十萬元
+            number = chinese_number(m.group(1).replace("两", "二"))
+            if number is not None:
+                scale = 1e8 if m.group(2) == "亿" else 1e4
+                amounts.append((m.start(), float(number) * scale, to_traditional(m.group(0))))
         return closest(amounts)
     return None
 
@@ -341,7 +353,19 @@ def percentages(norm: str) -> list[tuple[int, float, str]]:
             value = chinese_number(m.group(1).replace("两", "二")) if m.group(1) else float(m.group(2))
         if value is not None:
             found.append((m.start(), float(value), to_traditional(m.group(0).strip())))
-    return found
+    for m in _FRACTION.finditer(norm):
+        if _CONDITION.match(norm, m.end()):
+            continue
+        if not m.group(1):
+            value = 50.0  # 一半, 半數
+        else:
+            whole = 1000 if m.group(1) == "千" else chinese_number(m.group(1).replace("两", "二"))
+            part = chinese_number(m.group(2))
+            if not whole or part is None or part > whole:
+                continue
+            value = 100.0 * part / whole
+        found.append((m.start(), value, to_traditional(m.group(0))))
+    return sorted(found)
 
 
 def gives_figure(parts: QuestionParts, text: str) -> bool:

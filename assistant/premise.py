@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.evidence import Composition, Evidence, QueryTerms, write_answer
 from assistant.parts import AMOUNT, Figure, figure_of, is_money, joined, percentages
@@ -37,12 +37,14 @@ from assistant.shapes import YES_NO, held_share
 from core.settings import Settings
 from core.text import SAME_UNIT, chinese_number, to_search_form, to_traditional
 
-#: A figure a question states (search form): a year (2018年), an amount (100億元, 500萬), or a
-#: count with its classifier (三種, 6個); not an ordinal (第3項) nor a count asked (幾項).
+#: A figure a question states (search form): a year (2018年), an amount (100億元, 500萬, and in
+#: Chinese numerals 一億元, 兩千萬), or a count with its classifier (三種, 6個); not an ordinal
+#: (第3項) nor a count asked (幾項).
 _STATED = re.compile(
     r"(?<![\d.])((?:19|20)\d{2})\s*年|(?<![\d.])(\d[\d,]*(?:\.\d+)?)\s*(亿|万)\s*元?"
     r"|(?<![\d.,第几哪这那每前后近条款项])(\d+|[两二三四五六七八九十]+)\s*(个|组|家|项|种|类|位|所|座|队|大)"
     r"(?![\u4e00-\u9fff]?[年月日天])"
+    r"|(?<![\d第几哪这那每前后近零〇一二两三四五六七八九十百千])([一二两三四五六七八九十百千]+)\s*(亿|万)\s*元?"
 )
 #: The comparison a yes/no question makes with the figure it states (search form): 超過100億,
 #: 不到三年, 至少5家. A figure with no comparison is asserted as the value itself.
@@ -59,6 +61,12 @@ _QUANTITY = re.compile(
 )
 #: A question that sets up a case of its own (某個科專的管理費是500萬): its figures are the asker's.
 _HYPOTHETICAL = re.compile(r"某|如果|假设|假如|若是|若|万一|比如|例如|譬如|\bif\b|\bsuppose")
+
+
+#: An estimate (search form): 大概7%, 約500萬, 三年左右: the asker's own figure, not a rule's.
+_ESTIMATE = re.compile(
+    r"大概|大约|大致|约(?=\s*[\d一二两三四五六七八九十百千])|左右|差不多|将近|估计|预估|上下"
+)
 
 
 #: Numbers before 年 read as 民國 years, not spans (民國60年 = 1971 to 民國200年 = 2111): no
@@ -85,6 +93,67 @@ def _quantities(text: str) -> dict[tuple[float, str], str]:
             # 60天 and 60日 are one span: keyed by the unit's first form (core.text.SAME_UNIT)
             out.setdefault((float(number), SAME_UNIT.get(m.group(2), m.group(2))), m.group(0))
     return out
+
+
+#: A bound's direction around a quantity (search form): at least (滿三年, 三年以上, 至少, 超過)
+#: or below (未滿三年, 三年以下, 不到, 最多, 不得超過).
+_BELOW_BEFORE = re.compile(
+    r"(?:未满|不满|未达|不到|少于|低于|不超过|不得超过|不得逾|(?:最多|至多)[^\d，,。]{0,2})\s*$"
+)
+_ABOVE_BEFORE = re.compile(
+    r"(?:(?<![未不])满|(?<![未不])达|(?<![不得])超过|(?<![不得])逾|多于|高于|至少[^\d，,。]{0,2})\s*$"
+)
+_BELOW_AFTER = re.compile(r"^\s*(?:以下|以内|之内|为限)")
+_ABOVE_AFTER = re.compile(r"^\s*以上")
+
+
+def _bounds(text: str) -> list[tuple[tuple[float, str], str, str]]:
+    """Each quantity of ``text`` (search form) written with a bound's direction: its
+    ``(value, unit)`` key (as :func:`_quantities`), ``"above"`` or ``"below"``, and how the
+    bound is written (未滿五年)."""
+    out: list[tuple[tuple[float, str], str, str]] = []
+    for m in _QUANTITY.finditer(text):
+        key = next(iter(_quantities(m.group(0))), None)
+        if key is None:
+            continue
+        before, after = text[max(0, m.start() - 6) : m.start()], text[m.end() : m.end() + 3]
+        below = _BELOW_BEFORE.search(before) or _BELOW_AFTER.match(after)
+        above = _ABOVE_BEFORE.search(before) or _ABOVE_AFTER.match(after)
+        if bool(below) == bool(above):
+            continue  # no direction, or both (滿一年以下 is no bound a question asserts)
+        word = below or above
+        assert word is not None
+        written = (
+            word.group(0) + m.group(0)
+            if word.re in (_BELOW_BEFORE, _ABOVE_BEFORE)
+            else m.group(0) + word.group(0)
+        )
+        out.append((key, "below" if below else "above", written.strip()))
+    return out
+
+
+def reversed_bound(
+    question: str, evidence: Sequence[Evidence], depth: int
+) -> tuple[str, str, Evidence] | None:
+    """A bound the question states that the evidence states the other way round: 「要成立滿五年
+    才可以申請」 where the rule says 「登記未滿五年之公司」. ``(as the question writes it, as the
+    evidence writes it, that evidence unit)``; None when none of the ``depth`` best units states
+    the quantity the other way, one states it the question's way, or the question sets up a case
+    of its own (如果, 假設)."""
+    if _HYPOTHETICAL.search(question):
+        return None
+    for key, direction, written in _bounds(question):
+        agrees = False
+        against: tuple[str, Evidence] | None = None
+        for ev in evidence[:depth]:
+            for other, way, said in _bounds(to_search_form(ev.sentence.context + ev.sentence.text)):
+                if other == key and way == direction:
+                    agrees = True
+                elif other == key and against is None:
+                    against = (said, ev)
+        if against is not None and not agrees:
+            return to_traditional(written), to_traditional(against[0]), against[1]
+    return None
 
 
 def unstated_quantity(question: str, evidence: Sequence[Evidence], depth: int) -> str:
@@ -123,6 +192,11 @@ def stated_figures(question: str) -> list[tuple[str, str, float, int]]:
         elif m.group(2):
             scale = 1e8 if m.group(3) == "亿" else 1e4
             out.append((m.group(0), "amount", float(m.group(2).replace(",", "")) * scale, m.start()))
+        elif m.group(6):
+            amount = chinese_number(m.group(6).replace("两", "二"))
+            if amount is not None:
+                scale = 1e8 if m.group(7) == "亿" else 1e4
+                out.append((m.group(0), "amount", float(amount) * scale, m.start()))
         else:
             number = chinese_number(m.group(4).replace("两", "二"))
             if number is not None and number >= 2:  # 一個 is "a", not a count the question asserts
@@ -170,6 +244,30 @@ def contradiction(
         share: Share of the question's asked terms an evidence unit must hold to be about it.
     """
     checked = premise_figures(query, evidence, depth, share)
+    return next((c for c, agrees in checked if not agrees), None)
+
+
+def background_contradiction(
+    query: QueryTerms, evidence: Sequence[Evidence], depth: int, share: float
+) -> Contradiction | None:
+    """The first figure a background clause of the question states that the evidence
+    contradicts, or None.
+
+    「大陸那部法2010年修正的那次，是哪次會議通過的？」 asks about the meeting, but only after
+    stating a year of 修正 that the law's history never gives: the question stands on that
+    figure as much as on its focus. The background's words (known to the documents) are what
+    the figure is attached to and what an evidence unit must be about; a background that sets up
+    a case of the asker's own (如果, 假設, 某) or estimates (大概, 約) states no premise, nor does
+    one after the asker speaks of themselves (``background`` is then empty, :mod:`assistant.chat`).
+    Arguments as :func:`contradiction`.
+    """
+    background = query.background
+    if not background or _HYPOTHETICAL.search(background) or _ESTIMATE.search(background):
+        return None
+    terms = tuple(replace(t, asked=True) for t in query.terms if t.known and t.forms[0] in background)
+    if not terms:
+        return None
+    checked = premise_figures(replace(query, terms=terms, question=background), evidence, depth, share)
     return next((c for c, agrees in checked if not agrees), None)
 
 
@@ -292,9 +390,25 @@ class PremiseChecks:
         composed = self._compose(query, evidence, convert, refusal)
         if not evidence or _INJECTION.search(query.question):
             return composed
+        depth, share = self.settings.premise_depth, self.settings.premise_share
+        found = background_contradiction(query, evidence, depth, share)
+        if found is not None:
+            return _corrected(found, composed, convert)  # what it asks stands on a false figure
         if YES_NO.search(query.question):
             return self._checked_yes_no(query, evidence, composed, convert, refusal)
-        found = contradiction(query, evidence, self.settings.premise_depth, self.settings.premise_share)
+        found = contradiction(query, evidence, depth, share)
+        flipped = None if found else reversed_bound(f"{query.background}，{query.question}", evidence, depth)
+        if flipped is not None:
+            stated, said, unit = flipped
+            diagnostics = dict(composed.diagnostics)
+            diagnostics["premise"] = f"states {stated}; the evidence states {said}"
+            diagnostics["reason"] = f"false premise: the question states {stated}, the documents {said}"
+            diagnostics["shape"] = "premise: bound the other way round"
+            diagnostics["decided_by"] = "premise"
+            lead = f"文件並未支持問題中的「{stated}」；文件寫的是「{said}」："
+            corrected = write_answer([unit], composed.support, diagnostics, convert, lead=lead)
+            corrected.refused = True
+            return corrected
         if found is None:
             unstated = (
                 ""
@@ -309,19 +423,7 @@ class PremiseChecks:
                 said = convert(f"文件沒有提到問題中的「{unstated}」。")
                 return Composition(said + refusal, [], True, composed.support, diagnostics)
             return composed
-        diagnostics = dict(composed.diagnostics)
-        diagnostics["premise"] = f"states {found.stated}; the evidence states {found.found.written}"
-        diagnostics["reason"] = (
-            f"false premise: the question states {found.stated}, the documents {found.found.written}"
-        )
-        diagnostics["shape"] = "premise: contradicted figure"
-        diagnostics["decided_by"] = "premise"
-        stated, actual = to_traditional(found.stated), to_traditional(found.found.written)
-        actual += "年" if found.kind == "year" else ""
-        lead = f"文件並未支持問題中的「{stated}」；文件寫的是{actual}："
-        corrected = write_answer([found.evidence], composed.support, diagnostics, convert, lead=lead)
-        corrected.refused = True
-        return corrected
+        return _corrected(found, composed, convert)
 
     def _checked_yes_no(
         self,
@@ -391,6 +493,24 @@ class PremiseChecks:
         other = f"，不是{to_traditional(found.stated)}" if compared == "=" else ""
         lead = f"否，文件寫的是{_as_written(found)}{other}："
         return write_answer([found.evidence], composed.support, diagnostics, convert, lead=lead)
+
+
+def _corrected(found: Contradiction, composed: Composition, convert: Callable[[str], str]) -> Composition:
+    """The refusal of a question built on a figure the documents contradict: what they say
+    instead, quoted and cited, with the reason in the diagnostics."""
+    diagnostics = dict(composed.diagnostics)
+    diagnostics["premise"] = f"states {found.stated}; the evidence states {found.found.written}"
+    diagnostics["reason"] = (
+        f"false premise: the question states {found.stated}, the documents {found.found.written}"
+    )
+    diagnostics["shape"] = "premise: contradicted figure"
+    diagnostics["decided_by"] = "premise"
+    stated, actual = to_traditional(found.stated), to_traditional(found.found.written)
+    actual += "年" if found.kind == "year" else ""
+    lead = f"文件並未支持問題中的「{stated}」；文件寫的是{actual}："
+    corrected = write_answer([found.evidence], composed.support, diagnostics, convert, lead=lead)
+    corrected.refused = True
+    return corrected
 
 
 def _as_written(checked: Contradiction) -> str:

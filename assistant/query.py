@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant import rules
+from assistant.lexicon import content_terms
+from assistant.parts import figure_kind
 from core.settings import Settings
 from core.text import count_cjk, detect_script, to_search_form, to_traditional_characters, without_articles
 
@@ -223,6 +225,26 @@ def analyse(
             # 「10-2條的抵減率，比第10條的高幾個百分點？」: a clause opening with 比 compares the
             # subject of the clause before it, which is asked as much.
             focus.append(background.pop())
+        elif (
+            role == "focus"
+            and background
+            and rules.ASKS_EACH.search(to_search_form(clause))
+            and figure_kind(to_search_form(clause))[0]
+            and not rules.JOINS_PARTS.search(to_search_form(clause))
+            and rules.JOINS_PARTS.search(to_search_form(background[-1]))
+        ):
+            # 「組團參展跟個別廠商參展，一年各可以申請幾項展覽？」: 各 asks a figure (幾項, 多少, 哪年:
+            # :func:`assistant.parts.figure_kind`) of each of the parts the clause before it joins,
+            # which are its operands (with the clause before that when the join opens it).
+            joined = [background.pop()]
+            while background and rules.JOINS_PARTS.match(to_search_form(joined[0]).strip()):
+                joined.insert(0, background.pop())
+            focus.extend(joined)
+        elif role == "focus" and background and not content_terms(to_search_form(clause)):
+            # 「老闆想再申請第二案，請問可以嗎？」: a tag that names nothing (可以嗎, 對吧) asks about
+            # the statement right before it, which is the focus, not what the asker heard.
+            focus.extend([background.pop(), clause])
+            continue
         if role == "focus":
             bare = rules.strip_opener(to_search_form(clause))
             focus.append(clause[len(clause) - len(bare) :] if len(bare) <= len(clause) else clause)

@@ -22,7 +22,7 @@ from assistant import shapes, statutes
 from assistant.lexicon import leading_noun, names_a_thing
 from core.settings import Settings
 from core.text import ITEM, to_search_form
-from core.years import CHINESE_NUMERAL_YEAR, DATE_RANGE, starts_at_year
+from core.years import CHINESE_NUMERAL_YEAR, DATE_RANGE, DOTTED_DATE, starts_at_year
 
 #: Attempts to make the assistant drop its rules or show its instructions (search form:
 #: Simplified, lower case).
@@ -272,6 +272,18 @@ def strip_opener(clause: str) -> str:
     match = ASKING_OPENERS.match(clause)
     rest = clause[match.end() :] if match else clause
     return rest if len(rest) >= 2 else clause
+
+
+#: What joins parallel parts of a question (search form): 、, 跟, 和, 與, 及, 還是, vs.
+JOINS_PARTS = re.compile(r"、|跟|和|与|及|还是|或是|以及|\bvs\b")
+
+
+#: Questions that want each part answered: 分別, 各 (各做什麼, 各自, 各是), 差在哪, 有什麼不同,
+#: 怎麼比. 各 before a noun it classifies (各地, 各項, 各種, 各級, 各界, 各國, 各類) means "all kinds of".
+ASKS_EACH = re.compile(
+    r"分别|各(?![地项种级界国类部])|差在|差别|差异|区别|不同|不一样|异同|比较|对比|(?:怎么|如何|怎样)(?:相)?比"
+    r"|differ|compare|each"
+)
 
 
 # -- Answer types --------------------------------------------------------------------------
@@ -543,7 +555,7 @@ _ASKS_YEAR = re.compile(
 )
 #: A year: digits, 民國, or Chinese numerals as laws date things (一百零八年十二月三十一日, 施行至
 #: 一百十八年: :data:`core.years.CHINESE_NUMERAL_YEAR`; a bare 「二年」 is a length of time).
-_HAS_YEAR = re.compile(rf"\d{{4}}|\d{{2,3}}\s*年|民国|{CHINESE_NUMERAL_YEAR.pattern}")
+_HAS_YEAR = re.compile(rf"\d{{4}}|\d{{2,3}}\s*年|民国|{CHINESE_NUMERAL_YEAR.pattern}|{DOTTED_DATE.pattern}")
 #: Chinese numerals of a month or a day (十二月三十一日).
 _CN_NUMERAL = "〇零一二三四五六七八九十百"
 _ASKS_DATE = re.compile(
@@ -551,7 +563,7 @@ _ASKS_DATE = re.compile(
 )
 _HAS_DATE = re.compile(
     rf"\d+\s*月|\d+\s*日|[{_CN_NUMERAL}]{{1,3}}月[{_CN_NUMERAL}]{{1,3}}[日号]|\d{{1,2}}/\d{{1,2}}|[日天月年]内|之前|以前|届满|截止|期限|\d+\s*[个個]?月"
-    rf"|{_EN_DATE}|{_EN_SPAN}|\b(?:within|before|no later than|deadline|expir(?:e|es|y|ation))\b"
+    rf"|{_EN_DATE}|{_EN_SPAN}|\b(?:within|before|no later than|deadline|expir(?:e|es|y|ation))\b|{DOTTED_DATE.pattern}"
 )
 #: Until when something lasts (search form): 收到什麼時候, 到哪一天, 截止到: the day it ends.
 _ASKS_UNTIL = re.compile(r"到什么时候|到何时|到哪[一个]?天|到几月|到几号|截止到|until when|\buntil what\b")
@@ -627,6 +639,8 @@ ANSWER_TYPES: tuple[AnswerType, ...] = (
 _ASKS_BOUND = re.compile(
     r"上限|下限|门槛|最高|最低|(?<!哪)最多|最少|至多|至少|顶多|最长|最久|最短|不得?超过|不能超过|可以超过|超过多少"
     r"|以下|以内|以上|为限|限额|额度|封顶|maximum|minimum|\bcap\b|at most|at least|up to|no more than"
+    # How many may be done (可以申請幾項, 能報幾次): a count allowed is a limit (以申請二項為限).
+    r"|(?:可以|能|可)[^，,。？?]{0,8}?(?:几|多少)\s*[项个次件家案种场档]"
 )
 #: A bound stated (search form): 上限, 最高, 不得超過, 以下, 以…為限, 限度內, 未滿, 不低於; not 以下簡稱
 #: (a defined name) nor 如下 / 以下各款 (a list's lead-in).

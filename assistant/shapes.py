@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from core.settings import Settings
 from core.text import chinese_number, to_search_form, to_traditional
 
-#: A question that asks yes or no (search form): …嗎, 是不是, 有沒有, 是否, and a statement with
+#: A question that asks yes or no (search form): …嗎, 是不是, 有沒有 (not 有沒有什麼…, which asks
+#: what there is), 是否, and a statement with
 #: a tag that asks to confirm it (…對吧？, …是吧, …沒錯吧).
 YES_NO = re.compile(
-    r"吗[\s?？。!！~～]*$|(?:对|是|没错)吧[\s?？。!！~～]*$|是不是|有没有|是否|有无|算不算|会不会|能不能|可不可以|对不对|\bis it\b|^(is|are|does|do|did|can|has|have)\b"
+    r"吗[\s?？。!！~～]*$|(?:对|是|没错)吧[\s?？。!！~～]*$|是不是|(?:有没有|有无)(?!\s*(?:什么|哪些|哪个|哪几|哪一|多少|几))"
+    r"|是否|算不算|会不会|能不能|可不可以|对不对|\bis it\b|^(is|are|does|do|did|can|has|have)\b"
 )
 #: …有…嗎 / 有沒有: the verdict is 有 or 沒有 rather than 是 or 不是.
 _ASKS_HAVE = re.compile(r"有没有|有无|有.{0,12}吗")

@@ -200,6 +200,8 @@ class Speller:
         for start, word in self._unseen_pairs(s):
             if general_frequency(word) or self.abbreviates(word):
                 continue
+            if all(c in _FUNCTION_CHARS for c in word):
+                continue  # 這是, 也有: two grammatical words side by side, no misspelt one (not 這時)
             best, best_key = "", (0, 0)
             for j, c in enumerate(word):
                 if c in _QUESTION_CHARS:

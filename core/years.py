@@ -1,7 +1,7 @@
 """Calendar years as Taiwanese and Chinese documents write them, each with its western value.
 
 Two calendars are in use: western years (2014年, 2014) and 民國 (Republic of China) years
-(民國103年, 103年5月, 自109年6月26日起, 設立於63年). 民國1年 is 1912, so a 民國 year is the western
+(民國103年, 103年5月, 自109年6月26日起, 設立於63年, and in records 111.03.25). 民國1年 is 1912, so a 民國 year is the western
 year minus 1911 (the Minguo calendar, used in Taiwan's official documents).
 
 A bare 「N年」 of two or three digits is a duration as often as a year (10年以上, 3年內), so it is
@@ -43,6 +43,12 @@ _CN = "〇零一二三四五六七八九十百"
 CHINESE_NUMERAL_YEAR = re.compile(
     rf"(?<![{_CN}])([{_CN}]{{2,}})\s*年(?=\s*(?:[一二三四五六七八九十]{{1,3}}\s*月|\d{{1,2}}\s*月|度|底|初|起|止))"
     rf"|(?:自|于|从|至|到|截至|迄)\s*([{_CN}]{{2,}})\s*年(?!\s*(?:以[上下内]|内|间|来|后|期|半|多|左右))"
+)
+
+#: A date written with dots or slashes, as Taiwanese records date things (search form): 民國
+#: 111.03.25, 95/02/14, or western 2022.03.25. Month 1-12 and day 1-31; not inside a longer number.
+DOTTED_DATE = re.compile(
+    r"(?<![\d.,/])(\d{2,4})(?P<sep>[./])(?:0?[1-9]|1[0-2])(?P=sep)(?:0?[1-9]|[12]\d|3[01])(?![\d]|[.,/]\d)"
 )
 
 
@@ -91,6 +97,14 @@ def calendar_years(text: str) -> list[YearMention]:
             found.setdefault(at, YearMention(at, end, value, text[at:end], False))
         elif ROC_RANGE[0] <= value <= ROC_RANGE[1]:
             found.setdefault(at, YearMention(at, end, value + ROC_OFFSET, text[at:end], True))
+    for m in DOTTED_DATE.finditer(text):
+        value = int(m.group(1))
+        if 1900 <= value <= 2099:
+            found.setdefault(m.start(1), YearMention(m.start(1), m.end(1), value, m.group(1), False))
+        elif ROC_RANGE[0] <= value <= ROC_RANGE[1] and not any(a <= m.start() < b for a, b in named):
+            found.setdefault(
+                m.start(1), YearMention(m.start(1), m.end(1), value + ROC_OFFSET, m.group(1), True)
+            )
     for pattern in (_ROC_DATED, _ROC_PLACED):
         for m in pattern.finditer(text):
             value = int(m.group(1))

@@ -800,3 +800,16 @@ def test_a_faqs_answer_holds_the_words_of_the_question_the_document_asks_before_
     assert answer_line.coverage > coverage(query.terms, texts[1]) + 0.5  # the question's words, from Q3
     result = answerer.compose(query, ev)
     assert result.citations[0].quote == texts[1]
+
+
+def test_a_keyword_set_apart_before_the_first_part_qualifies_every_part() -> None:
+    # SBIR qualifies both 違約 and 欠稅: the first part starts after the space.
+    query = _query(
+        "SBIR 違約跟欠稅各看幾年內的紀錄", [("sbir", 1.2), ("违约", 3.0), ("欠税", 3.0), ("纪录", 1.0)]
+    )
+    assert question_facets(query) == [("违约",), ("欠税",)]
+    # Without a space the first word names the part, however common (創新 of 創新前瞻類).
+    joined = _query(
+        "創新前瞻類跟關鍵類的科專，核定方式有什麼不同？", [("创新", 0.7), ("前瞻", 4.2), ("关键", 3.7)]
+    )
+    assert question_facets(joined) == [("创新",), ("关键",)]

@@ -254,11 +254,14 @@ def test_the_item_of_the_last_list_is_what_the_follow_up_asks_about(bot: Assista
         ("那生醫呢？", True, "leans on"),  # asks nothing of its own: swaps the topic
         ("那它的任務是什麼呢？", True, "leans on"),  # a pointer
         ("業界開發產業技術計畫是哪一年啟動的？", False, "names its own topic"),
+        # 這些 after a noun of the question points at it (技術司這些計畫); after a verb, back.
+        ("技術司這些計畫是哪一年開始推動的？", False, "names its own topic"),
+        ("推動這些計畫的是哪個單位？", True, "leans on"),
     ],
 )
 def test_the_follow_up_verdict_says_why(bot: Assistant, question: str, continues: bool, why: str) -> None:
     verdict = bot.follow_up_verdict(question, _history("2001年起實施學界開發產業技術計畫[1]。"))
-    assert verdict[0] is continues and why in verdict[1]
+    assert verdict[0] is continues and why in verdict[1], verdict
 
 
 def test_the_trace_says_what_the_conversation_lent_the_question(bot: Assistant) -> None:

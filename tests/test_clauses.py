@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from assistant.clauses import quoted
 from assistant.evidence import Evidence, SentenceRecord
 from assistant.reply import Citation, Passage
+from tests.test_terms import _assistant
 
 _RULE = "申請人應符合下列條件：一、設立滿二年。二、最近一年無欠稅。"
 
@@ -63,3 +67,23 @@ def test_an_enumeration_comma_cuts_clauses_only_when_each_piece_asks() -> None:
     # Items of one question (年酬勞、獎金、加班費) stay one clause.
     assert _clauses("年酬勞、獎金、加班費各有什麼上限？") == ["年酬勞、獎金、加班費各有什麼上限？"]
     assert _clauses("補助多少，要等多久？") == ["補助多少", "要等多久？"]
+
+
+_REPORTS = (
+    "第一條 研究機構應當向主管機關提交年度報告，說明成果轉化情況。\n"
+    "第二條 研究機構未提交年度報告的，由主管機關責令改正；情節嚴重的，予以通報批評。\n"
+    "第三條 研究機構得申請補助，補助比率以百分之五十為限。\n"
+    "第四條 主管機關應公開補助結果。\n"
+)
+
+
+def test_a_clause_that_names_no_thing_asks_it_of_the_other_clauses_thing(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # 「不交的話會怎樣？」 names nothing the documents use; it asks what follows if the report the
+    # clause before names is not handed in: a sentence other than the one that answers that clause.
+    bot = _assistant(Path(tmp_path_factory.mktemp("clauses")), (), {"rules.txt": _REPORTS})
+    reply = bot.ask("研究機構每年要向誰提交年度報告？不交的話會怎樣？")
+    leaning = [c for c in reply.notes["trace"]["clauses"] if c["clause"].startswith("不交")]
+    assert leaning and str(leaning[0]["decision"]).startswith("added (asked of 「研究機構")
+    assert any("責令改正" in c.quote or "通報批評" in c.quote for c in reply.citations)

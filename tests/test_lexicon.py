@@ -66,3 +66,12 @@ def test_forgetting_the_domain_words_gives_the_segmenter_its_own_dictionary_back
     assert words(text) == plain  # as if never taught: a later corpus segments as it would alone
     assert part_of_speech("研发") == "j"  # a word of jieba's own keeps its entry
     assert forget_domain_words() == 0
+
+
+def test_a_joining_character_the_segmenter_glued_to_an_unknown_name_is_cut_off() -> None:
+    # The segmenter guesses 跟安興 as one place name; 跟 joins 小額貸款 and 安興專案.
+    assert "安兴" in content_terms("千億保的小額貸款跟安興專案，保證手續費各是多少？")
+    assert not any(
+        t.startswith("跟") for t in content_terms("千億保的小額貸款跟安興專案，保證手續費各是多少？")
+    )
+    assert "和平区" in content_terms("和平區的中心在哪")  # a name of the dictionary stays whole

@@ -15,12 +15,19 @@ from assistant.parts import (
     computation_lead,
     figure_of,
     gives_figure,
+    percentages,
     remainder_lead,
     share_of_stated_lead,
     split_parts,
     sub_queries,
 )
-from assistant.premise import asserted_figures, contradiction, stated_figures, unstated_quantity
+from assistant.premise import (
+    asserted_figures,
+    contradiction,
+    reversed_bound,
+    stated_figures,
+    unstated_quantity,
+)
 from assistant.reply import Passage
 from core.text import to_search_form as sf
 
@@ -596,3 +603,52 @@ def test_a_yes_no_clause_asserts_only_its_own_words() -> None:
     result = answerer.compose(query, evidence)
     # 專利 of the clause that states and 流程 of the clause that asks how are not asserted
     assert not result.refused and not result.answer.startswith("否"), result.answer
+
+
+def test_a_figure_the_background_states_is_a_premise_checked_like_the_focus() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    evidence = _evidence(["企業就每一專案之捐助金額，最低不得少於新臺幣二千萬元。"])
+    terms = [("每一专案", 1.0), ("捐", 0.5), ("企业", 1.0), ("最低", 1.0)]
+    wrong = replace(_query("是每一個專案都要捐這麼多嗎？", terms), background=sf("企業最低要捐一億元"))
+    result = answerer.compose(wrong, evidence)
+    assert result.refused and result.diagnostics["decided_by"] == "premise"
+    assert result.answer.startswith("文件並未支持問題中的「一億元」；文件寫的是二千萬元")
+    # The same background with the documents' figure, and a case of the asker's own, are no premise.
+    right = replace(wrong, background=sf("企業最低要捐兩千萬元"))
+    assert answerer.compose(right, evidence).diagnostics.get("decided_by") != "premise"
+    for own in ("如果企業最低要捐一億元", "企業最低大概要捐一億元"):
+        mine = replace(wrong, background=sf(own))
+        assert answerer.compose(mine, evidence).diagnostics.get("decided_by") != "premise"
+
+
+def test_shares_written_as_fractions_or_halves_are_percentages() -> None:
+    assert [(v, w) for _, v, w in percentages(sf("租賃期間達經濟年限四分之三"))] == [(75.0, "四分之三")]
+    assert [v for _, v, _ in percentages(sf("份額至少一半"))] == [50.0]
+    assert [v for _, v, _ in percentages(sf("千分之五"))] == [0.5]
+    assert percentages(sf("二分之一以下者")) == []  # the case a rule is for, not its figure
+    assert [(k, v) for _, k, v, _ in stated_figures(sf("最低要捐一億元，兩千萬元"))] == [
+        ("amount", 1e8),
+        ("amount", 2e7),
+    ]
+    assert _fig("amount", "", ["最低"], "最低不得少於新臺幣二千萬元。").value == 2e7
+
+
+def test_a_bound_stated_the_other_way_round_is_a_false_premise() -> None:
+    answerer = ExtractiveAnswerer()
+    answerer.refusal_model = None
+    evidence = _evidence(["於本市完成公司登記未滿五年之公司，得申請補助。"])
+    flipped = _query("為什麼規定公司要成立滿五年才可以申請？", [("公司", 1.0), ("申请", 1.0)])
+    result = answerer.compose(flipped, evidence)
+    assert result.refused and result.diagnostics["decided_by"] == "premise"
+    assert result.answer.startswith("文件並未支持問題中的「滿五年」；文件寫的是「未滿五年」")
+    # The bound the documents write, a quantity without a direction, and the asker's own case pass.
+    for question in (
+        "為什麼規定公司要未滿五年才可以申請？",
+        "公司成立五年了，要準備什麼？",
+        "如果公司滿五年，可以申請嗎？",
+    ):
+        asked = _query(question, [("公司", 1.0), ("申请", 1.0)])
+        assert answerer.compose(asked, evidence).diagnostics.get("decided_by") != "premise", question
+    assert reversed_bound(sf("至少要綁三年"), _evidence(["最長不得超過三年。"]), 5) is not None
+    assert reversed_bound(sf("至少要綁三年"), _evidence(["最長不得超過二年。"]), 5) is None  # another figure

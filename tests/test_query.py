@@ -80,3 +80,25 @@ def test_a_correction_is_shown_in_the_questions_own_script() -> None:
 
     assert analyse("科專幾念開始的", fix).text == "科專幾年開始的"
     assert analyse("科专几念开始的", fix).text == "科专几年开始的"
+
+
+def test_a_tag_that_names_nothing_asks_about_the_statement_before_it() -> None:
+    # 「可以嗎？」 asks whether the clause before it may be done: that clause is the focus.
+    q = analyse("現在還在執行中，老闆想再申請第二案，請問可以嗎？有沒有什麼門檻？")
+    assert q.focus.startswith("老闆想再申請第二案，") and "門檻" in q.focus
+    assert q.background == ("現在還在執行中",)
+    # A clause that names what it asks about keeps the background as background.
+    assert analyse("聽說技術司在花蓮有中心，它主要做哪些領域？").background == ("聽說技術司在花蓮有中心",)
+
+
+def test_a_clause_asking_for_each_takes_the_parts_the_clause_before_it_joins() -> None:
+    q = analyse("組團參展跟個別廠商參展，一年各可以申請幾項展覽？")
+    assert q.focus.startswith("組團參展跟個別廠商參展，") and q.background == ()
+    # A join that opens a clause continues the clause before it.
+    q = analyse("研發成果的收入，學校，跟一般法人，要繳回的比例各是多少？")
+    assert q.focus.startswith("學校，跟一般法人，") and q.background == ("研發成果的收入",)
+    # A clause that names its own parts, or asks no figure of each, leaves the background alone.
+    assert analyse("聽說有兩種計畫，法人跟業界各做什麼？").background == ("聽說有兩種計畫",)
+    assert analyse("創新前瞻類跟關鍵類的科專，要交的報告有什麼不同？").background == (
+        "創新前瞻類跟關鍵類的科專",
+    )

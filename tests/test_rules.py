@@ -720,3 +720,11 @@ def test_an_address_asked_is_a_street_and_number_not_a_county() -> None:
 )
 def test_colloquial_and_keyword_forms_of_an_answer_type(question: str, asked: str) -> None:
     assert asked in [t.name for t in rules.asked_types(to_search_form(question))]
+
+
+def test_a_count_that_may_be_done_asks_a_limit() -> None:
+    # 「可以申請幾項」 is answered by 「以申請二項展覽為限」, a cap; a rate asked is not a cap.
+    assert rules.asks_bound(to_search_form("一年各可以申請幾項展覽"))
+    assert rules.asks_bound(to_search_form("能報幾次"))
+    assert not rules.asks_bound(to_search_form("可以抵減幾%"))
+    assert not rules.asks_bound(to_search_form("總共有幾項"))

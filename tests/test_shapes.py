@@ -206,3 +206,9 @@ def test_an_asking_verb_before_the_focus_is_still_echoed() -> None:
     )
     assert verdict is not None and verdict.lead == "否，不可以。"
     assert shapes.yes_no(focus, [(("高雄",), 1.0)], (), "只能申請登記所在地的補助。").lead == "否，不是。"  # type: ignore[union-attr]
+
+
+def test_have_or_not_followed_by_a_question_word_asks_what_there_is_not_yes_or_no() -> None:
+    assert shapes.YES_NO.search(sf("申請SBIR有沒有門檻？"))
+    for question in ("有沒有什麼門檻？", "有沒有哪些限制？", "有無多少上限？"):
+        assert not shapes.YES_NO.search(sf(question)), question

@@ -186,3 +186,11 @@ def test_a_word_no_dictionary_has_becomes_a_common_homophone_the_documents_need_
     assert "的定义是什么" in fixed and ("定意", "定义") in fixes
     # A rare word of general Chinese is no such replacement (過目 for 過木 is not common).
     assert speller.correct("有没有辅导过木竹制品业")[0] == "有没有辅导过木竹制品业"
+
+
+def test_two_grammatical_words_side_by_side_are_no_misspelt_word() -> None:
+    # 這是 is in no dictionary as one word, but 這 and 是 are words of their own; 這時 sounds
+    # the same and is common, yet 「這是第幾條」 has no typo.
+    speller = Speller({"这时": 3, "条规": 3, "规定": 5})
+    assert speller.correct("这是第几条规定的")[0] == "这是第几条规定的"
+    assert Speller({"工作": 4, "报告": 4}).correct("公作报告")[0] == "工作报告"  # a real slip still is

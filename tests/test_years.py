@@ -104,3 +104,14 @@ def test_each_year_of_a_question_has_its_form_in_the_other_calendar() -> None:
     assert calendar_forms(to_search_form("民國86年推了什麼")) == {"86": ("1997",)}
     assert calendar_forms(to_search_form("2014年推了什麼")) == {"2014": ("103年",)}
     assert calendar_forms(to_search_form("要執行3年嗎")) == {}  # a span is no year
+
+
+def test_dates_written_with_dots_or_slashes_as_records_date_things() -> None:
+    # 95.02.14 and 111/03/25 are 民國 dates of a record (2006, 2022); 2022.03.25 a western one.
+    years = lambda text: [(y.western, y.written) for y in calendar_years(text)]  # noqa: E731
+    assert years("95.02.14第10屆董事會議通過") == [(2006, "95")]
+    assert years("於111/03/25修正") == [(2022, "111")]
+    assert years("2022.03.25") == [(2022, "2022")]
+    # A version number, a decimal and a month/day are no years.
+    assert years("版本1.2.3") == years("3.14") == years("12/25") == []
+    assert answer_type_ok("民国几年通过", "95.02.14第10届董事会议通过")
