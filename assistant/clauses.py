@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 
 from assistant.evidence import Composition, Evidence, QueryTerms, SentenceRecord, write_answer
-from assistant.lexicon import content_terms, names_a_thing
+from assistant.lexicon import names_a_thing
 from assistant.reply import Citation, Passage
-from assistant.rules import answer_type_ok, clause_role
+from assistant.rules import ASKS_CONSEQUENCE, answer_type_ok, asked_types, clause_role
 from core.settings import Settings
 from core.text import to_search_form, to_traditional
 
@@ -87,12 +87,12 @@ class ClauseAnswers:
             trace.append(record)
             searched, leans = clause, False
             if not any(t.asked and t.known for t in terms.terms):
-                if not others or not content_terms(to_search_form(clause)):
+                if not others or not self._asks_beyond(clause, composed):
                     record["decision"] = "names nothing the documents use: adds nothing"
                     continue
-                # 「要向誰交年度報告？不交的話會怎樣？」: a clause that says what it asks (不交, 怎樣)
-                # of no thing it names asks it of the thing the other clauses name; its sentence
-                # is another than theirs.
+                # 「要向誰交年度報告？不交的話會怎樣？」: a clause that asks, of no thing it names,
+                # what follows from a condition, or a kind of answer the cited sentences lack,
+                # asks it of the thing the other clauses name; its sentence is another than theirs.
                 searched, leans = f"{others}，{clause}", True
                 terms = replace(self.query_terms(searched, background), scope=scope)
                 theirs = []
@@ -144,6 +144,19 @@ class ClauseAnswers:
             composed.answer += more.answer
             composed.citations = [*composed.citations, *more.citations]
         return trace
+
+
+    @staticmethod
+    def _asks_beyond(clause: str, composed: Composition) -> bool:
+        """Whether a clause that names no thing asks beyond what the answer cites: the
+        consequence of a condition it states (:data:`assistant.rules.ASKS_CONSEQUENCE`), or a
+        kind of answer (a duration, a count, :func:`assistant.rules.asked_types`) no cited
+        sentence holds. 「最多可以補幾個月」 beside a cited 「最長補助6個月」 asks nothing more."""
+        asked = to_search_form(clause)
+        if ASKS_CONSEQUENCE.search(asked):
+            return True
+        said = [q.quote for c in composed.citations for q in c.each_quote()]
+        return bool(asked_types(asked)) and not any(answer_type_ok(asked, text) for text in said)
 
 
 def _clauses(focus: str) -> list[str]:

@@ -286,6 +286,14 @@ ASKS_EACH = re.compile(
 )
 
 
+#: A clause that states a condition and asks what follows from it (search form): 「不交的話會怎樣」,
+#: 「沒繳會怎麼樣」, 「逾期怎麼辦」: a consequence, which the rule for the condition states.
+ASKS_CONSEQUENCE = re.compile(
+    r"(?:的话|如果|若|万一|没有?|未|不|逾期|超过)[^，,。？?]{0,12}?"
+    r"(?:会怎样|会怎么样|会如何|怎么办|如何处理|怎么处理|会被|有什么后果|后果|罚则|处罚)"
+)
+
+
 # -- Answer types --------------------------------------------------------------------------
 # What a question asks for (_ASKS_*) and what evidence of that kind holds (_HAS_*), matched on
 # the search form of the question's focus and of a candidate sentence. answer_type_ok runs

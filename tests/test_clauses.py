@@ -87,3 +87,21 @@ def test_a_clause_that_names_no_thing_asks_it_of_the_other_clauses_thing(
     leaning = [c for c in reply.notes["trace"]["clauses"] if c["clause"].startswith("不交")]
     assert leaning and str(leaning[0]["decision"]).startswith("added (asked of 「研究機構")
     assert any("責令改正" in c.quote or "通報批評" in c.quote for c in reply.citations)
+
+
+def test_a_clause_naming_nothing_leans_only_when_it_asks_beyond_the_cited_answer() -> None:
+    from assistant.clauses import ClauseAnswers
+    from assistant.evidence import Composition
+
+    rule = "補助空間租賃費用，每月最高補助1萬元，最長補助6個月。"
+    cited = Composition(
+        rule, [Citation(1, "p1", "qa.txt", "A4", rule, rule, 0, len(rule), 0.9)], False, 0.9, {}
+    )
+    assert not ClauseAnswers._asks_beyond("最多可以補幾個月？", cited)  # 6個月 is cited already
+    assert ClauseAnswers._asks_beyond("不交的話會怎樣？", cited)  # the consequence of a condition
+    papers = "申請人應檢附申請書及公司登記文件。"
+    filed = Composition(
+        papers, [Citation(1, "p2", "qa.txt", "A2", papers, papers, 0, len(papers), 0.9)], False, 0.9, {}
+    )
+    assert ClauseAnswers._asks_beyond("要等多久才知道結果？", filed)  # no duration is cited
+    assert not ClauseAnswers._asks_beyond("要怎麼審？", cited)  # asks nothing the answer lacks
