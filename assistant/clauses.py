@@ -145,7 +145,6 @@ class ClauseAnswers:
             composed.citations = [*composed.citations, *more.citations]
         return trace
 
-
     @staticmethod
     def _asks_beyond(clause: str, composed: Composition) -> bool:
         """Whether a clause that names no thing asks beyond what the answer cites: the
