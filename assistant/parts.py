@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from assistant.evidence import Composition, Evidence, QueryTerms, Term, coverage, write_answer
-from assistant.lexicon import general_frequency
+from assistant.lexicon import content_terms, general_frequency
 from assistant.lists import question_facets
 from assistant.refusal import RefusalModel, signals
 from assistant.rules import asks_bound
@@ -87,6 +87,17 @@ _CHINESE_AMOUNT = re.compile(
     r"(?:(?<=新台币)|(?=[零〇一二两三四五六七八九十百千]+[亿万]元))(?<![零〇一二两三四五六七八九十百千])"
     r"([零〇一二两三四五六七八九十百千]+)([亿万])元?"
 )
+#: Asks how often something recurs (search form): 幾年一次, 每幾年, 多久一次, how often.
+_ASKS_PERIOD = re.compile(
+    r"几(?:年|个月|周|天)一次|每(?:隔)?几(?:年|个月|周|天)|多久(?:要)?(?:做|办|提|交|检讨|修正)?一次|how often"
+)
+#: Asks a length of time in days, weeks or months (search form): 幾天, 多少天, 幾個月, 幾個工作天.
+_ASKS_SPAN = re.compile(r"几(?:个)?(?:天|日|月|周|星期|工作天|工作日)|多少(?:个)?(?:天|日|月|周|工作天)")
+#: A length of time a text states (search form): 七天內, 二十天, 2個月, 30日; in months.
+_SPAN = re.compile(r"(?<![第每\d])(\d+|[一二两三四五六七八九十百]+)\s*(个月|月|周|星期|天|日|年)(?![度底初])")
+#: A period a text states (search form): 每二年, 每4年, 每隔三個月; in months.
+_PERIOD = re.compile(r"每\s*(?:隔)?\s*(\d+|[一二两三四五六七八九十]+)\s*(年|个月|月|周|星期|天|日)")
+_MONTHS = {"年": 12.0, "个月": 1.0, "月": 1.0, "周": 0.25, "星期": 0.25, "天": 1 / 30, "日": 1 / 30}
 #: Asks a percentage (search form): 比例, 比率, 百分之幾, 幾趴, what percentage.
 _ASKS_PERCENTAGE = re.compile(r"比例|比率|百分之|百分比|几趴|多少趴|percent|[%％]")
 #: A percentage (search form): 百分之二十, 百分之五十, 40%, 12.5 %, and tenths (八成 is 80%,
@@ -122,7 +133,7 @@ class QuestionParts:
     Attributes:
         parts: Each part as written in the question (search form), in the question's order.
         operation: ``"difference"``, ``"sum"`` or ``"each"`` (the figure of each part, side by side).
-        kind: The figure each part gives: ``"year"``, ``"count"``, ``"amount"`` or ``""``.
+        kind: The figure each part gives: ``"year"``, ``"period"`` (每二年), ``"span"`` (七天內), ``"count"``, ``"amount"`` or ``""``.
         classifier: For a count, its classifier (项, 组); else "".
     """
 
@@ -166,8 +177,13 @@ def _span_start(piece: str, word_frequency: int) -> str:
 
 
 def figure_kind(question: str) -> tuple[str, str]:
-    """The kind of figure a question asks (search form) and a count's classifier: ``("year", "")``,
-    ``("count", "项")``, ``("percentage", "")``, ``("amount", "")`` or ``("", "")``."""
+    """The kind of figure a question asks (search form) and a count's classifier: ``("period", "")``
+    (幾年一次), ``("span", "")`` (幾天), ``("year", "")``, ``("count", "项")``, ``("percentage", "")``, ``("amount", "")`` or
+    ``("", "")``."""
+    if _ASKS_PERIOD.search(question):
+        return "period", ""  # 幾年一次: how often, not which year
+    if _ASKS_SPAN.search(question):
+        return "span", ""  # 幾天, 幾個月: a length of time (七天內, 二十天內)
     if re.search(r"几年|多少年|多久|哪一?年|何年|how many years|how long|\byears?\b", question):
         return "year", ""
     if re.search(r"百分点|percentage points?", question):
@@ -281,6 +297,20 @@ def figure_of(
     places = _positions(forms, norm) or (_positions(forms, to_search_form(context)) and [0])
     if not places:
         return None
+    if kind in ("period", "span"):
+        # A rule gives several lengths of time (審查期限…二個月，…補正…七天內): the one next to any
+        # of the part's words, not only its first (審查 of 「審查時被通知補正資料」).
+        places = (
+            sorted(
+                {
+                    at
+                    for form in forms
+                    if form
+                    for at in (m.start() for m in re.finditer(re.escape(form), norm))
+                }
+            )
+            or places
+        )
 
     def closest(found: list[tuple[int, float, str]]) -> Figure | None:
         found = [f for f in found if f[0] not in taken and (caps or not _capped(norm, f[0]))]
@@ -306,6 +336,13 @@ def figure_of(
         return Figure(float(listed), f"{listed}{to_traditional(classifier)}", -1) if listed >= 2 else None
     if kind == "percentage":
         return closest(percentages(norm))
+    if kind in ("period", "span"):
+        periods: list[tuple[int, float, str]] = []
+        for m in (_PERIOD if kind == "period" else _SPAN).finditer(norm):
+            number = chinese_number(m.group(1).replace("两", "二"))
+            if number is not None:
+                periods.append((m.start(), number * _MONTHS[m.group(2)], to_traditional(m.group(0))))
+        return closest(periods)
     if kind == "amount":
         amounts: list[tuple[int, float, str]] = []
         for m in AMOUNT.finditer(norm):
@@ -377,6 +414,8 @@ def gives_figure(parts: QuestionParts, text: str) -> bool:
         return bool(re.search(r"\d\s*" + re.escape(parts.classifier), norm) or _QUOTED_RUN.search(norm))
     if parts.kind == "percentage":
         return bool(percentages(norm))
+    if parts.kind in ("period", "span"):
+        return bool((_PERIOD if parts.kind == "period" else _SPAN).search(norm))
     return any(is_money(norm, m) for m in AMOUNT.finditer(norm))
 
 
@@ -385,6 +424,10 @@ def _shown(value: float, kind: str, unit: str, operation: str = "difference") ->
     20個百分點 and add up to 80%."""
     if kind == "percentage":
         return f"{value:g}%" if operation == "sum" else f"{value:g}個百分點"
+    if kind in ("period", "span"):
+        if value % 12 == 0:
+            return f"{value / 12:g}年"
+        return f"{value:g}個月" if value >= 1 and value == int(value) else f"{round(value * 30):g}天"
     if kind == "amount":
         for scale, name in ((1e8, "億"), (1e4, "萬")):
             if value >= scale and value % (scale / 100) == 0:
@@ -418,7 +461,14 @@ def computation_lead(parts: QuestionParts, figures: Sequence[Figure]) -> tuple[s
 
 
 #: What a part's missing figure is called in the answer.
-_FIGURE_NAME = {"year": "年份", "count": "數量", "percentage": "比率", "amount": "金額"}
+_FIGURE_NAME = {
+    "year": "年份",
+    "count": "數量",
+    "percentage": "比率",
+    "amount": "金額",
+    "period": "週期",
+    "span": "期間",
+}
 
 
 @dataclass(frozen=True)
@@ -682,7 +732,8 @@ def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
     百分之六」 (the stated amount is the share of the whole asked), divided: 「1,000億元（60億÷百分之六）：」.
 
     The focus asks an amount (多少, 上限) and no percentage; the message states exactly one amount
-    of money outside the focus, after a word of its terms (管理費是500萬); the clause of the text
+    of money outside the focus, after a word of its terms (管理費是500萬) or right before one
+    (60萬現金投資); the clause of the text
     (cut at ；。) that holds that word and a percentage, and most of the question's other words,
     gives the rate. "" otherwise.
     """
@@ -704,22 +755,27 @@ def share_of_stated_lead(query: QueryTerms, text: str, gap: int) -> str:
         return ""
     amount = stated[0]
     before = outside[: amount.start()]
-    base = [t for t in query.terms if any(f in before[-8:] for f in t.forms)]
+    of = [t for t in query.terms if any(f in before[-8:] for f in t.forms)]
+    base = [t.forms for t in of]
+    if not base:
+        # 「我打算拿60萬現金投資…」 (the asker's own clause, whose words are no query terms): the
+        # words right after the amount name what it is of.
+        base = [(w,) for w in content_terms(outside[amount.end() : amount.end() + 6])]
     if not base:
         return ""
     terms = [(t.forms, t.weight) for t in query.terms]
-    asked = [(t.forms, t.weight) for t in query.terms if t.asked and t not in base]
+    asked = [(t.forms, t.weight) for t in query.terms if t.asked and t not in of]
     best: tuple[float, tuple[int, float, str], bool] | None = None
     for clause in _RULE_CLAUSE.split(to_search_form(text)):
         rates = percentages(clause)
-        if len(rates) != 1 or not any(f in clause for t in base for f in t.forms):
+        if len(rates) != 1 or not any(f in clause for forms in base for f in forms):
             continue
         # 「研究發展費用占營業收入淨額比率達百分之六」: the stated amount is the share (before 占)
         # and the question asks the whole (after it): the whole is the amount divided by the rate.
         at = clause.find("占")
         whole = (
             at > 0
-            and any(f in clause[:at] for t in base for f in t.forms)
+            and any(f in clause[:at] for forms in base for f in forms)
             and held_share(asked, clause[at:], gap) > 0
         )
         share = held_share(terms, clause, gap)

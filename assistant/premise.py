@@ -36,6 +36,7 @@ from assistant.rules import _INJECTION, REFUSAL_HANT
 from assistant.shapes import YES_NO, held_share
 from core.settings import Settings
 from core.text import SAME_UNIT, chinese_number, to_search_form, to_traditional
+from core.years import calendar_years
 
 #: A figure a question states (search form): a year (2018年), an amount (100億元, 500萬, and in
 #: Chinese numerals 一億元, 兩千萬), or a count with its classifier (三種, 6個); not an ordinal
@@ -183,9 +184,12 @@ class Contradiction:
 
 def stated_figures(question: str) -> list[tuple[str, str, float, int]]:
     """The figures a question states (search form): ``(as written, kind, value, offset)``;
-    kind ``"year"``, ``"amount"`` (in 元), ``"percentage"`` (八成, 20%, 百分之五: in percent)
-    or ``"count:<classifier>"`` (三種 → ``count:种``)."""
+    kind ``"year"`` (western, or 民國 as :func:`core.years.calendar_years` reads it),
+    ``"amount"`` (in 元), ``"percentage"`` (八成, 20%, 百分之五: in percent) or
+    ``"count:<classifier>"`` (三種 → ``count:种``)."""
     out = [(question[at : at + len(w)], "percentage", value, at) for at, value, w in percentages(question)]
+    # 民國 years (民國一一〇年, 民國110年: core.years), as their western year.
+    out += [(y.written, "year", float(y.western), y.start) for y in calendar_years(question) if y.roc]
     for m in _STATED.finditer(question):
         if m.group(1):
             out.append((m.group(0), "year", float(m.group(1)), m.start()))
@@ -520,8 +524,10 @@ def _as_written(checked: Contradiction) -> str:
 
 def _states(kind: str, value: float, comparison: str, text: str) -> bool:
     """Whether ``text`` (search form) states a year, amount or percentage that bears out the question's."""
-    if kind == "year":
-        return re.search(rf"(?<!\d){int(value)}(?!\d)", text) is not None
+    if kind == "year":  # in either calendar (103年10月 states 2014)
+        return re.search(rf"(?<!\d){int(value)}(?!\d)", text) is not None or any(
+            y.western == int(value) for y in calendar_years(text)
+        )
     if kind == "percentage":
         return any(_agrees(found, value, comparison) for _, found, _ in percentages(text))
     for m in AMOUNT.finditer(text):

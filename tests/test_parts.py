@@ -652,3 +652,45 @@ def test_a_bound_stated_the_other_way_round_is_a_false_premise() -> None:
         assert answerer.compose(asked, evidence).diagnostics.get("decided_by") != "premise", question
     assert reversed_bound(sf("至少要綁三年"), _evidence(["最長不得超過三年。"]), 5) is not None
     assert reversed_bound(sf("至少要綁三年"), _evidence(["最長不得超過二年。"]), 5) is None  # another figure
+
+
+def test_how_often_asks_a_period_not_a_year() -> None:
+    parts = split_parts(sf("政府提出遠景說明跟訂定發展計畫，各是幾年一次？"))
+    assert parts is not None and parts.kind == "period" and parts.operation == "each"
+    assert _fig("period", "", ["远景"], sf("政府應每二年提出遠景說明。")).written == "每二年"
+    assert _fig("period", "", [sf("計畫")], sf("每隔三個月檢討計畫。")).value == 3
+    assert split_parts(sf("A計畫跟B計畫各是哪一年開始的？")).kind == "year"  # type: ignore[union-attr]
+
+
+def test_a_minguo_year_the_question_states_is_checked_as_its_western_year() -> None:
+    assert [(k, v) for _, k, v, _ in stated_figures(sf("聽說是民國一一〇年開始的"))] == [("year", 2021.0)]
+    query = _query("聽說投資抵減是民國一一〇年開始的，那到截止總共可以適用幾年？", [("投资抵减", 2.0)])
+    found = contradiction(query, _evidence(["自中華民國一百十四年一月一日起投資抵減。"]), depth=5, share=0.5)
+    assert found is not None and found.found.value == 2025
+    # The year the question states, written in the other calendar next to another year, bears it out.
+    right = _query("民國一〇三年核定的那個方案，期程到哪一年？", [("核定", 1.0), ("方案", 1.0)])
+    held = _evidence(["本方案於103年10月13日核定，期程為103年至113年。"])
+    assert contradiction(right, held, depth=5, share=0.5) is None
+
+
+def test_a_stated_amount_may_come_before_the_word_it_is_of() -> None:
+    # 「拿60萬現金投資」 is in the asker's own clause: 投資 is no query term, but it follows the amount.
+    question = "我打算拿60萬現金投資新創，聽說要持有三年，最多可以從所得總額減掉多少？"
+    query = QueryTerms(
+        terms=(Term((sf("所得"),), 1.0), Term((sf("总额"),), 1.0), Term((sf("减掉"),), 0.5)),
+        numbers=(),
+        cjk=True,
+        question=sf("最多可以從所得總額減掉多少？"),
+        given=sf(question),
+    )
+    text = "持有期間達三年者，得就投資金額百分之五十限度內，自當年度個人綜合所得總額中減除。"
+    assert share_of_stated_lead(query, text, 2) == "30萬元（60萬×百分之五十）："
+    assert share_of_stated_lead(query, "補助不得超過總經費之百分之五十。", 2) == ""
+
+
+def test_how_many_days_asks_a_length_of_time_read_next_to_any_word_of_the_part() -> None:
+    parts = split_parts(sf("被核定不補助想申復，跟審查時被通知補正資料，各有幾天期限？"))
+    assert parts is not None and parts.kind == "span"
+    rule = sf("審查期限自受理申請日起二個月，如有通知補正申請資料者，自通知後七天內補正完成。")
+    assert _fig("span", "", [sf("審查"), sf("補正")], rule).written == "七天"
+    assert _fig("span", "", [sf("申復")], sf("得於接到核定通知後二十天內提出申復。")).written == "二十天"
